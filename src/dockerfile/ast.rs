@@ -1,0 +1,521 @@
+//! The lossless Dockerfile syntax tree.
+//!
+//! A [`Dockerfile`] is a list of [`Node`]s whose spans tile the source text
+//! exactly (no gaps, no overlaps), so concatenating the nodes' source slices
+//! reproduces the file byte for byte. Every part of an instruction keeps the
+//! span of the bytes it came from in the *original* text, even when the part
+//! is spread over continuation lines.
+
+use crate::span::{LineIndex, Span};
+
+/// A value together with the source bytes it was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    pub fn new(value: T, span: Span) -> Self {
+        Spanned { value, span }
+    }
+}
+
+/// A parsed Dockerfile.
+#[derive(Debug, Clone)]
+pub struct Dockerfile {
+    /// The full original text, BOM included.
+    pub source: String,
+    /// Whether the text starts with a UTF-8 byte order mark (it is part of the first node).
+    pub bom: bool,
+    /// Whether lines end in `\r\n` (decided by the first line ending).
+    pub crlf: bool,
+    /// The escape character (`\` or `` ` ``), from the `escape` directive.
+    pub escape: char,
+    /// Top-of-file parser directives, in order.
+    pub directives: Vec<Directive>,
+    /// Nodes in source order; their spans tile `source`.
+    pub nodes: Vec<Node>,
+    /// Syntax errors (each also present as a [`NodeKind::Invalid`] node or attached to a node).
+    pub errors: Vec<ParseError>,
+    pub line_index: LineIndex,
+}
+
+/// A top-level piece of the file.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The bytes this node owns, including its trailing line ending.
+    pub span: Span,
+    pub kind: NodeKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum NodeKind {
+    /// A parser directive line (`# syntax=...`, `# escape=...`, `# check=...`).
+    Directive(Directive),
+    /// A `#` comment line (outside any instruction).
+    Comment,
+    /// A line holding only whitespace.
+    Blank,
+    Instruction(Box<Instruction>),
+    /// Text that could not be parsed as an instruction; the error says why.
+    Invalid(ParseError),
+}
+
+/// A parser directive such as `# escape=\``.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// Lowercased directive name.
+    pub name: Spanned<String>,
+    pub value: Spanned<String>,
+    /// The whole line without its line ending.
+    pub span: Span,
+}
+
+/// A syntax error with the bytes it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub span: Span,
+    pub message: String,
+}
+
+/// Dockerfile instruction keywords.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Keyword {
+    Add,
+    Arg,
+    Cmd,
+    Copy,
+    Entrypoint,
+    Env,
+    Expose,
+    From,
+    Healthcheck,
+    Label,
+    Maintainer,
+    Onbuild,
+    Run,
+    Shell,
+    StopSignal,
+    User,
+    Volume,
+    Workdir,
+    /// Anything else (BuildKit rejects it at build time, the parser keeps it).
+    Unknown,
+}
+
+impl Keyword {
+    /// Case-insensitive lookup.
+    pub fn parse(word: &str) -> Keyword {
+        match word.to_ascii_lowercase().as_str() {
+            "add" => Keyword::Add,
+            "arg" => Keyword::Arg,
+            "cmd" => Keyword::Cmd,
+            "copy" => Keyword::Copy,
+            "entrypoint" => Keyword::Entrypoint,
+            "env" => Keyword::Env,
+            "expose" => Keyword::Expose,
+            "from" => Keyword::From,
+            "healthcheck" => Keyword::Healthcheck,
+            "label" => Keyword::Label,
+            "maintainer" => Keyword::Maintainer,
+            "onbuild" => Keyword::Onbuild,
+            "run" => Keyword::Run,
+            "shell" => Keyword::Shell,
+            "stopsignal" => Keyword::StopSignal,
+            "user" => Keyword::User,
+            "volume" => Keyword::Volume,
+            "workdir" => Keyword::Workdir,
+            _ => Keyword::Unknown,
+        }
+    }
+
+    /// Canonical upper-case spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Keyword::Add => "ADD",
+            Keyword::Arg => "ARG",
+            Keyword::Cmd => "CMD",
+            Keyword::Copy => "COPY",
+            Keyword::Entrypoint => "ENTRYPOINT",
+            Keyword::Env => "ENV",
+            Keyword::Expose => "EXPOSE",
+            Keyword::From => "FROM",
+            Keyword::Healthcheck => "HEALTHCHECK",
+            Keyword::Label => "LABEL",
+            Keyword::Maintainer => "MAINTAINER",
+            Keyword::Onbuild => "ONBUILD",
+            Keyword::Run => "RUN",
+            Keyword::Shell => "SHELL",
+            Keyword::StopSignal => "STOPSIGNAL",
+            Keyword::User => "USER",
+            Keyword::Volume => "VOLUME",
+            Keyword::Workdir => "WORKDIR",
+            Keyword::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// Text assembled from several source pieces (an instruction line joined
+/// over continuations, with comment lines dropped), with a map back to the
+/// source so any offset in `text` has an exact source offset.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LogicalText {
+    pub text: String,
+    /// `(logical_start, source_start, len)` runs, sorted, copied verbatim from the source.
+    pub segments: Vec<(usize, usize, usize)>,
+}
+
+impl LogicalText {
+    /// Source offset of logical offset `at` (an offset at a segment end maps
+    /// to the end of that segment's source run).
+    pub fn source_offset(&self, at: usize) -> usize {
+        let mut last = 0;
+        for &(lstart, sstart, len) in &self.segments {
+            if at < lstart {
+                break;
+            }
+            if at <= lstart + len {
+                return sstart + (at - lstart);
+            }
+            last = sstart + len;
+        }
+        last
+    }
+
+    /// Source span of a logical span. A span that crosses a continuation
+    /// covers the continuation bytes too.
+    pub fn source_span(&self, span: Span) -> Span {
+        let start = if span.is_empty() {
+            self.source_offset(span.start)
+        } else {
+            self.source_start_of(span.start)
+        };
+        Span::new(start, self.source_offset(span.end).max(start))
+    }
+
+    /// Like `source_offset`, but an offset at a segment boundary maps to the
+    /// start of the *next* segment (what a span's start wants).
+    fn source_start_of(&self, at: usize) -> usize {
+        for &(lstart, sstart, len) in &self.segments {
+            if at >= lstart && at < lstart + len {
+                return sstart + (at - lstart);
+            }
+        }
+        self.source_offset(at)
+    }
+}
+
+/// One instruction, possibly spread over continuation lines and followed by heredoc bodies.
+#[derive(Debug, Clone)]
+pub struct Instruction {
+    /// From the first byte of the keyword to the end of the last line it
+    /// occupies (heredoc bodies included), without the final line ending.
+    pub span: Span,
+    pub keyword: Keyword,
+    /// The keyword as written (for casing checks).
+    pub keyword_span: Span,
+    /// `--name[=value]` flags between the keyword and the arguments.
+    pub flags: Vec<Flag>,
+    /// The argument text after the flags, continuations joined, comment
+    /// lines removed, trailing whitespace trimmed; maps back to the source.
+    pub args: LogicalText,
+    /// Source span of the arguments (first to last argument byte).
+    pub args_span: Span,
+    pub kind: InstructionKind,
+    pub heredocs: Vec<Heredoc>,
+    /// Whole lines (with line ending) that were empty inside a continuation.
+    pub empty_continuation_lines: Vec<Span>,
+    /// Comment lines inside the continuation (with line ending).
+    pub inner_comments: Vec<Span>,
+}
+
+impl Instruction {
+    pub fn flag(&self, name: &str) -> Option<&Flag> {
+        self.flags.iter().find(|f| f.name.value == name)
+    }
+}
+
+/// `--name=value` (or `--name` alone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flag {
+    /// The whole flag, `--` included.
+    pub span: Span,
+    /// Name without the leading `--`.
+    pub name: Spanned<String>,
+    /// Raw value text after `=` (quotes kept).
+    pub value: Option<Spanned<String>>,
+}
+
+/// A `key=value` element of a CSV flag value such as `--mount=type=cache,target=/x`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagOption {
+    pub span: Span,
+    pub key: Spanned<String>,
+    pub value: Option<Spanned<String>>,
+}
+
+impl Flag {
+    /// Splits the flag's value on commas into `key=value` options (spans into the source).
+    /// Works for values on one source line, which is how flags are written in practice.
+    pub fn options(&self) -> Vec<FlagOption> {
+        let Some(value) = &self.value else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut offset = value.span.start;
+        for part in value.value.split(',') {
+            let start = offset;
+            let end = start + part.len();
+            offset = end + 1;
+            if part.is_empty() {
+                continue;
+            }
+            let (key, val) = match part.find('=') {
+                Some(eq) => (
+                    Spanned::new(part[..eq].to_string(), Span::new(start, start + eq)),
+                    Some(Spanned::new(
+                        part[eq + 1..].to_string(),
+                        Span::new(start + eq + 1, end),
+                    )),
+                ),
+                None => (Spanned::new(part.to_string(), Span::new(start, end)), None),
+            };
+            out.push(FlagOption {
+                span: Span::new(start, end),
+                key,
+                value: val,
+            });
+        }
+        out
+    }
+}
+
+/// Typed view of an instruction's arguments.
+#[derive(Debug, Clone)]
+pub enum InstructionKind {
+    From(FromInstruction),
+    Run(CommandForm),
+    Cmd(CommandForm),
+    Entrypoint(CommandForm),
+    Shell(CommandForm),
+    Healthcheck(Healthcheck),
+    /// `ENV`: one entry per variable.
+    Env(Vec<KeyValue>),
+    /// `LABEL`: one entry per label.
+    Label(Vec<KeyValue>),
+    Arg(Vec<ArgDecl>),
+    Copy(CopyAdd),
+    Add(CopyAdd),
+    /// Each port spec as written (`80`, `8080/tcp`, `${PORT}`).
+    Expose(Vec<Spanned<String>>),
+    Workdir(Spanned<String>),
+    User(Spanned<String>),
+    Volume(Vec<Spanned<String>>),
+    StopSignal(Spanned<String>),
+    Maintainer(Spanned<String>),
+    Onbuild(Box<Instruction>),
+    /// Unknown keyword or an instruction whose arguments could not be typed.
+    Other,
+}
+
+/// Exec (JSON array) or shell form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CommandForm {
+    /// `["executable", "arg"]`: decoded strings with the span of each JSON string literal.
+    Exec(Vec<Spanned<String>>),
+    /// The command text as given to the shell (continuations joined, comment lines removed).
+    Shell(LogicalText),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Healthcheck {
+    None,
+    Cmd(CommandForm),
+}
+
+/// `FROM [--platform=...] image [AS name]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FromInstruction {
+    /// The image reference as written (may contain `$VAR`).
+    pub image: Spanned<String>,
+    pub image_ref: ImageRef,
+    /// The `AS` keyword as written.
+    pub as_keyword: Option<Spanned<String>>,
+    /// Stage name as written (not lowercased).
+    pub stage_name: Option<Spanned<String>>,
+}
+
+/// `[registry/]repository[:tag][@digest]`, each part with its span.
+/// Parsed textually; parts containing variables are kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImageRef {
+    /// Explicit registry host (`ghcr.io`, `localhost:5000`), if any.
+    pub registry: Option<Spanned<String>>,
+    /// Path without registry (`library/postgres` is written `postgres`; kept as written).
+    pub repository: Spanned<String>,
+    pub tag: Option<Spanned<String>>,
+    pub digest: Option<Spanned<String>>,
+}
+
+/// One `key=value` (or legacy `key value`) of ENV or LABEL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyValue {
+    pub span: Span,
+    pub key: Spanned<String>,
+    /// Raw value text, quotes and escapes kept as written.
+    pub value: Spanned<String>,
+    /// `true` for the legacy whitespace-separated `ENV key value` form.
+    pub legacy: bool,
+}
+
+/// One name of an `ARG` instruction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgDecl {
+    pub span: Span,
+    pub name: Spanned<String>,
+    /// Raw default text after `=`, if any.
+    pub default: Option<Spanned<String>>,
+}
+
+/// COPY / ADD arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyAdd {
+    pub sources: Vec<Spanned<String>>,
+    pub destination: Option<Spanned<String>>,
+    pub exec_form: bool,
+}
+
+/// A heredoc attached to a RUN/COPY/ADD.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heredoc {
+    /// Delimiter word, quotes removed.
+    pub name: String,
+    /// The `<<EOF` / `<<-"EOF"` marker in the instruction line.
+    pub marker_span: Span,
+    /// Source bytes of the body lines (from the line after the marker up to
+    /// the terminator line, exclusive).
+    pub body_span: Span,
+    /// Body content as BuildKit passes it on (tabs stripped for `<<-`).
+    pub content: String,
+    /// Quoted delimiter: no variable expansion in the body.
+    pub quoted: bool,
+    /// `<<-`: leading tabs stripped.
+    pub strip_tabs: bool,
+    /// The terminator line, `None` when the heredoc is unterminated.
+    pub terminator_span: Option<Span>,
+}
+
+/// A build stage: a FROM and the instructions up to the next FROM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stage {
+    pub index: usize,
+    /// Index into [`Dockerfile::nodes`] of the FROM.
+    pub from_node: usize,
+    /// Indices into [`Dockerfile::nodes`] of the stage's other instructions.
+    pub instruction_nodes: Vec<usize>,
+}
+
+impl Dockerfile {
+    /// All instructions in order, with their node index.
+    pub fn instructions(&self) -> impl Iterator<Item = (usize, &Instruction)> {
+        self.nodes.iter().enumerate().filter_map(|(i, n)| match &n.kind {
+            NodeKind::Instruction(ins) => Some((i, ins.as_ref())),
+            _ => None,
+        })
+    }
+
+    /// The instruction of node `i`, if it is one.
+    pub fn instruction(&self, i: usize) -> Option<&Instruction> {
+        match &self.nodes.get(i)?.kind {
+            NodeKind::Instruction(ins) => Some(ins),
+            _ => None,
+        }
+    }
+
+    /// Instructions before the first FROM (global ARGs), by node index.
+    pub fn global_instructions(&self) -> Vec<usize> {
+        self.instructions()
+            .take_while(|(_, ins)| ins.keyword != Keyword::From)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The build stages, in order.
+    pub fn stages(&self) -> Vec<Stage> {
+        let mut stages: Vec<Stage> = Vec::new();
+        for (i, ins) in self.instructions() {
+            if ins.keyword == Keyword::From {
+                stages.push(Stage {
+                    index: stages.len(),
+                    from_node: i,
+                    instruction_nodes: Vec::new(),
+                });
+            } else if let Some(stage) = stages.last_mut() {
+                stage.instruction_nodes.push(i);
+            }
+        }
+        stages
+    }
+
+    /// The FROM of a stage.
+    pub fn stage_from(&self, stage: &Stage) -> Option<&FromInstruction> {
+        match &self.instruction(stage.from_node)?.kind {
+            InstructionKind::From(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The line ending this file uses.
+    pub fn newline(&self) -> &'static str {
+        if self.crlf {
+            "\r\n"
+        } else {
+            "\n"
+        }
+    }
+
+    /// Reassembles the file from its nodes (equals `source` by construction).
+    pub fn to_source(&self) -> String {
+        self.nodes
+            .iter()
+            .map(|n| n.span.slice(&self.source))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logical_text_maps_across_segments() {
+        // "RUN a \\\n b" joined as "a  b": segment "a " at source 4, segment " b" at source 8
+        let lt = LogicalText {
+            text: "a  b".into(),
+            segments: vec![(0, 4, 2), (2, 8, 2)],
+        };
+        assert_eq!(lt.source_offset(0), 4);
+        assert_eq!(lt.source_offset(3), 9);
+        assert_eq!(lt.source_span(Span::new(3, 4)), Span::new(9, 10));
+        assert_eq!(lt.source_span(Span::new(2, 4)), Span::new(8, 10));
+        assert_eq!(lt.source_span(Span::new(0, 4)), Span::new(4, 10));
+    }
+
+    #[test]
+    fn flag_options_have_spans() {
+        let src = "RUN --mount=type=cache,target=/root/.cache x";
+        let flag = Flag {
+            span: Span::new(4, 42),
+            name: Spanned::new("mount".into(), Span::new(6, 11)),
+            value: Some(Spanned::new(
+                "type=cache,target=/root/.cache".into(),
+                Span::new(12, 42),
+            )),
+        };
+        let opts = flag.options();
+        assert_eq!(opts.len(), 2);
+        assert_eq!(opts[0].key.span.slice(src), "type");
+        assert_eq!(opts[1].value.as_ref().map(|v| v.span.slice(src)), Some("/root/.cache"));
+    }
+}
