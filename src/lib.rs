@@ -4,3 +4,7 @@ pub mod bake;
 pub mod diagnostic;
 pub mod dockerfile;
 pub mod span;
+pub mod rules;
+pub mod config;
+pub mod linter;
+pub mod suppress;

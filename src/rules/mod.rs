@@ -1,0 +1,243 @@
+//! The rule registry: one file per rule, listed in [`RULES`].
+//!
+//! A rule is data ([`RuleDef`]: code, names, default severity, doc) plus a
+//! check function. The doc is the rule's `rules/<CODE>.md`, embedded so
+//! `bakelint rule CODE` works offline and the test suite can run its examples.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::diagnostic::{Applicability, Diagnostic, Severity};
+use crate::dockerfile::Dockerfile;
+use crate::span::Span;
+
+pub mod docs;
+
+pub mod stage_name_casing;
+pub mod from_as_casing;
+pub mod no_empty_continuation;
+pub mod consistent_instruction_casing;
+pub mod duplicate_stage_name;
+pub mod reserved_stage_name;
+pub mod json_args_recommended;
+pub mod maintainer_deprecated;
+pub mod undefined_arg_in_from;
+pub mod workdir_relative_path;
+pub mod undefined_var;
+pub mod multiple_instructions_disallowed;
+pub mod legacy_key_value_format;
+pub mod redundant_target_platform;
+pub mod secrets_used_in_arg_or_env;
+pub mod invalid_default_arg_in_from;
+pub mod from_platform_flag_const_disallowed;
+pub mod expose_proto_casing;
+pub mod expose_invalid_format;
+pub mod copy_ignored_file;
+
+/// What a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleScope {
+    Dockerfile,
+    Bake,
+}
+
+/// The type of a rule option in `[rules.<name>]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionKind {
+    String,
+    StringList,
+    Integer,
+    Bool,
+}
+
+/// A documented rule option.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleOption {
+    pub name: &'static str,
+    pub kind: OptionKind,
+}
+
+/// Everything bakelint knows about a rule.
+pub struct RuleDef {
+    /// Stable code, e.g. `DF001`.
+    pub code: &'static str,
+    /// kebab-case name, e.g. `stage-name-casing`.
+    pub name: &'static str,
+    /// Other names the rule answers to: BuildKit's check name (used by
+    /// `# check=skip=`), hadolint codes (used by `# hadolint ignore=`).
+    pub aliases: &'static [&'static str],
+    pub severity: Severity,
+    /// One-line description.
+    pub summary: &'static str,
+    /// The markdown doc (`rules/<CODE>.md`).
+    pub doc: &'static str,
+    /// The best fix the rule can offer, if any.
+    pub fix: Option<Applicability>,
+    pub scope: RuleScope,
+    pub options: &'static [RuleOption],
+    pub check: CheckFn,
+}
+
+/// How a rule inspects its input.
+#[derive(Clone, Copy)]
+pub enum CheckFn {
+    Dockerfile(fn(&DockerfileContext<'_>, &mut Vec<Diagnostic>)),
+    /// Rules run by the bake integration (no Dockerfile check).
+    Bake,
+}
+
+impl std::fmt::Debug for RuleDef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuleDef").field("code", &self.code).finish()
+    }
+}
+
+impl RuleDef {
+    /// Whether `selector` (a code, code prefix, name or alias) names this rule.
+    pub fn matches(&self, selector: &str) -> bool {
+        let s = selector.trim();
+        if s.eq_ignore_ascii_case("ALL") {
+            return true;
+        }
+        let upper = s.to_ascii_uppercase();
+        (!upper.is_empty() && self.code.starts_with(&upper))
+            || self.name.eq_ignore_ascii_case(s)
+            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(s))
+    }
+
+    /// Whether `name` is exactly this rule's code, name or one of its aliases.
+    pub fn is_named(&self, name: &str) -> bool {
+        let n = name.trim();
+        self.code.eq_ignore_ascii_case(n)
+            || self.name.eq_ignore_ascii_case(n)
+            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(n))
+    }
+}
+
+/// What a build definition tells a Dockerfile rule (from a bake target).
+#[derive(Debug, Clone, Default)]
+pub struct BuildInfo {
+    /// Build args passed by the build definition (count as declared).
+    pub args: BTreeMap<String, String>,
+    /// The stage the build targets, if not the last.
+    pub target: Option<String>,
+    /// The build context directory, for `.dockerignore`.
+    pub context: Option<std::path::PathBuf>,
+}
+
+/// Options for one rule, from `[rules.<name>]`.
+pub type RuleOptions = toml::Table;
+
+/// The input of a Dockerfile rule.
+pub struct DockerfileContext<'a> {
+    pub path: &'a Path,
+    pub dockerfile: &'a Dockerfile,
+    pub rule: &'static RuleDef,
+    pub options: &'a RuleOptions,
+    pub build: &'a BuildInfo,
+}
+
+impl DockerfileContext<'_> {
+    /// A diagnostic of this rule at `span` with its default severity.
+    pub fn diagnostic(&self, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code: self.rule.code,
+            name: self.rule.name,
+            severity: self.rule.severity,
+            file: self.path.to_path_buf(),
+            span,
+            message: message.into(),
+            help: None,
+            labels: Vec::new(),
+            fix: None,
+        }
+    }
+
+    pub fn source(&self) -> &str {
+        &self.dockerfile.source
+    }
+
+    pub fn option_str(&self, name: &str) -> Option<&str> {
+        self.options.get(name).and_then(|v| v.as_str())
+    }
+
+    pub fn option_int(&self, name: &str) -> Option<i64> {
+        self.options.get(name).and_then(|v| v.as_integer())
+    }
+
+    pub fn option_bool(&self, name: &str) -> Option<bool> {
+        self.options.get(name).and_then(|v| v.as_bool())
+    }
+
+    pub fn option_str_list(&self, name: &str) -> Option<Vec<String>> {
+        self.options.get(name).and_then(|v| v.as_array()).map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+    }
+}
+
+/// The parse-error pseudo rule for Dockerfiles.
+pub static DF000: RuleDef = RuleDef {
+    code: "DF000",
+    name: "syntax-error",
+    aliases: &[],
+    severity: Severity::Error,
+    summary: "The Dockerfile cannot be parsed",
+    doc: include_str!("../../rules/DF000.md"),
+    fix: None,
+    scope: RuleScope::Dockerfile,
+    options: &[],
+    check: CheckFn::Dockerfile(check_syntax),
+};
+
+fn check_syntax(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    for err in &ctx.dockerfile.errors {
+        out.push(ctx.diagnostic(err.span, err.message.clone()));
+    }
+}
+
+/// Every rule, in code order.
+pub static RULES: &[&RuleDef] = &[
+    &DF000,
+    &stage_name_casing::RULE,
+    &from_as_casing::RULE,
+    &no_empty_continuation::RULE,
+    &consistent_instruction_casing::RULE,
+    &duplicate_stage_name::RULE,
+    &reserved_stage_name::RULE,
+    &json_args_recommended::RULE,
+    &maintainer_deprecated::RULE,
+    &undefined_arg_in_from::RULE,
+    &workdir_relative_path::RULE,
+    &undefined_var::RULE,
+    &multiple_instructions_disallowed::RULE,
+    &legacy_key_value_format::RULE,
+    &redundant_target_platform::RULE,
+    &secrets_used_in_arg_or_env::RULE,
+    &invalid_default_arg_in_from::RULE,
+    &from_platform_flag_const_disallowed::RULE,
+    &expose_proto_casing::RULE,
+    &expose_invalid_format::RULE,
+    &copy_ignored_file::RULE,
+];
+
+/// Looks a rule up by code, name or alias.
+pub fn find(name: &str) -> Option<&'static RuleDef> {
+    RULES.iter().copied().find(|r| r.is_named(name))
+}
+
+/// The closest rule name/code to `name`, for did-you-mean messages.
+pub fn suggest(name: &str) -> Option<&'static str> {
+    let mut best: Option<(f64, &'static str)> = None;
+    for rule in RULES {
+        for cand in [rule.code, rule.name].iter().chain(rule.aliases.iter()) {
+            let score = strsim::jaro_winkler(&name.to_ascii_lowercase(), &cand.to_ascii_lowercase());
+            if score > 0.8 && best.is_none_or(|(b, _)| score > b) {
+                best = Some((score, cand));
+            }
+        }
+    }
+    best.map(|(_, c)| c)
+}

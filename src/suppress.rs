@@ -1,0 +1,169 @@
+//! Suppression comments.
+//!
+//! - `# bakelint ignore=CODE[,CODE] reason` on the comment line(s) directly
+//!   above an instruction; `# bakelint global ignore=CODE,...` anywhere at
+//!   the top level for the whole file.
+//! - BuildKit's `# check=skip=Name,...` directive (whole file) and the same
+//!   comment directly above an instruction; `skip=all` skips every rule with
+//!   a BuildKit name.
+//! - hadolint's `# hadolint ignore=DL3006,...` above an instruction, and
+//!   `# hadolint global ignore=...`, for rules that carry hadolint aliases.
+
+use crate::diagnostic::Diagnostic;
+use crate::dockerfile::{Dockerfile, NodeKind};
+use crate::rules::{self, RuleDef};
+use crate::span::Span;
+
+/// The suppressions of one Dockerfile.
+#[derive(Debug, Default)]
+pub struct Suppressions {
+    global: Vec<String>,
+    /// BuildKit `check=skip=all`.
+    skip_all_buildkit: bool,
+    /// (instruction span, names suppressed on it)
+    local: Vec<(Span, Vec<String>)>,
+}
+
+impl Suppressions {
+    pub fn from_dockerfile(df: &Dockerfile) -> Suppressions {
+        let mut s = Suppressions::default();
+        for d in &df.directives {
+            if d.name.value == "check" {
+                s.read_check_value(&d.value.value, None);
+            }
+        }
+        let mut pending: Vec<String> = Vec::new();
+        let mut pending_all = false;
+        for node in &df.nodes {
+            match &node.kind {
+                NodeKind::Comment => {
+                    let text = node.span.slice(&df.source);
+                    let comment = text.trim().trim_start_matches('#').trim();
+                    if let Some((names, global)) = parse_comment(comment) {
+                        if global {
+                            s.global.extend(names);
+                        } else if names.iter().any(|n| n.eq_ignore_ascii_case("all")) {
+                            pending_all = true;
+                        } else {
+                            pending.extend(names);
+                        }
+                    }
+                }
+                NodeKind::Instruction(ins) => {
+                    if pending_all {
+                        pending.push("all".to_string());
+                    }
+                    if !pending.is_empty() {
+                        s.local.push((ins.span, std::mem::take(&mut pending)));
+                    }
+                    pending_all = false;
+                }
+                // A blank line separates a comment from the instruction below it.
+                _ => {
+                    pending.clear();
+                    pending_all = false;
+                }
+            }
+        }
+        s
+    }
+
+    fn read_check_value(&mut self, value: &str, _span: Option<Span>) {
+        for part in value.split(';') {
+            let part = part.trim();
+            if let Some(list) = part.strip_prefix("skip=") {
+                for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                    if name.eq_ignore_ascii_case("all") {
+                        self.skip_all_buildkit = true;
+                    } else {
+                        self.global.push(name.to_string());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether `diag` is suppressed.
+    pub fn is_suppressed(&self, diag: &Diagnostic) -> bool {
+        let Some(rule) = rules::find(diag.code) else {
+            return false;
+        };
+        if self.global.iter().any(|n| names_rule(rule, n)) {
+            return true;
+        }
+        if self.skip_all_buildkit && has_buildkit_name(rule) {
+            return true;
+        }
+        self.local.iter().any(|(span, names)| {
+            (span.contains(diag.span.start) || (diag.span.is_empty() && diag.span.start == span.end))
+                && names
+                    .iter()
+                    .any(|n| names_rule(rule, n) || (n == "all" && has_buildkit_name(rule)))
+        })
+    }
+}
+
+fn names_rule(rule: &RuleDef, name: &str) -> bool {
+    rule.is_named(name)
+}
+
+/// BuildKit check names are CamelCase aliases.
+fn has_buildkit_name(rule: &RuleDef) -> bool {
+    rule.aliases
+        .iter()
+        .any(|a| a.chars().next().is_some_and(char::is_uppercase) && !a.starts_with("DL"))
+}
+
+/// Reads one comment (without `#`): the rule names and whether it is file-wide.
+fn parse_comment(comment: &str) -> Option<(Vec<String>, bool)> {
+    let split_names = |list: &str| -> Vec<String> {
+        list.split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let mut words = comment.split_whitespace();
+    let first = words.next()?;
+    match first.to_ascii_lowercase().as_str() {
+        "bakelint" | "hadolint" => {
+            let mut next = words.next()?;
+            let global = next.eq_ignore_ascii_case("global");
+            if global {
+                next = words.next()?;
+            }
+            let list = next.strip_prefix("ignore=")?;
+            Some((split_names(list), global))
+        }
+        _ => {
+            // `# check=skip=A,B` above an instruction.
+            let lower = comment.to_ascii_lowercase();
+            let rest = lower.strip_prefix("check")?.trim_start().strip_prefix('=')?;
+            let orig_rest = &comment[comment.len() - rest.len()..];
+            let list = orig_rest.trim().split(';').find_map(|p| p.trim().strip_prefix("skip="))?;
+            Some((split_names(list), false))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comment_forms() {
+        assert_eq!(
+            parse_comment("bakelint ignore=DF001,DF002 because"),
+            Some((vec!["DF001".into(), "DF002".into()], false))
+        );
+        assert_eq!(
+            parse_comment("hadolint global ignore=DL3006"),
+            Some((vec!["DL3006".into()], true))
+        );
+        assert_eq!(
+            parse_comment("check=skip=StageNameCasing"),
+            Some((vec!["StageNameCasing".into()], false))
+        );
+        assert_eq!(parse_comment("just a comment"), None);
+    }
+}
