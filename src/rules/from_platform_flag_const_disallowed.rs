@@ -28,14 +28,50 @@ pub static RULE: RuleDef = RuleDef {
 
 /// containerd's known operating systems (`isKnownOS`).
 const KNOWN_OS: &[&str] = &[
-    "aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js", "linux", "nacl", "netbsd",
-    "openbsd", "plan9", "solaris", "windows", "zos",
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "hurd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "nacl",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "windows",
+    "zos",
 ];
 
 /// containerd's known architectures (`isKnownArch`).
 const KNOWN_ARCH: &[&str] = &[
-    "386", "amd64", "amd64p32", "arm", "armbe", "arm64", "arm64be", "ppc64", "ppc64le", "loong64", "mips", "mipsle",
-    "mips64", "mips64le", "mips64p32", "mips64p32le", "ppc", "riscv", "riscv64", "s390", "s390x", "sparc", "sparc64",
+    "386",
+    "amd64",
+    "amd64p32",
+    "arm",
+    "armbe",
+    "arm64",
+    "arm64be",
+    "ppc64",
+    "ppc64le",
+    "loong64",
+    "mips",
+    "mipsle",
+    "mips64",
+    "mips64le",
+    "mips64p32",
+    "mips64p32le",
+    "ppc",
+    "riscv",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sparc",
+    "sparc64",
     "wasm",
 ];
 
@@ -52,9 +88,15 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let lex = ShellLex::new(df.escape);
     let empty: BTreeMap<String, String> = BTreeMap::new();
     for stage in df.stages() {
-        let Some(from) = df.instruction(stage.from_node) else { continue };
-        let InstructionKind::From(from_ins) = &from.kind else { continue };
-        let Some(flag) = from.flag("platform") else { continue };
+        let Some(from) = df.instruction(stage.from_node) else {
+            continue;
+        };
+        let InstructionKind::From(from_ins) = &from.kind else {
+            continue;
+        };
+        let Some(flag) = from.flag("platform") else {
+            continue;
+        };
         let Some(value) = &flag.value else { continue };
         let Ok(expansion) = lex.process_word_with_matches(&value.value, &empty) else {
             continue;
@@ -62,7 +104,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         if !expansion.matched.is_empty() || !expansion.unmatched.is_empty() {
             continue;
         }
-        let Some(platform) = parse_platform(&expansion.value) else { continue };
+        let Some(platform) = parse_platform(&expansion.value) else {
+            continue;
+        };
         // BuildKit compares with the stage name as it stores it: lowercased.
         let stage_name = from_ins
             .stage_name
@@ -114,7 +158,11 @@ fn parse_platform(spec: &str) -> Option<Platform> {
         }
         first = &first[..open];
     }
-    let valid = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+    let valid = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+    };
     if !valid(first) || !parts.iter().skip(1).all(|p| valid(p)) {
         return None;
     }
@@ -171,14 +219,20 @@ mod tests {
         let src = "FROM --platform=linux/amd64 scratch\n";
         let diags = run(&RULE, src);
         assert_eq!(slices(src, &diags), ["--platform=linux/amd64"]);
-        assert_eq!(diags[0].message, "FROM --platform flag should not use constant value \"linux/amd64\"");
+        assert_eq!(
+            diags[0].message,
+            "FROM --platform flag should not use constant value \"linux/amd64\""
+        );
     }
 
     #[test]
     fn quoted_value_is_reported_unquoted() {
         let src = "FROM --platform=\"linux/arm64\" alpine AS build\n";
         let diags = run(&RULE, src);
-        assert_eq!(diags[0].message, "FROM --platform flag should not use constant value \"linux/arm64\"");
+        assert_eq!(
+            diags[0].message,
+            "FROM --platform flag should not use constant value \"linux/arm64\""
+        );
     }
 
     #[test]
@@ -217,12 +271,24 @@ mod tests {
     fn platform_parsing() {
         assert_eq!(
             parse_platform("linux/aarch64"),
-            Some(Platform { os: "linux".into(), arch: Some("arm64".into()) })
+            Some(Platform {
+                os: "linux".into(),
+                arch: Some("arm64".into())
+            })
         );
-        assert_eq!(parse_platform("windows"), Some(Platform { os: "windows".into(), arch: None }));
+        assert_eq!(
+            parse_platform("windows"),
+            Some(Platform {
+                os: "windows".into(),
+                arch: None
+            })
+        );
         assert_eq!(
             parse_platform("amd64"),
-            Some(Platform { os: "linux".into(), arch: Some("amd64".into()) })
+            Some(Platform {
+                os: "linux".into(),
+                arch: Some("amd64".into())
+            })
         );
         assert_eq!(parse_platform("linux/"), None);
         assert_eq!(parse_platform("a/b/c/d"), None);

@@ -30,8 +30,12 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let env = global_arg_env(df, None);
     let mut found = Vec::new();
     for stage in df.stages() {
-        let Some(from) = df.instruction(stage.from_node) else { continue };
-        let InstructionKind::From(from_ins) = &from.kind else { continue };
+        let Some(from) = df.instruction(stage.from_node) else {
+            continue;
+        };
+        let InstructionKind::From(from_ins) = &from.kind else {
+            continue;
+        };
         let image = &from_ins.image;
         let Ok(expansion) = lex.process_word_with_matches(&image.value, &env) else {
             // BuildKit stops checking at the first expansion error.
@@ -165,13 +169,22 @@ fn is_valid_path_component(c: &str) -> bool {
 /// `host(:port)?` where host is a domain name or a bracketed IPv6 address.
 fn is_valid_domain(d: &str) -> bool {
     let (host, port) = if let Some(rest) = d.strip_prefix('[') {
-        let Some(close) = rest.find(']') else { return false };
+        let Some(close) = rest.find(']') else {
+            return false;
+        };
         let inner = &rest[..close];
         if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_hexdigit() || b == b':') {
             return false;
         }
         let after = &rest[close + 1..];
-        (None, if after.is_empty() { None } else { Some(after.strip_prefix(':')) })
+        (
+            None,
+            if after.is_empty() {
+                None
+            } else {
+                Some(after.strip_prefix(':'))
+            },
+        )
     } else {
         match d.split_once(':') {
             Some((h, p)) => (Some(h), Some(Some(p))),
@@ -203,12 +216,17 @@ fn is_valid_domain_component(c: &str) -> bool {
 fn is_valid_tag(t: &str) -> bool {
     let word = |x: u8| x.is_ascii_alphanumeric() || x == b'_';
     let b = t.as_bytes();
-    !b.is_empty() && b.len() <= 128 && word(b[0]) && b.iter().all(|&x| word(x) || x == b'.' || x == b'-')
+    !b.is_empty()
+        && b.len() <= 128
+        && word(b[0])
+        && b.iter().all(|&x| word(x) || x == b'.' || x == b'-')
 }
 
 /// `digest.Parse`: a known algorithm with its exact lowercase-hex length.
 fn is_valid_digest(d: &str) -> bool {
-    let Some((alg, hex)) = d.split_once(':') else { return false };
+    let Some((alg, hex)) = d.split_once(':') else {
+        return false;
+    };
     let len = match alg {
         "sha256" => 64,
         "sha384" => 96,
@@ -237,7 +255,10 @@ mod tests {
     #[test]
     fn empty_image_and_bad_suffix() {
         let src = "ARG IMAGE\nFROM $IMAGE\n";
-        assert_eq!(run(&RULE, src)[0].message, "Default value for ARG $IMAGE results in empty or invalid base image name");
+        assert_eq!(
+            run(&RULE, src)[0].message,
+            "Default value for ARG $IMAGE results in empty or invalid base image name"
+        );
         let src = "ARG SFX=\"box:\"\nFROM busy${SFX}\n";
         assert_eq!(slices(src, &run(&RULE, src)), ["busy${SFX}"]);
     }
@@ -260,7 +281,12 @@ mod tests {
         let src = "ARG VERSION\nFROM busybox:$VERSION\n";
         let mut build = crate::rules::BuildInfo::default();
         build.args.insert("VERSION".into(), "latest".into());
-        let diags = crate::rules::util_b::testing::run_with(&RULE, src, &build, std::path::Path::new("Dockerfile"));
+        let diags = crate::rules::util_b::testing::run_with(
+            &RULE,
+            src,
+            &build,
+            std::path::Path::new("Dockerfile"),
+        );
         assert_eq!(diags.len(), 1);
     }
 
