@@ -42,8 +42,21 @@ const BASES: &[&str] = &[
     "alpine:3.20",
 ];
 const PACKAGES: &[&str] = &[
-    "curl", "ca-certificates", "git", "build-essential", "libpq-dev", "gcc", "make", "openssl",
-    "libffi-dev", "tzdata", "jq", "unzip", "gnupg", "wget", "locales",
+    "curl",
+    "ca-certificates",
+    "git",
+    "build-essential",
+    "libpq-dev",
+    "gcc",
+    "make",
+    "openssl",
+    "libffi-dev",
+    "tzdata",
+    "jq",
+    "unzip",
+    "gnupg",
+    "wget",
+    "locales",
 ];
 
 fn dockerfile(rng: &mut Rng, index: usize) -> String {
@@ -62,7 +75,10 @@ fn dockerfile(rng: &mut Rng, index: usize) -> String {
         // A long RUN chain with continuations and an inner comment.
         s.push_str("RUN apt-get update \\\n");
         for _ in 0..(3 + rng.below(8)) {
-            s.push_str(&format!("    && apt-get install -y --no-install-recommends {} \\\n", rng.pick(PACKAGES)));
+            s.push_str(&format!(
+                "    && apt-get install -y --no-install-recommends {} \\\n",
+                rng.pick(PACKAGES)
+            ));
         }
         s.push_str("    # clean up\n    && rm -rf /var/lib/apt/lists/*\n");
         if rng.below(2) == 0 {
@@ -72,10 +88,15 @@ fn dockerfile(rng: &mut Rng, index: usize) -> String {
             s.push_str("COPY <<-EOT /etc/app.conf\n\tkey=value\n\tother=thing\n\tEOT\n");
         }
         if stage > 0 {
-            s.push_str(&format!("COPY --from=stage{} /app/out /app/out\n", stage - 1));
+            s.push_str(&format!(
+                "COPY --from=stage{} /app/out /app/out\n",
+                stage - 1
+            ));
         }
         s.push_str("COPY . /app\n");
-        s.push_str(&format!("LABEL org.opencontainers.image.title=\"app{index}\" version=\"$VERSION\"\n"));
+        s.push_str(&format!(
+            "LABEL org.opencontainers.image.title=\"app{index}\" version=\"$VERSION\"\n"
+        ));
         s.push_str(&format!("EXPOSE {}\n", 8000 + rng.below(100)));
     }
     s.push_str("USER nobody\nHEALTHCHECK --interval=30s CMD curl -f http://localhost/ || exit 1\n");
@@ -97,7 +118,12 @@ fn big_dockerfile(lines: usize) -> String {
 fn corpus() -> Vec<(PathBuf, String)> {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     (0..1000)
-        .map(|i| (PathBuf::from(format!("svc{i:04}/Dockerfile")), dockerfile(&mut rng, i)))
+        .map(|i| {
+            (
+                PathBuf::from(format!("svc{i:04}/Dockerfile")),
+                dockerfile(&mut rng, i),
+            )
+        })
         .collect()
 }
 
@@ -128,7 +154,8 @@ fn main() {
             }
             std::fs::write(p, text).expect("write corpus file");
         }
-        std::fs::write(Path::new(dir).join("big.Dockerfile"), big_dockerfile(2000)).expect("write big file");
+        std::fs::write(Path::new(dir).join("big.Dockerfile"), big_dockerfile(2000))
+            .expect("write big file");
         return;
     }
     // `cargo test --benches` runs this with --bench absent: keep it quick.

@@ -292,6 +292,8 @@ impl Flag {
 }
 
 /// Typed view of an instruction's arguments.
+// Instructions are already boxed inside `Node`; boxing FROM again would only add indirection.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum InstructionKind {
     From(FromInstruction),
