@@ -12,6 +12,7 @@ use crate::dockerfile::Dockerfile;
 use crate::span::Span;
 
 pub mod docs;
+pub mod util_a;
 
 pub mod stage_name_casing;
 pub mod from_as_casing;
