@@ -203,7 +203,11 @@ impl Settings {
         let mut per_file_ignores = Vec::new();
         for (pattern, codes) in raw.per_file_ignores.unwrap_or_default() {
             let glob = Glob::new(&pattern).map_err(|e| match file {
-                Some(f) => ConfigError::at(f, codes.span().into(), format!("invalid glob `{pattern}`: {e}")),
+                Some(f) => ConfigError::at(
+                    f,
+                    codes.span().into(),
+                    format!("invalid glob `{pattern}`: {e}"),
+                ),
                 None => ConfigError::cli(format!("invalid glob `{pattern}`: {e}")),
             })?;
             let codes = codes
@@ -275,7 +279,10 @@ impl Settings {
     }
 
     pub fn severity(&self, rule: &RuleDef) -> Severity {
-        self.severity.get(rule.code).copied().unwrap_or(rule.severity)
+        self.severity
+            .get(rule.code)
+            .copied()
+            .unwrap_or(rule.severity)
     }
 
     pub fn options(&self, rule: &RuleDef) -> &RuleOptions {
@@ -331,7 +338,11 @@ fn unknown_rule_error(file: Option<&ConfigFile>, span: Option<Span>, name: &str)
 
 /// The nearest config file at or above `start`.
 pub fn find_config(start: &Path) -> Option<PathBuf> {
-    let start = if start.is_file() { start.parent()? } else { start };
+    let start = if start.is_file() {
+        start.parent()?
+    } else {
+        start
+    };
     let abs = std::fs::canonicalize(start).unwrap_or_else(|_| start.to_path_buf());
     for dir in abs.ancestors() {
         for name in CONFIG_NAMES {
@@ -377,8 +388,12 @@ mod tests {
     #[test]
     fn per_file_ignores_match_relative_paths() {
         let text = "[per-file-ignores]\n\"legacy/*\" = [\"DF000\"]\n";
-        let s = Settings::from_toml(Path::new("proj/bakelint.toml"), text, &CliSelection::default())
-            .expect("valid");
+        let s = Settings::from_toml(
+            Path::new("proj/bakelint.toml"),
+            text,
+            &CliSelection::default(),
+        )
+        .expect("valid");
         assert!(!s.is_enabled(&rules::DF000, Path::new("proj/legacy/Dockerfile")));
         assert!(s.is_enabled(&rules::DF000, Path::new("proj/app/Dockerfile")));
     }

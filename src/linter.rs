@@ -48,7 +48,10 @@ pub fn decode_source(path: &Path, bytes: Vec<u8>) -> Result<String, FileError> {
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |p| p + 1);
-        let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+        let column = String::from_utf8_lossy(&before[line_start..])
+            .chars()
+            .count()
+            + 1;
         FileError {
             path: path.to_path_buf(),
             message: format!("invalid UTF-8 at line {line}, column {column} (byte {valid})"),
@@ -106,6 +109,11 @@ pub fn lint_dockerfile_text(
 /// Stable order: file, position, code.
 pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
-        (&a.file, a.span.start, a.span.end, a.code).cmp(&(&b.file, b.span.start, b.span.end, b.code))
+        (&a.file, a.span.start, a.span.end, a.code).cmp(&(
+            &b.file,
+            b.span.start,
+            b.span.end,
+            b.code,
+        ))
     });
 }

@@ -95,7 +95,8 @@ impl Suppressions {
             return true;
         }
         self.local.iter().any(|(span, names)| {
-            (span.contains(diag.span.start) || (diag.span.is_empty() && diag.span.start == span.end))
+            (span.contains(diag.span.start)
+                || (diag.span.is_empty() && diag.span.start == span.end))
                 && names
                     .iter()
                     .any(|n| names_rule(rule, n) || (n == "all" && has_buildkit_name(rule)))
@@ -138,9 +139,15 @@ fn parse_comment(comment: &str) -> Option<(Vec<String>, bool)> {
         _ => {
             // `# check=skip=A,B` above an instruction.
             let lower = comment.to_ascii_lowercase();
-            let rest = lower.strip_prefix("check")?.trim_start().strip_prefix('=')?;
+            let rest = lower
+                .strip_prefix("check")?
+                .trim_start()
+                .strip_prefix('=')?;
             let orig_rest = &comment[comment.len() - rest.len()..];
-            let list = orig_rest.trim().split(';').find_map(|p| p.trim().strip_prefix("skip="))?;
+            let list = orig_rest
+                .trim()
+                .split(';')
+                .find_map(|p| p.trim().strip_prefix("skip="))?;
             Some((split_names(list), false))
         }
     }

@@ -8,7 +8,8 @@ pub static RULE: RuleDef = RuleDef {
     name: "consistent-instruction-casing",
     aliases: &["ConsistentInstructionCasing"],
     severity: Severity::Warning,
-    summary: "All commands within the Dockerfile should use the same casing (either upper or lower)",
+    summary:
+        "All commands within the Dockerfile should use the same casing (either upper or lower)",
     doc: include_str!("../../rules/DF004.md"),
     fix: None,
     scope: RuleScope::Dockerfile,

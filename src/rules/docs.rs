@@ -23,7 +23,10 @@ pub struct DocExample {
 
 /// `(failing, fixed)` examples of a rule doc.
 pub fn examples(doc: &str) -> (DocExample, DocExample) {
-    (section_example(doc, "Example"), section_example(doc, "Use instead"))
+    (
+        section_example(doc, "Example"),
+        section_example(doc, "Use instead"),
+    )
 }
 
 fn section_example(doc: &str, heading: &str) -> DocExample {

@@ -8,7 +8,8 @@ pub static RULE: RuleDef = RuleDef {
     name: "maintainer-deprecated",
     aliases: &["MaintainerDeprecated"],
     severity: Severity::Warning,
-    summary: "The MAINTAINER instruction is deprecated, use a label instead to define an image author",
+    summary:
+        "The MAINTAINER instruction is deprecated, use a label instead to define an image author",
     doc: include_str!("../../rules/DF008.md"),
     fix: None,
     scope: RuleScope::Dockerfile,

@@ -14,26 +14,26 @@ use crate::span::Span;
 pub mod docs;
 pub mod util_a;
 
-pub mod stage_name_casing;
-pub mod from_as_casing;
-pub mod no_empty_continuation;
 pub mod consistent_instruction_casing;
-pub mod duplicate_stage_name;
-pub mod reserved_stage_name;
-pub mod json_args_recommended;
-pub mod maintainer_deprecated;
-pub mod undefined_arg_in_from;
-pub mod workdir_relative_path;
-pub mod undefined_var;
-pub mod multiple_instructions_disallowed;
-pub mod legacy_key_value_format;
-pub mod redundant_target_platform;
-pub mod secrets_used_in_arg_or_env;
-pub mod invalid_default_arg_in_from;
-pub mod from_platform_flag_const_disallowed;
-pub mod expose_proto_casing;
-pub mod expose_invalid_format;
 pub mod copy_ignored_file;
+pub mod duplicate_stage_name;
+pub mod expose_invalid_format;
+pub mod expose_proto_casing;
+pub mod from_as_casing;
+pub mod from_platform_flag_const_disallowed;
+pub mod invalid_default_arg_in_from;
+pub mod json_args_recommended;
+pub mod legacy_key_value_format;
+pub mod maintainer_deprecated;
+pub mod multiple_instructions_disallowed;
+pub mod no_empty_continuation;
+pub mod redundant_target_platform;
+pub mod reserved_stage_name;
+pub mod secrets_used_in_arg_or_env;
+pub mod stage_name_casing;
+pub mod undefined_arg_in_from;
+pub mod undefined_var;
+pub mod workdir_relative_path;
 
 /// What a rule looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,7 +234,8 @@ pub fn suggest(name: &str) -> Option<&'static str> {
     let mut best: Option<(f64, &'static str)> = None;
     for rule in RULES {
         for cand in [rule.code, rule.name].iter().chain(rule.aliases.iter()) {
-            let score = strsim::jaro_winkler(&name.to_ascii_lowercase(), &cand.to_ascii_lowercase());
+            let score =
+                strsim::jaro_winkler(&name.to_ascii_lowercase(), &cand.to_ascii_lowercase());
             if score > 0.8 && best.is_none_or(|(b, _)| score > b) {
                 best = Some((score, cand));
             }

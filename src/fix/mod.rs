@@ -1,0 +1,508 @@
+//! Applying fixes: choose non-overlapping fixes, splice them in, re-lint,
+//! repeat until nothing changes; revert any file a fix broke; write
+//! atomically, keeping line endings, BOM and file mode.
+
+mod write;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::span::Span;
+
+pub use write::{write_atomic, WriteError};
+
+/// The most rounds of fix + re-lint before giving up.
+pub const MAX_ROUNDS: usize = 10;
+
+/// Codes whose diagnostics mean "this file does not parse".
+const SYNTAX_CODES: &[&str] = &["DF000", "BK000"];
+
+/// Which fixes to apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FixMode {
+    pub unsafe_fixes: bool,
+}
+
+impl FixMode {
+    pub fn allows(&self, fix: &Fix) -> bool {
+        match fix.applicability {
+            Applicability::Safe => true,
+            Applicability::Unsafe => self.unsafe_fixes,
+            Applicability::DisplayOnly => false,
+        }
+    }
+}
+
+/// A fix that broke a file: reported as an internal error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixFailure {
+    pub file: PathBuf,
+    pub codes: Vec<&'static str>,
+    pub message: String,
+}
+
+/// The files as the fixes left them, in memory.
+#[derive(Debug, Clone, Default)]
+pub struct FixResult {
+    /// Original content of each touched file (`None`: the file is new).
+    pub originals: BTreeMap<PathBuf, Option<String>>,
+    /// Current content of each touched file.
+    pub contents: BTreeMap<PathBuf, String>,
+    /// Diagnostics after the last round.
+    pub remaining: Vec<Diagnostic>,
+    /// Number of fixes applied, per rule code.
+    pub applied: BTreeMap<&'static str, usize>,
+    pub failures: Vec<FixFailure>,
+}
+
+impl FixResult {
+    /// Files whose content differs from the original.
+    pub fn changed(&self) -> impl Iterator<Item = (&PathBuf, Option<&String>, &String)> {
+        self.contents.iter().filter_map(|(path, new)| {
+            let old = self.originals.get(path)?.as_ref();
+            (old != Some(new)).then_some((path, old, new))
+        })
+    }
+
+    pub fn total_applied(&self) -> usize {
+        self.applied.values().sum()
+    }
+}
+
+/// The files a lint run sees: those being linted plus any a fix touched.
+pub trait FileSource {
+    /// Current content of `path` (`None` when it does not exist).
+    fn read(&self, path: &Path) -> Option<String>;
+}
+
+/// Reads from disk.
+pub struct DiskSource;
+
+impl FileSource for DiskSource {
+    fn read(&self, path: &Path) -> Option<String> {
+        std::fs::read_to_string(path).ok()
+    }
+}
+
+/// Applies fixes in rounds. `lint` lints the whole set of files given the
+/// current in-memory contents (`overlay` wins over disk); `initial` are the
+/// diagnostics of the unmodified files.
+pub fn fix_all(
+    initial: Vec<Diagnostic>,
+    mode: FixMode,
+    source: &dyn FileSource,
+    lint: &dyn Fn(&BTreeMap<PathBuf, String>) -> Vec<Diagnostic>,
+) -> FixResult {
+    let mut result = FixResult {
+        remaining: initial,
+        ..FixResult::default()
+    };
+    for _round in 0..MAX_ROUNDS {
+        let before_round = result.contents.clone();
+        let syntax_before = syntax_error_counts(&result.remaining);
+        let accepted = select_fixes(&result.remaining, mode, &result.contents, source);
+        if accepted.is_empty() {
+            break;
+        }
+        // Group edits per file, remembering which codes touched which file.
+        let mut per_file: BTreeMap<PathBuf, Vec<(Span, String)>> = BTreeMap::new();
+        let mut creates: Vec<(PathBuf, String)> = Vec::new();
+        let mut touched_by: BTreeMap<PathBuf, BTreeSet<&'static str>> = BTreeMap::new();
+        for (code, fix) in &accepted {
+            *result.applied.entry(code).or_default() += 1;
+            for edit in &fix.edits {
+                touched_by
+                    .entry(edit.file().clone())
+                    .or_default()
+                    .insert(code);
+                match edit {
+                    Edit::Replace {
+                        file,
+                        span,
+                        content,
+                    } => per_file
+                        .entry(file.clone())
+                        .or_default()
+                        .push((*span, content.clone())),
+                    Edit::Create { file, content } => creates.push((file.clone(), content.clone())),
+                }
+            }
+        }
+        for (file, mut edits) in per_file {
+            let Some(text) = current(&result.contents, source, &file) else {
+                continue;
+            };
+            result
+                .originals
+                .entry(file.clone())
+                .or_insert_with(|| Some(text.clone()));
+            edits.sort_by_key(|(span, _)| (span.start, span.end));
+            result.contents.insert(file, apply_edits(&text, &edits));
+        }
+        for (file, content) in creates {
+            result.originals.entry(file.clone()).or_insert(None);
+            result.contents.insert(file, content);
+        }
+
+        let mut diags = lint(&result.contents);
+        // A file that parsed before this round and no longer does is reverted.
+        let syntax_after = syntax_error_counts(&diags);
+        let mut reverted = false;
+        for (file, codes) in &touched_by {
+            let before = syntax_before.get(file).copied().unwrap_or(0);
+            let after = syntax_after.get(file).copied().unwrap_or(0);
+            if after > before {
+                match before_round.get(file) {
+                    Some(old) => {
+                        result.contents.insert(file.clone(), old.clone());
+                    }
+                    None => {
+                        if let Some(Some(orig)) = result.originals.get(file) {
+                            result.contents.insert(file.clone(), orig.clone());
+                        } else {
+                            result.contents.remove(file);
+                            result.originals.remove(file);
+                        }
+                    }
+                }
+                result.failures.push(FixFailure {
+                    file: file.clone(),
+                    codes: codes.iter().copied().collect(),
+                    message: format!(
+                        "internal error: applying the fix of {} made {} fail to parse; the change was reverted (please report this bug)",
+                        codes.iter().copied().collect::<Vec<_>>().join(", "),
+                        file.display()
+                    ),
+                });
+                reverted = true;
+            }
+        }
+        if reverted {
+            diags = lint(&result.contents);
+        }
+        result.remaining = diags;
+        if reverted {
+            // Don't retry the fixes that broke a file.
+            break;
+        }
+    }
+    result
+}
+
+fn current(
+    contents: &BTreeMap<PathBuf, String>,
+    source: &dyn FileSource,
+    path: &Path,
+) -> Option<String> {
+    contents.get(path).cloned().or_else(|| source.read(path))
+}
+
+fn syntax_error_counts(diags: &[Diagnostic]) -> BTreeMap<PathBuf, usize> {
+    let mut counts = BTreeMap::new();
+    for d in diags.iter().filter(|d| SYNTAX_CODES.contains(&d.code)) {
+        *counts.entry(d.file.clone()).or_default() += 1;
+    }
+    counts
+}
+
+/// Picks the fixes to apply this round: in order of position, skipping any
+/// fix that overlaps (in any of its edits) one already chosen.
+fn select_fixes<'a>(
+    diags: &'a [Diagnostic],
+    mode: FixMode,
+    contents: &BTreeMap<PathBuf, String>,
+    source: &dyn FileSource,
+) -> Vec<(&'static str, &'a Fix)> {
+    let mut candidates: Vec<(&'static str, &'a Fix)> = diags
+        .iter()
+        .filter_map(|d| d.fix.as_ref().map(|f| (d.code, f)))
+        .filter(|(_, f)| mode.allows(f) && !f.edits.is_empty())
+        .collect();
+    candidates.sort_by_key(|(code, fix)| (first_position(fix), *code));
+    let mut taken: BTreeMap<PathBuf, Vec<Span>> = BTreeMap::new();
+    let mut created: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut accepted = Vec::new();
+    'fixes: for (code, fix) in candidates {
+        for edit in &fix.edits {
+            match edit {
+                Edit::Replace { file, span, .. } => {
+                    if created.contains(file) {
+                        continue 'fixes;
+                    }
+                    if let Some(spans) = taken.get(file) {
+                        if spans.iter().any(|s| s.overlaps(span)) {
+                            continue 'fixes;
+                        }
+                    }
+                }
+                Edit::Create { file, .. } => {
+                    if created.contains(file)
+                        || taken.contains_key(file)
+                        || current(contents, source, file).is_some()
+                    {
+                        continue 'fixes;
+                    }
+                }
+            }
+        }
+        // Edits within one fix must not overlap each other either.
+        let mut own: Vec<(&PathBuf, Span)> = Vec::new();
+        for edit in &fix.edits {
+            if let Edit::Replace { file, span, .. } = edit {
+                if own.iter().any(|(f, s)| *f == file && s.overlaps(span)) {
+                    continue 'fixes;
+                }
+                own.push((file, *span));
+            }
+        }
+        for edit in &fix.edits {
+            match edit {
+                Edit::Replace { file, span, .. } => {
+                    taken.entry(file.clone()).or_default().push(*span)
+                }
+                Edit::Create { file, .. } => {
+                    created.insert(file.clone());
+                }
+            }
+        }
+        accepted.push((code, fix));
+    }
+    accepted
+}
+
+fn first_position(fix: &Fix) -> (PathBuf, usize) {
+    fix.edits
+        .iter()
+        .map(|e| match e {
+            Edit::Replace { file, span, .. } => (file.clone(), span.start),
+            Edit::Create { file, .. } => (file.clone(), 0),
+        })
+        .min()
+        .unwrap_or_default()
+}
+
+/// Splices sorted, non-overlapping edits into `text`. Inserted text follows
+/// the file's line endings (CRLF stays CRLF); edits never split the BOM.
+pub fn apply_edits(text: &str, edits: &[(Span, String)]) -> String {
+    let crlf = uses_crlf(text);
+    let bom_len = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut cursor = 0;
+    for (span, content) in edits {
+        let start = crate::span::clamp_to_char_boundary(text, span.start.max(bom_len).max(cursor));
+        let end = crate::span::clamp_to_char_boundary(text, span.end.max(start));
+        out.push_str(&text[cursor..start]);
+        if crlf {
+            out.push_str(&to_crlf(content));
+        } else {
+            out.push_str(content);
+        }
+        cursor = end;
+    }
+    out.push_str(&text[cursor..]);
+    out
+}
+
+/// Whether the text's first line ending is CRLF.
+pub fn uses_crlf(text: &str) -> bool {
+    text.find('\n')
+        .is_some_and(|i| i > 0 && text.as_bytes().get(i - 1) == Some(&b'\r'))
+}
+
+fn to_crlf(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut prev = '\0';
+    for c in s.chars() {
+        if c == '\n' && prev != '\r' {
+            out.push('\r');
+        }
+        out.push(c);
+        prev = c;
+    }
+    out
+}
+
+/// A unified diff of one file (`--- a/path` / `+++ b/path`, `/dev/null` for new files).
+pub fn unified_diff(path: &Path, old: Option<&str>, new: &str) -> String {
+    let name = path.display().to_string();
+    let name = name.strip_prefix("./").unwrap_or(&name);
+    let old_header = match old {
+        Some(_) => format!("a/{name}"),
+        None => "/dev/null".to_string(),
+    };
+    let diff = similar::TextDiff::from_lines(old.unwrap_or(""), new);
+    diff.unified_diff()
+        .context_radius(3)
+        .header(&old_header, &format!("b/{name}"))
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Severity;
+
+    fn diag(file: &str, span: Span, fix: Option<Fix>) -> Diagnostic {
+        Diagnostic {
+            code: "DF001",
+            name: "x",
+            severity: Severity::Warning,
+            file: PathBuf::from(file),
+            span,
+            message: "m".into(),
+            help: None,
+            labels: vec![],
+            fix,
+        }
+    }
+
+    struct Mem(BTreeMap<PathBuf, String>);
+    impl FileSource for Mem {
+        fn read(&self, path: &Path) -> Option<String> {
+            self.0.get(path).cloned()
+        }
+    }
+
+    #[test]
+    fn crlf_and_bom_are_kept() {
+        let text = "\u{feff}FROM a\r\nRUN b\r\n";
+        let out = apply_edits(text, &[(Span::empty(0), "# x\n".into())]);
+        assert_eq!(out, "\u{feff}# x\r\nFROM a\r\nRUN b\r\n");
+    }
+
+    #[test]
+    fn overlapping_fixes_are_skipped_then_retried() {
+        // Two fixes on the same bytes: the second is skipped in round 1 and
+        // re-offered by the re-lint in round 2 (here the lint offers nothing).
+        let src = Mem(BTreeMap::from([(PathBuf::from("D"), "abc".to_string())]));
+        let d1 = diag(
+            "D",
+            Span::new(0, 1),
+            Some(Fix::safe(
+                "A",
+                vec![Edit::replace("D", Span::new(0, 1), "A")],
+            )),
+        );
+        let d2 = diag(
+            "D",
+            Span::new(0, 2),
+            Some(Fix::safe(
+                "B",
+                vec![Edit::replace("D", Span::new(0, 2), "XY")],
+            )),
+        );
+        let res = fix_all(
+            vec![d1, d2],
+            FixMode {
+                unsafe_fixes: false,
+            },
+            &src,
+            &|_| vec![],
+        );
+        assert_eq!(
+            res.contents.get(Path::new("D")).map(String::as_str),
+            Some("Abc")
+        );
+        assert_eq!(res.total_applied(), 1);
+    }
+
+    #[test]
+    fn unsafe_fixes_need_opt_in() {
+        let src = Mem(BTreeMap::from([(PathBuf::from("D"), "abc".to_string())]));
+        let d = diag(
+            "D",
+            Span::new(0, 1),
+            Some(Fix::unsafe_(
+                "A",
+                vec![Edit::replace("D", Span::new(0, 1), "A")],
+            )),
+        );
+        let res = fix_all(
+            vec![d.clone()],
+            FixMode {
+                unsafe_fixes: false,
+            },
+            &src,
+            &|_| vec![],
+        );
+        assert!(res.contents.is_empty());
+        let res = fix_all(vec![d], FixMode { unsafe_fixes: true }, &src, &|_| vec![]);
+        assert_eq!(
+            res.contents.get(Path::new("D")).map(String::as_str),
+            Some("Abc")
+        );
+    }
+
+    #[test]
+    fn a_fix_that_breaks_parsing_is_reverted() {
+        let src = Mem(BTreeMap::from([(PathBuf::from("D"), "ok".to_string())]));
+        let d = diag(
+            "D",
+            Span::new(0, 2),
+            Some(Fix::safe(
+                "break",
+                vec![Edit::replace("D", Span::new(0, 2), "bad")],
+            )),
+        );
+        let lint = |files: &BTreeMap<PathBuf, String>| {
+            if files.get(Path::new("D")).is_some_and(|t| t == "bad") {
+                let mut e = diag("D", Span::new(0, 3), None);
+                e.code = "DF000";
+                vec![e]
+            } else {
+                vec![]
+            }
+        };
+        let res = fix_all(
+            vec![d],
+            FixMode {
+                unsafe_fixes: false,
+            },
+            &src,
+            &lint,
+        );
+        assert_eq!(
+            res.contents.get(Path::new("D")).map(String::as_str),
+            Some("ok")
+        );
+        assert_eq!(res.failures.len(), 1);
+        assert_eq!(res.failures[0].codes, vec!["DF001"]);
+        assert_eq!(res.changed().count(), 0);
+    }
+
+    #[test]
+    fn multi_file_fix_with_create() {
+        let src = Mem(BTreeMap::from([(PathBuf::from("a"), "one\n".to_string())]));
+        let d = diag(
+            "a",
+            Span::new(0, 3),
+            Some(Fix::safe(
+                "split",
+                vec![
+                    Edit::replace("a", Span::new(0, 3), "two"),
+                    Edit::Create {
+                        file: PathBuf::from("b"),
+                        content: "new\n".into(),
+                    },
+                ],
+            )),
+        );
+        let res = fix_all(
+            vec![d],
+            FixMode {
+                unsafe_fixes: false,
+            },
+            &src,
+            &|_| vec![],
+        );
+        let changed: Vec<_> = res
+            .changed()
+            .map(|(p, o, n)| (p.clone(), o.cloned(), n.clone()))
+            .collect();
+        assert_eq!(changed.len(), 2);
+        assert_eq!(changed[1], (PathBuf::from("b"), None, "new\n".to_string()));
+        let diff = unified_diff(Path::new("b"), None, "new\n");
+        assert!(diff.starts_with("--- /dev/null\n+++ b/b\n"), "{diff}");
+    }
+}
