@@ -12,7 +12,7 @@ fn only_instruction(df: &Dockerfile, n: usize) -> &Instruction {
         .unwrap_or_else(|| panic!("no instruction {n} in {:?}", df.nodes))
 }
 
-fn text<'a>(df: &'a Dockerfile, span: Span) -> &'a str {
+fn text(df: &Dockerfile, span: Span) -> &str {
     span.slice(&df.source)
 }
 
