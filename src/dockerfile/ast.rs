@@ -419,10 +419,13 @@ pub struct Stage {
 impl Dockerfile {
     /// All instructions in order, with their node index.
     pub fn instructions(&self) -> impl Iterator<Item = (usize, &Instruction)> {
-        self.nodes.iter().enumerate().filter_map(|(i, n)| match &n.kind {
-            NodeKind::Instruction(ins) => Some((i, ins.as_ref())),
-            _ => None,
-        })
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| match &n.kind {
+                NodeKind::Instruction(ins) => Some((i, ins.as_ref())),
+                _ => None,
+            })
     }
 
     /// The instruction of node `i`, if it is one.
@@ -516,6 +519,9 @@ mod tests {
         let opts = flag.options();
         assert_eq!(opts.len(), 2);
         assert_eq!(opts[0].key.span.slice(src), "type");
-        assert_eq!(opts[1].value.as_ref().map(|v| v.span.slice(src)), Some("/root/.cache"));
+        assert_eq!(
+            opts[1].value.as_ref().map(|v| v.span.slice(src)),
+            Some("/root/.cache")
+        );
     }
 }
