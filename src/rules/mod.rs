@@ -12,6 +12,7 @@ use crate::dockerfile::Dockerfile;
 use crate::span::Span;
 
 pub mod docs;
+pub mod util_a;
 pub mod util_b;
 
 pub mod consistent_instruction_casing;
