@@ -367,7 +367,7 @@ pub mod testing {
                 Edit::Create { .. } => None,
             })
             .collect();
-        edits.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        edits.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
         let mut out = src.to_string();
         let mut last_start = usize::MAX;
         for (start, end, content) in edits {
