@@ -1,7 +1,8 @@
 //! DF011 `undefined-var` (BuildKit: `UndefinedVar`).
 //!
 //! BuildKit expands the words of ENV, LABEL, COPY, ADD, WORKDIR, USER,
-//! VOLUME and STOPSIGNAL (and ARG defaults, and unquoted COPY/ADD heredocs)
+//! VOLUME and STOPSIGNAL (and ARG defaults, RUN `--mount` option values,
+//! and unquoted COPY/ADD heredocs)
 //! with the stage's environment while dispatching, and reports every
 //! variable it did not find, unless an ARG of that name was declared in the
 //! stage. The environment is the base image's `ENV` (plus a default `PATH`),
@@ -231,6 +232,21 @@ impl Checker<'_, '_> {
                     self.check_word(ins, &word, scope, out);
                 }
             }
+            InstructionKind::Run(_) => {
+                // `--mount` option values are expanded by BuildKit (not the command).
+                for flag in ins.flags.iter().filter(|f| f.name.value == "mount") {
+                    let Some(value) = &flag.value else { continue };
+                    // Quoted CSV fields are split differently; leave them alone.
+                    if value.value.contains('"') || value.span.slice(src) != value.value {
+                        continue;
+                    }
+                    for option in flag.options() {
+                        if let Some(v) = &option.value {
+                            self.check_word(ins, &Word::from_spanned(v), scope, out);
+                        }
+                    }
+                }
+            }
             InstructionKind::Workdir(w)
             | InstructionKind::User(w)
             | InstructionKind::StopSignal(w) => {
@@ -429,6 +445,13 @@ mod tests {
         let src = "from alpine\nworkdir /$W\nuser $U\nvolume [\"/data/$V\"]\nstopsignal $S\ncopy <<EOF /x\nhello $H\nEOF\n";
         let diags = run(&RULE, src);
         assert_eq!(slices(src, &diags), ["$W", "$U", "$V", "$S", "$H"]);
+    }
+
+    #[test]
+    fn run_mount_options_are_checked_not_the_command() {
+        let src = "FROM alpine\nRUN --mount=type=cache,target=/root/$CACHE_DIR echo $NOT_CHECKED\n";
+        let diags = run(&RULE, src);
+        assert_eq!(slices(src, &diags), ["$CACHE_DIR"]);
     }
 
     #[test]
