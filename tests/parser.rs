@@ -875,9 +875,14 @@ const PIECES: &[&str] = &[
 
 #[test]
 fn generated_odd_inputs_never_panic_and_round_trip() {
+    // BAKELINT_FUZZ_ITERS raises the count for a longer local run.
+    let iters = std::env::var("BAKELINT_FUZZ_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3000);
     let mut rng = Lcg(0x5eed);
-    for _ in 0..3000 {
-        let n = rng.next() % 40;
+    for _ in 0..iters {
+        let n = rng.next() % 60;
         let src: String = (0..n).map(|_| PIECES[rng.next() % PIECES.len()]).collect();
         let df = parse(&src);
         assert_tiles(&df);
@@ -906,7 +911,8 @@ fn generated_odd_inputs_never_panic_and_round_trip() {
                 check(h.marker_span);
                 check(h.body_span);
             }
-            assert!(!text(&df, ins.keyword_span).contains('\r'));
+            let kw = text(&df, ins.keyword_span);
+            assert!(kw.contains('\n') || !kw.contains('\r'), "{kw:?} in {src:?}");
         }
     }
 }
@@ -939,6 +945,8 @@ fn two_thousand_lines_parse_quickly() {
     for _ in 0..5 {
         let _ = parse(&src);
     }
+    let per_parse = started.elapsed() / 5;
+    eprintln!("2,000-line parse: {per_parse:?}");
     // Generous bound for unoptimised test builds; release is well under 5 ms.
-    assert!(started.elapsed().as_millis() < 2_000);
+    assert!(per_parse.as_millis() < 400);
 }
