@@ -1,6 +1,7 @@
-//! Heredoc markers (`<<EOF`, `<<-"EOF"`, `2<<EOF`) in a RUN/COPY/ADD line,
-//! found the way BuildKit's `heredocsFromLine` does: shell words of the whole
-//! line, each checked against `^(\d*)<<(-?)([^<]*)$`.
+//! Heredoc markers (`<<EOF`, `<<-"EOF"`, `2<<EOF`, `<< EOF`) in a
+//! RUN/COPY/ADD line, found the way BuildKit's `heredocsFromLine` does:
+//! shell words of the whole line (the lexer keeps whitespace right after
+//! `<<` inside the word), each checked against `^(\d*)<<(-?)\s*([^<]*)$`.
 
 /// A heredoc marker; `start..end` is its range in the logical line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +60,13 @@ fn raw_words(line: &str) -> Vec<(usize, usize)> {
                     '\\' => {
                         iter.next();
                     }
+                    '<' if line[i + 1..].starts_with('<') => {
+                        iter.next();
+                        let mut look = iter.clone();
+                        while look.next().is_some_and(|(_, c)| c.is_whitespace()) {
+                            iter = look.clone();
+                        }
+                    }
                     '\'' => state = State::Single,
                     '"' => state = State::Double,
                     _ => {}
@@ -95,6 +103,7 @@ fn marker(word: &str) -> Option<(String, bool, bool)> {
         Some(r) => (true, r),
         None => (false, rest),
     };
+    let rest = rest.trim_start_matches(['\t', '\n', '\x0c', '\r', ' ']);
     if rest.is_empty() || rest.contains('<') {
         return None;
     }
@@ -181,6 +190,36 @@ mod tests {
         );
         assert_eq!(&line[m[1].start..m[1].end], "<<-\"END\"");
         assert!(markers("RUN echo \"unterminated <<EOF").is_empty());
+        // The lexer keeps whitespace after `<<` only, not after `<<-`.
         assert!(markers("RUN <<- x").is_empty());
+    }
+
+    fn names(line: &str) -> Vec<(String, bool)> {
+        markers(line)
+            .into_iter()
+            .map(|m| (m.name, m.quoted))
+            .collect()
+    }
+
+    #[test]
+    fn buildkit_heredoc_cases() {
+        let n = |s: &str, q| (s.to_string(), q);
+        assert_eq!(names("RUN 3<<EMPTY2"), [n("EMPTY2", false)]);
+        assert_eq!(names("RUN \"<<NOHEREDOC\""), []);
+        assert_eq!(names("RUN '<<EOF'"), []);
+        assert_eq!(names("RUN <<-'NOEXPAND'"), [n("NOEXPAND", true)]);
+        assert_eq!(names("RUN <<eo'f'"), [n("eof", true)]);
+        assert_eq!(names("RUN <<eo\\'f"), [n("eo'f", false)]);
+        assert_eq!(names("RUN <<'e'o\\'f"), [n("eo'f", true)]);
+        assert_eq!(names("RUN <<'one two'"), [n("one two", true)]);
+        assert_eq!(names("RUN <<$EOF"), [n("$EOF", false)]);
+        assert_eq!(names("RUN <<  EOF"), [n("EOF", false)]);
+        assert_eq!(names("RUN <<  EOF  > foo"), [n("EOF", false)]);
+        assert_eq!(names("RUN << -EOF"), [n("-EOF", false)]);
+        assert_eq!(names("COPY <<file.txt /dest"), [n("file.txt", false)]);
+        assert_eq!(names("RUN <<EOF sh"), [n("EOF", false)]);
+        assert_eq!(names("RUN cat<<EOF <<<EOF"), []);
+        let m = markers("RUN <<  EOF  > foo");
+        assert_eq!((m[0].start, m[0].end), (4, 11));
     }
 }
