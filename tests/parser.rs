@@ -789,6 +789,19 @@ fn errors_are_recorded_and_parsing_continues() {
 }
 
 #[test]
+fn overlong_lines_are_errors_like_buildkit() {
+    let src = format!("FROM image\nLABEL test={}\nRUN ok\n", "a".repeat(65_536));
+    let df = parse(&src);
+    assert_eq!(df.errors.len(), 1);
+    assert_eq!(
+        df.errors[0].message,
+        "dockerfile line greater than max allowed size of 65535"
+    );
+    assert_eq!(df.line_index.line_of(df.errors[0].span.start), 1);
+    assert_eq!(df.instructions().count(), 3);
+}
+
+#[test]
 fn files_without_instructions_are_errors() {
     for src in ["", "# only\n# comments\n\n", "   \n\t\n"] {
         let df = parse(src);

@@ -34,6 +34,7 @@ pub fn parse(source: &str) -> Dockerfile {
         errors: Vec::new(),
     };
     p.run();
+    p.check_line_lengths();
     let has_instruction = p
         .nodes
         .iter()
@@ -66,7 +67,26 @@ struct Parser<'a> {
     errors: Vec<ParseError>,
 }
 
+/// BuildKit's line scanner refuses longer lines (`bufio.MaxScanTokenSize`).
+const MAX_LINE: usize = 65_535;
+
 impl Parser<'_> {
+    /// Reports lines BuildKit could not read, in source order with the rest.
+    fn check_line_lengths(&mut self) {
+        let before = self.errors.len();
+        for line in &self.lines {
+            if line.content_end - line.content_start > MAX_LINE {
+                self.errors.push(ParseError {
+                    span: Span::new(line.content_start, line.content_end),
+                    message: format!("dockerfile line greater than max allowed size of {MAX_LINE}"),
+                });
+            }
+        }
+        if self.errors.len() > before {
+            self.errors.sort_by_key(|e| e.span.start);
+        }
+    }
+
     fn run(&mut self) {
         let mut i = 0;
         while i < self.lines.len() {
