@@ -14,7 +14,7 @@ mod lines;
 
 use super::ast::*;
 use crate::span::{LineIndex, Span};
-use lines::{continuation_at, leading_space_len, split_lines, Line};
+use lines::{join_continuations, leading_space_len, split_lines, Joined, Line};
 
 pub use super::image_ref::parse_image_ref;
 
@@ -177,37 +177,13 @@ impl Parser<'_> {
     /// Reads the instruction starting on line `first` at byte `start`;
     /// returns the index of the first line after it.
     fn instruction(&mut self, first: usize, start: usize) -> usize {
-        let mut text = LogicalText::default();
-        let mut empty_lines = Vec::new();
-        let mut comments = Vec::new();
-        let line = self.lines[first];
-        let mut cont = continuation_at(self.src, start, line.content_end, self.escape);
-        text.push_source(self.src, Span::new(start, cont.unwrap_or(line.content_end)));
-        let mut last = first;
-        let mut next = first + 1;
-        while cont.is_some() && next < self.lines.len() {
-            let line = self.lines[next];
-            let raw = &self.src[line.start..line.content_end];
-            let trimmed = raw.trim_start_matches(char::is_whitespace);
-            let whole = Span::new(line.start, line.end);
-            next += 1;
-            if trimmed.starts_with('#') {
-                comments.push(whole);
-                last = next - 1;
-                continue;
-            }
-            if trimmed.is_empty() {
-                empty_lines.push(whole);
-                continue;
-            }
-            cont = continuation_at(self.src, line.start, line.content_end, self.escape);
-            text.push_source(
-                self.src,
-                Span::new(line.start, cont.unwrap_or(line.content_end)),
-            );
-            last = next - 1;
-        }
-
+        let Joined {
+            text,
+            empty_lines,
+            comments,
+            last,
+            mut next,
+        } = join_continuations(self.src, &self.lines, first, start, self.escape);
         let built = match instruction::build(&text, self.escape, 0) {
             Ok(built) => built,
             Err(error) => {
