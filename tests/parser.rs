@@ -826,6 +826,14 @@ impl Lcg {
     }
 }
 
+/// BAKELINT_FUZZ_ITERS raises the count for a longer local run.
+fn fuzz_iterations(default: usize) -> usize {
+    std::env::var("BAKELINT_FUZZ_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 const PIECES: &[&str] = &[
     "FROM ",
     "RUN ",
@@ -888,11 +896,7 @@ const PIECES: &[&str] = &[
 
 #[test]
 fn generated_odd_inputs_never_panic_and_round_trip() {
-    // BAKELINT_FUZZ_ITERS raises the count for a longer local run.
-    let iters = std::env::var("BAKELINT_FUZZ_ITERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3000);
+    let iters = fuzz_iterations(3000);
     let mut rng = Lcg(0x5eed);
     for _ in 0..iters {
         let n = rng.next() % 60;
@@ -962,4 +966,39 @@ fn two_thousand_lines_parse_quickly() {
     eprintln!("2,000-line parse: {per_parse:?}");
     // Generous bound for unoptimised test builds; release is well under 5 ms.
     assert!(per_parse.as_millis() < 400);
+}
+
+#[test]
+fn mutated_corpus_files_never_panic_and_round_trip() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/conformance/buildkit-parser/testfiles");
+    let mut sources = Vec::new();
+    for entry in std::fs::read_dir(root).expect("corpus") {
+        let path = entry.expect("entry").path().join("Dockerfile");
+        sources.push(std::fs::read_to_string(path).expect("read"));
+    }
+    sources.sort();
+    let mut rng = Lcg(42);
+    for round in 0..fuzz_iterations(2000) {
+        let base = &sources[round % sources.len()];
+        let mut src = base.clone();
+        for _ in 0..(1 + rng.next() % 6) {
+            let mut at = rng.next() % (src.len() + 1);
+            while !src.is_char_boundary(at) {
+                at -= 1;
+            }
+            if rng.next() % 3 == 0 && at < src.len() {
+                let mut end = (at + 1 + rng.next() % 8).min(src.len());
+                while !src.is_char_boundary(end) {
+                    end += 1;
+                }
+                src.replace_range(at..end, "");
+            } else {
+                src.insert_str(at, PIECES[rng.next() % PIECES.len()]);
+            }
+        }
+        let df = parse(&src);
+        assert_tiles(&df);
+        let _ = dump(&df);
+    }
 }
