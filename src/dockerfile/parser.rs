@@ -201,7 +201,8 @@ impl Parser<'_> {
         if can_contain_heredoc(&ins) {
             let markers = heredoc::markers(&text.text);
             if !markers.is_empty() {
-                let (docs, after, error) = self.heredoc_bodies(&text, &markers, next);
+                let (docs, after, error) =
+                    heredoc::read_bodies(self.src, &self.lines, &text, &markers, next);
                 if after > next {
                     end = self.lines[after - 1].content_end;
                 }
@@ -219,61 +220,6 @@ impl Parser<'_> {
             kind: NodeKind::Instruction(Box::new(ins)),
         });
         next
-    }
-
-    /// Reads the bodies of `markers` from line `next` on. Returns the
-    /// heredocs, the first line after them and an unterminated-heredoc error.
-    fn heredoc_bodies(
-        &self,
-        text: &LogicalText,
-        markers: &[heredoc::Marker],
-        mut next: usize,
-    ) -> (Vec<Heredoc>, usize, Option<ParseError>) {
-        let mut docs = Vec::with_capacity(markers.len());
-        let mut error: Option<ParseError> = None;
-        for marker in markers {
-            let marker_span = text.source_span(Span::new(marker.start, marker.end));
-            let body_start = self.lines.get(next).map_or(self.src.len(), |l| l.start);
-            let mut content = String::new();
-            let mut terminator = None;
-            while error.is_none() && next < self.lines.len() {
-                let line = self.lines[next];
-                next += 1;
-                let mut candidate = &self.src[line.start..line.content_end];
-                if marker.strip_tabs {
-                    candidate = candidate.trim_start_matches('\t');
-                }
-                if candidate == marker.name {
-                    terminator = Some(Span::new(line.start, line.content_end));
-                    break;
-                }
-                let body_line = &self.src[line.start..line.end];
-                content.push_str(if marker.strip_tabs {
-                    body_line.trim_start_matches('\t')
-                } else {
-                    body_line
-                });
-            }
-            if terminator.is_none() && error.is_none() {
-                error = Some(ParseError {
-                    span: marker_span,
-                    message: format!("unterminated heredoc {}", marker.name),
-                });
-            }
-            docs.push(Heredoc {
-                name: marker.name.clone(),
-                marker_span,
-                body_span: Span::new(
-                    body_start.min(self.src.len()),
-                    terminator.map_or(self.src.len(), |t| t.start),
-                ),
-                content,
-                quoted: marker.quoted,
-                strip_tabs: marker.strip_tabs,
-                terminator_span: terminator,
-            });
-        }
-        (docs, next, error)
     }
 }
 

@@ -1,7 +1,12 @@
-//! Heredoc markers (`<<EOF`, `<<-"EOF"`, `2<<EOF`, `<< EOF`) in a
+//! Heredocs: markers (`<<EOF`, `<<-"EOF"`, `2<<EOF`, `<< EOF`) in a
 //! RUN/COPY/ADD line, found the way BuildKit's `heredocsFromLine` does:
 //! shell words of the whole line (the lexer keeps whitespace right after
-//! `<<` inside the word), each checked against `^(\d*)<<(-?)\s*([^<]*)$`.
+//! `<<` inside the word), each checked against `^(\d*)<<(-?)\s*([^<]*)$`;
+//! then their bodies, read from the lines that follow the instruction.
+
+use super::lines::Line;
+use crate::dockerfile::ast::{Heredoc, LogicalText, ParseError};
+use crate::span::Span;
 
 /// A heredoc marker; `start..end` is its range in the logical line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,6 +171,64 @@ fn single_word(rest: &str) -> Option<(String, bool)> {
         return None;
     }
     words.pop().map(|w| (w, quoted))
+}
+
+/// Reads the bodies of `markers` one after the other from line `next` on
+/// (only the current heredoc's terminator ends a body, as in BuildKit).
+/// Returns the heredocs, the first line after them and an
+/// unterminated-heredoc error.
+pub(super) fn read_bodies(
+    src: &str,
+    lines: &[Line],
+    text: &LogicalText,
+    markers: &[Marker],
+    mut next: usize,
+) -> (Vec<Heredoc>, usize, Option<ParseError>) {
+    let mut docs = Vec::with_capacity(markers.len());
+    let mut error: Option<ParseError> = None;
+    for marker in markers {
+        let marker_span = text.source_span(Span::new(marker.start, marker.end));
+        let body_start = lines.get(next).map_or(src.len(), |l| l.start);
+        let mut content = String::new();
+        let mut terminator = None;
+        while error.is_none() && next < lines.len() {
+            let line = lines[next];
+            next += 1;
+            let mut candidate = &src[line.start..line.content_end];
+            if marker.strip_tabs {
+                candidate = candidate.trim_start_matches('\t');
+            }
+            if candidate == marker.name {
+                terminator = Some(Span::new(line.start, line.content_end));
+                break;
+            }
+            let body_line = &src[line.start..line.end];
+            content.push_str(if marker.strip_tabs {
+                body_line.trim_start_matches('\t')
+            } else {
+                body_line
+            });
+        }
+        if terminator.is_none() && error.is_none() {
+            error = Some(ParseError {
+                span: marker_span,
+                message: format!("unterminated heredoc {}", marker.name),
+            });
+        }
+        docs.push(Heredoc {
+            name: marker.name.clone(),
+            marker_span,
+            body_span: Span::new(
+                body_start.min(src.len()),
+                terminator.map_or(src.len(), |t| t.start),
+            ),
+            content,
+            quoted: marker.quoted,
+            strip_tabs: marker.strip_tabs,
+            terminator_span: terminator,
+        });
+    }
+    (docs, next, error)
 }
 
 #[cfg(test)]
