@@ -151,6 +151,11 @@ pub fn read_file(path: &Path, cwd: &Path) -> Result<SourceFile, BakeError> {
             help: None,
         }
     })?;
+    Ok(source_file(path, text))
+}
+
+/// A loaded file, its kind decided by name and content.
+fn source_file(path: &Path, text: String) -> SourceFile {
     let kind = if is_compose_name(path) {
         FileKind::Compose
     } else if text.trim_start().starts_with('{')
@@ -160,12 +165,12 @@ pub fn read_file(path: &Path, cwd: &Path) -> Result<SourceFile, BakeError> {
     } else {
         FileKind::Hcl
     };
-    Ok(SourceFile {
+    SourceFile {
         path: path.to_path_buf(),
         text,
         body: None,
         kind,
-    })
+    }
 }
 
 /// Parses one source file into the document.
@@ -522,5 +527,17 @@ fn clamp_parts(parts: &mut [expr::Part], span: Span) {
                 clamp_parts(body, span);
             }
         }
+    }
+}
+
+/// Like [`read_file`], but an in-memory text in `overlay` wins over the disk.
+pub fn read_file_or_overlay(
+    path: &Path,
+    cwd: &Path,
+    overlay: &std::collections::BTreeMap<PathBuf, String>,
+) -> Result<SourceFile, BakeError> {
+    match overlay.get(path) {
+        Some(text) => Ok(source_file(path, text.clone())),
+        None => read_file(path, cwd),
     }
 }

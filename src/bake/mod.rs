@@ -39,6 +39,9 @@ pub struct LoadOptions {
     pub vars: Vec<(String, String)>,
     /// `--set target.key=value`.
     pub overrides: Vec<String>,
+    /// In-memory contents that win over the files on disk (the fix loop's
+    /// edited files), by path as given in `files`.
+    pub overlay: BTreeMap<PathBuf, String>,
 }
 
 /// An error with the file and byte span of the culprit.
@@ -178,7 +181,7 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
     let mut errors = Vec::new();
     let mut compose_files = Vec::new();
     for (path, _default) in &set {
-        match load::read_file(path, &opts.cwd) {
+        match load::read_file_or_overlay(path, &opts.cwd, &opts.overlay) {
             Ok(f) => files.push(f),
             Err(e) => errors.push(e),
         }
