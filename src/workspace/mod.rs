@@ -43,6 +43,8 @@ pub struct Plan {
     pub env: BTreeMap<String, String>,
     /// `--var NAME=VALUE` for bake evaluation.
     pub vars: Vec<(String, String)>,
+    /// Where relative paths in bake files resolve (buildx: where it runs).
+    pub cwd: PathBuf,
 }
 
 impl Plan {
@@ -53,6 +55,7 @@ impl Plan {
     pub fn new(files: &[(PathBuf, FileKind)], explicit_bake: &[PathBuf]) -> Plan {
         let mut plan = Plan {
             env: std::env::vars().collect(),
+            cwd: PathBuf::from("."),
             ..Plan::default()
         };
         let mut by_dir: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
@@ -160,7 +163,7 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
         }
         let opts = LoadOptions {
             files: set.clone(),
-            cwd: PathBuf::from("."),
+            cwd: plan.cwd.clone(),
             env: plan.env.clone(),
             vars: plan.vars.clone(),
             overrides: Vec::new(),
