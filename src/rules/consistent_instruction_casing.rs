@@ -17,7 +17,8 @@ pub static RULE: RuleDef = RuleDef {
     name: "consistent-instruction-casing",
     aliases: &["ConsistentInstructionCasing"],
     severity: Severity::Warning,
-    summary: "All commands within the Dockerfile should use the same casing (either upper or lower)",
+    summary:
+        "All commands within the Dockerfile should use the same casing (either upper or lower)",
     doc: include_str!("../../rules/DF004.md"),
     fix: Some(Applicability::Safe),
     scope: RuleScope::Dockerfile,
@@ -51,7 +52,11 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     let majority_lower = lower > upper;
-    let casing = if majority_lower { "lowercase" } else { "uppercase" };
+    let casing = if majority_lower {
+        "lowercase"
+    } else {
+        "uppercase"
+    };
 
     for span in keywords {
         let word = span.slice(source);
@@ -92,7 +97,11 @@ mod tests {
             diags[0].message,
             "Command 'copy' should match the case of the command majority (uppercase)"
         );
-        assert_fixes_to(&RULE, src, "FROM scratch\nCOPY Dockerfile /foo\nCOPY Dockerfile /bar\n");
+        assert_fixes_to(
+            &RULE,
+            src,
+            "FROM scratch\nCOPY Dockerfile /foo\nCOPY Dockerfile /bar\n",
+        );
     }
 
     #[test]
@@ -147,6 +156,10 @@ mod tests {
     #[test]
     fn continuation_and_crlf() {
         let src = "FROM alpine\r\nrun apk add \\\r\n  curl\r\nRUN true\r\n";
-        assert_fixes_to(&RULE, src, "FROM alpine\r\nRUN apk add \\\r\n  curl\r\nRUN true\r\n");
+        assert_fixes_to(
+            &RULE,
+            src,
+            "FROM alpine\r\nRUN apk add \\\r\n  curl\r\nRUN true\r\n",
+        );
     }
 }

@@ -65,7 +65,10 @@ mod tests {
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["b"]);
         assert_eq!(diags[0].span.start, 34);
-        assert_eq!(diags[0].message, "Duplicate stage name \"b\", stage names should be unique");
+        assert_eq!(
+            diags[0].message,
+            "Duplicate stage name \"b\", stage names should be unique"
+        );
         assert_eq!(diags[0].labels.len(), 1);
         assert_eq!(diags[0].labels[0].span.start, 16);
     }
@@ -81,6 +84,10 @@ mod tests {
 
     #[test]
     fn unique_names_are_fine() {
-        assert!(lint(&RULE, "FROM scratch AS b1\nFROM scratch AS b2\nFROM b1\nFROM b1\n").is_empty());
+        assert!(lint(
+            &RULE,
+            "FROM scratch AS b1\nFROM scratch AS b2\nFROM b1\nFROM b1\n"
+        )
+        .is_empty());
     }
 }

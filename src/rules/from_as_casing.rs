@@ -66,7 +66,10 @@ mod tests {
         let src = "FROM scratch as base2\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["as"]);
-        assert_eq!(diags[0].message, "'as' and 'FROM' keywords' casing do not match");
+        assert_eq!(
+            diags[0].message,
+            "'as' and 'FROM' keywords' casing do not match"
+        );
         assert_fixes_to(&RULE, src, "FROM scratch AS base2\n");
     }
 
@@ -75,7 +78,10 @@ mod tests {
         let src = "# comment\nfrom scratch AS base\n\nfrom scratch as base2\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["AS"]);
-        assert_eq!(diags[0].message, "'AS' and 'from' keywords' casing do not match");
+        assert_eq!(
+            diags[0].message,
+            "'AS' and 'from' keywords' casing do not match"
+        );
         assert_fixes_to(
             &RULE,
             src,
@@ -95,7 +101,11 @@ mod tests {
 
     #[test]
     fn matching_or_absent_as_is_fine() {
-        assert!(lint(&RULE, "FROM scratch AS a\nfrom scratch as b\nFROM scratch\n").is_empty());
+        assert!(lint(
+            &RULE,
+            "FROM scratch AS a\nfrom scratch as b\nFROM scratch\n"
+        )
+        .is_empty());
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 pub static RULE: RuleDef = RuleDef {
     code: "DF007",
     name: "json-args-recommended",
-    aliases: &["JSONArgsRecommended"],
+    aliases: &["JSONArgsRecommended", "DL3025"],
     severity: Severity::Warning,
     summary: "JSON arguments recommended for ENTRYPOINT/CMD to prevent unintended behavior related to OS signals",
     doc: include_str!("../../rules/DF007.md"),
@@ -27,16 +27,17 @@ pub static RULE: RuleDef = RuleDef {
 /// Shell builtins and keywords: as the first word they need a shell, so the
 /// exec form would not run the same thing.
 const SHELL_ONLY_COMMANDS: &[&str] = &[
-    ".", ":", "alias", "bg", "break", "case", "cd", "command", "continue", "declare", "do",
-    "done", "elif", "else", "esac", "eval", "exec", "exit", "export", "fg", "fi", "for",
-    "function", "getopts", "hash", "if", "jobs", "let", "local", "read", "readonly", "return",
-    "select", "set", "shift", "source", "then", "times", "trap", "type", "typeset", "ulimit",
-    "umask", "unalias", "unset", "until", "wait", "while",
+    ".", ":", "alias", "bg", "break", "case", "cd", "command", "continue", "declare", "do", "done",
+    "elif", "else", "esac", "eval", "exec", "exit", "export", "fg", "fi", "for", "function",
+    "getopts", "hash", "if", "jobs", "let", "local", "read", "readonly", "return", "select", "set",
+    "shift", "source", "then", "times", "trap", "type", "typeset", "ulimit", "umask", "unalias",
+    "unset", "until", "wait", "while",
 ];
 
 /// Characters a plain word may contain: nothing the shell would interpret.
 fn is_plain_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | ',' | '+' | '@' | '%' | '=')
+    c.is_ascii_alphanumeric()
+        || matches!(c, '-' | '_' | '.' | '/' | ':' | ',' | '+' | '@' | '%' | '=')
 }
 
 /// The exec-form words of a shell command that the shell would pass on
@@ -162,8 +163,16 @@ mod tests {
 
     #[test]
     fn exec_form_and_shell_instruction_are_fine() {
-        assert!(lint(&RULE, "FROM alpine\nCMD [\"app\"]\nENTRYPOINT [\"a\", \"b\"]\n").is_empty());
-        assert!(lint(&RULE, "FROM scratch\nSHELL [\"/usr/bin/customshell\"]\nCMD mycommand\n").is_empty());
+        assert!(lint(
+            &RULE,
+            "FROM alpine\nCMD [\"app\"]\nENTRYPOINT [\"a\", \"b\"]\n"
+        )
+        .is_empty());
+        assert!(lint(
+            &RULE,
+            "FROM scratch\nSHELL [\"/usr/bin/customshell\"]\nCMD mycommand\n"
+        )
+        .is_empty());
         let inherited = "FROM scratch AS base\nSHELL [\"/bin/bash\", \"-c\"]\n\nFROM base\nENTRYPOINT mycommand\n";
         assert!(lint(&RULE, inherited).is_empty());
     }

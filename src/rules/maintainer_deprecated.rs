@@ -15,7 +15,8 @@ pub static RULE: RuleDef = RuleDef {
     name: "maintainer-deprecated",
     aliases: &["MaintainerDeprecated", "DL4000"],
     severity: Severity::Warning,
-    summary: "The MAINTAINER instruction is deprecated, use a label instead to define an image author",
+    summary:
+        "The MAINTAINER instruction is deprecated, use a label instead to define an image author",
     doc: include_str!("../../rules/DF008.md"),
     fix: Some(Applicability::Safe),
     scope: RuleScope::Dockerfile,
@@ -62,11 +63,11 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             } else {
                 "LABEL"
             };
-            let replacement = format!(
-                "{label} {AUTHORS_LABEL}={}",
-                label_value(value, df.escape)
+            let replacement = format!("{label} {AUTHORS_LABEL}={}", label_value(value, df.escape));
+            let span = Span::new(
+                ins.keyword_span.start,
+                ins.args_span.end.max(ins.keyword_span.end),
             );
-            let span = Span::new(ins.keyword_span.start, ins.args_span.end.max(ins.keyword_span.end));
             diag = diag.with_fix(Fix::safe(
                 format!("Replace with `{replacement}`"),
                 vec![Edit::replace(ctx.path, span, replacement.clone())],
@@ -86,7 +87,10 @@ mod tests {
         let src = "FROM scratch\nMAINTAINER me@example.org\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["MAINTAINER"]);
-        assert_eq!(diags[0].message, "Maintainer instruction is deprecated in favor of using label");
+        assert_eq!(
+            diags[0].message,
+            "Maintainer instruction is deprecated in favor of using label"
+        );
         assert_fixes_to(
             &RULE,
             src,

@@ -79,6 +79,10 @@ mod tests {
 
     #[test]
     fn base_image_scratch_and_other_names_are_fine() {
-        assert!(lint(&RULE, "FROM scratch\nFROM scratch AS a\nFROM alpine AS scratchpad\n").is_empty());
+        assert!(lint(
+            &RULE,
+            "FROM scratch\nFROM scratch AS a\nFROM alpine AS scratchpad\n"
+        )
+        .is_empty());
     }
 }

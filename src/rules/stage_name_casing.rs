@@ -135,7 +135,8 @@ mod tests {
 
     #[test]
     fn other_stages_and_images_are_left_alone() {
-        let src = "FROM alpine AS Base\nFROM other AS x\nCOPY --from=basement /a /b\nFROM baseline\n";
+        let src =
+            "FROM alpine AS Base\nFROM other AS x\nCOPY --from=basement /a /b\nFROM baseline\n";
         let diags = lint(&RULE, src);
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].fix.as_ref().map_or(0, |f| f.edits.len()), 1);

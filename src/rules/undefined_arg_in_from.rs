@@ -105,7 +105,10 @@ fn report_word(
             message.push_str(&format!(" (did you mean {s}?)"));
         }
         let help = match suggestion {
-            Some(s) => format!("use `{s}`, or declare `ARG {}` before the first FROM", var.name),
+            Some(s) => format!(
+                "use `{s}`, or declare `ARG {}` before the first FROM",
+                var.name
+            ),
             None => format!("declare `ARG {}` before the first FROM", var.name),
         };
         out.push(ctx.diagnostic(span, message).with_help(help));

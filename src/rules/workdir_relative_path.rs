@@ -94,7 +94,10 @@ impl<'a> StageEnv<'a> {
 
     /// The expanded path, or `None` when it depends on unknown variables.
     fn expand(&self, path: &str) -> Option<String> {
-        let expansion = self.lexer.process_word_with_matches(path, &self.vars).ok()?;
+        let expansion = self
+            .lexer
+            .process_word_with_matches(path, &self.vars)
+            .ok()?;
         expansion.unmatched.is_empty().then_some(expansion.value)
     }
 }
@@ -177,7 +180,11 @@ mod tests {
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["$APP/web"]);
         assert!(diags[0].message.starts_with("Relative workdir \"srv/web\""));
-        assert!(lint(&RULE, "ARG ROOT=/opt\nFROM alpine\nARG ROOT\nWORKDIR ${ROOT}/app\n").is_empty());
+        assert!(lint(
+            &RULE,
+            "ARG ROOT=/opt\nFROM alpine\nARG ROOT\nWORKDIR ${ROOT}/app\n"
+        )
+        .is_empty());
         let mut build = BuildInfo::default();
         build.args.insert("DIR".into(), "/build".into());
         assert!(lint_with(&RULE, "FROM alpine\nARG DIR=rel\nWORKDIR $DIR\n", &build).is_empty());
