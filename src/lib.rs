@@ -1,11 +1,15 @@
 //! bakelint: a linter and auto-fixer for Dockerfiles and docker-bake files.
 
+pub mod app;
 pub mod bake;
+pub mod cli;
 pub mod config;
 pub mod diagnostic;
 pub mod dockerfile;
 pub mod fix;
 pub mod linter;
+pub mod output;
+pub mod project;
 pub mod rules;
 pub mod span;
 pub mod suppress;

@@ -1,3 +1,8 @@
-fn main() {
-    println!("bakelint");
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = bakelint::cli::Cli::parse();
+    bakelint::app::run(cli)
 }

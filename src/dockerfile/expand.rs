@@ -1134,3 +1134,586 @@ const DIGIT_RANGES: &[(u32, u32)] = &[
     (0x16B50, 0x16B59), (0x1D7CE, 0x1D7FF), (0x1E140, 0x1E149), (0x1E2F0, 0x1E2F9),
     (0x1E4F0, 0x1E4F9), (0x1E950, 0x1E959), (0x1FBF0, 0x1FBF9),
 ];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn set(names: &[&str]) -> BTreeSet<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    fn lex() -> ShellLex {
+        ShellLex::new('\\')
+    }
+
+    /// BuildKit's `TestProcessWithMatches` vectors: value plus matched/unmatched.
+    #[test]
+    fn matches_like_buildkit() {
+        let fb = [("FOO", "xxx"), ("BAR", "")];
+        type Case<'a> = (
+            &'a str,
+            Vec<(&'a str, &'a str)>,
+            Option<&'a str>,
+            Vec<&'a str>,
+            Vec<&'a str>,
+        );
+        let cases: Vec<Case> = vec![
+            ("x", vec![("DUMMY", "dummy")], Some("x"), vec![], vec![]),
+            (
+                "x ${UNUSED}",
+                vec![("DUMMY", "dummy")],
+                Some("x "),
+                vec![],
+                vec!["UNUSED"],
+            ),
+            (
+                "x ${FOO}",
+                vec![("FOO", "y")],
+                Some("x y"),
+                vec!["FOO"],
+                vec![],
+            ),
+            (
+                "${FOO-aaa} ${BAR-bbb} ${BAZ-ccc}",
+                fb.to_vec(),
+                Some("xxx  ccc"),
+                vec!["FOO", "BAR"],
+                vec!["BAZ"],
+            ),
+            (
+                "${FOO:-aaa} ${BAR:-bbb} ${BAZ:-ccc}",
+                fb.to_vec(),
+                Some("xxx bbb ccc"),
+                vec!["FOO", "BAR"],
+                vec!["BAZ"],
+            ),
+            ("${FOO:-}", fb.to_vec(), Some("xxx"), vec!["FOO"], vec![]),
+            ("${FOO:-}", vec![], Some(""), vec![], vec!["FOO"]),
+            (
+                "${FOO+aaa} ${BAR+bbb} ${BAZ+ccc}",
+                fb.to_vec(),
+                Some("aaa bbb "),
+                vec!["FOO", "BAR"],
+                vec!["BAZ"],
+            ),
+            (
+                "${FOO:+aaa} ${BAR:+bbb} ${BAZ:+ccc}",
+                fb.to_vec(),
+                Some("aaa  "),
+                vec!["FOO", "BAR"],
+                vec!["BAZ"],
+            ),
+            ("${FOO?aaa}", fb.to_vec(), Some("xxx"), vec!["FOO"], vec![]),
+            ("${BAR?bbb}", fb.to_vec(), Some(""), vec!["BAR"], vec![]),
+            ("${BAZ?ccc}", fb.to_vec(), None, vec![], vec![]),
+            ("${FOO:?aaa}", fb.to_vec(), Some("xxx"), vec!["FOO"], vec![]),
+            ("${BAR:?bbb}", fb.to_vec(), None, vec![], vec![]),
+            ("${BAZ:?ccc}", fb.to_vec(), None, vec![], vec![]),
+            ("${BAZ:?}", fb.to_vec(), None, vec![], vec![]),
+            ("${FOO=aaa}", fb.to_vec(), None, vec![], vec![]),
+            ("${FOO=:aaa}", fb.to_vec(), None, vec![], vec![]),
+            ("${FOO=}", vec![], None, vec![], vec![]),
+            (
+                "${FOO#()[]{\\}^$.\\*\\?|\\\\}",
+                vec![("FOO", "()[]{}^$.*?|\\x")],
+                Some("x"),
+                vec!["FOO"],
+                vec![],
+            ),
+            (
+                "${FOO%%\\**}",
+                vec![("FOO", "xx**")],
+                Some("xx"),
+                vec!["FOO"],
+                vec![],
+            ),
+            (
+                "${FOO#*x*y}",
+                vec![("FOO", "xxyy")],
+                Some("y"),
+                vec!["FOO"],
+                vec![],
+            ),
+            (
+                "${FOO#*}",
+                vec![("FOO", "xxyy")],
+                Some("xxyy"),
+                vec!["FOO"],
+                vec![],
+            ),
+            (
+                "${FOO#$BAR}",
+                vec![("FOO", "xxyy"), ("BAR", "x")],
+                Some("xyy"),
+                vec!["FOO", "BAR"],
+                vec![],
+            ),
+            (
+                "${FOO#$BAR}",
+                vec![("FOO", "xxyy"), ("BAR", "")],
+                Some("xxyy"),
+                vec!["FOO", "BAR"],
+                vec![],
+            ),
+            (
+                "${FOO#}",
+                vec![("FOO", "xxyy")],
+                Some("xxyy"),
+                vec!["FOO"],
+                vec![],
+            ),
+            (
+                "${FOO##*x}",
+                vec![("FOO", "xxyy")],
+                Some("yy"),
+                vec!["FOO"],
+                vec![],
+            ),
+            (
+                "${FOO##}",
+                vec![("FOO", "xxyy")],
+                Some("xxyy"),
+                vec!["FOO"],
+                vec![],
+            ),
+            (
+                "${FOO#?\\?}",
+                vec![("FOO", "???y")],
+                Some("?y"),
+                vec!["FOO"],
+                vec![],
+            ),
+            (
+                "${ABC:-.}${FOO%x}${ABC:-.}",
+                vec![("FOO", "xxyy")],
+                Some(".xxyy."),
+                vec!["FOO"],
+                vec!["ABC"],
+            ),
+            (
+                "${FOO%%\\**\\*}",
+                vec![("FOO", "a***yy*")],
+                Some("a"),
+                vec!["FOO"],
+                vec![],
+            ),
+            (
+                "${FOO%}",
+                vec![("FOO", "xxyy")],
+                Some("xxyy"),
+                vec!["FOO"],
+                vec![],
+            ),
+            (
+                "${FOO%%$BAR}",
+                vec![("FOO", "xxyy"), ("BAR", "")],
+                Some("xxyy"),
+                vec!["FOO", "BAR"],
+                vec![],
+            ),
+            ("${FOO:#}", vec![], None, vec![], vec![]),
+            ("${FOO:##}", vec![], None, vec![], vec![]),
+            ("${FOO:%}", vec![], None, vec![], vec![]),
+            ("${FOO:%%}", vec![], None, vec![], vec![]),
+            (
+                "${FOO/$NEEDLE/.} - ${FOO//$NEEDLE/.}",
+                vec![("FOO", "/foo*/*/*.txt"), ("NEEDLE", "\\*/")],
+                Some("/foo.*/*.txt - /foo..*.txt"),
+                vec!["FOO", "NEEDLE"],
+                vec![],
+            ),
+            (
+                "${FOO/$NEEDLE/} - ${FOO//$NEEDLE/}",
+                vec![("FOO", "/tmp/tmp/bar.txt"), ("NEEDLE", "/tmp")],
+                Some("/tmp/bar.txt - /bar.txt"),
+                vec!["FOO", "NEEDLE"],
+                vec![],
+            ),
+            (
+                "${FOO/$NEEDLE/$REPLACEMENT} - ${FOO//$NEEDLE/$REPLACEMENT}",
+                vec![
+                    ("FOO", "/a/foo/b/c.txt"),
+                    ("NEEDLE", "/?/"),
+                    ("REPLACEMENT", "/"),
+                ],
+                Some("/foo/b/c.txt - /foo/c.txt"),
+                vec!["FOO", "NEEDLE", "REPLACEMENT"],
+                vec![],
+            ),
+            (
+                "${FOO/$NEEDLE/$REPLACEMENT}",
+                vec![
+                    ("FOO", "http://google.de"),
+                    ("NEEDLE", "http://"),
+                    ("REPLACEMENT", "https://"),
+                ],
+                Some("https://google.de"),
+                vec!["FOO", "NEEDLE", "REPLACEMENT"],
+                vec![],
+            ),
+            (
+                "${FOO//\\//\\/}",
+                vec![("FOO", "/tmp/foo.txt")],
+                Some("\\/tmp\\/foo.txt"),
+                vec!["FOO"],
+                vec![],
+            ),
+            (
+                "${FOO/$BAR/ww}",
+                vec![("FOO", "xxyy"), ("BAR", "")],
+                Some("wwxxyy"),
+                vec!["FOO", "BAR"],
+                vec![],
+            ),
+            ("${FOO//ww}", vec![("FOO", "xxyy")], None, vec![], vec![]),
+            ("${FOO//}", vec![("FOO", "xxyy")], None, vec![], vec![]),
+            (
+                "${FOO///}",
+                vec![("FOO", "xxyy")],
+                Some("xxyy"),
+                vec!["FOO"],
+                vec![],
+            ),
+            ("${FOO///}", vec![], Some(""), vec![], vec!["FOO"]),
+        ];
+        for (input, vars, expected, matched, unmatched) in cases {
+            let got = lex().process_word_with_matches(input, &env(&vars));
+            match expected {
+                None => assert!(got.is_err(), "{input:?} should fail, got {got:?}"),
+                Some(expected) => {
+                    let got = got.unwrap_or_else(|e| panic!("{input:?}: {e:?}"));
+                    assert_eq!(got.value, expected, "{input:?}");
+                    assert_eq!(got.matched, set(&matched), "matched of {input:?}");
+                    assert_eq!(got.unmatched, set(&unmatched), "unmatched of {input:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn platform_release_name() {
+        let word = "something-${VERSION}.${TARGETOS}-${TARGETARCH}${TARGETVARIANT:+-${TARGETVARIANT}}.tar.gz";
+        let base = [("VERSION", "v1.2.3"), ("TARGETOS", "linux")];
+        let mut vars = base.to_vec();
+        vars.extend([("TARGETARCH", "arm"), ("TARGETVARIANT", "v7")]);
+        let got = lex().process_word_with_matches(word, &env(&vars)).unwrap();
+        assert_eq!(got.value, "something-v1.2.3.linux-arm-v7.tar.gz");
+        assert!(got.unmatched.is_empty());
+
+        let mut vars = base.to_vec();
+        vars.push(("TARGETARCH", "arm64"));
+        let got = lex().process_word_with_matches(word, &env(&vars)).unwrap();
+        assert_eq!(got.value, "something-v1.2.3.linux-arm64.tar.gz");
+        assert_eq!(got.unmatched, set(&["TARGETVARIANT"]));
+    }
+
+    #[test]
+    fn mandatory_vars_messages() {
+        let no_empty = "${VAR:?message here$ARG}";
+        let no_unset = "${VAR?message here$ARG}";
+        let set_env = env(&[("VAR", "plain"), ("ARG", "x")]);
+        let empty_env = env(&[("VAR", ""), ("ARG", "x")]);
+        let unset_env = env(&[("ARG", "x")]);
+
+        assert_eq!(lex().process_word(no_empty, &set_env).unwrap(), "plain");
+        let err = lex().process_word(no_empty, &empty_env).unwrap_err();
+        assert_eq!(err.message, "VAR: message herex");
+        assert_eq!(err.span, Span::new(0, no_empty.len()));
+        let err = lex().process_word(no_empty, &unset_env).unwrap_err();
+        assert_eq!(err.message, "VAR: message herex");
+
+        assert_eq!(lex().process_word(no_unset, &set_env).unwrap(), "plain");
+        assert_eq!(lex().process_word(no_unset, &empty_env).unwrap(), "");
+        let err = lex().process_word(no_unset, &unset_env).unwrap_err();
+        assert_eq!(err.message, "VAR: message herex");
+
+        let err = lex().process_word("a${X?}", &unset_env).unwrap_err();
+        assert_eq!(err.message, "X: is not allowed to be unset");
+        assert_eq!(err.span, Span::new(1, 6));
+        let err = lex().process_word("${VAR:?}", &empty_env).unwrap_err();
+        assert_eq!(err.message, "VAR: is not allowed to be empty");
+    }
+
+    #[test]
+    fn error_spans() {
+        let e = HashMap::new();
+        let err = |w: &str| lex().process_word(w, &e).unwrap_err();
+
+        let x = err("ab${}cd");
+        assert_eq!(
+            (x.span, x.message.as_str()),
+            (Span::new(2, 5), "syntax error: bad substitution")
+        );
+        let x = err("ab${PWD");
+        assert_eq!(
+            (x.span, x.message.as_str()),
+            (Span::new(2, 7), MISSING_BRACE)
+        );
+        let x = err("ab${");
+        assert_eq!(
+            (x.span, x.message.as_str()),
+            (Span::new(2, 4), MISSING_BRACE)
+        );
+        let x = err("x${A:-${B}");
+        assert_eq!(
+            (x.span, x.message.as_str()),
+            (Span::new(1, 10), MISSING_BRACE)
+        );
+        let x = err("a 'bc");
+        assert_eq!(x.span, Span::new(2, 5));
+        let x = err("안\"녕");
+        assert_eq!(x.span, Span::new(3, 7));
+        let x = err("y${A:=1}z");
+        assert_eq!(
+            (x.span, x.message.as_str()),
+            (Span::new(1, 8), "unsupported modifier (:=) in substitution")
+        );
+        let x = err("${A.}");
+        assert_eq!(
+            (x.span, x.message.as_str()),
+            (Span::new(0, 4), "unsupported modifier (.) in substitution")
+        );
+        let x = err("${A:#x}");
+        assert_eq!(x.span, Span::new(0, 5));
+        let x = err("${A/x}");
+        assert_eq!(
+            (x.span, x.message.as_str()),
+            (Span::new(0, 6), "syntax error: missing '/' in ${}")
+        );
+        let x = err("${A#\\x}");
+        assert!(
+            x.message
+                .starts_with("invalid pattern (\\x) in substitution"),
+            "{x:?}"
+        );
+        assert_eq!(x.span, Span::new(0, 7));
+        // An error inside a default is reported where it happens.
+        let x = err("${A:-${}}");
+        assert_eq!(
+            (x.span, x.message.as_str()),
+            (Span::new(5, 8), "syntax error: bad substitution")
+        );
+    }
+
+    #[test]
+    fn variable_refs_spans() {
+        let word = "a$FOO-${BAR:-$BAZ}'$NO'\\$NOPE\"${Q}\"${R//x/$S}${T##*}";
+        let refs = lex().variable_refs(word);
+        let got: Vec<(&str, &str, &str, Option<&str>)> = refs
+            .iter()
+            .map(|r| {
+                (
+                    r.name.as_str(),
+                    r.span.slice(word),
+                    r.name_span.slice(word),
+                    r.operator.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("FOO", "$FOO", "FOO", None),
+                ("BAR", "${BAR:-$BAZ}", "BAR", Some(":-")),
+                ("BAZ", "$BAZ", "BAZ", None),
+                ("Q", "${Q}", "Q", None),
+                ("R", "${R//x/$S}", "R", Some("//")),
+                ("S", "$S", "S", None),
+                ("T", "${T##*}", "T", Some("##")),
+            ]
+        );
+        assert!(refs[1].has_default_or_alternative());
+        assert!(!refs[0].has_default_or_alternative());
+    }
+
+    #[test]
+    fn variable_refs_edge_cases() {
+        let names = |w: &str, esc: char| -> Vec<String> {
+            ShellLex::new(esc)
+                .variable_refs(w)
+                .into_iter()
+                .map(|r| r.name)
+                .collect()
+        };
+        // `?` errors do not stop the scan; the message is scanned too.
+        assert_eq!(names("${A?$B}$C", '\\'), ["A", "B", "C"]);
+        // A syntax error keeps what came before it.
+        assert_eq!(names("$A ${B", '\\'), ["A"]);
+        assert_eq!(names("$A ${}", '\\'), ["A"]);
+        // Positional and special parameters are references too, and marked.
+        let refs = lex().variable_refs("$1${@}$$x");
+        let names_only: Vec<&str> = refs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names_only, ["1", "@", "$"]);
+        assert!(refs.iter().all(VarRef::is_positional_or_special));
+        // With the backtick escape a backslash is literal and escapes nothing.
+        assert_eq!(names("\\$A`$B", '`'), ["A"]);
+        // UTF-8 names and offsets.
+        let word = "é${명}$x";
+        let refs = lex().variable_refs(word);
+        assert_eq!(refs[0].span.slice(word), "${명}");
+        assert_eq!(refs[0].name_span, Span::new(4, 7));
+        assert_eq!(refs[1].span, Span::new(8, 10));
+        // `$` before a non-name character is not a reference.
+        assert!(lex().variable_refs("$. $ $-x").len() == 1);
+    }
+
+    #[test]
+    fn backtick_escape() {
+        let e = env(&[("PWD", "/home")]);
+        let bt = ShellLex::new('`');
+        assert_eq!(bt.process_word("he`$PWD", &e).unwrap(), "he$PWD");
+        assert_eq!(bt.process_word("he\\$PWD", &e).unwrap(), "he\\/home");
+        assert_eq!(bt.process_word("C:\\dir\\x", &e).unwrap(), "C:\\dir\\x");
+        assert_eq!(bt.process_word("\"a``b`\"c\\d\"", &e).unwrap(), "a`b\"c\\d");
+        assert_eq!(bt.process_word("end`", &e).unwrap(), "end");
+        assert_eq!(bt.process_words("a` b c", &e).unwrap(), ["a b", "c"]);
+    }
+
+    #[test]
+    fn utf8_values_and_patterns() {
+        let e = env(&[("K", "한국어한국어"), ("E", "👽🚀🖖")]);
+        assert_eq!(lex().process_word("${K#한}", &e).unwrap(), "국어한국어");
+        assert_eq!(lex().process_word("${K%%국*}", &e).unwrap(), "한");
+        assert_eq!(lex().process_word("${K%국*}", &e).unwrap(), "한국어한");
+        assert_eq!(lex().process_word("${E/?/x}", &e).unwrap(), "x🚀🖖");
+        assert_eq!(lex().process_word("${E//?/x}", &e).unwrap(), "xxx");
+        assert_eq!(
+            lex().process_word("${K:+한}${없음:-어}", &e).unwrap(),
+            "한어"
+        );
+    }
+
+    #[test]
+    fn patterns_follow_go_regexp() {
+        let e = env(&[("V", "a\nb"), ("W", "xaxbx"), ("P", "aXbXc")]);
+        // `*` does not cross a newline, as Go's `.` does not match one.
+        assert_eq!(lex().process_word("${V#*b}", &e).unwrap(), "a\nb");
+        assert_eq!(lex().process_word("${V#a?b}", &e).unwrap(), "a\nb");
+        // Replace-all with an empty pattern inserts between characters.
+        assert_eq!(
+            lex().process_word("${W//$NONE/-}", &e).unwrap(),
+            "-x-a-x-b-x-"
+        );
+        // Go's template expansion in replace-all: `$0` is the match.
+        assert_eq!(
+            lex().process_word("${P//X/<\\$0>}", &e).unwrap(),
+            "a<\\X>b<\\X>c"
+        );
+        assert_eq!(lex().process_word("${P/X/\\$0}", &e).unwrap(), "a\\$0bXc");
+        // Shortest vs longest suffix/prefix.
+        assert_eq!(lex().process_word("${P%X*}", &e).unwrap(), "aXb");
+        assert_eq!(lex().process_word("${P%%X*}", &e).unwrap(), "a");
+        assert_eq!(lex().process_word("${P#*X}", &e).unwrap(), "bXc");
+        assert_eq!(lex().process_word("${P##*X}", &e).unwrap(), "c");
+        // A quoted `#` still makes the operator greedy, as in BuildKit.
+        assert_eq!(lex().process_word("${P#\"#\"*X}", &e).unwrap(), "c");
+    }
+
+    #[test]
+    fn reverse_pattern_keeps_escapes() {
+        assert_eq!(reverse_pattern("a\\*c"), "c\\*a");
+        assert_eq!(reverse_pattern("\\\\\\ab"), "b\\a\\\\");
+        assert_eq!(reverse_pattern("ab\\"), "\\ba");
+        assert_eq!(reverse_pattern("👽\\🚀🖖"), "🖖\\🚀👽");
+        assert_eq!(reverse_pattern("\\\\b"), "b\\\\");
+        assert!(Pattern::compile("\\", true, true).is_err());
+        assert!(Pattern::compile("\\x", true, true).is_err());
+        assert!(Pattern::compile("\\\\\\", true, true).is_err());
+    }
+
+    #[test]
+    fn words_split_after_expansion() {
+        let e = env(&[("S", " a  b "), ("E", "")]);
+        assert_eq!(
+            lex().process_words("x${S}y", &e).unwrap(),
+            ["x", "a", "b", "y"]
+        );
+        assert_eq!(lex().process_words("x\"${S}\"y", &e).unwrap(), ["x a  b y"]);
+        // Quoted empty strings vanish, as in BuildKit.
+        assert_eq!(
+            lex().process_words("a \"\" '' $E b", &e).unwrap(),
+            ["a", "b"]
+        );
+        assert_eq!(
+            lex().process_words("   ", &e).unwrap(),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn leading_bom_is_skipped_like_go_scanner() {
+        let e = env(&[("A", "1")]);
+        assert_eq!(lex().process_word("\u{FEFF}$A", &e).unwrap(), "1");
+        let refs = lex().variable_refs("\u{FEFF}$A");
+        assert_eq!(refs[0].span, Span::new(3, 5));
+    }
+
+    /// Deterministic pseudo-random words over the lexer's special characters:
+    /// no panic, spans in range and on char boundaries.
+    #[test]
+    fn never_panics() {
+        let alphabet: Vec<char> = "${}:-+?#%/\\`'\" a1_é한\n*@".chars().collect();
+        let e = env(&[("a", "x*y"), ("a1_", ""), ("é", "한\n")]);
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 14) as usize;
+            let mut word = String::new();
+            let mut s = seed;
+            for _ in 0..len {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                word.push(alphabet[((s >> 33) as usize) % alphabet.len()]);
+            }
+            for escape in ['\\', '`'] {
+                let lx = ShellLex::new(escape);
+                if let Err(err) = lx.process_word(&word, &e) {
+                    assert!(err.span.end <= word.len(), "{word:?}: {err:?}");
+                    assert!(
+                        word.is_char_boundary(err.span.start)
+                            && word.is_char_boundary(err.span.end)
+                    );
+                }
+                let _ = lx.process_words(&word, &e);
+                for r in lx.variable_refs(&word) {
+                    assert!(r.span.end <= word.len() && r.span.start <= r.name_span.start);
+                    assert!(
+                        word.is_char_boundary(r.span.start) && word.is_char_boundary(r.span.end)
+                    );
+                    assert_eq!(r.name_span.slice(&word), r.name);
+                }
+            }
+        }
+    }
+
+    /// Backtracking is memoised: a pathological pattern stays fast.
+    #[test]
+    fn pattern_matching_is_not_exponential() {
+        let value = "a".repeat(2000);
+        let e = env(&[("V", value.as_str())]);
+        let word = "${V#*a*a*a*a*a*a*a*a*b}";
+        assert_eq!(lex().process_word(word, &e).unwrap(), value);
+    }
+
+    #[test]
+    fn go_letters_and_digits() {
+        assert!(is_go_letter('한') && is_go_letter('é') && is_go_letter('ª'));
+        assert!(!is_go_letter('Ⅻ') && !is_go_letter('\u{0301}') && !is_go_letter('_'));
+        assert!(is_go_digit('٣') && !is_go_digit('²') && !is_go_digit('½'));
+        // `$٣x`: a non-ASCII digit starts a positional parameter.
+        assert_eq!(lex().process_word("$٣x", &HashMap::new()).unwrap(), "x");
+    }
+}

@@ -1,0 +1,431 @@
+//! What the commands do (the binary only parses arguments and calls in here).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use rayon::prelude::*;
+
+use crate::cli::{CheckArgs, Cli, ColorChoice, Command, RuleArgs};
+use crate::config::{CliSelection, ConfigError, Settings};
+use crate::diagnostic::{Applicability, Diagnostic};
+use crate::fix::{self, fix_all, FileSource, FixMode};
+use crate::linter::{self, FileError};
+use crate::output::{self, display_path, OutputFormat, Sources};
+use crate::project::{self, FileKind};
+use crate::rules::{self, BuildInfo, RULES};
+
+/// Exit codes.
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_ERROR: u8 = 2;
+
+pub fn run(cli: Cli) -> ExitCode {
+    let code = match cli.command {
+        Some(Command::Check(args)) => check(&args),
+        Some(Command::Rule(args)) => rule(&args),
+        None => check(&cli.check),
+    };
+    ExitCode::from(code)
+}
+
+/// Whether to colour a stream, honouring NO_COLOR / FORCE_COLOR.
+pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+                false
+            } else if std::env::var_os("FORCE_COLOR").is_some_and(|v| !v.is_empty() && v != "0") {
+                true
+            } else {
+                is_terminal
+            }
+        }
+    }
+}
+
+fn rule(args: &RuleArgs) -> u8 {
+    let mut out = std::io::stdout().lock();
+    if args.all {
+        for r in RULES {
+            let _ = writeln!(out, "{}\n", r.doc.trim_end());
+        }
+        return EXIT_CLEAN;
+    }
+    let Some(name) = &args.rule else {
+        for r in RULES {
+            let _ = writeln!(out, "{:6} {:40} {}", r.code, r.name, r.summary);
+        }
+        return EXIT_CLEAN;
+    };
+    match rules::find(name) {
+        Some(r) => {
+            let _ = writeln!(out, "{}", r.doc.trim_end());
+            EXIT_CLEAN
+        }
+        None => {
+            let hint = rules::suggest(name)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            eprintln!("error: unknown rule `{name}`{hint}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn print_config_error(err: &ConfigError) {
+    let color = use_color(ColorChoice::Auto, std::io::stderr().is_terminal());
+    match (&err.path, err.span) {
+        (Some(path), Some(span)) => {
+            let report = miette::MietteDiagnostic::new(err.message.clone())
+                .with_severity(miette::Severity::Error)
+                .with_label(miette::LabeledSpan::at(span.start..span.end, "here"));
+            let report = match &err.help {
+                Some(h) => report.with_help(h.clone()),
+                None => report,
+            };
+            let report = miette::Report::new(report).with_source_code(miette::NamedSource::new(
+                display_path(path),
+                err.source_text.clone(),
+            ));
+            let mut buf = String::new();
+            let _ = output::full::handler(color).render_report(&mut buf, report.as_ref());
+            eprintln!("{buf}");
+        }
+        _ => {
+            eprintln!("error: {}", err.message);
+            if let Some(h) = &err.help {
+                eprintln!("  help: {h}");
+            }
+        }
+    }
+}
+
+fn print_file_error(err: &FileError) {
+    eprintln!("error: {}: {}", display_path(&err.path), err.message);
+}
+
+/// One lintable file's diagnostics.
+fn lint_path(path: &Path, kind: FileKind, text: &str, settings: &Settings) -> Vec<Diagnostic> {
+    match kind {
+        FileKind::Dockerfile => {
+            let build = BuildInfo {
+                context: path.parent().map(Path::to_path_buf),
+                ..BuildInfo::default()
+            };
+            linter::lint_dockerfile_text(path, text, settings, &build)
+        }
+        // Bake evaluation arrives with the bake module; nothing to report yet.
+        FileKind::Bake => Vec::new(),
+    }
+}
+
+/// Overlay of in-memory contents over the files on disk.
+struct Overlay<'a> {
+    stdin: Option<(&'a Path, &'a str)>,
+}
+
+impl FileSource for Overlay<'_> {
+    fn read(&self, path: &Path) -> Option<String> {
+        if let Some((p, t)) = self.stdin {
+            if p == path {
+                return Some(t.to_string());
+            }
+        }
+        std::fs::read_to_string(path).ok()
+    }
+}
+
+fn check(args: &CheckArgs) -> u8 {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let selection = CliSelection {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        extend_select: args.extend_select.clone(),
+    };
+    let settings = match Settings::discover(args.config.as_deref(), &cwd, &selection) {
+        Ok(s) => s,
+        Err(e) => {
+            print_config_error(&e);
+            return EXIT_ERROR;
+        }
+    };
+    let stdout_tty = std::io::stdout().is_terminal();
+    let color = use_color(args.color, stdout_tty);
+    let format = args.output_format.unwrap_or(if stdout_tty {
+        OutputFormat::Full
+    } else {
+        OutputFormat::Concise
+    });
+
+    // Gather files.
+    let mut errors: Vec<FileError> = Vec::new();
+    let mut files: Vec<(PathBuf, FileKind, String)> = Vec::new();
+    let mut stdin_text: Option<(PathBuf, String)> = None;
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let (stdin_paths, disk_paths): (Vec<PathBuf>, Vec<PathBuf>) =
+        paths.into_iter().partition(|p| p.as_os_str() == "-");
+    if !stdin_paths.is_empty() {
+        let name = args
+            .stdin_filename
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("-"));
+        let mut bytes = Vec::new();
+        match std::io::stdin().read_to_end(&mut bytes) {
+            Ok(_) => match linter::decode_source(&name, bytes) {
+                Ok(text) => {
+                    let kind = project::classify(&name).unwrap_or(FileKind::Dockerfile);
+                    files.push((name.clone(), kind, text.clone()));
+                    stdin_text = Some((name, text));
+                }
+                Err(e) => errors.push(e),
+            },
+            Err(e) => errors.push(FileError {
+                path: name,
+                message: format!("cannot read standard input: {e}"),
+            }),
+        }
+    }
+    let found = project::discover(&disk_paths);
+    errors.extend(found.errors);
+    let read: Vec<Result<(PathBuf, FileKind, String), FileError>> = found
+        .files
+        .par_iter()
+        .map(|(p, k)| linter::read_source(p).map(|t| (p.clone(), *k, t)))
+        .collect();
+    for r in read {
+        match r {
+            Ok(f) => files.push(f),
+            Err(e) => errors.push(e),
+        }
+    }
+
+    // Lint in parallel.
+    let mut diagnostics: Vec<Diagnostic> = files
+        .par_iter()
+        .flat_map_iter(|(p, k, t)| lint_path(p, *k, t, &settings))
+        .collect();
+    linter::sort_diagnostics(&mut diagnostics);
+
+    let mut sources = Sources::default();
+    for (p, _, t) in &files {
+        sources.insert(p.clone(), t.clone());
+    }
+
+    let mut exit = EXIT_CLEAN;
+    let mut fixed_count = 0;
+    let stdin_path = stdin_text.as_ref().map(|(p, _)| p.clone());
+
+    if args.fix || args.diff {
+        let mode = FixMode {
+            unsafe_fixes: args.unsafe_fixes,
+        };
+        let kinds: BTreeMap<PathBuf, FileKind> =
+            files.iter().map(|(p, k, _)| (p.clone(), *k)).collect();
+        let originals: BTreeMap<PathBuf, &str> = files
+            .iter()
+            .map(|(p, _, t)| (p.clone(), t.as_str()))
+            .collect();
+        let per_file_initial: BTreeMap<PathBuf, Vec<Diagnostic>> = {
+            let mut m: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
+            for d in &diagnostics {
+                m.entry(d.file.clone()).or_default().push(d.clone());
+            }
+            m
+        };
+        // Re-lint only the files the fixes changed (or created); reuse the rest.
+        let lint = |overlay: &BTreeMap<PathBuf, String>| -> Vec<Diagnostic> {
+            let mut out: Vec<Diagnostic> = Vec::new();
+            let changed: BTreeSet<&PathBuf> = overlay.keys().collect();
+            for (p, ds) in &per_file_initial {
+                if !changed.contains(p) {
+                    out.extend(ds.iter().cloned());
+                }
+            }
+            for (p, text) in overlay {
+                let kind = kinds.get(p).copied().or_else(|| project::classify(p));
+                if let Some(kind) = kind {
+                    out.extend(lint_path(p, kind, text, &settings));
+                }
+            }
+            linter::sort_diagnostics(&mut out);
+            out
+        };
+        let overlay_source = Overlay {
+            stdin: stdin_text.as_ref().map(|(p, t)| (p.as_path(), t.as_str())),
+        };
+        let result = fix_all(diagnostics.clone(), mode, &overlay_source, &lint);
+        for failure in &result.failures {
+            eprintln!("error: {}", failure.message);
+            exit = EXIT_ERROR;
+        }
+        let changed: Vec<(PathBuf, Option<String>, String)> = result
+            .changed()
+            .map(|(p, o, n)| (p.clone(), o.cloned(), n.clone()))
+            .collect();
+        if args.diff {
+            let mut out = std::io::stdout().lock();
+            for (path, old, new) in &changed {
+                let old = old.as_deref().or_else(|| originals.get(path).copied());
+                let created = result.originals.get(path).is_some_and(Option::is_none);
+                let _ = write!(
+                    out,
+                    "{}",
+                    fix::unified_diff(path, if created { None } else { old }, new)
+                );
+            }
+            if !args.quiet {
+                let n = result.total_applied();
+                eprintln!(
+                    "Would fix {n} problem{} in {} file{}.",
+                    if n == 1 { "" } else { "s" },
+                    changed.len(),
+                    if changed.len() == 1 { "" } else { "s" }
+                );
+            }
+            let code = if changed.is_empty() {
+                exit
+            } else {
+                exit.max(EXIT_FINDINGS)
+            };
+            for e in &errors {
+                print_file_error(e);
+            }
+            return if errors.is_empty() { code } else { EXIT_ERROR };
+        }
+        // --fix: write (standard input goes back to standard output).
+        for (path, old, new) in &changed {
+            if Some(path) == stdin_path.as_ref() {
+                continue;
+            }
+            let created = old.is_none();
+            if let Err(e) = fix::write_atomic(path, new, created) {
+                eprintln!("error: {e}");
+                exit = EXIT_ERROR;
+                continue;
+            }
+            sources.insert(path.clone(), new.clone());
+        }
+        if let Some(p) = &stdin_path {
+            let text = result
+                .contents
+                .get(p)
+                .cloned()
+                .or_else(|| stdin_text.as_ref().map(|(_, t)| t.clone()))
+                .unwrap_or_default();
+            print!("{text}");
+            sources.insert(p.clone(), text);
+        }
+        fixed_count = if exit == EXIT_ERROR && result.failures.is_empty() {
+            0
+        } else {
+            result.total_applied()
+        };
+        diagnostics = result.remaining;
+    }
+
+    // Report.
+    let mut out = std::io::stdout().lock();
+    // With --fix on standard input, the fixed text went to stdout: findings go to stderr.
+    let mut err_out = std::io::stderr().lock();
+    let sink: &mut dyn Write = if args.fix && stdin_path.is_some() {
+        &mut err_out
+    } else {
+        &mut out
+    };
+    let _ = output::render(format, &diagnostics, &mut sources, color, sink);
+    if args.statistics {
+        print_statistics(&diagnostics, sink);
+    }
+    if !args.quiet && format != OutputFormat::Json {
+        let summary = summary_line(&diagnostics, fixed_count, args.unsafe_fixes);
+        if !summary.is_empty() {
+            let _ = writeln!(sink, "{summary}");
+        }
+    }
+    drop(out);
+    for e in &errors {
+        print_file_error(e);
+    }
+    if !errors.is_empty() || exit == EXIT_ERROR {
+        EXIT_ERROR
+    } else if !diagnostics.is_empty() && !args.exit_zero {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+/// `Found 12 problems (7 fixable with --fix, 3 more with --unsafe-fixes).`
+pub fn summary_line(diagnostics: &[Diagnostic], fixed: usize, unsafe_enabled: bool) -> String {
+    let safe = diagnostics
+        .iter()
+        .filter(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability == Applicability::Safe)
+        })
+        .count();
+    let unsafe_ = diagnostics
+        .iter()
+        .filter(|d| {
+            d.fix
+                .as_ref()
+                .is_some_and(|f| f.applicability == Applicability::Unsafe)
+        })
+        .count();
+    let n = diagnostics.len();
+    let mut parts = Vec::new();
+    if fixed > 0 {
+        parts.push(format!(
+            "Fixed {fixed} problem{}.",
+            if fixed == 1 { "" } else { "s" }
+        ));
+    }
+    if n > 0 {
+        let mut line = format!("Found {n} problem{}", if n == 1 { "" } else { "s" });
+        let mut extra = Vec::new();
+        if safe > 0 {
+            extra.push(format!("{safe} fixable with --fix"));
+        }
+        if unsafe_ > 0 && !unsafe_enabled {
+            extra.push(format!("{unsafe_} more with --unsafe-fixes"));
+        }
+        if !extra.is_empty() {
+            line.push_str(&format!(" ({})", extra.join(", ")));
+        }
+        line.push('.');
+        parts.push(line);
+    } else if fixed == 0 {
+        parts.push("All checks passed.".to_string());
+    }
+    parts.join("\n")
+}
+
+fn print_statistics(diagnostics: &[Diagnostic], out: &mut dyn Write) {
+    let mut counts: BTreeMap<(&str, &str), (usize, bool)> = BTreeMap::new();
+    for d in diagnostics {
+        let e = counts.entry((d.code, d.name)).or_default();
+        e.0 += 1;
+        e.1 |= d
+            .fix
+            .as_ref()
+            .is_some_and(|f| f.applicability == Applicability::Safe);
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1 .0.cmp(&a.1 .0).then(a.0.cmp(&b.0)));
+    for ((code, name), (count, fixable)) in rows {
+        let _ = writeln!(
+            out,
+            "{count:5}  {code:6} {} {name}",
+            if fixable { "[*]" } else { "   " }
+        );
+    }
+}

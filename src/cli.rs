@@ -1,0 +1,91 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::output::OutputFormat;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "bakelint",
+    version,
+    about = "A fast linter and auto-fixer for Dockerfiles and docker-bake files",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Lint files and directories (the default command)
+    Check(CheckArgs),
+    /// Show the documentation of a rule
+    Rule(RuleArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Files or directories to lint (`-` reads standard input)
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Apply safe fixes
+    #[arg(long)]
+    pub fix: bool,
+    /// Also apply unsafe fixes (with --fix or --diff)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the changes fixes would make as a unified diff; write nothing
+    #[arg(long)]
+    pub diff: bool,
+    /// Report format (default: full on a terminal, concise otherwise)
+    #[arg(long, value_enum)]
+    pub output_format: Option<OutputFormat>,
+    /// When to use colours
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Rules to enable: codes, code prefixes or names (replaces the config's `select`)
+    #[arg(long, value_delimiter = ',')]
+    pub select: Option<Vec<String>>,
+    /// Rules to disable, in addition to the config's `ignore`
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Rules to enable in addition to the selection
+    #[arg(long, value_delimiter = ',')]
+    pub extend_select: Vec<String>,
+    /// Print the number of findings per rule
+    #[arg(long)]
+    pub statistics: bool,
+    /// Exit with 0 even when findings remain
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Config file (default: bakelint.toml or .bakelint.toml, searched upward)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The file name to report for standard input
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Print findings only, no summary
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RuleArgs {
+    /// A rule code, name or alias
+    pub rule: Option<String>,
+    /// Print every rule's documentation
+    #[arg(long, conflicts_with = "rule")]
+    pub all: bool,
+}

@@ -1,0 +1,83 @@
+//! Report formats, one module each.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::Diagnostic;
+use crate::span::{LineIndex, Position};
+
+pub mod concise;
+pub mod full;
+pub mod json;
+
+/// The report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// miette report with source snippet, labels and help (default on a terminal)
+    Full,
+    /// `path:line:col: CODE message`, one per line (default otherwise)
+    Concise,
+    /// A stable JSON array of findings
+    Json,
+}
+
+/// A file's text with its line index, shared by every report on it.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub text: String,
+    pub index: LineIndex,
+}
+
+impl SourceFile {
+    pub fn new(text: String) -> Self {
+        let index = LineIndex::new(&text);
+        SourceFile { text, index }
+    }
+
+    pub fn position(&self, offset: usize) -> Position {
+        self.index.position(&self.text, offset)
+    }
+}
+
+/// The texts of the files diagnostics point into.
+#[derive(Debug, Default)]
+pub struct Sources {
+    files: HashMap<PathBuf, SourceFile>,
+}
+
+impl Sources {
+    pub fn insert(&mut self, path: PathBuf, text: String) {
+        self.files.insert(path, SourceFile::new(text));
+    }
+
+    /// The text of `path`, reading it from disk on first use.
+    pub fn get(&mut self, path: &Path) -> Option<&SourceFile> {
+        if !self.files.contains_key(path) {
+            let text = std::fs::read_to_string(path).ok()?;
+            self.files.insert(path.to_path_buf(), SourceFile::new(text));
+        }
+        self.files.get(path)
+    }
+}
+
+/// Renders `diagnostics` in `format`.
+pub fn render(
+    format: OutputFormat,
+    diagnostics: &[Diagnostic],
+    sources: &mut Sources,
+    color: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Full => full::render(diagnostics, sources, color, out),
+        OutputFormat::Concise => concise::render(diagnostics, sources, color, out),
+        OutputFormat::Json => json::render(diagnostics, sources, out),
+    }
+}
+
+/// A path as shown to users: relative, without a leading `./`.
+pub fn display_path(path: &Path) -> String {
+    let s = path.display().to_string();
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
