@@ -129,7 +129,7 @@ mod tests {
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["Build", "Test"]);
         let edits = diags[0].fix.as_ref().map_or(0, |f| f.edits.len());
-        assert_eq!(edits, 6);
+        assert_eq!(edits, 5);
         assert_fixes_to(&RULE, src, expected);
     }
 
