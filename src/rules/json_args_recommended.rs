@@ -185,6 +185,14 @@ mod tests {
     }
 
     #[test]
+    fn invalid_json_is_shell_form() {
+        let src = "FROM alpine\nCMD ['app']\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["['app']"]);
+        assert!(diags[0].fix.is_none());
+    }
+
+    #[test]
     fn onbuild_and_run_are_not_checked() {
         assert!(lint(&RULE, "FROM alpine\nONBUILD CMD app\nRUN app\n").is_empty());
     }
