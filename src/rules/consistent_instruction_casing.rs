@@ -33,7 +33,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let keywords: Vec<Span> = df
         .stages()
         .iter()
-        .flat_map(|stage| std::iter::once(stage.from_node).chain(stage.instruction_nodes.clone()))
+        .flat_map(|stage| {
+            std::iter::once(stage.from_node).chain(stage.instruction_nodes.iter().copied())
+        })
         .filter_map(|node| df.instruction(node))
         // An unknown keyword makes BuildKit stop with a parse error.
         .filter(|ins| ins.keyword != Keyword::Unknown)

@@ -27,7 +27,8 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         let InstructionKind::From(from) = &ins.kind else {
             continue;
         };
-        let Some(as_keyword) = &from.as_keyword else {
+        // BuildKit checks `FROM image AS name` (three arguments) only.
+        let (Some(as_keyword), Some(_)) = (&from.as_keyword, &from.stage_name) else {
             continue;
         };
         let from_word = ins.keyword_span.slice(source);
