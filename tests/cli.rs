@@ -408,7 +408,7 @@ fn statistics() {
     let text = stdout(&out);
     assert!(
         text.lines()
-            .any(|l| l.trim_start().starts_with("2  DF002 [*] from-as-casing")),
+            .any(|l| l.trim_start().starts_with("2  DF002  [*] from-as-casing")),
         "{text}"
     );
 }

@@ -81,6 +81,11 @@ pub(crate) fn split_command(line: &str) -> Option<CommandSplit> {
     })
 }
 
+/// Go's `unicode.IsSpace` on a single ASCII byte.
+fn is_space_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
 /// `extractBuilderFlags`: leading `--word`s (quotes and `\` escapes keep
 /// whitespace inside a word); a lone `--` ends the flags. Returns the flag
 /// ranges and where the arguments start.
@@ -89,7 +94,7 @@ fn extract_flags(line: &str, from: usize) -> (Vec<(usize, usize)>, usize) {
     let mut flags = Vec::new();
     let mut pos = from;
     loop {
-        while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
+        while pos < bytes.len() && is_space_byte(bytes[pos]) {
             pos += 1;
         }
         if pos >= bytes.len() {
@@ -103,7 +108,7 @@ fn extract_flags(line: &str, from: usize) -> (Vec<(usize, usize)>, usize) {
         while pos < bytes.len() {
             let c = bytes[pos];
             match quote {
-                None if c.is_ascii_whitespace() => break,
+                None if is_space_byte(c) => break,
                 None if c == b'\'' || c == b'"' => quote = Some(c),
                 Some(q) if c == q => quote = None,
                 _ if c == b'\\' => pos += 1,
