@@ -145,7 +145,7 @@ pub mod testing {
                 edits.extend(mine);
             }
         }
-        edits.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        edits.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
         let mut out = src.to_string();
         for (start, end, content) in edits {
             out.replace_range(start..end, &content);
