@@ -94,7 +94,7 @@ fn references(ins: &Instruction, name: &str) -> Vec<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_a::testing::{assert_fixes_to, lint, slices};
+    use crate::rules::util_a::testing::{assert_fixes_to, lines, lint, slices};
 
     #[test]
     fn flags_uppercase_stage_name_with_exact_span() {
@@ -155,5 +155,16 @@ mod tests {
         let src = "FROM alpine AS Ünïcode\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["Ünïcode"]);
+    }
+
+    #[test]
+    fn buildkit_lint_test_case() {
+        let src = "\n# warning: stage name should be lowercase\n#\nFROM scratch AS BadStageName\n\n# warning: 'as' should match 'FROM' cmd casing.\n#\nFROM scratch as base2\n\nFROM scratch AS base3\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(lines(src, &diags), vec![4]);
+        assert_eq!(
+            diags[0].message,
+            "Stage name 'BadStageName' should be lowercase"
+        );
     }
 }

@@ -120,6 +120,15 @@ pub mod testing {
         diags.iter().map(|d| d.span.slice(src)).collect()
     }
 
+    /// The 1-based line each diagnostic starts on.
+    pub fn lines(src: &str, diags: &[Diagnostic]) -> Vec<usize> {
+        let index = crate::span::LineIndex::new(src);
+        diags
+            .iter()
+            .map(|d| index.position(src, d.span.start).line)
+            .collect()
+    }
+
     /// Applies the edits of every fix (non-overlapping ones, first come first
     /// served, as a fix engine would in one pass).
     pub fn apply_fixes(src: &str, diags: &[Diagnostic]) -> String {
