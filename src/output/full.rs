@@ -94,7 +94,9 @@ impl SourceCode for IndexedSource {
         // Cut a window of whole lines around the span (one spare line each
         // side), let miette's own reader work on it, then shift its answer
         // back: same output as reading the whole file, at the cost of the window.
-        let first_line = index.line_of(start).saturating_sub(context_lines_before + 1);
+        let first_line = index
+            .line_of(start)
+            .saturating_sub(context_lines_before + 1);
         let last_line = index.line_of(end) + context_lines_after + 1;
         let window_start = index.line_start(first_line);
         let window_end = if last_line + 1 < index.line_count() {
