@@ -69,8 +69,10 @@ fn references(ins: &Instruction, name: &str) -> Vec<Span> {
         InstructionKind::From(from) if refers(&from.image.value) => spans.push(from.image.span),
         InstructionKind::Copy(_) => {
             if let Some(value) = ins.flag("from").and_then(|f| f.value.as_ref()) {
-                if refers(&value.value) {
-                    spans.push(value.span);
+                // BuildKit removes quotes from flag values: `--from="Build"`.
+                let (text, span) = unquoted(&value.value, value.span);
+                if refers(text) {
+                    spans.push(span);
                 }
             }
         }
@@ -89,6 +91,22 @@ fn references(ins: &Instruction, name: &str) -> Vec<Span> {
         _ => {}
     }
     spans
+}
+
+/// A flag value without one pair of surrounding quotes, with the span of
+/// what is inside them.
+fn unquoted(value: &str, span: Span) -> (&str, Span) {
+    let quoted = value.len() >= 2
+        && (value.starts_with('"') && value.ends_with('"')
+            || value.starts_with('\'') && value.ends_with('\''));
+    if quoted && span.len() == value.len() {
+        (
+            &value[1..value.len() - 1],
+            Span::new(span.start + 1, span.end - 1),
+        )
+    } else {
+        (value, span)
+    }
 }
 
 #[cfg(test)]
@@ -148,6 +166,16 @@ mod tests {
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["Dev"]);
         assert_fixes_to(&RULE, src, "FROM alpine \\\r\n  AS dev\r\nFROM dev\r\n");
+    }
+
+    #[test]
+    fn quoted_copy_from_value() {
+        let src = "FROM alpine AS Base\nFROM alpine\nCOPY --from=\"Base\" /a /b\n";
+        assert_fixes_to(
+            &RULE,
+            src,
+            "FROM alpine AS base\nFROM alpine\nCOPY --from=\"base\" /a /b\n",
+        );
     }
 
     #[test]
