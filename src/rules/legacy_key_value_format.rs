@@ -75,17 +75,20 @@ fn fix_edits(ctx: &DockerfileContext<'_>, kv: &KeyValue) -> Option<Vec<Edit>> {
         return None;
     }
     let file = ctx.path;
-    let mut edits = vec![Edit::replace(file, Span::new(key_end, value_start), "=")];
+    let separator_span = Span::new(key_end, value_start);
     let value = &kv.value.value;
     let words = parse_words(value, escape);
     if words.len() == 1 && words[0] == *value {
-        return Some(edits);
+        return Some(vec![Edit::replace(file, separator_span, "=")]);
     }
     if !value.contains(['"', '\'', escape]) {
-        edits.push(Edit::insert(file, kv.value.span.start, "\""));
-        edits.push(Edit::insert(file, kv.value.span.end, "\""));
-        return Some(edits);
+        // The opening quote goes with the `=` so that no two edits touch.
+        return Some(vec![
+            Edit::replace(file, separator_span, "=\""),
+            Edit::insert(file, kv.value.span.end, "\""),
+        ]);
     }
+    let mut edits = vec![Edit::replace(file, separator_span, "=")];
     // Escape the spaces that split words; only for a value written on one line.
     if kv.value.span.slice(src) != value.as_str() {
         return None;

@@ -322,6 +322,7 @@ pub mod testing {
 
     use crate::diagnostic::{Diagnostic, Edit};
     use crate::rules::{BuildInfo, CheckFn, DockerfileContext, RuleDef};
+    use crate::span::Span;
 
     pub fn run_with(
         rule: &'static RuleDef,
@@ -367,13 +368,20 @@ pub mod testing {
                 Edit::Create { .. } => None,
             })
             .collect();
-        edits.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        edits.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
+        for pair in edits.windows(2) {
+            let (later, earlier) = (
+                Span::new(pair[0].0, pair[0].1),
+                Span::new(pair[1].0, pair[1].1),
+            );
+            assert!(
+                !later.overlaps(&earlier),
+                "edits touch or overlap: {earlier:?} {later:?}"
+            );
+        }
         let mut out = src.to_string();
-        let mut last_start = usize::MAX;
         for (start, end, content) in edits {
-            assert!(end <= last_start, "overlapping edits");
             out.replace_range(start..end, &content);
-            last_start = start;
         }
         out
     }
