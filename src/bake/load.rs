@@ -208,6 +208,24 @@ pub fn parse_into(file: &mut SourceFile, idx: usize, doc: &mut Document) -> Resu
     }
 }
 
+/// Guards the recursive parsers: the offset where bracket nesting exceeds 200.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > 200 {
+                    return Some(i);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 fn shift(mut n: JNode, by: usize) -> JNode {
     if by == 0 {
         return n;
