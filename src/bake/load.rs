@@ -176,6 +176,14 @@ pub fn parse_into(file: &mut SourceFile, idx: usize, doc: &mut Document) -> Resu
     } else {
         0
     };
+    if let Some(off) = too_deep(&file.text) {
+        return Err(BakeError {
+            file: file.path.clone(),
+            span: Span::new(off, off + 1),
+            message: "expression nesting is too deep".into(),
+            help: None,
+        });
+    }
     match file.kind {
         FileKind::Compose => Ok(()),
         FileKind::Hcl => {
