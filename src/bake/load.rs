@@ -181,6 +181,14 @@ pub fn parse_into(file: &mut SourceFile, idx: usize, doc: &mut Document) -> Resu
     } else {
         0
     };
+    if let Some(off) = too_deep(&file.text) {
+        return Err(BakeError {
+            file: file.path.clone(),
+            span: Span::new(off, off + 1),
+            message: "expression nesting is too deep".into(),
+            help: None,
+        });
+    }
     match file.kind {
         FileKind::Compose => Ok(()),
         FileKind::Hcl => {
@@ -211,6 +219,24 @@ pub fn parse_into(file: &mut SourceFile, idx: usize, doc: &mut Document) -> Resu
             convert_json_root(&node, idx, &file.path, doc)
         }
     }
+}
+
+/// Guards the recursive parsers: the offset where bracket nesting exceeds 200.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > 200 {
+                    return Some(i);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn shift(mut n: JNode, by: usize) -> JNode {

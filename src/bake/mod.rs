@@ -381,7 +381,7 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
                     .and_then(|p| p.parent())
                     .map(|p| opts.cwd.join(p))
                     .unwrap_or_else(|| opts.cwd.clone());
-                chain.retain(|c| c != &t.name);
+                let chain = inherit_chain(&t.name, &raws);
                 let rt = target::finalize(
                     &t.name,
                     attrs,
@@ -422,6 +422,36 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
             .cloned(),
         raw_names,
     })
+}
+
+fn raw_inherits(t: &target::RawTarget) -> Vec<String> {
+    t.attrs
+        .get("inherits")
+        .map(|r| {
+            r.elements
+                .iter()
+                .filter_map(|e| e.value.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Ancestors: direct parents left to right, then their ancestors.
+fn inherit_chain(name: &str, raws: &HashMap<&str, &target::RawTarget>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut queue = vec![name.to_string()];
+    while let Some(n) = (!queue.is_empty()).then(|| queue.remove(0)) {
+        let Some(t) = raws.get(n.as_str()) else {
+            continue;
+        };
+        for p in raw_inherits(t) {
+            if p != name && !out.contains(&p) {
+                out.push(p.clone());
+                queue.push(p);
+            }
+        }
+    }
+    out
 }
 
 fn collect_references(doc: &Document, ev: &Evaluator) -> References {
