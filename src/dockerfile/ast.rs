@@ -539,6 +539,23 @@ mod tests {
     }
 
     #[test]
+    fn logical_text_slices_keep_source_offsets() {
+        let src = "RUN a \\\n  bc";
+        let mut lt = LogicalText::default();
+        lt.push_source(src, Span::new(4, 6));
+        lt.push_source(src, Span::new(8, 12));
+        lt.push_source(src, Span::new(12, 12));
+        assert_eq!(lt.text, "a   bc");
+        assert_eq!(lt.segments, vec![(0, 4, 2), (2, 8, 4)]);
+        let tail = lt.slice(4, 6);
+        assert_eq!(tail.text, "bc");
+        assert_eq!(tail.source_span(Span::new(0, 2)), Span::new(10, 12));
+        assert_eq!(lt.slice(1, 3).segments, vec![(0, 5, 1), (1, 8, 1)]);
+        assert_eq!(lt.source_offset(100), 12);
+        assert_eq!(LogicalText::default().source_offset(3), 0);
+    }
+
+    #[test]
     fn flag_options_have_spans() {
         let src = "RUN --mount=type=cache,target=/root/.cache x";
         let flag = Flag {

@@ -14,7 +14,7 @@ use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 pub static RULE: RuleDef = RuleDef {
     code: "DF007",
     name: "json-args-recommended",
-    aliases: &["JSONArgsRecommended"],
+    aliases: &["JSONArgsRecommended", "DL3025"],
     severity: Severity::Warning,
     summary: "JSON arguments recommended for ENTRYPOINT/CMD to prevent unintended behavior related to OS signals",
     doc: include_str!("../../rules/DF007.md"),
@@ -182,6 +182,14 @@ mod tests {
         let src = "FROM alpine AS a\nSHELL [\"/bin/bash\", \"-c\"]\nFROM alpine\nCMD app\nSHELL [\"/bin/bash\", \"-c\"]\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["app"]);
+    }
+
+    #[test]
+    fn invalid_json_is_shell_form() {
+        let src = "FROM alpine\nCMD ['app']\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["['app']"]);
+        assert!(diags[0].fix.is_none());
     }
 
     #[test]

@@ -110,11 +110,11 @@ mod tests {
 
     #[test]
     fn backtick_escape_directive() {
-        let src = "# escape=`\nFROM scratch\nMAINTAINER C:\\Users\\me `x`\n";
+        let src = "# escape=`\nFROM scratch\nMAINTAINER C:\\Users\\me `x` y\n";
         assert_fixes_to(
             &RULE,
             src,
-            "# escape=`\nFROM scratch\nLABEL org.opencontainers.image.authors=\"C:\\Users\\me ``x``\"\n",
+            "# escape=`\nFROM scratch\nLABEL org.opencontainers.image.authors=\"C:\\Users\\me ``x`` y\"\n",
         );
     }
 

@@ -97,6 +97,12 @@ mod tests {
     }
 
     #[test]
+    fn empty_lines_in_heredoc_bodies_are_fine() {
+        let src = "FROM alpine\nRUN <<EOF\necho hi\n\necho there\nEOF\nCOPY <<EOT /x\n\nEOT\n";
+        assert!(lint(&RULE, src).is_empty());
+    }
+
+    #[test]
     fn onbuild_and_lowercase() {
         let src = "from alpine\nonbuild run echo \\\n\n  hi\n";
         let diags = lint(&RULE, src);

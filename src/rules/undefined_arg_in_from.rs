@@ -95,7 +95,8 @@ fn report_word(
         }
         let span = if contiguous {
             let start = word.span.start + var.span.start;
-            Span::new(start, (word.span.start + var.span.end).min(word.span.end))
+            let end = (word.span.start + var.span.end).min(word.span.end);
+            Span::new(start.min(end), end)
         } else {
             word.span
         };

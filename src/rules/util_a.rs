@@ -14,7 +14,14 @@ pub fn go_quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{b}' => out.push_str("\\v"),
+            c if c.is_control() && (c as u32) < 0x80 => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
     }
@@ -113,6 +120,15 @@ pub mod testing {
         diags.iter().map(|d| d.span.slice(src)).collect()
     }
 
+    /// The 1-based line each diagnostic starts on.
+    pub fn lines(src: &str, diags: &[Diagnostic]) -> Vec<usize> {
+        let index = crate::span::LineIndex::new(src);
+        diags
+            .iter()
+            .map(|d| index.position(src, d.span.start).line)
+            .collect()
+    }
+
     /// Applies the edits of every fix (non-overlapping ones, first come first
     /// served, as a fix engine would in one pass).
     pub fn apply_fixes(src: &str, diags: &[Diagnostic]) -> String {
@@ -138,7 +154,7 @@ pub mod testing {
                 edits.extend(mine);
             }
         }
-        edits.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        edits.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
         let mut out = src.to_string();
         for (start, end, content) in edits {
             out.replace_range(start..end, &content);
@@ -168,6 +184,7 @@ mod tests {
         assert_eq!(go_quote("app/"), "\"app/\"");
         assert_eq!(go_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
         assert_eq!(go_quote("tab\there"), "\"tab\\there\"");
+        assert_eq!(go_quote("\u{1}\u{85}é"), "\"\\x01\\u0085é\"");
     }
 
     #[test]
@@ -175,6 +192,74 @@ mod tests {
         assert!(is_self_consistent("FROM"));
         assert!(is_self_consistent("from"));
         assert!(!is_self_consistent("From"));
+    }
+
+    /// Every rule of this group on every corpus Dockerfile, on prefixes of
+    /// them (cut mid-instruction) and on odd inputs: no panic, spans in range
+    /// and on character boundaries, fixes that splice.
+    #[test]
+    fn rules_never_panic_and_spans_stay_in_bounds() {
+        use crate::rules::*;
+        let rules: [&'static RuleDef; 10] = [
+            &stage_name_casing::RULE,
+            &from_as_casing::RULE,
+            &no_empty_continuation::RULE,
+            &consistent_instruction_casing::RULE,
+            &duplicate_stage_name::RULE,
+            &reserved_stage_name::RULE,
+            &json_args_recommended::RULE,
+            &maintainer_deprecated::RULE,
+            &undefined_arg_in_from::RULE,
+            &workdir_relative_path::RULE,
+        ];
+        let mut inputs: Vec<String> = [
+            "",
+            "FROM",
+            "FROM a AS",
+            "FROM a AS B C D\nCOPY --from= x y\n",
+            "\u{feff}FROM a AS B\r\nMAINTAINER\r\nCMD\r\nWORKDIR\r\n",
+            "FROM ${\nFROM $\nFROM --platform=${A:-$B} x\nWORKDIR ${X:?boom}\n",
+            "# escape=`\nFROM a `\n\n  AS Ü\nCMD a ``\n",
+            "ONBUILD\nFROM a\nONBUILD ONBUILD CMD x\nRUN --mount=from x\n",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        let mut stack = vec![corpus];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.file_name().is_some_and(|n| n == "Dockerfile") {
+                    if let Ok(text) = std::fs::read_to_string(&path) {
+                        let cuts: Vec<usize> =
+                            text.char_indices().map(|(i, _)| i).step_by(13).collect();
+                        inputs.extend(cuts.into_iter().map(|i| text[..i].to_string()));
+                        inputs.push(text);
+                    }
+                }
+            }
+        }
+        assert!(inputs.len() > 100, "corpus not found");
+        for src in &inputs {
+            for rule in rules {
+                let diags = testing::lint(rule, src);
+                for d in &diags {
+                    assert!(
+                        d.span.start <= d.span.end && d.span.end <= src.len(),
+                        "{}",
+                        rule.code
+                    );
+                    assert!(src.is_char_boundary(d.span.start) && src.is_char_boundary(d.span.end));
+                }
+                let _ = testing::apply_fixes(src, &diags);
+            }
+        }
     }
 
     #[test]
