@@ -74,6 +74,10 @@ fn fix_edits(ctx: &DockerfileContext<'_>, kv: &KeyValue) -> Option<Vec<Edit>> {
     if key_end >= value_start || !is_plain_separator(separator, escape) {
         return None;
     }
+    // A quoted or escaped legacy key is split differently in the two forms.
+    if kv.key.value.contains(['"', '\'', escape]) {
+        return None;
+    }
     let file = ctx.path;
     let separator_span = Span::new(key_end, value_start);
     let value = &kv.value.value;
@@ -341,6 +345,22 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert!(diags[0].fix.is_none());
         assert_eq!(apply_fixes(src, &diags), src);
+    }
+
+    #[test]
+    fn no_fix_for_quoted_keys() {
+        let src = "FROM scratch\nLABEL \"my key\" value\n";
+        let diags = run(&RULE, src);
+        assert!(diags.iter().all(|d| d.fix.is_none()));
+    }
+
+    #[test]
+    fn value_with_equals_sign() {
+        assert_fixes_to(
+            &RULE,
+            "FROM scratch\nENV A b=c\n",
+            "FROM scratch\nENV A=b=c\n",
+        );
     }
 
     #[test]

@@ -186,6 +186,17 @@ mod tests {
     }
 
     #[test]
+    fn crlf_and_quoted_env_name() {
+        let src = "FROM scratch\r\nENV \"AUTH_TOKEN\"=x\r\nARG build_version\r\n";
+        let diags = run(&RULE, src);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(
+            diags[0].message,
+            "Do not use ARG or ENV instructions for sensitive data (ENV \"AUTH_TOKEN\")"
+        );
+    }
+
+    #[test]
     fn help_points_to_secret_mounts() {
         let src = "FROM scratch\nARG TOKEN\n";
         let diags = run(&RULE, src);

@@ -461,6 +461,20 @@ mod tests {
     }
 
     #[test]
+    fn escaped_references_with_backtick_escape() {
+        let src = "# escape=`\nFROM alpine\nCOPY `$NOT $YES C:\\$ALSO /\n";
+        let diags = run(&RULE, src);
+        assert_eq!(slices(src, &diags), ["$YES", "$ALSO"]);
+    }
+
+    #[test]
+    fn bom_and_stage_chain_through_scratch() {
+        let src = "\u{feff}FROM scratch AS a\nENV A=1\nFROM a\nENV B=$A$C\n";
+        let diags = run(&RULE, src);
+        assert_eq!(slices(src, &diags), ["$C"]);
+    }
+
+    #[test]
     fn positional_parameters_are_ignored() {
         let src = "FROM alpine\nENV A=$1 B=$@\n";
         assert!(run(&RULE, src).is_empty());
