@@ -14,6 +14,7 @@
 
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{InstructionKind, KeyValue};
+use crate::rules::util_b::dispatched_stages;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 
@@ -35,7 +36,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let src = ctx.source();
     // BuildKit checks the instructions it dispatches: those of every stage
     // (ONBUILD triggers and instructions before the first FROM are not).
-    for stage in df.stages() {
+    for stage in dispatched_stages(df, ctx.build.target.as_deref()) {
         for &node in &stage.instruction_nodes {
             let Some(ins) = df.instruction(node) else {
                 continue;
@@ -294,6 +295,27 @@ mod tests {
     fn global_and_onbuild_are_not_dispatched() {
         let src = "FROM scratch\nONBUILD ENV a b\n";
         assert!(run(&RULE, src).is_empty());
+    }
+
+    #[test]
+    fn only_stages_the_target_needs() {
+        let src =
+            "FROM scratch AS a\n\nFROM a AS b\nENV testkey value\nLABEL key value\n\nFROM a AS c\n";
+        assert_eq!(run(&RULE, src).len(), 2);
+        let build = crate::rules::BuildInfo {
+            target: Some("c".into()),
+            ..Default::default()
+        };
+        let path = std::path::Path::new("Dockerfile");
+        assert!(crate::rules::util_b::testing::run_with(&RULE, src, &build, path).is_empty());
+        let build = crate::rules::BuildInfo {
+            target: Some("b".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            crate::rules::util_b::testing::run_with(&RULE, src, &build, path).len(),
+            2
+        );
     }
 
     #[test]

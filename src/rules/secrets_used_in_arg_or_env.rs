@@ -9,7 +9,7 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::{InstructionKind, Spanned};
-use crate::rules::util_b::{constant_word, go_quote};
+use crate::rules::util_b::{constant_word, dispatched_stages, go_quote};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -67,7 +67,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let lex = ShellLex::new(df.escape);
     // BuildKit checks the ARG and ENV instructions it dispatches: those of
     // the stages (global ARGs and ONBUILD triggers are not).
-    for stage in df.stages() {
+    for stage in dispatched_stages(df, ctx.build.target.as_deref()) {
         for &node in &stage.instruction_nodes {
             let Some(ins) = df.instruction(node) else {
                 continue;

@@ -22,7 +22,9 @@ use std::collections::{BTreeMap, HashSet};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::{Instruction, InstructionKind, Spanned};
-use crate::rules::util_b::{global_arg_env, is_predefined_arg, suggest, word_map};
+use crate::rules::util_b::{
+    dispatched_stages, global_arg_env, is_predefined_arg, suggest, word_map,
+};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 
@@ -77,7 +79,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     };
     // Final scope of each stage, by lowercased stage name.
     let mut finished: Vec<(Option<String>, Scope)> = Vec::new();
-    for stage in df.stages() {
+    for stage in dispatched_stages(df, ctx.build.target.as_deref()) {
         let Some(from) = df.instruction(stage.from_node) else {
             continue;
         };
