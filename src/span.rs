@@ -171,8 +171,14 @@ mod tests {
         assert!(Span::new(0, 5).overlaps(&Span::new(4, 6)));
         assert!(!Span::new(0, 5).overlaps(&Span::new(5, 6)));
         assert!(Span::empty(3).overlaps(&Span::new(0, 5)));
-        assert!(!Span::empty(5).overlaps(&Span::new(0, 5)), "an insertion at the end touches");
-        assert!(!Span::new(0, 5).overlaps(&Span::empty(0)), "an insertion at the start touches");
+        assert!(
+            !Span::empty(5).overlaps(&Span::new(0, 5)),
+            "an insertion at the end touches"
+        );
+        assert!(
+            !Span::new(0, 5).overlaps(&Span::empty(0)),
+            "an insertion at the start touches"
+        );
         assert!(Span::empty(3).overlaps(&Span::empty(3)));
         assert!(!Span::empty(3).overlaps(&Span::empty(4)));
     }
