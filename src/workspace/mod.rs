@@ -181,7 +181,12 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
                         };
                         let mut d = bake_diagnostic(&BK000, settings, &file, e.span, e.message);
                         d.help = e.help;
-                        out.diagnostics.push(d);
+                        let suppressed = texts
+                            .get(&file)
+                            .is_some_and(|t| CommentSuppressions::from_text(t).is_suppressed(&d));
+                        if !suppressed {
+                            out.diagnostics.push(d);
+                        }
                     }
                 }
             }
