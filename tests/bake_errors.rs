@@ -13,6 +13,7 @@ fn opts(dir: &Path) -> LoadOptions {
         env: BTreeMap::new(),
         vars: vec![],
         overrides: vec![],
+        ..LoadOptions::default()
     }
 }
 

@@ -28,6 +28,7 @@ fn project(
             .collect::<BTreeMap<_, _>>(),
         vars: vec![],
         overrides: sets.iter().map(|s| s.to_string()).collect(),
+        ..LoadOptions::default()
     };
     let p = load(&opts).unwrap_or_else(|e| panic!("load failed: {e:?}"));
     (dir, p)

@@ -253,6 +253,8 @@ pub struct Instruction {
     /// Source span of the arguments (first to last argument byte).
     pub args_span: Span,
     pub kind: InstructionKind,
+    /// Heredocs in marker order. An `ONBUILD RUN <<EOF` carries them both on
+    /// the ONBUILD and on its trigger instruction.
     pub heredocs: Vec<Heredoc>,
     /// Whole lines (with line ending) that were empty inside a continuation.
     pub empty_continuation_lines: Vec<Span>,

@@ -19,7 +19,7 @@ use crate::diagnostic::Diagnostic;
 use crate::dockerfile::{self, Dockerfile};
 use crate::linter::{self, FileError};
 use crate::project::FileKind;
-use crate::rules::{BakeContext, BuildInfo, CheckFn, RuleScope, BK000, RULES};
+use crate::rules::{BakeContext, BuildInfo, BK000, RULES};
 use crate::suppress::CommentSuppressions;
 
 pub use inline::InlineMap;
@@ -181,7 +181,12 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
                         };
                         let mut d = bake_diagnostic(&BK000, settings, &file, e.span, e.message);
                         d.help = e.help;
-                        out.diagnostics.push(d);
+                        let suppressed = texts
+                            .get(&file)
+                            .is_some_and(|t| CommentSuppressions::from_text(t).is_suppressed(&d));
+                        if !suppressed {
+                            out.diagnostics.push(d);
+                        }
                     }
                 }
             }
@@ -285,8 +290,8 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
     // Bake rules.
     for project in &out.projects {
         let mut diags = Vec::new();
-        for rule in RULES.iter().copied().filter(|r| r.scope == RuleScope::Bake) {
-            let CheckFn::Bake(check) = rule.check else {
+        for rule in RULES.iter().copied() {
+            let Some(check) = rule.bake_check() else {
                 continue;
             };
             let ctx = BakeContext {
