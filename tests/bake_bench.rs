@@ -19,7 +19,10 @@ pub fn generate() -> String {
         ("ALPINE_VERSION", "\"3.19\""),
         ("PUSH", "false"),
         ("CACHE_REPO", "\"ghcr.io/acme/cache\""),
-        ("PLATFORMS", "[\"linux/amd64\", \"linux/arm64\", \"linux/arm/v7\"]"),
+        (
+            "PLATFORMS",
+            "[\"linux/amd64\", \"linux/arm64\", \"linux/arm/v7\"]",
+        ),
         ("DEBUG", "false"),
     ] {
         let _ = writeln!(s, "variable \"{name}\" {{\n  default = {def}\n}}");
