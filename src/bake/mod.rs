@@ -380,7 +380,7 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
             .any(|p| raw_inherits(p).contains(&t.name))
     });
     let mut shared: Memo = HashMap::new();
-    let mut results: Vec<(usize, Result<Option<Rc<target::AttrMap>>, BakeError>)> = Vec::new();
+    let mut results: Vec<(usize, Resolution)> = Vec::new();
     for (i, t) in decoded.targets.iter().enumerate() {
         let mut fresh: Memo = HashMap::new();
         let memo = if cyclic { &mut fresh } else { &mut shared };
@@ -502,6 +502,7 @@ fn collect_references(doc: &Document, ev: &Evaluator) -> References {
 }
 
 type Memo = HashMap<String, Option<Rc<target::AttrMap>>>;
+type Resolution = Result<Option<Rc<target::AttrMap>>, BakeError>;
 
 /// buildx's `Config.target`: parents first (left to right), then own
 /// attributes, then overrides. Cycles are skipped, as buildx does.
@@ -510,7 +511,7 @@ fn resolve_attrs(
     raws: &HashMap<&str, &target::RawTarget>,
     overrides: &target::Overrides,
     memo: &mut Memo,
-) -> Result<Option<Rc<target::AttrMap>>, BakeError> {
+) -> Resolution {
     if let Some(v) = memo.get(name) {
         return Ok(v.clone());
     }
