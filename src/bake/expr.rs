@@ -135,7 +135,11 @@ impl Expr {
                     }
                 }
             }
-            ExprKind::Call { args, .. } => args.iter().for_each(|e| e.collect_vars(bound, out)),
+            ExprKind::Call { name, args, .. } => {
+                // `convert(value, type)`: the type is not an expression.
+                let n = if name == "convert" { 1 } else { args.len() };
+                args.iter().take(n).for_each(|e| e.collect_vars(bound, out))
+            }
             ExprKind::Unary(_, e) => e.collect_vars(bound, out),
             ExprKind::Binary(_, a, b) => {
                 a.collect_vars(bound, out);

@@ -268,8 +268,7 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
         let mut calls = Vec::new();
         f.result.func_calls(&mut calls);
         for (c, span) in calls {
-            if ev.funcs.contains_key(&c) || stdlib::lookup(&c).is_some() || c == "try" || c == "can"
-            {
+            if ev.funcs.contains_key(&c) || stdlib::names().any(|n| n == c) {
                 continue;
             }
             let mut cands: Vec<&str> = stdlib::names().collect();
