@@ -774,9 +774,8 @@ impl<'a> Evaluator<'a> {
                 };
                 let t = parse_type(ty, f)?;
                 let v = self.eval(val, cx)?;
-                return convert(&v, &t).map_err(|m| {
-                    EvalErr::new(f, span, format!("error in function convert: {m}"))
-                });
+                return convert(&v, &t)
+                    .map_err(|m| EvalErr::new(f, span, format!("error in function convert: {m}")));
             }
             "can" => {
                 if args.len() != 1 {

@@ -129,7 +129,10 @@ pub fn lookup(name: &str) -> Option<Func> {
 
 /// Every known function name (including the lazy `try` and `can`).
 pub fn names() -> impl Iterator<Item = &'static str> {
-    FUNCS.iter().map(|(n, _)| *n).chain(["try", "can", "convert"])
+    FUNCS
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(["try", "can", "convert"])
 }
 
 // ---- argument helpers ----
@@ -1800,13 +1803,19 @@ fn parse_cidr(p: &str) -> Result<(u128, u32, u32), String> {
     let (addr, len) = p
         .split_once('/')
         .ok_or_else(|| format!("invalid CIDR address: {p}"))?;
-    let len: u32 = len.parse().map_err(|_| format!("invalid CIDR address: {p}"))?;
+    let len: u32 = len
+        .parse()
+        .map_err(|_| format!("invalid CIDR address: {p}"))?;
     if let Ok(v4) = addr.parse::<std::net::Ipv4Addr>() {
         if len > 32 {
             return Err(format!("invalid CIDR address: {p}"));
         }
         let a = u32::from(v4) as u128;
-        let mask = if len == 0 { 0 } else { (!0u32 << (32 - len)) as u128 };
+        let mask = if len == 0 {
+            0
+        } else {
+            (!0u32 << (32 - len)) as u128
+        };
         return Ok((a & mask, 32, len));
     }
     if let Ok(v6) = addr.parse::<std::net::Ipv6Addr>() {
@@ -1836,7 +1845,9 @@ fn cidrhost(a: &[Value]) -> Result<Value, String> {
     let size: f64 = 2f64.powi(hostbits as i32);
     let h = if host < 0.0 { size + host } else { host };
     if h < 0.0 || h >= size {
-        return Err(format!("prefix of {len} does not accommodate a host numbered {host}"));
+        return Err(format!(
+            "prefix of {len} does not accommodate a host numbered {host}"
+        ));
     }
     st(fmt_addr(net | h as u128, bits))
 }
@@ -1853,14 +1864,22 @@ fn cidrnetmask(a: &[Value]) -> Result<Value, String> {
 
 fn subnet(net: u128, bits: u32, len: u32, newbits: f64, num: f64) -> Result<(u128, u32), String> {
     if newbits < 0.0 || len as f64 + newbits > bits as f64 {
-        return Err(format!("insufficient address space to extend prefix of {len} by {newbits}"));
+        return Err(format!(
+            "insufficient address space to extend prefix of {len} by {newbits}"
+        ));
     }
     let newlen = len + newbits as u32;
     let max = 2f64.powi(newbits as i32);
     if num < 0.0 || num >= max {
-        return Err(format!("prefix extension of {newbits} does not accommodate a subnet numbered {num}"));
+        return Err(format!(
+            "prefix extension of {newbits} does not accommodate a subnet numbered {num}"
+        ));
     }
-    let shifted = if bits - newlen >= 128 { 0 } else { (num as u128) << (bits - newlen) };
+    let shifted = if bits - newlen >= 128 {
+        0
+    } else {
+        (num as u128) << (bits - newlen)
+    };
     Ok((net | shifted, newlen))
 }
 
@@ -1887,11 +1906,18 @@ fn cidrsubnets(a: &[Value]) -> Result<Value, String> {
         let newlen = len + nb as u32;
         let size: u128 = 1u128 << (bits - newlen).min(127);
         let aligned = next.div_ceil(size) * size;
-        let host_space: u128 = if bits - len >= 128 { u128::MAX } else { 1u128 << (bits - len) };
+        let host_space: u128 = if bits - len >= 128 {
+            u128::MAX
+        } else {
+            1u128 << (bits - len)
+        };
         if aligned >= host_space {
             return Err("not enough remaining address space".into());
         }
-        out.push(Value::String(format!("{}/{newlen}", fmt_addr(net | aligned, bits))));
+        out.push(Value::String(format!(
+            "{}/{newlen}",
+            fmt_addr(net | aligned, bits)
+        )));
         next = aligned + size;
     }
     Ok(Value::List(out))
