@@ -1140,3 +1140,35 @@ pub fn csv_fields(s: &str) -> Vec<String> {
     out.push(cur);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_env_parsing() {
+        let list = Ty::List(Box::new(Ty::String));
+        assert_eq!(
+            parse_typed("a,\"b,c\"", &list),
+            Ok(Value::List(vec![Value::str("a"), Value::str("b,c")]))
+        );
+        assert_eq!(parse_typed("", &list), Ok(Value::List(vec![])));
+        let nums = Ty::List(Box::new(Ty::Number));
+        assert!(parse_typed("1,x", &nums).is_err());
+        let map = Ty::Map(Box::new(Ty::Bool));
+        let v = parse_typed("a:true,b:0", &map).expect("map");
+        assert_eq!(v.as_object().map(|o| o.len()), Some(2));
+        assert_eq!(parse_typed("T", &Ty::Bool), Ok(Value::Bool(true)));
+        assert!(parse_typed("NaN", &Ty::Number).is_err());
+        assert!(parse_typed("x", &Ty::Object(BTreeMap::new())).is_err());
+    }
+
+    #[test]
+    fn did_you_mean_threshold() {
+        assert_eq!(
+            did_you_mean("lowr", ["lower", "upper"].into_iter()),
+            Some("did you mean \"lower\"?".into())
+        );
+        assert_eq!(did_you_mean("zzz", ["lower"].into_iter()), None);
+    }
+}

@@ -402,6 +402,7 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
                     attrs,
                     Some(t.block.clone()),
                     chain,
+                    t.attrs.get("inherits").cloned(),
                     &opts.cwd,
                     &file_dir,
                 );
