@@ -239,3 +239,13 @@ fn realworld_file_evaluates() {
             == 6
     );
 }
+
+#[test]
+fn unknown_function_in_unevaluated_branch() {
+    let text = "target \"default\" {\n  tags = false ? [uper(\"x\")] : []\n}\n";
+    let (_dir, r) = load_text(text, &[]);
+    let errs = r.expect_err("error");
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].message, "undefined function uper");
+    assert_eq!(slice(text, &errs[0]), "uper(\"x\")");
+}

@@ -280,6 +280,50 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
             );
         }
     }
+    // Like buildx's loadDeps: every function called anywhere must exist,
+    // even in a branch that is never evaluated.
+    {
+        let mut cands: Vec<&str> = stdlib::names().collect();
+        cands.extend(ev.funcs.keys().map(String::as_str));
+        let mut check = |e: &expr::Expr, file: usize, errors: &mut Vec<BakeError>| {
+            let mut calls = Vec::new();
+            e.func_calls(&mut calls);
+            for (c, span) in calls {
+                if ev.funcs.contains_key(&c) || cands.contains(&c.as_str()) {
+                    continue;
+                }
+                push_err(
+                    errors,
+                    EvalErr::new(file, span, format!("undefined function {c}"))
+                        .help(eval::did_you_mean(&c, cands.iter().copied())),
+                );
+            }
+        };
+        for a in &doc.attrs {
+            check(&a.expr, a.file, &mut errors);
+        }
+        fn walk(
+            b: &load::BlockDef,
+            check: &mut dyn FnMut(&expr::Expr, usize, &mut Vec<BakeError>),
+            errors: &mut Vec<BakeError>,
+        ) {
+            if b.kind == "function" {
+                return; // checked above, with its parameters
+            }
+            for a in &b.attrs {
+                if b.kind == "variable" && a.name == "type" {
+                    continue;
+                }
+                check(&a.expr, a.file, errors);
+            }
+            for c in &b.blocks {
+                walk(c, check, errors);
+            }
+        }
+        for b in &doc.blocks {
+            walk(b, &mut check, &mut errors);
+        }
+    }
     // Blocks with a type buildx doesn't know are ignored; labels checked.
     let decoder = target::Decoder {
         ev: &ev,
