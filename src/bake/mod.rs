@@ -6,6 +6,19 @@
 //! [`BakeProject`] whose every resolved value remembers where it came from
 //! ([`Provenance`]). [`BakeProject::print_json`] renders exactly what
 //! `docker buildx bake --print` prints.
+//!
+//! Layout: `load.rs` (file set, HCL/JSON → [`load::Document`] of
+//! [`expr::Expr`]), `eval.rs` (lazy globals with cycle detection, templates,
+//! for/splat/conditionals, user functions, typed env overrides), `stdlib`
+//! (name → function table), `target` (matrix, merge rules, inheritance,
+//! `--set`, typed cache/output/secret/ssh/attest [`Entry`]s), `print`.
+//!
+//! Spans are byte ranges into [`SourceFile::text`]; for JSON files they
+//! point into the JSON text (inner template spans are exact when the JSON
+//! string has no escapes, else the whole string). `context` and
+//! `dockerfile` defaults are not stored in [`Target::attrs`]: use
+//! [`Target::context`], [`Target::dockerfile_name`] and
+//! [`Target::dockerfile`].
 
 pub mod eval;
 pub mod expr;
@@ -614,6 +627,11 @@ impl BakeProject {
 
     pub fn groups(&self) -> &BTreeMap<String, Group> {
         &self.groups
+    }
+
+    /// Targets shown in listings: `_`-prefixed targets are hidden.
+    pub fn visible_targets(&self) -> impl Iterator<Item = &Target> {
+        self.targets.values().filter(|t| !t.is_hidden())
     }
 
     /// Target names in definition order (after matrix expansion).
