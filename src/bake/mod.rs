@@ -1,6 +1,6 @@
 //! docker-bake.hcl / .json loading and evaluation, as `docker buildx bake` does it.
 //!
-//! [`load`] reads the file set, parses HCL (with `hcl-edit`, keeping spans)
+//! [`load()`] reads the file set, parses HCL (with `hcl-edit`, keeping spans)
 //! and HCL-JSON into one expression form, evaluates variables, functions,
 //! targets (matrix, inheritance, merge rules, overrides) and returns a
 //! [`BakeProject`] whose every resolved value remembers where it came from
