@@ -249,3 +249,20 @@ fn unknown_function_in_unevaluated_branch() {
     assert_eq!(errs[0].message, "undefined function uper");
     assert_eq!(slice(text, &errs[0]), "uper(\"x\")");
 }
+
+#[test]
+fn function_block_structure_errors() {
+    let text = "function \"f\" {\n  params = [\"x\"]\n  result = 1\n}\nfunction \"g\" {\n  params = []\n}\ntarget \"default\" {}\n";
+    let (_dir, r) = load_text(text, &[]);
+    let errs = r.expect_err("error");
+    assert!(
+        errs.iter()
+            .any(|e| e.message == "invalid param element" && slice(text, e) == "\"x\""),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.message.contains("\"result\" is required") && slice(text, e) == "\"g\""),
+        "{errs:?}"
+    );
+}

@@ -253,6 +253,11 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
             push_err(&mut errors, e);
         }
     }
+    for b in doc.blocks.iter().filter(|b| b.kind == "function") {
+        for e in eval::check_function_block(b) {
+            push_err(&mut errors, e);
+        }
+    }
     let mut fnames: Vec<&String> = ev.funcs.keys().collect();
     fnames.sort();
     for n in fnames {
