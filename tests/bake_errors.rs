@@ -266,3 +266,21 @@ fn function_block_structure_errors() {
         "{errs:?}"
     );
 }
+
+#[test]
+fn long_operator_chains_do_not_crash() {
+    for n in [300usize, 3000, 30000] {
+        let text = format!(
+            "X = {}1\ntarget \"default\" {{\n  args = {{ X = X }}\n}}\n",
+            "1 + ".repeat(n)
+        );
+        let (_dir, r) = load_text(&text, &[]);
+        match r {
+            Ok(()) => {}
+            Err(e) => assert!(
+                e[0].message.contains("too deep") || e[0].message.contains("chained"),
+                "{e:?}"
+            ),
+        }
+    }
+}
