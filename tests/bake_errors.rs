@@ -284,3 +284,17 @@ fn long_operator_chains_do_not_crash() {
         }
     }
 }
+
+#[test]
+fn deep_unary_and_conditional_chains_do_not_crash() {
+    for text in [
+        format!("X = {}true\n", "!".repeat(20_000)),
+        format!("X = {}1\n", "-".repeat(20_000)),
+        format!("X = {}1\n", "true ? 1 : ".repeat(20_000)),
+    ] {
+        let (_dir, r) = load_text(&text, &[]);
+        if let Err(e) = r {
+            assert!(!e.is_empty());
+        }
+    }
+}
