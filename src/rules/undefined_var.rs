@@ -426,6 +426,18 @@ mod tests {
     }
 
     #[test]
+    fn all_stages_or_those_of_the_target() {
+        let src = "FROM scratch AS first\nCOPY $foo .\n\nFROM scratch AS second\nCOPY $bar .\n";
+        assert_eq!(slices(src, &run(&RULE, src)), ["$foo", "$bar"]);
+        let build = crate::rules::BuildInfo {
+            target: Some("second".into()),
+            ..Default::default()
+        };
+        let diags = run_with(&RULE, src, &build, std::path::Path::new("Dockerfile"));
+        assert_eq!(slices(src, &diags), ["$bar"]);
+    }
+
+    #[test]
     fn build_args_count_as_declared() {
         let src = "FROM alpine\nCOPY $SRC /\n";
         let mut build = crate::rules::BuildInfo::default();
