@@ -768,6 +768,15 @@ impl<'a> Evaluator<'a> {
                     None => EvalErr::new(f, span, "try requires at least one argument"),
                 });
             }
+            "convert" => {
+                let [val, ty] = args else {
+                    return Err(EvalErr::new(f, span, "convert requires a value and a type"));
+                };
+                let t = parse_type(ty, f)?;
+                let v = self.eval(val, cx)?;
+                return convert(&v, &t)
+                    .map_err(|m| EvalErr::new(f, span, format!("error in function convert: {m}")));
+            }
             "can" => {
                 if args.len() != 1 {
                     return Err(EvalErr::new(f, span, "can requires exactly one argument"));
