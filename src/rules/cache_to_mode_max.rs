@@ -22,9 +22,13 @@ pub static RULE: RuleDef = RuleDef {
 /// Cache backends that take `mode` (the `inline` cache has no max mode).
 const MODE_BACKENDS: &[&str] = &["registry", "gha", "local", "s3", "azblob"];
 
+/// A key that must match for a cache-from entry to read what a cache-to
+/// entry writes: (cache-to key, cache-from key, default value).
+type MatchingKey = (&'static str, &'static str, &'static str);
+
 /// How a cache-from entry reads back what a cache-to entry of the same type
-/// writes: the keys that must match (cache-to key, cache-from key, default).
-const READ_BACK_KEYS: &[(&str, &[(&str, &str, &str)])] = &[
+/// writes, per cache type.
+const READ_BACK_KEYS: &[(&str, &[MatchingKey])] = &[
     ("registry", &[("ref", "ref", "")]),
     ("gha", &[("scope", "scope", "buildkit")]),
     ("local", &[("dest", "src", "")]),

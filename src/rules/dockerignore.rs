@@ -48,6 +48,8 @@ const LANGUAGES: &[(&[&str], &[&str])] = &[
             "setup.cfg",
             "Pipfile",
             "poetry.lock",
+            "manage.py",
+            "requirements",
         ],
         &[
             "__pycache__",
@@ -113,12 +115,40 @@ fn first_context_copy(df: &Dockerfile) -> Option<Span> {
     None
 }
 
+/// The directories whose files say which languages a context holds: its
+/// root and the directories directly under it (`app/`, `services/api/`...).
+fn marker_dirs(context: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![context.to_path_buf()];
+    if let Ok(read) = std::fs::read_dir(context) {
+        let mut children: Vec<PathBuf> = read
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| {
+                p.is_dir()
+                    && p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| !n.starts_with('.') && !SKIPPED_DIRS.contains(&n))
+            })
+            .collect();
+        children.sort();
+        dirs.extend(children);
+    }
+    dirs
+}
+
+/// Directories not searched for language markers (dependencies, output).
+const SKIPPED_DIRS: &[&str] = &["node_modules", "target", "vendor", "dist", "build"];
+
 /// The `.dockerignore` for a context: `.git` plus what fits the languages
-/// found at its root.
+/// found at its root or one directory down.
 pub fn ignore_content(context: &Path) -> String {
     let mut entries: Vec<&str> = ALWAYS.to_vec();
+    let dirs = marker_dirs(context);
     for (markers, ignores) in LANGUAGES {
-        if markers.iter().any(|m| context.join(m).exists()) {
+        if markers
+            .iter()
+            .any(|m| dirs.iter().any(|d| d.join(m).exists()))
+        {
             for entry in *ignores {
                 if !entries.contains(entry) {
                     entries.push(entry);
@@ -132,10 +162,11 @@ pub fn ignore_content(context: &Path) -> String {
 }
 
 fn message(context: &Path) -> String {
-    let shown = if context.as_os_str().is_empty() {
+    let normal = crate::workspace::normalize(context);
+    let shown = if normal.as_os_str().is_empty() {
         ".".to_string()
     } else {
-        context.display().to_string()
+        normal.display().to_string()
     };
     format!(
         "build context \"{shown}\" has no .dockerignore: the whole tree, .git included, is sent to the builder"

@@ -155,7 +155,7 @@ pub fn split_repository(reference: &str) -> (&str, Option<&str>) {
         .iter()
         .filter(|(i, c)| *c == b'/' && *i < name_end)
         .map(|(i, _)| *i)
-        .last();
+        .next_back();
     let colon = bytes
         .iter()
         .find(|(i, c)| *c == b':' && *i < name_end && last_slash.is_none_or(|s| *i > s))
