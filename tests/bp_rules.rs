@@ -753,3 +753,41 @@ fn odd_input_does_not_panic() {
         }
     }
 }
+
+#[test]
+fn sha_tag_follows_user_functions() {
+    let hcl = r#"variable "GITHUB_SHA" {
+  default = "dev"
+}
+function "image_tags" {
+  params = [name]
+  result = ["acme/${name}:latest", sha_tag(name)]
+}
+function "sha_tag" {
+  params = [name]
+  result = "acme/${name}:${GITHUB_SHA}"
+}
+function "plain" {
+  params = [name]
+  result = "acme/${name}:latest"
+}
+target "a" {
+  tags = image_tags("a")
+}
+target "b" {
+  tags = [sha_tag("b")]
+}
+target "c" {
+  tags = [plain("c")]
+}
+"#;
+    let p = Project::new("BP001", "", &[("docker-bake.hcl", hcl)]);
+    let diags = p.lint();
+    assert_eq!(
+        messages(&diags),
+        vec!["target \"c\": no tag carries the commit SHA"]
+    );
+    // The repository of a computed tag is written as its value.
+    let fixed = p.fix(false);
+    assert!(fixed["docker-bake.hcl"].contains("tags = [plain(\"c\"), \"acme/c:${GITHUB_SHA}\"]"));
+}

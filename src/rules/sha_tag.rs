@@ -61,13 +61,27 @@ fn is_literal_sha(tag: &str) -> bool {
     SHA_HEX_LEN.contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn carries_sha(tag: &Resolved, sha_variables: &BTreeSet<String>) -> bool {
+/// What makes a tag carry the SHA in this project.
+struct ShaSources<'a> {
+    variables: &'a BTreeSet<String>,
+    /// User functions whose result uses a SHA variable.
+    functions: BTreeSet<String>,
+}
+
+fn carries_sha(ctx: &BakeContext<'_>, tag: &Resolved, sha: &ShaSources<'_>) -> bool {
     if tag
         .origin
         .variables
         .iter()
-        .any(|v| sha_variables.contains(v))
+        .any(|v| sha.variables.contains(v))
     {
+        return true;
+    }
+    let calls_sha_function = ctx
+        .file_text(&tag.origin.file)
+        .and_then(|t| util_bp::slice(t, tag.origin.span))
+        .is_some_and(|src| util_bp::calls_any(src, &sha.functions));
+    if calls_sha_function {
         return true;
     }
     tag.as_str()
@@ -86,6 +100,10 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         })
         .into_iter()
         .collect();
+    let sha = ShaSources {
+        variables: &sha_variables,
+        functions: util_bp::functions_using(ctx.project, &sha_variables),
+    };
     let mut by_source: BySource<&Target> = BySource::default();
     for target in util_bp::concrete_targets(ctx.project) {
         let Some(tags) = target.attr("tags") else {
@@ -94,7 +112,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         if tags.elements.is_empty() || tags.origin.is_override() {
             continue;
         }
-        if tags.elements.iter().any(|t| carries_sha(t, &sha_variables)) {
+        if tags.elements.iter().any(|t| carries_sha(ctx, t, &sha)) {
             continue;
         }
         by_source.push(util_bp::source_key(&tags.origin), target);
