@@ -791,3 +791,25 @@ target "c" {
     let fixed = p.fix(false);
     assert!(fixed["docker-bake.hcl"].contains("tags = [plain(\"c\"), \"acme/c:${GITHUB_SHA}\"]"));
 }
+
+#[test]
+fn sha_tag_skips_targets_that_build_no_image() {
+    let hcl = r#"target "bin" {
+  tags = ["acme/bin:latest"]
+  output = ["type=local,dest=./bin"]
+}
+target "lint" {
+  tags = ["acme/lint:latest"]
+  call = "check"
+}
+target "load" {
+  tags = ["acme/load:latest"]
+  output = ["type=docker"]
+}
+"#;
+    let p = Project::new("BP001", "", &[("docker-bake.hcl", hcl)]);
+    assert_eq!(
+        messages(&p.lint()),
+        vec!["target \"load\": no tag carries the commit SHA"]
+    );
+}

@@ -89,6 +89,26 @@ fn carries_sha(ctx: &BakeContext<'_>, tag: &Resolved, sha: &ShaSources<'_>) -> b
         .is_some_and(is_literal_sha)
 }
 
+/// Outputs that write files, not images: tags mean nothing there.
+const FILE_OUTPUTS: &[&str] = &["local", "tar"];
+
+/// Whether the target produces an image its tags name: not a `call` other
+/// than `build` (checks, outlines), not only file outputs.
+fn pushes_image(target: &Target) -> bool {
+    let call = target
+        .attr("call")
+        .and_then(|c| c.as_str())
+        .unwrap_or("build");
+    if !call.is_empty() && !call.eq_ignore_ascii_case("build") {
+        return false;
+    }
+    let outputs = target.outputs();
+    outputs.is_empty()
+        || outputs
+            .iter()
+            .any(|o| !FILE_OUTPUTS.contains(&o.typ.as_str()))
+}
+
 fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     let sha_variables: BTreeSet<String> = ctx
         .option_str_list("sha-variables")
@@ -106,6 +126,9 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     };
     let mut by_source: BySource<&Target> = BySource::default();
     for target in util_bp::concrete_targets(ctx.project) {
+        if !pushes_image(target) {
+            continue;
+        }
         let Some(tags) = target.attr("tags") else {
             continue;
         };
