@@ -1922,3 +1922,68 @@ fn cidrsubnets(a: &[Value]) -> Result<Value, String> {
     }
     Ok(Value::List(out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_unique() {
+        let names: Vec<&str> = FUNCS.iter().map(|(n, _)| *n).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+    }
+
+    #[test]
+    fn issue_minimum_function_list_is_covered() {
+        let required = "lower upper title trim trimprefix trimsuffix trimspace replace regex_replace regex \
+            regexall split join format formatlist concat contains distinct element flatten keys values \
+            length lookup merge coalesce coalescelist compact index indexof notequal equal and or not try \
+            can sanitize semvercmp substr strlen timestamp formatdate formattimestamp jsonencode jsondecode \
+            base64encode md5 sha1 sha256 range reverse sort slice int parseint homedir basename dirname";
+        for name in required.split_whitespace() {
+            assert!(names().any(|n| n == name), "missing {name}");
+        }
+    }
+
+    fn call(name: &str, args: &[Value]) -> Result<Value, String> {
+        lookup(name).ok_or("unknown")?(args)
+    }
+
+    #[test]
+    fn selected_functions() {
+        let s = |x: &str| Value::str(x);
+        assert_eq!(call("sanitize", &[s("a.b/c")]), Ok(s("a_b_c")));
+        assert!(call("clean", &[]).is_err());
+        assert_eq!(clean_path("a/../../b/./c/"), "../b/c");
+        assert_eq!(clean_path("/../x"), "/x");
+        assert_eq!(
+            call("semvercmp", &[s("2.0.0-rc1"), s(">= 2.0.0")]),
+            Ok(Value::Bool(false))
+        );
+        assert_eq!(
+            call("semvercmp", &[s("v1.4.0"), s("1.x")]),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            call("semvercmp", &[s("3.0.0"), s("< 2.0 || >= 3")]),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            call(
+                "formatdate",
+                &[
+                    s("EEEE, DD-MMM-YY hh:mm:ss ZZZZZ"),
+                    s("2006-01-02T15:04:05+07:00")
+                ]
+            ),
+            Ok(s("Monday, 02-Jan-06 15:04:05 +07:00"))
+        );
+        assert!(call("format", &[s("%d"), Value::Number(1.5)]).is_err());
+        assert!(call("format", &[s("%s %s"), s("a")]).is_err());
+        assert!(call("range", &[Value::Number(1e9)]).is_err());
+        assert!(call("element", &[Value::List(vec![]), Value::Number(0.0)]).is_err());
+    }
+}
