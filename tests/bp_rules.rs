@@ -813,3 +813,14 @@ target "load" {
         vec!["target \"load\": no tag carries the commit SHA"]
     );
 }
+
+#[test]
+fn sha_tag_variable_block_lands_after_the_last_variable_with_a_bom() {
+    let hcl = "\u{feff}variable \"A\" {\r\n  default = \"x\"\r\n}\r\ntarget \"app\" {\r\n  tags = [\"acme/app:${A}\"]\r\n}\r\n";
+    let p = Project::new("BP001", "", &[("docker-bake.hcl", hcl)]);
+    let fixed = p.fix(false);
+    assert_eq!(
+        fixed["docker-bake.hcl"],
+        "\u{feff}variable \"A\" {\r\n  default = \"x\"\r\n}\r\n\r\nvariable \"GITHUB_SHA\" {\r\n  default = \"dev\"\r\n}\r\ntarget \"app\" {\r\n  tags = [\"acme/app:${A}\", \"acme/app:${GITHUB_SHA}\"]\r\n}\r\n"
+    );
+}

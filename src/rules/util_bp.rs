@@ -356,6 +356,16 @@ pub fn last_item_end(resolved: &Resolved) -> Option<usize> {
         .max()
 }
 
+/// The offset of `hcl_edit` spans in a source file: the parser reads the text
+/// after a byte order mark, so its spans are short by the BOM's length.
+fn hcl_span_base(text: &str) -> usize {
+    if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    }
+}
+
 /// Where a new top-level `variable` block goes in an HCL file: after the
 /// last `variable` block, else before the first block. Returns the offset
 /// and whether the text goes after a block (so it starts with a blank line).
@@ -363,10 +373,12 @@ pub fn variable_insertion(project: &BakeProject, file: &Path) -> Option<(usize, 
     use hcl_edit::Span as _;
     let source = project.files().iter().find(|f| f.path == file)?;
     let body = source.body.as_ref()?;
+    let base = hcl_span_base(&source.text);
     let mut last_variable_end = None;
     let mut first_block_start = None;
     for block in body.blocks() {
         let Some(range) = block.span() else { continue };
+        let range = range.start + base..range.end + base;
         first_block_start.get_or_insert(range.start);
         if block.ident.as_str() == "variable" {
             last_variable_end = Some(range.end);
@@ -413,6 +425,8 @@ pub fn function_sources(project: &BakeProject) -> BTreeMap<String, String> {
             let (Some(label), Some(range)) = (block.labels.first(), block.span()) else {
                 continue;
             };
+            let base = hcl_span_base(&file.text);
+            let range = range.start + base..range.end + base;
             if let Some(text) = file.text.get(range) {
                 out.insert(label.as_str().to_string(), text.to_string());
             }
