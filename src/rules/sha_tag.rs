@@ -160,6 +160,13 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             .map(|parent| format!(" (tags inherited from \"{parent}\")"))
             .unwrap_or_default();
         let variable = sha_variable(ctx, &sha_variables);
+        let repository = tags
+            .elements
+            .first()
+            .and_then(|t| t.as_str())
+            .map(|t| util_bp::split_repository(t).0.to_string())
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| "<repository>".to_string());
         let mut d = ctx
             .diagnostic(
                 &file,
@@ -167,7 +174,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                 format!("{subject}: no tag carries the commit SHA{inherited}"),
             )
             .with_help(format!(
-                "tag the image with the commit once, at build time (e.g. `<repository>:${{{variable}}}`); \
+                "tag the image with the commit once, at build time (e.g. `{repository}:${{{variable}}}`); \
                  later jobs then promote that exact image instead of re-tagging it after the tests \
                  (about 5 minutes per CI run)"
             ));
