@@ -824,3 +824,54 @@ fn sha_tag_variable_block_lands_after_the_last_variable_with_a_bom() {
         "\u{feff}variable \"A\" {\r\n  default = \"x\"\r\n}\r\n\r\nvariable \"GITHUB_SHA\" {\r\n  default = \"dev\"\r\n}\r\ntarget \"app\" {\r\n  tags = [\"acme/app:${A}\", \"acme/app:${GITHUB_SHA}\"]\r\n}\r\n"
     );
 }
+
+#[test]
+fn registry_cache_and_mode_max_on_matrix_targets() {
+    let hcl = r#"target "svc" {
+  name = "svc-${item}"
+  matrix = {
+    item = ["api", "worker"]
+  }
+  tags       = ["acme/${item}:latest"]
+  cache-from = ["type=gha,scope=${item}"]
+  cache-to   = ["type=gha,scope=${item}"]
+}
+"#;
+    let p = Project::new("BP002", "", &[("docker-bake.hcl", hcl)]);
+    let diags = p.lint();
+    assert_eq!(diags.len(), 2, "{diags:?}");
+    let fixed = p.fix(true);
+    assert!(fixed["docker-bake.hcl"].contains(
+        "cache-from = [\"type=registry,ref=acme/${item}:buildcache-${item}\"]\n  cache-to   = [\"type=registry,ref=acme/${item}:buildcache-${item}\"]"
+    ));
+
+    let p = Project::new("BP003", "", &[("docker-bake.hcl", hcl)]);
+    let diags = p.lint();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(diags[0]
+        .message
+        .starts_with("targets \"svc-api\", \"svc-worker\""));
+    let fixed = p.fix(false);
+    assert!(fixed["docker-bake.hcl"].contains("cache-to   = [\"type=gha,scope=${item},mode=max\"]"));
+}
+
+#[test]
+fn registry_cache_inherited_entry_with_matrix_tag_variable_gets_no_fix() {
+    let hcl = r#"target "_c" {
+  cache-from = ["type=gha"]
+}
+target "svc" {
+  inherits = ["_c"]
+  name = "svc-${item}"
+  matrix = {
+    item = ["api"]
+  }
+  tags = ["acme/${item}:latest"]
+}
+"#;
+    let p = Project::new("BP002", "", &[("docker-bake.hcl", hcl)]);
+    let diags = p.lint();
+    assert_eq!(diags.len(), 1);
+    // `${item}` is not in scope in "_c".
+    assert!(diags[0].fix.is_none());
+}

@@ -103,8 +103,26 @@ pub fn slice(text: &str, span: Span) -> Option<&str> {
 pub fn quoted_literal(text: &str, span: Span) -> Option<(usize, &str)> {
     let src = slice(text, span)?;
     let body = src.strip_prefix('"')?.strip_suffix('"')?;
-    if body.contains('"') && !body.contains("\\\"") {
-        return None;
+    // The literal must end at the last quote: no unescaped `"` outside
+    // interpolations inside (`"a" == "b"` is not one literal).
+    let bytes = body.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 1,
+            b'$' | b'%' if bytes.get(i + 1) == Some(&b'{') => {
+                if !(depth == 0 && i > 0 && bytes[i - 1] == bytes[i]) {
+                    depth += 1;
+                    i += 1;
+                }
+            }
+            b'{' if depth > 0 => depth += 1,
+            b'}' if depth > 0 => depth -= 1,
+            b'"' if depth == 0 => return None,
+            _ => {}
+        }
+        i += 1;
     }
     Some((span.start + 1, body))
 }
@@ -527,6 +545,21 @@ mod tests {
         let v = t.find("\"x\"").unwrap_or(0);
         assert_eq!(object_key_span(t, v).map(|s| s.slice(t)), Some("\"scope\""));
         assert_eq!(object_key_span("", 0), None);
+    }
+
+    #[test]
+    fn quoted_literals() {
+        let t = r#""type=gha,scope=${join("-", ["a", "b"])}""#;
+        assert_eq!(
+            quoted_literal(t, Span::new(0, t.len())).map(|(s, _)| s),
+            Some(1)
+        );
+        let t = r#""a" == "b""#;
+        assert_eq!(quoted_literal(t, Span::new(0, t.len())), None);
+        let t = r#""a\"b""#;
+        assert!(quoted_literal(t, Span::new(0, t.len())).is_some());
+        assert_eq!(quoted_literal("x", Span::new(0, 5)), None);
+        assert_eq!(quoted_literal("\"", Span::new(0, 1)), None);
     }
 
     #[test]
