@@ -89,11 +89,12 @@ fn carries_sha(ctx: &BakeContext<'_>, tag: &Resolved, sha: &ShaSources<'_>) -> b
         .is_some_and(is_literal_sha)
 }
 
-/// Outputs that write files, not images: tags mean nothing there.
-const FILE_OUTPUTS: &[&str] = &["local", "tar"];
+/// Outputs that produce no image (files, or only the build cache): tags
+/// mean nothing there.
+const NON_IMAGE_OUTPUTS: &[&str] = &["local", "tar", "cacheonly"];
 
 /// Whether the target produces an image its tags name: not a `call` other
-/// than `build` (checks, outlines), not only file outputs.
+/// than `build` (checks, outlines), not only file or cache-only outputs.
 fn pushes_image(target: &Target) -> bool {
     let call = target
         .attr("call")
@@ -106,7 +107,7 @@ fn pushes_image(target: &Target) -> bool {
     outputs.is_empty()
         || outputs
             .iter()
-            .any(|o| !FILE_OUTPUTS.contains(&o.typ.as_str()))
+            .any(|o| !NON_IMAGE_OUTPUTS.contains(&o.typ.as_str()))
 }
 
 fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
