@@ -563,6 +563,44 @@ mod tests {
     }
 
     #[test]
+    fn odd_input_never_panics() {
+        let samples = [
+            "",
+            "\"",
+            "\"\"",
+            "[",
+            "]",
+            "[]",
+            "{}",
+            "{ü = \"ö\" }",
+            "[\"ä\",]",
+            "${",
+            "$${x}",
+            "%{if}",
+            "\"${\"",
+            "a=b,c",
+            ",,,",
+            "=",
+            "[\n\"a\"\n",
+            "\u{feff}[\"x\"]",
+        ];
+        for text in samples {
+            let _ = split_repository(text);
+            let _ = csv_fields(text);
+            for start in 0..=text.len() + 1 {
+                for end in start..=text.len() + 1 {
+                    let span = Span::new(start, end);
+                    let _ = quoted_literal(text, span);
+                    let _ = list_append(text, span, start.saturating_add(1), &["\"x\"".into()]);
+                    let _ = object_append(text, span, start.saturating_add(1), "k = 1", false);
+                }
+                let _ = object_key_span(text, start);
+                let _ = line_indent(text, start);
+            }
+        }
+    }
+
+    #[test]
     fn identifiers_and_calls() {
         assert!(mentions_identifier("${GIT_SHA}", "GIT_SHA"));
         assert!(!mentions_identifier("${GIT_SHA1}", "GIT_SHA"));
