@@ -267,3 +267,35 @@ fn function_block_structure_errors() {
         "{errs:?}"
     );
 }
+
+#[test]
+fn long_operator_chains_do_not_crash() {
+    for n in [300usize, 3000, 30000] {
+        let text = format!(
+            "X = {}1\ntarget \"default\" {{\n  args = {{ X = X }}\n}}\n",
+            "1 + ".repeat(n)
+        );
+        let (_dir, r) = load_text(&text, &[]);
+        match r {
+            Ok(()) => {}
+            Err(e) => assert!(
+                e[0].message.contains("too deep") || e[0].message.contains("chained"),
+                "{e:?}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn deep_unary_and_conditional_chains_do_not_crash() {
+    for text in [
+        format!("X = {}true\n", "!".repeat(20_000)),
+        format!("X = {}1\n", "-".repeat(20_000)),
+        format!("X = {}1\n", "true ? 1 : ".repeat(20_000)),
+    ] {
+        let (_dir, r) = load_text(&text, &[]);
+        if let Err(e) = r {
+            assert!(!e.is_empty());
+        }
+    }
+}
