@@ -111,11 +111,13 @@ pub fn quoted_literal(text: &str, span: Span) -> Option<(usize, &str)> {
     while i < bytes.len() {
         match bytes[i] {
             b'\\' => i += 1,
-            b'$' | b'%' if bytes.get(i + 1) == Some(&b'{') => {
-                if !(depth == 0 && i > 0 && bytes[i - 1] == bytes[i]) {
-                    depth += 1;
-                    i += 1;
-                }
+            // `$${` is an escaped `${`, not an interpolation.
+            b'$' | b'%'
+                if bytes.get(i + 1) == Some(&b'{')
+                    && !(depth == 0 && i > 0 && bytes[i - 1] == bytes[i]) =>
+            {
+                depth += 1;
+                i += 1;
             }
             b'{' if depth > 0 => depth += 1,
             b'}' if depth > 0 => depth -= 1,
