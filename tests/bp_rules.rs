@@ -875,3 +875,44 @@ target "svc" {
     // `${item}` is not in scope in "_c".
     assert!(diags[0].fix.is_none());
 }
+
+#[test]
+fn all_bp_rules_together_on_a_crlf_project_converge() {
+    let hcl = "variable \"REGISTRY\" {\r\n  default = \"ghcr.io/acme\"\r\n}\r\n\r\ntarget \"_common\" {\r\n  context    = \".\"\r\n  cache-from = [\"type=gha\"]\r\n  cache-to   = [\"type=gha\"]\r\n}\r\n\r\ntarget \"web\" {\r\n  inherits = [\"_common\"]\r\n  tags     = [\"${REGISTRY}/web:latest\"]\r\n  cache-to = [\r\n    {\r\n      type = \"gha\"\r\n      scope = \"web\"\r\n    }\r\n  ]\r\n}\r\n\r\ntarget \"db\" {\r\n  dockerfile-inline = \"FROM postgres:16\\nCOPY init.sql /docker-entrypoint-initdb.d/\\n\"\r\n  tags = [\"${REGISTRY}/db:latest\"]\r\n}\r\n";
+    let p = Project::new(
+        "BP",
+        "",
+        &[
+            ("docker-bake.hcl", hcl),
+            ("Dockerfile", "FROM node:20\r\nCOPY . .\r\n"),
+            ("package.json", "{}\r\n"),
+            ("init.sql", "select 1;\r\n"),
+        ],
+    );
+    let codes: Vec<&str> = p.lint().iter().map(|d| d.code).collect();
+    for code in ["BP001", "BP002", "BP003", "BP006", "BP008"] {
+        assert!(codes.contains(&code), "{code} in {codes:?}");
+    }
+    let fixed = p.fix(true);
+    let text = &fixed["docker-bake.hcl"];
+    assert!(
+        !text.replace("\r\n", "").contains('\n'),
+        "CRLF kept: {text:?}"
+    );
+    assert!(text.contains("\"${REGISTRY}/web:${GITHUB_SHA}\""));
+    assert!(text.contains("\"${REGISTRY}/db:${GITHUB_SHA}\""));
+    assert!(text.contains(
+        "cache-to = [\r\n    {\r\n      type = \"registry\"\r\n      ref = \"${REGISTRY}/web:buildcache-web\"\r\n      mode = \"max\"\r\n    }\r\n  ]"
+    ));
+    assert!(text.contains("FROM postgres:16-alpine\\n"));
+    assert_eq!(
+        fixed[".dockerignore"],
+        ".git\nnode_modules\nnpm-debug.log*\nyarn-error.log*\n"
+    );
+    // The `_common` gha entries are shared by targets with different
+    // repositories ("web" and "db" do not inherit it, so only "web"): fixed.
+    assert!(
+        text.contains("cache-from = [\"type=registry,ref=${REGISTRY}/web:buildcache\"]"),
+        "{text}"
+    );
+}

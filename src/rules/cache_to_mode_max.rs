@@ -112,7 +112,8 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             )
             .with_help(
                 "add `mode=max` so the layers of every stage are exported; multi-stage builds \
-                 then reuse their builder stages instead of rebuilding them on every run",
+                 then reuse their builder stages instead of rebuilding them on every fresh CI \
+                 runner (often minutes per run)",
             );
         if let Some(fix) = mode_max_fix(ctx, target, entry) {
             d = d.with_fix(fix);
@@ -131,8 +132,8 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_help(
-                "add a `cache-from` entry with the same type and ref (or scope) as the `cache-to`, \
-                 otherwise every build exports a cache and none uses it",
+                "add a `cache-from` entry with the same type and ref (or scope) as the `cache-to`; \
+                 otherwise every build spends time exporting a cache that no build uses",
             ),
         );
     }

@@ -174,8 +174,9 @@ fn message(context: &Path) -> String {
 }
 
 const HELP: &str = "add a .dockerignore listing .git and the dependency and build directories: \
-                    the context uploads faster, and a commit that changes nothing the image uses \
-                    no longer invalidates `COPY . .` and every layer after it";
+                    the context uploads in seconds instead of minutes, and a commit that changes \
+                    nothing the image uses no longer invalidates `COPY . .` and every layer (and \
+                    dependency install) after it";
 
 fn create_fix(context: &Path) -> Fix {
     let file = context.join(DOCKERIGNORE);
