@@ -275,12 +275,15 @@ fn sha_tag_json_bake_files() {
     assert!(fixed["docker-bake.json"]
         .contains("\"tags\": [\"acme/app:latest\", \"acme/app:${GITHUB_SHA}\"]"));
 
-    // Without a declared variable a JSON file gets no fix (help only).
-    let json = "{\"target\": {\"app\": {\"tags\": [\"acme/app:latest\"]}}}";
+    // Without a declared variable the fix declares it in JSON too.
+    let json = "{\n  \"target\": {\n    \"app\": {\"tags\": [\"acme/app:latest\"]}\n  }\n}\n";
     let p = Project::new("BP001", "", &[("docker-bake.json", json)]);
-    let diags = p.lint();
-    assert_eq!(diags.len(), 1);
-    assert!(diags[0].fix.is_none());
+    assert_eq!(p.lint().len(), 1);
+    let fixed = p.fix(false);
+    assert_eq!(
+        fixed["docker-bake.json"],
+        "{\n  \"variable\": {\"GITHUB_SHA\": {\"default\": \"dev\"}},\n  \"target\": {\n    \"app\": {\"tags\": [\"acme/app:latest\", \"acme/app:${GITHUB_SHA}\"]}\n  }\n}\n"
+    );
 }
 
 #[test]

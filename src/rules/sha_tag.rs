@@ -233,14 +233,17 @@ fn fix(ctx: &BakeContext<'_>, tags: &Resolved, variable: &str) -> Option<Fix> {
     let mut edits = Vec::new();
     if !ctx.project.variables().contains_key(variable) {
         if json {
-            return None;
+            let (offset, content) =
+                util_bp::json_variable_insertion(text, variable, LOCAL_DEFAULT)?;
+            edits.push(Edit::insert(file.clone(), offset, content));
+        } else {
+            let (offset, after_block) = util_bp::variable_insertion(ctx.project, file)?;
+            edits.push(Edit::insert(
+                file.clone(),
+                offset,
+                util_bp::variable_block(variable, LOCAL_DEFAULT, after_block),
+            ));
         }
-        let (offset, after_block) = util_bp::variable_insertion(ctx.project, file)?;
-        edits.push(Edit::insert(
-            file.clone(),
-            offset,
-            util_bp::variable_block(variable, LOCAL_DEFAULT, after_block),
-        ));
     }
     let elements: Vec<String> = repositories
         .iter()

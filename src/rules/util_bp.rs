@@ -411,6 +411,40 @@ pub fn variable_insertion(project: &BakeProject, file: &Path) -> Option<(usize, 
     }
 }
 
+/// An insertion declaring variable `name` (default `default`) in an
+/// HCL-JSON bake file: into its top-level `"variable"` object, or as a new
+/// top-level `"variable"` key. `None` when the text does not parse.
+pub fn json_variable_insertion(text: &str, name: &str, default: &str) -> Option<(usize, String)> {
+    use crate::bake::json::{self, JKind};
+    let base = hcl_span_base(text);
+    let root = json::parse(text.get(base..)?).ok()?;
+    let JKind::Obj(items) = &root.kind else {
+        return None;
+    };
+    let declaration = format!("\"{name}\": {{\"default\": \"{default}\"}}");
+    if let Some((_, _, variables)) = items.iter().rev().find(|(k, _, _)| k == "variable") {
+        let JKind::Obj(declared) = &variables.kind else {
+            return None;
+        };
+        let span = Span::new(variables.span.start + base, variables.span.end + base);
+        return match declared.last() {
+            Some((_, _, last)) => {
+                object_append(text, span, last.span.end + base, &declaration, true)
+            }
+            None => Some((span.start + 1, declaration)),
+        };
+    }
+    let (_, first_key, _) = items.first()?;
+    let at = first_key.start + base;
+    let root_text = text.get(root.span.start + base..at)?;
+    let separator = if root_text.contains('\n') {
+        format!("\n{}", line_indent(text, at))
+    } else {
+        " ".to_string()
+    };
+    Some((at, format!("\"variable\": {{{declaration}}},{separator}")))
+}
+
 /// The text of a `variable "NAME" { default = "..." }` block for insertion
 /// at a point from [`variable_insertion`].
 pub fn variable_block(name: &str, default: &str, after_block: bool) -> String {
@@ -562,6 +596,25 @@ mod tests {
         assert!(quoted_literal(t, Span::new(0, t.len())).is_some());
         assert_eq!(quoted_literal("x", Span::new(0, 5)), None);
         assert_eq!(quoted_literal("\"", Span::new(0, 1)), None);
+    }
+
+    #[test]
+    fn json_variables() {
+        let t = "{\"variable\": {\"A\": {}}, \"target\": {}}";
+        assert_eq!(
+            json_variable_insertion(t, "S", "dev"),
+            Some((21, ", \"S\": {\"default\": \"dev\"}".to_string()))
+        );
+        let t = "{\n  \"target\": {}\n}";
+        assert_eq!(
+            json_variable_insertion(t, "S", "dev"),
+            Some((
+                4,
+                "\"variable\": {\"S\": {\"default\": \"dev\"}},\n  ".to_string()
+            ))
+        );
+        assert_eq!(json_variable_insertion("[", "S", "dev"), None);
+        assert_eq!(json_variable_insertion("{}", "S", "dev"), None);
     }
 
     #[test]
