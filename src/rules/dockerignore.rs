@@ -179,7 +179,8 @@ const HELP: &str = "add a .dockerignore listing .git and the dependency and buil
                     dependency install) after it";
 
 fn create_fix(context: &Path) -> Fix {
-    let file = context.join(DOCKERIGNORE);
+    // One spelling per file, so two findings never create it twice.
+    let file = crate::workspace::normalize(context).join(DOCKERIGNORE);
     Fix::unsafe_(
         format!("create {}", file.display()),
         vec![Edit::Create {
