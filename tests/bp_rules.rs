@@ -919,3 +919,10 @@ fn all_bp_rules_together_on_a_crlf_project_converge() {
         "{text}"
     );
 }
+
+#[test]
+fn alpine_postgres_leaves_stages_that_need_debian() {
+    let df = "FROM postgres:13.10\nRUN apt-get update && apt-get install -y curl\nRUN localedef -i pt_BR -f UTF-8 pt_BR.UTF-8\n\nFROM postgres:14 AS plain\nRUN <<EOF\necho aptly\nEOF\n\nFROM postgres:15\nRUN <<EOF\ndpkg -l\nEOF\n";
+    let p = Project::new("BP006", "", &[("Dockerfile", df)]);
+    assert_eq!(p.spans(&p.lint()), vec!["postgres:14"]);
+}

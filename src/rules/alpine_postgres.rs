@@ -7,7 +7,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::dockerfile::{parse_image_ref, ImageRef, InstructionKind};
+use crate::dockerfile::{
+    parse_image_ref, CommandForm, Dockerfile, ImageRef, Instruction, InstructionKind, Stage,
+};
+use crate::rules::util_a::effective;
 use crate::rules::util_bp;
 use crate::rules::{
     BakeContext, CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope,
@@ -146,12 +149,61 @@ fn with_fix(d: Diagnostic, file: &Path, finding: &Finding) -> Diagnostic {
     }
 }
 
+/// Commands that exist only on Debian-based images: a stage that runs them
+/// needs the Debian variant (switching it to alpine breaks the build).
+const DEBIAN_ONLY_COMMANDS: &[&str] = &[
+    "apt-get",
+    "apt",
+    "aptitude",
+    "dpkg",
+    "dpkg-reconfigure",
+    "localedef",
+    "locale-gen",
+    "update-locale",
+];
+
+/// The shell text of a RUN (shell form, exec form and heredoc bodies).
+fn run_text(df: &Dockerfile, ins: &Instruction) -> String {
+    let mut text = match &ins.kind {
+        InstructionKind::Run(CommandForm::Shell(logical)) => logical.text.clone(),
+        InstructionKind::Run(CommandForm::Exec(words)) => words
+            .iter()
+            .map(|w| w.value.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    };
+    for heredoc in &ins.heredocs {
+        if let Some(body) = df
+            .source
+            .get(heredoc.body_span.start..heredoc.body_span.end)
+        {
+            text.push('\n');
+            text.push_str(body);
+        }
+    }
+    text
+}
+
+/// Whether a stage runs Debian-only tooling.
+fn uses_debian_tooling(df: &Dockerfile, stage: &Stage) -> bool {
+    stage.instruction_nodes.iter().any(|&node| {
+        let Some(ins) = df.instruction(node) else {
+            return false;
+        };
+        let text = run_text(df, effective(ins));
+        DEBIAN_ONLY_COMMANDS
+            .iter()
+            .any(|c| util_bp::mentions_identifier(&text, c))
+    })
+}
+
 fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let images = images(ctx.option_str_list("images"));
     let df = ctx.dockerfile;
     let mut stage_names: Vec<String> = Vec::new();
-    for (_, ins) in df.instructions() {
-        let InstructionKind::From(from) = &ins.kind else {
+    for stage in df.stages() {
+        let Some(from) = df.stage_from(&stage) else {
             continue;
         };
         let is_stage = stage_names
@@ -160,7 +212,7 @@ fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         if let Some(name) = &from.stage_name {
             stage_names.push(name.value.clone());
         }
-        if is_stage {
+        if is_stage || uses_debian_tooling(df, &stage) {
             continue;
         }
         let Some(finding) = inspect(&from.image.value, &from.image_ref, &images) else {
