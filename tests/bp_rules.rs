@@ -796,7 +796,7 @@ target "c" {
 }
 
 #[test]
-fn sha_tag_skips_targets_that_build_no_image() {
+fn sha_tag_skips_targets_that_push_no_image() {
     let hcl = r#"target "bin" {
   tags = ["acme/bin:latest"]
   output = ["type=local,dest=./bin"]
@@ -809,11 +809,15 @@ target "load" {
   tags = ["acme/load:latest"]
   output = ["type=docker"]
 }
+target "push" {
+  tags = ["acme/push:latest"]
+  output = ["type=docker", "type=registry"]
+}
 "#;
     let p = Project::new("BP001", "", &[("docker-bake.hcl", hcl)]);
     assert_eq!(
         messages(&p.lint()),
-        vec!["target \"load\": no tag carries the commit SHA"]
+        vec!["target \"push\": no tag carries the commit SHA"]
     );
 }
 

@@ -89,12 +89,13 @@ fn carries_sha(ctx: &BakeContext<'_>, tag: &Resolved, sha: &ShaSources<'_>) -> b
         .is_some_and(is_literal_sha)
 }
 
-/// Outputs that produce no image (files, or only the build cache): tags
-/// mean nothing there.
-const NON_IMAGE_OUTPUTS: &[&str] = &["local", "tar", "cacheonly"];
+/// Outputs that push nothing to a registry (files, the build cache only, the
+/// local image store): a SHA tag there has no later job to serve.
+const NON_PUSHED_OUTPUTS: &[&str] = &["local", "tar", "cacheonly", "docker"];
 
-/// Whether the target produces an image its tags name: not a `call` other
-/// than `build` (checks, outlines), not only file or cache-only outputs.
+/// Whether the target may push the image its tags name: not a `call` other
+/// than `build` (checks, outlines), and not only outputs that push nothing
+/// (`--push` adds a registry output at build time, so no outputs counts).
 fn pushes_image(target: &Target) -> bool {
     let call = target
         .attr("call")
@@ -107,7 +108,7 @@ fn pushes_image(target: &Target) -> bool {
     outputs.is_empty()
         || outputs
             .iter()
-            .any(|o| !NON_IMAGE_OUTPUTS.contains(&o.typ.as_str()))
+            .any(|o| !NON_PUSHED_OUTPUTS.contains(&o.typ.as_str()))
 }
 
 fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
