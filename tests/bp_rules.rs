@@ -431,6 +431,11 @@ target "api" {
     );
     assert_eq!(p.spans(&diags), vec!["\"type=gha\""]);
     assert!(diags[0].fix.is_none());
+    let help = diags[0].help.as_deref().unwrap_or("");
+    assert!(
+        help.contains("\"api\": `acme/api:buildcache`, \"web\": `acme/web:buildcache`"),
+        "{help}"
+    );
 }
 
 #[test]

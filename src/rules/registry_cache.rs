@@ -79,8 +79,23 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         };
         let why = "a registry cache restores about twice as fast, has no 10 GB repository limit \
                    and is shared across branches and runners";
+        let per_target: Vec<String> = items
+            .iter()
+            .zip(&refs)
+            .filter_map(|((t, _, _), r)| {
+                let value = t.attr("tags")?.elements.first()?.as_str()?;
+                r.as_ref()?;
+                let repository = util_bp::split_repository(value).0;
+                Some(format!("\"{}\": `{repository}:buildcache`", t.name))
+            })
+            .collect();
         let help = match &shared_ref {
             Some(r) => format!("use `type=registry,ref={r}`: {why}"),
+            None if per_target.len() > 1 => format!(
+                "use a registry cache per target ({}): {why}; the targets sharing this entry push \
+                 to different repositories, so give each its own cache entries",
+                per_target.join(", ")
+            ),
             None => format!(
                 "use `type=registry,ref=<repository>:buildcache`: {why} (give the target tags, or \
                  set `ref` in `[rules.registry-cache]`, to get an automatic fix)"
