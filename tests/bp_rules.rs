@@ -935,3 +935,23 @@ fn alpine_postgres_leaves_stages_that_need_debian() {
     let p = Project::new("BP006", "", &[("Dockerfile", df)]);
     assert_eq!(p.spans(&p.lint()), vec!["postgres:14"]);
 }
+
+#[test]
+fn sha_tag_fix_converges_when_sha_variables_leave_out_the_declared_one() {
+    let hcl = "variable \"GIT_SHA\" {\n  default = \"\"\n}\ntarget \"app\" {\n  tags = [\"acme/app:latest\"]\n}\n";
+    let p = Project::new(
+        "BP001",
+        "[rules.sha-tag]\nsha-variables = [\"BUILD_ID\"]\n",
+        &[("docker-bake.hcl", hcl)],
+    );
+    assert_eq!(p.lint().len(), 1);
+    let fixed = p.fix(false);
+    let text = &fixed["docker-bake.hcl"];
+    assert_eq!(text.matches("${GITHUB_SHA}").count(), 1, "{text}");
+    assert!(p
+        .lint_with(&BTreeMap::from([(
+            p.dir.path().join("docker-bake.hcl"),
+            text.clone()
+        )]))
+        .is_empty());
+}

@@ -112,7 +112,7 @@ fn pushes_image(target: &Target) -> bool {
 }
 
 fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
-    let sha_variables: BTreeSet<String> = ctx
+    let mut sha_variables: BTreeSet<String> = ctx
         .option_str_list("sha-variables")
         .unwrap_or_else(|| {
             DEFAULT_SHA_VARIABLES
@@ -122,6 +122,9 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         })
         .into_iter()
         .collect();
+    // The variable the fix tags with always counts, so the fix converges.
+    let variable = sha_variable(ctx, &sha_variables);
+    sha_variables.insert(variable.clone());
     let sha = ShaSources {
         variables: &sha_variables,
         functions: util_bp::functions_using(ctx.project, &sha_variables),
@@ -161,7 +164,6 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             .last()
             .map(|parent| format!(" (tags inherited from \"{parent}\")"))
             .unwrap_or_default();
-        let variable = sha_variable(ctx, &sha_variables);
         let repository = tags
             .elements
             .first()
@@ -196,17 +198,16 @@ fn sha_variable(ctx: &BakeContext<'_>, sha_variables: &BTreeSet<String>) -> Stri
     if ctx.project.variables().contains_key(DEFAULT_VARIABLE) {
         return DEFAULT_VARIABLE.to_string();
     }
+    // A declared SHA variable (the well-known names in their order first).
+    let declared =
+        |name: &&str| sha_variables.contains(*name) && ctx.project.variables().contains_key(*name);
     DEFAULT_SHA_VARIABLES
         .iter()
-        .chain(
-            sha_variables
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>()
-                .iter(),
-        )
-        .find(|v| ctx.project.variables().contains_key(**v))
-        .map_or_else(|| DEFAULT_VARIABLE.to_string(), |v| v.to_string())
+        .copied()
+        .find(declared)
+        .or_else(|| sha_variables.iter().map(String::as_str).find(declared))
+        .unwrap_or(DEFAULT_VARIABLE)
+        .to_string()
 }
 
 /// Adds `<repository>:${VAR}` per distinct repository (written as the
