@@ -106,7 +106,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                 span,
                 format!(
                     "{}: cache-to type={} has {mode}, so only the final stage's layers are cached",
-                    subject(&names),
+                    util_bp::targets_subject(&names),
                     entry.typ
                 ),
             )
@@ -128,7 +128,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                 span,
                 format!(
                     "{}: cache-to writes a cache that no cache-from reads back",
-                    subject(&names)
+                    util_bp::targets_subject(&names)
                 ),
             )
             .with_help(
@@ -136,14 +136,6 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                  otherwise every build spends time exporting a cache that no build uses",
             ),
         );
-    }
-}
-
-fn subject(names: &[String]) -> String {
-    if names.len() == 1 {
-        format!("target {}", util_bp::quoted_list(names))
-    } else {
-        format!("targets {}", util_bp::quoted_list(names))
     }
 }
 

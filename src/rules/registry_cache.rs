@@ -63,11 +63,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let names: Vec<String> = items.iter().map(|(t, _, _)| t.name.clone()).collect();
-        let subject = if names.len() == 1 {
-            format!("target {}", util_bp::quoted_list(&names))
-        } else {
-            format!("targets {}", util_bp::quoted_list(&names))
-        };
+        let subject = util_bp::targets_subject(&names);
         let scope = scope_source(ctx, target, attr, entry);
         let refs: Vec<Option<String>> = items
             .iter()

@@ -153,11 +153,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
-        let subject = if names.len() == 1 {
-            format!("target {}", util_bp::quoted_list(&names))
-        } else {
-            format!("targets {}", util_bp::quoted_list(&names))
-        };
+        let subject = util_bp::targets_subject(&names);
         let inherited = tags
             .origin
             .inherited_from

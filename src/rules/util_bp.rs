@@ -92,6 +92,16 @@ pub fn quoted_list(names: &[String]) -> String {
         .join(", ")
 }
 
+/// `target "a"` or `targets "a", "b"`: the subject of a finding about an
+/// expression several targets share.
+pub fn targets_subject(names: &[String]) -> String {
+    if names.len() == 1 {
+        format!("target {}", quoted_list(names))
+    } else {
+        format!("targets {}", quoted_list(names))
+    }
+}
+
 /// The source slice of a span.
 pub fn slice(text: &str, span: Span) -> Option<&str> {
     text.get(span.start..span.end)
