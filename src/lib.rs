@@ -11,5 +11,6 @@ pub mod linter;
 pub mod output;
 pub mod project;
 pub mod rules;
+pub mod shell;
 pub mod span;
 pub mod suppress;
