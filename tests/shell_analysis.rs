@@ -271,3 +271,50 @@ fn long_run_chain_is_fast() {
     // Debug builds are far slower than release; this only catches blow-ups.
     assert!(per_run.as_millis() < 200, "{per_run:?}");
 }
+
+#[test]
+#[ignore]
+fn zz_profile() {
+    fn cpu_ns() -> u64 {
+        std::fs::read_to_string("/proc/thread-self/schedstat")
+            .ok()
+            .and_then(|s| s.split_whitespace().next().and_then(|x| x.parse().ok()))
+            .unwrap_or(0)
+    }
+    let mut text = String::from("apt-get update ");
+    for i in 0..200 {
+        text.push_str(&format!(
+            "  && apt-get install -y --no-install-recommends pkg{i} other{i}=1.{i} "
+        ));
+    }
+    let semi: String = (0..200)
+        .map(|i| format!("apt-get install -y --no-install-recommends pkg{i} other{i}=1.{i};\n"))
+        .collect();
+    let _ = bakelint::shell::syntax::parse_bash(&text);
+    let n = 200;
+    let c = cpu_ns();
+    for _ in 0..n {
+        let _ = bakelint::shell::syntax::parse_bash(&text);
+    }
+    eprintln!(
+        "parse && chain: {} us cpu ({} bytes)",
+        (cpu_ns() - c) / n / 1000,
+        text.len()
+    );
+    let c = cpu_ns();
+    for _ in 0..n {
+        let _ = bakelint::shell::syntax::collect_commands(&text);
+    }
+    eprintln!("collect: {} us cpu", (cpu_ns() - c) / n / 1000);
+    let c = cpu_ns();
+    for _ in 0..n {
+        let _ = bakelint::shell::syntax::parse_bash(&semi);
+    }
+    eprintln!("parse ; lines: {} us cpu", (cpu_ns() - c) / n / 1000);
+    let small = "apt-get update && apt-get install -y --no-install-recommends curl git && rm -rf /var/lib/apt/lists/*";
+    let c = cpu_ns();
+    for _ in 0..n {
+        let _ = bakelint::shell::syntax::collect_commands(small);
+    }
+    eprintln!("typical RUN: {} us cpu", (cpu_ns() - c) / n / 1000);
+}

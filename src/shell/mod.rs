@@ -15,8 +15,9 @@
 //! place, and also works with the backtick escape directive. Heredoc bodies
 //! are mapped line by line (so `<<-` tab stripping keeps exact columns).
 
+mod flat;
 mod packages;
-mod syntax;
+pub mod syntax;
 mod word;
 
 pub use packages::{command_basename, InstallFlag, PackageInstall, PackageManager};

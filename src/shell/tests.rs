@@ -1,6 +1,7 @@
 //! Unit tests on hand-built [`LogicalText`]s (the Dockerfile parser is tested elsewhere).
 
 use super::*;
+use super::{flat, syntax};
 
 /// A logical text that is the whole `source` from offset `at` (one segment).
 fn plain(source: &str, at: usize) -> LogicalText {
@@ -441,4 +442,131 @@ fn long_chains_are_flattened() {
     let s = script(&chain.join(" && \\\n "));
     assert_eq!(s.installs().len(), 2000);
     assert!(s.commands().iter().all(|c| c.guards.is_empty()));
+}
+
+/// The fast path must agree with the tree-sitter walk on every script it accepts.
+fn assert_same_as_tree(text: &str) -> bool {
+    let Some(fast) = flat::flat_commands(text) else {
+        return false;
+    };
+    let (tree, has_error) = syntax::tree_commands(text);
+    assert!(
+        !has_error,
+        "fast path accepted a script with a syntax error: {text:?}"
+    );
+    assert_eq!(fast, tree, "{text:?}");
+    true
+}
+
+#[test]
+fn fast_path_accepts_typical_chains() {
+    for text in [
+        "apt-get update && apt-get install -y --no-install-recommends curl=7.* git && rm -rf /var/lib/apt/lists/*",
+        "set -eux; \\\n  echo ok > /dev/null 2>&1; apk add --no-cache $PKGS \"${EXTRA}\" 'a b' && echo ok",
+        "test -n \"$X\" && pip install x || echo skipped\nnpm ci # comment\nDEBIAN_FRONTEND=noninteractive apt-get -y install tzdata",
+        "curl -fsSL https://example.org/x.sh | sh -s -- --yes && X=1 Y=2",
+        "which git || apt-get install -y git && command -v git",
+        "go install golang.org/x/tools/gopls@v0.14.0 && cargo install --locked ripgrep",
+        "a\n\n\nb;c",
+        "echo a\\ b \\$HOME ~/x *.txt a=b --opt=1,2 -- done2",
+    ] {
+        assert!(assert_same_as_tree(text), "fast path refused {text:?}");
+    }
+}
+
+#[test]
+fn fast_path_refuses_what_it_does_not_model() {
+    for text in [
+        "if x; then y; fi",
+        "(a) && b",
+        "{ a; }",
+        "echo $(date)",
+        "echo `date`",
+        "cat <<EOF\nx\nEOF",
+        "[ -n \"$X\" ] && y",
+        "a &",
+        "a && ",
+        "&& a",
+        "export A=1",
+        "echo > out more",
+        "echo \"${X:-y}\"",
+        "case x in a) b;; esac",
+        "! a",
+    ] {
+        assert!(flat::flat_commands(text).is_none(), "{text:?}");
+    }
+}
+
+#[test]
+fn fast_path_matches_tree_sitter_on_generated_scripts() {
+    let words = [
+        "apt-get",
+        "install",
+        "-y",
+        "curl=7.8*",
+        "'a b'",
+        "\"x y\"",
+        "$PKGS",
+        "\"${EXTRA}\"",
+        "--opt=v",
+        "a\\ b",
+        "test",
+        "-n",
+        "\"$X\"",
+        "pip",
+        "which",
+        "/usr/bin/env",
+        "A=1",
+        "x=y",
+        "*.txt",
+        "~/y",
+        "--",
+        "-",
+        "é",
+        "$1",
+        "\"a'b\"",
+        "'a\"b'",
+        "cost$",
+        "a#b",
+        "2>&1",
+        ">/dev/null",
+        "> out",
+        "2> err",
+    ];
+    let separators = [" && ", " || ", " | ", "; ", "\n", " \\\n  ", " # c\n", " "];
+    let mut state: u64 = 0x9E3779B97F4A7C15;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let mut accepted = 0;
+    for _ in 0..4000 {
+        let mut text = String::new();
+        for _ in 0..(1 + next(12)) {
+            text.push_str(words[next(words.len())]);
+            text.push_str(separators[next(separators.len())]);
+        }
+        text.push_str(words[next(words.len())]);
+        if assert_same_as_tree(&text) {
+            accepted += 1;
+        }
+    }
+    assert!(
+        accepted > 400,
+        "only {accepted} generated scripts took the fast path"
+    );
+}
+
+#[test]
+#[ignore]
+fn zz_sexp() {
+    for text in std::env::var("SEXP").unwrap_or_default().split("@@") {
+        let tree = syntax::parse_bash(text);
+        println!(
+            "{text:?}\n  {}",
+            tree.map(|t| t.root_node().to_sexp()).unwrap_or_default()
+        );
+    }
 }
