@@ -83,7 +83,7 @@ pub fn flat_commands(text: &str) -> Option<Vec<SimpleCommand>> {
                 if pending.start.is_none() && b == b';' {
                     return None;
                 }
-                end_command(text, &mut pending, &mut pipeline)?;
+                end_command(&mut pending, &mut pipeline)?;
                 end_pipeline(&mut pipeline, &mut operands);
                 flush_chain(text, &mut operands, &mut operators, &mut out);
                 in_chain = false;
@@ -104,7 +104,7 @@ pub fn flat_commands(text: &str) -> Option<Vec<SimpleCommand>> {
                 if expect_command || pending.start.is_none() {
                     return None;
                 }
-                end_command(text, &mut pending, &mut pipeline)?;
+                end_command(&mut pending, &mut pipeline)?;
                 in_chain = true;
                 if two {
                     end_pipeline(&mut pipeline, &mut operands);
@@ -149,6 +149,9 @@ pub fn flat_commands(text: &str) -> Option<Vec<SimpleCommand>> {
                     if pending.words.is_empty() && (raw.contains('=') || raw.starts_with('-')) {
                         return None;
                     }
+                    if pending.words.is_empty() {
+                        pending.words.reserve(8);
+                    }
                     pending.words.push(word);
                 }
                 pending.start.get_or_insert(i);
@@ -162,7 +165,7 @@ pub fn flat_commands(text: &str) -> Option<Vec<SimpleCommand>> {
     if expect_command {
         return None;
     }
-    end_command(text, &mut pending, &mut pipeline)?;
+    end_command(&mut pending, &mut pipeline)?;
     end_pipeline(&mut pipeline, &mut operands);
     flush_chain(text, &mut operands, &mut operators, &mut out);
     Some(out)
@@ -193,9 +196,8 @@ fn redirect(text: &str, at: usize, pending: &mut Pending) -> Option<usize> {
     if end == i {
         return None;
     }
-    if pending.start.is_none() {
-        return None; // a redirection before the command name
-    }
+    // A redirection before the command name is left to the grammar.
+    pending.start?;
     pending.redirected = true;
     pending.end = end;
     Some(end)
@@ -270,7 +272,7 @@ fn is_assignment(raw: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
-fn end_command(text: &str, pending: &mut Pending, pipeline: &mut Pipeline) -> Option<()> {
+fn end_command(pending: &mut Pending, pipeline: &mut Pipeline) -> Option<()> {
     let done = std::mem::take(pending);
     let Some(start) = done.start else {
         return Some(());
@@ -278,7 +280,6 @@ fn end_command(text: &str, pending: &mut Pending, pipeline: &mut Pipeline) -> Op
     if done.words.is_empty() && done.redirected {
         return None;
     }
-    let _ = text;
     let mut words = done.words.into_iter();
     let command = SimpleCommand {
         name: words.next(),

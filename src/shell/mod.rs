@@ -17,7 +17,7 @@
 
 mod flat;
 mod packages;
-pub mod syntax;
+mod syntax;
 mod word;
 
 pub use packages::{command_basename, InstallFlag, PackageInstall, PackageManager};
@@ -99,8 +99,7 @@ impl SimpleCommand {
     /// `timeout 5`, ...) are skipped, and its arguments.
     pub fn effective(&self) -> Option<(&Word, &[Word])> {
         let name = self.name.as_ref()?;
-        let words: Vec<&Word> = self.words().collect();
-        let start = packages::effective_start(&words);
+        let start = packages::effective_start(name, &self.args);
         if start == 0 {
             return Some((name, &self.args));
         }
@@ -142,7 +141,6 @@ pub struct RunScript {
     /// The grammar reported a syntax error (results are partial).
     pub has_syntax_error: bool,
     commands: Vec<SimpleCommand>,
-    installs: Vec<PackageInstall>,
 }
 
 impl RunScript {
@@ -151,9 +149,19 @@ impl RunScript {
         &self.commands
     }
 
-    /// The package-manager installs, in source order.
-    pub fn installs(&self) -> &[PackageInstall] {
-        &self.installs
+    /// The package-manager installs, in source order (found on each call;
+    /// they borrow the commands' words, so this is cheap).
+    pub fn installs(&self) -> Vec<PackageInstall<'_>> {
+        self.commands
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| packages::detect_install(c, i))
+            .collect()
+    }
+
+    /// The command an install was found in.
+    pub fn command_of(&self, install: &PackageInstall) -> Option<&SimpleCommand> {
+        self.commands.get(install.command_index)
     }
 
     /// Commands whose effective program (wrappers skipped) has basename `name`.
@@ -176,12 +184,17 @@ pub fn analyze_run(ins: &Instruction, source: &str) -> Vec<RunScript> {
     let mut scripts = Vec::new();
     match form {
         CommandForm::Shell(text) => {
-            let masked = mask_heredoc_markers(text, &ins.heredocs);
-            let script = analyze_text(&masked, ScriptOrigin::ShellForm);
-            scripts.push(RunScript {
-                text: text.text.clone(),
-                ..script
-            });
+            if ins.heredocs.is_empty() {
+                scripts.push(analyze_text(text, ScriptOrigin::ShellForm));
+            } else {
+                let masked = mask_heredoc_markers(text, &ins.heredocs);
+                let script = analyze_text(&masked, ScriptOrigin::ShellForm);
+                // Report the command as written, markers included.
+                scripts.push(RunScript {
+                    text: text.text.clone(),
+                    ..script
+                });
+            }
             for index in shell_run_heredocs(&text.text, &ins.heredocs) {
                 let Some(heredoc) = ins.heredocs.get(index) else {
                     continue;
@@ -218,18 +231,12 @@ pub fn analyze_text(text: &LogicalText, origin: ScriptOrigin) -> RunScript {
             guard.span = map(guard.span);
         }
     }
-    let installs = commands
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| packages::detect_install(c, i))
-        .collect();
     RunScript {
         origin,
         span: map(Span::new(0, text.text.len())),
         text: text.text.clone(),
         has_syntax_error,
         commands,
-        installs,
     }
 }
 

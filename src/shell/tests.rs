@@ -264,15 +264,16 @@ fn if_guards() {
     let text = "if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then apt-get install -y chromium; elif [ -n \"$FF\" ]; then apt-get install firefox; else echo none; fi";
     let s = script(text);
     let install = &s.installs()[0];
-    assert!(install.command.is_guarded_by("SKIP_CHROMIUM"));
+    assert!(install.is_guarded_by("SKIP_CHROMIUM"));
     let guard = &install.command.guards[0];
     assert_eq!(guard.kind, GuardKind::If);
     assert!(!guard.negated);
     assert_eq!(guard.span.slice(text), "[ \"$SKIP_CHROMIUM\" != \"true\" ]");
     assert_eq!(guard.condition_text, "[ \"$SKIP_CHROMIUM\" != \"true\" ]");
-    let firefox = &s.installs()[1].command;
+    let firefox = &s.installs()[1];
     assert!(firefox.is_guarded_by("FF") && firefox.is_guarded_by("SKIP_CHROMIUM"));
     assert!(firefox
+        .command
         .guards
         .iter()
         .any(|g| g.variables == ["SKIP_CHROMIUM"] && g.negated));
@@ -287,15 +288,15 @@ fn if_guards() {
 #[test]
 fn list_guards() {
     let s = script("[ \"$X\" = true ] || apt-get install -y a && echo done");
-    let install = &s.installs()[0].command;
+    let install = &s.installs()[0];
     assert!(install.is_guarded_by("X"));
-    assert!(install.guards[0].negated);
-    assert_eq!(install.guards[0].kind, GuardKind::Or);
+    assert!(install.command.guards[0].negated);
+    assert_eq!(install.command.guards[0].kind, GuardKind::Or);
     // `t || a && b`: b runs whenever t or a succeeded, so it is not guarded by t.
     assert!(!s.commands()[2].is_guarded_by("X"));
 
     let s = script("test -n \"$WITH_GIT\" && apt-get update && apt-get install -y git");
-    assert!(s.installs()[0].command.is_guarded_by("WITH_GIT"));
+    assert!(s.installs()[0].is_guarded_by("WITH_GIT"));
     assert!(!s.installs()[0].command.guards[0].negated);
     // Plain commands in a chain are not guards.
     assert_eq!(s.installs()[0].command.guards.len(), 1);
@@ -304,11 +305,11 @@ fn list_guards() {
 #[test]
 fn case_and_while_guards() {
     let s = script("case \"$TARGETARCH\" in amd64) apt-get install -y a ;; *) echo no ;; esac");
-    let c = &s.installs()[0].command;
+    let c = &s.installs()[0];
     assert!(c.is_guarded_by("TARGETARCH"));
-    assert_eq!(c.guards[0].kind, GuardKind::Case);
+    assert_eq!(c.command.guards[0].kind, GuardKind::Case);
     let s = script("while [ \"$N\" -lt 3 ]; do pip install x; done");
-    assert!(s.installs()[0].command.is_guarded_by("N"));
+    assert!(s.installs()[0].is_guarded_by("N"));
 }
 
 #[test]
@@ -353,7 +354,7 @@ fn heredoc_bodies_map_per_line_with_tab_stripping() {
     let s = analyze_text(&mapped, ScriptOrigin::Heredoc { index: 0 });
     assert_eq!(s.installs()[0].packages[0].span.slice(source), "curl");
     assert_eq!(s.installs()[1].packages[0].span.slice(source), "x");
-    assert_eq!(s.installs()[1].command.span.slice(source), "pip install x");
+    assert_eq!(s.installs()[1].span.slice(source), "pip install x");
 }
 
 #[test]
@@ -557,16 +558,4 @@ fn fast_path_matches_tree_sitter_on_generated_scripts() {
         accepted > 400,
         "only {accepted} generated scripts took the fast path"
     );
-}
-
-#[test]
-#[ignore]
-fn zz_sexp() {
-    for text in std::env::var("SEXP").unwrap_or_default().split("@@") {
-        let tree = syntax::parse_bash(text);
-        println!(
-            "{text:?}\n  {}",
-            tree.map(|t| t.root_node().to_sexp()).unwrap_or_default()
-        );
-    }
 }
