@@ -186,16 +186,16 @@ pub fn analyze_run(ins: &Instruction, source: &str) -> Vec<RunScript> {
         CommandForm::Shell(text) => {
             if ins.heredocs.is_empty() {
                 scripts.push(analyze_text(text, ScriptOrigin::ShellForm));
-            } else {
-                let masked = mask_heredoc_markers(text, &ins.heredocs);
-                let script = analyze_text(&masked, ScriptOrigin::ShellForm);
-                // Report the command as written, markers included.
-                scripts.push(RunScript {
-                    text: text.text.clone(),
-                    ..script
-                });
+                return scripts;
             }
-            for index in shell_run_heredocs(&text.text, &ins.heredocs) {
+            let masked = mask_heredoc_markers(text, &ins.heredocs);
+            let script = analyze_text(&masked, ScriptOrigin::ShellForm);
+            // Report the command as written, markers included.
+            scripts.push(RunScript {
+                text: text.text.clone(),
+                ..script
+            });
+            for index in shell_run_heredocs(&masked.text, &ins.heredocs) {
                 let Some(heredoc) = ins.heredocs.get(index) else {
                     continue;
                 };
@@ -293,6 +293,10 @@ fn mask_heredoc_markers(text: &LogicalText, heredocs: &[Heredoc]) -> LogicalText
             if bytes.get(end) == Some(&b'-') {
                 end += 1;
             }
+            // BuildKit accepts blanks between `<<` and the name (`<<  EOF`).
+            while matches!(bytes.get(end), Some(b' ' | b'\t')) {
+                end += 1;
+            }
             while end < bytes.len()
                 && !bytes[end].is_ascii_whitespace()
                 && !matches!(bytes[end], b';' | b'&' | b'|' | b'>' | b'<' | b')')
@@ -302,6 +306,7 @@ fn mask_heredoc_markers(text: &LogicalText, heredocs: &[Heredoc]) -> LogicalText
             let name = text.text.get(start + 2..end).unwrap_or("");
             let name = name
                 .trim_start_matches('-')
+                .trim_start_matches([' ', '\t'])
                 .trim_matches(|c| c == '"' || c == '\'');
             if heredocs.iter().any(|h| h.name == name) {
                 for b in &mut masked[start..end] {
