@@ -139,11 +139,18 @@ fn heredocs_not_run_by_a_shell_are_skipped() {
 
 #[test]
 fn exec_form_sh_c() {
-    let src = "FROM debian\nRUN [\"/bin/sh\", \"-c\", \"apt-get install -y \\\"curl\\\" && pip install x\"]\nRUN [\"apt-get\", \"install\", \"y\"]\n";
+    let src = "FROM debian\nRUN [\"/bin/sh\", \"-c\", \"apt-get install -y \\\"curl\\\" && pip install x\"]\nRUN [\"apt-get\", \"install\", \"y\"]\nRUN [\"/bin/bash\", \"-o\", \"pipefail\", \"-ec\", \"npm ci\"]\n";
     let df = parse(src);
     let s = scripts(&df);
-    assert_eq!(s.len(), 1);
+    assert_eq!(s.len(), 2);
     assert_eq!(s[0].origin, ScriptOrigin::ExecForm);
+    assert_eq!(
+        s[1].installs()[0]
+            .subcommand
+            .as_ref()
+            .map(|w| w.span.slice(src)),
+        Some("ci")
+    );
     let installs = s[0].installs();
     assert_eq!(installs.len(), 2);
     assert_eq!(installs[0].packages[0].as_str(), Some("curl"));

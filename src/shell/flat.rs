@@ -124,6 +124,9 @@ pub fn flat_commands(text: &str) -> Option<Vec<SimpleCommand>> {
             b'(' | b')' | b'`' => return None,
             _ => {
                 let end = word_end(bytes, i)?;
+                if end <= i {
+                    return None;
+                }
                 // `2>file`: digits directly before a redirection are its descriptor.
                 if matches!(bytes.get(end), Some(b'<' | b'>'))
                     && bytes[i..end].iter().all(u8::is_ascii_digit)

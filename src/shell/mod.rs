@@ -8,6 +8,11 @@
 //! syntax (`case`, `[[ ]]`, `$'..'`, process substitution) is covered
 //! without bakelint growing its own shell parser.
 //!
+//! Speed: tree-sitter-bash parses about 10 MB/s, so long flat `&&` chains
+//! (by far the most common long RUN) go through a narrow scanner instead
+//! (`flat.rs`); it defers to the grammar on anything it does not model, and
+//! a differential test keeps the two in agreement.
+//!
 //! Coordinates: the script is parsed from [`LogicalText::text`] — the
 //! command exactly as BuildKit hands it to the shell (continuations joined,
 //! comment lines dropped) — and every span is mapped back through
@@ -374,10 +379,15 @@ fn exec_form_script(
     let mut i = 1;
     loop {
         let arg = &args.get(i)?.value;
-        if !arg.starts_with('-') {
+        if !arg.starts_with('-') && !arg.starts_with('+') {
             return None;
         }
         i += 1;
+        // `-o pipefail` / `+o errexit` take the option name as the next argument.
+        if arg == "-o" || arg == "+o" {
+            i += 1;
+            continue;
+        }
         if arg.starts_with("--") {
             continue;
         }

@@ -324,7 +324,7 @@ impl<'t> Walker<'t> {
             if k > 0 && operators.get(k - 1) != Some(&op) {
                 chain.clear();
             }
-            if self.is_test_like(*operand) {
+            if self.is_test_like(*operand, depth + 1) {
                 let kind = if op == "||" {
                     GuardKind::Or
                 } else {
@@ -335,14 +335,17 @@ impl<'t> Walker<'t> {
         }
     }
 
-    fn is_test_like(&self, node: Node) -> bool {
+    fn is_test_like(&self, node: Node, depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
         match node.kind() {
             "test_command" => true,
             "negated_command" | "redirected_statement" | "subshell" => {
                 let mut cursor = node.walk();
                 let found = node
                     .named_children(&mut cursor)
-                    .any(|c| self.is_test_like(c));
+                    .any(|c| self.is_test_like(c, depth + 1));
                 found
             }
             "command" => node

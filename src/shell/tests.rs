@@ -433,6 +433,14 @@ fn malformed_shell_gives_partial_results() {
     let _ = script(&deep);
     let deep = format!("{}x{}", "(".repeat(3000), ")".repeat(3000));
     let _ = script(&deep);
+    let deep = format!(
+        "{}test x{} && apt-get install y",
+        "! (".repeat(3000),
+        ")".repeat(3000)
+    );
+    let _ = script(&deep);
+    let deep = "if a; then ".repeat(2000) + "apt-get install z" + &"; fi".repeat(2000);
+    let _ = script(&deep);
 }
 
 #[test]
