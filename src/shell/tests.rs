@@ -60,6 +60,35 @@ fn command_words_have_spans_and_values() {
 }
 
 #[test]
+fn words_after_a_redirection_are_arguments() {
+    let text = "echo >&2 \"unsupported\" x; apt-get install -y a > /dev/null b 2>&1 c; cmd <in arg";
+    let s = script(text);
+    let echo: Vec<_> = s.commands()[0]
+        .args
+        .iter()
+        .map(|w| w.span.slice(text))
+        .collect();
+    assert_eq!(echo, vec!["\"unsupported\"", "x"]);
+    assert_eq!(
+        s.commands()[0].span.slice(text),
+        "echo >&2 \"unsupported\" x"
+    );
+    assert_eq!(package_values(&s.installs()[0]), vec!["a", "b", "c"]);
+    assert_eq!(s.commands()[2].args.len(), 1);
+}
+
+#[test]
+fn commands_after_a_nested_heredoc() {
+    let text =
+        "cat <<EOF > /etc/x && apt-get install -y a | tee log\nline $(date)\nEOF\npip install b\n";
+    let s = script(text);
+    assert_eq!(names(&s), vec!["cat", "apt-get", "tee", "date", "pip"]);
+    assert!(s.commands()[3].in_substitution);
+    assert_eq!(package_values(&s.installs()[0]), vec!["a"]);
+    assert_eq!(package_values(&s.installs()[1]), vec!["b"]);
+}
+
+#[test]
 fn apt_get_install_skips_option_values() {
     let text = "apt-get -y install -o Dpkg::Options::=--force-confold --no-install-recommends a b=1.2 $EXTRA";
     let s = script(text);
