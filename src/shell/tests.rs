@@ -101,6 +101,52 @@ fn a_newline_always_ends_a_command() {
 }
 
 #[test]
+fn version_constraints_split_per_manager() {
+    use PackageManager::*;
+    for (manager, spec, name, constraint) in [
+        (AptGet, "curl=7.88.1-10", "curl", Some("=7.88.1-10")),
+        (AptGet, "python3-pip", "python3-pip", None),
+        (
+            Apt,
+            "git/bookworm-backports",
+            "git",
+            Some("/bookworm-backports"),
+        ),
+        (Apk, "nginx~1.24", "nginx", Some("~1.24")),
+        (Dnf, "httpd-2.4.6", "httpd", Some("-2.4.6")),
+        (Yum, "python3-devel", "python3-devel", None),
+        (Zypper, "curl>=8", "curl", Some(">=8")),
+        (Pip, "flask==2.0", "flask", Some("==2.0")),
+        (
+            Pip,
+            "uvicorn[standard]>=0.20",
+            "uvicorn[standard]",
+            Some(">=0.20"),
+        ),
+        (Pip, "requests", "requests", None),
+        (Npm, "@types/node@20", "@types/node", Some("@20")),
+        (Npm, "@types/node", "@types/node", None),
+        (
+            Go,
+            "golang.org/x/tools/gopls@v0.14.0",
+            "golang.org/x/tools/gopls",
+            Some("@v0.14.0"),
+        ),
+        (Gem, "rails:7.0", "rails", Some(":7.0")),
+        (
+            Composer,
+            "monolog/monolog:^3",
+            "monolog/monolog",
+            Some(":^3"),
+        ),
+        (Bundle, "x=1", "x=1", None),
+        (Npm, "é@1", "é", Some("@1")),
+    ] {
+        assert_eq!(manager.split_version(spec), (name, constraint), "{spec}");
+    }
+}
+
+#[test]
 fn apt_get_install_skips_option_values() {
     let text = "apt-get -y install -o Dpkg::Options::=--force-confold --no-install-recommends a b=1.2 $EXTRA";
     let s = script(text);
