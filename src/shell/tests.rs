@@ -579,6 +579,8 @@ fn fast_path_accepts_typical_chains() {
         "which git || apt-get install -y git && command -v git",
         "go install golang.org/x/tools/gopls@v0.14.0 && cargo install --locked ripgrep",
         "a\n\n\nb;c",
+        "arch=\"$(dpkg --print-architecture | awk -F- '{ print $NF }')\" && test -n \"$(which git)\" && apt-get install -y $(cat pkgs.txt) git",
+        "echo $(a $(b && c) | d) x",
         "echo a\\ b \\$HOME ~/x *.txt a=b --opt=1,2 -- done2",
     ] {
         assert!(assert_same_as_tree(text), "fast path refused {text:?}");
@@ -591,7 +593,8 @@ fn fast_path_refuses_what_it_does_not_model() {
         "if x; then y; fi",
         "(a) && b",
         "{ a; }",
-        "echo $(date)",
+        "echo $((1 + 2))",
+        "echo $(case x in a) b;; esac)",
         "echo `date`",
         "cat <<EOF\nx\nEOF",
         "[ -n \"$X\" ] && y",
@@ -661,6 +664,14 @@ fn fast_path_matches_tree_sitter_on_generated_scripts() {
         ".",
         "..",
         "a.b-c_d",
+        "$(date)",
+        "\"$(uname -m)\"",
+        "x=$(a && b)",
+        "$(a | b)",
+        "$(test -n x && y)",
+        "\"a$(b)c\"",
+        "$($(a) b)",
+        "$()",
     ];
     let separators = [
         " && ", " || ", " | ", "; ", "\n", " \\\n  ", " # c\n", " ", "\r\n", " &&\n ", "|", ";",
