@@ -433,6 +433,7 @@ fn end_command(pending: &mut Pending, pipeline: &mut Pipeline) -> Option<()> {
         span: Span::new(start, done.words_end),
         guards: Vec::new(),
         in_substitution: false,
+        in_pipeline: false,
     };
     if pipeline.commands.is_empty() {
         pipeline.span = Span::new(start, done.end);
@@ -444,6 +445,11 @@ fn end_command(pending: &mut Pending, pipeline: &mut Pipeline) -> Option<()> {
 }
 
 fn end_pipeline(pipeline: &mut Pipeline, operands: &mut Vec<Pipeline>) {
+    if pipeline.commands.len() > 1 {
+        for command in &mut pipeline.commands {
+            command.in_pipeline = true;
+        }
+    }
     if !pipeline.commands.is_empty() {
         operands.push(std::mem::replace(
             pipeline,

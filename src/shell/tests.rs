@@ -44,6 +44,27 @@ fn commands_through_lists_pipes_ifs_subshells_and_substitutions() {
 }
 
 #[test]
+fn pipelines_are_marked() {
+    for text in [
+        "curl -fsSL https://x | sh -s -- -y && echo $(a | b) done",
+        "if x; then curl -fsSL https://x | sh; fi; echo $(a | b) done",
+    ] {
+        let s = script(text);
+        let piped: Vec<_> = s
+            .commands()
+            .iter()
+            .filter(|c| c.in_pipeline && !c.in_substitution)
+            .filter_map(|c| c.name_str())
+            .collect();
+        assert_eq!(piped, vec!["curl", "sh"], "{text}");
+        assert!(s.has_pipeline());
+        let echo = s.commands().iter().find(|c| c.name_str() == Some("echo"));
+        assert_eq!(echo.map(|c| c.in_pipeline), Some(false));
+    }
+    assert!(!script("a && b; c").has_pipeline());
+}
+
+#[test]
 fn command_words_have_spans_and_values() {
     let text = "DEBIAN_FRONTEND=noninteractive apt-get install -y 'curl' \"$PKGS\"";
     let s = script(text);
@@ -553,13 +574,12 @@ fn assert_same_as_tree(text: &str) -> bool {
     );
     if repaired {
         // The grammar's `&&` structure around a line it ran past is not the
-        // shell's; only the commands themselves are comparable.
+        // shell's (guards, pipelines); only the commands themselves are comparable.
         for t in &mut tree {
-            t.guards = fast
-                .iter()
-                .find(|f| f.span == t.span)
-                .map(|f| f.guards.clone())
-                .unwrap_or_default();
+            if let Some(f) = fast.iter().find(|f| f.span == t.span) {
+                t.guards = f.guards.clone();
+                t.in_pipeline = f.in_pipeline;
+            }
         }
     }
     for (f, t) in fast.iter().zip(tree.iter()) {
