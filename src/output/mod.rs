@@ -7,9 +7,15 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::Diagnostic;
 use crate::span::{LineIndex, Position};
 
+pub mod checkstyle;
 pub mod concise;
 pub mod full;
+pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod json_lines;
+pub mod junit;
+pub mod sarif;
 
 /// The report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -20,6 +26,28 @@ pub enum OutputFormat {
     Concise,
     /// A stable JSON array of findings
     Json,
+    /// One JSON object per line, same schema as `json`
+    JsonLines,
+    /// GitHub Actions workflow commands (annotations); default when GITHUB_ACTIONS=true
+    Github,
+    /// SARIF 2.1.0 (GitHub code scanning)
+    Sarif,
+    /// GitLab Code Quality JSON
+    Gitlab,
+    /// Checkstyle XML
+    Checkstyle,
+    /// JUnit XML, one test case per file
+    Junit,
+}
+
+impl OutputFormat {
+    /// Formats read by people, which the summary line may follow on the same stream.
+    pub fn is_human(self) -> bool {
+        matches!(
+            self,
+            OutputFormat::Full | OutputFormat::Concise | OutputFormat::Github
+        )
+    }
 }
 
 /// A file's text with its line index, shared by every report on it.
@@ -51,6 +79,11 @@ impl Sources {
         self.files.insert(path, SourceFile::new(text));
     }
 
+    /// The paths whose text is known, in no particular order.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.files.keys().map(PathBuf::as_path)
+    }
+
     /// The text of `path`, reading it from disk on first use.
     pub fn get(&mut self, path: &Path) -> Option<&SourceFile> {
         if !self.files.contains_key(path) {
@@ -73,6 +106,12 @@ pub fn render(
         OutputFormat::Full => full::render(diagnostics, sources, color, out),
         OutputFormat::Concise => concise::render(diagnostics, sources, color, out),
         OutputFormat::Json => json::render(diagnostics, sources, out),
+        OutputFormat::JsonLines => json_lines::render(diagnostics, sources, out),
+        OutputFormat::Github => github::render(diagnostics, sources, out),
+        OutputFormat::Sarif => sarif::render(diagnostics, sources, out),
+        OutputFormat::Gitlab => gitlab::render(diagnostics, sources, out),
+        OutputFormat::Checkstyle => checkstyle::render(diagnostics, sources, out),
+        OutputFormat::Junit => junit::render(diagnostics, sources, out),
     }
 }
 
