@@ -83,7 +83,8 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// Percent-encodes a relative path for a URI reference (RFC 3986 path chars kept).
+/// Percent-encodes a relative path for a URI reference (RFC 3986 path
+/// characters but `:` kept).
 pub fn uri_encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
@@ -113,10 +114,7 @@ pub fn uri_encode_path(path: &str) -> String {
             out.push_str(&format!("%{b:02X}"));
         }
     }
-    // A relative reference whose first segment has a colon would read as a scheme.
-    if out.split('/').next().is_some_and(|s| s.contains(':')) {
-        out.insert_str(0, "./");
-    }
+    // `:` is always encoded, so a first segment never reads as a scheme.
     out
 }
 
