@@ -170,17 +170,18 @@ impl LogicalText {
     /// Source offset of logical offset `at` (an offset at a segment end maps
     /// to the end of that segment's source run).
     pub fn source_offset(&self, at: usize) -> usize {
-        let mut last = 0;
-        for &(lstart, sstart, len) in &self.segments {
-            if at < lstart {
-                break;
-            }
-            if at <= lstart + len {
-                return sstart + (at - lstart);
-            }
-            last = sstart + len;
+        // Binary search (segments are sorted and disjoint) so mapping every
+        // word of a long continued instruction stays linear overall.
+        let idx = self
+            .segments
+            .partition_point(|&(lstart, _, len)| lstart + len < at);
+        match self.segments.get(idx) {
+            Some(&(lstart, sstart, _)) if at >= lstart => sstart + (at - lstart),
+            _ => idx
+                .checked_sub(1)
+                .and_then(|i| self.segments.get(i))
+                .map_or(0, |&(_, sstart, len)| sstart + len),
         }
-        last
     }
 
     /// Source span of a logical span. A span that crosses a continuation
@@ -197,12 +198,41 @@ impl LogicalText {
     /// Like `source_offset`, but an offset at a segment boundary maps to the
     /// start of the *next* segment (what a span's start wants).
     fn source_start_of(&self, at: usize) -> usize {
+        let idx = self
+            .segments
+            .partition_point(|&(lstart, _, len)| lstart + len <= at);
+        match self.segments.get(idx) {
+            Some(&(lstart, sstart, _)) if at >= lstart => sstart + (at - lstart),
+            _ => self.source_offset(at),
+        }
+    }
+
+    /// The logical sub-text `start..end` (clamped to char boundaries), with
+    /// its own segments rebased to 0 and still pointing into the source.
+    pub fn slice(&self, start: usize, end: usize) -> LogicalText {
+        let start = crate::span::clamp_to_char_boundary(&self.text, start);
+        let end = crate::span::clamp_to_char_boundary(&self.text, end.max(start));
+        let mut segments = Vec::new();
         for &(lstart, sstart, len) in &self.segments {
-            if at >= lstart && at < lstart + len {
-                return sstart + (at - lstart);
+            let (s, e) = (lstart.max(start), (lstart + len).min(end));
+            if s < e {
+                segments.push((s - start, sstart + (s - lstart), e - s));
             }
         }
-        self.source_offset(at)
+        LogicalText {
+            text: self.text.get(start..end).unwrap_or("").to_string(),
+            segments,
+        }
+    }
+
+    /// Appends a verbatim source run.
+    pub fn push_source(&mut self, source: &str, span: Span) {
+        let piece = span.slice(source);
+        if !piece.is_empty() {
+            self.segments
+                .push((self.text.len(), span.start, piece.len()));
+            self.text.push_str(piece);
+        }
     }
 }
 
@@ -292,6 +322,9 @@ impl Flag {
 }
 
 /// Typed view of an instruction's arguments.
+// `From` is the large variant; boxing it would change the interface lint
+// rules match on, and instructions are already boxed inside `NodeKind`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum InstructionKind {
     From(FromInstruction),

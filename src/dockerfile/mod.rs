@@ -9,6 +9,9 @@
 mod ast;
 pub mod dump;
 pub mod expand;
+mod image_ref;
+mod json;
+mod line_parsers;
 mod parser;
 
 pub use ast::*;

@@ -1,29 +1,312 @@
-//! Dockerfile text → [`Dockerfile`] tree. (Implementation in progress.)
+//! Dockerfile text → [`Dockerfile`] tree, following BuildKit's reading of
+//! the format (`frontend/dockerfile/parser`) while keeping every byte.
+//!
+//! The file is read line by line: leading parser directives, then blank
+//! lines, comments and instructions. An instruction collects its
+//! continuation lines into a [`LogicalText`] (comment and empty lines are
+//! dropped from it, as BuildKit does), is typed by [`instruction::build`],
+//! and then owns any heredoc bodies that follow it.
+
+mod directives;
+mod heredoc;
+mod instruction;
+mod lines;
 
 use super::ast::*;
 use crate::span::{LineIndex, Span};
+use lines::{continuation_at, leading_space_len, split_lines, Line};
+
+pub use super::image_ref::parse_image_ref;
 
 /// Parses a Dockerfile. Never fails: problems become [`ParseError`]s.
 pub fn parse(source: &str) -> Dockerfile {
+    let bom = source.starts_with('\u{feff}');
+    let crlf = source
+        .find('\n')
+        .is_some_and(|i| i > 0 && source.as_bytes()[i - 1] == b'\r');
+    let mut p = Parser {
+        src: source,
+        lines: split_lines(source, bom),
+        escape: '\\',
+        directives_done: false,
+        directives: Vec::new(),
+        nodes: Vec::new(),
+        errors: Vec::new(),
+    };
+    p.run();
+    let has_instruction = p
+        .nodes
+        .iter()
+        .any(|n| matches!(n.kind, NodeKind::Instruction(_)));
+    if !has_instruction {
+        p.errors.push(ParseError {
+            span: Span::empty(source.len()),
+            message: "file with no instructions".into(),
+        });
+    }
     Dockerfile {
         source: source.to_string(),
-        bom: source.starts_with('\u{feff}'),
-        crlf: source.contains("\r\n"),
-        escape: '\\',
-        directives: Vec::new(),
-        nodes: vec![Node {
-            span: Span::new(0, source.len()),
-            kind: NodeKind::Comment,
-        }],
-        errors: Vec::new(),
+        bom,
+        crlf,
+        escape: p.escape,
+        directives: p.directives,
+        nodes: p.nodes,
+        errors: p.errors,
         line_index: LineIndex::new(source),
     }
 }
 
-/// Parses an image reference written at source offset `base`.
-pub fn parse_image_ref(image: &str, base: usize) -> ImageRef {
-    ImageRef {
-        repository: Spanned::new(image.to_string(), Span::new(base, base + image.len())),
-        ..ImageRef::default()
+struct Parser<'a> {
+    src: &'a str,
+    lines: Vec<Line>,
+    escape: char,
+    directives_done: bool,
+    directives: Vec<Directive>,
+    nodes: Vec<Node>,
+    errors: Vec<ParseError>,
+}
+
+impl Parser<'_> {
+    fn run(&mut self) {
+        let mut i = 0;
+        while i < self.lines.len() {
+            let line = self.lines[i];
+            let text = &self.src[line.content_start..line.content_end];
+            let start = line.content_start + leading_space_len(text);
+            if !self.directives_done {
+                if self.directive(line, start) {
+                    i += 1;
+                    continue;
+                }
+                self.directives_done = true;
+            }
+            let span = Span::new(line.start, line.end);
+            if start == line.content_end {
+                self.nodes.push(Node {
+                    span,
+                    kind: NodeKind::Blank,
+                });
+                i += 1;
+            } else if self.src.as_bytes()[start] == b'#' {
+                self.nodes.push(Node {
+                    span,
+                    kind: NodeKind::Comment,
+                });
+                i += 1;
+            } else {
+                i = self.instruction(i, start);
+            }
+        }
+    }
+
+    /// Reads line `line` as a parser directive; `false` ends the directives.
+    fn directive(&mut self, line: Line, start: usize) -> bool {
+        let text = &self.src[start..line.content_end];
+        let Some(raw) = directives::match_line(text) else {
+            return false;
+        };
+        let piece = |(s, e): (usize, usize)| {
+            Spanned::new(text[s..e].to_string(), Span::new(start + s, start + e))
+        };
+        let directive = Directive {
+            name: Spanned::new(raw.name.clone(), piece(raw.name_range).span),
+            value: piece(raw.value_range),
+            span: Span::new(line.content_start, line.content_end),
+        };
+        let node_span = Span::new(line.start, line.end);
+        let problem = if self.directives.iter().any(|d| d.name.value == raw.name) {
+            Some(format!(
+                "only one {} parser directive can be used",
+                raw.name
+            ))
+        } else if raw.name == "escape" && !matches!(directive.value.value.as_str(), "\\" | "`") {
+            Some(format!(
+                "invalid escape token '{}' does not match ` or \\",
+                directive.value.value
+            ))
+        } else {
+            None
+        };
+        if let Some(message) = problem {
+            let error = ParseError {
+                span: directive.span,
+                message,
+            };
+            self.errors.push(error.clone());
+            self.nodes.push(Node {
+                span: node_span,
+                kind: NodeKind::Invalid(error),
+            });
+            return true;
+        }
+        if raw.name == "escape" {
+            self.escape = if directive.value.value == "`" {
+                '`'
+            } else {
+                '\\'
+            };
+        }
+        self.directives.push(directive.clone());
+        self.nodes.push(Node {
+            span: node_span,
+            kind: NodeKind::Directive(directive),
+        });
+        true
+    }
+
+    /// Reads the instruction starting on line `first` at byte `start`;
+    /// returns the index of the first line after it.
+    fn instruction(&mut self, first: usize, start: usize) -> usize {
+        let mut text = LogicalText::default();
+        let mut empty_lines = Vec::new();
+        let mut comments = Vec::new();
+        let line = self.lines[first];
+        let mut cont = continuation_at(self.src, start, line.content_end, self.escape);
+        text.push_source(self.src, Span::new(start, cont.unwrap_or(line.content_end)));
+        let mut last = first;
+        let mut next = first + 1;
+        while cont.is_some() && next < self.lines.len() {
+            let line = self.lines[next];
+            let raw = &self.src[line.start..line.content_end];
+            let trimmed = raw.trim_start_matches(char::is_whitespace);
+            let whole = Span::new(line.start, line.end);
+            next += 1;
+            if trimmed.starts_with('#') {
+                comments.push(whole);
+                last = next - 1;
+                continue;
+            }
+            if trimmed.is_empty() {
+                empty_lines.push(whole);
+                continue;
+            }
+            cont = continuation_at(self.src, line.start, line.content_end, self.escape);
+            text.push_source(
+                self.src,
+                Span::new(line.start, cont.unwrap_or(line.content_end)),
+            );
+            last = next - 1;
+        }
+
+        let built = match instruction::build(&text, self.escape, 0) {
+            Ok(built) => built,
+            Err(error) => {
+                self.errors.push(error.clone());
+                self.nodes.push(Node {
+                    span: Span::new(self.lines[first].start, self.lines[next - 1].end),
+                    kind: NodeKind::Invalid(error),
+                });
+                return next;
+            }
+        };
+        let mut ins = built.ins;
+        self.errors.extend(built.errors);
+        let mut end = self.lines[last].content_end;
+        if can_contain_heredoc(&ins) {
+            let markers = heredoc::markers(&text.text);
+            if !markers.is_empty() {
+                let (docs, after, error) = self.heredoc_bodies(&text, &markers, next);
+                if after > next {
+                    end = self.lines[after - 1].content_end;
+                }
+                next = after;
+                self.errors.extend(error);
+                ins.heredocs = docs;
+            }
+        }
+        ins.span = Span::new(start, end.max(start));
+        ins.empty_continuation_lines = empty_lines;
+        ins.inner_comments = comments;
+        share_with_onbuild_trigger(&mut ins);
+        self.nodes.push(Node {
+            span: Span::new(self.lines[first].start, self.lines[next - 1].end),
+            kind: NodeKind::Instruction(Box::new(ins)),
+        });
+        next
+    }
+
+    /// Reads the bodies of `markers` from line `next` on. Returns the
+    /// heredocs, the first line after them and an unterminated-heredoc error.
+    fn heredoc_bodies(
+        &self,
+        text: &LogicalText,
+        markers: &[heredoc::Marker],
+        mut next: usize,
+    ) -> (Vec<Heredoc>, usize, Option<ParseError>) {
+        let mut docs = Vec::with_capacity(markers.len());
+        let mut error: Option<ParseError> = None;
+        for marker in markers {
+            let marker_span = text.source_span(Span::new(marker.start, marker.end));
+            let body_start = self.lines.get(next).map_or(self.src.len(), |l| l.start);
+            let mut content = String::new();
+            let mut terminator = None;
+            while error.is_none() && next < self.lines.len() {
+                let line = self.lines[next];
+                next += 1;
+                let mut candidate = &self.src[line.start..line.content_end];
+                if marker.strip_tabs {
+                    candidate = candidate.trim_start_matches('\t');
+                }
+                if candidate == marker.name {
+                    terminator = Some(Span::new(line.start, line.content_end));
+                    break;
+                }
+                let body_line = &self.src[line.start..line.end];
+                content.push_str(if marker.strip_tabs {
+                    body_line.trim_start_matches('\t')
+                } else {
+                    body_line
+                });
+            }
+            if terminator.is_none() && error.is_none() {
+                error = Some(ParseError {
+                    span: marker_span,
+                    message: format!("unterminated heredoc {}", marker.name),
+                });
+            }
+            docs.push(Heredoc {
+                name: marker.name.clone(),
+                marker_span,
+                body_span: Span::new(
+                    body_start.min(self.src.len()),
+                    terminator.map_or(self.src.len(), |t| t.start),
+                ),
+                content,
+                quoted: marker.quoted,
+                strip_tabs: marker.strip_tabs,
+                terminator_span: terminator,
+            });
+        }
+        (docs, next, error)
+    }
+}
+
+/// BuildKit's `canContainHeredoc`: shell-form RUN, non-JSON COPY/ADD, also
+/// as an ONBUILD trigger.
+fn can_contain_heredoc(ins: &Instruction) -> bool {
+    match &ins.kind {
+        InstructionKind::Run(CommandForm::Shell(_)) => true,
+        InstructionKind::Copy(c) | InstructionKind::Add(c) => !c.exec_form,
+        InstructionKind::Onbuild(inner) => {
+            !matches!(inner.kind, InstructionKind::Onbuild(_)) && can_contain_heredoc(inner)
+        }
+        _ => false,
+    }
+}
+
+/// Gives an ONBUILD trigger its real extent: from its keyword to the end
+/// of the ONBUILD, with the heredocs and dropped lines that fall inside.
+fn share_with_onbuild_trigger(ins: &mut Instruction) {
+    let outer_span = ins.span;
+    let heredocs = ins.heredocs.clone();
+    let empty = ins.empty_continuation_lines.clone();
+    let comments = ins.inner_comments.clone();
+    if let InstructionKind::Onbuild(inner) = &mut ins.kind {
+        inner.span = Span::new(inner.keyword_span.start, outer_span.end);
+        let inside = |s: &Span| s.start >= inner.span.start;
+        inner.heredocs = heredocs;
+        inner.empty_continuation_lines = empty.into_iter().filter(inside).collect();
+        inner.inner_comments = comments.into_iter().filter(inside).collect();
+        share_with_onbuild_trigger(inner);
     }
 }

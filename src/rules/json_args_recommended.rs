@@ -1,19 +1,215 @@
-//! DF007 `json-args-recommended` (BuildKit: `JSONArgsRecommended`). Not implemented yet.
+//! DF007 `json-args-recommended` (BuildKit: `JSONArgsRecommended`).
+//!
+//! A shell-form CMD or ENTRYPOINT runs under `/bin/sh -c`, which does not
+//! forward signals to the command. BuildKit stays quiet when the stage's
+//! image config has a SHELL set by the time the instruction runs: a SHELL
+//! earlier in the stage or anywhere in a stage it is built FROM. ONBUILD
+//! triggers are not checked (they run in another build).
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::dockerfile::{CommandForm, Instruction, InstructionKind, Keyword};
+use crate::rules::util_a::{stage_chain, stage_instructions};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
     code: "DF007",
     name: "json-args-recommended",
-    aliases: &["JSONArgsRecommended"],
+    aliases: &["JSONArgsRecommended", "DL3025"],
     severity: Severity::Warning,
     summary: "JSON arguments recommended for ENTRYPOINT/CMD to prevent unintended behavior related to OS signals",
     doc: include_str!("../../rules/DF007.md"),
-    fix: None,
+    fix: Some(Applicability::Unsafe),
     scope: RuleScope::Dockerfile,
     options: &[],
     check: CheckFn::Dockerfile(check),
 };
 
-fn check(_ctx: &DockerfileContext<'_>, _out: &mut Vec<Diagnostic>) {}
+/// Shell builtins and keywords: as the first word they need a shell, so the
+/// exec form would not run the same thing.
+const SHELL_ONLY_COMMANDS: &[&str] = &[
+    ".", ":", "alias", "bg", "break", "case", "cd", "command", "continue", "declare", "do", "done",
+    "elif", "else", "esac", "eval", "exec", "exit", "export", "fg", "fi", "for", "function",
+    "getopts", "hash", "if", "jobs", "let", "local", "read", "readonly", "return", "select", "set",
+    "shift", "source", "then", "times", "trap", "type", "typeset", "ulimit", "umask", "unalias",
+    "unset", "until", "wait", "while",
+];
+
+/// Characters a plain word may contain: nothing the shell would interpret.
+fn is_plain_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(c, '-' | '_' | '.' | '/' | ':' | ',' | '+' | '@' | '%' | '=')
+}
+
+/// The exec-form words of a shell command that the shell would pass on
+/// unchanged: a plain whitespace-separated word list, no variable, quote,
+/// glob, pipe, redirection, escape, env assignment or builtin.
+fn plain_words(command: &str) -> Option<Vec<&str>> {
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let first = *words.first()?;
+    let plain = words.iter().all(|w| w.chars().all(is_plain_char));
+    if !plain || first.contains('=') || SHELL_ONLY_COMMANDS.contains(&first) {
+        return None;
+    }
+    Some(words)
+}
+
+fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let df = ctx.dockerfile;
+    let stages = df.stages();
+    let has_shell = |ins: &Instruction| ins.keyword == Keyword::Shell;
+    for (index, stage) in stages.iter().enumerate() {
+        let inherited_shell = stage_chain(df, &stages, index)
+            .iter()
+            .skip(1)
+            .filter_map(|&i| stages.get(i))
+            .any(|ancestor| stage_instructions(df, ancestor).any(has_shell));
+        let mut shell_set = inherited_shell;
+        for ins in stage_instructions(df, stage) {
+            if has_shell(ins) {
+                shell_set = true;
+            }
+            let (InstructionKind::Cmd(CommandForm::Shell(command))
+            | InstructionKind::Entrypoint(CommandForm::Shell(command))) = &ins.kind
+            else {
+                continue;
+            };
+            if shell_set {
+                continue;
+            }
+            let keyword = ins.keyword_span.slice(ctx.source());
+            let span = if ins.args_span.is_empty() {
+                ins.keyword_span
+            } else {
+                ins.args_span
+            };
+            let message = format!(
+                "JSON arguments recommended for {keyword} to prevent unintended behavior related to OS signals"
+            );
+            let mut diag = ctx.diagnostic(span, message).with_help(format!(
+                "use the exec form, e.g. `{keyword} [\"executable\", \"arg\"]`, so the process receives signals directly"
+            ));
+            let fixable = ins.heredocs.is_empty() && ins.inner_comments.is_empty();
+            if let Some(words) = plain_words(&command.text).filter(|_| fixable) {
+                let json: Vec<String> = words
+                    .iter()
+                    .map(|w| serde_json::to_string(w).unwrap_or_default())
+                    .collect();
+                let exec = format!("[{}]", json.join(", "));
+                diag = diag.with_fix(Fix::unsafe_(
+                    format!("Rewrite as `{keyword} {exec}`"),
+                    vec![Edit::replace(ctx.path, ins.args_span, exec)],
+                ));
+            }
+            out.push(diag);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::util_a::testing::{assert_fixes_to, lint, slices};
+
+    #[test]
+    fn shell_form_cmd_and_entrypoint() {
+        let src = "FROM scratch\nCMD mycommand\nENTRYPOINT my-app --port 8080\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["mycommand", "my-app --port 8080"]);
+        assert_eq!(
+            diags[0].message,
+            "JSON arguments recommended for CMD to prevent unintended behavior related to OS signals"
+        );
+        assert!(diags[1].message.contains(" ENTRYPOINT "));
+        let fix = diags[1].fix.as_ref().map(|f| f.applicability);
+        assert_eq!(fix, Some(Applicability::Unsafe));
+        assert_fixes_to(
+            &RULE,
+            src,
+            "FROM scratch\nCMD [\"mycommand\"]\nENTRYPOINT [\"my-app\", \"--port\", \"8080\"]\n",
+        );
+    }
+
+    #[test]
+    fn message_keeps_keyword_as_written() {
+        let src = "from alpine\ncmd run.sh\n";
+        let diags = lint(&RULE, src);
+        assert!(diags[0].message.contains(" for cmd to "));
+        assert_fixes_to(&RULE, src, "from alpine\ncmd [\"run.sh\"]\n");
+    }
+
+    #[test]
+    fn shell_syntax_gets_no_fix() {
+        for cmd in [
+            "echo $HOME",
+            "echo \"hi\"",
+            "ls *.txt",
+            "a | b",
+            "a && b",
+            "a; b",
+            "a > log",
+            "FOO=bar app",
+            "cd /app",
+            "exec app",
+            "echo ~",
+            "a `b`",
+            "echo a\\ b",
+        ] {
+            let src = format!("FROM alpine\nCMD {cmd}\n");
+            let diags = lint(&RULE, &src);
+            assert_eq!(diags.len(), 1, "{cmd}");
+            assert!(diags[0].fix.is_none(), "{cmd} should not be fixable");
+        }
+    }
+
+    #[test]
+    fn exec_form_and_shell_instruction_are_fine() {
+        assert!(lint(
+            &RULE,
+            "FROM alpine\nCMD [\"app\"]\nENTRYPOINT [\"a\", \"b\"]\n"
+        )
+        .is_empty());
+        assert!(lint(
+            &RULE,
+            "FROM scratch\nSHELL [\"/usr/bin/customshell\"]\nCMD mycommand\n"
+        )
+        .is_empty());
+        let inherited = "FROM scratch AS base\nSHELL [\"/bin/bash\", \"-c\"]\n\nFROM base\nENTRYPOINT mycommand\n";
+        assert!(lint(&RULE, inherited).is_empty());
+    }
+
+    #[test]
+    fn shell_after_cmd_or_in_unrelated_stage_does_not_exempt() {
+        let src = "FROM alpine AS a\nSHELL [\"/bin/bash\", \"-c\"]\nFROM alpine\nCMD app\nSHELL [\"/bin/bash\", \"-c\"]\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["app"]);
+    }
+
+    #[test]
+    fn invalid_json_is_shell_form() {
+        let src = "FROM alpine\nCMD ['app']\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["['app']"]);
+        assert!(diags[0].fix.is_none());
+    }
+
+    #[test]
+    fn onbuild_and_run_are_not_checked() {
+        assert!(lint(&RULE, "FROM alpine\nONBUILD CMD app\nRUN app\n").is_empty());
+    }
+
+    #[test]
+    fn multiline_crlf_fix() {
+        let src = "FROM alpine\r\nCMD app \\\r\n    --flag\r\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["app \\\r\n    --flag"]);
+        assert_fixes_to(&RULE, src, "FROM alpine\r\nCMD [\"app\", \"--flag\"]\r\n");
+    }
+
+    #[test]
+    fn inner_comment_blocks_the_fix() {
+        let src = "FROM alpine\nCMD app \\\n# note\n    --flag\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].fix.is_none());
+    }
+}

@@ -12,6 +12,8 @@ use crate::dockerfile::Dockerfile;
 use crate::span::Span;
 
 pub mod docs;
+pub mod util_a;
+pub mod util_b;
 
 pub mod consistent_instruction_casing;
 pub mod copy_ignored_file;

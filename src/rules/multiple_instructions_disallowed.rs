@@ -1,6 +1,15 @@
-//! DF012 `multiple-instructions-disallowed` (BuildKit: `MultipleInstructionsDisallowed`). Not implemented yet.
+//! DF012 `multiple-instructions-disallowed` (BuildKit: `MultipleInstructionsDisallowed`).
+//!
+//! BuildKit tracks the last CMD, ENTRYPOINT and HEALTHCHECK of each stage
+//! while dispatching it; when another one of the same kind comes, it reports
+//! the *previous* one (the one that will be ignored). A stage built FROM
+//! another stage starts with fresh trackers, and ONBUILD triggers are not
+//! counted in the stage that declares them.
+
+use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::dockerfile::{Instruction, Keyword};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -16,4 +25,111 @@ pub static RULE: RuleDef = RuleDef {
     check: CheckFn::Dockerfile(check),
 };
 
-fn check(_ctx: &DockerfileContext<'_>, _out: &mut Vec<Diagnostic>) {}
+/// The instructions of which only the last one in a stage takes effect.
+const SINGLE_USE: &[Keyword] = &[Keyword::Cmd, Keyword::Entrypoint, Keyword::Healthcheck];
+
+fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let df = ctx.dockerfile;
+    let src = ctx.source();
+    for stage in df.stages() {
+        let mut last: HashMap<Keyword, &Instruction> = HashMap::new();
+        for &node in &stage.instruction_nodes {
+            let Some(ins) = df.instruction(node) else {
+                continue;
+            };
+            if !SINGLE_USE.contains(&ins.keyword) {
+                continue;
+            }
+            if let Some(prev) = last.insert(ins.keyword, ins) {
+                // BuildKit names the instruction as written (its casing kept).
+                let name = prev.keyword_span.slice(src);
+                let written = ins.keyword_span.slice(src);
+                out.push(
+                    ctx.diagnostic(
+                        prev.keyword_span,
+                        format!(
+                            "Multiple {name} instructions should not be used in the same stage because only the last one will be used"
+                        ),
+                    )
+                    .with_label(ins.keyword_span, format!("this {written} replaces it"))
+                    .with_help(format!(
+                        "Remove this {name}, or merge it into the last one of the stage: only the last {} takes effect",
+                        ins.keyword.as_str()
+                    )),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::util_b::testing::{run, slices};
+
+    #[test]
+    fn flags_every_overridden_instruction() {
+        let src = "FROM scratch\nENTRYPOINT [\"/a\"]\nENTRYPOINT [\"/b\"]\nCMD [\"/a\"]\nCMD [\"/b\"]\nHEALTHCHECK CMD [\"/a\"]\nHEALTHCHECK CMD [\"/b\"]\n";
+        let diags = run(&RULE, src);
+        assert_eq!(slices(src, &diags), ["ENTRYPOINT", "CMD", "HEALTHCHECK"]);
+        let lines: Vec<usize> = diags
+            .iter()
+            .map(|d| {
+                crate::span::LineIndex::new(src)
+                    .position(src, d.span.start)
+                    .line
+            })
+            .collect();
+        assert_eq!(lines, [2, 4, 6]);
+        assert_eq!(
+            diags[0].message,
+            "Multiple ENTRYPOINT instructions should not be used in the same stage because only the last one will be used"
+        );
+        assert_eq!(diags[0].labels[0].span.slice(src), "ENTRYPOINT");
+        assert!(diags[0].labels[0].span.start > diags[0].span.start);
+    }
+
+    #[test]
+    fn three_cmds_flag_the_first_two() {
+        let src = "FROM scratch\nCMD a\nRUN x\nCMD b\nCMD c\n";
+        let diags = run(&RULE, src);
+        assert_eq!(diags.len(), 2);
+        assert_eq!(diags[0].span.start, src.find("CMD a").unwrap());
+        assert_eq!(diags[1].span.start, src.find("CMD b").unwrap());
+    }
+
+    #[test]
+    fn keeps_keyword_casing_in_message() {
+        let src = "from scratch\ncmd a\ncmd b\n";
+        let diags = run(&RULE, src);
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].message.starts_with("Multiple cmd instructions"));
+        assert_eq!(slices(src, &diags), ["cmd"]);
+    }
+
+    #[test]
+    fn healthcheck_none_counts() {
+        let src = "FROM scratch\nHEALTHCHECK NONE\nHEALTHCHECK CMD [\"/x\"]\n";
+        assert_eq!(slices(src, &run(&RULE, src)), ["HEALTHCHECK"]);
+    }
+
+    #[test]
+    fn stages_and_onbuild_are_separate() {
+        let src = "FROM scratch AS a\nENTRYPOINT [\"/a\"]\nCMD [\"/a\"]\nONBUILD CMD [\"/x\"]\n\nFROM a AS b\nENTRYPOINT [\"/b\"]\nCMD [\"/b\"]\n";
+        assert!(run(&RULE, src).is_empty());
+    }
+
+    #[test]
+    fn multi_line_and_crlf() {
+        let src = "FROM scratch\r\nCMD [\"/a\", \\\r\n  \"b\"]\r\nCMD [\"/c\"]\r\n";
+        let diags = run(&RULE, src);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].span.start, src.find("CMD").unwrap());
+    }
+
+    #[test]
+    fn single_instructions_are_fine() {
+        let src = "FROM alpine\nENTRYPOINT [\"/a\"]\nCMD [\"--help\"]\nHEALTHCHECK CMD true\n";
+        assert!(run(&RULE, src).is_empty());
+    }
+}

@@ -1,7 +1,15 @@
-//! DF001 `stage-name-casing` (BuildKit: `StageNameCasing`). Not implemented yet.
+//! DF001 `stage-name-casing` (BuildKit: `StageNameCasing`).
+//!
+//! BuildKit lowercases stage names when it stores them, so `AS Builder`
+//! defines the stage `builder`; `COPY --from=Builder` still finds it, but
+//! `FROM Builder` is read as an image reference and fails. The fix renames
+//! the stage and every reference to it to lowercase in one go.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::dockerfile::{Instruction, InstructionKind};
+use crate::rules::util_a::effective;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
+use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
     code: "DF001",
@@ -10,10 +18,142 @@ pub static RULE: RuleDef = RuleDef {
     severity: Severity::Warning,
     summary: "Stage names should be lowercase",
     doc: include_str!("../../rules/DF001.md"),
-    fix: None,
+    fix: Some(Applicability::Safe),
     scope: RuleScope::Dockerfile,
     options: &[],
     check: CheckFn::Dockerfile(check),
 };
 
-fn check(_ctx: &DockerfileContext<'_>, _out: &mut Vec<Diagnostic>) {}
+fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let df = ctx.dockerfile;
+    let instructions: Vec<&Instruction> = df.instructions().map(|(_, ins)| ins).collect();
+    for (position, ins) in instructions.iter().enumerate() {
+        let InstructionKind::From(from) = &ins.kind else {
+            continue;
+        };
+        let Some(name) = &from.stage_name else {
+            continue;
+        };
+        let lower = name.value.to_lowercase();
+        if name.value == lower {
+            continue;
+        }
+        let mut edits = vec![Edit::replace(ctx.path, name.span, lower.clone())];
+        for later in &instructions[position + 1..] {
+            for span in references(later, &name.value) {
+                edits.push(Edit::replace(ctx.path, span, lower.clone()));
+            }
+        }
+        let message = format!("Stage name '{}' should be lowercase", name.value);
+        out.push(
+            ctx.diagnostic(name.span, message)
+                .with_help(format!(
+                    "rename the stage to `{lower}` (BuildKit lowercases stage names anyway)"
+                ))
+                .with_fix(Fix::safe(
+                    format!("Rename stage `{}` to `{lower}` everywhere", name.value),
+                    edits,
+                )),
+        );
+    }
+}
+
+/// Spans of references to stage `name` (any case) that are not lowercase yet:
+/// `FROM name`, `COPY --from=name`, `RUN --mount=...,from=name`, also under ONBUILD.
+fn references(ins: &Instruction, name: &str) -> Vec<Span> {
+    let lower = name.to_lowercase();
+    let refers = |text: &str| text.eq_ignore_ascii_case(name) && text != lower;
+    let mut spans = Vec::new();
+    let ins = effective(ins);
+    match &ins.kind {
+        InstructionKind::From(from) if refers(&from.image.value) => spans.push(from.image.span),
+        InstructionKind::Copy(_) => {
+            if let Some(value) = ins.flag("from").and_then(|f| f.value.as_ref()) {
+                if refers(&value.value) {
+                    spans.push(value.span);
+                }
+            }
+        }
+        InstructionKind::Run(_) => {
+            for flag in ins.flags.iter().filter(|f| f.name.value == "mount") {
+                for option in flag.options() {
+                    if option.key.value != "from" {
+                        continue;
+                    }
+                    if let Some(value) = option.value.filter(|v| refers(&v.value)) {
+                        spans.push(value.span);
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    spans
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::util_a::testing::{assert_fixes_to, lint, slices};
+
+    #[test]
+    fn flags_uppercase_stage_name_with_exact_span() {
+        let src = "FROM alpine AS Builder\nRUN true\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["Builder"]);
+        assert_eq!(diags[0].message, "Stage name 'Builder' should be lowercase");
+    }
+
+    #[test]
+    fn lowercase_and_unnamed_stages_are_fine() {
+        assert!(lint(&RULE, "FROM alpine AS builder\nFROM alpine\nFROM builder\n").is_empty());
+        assert!(lint(&RULE, "from alpine as build-1.x_y\n").is_empty());
+    }
+
+    #[test]
+    fn fix_renames_every_reference() {
+        let src = "FROM golang AS Build\n\
+                   RUN go build\n\
+                   FROM Build AS Test\n\
+                   FROM alpine\n\
+                   COPY --from=Build /out /bin/\n\
+                   RUN --mount=type=bind,from=BUILD,target=/src ls /src\n\
+                   ONBUILD COPY --from=Build /a /b\n";
+        let expected = "FROM golang AS build\n\
+                        RUN go build\n\
+                        FROM build AS test\n\
+                        FROM alpine\n\
+                        COPY --from=build /out /bin/\n\
+                        RUN --mount=type=bind,from=build,target=/src ls /src\n\
+                        ONBUILD COPY --from=build /a /b\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["Build", "Test"]);
+        let edits = diags[0].fix.as_ref().map_or(0, |f| f.edits.len());
+        assert_eq!(edits, 5);
+        assert_fixes_to(&RULE, src, expected);
+    }
+
+    #[test]
+    fn other_stages_and_images_are_left_alone() {
+        let src =
+            "FROM alpine AS Base\nFROM other AS x\nCOPY --from=basement /a /b\nFROM baseline\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].fix.as_ref().map_or(0, |f| f.edits.len()), 1);
+    }
+
+    #[test]
+    fn multiline_and_crlf() {
+        let src = "FROM alpine \\\r\n  AS Dev\r\nFROM Dev\r\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["Dev"]);
+        assert_fixes_to(&RULE, src, "FROM alpine \\\r\n  AS dev\r\nFROM dev\r\n");
+    }
+
+    #[test]
+    fn non_ascii_name_never_panics() {
+        let src = "FROM alpine AS Ünïcode\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["Ünïcode"]);
+    }
+}

@@ -1,7 +1,18 @@
-//! DF009 `undefined-arg-in-from` (BuildKit: `UndefinedArgInFrom`). Not implemented yet.
+//! DF009 `undefined-arg-in-from` (BuildKit: `UndefinedArgInFrom`).
+//!
+//! A FROM line (its image and its `--platform`) can only use ARGs declared
+//! before the first FROM, BuildKit's predefined platform ARGs, and (here)
+//! the args a bake target passes. As in BuildKit, every reference counts,
+//! also those with a default (`${V:-x}`). The suggestion follows BuildKit:
+//! the declared name at the smallest edit distance below 3.
+
+use std::collections::BTreeSet;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::dockerfile::expand::ShellLex;
+use crate::dockerfile::{InstructionKind, Spanned};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
+use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
     code: "DF009",
@@ -16,4 +27,181 @@ pub static RULE: RuleDef = RuleDef {
     check: CheckFn::Dockerfile(check),
 };
 
-fn check(_ctx: &DockerfileContext<'_>, _out: &mut Vec<Diagnostic>) {}
+/// ARGs BuildKit defines for every FROM without a declaration.
+const PREDEFINED_ARGS: &[&str] = &[
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDOSVERSION",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETOSVERSION",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "TARGETSTAGE",
+];
+
+/// BuildKit's did-you-mean: the option at the smallest Levenshtein distance
+/// below 3 (case-sensitive), the first one on ties.
+fn suggest<'a>(name: &str, options: &'a BTreeSet<String>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for option in options {
+        let distance = strsim::levenshtein(name, option);
+        if distance < best.map_or(3, |(d, _)| d) {
+            best = Some((distance, option));
+        }
+    }
+    best.map(|(_, option)| option)
+}
+
+fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let df = ctx.dockerfile;
+    let mut declared: BTreeSet<String> = PREDEFINED_ARGS.iter().map(|s| s.to_string()).collect();
+    declared.extend(ctx.build.args.keys().cloned());
+    for node in df.global_instructions() {
+        if let Some(InstructionKind::Arg(decls)) = df.instruction(node).map(|i| &i.kind) {
+            declared.extend(decls.iter().map(|d| d.name.value.clone()));
+        }
+    }
+
+    let lexer = ShellLex::new(df.escape);
+    for (_, ins) in df.instructions() {
+        let InstructionKind::From(from) = &ins.kind else {
+            continue;
+        };
+        let platform = ins.flag("platform").and_then(|f| f.value.as_ref());
+        for word in std::iter::once(&from.image).chain(platform) {
+            report_word(ctx, &lexer, word, &declared, out);
+        }
+    }
+}
+
+/// Reports each undeclared variable of one FROM word once.
+fn report_word(
+    ctx: &DockerfileContext<'_>,
+    lexer: &ShellLex,
+    word: &Spanned<String>,
+    declared: &BTreeSet<String>,
+    out: &mut Vec<Diagnostic>,
+) {
+    // Spans of references map straight into the source only when the word
+    // was written in one piece.
+    let contiguous = word.span.slice(ctx.source()) == word.value;
+    let mut reported = BTreeSet::new();
+    for var in lexer.variable_refs(&word.value) {
+        if declared.contains(&var.name) || !reported.insert(var.name.clone()) {
+            continue;
+        }
+        let span = if contiguous {
+            let start = word.span.start + var.span.start;
+            let end = (word.span.start + var.span.end).min(word.span.end);
+            Span::new(start.min(end), end)
+        } else {
+            word.span
+        };
+        let suggestion = suggest(&var.name, declared);
+        let mut message = format!("FROM argument '{}' is not declared", var.name);
+        if let Some(s) = suggestion {
+            message.push_str(&format!(" (did you mean {s}?)"));
+        }
+        let help = match suggestion {
+            Some(s) => format!(
+                "use `{s}`, or declare `ARG {}` before the first FROM",
+                var.name
+            ),
+            None => format!("declare `ARG {}` before the first FROM", var.name),
+        };
+        out.push(ctx.diagnostic(span, message).with_help(help));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::util_a::testing::{lint, lint_with, slices};
+    use crate::rules::BuildInfo;
+
+    #[test]
+    fn misspelled_predefined_arg_gets_suggestion() {
+        let src = "FROM --platform=$BULIDPLATFORM scratch\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["$BULIDPLATFORM"]);
+        assert_eq!(
+            diags[0].message,
+            "FROM argument 'BULIDPLATFORM' is not declared (did you mean BUILDPLATFORM?)"
+        );
+    }
+
+    #[test]
+    fn suggestion_from_declared_args() {
+        let src = "ARG MY_OS=linux\nARG MY_ARCH=amd64\nFROM --platform=linux/${MYARCH} busybox\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["${MYARCH}"]);
+        assert_eq!(
+            diags[0].message,
+            "FROM argument 'MYARCH' is not declared (did you mean MY_ARCH?)"
+        );
+    }
+
+    #[test]
+    fn no_suggestion_when_nothing_is_close() {
+        let src = "ARG tag=latest\nFROM busybox:${tag}${version} AS b\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["${version}"]);
+        assert_eq!(diags[0].message, "FROM argument 'version' is not declared");
+    }
+
+    #[test]
+    fn declared_and_predefined_args_are_fine() {
+        for src in [
+            "ARG base=scratch\nFROM $base\n",
+            "ARG BUILDPLATFORM=linux/amd64\nFROM --platform=$BUILDPLATFORM scratch\n",
+            "FROM --platform=$BUILDPLATFORM scratch\n",
+            "ARG DEBUG\nFROM scratch${DEBUG}\n",
+            "ARG DEBUG\nFROM scra${DEBUG:-tch}\n",
+            "ARG DEBUG=\"\"\nFROM scratch${DEBUG-@bogus}\n",
+            "FROM alpine AS a\nFROM a\n",
+        ] {
+            assert!(lint(&RULE, src).is_empty(), "{src}");
+        }
+    }
+
+    #[test]
+    fn defaults_still_count_as_use() {
+        let src = "FROM ${IMAGE:-alpine}\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["${IMAGE:-alpine}"]);
+    }
+
+    #[test]
+    fn args_in_a_stage_do_not_declare_for_later_from() {
+        let src = "FROM alpine\nARG VERSION=1\nFROM busybox:$VERSION\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["$VERSION"]);
+    }
+
+    #[test]
+    fn bake_args_count_as_declared() {
+        let src = "FROM node:$NODE_VERSION\n";
+        let mut build = BuildInfo::default();
+        build.args.insert("NODE_VERSION".into(), "20".into());
+        assert!(lint_with(&RULE, src, &build).is_empty());
+        assert_eq!(lint(&RULE, src).len(), 1);
+    }
+
+    #[test]
+    fn each_name_once_per_word_and_single_quotes_ignored() {
+        let src = "FROM $A/$A:$B\n";
+        assert_eq!(slices(src, &lint(&RULE, src)), vec!["$A", "$B"]);
+        assert!(lint(&RULE, "FROM alpine AS x\nCOPY $NOPE .\n").is_empty());
+    }
+
+    #[test]
+    fn lowercase_crlf_and_continuation() {
+        let src = "arg TAG\r\nfrom \\\r\n  alpine:$TAGG\r\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["$TAGG"]);
+        assert!(diags[0].message.ends_with("(did you mean TAG?)"));
+    }
+}

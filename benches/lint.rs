@@ -1,0 +1,199 @@
+//! Throughput benchmark: generates ~1,000 varied, realistic Dockerfiles
+//! (multi-stage, heredocs, long RUN chains, continuations, ARG/ENV) and a
+//! 2,000-line Dockerfile, then measures parse + lint in process.
+//!
+//! `cargo bench --bench lint` prints files/s, MB/s and the 2,000-line
+//! latency. `cargo bench --bench lint -- --write-corpus DIR` writes the
+//! corpus to DIR instead (used by `bench/compare-hadolint.sh`).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use bakelint::config::Settings;
+use bakelint::linter::lint_dockerfile_text;
+use bakelint::rules::BuildInfo;
+
+/// Small deterministic PRNG so every run lints the same corpus.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+const BASES: &[&str] = &[
+    "python:3.12-slim",
+    "node:20-alpine",
+    "golang:1.22",
+    "debian:bookworm",
+    "ubuntu:22.04",
+    "ruby:3.3",
+    "eclipse-temurin:21-jdk",
+    "alpine:3.20",
+];
+const PACKAGES: &[&str] = &[
+    "curl",
+    "ca-certificates",
+    "git",
+    "build-essential",
+    "libpq-dev",
+    "gcc",
+    "make",
+    "openssl",
+    "libffi-dev",
+    "tzdata",
+    "jq",
+    "unzip",
+    "gnupg",
+    "wget",
+    "locales",
+];
+
+fn dockerfile(rng: &mut Rng, index: usize) -> String {
+    let mut s = String::new();
+    if rng.below(3) == 0 {
+        s.push_str("# syntax=docker/dockerfile:1\n");
+    }
+    s.push_str("ARG VERSION=1.0\nARG BASE=");
+    s.push_str(rng.pick(BASES));
+    s.push_str("\n\n");
+    let stages = 1 + rng.below(3);
+    for stage in 0..stages {
+        let from_kw = if rng.below(10) == 0 { "from" } else { "FROM" };
+        s.push_str(&format!("{from_kw} ${{BASE}} AS stage{stage}\n"));
+        s.push_str("ENV LANG=C.UTF-8 APP_HOME=/app\nWORKDIR /app\n");
+        // A long RUN chain with continuations and an inner comment.
+        s.push_str("RUN apt-get update \\\n");
+        for _ in 0..(3 + rng.below(8)) {
+            s.push_str(&format!(
+                "    && apt-get install -y --no-install-recommends {} \\\n",
+                rng.pick(PACKAGES)
+            ));
+        }
+        s.push_str("    # clean up\n    && rm -rf /var/lib/apt/lists/*\n");
+        if rng.below(2) == 0 {
+            s.push_str("RUN --mount=type=cache,target=/root/.cache <<EOF\nset -e\npip install -r requirements.txt\necho \"built $VERSION\"\nEOF\n");
+        }
+        if rng.below(3) == 0 {
+            s.push_str("COPY <<-EOT /etc/app.conf\n\tkey=value\n\tother=thing\n\tEOT\n");
+        }
+        if stage > 0 {
+            s.push_str(&format!(
+                "COPY --from=stage{} /app/out /app/out\n",
+                stage - 1
+            ));
+        }
+        s.push_str("COPY . /app\n");
+        s.push_str(&format!(
+            "LABEL org.opencontainers.image.title=\"app{index}\" version=\"$VERSION\"\n"
+        ));
+        s.push_str(&format!("EXPOSE {}\n", 8000 + rng.below(100)));
+    }
+    s.push_str("USER nobody\nHEALTHCHECK --interval=30s CMD curl -f http://localhost/ || exit 1\n");
+    s.push_str("ENTRYPOINT [\"/app/entrypoint.sh\"]\nCMD [\"serve\", \"--port\", \"8000\"]\n");
+    s
+}
+
+fn big_dockerfile(lines: usize) -> String {
+    let mut rng = Rng(42);
+    let mut s = String::new();
+    let mut i = 0;
+    while s.lines().count() < lines {
+        s.push_str(&dockerfile(&mut rng, i));
+        i += 1;
+    }
+    s
+}
+
+fn corpus() -> Vec<(PathBuf, String)> {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    (0..1000)
+        .map(|i| {
+            (
+                PathBuf::from(format!("svc{i:04}/Dockerfile")),
+                dockerfile(&mut rng, i),
+            )
+        })
+        .collect()
+}
+
+fn lint_all(files: &[(PathBuf, String)], settings: &Settings) -> usize {
+    let build = BuildInfo::default();
+    files
+        .iter()
+        .map(|(p, t)| lint_dockerfile_text(p, t, settings, &build).len())
+        .sum()
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(pos) = args.iter().position(|a| a == "--write-corpus") {
+        let Some(dir) = args.get(pos + 1) else {
+            eprintln!("--write-corpus needs a directory");
+            std::process::exit(2);
+        };
+        for (path, text) in corpus() {
+            let p = Path::new(dir).join(path);
+            if let Some(parent) = p.parent() {
+                std::fs::create_dir_all(parent).expect("create corpus dir");
+            }
+            std::fs::write(p, text).expect("write corpus file");
+        }
+        std::fs::write(Path::new(dir).join("big.Dockerfile"), big_dockerfile(2000))
+            .expect("write big file");
+        return;
+    }
+    // `cargo test --benches` runs this with --bench absent: keep it quick.
+    let quick = !args.iter().any(|a| a == "--bench");
+    let settings = Settings::default();
+    let files = corpus();
+    let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
+    let rounds = if quick { 1 } else { 10 };
+    let mut times = Vec::new();
+    let mut findings = 0;
+    for _ in 0..rounds {
+        let start = Instant::now();
+        findings = lint_all(&files, &settings);
+        times.push(start.elapsed());
+    }
+    let t = median(times).as_secs_f64();
+    println!(
+        "corpus: {} files, {:.2} MB, {findings} findings; median {:.1} ms single-threaded → {:.0} files/s, {:.1} MB/s",
+        files.len(),
+        bytes as f64 / 1e6,
+        t * 1e3,
+        files.len() as f64 / t,
+        bytes as f64 / 1e6 / t
+    );
+    let big = big_dockerfile(2000);
+    let path = PathBuf::from("big.Dockerfile");
+    let build = BuildInfo::default();
+    let mut times = Vec::new();
+    for _ in 0..(if quick { 1 } else { 50 }) {
+        let start = Instant::now();
+        let n = lint_dockerfile_text(&path, &big, &settings, &build).len();
+        times.push(start.elapsed());
+        std::hint::black_box(n);
+    }
+    println!(
+        "2,000-line Dockerfile ({} lines, {} KB): median {:.2} ms parse + lint",
+        big.lines().count(),
+        big.len() / 1024,
+        median(times).as_secs_f64() * 1e3
+    );
+}

@@ -1,0 +1,95 @@
+//! Physical lines and line continuations, as BuildKit's scanner sees them.
+
+/// One physical line of the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Line {
+    /// First byte of the line (0 for the first line, BOM included).
+    pub start: usize,
+    /// First byte of the content (after the BOM on the first line).
+    pub content_start: usize,
+    /// End of the content: trailing `\r`/`\n` bytes excluded (BuildKit's `trimNewline`).
+    pub content_end: usize,
+    /// End of the line, line ending included.
+    pub end: usize,
+}
+
+/// Splits `src` into lines that keep their endings (the last may have none).
+pub(super) fn split_lines(src: &str, bom: bool) -> Vec<Line> {
+    let bytes = src.as_bytes();
+    let mut lines = Vec::with_capacity(bytes.len() / 32 + 1);
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = match bytes[start..].iter().position(|&b| b == b'\n') {
+            Some(i) => start + i + 1,
+            None => bytes.len(),
+        };
+        let content_start = if start == 0 && bom { 3 } else { start };
+        let mut content_end = end;
+        while content_end > content_start && matches!(bytes[content_end - 1], b'\n' | b'\r') {
+            content_end -= 1;
+        }
+        lines.push(Line {
+            start,
+            content_start,
+            content_end,
+            end,
+        });
+        start = end;
+    }
+    lines
+}
+
+/// If `src[start..end]` ends with a line continuation (the escape character
+/// followed only by spaces/tabs, not itself escaped), the escape's offset.
+pub(super) fn continuation_at(src: &str, start: usize, end: usize, escape: char) -> Option<usize> {
+    let bytes = src.as_bytes();
+    let esc = u8::try_from(u32::from(escape)).ok()?;
+    let mut k = end;
+    while k > start && matches!(bytes[k - 1], b' ' | b'\t') {
+        k -= 1;
+    }
+    if k > start && bytes[k - 1] == esc {
+        let at = k - 1;
+        if at == start || bytes[at - 1] != esc {
+            return Some(at);
+        }
+    }
+    None
+}
+
+/// Byte length of the leading Unicode whitespace of `text`.
+pub(super) fn leading_space_len(text: &str) -> usize {
+    text.len() - text.trim_start_matches(char::is_whitespace).len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_keep_endings() {
+        let src = "\u{feff}a\r\nb\n\nc";
+        let lines = split_lines(src, true);
+        assert_eq!(lines.len(), 4);
+        assert_eq!(
+            (
+                lines[0].start,
+                lines[0].content_start,
+                lines[0].content_end,
+                lines[0].end
+            ),
+            (0, 3, 4, 6)
+        );
+        assert_eq!(&src[lines[3].content_start..lines[3].content_end], "c");
+        assert!(split_lines("", false).is_empty());
+    }
+
+    #[test]
+    fn continuation_rules() {
+        assert_eq!(continuation_at("a \\ \t", 0, 5, '\\'), Some(2));
+        assert_eq!(continuation_at("a\\\\", 0, 3, '\\'), None);
+        assert_eq!(continuation_at("\\", 0, 1, '\\'), Some(0));
+        assert_eq!(continuation_at("a`", 0, 2, '`'), Some(1));
+        assert_eq!(continuation_at("a\\", 0, 2, '`'), None);
+    }
+}

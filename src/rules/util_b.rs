@@ -1,0 +1,442 @@
+//! Helpers shared by the BuildKit-parity rules DF011–DF020: Go-style
+//! quoting for messages, BuildKit's did-you-mean search, mapping spans inside
+//! a word back to the source, and the global build-argument environment
+//! BuildKit expands `FROM` with.
+
+use std::collections::BTreeMap;
+
+use crate::dockerfile::expand::ShellLex;
+use crate::dockerfile::{ArgDecl, Dockerfile, InstructionKind, LogicalText, Spanned};
+use crate::span::Span;
+
+/// Build arguments BuildKit defines for every build (platform args and the
+/// target stage), with the values of a `linux/amd64` build.
+pub const PLATFORM_ARG_DEFAULTS: &[(&str, &str)] = &[
+    ("BUILDPLATFORM", "linux/amd64"),
+    ("BUILDOS", "linux"),
+    ("BUILDOSVERSION", ""),
+    ("BUILDARCH", "amd64"),
+    ("BUILDVARIANT", ""),
+    ("TARGETPLATFORM", "linux/amd64"),
+    ("TARGETOS", "linux"),
+    ("TARGETOSVERSION", ""),
+    ("TARGETARCH", "amd64"),
+    ("TARGETVARIANT", ""),
+    ("TARGETSTAGE", ""),
+];
+
+/// Proxy build arguments Docker accepts without an `ARG` declaration.
+pub const PROXY_ARGS: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// Whether `name` is a build argument Docker or BuildKit predefines
+/// (platform args, proxy args, `BUILDKIT_*` settings, `SOURCE_DATE_EPOCH`).
+pub fn is_predefined_arg(name: &str) -> bool {
+    PLATFORM_ARG_DEFAULTS.iter().any(|(k, _)| *k == name)
+        || PROXY_ARGS.contains(&name)
+        || name.starts_with("BUILDKIT_")
+        || name == "SOURCE_DATE_EPOCH"
+}
+
+/// Go's `%q` formatting of a string (double quotes, Go escapes).
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Levenshtein distance over Unicode scalar values (unit costs), as the Go
+/// package BuildKit uses for suggestions.
+pub fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// BuildKit's did-you-mean (`suggest.Search`, case-sensitive): the first
+/// option at the smallest distance below 3; nothing on an exact match.
+pub fn suggest<'a>(value: &str, options: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<&'a str> = None;
+    let mut min_dist = 3;
+    for opt in options {
+        if opt == value {
+            return None;
+        }
+        let dist = levenshtein(value, opt);
+        if dist < min_dist {
+            best = Some(opt);
+            min_dist = dist;
+        }
+    }
+    best
+}
+
+/// Maps spans relative to a word's text to source spans.
+#[derive(Debug, Clone, Copy)]
+pub enum WordMap<'a> {
+    /// The word is a verbatim slice of the source starting here.
+    Direct(usize),
+    /// The word is a verbatim slice of a logical text starting at this offset.
+    Logical(&'a LogicalText, usize),
+}
+
+impl WordMap<'_> {
+    pub fn map(&self, rel: Span) -> Span {
+        match *self {
+            WordMap::Direct(base) => rel.offset(base),
+            WordMap::Logical(text, lo) => text.source_span(rel.offset(lo)),
+        }
+    }
+}
+
+/// How to find the source bytes of `word`, whose text may be a verbatim
+/// source slice, a JSON string literal without escapes, or a piece of the
+/// instruction's logical (continuation-joined) arguments. `None` when the
+/// word's text cannot be located byte for byte.
+pub fn word_map<'a>(
+    source: &str,
+    args: &'a LogicalText,
+    word: &Spanned<String>,
+) -> Option<WordMap<'a>> {
+    let slice = word.span.slice(source);
+    if slice == word.value {
+        return Some(WordMap::Direct(word.span.start));
+    }
+    if slice.len() == word.value.len() + 2
+        && slice.starts_with('"')
+        && slice.ends_with('"')
+        && slice.get(1..slice.len() - 1) == Some(word.value.as_str())
+    {
+        return Some(WordMap::Direct(word.span.start + 1));
+    }
+    let lo = logical_offset(args, word.span.start)?;
+    if args.text.get(lo..lo + word.value.len()) == Some(word.value.as_str()) {
+        return Some(WordMap::Logical(args, lo));
+    }
+    None
+}
+
+/// The logical offset whose source offset is `source_offset`, if it is inside a segment.
+pub fn logical_offset(text: &LogicalText, source_offset: usize) -> Option<usize> {
+    text.segments
+        .iter()
+        .find(|&&(_, s, len)| source_offset >= s && source_offset < s + len)
+        .map(|&(l, s, _)| l + (source_offset - s))
+}
+
+/// The global build-argument environment `FROM` lines are expanded with:
+/// BuildKit's predefined platform args, then the global `ARG`s in order
+/// (defaults expanded with what precedes them). With `build_args`, values
+/// passed by the build definition replace defaults, as BuildKit does for
+/// the build proper; without, only defaults count (what BuildKit validates
+/// base images with).
+pub fn global_arg_env(
+    df: &Dockerfile,
+    build_args: Option<&BTreeMap<String, String>>,
+) -> BTreeMap<String, String> {
+    let lex = ShellLex::new(df.escape);
+    let mut env: BTreeMap<String, String> = PLATFORM_ARG_DEFAULTS
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    if let Some(args) = build_args {
+        for (k, _) in PLATFORM_ARG_DEFAULTS {
+            if let Some(v) = args.get(*k) {
+                env.insert(k.to_string(), v.clone());
+            }
+        }
+    }
+    for i in df.global_instructions() {
+        let Some(ins) = df.instruction(i) else {
+            continue;
+        };
+        let InstructionKind::Arg(decls) = &ins.kind else {
+            continue;
+        };
+        for ArgDecl { name, default, .. } in decls {
+            if let Some(v) = build_args.and_then(|a| a.get(&name.value)) {
+                env.insert(name.value.clone(), v.clone());
+            } else if let Some(default) = default {
+                let value = lex
+                    .process_word(&default.value, &env)
+                    .unwrap_or_else(|_| default.value.clone());
+                env.insert(name.value.clone(), value);
+            }
+        }
+    }
+    env
+}
+
+/// Text with the variable references processed away, when the word has no
+/// references: quotes removed and escapes applied as BuildKit does.
+pub fn constant_word(lex: &ShellLex, word: &str) -> Option<String> {
+    if !lex.variable_refs(word).is_empty() {
+        return None;
+    }
+    let empty: BTreeMap<String, String> = BTreeMap::new();
+    lex.process_word(word, &empty).ok()
+}
+
+/// An `EXPOSE` port spec split as BuildKit does: `[[ip:]host-port:]port[/proto]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortSpec<'a> {
+    pub ip: &'a str,
+    pub host_port: &'a str,
+    pub port: &'a str,
+    /// The protocol as written, with its byte offset in the spec.
+    pub proto: Option<(&'a str, usize)>,
+}
+
+/// BuildKit's `splitParts` + `splitProtoPort`; `None` where BuildKit fails
+/// the build (no port, unknown protocol) before any check runs.
+pub fn parse_port_spec(spec: &str) -> Option<PortSpec<'_>> {
+    let colons: Vec<usize> = spec.match_indices(':').map(|(i, _)| i).collect();
+    let (ip, host_port, container) = match colons.len() {
+        0 => ("", "", spec),
+        1 => (&spec[..colons[0]], "", &spec[colons[0] + 1..]),
+        n => (
+            &spec[..colons[n - 2]],
+            &spec[colons[n - 2] + 1..colons[n - 1]],
+            &spec[colons[n - 1] + 1..],
+        ),
+    };
+    // With one colon the first part is the host port, not an IP.
+    let (ip, host_port) = if colons.len() == 1 {
+        ("", ip)
+    } else {
+        (ip, host_port)
+    };
+    let container_start = spec.len() - container.len();
+    let (port, proto) = match container.split_once('/') {
+        Some((port, proto)) => (port, Some((proto, container_start + port.len() + 1))),
+        None => (container, None),
+    };
+    if port.is_empty() {
+        return None;
+    }
+    if let Some((p, _)) = proto {
+        if !matches!(p.to_ascii_lowercase().as_str(), "" | "tcp" | "udp" | "sctp") {
+            return None;
+        }
+    }
+    Some(PortSpec {
+        ip,
+        host_port,
+        port,
+        proto,
+    })
+}
+
+/// One port of an `EXPOSE` in a build stage, after BuildKit's processing.
+pub struct ExposedPort<'a> {
+    /// The word as written.
+    pub word: &'a Spanned<String>,
+    /// The port spec BuildKit checks (quotes removed, escapes applied).
+    pub spec: String,
+    /// Source offset of `spec`'s first byte when `spec` is written verbatim
+    /// on one line (so that byte offsets in `spec` map to the source).
+    pub verbatim_at: Option<usize>,
+}
+
+/// The ports of the `EXPOSE` instructions BuildKit dispatches (those of the
+/// stages; ONBUILD triggers are not). Words using variables are skipped:
+/// their value depends on the environment of the base image.
+pub fn exposed_ports<'a>(df: &'a Dockerfile) -> Vec<ExposedPort<'a>> {
+    let lex = ShellLex::new(df.escape);
+    let empty: BTreeMap<String, String> = BTreeMap::new();
+    let mut out = Vec::new();
+    for stage in df.stages() {
+        for &node in &stage.instruction_nodes {
+            let Some(ins) = df.instruction(node) else {
+                continue;
+            };
+            let InstructionKind::Expose(words) = &ins.kind else {
+                continue;
+            };
+            for word in words {
+                if !lex.variable_refs(&word.value).is_empty() {
+                    continue;
+                }
+                let Ok(specs) = lex.process_words(&word.value, &empty) else {
+                    continue;
+                };
+                let verbatim = specs.len() == 1
+                    && specs[0] == word.value
+                    && word.span.slice(&df.source) == word.value;
+                for spec in specs {
+                    out.push(ExposedPort {
+                        word,
+                        spec,
+                        verbatim_at: verbatim.then_some(word.span.start),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+pub mod testing {
+    //! Running one rule over text, and applying its fixes.
+
+    use std::path::Path;
+
+    use crate::diagnostic::{Diagnostic, Edit};
+    use crate::rules::{BuildInfo, CheckFn, DockerfileContext, RuleDef};
+
+    pub fn run_with(
+        rule: &'static RuleDef,
+        src: &str,
+        build: &BuildInfo,
+        path: &Path,
+    ) -> Vec<Diagnostic> {
+        let df = crate::dockerfile::parse(src);
+        let options = toml::Table::new();
+        let ctx = DockerfileContext {
+            path,
+            dockerfile: &df,
+            rule,
+            options: &options,
+            build,
+        };
+        let mut out = Vec::new();
+        if let CheckFn::Dockerfile(check) = rule.check {
+            check(&ctx, &mut out);
+        }
+        out
+    }
+
+    pub fn run(rule: &'static RuleDef, src: &str) -> Vec<Diagnostic> {
+        run_with(rule, src, &BuildInfo::default(), Path::new("Dockerfile"))
+    }
+
+    /// The source slices of the diagnostics' spans.
+    pub fn slices<'a>(src: &'a str, diags: &[Diagnostic]) -> Vec<&'a str> {
+        diags.iter().map(|d| d.span.slice(src)).collect()
+    }
+
+    /// Applies every fix's edits (they must not overlap).
+    pub fn apply_fixes(src: &str, diags: &[Diagnostic]) -> String {
+        let mut edits: Vec<(usize, usize, String)> = diags
+            .iter()
+            .filter_map(|d| d.fix.as_ref())
+            .flat_map(|f| f.edits.iter())
+            .filter_map(|e| match e {
+                Edit::Replace { span, content, .. } => {
+                    Some((span.start, span.end, content.clone()))
+                }
+                Edit::Create { .. } => None,
+            })
+            .collect();
+        edits.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        let mut out = src.to_string();
+        let mut last_start = usize::MAX;
+        for (start, end, content) in edits {
+            assert!(end <= last_start, "overlapping edits");
+            out.replace_range(start..end, &content);
+            last_start = start;
+        }
+        out
+    }
+
+    /// Asserts that applying the fixes gives `expected`, that the result is
+    /// clean, and that fixing again changes nothing.
+    pub fn assert_fixes_to(rule: &'static RuleDef, src: &str, expected: &str) {
+        let diags = run(rule, src);
+        assert!(!diags.is_empty(), "no diagnostics for {src:?}");
+        let fixed = apply_fixes(src, &diags);
+        assert_eq!(fixed, expected);
+        let again = run(rule, &fixed);
+        assert!(again.is_empty(), "fixed text still fires: {again:?}");
+        assert_eq!(apply_fixes(&fixed, &again), fixed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_quoting() {
+        assert_eq!(go_quote("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
+        assert_eq!(go_quote("é"), "\"é\"");
+    }
+
+    #[test]
+    fn suggestions_follow_buildkit() {
+        assert_eq!(levenshtein("PAHT", "PATH"), 2);
+        assert_eq!(suggest("PAHT", ["HOME", "PATH"]), Some("PATH"));
+        assert_eq!(
+            suggest("DIR_ASSET", ["DIR_BINARIES", "DIR_ASSETS", "DIR_CONFIG"]),
+            Some("DIR_ASSETS")
+        );
+        assert_eq!(suggest("foo", ["bar"]), None);
+        // case-sensitive: "path" is 4 edits from "PATH"
+        assert_eq!(suggest("path", ["PATH"]), None);
+    }
+
+    #[test]
+    fn port_specs() {
+        let p = parse_port_spec("127.0.0.1:80:8080/TCP").unwrap();
+        assert_eq!((p.ip, p.host_port, p.port), ("127.0.0.1", "80", "8080"));
+        assert_eq!(p.proto, Some(("TCP", 18)));
+        let p = parse_port_spec("80:80").unwrap();
+        assert_eq!((p.ip, p.host_port, p.port, p.proto), ("", "80", "80", None));
+        let p = parse_port_spec("[::1]:80:80/udp").unwrap();
+        assert_eq!((p.ip, p.host_port), ("[::1]", "80"));
+        let p = parse_port_spec("::1:80:80").unwrap();
+        assert_eq!((p.ip, p.host_port, p.port), ("::1", "80", "80"));
+        assert!(parse_port_spec("80/http").is_none());
+        assert!(parse_port_spec("/tcp").is_none());
+        assert_eq!(parse_port_spec("80/").unwrap().proto, Some(("", 3)));
+    }
+
+    #[test]
+    fn logical_offsets() {
+        let lt = LogicalText {
+            text: "a  b".into(),
+            segments: vec![(0, 4, 2), (2, 8, 2)],
+        };
+        assert_eq!(logical_offset(&lt, 9), Some(3));
+        assert_eq!(logical_offset(&lt, 6), None);
+    }
+}

@@ -1,0 +1,443 @@
+//! End-to-end tests of the `bakelint` binary: exit codes, formats, fixes,
+//! suppressions, configuration and bad input.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn bakelint(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bakelint"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .expect("run bakelint")
+}
+
+fn bakelint_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bakelint"))
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, content) in files {
+        let p = dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(p, content).expect("write");
+    }
+    dir
+}
+
+const CASING: &str = "FROM alpine as build\nRUN echo hi\n";
+
+#[test]
+fn clean_file_exits_zero() {
+    let dir = project(&[("Dockerfile", "FROM alpine AS build\nRUN echo hi\n")]);
+    let out = bakelint(dir.path(), &["check", "--output-format", "concise"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("All checks passed."));
+}
+
+#[test]
+fn findings_exit_one_with_exact_position() {
+    let dir = project(&[("Dockerfile", CASING)]);
+    let out = bakelint(dir.path(), &["--output-format", "concise", "Dockerfile"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("Dockerfile:1:13: DF002")),
+        "expected the `as` keyword at 1:13:\n{text}"
+    );
+    assert!(
+        text.contains("Found 1 problem (1 fixable with --fix)."),
+        "{text}"
+    );
+}
+
+#[test]
+fn exit_zero_flag() {
+    let dir = project(&[("Dockerfile", CASING)]);
+    let out = bakelint(dir.path(), &["--exit-zero", "--output-format", "concise"]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn missing_path_is_an_io_error() {
+    let dir = project(&[]);
+    let out = bakelint(dir.path(), &["does-not-exist/Dockerfile"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("does-not-exist/Dockerfile"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error() {
+    let dir = project(&[]);
+    let out = bakelint(dir.path(), &["--no-such-flag"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn binary_and_invalid_utf8_files_are_reported_and_others_still_linted() {
+    let dir = project(&[("Dockerfile", CASING)]);
+    std::fs::write(dir.path().join("bin.Dockerfile"), b"FROM a\0\x01\x02").expect("w");
+    std::fs::write(
+        dir.path().join("latin1.Dockerfile"),
+        b"FROM alpine\nLABEL a=\"caf\xe9\"\n",
+    )
+    .expect("w");
+    let out = bakelint(dir.path(), &["--output-format", "concise", "."]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("bin.Dockerfile: binary file"), "{err}");
+    assert!(
+        err.contains("latin1.Dockerfile: invalid UTF-8 at line 2, column 13"),
+        "{err}"
+    );
+    assert!(
+        stdout(&out).contains("Dockerfile:1:13: DF002"),
+        "other files are still linted"
+    );
+}
+
+#[test]
+fn empty_file_is_a_syntax_error() {
+    let dir = project(&[("Dockerfile", "")]);
+    let out = bakelint(dir.path(), &["--output-format", "concise"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("Dockerfile:1:1: DF000"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn unterminated_heredoc_is_a_syntax_error_not_a_hang() {
+    let dir = project(&[("Dockerfile", "FROM alpine\nRUN <<EOF\necho hi\n")]);
+    let out = bakelint(dir.path(), &["--output-format", "concise"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("DF000"), "{}", stdout(&out));
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_directory_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = project(&[
+        ("ok/Dockerfile", "FROM alpine\n"),
+        ("locked/Dockerfile", "FROM alpine\n"),
+    ]);
+    let locked = dir.path().join("locked");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    // root reads anything: then the directory is readable and that is fine.
+    let readable = std::fs::read_dir(&locked).is_ok();
+    let out = bakelint(dir.path(), &["--output-format", "concise", "."]);
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
+    if readable {
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    } else {
+        assert_eq!(out.status.code(), Some(2));
+        assert!(stderr(&out).contains("locked"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn json_output_is_structured() {
+    let dir = project(&[("Dockerfile", CASING)]);
+    let out = bakelint(dir.path(), &["--output-format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let first = &v[0];
+    assert_eq!(first["code"], "DF002");
+    assert_eq!(first["name"], "from-as-casing");
+    assert_eq!(first["severity"], "warning");
+    assert_eq!(first["path"], "Dockerfile");
+    assert_eq!(first["start"]["line"], 1);
+    assert_eq!(first["start"]["column"], 13);
+    assert_eq!(first["start"]["offset"], 12);
+    assert_eq!(first["end"]["offset"], 14);
+    assert_eq!(first["fix"]["applicability"], "safe");
+    assert_eq!(first["fix"]["edits"][0]["content"], "AS");
+}
+
+#[test]
+fn full_output_shows_snippet_and_help() {
+    let dir = project(&[("Dockerfile", CASING)]);
+    let out = bakelint(dir.path(), &["--output-format", "full", "--color", "never"]);
+    let text = stdout(&out);
+    assert!(text.contains("DF002"), "{text}");
+    assert!(text.contains("FROM alpine as build"), "snippet: {text}");
+    assert!(text.contains("fixable with --fix"), "{text}");
+}
+
+#[test]
+fn color_always_and_never() {
+    let dir = project(&[("Dockerfile", CASING)]);
+    let colored = bakelint(
+        dir.path(),
+        &["--output-format", "concise", "--color", "always"],
+    );
+    assert!(stdout(&colored).contains("\x1b["));
+    let plain = bakelint(
+        dir.path(),
+        &["--output-format", "concise", "--color", "never"],
+    );
+    assert!(!stdout(&plain).contains("\x1b["));
+}
+
+#[test]
+fn fix_writes_and_converges() {
+    let dir = project(&[("Dockerfile", CASING)]);
+    let out = bakelint(dir.path(), &["--fix", "--output-format", "concise"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let fixed = std::fs::read_to_string(dir.path().join("Dockerfile")).expect("read");
+    assert_eq!(fixed, "FROM alpine AS build\nRUN echo hi\n");
+    let again = bakelint(dir.path(), &["--fix", "--diff"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        stdout(&again).is_empty(),
+        "second run must change nothing: {}",
+        stdout(&again)
+    );
+}
+
+#[test]
+fn diff_prints_and_writes_nothing() {
+    let dir = project(&[("Dockerfile", CASING)]);
+    let out = bakelint(dir.path(), &["--diff"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("--- a/Dockerfile\n+++ b/Dockerfile\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("-FROM alpine as build\n+FROM alpine AS build\n"),
+        "{text}"
+    );
+    let unchanged = std::fs::read_to_string(dir.path().join("Dockerfile")).expect("read");
+    assert_eq!(unchanged, CASING);
+}
+
+#[test]
+fn fix_keeps_crlf_bom_and_mode() {
+    let original = "\u{feff}FROM alpine as build\r\nRUN echo hi\r\n";
+    let dir = project(&[("Dockerfile", original)]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.path().join("Dockerfile"),
+            std::fs::Permissions::from_mode(0o640),
+        )
+        .expect("chmod");
+    }
+    let out = bakelint(dir.path(), &["--fix"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let fixed = std::fs::read_to_string(dir.path().join("Dockerfile")).expect("read");
+    assert_eq!(fixed, "\u{feff}FROM alpine AS build\r\nRUN echo hi\r\n");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join("Dockerfile"))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o640);
+    }
+}
+
+#[test]
+fn stdin_with_filename() {
+    let dir = project(&[]);
+    let out = bakelint_stdin(
+        dir.path(),
+        &[
+            "-",
+            "--stdin-filename",
+            "web/Dockerfile",
+            "--output-format",
+            "concise",
+        ],
+        CASING.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("web/Dockerfile:1:13: DF002"),
+        "{}",
+        stdout(&out)
+    );
+    let fixed = bakelint_stdin(dir.path(), &["-", "--fix"], CASING.as_bytes());
+    assert_eq!(stdout(&fixed), "FROM alpine AS build\nRUN echo hi\n");
+}
+
+#[test]
+fn select_and_ignore_accept_codes_prefixes_names_and_buildkit_names() {
+    let dir = project(&[("Dockerfile", CASING)]);
+    for ignore in ["DF002", "DF", "from-as-casing", "FromAsCasing"] {
+        let out = bakelint(
+            dir.path(),
+            &["--ignore", ignore, "--output-format", "concise"],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "--ignore {ignore}: {}",
+            stdout(&out)
+        );
+    }
+    let out = bakelint(
+        dir.path(),
+        &["--select", "DF001", "--output-format", "concise"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let out = bakelint(dir.path(), &["--select", "NOPE1"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn suppression_comments() {
+    for (label, text) in [
+        (
+            "bakelint",
+            "# bakelint ignore=DF002 legacy base\nFROM alpine as build\n",
+        ),
+        (
+            "buildkit",
+            "# check=skip=FromAsCasing\nFROM alpine as build\n",
+        ),
+        (
+            "global",
+            "FROM alpine\n# bakelint global ignore=from-as-casing\nFROM alpine as build\n",
+        ),
+    ] {
+        let dir = project(&[("Dockerfile", text)]);
+        let out = bakelint(dir.path(), &["--output-format", "concise"]);
+        assert_eq!(out.status.code(), Some(0), "{label}: {}", stdout(&out));
+    }
+    // A comment separated by a blank line does not suppress.
+    let dir = project(&[(
+        "Dockerfile",
+        "# bakelint ignore=DF002\n\nFROM alpine as build\n",
+    )]);
+    let out = bakelint(dir.path(), &["--output-format", "concise"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn config_file_and_its_errors() {
+    let dir = project(&[
+        ("Dockerfile", CASING),
+        ("bakelint.toml", "ignore = [\"FromAsCasing\"]\n"),
+    ]);
+    let out = bakelint(dir.path(), &["--output-format", "concise"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    let dir = project(&[
+        ("Dockerfile", CASING),
+        ("bakelint.toml", "selec = [\"DF\"]\n"),
+    ]);
+    let out = bakelint(dir.path(), &["--color", "never"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("bakelint.toml"), "{err}");
+    assert!(err.contains("selec"), "{err}");
+
+    let dir = project(&[
+        ("Dockerfile", CASING),
+        ("bakelint.toml", "[severity]\nDF002 = \"error\"\n"),
+    ]);
+    let out = bakelint(dir.path(), &["--output-format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v[0]["severity"], "error");
+}
+
+#[test]
+fn statistics() {
+    let dir = project(&[("Dockerfile", "FROM alpine as a\nFROM alpine as b\n")]);
+    let out = bakelint(dir.path(), &["--statistics", "--output-format", "concise"]);
+    let text = stdout(&out);
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("2  DF002  [*] from-as-casing")),
+        "{text}"
+    );
+}
+
+#[test]
+fn rule_docs_command() {
+    let dir = project(&[]);
+    let out = bakelint(dir.path(), &["rule", "StageNameCasing"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).starts_with("# DF001 stage-name-casing"));
+    let out = bakelint(dir.path(), &["rule", "DF9999"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = bakelint(dir.path(), &["rule", "--all"]);
+    assert!(stdout(&out).contains("# DF020 copy-ignored-file"));
+}
+
+#[test]
+fn walks_directories_and_honours_gitignore() {
+    let dir = project(&[
+        ("svc/api/Dockerfile", CASING),
+        ("svc/web.Dockerfile", CASING),
+        ("node_modules/x/Dockerfile", CASING),
+        (".gitignore", "node_modules/\n"),
+        ("README.md", "FROM not a dockerfile\n"),
+    ]);
+    let out = bakelint(dir.path(), &["--output-format", "concise"]);
+    let text = stdout(&out);
+    assert!(text.contains("svc/api/Dockerfile:1:13"), "{text}");
+    assert!(text.contains("svc/web.Dockerfile:1:13"), "{text}");
+    assert!(!text.contains("node_modules"), "{text}");
+    assert!(!text.contains("README"), "{text}");
+}
