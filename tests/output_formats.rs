@@ -410,17 +410,15 @@ fn gitlab_code_quality() {
 
 // ---------------------------------------------------------------- xml
 
-/// Parses XML fully (fails on malformed input: bad escapes, unbalanced or
-/// mismatched tags, several roots) and returns (element name, attributes,
-/// text) in document order, with entities unescaped.
-fn parse_xml(xml: &str) -> Vec<(String, Vec<(String, String)>, String)> {
-    parse_xml_tree(xml)
-}
+/// An XML element: name, attributes (unescaped), text content (unescaped).
+type Element = (String, Vec<(String, String)>, String);
 
-fn parse_xml_tree(xml: &str) -> Vec<(String, Vec<(String, String)>, String)> {
+/// Parses XML fully (fails on malformed input: bad escapes, unbalanced or
+/// mismatched tags, several roots) and returns its elements in document order.
+fn parse_xml(xml: &str) -> Vec<Element> {
     let mut reader = quick_xml::Reader::from_str(xml);
     reader.config_mut().check_end_names = true;
-    let mut out: Vec<(String, Vec<(String, String)>, String)> = Vec::new();
+    let mut out: Vec<Element> = Vec::new();
     let mut open: Vec<usize> = Vec::new();
     let mut roots = 0;
     loop {
@@ -464,7 +462,7 @@ fn parse_xml_tree(xml: &str) -> Vec<(String, Vec<(String, String)>, String)> {
     out
 }
 
-fn attr<'a>(el: &'a (String, Vec<(String, String)>, String), key: &str) -> &'a str {
+fn attr<'a>(el: &'a Element, key: &str) -> &'a str {
     el.1.iter()
         .find(|(k, _)| k == key)
         .map_or("", |(_, v)| v.as_str())
@@ -810,7 +808,10 @@ fn sarif_schema_check_catches_mistakes() {
     let mut log = sarif::log(&diags, &mut sources, &base());
     log["runs"][0]["results"][0]["level"] = Value::from("fatal");
     let validator = sarif_schema_validator();
-    assert!(!validator.is_valid(&log), "an unknown level must be rejected");
+    assert!(
+        !validator.is_valid(&log),
+        "an unknown level must be rejected"
+    );
     let mut log = sarif::log(&diags, &mut sources, &base());
     log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
         Value::from(0);
