@@ -1,1 +1,790 @@
-//! docker-bake.hcl / .json loading and evaluation. (In progress.)
+//! docker-bake.hcl / .json loading and evaluation, as `docker buildx bake` does it.
+//!
+//! [`load`] reads the file set, parses HCL (with `hcl-edit`, keeping spans)
+//! and HCL-JSON into one expression form, evaluates variables, functions,
+//! targets (matrix, inheritance, merge rules, overrides) and returns a
+//! [`BakeProject`] whose every resolved value remembers where it came from
+//! ([`Provenance`]). [`BakeProject::print_json`] renders exactly what
+//! `docker buildx bake --print` prints.
+
+pub mod eval;
+pub mod expr;
+pub mod json;
+pub mod load;
+pub mod print;
+pub mod stdlib;
+pub mod target;
+pub mod value;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::span::Span;
+
+pub use target::{Entry, EntryKind, Group, Provenance, Resolved, Target};
+pub use value::{Ty, Value};
+
+use eval::{EvalErr, Evaluator, Lookup};
+use load::Document;
+
+/// What to load, and the environment to evaluate it in.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `-f/--file` values; empty = the buildx default set in `cwd`.
+    pub files: Vec<PathBuf>,
+    pub cwd: PathBuf,
+    /// The environment variables to read overrides from.
+    pub env: BTreeMap<String, String>,
+    /// `--var NAME=VALUE` (wins over the environment).
+    pub vars: Vec<(String, String)>,
+    /// `--set target.key=value`.
+    pub overrides: Vec<String>,
+}
+
+/// An error with the file and byte span of the culprit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BakeError {
+    pub file: PathBuf,
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl BakeError {
+    pub fn file(path: &Path, message: impl Into<String>) -> BakeError {
+        BakeError {
+            file: path.to_path_buf(),
+            span: Span::default(),
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    fn plain(message: impl Into<String>) -> BakeError {
+        BakeError {
+            file: PathBuf::new(),
+            span: Span::default(),
+            message: message.into(),
+            help: None,
+        }
+    }
+}
+
+impl std::fmt::Display for BakeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.file.as_os_str().is_empty() {
+            write!(f, "{}", self.message)?;
+        } else {
+            write!(f, "{}: {}", self.file.display(), self.message)?;
+        }
+        if let Some(h) = &self.help {
+            write!(f, " ({h})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for BakeError {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Hcl,
+    Json,
+    /// A compose file: detected, not evaluated (not yet supported).
+    Compose,
+}
+
+/// One loaded file: path (as given / relative to cwd), text, and for HCL
+/// files the parsed `hcl_edit` body (for format-preserving edits).
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub body: Option<hcl_edit::structure::Body>,
+    pub kind: FileKind,
+}
+
+/// A declared variable or top-level attribute, with its resolved value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variable {
+    pub name: String,
+    pub value: Value,
+    /// The `variable` block label (or the top-level attribute name).
+    pub decl: Provenance,
+    /// The `default` expression (or the attribute's value).
+    pub default: Option<Provenance>,
+    pub description: Option<String>,
+    pub type_name: Option<String>,
+    /// A top-level attribute rather than a `variable` block.
+    pub is_attribute: bool,
+    /// Whether the value came from the environment or `--var`.
+    pub overridden: bool,
+}
+
+/// A user function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Function {
+    pub name: String,
+    pub params: Vec<String>,
+    pub variadic: Option<String>,
+    pub decl: Provenance,
+}
+
+/// Names referenced anywhere in the files (for "unused" checks).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct References {
+    pub variables: BTreeSet<String>,
+    pub functions: BTreeSet<String>,
+}
+
+/// The evaluated bake definition.
+#[derive(Debug, Clone)]
+pub struct BakeProject {
+    files: Vec<SourceFile>,
+    targets: BTreeMap<String, Target>,
+    groups: BTreeMap<String, Group>,
+    target_order: Vec<String>,
+    group_order: Vec<String>,
+    resolve_errors: BTreeMap<String, BakeError>,
+    variables: BTreeMap<String, Variable>,
+    functions: BTreeMap<String, Function>,
+    references: References,
+    compose_files: Vec<PathBuf>,
+    source_date_epoch: Option<String>,
+    raw_names: Vec<String>,
+}
+
+fn builtins() -> BTreeMap<String, String> {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        other => other,
+    };
+    BTreeMap::from([
+        ("BAKE_CMD_CONTEXT".to_string(), "cwd://".to_string()),
+        (
+            "BAKE_LOCAL_PLATFORM".to_string(),
+            format!("{}/{arch}", std::env::consts::OS),
+        ),
+    ])
+}
+
+/// Loads and evaluates the bake files.
+pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
+    let set = load::file_set(&opts.files, &opts.cwd).map_err(|e| vec![e])?;
+    let mut files = Vec::new();
+    let mut doc = Document::default();
+    let mut errors = Vec::new();
+    let mut compose_files = Vec::new();
+    for (path, _default) in &set {
+        match load::read_file(path, &opts.cwd) {
+            Ok(f) => files.push(f),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    for (i, f) in files.iter_mut().enumerate() {
+        if f.kind == FileKind::Compose {
+            compose_files.push(f.path.clone());
+            continue;
+        }
+        if let Err(e) = load::parse_into(f, i, &mut doc) {
+            errors.push(e);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+    let to_err = |e: EvalErr| BakeError {
+        file: paths.get(e.file).cloned().unwrap_or_default(),
+        span: e.span,
+        message: e.message,
+        help: e.help,
+    };
+
+    let env_allowed = !opts
+        .env
+        .get("BUILDX_BAKE_DISABLE_VARS_ENV_LOOKUP")
+        .and_then(|v| eval::parse_go_bool(v))
+        .unwrap_or(false);
+    let lookup = Lookup {
+        vars: opts.vars.iter().cloned().collect(),
+        env: opts.env.clone(),
+        env_allowed,
+    };
+    let ev = Evaluator::new(&doc, builtins(), lookup);
+
+    // Resolve every global and check every function, as buildx does.
+    let mut seen = BTreeSet::new();
+    let mut push_err = |errors: &mut Vec<BakeError>, e: EvalErr| {
+        if seen.insert((e.file, e.span, e.message.clone())) {
+            errors.push(to_err(e));
+        }
+    };
+    let mut names: Vec<&String> = ev.attrs.keys().chain(ev.vars.keys()).collect();
+    names.sort();
+    names.dedup();
+    for n in &names {
+        let (file, span) = match (ev.attrs.get(*n), ev.vars.get(*n)) {
+            (Some(a), _) => (a.file, a.name_span),
+            (None, Some(v)) => (v.block.file, v.block.label().1),
+            _ => (0, Span::default()),
+        };
+        if let Err(e) = ev.global(n, file, span) {
+            push_err(&mut errors, e);
+        }
+    }
+    let mut fnames: Vec<&String> = ev.funcs.keys().collect();
+    fnames.sort();
+    for n in fnames {
+        let f = &ev.funcs[n];
+        let mut fv = Vec::new();
+        f.result.free_vars(&mut fv);
+        for (v, span) in fv {
+            if f.params.contains(&v) || f.variadic.as_ref() == Some(&v) || ev.is_global(&v) {
+                continue;
+            }
+            push_err(
+                &mut errors,
+                EvalErr::new(f.file, span, format!("undefined variable {v:?}")).help(
+                    eval::did_you_mean(
+                        &v,
+                        f.params.iter().map(String::as_str).chain(
+                            ev.global_names()
+                                .iter()
+                                .map(String::as_str)
+                                .collect::<Vec<_>>(),
+                        ),
+                    ),
+                ),
+            );
+        }
+        let mut calls = Vec::new();
+        f.result.func_calls(&mut calls);
+        for (c, span) in calls {
+            if ev.funcs.contains_key(&c) || stdlib::lookup(&c).is_some() || c == "try" || c == "can"
+            {
+                continue;
+            }
+            let mut cands: Vec<&str> = stdlib::names().collect();
+            cands.extend(ev.funcs.keys().map(String::as_str));
+            push_err(
+                &mut errors,
+                EvalErr::new(f.file, span, format!("undefined function {c}"))
+                    .help(eval::did_you_mean(&c, cands.into_iter())),
+            );
+        }
+    }
+    // Blocks with a type buildx doesn't know are ignored; labels checked.
+    let decoder = target::Decoder {
+        ev: &ev,
+        paths: &paths,
+    };
+    let decoded = decoder.decode(&doc);
+    for e in decoded.errors {
+        push_err(&mut errors, e);
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    // Variables and functions, for rules.
+    let mut variables = BTreeMap::new();
+    for n in names {
+        let value = ev.global(n, 0, Span::default()).unwrap_or_default();
+        let attr = ev.attrs.get(n);
+        let var = ev.vars.get(n);
+        let prov = |file: usize, span: Span| Provenance {
+            file: paths.get(file).cloned().unwrap_or_default(),
+            span,
+            inherited_from: vec![],
+            variables: BTreeSet::new(),
+        };
+        let decl = match (var, attr) {
+            (Some(v), _) => prov(v.block.file, v.block.label().1),
+            (None, Some(a)) => prov(a.file, a.name_span),
+            _ => Provenance::default(),
+        };
+        let default = attr.map(|a| prov(a.file, a.expr.span)).or_else(|| {
+            var.and_then(|v| v.block.attr("default"))
+                .map(|d| prov(d.file, d.expr.span))
+        });
+        let mut cx = eval::Ctx::new(0);
+        let description = var
+            .and_then(|v| v.block.attr("description"))
+            .and_then(|d| ev.eval(&d.expr, &mut cx).ok())
+            .and_then(|v| v.to_string_conv().ok());
+        let type_name = ev.var_type(n).ok().flatten().map(|t| t.name());
+        let overridden = var.is_some()
+            && (ev.lookup.get(n).is_some() || ev.lookup.get(&format!("{n}_JSON")).is_some());
+        variables.insert(
+            n.clone(),
+            Variable {
+                name: n.clone(),
+                value,
+                decl,
+                default,
+                description,
+                type_name,
+                is_attribute: attr.is_some() && var.is_none(),
+                overridden,
+            },
+        );
+    }
+    let functions = ev
+        .funcs
+        .iter()
+        .map(|(n, f)| {
+            (
+                n.clone(),
+                Function {
+                    name: n.clone(),
+                    params: f.params.clone(),
+                    variadic: f.variadic.clone(),
+                    decl: Provenance {
+                        file: paths.get(f.file).cloned().unwrap_or_default(),
+                        span: f.span,
+                        inherited_from: vec![],
+                        variables: BTreeSet::new(),
+                    },
+                },
+            )
+        })
+        .collect();
+    let references = collect_references(&doc, &ev);
+
+    // Inheritance, overrides, normalisation.
+    let raw_names: Vec<String> = decoded.targets.iter().map(|t| t.name.clone()).collect();
+    let overrides = target::parse_overrides(&opts.overrides, &raw_names, &opts.env)
+        .map_err(|m| vec![BakeError::plain(m)])?;
+    let raws: HashMap<&str, &target::RawTarget> = decoded
+        .targets
+        .iter()
+        .map(|t| (t.name.as_str(), t))
+        .collect();
+    let mut targets = BTreeMap::new();
+    let mut resolve_errors = BTreeMap::new();
+    for t in &decoded.targets {
+        let mut visited = HashMap::new();
+        let mut chain = Vec::new();
+        match resolve_attrs(&t.name, &raws, &overrides, &mut visited, &mut chain) {
+            Ok(Some(attrs)) => {
+                let file_dir = paths
+                    .get(t.file)
+                    .and_then(|p| p.parent())
+                    .map(|p| opts.cwd.join(p))
+                    .unwrap_or_else(|| opts.cwd.clone());
+                chain.retain(|c| c != &t.name);
+                let rt = target::finalize(
+                    &t.name,
+                    attrs,
+                    Some(t.block.clone()),
+                    chain,
+                    &opts.cwd,
+                    &file_dir,
+                );
+                targets.insert(t.name.clone(), rt);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                resolve_errors.insert(t.name.clone(), e);
+            }
+        }
+    }
+    let group_order = decoded.groups.iter().map(|g| g.name.clone()).collect();
+    let groups = decoded
+        .groups
+        .into_iter()
+        .map(|g| (g.name.clone(), g))
+        .collect();
+    Ok(BakeProject {
+        files,
+        targets,
+        groups,
+        target_order: raw_names.clone(),
+        group_order,
+        resolve_errors,
+        variables,
+        functions,
+        references,
+        compose_files,
+        source_date_epoch: opts
+            .env
+            .get("SOURCE_DATE_EPOCH")
+            .filter(|s| !s.is_empty())
+            .cloned(),
+        raw_names,
+    })
+}
+
+fn collect_references(doc: &Document, ev: &Evaluator) -> References {
+    let mut refs = References::default();
+    let mut visit = |e: &expr::Expr| {
+        let mut fv = Vec::new();
+        e.free_vars(&mut fv);
+        refs.variables.extend(fv.into_iter().map(|(n, _)| n));
+        let mut calls = Vec::new();
+        e.func_calls(&mut calls);
+        refs.functions.extend(calls.into_iter().map(|(n, _)| n));
+    };
+    fn walk(b: &load::BlockDef, visit: &mut dyn FnMut(&expr::Expr)) {
+        for a in &b.attrs {
+            if b.kind == "variable" && a.name == "type" {
+                continue;
+            }
+            visit(&a.expr);
+        }
+        for c in &b.blocks {
+            walk(c, visit);
+        }
+    }
+    for a in &doc.attrs {
+        visit(&a.expr);
+    }
+    for b in &doc.blocks {
+        walk(b, &mut visit);
+    }
+    let _ = ev;
+    refs
+}
+
+/// buildx's `Config.target`: parents first (left to right), then own
+/// attributes, then overrides. Cycles are skipped, as buildx does.
+fn resolve_attrs(
+    name: &str,
+    raws: &HashMap<&str, &target::RawTarget>,
+    overrides: &target::Overrides,
+    visited: &mut HashMap<String, Option<target::AttrMap>>,
+    chain: &mut Vec<String>,
+) -> Result<Option<target::AttrMap>, BakeError> {
+    if let Some(v) = visited.get(name) {
+        return Ok(v.clone());
+    }
+    visited.insert(name.to_string(), None);
+    let Some(t) = raws.get(name) else {
+        return Err(BakeError::plain(format!("failed to find target {name}")));
+    };
+    let mut tt = target::AttrMap::new();
+    let inherits: Vec<(String, Provenance)> = t
+        .attrs
+        .get("inherits")
+        .map(|r| {
+            r.elements
+                .iter()
+                .filter_map(|e| Some((e.value.as_str()?.to_string(), e.origin.clone())))
+                .collect()
+        })
+        .unwrap_or_default();
+    for (p, prov) in inherits {
+        let res = resolve_attrs(&p, raws, overrides, visited, chain).map_err(|mut e| {
+            if e.file.as_os_str().is_empty() {
+                e.file = prov.file.clone();
+                e.span = prov.span;
+            }
+            e
+        })?;
+        if let Some(pa) = res {
+            if !chain.contains(&p) {
+                chain.push(p.clone());
+            }
+            target::merge_attrs(&mut tt, &pa, Some(&p));
+        }
+    }
+    let mut m = target::AttrMap::new();
+    target::merge_attrs(&mut m, &tt, None);
+    target::merge_attrs(&mut m, &t.attrs, None);
+    if let Some(o) = overrides.get(name) {
+        target::apply_overrides(&mut m, o).map_err(BakeError::plain)?;
+    }
+    visited.insert(name.to_string(), Some(m.clone()));
+    Ok(Some(m))
+}
+
+impl BakeProject {
+    /// Every loaded file (compose files included, unevaluated).
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
+    /// Resolved, matrix-expanded targets (hidden `_` targets included).
+    pub fn targets(&self) -> &BTreeMap<String, Target> {
+        &self.targets
+    }
+
+    pub fn groups(&self) -> &BTreeMap<String, Group> {
+        &self.groups
+    }
+
+    /// Target names in definition order (after matrix expansion).
+    pub fn target_order(&self) -> &[String] {
+        &self.target_order
+    }
+
+    pub fn group_order(&self) -> &[String] {
+        &self.group_order
+    }
+
+    /// Targets that could not be resolved (e.g. inheriting an unknown target).
+    pub fn resolve_errors(&self) -> &BTreeMap<String, BakeError> {
+        &self.resolve_errors
+    }
+
+    pub fn variables(&self) -> &BTreeMap<String, Variable> {
+        &self.variables
+    }
+
+    pub fn functions(&self) -> &BTreeMap<String, Function> {
+        &self.functions
+    }
+
+    /// Variable and function names referenced anywhere in the files.
+    pub fn references(&self) -> &References {
+        &self.references
+    }
+
+    /// Compose files found in the file set (not yet supported: not evaluated).
+    pub fn compose_files(&self) -> &[PathBuf] {
+        &self.compose_files
+    }
+
+    /// The text of a loaded file.
+    pub fn file_text(&self, path: &Path) -> Option<&str> {
+        self.files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.text.as_str())
+    }
+
+    fn match_names(&self, pattern: &str) -> Result<Vec<String>, BakeError> {
+        if !target::is_glob(pattern) {
+            return Ok(vec![pattern.to_string()]);
+        }
+        let mut out = Vec::new();
+        for g in &self.group_order {
+            if target::glob_match(pattern, g) {
+                out.push(g.clone());
+            }
+        }
+        for t in &self.raw_names {
+            if target::glob_match(pattern, t) {
+                out.push(t.clone());
+            }
+        }
+        if out.is_empty() {
+            return Err(BakeError::plain(format!(
+                "could not find any target matching {pattern:?}"
+            )));
+        }
+        Ok(out)
+    }
+
+    fn group_expand(
+        &self,
+        name: &str,
+        visited: &mut HashMap<String, (Vec<String>, Vec<String>)>,
+    ) -> (Vec<String>, Vec<String>) {
+        if let Some(v) = visited.get(name) {
+            return v.clone();
+        }
+        let Some(g) = self.groups.get(name) else {
+            return (vec![name.to_string()], vec![]);
+        };
+        visited.insert(name.to_string(), (vec![], vec![]));
+        let mut targets = Vec::new();
+        let mut groups = vec![name.to_string()];
+        for t in &g.targets {
+            let (tt, tg) = self.group_expand(t, visited);
+            if tt.is_empty() {
+                targets.push(t.clone());
+            } else {
+                targets.extend(tt);
+            }
+            groups.extend(tg);
+        }
+        visited.insert(name.to_string(), (targets.clone(), groups.clone()));
+        (targets, groups)
+    }
+
+    fn requested(&self, names: &[String]) -> Result<Vec<String>, BakeError> {
+        let names: Vec<String> = if names.is_empty() {
+            vec!["default".to_string()]
+        } else {
+            names.iter().map(|n| n.replace('.', "_")).collect()
+        };
+        let mut out = Vec::new();
+        for n in &names {
+            out.extend(self.match_names(n)?);
+        }
+        dedup(&mut out);
+        Ok(out)
+    }
+
+    fn target_checked(&self, name: &str) -> Result<&Target, BakeError> {
+        if let Some(e) = self.resolve_errors.get(name) {
+            return Err(e.clone());
+        }
+        let t = self.targets.get(name).ok_or_else(|| {
+            BakeError::plain(format!("failed to find target {name}")).with_help(eval::did_you_mean(
+                name,
+                self.raw_names
+                    .iter()
+                    .chain(self.group_order.iter())
+                    .map(String::as_str),
+            ))
+        })?;
+        if let Some(e) = t.entry_error() {
+            return Err(BakeError {
+                file: e.origin.file.clone(),
+                span: e.origin.span,
+                message: e.error.clone().unwrap_or_default(),
+                help: None,
+            });
+        }
+        Ok(t)
+    }
+
+    /// Target/group names or globs → target names (the default group when empty).
+    pub fn resolve_names(&self, names: &[String]) -> Result<Vec<String>, BakeError> {
+        let mut out = Vec::new();
+        for n in self.requested(names)? {
+            let (ts, _) = self.group_expand(&n, &mut HashMap::new());
+            for t in ts {
+                self.target_checked(&t)?;
+                out.push(t);
+            }
+        }
+        dedup(&mut out);
+        Ok(out)
+    }
+
+    /// Exactly `docker buildx bake --print [names]` output (trailing newline included).
+    pub fn print_json(&self, names: &[String]) -> Result<String, BakeError> {
+        let requested = self.requested(names)?;
+        let mut tmap: BTreeMap<String, Target> = BTreeMap::new();
+        let mut gmap: BTreeMap<String, Group> = BTreeMap::new();
+        for n in &requested {
+            let (ts, gs) = self.group_expand(n, &mut HashMap::new());
+            let mut ts = ts;
+            dedup(&mut ts);
+            for t in ts {
+                let rt = self.target_checked(&t)?;
+                tmap.insert(t.clone(), rt.clone());
+            }
+            let mut gs = gs;
+            dedup(&mut gs);
+            for g in gs {
+                if let Some(grp) = self.groups.get(&g) {
+                    let mut grp = grp.clone();
+                    dedup(&mut grp.targets);
+                    gmap.insert(g.clone(), grp);
+                }
+            }
+        }
+        for n in &requested {
+            if gmap.contains_key("default") && n == "default" {
+                continue;
+            }
+            let g = gmap.entry("default".to_string()).or_insert_with(|| Group {
+                name: "default".into(),
+                description: None,
+                targets: vec![],
+                targets_attr: None,
+                block: None,
+            });
+            g.targets.push(n.clone());
+        }
+        if let Some(g) = gmap.get_mut("default") {
+            dedup(&mut g.targets);
+            g.targets.sort();
+        }
+        // Linked targets (`target:` contexts).
+        let names: Vec<String> = tmap.keys().cloned().collect();
+        for n in names {
+            self.load_links(&n, &mut tmap, &mut Vec::new())?;
+        }
+        let mut root = Vec::new();
+        if !gmap.is_empty() {
+            root.push((
+                "group".to_string(),
+                print::J::Obj(
+                    gmap.values()
+                        .map(|g| (g.name.clone(), print::group_json(g)))
+                        .collect(),
+                ),
+            ));
+        }
+        root.push((
+            "target".to_string(),
+            print::J::Obj(
+                tmap.values()
+                    .map(|t| {
+                        (
+                            t.name.clone(),
+                            print::target_json(t, self.source_date_epoch.as_deref()),
+                        )
+                    })
+                    .collect(),
+            ),
+        ));
+        let mut out = String::new();
+        print::J::Obj(root).write(&mut out, 0);
+        out.push('\n');
+        Ok(out)
+    }
+
+    fn load_links(
+        &self,
+        name: &str,
+        m: &mut BTreeMap<String, Target>,
+        visited: &mut Vec<String>,
+    ) -> Result<(), BakeError> {
+        visited.push(name.to_string());
+        let contexts = m.get(name).map(|t| t.contexts()).unwrap_or_default();
+        for v in contexts.values() {
+            let Some(link) = v.strip_prefix("target:") else {
+                continue;
+            };
+            if link == name {
+                return Err(BakeError::plain(format!(
+                    "target {link} cannot link to itself"
+                )));
+            }
+            if visited.iter().any(|x| x == link) {
+                return Err(BakeError::plain(format!(
+                    "infinite loop from {name} to {link}"
+                )));
+            }
+            if !m.contains_key(link) {
+                let mut t = self.target_checked(link)?.clone();
+                t.outputs = vec![Entry {
+                    kind: EntryKind::Output,
+                    typ: "cacheonly".into(),
+                    attrs: BTreeMap::new(),
+                    disabled: false,
+                    origin: Provenance::default(),
+                    error: None,
+                }];
+                m.insert(link.to_string(), t);
+            }
+            self.load_links(link, m, visited)?;
+            visited.pop();
+        }
+        Ok(())
+    }
+}
+
+impl BakeError {
+    fn with_help(mut self, h: Option<String>) -> BakeError {
+        self.help = h;
+        self
+    }
+}
+
+fn dedup(v: &mut Vec<String>) {
+    let mut seen = BTreeSet::new();
+    v.retain(|x| seen.insert(x.clone()));
+}

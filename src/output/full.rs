@@ -4,9 +4,12 @@
 use std::fmt;
 use std::io::{self, Write};
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
 
-use super::{display_path, Sources};
+use super::{display_path, SourceFile, Sources};
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
 
 /// A diagnostic prepared for miette (one source file per report; labels in
@@ -17,7 +20,7 @@ pub struct MietteReport {
     code: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: NamedSource<String>,
+    source: IndexedSource,
     labels: Vec<LabeledSpan>,
     related: Vec<MietteReport>,
 }
@@ -59,6 +62,63 @@ impl miette::Diagnostic for MietteReport {
     }
 }
 
+/// A file for miette that finds the lines around a span with the line
+/// index (a binary search) instead of scanning from the start of the file,
+/// so each report costs the same wherever it is in the file.
+#[derive(Debug)]
+pub struct IndexedSource {
+    name: String,
+    file: SourceFile,
+}
+
+impl IndexedSource {
+    pub fn new(name: String, file: SourceFile) -> Self {
+        IndexedSource { name, file }
+    }
+}
+
+impl SourceCode for IndexedSource {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let text: &'a str = &self.file.text;
+        let index = &self.file.index;
+        let start = span.offset();
+        let end = start + span.len();
+        if end > text.len() {
+            return Err(MietteError::OutOfBounds);
+        }
+        // Cut a window of whole lines around the span (one spare line each
+        // side), let miette's own reader work on it, then shift its answer
+        // back: same output as reading the whole file, at the cost of the window.
+        let first_line = index
+            .line_of(start)
+            .saturating_sub(context_lines_before + 1);
+        let last_line = index.line_of(end) + context_lines_after + 1;
+        let window_start = index.line_start(first_line);
+        let window_end = if last_line + 1 < index.line_count() {
+            index.line_start(last_line + 1)
+        } else {
+            text.len()
+        };
+        let window: &'a str = text.get(window_start..window_end).unwrap_or("");
+        let inner_span = SourceSpan::from((start - window_start, span.len()));
+        let inner = window.read_span(&inner_span, context_lines_before, context_lines_after)?;
+        let data_offset = inner.span().offset() + window_start;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            (data_offset, inner.span().len()).into(),
+            inner.line() + first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
 fn miette_severity(s: Severity) -> miette::Severity {
     match s {
         Severity::Error => miette::Severity::Error,
@@ -69,10 +129,11 @@ fn miette_severity(s: Severity) -> miette::Severity {
 
 /// Builds the miette report of one diagnostic.
 pub fn to_miette(d: &Diagnostic, sources: &mut Sources) -> MietteReport {
-    let text = sources
+    let file = sources
         .get(&d.file)
-        .map(|s| s.text.clone())
-        .unwrap_or_default();
+        .cloned()
+        .unwrap_or_else(|| SourceFile::new(String::new()));
+    let text_len = file.text.len();
     let mut help = d.help.clone();
     if let Some(fix) = &d.fix {
         let how = match fix.applicability {
@@ -91,15 +152,18 @@ pub fn to_miette(d: &Diagnostic, sources: &mut Sources) -> MietteReport {
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         Some(d.name.to_string()),
         (
-            d.span.start.min(text.len()),
-            d.span.len().min(text.len().saturating_sub(d.span.start)),
+            d.span.start.min(text_len),
+            d.span.len().min(text_len.saturating_sub(d.span.start)),
         ),
     )];
     let mut related = Vec::new();
     for l in &d.labels {
         match &l.file {
             Some(f) if f != &d.file => {
-                let other = sources.get(f).map(|s| s.text.clone()).unwrap_or_default();
+                let other = sources
+                    .get(f)
+                    .cloned()
+                    .unwrap_or_else(|| SourceFile::new(String::new()));
                 related.push(MietteReport {
                     title: l.message.clone(),
                     code: String::new(),
@@ -109,7 +173,7 @@ pub fn to_miette(d: &Diagnostic, sources: &mut Sources) -> MietteReport {
                         Some(l.message.clone()),
                         (l.span.start, l.span.len()),
                     )],
-                    source: NamedSource::new(display_path(f), other),
+                    source: IndexedSource::new(display_path(f), other),
                     related: Vec::new(),
                 });
             }
@@ -124,7 +188,7 @@ pub fn to_miette(d: &Diagnostic, sources: &mut Sources) -> MietteReport {
         code: d.code.to_string(),
         severity: miette_severity(d.severity),
         help,
-        source: NamedSource::new(display_path(&d.file), text),
+        source: IndexedSource::new(display_path(&d.file), file),
         labels,
         related,
     }
@@ -156,4 +220,63 @@ pub fn render(
         writeln!(out, "{buf}")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The indexed source must render exactly what miette renders from the plain text.
+    #[test]
+    fn indexed_source_renders_like_miette_default() {
+        let texts = [
+            "FROM alpine as build\nRUN echo hi\nFROM b as c\n",
+            "FROM a\r\nRUN x \\\r\n  && y\r\nCMD z",
+            "FROM é AS ü\nRUN a\n\n\nRUN b",
+        ];
+        let handler = handler(false);
+        for text in texts {
+            for start in 0..text.len() {
+                if !text.is_char_boundary(start) {
+                    continue;
+                }
+                for len in [0usize, 1, 4, 12] {
+                    let end = (start + len).min(text.len());
+                    if !text.is_char_boundary(end) {
+                        continue;
+                    }
+                    let labels = vec![LabeledSpan::new_primary_with_span(
+                        Some("here".into()),
+                        (start, end - start),
+                    )];
+                    let make = |source: IndexedSource| MietteReport {
+                        title: "msg".into(),
+                        code: "DF000".into(),
+                        severity: miette::Severity::Warning,
+                        help: None,
+                        source,
+                        labels: labels.clone(),
+                        related: Vec::new(),
+                    };
+                    let ours = make(IndexedSource::new(
+                        "Dockerfile".into(),
+                        SourceFile::new(text.to_string()),
+                    ));
+                    let mut a = String::new();
+                    handler.render_report(&mut a, &ours).expect("render");
+                    let plain = miette::MietteDiagnostic::new("msg")
+                        .with_code("DF000")
+                        .with_severity(miette::Severity::Warning)
+                        .with_labels(labels.clone());
+                    let report = miette::Report::new(plain)
+                        .with_source_code(miette::NamedSource::new("Dockerfile", text.to_string()));
+                    let mut b = String::new();
+                    handler
+                        .render_report(&mut b, report.as_ref())
+                        .expect("render");
+                    assert_eq!(a, b, "span {start}..{end} of {text:?}");
+                }
+            }
+        }
+    }
 }

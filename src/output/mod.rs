@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
 use crate::span::{LineIndex, Position};
@@ -51,16 +52,20 @@ impl OutputFormat {
 }
 
 /// A file's text with its line index, shared by every report on it.
-#[derive(Debug)]
+/// Both are shared (`Arc`) so a report never copies the file.
+#[derive(Debug, Clone)]
 pub struct SourceFile {
-    pub text: String,
-    pub index: LineIndex,
+    pub text: Arc<str>,
+    pub index: Arc<LineIndex>,
 }
 
 impl SourceFile {
     pub fn new(text: String) -> Self {
-        let index = LineIndex::new(&text);
-        SourceFile { text, index }
+        let index = Arc::new(LineIndex::new(&text));
+        SourceFile {
+            text: Arc::from(text),
+            index,
+        }
     }
 
     pub fn position(&self, offset: usize) -> Position {

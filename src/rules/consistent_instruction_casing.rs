@@ -88,7 +88,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_a::testing::{assert_fixes_to, lint, slices};
+    use crate::rules::util_a::testing::{assert_fixes_to, lines, lint, slices};
 
     #[test]
     fn minority_lowercase_is_flagged() {
@@ -163,5 +163,18 @@ mod tests {
             src,
             "FROM alpine\r\nRUN apk add \\\r\n  curl\r\nRUN true\r\n",
         );
+    }
+
+    #[test]
+    fn buildkit_lint_test_cases() {
+        let cases: [(&str, &[usize]); 4] = [
+            ("\n#\n#\nFrom scratch as base\nFROM scratch AS base2\n", &[4]),
+            ("\nFROM scratch\n# c\ncopy Dockerfile /foo\nCOPY Dockerfile /bar\n", &[4]),
+            ("\n# c\n#\nfrom scratch\nCOPY Dockerfile /foo\nCOPY Dockerfile /bar\nCOPY Dockerfile /baz\n", &[4]),
+            ("\nfrom scratch\n# c\nCOPY Dockerfile /foo\ncopy Dockerfile /bar\n", &[4]),
+        ];
+        for (src, expected) in cases {
+            assert_eq!(lines(src, &lint(&RULE, src)), expected, "{src}");
+        }
     }
 }

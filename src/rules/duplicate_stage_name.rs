@@ -43,7 +43,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 );
                 out.push(
                     ctx.diagnostic(name.span, message)
-                        .with_help("rename one of the stages; references resolve to the last one")
+                        .with_help("rename one of the stages: a reference finds only the latest one defined before it")
                         .with_label(first, "first defined here"),
                 );
             }

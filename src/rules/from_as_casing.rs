@@ -60,7 +60,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_a::testing::{assert_fixes_to, lint, slices};
+    use crate::rules::util_a::testing::{assert_fixes_to, lines, lint, slices};
 
     #[test]
     fn lowercase_as_after_uppercase_from() {
@@ -119,5 +119,14 @@ mod tests {
             src,
             "FROM --platform=$BUILDPLATFORM golang \\\r\n    AS build\r\n",
         );
+    }
+
+    #[test]
+    fn buildkit_lint_test_case() {
+        let src = "\n# warning: stage name should be lowercase\n#\nFROM scratch AS BadStageName\n\n# warning: 'as' should match 'FROM' cmd casing.\n#\nFROM scratch as base2\n\nFROM scratch AS base3\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(lines(src, &diags), vec![8]);
+        let src = "\n# warning: 'AS' should match 'from' cmd casing.\n#\nfrom scratch AS base\n\nfrom scratch as base2\n";
+        assert_eq!(lines(src, &lint(&RULE, src)), vec![4]);
     }
 }

@@ -69,8 +69,10 @@ fn references(ins: &Instruction, name: &str) -> Vec<Span> {
         InstructionKind::From(from) if refers(&from.image.value) => spans.push(from.image.span),
         InstructionKind::Copy(_) => {
             if let Some(value) = ins.flag("from").and_then(|f| f.value.as_ref()) {
-                if refers(&value.value) {
-                    spans.push(value.span);
+                // BuildKit removes quotes from flag values: `--from="Build"`.
+                let (text, span) = unquoted(&value.value, value.span);
+                if refers(text) {
+                    spans.push(span);
                 }
             }
         }
@@ -91,10 +93,26 @@ fn references(ins: &Instruction, name: &str) -> Vec<Span> {
     spans
 }
 
+/// A flag value without one pair of surrounding quotes, with the span of
+/// what is inside them.
+fn unquoted(value: &str, span: Span) -> (&str, Span) {
+    let quoted = value.len() >= 2
+        && (value.starts_with('"') && value.ends_with('"')
+            || value.starts_with('\'') && value.ends_with('\''));
+    if quoted && span.len() == value.len() {
+        (
+            &value[1..value.len() - 1],
+            Span::new(span.start + 1, span.end - 1),
+        )
+    } else {
+        (value, span)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_a::testing::{assert_fixes_to, lint, slices};
+    use crate::rules::util_a::testing::{assert_fixes_to, lines, lint, slices};
 
     #[test]
     fn flags_uppercase_stage_name_with_exact_span() {
@@ -151,9 +169,30 @@ mod tests {
     }
 
     #[test]
+    fn quoted_copy_from_value() {
+        let src = "FROM alpine AS Base\nFROM alpine\nCOPY --from=\"Base\" /a /b\n";
+        assert_fixes_to(
+            &RULE,
+            src,
+            "FROM alpine AS base\nFROM alpine\nCOPY --from=\"base\" /a /b\n",
+        );
+    }
+
+    #[test]
     fn non_ascii_name_never_panics() {
         let src = "FROM alpine AS Ünïcode\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["Ünïcode"]);
+    }
+
+    #[test]
+    fn buildkit_lint_test_case() {
+        let src = "\n# warning: stage name should be lowercase\n#\nFROM scratch AS BadStageName\n\n# warning: 'as' should match 'FROM' cmd casing.\n#\nFROM scratch as base2\n\nFROM scratch AS base3\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(lines(src, &diags), vec![4]);
+        assert_eq!(
+            diags[0].message,
+            "Stage name 'BadStageName' should be lowercase"
+        );
     }
 }

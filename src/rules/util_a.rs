@@ -14,7 +14,14 @@ pub fn go_quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\u{b}' => out.push_str("\\v"),
+            c if c.is_control() && (c as u32) < 0x80 => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
     }
@@ -113,6 +120,15 @@ pub mod testing {
         diags.iter().map(|d| d.span.slice(src)).collect()
     }
 
+    /// The 1-based line each diagnostic starts on.
+    pub fn lines(src: &str, diags: &[Diagnostic]) -> Vec<usize> {
+        let index = crate::span::LineIndex::new(src);
+        diags
+            .iter()
+            .map(|d| index.position(src, d.span.start).line)
+            .collect()
+    }
+
     /// Applies the edits of every fix (non-overlapping ones, first come first
     /// served, as a fix engine would in one pass).
     pub fn apply_fixes(src: &str, diags: &[Diagnostic]) -> String {
@@ -138,7 +154,7 @@ pub mod testing {
                 edits.extend(mine);
             }
         }
-        edits.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        edits.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
         let mut out = src.to_string();
         for (start, end, content) in edits {
             out.replace_range(start..end, &content);
@@ -168,6 +184,7 @@ mod tests {
         assert_eq!(go_quote("app/"), "\"app/\"");
         assert_eq!(go_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
         assert_eq!(go_quote("tab\there"), "\"tab\\there\"");
+        assert_eq!(go_quote("\u{1}\u{85}é"), "\"\\x01\\u0085é\"");
     }
 
     #[test]

@@ -1,0 +1,1132 @@
+//! Expression evaluation: globals (variables and top-level attributes) are
+//! resolved lazily, in dependency order, with cycle detection.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use super::expr::{BinOp, Expr, ExprKind, Part, TravOp, UnOp};
+use super::load::{AttrDef, BlockDef, Document};
+use super::stdlib;
+use super::value::{convert, format_number, from_json_text, Ty, Value};
+use crate::span::Span;
+
+/// An evaluation error: file index, span, message and optional help.
+#[derive(Debug, Clone)]
+pub struct EvalErr {
+    pub file: usize,
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl EvalErr {
+    pub fn new(file: usize, span: Span, message: impl Into<String>) -> EvalErr {
+        EvalErr {
+            file,
+            span,
+            message: message.into(),
+            help: None,
+        }
+    }
+    pub fn help(mut self, h: Option<String>) -> EvalErr {
+        self.help = h;
+        self
+    }
+}
+
+pub type R<T> = Result<T, EvalErr>;
+
+/// Local bindings (for-expression variables, matrix values, function params).
+#[derive(Debug, Clone, Default)]
+pub struct Ctx {
+    pub file: usize,
+    pub locals: Vec<(String, Value)>,
+}
+
+impl Ctx {
+    pub fn new(file: usize) -> Ctx {
+        Ctx {
+            file,
+            locals: Vec::new(),
+        }
+    }
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.locals
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+}
+
+#[derive(Debug, Clone)]
+enum GState {
+    InProgress,
+    Done(Value),
+}
+
+pub struct UserFunc<'a> {
+    pub name: String,
+    pub params: Vec<String>,
+    pub variadic: Option<String>,
+    pub result: &'a Expr,
+    pub file: usize,
+    pub span: Span,
+}
+
+/// A variable declared with a `variable` block.
+pub struct VarDef<'a> {
+    pub block: &'a BlockDef,
+}
+
+/// Looks up overrides: `--var` values first, then the environment.
+pub struct Lookup {
+    pub vars: BTreeMap<String, String>,
+    pub env: BTreeMap<String, String>,
+    pub env_allowed: bool,
+}
+
+impl Lookup {
+    pub fn get(&self, name: &str) -> Option<(&str, &'static str)> {
+        if let Some(v) = self.vars.get(name) {
+            return Some((v, "--var"));
+        }
+        if self.env_allowed {
+            if let Some(v) = self.env.get(name) {
+                return Some((v, "environment"));
+            }
+        }
+        None
+    }
+}
+
+pub struct Evaluator<'a> {
+    pub attrs: HashMap<String, &'a AttrDef>,
+    pub vars: HashMap<String, VarDef<'a>>,
+    pub builtins: BTreeMap<String, String>,
+    pub funcs: HashMap<String, UserFunc<'a>>,
+    pub lookup: Lookup,
+    pub target_blocks: HashMap<String, Vec<&'a BlockDef>>,
+    state: RefCell<HashMap<String, GState>>,
+    deps: RefCell<HashMap<String, BTreeSet<String>>>,
+    call_stack: RefCell<Vec<String>>,
+    target_state: RefCell<HashMap<String, Option<Value>>>,
+    depth: RefCell<usize>,
+}
+
+const RESERVED: &[&str] = &["target", "group", "variable", "function"];
+
+impl<'a> Evaluator<'a> {
+    pub fn new(doc: &'a Document, builtins: BTreeMap<String, String>, lookup: Lookup) -> Self {
+        let mut attrs = HashMap::new();
+        for a in &doc.attrs {
+            if RESERVED.contains(&a.name.as_str()) || builtins.contains_key(&a.name) {
+                continue;
+            }
+            attrs.insert(a.name.clone(), a);
+        }
+        let mut vars = HashMap::new();
+        let mut funcs = HashMap::new();
+        let mut target_blocks: HashMap<String, Vec<&BlockDef>> = HashMap::new();
+        for b in &doc.blocks {
+            let (label, span) = b.label();
+            match b.kind.as_str() {
+                "variable" => {
+                    if RESERVED.contains(&label) || builtins.contains_key(label) {
+                        continue;
+                    }
+                    vars.insert(label.to_string(), VarDef { block: b });
+                }
+                "function" => {
+                    if RESERVED.contains(&label) {
+                        continue;
+                    }
+                    if let Some(f) = user_func(b, label, span) {
+                        funcs.insert(label.to_string(), f);
+                    }
+                }
+                "target" => target_blocks.entry(label.to_string()).or_default().push(b),
+                _ => {}
+            }
+        }
+        Evaluator {
+            attrs,
+            vars,
+            builtins,
+            funcs,
+            lookup,
+            target_blocks,
+            state: RefCell::new(HashMap::new()),
+            deps: RefCell::new(HashMap::new()),
+            call_stack: RefCell::new(Vec::new()),
+            target_state: RefCell::new(HashMap::new()),
+            depth: RefCell::new(0),
+        }
+    }
+
+    pub fn global_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .attrs
+            .keys()
+            .chain(self.vars.keys())
+            .chain(self.builtins.keys())
+            .cloned()
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    pub fn is_global(&self, name: &str) -> bool {
+        self.attrs.contains_key(name)
+            || self.vars.contains_key(name)
+            || self.builtins.contains_key(name)
+    }
+
+    /// Variables an expression depends on (transitively), excluding names bound in `cx`.
+    pub fn expr_deps(&self, e: &Expr, cx: &Ctx) -> BTreeSet<String> {
+        let mut fv = Vec::new();
+        e.free_vars(&mut fv);
+        let mut out = BTreeSet::new();
+        for (n, _) in fv {
+            if cx.get(&n).is_some() || !self.is_global(&n) {
+                continue;
+            }
+            out.extend(self.global_deps(&n));
+        }
+        out
+    }
+
+    /// A global and everything its definition depends on.
+    pub fn global_deps(&self, name: &str) -> BTreeSet<String> {
+        if let Some(d) = self.deps.borrow().get(name) {
+            return d.clone();
+        }
+        self.deps
+            .borrow_mut()
+            .insert(name.to_string(), BTreeSet::from([name.to_string()]));
+        let mut out = BTreeSet::from([name.to_string()]);
+        let def = self.attrs.get(name).map(|a| &a.expr).or_else(|| {
+            self.vars
+                .get(name)
+                .and_then(|v| v.block.attr("default"))
+                .map(|a| &a.expr)
+        });
+        if let Some(e) = def {
+            let mut fv = Vec::new();
+            e.free_vars(&mut fv);
+            for (n, _) in fv {
+                if self.is_global(&n) {
+                    out.extend(self.global_deps(&n));
+                }
+            }
+        }
+        self.deps.borrow_mut().insert(name.to_string(), out.clone());
+        out
+    }
+
+    pub fn var_type(&self, name: &str) -> R<Option<Ty>> {
+        let Some(v) = self.vars.get(name) else {
+            return Ok(None);
+        };
+        match v.block.attr("type") {
+            Some(t) => parse_type(&t.expr, t.file).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Resolves a global by name (lazily, once).
+    pub fn global(&self, name: &str, ref_file: usize, ref_span: Span) -> R<Value> {
+        match self.state.borrow().get(name) {
+            Some(GState::Done(v)) => return Ok(v.clone()),
+            Some(GState::InProgress) => {
+                return Err(EvalErr::new(
+                    ref_file,
+                    ref_span,
+                    format!("variable cycle not allowed for {name}"),
+                ))
+            }
+            None => {}
+        }
+        if !self.is_global(name) {
+            let names = self.global_names();
+            return Err(
+                EvalErr::new(ref_file, ref_span, format!("undefined variable {name:?}"))
+                    .help(did_you_mean(name, names.iter().map(String::as_str))),
+            );
+        }
+        self.state
+            .borrow_mut()
+            .insert(name.to_string(), GState::InProgress);
+        let res = self.resolve_global(name);
+        match res {
+            Ok(v) => {
+                self.state
+                    .borrow_mut()
+                    .insert(name.to_string(), GState::Done(v.clone()));
+                if let Err(e) = self.validate(name) {
+                    self.state.borrow_mut().remove(name);
+                    return Err(e);
+                }
+                Ok(v)
+            }
+            Err(e) => {
+                self.state.borrow_mut().remove(name);
+                Err(e)
+            }
+        }
+    }
+
+    fn resolve_global(&self, name: &str) -> R<Value> {
+        let attr = self.attrs.get(name);
+        let var = self.vars.get(name);
+        if attr.is_none() {
+            if let Some(b) = self.builtins.get(name) {
+                return Ok(Value::String(b.clone()));
+            }
+        }
+        let ty = self.var_type(name)?;
+        let (file, vspan) = match (attr, var) {
+            (_, Some(v)) => (v.block.file, v.block.label().1),
+            (Some(a), None) => (a.file, a.name_span),
+            (None, None) => (0, Span::default()),
+        };
+        let def: Option<&AttrDef> = attr
+            .copied()
+            .or_else(|| var.and_then(|v| v.block.attr("default")));
+        let is_var = var.is_some();
+        // Environment / --var overrides (only for declared variables).
+        let over = if is_var {
+            if let Some((j, src)) = self.lookup.get(&format!("{name}_JSON")) {
+                if ty.is_some() || def.is_none() {
+                    let parsed = from_json_text(j).map_err(|m| {
+                        EvalErr::new(file, vspan, format!("failed to parse {name}_JSON: {m}"))
+                            .help(Some(format!("set by {src} {name}_JSON")))
+                    })?;
+                    let v = match &ty {
+                        Some(t) => convert(&parsed, t).map_err(|m| {
+                            EvalErr::new(file, vspan, format!("invalid value for {name}_JSON: {m}"))
+                        })?,
+                        None => parsed,
+                    };
+                    return Ok(v);
+                }
+            }
+            self.lookup.get(name)
+        } else {
+            None
+        };
+        let Some(def) = def else {
+            return match (over, &ty) {
+                (Some((s, src)), Some(t)) => parse_typed(s, t).map_err(|m| {
+                    EvalErr::new(
+                        file,
+                        vspan,
+                        format!("failed to parse {name} as {}: {m}", t.name()),
+                    )
+                    .help(Some(format!("the value comes from the {src}")))
+                }),
+                (Some((s, _)), None) => Ok(Value::String(s.to_string())),
+                (None, Some(_)) => Ok(Value::Null),
+                (None, None) => Ok(Value::String(String::new())),
+            };
+        };
+        let mut cx = Ctx::new(def.file);
+        let v = self.eval(&def.expr, &mut cx)?;
+        if let Some((s, src)) = over {
+            let t = match &ty {
+                Some(t) => t.clone(),
+                None => match &v {
+                    Value::Bool(_) => Ty::Bool,
+                    Value::String(_) | Value::Null => Ty::String,
+                    Value::Number(_) => Ty::Number,
+                    other => {
+                        return Err(EvalErr::new(
+                            file,
+                            vspan,
+                            format!(
+                                "unsupported type {} for variable {name}",
+                                other.friendly_type()
+                            ),
+                        )
+                        .help(Some(format!(
+                            "declare a `type` for the variable or set {name}_JSON"
+                        ))))
+                    }
+                },
+            };
+            return parse_typed(s, &t).map_err(|m| {
+                EvalErr::new(
+                    file,
+                    vspan,
+                    format!("failed to parse {name} as {}: {m}", t.name()),
+                )
+                .help(Some(format!("the value comes from the {src}")))
+            });
+        }
+        match &ty {
+            Some(t) => convert(&v, t).map_err(|m| {
+                EvalErr::new(
+                    def.file,
+                    def.expr.span,
+                    format!("invalid default value for variable {name}: {m}"),
+                )
+            }),
+            None => Ok(v),
+        }
+    }
+
+    fn validate(&self, name: &str) -> R<()> {
+        let Some(var) = self.vars.get(name) else {
+            return Ok(());
+        };
+        for vb in var.block.blocks.iter().filter(|b| b.kind == "validation") {
+            let Some(cond) = vb.attr("condition") else {
+                return Err(EvalErr::new(
+                    vb.file,
+                    vb.span,
+                    "validation block requires a condition",
+                ));
+            };
+            let mut cx = Ctx::new(vb.file);
+            let c = self.eval(&cond.expr, &mut cx)?;
+            let ok = c.to_bool_conv().map_err(|m| {
+                EvalErr::new(
+                    vb.file,
+                    cond.expr.span,
+                    format!("invalid validation condition: {m}"),
+                )
+            })?;
+            if !ok {
+                let msg = match vb.attr("error_message") {
+                    Some(m) => self
+                        .eval(&m.expr, &mut cx)?
+                        .to_string_conv()
+                        .unwrap_or_default(),
+                    None => format!("validation failed for variable {name}"),
+                };
+                return Err(EvalErr::new(vb.file, cond.expr.span, msg)
+                    .help(Some(format!("validation of variable {name:?} failed"))));
+            }
+        }
+        Ok(())
+    }
+
+    /// Attributes of a target block, for `target.<name>.<attr>` references.
+    fn target_ref(&self, name: &str, file: usize, span: Span) -> R<Value> {
+        if let Some(st) = self.target_state.borrow().get(name) {
+            return match st {
+                Some(v) => Ok(v.clone()),
+                None => Err(EvalErr::new(
+                    file,
+                    span,
+                    format!("target cycle not allowed for {name}"),
+                )),
+            };
+        }
+        let Some(blocks) = self.target_blocks.get(name) else {
+            let names: Vec<&str> = self.target_blocks.keys().map(String::as_str).collect();
+            return Err(EvalErr::new(file, span, format!("unknown target {name:?}"))
+                .help(did_you_mean(name, names.into_iter())));
+        };
+        self.target_state
+            .borrow_mut()
+            .insert(name.to_string(), None);
+        let mut obj = BTreeMap::new();
+        for b in blocks {
+            for a in &b.attrs {
+                if a.name == "matrix" || a.name == "name" {
+                    continue;
+                }
+                let mut cx = Ctx::new(a.file);
+                match self.eval(&a.expr, &mut cx) {
+                    Ok(v) => {
+                        if !v.is_null() {
+                            obj.insert(a.name.clone(), v);
+                        }
+                    }
+                    Err(e) => {
+                        self.target_state.borrow_mut().remove(name);
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        let v = Value::Object(obj);
+        self.target_state
+            .borrow_mut()
+            .insert(name.to_string(), Some(v.clone()));
+        Ok(v)
+    }
+
+    pub fn eval(&self, e: &Expr, cx: &mut Ctx) -> R<Value> {
+        {
+            let mut d = self.depth.borrow_mut();
+            *d += 1;
+            if *d > 400 {
+                *d -= 1;
+                return Err(EvalErr::new(cx.file, e.span, "expression nesting too deep"));
+            }
+        }
+        let r = self.eval_inner(e, cx);
+        *self.depth.borrow_mut() -= 1;
+        r
+    }
+
+    fn eval_inner(&self, e: &Expr, cx: &mut Ctx) -> R<Value> {
+        let f = cx.file;
+        let err = |m: String| EvalErr::new(f, e.span, m);
+        match &e.kind {
+            ExprKind::Lit(v) => Ok(v.clone()),
+            ExprKind::Template(parts) => {
+                if let [Part::Interp(x)] = parts.as_slice() {
+                    return self.eval(x, cx);
+                }
+                let mut out = String::new();
+                self.render(parts, cx, &mut out)?;
+                Ok(Value::String(out))
+            }
+            ExprKind::Tuple(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(self.eval(i, cx)?);
+                }
+                Ok(Value::List(out))
+            }
+            ExprKind::Object(items) => {
+                let mut out = BTreeMap::new();
+                for (k, v) in items {
+                    let key = self.eval(k, cx)?;
+                    let key = key
+                        .to_string_conv()
+                        .map_err(|m| EvalErr::new(f, k.span, format!("invalid object key: {m}")))?;
+                    out.insert(key, self.eval(v, cx)?);
+                }
+                Ok(Value::Object(out))
+            }
+            ExprKind::Var(name) => {
+                if let Some(v) = cx.get(name) {
+                    return Ok(v.clone());
+                }
+                if name == "target" && !self.is_global("target") {
+                    return Err(err(
+                        "a target reference needs a target name: target.<name>.<attribute>".into(),
+                    ));
+                }
+                if !self.is_global(name) {
+                    let mut names = self.global_names();
+                    names.extend(cx.locals.iter().map(|(n, _)| n.clone()));
+                    return Err(err(format!("undefined variable {name:?}"))
+                        .help(did_you_mean(name, names.iter().map(String::as_str))));
+                }
+                self.global(name, f, e.span)
+            }
+            ExprKind::Traversal(base, ops) => {
+                let mut ops: &[TravOp] = ops;
+                let mut cur = match (&base.kind, ops.first()) {
+                    (ExprKind::Var(n), Some(TravOp::GetAttr(t, tspan)))
+                        if n == "target"
+                            && cx.get("target").is_none()
+                            && !self.is_global("target") =>
+                    {
+                        ops = &ops[1..];
+                        self.target_ref(t, f, *tspan)?
+                    }
+                    _ => self.eval(base, cx)?,
+                };
+                self.apply_ops(&mut cur, ops, cx, e.span)?;
+                Ok(cur)
+            }
+            ExprKind::Call { name, args, expand } => self.call(name, args, *expand, cx, e.span),
+            ExprKind::Unary(op, x) => {
+                let v = self.eval(x, cx)?;
+                match op {
+                    UnOp::Neg => Ok(Value::Number(-v.to_number_conv().map_err(err)?)),
+                    UnOp::Not => Ok(Value::Bool(!v.to_bool_conv().map_err(err)?)),
+                }
+            }
+            ExprKind::Binary(op, a, b) => {
+                let l = self.eval(a, cx)?;
+                // Logical operators are not short-circuiting in HCL, but
+                // evaluate the right side only when needed for errors' sake.
+                let r = self.eval(b, cx)?;
+                binop(*op, &l, &r).map_err(err)
+            }
+            ExprKind::Cond(c, t, el) => {
+                let cv = self.eval(c, cx)?;
+                let b = cv
+                    .to_bool_conv()
+                    .map_err(|m| EvalErr::new(f, c.span, format!("invalid condition: {m}")))?;
+                if b {
+                    self.eval(t, cx)
+                } else {
+                    self.eval(el, cx)
+                }
+            }
+            ExprKind::For(fe) => {
+                let coll = self.eval(&fe.coll, cx)?;
+                let Some(items) = coll.iter_elements() else {
+                    return Err(EvalErr::new(
+                        f,
+                        fe.coll.span,
+                        format!("cannot iterate over a {} value", coll.friendly_type()),
+                    ));
+                };
+                let mut list = Vec::new();
+                let mut obj: BTreeMap<String, Value> = BTreeMap::new();
+                for (k, v) in items {
+                    let n = cx.locals.len();
+                    if let Some(kv) = &fe.key_var {
+                        cx.locals.push((kv.clone(), k));
+                    }
+                    cx.locals.push((fe.value_var.clone(), v));
+                    let res = (|| -> R<()> {
+                        if let Some(c) = &fe.cond {
+                            let keep = self.eval(c, cx)?.to_bool_conv().map_err(|m| {
+                                EvalErr::new(f, c.span, format!("invalid for condition: {m}"))
+                            })?;
+                            if !keep {
+                                return Ok(());
+                            }
+                        }
+                        let val = self.eval(&fe.value_expr, cx)?;
+                        match &fe.key_expr {
+                            Some(ke) => {
+                                let key = self
+                                    .eval(ke, cx)?
+                                    .to_string_conv()
+                                    .map_err(|m| EvalErr::new(f, ke.span, m))?;
+                                if fe.grouping {
+                                    match obj.entry(key).or_insert_with(|| Value::List(vec![])) {
+                                        Value::List(l) => l.push(val),
+                                        _ => {}
+                                    }
+                                } else {
+                                    if obj.contains_key(&key) {
+                                        return Err(EvalErr::new(
+                                            f,
+                                            ke.span,
+                                            format!("duplicate object key {key:?}; use the ellipsis (...) after the value to group by key"),
+                                        ));
+                                    }
+                                    obj.insert(key, val);
+                                }
+                            }
+                            None => list.push(val),
+                        }
+                        Ok(())
+                    })();
+                    cx.locals.truncate(n);
+                    res?;
+                }
+                if fe.key_expr.is_some() {
+                    Ok(Value::Object(obj))
+                } else {
+                    Ok(Value::List(list))
+                }
+            }
+        }
+    }
+
+    fn apply_ops(&self, cur: &mut Value, ops: &[TravOp], cx: &mut Ctx, span: Span) -> R<()> {
+        let f = cx.file;
+        for (i, op) in ops.iter().enumerate() {
+            match op {
+                TravOp::GetAttr(name, s) => {
+                    *cur = match std::mem::take(cur) {
+                        Value::Object(mut o) => match o.remove(name) {
+                            Some(v) => v,
+                            None => {
+                                let keys: Vec<&str> = o.keys().map(String::as_str).collect();
+                                return Err(EvalErr::new(
+                                    f,
+                                    *s,
+                                    format!("unsupported attribute: this object does not have an attribute named {name:?}"),
+                                )
+                                .help(did_you_mean(name, keys.into_iter())));
+                            }
+                        },
+                        Value::Null => {
+                            return Err(EvalErr::new(
+                                f,
+                                *s,
+                                format!("attempt to get attribute {name:?} from a null value"),
+                            ))
+                        }
+                        other => {
+                            return Err(EvalErr::new(
+                                f,
+                                *s,
+                                format!(
+                                    "unsupported attribute {name:?}: a {} value has no attributes",
+                                    other.friendly_type()
+                                ),
+                            ))
+                        }
+                    };
+                }
+                TravOp::Index(ix) => {
+                    let k = self.eval(ix, cx)?;
+                    *cur = index_value(std::mem::take(cur), &k)
+                        .map_err(|m| EvalErr::new(f, ix.span, m))?;
+                }
+                TravOp::Splat => {
+                    let items = match std::mem::take(cur) {
+                        Value::List(l) => l,
+                        Value::Null => vec![],
+                        other => vec![other],
+                    };
+                    let mut out = Vec::with_capacity(items.len());
+                    for mut it in items {
+                        self.apply_ops(&mut it, &ops[i + 1..], cx, span)?;
+                        out.push(it);
+                    }
+                    *cur = Value::List(out);
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn render(&self, parts: &[Part], cx: &mut Ctx, out: &mut String) -> R<()> {
+        let f = cx.file;
+        for p in parts {
+            match p {
+                Part::Lit(s) => out.push_str(s),
+                Part::Interp(x) => {
+                    let v = self.eval(x, cx)?;
+                    if v.is_null() {
+                        return Err(EvalErr::new(
+                            f,
+                            x.span,
+                            "invalid template interpolation value: the expression result is null",
+                        ));
+                    }
+                    let s = v.to_string_conv().map_err(|m| {
+                        EvalErr::new(
+                            f,
+                            x.span,
+                            format!("invalid template interpolation value: {m}"),
+                        )
+                    })?;
+                    out.push_str(&s);
+                }
+                Part::If(c, a, b) => {
+                    let cv = self.eval(c, cx)?.to_bool_conv().map_err(|m| {
+                        EvalErr::new(f, c.span, format!("invalid %{{if}} condition: {m}"))
+                    })?;
+                    self.render(if cv { a } else { b }, cx, out)?;
+                }
+                Part::For {
+                    key_var,
+                    value_var,
+                    coll,
+                    body,
+                } => {
+                    let cv = self.eval(coll, cx)?;
+                    let Some(items) = cv.iter_elements() else {
+                        return Err(EvalErr::new(
+                            f,
+                            coll.span,
+                            format!("cannot iterate over a {} value", cv.friendly_type()),
+                        ));
+                    };
+                    for (k, v) in items {
+                        let n = cx.locals.len();
+                        if let Some(kv) = key_var {
+                            cx.locals.push((kv.clone(), k));
+                        }
+                        cx.locals.push((value_var.clone(), v));
+                        let r = self.render(body, cx, out);
+                        cx.locals.truncate(n);
+                        r?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn call(&self, name: &str, args: &[Expr], expand: bool, cx: &mut Ctx, span: Span) -> R<Value> {
+        let f = cx.file;
+        // Lazy functions.
+        match name {
+            "try" => {
+                let mut last = None;
+                for a in args {
+                    match self.eval(a, cx) {
+                        Ok(v) => return Ok(v),
+                        Err(e) => last = Some(e),
+                    }
+                }
+                return Err(match last {
+                    Some(e) => {
+                        EvalErr::new(f, span, format!("no expression succeeded: {}", e.message))
+                    }
+                    None => EvalErr::new(f, span, "try requires at least one argument"),
+                });
+            }
+            "can" => {
+                if args.len() != 1 {
+                    return Err(EvalErr::new(f, span, "can requires exactly one argument"));
+                }
+                return Ok(Value::Bool(self.eval(&args[0], cx).is_ok()));
+            }
+            _ => {}
+        }
+        let mut vals = Vec::with_capacity(args.len());
+        for a in args {
+            vals.push(self.eval(a, cx)?);
+        }
+        if expand {
+            match vals.pop() {
+                Some(Value::List(l)) => vals.extend(l),
+                Some(Value::Null) | None => {
+                    return Err(EvalErr::new(
+                        f,
+                        span,
+                        "the final argument to expand (...) must be a list",
+                    ))
+                }
+                Some(other) => {
+                    return Err(EvalErr::new(
+                        f,
+                        span,
+                        format!(
+                            "the final argument to expand (...) must be a list, not {}",
+                            other.friendly_type()
+                        ),
+                    ))
+                }
+            }
+        }
+        if let Some(uf) = self.funcs.get(name) {
+            return self.call_user(uf, vals, f, span);
+        }
+        match stdlib::lookup(name) {
+            Some(func) => func(&vals)
+                .map_err(|m| EvalErr::new(f, span, format!("error in function {name}: {m}"))),
+            None => {
+                let mut names: Vec<&str> = stdlib::names().collect();
+                names.extend(self.funcs.keys().map(String::as_str));
+                Err(EvalErr::new(f, span, format!("undefined function {name}"))
+                    .help(did_you_mean(name, names.into_iter())))
+            }
+        }
+    }
+
+    fn call_user(
+        &self,
+        uf: &UserFunc<'a>,
+        mut vals: Vec<Value>,
+        file: usize,
+        span: Span,
+    ) -> R<Value> {
+        if self.call_stack.borrow().iter().any(|n| n == &uf.name) {
+            return Err(EvalErr::new(
+                file,
+                span,
+                format!("function cycle not allowed for {}", uf.name),
+            ));
+        }
+        let n = uf.params.len();
+        if vals.len() < n || (uf.variadic.is_none() && vals.len() > n) {
+            return Err(EvalErr::new(
+                file,
+                span,
+                format!(
+                    "function {} expects {}{} argument(s), got {}",
+                    uf.name,
+                    if uf.variadic.is_some() {
+                        "at least "
+                    } else {
+                        ""
+                    },
+                    n,
+                    vals.len()
+                ),
+            ));
+        }
+        let rest = vals.split_off(n);
+        let mut cx = Ctx::new(uf.file);
+        for (p, v) in uf.params.iter().zip(vals) {
+            cx.locals.push((p.clone(), v));
+        }
+        if let Some(vn) = &uf.variadic {
+            cx.locals.push((vn.clone(), Value::List(rest)));
+        }
+        self.call_stack.borrow_mut().push(uf.name.clone());
+        let r = self.eval(uf.result, &mut cx);
+        self.call_stack.borrow_mut().pop();
+        r
+    }
+}
+
+fn user_func<'a>(b: &'a BlockDef, label: &str, span: Span) -> Option<UserFunc<'a>> {
+    let result = &b.attr("result")?.expr;
+    let params = match b.attr("params").map(|a| &a.expr.kind) {
+        Some(ExprKind::Tuple(items)) => items
+            .iter()
+            .filter_map(|i| i.as_keyword().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let variadic = b
+        .attr("variadic_params")
+        .and_then(|a| a.expr.as_keyword().map(str::to_string));
+    Some(UserFunc {
+        name: label.to_string(),
+        params,
+        variadic,
+        result,
+        file: b.file,
+        span,
+    })
+}
+
+pub fn did_you_mean<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Option<String> {
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let s = strsim::jaro_winkler(name, c);
+        if s > 0.8 && best.is_none_or(|(b, _)| s > b) {
+            best = Some((s, c));
+        }
+    }
+    best.map(|(_, c)| format!("did you mean {c:?}?"))
+}
+
+fn index_value(v: Value, k: &Value) -> Result<Value, String> {
+    match v {
+        Value::List(mut l) => {
+            let n = k.to_number_conv()?;
+            if n < 0.0 || n.fract() != 0.0 || (n as usize) >= l.len() {
+                return Err(format!(
+                    "invalid index: the given key {} does not identify an element in this collection value",
+                    format_number(n)
+                ));
+            }
+            Ok(l.swap_remove(n as usize))
+        }
+        Value::Object(mut o) => {
+            let key = k.to_string_conv()?;
+            o.remove(&key)
+                .ok_or_else(|| format!("invalid index: the given key {key:?} does not identify an element in this collection value"))
+        }
+        Value::Null => Err("cannot index a null value".into()),
+        other => Err(format!("cannot index a {} value", other.friendly_type())),
+    }
+}
+
+pub fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+fn binop(op: BinOp, l: &Value, r: &Value) -> Result<Value, String> {
+    use BinOp::*;
+    Ok(match op {
+        Eq => Value::Bool(values_equal(l, r)),
+        NotEq => Value::Bool(!values_equal(l, r)),
+        And => Value::Bool(l.to_bool_conv()? && r.to_bool_conv()?),
+        Or => Value::Bool(l.to_bool_conv()? || r.to_bool_conv()?),
+        _ => {
+            let a = l.to_number_conv()?;
+            let b = r.to_number_conv()?;
+            match op {
+                Plus => Value::Number(a + b),
+                Minus => Value::Number(a - b),
+                Mul => Value::Number(a * b),
+                Div => {
+                    if b == 0.0 {
+                        return Err("divide by zero".into());
+                    }
+                    Value::Number(a / b)
+                }
+                Mod => {
+                    if b == 0.0 {
+                        return Err("divide by zero".into());
+                    }
+                    Value::Number(a % b)
+                }
+                Less => Value::Bool(a < b),
+                LessEq => Value::Bool(a <= b),
+                Greater => Value::Bool(a > b),
+                GreaterEq => Value::Bool(a >= b),
+                Eq | NotEq | And | Or => Value::Null,
+            }
+        }
+    })
+}
+
+/// Parses a type expression (`string`, `list(string)`, `map(number)`, ...).
+pub fn parse_type(e: &Expr, file: usize) -> R<Ty> {
+    let bad = |m: &str| EvalErr::new(file, e.span, m.to_string());
+    match &e.kind {
+        ExprKind::Var(n) => match n.as_str() {
+            "string" => Ok(Ty::String),
+            "number" => Ok(Ty::Number),
+            "bool" => Ok(Ty::Bool),
+            "any" => Ok(Ty::Any),
+            "list" => Ok(Ty::List(Box::new(Ty::Any))),
+            "set" => Ok(Ty::Set(Box::new(Ty::Any))),
+            "map" => Ok(Ty::Map(Box::new(Ty::Any))),
+            other => Err(bad(&format!("unknown type {other:?}"))),
+        },
+        ExprKind::Call { name, args, .. } => {
+            let one = || -> R<Ty> {
+                match args.as_slice() {
+                    [a] => parse_type(a, file),
+                    _ => Err(bad(&format!("{name}() requires exactly one argument"))),
+                }
+            };
+            match name.as_str() {
+                "list" => Ok(Ty::List(Box::new(one()?))),
+                "set" => Ok(Ty::Set(Box::new(one()?))),
+                "map" => Ok(Ty::Map(Box::new(one()?))),
+                "tuple" => match args.as_slice() {
+                    [Expr {
+                        kind: ExprKind::Tuple(items),
+                        ..
+                    }] => Ok(Ty::Tuple(
+                        items
+                            .iter()
+                            .map(|i| parse_type(i, file))
+                            .collect::<R<_>>()?,
+                    )),
+                    _ => Err(bad("tuple() requires a list of types")),
+                },
+                "object" => match args.as_slice() {
+                    [Expr {
+                        kind: ExprKind::Object(items),
+                        ..
+                    }] => {
+                        let mut m = BTreeMap::new();
+                        for (k, v) in items {
+                            let key = match &k.kind {
+                                ExprKind::Lit(Value::String(s)) => s.clone(),
+                                ExprKind::Var(s) => s.clone(),
+                                _ => {
+                                    return Err(bad("object() attribute names must be identifiers"))
+                                }
+                            };
+                            m.insert(key, parse_type(v, file)?);
+                        }
+                        Ok(Ty::Object(m))
+                    }
+                    _ => Err(bad("object() requires an object of types")),
+                },
+                other => Err(bad(&format!("unknown type constructor {other:?}"))),
+            }
+        }
+        ExprKind::Lit(Value::String(s)) => {
+            // JSON files may give the type as a string.
+            match hcl_edit::parser::parse_expr(s) {
+                Ok(x) => {
+                    let mut t = super::expr::from_hcl(&x, e.span.start);
+                    t.span = e.span;
+                    parse_type(&t, file)
+                }
+                Err(_) => Err(bad("invalid type expression")),
+            }
+        }
+        _ => Err(bad("invalid type expression")),
+    }
+}
+
+/// Go's strconv.ParseBool.
+pub fn parse_go_bool(s: &str) -> Option<bool> {
+    match s {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_prim(s: &str, t: &Ty) -> Result<Value, String> {
+    match t {
+        Ty::String | Ty::Any => Ok(Value::String(s.to_string())),
+        Ty::Bool => parse_go_bool(s.trim())
+            .map(Value::Bool)
+            .ok_or_else(|| format!("strconv.ParseBool: parsing {s:?}: invalid syntax")),
+        Ty::Number => super::value::parse_number(s)
+            .map(Value::Number)
+            .ok_or_else(|| format!("strconv.ParseFloat: parsing {s:?}: invalid syntax")),
+        other => Err(format!(
+            "{} values cannot be given as a plain string; use the _JSON form",
+            other.name()
+        )),
+    }
+}
+
+/// Parses an override string by the declared type: primitives, CSV lists,
+/// `k:v` CSV maps. Complex types need the `_JSON` form.
+pub fn parse_typed(s: &str, t: &Ty) -> Result<Value, String> {
+    match t {
+        Ty::List(et) | Ty::Set(et) if et.is_primitive() || **et == Ty::Any => {
+            let fields = if s.is_empty() { vec![] } else { csv_fields(s) };
+            let items = fields
+                .iter()
+                .map(|f| parse_prim(f, et))
+                .collect::<Result<Vec<_>, _>>()?;
+            convert(&Value::List(items), t)
+        }
+        Ty::Tuple(ts) if ts.iter().all(Ty::is_primitive) => {
+            let fields = if s.is_empty() { vec![] } else { csv_fields(s) };
+            if fields.len() != ts.len() {
+                return Err(format!(
+                    "expected {} values, got {}",
+                    ts.len(),
+                    fields.len()
+                ));
+            }
+            Ok(Value::List(
+                fields
+                    .iter()
+                    .zip(ts)
+                    .map(|(f, t)| parse_prim(f, t))
+                    .collect::<Result<_, _>>()?,
+            ))
+        }
+        Ty::Map(et) if et.is_primitive() || **et == Ty::Any => {
+            let mut m = BTreeMap::new();
+            if !s.is_empty() {
+                for f in csv_fields(s) {
+                    let Some((k, v)) = f.split_once(':').or_else(|| f.split_once('=')) else {
+                        return Err(format!("invalid map entry {f:?}, expected key:value"));
+                    };
+                    m.insert(k.trim().to_string(), parse_prim(v, et)?);
+                }
+            }
+            Ok(Value::Object(m))
+        }
+        Ty::List(_) | Ty::Set(_) | Ty::Map(_) | Ty::Tuple(_) | Ty::Object(_) => Err(format!(
+            "complex type {} must be given as JSON with the _JSON suffix",
+            t.name()
+        )),
+        prim => parse_prim(s, prim),
+    }
+}
+
+/// Splits a CSV line (double quotes group, `""` escapes a quote).
+pub fn csv_fields(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut inq = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if inq && chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            '"' => inq = !inq,
+            ',' if !inq => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}

@@ -1,0 +1,5 @@
+REGISTRY = "docker.io/acme"
+IMAGE = "${REGISTRY}/app"
+target "default" {
+  tags = ["${IMAGE}:latest"]
+}

@@ -1,0 +1,5 @@
+variable "IMAGES" {
+  type = list(object({name = string}))
+  default = []
+}
+target "default" {}

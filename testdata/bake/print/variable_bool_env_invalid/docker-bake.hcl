@@ -1,0 +1,6 @@
+variable "PUSH" {
+  default = false
+}
+target "default" {
+  no-cache = PUSH
+}

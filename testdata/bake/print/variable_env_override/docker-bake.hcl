@@ -1,0 +1,6 @@
+variable "TAG" {
+  default = "latest"
+}
+target "default" {
+  tags = ["docker.io/username/webapp:${TAG}"]
+}
