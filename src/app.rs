@@ -1,20 +1,19 @@
 //! What the commands do (the binary only parses arguments and calls in here).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use rayon::prelude::*;
-
-use crate::cli::{CheckArgs, Cli, ColorChoice, Command, RuleArgs};
+use crate::cli::{CheckArgs, Cli, ColorChoice, Command, PrintArgs, RuleArgs};
 use crate::config::{CliSelection, ConfigError, Settings};
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::fix::{self, fix_all, FileSource, FixMode};
 use crate::linter::{self, FileError};
 use crate::output::{self, display_path, OutputFormat, Sources};
 use crate::project::{self, FileKind};
-use crate::rules::{self, BuildInfo, RULES};
+use crate::rules::{self, RULES};
+use crate::workspace::{self, Plan};
 
 /// Exit codes.
 pub const EXIT_CLEAN: u8 = 0;
@@ -36,6 +35,7 @@ pub fn run(cli: Cli) -> ExitCode {
             completions(shell, &mut std::io::stdout().lock());
             EXIT_CLEAN
         }
+        Some(Command::Print(args)) => print(&args),
         None => check(&cli.check),
     };
     ExitCode::from(code)
@@ -106,6 +106,53 @@ fn rule(args: &RuleArgs) -> u8 {
     }
 }
 
+fn print(args: &PrintArgs) -> u8 {
+    let opts = crate::bake::LoadOptions {
+        files: args.file.clone(),
+        cwd: PathBuf::from("."),
+        env: std::env::vars().collect(),
+        vars: parse_vars(&args.var),
+        overrides: args.set.clone(),
+        ..crate::bake::LoadOptions::default()
+    };
+    let color = use_color(ColorChoice::Auto, std::io::stderr().is_terminal());
+    let result =
+        crate::bake::load(&opts).and_then(|p| p.print_json(&args.targets).map_err(|e| vec![e]));
+    match result {
+        Ok(json) => {
+            println!("{}", json.trim_end());
+            EXIT_CLEAN
+        }
+        Err(errs) => {
+            for e in errs {
+                print_bake_error(&e, color);
+            }
+            EXIT_ERROR
+        }
+    }
+}
+
+/// A bake error with its source snippet when it has a file and span.
+fn print_bake_error(e: &crate::bake::BakeError, color: bool) {
+    let text = std::fs::read_to_string(&e.file).ok();
+    match text {
+        Some(text) if !e.file.as_os_str().is_empty() && e.span.end <= text.len() => {
+            let mut d = miette::MietteDiagnostic::new(e.message.clone())
+                .with_severity(miette::Severity::Error)
+                .with_label(miette::LabeledSpan::at(e.span.start..e.span.end, "here"));
+            if let Some(h) = &e.help {
+                d = d.with_help(h.clone());
+            }
+            let report = miette::Report::new(d)
+                .with_source_code(miette::NamedSource::new(display_path(&e.file), text));
+            let mut buf = String::new();
+            let _ = output::full::handler(color).render_report(&mut buf, report.as_ref());
+            eprintln!("{buf}");
+        }
+        _ => eprintln!("error: {e}"),
+    }
+}
+
 fn print_config_error(err: &ConfigError) {
     let color = use_color(ColorChoice::Auto, std::io::stderr().is_terminal());
     match (&err.path, err.span) {
@@ -138,19 +185,14 @@ fn print_file_error(err: &FileError) {
     eprintln!("error: {}: {}", display_path(&err.path), err.message);
 }
 
-/// One lintable file's diagnostics.
-fn lint_path(path: &Path, kind: FileKind, text: &str, settings: &Settings) -> Vec<Diagnostic> {
-    match kind {
-        FileKind::Dockerfile => {
-            let build = BuildInfo {
-                context: path.parent().map(Path::to_path_buf),
-                ..BuildInfo::default()
-            };
-            linter::lint_dockerfile_text(path, text, settings, &build)
-        }
-        // Bake evaluation arrives with the bake module; nothing to report yet.
-        FileKind::Bake => Vec::new(),
-    }
+/// `NAME=VALUE` pairs of `--var`.
+fn parse_vars(vars: &[String]) -> Vec<(String, String)> {
+    vars.iter()
+        .map(|v| match v.split_once('=') {
+            Some((k, val)) => (k.to_string(), val.to_string()),
+            None => (v.clone(), String::new()),
+        })
+        .collect()
 }
 
 /// Overlay of in-memory contents over the files on disk.
@@ -193,9 +235,9 @@ fn check(args: &CheckArgs) -> u8 {
 
     // Gather files.
     let mut errors: Vec<FileError> = Vec::new();
-    let mut files: Vec<(PathBuf, FileKind, String)> = Vec::new();
+    let mut files: Vec<(PathBuf, FileKind)> = Vec::new();
     let mut stdin_text: Option<(PathBuf, String)> = None;
-    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+    let paths: Vec<PathBuf> = if args.paths.is_empty() && args.file.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
@@ -212,7 +254,7 @@ fn check(args: &CheckArgs) -> u8 {
             Ok(_) => match linter::decode_source(&name, bytes) {
                 Ok(text) => {
                     let kind = project::classify(&name).unwrap_or(FileKind::Dockerfile);
-                    files.push((name.clone(), kind, text.clone()));
+                    files.push((name.clone(), kind));
                     stdin_text = Some((name, text));
                 }
                 Err(e) => errors.push(e),
@@ -225,28 +267,18 @@ fn check(args: &CheckArgs) -> u8 {
     }
     let found = project::discover(&disk_paths);
     errors.extend(found.errors);
-    let read: Vec<Result<(PathBuf, FileKind, String), FileError>> = found
-        .files
-        .par_iter()
-        .map(|(p, k)| linter::read_source(p).map(|t| (p.clone(), *k, t)))
-        .collect();
-    for r in read {
-        match r {
-            Ok(f) => files.push(f),
-            Err(e) => errors.push(e),
-        }
-    }
+    files.extend(found.files);
+    let mut plan = Plan::new(&files, &args.file);
+    plan.vars = parse_vars(&args.var);
 
-    // Lint in parallel.
-    let mut diagnostics: Vec<Diagnostic> = files
-        .par_iter()
-        .flat_map_iter(|(p, k, t)| lint_path(p, *k, t, &settings))
-        .collect();
-    linter::sort_diagnostics(&mut diagnostics);
-
+    // The stdin text is an overlay over the (nonexistent) file of its name.
+    let base_overlay: BTreeMap<PathBuf, String> = stdin_text.iter().cloned().collect();
+    let first = workspace::lint(&plan, &base_overlay, &settings);
+    errors.extend(first.errors);
+    let mut diagnostics = first.diagnostics;
     let mut sources = Sources::default();
-    for (p, _, t) in &files {
-        sources.insert(p.clone(), t.clone());
+    for (p, t) in first.texts {
+        sources.insert(p, t);
     }
 
     let mut exit = EXIT_CLEAN;
@@ -257,36 +289,11 @@ fn check(args: &CheckArgs) -> u8 {
         let mode = FixMode {
             unsafe_fixes: args.unsafe_fixes,
         };
-        let kinds: BTreeMap<PathBuf, FileKind> =
-            files.iter().map(|(p, k, _)| (p.clone(), *k)).collect();
-        let originals: BTreeMap<PathBuf, &str> = files
-            .iter()
-            .map(|(p, _, t)| (p.clone(), t.as_str()))
-            .collect();
-        let per_file_initial: BTreeMap<PathBuf, Vec<Diagnostic>> = {
-            let mut m: BTreeMap<PathBuf, Vec<Diagnostic>> = BTreeMap::new();
-            for d in &diagnostics {
-                m.entry(d.file.clone()).or_default().push(d.clone());
-            }
-            m
-        };
-        // Re-lint only the files the fixes changed (or created); reuse the rest.
+        let originals: BTreeMap<PathBuf, String> = stdin_text.iter().cloned().collect();
         let lint = |overlay: &BTreeMap<PathBuf, String>| -> Vec<Diagnostic> {
-            let mut out: Vec<Diagnostic> = Vec::new();
-            let changed: BTreeSet<&PathBuf> = overlay.keys().collect();
-            for (p, ds) in &per_file_initial {
-                if !changed.contains(p) {
-                    out.extend(ds.iter().cloned());
-                }
-            }
-            for (p, text) in overlay {
-                let kind = kinds.get(p).copied().or_else(|| project::classify(p));
-                if let Some(kind) = kind {
-                    out.extend(lint_path(p, kind, text, &settings));
-                }
-            }
-            linter::sort_diagnostics(&mut out);
-            out
+            let mut merged = base_overlay.clone();
+            merged.extend(overlay.iter().map(|(k, v)| (k.clone(), v.clone())));
+            workspace::lint(&plan, &merged, &settings).diagnostics
         };
         let overlay_source = Overlay {
             stdin: stdin_text.as_ref().map(|(p, t)| (p.as_path(), t.as_str())),
@@ -303,7 +310,9 @@ fn check(args: &CheckArgs) -> u8 {
         if args.diff {
             let mut out = std::io::stdout().lock();
             for (path, old, new) in &changed {
-                let old = old.as_deref().or_else(|| originals.get(path).copied());
+                let old = old
+                    .as_deref()
+                    .or_else(|| originals.get(path).map(String::as_str));
                 let created = result.originals.get(path).is_some_and(Option::is_none);
                 let _ = write!(
                     out,

@@ -43,6 +43,8 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the resolved bake definition as `docker buildx bake --print` does
+    Print(PrintArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,6 +101,12 @@ pub struct CheckArgs {
     /// Print findings only, no summary
     #[arg(long, short)]
     pub quiet: bool,
+    /// Bake file(s) to load as one definition, replacing the default set (repeatable)
+    #[arg(long = "file", short = 'f', value_name = "FILE")]
+    pub file: Vec<PathBuf>,
+    /// Set a bake variable: NAME=VALUE (wins over the environment; repeatable)
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub var: Vec<String>,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -108,4 +116,20 @@ pub struct RuleArgs {
     /// Print every rule's documentation
     #[arg(long, conflicts_with = "rule")]
     pub all: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PrintArgs {
+    /// Targets or groups (globs allowed); default: the `default` group
+    #[arg(value_name = "TARGET")]
+    pub targets: Vec<String>,
+    /// Bake file(s), replacing the default set (repeatable)
+    #[arg(long = "file", short = 'f', value_name = "FILE")]
+    pub file: Vec<PathBuf>,
+    /// Set a variable: NAME=VALUE (wins over the environment; repeatable)
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub var: Vec<String>,
+    /// Override a target attribute: target.key=value (repeatable)
+    #[arg(long, value_name = "TARGET.KEY=VALUE")]
+    pub set: Vec<String>,
 }

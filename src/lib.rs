@@ -14,3 +14,4 @@ pub mod project;
 pub mod rules;
 pub mod span;
 pub mod suppress;
+pub mod workspace;

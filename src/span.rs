@@ -43,13 +43,16 @@ impl Span {
         self.start <= offset && offset < self.end
     }
 
+    /// Whether two edits on these spans would conflict: ranges that share a
+    /// byte, an insertion strictly inside a range, or two insertions at the
+    /// same point (their order would be ambiguous). Touching ends is fine.
     pub fn overlaps(&self, other: &Span) -> bool {
-        // Two insertions at the same point, or an insertion inside a range, conflict too.
-        if self.is_empty() || other.is_empty() {
-            return self.start.max(other.start) <= self.end.min(other.end)
-                && !(self.is_empty() && other.is_empty() && self.start != other.start);
+        match (self.is_empty(), other.is_empty()) {
+            (true, true) => self.start == other.start,
+            (true, false) => other.start < self.start && self.start < other.end,
+            (false, true) => self.start < other.start && other.start < self.end,
+            (false, false) => self.start < other.end && other.start < self.end,
         }
-        self.start < other.end && other.start < self.end
     }
 
     /// Shift by a base offset (used to map spans of an embedded text).
@@ -168,6 +171,14 @@ mod tests {
         assert!(Span::new(0, 5).overlaps(&Span::new(4, 6)));
         assert!(!Span::new(0, 5).overlaps(&Span::new(5, 6)));
         assert!(Span::empty(3).overlaps(&Span::new(0, 5)));
+        assert!(
+            !Span::empty(5).overlaps(&Span::new(0, 5)),
+            "an insertion at the end touches"
+        );
+        assert!(
+            !Span::new(0, 5).overlaps(&Span::empty(0)),
+            "an insertion at the start touches"
+        );
         assert!(Span::empty(3).overlaps(&Span::empty(3)));
         assert!(!Span::empty(3).overlaps(&Span::empty(4)));
     }

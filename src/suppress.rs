@@ -174,3 +174,59 @@ mod tests {
         assert_eq!(parse_comment("just a comment"), None);
     }
 }
+
+/// Suppression comments in a bake file (`#` or `//` comments): a comment
+/// line directly above the line a finding starts on, or a `global` one.
+#[derive(Debug, Default)]
+pub struct CommentSuppressions {
+    global: Vec<String>,
+    /// line start offset → names suppressed on that line
+    lines: Vec<(usize, usize, Vec<String>)>,
+}
+
+impl CommentSuppressions {
+    pub fn from_text(text: &str) -> CommentSuppressions {
+        let mut s = CommentSuppressions::default();
+        let mut pending: Vec<String> = Vec::new();
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let start = offset;
+            offset += line.len();
+            let trimmed = line.trim();
+            let comment = trimmed
+                .strip_prefix("//")
+                .or_else(|| trimmed.strip_prefix('#'))
+                .map(str::trim);
+            match comment {
+                Some(c) => {
+                    if let Some((names, global)) = parse_comment(c) {
+                        if global {
+                            s.global.extend(names);
+                        } else {
+                            pending.extend(names);
+                        }
+                    }
+                }
+                None if trimmed.is_empty() => pending.clear(),
+                None => {
+                    if !pending.is_empty() {
+                        s.lines.push((start, offset, std::mem::take(&mut pending)));
+                    }
+                }
+            }
+        }
+        s
+    }
+
+    pub fn is_suppressed(&self, diag: &Diagnostic) -> bool {
+        let Some(rule) = rules::find(diag.code) else {
+            return false;
+        };
+        self.global.iter().any(|n| names_rule(rule, n))
+            || self.lines.iter().any(|(start, end, names)| {
+                *start <= diag.span.start
+                    && diag.span.start < *end
+                    && names.iter().any(|n| names_rule(rule, n))
+            })
+    }
+}

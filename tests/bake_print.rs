@@ -36,6 +36,7 @@ fn read_case(dir: &Path) -> Case {
         env,
         vars: vec![],
         overrides: vec![],
+        ..LoadOptions::default()
     };
     let mut names = Vec::new();
     if let Ok(text) = fs::read_to_string(dir.join("args")) {

@@ -1,7 +1,8 @@
 //! Every rule's doc is executable: its failing example must fire the rule,
 //! its fixed example must not, and where the rule has a fix, fixing the
 //! failing example must give the fixed example byte for byte, after which a
-//! second fix run changes nothing.
+//! second fix run changes nothing. Examples are whole little projects
+//! (Dockerfiles, bake files, .dockerignore) linted like the CLI does.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,9 +10,10 @@ use std::path::{Path, PathBuf};
 use bakelint::config::{CliSelection, Settings};
 use bakelint::diagnostic::Diagnostic;
 use bakelint::fix::{fix_all, DiskSource, FixMode};
-use bakelint::linter::lint_dockerfile_text;
+use bakelint::project::discover;
 use bakelint::rules::docs::{examples, DocExample};
-use bakelint::rules::{BuildInfo, RuleDef, RuleScope, RULES};
+use bakelint::rules::{RuleDef, RULES};
+use bakelint::workspace::{self, Plan};
 
 fn settings_for(rule: &RuleDef) -> Settings {
     let cli = CliSelection {
@@ -21,7 +23,7 @@ fn settings_for(rule: &RuleDef) -> Settings {
     Settings::from_toml(Path::new("bakelint.toml"), "", &cli).expect("settings")
 }
 
-/// Writes the example's files into `dir`, returns the Dockerfile path.
+/// Writes the example's files into `dir`; returns the path of its first file.
 fn materialise(dir: &Path, example: &DocExample) -> PathBuf {
     for f in &example.files {
         let p = dir.join(&f.path);
@@ -30,24 +32,15 @@ fn materialise(dir: &Path, example: &DocExample) -> PathBuf {
         }
         std::fs::write(&p, &f.content).expect("write example file");
     }
-    dir.join("Dockerfile")
+    dir.join(&example.files[0].path)
 }
 
-fn lint_files(
-    files: &BTreeMap<PathBuf, String>,
-    settings: &Settings,
-    dockerfile: &Path,
-) -> Vec<Diagnostic> {
-    let text = files
-        .get(dockerfile)
-        .cloned()
-        .or_else(|| std::fs::read_to_string(dockerfile).ok())
-        .unwrap_or_default();
-    let build = BuildInfo {
-        context: dockerfile.parent().map(Path::to_path_buf),
-        ..BuildInfo::default()
-    };
-    lint_dockerfile_text(dockerfile, &text, settings, &build)
+fn plan_for(dir: &Path) -> Plan {
+    let found = discover(&[dir.to_path_buf()]);
+    let mut plan = Plan::new(&found.files, &[]);
+    plan.cwd = dir.to_path_buf();
+    plan.env = BTreeMap::new();
+    plan
 }
 
 fn check_rule(rule: &'static RuleDef) -> Vec<String> {
@@ -62,11 +55,16 @@ fn check_rule(rule: &'static RuleDef) -> Vec<String> {
     }
     let settings = settings_for(rule);
     let dir = tempfile::tempdir().expect("tempdir");
-    let bad_path = materialise(dir.path(), &bad);
-    let initial = lint_files(&BTreeMap::new(), &settings, &bad_path);
+    let bad_main = materialise(dir.path(), &bad);
+    let plan = plan_for(dir.path());
+    let first = workspace::lint(&plan, &BTreeMap::new(), &settings);
+    let initial = first.diagnostics;
     let own: Vec<&Diagnostic> = initial.iter().filter(|d| d.code == rule.code).collect();
     if own.is_empty() {
-        problems.push(format!("{}: failing example does not fire", rule.code));
+        problems.push(format!(
+            "{}: failing example does not fire (got {:?}, errors {:?})",
+            rule.code, initial, first.errors
+        ));
     }
     for d in &own {
         if d.message.is_empty() {
@@ -75,8 +73,9 @@ fn check_rule(rule: &'static RuleDef) -> Vec<String> {
     }
 
     let good_dir = tempfile::tempdir().expect("tempdir");
-    let good_path = materialise(good_dir.path(), &good);
-    let after = lint_files(&BTreeMap::new(), &settings, &good_path);
+    materialise(good_dir.path(), &good);
+    let after =
+        workspace::lint(&plan_for(good_dir.path()), &BTreeMap::new(), &settings).diagnostics;
     if after.iter().any(|d| d.code == rule.code) {
         problems.push(format!(
             "{}: fixed example still fires: {:?}",
@@ -86,24 +85,29 @@ fn check_rule(rule: &'static RuleDef) -> Vec<String> {
 
     if rule.fix.is_some() && !own.is_empty() {
         let mode = FixMode { unsafe_fixes: true };
-        let lint = |files: &BTreeMap<PathBuf, String>| lint_files(files, &settings, &bad_path);
+        let lint = |files: &BTreeMap<PathBuf, String>| {
+            workspace::lint(&plan, files, &settings).diagnostics
+        };
         let res = fix_all(initial.clone(), mode, &DiskSource, &lint);
-        let fixed = res
-            .contents
-            .get(&bad_path)
-            .cloned()
-            .unwrap_or_else(|| std::fs::read_to_string(&bad_path).unwrap_or_default());
-        let expected = &good.files[0].content;
-        if &fixed != expected {
-            problems.push(format!(
-                "{}: fixing the example gives\n{fixed}\nbut the doc's fixed example is\n{expected}",
-                rule.code
-            ));
+        // Every file of the fixed example must match what the fix produced.
+        for f in &good.files {
+            let path = dir.path().join(&f.path);
+            let fixed = res
+                .contents
+                .get(&path)
+                .cloned()
+                .unwrap_or_else(|| std::fs::read_to_string(&path).unwrap_or_default());
+            if fixed != f.content {
+                problems.push(format!(
+                    "{}: fixing the example gives {}:\n{fixed}\nbut the doc's fixed example is\n{}",
+                    rule.code, f.path, f.content
+                ));
+            }
         }
         if !res.failures.is_empty() {
             problems.push(format!("{}: fix failures {:?}", rule.code, res.failures));
         }
-        // Convergence: a second run on the fixed text changes nothing.
+        // Convergence: a second run on the fixed files changes nothing.
         let again = lint(&res.contents);
         let res2 = fix_all(again, mode, &DiskSource, &|f: &BTreeMap<
             PathBuf,
@@ -118,10 +122,11 @@ fn check_rule(rule: &'static RuleDef) -> Vec<String> {
             .any(|(p, _, new)| res.contents.get(p) != Some(new))
         {
             problems.push(format!(
-                "{}: a second --fix still changes the file",
+                "{}: a second --fix still changes the files",
                 rule.code
             ));
         }
+        let _ = bad_main;
     }
     problems
 }
@@ -129,19 +134,10 @@ fn check_rule(rule: &'static RuleDef) -> Vec<String> {
 #[test]
 fn rule_docs_examples_hold() {
     let mut problems = Vec::new();
-    let mut checked = 0;
-    for rule in RULES
-        .iter()
-        .copied()
-        .filter(|r| r.scope == RuleScope::Dockerfile)
-    {
-        checked += 1;
+    for rule in RULES.iter().copied() {
         problems.extend(check_rule(rule));
     }
-    assert!(
-        checked >= 21,
-        "expected every Dockerfile rule to be checked, got {checked}"
-    );
+    assert!(RULES.len() >= 32, "every rule is checked");
     assert!(
         problems.is_empty(),
         "{} problem(s):\n{}",

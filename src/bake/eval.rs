@@ -534,7 +534,7 @@ impl<'a> Evaluator<'a> {
                     }
                     _ => self.eval(base, cx)?,
                 };
-                self.apply_ops(&mut cur, ops, cx, e.span)?;
+                self.apply_ops(&mut cur, ops, cx)?;
                 Ok(cur)
             }
             ExprKind::Call { name, args, expand } => self.call(name, args, *expand, cx, e.span),
@@ -597,9 +597,10 @@ impl<'a> Evaluator<'a> {
                                     .to_string_conv()
                                     .map_err(|m| EvalErr::new(f, ke.span, m))?;
                                 if fe.grouping {
-                                    match obj.entry(key).or_insert_with(|| Value::List(vec![])) {
-                                        Value::List(l) => l.push(val),
-                                        _ => {}
+                                    if let Value::List(l) =
+                                        obj.entry(key).or_insert_with(|| Value::List(vec![]))
+                                    {
+                                        l.push(val)
                                     }
                                 } else {
                                     if obj.contains_key(&key) {
@@ -628,7 +629,7 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    fn apply_ops(&self, cur: &mut Value, ops: &[TravOp], cx: &mut Ctx, span: Span) -> R<()> {
+    fn apply_ops(&self, cur: &mut Value, ops: &[TravOp], cx: &mut Ctx) -> R<()> {
         let f = cx.file;
         for (i, op) in ops.iter().enumerate() {
             match op {
@@ -678,7 +679,7 @@ impl<'a> Evaluator<'a> {
                     };
                     let mut out = Vec::with_capacity(items.len());
                     for mut it in items {
-                        self.apply_ops(&mut it, &ops[i + 1..], cx, span)?;
+                        self.apply_ops(&mut it, &ops[i + 1..], cx)?;
                         out.push(it);
                     }
                     *cur = Value::List(out);

@@ -295,9 +295,9 @@ pub fn from_hcl(e: &Expression, base: usize) -> Expr {
                 })
                 .collect(),
         ),
-        Expression::StringTemplate(t) => template_kind(t, base, span),
+        Expression::StringTemplate(t) => template_kind(t, base),
         Expression::HeredocTemplate(h) => {
-            let mut parts = convert_template(&h.template, base, span);
+            let mut parts = convert_template(&h.template, base);
             if let Some(indent) = h.indent() {
                 strip_heredoc_indent(&mut parts, indent);
             }
@@ -392,8 +392,8 @@ fn relocate(mut e: Expr, span: Span) -> Expr {
     e
 }
 
-fn template_kind(t: &Template, base: usize, span: Span) -> ExprKind {
-    simplify_template(convert_template(t, base, span))
+fn template_kind(t: &Template, base: usize) -> ExprKind {
+    simplify_template(convert_template(t, base))
 }
 
 fn simplify_template(parts: Vec<Part>) -> ExprKind {
@@ -413,7 +413,7 @@ fn simplify_template(parts: Vec<Part>) -> ExprKind {
     ExprKind::Template(parts)
 }
 
-fn convert_template(t: &Template, base: usize, span: Span) -> Vec<Part> {
+fn convert_template(t: &Template, base: usize) -> Vec<Part> {
     let mut parts: Vec<Part> = Vec::new();
     let mut strip_next = false;
     for el in t.iter() {
@@ -438,7 +438,7 @@ fn convert_template(t: &Template, base: usize, span: Span) -> Vec<Part> {
                     if ifd.if_expr.strip.strip_start() {
                         strip_prev(&mut parts);
                     }
-                    let mut then = convert_template(&ifd.if_expr.template, base, span);
+                    let mut then = convert_template(&ifd.if_expr.template, base);
                     if ifd.if_expr.strip.strip_end() {
                         strip_first(&mut then);
                     }
@@ -447,7 +447,7 @@ fn convert_template(t: &Template, base: usize, span: Span) -> Vec<Part> {
                         if e.strip.strip_start() {
                             strip_prev(&mut then);
                         }
-                        els = convert_template(&e.template, base, span);
+                        els = convert_template(&e.template, base);
                         if e.strip.strip_end() {
                             strip_first(&mut els);
                         }
@@ -467,7 +467,7 @@ fn convert_template(t: &Template, base: usize, span: Span) -> Vec<Part> {
                         strip_prev(&mut parts);
                     }
                     strip_next = ford.endfor_expr.strip.strip_end();
-                    let mut body = convert_template(&ford.for_expr.template, base, span);
+                    let mut body = convert_template(&ford.for_expr.template, base);
                     if ford.for_expr.strip.strip_end() {
                         strip_first(&mut body);
                     }
@@ -543,5 +543,5 @@ pub fn template_from_str(s: &str, base: usize, span: Span) -> Result<Expr, Strin
         return Ok(Expr::lit(Value::String(s.to_string()), span));
     }
     let t = hcl_edit::parser::parse_template(s).map_err(|e| e.message().to_string())?;
-    Ok(Expr::new(template_kind(&t, base, span), span))
+    Ok(Expr::new(template_kind(&t, base), span))
 }

@@ -151,6 +151,11 @@ pub fn read_file(path: &Path, cwd: &Path) -> Result<SourceFile, BakeError> {
             help: None,
         }
     })?;
+    Ok(source_file(path, text))
+}
+
+/// A loaded file, its kind decided by name and content.
+fn source_file(path: &Path, text: String) -> SourceFile {
     let kind = if is_compose_name(path) {
         FileKind::Compose
     } else if text.trim_start().starts_with('{')
@@ -160,12 +165,12 @@ pub fn read_file(path: &Path, cwd: &Path) -> Result<SourceFile, BakeError> {
     } else {
         FileKind::Hcl
     };
-    Ok(SourceFile {
+    SourceFile {
         path: path.to_path_buf(),
         text,
         body: None,
         kind,
-    })
+    }
 }
 
 /// Parses one source file into the document.
@@ -176,6 +181,14 @@ pub fn parse_into(file: &mut SourceFile, idx: usize, doc: &mut Document) -> Resu
     } else {
         0
     };
+    if let Some(off) = too_deep(&file.text) {
+        return Err(BakeError {
+            file: file.path.clone(),
+            span: Span::new(off, off + 1),
+            message: "expression nesting is too deep".into(),
+            help: None,
+        });
+    }
     match file.kind {
         FileKind::Compose => Ok(()),
         FileKind::Hcl => {
@@ -206,6 +219,24 @@ pub fn parse_into(file: &mut SourceFile, idx: usize, doc: &mut Document) -> Resu
             convert_json_root(&node, idx, &file.path, doc)
         }
     }
+}
+
+/// Guards the recursive parsers: the offset where bracket nesting exceeds 200.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > 200 {
+                    return Some(i);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn shift(mut n: JNode, by: usize) -> JNode {
@@ -522,5 +553,17 @@ fn clamp_parts(parts: &mut [expr::Part], span: Span) {
                 clamp_parts(body, span);
             }
         }
+    }
+}
+
+/// Like [`read_file`], but an in-memory text in `overlay` wins over the disk.
+pub fn read_file_or_overlay(
+    path: &Path,
+    cwd: &Path,
+    overlay: &std::collections::BTreeMap<PathBuf, String>,
+) -> Result<SourceFile, BakeError> {
+    match overlay.get(path) {
+        Some(text) => Ok(source_file(path, text.clone())),
+        None => read_file(path, cwd),
     }
 }

@@ -39,6 +39,9 @@ pub struct LoadOptions {
     pub vars: Vec<(String, String)>,
     /// `--set target.key=value`.
     pub overrides: Vec<String>,
+    /// In-memory contents that win over the files on disk (the fix loop's
+    /// edited files), by path as given in `files`.
+    pub overlay: BTreeMap<PathBuf, String>,
 }
 
 /// An error with the file and byte span of the culprit.
@@ -178,7 +181,7 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
     let mut errors = Vec::new();
     let mut compose_files = Vec::new();
     for (path, _default) in &set {
-        match load::read_file(path, &opts.cwd) {
+        match load::read_file_or_overlay(path, &opts.cwd, &opts.overlay) {
             Ok(f) => files.push(f),
             Err(e) => errors.push(e),
         }
@@ -378,7 +381,7 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
                     .and_then(|p| p.parent())
                     .map(|p| opts.cwd.join(p))
                     .unwrap_or_else(|| opts.cwd.clone());
-                chain.retain(|c| c != &t.name);
+                let chain = inherit_chain(&t.name, &raws);
                 let rt = target::finalize(
                     &t.name,
                     attrs,
@@ -419,6 +422,36 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
             .cloned(),
         raw_names,
     })
+}
+
+fn raw_inherits(t: &target::RawTarget) -> Vec<String> {
+    t.attrs
+        .get("inherits")
+        .map(|r| {
+            r.elements
+                .iter()
+                .filter_map(|e| e.value.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Ancestors: direct parents left to right, then their ancestors.
+fn inherit_chain(name: &str, raws: &HashMap<&str, &target::RawTarget>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut queue = vec![name.to_string()];
+    while let Some(n) = (!queue.is_empty()).then(|| queue.remove(0)) {
+        let Some(t) = raws.get(n.as_str()) else {
+            continue;
+        };
+        for p in raw_inherits(t) {
+            if p != name && !out.contains(&p) {
+                out.push(p.clone());
+                queue.push(p);
+            }
+        }
+    }
+    out
 }
 
 fn collect_references(doc: &Document, ev: &Evaluator) -> References {

@@ -468,7 +468,11 @@ fn replace(a: &[Value]) -> Result<Value, String> {
 }
 fn indent(a: &[Value]) -> Result<Value, String> {
     arity(a, 2)?;
-    let pad = " ".repeat(n(a, 0)?.max(0.0) as usize);
+    let width = n(a, 0)?;
+    if width > 10_000.0 {
+        return Err("indent width too large".into());
+    }
+    let pad = " ".repeat(width.max(0.0) as usize);
     let x = s(a, 1)?;
     let mut out = String::new();
     for (i, line) in x.split('\n').enumerate() {
@@ -710,6 +714,9 @@ fn go_format(f: &str, args: &[Value]) -> Result<String, String> {
             other => return Err(format!("unsupported format verb %{other}")),
         };
         let w: usize = width.parse().unwrap_or(0);
+        if w > 10_000 || prec.is_some_and(|p| p > 10_000) {
+            return Err("format width or precision too large".into());
+        }
         let len = body.chars().count();
         if len < w {
             let pad = w - len;

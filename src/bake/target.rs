@@ -748,6 +748,7 @@ impl Decoder<'_, '_> {
         let vars = self.ev.expr_deps(e, cx);
         let origin = self.prov(file, e.span, vars);
         let (src, sfile) = self.source_expr(e, file);
+        let via_var = !std::ptr::eq(src, e);
         let mut r = Resolved::leaf(v.clone(), origin.clone());
         match (&v, &src.kind) {
             (Value::List(items), ExprKind::Tuple(exprs)) if items.len() == exprs.len() => {
@@ -756,7 +757,9 @@ impl Decoder<'_, '_> {
                     .zip(exprs)
                     .map(|(iv, ie)| {
                         let mut x = self.resolved(ie, iv.clone(), sfile, cx);
-                        x.origin.variables.extend(origin.variables.iter().cloned());
+                        if via_var {
+                            x.origin.variables.extend(origin.variables.iter().cloned());
+                        }
                         x
                     })
                     .collect();
@@ -791,7 +794,9 @@ impl Decoder<'_, '_> {
                         {
                             Some((_, ve)) => {
                                 let mut x = self.resolved(ve, iv.clone(), sfile, cx);
-                                x.origin.variables.extend(origin.variables.iter().cloned());
+                                if via_var {
+                                    x.origin.variables.extend(origin.variables.iter().cloned());
+                                }
                                 x
                             }
                             None => Resolved::leaf(iv.clone(), origin.clone()),

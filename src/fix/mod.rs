@@ -250,7 +250,9 @@ fn select_fixes<'a>(
         let mut own: Vec<(&PathBuf, Span)> = Vec::new();
         for edit in &fix.edits {
             if let Edit::Replace { file, span, .. } = edit {
-                if own.iter().any(|(f, s)| *f == file && s.overlaps(span)) {
+                // Insertions at one point keep their order within a fix.
+                let conflict = |s: &Span| s.overlaps(span) && !(s.is_empty() && span.is_empty());
+                if own.iter().any(|(f, s)| *f == file && conflict(s)) {
                     continue 'fixes;
                 }
                 own.push((file, *span));

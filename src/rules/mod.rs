@@ -15,6 +15,26 @@ pub mod docs;
 pub mod util_a;
 pub mod util_b;
 
+pub mod alpine_postgres;
+pub mod cache_mount;
+pub mod cache_to_mode_max;
+pub mod chromium_skip_arg;
+pub mod dockerignore;
+pub mod registry_cache;
+pub mod sha_tag;
+pub mod test_image_chromium;
+
+pub mod dockerfile_ignored;
+pub mod duplicate_tag;
+pub mod invalid_spec;
+pub mod missing_default_target;
+pub mod missing_dockerfile;
+pub mod undeclared_build_arg;
+pub mod undefined_reference;
+pub mod undefined_stage;
+pub mod unknown_attribute;
+pub mod unused_definition;
+
 pub mod consistent_instruction_casing;
 pub mod copy_ignored_file;
 pub mod duplicate_stage_name;
@@ -84,8 +104,16 @@ pub struct RuleDef {
 #[derive(Clone, Copy)]
 pub enum CheckFn {
     Dockerfile(fn(&DockerfileContext<'_>, &mut Vec<Diagnostic>)),
-    /// Rules run by the bake integration (no Dockerfile check).
-    Bake,
+    /// A rule on an evaluated bake definition.
+    Bake(fn(&BakeContext<'_>, &mut Vec<Diagnostic>)),
+    /// Reported by the bake loader itself (BK000), not by a check.
+    BakeLoader,
+    /// A rule that looks at Dockerfiles and at bake definitions (e.g. image
+    /// references in FROM and in bake `contexts`).
+    DockerfileAndBake(
+        fn(&DockerfileContext<'_>, &mut Vec<Diagnostic>),
+        fn(&BakeContext<'_>, &mut Vec<Diagnostic>),
+    ),
 }
 
 impl std::fmt::Debug for RuleDef {
@@ -95,6 +123,22 @@ impl std::fmt::Debug for RuleDef {
 }
 
 impl RuleDef {
+    /// The Dockerfile check, if the rule has one.
+    pub fn dockerfile_check(&self) -> Option<fn(&DockerfileContext<'_>, &mut Vec<Diagnostic>)> {
+        match self.check {
+            CheckFn::Dockerfile(f) | CheckFn::DockerfileAndBake(f, _) => Some(f),
+            CheckFn::Bake(_) | CheckFn::BakeLoader => None,
+        }
+    }
+
+    /// The bake check, if the rule has one.
+    pub fn bake_check(&self) -> Option<fn(&BakeContext<'_>, &mut Vec<Diagnostic>)> {
+        match self.check {
+            CheckFn::Bake(f) | CheckFn::DockerfileAndBake(_, f) => Some(f),
+            CheckFn::Dockerfile(_) | CheckFn::BakeLoader => None,
+        }
+    }
+
     /// Whether `selector` (a code, code prefix, name or alias) names this rule.
     pub fn matches(&self, selector: &str) -> bool {
         let s = selector.trim();
@@ -180,6 +224,71 @@ impl DockerfileContext<'_> {
     }
 }
 
+/// The input of a bake rule: one evaluated bake definition.
+pub struct BakeContext<'a> {
+    pub project: &'a crate::bake::BakeProject,
+    pub rule: &'static RuleDef,
+    pub options: &'a RuleOptions,
+    /// The parsed Dockerfiles the definition's targets build, by normalised path
+    /// (`crate::workspace::normalize`).
+    pub dockerfiles: &'a BTreeMap<std::path::PathBuf, std::sync::Arc<Dockerfile>>,
+}
+
+impl BakeContext<'_> {
+    /// A diagnostic of this rule in `file` at `span` with its default severity.
+    pub fn diagnostic(&self, file: &Path, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code: self.rule.code,
+            name: self.rule.name,
+            severity: self.rule.severity,
+            file: file.to_path_buf(),
+            span,
+            message: message.into(),
+            help: None,
+            labels: Vec::new(),
+            fix: None,
+        }
+    }
+
+    /// The text of a loaded bake file.
+    pub fn file_text(&self, file: &Path) -> Option<&str> {
+        self.project.file_text(file)
+    }
+
+    /// The parsed Dockerfile at `path`, if a target builds it and it could be read.
+    pub fn dockerfile(&self, path: &Path) -> Option<&Dockerfile> {
+        self.dockerfiles
+            .get(&crate::workspace::normalize(path))
+            .map(|d| d.as_ref())
+    }
+
+    pub fn option_str(&self, name: &str) -> Option<&str> {
+        self.options.get(name).and_then(|v| v.as_str())
+    }
+
+    pub fn option_str_list(&self, name: &str) -> Option<Vec<String>> {
+        self.options.get(name).and_then(|v| v.as_array()).map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+    }
+}
+
+/// Bake files that cannot be loaded or evaluated.
+pub static BK000: RuleDef = RuleDef {
+    code: "BK000",
+    name: "bake-error",
+    aliases: &[],
+    severity: Severity::Error,
+    summary: "The bake definition cannot be parsed or evaluated",
+    doc: include_str!("../../rules/BK000.md"),
+    fix: None,
+    scope: RuleScope::Bake,
+    options: &[],
+    check: CheckFn::BakeLoader,
+};
+
 /// The parse-error pseudo rule for Dockerfiles.
 pub static DF000: RuleDef = RuleDef {
     code: "DF000",
@@ -223,6 +332,25 @@ pub static RULES: &[&RuleDef] = &[
     &expose_proto_casing::RULE,
     &expose_invalid_format::RULE,
     &copy_ignored_file::RULE,
+    &BK000,
+    &unknown_attribute::RULE,
+    &undefined_reference::RULE,
+    &missing_dockerfile::RULE,
+    &undefined_stage::RULE,
+    &undeclared_build_arg::RULE,
+    &dockerfile_ignored::RULE,
+    &invalid_spec::RULE,
+    &duplicate_tag::RULE,
+    &unused_definition::RULE,
+    &missing_default_target::RULE,
+    &sha_tag::RULE,
+    &registry_cache::RULE,
+    &cache_to_mode_max::RULE,
+    &chromium_skip_arg::RULE,
+    &test_image_chromium::RULE,
+    &alpine_postgres::RULE,
+    &cache_mount::RULE,
+    &dockerignore::RULE,
 ];
 
 /// Looks a rule up by code, name or alias.

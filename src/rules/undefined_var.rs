@@ -1,7 +1,8 @@
 //! DF011 `undefined-var` (BuildKit: `UndefinedVar`).
 //!
 //! BuildKit expands the words of ENV, LABEL, COPY, ADD, WORKDIR, USER,
-//! VOLUME and STOPSIGNAL (and ARG defaults, and unquoted COPY/ADD heredocs)
+//! VOLUME and STOPSIGNAL (and ARG defaults, RUN `--mount` option values,
+//! and unquoted COPY/ADD heredocs)
 //! with the stage's environment while dispatching, and reports every
 //! variable it did not find, unless an ARG of that name was declared in the
 //! stage. The environment is the base image's `ENV` (plus a default `PATH`),
@@ -21,7 +22,9 @@ use std::collections::{BTreeMap, HashSet};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::{Instruction, InstructionKind, Spanned};
-use crate::rules::util_b::{global_arg_env, is_predefined_arg, suggest, word_map};
+use crate::rules::util_b::{
+    dispatched_stages, global_arg_env, is_predefined_arg, suggest, word_map,
+};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 
@@ -76,7 +79,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     };
     // Final scope of each stage, by lowercased stage name.
     let mut finished: Vec<(Option<String>, Scope)> = Vec::new();
-    for stage in df.stages() {
+    for stage in dispatched_stages(df, ctx.build.target.as_deref()) {
         let Some(from) = df.instruction(stage.from_node) else {
             continue;
         };
@@ -229,6 +232,21 @@ impl Checker<'_, '_> {
                         spanned: None,
                     };
                     self.check_word(ins, &word, scope, out);
+                }
+            }
+            InstructionKind::Run(_) => {
+                // `--mount` option values are expanded by BuildKit (not the command).
+                for flag in ins.flags.iter().filter(|f| f.name.value == "mount") {
+                    let Some(value) = &flag.value else { continue };
+                    // Quoted CSV fields are split differently; leave them alone.
+                    if value.value.contains('"') || value.span.slice(src) != value.value {
+                        continue;
+                    }
+                    for option in flag.options() {
+                        if let Some(v) = &option.value {
+                            self.check_word(ins, &Word::from_spanned(v), scope, out);
+                        }
+                    }
                 }
             }
             InstructionKind::Workdir(w)
@@ -432,9 +450,30 @@ mod tests {
     }
 
     #[test]
+    fn run_mount_options_are_checked_not_the_command() {
+        let src = "FROM alpine\nRUN --mount=type=cache,target=/root/$CACHE_DIR echo $NOT_CHECKED\n";
+        let diags = run(&RULE, src);
+        assert_eq!(slices(src, &diags), ["$CACHE_DIR"]);
+    }
+
+    #[test]
     fn onbuild_and_exec_form_commands_are_not_checked() {
         let src = "FROM alpine\nONBUILD COPY $X /\nCMD [\"echo\", \"$Y\"]\nEXPOSE $PORT\n";
         assert!(run(&RULE, src).is_empty());
+    }
+
+    #[test]
+    fn escaped_references_with_backtick_escape() {
+        let src = "# escape=`\nFROM alpine\nCOPY `$NOT $YES C:\\$ALSO /\n";
+        let diags = run(&RULE, src);
+        assert_eq!(slices(src, &diags), ["$YES", "$ALSO"]);
+    }
+
+    #[test]
+    fn bom_and_stage_chain_through_scratch() {
+        let src = "\u{feff}FROM scratch AS a\nENV A=1\nFROM a\nENV B=$A$C\n";
+        let diags = run(&RULE, src);
+        assert_eq!(slices(src, &diags), ["$C"]);
     }
 
     #[test]

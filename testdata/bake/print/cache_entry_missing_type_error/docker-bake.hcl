@@ -1,0 +1,3 @@
+target "default" {
+  cache-to = ["mode=max,ref=user/app"]
+}

@@ -1,0 +1,3 @@
+target "default" {
+  tags = ["from-override"]
+}

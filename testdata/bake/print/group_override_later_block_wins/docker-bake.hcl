@@ -1,0 +1,5 @@
+group "default" {
+  targets = ["a"]
+}
+target "a" {}
+target "b" {}

@@ -1,0 +1,6 @@
+target "app" {
+  name = "app/${a}"
+  matrix = {
+    a = ["x"]
+  }
+}

@@ -1,0 +1,9 @@
+group "default" {
+  targets = ["app"]
+}
+target "app" {
+  args = {
+    FROM_HCL = "1"
+  }
+  target = "release"
+}

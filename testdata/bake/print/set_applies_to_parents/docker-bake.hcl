@@ -1,0 +1,7 @@
+target "_base" {
+  args = { X = "base" }
+}
+target "app" {
+  inherits = ["_base"]
+  args = { Y = "app" }
+}

@@ -1,0 +1,7 @@
+target "a" {
+  args = { SOURCE_DATE_EPOCH = "1" }
+}
+target "b" {}
+group "default" {
+  targets = ["a", "b"]
+}

@@ -1,0 +1,42 @@
+target "default" {
+  args = {
+    equal = equal("a", "a")
+    notequal = notequal(1, 2)
+    and = and(true, false)
+    or = or(true, false)
+    not = not(false)
+    try = try(jsondecode("{bad"), "fallback")
+    try_ok = try(upper("ok"), "fallback")
+    can = can(regex("^[0-9]+$", "abc"))
+    int = int(3.9)
+    parseint = parseint("ff", 16)
+    parseint2 = parseint("-101", 2)
+    basename = basename("/usr/local/bin/app")
+    dirname = dirname("/usr/local/bin/app")
+    dirname_rel = dirname("app")
+    jsonencode = jsonencode({b = [1, true, null], a = "x<y>&"})
+    jsondecode = jsondecode("{\"k\": [1, 2]}").k[1]
+    base64encode = base64encode("hello")
+    base64decode = base64decode("aGVsbG8=")
+    md5 = md5("hello")
+    sha1 = sha1("hello")
+    sha256 = sha256("hello")
+    semvercmp = semvercmp("1.2.3", ">= 1.2.0, < 2.0.0")
+    semvercmp_tilde = semvercmp("1.3.0", "~1.2")
+    semvercmp_caret = semvercmp("1.9.0", "^1.2")
+    formatdate = formatdate("YYYY-MM-DD hh:mm:ss ZZZ EEE MMM", "2024-02-29T13:04:05Z")
+    formatdate2 = formatdate("DD MMMM YYYY 'at' h:mm aa", "2018-01-02T23:12:01-08:00")
+    timeadd = timeadd("2024-12-31T23:00:00Z", "1h30m")
+    pow = pow(2, 10)
+    abs = absolute(-4.5)
+    ceil = ceil(1.2)
+    floor = floor(-1.2)
+    signum = signum(-7)
+    log = log(8, 2)
+    arith = add(1, 2) + subtract(5, 3) + multiply(2, 3) + divide(8, 4) + modulo(7, 3) + negate(1)
+    cmp = "${greaterthan(2, 1)}${lessthan(2, 1)}${greaterthanorequalto(1, 1)}${lessthanorequalto(2, 1)}"
+    uuidv5 = uuidv5("dns", "www.example.com")
+    csvdecode = jsonencode(csvdecode("a,b\n1,2\n3,4"))
+    unix = unixtimestampparse(1700000000).rfc3339
+  }
+}

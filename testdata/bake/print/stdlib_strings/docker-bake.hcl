@@ -1,0 +1,28 @@
+target "default" {
+  args = {
+    lower = lower("ABC")
+    upper = upper("abc")
+    title = title("hello world")
+    trim = trim("?!hello?!", "!?")
+    trimprefix = trimprefix("helloworld", "hello")
+    trimsuffix = trimsuffix("helloworld", "world")
+    trimspace = trimspace("  hi \n")
+    replace = replace("1 + 2 + 3", "+", "-")
+    replace_re = replace("hello world", "/w.*d/", "everybody")
+    regex_replace = regex_replace("v1.2.3", "^v", "")
+    regex = regex("[a-z]+", "53453453.345345aaabbbccc23454")
+    regex_groups = join("|", regex("^(\\d+)\\.(\\d+)", "12.34"))
+    regexall = length(regexall("[a-z]+", "1234abcd5678efgh9"))
+    split = join(";", split(",", "a,b,c"))
+    join = join(", ", ["foo", "bar"], ["baz"])
+    format = format("Hello, %s! %d items, %.2f%%, %5s|%-4s|%03d %q %v %t", "Ander", 3, 12.5, "r", "l", 7, "q", 1.5, true)
+    formatlist = join(",", formatlist("%s=%s", ["a", "b"], "x"))
+    substr = substr("hello world", 1, 4)
+    substr_neg = substr("hello world", -5, -1)
+    strlen = strlen("héllo")
+    sanitize = sanitize("feature/foo.bar@1")
+    chomp = chomp("hello\n\n")
+    indent = indent(2, "a\nb")
+    urlencode = urlencode("a b&c=d/é")
+  }
+}

@@ -1,0 +1,3 @@
+target "app_v1" {
+  tags = ["app:v1"]
+}

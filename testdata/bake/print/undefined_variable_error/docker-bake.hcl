@@ -1,0 +1,6 @@
+variable "VERSION" {
+  default = "1"
+}
+target "default" {
+  tags = ["app:${VERSON}"]
+}

@@ -1,0 +1,9 @@
+variable "A" {
+  default = "${B}"
+}
+variable "B" {
+  default = "${A}"
+}
+target "default" {
+  tags = [A]
+}
