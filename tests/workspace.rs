@@ -200,3 +200,24 @@ fn default_files_load_together_others_alone() {
         vec!["example/app:dev".to_string()]
     );
 }
+
+#[test]
+fn bake_file_in_a_subdirectory_resolves_paths_against_the_linted_root() {
+    let bake = "target \"default\" {\n  context = \".\"\n  dockerfile = \"deployment/docker/app.Dockerfile\"\n  args = { BASE_IMAGE = \"alpine\" }\n}\n";
+    let dir = project(&[
+        ("deployment/docker-bake.hcl", bake),
+        ("deployment/docker/app.Dockerfile", DOCKERFILE_WITH_ARG_FROM),
+    ]);
+    let found = discover(&[dir.path().to_path_buf()]);
+    let mut p = Plan::new(&found.files, &[]);
+    p.env = BTreeMap::new();
+    p.roots = vec![dir.path().to_path_buf()];
+    let out = workspace::lint(&p, &BTreeMap::new(), &Settings::default());
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    assert_eq!(out.projects.len(), 1);
+    assert!(
+        !out.diagnostics.iter().any(|d| d.code == "DF009" || d.code == "BK000"),
+        "the target's args must reach the Dockerfile: {:?}",
+        out.diagnostics
+    );
+}
