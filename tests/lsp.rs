@@ -492,3 +492,96 @@ fn lsp_utf16_positions_and_unsafe_labels() {
     assert!(seen_unsafe && seen_safe, "{resp}");
     c.shutdown();
 }
+
+/// A 2,000-line multi-stage Dockerfile with a few findings.
+pub fn big_dockerfile(lines: usize) -> String {
+    let mut out = String::from("# syntax=docker/dockerfile:1\nARG BASE=alpine:3.20\n");
+    let mut stage = 0;
+    while out.lines().count() + 10 <= lines {
+        let name = if stage % 25 == 7 {
+            format!("Stage{stage}")
+        } else {
+            format!("stage{stage}")
+        };
+        out.push_str(&format!("FROM ${{BASE}} AS {name}\n"));
+        out.push_str("ARG VERSION=1.0\n");
+        out.push_str(&format!(
+            "ENV PATH=/usr/local/bin:$PATH APP_{stage}=value\n"
+        ));
+        out.push_str("RUN apk add --no-cache curl \\\n");
+        out.push_str(&format!("    && echo \"building {stage} $VERSION\" \\\n"));
+        out.push_str("    && rm -rf /var/cache/apk/*\n");
+        if stage > 0 {
+            out.push_str(&format!("COPY --from=stage{} /out /in\n", stage - 1));
+        } else {
+            out.push_str("COPY . /src\n");
+        }
+        out.push_str("WORKDIR /app\n");
+        out.push_str(&format!(
+            "LABEL org.opencontainers.image.title=\"app {stage}\"\n"
+        ));
+        out.push_str(&format!("EXPOSE 80{}/tcp\n", stage % 10));
+        stage += 1;
+    }
+    while out.lines().count() < lines {
+        out.push_str("RUN echo padding\n");
+    }
+    out
+}
+
+/// Benchmark, not a timed test: diagnostics latency for a 2,000-line
+/// Dockerfile after a change (didChange sent -> publishDiagnostics of that
+/// version received). Run it with `bench/lsp_latency.sh`.
+#[test]
+#[ignore = "benchmark: run with bench/lsp_latency.sh"]
+fn bench_lsp_latency() {
+    let lines: usize = std::env::var("BAKELINT_BENCH_LINES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let rounds: i64 = std::env::var("BAKELINT_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical");
+    let path = root.join("Dockerfile");
+    let text = big_dockerfile(lines);
+    assert_eq!(text.lines().count(), lines);
+    std::fs::write(&path, &text).expect("write");
+    let uri = file_uri(&path);
+    let mut c = Client::start(&root);
+    c.initialize(&root);
+    c.open(&uri, &text);
+    let first = c.diagnostics(&uri, Some(1));
+    let n = first["diagnostics"].as_array().map_or(0, Vec::len);
+    let mut times: Vec<Duration> = Vec::new();
+    for round in 0..rounds {
+        // Edit a line in the middle (a different edit each round).
+        let edited = text.replacen(
+            "WORKDIR /app\n",
+            &format!("WORKDIR /app{round}\n"),
+            1 + (round as usize % 50),
+        );
+        let version = 2 + round;
+        let start = Instant::now();
+        c.change(&uri, version, &edited);
+        let diags = c.diagnostics(&uri, Some(version));
+        times.push(start.elapsed());
+        assert!(diags["diagnostics"].is_array());
+        c.backlog.clear();
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let median = times[times.len() / 2];
+    let p95 = times[(times.len() * 95 / 100).min(times.len() - 1)];
+    println!(
+        "lsp latency, {lines}-line Dockerfile ({n} findings), {rounds} changes: \
+         min {:.2} ms, median {:.2} ms, p95 {:.2} ms, max {:.2} ms",
+        ms(times[0]),
+        ms(median),
+        ms(p95),
+        ms(times[times.len() - 1]),
+    );
+    c.shutdown();
+}
