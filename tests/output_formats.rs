@@ -817,3 +817,93 @@ fn sarif_schema_check_catches_mistakes() {
         Value::from(0);
     assert!(!validator.is_valid(&log), "line 0 must be rejected");
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Every format for the bundled example projects: produced, validated
+/// (schema or parse-back) and consistent with the `json` report.
+#[test]
+fn e2e_example_projects_in_every_format() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples");
+    let Ok(entries) = std::fs::read_dir(&examples) else {
+        panic!("no example projects in {}", examples.display());
+    };
+    let mut total = 0;
+    for entry in entries.flatten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("repo");
+        copy_tree(&entry.path(), &root);
+        std::fs::create_dir_all(root.join(".git")).expect(".git");
+        let n = count_findings(&root);
+        total += n;
+        let name = entry.file_name().to_string_lossy().into_owned();
+
+        let (out, _, _) = run_format(&root, "sarif");
+        let log: Value = serde_json::from_str(&out).expect("sarif");
+        assert_valid_sarif(&log);
+        let results = log["runs"][0]["results"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(results.len(), n, "{name}");
+        for r in &results {
+            let region = &r["locations"][0]["physicalLocation"]["region"];
+            assert!(
+                region["startLine"].as_u64().is_some_and(|l| l >= 1),
+                "{name}: {r}"
+            );
+            assert!(
+                region["endColumn"].as_u64().is_some_and(|c| c >= 1),
+                "{name}: {r}"
+            );
+            let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap_or("");
+            assert!(
+                !uri.starts_with('/') && !uri.starts_with(".."),
+                "{name}: {uri}"
+            );
+            assert!(root.join(uri.replace("%20", " ")).exists(), "{name}: {uri}");
+        }
+
+        let (out, _, _) = run_format(&root, "gitlab");
+        let v: Value = serde_json::from_str(&out).expect("gitlab");
+        assert_eq!(v.as_array().map(Vec::len), Some(n), "{name}");
+
+        for format in ["checkstyle", "junit"] {
+            let (out, _, _) = run_format(&root, format);
+            let els = parse_xml(&out);
+            let tag = if format == "junit" {
+                "failure"
+            } else {
+                "error"
+            };
+            assert_eq!(
+                els.iter().filter(|e| e.0 == tag).count(),
+                n,
+                "{name} {format}"
+            );
+        }
+
+        let (out, _, _) = run_format(&root, "json-lines");
+        assert_eq!(out.lines().count(), n, "{name}");
+        let (out, _, _) = run_format(&root, "github");
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with("::")).count(),
+            n,
+            "{name}"
+        );
+    }
+    assert!(total > 0, "the example projects have findings");
+}
