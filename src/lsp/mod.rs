@@ -2,11 +2,13 @@
 //!
 //! Synchronous (the `lsp-server` crate, no async runtime). Documents are
 //! kept in full (`TextDocumentSyncKind::FULL`); diagnostics are published on
-//! open, change and save. Changes are debounced: after a change the server
-//! keeps reading for as long as messages keep arriving within
-//! [`DEBOUNCE`] (at most [`MAX_COALESCE`]), so a burst of edits is linted
-//! once, with the last text. Requests that need fresh diagnostics (code
-//! actions, hover) lint their document on demand.
+//! open, change and save. Changes are debounced: a reader thread parses
+//! incoming messages eagerly into an unbounded queue, and after a change the
+//! server takes everything queued, and whatever arrives within [`DEBOUNCE`]
+//! (for at most [`MAX_COALESCE`]), before linting, so a burst of edits, or
+//! edits made while a lint ran, is linted once, with the last text. Requests
+//! that need fresh diagnostics (code actions, hover) lint their document on
+//! demand.
 //!
 //! Positions are UTF-16 code units, as LSP requires.
 
@@ -15,6 +17,7 @@ mod convert;
 mod hover;
 mod state;
 
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
@@ -34,7 +37,7 @@ pub use convert::Text;
 use state::State;
 
 /// How long to wait for another message before linting changed documents.
-pub const DEBOUNCE: Duration = Duration::from_millis(3);
+pub const DEBOUNCE: Duration = Duration::from_millis(1);
 /// The longest a burst of messages may postpone linting.
 pub const MAX_COALESCE: Duration = Duration::from_millis(50);
 
@@ -67,11 +70,51 @@ pub fn capabilities() -> ServerCapabilities {
 
 /// Runs the server on standard input/output until `exit`.
 pub fn run() -> Result<(), Error> {
-    let (connection, io_threads) = Connection::stdio();
+    let (connection, writer) = stdio_connection()?;
     serve(&connection)?;
     drop(connection);
-    io_threads.join()?;
+    // Wait until every response is written.
+    writer
+        .join()
+        .map_err(|_| Error::from("the writer thread panicked"))??;
     Ok(())
+}
+
+/// Like `Connection::stdio`, but the reader parses messages as soon as they
+/// arrive into an unbounded queue (lsp-server's hands each one over only
+/// when the server asks for it), so the main loop can see every change
+/// already sent and coalesce them. Returns the writer thread.
+fn stdio_connection() -> Result<(Connection, JoinHandle<std::io::Result<()>>), Error> {
+    let (to_server, from_client) = crossbeam_channel::unbounded::<Message>();
+    let (to_client, from_server) = crossbeam_channel::unbounded::<Message>();
+    std::thread::Builder::new()
+        .name("bakelint-lsp-reader".to_string())
+        .spawn(move || {
+            let stdin = std::io::stdin();
+            let mut input = stdin.lock();
+            while let Ok(Some(msg)) = Message::read(&mut input) {
+                let exit = matches!(&msg, Message::Notification(n) if n.method == "exit");
+                if to_server.send(msg).is_err() || exit {
+                    break;
+                }
+            }
+        })?;
+    let writer = std::thread::Builder::new()
+        .name("bakelint-lsp-writer".to_string())
+        .spawn(move || {
+            let stdout = std::io::stdout();
+            let mut output = stdout.lock();
+            for msg in from_server {
+                // `Message::write` flushes.
+                msg.write(&mut output)?;
+            }
+            Ok(())
+        })?;
+    let connection = Connection {
+        sender: to_client,
+        receiver: from_client,
+    };
+    Ok((connection, writer))
 }
 
 /// The server on an established connection (handshake included).
@@ -99,10 +142,15 @@ fn main_loop(connection: &Connection, state: &mut State) -> Result<(), Error> {
         if let Flow::Exit = handle(connection, state, msg)? {
             return Ok(());
         }
-        // Coalesce a burst of changes before linting.
+        // Coalesce a burst of changes before linting: everything queued,
+        // then whatever arrives within DEBOUNCE.
         let started = Instant::now();
         while state.has_pending() && started.elapsed() < MAX_COALESCE {
-            match connection.receiver.recv_timeout(DEBOUNCE) {
+            let next = match connection.receiver.try_recv() {
+                Ok(msg) => Ok(msg),
+                Err(_) => connection.receiver.recv_timeout(DEBOUNCE),
+            };
+            match next {
                 Ok(msg) => {
                     if let Flow::Exit = handle(connection, state, msg)? {
                         return Ok(());
