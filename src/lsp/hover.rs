@@ -22,10 +22,10 @@ pub fn hover(state: &mut State, params: &HoverParams) -> Option<Hover> {
         .iter()
         .filter(|d| d.span.contains(offset) || (d.span.is_empty() && d.span.start == offset))
         .collect();
-    if !hits.is_empty() {
+    if let Some(first) = hits.first() {
         let mut parts = Vec::new();
-        let mut span = hits[0].span;
-        for d in hits {
+        let mut span = first.span;
+        for d in &hits {
             span = span.cover(d.span);
             let doc_md = rules::find(d.code).map_or("", |r| r.doc.trim_end());
             parts.push(format!(
@@ -38,7 +38,10 @@ pub fn hover(state: &mut State, params: &HoverParams) -> Option<Hover> {
 
     // On a rule name in a suppression comment.
     let line = doc.text.line_span(offset);
-    let (rule, span) = suppression_rule_at(line.slice(&doc.text.text), offset - line.start)?;
+    let (rule, span) = suppression_rule_at(
+        line.slice(&doc.text.text),
+        offset.saturating_sub(line.start),
+    )?;
     Some(markdown(
         rule.doc.trim_end().to_string(),
         doc.text.range(span.offset(line.start)),

@@ -214,7 +214,9 @@ impl State {
                 continue;
             };
             doc.unpublished = false;
-            let doc = &self.docs[&uri];
+            let Some(doc) = self.docs.get(&uri) else {
+                continue;
+            };
             let diagnostics = self.lsp_diagnostics(&uri, doc);
             out.push(publish(uri.clone(), diagnostics, Some(doc.version)));
         }
