@@ -648,6 +648,20 @@ mod tests {
     }
 
     #[test]
+    fn exclusion_patterns_re_include() {
+        let m = matcher("*.md\n!README.md\ndocs\n!docs/keep.txt\n");
+        assert!(m.has_exclusions());
+        let hit = |p: &str| m.matches_or_parent_matches(p).is_some();
+        assert!(hit("CHANGES.md"));
+        assert!(!hit("README.md"));
+        assert!(hit("docs/other.txt"));
+        // a later exception re-includes a file whose parent was excluded
+        assert!(!hit("docs/keep.txt"));
+        assert!(!m.excludes_root());
+        assert!(matcher("**/*\n").excludes_root());
+    }
+
+    #[test]
     fn go_path_clean() {
         assert_eq!(clean("./foo/"), "foo");
         assert_eq!(clean("a//b/../c"), "a/c");

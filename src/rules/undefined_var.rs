@@ -310,11 +310,11 @@ impl Checker<'_, '_> {
                 continue;
             }
             let span = map.map_or(word.span, |m| m.map(r.span));
-            out.push(self.diagnostic(span, name, scope));
+            out.push(self.diagnostic(span, name, scope, r.has_default_or_alternative()));
         }
     }
 
-    fn diagnostic(&self, span: Span, name: &str, scope: &Scope) -> Diagnostic {
+    fn diagnostic(&self, span: Span, name: &str, scope: &Scope, has_default: bool) -> Diagnostic {
         let suggestion = suggest(name, scope.env.iter().map(String::as_str));
         let mut message = format!("Usage of undefined variable '${name}'");
         if let Some(s) = suggestion {
@@ -325,6 +325,10 @@ impl Checker<'_, '_> {
         } else if self.global_names.contains(name) {
             format!(
                 "`{name}` is a global ARG, which only FROM lines see: declare it again in this stage with `ARG {name}` to use its value"
+            )
+        } else if has_default {
+            format!(
+                "BuildKit reports unset variables even when the reference has a default; declare `ARG {name}` (without a value) before this instruction to keep the default and allow overriding it"
             )
         } else {
             format!("Declare `{name}` with `ARG {name}` or `ENV {name}=...` before this instruction; otherwise it expands to an empty string")
@@ -422,6 +426,18 @@ mod tests {
     }
 
     #[test]
+    fn all_stages_or_those_of_the_target() {
+        let src = "FROM scratch AS first\nCOPY $foo .\n\nFROM scratch AS second\nCOPY $bar .\n";
+        assert_eq!(slices(src, &run(&RULE, src)), ["$foo", "$bar"]);
+        let build = crate::rules::BuildInfo {
+            target: Some("second".into()),
+            ..Default::default()
+        };
+        let diags = run_with(&RULE, src, &build, std::path::Path::new("Dockerfile"));
+        assert_eq!(slices(src, &diags), ["$bar"]);
+    }
+
+    #[test]
     fn build_args_count_as_declared() {
         let src = "FROM alpine\nCOPY $SRC /\n";
         let mut build = crate::rules::BuildInfo::default();
@@ -434,6 +450,14 @@ mod tests {
         let src = "FROM scratch\r\nENV A=\"${MISSING:-x}\" \\\r\n    B=$OTHER\r\n";
         let diags = run(&RULE, src);
         assert_eq!(slices(src, &diags), ["${MISSING:-x}", "$OTHER"]);
+    }
+
+    #[test]
+    fn default_values_still_report_as_buildkit_does() {
+        let src = "FROM alpine\nWORKDIR /opt/${APP:-app}\n";
+        let diags = run(&RULE, src);
+        assert_eq!(slices(src, &diags), ["${APP:-app}"]);
+        assert!(diags[0].help.as_deref().unwrap_or("").contains("ARG APP"));
     }
 
     #[test]
