@@ -603,3 +603,51 @@ fn bench_lsp_latency() {
     );
     c.shutdown();
 }
+
+#[test]
+fn lsp_settings_come_from_the_files_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical");
+    // The server runs elsewhere: settings are found from the file, not the cwd.
+    let project = root.join("project");
+    std::fs::create_dir_all(project.join("svc")).expect("mkdir");
+    std::fs::write(project.join("bakelint.toml"), "ignore = [\"DF008\"]\n").expect("config");
+    let uri = file_uri(&project.join("svc/Dockerfile"));
+    let mut c = Client::start(&root);
+    c.initialize(&root);
+    c.open(&uri, DOCKERFILE);
+    let diags = c.diagnostics(&uri, Some(1));
+    assert_eq!(codes(&diags), ["DF001"], "{diags}");
+
+    // The config changes on disk: after didChangeWatchedFiles, re-linted with it.
+    std::fs::write(
+        project.join("bakelint.toml"),
+        "ignore = [\"DF001\"]\n[severity]\nDF008 = \"error\"\n",
+    )
+    .expect("config");
+    c.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(&project.join("bakelint.toml")), "type": 2}]}),
+    );
+    let diags = c.diagnostics(&uri, Some(1));
+    assert_eq!(codes(&diags), ["DF008"], "{diags}");
+    assert_eq!(diags["diagnostics"][0]["severity"], 1, "{diags}");
+
+    // A broken config: a message to the user, defaults meanwhile.
+    std::fs::write(project.join("bakelint.toml"), "select = 3\n").expect("config");
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": file_uri(&project.join("bakelint.toml"))}}),
+    );
+    let msg = c.wait_for("showMessage", |m| m["method"] == "window/showMessage");
+    assert_eq!(msg["params"]["type"], 1, "{msg}");
+    assert!(
+        msg["params"]["message"]
+            .as_str()
+            .is_some_and(|s| s.contains("bakelint.toml")),
+        "{msg}"
+    );
+    let diags = c.diagnostics(&uri, Some(1));
+    assert_eq!(codes(&diags), ["DF001", "DF008"], "{diags}");
+    c.shutdown();
+}
