@@ -12,6 +12,7 @@ pub mod lsp;
 pub mod output;
 pub mod project;
 pub mod rules;
+pub mod shell;
 pub mod span;
 pub mod suppress;
 pub mod workspace;
