@@ -37,7 +37,9 @@ pub enum Command {
     Rule(RuleArgs),
     /// Run the language server over standard input/output
     Server,
-    /// Print a shell completion script (e.g. `bakelint completions bash > ~/.local/share/bash-completion/completions/bakelint`)
+    /// Print a shell completion script
+    ///
+    /// e.g. `bakelint completions bash > ~/.local/share/bash-completion/completions/bakelint`
     Completions {
         /// The shell to generate completions for
         #[arg(value_enum)]
