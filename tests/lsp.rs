@@ -651,3 +651,54 @@ fn lsp_settings_come_from_the_files_directory() {
     assert_eq!(codes(&diags), ["DF001", "DF008"], "{diags}");
     c.shutdown();
 }
+
+#[test]
+fn lsp_tolerates_unknown_documents_and_bad_params() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical");
+    let uri = file_uri(&root.join("Dockerfile"));
+    let mut c = Client::start(&root);
+    c.initialize(&root);
+    // Requests about a document that was never opened.
+    let resp = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}, "context": {"diagnostics": []}}),
+    );
+    assert_eq!(resp["result"], json!([]), "{resp}");
+    let resp = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 9, "character": 99}}),
+    );
+    assert!(resp["result"].is_null(), "{resp}");
+    // Malformed parameters: an error response, and the server keeps going.
+    let resp = c.request("textDocument/hover", json!({"nope": true}));
+    assert_eq!(resp["error"]["code"], -32602, "{resp}");
+    c.change(&uri, 5, "FROM x AS Y\n");
+    // A file that is neither a Dockerfile nor a bake file is not linted.
+    let other = file_uri(&root.join("notes.txt"));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": other, "languageId": "plaintext", "version": 1, "text": "FROM x AS Y\n"}}),
+    );
+    // Positions past the end of a line or of the file are clamped.
+    c.open(&uri, "FROM alpine AS Builder");
+    let diags = c.diagnostics(&uri, Some(1));
+    assert_eq!(codes(&diags), ["DF001"], "{diags}");
+    let resp = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 0, "character": 500}, "end": {"line": 40, "character": 0}}, "context": {"diagnostics": []}}),
+    );
+    let kinds: Vec<Value> = resp["result"]
+        .as_array()
+        .map(|a| a.iter().map(|x| x["kind"].clone()).collect())
+        .unwrap_or_default();
+    assert!(kinds.contains(&json!("quickfix")), "{resp}");
+    assert!(
+        !c.backlog
+            .iter()
+            .any(|m| m["params"]["uri"] == other.as_str()),
+        "{:?}",
+        c.backlog
+    );
+    c.shutdown();
+}
