@@ -271,12 +271,44 @@ fn check(args: &CheckArgs) -> u8 {
     let mut plan = Plan::new(&files, &args.file);
     plan.roots = disk_paths.iter().filter(|p| p.is_dir()).cloned().collect();
     plan.vars = parse_vars(&args.var);
+    // Files named one by one (as pre-commit passes them): find the bake
+    // definition that builds each Dockerfile, so its args and stage count,
+    // but report only on the files that were named.
+    let requested: Option<std::collections::BTreeSet<PathBuf>> =
+        if args.file.is_empty() && !disk_paths.is_empty() && disk_paths.iter().all(|p| p.is_file())
+        {
+            let has_bake = files.iter().any(|(_, k)| *k == FileKind::Bake);
+            let mut added = false;
+            if !has_bake {
+                for (path, kind) in &files {
+                    if *kind != FileKind::Dockerfile {
+                        continue;
+                    }
+                    // Paths in it resolve against the working directory, as
+                    // for `docker buildx bake -f <file>` run here.
+                    if let Some((_, set)) = workspace::find_bake_for(path) {
+                        if !plan.bake_sets.contains(&set) {
+                            plan.bake_sets.push(set);
+                            added = true;
+                        }
+                    }
+                }
+            }
+            added.then(|| files.iter().map(|(p, _)| workspace::normalize(p)).collect())
+        } else {
+            None
+        };
 
     // The stdin text is an overlay over the (nonexistent) file of its name.
     let base_overlay: BTreeMap<PathBuf, String> = stdin_text.iter().cloned().collect();
     let first = workspace::lint(&plan, &base_overlay, &settings);
     errors.extend(first.errors);
-    let mut diagnostics = first.diagnostics;
+    let keep = |d: &Diagnostic| {
+        requested
+            .as_ref()
+            .is_none_or(|r| r.contains(&workspace::normalize(&d.file)))
+    };
+    let mut diagnostics: Vec<Diagnostic> = first.diagnostics.into_iter().filter(keep).collect();
     let mut sources = Sources::default();
     for (p, t) in first.texts {
         sources.insert(p, t);
@@ -294,7 +326,11 @@ fn check(args: &CheckArgs) -> u8 {
         let lint = |overlay: &BTreeMap<PathBuf, String>| -> Vec<Diagnostic> {
             let mut merged = base_overlay.clone();
             merged.extend(overlay.iter().map(|(k, v)| (k.clone(), v.clone())));
-            workspace::lint(&plan, &merged, &settings).diagnostics
+            workspace::lint(&plan, &merged, &settings)
+                .diagnostics
+                .into_iter()
+                .filter(keep)
+                .collect()
         };
         let overlay_source = Overlay {
             stdin: stdin_text.as_ref().map(|(p, t)| (p.as_path(), t.as_str())),

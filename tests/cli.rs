@@ -460,3 +460,35 @@ fn hadolint_ignore_comments_work_for_aliased_rules() {
         "the other stage's WORKDIR is still reported: {report}"
     );
 }
+
+#[test]
+fn named_dockerfile_finds_the_bake_file_that_builds_it() {
+    // As pre-commit runs it: one changed Dockerfile named on the command line.
+    let bake = "variable \"UNUSED\" {\n  default = \"x\"\n}\ntarget \"default\" {\n  context = \"svc\"\n  args = { BASE_IMAGE = \"alpine\" }\n}\n";
+    let dir = project(&[
+        (".git/HEAD", "ref: refs/heads/main\n"),
+        ("docker-bake.hcl", bake),
+        ("svc/Dockerfile", "FROM ${BASE_IMAGE}\nRUN true\n"),
+    ]);
+    let out = bakelint(
+        dir.path(),
+        &["--output-format", "concise", "svc/Dockerfile"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "the target's args count as declared: {}",
+        stdout(&out)
+    );
+    // Without the bake file the ARG in FROM is undeclared.
+    std::fs::remove_file(dir.path().join("docker-bake.hcl")).expect("rm");
+    let out = bakelint(
+        dir.path(),
+        &["--output-format", "concise", "svc/Dockerfile"],
+    );
+    assert!(
+        stdout(&out).contains("svc/Dockerfile:1:6: DF009"),
+        "{}",
+        stdout(&out)
+    );
+}

@@ -131,6 +131,48 @@ struct DockerfileUse {
     build: BuildInfo,
 }
 
+/// The default bake files of the nearest directory at or above a
+/// Dockerfile's that has any, stopping at the repository root (the first
+/// directory with `.git`): `(directory, files in buildx order)`.
+pub fn find_bake_for(dockerfile: &Path) -> Option<(PathBuf, Vec<PathBuf>)> {
+    let start = match dockerfile.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    // Walk the path as given, then continue above it through the absolute path.
+    let absolute = std::fs::canonicalize(&start).ok()?;
+    let mut relative = Some(start);
+    for dir in absolute.ancestors() {
+        let shown = relative.clone().unwrap_or_else(|| dir.to_path_buf());
+        let set: Vec<PathBuf> = DEFAULT_BAKE_FILES
+            .iter()
+            .map(|name| shown.join(name))
+            .filter(|p| p.is_file())
+            .collect();
+        if !set.is_empty() {
+            return Some((shown, set));
+        }
+        if dir.join(".git").exists() {
+            return None;
+        }
+        relative = relative.and_then(|r| {
+            let n = normalize(&r);
+            if n.as_os_str().is_empty() || n.starts_with("..") {
+                Some(r.join(".."))
+            } else {
+                n.parent().map(|p| {
+                    if p.as_os_str().is_empty() {
+                        PathBuf::from(".")
+                    } else {
+                        p.to_path_buf()
+                    }
+                })
+            }
+        });
+    }
+    None
+}
+
 /// Lexical normal form of a path for matching (`./a/../b` → `b`).
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
