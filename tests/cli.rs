@@ -464,11 +464,14 @@ fn hadolint_ignore_comments_work_for_aliased_rules() {
 #[test]
 fn named_dockerfile_finds_the_bake_file_that_builds_it() {
     // As pre-commit runs it: one changed Dockerfile named on the command line.
-    let bake = "variable \"UNUSED\" {\n  default = \"x\"\n}\ntarget \"default\" {\n  context = \"svc\"\n  args = { BASE_IMAGE = \"alpine\" }\n}\n";
+    // The bake target builds stage `app`, so the legacy ENV in the unused
+    // stage is not checked (as `docker build --check --target app`).
+    let bake = "target \"default\" {\n  context = \"svc\"\n  target = \"app\"\n  tags = [\"INVALID TAG\"]\n}\n";
+    let dockerfile = "FROM alpine AS app\nRUN true\n\nFROM alpine AS other\nENV FOO bar\n";
     let dir = project(&[
         (".git/HEAD", "ref: refs/heads/main\n"),
         ("docker-bake.hcl", bake),
-        ("svc/Dockerfile", "FROM ${BASE_IMAGE}\nRUN true\n"),
+        ("svc/Dockerfile", dockerfile),
     ]);
     let out = bakelint(
         dir.path(),
@@ -477,17 +480,17 @@ fn named_dockerfile_finds_the_bake_file_that_builds_it() {
     assert_eq!(
         out.status.code(),
         Some(0),
-        "the target's args count as declared: {}",
+        "only the target's stages are checked, and the bake file's own findings are not reported: {}",
         stdout(&out)
     );
-    // Without the bake file the ARG in FROM is undeclared.
+    // Without the bake file every stage is checked.
     std::fs::remove_file(dir.path().join("docker-bake.hcl")).expect("rm");
     let out = bakelint(
         dir.path(),
         &["--output-format", "concise", "svc/Dockerfile"],
     );
     assert!(
-        stdout(&out).contains("svc/Dockerfile:1:6: DF009"),
+        stdout(&out).contains("svc/Dockerfile:5:"),
         "{}",
         stdout(&out)
     );
