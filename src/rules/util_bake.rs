@@ -350,7 +350,7 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
         if !seen.insert(cand) || cand == name {
             continue;
         }
-        let dist = strsim::levenshtein(&wanted, &norm(cand));
+        let dist = strsim::osa_distance(&wanted, &norm(cand));
         if dist > limit {
             continue;
         }
