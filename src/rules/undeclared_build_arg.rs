@@ -1,14 +1,33 @@
-//! BK005 `undeclared-build-arg`. Not implemented yet.
+//! BK005 `undeclared-build-arg`.
+//!
+//! BuildKit drops a build arg that no `ARG` of the built stages declares,
+//! with at most a warning in the build output. The stages that count are
+//! the target stage (the last one without `target`) and every stage it
+//! uses (`FROM <stage>`, `COPY --from`, `RUN --mount=from=`), plus the
+//! global ARGs before the first `FROM`. Predefined args (proxy, platform,
+//! `BUILDKIT_*`, `SOURCE_DATE_EPOCH`) need no declaration. The finding
+//! points at the key of the `args` entry; an entry inherited by several
+//! targets is reported once, naming them all.
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::bake::{Provenance, Target};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules::util_b::is_predefined_arg;
+use crate::rules::util_bake::{
+    built_dockerfile, built_stages, built_targets, closest, declared_args, did_you_mean, in_file,
+    map_key_span, with_inherit_label,
+};
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
+use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
     code: "BK005",
     name: "undeclared-build-arg",
     aliases: &[],
     severity: Severity::Warning,
-    summary: "A build arg passed by a target is declared by no ARG of the stages it builds",
+    summary: "A build arg no `ARG` of the built stages declares",
     doc: include_str!("../../rules/BK005.md"),
     fix: None,
     scope: RuleScope::Bake,
@@ -16,4 +35,177 @@ pub static RULE: RuleDef = RuleDef {
     check: CheckFn::Bake(check),
 };
 
-fn check(_ctx: &BakeContext<'_>, _out: &mut Vec<Diagnostic>) {}
+/// One undeclared arg at one place, and the targets that pass it.
+struct Finding<'a> {
+    origin: &'a Provenance,
+    targets: Vec<&'a Target>,
+    suggestion: Option<String>,
+}
+
+fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
+    let mut found: BTreeMap<(PathBuf, Span, String), Finding<'_>> = BTreeMap::new();
+    for target in built_targets(ctx.project) {
+        let Some(args) = target.attr("args") else {
+            continue;
+        };
+        let Some(df) = built_dockerfile(ctx, target) else {
+            continue;
+        };
+        if !df.errors.is_empty() {
+            continue;
+        }
+        let Some(stages) = built_stages(
+            &df,
+            target.target().filter(|t| !t.is_empty()),
+            &target.args(),
+        ) else {
+            continue;
+        };
+        let declared = declared_args(&df, &stages);
+        for entry in &args.elements {
+            let Some(key) = entry.key.as_deref() else {
+                continue;
+            };
+            if entry.value.is_null()
+                || declared.contains(key)
+                || is_predefined_arg(key)
+                || !in_file(&entry.origin)
+            {
+                continue;
+            }
+            let span = ctx
+                .file_text(&entry.origin.file)
+                .and_then(|text| map_key_span(text, entry.origin.span, key))
+                .unwrap_or(entry.origin.span);
+            let f = found
+                .entry((entry.origin.file.clone(), span, key.to_string()))
+                .or_insert_with(|| Finding {
+                    origin: &entry.origin,
+                    targets: Vec::new(),
+                    suggestion: closest(key, declared.iter().map(String::as_str))
+                        .map(str::to_string),
+                });
+            f.targets.push(target);
+        }
+    }
+    for ((file, span, key), f) in found {
+        let names = f
+            .targets
+            .iter()
+            .map(|t| format!("`{}`", t.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let who = if f.targets.len() == 1 {
+            format!("target {names}")
+        } else {
+            format!("targets {names}")
+        };
+        let message = format!(
+            "build arg `{key}` is declared by no `ARG` in the stages {who} builds{}",
+            did_you_mean(f.suggestion.as_deref())
+        );
+        let mut diag = ctx.diagnostic(&file, span, message).with_help(format!(
+            "BuildKit ignores it; declare `ARG {key}` in the stage that uses it, or remove it"
+        ));
+        for target in &f.targets {
+            diag = with_inherit_label(diag, target, f.origin);
+        }
+        out.push(diag);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::util_bake::testing::lint;
+
+    const DOCKERFILE: (&str, &str) = (
+        "Dockerfile",
+        "ARG BASE=alpine\nFROM golang:1.22 AS build\nARG GO_FLAGS\nRUN go build $GO_FLAGS\n\
+FROM build AS test\nARG TEST_ARGS\nRUN go test $TEST_ARGS\n\
+FROM ${BASE} AS release\nARG VERSION\nCOPY --from=build /out /out\n",
+    );
+
+    #[test]
+    fn undeclared_key_is_flagged_at_the_key() {
+        let hcl = r#"target "app" {
+  args = {
+    VERSION = "1.0"
+    GO_FLAGS = "-v"
+    VERSON = "1.0"
+    TEST_ARGS = "-race"
+    HTTP_PROXY = "http://proxy"
+    BUILDKIT_INLINE_CACHE = "1"
+    BASE = "debian"
+  }
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        // TEST_ARGS belongs to the `test` stage, which `release` does not use.
+        assert_eq!(l.slices(), vec!["VERSON", "TEST_ARGS"], "{:?}", l.messages());
+        assert!(l.messages()[0].contains("did you mean `VERSION`"));
+    }
+
+    #[test]
+    fn target_stage_selects_the_stages() {
+        let hcl = r#"target "test" {
+  target = "test"
+  args = {
+    TEST_ARGS = "-race"
+    GO_FLAGS = "-v"
+    VERSION = "1"
+  }
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["VERSION"]);
+    }
+
+    #[test]
+    fn inherited_args_are_reported_once_in_the_parent() {
+        let hcl = r#"target "_common" {
+  args = {
+    "NOPE" = "1"
+  }
+}
+target "a" {
+  inherits = ["_common"]
+}
+target "b" {
+  inherits = ["_common"]
+  dockerfile-inline = "FROM alpine\nARG OTHER\n"
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["\"NOPE\""]);
+        assert!(l.messages()[0].contains("targets `a`, `b`"));
+        assert_eq!(l.diagnostics[0].labels.len(), 2);
+    }
+
+    #[test]
+    fn args_from_variables_and_json() {
+        let hcl = r#"variable "V" {
+  default = "1"
+}
+target "app" {
+  args = {
+    VERSION = V
+    EXTRA = "${V}-x"
+  }
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["EXTRA"]);
+        let json = r#"{"target": {"app": {"args": {"EXTRA": "x", "VERSION": "1"}}}}"#;
+        let l = lint(&RULE, &[("docker-bake.json", json), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["\"EXTRA\""]);
+    }
+
+    #[test]
+    fn unresolvable_stage_reference_counts_every_stage() {
+        let hcl = "target \"app\" {\n  args = {\n    ANY = \"1\"\n  }\n}\n";
+        let df = "FROM alpine AS a\nARG ANY\nFROM alpine\nARG S=a\nCOPY --from=${S} / /\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), ("Dockerfile", df)]);
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    }
+}

@@ -4,7 +4,7 @@
 //! built, labels for inherited values, and the Dockerfile stages a target
 //! builds.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use hcl_edit::expr::Expression;
@@ -14,7 +14,9 @@ use hcl_edit::Span as _;
 use crate::bake::json::{self, JKind, JNode};
 use crate::bake::{BakeProject, FileKind, Provenance, SourceFile, Target};
 use crate::diagnostic::Diagnostic;
+use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::{Dockerfile, InstructionKind, Keyword};
+use crate::rules::util_b::global_arg_env;
 use crate::rules::BakeContext;
 use crate::span::Span;
 
@@ -504,9 +506,14 @@ pub fn find_stage(df: &Dockerfile, name: &str) -> Option<usize> {
 /// The stages a build of `target_stage` (the last stage when `None`) runs:
 /// the stage and, transitively, every stage it uses through `FROM`,
 /// `COPY --from` or `RUN --mount=from=`. `None` when the target stage does
-/// not exist. A reference bakelint cannot resolve (a variable) makes every
-/// stage count.
-pub fn built_stages(df: &Dockerfile, target_stage: Option<&str>) -> Option<BTreeSet<usize>> {
+/// not exist. `FROM` is expanded with the global ARGs (`build_args` win
+/// over their defaults); any other reference bakelint cannot resolve (a
+/// variable) makes every stage count.
+pub fn built_stages(
+    df: &Dockerfile,
+    target_stage: Option<&str>,
+    build_args: &BTreeMap<String, String>,
+) -> Option<BTreeSet<usize>> {
     let stages = df.stages();
     if stages.is_empty() {
         return None;
@@ -516,6 +523,8 @@ pub fn built_stages(df: &Dockerfile, target_stage: Option<&str>) -> Option<BTree
         None => stages.len() - 1,
     };
     let names = stage_names(df);
+    let lex = ShellLex::new(df.escape);
+    let global_env = global_arg_env(df, Some(build_args));
     let resolve = |reference: &str, before: usize| -> Result<Option<usize>, ()> {
         if reference.contains('$') {
             return Err(());
@@ -542,7 +551,14 @@ pub fn built_stages(df: &Dockerfile, target_stage: Option<&str>) -> Option<BTree
         };
         let mut references: Vec<String> = Vec::new();
         if let Some(from) = df.stage_from(stage) {
-            references.push(from.image.value.clone());
+            let image = &from.image.value;
+            let expanded = if image.contains('$') {
+                lex.process_word(image, &global_env)
+                    .unwrap_or_else(|_| image.clone())
+            } else {
+                image.clone()
+            };
+            references.push(expanded);
         }
         for ins in stage
             .instruction_nodes
