@@ -38,9 +38,8 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         if inline_attr.value.is_null() || !in_file(&file_attr.origin) {
             continue;
         }
-        let message = format!(
-            "`dockerfile = \"{path}\"` is ignored because `dockerfile-inline` is also set"
-        );
+        let message =
+            format!("`dockerfile = \"{path}\"` is ignored because `dockerfile-inline` is also set");
         let origin = &file_attr.origin;
         if !findings.first(&origin.file, origin.span, &message) {
             continue;

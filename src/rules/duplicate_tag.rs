@@ -183,7 +183,11 @@ target "c" {
 "#;
         let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
         assert_eq!(l.slices(), vec!["\"example/app:latest\""]);
-        assert!(l.messages()[0].contains("`a` and `b`"), "{:?}", l.messages());
+        assert!(
+            l.messages()[0].contains("`a` and `b`"),
+            "{:?}",
+            l.messages()
+        );
     }
 
     #[test]

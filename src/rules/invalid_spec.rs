@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::bake::{Entry, EntryKind, Provenance, Target};
+use crate::bake::{Entry, Provenance, Target};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::util_bake::{closest, did_you_mean, in_file, with_inherit_label, Findings};
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
@@ -103,35 +103,10 @@ const KNOWN_OS: &[&str] = &[
 ];
 
 const KNOWN_ARCH: &[&str] = &[
-    "386",
-    "amd64",
-    "amd64p32",
-    "arm",
-    "arm64",
-    "arm64be",
-    "armbe",
-    "loong64",
-    "mips",
-    "mips64",
-    "mips64le",
-    "mipsle",
-    "ppc",
-    "ppc64",
-    "ppc64le",
-    "riscv",
-    "riscv64",
-    "s390",
-    "s390x",
-    "sparc",
-    "sparc64",
-    "wasm",
-    // Aliases containerd normalises.
-    "i386",
-    "x86_64",
-    "x86-64",
-    "aarch64",
-    "armhf",
-    "armel",
+    "386", "amd64", "amd64p32", "arm", "arm64", "arm64be", "armbe", "loong64", "mips", "mips64",
+    "mips64le", "mipsle", "ppc", "ppc64", "ppc64le", "riscv", "riscv64", "s390", "s390x", "sparc",
+    "sparc64", "wasm", // Aliases containerd normalises.
+    "i386", "x86_64", "x86-64", "aarch64", "armhf", "armel",
 ];
 
 fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -242,10 +217,7 @@ fn check_entry(direction: Direction, entry: &Entry) -> Option<(String, String)> 
     };
     if let Some(missing) = required.iter().find(|k| !entry.attrs.contains_key(**k)) {
         return Some((
-            format!(
-                "`{list}` entry of type `{}` has no `{missing}`",
-                entry.typ
-            ),
+            format!("`{list}` entry of type `{}` has no `{missing}`", entry.typ),
             format!("add `{missing}=...`; buildx or BuildKit refuses the entry without it"),
         ));
     }
@@ -253,7 +225,10 @@ fn check_entry(direction: Direction, entry: &Entry) -> Option<(String, String)> 
         if let Some(value) = entry.attrs.get(*key) {
             if !allowed.contains(&value.as_str()) {
                 return Some((
-                    format!("`{list}` entry has `{key}={value}`, which is not one of {}", allowed.join(", ")),
+                    format!(
+                        "`{list}` entry has `{key}={value}`, which is not one of {}",
+                        allowed.join(", ")
+                    ),
                     format!("use `{key}={}`", allowed.join("` or `")),
                 ));
             }
@@ -465,7 +440,14 @@ mod tests {
         ] {
             assert!(check_platform(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "linux/amd46", "linx/amd64", "linux/amd64/v2/x", "linux//amd64", "foo"] {
+        for bad in [
+            "",
+            "linux/amd46",
+            "linx/amd64",
+            "linux/amd64/v2/x",
+            "linux//amd64",
+            "foo",
+        ] {
             assert!(check_platform(bad).is_err(), "{bad}");
         }
         assert!(check_platform("linux/amd46")
@@ -544,7 +526,8 @@ target "b" {
 "#;
         let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
         assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
-        let json = r#"{"target": {"app": {"tags": ["App"], "platforms": ["linux/amd64,linux/rm64"]}}}"#;
+        let json =
+            r#"{"target": {"app": {"tags": ["App"], "platforms": ["linux/amd64,linux/rm64"]}}}"#;
         let l = lint(&RULE, &[("docker-bake.json", json), DOCKERFILE]);
         assert_eq!(
             l.slices(),

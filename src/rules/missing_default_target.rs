@@ -38,12 +38,10 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let files = syntax_files(project);
-    let Some((file, block)) = files.iter().find_map(|f| {
-        f.blocks
-            .iter()
-            .find(|b| b.kind == "target")
-            .map(|b| (f, b))
-    }) else {
+    let Some((file, block)) = files
+        .iter()
+        .find_map(|f| f.blocks.iter().find(|b| b.kind == "target").map(|b| (f, b)))
+    else {
         return;
     };
     let members = default_members(ctx);
@@ -168,7 +166,9 @@ target "tool" {
         assert_eq!(l.slices(), vec!["\"_base\""]);
         let text = fixed(&l, "docker-bake.hcl");
         assert!(
-            text.contains("}\n\ngroup \"default\" {\n  targets = [\"app\", \"tool\"]\n}\n\n# The base"),
+            text.contains(
+                "}\n\ngroup \"default\" {\n  targets = [\"app\", \"tool\"]\n}\n\n# The base"
+            ),
             "{text}"
         );
     }

@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 
 use crate::bake::Target;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::util_bake::{built_targets, closest, did_you_mean, in_file, with_inherit_label, Findings};
+use crate::rules::util_bake::{
+    built_targets, closest, did_you_mean, in_file, with_inherit_label, Findings,
+};
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -79,7 +81,10 @@ fn check_target(ctx: &BakeContext<'_>, target: &Target) -> Option<Diagnostic> {
             .diagnostic(
                 &origin.file,
                 origin.span,
-                format!("build context `{}` does not exist", shown(&context_dir, &cwd)),
+                format!(
+                    "build context `{}` does not exist",
+                    shown(&context_dir, &cwd)
+                ),
             )
             .with_help("`context` is resolved against the directory `docker buildx bake` runs in");
         return Some(with_inherit_label(diag, target, origin));
@@ -102,8 +107,8 @@ fn check_target(ctx: &BakeContext<'_>, target: &Target) -> Option<Diagnostic> {
             let diag = ctx
                 .diagnostic(&origin.file, origin.span, message)
                 .with_help(format!(
-                    "`dockerfile` is relative to the context `{context}`; point it at an existing file"
-                ));
+                "`dockerfile` is relative to the context `{context}`; point it at an existing file"
+            ));
             Some(with_inherit_label(diag, target, origin))
         }
         Some(_) => None,
@@ -138,10 +143,17 @@ mod tests {
         let hcl = "target \"app\" {\n  context = \"app\"\n  dockerfile = \"Dockerfile.prd\"\n}\n";
         let l = lint(
             &RULE,
-            &[("docker-bake.hcl", hcl), ("app/Dockerfile.prod", "FROM alpine\n")],
+            &[
+                ("docker-bake.hcl", hcl),
+                ("app/Dockerfile.prod", "FROM alpine\n"),
+            ],
         );
         assert_eq!(l.slices(), vec!["\"Dockerfile.prd\""]);
-        assert!(l.messages()[0].contains("app/Dockerfile.prd"), "{:?}", l.messages());
+        assert!(
+            l.messages()[0].contains("app/Dockerfile.prd"),
+            "{:?}",
+            l.messages()
+        );
         assert!(l.messages()[0].contains("did you mean `Dockerfile.prod`"));
     }
 
@@ -169,7 +181,10 @@ target "d" {
   context = "."
 }
 "#;
-        let l = lint(&RULE, &[("docker-bake.hcl", hcl), ("Dockerfile", "FROM alpine\n")]);
+        let l = lint(
+            &RULE,
+            &[("docker-bake.hcl", hcl), ("Dockerfile", "FROM alpine\n")],
+        );
         assert_eq!(l.slices(), vec!["\"nowhere-but-inline-needs-no-file\""]);
     }
 
@@ -184,7 +199,10 @@ target "d" {
     #[test]
     fn json_definition() {
         let json = r#"{"target": {"app": {"dockerfile": "Dockerfile.dev"}}}"#;
-        let l = lint(&RULE, &[("docker-bake.json", json), ("Dockerfile", "FROM alpine\n")]);
+        let l = lint(
+            &RULE,
+            &[("docker-bake.json", json), ("Dockerfile", "FROM alpine\n")],
+        );
         assert_eq!(l.slices(), vec!["\"Dockerfile.dev\""]);
     }
 }

@@ -142,7 +142,12 @@ FROM ${BASE} AS release\nARG VERSION\nCOPY --from=build /out /out\n",
 "#;
         let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
         // TEST_ARGS belongs to the `test` stage, which `release` does not use.
-        assert_eq!(l.slices(), vec!["VERSON", "TEST_ARGS"], "{:?}", l.messages());
+        assert_eq!(
+            l.slices(),
+            vec!["VERSON", "TEST_ARGS"],
+            "{:?}",
+            l.messages()
+        );
         assert!(l.messages()[0].contains("did you mean `VERSION`"));
     }
 

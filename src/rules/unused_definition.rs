@@ -95,7 +95,10 @@ target "app" {
         let json = r#"{"target": {"app": {"tags": ["example/app:${TAG}"]}}}"#;
         let l = lint(
             &RULE,
-            &[("docker-bake.hcl", hcl), ("docker-bake.override.json", json)],
+            &[
+                ("docker-bake.hcl", hcl),
+                ("docker-bake.override.json", json),
+            ],
         );
         assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
         let json = r#"{"variable": {"X": {"default": "1"}}, "target": {"app": {}}}"#;

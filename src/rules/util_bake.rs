@@ -474,7 +474,10 @@ impl std::ops::Deref for BuiltDockerfile<'_> {
 }
 
 /// The Dockerfile `target` builds, when bakelint has it.
-pub fn built_dockerfile<'a>(ctx: &'a BakeContext<'_>, target: &Target) -> Option<BuiltDockerfile<'a>> {
+pub fn built_dockerfile<'a>(
+    ctx: &'a BakeContext<'_>,
+    target: &Target,
+) -> Option<BuiltDockerfile<'a>> {
     if let Some(inline) = target.dockerfile_inline() {
         return Some(BuiltDockerfile::Inline(Box::new(crate::dockerfile::parse(
             inline,
@@ -529,10 +532,10 @@ pub fn built_stages(
         if reference.contains('$') {
             return Err(());
         }
-        if let Some(i) = names[..before.min(names.len())]
-            .iter()
-            .rposition(|n| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(reference)))
-        {
+        if let Some(i) = names[..before.min(names.len())].iter().rposition(|n| {
+            n.as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(reference))
+        }) {
             return Ok(Some(i));
         }
         match reference.parse::<usize>() {
@@ -645,7 +648,10 @@ pub mod testing {
         }
 
         pub fn messages(&self) -> Vec<&str> {
-            self.diagnostics.iter().map(|d| d.message.as_str()).collect()
+            self.diagnostics
+                .iter()
+                .map(|d| d.message.as_str())
+                .collect()
         }
     }
 
@@ -705,7 +711,7 @@ pub mod testing {
                 _ => None,
             })
             .collect();
-        edits.sort_by(|a, b| b.0.start.cmp(&a.0.start));
+        edits.sort_by_key(|e| std::cmp::Reverse(e.0.start));
         for (span, content) in edits {
             text.replace_range(span.start..span.end, &content);
         }
