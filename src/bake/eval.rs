@@ -768,6 +768,15 @@ impl<'a> Evaluator<'a> {
                     None => EvalErr::new(f, span, "try requires at least one argument"),
                 });
             }
+            "convert" => {
+                let [val, ty] = args else {
+                    return Err(EvalErr::new(f, span, "convert requires a value and a type"));
+                };
+                let t = parse_type(ty, f)?;
+                let v = self.eval(val, cx)?;
+                return convert(&v, &t)
+                    .map_err(|m| EvalErr::new(f, span, format!("error in function convert: {m}")));
+            }
             "can" => {
                 if args.len() != 1 {
                     return Err(EvalErr::new(f, span, "can requires exactly one argument"));
@@ -1130,4 +1139,36 @@ pub fn csv_fields(s: &str) -> Vec<String> {
     }
     out.push(cur);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_env_parsing() {
+        let list = Ty::List(Box::new(Ty::String));
+        assert_eq!(
+            parse_typed("a,\"b,c\"", &list),
+            Ok(Value::List(vec![Value::str("a"), Value::str("b,c")]))
+        );
+        assert_eq!(parse_typed("", &list), Ok(Value::List(vec![])));
+        let nums = Ty::List(Box::new(Ty::Number));
+        assert!(parse_typed("1,x", &nums).is_err());
+        let map = Ty::Map(Box::new(Ty::Bool));
+        let v = parse_typed("a:true,b:0", &map).expect("map");
+        assert_eq!(v.as_object().map(|o| o.len()), Some(2));
+        assert_eq!(parse_typed("T", &Ty::Bool), Ok(Value::Bool(true)));
+        assert!(parse_typed("NaN", &Ty::Number).is_err());
+        assert!(parse_typed("x", &Ty::Object(BTreeMap::new())).is_err());
+    }
+
+    #[test]
+    fn did_you_mean_threshold() {
+        assert_eq!(
+            did_you_mean("lowr", ["lower", "upper"].into_iter()),
+            Some("did you mean \"lower\"?".into())
+        );
+        assert_eq!(did_you_mean("zzz", ["lower"].into_iter()), None);
+    }
 }
