@@ -239,6 +239,7 @@ fn check(args: &CheckArgs) -> u8 {
     errors.extend(found.errors);
     files.extend(found.files);
     let mut plan = Plan::new(&files, &args.file);
+    plan.roots = disk_paths.iter().filter(|p| p.is_dir()).cloned().collect();
     plan.vars = parse_vars(&args.var);
 
     // The stdin text is an overlay over the (nonexistent) file of its name.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::dockerfile::{self, Dockerfile};
-use crate::rules::{BuildInfo, CheckFn, DockerfileContext, RuleScope, RULES};
+use crate::rules::{BuildInfo, DockerfileContext, RULES};
 use crate::suppress::Suppressions;
 
 /// A file that could not be linted at all (exit code 2).
@@ -69,12 +69,12 @@ pub fn lint_dockerfile(
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for rule in RULES.iter().copied() {
-        if rule.scope != RuleScope::Dockerfile || !settings.is_enabled(rule, path) {
-            continue;
-        }
-        let CheckFn::Dockerfile(check) = rule.check else {
+        let Some(check) = rule.dockerfile_check() else {
             continue;
         };
+        if !settings.is_enabled(rule, path) {
+            continue;
+        }
         let ctx = DockerfileContext {
             path,
             dockerfile,

@@ -253,6 +253,8 @@ pub struct Instruction {
     /// Source span of the arguments (first to last argument byte).
     pub args_span: Span,
     pub kind: InstructionKind,
+    /// Heredocs in marker order. An `ONBUILD RUN <<EOF` carries them both on
+    /// the ONBUILD and on its trigger instruction.
     pub heredocs: Vec<Heredoc>,
     /// Whole lines (with line ending) that were empty inside a continuation.
     pub empty_continuation_lines: Vec<Span>,
@@ -536,6 +538,23 @@ mod tests {
         assert_eq!(lt.source_span(Span::new(3, 4)), Span::new(9, 10));
         assert_eq!(lt.source_span(Span::new(2, 4)), Span::new(8, 10));
         assert_eq!(lt.source_span(Span::new(0, 4)), Span::new(4, 10));
+    }
+
+    #[test]
+    fn logical_text_slices_keep_source_offsets() {
+        let src = "RUN a \\\n  bc";
+        let mut lt = LogicalText::default();
+        lt.push_source(src, Span::new(4, 6));
+        lt.push_source(src, Span::new(8, 12));
+        lt.push_source(src, Span::new(12, 12));
+        assert_eq!(lt.text, "a   bc");
+        assert_eq!(lt.segments, vec![(0, 4, 2), (2, 8, 4)]);
+        let tail = lt.slice(4, 6);
+        assert_eq!(tail.text, "bc");
+        assert_eq!(tail.source_span(Span::new(0, 2)), Span::new(10, 12));
+        assert_eq!(lt.slice(1, 3).segments, vec![(0, 5, 1), (1, 8, 1)]);
+        assert_eq!(lt.source_offset(100), 12);
+        assert_eq!(LogicalText::default().source_offset(3), 0);
     }
 
     #[test]

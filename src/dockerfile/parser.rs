@@ -14,7 +14,7 @@ mod lines;
 
 use super::ast::*;
 use crate::span::{LineIndex, Span};
-use lines::{continuation_at, leading_space_len, split_lines, Line};
+use lines::{join_continuations, leading_space_len, split_lines, Joined, Line};
 
 pub use super::image_ref::parse_image_ref;
 
@@ -34,6 +34,7 @@ pub fn parse(source: &str) -> Dockerfile {
         errors: Vec::new(),
     };
     p.run();
+    p.check_line_lengths();
     let has_instruction = p
         .nodes
         .iter()
@@ -66,7 +67,26 @@ struct Parser<'a> {
     errors: Vec<ParseError>,
 }
 
+/// BuildKit's line scanner refuses longer lines (`bufio.MaxScanTokenSize`).
+const MAX_LINE: usize = 65_535;
+
 impl Parser<'_> {
+    /// Reports lines BuildKit could not read, in source order with the rest.
+    fn check_line_lengths(&mut self) {
+        let before = self.errors.len();
+        for line in &self.lines {
+            if line.content_end - line.content_start > MAX_LINE {
+                self.errors.push(ParseError {
+                    span: Span::new(line.content_start, line.content_end),
+                    message: format!("dockerfile line greater than max allowed size of {MAX_LINE}"),
+                });
+            }
+        }
+        if self.errors.len() > before {
+            self.errors.sort_by_key(|e| e.span.start);
+        }
+    }
+
     fn run(&mut self) {
         let mut i = 0;
         while i < self.lines.len() {
@@ -157,37 +177,13 @@ impl Parser<'_> {
     /// Reads the instruction starting on line `first` at byte `start`;
     /// returns the index of the first line after it.
     fn instruction(&mut self, first: usize, start: usize) -> usize {
-        let mut text = LogicalText::default();
-        let mut empty_lines = Vec::new();
-        let mut comments = Vec::new();
-        let line = self.lines[first];
-        let mut cont = continuation_at(self.src, start, line.content_end, self.escape);
-        text.push_source(self.src, Span::new(start, cont.unwrap_or(line.content_end)));
-        let mut last = first;
-        let mut next = first + 1;
-        while cont.is_some() && next < self.lines.len() {
-            let line = self.lines[next];
-            let raw = &self.src[line.start..line.content_end];
-            let trimmed = raw.trim_start_matches(char::is_whitespace);
-            let whole = Span::new(line.start, line.end);
-            next += 1;
-            if trimmed.starts_with('#') {
-                comments.push(whole);
-                last = next - 1;
-                continue;
-            }
-            if trimmed.is_empty() {
-                empty_lines.push(whole);
-                continue;
-            }
-            cont = continuation_at(self.src, line.start, line.content_end, self.escape);
-            text.push_source(
-                self.src,
-                Span::new(line.start, cont.unwrap_or(line.content_end)),
-            );
-            last = next - 1;
-        }
-
+        let Joined {
+            text,
+            empty_lines,
+            comments,
+            last,
+            mut next,
+        } = join_continuations(self.src, &self.lines, first, start, self.escape);
         let built = match instruction::build(&text, self.escape, 0) {
             Ok(built) => built,
             Err(error) => {
@@ -205,7 +201,8 @@ impl Parser<'_> {
         if can_contain_heredoc(&ins) {
             let markers = heredoc::markers(&text.text);
             if !markers.is_empty() {
-                let (docs, after, error) = self.heredoc_bodies(&text, &markers, next);
+                let (docs, after, error) =
+                    heredoc::read_bodies(self.src, &self.lines, &text, &markers, next);
                 if after > next {
                     end = self.lines[after - 1].content_end;
                 }
@@ -223,61 +220,6 @@ impl Parser<'_> {
             kind: NodeKind::Instruction(Box::new(ins)),
         });
         next
-    }
-
-    /// Reads the bodies of `markers` from line `next` on. Returns the
-    /// heredocs, the first line after them and an unterminated-heredoc error.
-    fn heredoc_bodies(
-        &self,
-        text: &LogicalText,
-        markers: &[heredoc::Marker],
-        mut next: usize,
-    ) -> (Vec<Heredoc>, usize, Option<ParseError>) {
-        let mut docs = Vec::with_capacity(markers.len());
-        let mut error: Option<ParseError> = None;
-        for marker in markers {
-            let marker_span = text.source_span(Span::new(marker.start, marker.end));
-            let body_start = self.lines.get(next).map_or(self.src.len(), |l| l.start);
-            let mut content = String::new();
-            let mut terminator = None;
-            while error.is_none() && next < self.lines.len() {
-                let line = self.lines[next];
-                next += 1;
-                let mut candidate = &self.src[line.start..line.content_end];
-                if marker.strip_tabs {
-                    candidate = candidate.trim_start_matches('\t');
-                }
-                if candidate == marker.name {
-                    terminator = Some(Span::new(line.start, line.content_end));
-                    break;
-                }
-                let body_line = &self.src[line.start..line.end];
-                content.push_str(if marker.strip_tabs {
-                    body_line.trim_start_matches('\t')
-                } else {
-                    body_line
-                });
-            }
-            if terminator.is_none() && error.is_none() {
-                error = Some(ParseError {
-                    span: marker_span,
-                    message: format!("unterminated heredoc {}", marker.name),
-                });
-            }
-            docs.push(Heredoc {
-                name: marker.name.clone(),
-                marker_span,
-                body_span: Span::new(
-                    body_start.min(self.src.len()),
-                    terminator.map_or(self.src.len(), |t| t.start),
-                ),
-                content,
-                quoted: marker.quoted,
-                strip_tabs: marker.strip_tabs,
-                terminator_span: terminator,
-            });
-        }
-        (docs, next, error)
     }
 }
 

@@ -16,6 +16,15 @@ pub mod util_a;
 pub mod util_b;
 pub mod util_bake;
 
+pub mod alpine_postgres;
+pub mod cache_mount;
+pub mod cache_to_mode_max;
+pub mod chromium_skip_arg;
+pub mod dockerignore;
+pub mod registry_cache;
+pub mod sha_tag;
+pub mod test_image_chromium;
+
 pub mod dockerfile_ignored;
 pub mod duplicate_tag;
 pub mod invalid_spec;
@@ -100,6 +109,12 @@ pub enum CheckFn {
     Bake(fn(&BakeContext<'_>, &mut Vec<Diagnostic>)),
     /// Reported by the bake loader itself (BK000), not by a check.
     BakeLoader,
+    /// A rule that looks at Dockerfiles and at bake definitions (e.g. image
+    /// references in FROM and in bake `contexts`).
+    DockerfileAndBake(
+        fn(&DockerfileContext<'_>, &mut Vec<Diagnostic>),
+        fn(&BakeContext<'_>, &mut Vec<Diagnostic>),
+    ),
 }
 
 impl std::fmt::Debug for RuleDef {
@@ -109,6 +124,22 @@ impl std::fmt::Debug for RuleDef {
 }
 
 impl RuleDef {
+    /// The Dockerfile check, if the rule has one.
+    pub fn dockerfile_check(&self) -> Option<fn(&DockerfileContext<'_>, &mut Vec<Diagnostic>)> {
+        match self.check {
+            CheckFn::Dockerfile(f) | CheckFn::DockerfileAndBake(f, _) => Some(f),
+            CheckFn::Bake(_) | CheckFn::BakeLoader => None,
+        }
+    }
+
+    /// The bake check, if the rule has one.
+    pub fn bake_check(&self) -> Option<fn(&BakeContext<'_>, &mut Vec<Diagnostic>)> {
+        match self.check {
+            CheckFn::Bake(f) | CheckFn::DockerfileAndBake(_, f) => Some(f),
+            CheckFn::Dockerfile(_) | CheckFn::BakeLoader => None,
+        }
+    }
+
     /// Whether `selector` (a code, code prefix, name or alias) names this rule.
     pub fn matches(&self, selector: &str) -> bool {
         let s = selector.trim();
@@ -313,6 +344,14 @@ pub static RULES: &[&RuleDef] = &[
     &duplicate_tag::RULE,
     &unused_definition::RULE,
     &missing_default_target::RULE,
+    &sha_tag::RULE,
+    &registry_cache::RULE,
+    &cache_to_mode_max::RULE,
+    &chromium_skip_arg::RULE,
+    &test_image_chromium::RULE,
+    &alpine_postgres::RULE,
+    &cache_mount::RULE,
+    &dockerignore::RULE,
 ];
 
 /// Looks a rule up by code, name or alias.

@@ -15,11 +15,11 @@ use rayon::prelude::*;
 
 use crate::bake::{self, BakeProject, LoadOptions};
 use crate::config::Settings;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Edit};
 use crate::dockerfile::{self, Dockerfile};
 use crate::linter::{self, FileError};
 use crate::project::FileKind;
-use crate::rules::{BakeContext, BuildInfo, CheckFn, RuleScope, BK000, RULES};
+use crate::rules::{BakeContext, BuildInfo, BK000, RULES};
 use crate::suppress::CommentSuppressions;
 
 pub use inline::InlineMap;
@@ -43,8 +43,29 @@ pub struct Plan {
     pub env: BTreeMap<String, String>,
     /// `--var NAME=VALUE` for bake evaluation.
     pub vars: Vec<(String, String)>,
-    /// Where relative paths in bake files resolve (buildx: where it runs).
+    /// Where relative paths in bake files resolve (buildx: where it runs)
+    /// when no root applies.
     pub cwd: PathBuf,
+    /// The directories being linted. A bake file found under one resolves
+    /// its relative paths against it (the directory you would run
+    /// `docker buildx bake` in), the innermost root winning.
+    pub roots: Vec<PathBuf>,
+}
+
+impl Plan {
+    /// The working directory to evaluate a bake set in.
+    pub fn cwd_for(&self, set: &[PathBuf]) -> PathBuf {
+        let Some(first) = set.first() else {
+            return self.cwd.clone();
+        };
+        let file = normalize(first);
+        self.roots
+            .iter()
+            .filter(|r| file.starts_with(normalize(r)))
+            .max_by_key(|r| normalize(r).components().count())
+            .cloned()
+            .unwrap_or_else(|| self.cwd.clone())
+    }
 }
 
 impl Plan {
@@ -143,6 +164,8 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
     let mut out = LintOutput::default();
     let mut uses: BTreeMap<PathBuf, DockerfileUse> = BTreeMap::new();
     let mut inline_targets: Vec<(usize, String)> = Vec::new();
+    // Per loaded project: loader path → the path we were given.
+    let mut rebases: Vec<BTreeMap<PathBuf, PathBuf>> = Vec::new();
 
     for set in &plan.bake_sets {
         let mut texts = BTreeMap::new();
@@ -161,13 +184,28 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
         if unreadable {
             continue;
         }
+        // The loader sees paths relative to the bake working directory, as
+        // buildx does; findings are rebased onto the paths we were given.
+        let cwd = plan.cwd_for(set);
+        let base = normalize(&cwd);
+        let to_loader = |p: &Path| -> PathBuf {
+            normalize(p)
+                .strip_prefix(&base)
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|_| p.to_path_buf())
+        };
+        let rebase: BTreeMap<PathBuf, PathBuf> =
+            set.iter().map(|f| (to_loader(f), f.clone())).collect();
         let opts = LoadOptions {
-            files: set.clone(),
-            cwd: plan.cwd.clone(),
+            files: set.iter().map(|f| to_loader(f)).collect(),
+            cwd,
             env: plan.env.clone(),
             vars: plan.vars.clone(),
             overrides: Vec::new(),
-            overlay: texts.clone(),
+            overlay: texts
+                .iter()
+                .map(|(p, t)| (to_loader(p), t.clone()))
+                .collect(),
         };
         out.texts.extend(texts.clone());
         match bake::load(&opts) {
@@ -177,11 +215,19 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
                         let file = if e.file.as_os_str().is_empty() {
                             set.first().cloned().unwrap_or_default()
                         } else {
-                            e.file.clone()
+                            rebase
+                                .get(&e.file)
+                                .cloned()
+                                .unwrap_or_else(|| e.file.clone())
                         };
                         let mut d = bake_diagnostic(&BK000, settings, &file, e.span, e.message);
                         d.help = e.help;
-                        out.diagnostics.push(d);
+                        let suppressed = texts
+                            .get(&file)
+                            .is_some_and(|t| CommentSuppressions::from_text(t).is_suppressed(&d));
+                        if !suppressed {
+                            out.diagnostics.push(d);
+                        }
                     }
                 }
             }
@@ -211,6 +257,7 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
                     }
                 }
                 out.projects.push(project);
+                rebases.push(rebase);
             }
         }
     }
@@ -278,15 +325,18 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
         let Some(target) = project.targets().get(name) else {
             continue;
         };
-        out.diagnostics
-            .extend(inline::lint_inline(project, target, settings));
+        let mut diags = inline::lint_inline(project, target, settings);
+        if let Some(map) = rebases.get(*index) {
+            diags.iter_mut().for_each(|d| rebase_diagnostic(d, map));
+        }
+        out.diagnostics.extend(diags);
     }
 
     // Bake rules.
-    for project in &out.projects {
+    for (index, project) in out.projects.iter().enumerate() {
         let mut diags = Vec::new();
-        for rule in RULES.iter().copied().filter(|r| r.scope == RuleScope::Bake) {
-            let CheckFn::Bake(check) = rule.check else {
+        for rule in RULES.iter().copied() {
+            let Some(check) = rule.bake_check() else {
                 continue;
             };
             let ctx = BakeContext {
@@ -317,12 +367,38 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
                 .get(&d.file)
                 .is_some_and(|s| s.is_suppressed(d))
         });
+        if let Some(map) = rebases.get(index) {
+            diags.iter_mut().for_each(|d| rebase_diagnostic(d, map));
+        }
         out.diagnostics.extend(diags);
     }
 
     linter::sort_diagnostics(&mut out.diagnostics);
     out.diagnostics.dedup();
     out
+}
+
+/// Maps the bake files' loader paths in a finding (its file, labels and
+/// edits) back to the paths the user gave.
+fn rebase_diagnostic(d: &mut Diagnostic, map: &BTreeMap<PathBuf, PathBuf>) {
+    let fix = |p: &mut PathBuf| {
+        if let Some(orig) = map.get(p.as_path()) {
+            *p = orig.clone();
+        }
+    };
+    fix(&mut d.file);
+    for l in &mut d.labels {
+        if let Some(f) = l.file.as_mut() {
+            fix(f);
+        }
+    }
+    if let Some(f) = d.fix.as_mut() {
+        for e in &mut f.edits {
+            match e {
+                Edit::Replace { file, .. } | Edit::Create { file, .. } => fix(file),
+            }
+        }
+    }
 }
 
 fn bake_diagnostic(

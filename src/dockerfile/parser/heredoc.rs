@@ -1,6 +1,12 @@
-//! Heredoc markers (`<<EOF`, `<<-"EOF"`, `2<<EOF`) in a RUN/COPY/ADD line,
-//! found the way BuildKit's `heredocsFromLine` does: shell words of the whole
-//! line, each checked against `^(\d*)<<(-?)([^<]*)$`.
+//! Heredocs: markers (`<<EOF`, `<<-"EOF"`, `2<<EOF`, `<< EOF`) in a
+//! RUN/COPY/ADD line, found the way BuildKit's `heredocsFromLine` does:
+//! shell words of the whole line (the lexer keeps whitespace right after
+//! `<<` inside the word), each checked against `^(\d*)<<(-?)\s*([^<]*)$`;
+//! then their bodies, read from the lines that follow the instruction.
+
+use super::lines::Line;
+use crate::dockerfile::ast::{Heredoc, LogicalText, ParseError};
+use crate::span::Span;
 
 /// A heredoc marker; `start..end` is its range in the logical line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +65,13 @@ fn raw_words(line: &str) -> Vec<(usize, usize)> {
                     '\\' => {
                         iter.next();
                     }
+                    '<' if line[i + 1..].starts_with('<') => {
+                        iter.next();
+                        let mut look = iter.clone();
+                        while look.next().is_some_and(|(_, c)| c.is_whitespace()) {
+                            iter = look.clone();
+                        }
+                    }
                     '\'' => state = State::Single,
                     '"' => state = State::Double,
                     _ => {}
@@ -95,6 +108,7 @@ fn marker(word: &str) -> Option<(String, bool, bool)> {
         Some(r) => (true, r),
         None => (false, rest),
     };
+    let rest = rest.trim_start_matches(['\t', '\n', '\x0c', '\r', ' ']);
     if rest.is_empty() || rest.contains('<') {
         return None;
     }
@@ -159,6 +173,64 @@ fn single_word(rest: &str) -> Option<(String, bool)> {
     words.pop().map(|w| (w, quoted))
 }
 
+/// Reads the bodies of `markers` one after the other from line `next` on
+/// (only the current heredoc's terminator ends a body, as in BuildKit).
+/// Returns the heredocs, the first line after them and an
+/// unterminated-heredoc error.
+pub(super) fn read_bodies(
+    src: &str,
+    lines: &[Line],
+    text: &LogicalText,
+    markers: &[Marker],
+    mut next: usize,
+) -> (Vec<Heredoc>, usize, Option<ParseError>) {
+    let mut docs = Vec::with_capacity(markers.len());
+    let mut error: Option<ParseError> = None;
+    for marker in markers {
+        let marker_span = text.source_span(Span::new(marker.start, marker.end));
+        let body_start = lines.get(next).map_or(src.len(), |l| l.start);
+        let mut content = String::new();
+        let mut terminator = None;
+        while error.is_none() && next < lines.len() {
+            let line = lines[next];
+            next += 1;
+            let mut candidate = &src[line.start..line.content_end];
+            if marker.strip_tabs {
+                candidate = candidate.trim_start_matches('\t');
+            }
+            if candidate == marker.name {
+                terminator = Some(Span::new(line.start, line.content_end));
+                break;
+            }
+            let body_line = &src[line.start..line.end];
+            content.push_str(if marker.strip_tabs {
+                body_line.trim_start_matches('\t')
+            } else {
+                body_line
+            });
+        }
+        if terminator.is_none() && error.is_none() {
+            error = Some(ParseError {
+                span: marker_span,
+                message: format!("unterminated heredoc {}", marker.name),
+            });
+        }
+        docs.push(Heredoc {
+            name: marker.name.clone(),
+            marker_span,
+            body_span: Span::new(
+                body_start.min(src.len()),
+                terminator.map_or(src.len(), |t| t.start),
+            ),
+            content,
+            quoted: marker.quoted,
+            strip_tabs: marker.strip_tabs,
+            terminator_span: terminator,
+        });
+    }
+    (docs, next, error)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +253,36 @@ mod tests {
         );
         assert_eq!(&line[m[1].start..m[1].end], "<<-\"END\"");
         assert!(markers("RUN echo \"unterminated <<EOF").is_empty());
+        // The lexer keeps whitespace after `<<` only, not after `<<-`.
         assert!(markers("RUN <<- x").is_empty());
+    }
+
+    fn names(line: &str) -> Vec<(String, bool)> {
+        markers(line)
+            .into_iter()
+            .map(|m| (m.name, m.quoted))
+            .collect()
+    }
+
+    #[test]
+    fn buildkit_heredoc_cases() {
+        let n = |s: &str, q| (s.to_string(), q);
+        assert_eq!(names("RUN 3<<EMPTY2"), [n("EMPTY2", false)]);
+        assert_eq!(names("RUN \"<<NOHEREDOC\""), []);
+        assert_eq!(names("RUN '<<EOF'"), []);
+        assert_eq!(names("RUN <<-'NOEXPAND'"), [n("NOEXPAND", true)]);
+        assert_eq!(names("RUN <<eo'f'"), [n("eof", true)]);
+        assert_eq!(names("RUN <<eo\\'f"), [n("eo'f", false)]);
+        assert_eq!(names("RUN <<'e'o\\'f"), [n("eo'f", true)]);
+        assert_eq!(names("RUN <<'one two'"), [n("one two", true)]);
+        assert_eq!(names("RUN <<$EOF"), [n("$EOF", false)]);
+        assert_eq!(names("RUN <<  EOF"), [n("EOF", false)]);
+        assert_eq!(names("RUN <<  EOF  > foo"), [n("EOF", false)]);
+        assert_eq!(names("RUN << -EOF"), [n("-EOF", false)]);
+        assert_eq!(names("COPY <<file.txt /dest"), [n("file.txt", false)]);
+        assert_eq!(names("RUN <<EOF sh"), [n("EOF", false)]);
+        assert_eq!(names("RUN cat<<EOF <<<EOF"), []);
+        let m = markers("RUN <<  EOF  > foo");
+        assert_eq!((m[0].start, m[0].end), (4, 11));
     }
 }

@@ -166,6 +166,12 @@ impl Typer<'_> {
         Spanned::new(w.text.clone(), self.span(w.start, w.end))
     }
 
+    /// Like `spanned`, reusing the word's string.
+    fn owned(&self, w: Word) -> Spanned<String> {
+        let span = self.span(w.start, w.end);
+        Spanned::new(w.text, span)
+    }
+
     fn error(&mut self, message: String) {
         self.errors.push(ParseError {
             span: self.args_span,
@@ -194,8 +200,8 @@ impl Typer<'_> {
             Keyword::Add => InstructionKind::Add(self.copy_add()?),
             Keyword::Expose => InstructionKind::Expose(
                 whitespace_delimited(&self.args.text)
-                    .iter()
-                    .map(|w| self.spanned(w))
+                    .into_iter()
+                    .map(|w| self.owned(w))
                     .collect(),
             ),
             Keyword::Volume => InstructionKind::Volume(self.json_or_words(false)?.0),
@@ -235,7 +241,9 @@ impl Typer<'_> {
     /// the escape character (COPY/ADD) or splits on whitespace only.
     fn json_or_words(&self, escaped: bool) -> Result<(Vec<Spanned<String>>, bool), ParseError> {
         match parse_json_array(&self.args.text) {
-            JsonArgs::Array(words) => Ok((words.iter().map(|w| self.spanned(w)).collect(), true)),
+            JsonArgs::Array(words) => {
+                Ok((words.into_iter().map(|w| self.owned(w)).collect(), true))
+            }
             JsonArgs::NotStringArray => Err(not_string_array(self.args_span)),
             JsonArgs::NotJson => {
                 let words = if escaped {
@@ -243,7 +251,7 @@ impl Typer<'_> {
                 } else {
                     whitespace_delimited(&self.args.text)
                 };
-                Ok((words.iter().map(|w| self.spanned(w)).collect(), false))
+                Ok((words.into_iter().map(|w| self.owned(w)).collect(), false))
             }
         }
     }
@@ -319,8 +327,8 @@ impl Typer<'_> {
             Ok(NameVal::Empty) => Vec::new(),
             Ok(NameVal::Legacy { key, value }) => vec![KeyValue {
                 span: self.span(key.start, value.end),
-                key: self.spanned(&key),
-                value: self.spanned(&value),
+                key: self.owned(key),
+                value: self.owned(value),
                 legacy: true,
             }],
             Ok(NameVal::Pairs(pairs)) => pairs

@@ -1,5 +1,8 @@
 //! Physical lines and line continuations, as BuildKit's scanner sees them.
 
+use crate::dockerfile::ast::LogicalText;
+use crate::span::Span;
+
 /// One physical line of the source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Line {
@@ -55,6 +58,68 @@ pub(super) fn continuation_at(src: &str, start: usize, end: usize, escape: char)
         }
     }
     None
+}
+
+/// An instruction's lines joined over continuations.
+pub(super) struct Joined {
+    /// The logical line: content pieces with the escapes removed.
+    pub text: LogicalText,
+    /// Whole empty lines skipped inside the continuation.
+    pub empty_lines: Vec<Span>,
+    /// Whole comment lines skipped inside the continuation.
+    pub comments: Vec<Span>,
+    /// Index of the last line holding content or a comment.
+    pub last: usize,
+    /// Index of the first line after the instruction.
+    pub next: usize,
+}
+
+/// Joins the instruction starting on line `first` at byte `start` with its
+/// continuation lines. Comment and whitespace-only lines inside the
+/// continuation are dropped (BuildKit drops them too); continuing at the
+/// end of the file simply stops.
+pub(super) fn join_continuations(
+    src: &str,
+    lines: &[Line],
+    first: usize,
+    start: usize,
+    escape: char,
+) -> Joined {
+    let mut joined = Joined {
+        text: LogicalText::default(),
+        empty_lines: Vec::new(),
+        comments: Vec::new(),
+        last: first,
+        next: first + 1,
+    };
+    let Some(line) = lines.get(first) else {
+        return joined;
+    };
+    let mut cont = continuation_at(src, start, line.content_end, escape);
+    joined
+        .text
+        .push_source(src, Span::new(start, cont.unwrap_or(line.content_end)));
+    while cont.is_some() {
+        let Some(&line) = lines.get(joined.next) else {
+            break;
+        };
+        joined.next += 1;
+        let trimmed = src[line.start..line.content_end].trim_start_matches(char::is_whitespace);
+        let whole = Span::new(line.start, line.end);
+        if trimmed.starts_with('#') {
+            joined.comments.push(whole);
+            joined.last = joined.next - 1;
+        } else if trimmed.is_empty() {
+            joined.empty_lines.push(whole);
+        } else {
+            cont = continuation_at(src, line.start, line.content_end, escape);
+            joined
+                .text
+                .push_source(src, Span::new(line.start, cont.unwrap_or(line.content_end)));
+            joined.last = joined.next - 1;
+        }
+    }
+    joined
 }
 
 /// Byte length of the leading Unicode whitespace of `text`.
