@@ -13,7 +13,9 @@ use regex::Regex;
 
 use crate::bake::{Entry, Provenance, Target};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::util_bake::{closest, did_you_mean, in_file, with_inherit_label, Findings};
+use crate::rules::util_bake::{
+    built_targets, closest, did_you_mean, in_file, with_inherit_label, Findings,
+};
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -120,10 +122,17 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             .with_help(help);
         out.push(with_inherit_label(diag, target, origin));
     };
-    for name in ctx.project.target_order() {
-        let Some(target) = ctx.project.targets().get(name) else {
-            continue;
-        };
+    // Built targets first, so an inherited value is reported with a label
+    // naming a target that builds it; then templates.
+    let built = built_targets(ctx.project);
+    let templates = ctx
+        .project
+        .target_order()
+        .iter()
+        .filter_map(|n| ctx.project.targets().get(n))
+        .filter(|t| !built.iter().any(|b| b.name == t.name));
+    let ordered: Vec<&Target> = built.iter().copied().chain(templates).collect();
+    for target in ordered {
         let lists: [(Direction, &[Entry]); 5] = [
             (Direction::CacheFrom, target.cache_from()),
             (Direction::CacheTo, target.cache_to()),

@@ -678,6 +678,7 @@ pub mod testing {
             env: BTreeMap::new(),
             vars: Vec::new(),
             cwd: dir.path().to_path_buf(),
+            roots: vec![dir.path().to_path_buf()],
         };
         let cli = CliSelection {
             select: Some(vec![rule.code.to_string()]),
