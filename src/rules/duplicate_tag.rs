@@ -63,12 +63,28 @@ fn normalized(tag: &str) -> String {
     format!("{domain}/{path}{tag_suffix}{rest}")
 }
 
+/// Output types that store an image under the target's tags.
+const IMAGE_OUTPUTS: &[&str] = &["image", "registry", "docker", "oci"];
+
+/// Whether the target's tags name an image: no explicit output (the tags
+/// are used by `--push`/`--load`) or an image-producing one.
+fn names_an_image(target: &Target) -> bool {
+    target.outputs().is_empty()
+        || target
+            .outputs()
+            .iter()
+            .any(|o| IMAGE_OUTPUTS.contains(&o.typ.as_str()))
+}
+
 fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut by_tag: BTreeMap<String, Vec<(&Target, &Resolved)>> = BTreeMap::new();
     for target in built_targets(ctx.project) {
         let Some(tags) = target.attr("tags") else {
             continue;
         };
+        if !names_an_image(target) {
+            continue;
+        }
         for element in &tags.elements {
             let Some(tag) = element.as_str().filter(|t| !t.is_empty()) else {
                 continue;
@@ -203,6 +219,20 @@ target "c" {
         let bad = good.replace("example/app:${v}", "example/app:latest");
         let l = lint(&RULE, &[("docker-bake.hcl", &bad), DOCKERFILE]);
         assert_eq!(l.slices(), vec!["\"example/app:latest\""]);
+    }
+
+    #[test]
+    fn local_outputs_do_not_produce_tags() {
+        let hcl = r#"target "a" {
+  tags = ["example/app"]
+}
+target "b" {
+  tags = ["example/app"]
+  output = ["type=local,dest=out"]
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
     }
 
     #[test]

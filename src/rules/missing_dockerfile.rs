@@ -189,6 +189,30 @@ target "d" {
     }
 
     #[test]
+    fn templates_depend_on_groups() {
+        // Without groups, an inherited target is buildable on its own.
+        let hcl = "target \"app\" {\n  context = \"app\"\n}\ntarget \"app-debug\" {\n  inherits = [\"app\"]\n  dockerfile = \"debug.Dockerfile\"\n}\n";
+        let l = lint(
+            &RULE,
+            &[
+                ("docker-bake.hcl", hcl),
+                ("app/debug.Dockerfile", "FROM alpine\n"),
+            ],
+        );
+        assert_eq!(l.slices(), vec!["\"app\""]);
+        // With a group that leaves it out, it is a template.
+        let grouped = format!("group \"default\" {{\n  targets = [\"app-debug\"]\n}}\n{hcl}");
+        let l = lint(
+            &RULE,
+            &[
+                ("docker-bake.hcl", &grouped),
+                ("app/debug.Dockerfile", "FROM alpine\n"),
+            ],
+        );
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    }
+
+    #[test]
     fn missing_context_directory() {
         let hcl = "target \"app\" {\n  context = \"srv\"\n}\n";
         let l = lint(&RULE, &[("docker-bake.hcl", hcl)]);

@@ -42,6 +42,14 @@ struct Finding<'a> {
     suggestion: Option<String>,
 }
 
+/// A `# syntax=` frontend other than BuildKit's Dockerfile frontend may
+/// consume build args without `ARG`.
+fn has_foreign_frontend(df: &crate::dockerfile::Dockerfile) -> bool {
+    df.directives.iter().any(|d| {
+        d.name.value.eq_ignore_ascii_case("syntax") && !d.value.value.contains("docker/dockerfile")
+    })
+}
+
 fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut found: BTreeMap<(PathBuf, Span, String), Finding<'_>> = BTreeMap::new();
     for target in built_targets(ctx.project) {
@@ -51,7 +59,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(df) = built_dockerfile(ctx, target) else {
             continue;
         };
-        if !df.errors.is_empty() {
+        if !df.errors.is_empty() || has_foreign_frontend(&df) {
             continue;
         }
         let Some(stages) = built_stages(
@@ -204,6 +212,17 @@ target "app" {
         let json = r#"{"target": {"app": {"args": {"EXTRA": "x", "VERSION": "1"}}}}"#;
         let l = lint(&RULE, &[("docker-bake.json", json), DOCKERFILE]);
         assert_eq!(l.slices(), vec!["\"EXTRA\""]);
+    }
+
+    #[test]
+    fn custom_frontends_are_skipped() {
+        let hcl = "target \"app\" {\n  args = {\n    ANY = \"1\"\n  }\n}\n";
+        let df = "# syntax=example.com/my/frontend:1\nFROM alpine\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), ("Dockerfile", df)]);
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+        let df = "# syntax=docker/dockerfile:1\nFROM alpine\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), ("Dockerfile", df)]);
+        assert_eq!(l.slices(), vec!["ANY"]);
     }
 
     #[test]

@@ -396,10 +396,13 @@ fn referenced_names(project: &BakeProject) -> BTreeSet<String> {
 }
 
 /// The targets `docker buildx bake` plausibly builds: every target except
-/// templates, i.e. targets other targets inherit from (and hidden `_`
-/// targets) that no group lists and no `target:` context links to.
+/// templates. A template is a hidden `_` target, or — when the definition
+/// has groups saying what gets built — a target other targets inherit from;
+/// either way, only when no group lists it and no `target:` context links
+/// to it.
 pub fn built_targets(project: &BakeProject) -> Vec<&Target> {
     let referenced = referenced_names(project);
+    let has_groups = project.groups().values().any(|g| g.block.is_some());
     let inherited: BTreeSet<&str> = project
         .targets()
         .values()
@@ -410,7 +413,7 @@ pub fn built_targets(project: &BakeProject) -> Vec<&Target> {
         .iter()
         .filter_map(|n| project.targets().get(n))
         .filter(|t| {
-            let template = t.is_hidden() || inherited.contains(t.name.as_str());
+            let template = t.is_hidden() || (has_groups && inherited.contains(t.name.as_str()));
             !template || referenced.contains(&t.name) || t.name == "default"
         })
         .collect()
@@ -717,5 +720,54 @@ pub mod testing {
             text.replace_range(span.start..span.end, &content);
         }
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{closest, map_key_span};
+    use crate::span::Span;
+
+    #[test]
+    fn map_keys_before_values() {
+        let hcl = "args = {\n  A_B = \"1\"\n  \"C-D\" = \"2\"\n}";
+        let value = hcl
+            .find("\"1\"")
+            .map_or(Span::default(), |i| Span::new(i, i + 3));
+        let key = map_key_span(hcl, value, "A_B").expect("key");
+        assert_eq!(key.slice(hcl), "A_B");
+        let value = hcl
+            .find("\"2\"")
+            .map_or(Span::default(), |i| Span::new(i, i + 3));
+        assert_eq!(
+            map_key_span(hcl, value, "C-D").map(|s| s.slice(hcl)),
+            Some("\"C-D\"")
+        );
+        assert_eq!(map_key_span(hcl, value, "X"), None);
+        let json = "{\"K\": \"v\"}";
+        assert_eq!(
+            map_key_span(json, Span::new(6, 9), "K").map(|s| s.slice(json)),
+            Some("\"K\"")
+        );
+        // Out of range or nothing before: no panic, no span.
+        assert_eq!(map_key_span("", Span::new(5, 6), "K"), None);
+        assert_eq!(map_key_span("= x", Span::new(2, 3), "K"), None);
+        assert_eq!(
+            map_key_span("é=x", Span::new(3, 4), "é"),
+            Some(Span::new(0, 2))
+        );
+    }
+
+    #[test]
+    fn did_you_mean_is_unique_and_bounded() {
+        assert_eq!(
+            closest("cache_from", ["cache-from", "cache-to"]),
+            Some("cache-from")
+        );
+        assert_eq!(closest("bsae", ["base", "app"]), Some("base"));
+        assert_eq!(closest("xyz", ["base", "app"]), None);
+        // Two equally close candidates: no suggestion.
+        assert_eq!(closest("ab", ["aa", "bb"]), None);
+        assert_eq!(closest("a", ["a"]), None);
     }
 }
