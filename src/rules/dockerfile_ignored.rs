@@ -90,4 +90,11 @@ mod tests {
         let l = lint(&RULE, &[("docker-bake.hcl", hcl)]);
         assert!(l.diagnostics.is_empty());
     }
+
+    #[test]
+    fn json_definition() {
+        let json = r#"{"target": {"app": {"dockerfile": "x.Dockerfile", "dockerfile-inline": "FROM alpine\n"}}}"#;
+        let l = lint(&RULE, &[("docker-bake.json", json)]);
+        assert_eq!(l.slices(), vec!["\"x.Dockerfile\""]);
+    }
 }

@@ -133,4 +133,19 @@ target "inline" {
         assert_eq!(l.diagnostics.len(), 1, "{:?}", l.diagnostics);
         assert!(l.messages()[0].contains("`tset`"));
     }
+
+    #[test]
+    fn json_and_variable_values() {
+        let json = r#"{"variable": {"STAGE": {"default": "relase"}}, "target": {"app": {"target": "${STAGE}"}}}"#;
+        let l = lint(&RULE, &[("docker-bake.json", json), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["\"${STAGE}\""]);
+        assert!(l.messages()[0].contains("`relase`"));
+    }
+
+    #[test]
+    fn no_dockerfile_no_finding() {
+        let hcl = "target \"app\" {\n  target = \"x\"\n}\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl)]);
+        assert!(l.diagnostics.is_empty());
+    }
 }
