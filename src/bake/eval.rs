@@ -895,6 +895,57 @@ fn user_func<'a>(b: &'a BlockDef, label: &str, span: Span) -> Option<UserFunc<'a
     })
 }
 
+/// Structural checks of a `function` block (buildx requires `params` and
+/// `result`; parameter names must be identifiers).
+pub fn check_function_block(b: &BlockDef) -> Vec<EvalErr> {
+    let mut out = Vec::new();
+    let (_, lspan) = b.label();
+    if b.labels.len() != 1 {
+        out.push(EvalErr::new(
+            b.file,
+            lspan,
+            "a function block needs exactly one label",
+        ));
+    }
+    for req in ["params", "result"] {
+        if b.attr(req).is_none() {
+            out.push(EvalErr::new(
+                b.file,
+                lspan,
+                format!("the argument {req:?} is required in a function block"),
+            ));
+        }
+    }
+    if let Some(p) = b.attr("params") {
+        match &p.expr.kind {
+            ExprKind::Tuple(items) => {
+                for i in items {
+                    if i.as_keyword().is_none() {
+                        out.push(
+                            EvalErr::new(b.file, i.span, "invalid param element")
+                                .help(Some("each parameter name must be an identifier".into())),
+                        );
+                    }
+                }
+            }
+            _ => out.push(EvalErr::new(
+                b.file,
+                p.expr.span,
+                "params must be a list of parameter names",
+            )),
+        }
+    }
+    if let Some(v) = b.attr("variadic_params") {
+        if v.expr.as_keyword().is_none() {
+            out.push(
+                EvalErr::new(b.file, v.expr.span, "invalid param element")
+                    .help(Some("each parameter name must be an identifier".into())),
+            );
+        }
+    }
+    out
+}
+
 pub fn did_you_mean<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Option<String> {
     let mut best: Option<(f64, &str)> = None;
     for c in candidates {

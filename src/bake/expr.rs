@@ -189,7 +189,9 @@ impl Expr {
             }
             ExprKind::Call { name, args, .. } => {
                 out.push((name.clone(), self.span));
-                args.iter().for_each(|e| e.func_calls(out));
+                // `convert(value, type)`: the type is not an expression.
+                let n = if name == "convert" { 1 } else { args.len() };
+                args.iter().take(n).for_each(|e| e.func_calls(out));
             }
             ExprKind::Unary(_, e) => e.func_calls(out),
             ExprKind::Binary(_, a, b) => {

@@ -1,11 +1,24 @@
 //! docker-bake.hcl / .json loading and evaluation, as `docker buildx bake` does it.
 //!
-//! [`load`] reads the file set, parses HCL (with `hcl-edit`, keeping spans)
+//! [`load()`] reads the file set, parses HCL (with `hcl-edit`, keeping spans)
 //! and HCL-JSON into one expression form, evaluates variables, functions,
 //! targets (matrix, inheritance, merge rules, overrides) and returns a
 //! [`BakeProject`] whose every resolved value remembers where it came from
 //! ([`Provenance`]). [`BakeProject::print_json`] renders exactly what
 //! `docker buildx bake --print` prints.
+//!
+//! Layout: `load.rs` (file set, HCL/JSON → [`load::Document`] of
+//! [`expr::Expr`]), `eval.rs` (lazy globals with cycle detection, templates,
+//! for/splat/conditionals, user functions, typed env overrides), `stdlib`
+//! (name → function table), `target` (matrix, merge rules, inheritance,
+//! `--set`, typed cache/output/secret/ssh/attest [`Entry`]s), `print`.
+//!
+//! Spans are byte ranges into [`SourceFile::text`]; for JSON files they
+//! point into the JSON text (inner template spans are exact when the JSON
+//! string has no escapes, else the whole string). `context` and
+//! `dockerfile` defaults are not stored in [`Target::attrs`]: use
+//! [`Target::context`], [`Target::dockerfile_name`] and
+//! [`Target::dockerfile`].
 
 pub mod eval;
 pub mod expr;
@@ -243,6 +256,11 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
             push_err(&mut errors, e);
         }
     }
+    for b in doc.blocks.iter().filter(|b| b.kind == "function") {
+        for e in eval::check_function_block(b) {
+            push_err(&mut errors, e);
+        }
+    }
     let mut fnames: Vec<&String> = ev.funcs.keys().collect();
     fnames.sort();
     for n in fnames {
@@ -281,6 +299,50 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
                 EvalErr::new(f.file, span, format!("undefined function {c}"))
                     .help(eval::did_you_mean(&c, cands.into_iter())),
             );
+        }
+    }
+    // Like buildx's loadDeps: every function called anywhere must exist,
+    // even in a branch that is never evaluated.
+    {
+        let mut cands: Vec<&str> = stdlib::names().collect();
+        cands.extend(ev.funcs.keys().map(String::as_str));
+        let mut check = |e: &expr::Expr, file: usize, errors: &mut Vec<BakeError>| {
+            let mut calls = Vec::new();
+            e.func_calls(&mut calls);
+            for (c, span) in calls {
+                if ev.funcs.contains_key(&c) || cands.contains(&c.as_str()) {
+                    continue;
+                }
+                push_err(
+                    errors,
+                    EvalErr::new(file, span, format!("undefined function {c}"))
+                        .help(eval::did_you_mean(&c, cands.iter().copied())),
+                );
+            }
+        };
+        for a in &doc.attrs {
+            check(&a.expr, a.file, &mut errors);
+        }
+        fn walk(
+            b: &load::BlockDef,
+            check: &mut dyn FnMut(&expr::Expr, usize, &mut Vec<BakeError>),
+            errors: &mut Vec<BakeError>,
+        ) {
+            if b.kind == "function" {
+                return; // checked above, with its parameters
+            }
+            for a in &b.attrs {
+                if b.kind == "variable" && a.name == "type" {
+                    continue;
+                }
+                check(&a.expr, a.file, errors);
+            }
+            for c in &b.blocks {
+                walk(c, check, errors);
+            }
+        }
+        for b in &doc.blocks {
+            walk(b, &mut check, &mut errors);
         }
     }
     // Blocks with a type buildx doesn't know are ignored; labels checked.
@@ -573,6 +635,11 @@ impl BakeProject {
 
     pub fn groups(&self) -> &BTreeMap<String, Group> {
         &self.groups
+    }
+
+    /// Targets shown in listings: `_`-prefixed targets are hidden.
+    pub fn visible_targets(&self) -> impl Iterator<Item = &Target> {
+        self.targets.values().filter(|t| !t.is_hidden())
     }
 
     /// Target names in definition order (after matrix expansion).

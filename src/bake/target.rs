@@ -624,6 +624,36 @@ impl Target {
     pub fn contexts(&self) -> BTreeMap<String, String> {
         self.str_map("contexts")
     }
+    /// Named contexts that are local paths, resolved like `context_path`
+    /// (relative to the working directory, else to the bake file's
+    /// directory). `target:`, `docker-image://`, `oci-layout://` and remote
+    /// contexts are skipped.
+    pub fn local_contexts(&self) -> BTreeMap<String, PathBuf> {
+        let mut out = BTreeMap::new();
+        for (k, v) in self.contexts() {
+            if v.starts_with("target:")
+                || v.contains("://") && !v.starts_with("cwd://")
+                || is_remote_url(&v)
+            {
+                continue;
+            }
+            let v = v.strip_prefix("cwd://").unwrap_or(&v);
+            let p = Path::new(v);
+            let resolved = if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                let in_cwd = self.cwd.join(p);
+                let in_file = self.file_dir.join(p);
+                if !in_cwd.exists() && in_file.exists() {
+                    in_file
+                } else {
+                    in_cwd
+                }
+            };
+            out.insert(k, resolved);
+        }
+        out
+    }
     pub fn cache_from(&self) -> &[Entry] {
         &self.cache_from
     }
