@@ -345,7 +345,8 @@ target "app" {
   }
 }
 function "f" {
-  parms = []
+  params = []
+  variadic_param = rest
   result = "x"
 }
 group "g" {
@@ -356,14 +357,14 @@ group "g" {
         let l = lint(&RULE, &[("docker-bake.hcl", hcl)]);
         assert_eq!(
             l.slices(),
-            vec!["defualt", "error_mesage", "parms", "inherits"],
+            vec!["defualt", "error_mesage", "variadic_param", "inherits"],
             "{:?}",
             l.messages()
         );
         let text = fixed(&l, "docker-bake.hcl");
         assert!(text.contains("default = \"x\""));
         assert!(text.contains("error_message = \"bad\""));
-        assert!(text.contains("params = []"));
+        assert!(text.contains("variadic_params = rest"));
     }
 
     #[test]
