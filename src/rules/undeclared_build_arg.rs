@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::bake::{Provenance, Target};
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::rules::util_b::is_predefined_arg;
 use crate::rules::util_bake::{
     built_dockerfile, built_stages, built_targets, closest, declared_args, did_you_mean, in_file,
@@ -29,7 +29,7 @@ pub static RULE: RuleDef = RuleDef {
     severity: Severity::Warning,
     summary: "A build arg no `ARG` of the built stages declares",
     doc: include_str!("../../rules/BK005.md"),
-    fix: None,
+    fix: Some(Applicability::Unsafe),
     scope: RuleScope::Bake,
     options: &[],
     check: CheckFn::Bake(check),
@@ -40,6 +40,10 @@ struct Finding<'a> {
     origin: &'a Provenance,
     targets: Vec<&'a Target>,
     suggestion: Option<String>,
+    /// Whether the span is the key as written (not the value's).
+    key_found: bool,
+    /// Whether the suggested name is already a key of the same `args`.
+    suggestion_taken: bool,
 }
 
 /// A `# syntax=` frontend other than BuildKit's Dockerfile frontend may
@@ -81,17 +85,24 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
-            let span = ctx
+            let key_span = ctx
                 .file_text(&entry.origin.file)
-                .and_then(|text| map_key_span(text, entry.origin.span, key))
-                .unwrap_or(entry.origin.span);
+                .and_then(|text| map_key_span(text, entry.origin.span, key));
+            let span = key_span.unwrap_or(entry.origin.span);
+            let suggestion = closest(key, declared.iter().map(String::as_str)).map(str::to_string);
+            let suggestion_taken = suggestion.as_ref().is_some_and(|s| {
+                args.elements
+                    .iter()
+                    .any(|e| e.key.as_deref() == Some(s.as_str()))
+            });
             let f = found
                 .entry((entry.origin.file.clone(), span, key.to_string()))
                 .or_insert_with(|| Finding {
                     origin: &entry.origin,
                     targets: Vec::new(),
-                    suggestion: closest(key, declared.iter().map(String::as_str))
-                        .map(str::to_string),
+                    suggestion,
+                    key_found: key_span.is_some(),
+                    suggestion_taken,
                 });
             f.targets.push(target);
         }
@@ -112,20 +123,59 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             "build arg `{key}` is declared by no `ARG` in the stages {who} builds{}",
             did_you_mean(f.suggestion.as_deref())
         );
-        let mut diag = ctx.diagnostic(&file, span, message).with_help(format!(
-            "BuildKit ignores it; declare `ARG {key}` in the stage that uses it, or remove it"
-        ));
+        let help = match &f.suggestion {
+            Some(s) => format!(
+                "BuildKit ignores it; rename it to `{s}`, or declare `ARG {key}` in the stage that uses it"
+            ),
+            None => format!(
+                "BuildKit ignores it; declare `ARG {key}` in the stage that uses it, or remove it"
+            ),
+        };
+        let mut diag = ctx.diagnostic(&file, span, message).with_help(help);
         for target in &f.targets {
             diag = with_inherit_label(diag, target, f.origin);
+        }
+        if let Some(edit) = rename_edit(ctx, &file, span, &key, &f) {
+            diag = diag.with_fix(Fix::unsafe_(
+                format!(
+                    "Rename the build arg to `{}`",
+                    f.suggestion.as_deref().unwrap_or_default()
+                ),
+                vec![edit],
+            ));
         }
         out.push(diag);
     }
 }
 
+/// Renames the key to the suggestion, when one target passes it, the key
+/// is written plainly and the new name is not taken.
+fn rename_edit(
+    ctx: &BakeContext<'_>,
+    file: &std::path::Path,
+    span: Span,
+    key: &str,
+    f: &Finding<'_>,
+) -> Option<Edit> {
+    let new_name = f.suggestion.as_deref()?;
+    if f.targets.len() != 1 || !f.key_found || f.suggestion_taken {
+        return None;
+    }
+    let written = span.slice(ctx.file_text(file)?);
+    let content = if written == key {
+        new_name.to_string()
+    } else if written == format!("\"{key}\"") {
+        format!("\"{new_name}\"")
+    } else {
+        return None;
+    };
+    Some(Edit::replace(file.to_path_buf(), span, content))
+}
+
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::util_bake::testing::lint;
+    use crate::rules::util_bake::testing::{fixed, lint};
 
     const DOCKERFILE: (&str, &str) = (
         "Dockerfile",
@@ -157,6 +207,21 @@ FROM ${BASE} AS release\nARG VERSION\nCOPY --from=build /out /out\n",
             l.messages()
         );
         assert!(l.messages()[0].contains("did you mean `VERSION`"));
+        // VERSION is already set: renaming VERSON would duplicate it.
+        assert!(l.diagnostics[0].fix.is_none());
+    }
+
+    #[test]
+    fn unsafe_fix_renames_a_plain_key() {
+        let hcl =
+            "target \"app\" {\n  args = {\n    VERSON = \"1\"\n    \"go_flags\" = \"-v\"\n  }\n}\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["VERSON", "\"go_flags\""]);
+        assert_eq!(
+            fixed(&l, "docker-bake.hcl"),
+            hcl.replace("VERSON", "VERSION")
+                .replace("go_flags", "GO_FLAGS")
+        );
     }
 
     #[test]
