@@ -63,12 +63,6 @@ const HINTS: &[(&str, &str, &str)] = &[
         "load",
         "load with `output = [\"type=docker\"]` or `docker buildx bake --load`",
     ),
-    (
-        "target",
-        "platform",
-        "the attribute is `platforms` (a list)",
-    ),
-    ("target", "secrets", "the attribute is `secret` (a list)"),
 ];
 
 fn known_attrs(kind: &str) -> Vec<&'static str> {
@@ -209,8 +203,7 @@ fn unknown_attr(
         .iter()
         .find(|(k, a, _)| *k == block.kind && *a == attr.name)
         .map(|(_, _, h)| *h);
-    let suggestion = closest(&attr.name, known.iter().copied())
-        .filter(|s| shape_fits(&block.kind, s, attr.shape));
+    let suggestion = closest(&attr.name, known.iter().copied()).filter(|_| hint.is_none());
     let message = format!(
         "unknown attribute `{}` in {where_}{}",
         attr.name,
@@ -232,8 +225,9 @@ fn unknown_attr(
     let mut diag = ctx
         .diagnostic(&file.path, attr.name_span, message)
         .with_help(help);
-    let already_set = suggestion.is_some_and(|s| block.attr(s).is_some());
-    if let Some(new_name) = suggestion.filter(|_| !already_set && hint.is_none()) {
+    let fixable =
+        suggestion.filter(|s| block.attr(s).is_none() && shape_fits(&block.kind, s, attr.shape));
+    if let Some(new_name) = fixable {
         if let Some(edit) = rename_edit(ctx, file, attr, new_name) {
             diag = diag.with_fix(Fix::safe(format!("Rename to `{new_name}`"), vec![edit]));
         }
@@ -325,6 +319,19 @@ target "app" {
 "#;
         let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
         assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    }
+
+    #[test]
+    fn fix_only_when_the_value_fits() {
+        let hcl = "target \"app\" {\n  platform = \"linux/amd64\"\n  secrets = [\"id=a\"]\n}\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["platform", "secrets"]);
+        assert!(l.messages()[0].contains("did you mean `platforms`"));
+        assert!(l.diagnostics[0].fix.is_none());
+        assert_eq!(
+            fixed(&l, "docker-bake.hcl"),
+            hcl.replace("secrets", "secret")
+        );
     }
 
     #[test]
