@@ -129,6 +129,7 @@ fn opts(dir: &std::path::Path) -> LoadOptions {
         env: BTreeMap::new(),
         vars: vec![],
         overrides: vec![],
+        ..LoadOptions::default()
     }
 }
 
