@@ -53,19 +53,20 @@ impl Direction {
     }
 }
 
-/// (list, type, keys the type requires). A type missing from a list's rows
-/// is unknown there.
+/// (list, type, keys the type requires; keys BuildKit can also take from
+/// the builder's environment, like the S3 region, are not listed). A type
+/// missing from a list's rows is unknown there.
 const ENTRY_TYPES: &[(Direction, &str, &[&str])] = &[
     (Direction::CacheFrom, "registry", &["ref"]),
     (Direction::CacheFrom, "local", &["src"]),
     (Direction::CacheFrom, "gha", &[]),
-    (Direction::CacheFrom, "s3", &["bucket", "region"]),
+    (Direction::CacheFrom, "s3", &["bucket"]),
     (Direction::CacheFrom, "azblob", &[]),
     (Direction::CacheTo, "registry", &["ref"]),
     (Direction::CacheTo, "local", &["dest"]),
     (Direction::CacheTo, "inline", &[]),
     (Direction::CacheTo, "gha", &[]),
-    (Direction::CacheTo, "s3", &["bucket", "region"]),
+    (Direction::CacheTo, "s3", &["bucket"]),
     (Direction::CacheTo, "azblob", &[]),
     (Direction::Output, "local", &["dest"]),
     (Direction::Output, "tar", &["dest"]),
