@@ -69,7 +69,7 @@ const ENTRY_TYPES: &[(Direction, &str, &[&str])] = &[
     (Direction::CacheTo, "s3", &["bucket"]),
     (Direction::CacheTo, "azblob", &[]),
     (Direction::Output, "local", &["dest"]),
-    (Direction::Output, "tar", &["dest"]),
+    (Direction::Output, "tar", &[]),
     (Direction::Output, "oci", &[]),
     (Direction::Output, "docker", &[]),
     (Direction::Output, "image", &[]),
