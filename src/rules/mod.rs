@@ -15,6 +15,7 @@ pub mod docs;
 pub mod util_a;
 pub mod util_b;
 pub mod util_bake;
+pub mod util_bp;
 
 pub mod alpine_postgres;
 pub mod cache_mount;
