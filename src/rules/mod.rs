@@ -14,6 +14,7 @@ use crate::span::Span;
 pub mod docs;
 pub mod util_a;
 pub mod util_b;
+pub mod util_bake;
 pub mod util_bp;
 
 pub mod alpine_postgres;

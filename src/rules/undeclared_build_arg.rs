@@ -1,19 +1,300 @@
-//! BK005 `undeclared-build-arg`. Not implemented yet.
+//! BK005 `undeclared-build-arg`.
+//!
+//! BuildKit drops a build arg that no `ARG` of the built stages declares,
+//! with at most a warning in the build output. The stages that count are
+//! the target stage (the last one without `target`) and every stage it
+//! uses (`FROM <stage>`, `COPY --from`, `RUN --mount=from=`), plus the
+//! global ARGs before the first `FROM`. Predefined args (proxy, platform,
+//! `BUILDKIT_*`, `SOURCE_DATE_EPOCH`) need no declaration. The finding
+//! points at the key of the `args` entry; an entry inherited by several
+//! targets is reported once, naming them all.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::bake::{Provenance, Target};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::rules::util_b::is_predefined_arg;
+use crate::rules::util_bake::{
+    built_dockerfile, built_stages, built_targets, closest, declared_args, did_you_mean, in_file,
+    map_key_span, with_inherit_label,
+};
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
+use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
     code: "BK005",
     name: "undeclared-build-arg",
     aliases: &[],
     severity: Severity::Warning,
-    summary: "A build arg passed by a target is declared by no ARG of the stages it builds",
+    summary: "A build arg no `ARG` of the built stages declares",
     doc: include_str!("../../rules/BK005.md"),
-    fix: None,
+    fix: Some(Applicability::Unsafe),
     scope: RuleScope::Bake,
     options: &[],
     check: CheckFn::Bake(check),
 };
 
-fn check(_ctx: &BakeContext<'_>, _out: &mut Vec<Diagnostic>) {}
+/// One undeclared arg at one place, and the targets that pass it.
+struct Finding<'a> {
+    origin: &'a Provenance,
+    targets: Vec<&'a Target>,
+    suggestion: Option<String>,
+    /// Whether the span is the key as written (not the value's).
+    key_found: bool,
+    /// Whether the suggested name is already a key of the same `args`.
+    suggestion_taken: bool,
+}
+
+/// A `# syntax=` frontend other than BuildKit's Dockerfile frontend may
+/// consume build args without `ARG`.
+fn has_foreign_frontend(df: &crate::dockerfile::Dockerfile) -> bool {
+    df.directives.iter().any(|d| {
+        d.name.value.eq_ignore_ascii_case("syntax") && !d.value.value.contains("docker/dockerfile")
+    })
+}
+
+fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
+    let mut found: BTreeMap<(PathBuf, Span, String), Finding<'_>> = BTreeMap::new();
+    for target in built_targets(ctx.project) {
+        let Some(args) = target.attr("args") else {
+            continue;
+        };
+        let Some(df) = built_dockerfile(ctx, target) else {
+            continue;
+        };
+        if !df.errors.is_empty() || has_foreign_frontend(&df) {
+            continue;
+        }
+        let Some(stages) = built_stages(
+            &df,
+            target.target().filter(|t| !t.is_empty()),
+            &target.args(),
+        ) else {
+            continue;
+        };
+        let declared = declared_args(&df, &stages);
+        for entry in &args.elements {
+            let Some(key) = entry.key.as_deref() else {
+                continue;
+            };
+            if entry.value.is_null()
+                || declared.contains(key)
+                || is_predefined_arg(key)
+                || !in_file(&entry.origin)
+            {
+                continue;
+            }
+            let key_span = ctx
+                .file_text(&entry.origin.file)
+                .and_then(|text| map_key_span(text, entry.origin.span, key));
+            let span = key_span.unwrap_or(entry.origin.span);
+            let suggestion = closest(key, declared.iter().map(String::as_str)).map(str::to_string);
+            let suggestion_taken = suggestion.as_ref().is_some_and(|s| {
+                args.elements
+                    .iter()
+                    .any(|e| e.key.as_deref() == Some(s.as_str()))
+            });
+            let f = found
+                .entry((entry.origin.file.clone(), span, key.to_string()))
+                .or_insert_with(|| Finding {
+                    origin: &entry.origin,
+                    targets: Vec::new(),
+                    suggestion,
+                    key_found: key_span.is_some(),
+                    suggestion_taken,
+                });
+            f.targets.push(target);
+        }
+    }
+    for ((file, span, key), f) in found {
+        let names = f
+            .targets
+            .iter()
+            .map(|t| format!("`{}`", t.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let who = if f.targets.len() == 1 {
+            format!("target {names}")
+        } else {
+            format!("targets {names}")
+        };
+        let message = format!(
+            "build arg `{key}` is declared by no `ARG` in the stages {who} builds{}",
+            did_you_mean(f.suggestion.as_deref())
+        );
+        let help = match &f.suggestion {
+            Some(s) => format!(
+                "BuildKit ignores it; rename it to `{s}`, or declare `ARG {key}` in the stage that uses it"
+            ),
+            None => format!(
+                "BuildKit ignores it; declare `ARG {key}` in the stage that uses it, or remove it"
+            ),
+        };
+        let mut diag = ctx.diagnostic(&file, span, message).with_help(help);
+        for target in &f.targets {
+            diag = with_inherit_label(diag, target, f.origin);
+        }
+        if let Some(edit) = rename_edit(ctx, &file, span, &key, &f) {
+            diag = diag.with_fix(Fix::unsafe_(
+                format!(
+                    "Rename the build arg to `{}`",
+                    f.suggestion.as_deref().unwrap_or_default()
+                ),
+                vec![edit],
+            ));
+        }
+        out.push(diag);
+    }
+}
+
+/// Renames the key to the suggestion, when one target passes it, the key
+/// is written plainly and the new name is not taken.
+fn rename_edit(
+    ctx: &BakeContext<'_>,
+    file: &std::path::Path,
+    span: Span,
+    key: &str,
+    f: &Finding<'_>,
+) -> Option<Edit> {
+    let new_name = f.suggestion.as_deref()?;
+    if f.targets.len() != 1 || !f.key_found || f.suggestion_taken {
+        return None;
+    }
+    let written = span.slice(ctx.file_text(file)?);
+    let content = if written == key {
+        new_name.to_string()
+    } else if written == format!("\"{key}\"") {
+        format!("\"{new_name}\"")
+    } else {
+        return None;
+    };
+    Some(Edit::replace(file.to_path_buf(), span, content))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::util_bake::testing::{fixed, lint};
+
+    const DOCKERFILE: (&str, &str) = (
+        "Dockerfile",
+        "ARG BASE=alpine\nFROM golang:1.22 AS build\nARG GO_FLAGS\nRUN go build $GO_FLAGS\n\
+FROM build AS test\nARG TEST_ARGS\nRUN go test $TEST_ARGS\n\
+FROM ${BASE} AS release\nARG VERSION\nCOPY --from=build /out /out\n",
+    );
+
+    #[test]
+    fn undeclared_key_is_flagged_at_the_key() {
+        let hcl = r#"target "app" {
+  args = {
+    VERSION = "1.0"
+    GO_FLAGS = "-v"
+    VERSON = "1.0"
+    TEST_ARGS = "-race"
+    HTTP_PROXY = "http://proxy"
+    BUILDKIT_INLINE_CACHE = "1"
+    BASE = "debian"
+  }
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        // TEST_ARGS belongs to the `test` stage, which `release` does not use.
+        assert_eq!(
+            l.slices(),
+            vec!["VERSON", "TEST_ARGS"],
+            "{:?}",
+            l.messages()
+        );
+        assert!(l.messages()[0].contains("did you mean `VERSION`"));
+        // VERSION is already set: renaming VERSON would duplicate it.
+        assert!(l.diagnostics[0].fix.is_none());
+    }
+
+    #[test]
+    fn unsafe_fix_renames_a_plain_key() {
+        let hcl =
+            "target \"app\" {\n  args = {\n    VERSON = \"1\"\n    \"go_flags\" = \"-v\"\n  }\n}\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["VERSON", "\"go_flags\""]);
+        assert_eq!(
+            fixed(&l, "docker-bake.hcl"),
+            hcl.replace("VERSON", "VERSION")
+                .replace("go_flags", "GO_FLAGS")
+        );
+    }
+
+    #[test]
+    fn target_stage_selects_the_stages() {
+        let hcl = r#"target "test" {
+  target = "test"
+  args = {
+    TEST_ARGS = "-race"
+    GO_FLAGS = "-v"
+    VERSION = "1"
+  }
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["VERSION"]);
+    }
+
+    #[test]
+    fn inherited_args_are_reported_once_in_the_parent() {
+        let hcl = r#"target "_common" {
+  args = {
+    "NOPE" = "1"
+  }
+}
+target "a" {
+  inherits = ["_common"]
+}
+target "b" {
+  inherits = ["_common"]
+  dockerfile-inline = "FROM alpine\nARG OTHER\n"
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["\"NOPE\""]);
+        assert!(l.messages()[0].contains("targets `a`, `b`"));
+        assert_eq!(l.diagnostics[0].labels.len(), 2);
+    }
+
+    #[test]
+    fn args_from_variables_and_json() {
+        let hcl = r#"variable "V" {
+  default = "1"
+}
+target "app" {
+  args = {
+    VERSION = V
+    EXTRA = "${V}-x"
+  }
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["EXTRA"]);
+        let json = r#"{"target": {"app": {"args": {"EXTRA": "x", "VERSION": "1"}}}}"#;
+        let l = lint(&RULE, &[("docker-bake.json", json), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["\"EXTRA\""]);
+    }
+
+    #[test]
+    fn custom_frontends_are_skipped() {
+        let hcl = "target \"app\" {\n  args = {\n    ANY = \"1\"\n  }\n}\n";
+        let df = "# syntax=example.com/my/frontend:1\nFROM alpine\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), ("Dockerfile", df)]);
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+        let df = "# syntax=docker/dockerfile:1\nFROM alpine\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), ("Dockerfile", df)]);
+        assert_eq!(l.slices(), vec!["ANY"]);
+    }
+
+    #[test]
+    fn unresolvable_stage_reference_counts_every_stage() {
+        let hcl = "target \"app\" {\n  args = {\n    ANY = \"1\"\n  }\n}\n";
+        let df = "FROM alpine AS a\nARG ANY\nFROM alpine\nARG S=a\nCOPY --from=${S} / /\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), ("Dockerfile", df)]);
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    }
+}

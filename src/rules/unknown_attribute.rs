@@ -1,6 +1,18 @@
-//! BK001 `unknown-attribute`. Not implemented yet.
+//! BK001 `unknown-attribute`.
+//!
+//! buildx decodes `target`, `group`, `variable` and `function` blocks
+//! leniently: an attribute or nested block it does not know is dropped
+//! without a word. The rule walks every bake file as written (HCL and JSON)
+//! and reports such keys with a did-you-mean; when the suggestion is
+//! unambiguous, is not already set in the block and fits the value's shape,
+//! a safe fix renames the key.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::bake::target::{attr_spec, AttrKind, TARGET_ATTRS, TARGET_META_ATTRS};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::rules::util_bake::{
+    closest, did_you_mean, syntax_files, SyntaxAttr, SyntaxBlock, SyntaxFile, ValueShape,
+    BLOCK_TYPES,
+};
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -10,10 +22,382 @@ pub static RULE: RuleDef = RuleDef {
     severity: Severity::Warning,
     summary: "Unknown attribute or block in a bake target, group, variable or function",
     doc: include_str!("../../rules/BK001.md"),
-    fix: None,
+    fix: Some(Applicability::Safe),
     scope: RuleScope::Bake,
     options: &[],
     check: CheckFn::Bake(check),
 };
 
-fn check(_ctx: &BakeContext<'_>, _out: &mut Vec<Diagnostic>) {}
+const GROUP_ATTRS: &[&str] = &["description", "targets"];
+const VARIABLE_ATTRS: &[&str] = &["default", "description", "type"];
+const FUNCTION_ATTRS: &[&str] = &["params", "variadic_params", "result"];
+const VALIDATION_ATTRS: &[&str] = &["condition", "error_message"];
+
+/// Nested block types each block type accepts.
+const NESTED_BLOCKS: &[(&str, &[&str])] = &[("variable", &["validation"])];
+
+/// Extra advice for common mix-ups: (block type, key, hint).
+const HINTS: &[(&str, &str, &str)] = &[
+    (
+        "target",
+        "targets",
+        "`targets` belongs in a `group`; a target builds on others with `inherits`",
+    ),
+    (
+        "group",
+        "inherits",
+        "groups cannot inherit; list the member groups in `targets`",
+    ),
+    (
+        "target",
+        "build-args",
+        "build arguments are set with `args = { NAME = \"value\" }`",
+    ),
+    (
+        "target",
+        "push",
+        "push with `output = [\"type=registry\"]` or `docker buildx bake --push`",
+    ),
+    (
+        "target",
+        "load",
+        "load with `output = [\"type=docker\"]` or `docker buildx bake --load`",
+    ),
+];
+
+fn known_attrs(kind: &str) -> Vec<&'static str> {
+    match kind {
+        "target" => TARGET_ATTRS
+            .iter()
+            .map(|(n, _, _)| *n)
+            .chain(TARGET_META_ATTRS.iter().copied())
+            .collect(),
+        "group" => GROUP_ATTRS.to_vec(),
+        "variable" => VARIABLE_ATTRS.to_vec(),
+        "function" => FUNCTION_ATTRS.to_vec(),
+        "validation" => VALIDATION_ATTRS.to_vec(),
+        _ => Vec::new(),
+    }
+}
+
+fn known_blocks(kind: &str) -> &'static [&'static str] {
+    NESTED_BLOCKS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map_or(&[], |(_, b)| b)
+}
+
+/// Whether a value written with `shape` can be the value of `name` in `kind`.
+fn shape_fits(kind: &str, name: &str, shape: ValueShape) -> bool {
+    if matches!(shape, ValueShape::Computed | ValueShape::Null) {
+        return true;
+    }
+    let attr_kind = match kind {
+        "target" => attr_spec(name).map(|(k, _)| k),
+        "group" if name == "targets" => Some(AttrKind::StrList),
+        "group" if name == "description" => Some(AttrKind::Str),
+        _ => None,
+    };
+    match attr_kind {
+        None => true,
+        Some(AttrKind::Str) => matches!(
+            shape,
+            ValueShape::String | ValueShape::Number | ValueShape::Bool
+        ),
+        Some(AttrKind::Bool) => matches!(shape, ValueShape::Bool | ValueShape::String),
+        Some(AttrKind::StrList) => shape == ValueShape::List,
+        Some(AttrKind::StrMap { .. }) => shape == ValueShape::Map,
+        Some(AttrKind::Entries(_)) => matches!(
+            shape,
+            ValueShape::List | ValueShape::String | ValueShape::Map
+        ),
+    }
+}
+
+fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
+    for file in syntax_files(ctx.project) {
+        for block in &file.blocks {
+            if !BLOCK_TYPES.contains(&block.kind.as_str()) {
+                let suggestion = closest(&block.kind, BLOCK_TYPES.iter().copied());
+                let message = format!(
+                    "unknown block type `{}`{}",
+                    block.kind,
+                    did_you_mean(suggestion)
+                );
+                out.push(
+                    ctx.diagnostic(&file.path, block.kind_span, message)
+                        .with_help(
+                            "buildx ignores it; bake files hold `target`, `group`, `variable` and `function` blocks",
+                        ),
+                );
+                continue;
+            }
+            check_block(ctx, &file, block, None, out);
+        }
+    }
+}
+
+fn describe(block: &SyntaxBlock, parent: Option<&SyntaxBlock>) -> String {
+    match (block.label(), parent) {
+        (Some(label), _) => format!("{} `{label}`", block.kind),
+        (None, Some(p)) => format!("{} block of {}", block.kind, describe(p, None)),
+        (None, None) => block.kind.clone(),
+    }
+}
+
+fn check_block(
+    ctx: &BakeContext<'_>,
+    file: &SyntaxFile,
+    block: &SyntaxBlock,
+    parent: Option<&SyntaxBlock>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let known = known_attrs(&block.kind);
+    let where_ = describe(block, parent);
+    for attr in &block.attrs {
+        if known.contains(&attr.name.as_str()) {
+            continue;
+        }
+        out.push(unknown_attr(ctx, file, block, attr, &known, &where_));
+    }
+    let nested = known_blocks(&block.kind);
+    for inner in &block.blocks {
+        if nested.contains(&inner.kind.as_str()) {
+            check_block(ctx, file, inner, Some(block), out);
+            continue;
+        }
+        let is_attr = known.contains(&inner.kind.as_str());
+        let message = if is_attr {
+            format!(
+                "`{}` is written as a block in {where_}; buildx ignores it",
+                inner.kind
+            )
+        } else {
+            format!(
+                "unknown block `{}` in {where_}{}",
+                inner.kind,
+                did_you_mean(closest(&inner.kind, nested.iter().copied()))
+            )
+        };
+        let help = if is_attr {
+            format!("write it as an attribute: `{} = {{ ... }}`", inner.kind)
+        } else {
+            "buildx ignores it; remove it".to_string()
+        };
+        out.push(
+            ctx.diagnostic(&file.path, inner.kind_span, message)
+                .with_help(help),
+        );
+    }
+}
+
+fn unknown_attr(
+    ctx: &BakeContext<'_>,
+    file: &SyntaxFile,
+    block: &SyntaxBlock,
+    attr: &SyntaxAttr,
+    known: &[&'static str],
+    where_: &str,
+) -> Diagnostic {
+    let hint = HINTS
+        .iter()
+        .find(|(k, a, _)| *k == block.kind && *a == attr.name)
+        .map(|(_, _, h)| *h);
+    let suggestion = closest(&attr.name, known.iter().copied()).filter(|_| hint.is_none());
+    let message = format!(
+        "unknown attribute `{}` in {where_}{}",
+        attr.name,
+        did_you_mean(suggestion)
+    );
+    let help = match (hint, suggestion) {
+        (Some(h), _) => format!("buildx ignores it; {h}"),
+        (None, Some(s)) => format!("buildx ignores it; rename it to `{s}`"),
+        (None, None) => format!(
+            "buildx ignores it; known attributes of a {} are {}",
+            block.kind,
+            known
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let mut diag = ctx
+        .diagnostic(&file.path, attr.name_span, message)
+        .with_help(help);
+    let fixable =
+        suggestion.filter(|s| block.attr(s).is_none() && shape_fits(&block.kind, s, attr.shape));
+    if let Some(new_name) = fixable {
+        if let Some(edit) = rename_edit(ctx, file, attr, new_name) {
+            diag = diag.with_fix(Fix::safe(format!("Rename to `{new_name}`"), vec![edit]));
+        }
+    }
+    diag
+}
+
+fn rename_edit(
+    ctx: &BakeContext<'_>,
+    file: &SyntaxFile,
+    attr: &SyntaxAttr,
+    new_name: &str,
+) -> Option<Edit> {
+    let text = ctx.file_text(&file.path)?;
+    let written = attr.name_span.slice(text);
+    let expected = if file.is_json {
+        format!("\"{}\"", attr.name)
+    } else {
+        attr.name.clone()
+    };
+    if written != expected {
+        return None;
+    }
+    let content = if file.is_json {
+        format!("\"{new_name}\"")
+    } else {
+        new_name.to_string()
+    };
+    Some(Edit::replace(file.path.clone(), attr.name_span, content))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RULE;
+    use crate::rules::util_bake::testing::{fixed, lint};
+
+    const DOCKERFILE: (&str, &str) = ("Dockerfile", "FROM alpine\n");
+
+    #[test]
+    fn flags_underscore_spelling_with_a_fix() {
+        let hcl = "target \"app\" {\n  cache_from = [\"type=registry,ref=x/y\"]\n}\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["cache_from"]);
+        assert!(l.messages()[0].contains("did you mean `cache-from`"));
+        assert_eq!(
+            fixed(&l, "docker-bake.hcl"),
+            hcl.replace("cache_from", "cache-from")
+        );
+    }
+
+    #[test]
+    fn targets_in_a_target_has_a_hint_and_no_fix() {
+        let hcl = "target \"app\" {\n  targets = [\"a\", \"b\"]\n}\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["targets"]);
+        assert!(l.diagnostics[0].fix.is_none());
+        assert!(l.diagnostics[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("group")));
+    }
+
+    #[test]
+    fn known_attributes_and_matrix_are_fine() {
+        let hcl = r#"variable "V" {
+  type = string
+  default = "x"
+  description = "d"
+  validation {
+    condition = V != ""
+    error_message = "empty"
+  }
+}
+function "f" {
+  params = [a]
+  result = a
+}
+group "default" {
+  description = "all"
+  targets = ["app"]
+}
+target "app" {
+  matrix = { v = ["1", "2"] }
+  name = "app-${v}"
+  args = { V = v }
+  dockerfile = "Dockerfile"
+  no-cache = true
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    }
+
+    #[test]
+    fn fix_only_when_the_value_fits() {
+        let hcl = "target \"app\" {\n  platform = \"linux/amd64\"\n  secrets = [\"id=a\"]\n}\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["platform", "secrets"]);
+        assert!(l.messages()[0].contains("did you mean `platforms`"));
+        assert!(l.diagnostics[0].fix.is_none());
+        assert_eq!(
+            fixed(&l, "docker-bake.hcl"),
+            hcl.replace("secrets", "secret")
+        );
+    }
+
+    #[test]
+    fn args_written_as_a_block() {
+        let hcl = "target \"app\" {\n  args {\n    A = \"1\"\n  }\n}\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["args"]);
+        assert!(l.messages()[0].contains("written as a block"));
+    }
+
+    #[test]
+    fn unknown_in_group_variable_validation_and_function() {
+        let hcl = r#"variable "V" {
+  defualt = "x"
+  validation {
+    condition = true
+    error_mesage = "bad"
+  }
+}
+function "f" {
+  params = []
+  variadic_param = rest
+  result = "x"
+}
+group "g" {
+  targets = []
+  inherits = ["x"]
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl)]);
+        assert_eq!(
+            l.slices(),
+            vec!["defualt", "error_mesage", "variadic_param", "inherits"],
+            "{:?}",
+            l.messages()
+        );
+        let text = fixed(&l, "docker-bake.hcl");
+        assert!(text.contains("default = \"x\""));
+        assert!(text.contains("error_message = \"bad\""));
+        assert!(text.contains("variadic_params = rest"));
+    }
+
+    #[test]
+    fn no_fix_when_the_suggestion_is_already_set() {
+        let hcl = "target \"app\" {\n  tags = [\"a\"]\n  tag = [\"b\"]\n}\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["tag"]);
+        assert!(l.diagnostics[0].fix.is_none());
+    }
+
+    #[test]
+    fn json_keys_are_reported_and_fixed() {
+        let json = "{\n  \"target\": {\n    \"app\": {\n      \"platfroms\": [\"linux/amd64\"]\n    }\n  }\n}\n";
+        let l = lint(&RULE, &[("docker-bake.json", json), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["\"platfroms\""]);
+        assert_eq!(
+            fixed(&l, "docker-bake.json"),
+            json.replace("platfroms", "platforms")
+        );
+    }
+
+    #[test]
+    fn unknown_top_level_block() {
+        let hcl = "targt \"app\" {\n}\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl)]);
+        assert_eq!(l.slices(), vec!["targt"]);
+        assert!(l.messages()[0].contains("`target`"));
+    }
+}
