@@ -11,6 +11,7 @@ pub mod linter;
 pub mod output;
 pub mod project;
 pub mod rules;
+pub mod shell;
 pub mod span;
 pub mod suppress;
 pub mod workspace;

@@ -1,0 +1,790 @@
+//! Package-manager install commands and the packages they install.
+//!
+//! Everything manager-specific is data in [`MANAGERS`]: the executable
+//! names, the subcommands that install, and the options that take a value
+//! (so `-o Dpkg::Options::=--force-confold` or `--index-url URL` are never
+//! mistaken for packages).
+
+use super::word::Word;
+use super::SimpleCommand;
+use crate::span::Span;
+
+/// A package manager bakelint recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PackageManager {
+    AptGet,
+    Apt,
+    Apk,
+    Dnf,
+    Yum,
+    Microdnf,
+    Zypper,
+    Pip,
+    Npm,
+    Yarn,
+    Pnpm,
+    Gem,
+    Go,
+    Cargo,
+    Composer,
+    Bundle,
+}
+
+impl PackageManager {
+    /// The usual executable name.
+    pub fn as_str(self) -> &'static str {
+        spec(self).names[0]
+    }
+
+    /// System (OS-level) package managers, as opposed to language ones.
+    pub fn is_system(self) -> bool {
+        matches!(
+            self,
+            PackageManager::AptGet
+                | PackageManager::Apt
+                | PackageManager::Apk
+                | PackageManager::Dnf
+                | PackageManager::Yum
+                | PackageManager::Microdnf
+                | PackageManager::Zypper
+        )
+    }
+}
+
+/// An option of an install command, with its value when it takes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallFlag {
+    /// The option word (`-y`, `--no-cache`, `--index-url`, `--target=/x`).
+    pub flag: Word,
+    /// The separate value word (`URL` of `--index-url URL`), if the option takes one.
+    pub value: Option<Word>,
+}
+
+/// One package-manager install found in a RUN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageInstall {
+    pub manager: PackageManager,
+    /// Index of the command in [`super::RunScript::commands`].
+    pub command_index: usize,
+    /// The command itself (with its guards).
+    pub command: SimpleCommand,
+    /// The executable word as written after wrappers (`apt-get`, `/usr/bin/pip3`, `python3` for `python3 -m pip`).
+    pub program: Word,
+    /// The install subcommand (`install`, `add`, `ci`, `mod download`, ...);
+    /// `None` for a bare `yarn` / `bundle`. Several words are covered by one span.
+    pub subcommand: Option<Word>,
+    /// Package arguments, in order (version pins kept: `curl=7.88*`, `flask==2.0`, `x@v1`).
+    pub packages: Vec<Word>,
+    /// Requirement / constraint files (`pip -r req.txt`, `-c constraints.txt`).
+    pub requirement_files: Vec<Word>,
+    /// Options, in order (global ones before the subcommand included).
+    pub flags: Vec<InstallFlag>,
+    /// Span of the whole command (wrappers included).
+    pub span: Span,
+}
+
+impl PackageInstall {
+    /// Whether any of `names` is given (`--yes`, or `--target=x` for `--target`).
+    /// Single-letter names (`-y`) also match inside clusters such as `-qy`.
+    pub fn has_flag(&self, names: &[&str]) -> bool {
+        self.flags.iter().any(|f| {
+            let Some(text) = f.flag.as_str() else {
+                return false;
+            };
+            names.iter().any(|name| {
+                if text == *name {
+                    return true;
+                }
+                if let Some(rest) = text.strip_prefix(name) {
+                    if name.starts_with("--") && rest.starts_with('=') {
+                        return true;
+                    }
+                }
+                is_short(name) && is_short_cluster(text) && text[1..].contains(&name[1..])
+            })
+        })
+    }
+
+    /// The value of option `name` (`--index-url URL` or `--index-url=URL`).
+    pub fn flag_value(&self, name: &str) -> Option<&str> {
+        self.flags.iter().find_map(|f| {
+            let text = f.flag.as_str()?;
+            if text == name {
+                return f.value.as_ref().and_then(|v| v.as_str());
+            }
+            text.strip_prefix(name)?.strip_prefix('=')
+        })
+    }
+
+    /// The subcommand's static text (`"install"`, `"mod download"`).
+    pub fn subcommand_str(&self) -> Option<&str> {
+        self.subcommand.as_ref().and_then(|w| w.as_str())
+    }
+}
+
+fn is_short(name: &str) -> bool {
+    name.len() == 2 && name.starts_with('-') && name != "--"
+}
+
+fn is_short_cluster(text: &str) -> bool {
+    text.len() > 2
+        && text.starts_with('-')
+        && !text.starts_with("--")
+        && text[1..].bytes().all(|b| b.is_ascii_alphabetic())
+}
+
+/// What one manager looks like on the command line.
+struct ManagerSpec {
+    manager: PackageManager,
+    /// Executable names (basename; `pip3.11` matches `pip3` through [`VERSIONED_PREFIXES`]).
+    names: &'static [&'static str],
+    /// Subcommand word sequences that install.
+    installs: &'static [&'static [&'static str]],
+    /// The bare command (no subcommand) installs (`yarn`, `bundle`).
+    bare_installs: bool,
+    /// Options that consume the next word as their value.
+    value_options: &'static [&'static str],
+    /// Options whose value is a requirements/constraints file.
+    requirement_options: &'static [&'static str],
+    /// Options whose value is itself a package (`pip -e .`).
+    package_options: &'static [&'static str],
+}
+
+const APT_VALUE_OPTIONS: &[&str] = &[
+    "-o",
+    "--option",
+    "-c",
+    "--config-file",
+    "-t",
+    "--target-release",
+    "--default-release",
+    "-a",
+    "--host-architecture",
+];
+
+const RPM_VALUE_OPTIONS: &[&str] = &[
+    "--enablerepo",
+    "--disablerepo",
+    "--repo",
+    "--repoid",
+    "--setopt",
+    "-x",
+    "--exclude",
+    "--installroot",
+    "--releasever",
+    "-c",
+    "--config",
+    "-d",
+    "--debuglevel",
+    "-e",
+    "--errorlevel",
+    "--rpmverbosity",
+    "--forcearch",
+    "--downloaddir",
+    "--destdir",
+    "--color",
+    "--repofrompath",
+    "--comment",
+    "--platform",
+];
+
+const PIP_VALUE_OPTIONS: &[&str] = &[
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "-f",
+    "--find-links",
+    "-t",
+    "--target",
+    "--prefix",
+    "--root",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
+    "--progress-bar",
+    "--trusted-host",
+    "--cache-dir",
+    "--src",
+    "--upgrade-strategy",
+    "--no-binary",
+    "--only-binary",
+    "--log",
+    "--proxy",
+    "--retries",
+    "--timeout",
+    "--exists-action",
+    "--cert",
+    "--client-cert",
+    "--global-option",
+    "--config-settings",
+    "-C",
+    "--install-option",
+    "--report",
+    "--python",
+    "--root-user-action",
+    "--use-feature",
+    "--use-deprecated",
+    "--keyring-provider",
+    "--group",
+];
+
+const MANAGERS: &[ManagerSpec] = &[
+    ManagerSpec {
+        manager: PackageManager::AptGet,
+        names: &["apt-get"],
+        installs: &[&["install"], &["reinstall"]],
+        bare_installs: false,
+        value_options: APT_VALUE_OPTIONS,
+        requirement_options: &[],
+        package_options: &[],
+    },
+    ManagerSpec {
+        manager: PackageManager::Apt,
+        names: &["apt"],
+        installs: &[&["install"], &["reinstall"]],
+        bare_installs: false,
+        value_options: APT_VALUE_OPTIONS,
+        requirement_options: &[],
+        package_options: &[],
+    },
+    ManagerSpec {
+        manager: PackageManager::Apk,
+        names: &["apk"],
+        installs: &[&["add"]],
+        bare_installs: false,
+        value_options: &[
+            "-X",
+            "--repository",
+            "-p",
+            "--root",
+            "--arch",
+            "--cache-dir",
+            "--keys-dir",
+            "--repositories-file",
+            "-t",
+            "--virtual",
+            "--cache-max-age",
+            "--timeout",
+        ],
+        requirement_options: &[],
+        package_options: &[],
+    },
+    ManagerSpec {
+        manager: PackageManager::Dnf,
+        names: &["dnf", "dnf5", "dnf-3"],
+        installs: &[
+            &["install"],
+            &["reinstall"],
+            &["localinstall"],
+            &["groupinstall"],
+            &["group", "install"],
+            &["module", "install"],
+        ],
+        bare_installs: false,
+        value_options: RPM_VALUE_OPTIONS,
+        requirement_options: &[],
+        package_options: &[],
+    },
+    ManagerSpec {
+        manager: PackageManager::Yum,
+        names: &["yum"],
+        installs: &[
+            &["install"],
+            &["reinstall"],
+            &["localinstall"],
+            &["groupinstall"],
+            &["group", "install"],
+        ],
+        bare_installs: false,
+        value_options: RPM_VALUE_OPTIONS,
+        requirement_options: &[],
+        package_options: &[],
+    },
+    ManagerSpec {
+        manager: PackageManager::Microdnf,
+        names: &["microdnf"],
+        installs: &[&["install"], &["reinstall"]],
+        bare_installs: false,
+        value_options: RPM_VALUE_OPTIONS,
+        requirement_options: &[],
+        package_options: &[],
+    },
+    ManagerSpec {
+        manager: PackageManager::Zypper,
+        names: &["zypper"],
+        installs: &[&["install"], &["in"]],
+        bare_installs: false,
+        value_options: &[
+            "-r",
+            "--repo",
+            "--root",
+            "-c",
+            "--config",
+            "-t",
+            "--type",
+            "--from",
+            "-R",
+            "--reposd-dir",
+            "-C",
+            "--cache-dir",
+        ],
+        requirement_options: &[],
+        package_options: &[],
+    },
+    ManagerSpec {
+        manager: PackageManager::Pip,
+        names: &["pip", "pip3", "pip2"],
+        installs: &[&["install"]],
+        bare_installs: false,
+        value_options: PIP_VALUE_OPTIONS,
+        requirement_options: &["-r", "--requirement", "-c", "--constraint"],
+        package_options: &["-e", "--editable"],
+    },
+    ManagerSpec {
+        manager: PackageManager::Npm,
+        names: &["npm"],
+        installs: &[
+            &["install"],
+            &["i"],
+            &["ci"],
+            &["add"],
+            &["in"],
+            &["isntall"],
+        ],
+        bare_installs: false,
+        value_options: &[
+            "--prefix",
+            "--registry",
+            "--cache",
+            "--omit",
+            "--include",
+            "--tag",
+            "-w",
+            "--workspace",
+            "--userconfig",
+            "--loglevel",
+            "--install-strategy",
+            "--before",
+        ],
+        requirement_options: &[],
+        package_options: &[],
+    },
+    ManagerSpec {
+        manager: PackageManager::Yarn,
+        names: &["yarn", "yarnpkg"],
+        installs: &[&["install"], &["add"], &["global", "add"]],
+        bare_installs: true,
+        value_options: &[
+            "--cwd",
+            "--registry",
+            "--cache-folder",
+            "--modules-folder",
+            "--network-timeout",
+            "--mutex",
+            "--global-folder",
+            "--link-folder",
+            "--network-concurrency",
+            "--prefix",
+            "--use-yarnrc",
+        ],
+        requirement_options: &[],
+        package_options: &[],
+    },
+    ManagerSpec {
+        manager: PackageManager::Pnpm,
+        names: &["pnpm"],
+        installs: &[&["install"], &["i"], &["add"], &["ci"]],
+        bare_installs: false,
+        value_options: &[
+            "-C",
+            "--dir",
+            "-F",
+            "--filter",
+            "--registry",
+            "--store-dir",
+            "--reporter",
+            "--config",
+            "--network-concurrency",
+            "--child-concurrency",
+        ],
+        requirement_options: &[],
+        package_options: &[],
+    },
+    ManagerSpec {
+        manager: PackageManager::Gem,
+        names: &["gem"],
+        installs: &[&["install"], &["i"]],
+        bare_installs: false,
+        value_options: &[
+            "-v",
+            "--version",
+            "-i",
+            "--install-dir",
+            "-n",
+            "--bindir",
+            "--source",
+            "-s",
+            "-P",
+            "--trust-policy",
+            "--platform",
+            "-g",
+            "--file",
+        ],
+        requirement_options: &[],
+        package_options: &[],
+    },
+    ManagerSpec {
+        manager: PackageManager::Go,
+        names: &["go"],
+        installs: &[&["install"], &["get"], &["mod", "download"]],
+        bare_installs: false,
+        value_options: &[
+            "-ldflags",
+            "-tags",
+            "-gcflags",
+            "-asmflags",
+            "-mod",
+            "-modfile",
+            "-C",
+            "-p",
+            "-pkgdir",
+            "-toolexec",
+            "-buildmode",
+            "-compiler",
+            "-exec",
+            "-overlay",
+            "-pgo",
+            "-o",
+        ],
+        requirement_options: &[],
+        package_options: &[],
+    },
+    ManagerSpec {
+        manager: PackageManager::Cargo,
+        names: &["cargo"],
+        installs: &[&["install"], &["build"], &["b"], &["fetch"]],
+        bare_installs: false,
+        value_options: &[
+            "--version",
+            "--vers",
+            "--git",
+            "--branch",
+            "--tag",
+            "--rev",
+            "--path",
+            "--root",
+            "--index",
+            "--registry",
+            "--features",
+            "-F",
+            "-j",
+            "--jobs",
+            "--target",
+            "--target-dir",
+            "--profile",
+            "--bin",
+            "--example",
+            "-p",
+            "--package",
+            "--manifest-path",
+            "--config",
+            "-Z",
+            "--color",
+        ],
+        requirement_options: &[],
+        package_options: &[],
+    },
+    ManagerSpec {
+        manager: PackageManager::Composer,
+        names: &["composer", "composer.phar"],
+        installs: &[&["install"], &["i"], &["require"]],
+        bare_installs: false,
+        value_options: &["-d", "--working-dir", "--ignore-platform-req"],
+        requirement_options: &[],
+        package_options: &[],
+    },
+    ManagerSpec {
+        manager: PackageManager::Bundle,
+        names: &["bundle", "bundler"],
+        installs: &[&["install"]],
+        bare_installs: true,
+        value_options: &[
+            "-j",
+            "--jobs",
+            "--retry",
+            "--path",
+            "--without",
+            "--with",
+            "--gemfile",
+            "--shebang",
+            "--trust-policy",
+            "--target-rbconfig",
+        ],
+        requirement_options: &[],
+        package_options: &[],
+    },
+];
+
+fn spec(manager: PackageManager) -> &'static ManagerSpec {
+    MANAGERS
+        .iter()
+        .find(|s| s.manager == manager)
+        .unwrap_or(&MANAGERS[0])
+}
+
+/// Executable names that may carry a version suffix (`pip3.11`, `python3.12`).
+const VERSIONED_PREFIXES: &[(&str, &str)] = &[("pip3.", "pip3"), ("pip2.", "pip2")];
+
+/// Interpreters that run pip as a module (`python3 -m pip install`).
+fn is_python(name: &str) -> bool {
+    let rest = match name.strip_prefix("python") {
+        Some(rest) => rest,
+        None => return false,
+    };
+    rest.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+}
+
+/// Prefix commands that run their argument command, with the options that take a value.
+const WRAPPERS: &[(&str, &[&str])] = &[
+    (
+        "sudo",
+        &[
+            "-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U", "-T", "--user", "--group",
+        ],
+    ),
+    (
+        "env",
+        &["-u", "--unset", "-C", "--chdir", "-S", "--split-string"],
+    ),
+    ("nice", &["-n", "--adjustment"]),
+    ("nohup", &[]),
+    ("time", &["-f", "--format", "-o", "--output"]),
+    ("command", &[]),
+    ("exec", &["-a"]),
+    ("xargs", &["-I", "-n", "-P", "-d", "-a", "-s", "-L", "-E"]),
+    ("stdbuf", &["-i", "-o", "-e"]),
+    ("timeout", &["-s", "--signal", "-k", "--kill-after"]),
+    ("eatmydata", &[]),
+    ("chroot", &[]),
+];
+
+/// The basename of a static word (`/usr/bin/apt-get` → `apt-get`).
+pub fn command_basename(word: &Word) -> Option<&str> {
+    let value = word.as_str()?;
+    Some(value.rsplit('/').next().unwrap_or(value))
+}
+
+/// The command after wrappers (`sudo -u x`, `env A=1`, `nice -n 5`): the
+/// index of the effective program word in `name + args` order.
+pub fn effective_start(words: &[&Word]) -> usize {
+    let mut i = 0;
+    while let Some(word) = words.get(i) {
+        let Some(base) = command_basename(word) else {
+            return i;
+        };
+        let Some((wrapper, value_options)) = WRAPPERS.iter().find(|(w, _)| *w == base) else {
+            return i;
+        };
+        // `command -v x` is a lookup, not a run.
+        if *wrapper == "command"
+            && words
+                .get(i + 1)
+                .and_then(|w| w.as_str())
+                .is_some_and(|a| a == "-v" || a == "-V")
+        {
+            return i;
+        }
+        i += 1;
+        // `timeout 10 cmd` and `chroot /dir cmd` take one positional first.
+        let mut positional_to_skip = usize::from(matches!(*wrapper, "timeout" | "chroot"));
+        while let Some(arg) = words.get(i) {
+            let Some(text) = arg.as_str() else { break };
+            if text == "--" {
+                i += 1;
+                break;
+            }
+            if text.starts_with('-') && text.len() > 1 {
+                i += if value_options.contains(&text) { 2 } else { 1 };
+            } else if *wrapper == "env" && is_assignment(text) {
+                i += 1;
+            } else if positional_to_skip > 0 {
+                positional_to_skip -= 1;
+                i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+    i
+}
+
+fn is_assignment(text: &str) -> bool {
+    match text.find('=') {
+        Some(eq) if eq > 0 => text[..eq]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_'),
+        _ => false,
+    }
+}
+
+/// Recognises `command` as an install, if it is one.
+pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<PackageInstall> {
+    let name = command.name.as_ref()?;
+    let words: Vec<&Word> = std::iter::once(name).chain(command.args.iter()).collect();
+    let start = effective_start(&words);
+    let program = *words.get(start)?;
+    let base = command_basename(program)?;
+    let mut rest = &words[start + 1..];
+
+    let manager_spec = if is_python(base) {
+        // `python -m pip install ...` / `python3 -mpip install ...`
+        let mut i = 0;
+        let mut found = false;
+        while let Some(arg) = rest.get(i) {
+            let text = arg.as_str()?;
+            match text {
+                "-m" => {
+                    found = rest.get(i + 1).and_then(|w| w.as_str()) == Some("pip");
+                    i += 2;
+                    break;
+                }
+                "-mpip" => {
+                    found = true;
+                    i += 1;
+                    break;
+                }
+                _ if text.starts_with('-') => i += 1,
+                _ => break,
+            }
+        }
+        if !found {
+            return None;
+        }
+        rest = rest.get(i..).unwrap_or(&[]);
+        spec(PackageManager::Pip)
+    } else {
+        let base = VERSIONED_PREFIXES
+            .iter()
+            .find(|(prefix, _)| base.starts_with(prefix))
+            .map_or(base, |(_, canonical)| canonical);
+        MANAGERS.iter().find(|s| s.names.contains(&base))?
+    };
+
+    let mut flags: Vec<InstallFlag> = Vec::new();
+    let mut positionals: Vec<&Word> = Vec::new();
+    let mut packages: Vec<Word> = Vec::new();
+    let mut requirement_files: Vec<Word> = Vec::new();
+    let mut i = 0;
+    let mut after_double_dash = false;
+    while let Some(word) = rest.get(i) {
+        let text = word.as_str().unwrap_or("");
+        let is_option = !after_double_dash && text.starts_with('-') && text.len() > 1;
+        if text == "--" && !after_double_dash {
+            after_double_dash = true;
+            i += 1;
+            continue;
+        }
+        if !is_option {
+            positionals.push(word);
+            i += 1;
+            continue;
+        }
+        let (option_name, inline_value) = match text.find('=') {
+            Some(eq) if text.starts_with("--") => (&text[..eq], Some(eq + 1)),
+            _ => (text, None),
+        };
+        let takes_value = manager_spec.value_options.contains(&option_name)
+            || manager_spec.requirement_options.contains(&option_name)
+            || manager_spec.package_options.contains(&option_name);
+        let value = if takes_value && inline_value.is_none() {
+            i += 1;
+            rest.get(i).map(|w| (*w).clone())
+        } else {
+            None
+        };
+        i += 1;
+        let value_word = value
+            .clone()
+            .or_else(|| inline_value.and_then(|at| sub_word(word, at)));
+        if let Some(v) = value_word {
+            if manager_spec.requirement_options.contains(&option_name) {
+                requirement_files.push(v);
+            } else if manager_spec.package_options.contains(&option_name) {
+                packages.push(v);
+            }
+        }
+        flags.push(InstallFlag {
+            flag: (*word).clone(),
+            value,
+        });
+    }
+
+    // Match the subcommand sequence against the leading positionals.
+    let subcommand_len = manager_spec
+        .installs
+        .iter()
+        .filter(|seq| {
+            seq.len() <= positionals.len()
+                && seq
+                    .iter()
+                    .zip(positionals.iter())
+                    .all(|(expected, w)| w.as_str() == Some(expected))
+        })
+        .map(|seq| seq.len())
+        .max();
+    let subcommand = match subcommand_len {
+        Some(len) => {
+            let parts = &positionals[..len];
+            let first = parts.first()?;
+            let last = parts.last()?;
+            Some(Word {
+                raw: parts
+                    .iter()
+                    .map(|w| w.raw.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                value: Some(
+                    parts
+                        .iter()
+                        .filter_map(|w| w.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                span: first.span.cover(last.span),
+            })
+        }
+        None if manager_spec.bare_installs && positionals.is_empty() => None,
+        None => return None,
+    };
+    let skip = subcommand_len.unwrap_or(0);
+    // Package words keep their source order (option-attached ones included).
+    packages.extend(positionals[skip..].iter().map(|w| (*w).clone()));
+    packages.sort_by_key(|w| w.span.start);
+
+    Some(PackageInstall {
+        manager: manager_spec.manager,
+        command_index,
+        command: command.clone(),
+        program: program.clone(),
+        subcommand,
+        packages,
+        requirement_files,
+        flags,
+        span: command.span,
+    })
+}
+
+/// The part of `word` from byte `at` of its raw text (the value of `--opt=value`).
+/// Only for words whose raw text is plain up to `at`, so the span stays exact.
+fn sub_word(word: &Word, at: usize) -> Option<Word> {
+    let prefix = word.raw.get(..at)?;
+    if prefix.contains(['\'', '"', '\\', '$']) || word.span.len() != word.raw.len() {
+        return None;
+    }
+    let raw = word.raw.get(at..)?;
+    Some(Word::new(
+        raw,
+        Span::new(word.span.start + at, word.span.end),
+    ))
+}
