@@ -16,8 +16,10 @@ pub mod stdlib;
 pub mod target;
 pub mod value;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use crate::span::Span;
 
@@ -371,11 +373,28 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
         .collect();
     let mut targets = BTreeMap::new();
     let mut resolve_errors = BTreeMap::new();
-    for t in &decoded.targets {
-        let mut visited = HashMap::new();
-        let mut chain = Vec::new();
-        match resolve_attrs(&t.name, &raws, &overrides, &mut visited, &mut chain) {
+    // Without inheritance cycles a target resolves the same whoever asks:
+    // share one memo. With cycles, resolve each target on its own, as
+    // buildx does (the result then depends on the entry point).
+    let cyclic = decoded.targets.iter().any(|t| {
+        inherit_chain(&t.name, &raws)
+            .iter()
+            .filter_map(|p| raws.get(p.as_str()))
+            .any(|p| raw_inherits(p).contains(&t.name))
+    });
+    let mut shared: Memo = HashMap::new();
+    let mut results: Vec<(usize, Result<Option<Rc<target::AttrMap>>, BakeError>)> = Vec::new();
+    for (i, t) in decoded.targets.iter().enumerate() {
+        let mut fresh: Memo = HashMap::new();
+        let memo = if cyclic { &mut fresh } else { &mut shared };
+        results.push((i, resolve_attrs(&t.name, &raws, &overrides, memo)));
+    }
+    drop(shared);
+    for (i, res) in results {
+        let t = &decoded.targets[i];
+        match res {
             Ok(Some(attrs)) => {
+                let attrs = Rc::try_unwrap(attrs).unwrap_or_else(|rc| (*rc).clone());
                 let file_dir = paths
                     .get(t.file)
                     .and_then(|p| p.parent())
@@ -485,55 +504,58 @@ fn collect_references(doc: &Document, ev: &Evaluator) -> References {
     refs
 }
 
+type Memo = HashMap<String, Option<Rc<target::AttrMap>>>;
+
 /// buildx's `Config.target`: parents first (left to right), then own
 /// attributes, then overrides. Cycles are skipped, as buildx does.
 fn resolve_attrs(
     name: &str,
     raws: &HashMap<&str, &target::RawTarget>,
     overrides: &target::Overrides,
-    visited: &mut HashMap<String, Option<target::AttrMap>>,
-    chain: &mut Vec<String>,
-) -> Result<Option<target::AttrMap>, BakeError> {
-    if let Some(v) = visited.get(name) {
+    memo: &mut Memo,
+) -> Result<Option<Rc<target::AttrMap>>, BakeError> {
+    if let Some(v) = memo.get(name) {
         return Ok(v.clone());
     }
-    visited.insert(name.to_string(), None);
+    memo.insert(name.to_string(), None);
     let Some(t) = raws.get(name) else {
+        memo.remove(name);
         return Err(BakeError::plain(format!("failed to find target {name}")));
     };
-    let mut tt = target::AttrMap::new();
-    let inherits: Vec<(String, Provenance)> = t
-        .attrs
-        .get("inherits")
-        .map(|r| {
-            r.elements
-                .iter()
-                .filter_map(|e| Some((e.value.as_str()?.to_string(), e.origin.clone())))
-                .collect()
-        })
-        .unwrap_or_default();
-    for (p, prov) in inherits {
-        let res = resolve_attrs(&p, raws, overrides, visited, chain).map_err(|mut e| {
-            if e.file.as_os_str().is_empty() {
-                e.file = prov.file.clone();
-                e.span = prov.span;
+    let mut m = target::AttrMap::new();
+    if let Some(inh) = t.attrs.get("inherits") {
+        for e in &inh.elements {
+            let Some(p) = e.value.as_str() else {
+                continue;
+            };
+            let res = resolve_attrs(p, raws, overrides, memo).map_err(|mut err| {
+                if err.file.as_os_str().is_empty() {
+                    err.file = e.origin.file.clone();
+                    err.span = e.origin.span;
+                }
+                err
+            });
+            let res = match res {
+                Ok(r) => r,
+                Err(err) => {
+                    memo.remove(name);
+                    return Err(err);
+                }
+            };
+            if let Some(pa) = res {
+                target::merge_attrs(&mut m, &pa, Some(p));
             }
-            e
-        })?;
-        if let Some(pa) = res {
-            if !chain.contains(&p) {
-                chain.push(p.clone());
-            }
-            target::merge_attrs(&mut tt, &pa, Some(&p));
         }
     }
-    let mut m = target::AttrMap::new();
-    target::merge_attrs(&mut m, &tt, None);
     target::merge_attrs(&mut m, &t.attrs, None);
     if let Some(o) = overrides.get(name) {
-        target::apply_overrides(&mut m, o).map_err(BakeError::plain)?;
+        if let Err(msg) = target::apply_overrides(&mut m, o) {
+            memo.remove(name);
+            return Err(BakeError::plain(msg));
+        }
     }
-    visited.insert(name.to_string(), Some(m.clone()));
+    let m = Rc::new(m);
+    memo.insert(name.to_string(), Some(m.clone()));
     Ok(Some(m))
 }
 
@@ -697,7 +719,7 @@ impl BakeProject {
     /// Exactly `docker buildx bake --print [names]` output (trailing newline included).
     pub fn print_json(&self, names: &[String]) -> Result<String, BakeError> {
         let requested = self.requested(names)?;
-        let mut tmap: BTreeMap<String, Target> = BTreeMap::new();
+        let mut tmap: BTreeMap<String, Cow<'_, Target>> = BTreeMap::new();
         let mut gmap: BTreeMap<String, Group> = BTreeMap::new();
         for n in &requested {
             let (ts, gs) = self.group_expand(n, &mut HashMap::new());
@@ -705,7 +727,7 @@ impl BakeProject {
             dedup(&mut ts);
             for t in ts {
                 let rt = self.target_checked(&t)?;
-                tmap.insert(t.clone(), rt.clone());
+                tmap.insert(t.clone(), Cow::Borrowed(rt));
             }
             let mut gs = gs;
             dedup(&mut gs);
@@ -772,7 +794,7 @@ impl BakeProject {
     fn load_links(
         &self,
         name: &str,
-        m: &mut BTreeMap<String, Target>,
+        m: &mut BTreeMap<String, Cow<'_, Target>>,
         visited: &mut Vec<String>,
     ) -> Result<(), BakeError> {
         visited.push(name.to_string());
@@ -801,7 +823,7 @@ impl BakeProject {
                     origin: Provenance::default(),
                     error: None,
                 }];
-                m.insert(link.to_string(), t);
+                m.insert(link.to_string(), Cow::Owned(t));
             }
             self.load_links(link, m, visited)?;
             visited.pop();
