@@ -382,7 +382,11 @@ fn normalize_dir(path: &str) -> String {
 
 /// Whether a mount at `target` holds `path`.
 fn covers(target: &str, path: &str) -> bool {
-    target == "/" || path == target || path.strip_prefix(target).is_some_and(|r| r.starts_with('/'))
+    target == "/"
+        || path == target
+        || path
+            .strip_prefix(target)
+            .is_some_and(|r| r.starts_with('/'))
 }
 
 struct InstallFinding<'a> {
@@ -742,7 +746,8 @@ mod tests {
 
     #[test]
     fn one_finding_per_tool_and_run() {
-        let src = "FROM debian\nRUN apt-get update && apt-get install -y a && apt-get install -y b\n";
+        let src =
+            "FROM debian\nRUN apt-get update && apt-get install -y a && apt-get install -y b\n";
         assert_eq!(lint(src).len(), 1);
         let src = "FROM python\nRUN pip install a && npm ci\n";
         let diags = lint(src);

@@ -12,9 +12,8 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Instruction, InstructionKind};
 use crate::rules::util_a::stage_chain;
 use crate::rules::util_bp2::{
-    browser_installs, can_prefix_command, declared_args, env_names, indentation_at,
-    keyword_case, line_start, word_removal, BrowserInstall, BrowserSource, DEFAULT_SKIP_ARG,
-    PUPPETEER_SKIP_VARS,
+    browser_installs, can_prefix_command, declared_args, env_names, indentation_at, keyword_case,
+    line_start, word_removal, BrowserInstall, BrowserSource, DEFAULT_SKIP_ARG, PUPPETEER_SKIP_VARS,
 };
 use crate::rules::{CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope};
 use crate::shell::{analyze_run, RunScript, ScriptOrigin, Word};
@@ -71,7 +70,11 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 InstructionKind::Onbuild(inner) => (inner.as_ref(), true),
                 _ => (ins, false),
             };
-            let stage_slot = if onbuild { &mut onbuild_slot } else { &mut slot };
+            let stage_slot = if onbuild {
+                &mut onbuild_slot
+            } else {
+                &mut slot
+            };
             if declared_args(inner).contains(&arg) {
                 stage_slot.declared = true;
             }
@@ -180,7 +183,10 @@ impl Finding<'_> {
         let arg_keyword = keyword_case(source, inner_keyword, "ARG");
         let line = if self.onbuild {
             let onbuild = keyword_case(source, self.ins.keyword_span, "ONBUILD");
-            format!("{indent}{onbuild} {arg_keyword} {}=false{newline}", self.arg)
+            format!(
+                "{indent}{onbuild} {arg_keyword} {}=false{newline}",
+                self.arg
+            )
         } else {
             format!("{indent}{arg_keyword} {}=false{newline}", self.arg)
         };
@@ -254,7 +260,8 @@ impl Finding<'_> {
             |w: &Word| !is_browser(w) && packages.iter().any(|p| p.span == w.span);
         let words: Vec<&Word> = command.words().collect();
 
-        let mut guarded_words: Vec<&str> = command.assignments.iter().map(|w| w.raw.as_str()).collect();
+        let mut guarded_words: Vec<&str> =
+            command.assignments.iter().map(|w| w.raw.as_str()).collect();
         guarded_words.extend(
             words
                 .iter()
@@ -387,7 +394,9 @@ mod tests {
         let src = "FROM alpine\nRUN apk add --no-cache chromium chromium-chromedriver\n";
         let diags = lint(src);
         assert_eq!(slices(src, &diags), vec!["chromium"]);
-        assert!(diags[0].message.contains("`chromium, chromium-chromedriver`"));
+        assert!(diags[0]
+            .message
+            .contains("`chromium, chromium-chromedriver`"));
         assert_eq!(
             fixed(src),
             "FROM alpine\nARG SKIP_CHROMIUM=false\nRUN if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then apk add --no-cache chromium chromium-chromedriver; fi\n"
@@ -478,7 +487,8 @@ mod tests {
 
     #[test]
     fn crlf_file_keeps_crlf() {
-        let src = "FROM debian\r\nRUN apt-get install -y \\\r\n  curl \\\r\n  chromium \\\r\n  git\r\n";
+        let src =
+            "FROM debian\r\nRUN apt-get install -y \\\r\n  curl \\\r\n  chromium \\\r\n  git\r\n";
         let diags = lint(src);
         assert_eq!(slices(src, &diags), vec!["chromium"]);
         let out = fixed(src);
@@ -499,8 +509,14 @@ mod tests {
         );
         assert_eq!(lint("FROM node\nRUN npx playwright install\n").len(), 1);
         assert_eq!(lint("FROM node\nRUN playwright install firefox\n").len(), 0);
-        assert_eq!(lint("FROM node\nRUN npx playwright install-deps\n").len(), 0);
-        assert_eq!(lint("FROM python\nRUN python -m playwright install chromium\n").len(), 1);
+        assert_eq!(
+            lint("FROM node\nRUN npx playwright install-deps\n").len(),
+            0
+        );
+        assert_eq!(
+            lint("FROM python\nRUN python -m playwright install chromium\n").len(),
+            1
+        );
         assert_eq!(lint("FROM node\nRUN echo playwright install\n").len(), 0);
     }
 
@@ -513,7 +529,10 @@ mod tests {
             fixed(src),
             "FROM node:20\nARG SKIP_CHROMIUM=false\nRUN if [ \"$SKIP_CHROMIUM\" = \"true\" ]; then export PUPPETEER_SKIP_DOWNLOAD=true; fi && npm install express puppeteer\n"
         );
-        assert!(lint("FROM node\nENV PUPPETEER_SKIP_DOWNLOAD=true\nRUN yarn add puppeteer\n").is_empty());
+        assert!(
+            lint("FROM node\nENV PUPPETEER_SKIP_DOWNLOAD=true\nRUN yarn add puppeteer\n")
+                .is_empty()
+        );
         assert!(lint("FROM node AS base\nENV PUPPETEER_SKIP_CHROMIUM_DOWNLOAD=1\nFROM base\nRUN pnpm add puppeteer@21\n").is_empty());
         assert!(lint("FROM node\nRUN PUPPETEER_SKIP_DOWNLOAD=1 npm i puppeteer\n").is_empty());
         assert!(lint("FROM node\nRUN npm ci\n").is_empty());
@@ -525,7 +544,8 @@ mod tests {
 
     #[test]
     fn one_arg_for_several_runs_of_a_stage() {
-        let src = "FROM debian\nRUN apt-get install -y chromium\nRUN npx playwright install chromium\n";
+        let src =
+            "FROM debian\nRUN apt-get install -y chromium\nRUN npx playwright install chromium\n";
         let diags = lint(src);
         assert_eq!(diags.len(), 2);
         assert_eq!(

@@ -172,7 +172,9 @@ fn playwright_install(command: &SimpleCommand) -> Option<(Span, String)> {
         return None;
     }
     let rest = &words[at + 1..];
-    let sub = rest.iter().position(|w| !w.as_str().is_some_and(|t| t.starts_with('-')))?;
+    let sub = rest
+        .iter()
+        .position(|w| !w.as_str().is_some_and(|t| t.starts_with('-')))?;
     let sub_word = rest[sub];
     if !sub_word.is("install") {
         return None;
@@ -310,7 +312,11 @@ pub fn stages_needed(dockerfile: &Dockerfile, stages: &[Stage], index: usize) ->
 }
 
 /// The stage a build targets: the named one, else the last.
-pub fn target_stage(dockerfile: &Dockerfile, stages: &[Stage], target: Option<&str>) -> Option<usize> {
+pub fn target_stage(
+    dockerfile: &Dockerfile,
+    stages: &[Stage],
+    target: Option<&str>,
+) -> Option<usize> {
     match target {
         Some(name) => stage_by_ref(dockerfile, stages, name),
         None => stages.len().checked_sub(1),
@@ -448,7 +454,10 @@ mod tests {
     #[test]
     fn removal_ranges() {
         let src = "RUN apt-get install -y \\\n    curl \\\n    chromium \\\n    git\n";
-        let word = Span::new(src.find("chromium").unwrap(), src.find("chromium").unwrap() + 8);
+        let word = Span::new(
+            src.find("chromium").unwrap(),
+            src.find("chromium").unwrap() + 8,
+        );
         let r = word_removal(src, word, 0, false);
         assert_eq!(r.slice(src), "    chromium \\\n");
         let src = "RUN apt-get install -y curl chromium git";
