@@ -131,12 +131,13 @@ impl Finding<'_> {
     fn diagnostic(&self, slot: &mut ArgSlot) -> Diagnostic {
         let arg = self.arg;
         let what = &self.found.what;
+        let subject = self.found.source.describe(what);
         let message = if self.found.guarded {
             format!(
-                "`{what}` is installed behind `${arg}`, but this stage declares no `ARG {arg}`, so the build arg never reaches the RUN"
+                "{subject} behind `${arg}`, but this stage declares no `ARG {arg}`, so the build arg never reaches the RUN"
             )
         } else {
-            format!("`{what}` is installed unconditionally: no `{arg}` build arg can switch it off")
+            format!("{subject} unconditionally: no `{arg}` build arg can switch it off")
         };
         let help = format!(
             "Declare `ARG {arg}=false` in the stage and install the browser only when `\"${arg}\" != \"true\"`; test images built with `{arg}=true` (see BP005) then skip 200 MB+ and about 45 s per CI run (issue 4)"
@@ -504,6 +505,10 @@ mod tests {
         let diags = lint(src);
         assert_eq!(slices(src, &diags), vec!["playwright install"]);
         assert_eq!(
+            diags[0].message,
+            "`playwright install chromium` downloads Chromium unconditionally: no `SKIP_CHROMIUM` build arg can switch it off"
+        );
+        assert_eq!(
             fixed(src),
             "FROM node:20\nARG SKIP_CHROMIUM=false\nRUN npm ci && if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then npx playwright install --with-deps chromium; fi\n"
         );
@@ -525,6 +530,10 @@ mod tests {
         let src = "FROM node:20\nRUN npm install express puppeteer\n";
         let diags = lint(src);
         assert_eq!(slices(src, &diags), vec!["puppeteer"]);
+        assert_eq!(
+            diags[0].message,
+            "installing `puppeteer` downloads Chromium unconditionally: no `SKIP_CHROMIUM` build arg can switch it off"
+        );
         assert_eq!(
             fixed(src),
             "FROM node:20\nARG SKIP_CHROMIUM=false\nRUN if [ \"$SKIP_CHROMIUM\" = \"true\" ]; then export PUPPETEER_SKIP_DOWNLOAD=true; fi && npm install express puppeteer\n"

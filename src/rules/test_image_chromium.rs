@@ -438,3 +438,123 @@ impl OwnBlock {
         )])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(text: &str, edits: &[(Span, String)]) -> String {
+        let mut sorted = edits.to_vec();
+        sorted.sort_by_key(|(s, _)| (s.start, s.end));
+        crate::fix::apply_edits(text, &sorted)
+    }
+
+    /// An `OwnBlock` over `text`, whose `args` object (if any) is the first `{` after `args =`.
+    fn block(text: &str) -> OwnBlock {
+        let open = text.find('{').unwrap_or(0);
+        let close = text.rfind('}').unwrap_or(0);
+        let args = text.find("args = ").map(|at| {
+            let start = at + "args = ".len();
+            let mut depth = 0;
+            let mut end = start;
+            for (i, c) in text[start..].char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = start + i + 1;
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            OwnArgs {
+                key: Span::new(at, at + 4),
+                object: Some(Span::new(start, end)),
+                existing_value: None,
+            }
+        });
+        OwnBlock {
+            text: text.to_string(),
+            open,
+            close,
+            args,
+        }
+    }
+
+    fn fixed(text: &str) -> Option<String> {
+        block(text)
+            .edits("SKIP_CHROMIUM")
+            .map(|edits| apply(text, &edits))
+    }
+
+    #[test]
+    fn one_line_objects() {
+        assert_eq!(
+            fixed("target \"t\" {\n  args = { A = \"1\" }\n}\n").as_deref(),
+            Some("target \"t\" {\n  args = { A = \"1\", SKIP_CHROMIUM = \"true\" }\n}\n")
+        );
+        assert_eq!(
+            fixed("target \"t\" {\n  args = { A = \"1\", }\n}\n").as_deref(),
+            Some("target \"t\" {\n  args = { A = \"1\", SKIP_CHROMIUM = \"true\", }\n}\n")
+        );
+        assert_eq!(
+            fixed("target \"t\" {\n  args = {}\n}\n").as_deref(),
+            Some("target \"t\" {\n  args = { SKIP_CHROMIUM = \"true\" }\n}\n")
+        );
+    }
+
+    #[test]
+    fn multi_line_objects_keep_indentation_commas_and_alignment() {
+        assert_eq!(
+            fixed("target \"t\" {\n\targs = {\n\t\tA = \"1\"\n\t}\n}\n").as_deref(),
+            Some(
+                "target \"t\" {\n\targs = {\n\t\tA = \"1\"\n\t\tSKIP_CHROMIUM = \"true\"\n\t}\n}\n"
+            )
+        );
+        assert_eq!(
+            fixed("target \"t\" {\n  args = {\n    A                  = \"1\",\n  }\n}\n").as_deref(),
+            Some("target \"t\" {\n  args = {\n    A                  = \"1\",\n    SKIP_CHROMIUM      = \"true\",\n  }\n}\n")
+        );
+        // Closing brace after the last entry: one-line style addition.
+        assert_eq!(
+            fixed("target \"t\" {\n  args = {\n    A = \"1\" }\n}\n").as_deref(),
+            Some("target \"t\" {\n  args = {\n    A = \"1\", SKIP_CHROMIUM = \"true\" }\n}\n")
+        );
+    }
+
+    #[test]
+    fn new_attribute_in_the_block() {
+        assert_eq!(
+            fixed("target \"t\" {\n    target = \"test\"\n}\n").as_deref(),
+            Some("target \"t\" {\n    target = \"test\"\n    args = { SKIP_CHROMIUM = \"true\" }\n}\n")
+        );
+        assert_eq!(
+            fixed("target \"t\" {}\n").as_deref(),
+            Some("target \"t\" {\n  args = { SKIP_CHROMIUM = \"true\" }\n}\n")
+        );
+        assert_eq!(
+            fixed("target \"t\" {\r\n  target = \"test\"\r\n}\r\n").as_deref(),
+            Some("target \"t\" {\r\n  target = \"test\"\r\n  args = { SKIP_CHROMIUM = \"true\" }\r\n}\r\n")
+        );
+        // A one-line block with content has no safe place for a second attribute.
+        assert_eq!(fixed("target \"t\" { target = \"test\" }\n"), None);
+    }
+
+    #[test]
+    fn test_target_globs_and_groups() {
+        let patterns: Vec<String> = DEFAULT_TEST_TARGETS.iter().map(|p| p.to_string()).collect();
+        let groups = BTreeMap::from([("pr-ci".to_string(), BTreeSet::from(["web".to_string()]))]);
+        assert!(test_match("unit-test", &patterns, &groups).is_some());
+        assert!(test_match("ci", &patterns, &groups).is_some());
+        assert!(test_match("checks", &patterns, &groups).is_some());
+        assert_eq!(
+            test_match("web", &patterns, &groups).as_deref(),
+            Some("target `web` (in test group `pr-ci`)")
+        );
+        assert!(test_match("app", &patterns, &groups).is_none());
+        assert!(test_match("cinema", &patterns, &groups).is_none());
+    }
+}

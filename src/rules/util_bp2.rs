@@ -51,6 +51,17 @@ pub enum BrowserSource {
     Puppeteer { install: Box<PackageInstall> },
 }
 
+impl BrowserSource {
+    /// What the install does, for messages (`` `chromium` is installed ``).
+    pub fn describe(&self, what: &str) -> String {
+        match self {
+            BrowserSource::SystemPackages { .. } => format!("`{what}` is installed"),
+            BrowserSource::Playwright => format!("`{what}` downloads Chromium"),
+            BrowserSource::Puppeteer { .. } => format!("installing `{what}` downloads Chromium"),
+        }
+    }
+}
+
 /// One browser install found in a RUN script.
 #[derive(Debug, Clone)]
 pub struct BrowserInstall {
@@ -193,7 +204,7 @@ fn playwright_install(command: &SimpleCommand) -> Option<(Span, String)> {
     }
     let span = words[at].span.cover(sub_word.span);
     let what = if browsers.is_empty() {
-        "playwright install (all browsers, Chromium included)".to_string()
+        "playwright install".to_string()
     } else {
         format!("playwright install {}", browsers.join(" "))
     };
