@@ -15,6 +15,7 @@
 //! place, and also works with the backtick escape directive. Heredoc bodies
 //! are mapped line by line (so `<<-` tab stripping keeps exact columns).
 
+mod flat;
 mod packages;
 mod syntax;
 mod word;
@@ -98,8 +99,7 @@ impl SimpleCommand {
     /// `timeout 5`, ...) are skipped, and its arguments.
     pub fn effective(&self) -> Option<(&Word, &[Word])> {
         let name = self.name.as_ref()?;
-        let words: Vec<&Word> = self.words().collect();
-        let start = packages::effective_start(&words);
+        let start = packages::effective_start(name, &self.args);
         if start == 0 {
             return Some((name, &self.args));
         }
@@ -141,7 +141,6 @@ pub struct RunScript {
     /// The grammar reported a syntax error (results are partial).
     pub has_syntax_error: bool,
     commands: Vec<SimpleCommand>,
-    installs: Vec<PackageInstall>,
 }
 
 impl RunScript {
@@ -150,9 +149,19 @@ impl RunScript {
         &self.commands
     }
 
-    /// The package-manager installs, in source order.
-    pub fn installs(&self) -> &[PackageInstall] {
-        &self.installs
+    /// The package-manager installs, in source order (found on each call;
+    /// they borrow the commands' words, so this is cheap).
+    pub fn installs(&self) -> Vec<PackageInstall<'_>> {
+        self.commands
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| packages::detect_install(c, i))
+            .collect()
+    }
+
+    /// The command an install was found in.
+    pub fn command_of(&self, install: &PackageInstall) -> Option<&SimpleCommand> {
+        self.commands.get(install.command_index)
     }
 
     /// Commands whose effective program (wrappers skipped) has basename `name`.
@@ -175,12 +184,17 @@ pub fn analyze_run(ins: &Instruction, source: &str) -> Vec<RunScript> {
     let mut scripts = Vec::new();
     match form {
         CommandForm::Shell(text) => {
-            let masked = mask_heredoc_markers(text, &ins.heredocs);
-            let script = analyze_text(&masked, ScriptOrigin::ShellForm);
-            scripts.push(RunScript {
-                text: text.text.clone(),
-                ..script
-            });
+            if ins.heredocs.is_empty() {
+                scripts.push(analyze_text(text, ScriptOrigin::ShellForm));
+            } else {
+                let masked = mask_heredoc_markers(text, &ins.heredocs);
+                let script = analyze_text(&masked, ScriptOrigin::ShellForm);
+                // Report the command as written, markers included.
+                scripts.push(RunScript {
+                    text: text.text.clone(),
+                    ..script
+                });
+            }
             for index in shell_run_heredocs(&text.text, &ins.heredocs) {
                 let Some(heredoc) = ins.heredocs.get(index) else {
                     continue;
@@ -217,18 +231,12 @@ pub fn analyze_text(text: &LogicalText, origin: ScriptOrigin) -> RunScript {
             guard.span = map(guard.span);
         }
     }
-    let installs = commands
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| packages::detect_install(c, i))
-        .collect();
     RunScript {
         origin,
         span: map(Span::new(0, text.text.len())),
         text: text.text.clone(),
         has_syntax_error,
         commands,
-        installs,
     }
 }
 

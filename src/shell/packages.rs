@@ -5,6 +5,8 @@
 //! (so `-o Dpkg::Options::=--force-confold` or `--index-url URL` are never
 //! mistaken for packages).
 
+use std::borrow::Cow;
+
 use super::word::Word;
 use super::SimpleCommand;
 use crate::span::Span;
@@ -53,37 +55,45 @@ impl PackageManager {
 
 /// An option of an install command, with its value when it takes one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstallFlag {
+pub struct InstallFlag<'a> {
     /// The option word (`-y`, `--no-cache`, `--index-url`, `--target=/x`).
-    pub flag: Word,
+    pub flag: &'a Word,
     /// The separate value word (`URL` of `--index-url URL`), if the option takes one.
-    pub value: Option<Word>,
+    pub value: Option<&'a Word>,
 }
 
-/// One package-manager install found in a RUN.
+/// One package-manager install found in a RUN. It borrows the words of
+/// its [`SimpleCommand`] (so finding installs allocates little); the few
+/// words made up here (`mod download`, the `x` of `--requirement=x`) are owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PackageInstall {
+pub struct PackageInstall<'a> {
     pub manager: PackageManager,
-    /// Index of the command in [`super::RunScript::commands`].
+    /// Index of the command in [`super::RunScript::commands`]
+    /// ([`super::RunScript::command_of`] returns it).
     pub command_index: usize,
     /// The command itself (with its guards).
-    pub command: SimpleCommand,
+    pub command: &'a SimpleCommand,
     /// The executable word as written after wrappers (`apt-get`, `/usr/bin/pip3`, `python3` for `python3 -m pip`).
-    pub program: Word,
+    pub program: &'a Word,
     /// The install subcommand (`install`, `add`, `ci`, `mod download`, ...);
     /// `None` for a bare `yarn` / `bundle`. Several words are covered by one span.
-    pub subcommand: Option<Word>,
+    pub subcommand: Option<Cow<'a, Word>>,
     /// Package arguments, in order (version pins kept: `curl=7.88*`, `flask==2.0`, `x@v1`).
-    pub packages: Vec<Word>,
+    pub packages: Vec<Cow<'a, Word>>,
     /// Requirement / constraint files (`pip -r req.txt`, `-c constraints.txt`).
-    pub requirement_files: Vec<Word>,
+    pub requirement_files: Vec<Cow<'a, Word>>,
     /// Options, in order (global ones before the subcommand included).
-    pub flags: Vec<InstallFlag>,
+    pub flags: Vec<InstallFlag<'a>>,
     /// Span of the whole command (wrappers included).
     pub span: Span,
 }
 
-impl PackageInstall {
+impl PackageInstall<'_> {
+    /// Whether an enclosing condition of the command references variable `var`.
+    pub fn is_guarded_by(&self, var: &str) -> bool {
+        self.command.is_guarded_by(var)
+    }
+
     /// Whether any of `names` is given (`--yes`, or `--target=x` for `--target`).
     /// Single-letter names (`-y`) also match inside clusters such as `-qy`.
     pub fn has_flag(&self, names: &[&str]) -> bool {
@@ -110,7 +120,7 @@ impl PackageInstall {
         self.flags.iter().find_map(|f| {
             let text = f.flag.as_str()?;
             if text == name {
-                return f.value.as_ref().and_then(|v| v.as_str());
+                return f.value.and_then(|v| v.as_str());
             }
             text.strip_prefix(name)?.strip_prefix('=')
         })
@@ -577,9 +587,10 @@ pub fn command_basename(word: &Word) -> Option<&str> {
 
 /// The command after wrappers (`sudo -u x`, `env A=1`, `nice -n 5`): the
 /// index of the effective program word in `name + args` order.
-pub fn effective_start(words: &[&Word]) -> usize {
+pub fn effective_start(name: &Word, args: &[Word]) -> usize {
+    let word_at = |i: usize| if i == 0 { Some(name) } else { args.get(i - 1) };
     let mut i = 0;
-    while let Some(word) = words.get(i) {
+    while let Some(word) = word_at(i) {
         let Some(base) = command_basename(word) else {
             return i;
         };
@@ -588,8 +599,7 @@ pub fn effective_start(words: &[&Word]) -> usize {
         };
         // `command -v x` is a lookup, not a run.
         if *wrapper == "command"
-            && words
-                .get(i + 1)
+            && word_at(i + 1)
                 .and_then(|w| w.as_str())
                 .is_some_and(|a| a == "-v" || a == "-V")
         {
@@ -598,7 +608,7 @@ pub fn effective_start(words: &[&Word]) -> usize {
         i += 1;
         // `timeout 10 cmd` and `chroot /dir cmd` take one positional first.
         let mut positional_to_skip = usize::from(matches!(*wrapper, "timeout" | "chroot"));
-        while let Some(arg) = words.get(i) {
+        while let Some(arg) = word_at(i) {
             let Some(text) = arg.as_str() else { break };
             if text == "--" {
                 i += 1;
@@ -629,13 +639,16 @@ fn is_assignment(text: &str) -> bool {
 }
 
 /// Recognises `command` as an install, if it is one.
-pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<PackageInstall> {
+pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<PackageInstall<'_>> {
     let name = command.name.as_ref()?;
-    let words: Vec<&Word> = std::iter::once(name).chain(command.args.iter()).collect();
-    let start = effective_start(&words);
-    let program = *words.get(start)?;
+    let start = effective_start(name, &command.args);
+    let program = if start == 0 {
+        name
+    } else {
+        command.args.get(start - 1)?
+    };
     let base = command_basename(program)?;
-    let mut rest = &words[start + 1..];
+    let mut rest: &[Word] = command.args.get(start..).unwrap_or(&[]);
 
     let manager_spec = if is_python(base) {
         // `python -m pip install ...` / `python3 -mpip install ...`
@@ -673,8 +686,8 @@ pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<P
 
     let mut flags: Vec<InstallFlag> = Vec::new();
     let mut positionals: Vec<&Word> = Vec::new();
-    let mut packages: Vec<Word> = Vec::new();
-    let mut requirement_files: Vec<Word> = Vec::new();
+    let mut packages: Vec<Cow<Word>> = Vec::new();
+    let mut requirement_files: Vec<Cow<Word>> = Vec::new();
     let mut i = 0;
     let mut after_double_dash = false;
     while let Some(word) = rest.get(i) {
@@ -699,14 +712,16 @@ pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<P
             || manager_spec.package_options.contains(&option_name);
         let value = if takes_value && inline_value.is_none() {
             i += 1;
-            rest.get(i).map(|w| (*w).clone())
+            rest.get(i)
         } else {
             None
         };
         i += 1;
-        let value_word = value
-            .clone()
-            .or_else(|| inline_value.and_then(|at| sub_word(word, at)));
+        let value_word = value.map(Cow::Borrowed).or_else(|| {
+            inline_value
+                .and_then(|at| sub_word(word, at))
+                .map(Cow::Owned)
+        });
         if let Some(v) = value_word {
             if manager_spec.requirement_options.contains(&option_name) {
                 requirement_files.push(v);
@@ -714,10 +729,7 @@ pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<P
                 packages.push(v);
             }
         }
-        flags.push(InstallFlag {
-            flag: (*word).clone(),
-            value,
-        });
+        flags.push(InstallFlag { flag: word, value });
     }
 
     // Match the subcommand sequence against the leading positionals.
@@ -734,11 +746,12 @@ pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<P
         .map(|seq| seq.len())
         .max();
     let subcommand = match subcommand_len {
+        Some(1) => positionals.first().map(|w| Cow::Borrowed(*w)),
         Some(len) => {
             let parts = &positionals[..len];
             let first = parts.first()?;
             let last = parts.last()?;
-            Some(Word {
+            Some(Cow::Owned(Word {
                 raw: parts
                     .iter()
                     .map(|w| w.raw.as_str())
@@ -752,21 +765,21 @@ pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<P
                         .join(" "),
                 ),
                 span: first.span.cover(last.span),
-            })
+            }))
         }
         None if manager_spec.bare_installs && positionals.is_empty() => None,
         None => return None,
     };
     let skip = subcommand_len.unwrap_or(0);
     // Package words keep their source order (option-attached ones included).
-    packages.extend(positionals[skip..].iter().map(|w| (*w).clone()));
+    packages.extend(positionals[skip..].iter().map(|w| Cow::Borrowed(*w)));
     packages.sort_by_key(|w| w.span.start);
 
     Some(PackageInstall {
         manager: manager_spec.manager,
         command_index,
-        command: command.clone(),
-        program: program.clone(),
+        command,
+        program,
         subcommand,
         packages,
         requirement_files,

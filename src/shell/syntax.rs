@@ -47,6 +47,14 @@ pub fn parse_bash(text: &str) -> Option<Tree> {
 
 /// Collects the simple commands of a script, in source order.
 pub fn collect_commands(text: &str) -> (Vec<SimpleCommand>, bool) {
+    if let Some(commands) = super::flat::flat_commands(text) {
+        return (commands, false);
+    }
+    tree_commands(text)
+}
+
+/// The tree-sitter walk (what [`collect_commands`] falls back to).
+pub fn tree_commands(text: &str) -> (Vec<SimpleCommand>, bool) {
     let Some(tree) = parse_bash(text) else {
         return (Vec::new(), true);
     };
@@ -283,6 +291,19 @@ impl<'t> Walker<'t> {
             }
             match left {
                 Some(l) if l.kind() == "list" => current = l,
+                // The grammar attaches `a && b 2>&1`'s redirection to the
+                // whole list; in bash it belongs to `b`, so keep flattening.
+                Some(l)
+                    if l.kind() == "redirected_statement"
+                        && l.child_by_field_name("body")
+                            .is_some_and(|b| b.kind() == "list") =>
+                {
+                    self.substitutions(l, guards, depth + 1);
+                    match l.child_by_field_name("body") {
+                        Some(body) => current = body,
+                        None => break,
+                    }
+                }
                 Some(l) => {
                     operands.push(l);
                     break;
@@ -327,10 +348,7 @@ impl<'t> Walker<'t> {
             "command" => node
                 .child_by_field_name("name")
                 .and_then(|n| super::word::static_value(self.slice(n)))
-                .is_some_and(|name| {
-                    let base = name.rsplit('/').next().unwrap_or(&name);
-                    TEST_COMMANDS.contains(&base)
-                }),
+                .is_some_and(|name| is_test_command_name(&name)),
             _ => false,
         }
     }
@@ -495,6 +513,24 @@ impl<'t> Walker<'t> {
                 }
             }
         }
+    }
+}
+
+/// Whether a command (by static name) is a test whose `&&`/`||` is a guard.
+pub(super) fn is_test_command_name(name: &str) -> bool {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    TEST_COMMANDS.contains(&base)
+}
+
+/// A guard whose condition is `text[span]`.
+pub(super) fn make_guard(text: &str, kind: GuardKind, span: Span, negated: bool) -> Guard {
+    let condition_text = text.get(span.start..span.end).unwrap_or("").to_string();
+    Guard {
+        kind,
+        variables: variable_names(&condition_text),
+        condition_text,
+        span,
+        negated,
     }
 }
 

@@ -1,6 +1,7 @@
 //! Unit tests on hand-built [`LogicalText`]s (the Dockerfile parser is tested elsewhere).
 
 use super::*;
+use super::{flat, syntax};
 
 /// A logical text that is the whole `source` from offset `at` (one segment).
 fn plain(source: &str, at: usize) -> LogicalText {
@@ -263,15 +264,16 @@ fn if_guards() {
     let text = "if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then apt-get install -y chromium; elif [ -n \"$FF\" ]; then apt-get install firefox; else echo none; fi";
     let s = script(text);
     let install = &s.installs()[0];
-    assert!(install.command.is_guarded_by("SKIP_CHROMIUM"));
+    assert!(install.is_guarded_by("SKIP_CHROMIUM"));
     let guard = &install.command.guards[0];
     assert_eq!(guard.kind, GuardKind::If);
     assert!(!guard.negated);
     assert_eq!(guard.span.slice(text), "[ \"$SKIP_CHROMIUM\" != \"true\" ]");
     assert_eq!(guard.condition_text, "[ \"$SKIP_CHROMIUM\" != \"true\" ]");
-    let firefox = &s.installs()[1].command;
+    let firefox = &s.installs()[1];
     assert!(firefox.is_guarded_by("FF") && firefox.is_guarded_by("SKIP_CHROMIUM"));
     assert!(firefox
+        .command
         .guards
         .iter()
         .any(|g| g.variables == ["SKIP_CHROMIUM"] && g.negated));
@@ -286,15 +288,15 @@ fn if_guards() {
 #[test]
 fn list_guards() {
     let s = script("[ \"$X\" = true ] || apt-get install -y a && echo done");
-    let install = &s.installs()[0].command;
+    let install = &s.installs()[0];
     assert!(install.is_guarded_by("X"));
-    assert!(install.guards[0].negated);
-    assert_eq!(install.guards[0].kind, GuardKind::Or);
+    assert!(install.command.guards[0].negated);
+    assert_eq!(install.command.guards[0].kind, GuardKind::Or);
     // `t || a && b`: b runs whenever t or a succeeded, so it is not guarded by t.
     assert!(!s.commands()[2].is_guarded_by("X"));
 
     let s = script("test -n \"$WITH_GIT\" && apt-get update && apt-get install -y git");
-    assert!(s.installs()[0].command.is_guarded_by("WITH_GIT"));
+    assert!(s.installs()[0].is_guarded_by("WITH_GIT"));
     assert!(!s.installs()[0].command.guards[0].negated);
     // Plain commands in a chain are not guards.
     assert_eq!(s.installs()[0].command.guards.len(), 1);
@@ -303,11 +305,11 @@ fn list_guards() {
 #[test]
 fn case_and_while_guards() {
     let s = script("case \"$TARGETARCH\" in amd64) apt-get install -y a ;; *) echo no ;; esac");
-    let c = &s.installs()[0].command;
+    let c = &s.installs()[0];
     assert!(c.is_guarded_by("TARGETARCH"));
-    assert_eq!(c.guards[0].kind, GuardKind::Case);
+    assert_eq!(c.command.guards[0].kind, GuardKind::Case);
     let s = script("while [ \"$N\" -lt 3 ]; do pip install x; done");
-    assert!(s.installs()[0].command.is_guarded_by("N"));
+    assert!(s.installs()[0].is_guarded_by("N"));
 }
 
 #[test]
@@ -352,7 +354,7 @@ fn heredoc_bodies_map_per_line_with_tab_stripping() {
     let s = analyze_text(&mapped, ScriptOrigin::Heredoc { index: 0 });
     assert_eq!(s.installs()[0].packages[0].span.slice(source), "curl");
     assert_eq!(s.installs()[1].packages[0].span.slice(source), "x");
-    assert_eq!(s.installs()[1].command.span.slice(source), "pip install x");
+    assert_eq!(s.installs()[1].span.slice(source), "pip install x");
 }
 
 #[test]
@@ -441,4 +443,119 @@ fn long_chains_are_flattened() {
     let s = script(&chain.join(" && \\\n "));
     assert_eq!(s.installs().len(), 2000);
     assert!(s.commands().iter().all(|c| c.guards.is_empty()));
+}
+
+/// The fast path must agree with the tree-sitter walk on every script it accepts.
+fn assert_same_as_tree(text: &str) -> bool {
+    let Some(fast) = flat::flat_commands(text) else {
+        return false;
+    };
+    let (tree, has_error) = syntax::tree_commands(text);
+    assert!(
+        !has_error,
+        "fast path accepted a script with a syntax error: {text:?}"
+    );
+    assert_eq!(fast, tree, "{text:?}");
+    true
+}
+
+#[test]
+fn fast_path_accepts_typical_chains() {
+    for text in [
+        "apt-get update && apt-get install -y --no-install-recommends curl=7.* git && rm -rf /var/lib/apt/lists/*",
+        "set -eux; \\\n  echo ok > /dev/null 2>&1; apk add --no-cache $PKGS \"${EXTRA}\" 'a b' && echo ok",
+        "test -n \"$X\" && pip install x || echo skipped\nnpm ci # comment\nDEBIAN_FRONTEND=noninteractive apt-get -y install tzdata",
+        "curl -fsSL https://example.org/x.sh | sh -s -- --yes && X=1 Y=2",
+        "which git || apt-get install -y git && command -v git",
+        "go install golang.org/x/tools/gopls@v0.14.0 && cargo install --locked ripgrep",
+        "a\n\n\nb;c",
+        "echo a\\ b \\$HOME ~/x *.txt a=b --opt=1,2 -- done2",
+    ] {
+        assert!(assert_same_as_tree(text), "fast path refused {text:?}");
+    }
+}
+
+#[test]
+fn fast_path_refuses_what_it_does_not_model() {
+    for text in [
+        "if x; then y; fi",
+        "(a) && b",
+        "{ a; }",
+        "echo $(date)",
+        "echo `date`",
+        "cat <<EOF\nx\nEOF",
+        "[ -n \"$X\" ] && y",
+        "a &",
+        "a && ",
+        "&& a",
+        "export A=1",
+        "echo > out more",
+        "echo \"${X:-y}\"",
+        "case x in a) b;; esac",
+        "! a",
+    ] {
+        assert!(flat::flat_commands(text).is_none(), "{text:?}");
+    }
+}
+
+#[test]
+fn fast_path_matches_tree_sitter_on_generated_scripts() {
+    let words = [
+        "apt-get",
+        "install",
+        "-y",
+        "curl=7.8*",
+        "'a b'",
+        "\"x y\"",
+        "$PKGS",
+        "\"${EXTRA}\"",
+        "--opt=v",
+        "a\\ b",
+        "test",
+        "-n",
+        "\"$X\"",
+        "pip",
+        "which",
+        "/usr/bin/env",
+        "A=1",
+        "x=y",
+        "*.txt",
+        "~/y",
+        "--",
+        "-",
+        "é",
+        "$1",
+        "\"a'b\"",
+        "'a\"b'",
+        "cost$",
+        "a#b",
+        "2>&1",
+        ">/dev/null",
+        "> out",
+        "2> err",
+    ];
+    let separators = [" && ", " || ", " | ", "; ", "\n", " \\\n  ", " # c\n", " "];
+    let mut state: u64 = 0x9E3779B97F4A7C15;
+    let mut next = |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    let mut accepted = 0;
+    for _ in 0..4000 {
+        let mut text = String::new();
+        for _ in 0..(1 + next(12)) {
+            text.push_str(words[next(words.len())]);
+            text.push_str(separators[next(separators.len())]);
+        }
+        text.push_str(words[next(words.len())]);
+        if assert_same_as_tree(&text) {
+            accepted += 1;
+        }
+    }
+    assert!(
+        accepted > 400,
+        "only {accepted} generated scripts took the fast path"
+    );
 }

@@ -53,6 +53,13 @@ impl Word {
 /// (`$name`, `${..}`, `$(..)`, `$((..))`, backticks) makes it dynamic.
 pub fn static_value(raw: &str) -> Option<String> {
     let bytes = raw.as_bytes();
+    // Most words (`-y`, `curl=7.88*`, `install`) have nothing to remove.
+    if !bytes
+        .iter()
+        .any(|b| matches!(b, b'\\' | b'\'' | b'"' | b'$' | b'`'))
+    {
+        return Some(raw.to_string());
+    }
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
