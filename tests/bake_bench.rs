@@ -24,6 +24,10 @@ pub fn generate() -> String {
             "[\"linux/amd64\", \"linux/arm64\", \"linux/arm/v7\"]",
         ),
         ("DEBUG", "false"),
+        ("BUILD_TAGS", "\"\""),
+        ("HTTP_PROXY", "\"\""),
+        ("HTTPS_PROXY", "\"\""),
+        ("NO_PROXY", "\"\""),
     ] {
         let _ = writeln!(s, "variable \"{name}\" {{\n  default = {def}\n}}");
     }
@@ -76,6 +80,7 @@ target "_release" {
             r#"target "{name}" {{
   inherits = ["{parent}"]
   context = "services/{name}"
+  dockerfile = "Dockerfile"
   target = DEBUG ? "debug" : "release"
   tags = tags("{name}")
   labels = labels("{name}", "Service {i}")
@@ -124,6 +129,7 @@ fn opts(dir: &std::path::Path) -> LoadOptions {
         env: BTreeMap::new(),
         vars: vec![],
         overrides: vec![],
+        ..LoadOptions::default()
     }
 }
 

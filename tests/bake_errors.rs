@@ -240,3 +240,62 @@ fn realworld_file_evaluates() {
             == 6
     );
 }
+
+#[test]
+fn unknown_function_in_unevaluated_branch() {
+    let text = "target \"default\" {\n  tags = false ? [uper(\"x\")] : []\n}\n";
+    let (_dir, r) = load_text(text, &[]);
+    let errs = r.expect_err("error");
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert_eq!(errs[0].message, "undefined function uper");
+    assert_eq!(slice(text, &errs[0]), "uper(\"x\")");
+}
+
+#[test]
+fn function_block_structure_errors() {
+    let text = "function \"f\" {\n  params = [\"x\"]\n  result = 1\n}\nfunction \"g\" {\n  params = []\n}\ntarget \"default\" {}\n";
+    let (_dir, r) = load_text(text, &[]);
+    let errs = r.expect_err("error");
+    assert!(
+        errs.iter()
+            .any(|e| e.message == "invalid param element" && slice(text, e) == "\"x\""),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.message.contains("\"result\" is required") && slice(text, e) == "\"g\""),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn long_operator_chains_do_not_crash() {
+    for n in [300usize, 3000, 30000] {
+        let text = format!(
+            "X = {}1\ntarget \"default\" {{\n  args = {{ X = X }}\n}}\n",
+            "1 + ".repeat(n)
+        );
+        let (_dir, r) = load_text(&text, &[]);
+        match r {
+            Ok(()) => {}
+            Err(e) => assert!(
+                e[0].message.contains("too deep") || e[0].message.contains("chained"),
+                "{e:?}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn deep_unary_and_conditional_chains_do_not_crash() {
+    for text in [
+        format!("X = {}true\n", "!".repeat(20_000)),
+        format!("X = {}1\n", "-".repeat(20_000)),
+        format!("X = {}1\n", "true ? 1 : ".repeat(20_000)),
+    ] {
+        let (_dir, r) = load_text(&text, &[]);
+        if let Err(e) = r {
+            assert!(!e.is_empty());
+        }
+    }
+}

@@ -216,7 +216,9 @@ fn bake_file_in_a_subdirectory_resolves_paths_against_the_linted_root() {
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     assert_eq!(out.projects.len(), 1);
     assert!(
-        !out.diagnostics.iter().any(|d| d.code == "DF009" || d.code == "BK000"),
+        !out.diagnostics
+            .iter()
+            .any(|d| d.code == "DF009" || d.code == "BK000"),
         "the target's args must reach the Dockerfile: {:?}",
         out.diagnostics
     );

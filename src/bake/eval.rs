@@ -768,6 +768,15 @@ impl<'a> Evaluator<'a> {
                     None => EvalErr::new(f, span, "try requires at least one argument"),
                 });
             }
+            "convert" => {
+                let [val, ty] = args else {
+                    return Err(EvalErr::new(f, span, "convert requires a value and a type"));
+                };
+                let t = parse_type(ty, f)?;
+                let v = self.eval(val, cx)?;
+                return convert(&v, &t)
+                    .map_err(|m| EvalErr::new(f, span, format!("error in function convert: {m}")));
+            }
             "can" => {
                 if args.len() != 1 {
                     return Err(EvalErr::new(f, span, "can requires exactly one argument"));
@@ -884,6 +893,57 @@ fn user_func<'a>(b: &'a BlockDef, label: &str, span: Span) -> Option<UserFunc<'a
         file: b.file,
         span,
     })
+}
+
+/// Structural checks of a `function` block (buildx requires `params` and
+/// `result`; parameter names must be identifiers).
+pub fn check_function_block(b: &BlockDef) -> Vec<EvalErr> {
+    let mut out = Vec::new();
+    let (_, lspan) = b.label();
+    if b.labels.len() != 1 {
+        out.push(EvalErr::new(
+            b.file,
+            lspan,
+            "a function block needs exactly one label",
+        ));
+    }
+    for req in ["params", "result"] {
+        if b.attr(req).is_none() {
+            out.push(EvalErr::new(
+                b.file,
+                lspan,
+                format!("the argument {req:?} is required in a function block"),
+            ));
+        }
+    }
+    if let Some(p) = b.attr("params") {
+        match &p.expr.kind {
+            ExprKind::Tuple(items) => {
+                for i in items {
+                    if i.as_keyword().is_none() {
+                        out.push(
+                            EvalErr::new(b.file, i.span, "invalid param element")
+                                .help(Some("each parameter name must be an identifier".into())),
+                        );
+                    }
+                }
+            }
+            _ => out.push(EvalErr::new(
+                b.file,
+                p.expr.span,
+                "params must be a list of parameter names",
+            )),
+        }
+    }
+    if let Some(v) = b.attr("variadic_params") {
+        if v.expr.as_keyword().is_none() {
+            out.push(
+                EvalErr::new(b.file, v.expr.span, "invalid param element")
+                    .help(Some("each parameter name must be an identifier".into())),
+            );
+        }
+    }
+    out
 }
 
 pub fn did_you_mean<'n>(name: &str, candidates: impl Iterator<Item = &'n str>) -> Option<String> {
@@ -1130,4 +1190,36 @@ pub fn csv_fields(s: &str) -> Vec<String> {
     }
     out.push(cur);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_env_parsing() {
+        let list = Ty::List(Box::new(Ty::String));
+        assert_eq!(
+            parse_typed("a,\"b,c\"", &list),
+            Ok(Value::List(vec![Value::str("a"), Value::str("b,c")]))
+        );
+        assert_eq!(parse_typed("", &list), Ok(Value::List(vec![])));
+        let nums = Ty::List(Box::new(Ty::Number));
+        assert!(parse_typed("1,x", &nums).is_err());
+        let map = Ty::Map(Box::new(Ty::Bool));
+        let v = parse_typed("a:true,b:0", &map).expect("map");
+        assert_eq!(v.as_object().map(|o| o.len()), Some(2));
+        assert_eq!(parse_typed("T", &Ty::Bool), Ok(Value::Bool(true)));
+        assert!(parse_typed("NaN", &Ty::Number).is_err());
+        assert!(parse_typed("x", &Ty::Object(BTreeMap::new())).is_err());
+    }
+
+    #[test]
+    fn did_you_mean_threshold() {
+        assert_eq!(
+            did_you_mean("lowr", ["lower", "upper"].into_iter()),
+            Some("did you mean \"lower\"?".into())
+        );
+        assert_eq!(did_you_mean("zzz", ["lower"].into_iter()), None);
+    }
 }

@@ -135,7 +135,11 @@ impl Expr {
                     }
                 }
             }
-            ExprKind::Call { args, .. } => args.iter().for_each(|e| e.collect_vars(bound, out)),
+            ExprKind::Call { name, args, .. } => {
+                // `convert(value, type)`: the type is not an expression.
+                let n = if name == "convert" { 1 } else { args.len() };
+                args.iter().take(n).for_each(|e| e.collect_vars(bound, out))
+            }
             ExprKind::Unary(_, e) => e.collect_vars(bound, out),
             ExprKind::Binary(_, a, b) => {
                 a.collect_vars(bound, out);
@@ -185,7 +189,9 @@ impl Expr {
             }
             ExprKind::Call { name, args, .. } => {
                 out.push((name.clone(), self.span));
-                args.iter().for_each(|e| e.func_calls(out));
+                // `convert(value, type)`: the type is not an expression.
+                let n = if name == "convert" { 1 } else { args.len() };
+                args.iter().take(n).for_each(|e| e.func_calls(out));
             }
             ExprKind::Unary(_, e) => e.func_calls(out),
             ExprKind::Binary(_, a, b) => {
@@ -297,11 +303,8 @@ pub fn from_hcl(e: &Expression, base: usize) -> Expr {
         ),
         Expression::StringTemplate(t) => template_kind(t, base),
         Expression::HeredocTemplate(h) => {
-            let mut parts = convert_template(&h.template, base);
-            if let Some(indent) = h.indent() {
-                strip_heredoc_indent(&mut parts, indent);
-            }
-            simplify_template(parts)
+            // hcl-edit already removes the `<<-` indentation from literals.
+            simplify_template(convert_template(&h.template, base))
         }
         Expression::Parenthesis(p) => return relocate(conv(p.inner()), span),
         Expression::Variable(v) => ExprKind::Var(v.value().as_str().to_string()),
@@ -500,39 +503,6 @@ fn strip_first(parts: &mut [Part]) {
 fn strip_prev(parts: &mut [Part]) {
     if let Some(Part::Lit(s)) = parts.last_mut() {
         *s = s.trim_end().to_string();
-    }
-}
-
-fn strip_heredoc_indent(parts: &mut [Part], indent: usize) {
-    // hcl-edit already reports the common indent; remove it from the start
-    // of every literal line.
-    let mut at_line_start = true;
-    for p in parts.iter_mut() {
-        if let Part::Lit(s) = p {
-            let mut out = String::with_capacity(s.len());
-            for (i, line) in s.split('\n').enumerate() {
-                if i > 0 {
-                    out.push('\n');
-                    at_line_start = true;
-                }
-                if at_line_start {
-                    let n = line
-                        .chars()
-                        .take(indent)
-                        .take_while(|c| *c == ' ' || *c == '\t')
-                        .count();
-                    out.push_str(&line[n..]);
-                } else {
-                    out.push_str(line);
-                }
-                at_line_start = false;
-            }
-            let ends_nl = s.ends_with('\n');
-            *s = out;
-            at_line_start = ends_nl;
-        } else {
-            at_line_start = false;
-        }
     }
 }
 

@@ -1,11 +1,24 @@
 //! docker-bake.hcl / .json loading and evaluation, as `docker buildx bake` does it.
 //!
-//! [`load`] reads the file set, parses HCL (with `hcl-edit`, keeping spans)
+//! [`load()`] reads the file set, parses HCL (with `hcl-edit`, keeping spans)
 //! and HCL-JSON into one expression form, evaluates variables, functions,
 //! targets (matrix, inheritance, merge rules, overrides) and returns a
 //! [`BakeProject`] whose every resolved value remembers where it came from
 //! ([`Provenance`]). [`BakeProject::print_json`] renders exactly what
 //! `docker buildx bake --print` prints.
+//!
+//! Layout: `load.rs` (file set, HCL/JSON → [`load::Document`] of
+//! [`expr::Expr`]), `eval.rs` (lazy globals with cycle detection, templates,
+//! for/splat/conditionals, user functions, typed env overrides), `stdlib`
+//! (name → function table), `target` (matrix, merge rules, inheritance,
+//! `--set`, typed cache/output/secret/ssh/attest [`Entry`]s), `print`.
+//!
+//! Spans are byte ranges into [`SourceFile::text`]; for JSON files they
+//! point into the JSON text (inner template spans are exact when the JSON
+//! string has no escapes, else the whole string). `context` and
+//! `dockerfile` defaults are not stored in [`Target::attrs`]: use
+//! [`Target::context`], [`Target::dockerfile_name`] and
+//! [`Target::dockerfile`].
 
 pub mod eval;
 pub mod expr;
@@ -243,6 +256,11 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
             push_err(&mut errors, e);
         }
     }
+    for b in doc.blocks.iter().filter(|b| b.kind == "function") {
+        for e in eval::check_function_block(b) {
+            push_err(&mut errors, e);
+        }
+    }
     let mut fnames: Vec<&String> = ev.funcs.keys().collect();
     fnames.sort();
     for n in fnames {
@@ -271,8 +289,7 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
         let mut calls = Vec::new();
         f.result.func_calls(&mut calls);
         for (c, span) in calls {
-            if ev.funcs.contains_key(&c) || stdlib::lookup(&c).is_some() || c == "try" || c == "can"
-            {
+            if ev.funcs.contains_key(&c) || stdlib::names().any(|n| n == c) {
                 continue;
             }
             let mut cands: Vec<&str> = stdlib::names().collect();
@@ -282,6 +299,50 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
                 EvalErr::new(f.file, span, format!("undefined function {c}"))
                     .help(eval::did_you_mean(&c, cands.into_iter())),
             );
+        }
+    }
+    // Like buildx's loadDeps: every function called anywhere must exist,
+    // even in a branch that is never evaluated.
+    {
+        let mut cands: Vec<&str> = stdlib::names().collect();
+        cands.extend(ev.funcs.keys().map(String::as_str));
+        let mut check = |e: &expr::Expr, file: usize, errors: &mut Vec<BakeError>| {
+            let mut calls = Vec::new();
+            e.func_calls(&mut calls);
+            for (c, span) in calls {
+                if ev.funcs.contains_key(&c) || cands.contains(&c.as_str()) {
+                    continue;
+                }
+                push_err(
+                    errors,
+                    EvalErr::new(file, span, format!("undefined function {c}"))
+                        .help(eval::did_you_mean(&c, cands.iter().copied())),
+                );
+            }
+        };
+        for a in &doc.attrs {
+            check(&a.expr, a.file, &mut errors);
+        }
+        fn walk(
+            b: &load::BlockDef,
+            check: &mut dyn FnMut(&expr::Expr, usize, &mut Vec<BakeError>),
+            errors: &mut Vec<BakeError>,
+        ) {
+            if b.kind == "function" {
+                return; // checked above, with its parameters
+            }
+            for a in &b.attrs {
+                if b.kind == "variable" && a.name == "type" {
+                    continue;
+                }
+                check(&a.expr, a.file, errors);
+            }
+            for c in &b.blocks {
+                walk(c, check, errors);
+            }
+        }
+        for b in &doc.blocks {
+            walk(b, &mut check, &mut errors);
         }
     }
     // Blocks with a type buildx doesn't know are ignored; labels checked.
@@ -383,7 +444,7 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
             .any(|p| raw_inherits(p).contains(&t.name))
     });
     let mut shared: Memo = HashMap::new();
-    let mut results: Vec<(usize, Result<Option<Rc<target::AttrMap>>, BakeError>)> = Vec::new();
+    let mut results: Vec<(usize, Resolution)> = Vec::new();
     for (i, t) in decoded.targets.iter().enumerate() {
         let mut fresh: Memo = HashMap::new();
         let memo = if cyclic { &mut fresh } else { &mut shared };
@@ -406,6 +467,7 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
                     attrs,
                     Some(t.block.clone()),
                     chain,
+                    t.attrs.get("inherits").cloned(),
                     &opts.cwd,
                     &file_dir,
                 );
@@ -505,6 +567,7 @@ fn collect_references(doc: &Document, ev: &Evaluator) -> References {
 }
 
 type Memo = HashMap<String, Option<Rc<target::AttrMap>>>;
+type Resolution = Result<Option<Rc<target::AttrMap>>, BakeError>;
 
 /// buildx's `Config.target`: parents first (left to right), then own
 /// attributes, then overrides. Cycles are skipped, as buildx does.
@@ -513,7 +576,7 @@ fn resolve_attrs(
     raws: &HashMap<&str, &target::RawTarget>,
     overrides: &target::Overrides,
     memo: &mut Memo,
-) -> Result<Option<Rc<target::AttrMap>>, BakeError> {
+) -> Resolution {
     if let Some(v) = memo.get(name) {
         return Ok(v.clone());
     }
@@ -572,6 +635,11 @@ impl BakeProject {
 
     pub fn groups(&self) -> &BTreeMap<String, Group> {
         &self.groups
+    }
+
+    /// Targets shown in listings: `_`-prefixed targets are hidden.
+    pub fn visible_targets(&self) -> impl Iterator<Item = &Target> {
+        self.targets.values().filter(|t| !t.is_hidden())
     }
 
     /// Target names in definition order (after matrix expansion).

@@ -26,6 +26,10 @@ pub static FUNCS: &[(&str, Func)] = &[
     ("ceil", ceil),
     ("chomp", chomp),
     ("chunklist", chunklist),
+    ("cidrhost", cidrhost),
+    ("cidrnetmask", cidrnetmask),
+    ("cidrsubnet", cidrsubnet),
+    ("cidrsubnets", cidrsubnets),
     ("coalesce", coalesce),
     ("coalescelist", coalescelist),
     ("compact", compact),
@@ -79,7 +83,7 @@ pub static FUNCS: &[(&str, Func)] = &[
     ("regexall", regexall),
     ("replace", replace),
     ("reverse", reverse),
-    ("reverselist", reverse),
+    ("reverselist", reverselist),
     ("sanitize", sanitize),
     ("semvercmp", semvercmp),
     ("sethaselement", sethaselement),
@@ -125,7 +129,10 @@ pub fn lookup(name: &str) -> Option<Func> {
 
 /// Every known function name (including the lazy `try` and `can`).
 pub fn names() -> impl Iterator<Item = &'static str> {
-    FUNCS.iter().map(|(n, _)| *n).chain(["try", "can"])
+    FUNCS
+        .iter()
+        .map(|(n, _)| *n)
+        .chain(["try", "can", "convert"])
 }
 
 // ---- argument helpers ----
@@ -395,7 +402,7 @@ fn title(a: &[Value]) -> Result<Value, String> {
         } else {
             out.push(c);
         }
-        prev_letter = c.is_alphanumeric() || c == '\'';
+        prev_letter = c.is_alphanumeric() || c == '_' || c == '\'';
     }
     st(out)
 }
@@ -460,10 +467,6 @@ fn replace(a: &[Value]) -> Result<Value, String> {
     let x = s(a, 0)?;
     let sub = s(a, 1)?;
     let rep = s(a, 2)?;
-    if sub.len() > 2 && sub.starts_with('/') && sub.ends_with('/') {
-        let re = compile(&sub[1..sub.len() - 1])?;
-        return st(re.replace_all(&x, go_repl(&rep).as_str()).into_owned());
-    }
     st(x.replace(&sub, &rep))
 }
 fn indent(a: &[Value]) -> Result<Value, String> {
@@ -488,9 +491,6 @@ fn split(a: &[Value]) -> Result<Value, String> {
     arity(a, 2)?;
     let sep = s(a, 0)?;
     let x = s(a, 1)?;
-    if x.is_empty() {
-        return Ok(Value::List(vec![]));
-    }
     let parts: Vec<Value> = if sep.is_empty() {
         x.chars().map(|c| Value::String(c.to_string())).collect()
     } else {
@@ -849,7 +849,6 @@ fn length(a: &[Value]) -> Result<Value, String> {
     num(match &a[0] {
         Value::List(l) => l.len(),
         Value::Object(o) => o.len(),
-        Value::String(x) => x.chars().count(),
         Value::Null => return Err("argument must not be null".into()),
         other => {
             return Err(format!(
@@ -1013,14 +1012,13 @@ fn coalescelist(a: &[Value]) -> Result<Value, String> {
 }
 fn reverse(a: &[Value]) -> Result<Value, String> {
     arity(a, 1)?;
-    match &a[0] {
-        Value::String(x) => st(x.chars().rev().collect::<String>()),
-        _ => {
-            let mut l = list(a, 0)?;
-            l.reverse();
-            Ok(Value::List(l))
-        }
-    }
+    st(s(a, 0)?.chars().rev().collect::<String>())
+}
+fn reverselist(a: &[Value]) -> Result<Value, String> {
+    arity(a, 1)?;
+    let mut l = list(a, 0)?;
+    l.reverse();
+    Ok(Value::List(l))
 }
 fn sort(a: &[Value]) -> Result<Value, String> {
     arity(a, 1)?;
@@ -1796,4 +1794,196 @@ fn split_spaces(p: &str) -> Vec<String> {
         }
     }
     out
+}
+
+// ---- cidr ----
+
+/// (address as u128, total bits, prefix length)
+fn parse_cidr(p: &str) -> Result<(u128, u32, u32), String> {
+    let (addr, len) = p
+        .split_once('/')
+        .ok_or_else(|| format!("invalid CIDR address: {p}"))?;
+    let len: u32 = len
+        .parse()
+        .map_err(|_| format!("invalid CIDR address: {p}"))?;
+    if let Ok(v4) = addr.parse::<std::net::Ipv4Addr>() {
+        if len > 32 {
+            return Err(format!("invalid CIDR address: {p}"));
+        }
+        let a = u32::from(v4) as u128;
+        let mask = if len == 0 {
+            0
+        } else {
+            (!0u32 << (32 - len)) as u128
+        };
+        return Ok((a & mask, 32, len));
+    }
+    if let Ok(v6) = addr.parse::<std::net::Ipv6Addr>() {
+        if len > 128 {
+            return Err(format!("invalid CIDR address: {p}"));
+        }
+        let a = u128::from(v6);
+        let mask = if len == 0 { 0 } else { !0u128 << (128 - len) };
+        return Ok((a & mask, 128, len));
+    }
+    Err(format!("invalid CIDR address: {p}"))
+}
+
+fn fmt_addr(a: u128, bits: u32) -> String {
+    if bits == 32 {
+        std::net::Ipv4Addr::from(a as u32).to_string()
+    } else {
+        std::net::Ipv6Addr::from(a).to_string()
+    }
+}
+
+fn cidrhost(a: &[Value]) -> Result<Value, String> {
+    arity(a, 2)?;
+    let (net, bits, len) = parse_cidr(&s(a, 0)?)?;
+    let host = n(a, 1)?;
+    let hostbits = bits - len;
+    let size: f64 = 2f64.powi(hostbits as i32);
+    let h = if host < 0.0 { size + host } else { host };
+    if h < 0.0 || h >= size {
+        return Err(format!(
+            "prefix of {len} does not accommodate a host numbered {host}"
+        ));
+    }
+    st(fmt_addr(net | h as u128, bits))
+}
+
+fn cidrnetmask(a: &[Value]) -> Result<Value, String> {
+    arity(a, 1)?;
+    let (_, bits, len) = parse_cidr(&s(a, 0)?)?;
+    if bits != 32 {
+        return Err("only IPv4 networks are supported".into());
+    }
+    let mask = if len == 0 { 0 } else { !0u32 << (32 - len) };
+    st(std::net::Ipv4Addr::from(mask).to_string())
+}
+
+fn subnet(net: u128, bits: u32, len: u32, newbits: f64, num: f64) -> Result<(u128, u32), String> {
+    if newbits < 0.0 || len as f64 + newbits > bits as f64 {
+        return Err(format!(
+            "insufficient address space to extend prefix of {len} by {newbits}"
+        ));
+    }
+    let newlen = len + newbits as u32;
+    let max = 2f64.powi(newbits as i32);
+    if num < 0.0 || num >= max {
+        return Err(format!(
+            "prefix extension of {newbits} does not accommodate a subnet numbered {num}"
+        ));
+    }
+    let shifted = if bits - newlen >= 128 {
+        0
+    } else {
+        (num as u128) << (bits - newlen)
+    };
+    Ok((net | shifted, newlen))
+}
+
+fn cidrsubnet(a: &[Value]) -> Result<Value, String> {
+    arity(a, 3)?;
+    let (net, bits, len) = parse_cidr(&s(a, 0)?)?;
+    let (addr, newlen) = subnet(net, bits, len, n(a, 1)?, n(a, 2)?)?;
+    st(format!("{}/{newlen}", fmt_addr(addr, bits)))
+}
+
+fn cidrsubnets(a: &[Value]) -> Result<Value, String> {
+    if a.is_empty() {
+        return Err("cidrsubnets requires a prefix".into());
+    }
+    let (net, bits, len) = parse_cidr(&s(a, 0)?)?;
+    let mut out = Vec::new();
+    // Allocate consecutive subnets, each aligned to its own size.
+    let mut next: u128 = 0; // offset from net, in addresses
+    for i in 1..a.len() {
+        let nb = n(a, i)?;
+        if nb < 1.0 || len as f64 + nb > bits as f64 {
+            return Err(format!("invalid new bits {nb}"));
+        }
+        let newlen = len + nb as u32;
+        let size: u128 = 1u128 << (bits - newlen).min(127);
+        let aligned = next.div_ceil(size) * size;
+        let host_space: u128 = if bits - len >= 128 {
+            u128::MAX
+        } else {
+            1u128 << (bits - len)
+        };
+        if aligned >= host_space {
+            return Err("not enough remaining address space".into());
+        }
+        out.push(Value::String(format!(
+            "{}/{newlen}",
+            fmt_addr(net | aligned, bits)
+        )));
+        next = aligned + size;
+    }
+    Ok(Value::List(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_unique() {
+        let names: Vec<&str> = FUNCS.iter().map(|(n, _)| *n).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+    }
+
+    #[test]
+    fn issue_minimum_function_list_is_covered() {
+        let required = "lower upper title trim trimprefix trimsuffix trimspace replace regex_replace regex \
+            regexall split join format formatlist concat contains distinct element flatten keys values \
+            length lookup merge coalesce coalescelist compact index indexof notequal equal and or not try \
+            can sanitize semvercmp substr strlen timestamp formatdate formattimestamp jsonencode jsondecode \
+            base64encode md5 sha1 sha256 range reverse sort slice int parseint homedir basename dirname";
+        for name in required.split_whitespace() {
+            assert!(names().any(|n| n == name), "missing {name}");
+        }
+    }
+
+    fn call(name: &str, args: &[Value]) -> Result<Value, String> {
+        lookup(name).ok_or("unknown")?(args)
+    }
+
+    #[test]
+    fn selected_functions() {
+        let s = |x: &str| Value::str(x);
+        assert_eq!(call("sanitize", &[s("a.b/c")]), Ok(s("a_b_c")));
+        assert!(call("clean", &[]).is_err());
+        assert_eq!(clean_path("a/../../b/./c/"), "../b/c");
+        assert_eq!(clean_path("/../x"), "/x");
+        assert_eq!(
+            call("semvercmp", &[s("2.0.0-rc1"), s(">= 2.0.0")]),
+            Ok(Value::Bool(false))
+        );
+        assert_eq!(
+            call("semvercmp", &[s("v1.4.0"), s("1.x")]),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            call("semvercmp", &[s("3.0.0"), s("< 2.0 || >= 3")]),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            call(
+                "formatdate",
+                &[
+                    s("EEEE, DD-MMM-YY hh:mm:ss ZZZZZ"),
+                    s("2006-01-02T15:04:05+07:00")
+                ]
+            ),
+            Ok(s("Monday, 02-Jan-06 15:04:05 +07:00"))
+        );
+        assert!(call("format", &[s("%d"), Value::Number(1.5)]).is_err());
+        assert!(call("format", &[s("%s %s"), s("a")]).is_err());
+        assert!(call("range", &[Value::Number(1e9)]).is_err());
+        assert!(call("element", &[Value::List(vec![]), Value::Number(0.0)]).is_err());
+    }
 }

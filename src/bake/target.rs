@@ -481,8 +481,11 @@ pub struct Target {
     pub attrs: BTreeMap<String, Resolved>,
     /// The label span of the target block (the last block with this name).
     pub block: Option<Provenance>,
-    /// The targets inherited from, in resolution order (each ancestor once).
+    /// All ancestors: direct parents left to right, then their ancestors.
     pub inherits_chain: Vec<String>,
+    /// The target's own `inherits` attribute (per-element provenance), as
+    /// written in its block(s), for checks on the names it lists.
+    pub inherits: Option<Resolved>,
     pub cache_from: Vec<Entry>,
     pub cache_to: Vec<Entry>,
     pub outputs: Vec<Entry>,
@@ -620,6 +623,36 @@ impl Target {
     }
     pub fn contexts(&self) -> BTreeMap<String, String> {
         self.str_map("contexts")
+    }
+    /// Named contexts that are local paths, resolved like `context_path`
+    /// (relative to the working directory, else to the bake file's
+    /// directory). `target:`, `docker-image://`, `oci-layout://` and remote
+    /// contexts are skipped.
+    pub fn local_contexts(&self) -> BTreeMap<String, PathBuf> {
+        let mut out = BTreeMap::new();
+        for (k, v) in self.contexts() {
+            if v.starts_with("target:")
+                || v.contains("://") && !v.starts_with("cwd://")
+                || is_remote_url(&v)
+            {
+                continue;
+            }
+            let v = v.strip_prefix("cwd://").unwrap_or(&v);
+            let p = Path::new(v);
+            let resolved = if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                let in_cwd = self.cwd.join(p);
+                let in_file = self.file_dir.join(p);
+                if !in_cwd.exists() && in_file.exists() {
+                    in_file
+                } else {
+                    in_cwd
+                }
+            };
+            out.insert(k, resolved);
+        }
+        out
     }
     pub fn cache_from(&self) -> &[Entry] {
         &self.cache_from
@@ -1494,6 +1527,7 @@ pub fn finalize(
     mut attrs: AttrMap,
     block: Option<Provenance>,
     chain: Vec<String>,
+    own_inherits: Option<Resolved>,
     cwd: &Path,
     file_dir: &Path,
 ) -> Target {
@@ -1546,6 +1580,7 @@ pub fn finalize(
         attrs,
         block,
         inherits_chain: chain,
+        inherits: own_inherits,
         cwd: cwd.to_path_buf(),
         file_dir: file_dir.to_path_buf(),
     };
@@ -1613,4 +1648,56 @@ fn set_load(outputs: &mut Vec<Entry>, origin: &Provenance) {
         origin: origin.clone(),
         error: None,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob() {
+        assert!(glob_match("app-*", "app-a"));
+        assert!(!glob_match("app-*", "web"));
+        assert!(glob_match("a?c", "abc"));
+        assert!(glob_match("[a-c]x", "bx"));
+        assert!(!glob_match("[^a-c]x", "bx"));
+        assert!(glob_match("*", ""));
+    }
+
+    #[test]
+    fn cache_entries() {
+        let p = Provenance::default();
+        let e = parse_entries(EntryKind::Cache, &Value::str("a/b:c,d/e:f"), &p);
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[1].attrs["ref"], "d/e:f");
+        let e = parse_entries(EntryKind::Cache, &Value::str("type=local,SRC=x"), &p);
+        assert_eq!(e[0].typ, "local");
+        assert_eq!(e[0].attrs["src"], "x");
+        let e = parse_entries(EntryKind::Output, &Value::str("-"), &p);
+        assert_eq!(e[0].typ, "tar");
+        let e = parse_entries(
+            EntryKind::Attest,
+            &Value::str("type=sbom,disabled=maybe"),
+            &p,
+        );
+        assert!(e[0].error.is_some());
+        let e = parse_entries(EntryKind::Secret, &Value::str("id=x,type=bogus"), &p);
+        assert!(e[0].error.is_some());
+    }
+
+    #[test]
+    fn overrides_parse() {
+        let names = vec!["app".to_string(), "web".to_string()];
+        let o = parse_overrides(
+            &["*.tags=x".into(), "app.args.A=1".into()],
+            &names,
+            &BTreeMap::new(),
+        )
+        .expect("parses");
+        assert_eq!(o["web"]["tags"].arr, vec!["x"]);
+        assert_eq!(o["app"]["args.A"].value.as_deref(), Some("1"));
+        assert!(parse_overrides(&["app".into()], &names, &BTreeMap::new()).is_err());
+        assert!(parse_overrides(&["nope.tags=x".into()], &names, &BTreeMap::new()).is_err());
+        assert!(parse_overrides(&["app.args=x".into()], &names, &BTreeMap::new()).is_err());
+    }
 }

@@ -23,7 +23,7 @@ variable "IMAGE_REPO" {
   default = "docker.io/acme/buildkit"
   description = "Image repository"
   validation {
-    condition     = length(IMAGE_REPO) > 0
+    condition     = strlen(IMAGE_REPO) > 0
     error_message = "IMAGE_REPO must not be empty."
   }
 }

@@ -37,6 +37,12 @@ target "default" {
     cmp = "${greaterthan(2, 1)}${lessthan(2, 1)}${greaterthanorequalto(1, 1)}${lessthanorequalto(2, 1)}"
     uuidv5 = uuidv5("dns", "www.example.com")
     csvdecode = jsonencode(csvdecode("a,b\n1,2\n3,4"))
+    cidrhost = cidrhost("10.12.112.0/20", 16)
+    cidrhost6 = cidrhost("fd00:fd12:3456:7890::/56", 16)
+    cidrnetmask = cidrnetmask("172.16.0.0/12")
+    cidrsubnet = cidrsubnet("172.16.0.0/12", 4, 2)
+    cidrsubnet6 = cidrsubnet("fd00:fd12:3456:7890::/56", 16, 162)
+    cidrsubnets = jsonencode(cidrsubnets("10.1.0.0/16", 4, 4, 8, 4))
     unix = unixtimestampparse(1700000000).rfc3339
   }
 }

@@ -1,0 +1,6 @@
+group "default" {
+  targets = ["c", "b"]
+}
+target "a" {}
+target "b" {}
+target "c" {}

@@ -1,0 +1,7 @@
+target "app" {
+  dockerfile = "x"
+  tags = ["a"]
+}
+target "app" {
+  dockerfile = "y"
+}

@@ -1,0 +1,7 @@
+variable "TAG" {
+  default = "latest"
+}
+target "default" {
+  tags = ["app:${TAG}"]
+  args = { A = "hcl" }
+}

@@ -1,0 +1,8 @@
+variable "FOO" {
+  default = "abc"
+}
+target "app" {
+  args = {
+    v1 = "pre-${FOO}"
+  }
+}

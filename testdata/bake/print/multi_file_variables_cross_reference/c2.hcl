@@ -1,0 +1,8 @@
+variable "BASE" {
+  default = "abc"
+}
+target "app" {
+  args = {
+    v2 = "${FOO}-post"
+  }
+}

@@ -1,0 +1,4 @@
+target "abc" {
+  name = "xyz"
+  dockerfile = "foo"
+}
