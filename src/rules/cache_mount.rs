@@ -314,7 +314,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             let mounts = cache_mount_targets(run);
             let mut reported: Vec<*const CacheTool> = Vec::new();
             for script in analyze_run(ins, source) {
-                for install in script.installs() {
+                for install in &script.installs() {
                     let Some(tool) = tool_for(install.manager) else {
                         continue;
                     };
@@ -394,7 +394,7 @@ struct InstallFinding<'a> {
     /// The RUN (the trigger of an ONBUILD).
     run: &'a Instruction,
     tool: &'static CacheTool,
-    install: &'a PackageInstall,
+    install: &'a PackageInstall<'a>,
     state: &'a StageState,
     mounts: &'a [Option<String>],
 }
@@ -570,7 +570,7 @@ impl InstallFinding<'_> {
 
     /// `pip install`, `go mod download`, `yarn`.
     fn command_text(&self) -> String {
-        let program = crate::shell::command_basename(&self.install.program)
+        let program = crate::shell::command_basename(self.install.program)
             .unwrap_or(self.install.manager.as_str());
         let program = if self.install.manager == PackageManager::Pip && !program.starts_with("pip")
         {

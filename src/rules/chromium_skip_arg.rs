@@ -86,8 +86,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             }
             for script in analyze_run(ins, source) {
                 for found in browser_installs(&script, arg) {
-                    if puppeteer_skipped && matches!(found.source, BrowserSource::Puppeteer { .. })
-                    {
+                    if puppeteer_skipped && matches!(found.source, BrowserSource::Puppeteer) {
                         continue;
                     }
                     if found.guarded && stage_slot.declared {
@@ -202,19 +201,20 @@ impl Finding<'_> {
     fn browser_edits(&self) -> Option<Vec<Edit>> {
         match &self.found.source {
             BrowserSource::SystemPackages {
-                install,
+                packages,
                 browser_packages,
+                has_requirement_files,
             } => {
-                let only_browsers = install.packages.len() == browser_packages.len()
-                    && install.requirement_files.is_empty();
+                let only_browsers =
+                    packages.len() == browser_packages.len() && !has_requirement_files;
                 if only_browsers {
                     Some(self.wrap_command())
                 } else {
-                    Some(self.split_command(&install.packages, browser_packages))
+                    Some(self.split_command(packages, browser_packages))
                 }
             }
             BrowserSource::Playwright => Some(self.wrap_command()),
-            BrowserSource::Puppeteer { .. } => {
+            BrowserSource::Puppeteer => {
                 let command = &self.found.command;
                 if command.in_substitution
                     || !can_prefix_command(

@@ -179,9 +179,9 @@ fn built_browser(dockerfile: &Dockerfile, target: Option<&str>, arg: &str) -> Op
                 continue;
             }
             for script in analyze_run(ins, &dockerfile.source) {
-                let found = browser_installs(&script, arg).into_iter().find(|b| {
-                    !(puppeteer_skipped && matches!(b.source, BrowserSource::Puppeteer { .. }))
-                });
+                let found = browser_installs(&script, arg)
+                    .into_iter()
+                    .find(|b| !(puppeteer_skipped && matches!(b.source, BrowserSource::Puppeteer)));
                 if let Some(found) = found {
                     let stage_name = dockerfile
                         .stage_from(stage)

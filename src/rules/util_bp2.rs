@@ -4,7 +4,7 @@
 //! helpers for format-preserving edits.
 
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
-use crate::shell::{analyze_run, PackageInstall, PackageManager, RunScript, SimpleCommand};
+use crate::shell::{analyze_run, PackageManager, RunScript, SimpleCommand};
 use crate::span::Span;
 
 /// The build arg that switches browser installs off.
@@ -42,13 +42,17 @@ pub const PUPPETEER_SKIP_VARS: &[&str] = &[
 pub enum BrowserSource {
     /// OS packages of a system install (the install and the browser package words).
     SystemPackages {
-        install: Box<PackageInstall>,
+        /// Every package of the install command, in order.
+        packages: Vec<crate::shell::Word>,
+        /// The browser packages among them.
         browser_packages: Vec<crate::shell::Word>,
+        /// The install also reads requirement files.
+        has_requirement_files: bool,
     },
     /// `playwright install [chromium]`.
     Playwright,
     /// `npm install puppeteer` and friends.
-    Puppeteer { install: Box<PackageInstall> },
+    Puppeteer,
 }
 
 impl BrowserSource {
@@ -57,7 +61,7 @@ impl BrowserSource {
         match self {
             BrowserSource::SystemPackages { .. } => format!("`{what}` is installed"),
             BrowserSource::Playwright => format!("`{what}` downloads Chromium"),
-            BrowserSource::Puppeteer { .. } => format!("installing `{what}` downloads Chromium"),
+            BrowserSource::Puppeteer => format!("installing `{what}` downloads Chromium"),
         }
     }
 }
@@ -95,7 +99,7 @@ pub fn package_name(word: &str) -> &str {
 /// Browser installs in one analysed script.
 pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstall> {
     let mut found = Vec::new();
-    for install in script.installs() {
+    for install in &script.installs() {
         if install.manager.is_system() {
             let browser_packages: Vec<crate::shell::Word> = install
                 .packages
@@ -104,7 +108,7 @@ pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstal
                     w.as_str()
                         .is_some_and(|p| CHROMIUM_PACKAGES.contains(&package_name(p)))
                 })
-                .cloned()
+                .map(|w| w.clone().into_owned())
                 .collect();
             let Some(first) = browser_packages.first() else {
                 continue;
@@ -120,8 +124,13 @@ pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstal
                 guarded: install.command.is_guarded_by(skip_arg),
                 command: install.command.clone(),
                 source: BrowserSource::SystemPackages {
-                    install: Box::new(install.clone()),
+                    packages: install
+                        .packages
+                        .iter()
+                        .map(|w| w.clone().into_owned())
+                        .collect(),
                     browser_packages,
+                    has_requirement_files: !install.requirement_files.is_empty(),
                 },
             });
         } else if matches!(
@@ -134,7 +143,7 @@ pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstal
             }) else {
                 continue;
             };
-            if puppeteer_skipped_in_script(script, &install.command) {
+            if puppeteer_skipped_in_script(script, install.command) {
                 continue;
             }
             found.push(BrowserInstall {
@@ -142,9 +151,7 @@ pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstal
                 what: word.as_str().unwrap_or("puppeteer").to_string(),
                 guarded: install.command.is_guarded_by(skip_arg),
                 command: install.command.clone(),
-                source: BrowserSource::Puppeteer {
-                    install: Box::new(install.clone()),
-                },
+                source: BrowserSource::Puppeteer,
             });
         }
     }
