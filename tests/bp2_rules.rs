@@ -251,7 +251,7 @@ fn bp005_creates_args_and_replaces_wrong_values() {
 
 #[test]
 fn bp005_groups_options_and_non_test_targets() {
-    let bake = "group \"checks\" {\n  targets = [\"web\"]\n}\n\ngroup \"release\" {\n  targets = [\"app\"]\n}\n\ntarget \"web\" {\n  target = \"test\"\n}\n\ntarget \"app\" {\n  target = \"base\"\n}\n\ntarget \"e2e-test\" {\n  target = \"base\"\n  args = { SKIP_CHROMIUM = \"true\" }\n}\n";
+    let bake = "group \"checks\" {\n  targets = [\"web\"]\n}\n\ngroup \"release\" {\n  targets = [\"app\"]\n}\n\ntarget \"web\" {\n  target = \"test\"\n}\n\ntarget \"app\" {\n  target = \"base\"\n}\n\ntarget \"api-test\" {\n  target = \"base\"\n  args = { SKIP_CHROMIUM = \"true\" }\n}\n";
     let dir = project(&[
         ("Dockerfile", GUARDED_DOCKERFILE),
         ("docker-bake.hcl", bake),
@@ -261,6 +261,17 @@ fn bp005_groups_options_and_non_test_targets() {
     assert!(diags[0]
         .message
         .starts_with("target `web` (in test group `checks`) builds `chromium`"));
+
+    // Browser test targets are left alone with the default patterns...
+    let e2e = "target \"e2e-test\" {\n  target = \"test\"\n}\ntarget \"playwright-ci\" {\n  target = \"test\"\n}\n";
+    let e2e_dir = project(&[("Dockerfile", GUARDED_DOCKERFILE), ("docker-bake.hcl", e2e)]);
+    assert!(lint(e2e_dir.path(), &["BP005"]).is_empty());
+    // ...but checked when the option names them.
+    let s = settings(
+        &["BP005"],
+        "[rules.test-image-chromium]\ntest-targets = [\"e2e-*\"]\n",
+    );
+    assert_eq!(lint_with(e2e_dir.path(), &s).len(), 1);
 
     // The option replaces the defaults: now only `app` (via `release`) is a test target.
     let s = settings(

@@ -13,7 +13,8 @@ use crate::dockerfile::{Instruction, InstructionKind};
 use crate::rules::util_a::stage_chain;
 use crate::rules::util_bp2::{
     browser_installs, can_prefix_command, declared_args, env_names, indentation_at, keyword_case,
-    line_start, word_removal, BrowserInstall, BrowserSource, DEFAULT_SKIP_ARG, PUPPETEER_SKIP_VARS,
+    line_end, line_start, word_removal, BrowserInstall, BrowserSource, DEFAULT_SKIP_ARG,
+    PUPPETEER_SKIP_VARS,
 };
 use crate::rules::{CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope};
 use crate::shell::{analyze_run, RunScript, ScriptOrigin, Word};
@@ -213,7 +214,7 @@ impl Finding<'_> {
                     Some(self.split_command(packages, browser_packages))
                 }
             }
-            BrowserSource::Playwright => Some(self.wrap_command()),
+            BrowserSource::Playwright | BrowserSource::LocalPackage => Some(self.wrap_command()),
             BrowserSource::Puppeteer => {
                 let command = &self.found.command;
                 if command.in_substitution
@@ -311,7 +312,18 @@ impl Finding<'_> {
                 .get(command_line..command.span.start)
                 .unwrap_or("")
                 .trim();
-            let indent = if first_on_line.is_empty() || first_on_line.starts_with("&&") {
+            // Like the `&&` line that follows, else like the command's own line.
+            let next_line = source
+                .get(insert_at..)
+                .and_then(|rest| rest.find('\n'))
+                .map(|i| insert_at + i + 1);
+            let next_chain_indent = next_line
+                .and_then(|at| source.get(at..line_end(source, at)))
+                .filter(|line| line.trim_start().starts_with("&&"))
+                .and_then(|_| next_line.map(|at| indentation_at(source, at).to_string()));
+            let indent = if let Some(indent) = next_chain_indent {
+                indent
+            } else if first_on_line.is_empty() || first_on_line.starts_with("&&") {
                 indentation_at(source, command.span.start).to_string()
             } else {
                 "    ".to_string()
@@ -416,6 +428,36 @@ mod tests {
             fixed(src),
             "FROM debian:bookworm\nARG SKIP_CHROMIUM=false\nRUN apt-get update \\\n    && apt-get install -y \\\n      curl \\\n# the browser for e2e\n      fonts-liberation \\\n    && if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then apt-get install -y chromium; fi \\\n    && rm -rf /var/lib/apt/lists/*\n"
         );
+    }
+
+    #[test]
+    fn guarded_line_is_indented_like_the_following_chain() {
+        let src = "FROM node:20-slim\nRUN apt-get update && apt-get install -y \\\n    chromium \\\n    ca-certificates \\\n    --no-install-recommends \\\n  && rm -rf /var/lib/apt/lists/*\n";
+        assert_eq!(
+            fixed(src),
+            "FROM node:20-slim\nARG SKIP_CHROMIUM=false\nRUN apt-get update && apt-get install -y \\\n    ca-certificates \\\n    --no-install-recommends \\\n  && if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then apt-get install -y chromium --no-install-recommends; fi \\\n  && rm -rf /var/lib/apt/lists/*\n"
+        );
+    }
+
+    #[test]
+    fn local_chrome_packages() {
+        let src = "FROM debian\nRUN apt-get install -y ./google-chrome-stable_current_amd64.deb\n";
+        let diags = lint(src);
+        assert_eq!(
+            slices(src, &diags),
+            vec!["./google-chrome-stable_current_amd64.deb"]
+        );
+        let src = "FROM debian\nRUN dpkg -i /tmp/google-chrome-stable_current_amd64.deb || apt-get -f install -y\n";
+        let diags = lint(src);
+        assert_eq!(
+            slices(src, &diags),
+            vec!["/tmp/google-chrome-stable_current_amd64.deb"]
+        );
+        assert_eq!(
+            fixed(src),
+            "FROM debian\nARG SKIP_CHROMIUM=false\nRUN if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then dpkg -i /tmp/google-chrome-stable_current_amd64.deb; fi || apt-get -f install -y\n"
+        );
+        assert!(lint("FROM debian\nRUN dpkg -i ./other_1.0_amd64.deb\n").is_empty());
     }
 
     #[test]

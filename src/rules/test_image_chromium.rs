@@ -49,6 +49,10 @@ pub static RULE: RuleDef = RuleDef {
 /// Target and group names that mean "this builds a test image".
 pub const DEFAULT_TEST_TARGETS: &[&str] = &["*test*", "ci", "*-ci", "check*"];
 
+/// Target names that say the tests drive a browser: skipped with the
+/// default `test-targets` (an explicit option lists exactly what to check).
+pub const BROWSER_TEST_HINTS: &[&str] = &["e2e", "playwright", "cypress", "selenium", "browser"];
+
 /// A browser install a target's build runs.
 struct BuiltBrowser {
     what: String,
@@ -62,9 +66,10 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         .option_str("arg")
         .filter(|a| !a.trim().is_empty())
         .unwrap_or(DEFAULT_SKIP_ARG);
-    let patterns = ctx
-        .option_str_list("test-targets")
-        .unwrap_or_else(|| DEFAULT_TEST_TARGETS.iter().map(|p| p.to_string()).collect());
+    let configured = ctx.option_str_list("test-targets");
+    let skip_browser_tests = configured.is_none();
+    let patterns =
+        configured.unwrap_or_else(|| DEFAULT_TEST_TARGETS.iter().map(|p| p.to_string()).collect());
     let project = ctx.project;
     let group_members = group_members(project);
     let mut seen = BTreeSet::new();
@@ -76,6 +81,10 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         if target.is_hidden() {
+            continue;
+        }
+        let lowercase = name.to_ascii_lowercase();
+        if skip_browser_tests && BROWSER_TEST_HINTS.iter().any(|h| lowercase.contains(h)) {
             continue;
         }
         let Some(matched_by) = test_match(name, &patterns, &group_members) else {

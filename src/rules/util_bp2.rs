@@ -51,6 +51,8 @@ pub enum BrowserSource {
     },
     /// `playwright install [chromium]`.
     Playwright,
+    /// `dpkg -i google-chrome-stable_current_amd64.deb`.
+    LocalPackage,
     /// `npm install puppeteer` and friends.
     Puppeteer,
 }
@@ -61,6 +63,7 @@ impl BrowserSource {
         match self {
             BrowserSource::SystemPackages { .. } => format!("`{what}` is installed"),
             BrowserSource::Playwright => format!("`{what}` downloads Chromium"),
+            BrowserSource::LocalPackage => format!("`{what}` is installed"),
             BrowserSource::Puppeteer => format!("installing `{what}` downloads Chromium"),
         }
     }
@@ -96,6 +99,26 @@ pub fn package_name(word: &str) -> &str {
     &word[..cut]
 }
 
+/// The package a word names: a repository package (`chromium=120*`) or a
+/// local package file (`./google-chrome-stable_current_amd64.deb` →
+/// `google-chrome-stable`).
+pub fn installed_package(word: &str) -> &str {
+    let is_file = [".deb", ".rpm", ".apk"]
+        .iter()
+        .any(|ext| word.ends_with(ext));
+    if !is_file {
+        return package_name(word);
+    }
+    let file = word.rsplit('/').next().unwrap_or(word);
+    file.split('_').next().unwrap_or(file)
+}
+
+/// Whether a package word installs Chromium or Chrome.
+pub fn is_browser_package(word: &crate::shell::Word) -> bool {
+    word.as_str()
+        .is_some_and(|p| CHROMIUM_PACKAGES.contains(&installed_package(p)))
+}
+
 /// Browser installs in one analysed script.
 pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstall> {
     let mut found = Vec::new();
@@ -104,10 +127,7 @@ pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstal
             let browser_packages: Vec<crate::shell::Word> = install
                 .packages
                 .iter()
-                .filter(|w| {
-                    w.as_str()
-                        .is_some_and(|p| CHROMIUM_PACKAGES.contains(&package_name(p)))
-                })
+                .filter(|w| is_browser_package(w))
                 .map(|w| w.clone().into_owned())
                 .collect();
             let Some(first) = browser_packages.first() else {
@@ -156,6 +176,15 @@ pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstal
         }
     }
     for command in script.commands() {
+        if let Some(word) = dpkg_browser_install(command) {
+            found.push(BrowserInstall {
+                source: BrowserSource::LocalPackage,
+                span: word.span,
+                what: word.as_str().unwrap_or_default().to_string(),
+                guarded: command.is_guarded_by(skip_arg),
+                command: command.clone(),
+            });
+        }
         if let Some((span, what)) = playwright_install(command) {
             found.push(BrowserInstall {
                 source: BrowserSource::Playwright,
@@ -168,6 +197,24 @@ pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstal
     }
     found.sort_by_key(|b| b.span.start);
     found
+}
+
+/// The browser package file of `dpkg -i chrome.deb` / `rpm -i chrome.rpm`.
+fn dpkg_browser_install(command: &SimpleCommand) -> Option<&crate::shell::Word> {
+    let program = command.program()?;
+    if !matches!(program, "dpkg" | "rpm") {
+        return None;
+    }
+    let installs = command.args.iter().any(|a| {
+        a.as_str().is_some_and(|t| {
+            t == "--install"
+                || (t.starts_with('-') && !t.starts_with("--") && t.contains(['i', 'U']))
+        })
+    });
+    if !installs {
+        return None;
+    }
+    command.args.iter().find(|a| is_browser_package(a))
 }
 
 /// `playwright install [--with-deps] [browsers]`, `npx playwright install`,
@@ -455,6 +502,11 @@ mod tests {
         assert_eq!(package_name("puppeteer@21.0.0"), "puppeteer");
         assert_eq!(package_name("@scope/pkg@1"), "@scope/pkg");
         assert_eq!(package_name("chromium"), "chromium");
+        assert_eq!(
+            installed_package("./google-chrome-stable_current_amd64.deb"),
+            "google-chrome-stable"
+        );
+        assert_eq!(installed_package("chromium_1.0.rpm"), "chromium");
     }
 
     #[test]
