@@ -225,8 +225,12 @@ const TOOLS: &[CacheTool] = &[
     },
 ];
 
-fn tool_for(manager: PackageManager) -> Option<&'static CacheTool> {
-    TOOLS.iter().find(|t| t.managers.contains(&manager))
+/// The tool entry for a package manager, with its index in [`TOOLS`].
+fn tool_for(manager: PackageManager) -> Option<(usize, &'static CacheTool)> {
+    TOOLS
+        .iter()
+        .enumerate()
+        .find(|(_, t)| t.managers.contains(&manager))
 }
 
 /// What a stage knows when a RUN executes: ENV values, the base image, the user.
@@ -312,13 +316,14 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let mounts = cache_mount_targets(run);
-            let mut reported: Vec<*const CacheTool> = Vec::new();
+            // One finding per tool and RUN.
+            let mut reported_tools: Vec<usize> = Vec::new();
             for script in analyze_run(ins, source) {
                 for install in &script.installs() {
-                    let Some(tool) = tool_for(install.manager) else {
+                    let Some((tool_index, tool)) = tool_for(install.manager) else {
                         continue;
                     };
-                    if reported.contains(&(tool as *const CacheTool)) {
+                    if reported_tools.contains(&tool_index) {
                         continue;
                     }
                     let finding = InstallFinding {
@@ -330,7 +335,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                         mounts: &mounts,
                     };
                     if let Some(diag) = finding.diagnostic() {
-                        reported.push(tool as *const CacheTool);
+                        reported_tools.push(tool_index);
                         out.push(diag);
                     }
                 }

@@ -265,10 +265,11 @@ fn playwright_install(command: &SimpleCommand) -> Option<(Span, String)> {
     Some((span, what))
 }
 
-/// Commands that run a package's binary.
+/// Commands that run a package's binary (`npx playwright`, `pnpm exec
+/// playwright`, `uv run playwright`); `python -m` is matched separately.
 const RUNNERS: &[&str] = &[
     "npx", "pnpx", "bunx", "pnpm", "yarn", "npm", "exec", "run", "dlx", "sudo", "env", "uv",
-    "poetry", "pipenv", "-m",
+    "poetry", "pipenv",
 ];
 
 /// Whether an earlier command of the script (or the command's own prefix)
@@ -534,6 +535,31 @@ mod tests {
         let at = src.find("chromium").unwrap();
         let r = word_removal(src, Span::new(at, at + 8), 0, false);
         assert_eq!(r.slice(src), " chromium");
+    }
+
+    /// Every prefix of a tricky Dockerfile (and a few mangled copies)
+    /// through BP004 and BP007, fixes applied: nothing panics.
+    #[test]
+    fn truncated_and_mangled_input_does_not_panic() {
+        let src = "# syntax=docker/dockerfile:1\r\nFROM node:20 AS base\r\nARG SKIP_CHROMIUM\r\nRUN --mount=type=cache,target=/root/.npm apt-get update && apt-get install -y \\\r\n# comment\r\n    curl chromium=1* \\\r\n  && npm i puppeteer é \"$(pip install x --no-cache-dir)\" \r\nONBUILD RUN <<-EOF\r\n\tnpx playwright install\r\n\tgo install x@v1\r\nEOF\r\nRUN [\"sh\", \"-c\", \"yarn add puppeteer \\u00e9\"]\r\n";
+        let rules = [
+            &crate::rules::chromium_skip_arg::RULE,
+            &crate::rules::cache_mount::RULE,
+        ];
+        let mut inputs: Vec<String> = src
+            .char_indices()
+            .map(|(i, _)| src[..i].to_string())
+            .collect();
+        inputs.push(src.replace('\\', "`"));
+        inputs.push(format!("# escape=`\n{}", src.replace('\\', "`")));
+        inputs.push(src.replace("\r\n", "\n").replace(' ', "\t"));
+        inputs.push(src.replace("EOF", "E"));
+        for input in &inputs {
+            for rule in rules {
+                let diags = crate::rules::util_b::testing::run(rule, input);
+                let _ = testing::apply_round(input, &diags);
+            }
+        }
     }
 
     #[test]
