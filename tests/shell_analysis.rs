@@ -139,11 +139,18 @@ fn heredocs_not_run_by_a_shell_are_skipped() {
 
 #[test]
 fn exec_form_sh_c() {
-    let src = "FROM debian\nRUN [\"/bin/sh\", \"-c\", \"apt-get install -y \\\"curl\\\" && pip install x\"]\nRUN [\"apt-get\", \"install\", \"y\"]\n";
+    let src = "FROM debian\nRUN [\"/bin/sh\", \"-c\", \"apt-get install -y \\\"curl\\\" && pip install x\"]\nRUN [\"apt-get\", \"install\", \"y\"]\nRUN [\"/bin/bash\", \"-o\", \"pipefail\", \"-ec\", \"npm ci\"]\n";
     let df = parse(src);
     let s = scripts(&df);
-    assert_eq!(s.len(), 1);
+    assert_eq!(s.len(), 2);
     assert_eq!(s[0].origin, ScriptOrigin::ExecForm);
+    assert_eq!(
+        s[1].installs()[0]
+            .subcommand
+            .as_ref()
+            .map(|w| w.span.slice(src)),
+        Some("ci")
+    );
     let installs = s[0].installs();
     assert_eq!(installs.len(), 2);
     assert_eq!(installs[0].packages[0].as_str(), Some("curl"));
@@ -289,4 +296,46 @@ fn long_run_chain_is_fast() {
     eprintln!("200-line RUN chain: {per_run:?} CPU ({wall:?} wall) per analysis");
     // Debug builds are far slower than release; this only catches blow-ups.
     assert!(per_run.as_millis() < 200, "{per_run:?}");
+}
+
+#[test]
+fn heredoc_marker_with_blanks_and_onbuild_heredoc() {
+    let src = "FROM debian\nRUN <<  EOF\napt-get install -y curl\nEOF\nONBUILD RUN sh <<EOF\npip install x\nEOF\n";
+    let df = parse(src);
+    let s = scripts(&df);
+    let origins: Vec<_> = s.iter().map(|s| s.origin).collect();
+    assert_eq!(
+        origins,
+        vec![
+            ScriptOrigin::ShellForm,
+            ScriptOrigin::Heredoc { index: 0 },
+            ScriptOrigin::ShellForm,
+            ScriptOrigin::Heredoc { index: 0 },
+        ]
+    );
+    assert!(s[0].commands().is_empty());
+    assert_eq!(s[1].installs()[0].packages[0].span.slice(src), "curl");
+    assert_eq!(s[3].installs()[0].packages[0].span.slice(src), "x");
+    assert_eq!(
+        line_col(&df, s[3].installs()[0].packages[0].span.start),
+        (6, 13)
+    );
+}
+
+#[test]
+fn apt_and_pip_user_installs() {
+    let src = "FROM debian\nRUN apt install -y --no-install-recommends python3-pip \\\n && pip3 install --user --no-cache-dir -r /tmp/req.txt poetry==1.8.3\n";
+    let df = parse(src);
+    let s = scripts(&df);
+    let installs = s[0].installs();
+    assert_eq!(installs[0].manager, PackageManager::Apt);
+    assert_eq!(installs[0].packages[0].span.slice(src), "python3-pip");
+    assert_eq!(installs[1].manager, PackageManager::Pip);
+    assert!(installs[1].has_flag(&["--user"]));
+    assert_eq!(
+        installs[1].requirement_files[0].span.slice(src),
+        "/tmp/req.txt"
+    );
+    assert_eq!(installs[1].packages[0].span.slice(src), "poetry==1.8.3");
+    assert_eq!(line_col(&df, installs[1].packages[0].span.start), (3, 56));
 }

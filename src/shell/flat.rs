@@ -44,6 +44,11 @@ struct Pending {
 /// Commands of a flat script, or `None` when the script is not flat.
 pub fn flat_commands(text: &str) -> Option<Vec<SimpleCommand>> {
     let bytes = text.as_bytes();
+    // Carriage returns (CRLF heredoc bodies) are word characters to a shell
+    // and handled unevenly by the grammar: leave them to it.
+    if bytes.contains(&b'\r') {
+        return None;
+    }
     let mut out: Vec<SimpleCommand> = Vec::new();
     let mut operands: Vec<Pipeline> = Vec::new();
     let mut operators: Vec<&'static str> = Vec::new();
@@ -61,8 +66,14 @@ pub fn flat_commands(text: &str) -> Option<Vec<SimpleCommand>> {
     while i < bytes.len() {
         let b = bytes[i];
         match b {
-            b' ' | b'\t' | b'\r' => i += 1,
-            b'\\' if bytes.get(i + 1) == Some(&b'\n') => i += 2,
+            b' ' | b'\t' => i += 1,
+            b'\\' if bytes.get(i + 1) == Some(&b'\n') => {
+                // A continuation with nothing after it is an error for the grammar.
+                if text[i + 2..].trim().is_empty() {
+                    return None;
+                }
+                i += 2;
+            }
             b'#' => {
                 while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
@@ -123,7 +134,15 @@ pub fn flat_commands(text: &str) -> Option<Vec<SimpleCommand>> {
             }
             b'(' | b')' | b'`' => return None,
             _ => {
+                // A command word opening with `\` can make the grammar join it
+                // to the line before.
+                if pending.words.is_empty() && b == b'\\' {
+                    return None;
+                }
                 let end = word_end(bytes, i)?;
+                if end <= i {
+                    return None;
+                }
                 // `2>file`: digits directly before a redirection are its descriptor.
                 if matches!(bytes.get(end), Some(b'<' | b'>'))
                     && bytes[i..end].iter().all(u8::is_ascii_digit)
@@ -147,6 +166,13 @@ pub fn flat_commands(text: &str) -> Option<Vec<SimpleCommand>> {
                     }
                     // The grammar reads odd `x-y=z` command words as assignments.
                     if pending.words.is_empty() && (raw.contains('=') || raw.starts_with('-')) {
+                        return None;
+                    }
+                    // `A=1 a:b` is an error for the grammar.
+                    if pending.words.is_empty()
+                        && !pending.assignments.is_empty()
+                        && raw.contains(':')
+                    {
                         return None;
                     }
                     if pending.words.is_empty() {
@@ -208,7 +234,7 @@ fn word_end(bytes: &[u8], start: usize) -> Option<usize> {
     let mut i = start;
     while let Some(&b) = bytes.get(i) {
         match b {
-            b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' => break,
+            b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' => break,
             b'(' | b')' | b'`' | b'{' | b'}' | b'[' | b']' => return None,
             b'\\' => {
                 if matches!(bytes.get(i + 1), None | Some(b'\n')) {
@@ -240,7 +266,8 @@ fn word_end(bytes: &[u8], start: usize) -> Option<usize> {
             b'$' => match bytes.get(i + 1) {
                 Some(b'(' | b'\'' | b'"') => return None,
                 Some(b'{') => i = braced_name_end(bytes, i)?,
-                Some(c) if c.is_ascii_alphanumeric() || *c == b'_' => i += 1,
+                // `$1` makes the grammar run on past the end of the line.
+                Some(c) if c.is_ascii_alphabetic() || *c == b'_' => i += 1,
                 // A lone or special `$` trips the grammar: leave it to the slow path.
                 _ => return None,
             },

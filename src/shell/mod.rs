@@ -8,6 +8,11 @@
 //! syntax (`case`, `[[ ]]`, `$'..'`, process substitution) is covered
 //! without bakelint growing its own shell parser.
 //!
+//! Speed: tree-sitter-bash parses about 10 MB/s, so long flat `&&` chains
+//! (by far the most common long RUN) go through a narrow scanner instead
+//! (`flat.rs`); it defers to the grammar on anything it does not model, and
+//! a differential test keeps the two in agreement.
+//!
 //! Coordinates: the script is parsed from [`LogicalText::text`] — the
 //! command exactly as BuildKit hands it to the shell (continuations joined,
 //! comment lines dropped) — and every span is mapped back through
@@ -186,16 +191,16 @@ pub fn analyze_run(ins: &Instruction, source: &str) -> Vec<RunScript> {
         CommandForm::Shell(text) => {
             if ins.heredocs.is_empty() {
                 scripts.push(analyze_text(text, ScriptOrigin::ShellForm));
-            } else {
-                let masked = mask_heredoc_markers(text, &ins.heredocs);
-                let script = analyze_text(&masked, ScriptOrigin::ShellForm);
-                // Report the command as written, markers included.
-                scripts.push(RunScript {
-                    text: text.text.clone(),
-                    ..script
-                });
+                return scripts;
             }
-            for index in shell_run_heredocs(&text.text, &ins.heredocs) {
+            let masked = mask_heredoc_markers(text, &ins.heredocs);
+            let script = analyze_text(&masked, ScriptOrigin::ShellForm);
+            // Report the command as written, markers included.
+            scripts.push(RunScript {
+                text: text.text.clone(),
+                ..script
+            });
+            for index in shell_run_heredocs(&masked.text, &ins.heredocs) {
                 let Some(heredoc) = ins.heredocs.get(index) else {
                     continue;
                 };
@@ -293,6 +298,10 @@ fn mask_heredoc_markers(text: &LogicalText, heredocs: &[Heredoc]) -> LogicalText
             if bytes.get(end) == Some(&b'-') {
                 end += 1;
             }
+            // BuildKit accepts blanks between `<<` and the name (`<<  EOF`).
+            while matches!(bytes.get(end), Some(b' ' | b'\t')) {
+                end += 1;
+            }
             while end < bytes.len()
                 && !bytes[end].is_ascii_whitespace()
                 && !matches!(bytes[end], b';' | b'&' | b'|' | b'>' | b'<' | b')')
@@ -302,6 +311,7 @@ fn mask_heredoc_markers(text: &LogicalText, heredocs: &[Heredoc]) -> LogicalText
             let name = text.text.get(start + 2..end).unwrap_or("");
             let name = name
                 .trim_start_matches('-')
+                .trim_start_matches([' ', '\t'])
                 .trim_matches(|c| c == '"' || c == '\'');
             if heredocs.iter().any(|h| h.name == name) {
                 for b in &mut masked[start..end] {
@@ -369,10 +379,15 @@ fn exec_form_script(
     let mut i = 1;
     loop {
         let arg = &args.get(i)?.value;
-        if !arg.starts_with('-') {
+        if !arg.starts_with('-') && !arg.starts_with('+') {
             return None;
         }
         i += 1;
+        // `-o pipefail` / `+o errexit` take the option name as the next argument.
+        if arg == "-o" || arg == "+o" {
+            i += 1;
+            continue;
+        }
         if arg.starts_with("--") {
             continue;
         }

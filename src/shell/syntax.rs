@@ -87,8 +87,11 @@ impl<'t> Walker<'t> {
             return;
         }
         match node.kind() {
-            "comment" | "heredoc_body" => {}
-            "command" => self.command(node, guards, in_sub, depth),
+            "comment" => {}
+            // Only the `$( )` of an unquoted body run (the grammar parses none in a quoted one).
+            "heredoc_body" => self.substitutions(node, guards, depth + 1),
+            "command" => self.command(node, &[], guards, in_sub, depth),
+            "redirected_statement" => self.redirected(node, guards, in_sub, depth),
             "test_command" => self.test_command(node, guards, in_sub, depth),
             "declaration_command" | "unset_command" => {
                 self.keyword_command(node, guards, in_sub, depth)
@@ -118,33 +121,88 @@ impl<'t> Walker<'t> {
         self.commands.push(command);
     }
 
-    fn command(&mut self, node: Node, guards: &[Guard], in_sub: bool, depth: usize) {
+    /// `cmd args > file more`: a command with trailing redirections.
+    fn redirected(&mut self, node: Node, guards: &[Guard], in_sub: bool, depth: usize) {
+        let body = node.child_by_field_name("body");
+        let Some(body) = body.filter(|b| b.kind() == "command") else {
+            self.children(node, guards, in_sub, depth);
+            return;
+        };
+        let mut cursor = node.walk();
+        let redirects: Vec<Node> = node
+            .children_by_field_name("redirect", &mut cursor)
+            .collect();
+        for redirect in &redirects {
+            if redirect.kind() == "heredoc_redirect" {
+                // The grammar nests `cat <<EOF && next` under the heredoc redirect.
+                self.children(*redirect, guards, in_sub, depth + 1);
+            } else {
+                self.substitutions(*redirect, guards, depth + 1);
+            }
+        }
+        self.command(body, &redirects, guards, in_sub, depth);
+    }
+
+    /// A simple command. `redirects` are redirections the grammar put after
+    /// the command node (those of a `redirected_statement`).
+    fn command(
+        &mut self,
+        node: Node,
+        redirects: &[Node],
+        guards: &[Guard],
+        in_sub: bool,
+        depth: usize,
+    ) {
         let mut name = None;
         let mut args = Vec::new();
         let mut assignments = Vec::new();
+        let mut span = span_of(node);
         let mut cursor = node.walk();
-        for (i, child) in node.children(&mut cursor).enumerate() {
-            let field = u32::try_from(i)
-                .ok()
-                .and_then(|i| node.field_name_for_child(i));
-            match (child.kind(), field) {
+        let mut has_field = cursor.goto_first_child();
+        while has_field {
+            let child = cursor.node();
+            match (child.kind(), cursor.field_name()) {
                 ("command_name", _) => name = Some(self.word(child)),
                 ("variable_assignment", _) => assignments.push(self.word(child)),
                 ("comment", _) => {}
+                ("file_redirect", _) => self.redirect_arguments(child, &mut args),
                 (_, Some("argument")) => args.push(self.word(child)),
                 _ => {}
             }
             // Commands nested in words and redirections: `$(...)`, `<(...)`.
             self.substitutions(child, guards, depth + 1);
+            has_field = cursor.goto_next_sibling();
         }
+        for redirect in redirects {
+            let before = args.len();
+            self.redirect_arguments(*redirect, &mut args);
+            if let Some(last) = args[before..].last() {
+                span = span.cover(last.span);
+            }
+        }
+        args.sort_by_key(|w| w.span.start);
         self.push(SimpleCommand {
             name,
             args,
             assignments,
-            span: span_of(node),
+            span,
             guards: guards.to_vec(),
             in_substitution: in_sub,
         });
+    }
+
+    /// The grammar reads `cmd >&2 "msg" x` as one redirection with three
+    /// destinations; in the shell only the first is the target and the
+    /// rest are arguments of the command.
+    fn redirect_arguments(&self, redirect: Node, args: &mut Vec<Word>) {
+        if redirect.kind() != "file_redirect" {
+            return;
+        }
+        let mut cursor = redirect.walk();
+        let extra = redirect
+            .children_by_field_name("destination", &mut cursor)
+            .skip(1);
+        args.extend(extra.map(|d| self.word(d)));
     }
 
     /// `[ ... ]` / `[[ ... ]]` as the simple command it is: name `[`, the
@@ -324,7 +382,7 @@ impl<'t> Walker<'t> {
             if k > 0 && operators.get(k - 1) != Some(&op) {
                 chain.clear();
             }
-            if self.is_test_like(*operand) {
+            if self.is_test_like(*operand, depth + 1) {
                 let kind = if op == "||" {
                     GuardKind::Or
                 } else {
@@ -335,14 +393,17 @@ impl<'t> Walker<'t> {
         }
     }
 
-    fn is_test_like(&self, node: Node) -> bool {
+    fn is_test_like(&self, node: Node, depth: usize) -> bool {
+        if depth > MAX_DEPTH {
+            return false;
+        }
         match node.kind() {
             "test_command" => true,
             "negated_command" | "redirected_statement" | "subshell" => {
                 let mut cursor = node.walk();
                 let found = node
                     .named_children(&mut cursor)
-                    .any(|c| self.is_test_like(c));
+                    .any(|c| self.is_test_like(c, depth + 1));
                 found
             }
             "command" => node
