@@ -196,7 +196,7 @@ fn bp005_fires_on_test_targets_and_points_at_args() {
     assert!(
         diags[0]
             .message
-            .starts_with("test target `unit-test` builds `chromium` (stage `base` of "),
+            == "test target `unit-test` builds `chromium` (stage `base` of Dockerfile) but does not pass `SKIP_CHROMIUM = \"true\"`",
         "{}",
         diags[0].message
     );
@@ -334,6 +334,28 @@ fn bp005_inherited_args_and_multiline_objects() {
         ("docker-bake.hcl", bake),
     ]);
     assert!(lint(dir.path(), &["BP005"]).is_empty());
+}
+
+#[test]
+fn bp005_contexts_and_bool_args() {
+    let bake = "target \"api-test\" {\n  context = \"api\"\n  dockerfile = \"docker/Dockerfile\"\n  target = \"test\"\n}\n\ntarget \"web-test\" {\n  context = \"api\"\n  dockerfile = \"docker/Dockerfile\"\n  target = \"test\"\n  args = { SKIP_CHROMIUM = true }\n}\n";
+    let dir = project(&[
+        ("api/docker/Dockerfile", GUARDED_DOCKERFILE),
+        ("docker-bake.hcl", bake),
+    ]);
+    let diags = lint(dir.path(), &["BP005"]);
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(
+        diags[0]
+            .message
+            .contains("(stage `base` of api/docker/Dockerfile)"),
+        "{}",
+        diags[0].message
+    );
+    let label = &diags[0].labels[0];
+    let label_file = label.file.clone().unwrap_or_default();
+    let text = std::fs::read_to_string(&label_file).unwrap_or_default();
+    assert_eq!(label.span.slice(&text), "chromium");
 }
 
 #[test]

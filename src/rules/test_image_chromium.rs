@@ -90,7 +90,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(matched_by) = test_match(name, &patterns, &group_members) else {
             continue;
         };
-        if target.args().get(arg).is_some_and(|v| v == "true") {
+        if passes_skip(target, arg) {
             continue;
         }
         let Some(dockerfile_path) = target.dockerfile() else {
@@ -106,6 +106,17 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             out.push(diag);
         }
     }
+}
+
+/// Whether the target's args (inherited ones included) set `arg` to "true"
+/// (`"true"` or the bool `true`, which bake passes as the string "true").
+fn passes_skip(target: &Target, arg: &str) -> bool {
+    target.attr("args").is_some_and(|args| {
+        args.elements.iter().any(|entry| {
+            entry.key.as_deref() == Some(arg)
+                && entry.value.to_string_conv().is_ok_and(|v| v == "true")
+        })
+    })
 }
 
 /// Group name → every target it contains (through nested groups).
@@ -228,7 +239,10 @@ fn diagnostic(
         "{matched_by} builds `{}` (stage `{}` of {}) but does not pass `{arg} = \"true\"`",
         browser.what,
         browser.stage,
-        dockerfile_path.display()
+        dockerfile_path
+            .strip_prefix(&target.cwd)
+            .unwrap_or(dockerfile_path)
+            .display()
     );
     let mut help = format!(
         "Add `{arg} = \"true\"` to the target's `args` so the test image skips the browser: 200 MB+ and about 45 s less per CI run (issue 4)"
