@@ -359,6 +359,27 @@ fn bp005_contexts_and_bool_args() {
 }
 
 #[test]
+fn bp005_fixes_a_parent_test_target_once() {
+    let bake = "target \"tester\" {\n\ttarget   = \"test\"\n}\n\ntarget \"unit-test\" {\n\tinherits = [\"tester\"]\n\targs = {\n\t\tTEST_ARGS = \"-short\"\n\t}\n}\n";
+    let dir = project(&[
+        ("Dockerfile", GUARDED_DOCKERFILE),
+        ("docker-bake.hcl", bake),
+    ]);
+    let diags = lint(dir.path(), &["BP005"]);
+    assert_eq!(diags.len(), 2, "{diags:?}");
+    let child = diags.iter().find(|d| d.message.contains("`unit-test`"));
+    assert!(child.is_some_and(|d| d.fix.is_none()
+        && d.help
+            .as_deref()
+            .is_some_and(|h| h.contains("fixing `tester`"))));
+    let fixed = fix(dir.path(), &settings(&["BP005"], ""));
+    assert_eq!(
+        fixed.get("docker-bake.hcl").map(String::as_str),
+        Some("target \"tester\" {\n\ttarget   = \"test\"\n\targs = { SKIP_CHROMIUM = \"true\" }\n}\n\ntarget \"unit-test\" {\n\tinherits = [\"tester\"]\n\targs = {\n\t\tTEST_ARGS = \"-short\"\n\t}\n}\n")
+    );
+}
+
+#[test]
 fn bp005_json_bake_file_is_reported_without_fix() {
     let bake =
         "{\n  \"target\": {\n    \"unit-test\": {\n      \"target\": \"test\"\n    }\n  }\n}\n";

@@ -73,6 +73,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     let project = ctx.project;
     let group_members = group_members(project);
     let mut seen = BTreeSet::new();
+    let mut findings: Vec<(&Target, Diagnostic)> = Vec::new();
     for name in project.target_order() {
         if !seen.insert(name) {
             continue;
@@ -103,8 +104,29 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         if let Some(diag) = diagnostic(ctx, target, arg, &matched_by, &browser, &dockerfile_path) {
-            out.push(diag);
+            findings.push((target, diag));
         }
+    }
+    // A target that inherits from a target this pass fixes gets the arg
+    // through inheritance: fixing both would add it twice.
+    let fixed: BTreeSet<&str> = findings
+        .iter()
+        .filter(|(_, d)| d.fix.is_some())
+        .map(|(t, _)| t.name.as_str())
+        .collect();
+    for (target, mut diag) in findings {
+        let fixed_parent = target
+            .inherits_chain
+            .iter()
+            .find(|parent| fixed.contains(parent.as_str()));
+        if let Some(parent) = fixed_parent {
+            diag.fix = None;
+            let help = diag.help.take().unwrap_or_default();
+            diag.help = Some(format!(
+                "{help}; fixing `{parent}`, which this target inherits from, passes it here too"
+            ));
+        }
+        out.push(diag);
     }
 }
 
