@@ -440,6 +440,15 @@ mod tests {
     }
 
     #[test]
+    fn backtick_escape_continues_with_a_backtick() {
+        let src = "# escape=`\nFROM debian\nRUN apt-get install -y `\n    curl `\n    chromium `\n    git\n";
+        assert_eq!(
+            fixed(src),
+            "# escape=`\nFROM debian\nARG SKIP_CHROMIUM=false\nRUN apt-get install -y `\n    curl `\n    git `\n    && if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then apt-get install -y chromium; fi\n"
+        );
+    }
+
+    #[test]
     fn local_chrome_packages() {
         let src = "FROM debian\nRUN apt-get install -y ./google-chrome-stable_current_amd64.deb\n";
         let diags = lint(src);
