@@ -792,6 +792,15 @@ mod tests {
     }
 
     #[test]
+    fn exec_form_shell_script() {
+        let src = "FROM python\nRUN [\"sh\", \"-c\", \"pip install --no-cache-dir flask\"]\n";
+        assert_eq!(
+            fixed(src),
+            "FROM python\nRUN --mount=type=cache,target=/root/.cache/pip [\"sh\", \"-c\", \"pip install flask\"]\n"
+        );
+    }
+
+    #[test]
     fn non_root_user_gets_no_fix() {
         let src = "FROM python\nUSER app\nRUN pip install flask\n";
         let diags = lint(src);

@@ -153,6 +153,10 @@ impl Finding<'_> {
                 .get_or_insert_with(|| line_start(self.ctx.source(), self.ins.span.start));
             edits.push(self.arg_edit(at));
         }
+        // Inside a JSON string (`RUN ["sh", "-c", "..."]`) shell text cannot be spliced in as is.
+        if self.script.origin == ScriptOrigin::ExecForm && !self.found.guarded {
+            return diag;
+        }
         if !self.found.guarded {
             match self.browser_edits() {
                 Some(more) => edits.extend(more),
@@ -446,6 +450,14 @@ mod tests {
             fixed(src),
             "# escape=`\nFROM debian\nARG SKIP_CHROMIUM=false\nRUN apt-get install -y `\n    curl `\n    git `\n    && if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then apt-get install -y chromium; fi\n"
         );
+    }
+
+    #[test]
+    fn exec_form_is_reported_without_fix() {
+        let src = "FROM debian\nRUN [\"sh\", \"-c\", \"apt-get install -y chromium\"]\n";
+        let diags = lint(src);
+        assert_eq!(slices(src, &diags), vec!["chromium"]);
+        assert!(diags[0].fix.is_none());
     }
 
     #[test]
