@@ -339,3 +339,56 @@ fn apt_and_pip_user_installs() {
     assert_eq!(installs[1].packages[0].span.slice(src), "poetry==1.8.3");
     assert_eq!(line_col(&df, installs[1].packages[0].span.start), (3, 56));
 }
+
+/// Every RUN in the repository's Dockerfile corpora analyses without panics,
+/// with spans inside the file on character boundaries.
+#[test]
+fn corpus_runs_analyse_cleanly() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("Dockerfile"))
+            {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata")
+            .as_path(),
+        &mut files,
+    );
+    assert!(!files.is_empty());
+    let mut commands = 0;
+    for file in files {
+        let Ok(src) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let df = parse(&src);
+        for script in scripts(&df) {
+            for command in script.commands() {
+                commands += 1;
+                for span in command.words().map(|w| w.span).chain([command.span]) {
+                    assert!(span.end <= src.len() && span.start <= span.end, "{file:?}");
+                    assert!(src.is_char_boundary(span.start) && src.is_char_boundary(span.end));
+                }
+            }
+            for install in script.installs() {
+                for package in &install.packages {
+                    assert!(!package.span.slice(&src).is_empty(), "{file:?}");
+                }
+            }
+        }
+    }
+    assert!(commands > 0);
+}

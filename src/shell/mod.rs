@@ -19,6 +19,28 @@
 //! [`LogicalText::source_span`]. That equals blanking comment lines in
 //! place, and also works with the backtick escape directive. Heredoc bodies
 //! are mapped line by line (so `<<-` tab stripping keeps exact columns).
+//!
+//! ```
+//! use bakelint::dockerfile::parse;
+//! use bakelint::shell::{analyze_run, PackageManager};
+//!
+//! let src = "FROM debian\nRUN apt-get update && \\\n    apt-get install -y curl\n";
+//! let df = parse(src);
+//! let mut seen = 0;
+//! for (_, ins) in df.instructions() {
+//!     for script in analyze_run(ins, &df.source) {
+//!         for install in script.installs() {
+//!             assert_eq!(install.manager, PackageManager::AptGet);
+//!             assert!(!install.has_flag(&["--no-install-recommends"]));
+//!             let curl = &install.packages[0];
+//!             let at = df.line_index.position(&df.source, curl.span.start);
+//!             assert_eq!((at.line, at.column), (3, 24));
+//!             seen += 1;
+//!         }
+//!     }
+//! }
+//! assert_eq!(seen, 1);
+//! ```
 
 mod flat;
 mod packages;

@@ -38,6 +38,34 @@ impl PackageManager {
         spec(self).names[0]
     }
 
+    /// Splits a package argument into its name and version constraint, the
+    /// constraint keeping its operator so nothing is lost: `curl=7.88*` →
+    /// (`curl`, `=7.88*`), `flask>=2` → (`flask`, `>=2`), `@types/node@20` →
+    /// (`@types/node`, `@20`), `httpd-2.4.6` (rpm) → (`httpd`, `-2.4.6`).
+    pub fn split_version(self, spec: &str) -> (&str, Option<&str>) {
+        let separators = spec_separators(self);
+        // Scoped npm names start with `@`; never split at byte 0.
+        let at = spec
+            .char_indices()
+            .skip(1)
+            .find(|(_, c)| separators.contains(c))
+            .map(|(i, _)| i);
+        let at = match (at, rpm_style(self)) {
+            (Some(i), _) => Some(i),
+            // `name-1.2.3`: the first `-` followed by a digit.
+            (None, true) => spec
+                .as_bytes()
+                .windows(2)
+                .position(|w| w[0] == b'-' && w[1].is_ascii_digit())
+                .filter(|&i| i > 0),
+            (None, false) => None,
+        };
+        match at {
+            Some(i) => (&spec[..i], Some(&spec[i..])),
+            None => (spec, None),
+        }
+    }
+
     /// System (OS-level) package managers, as opposed to language ones.
     pub fn is_system(self) -> bool {
         matches!(
@@ -51,6 +79,28 @@ impl PackageManager {
                 | PackageManager::Zypper
         )
     }
+}
+
+/// Characters that start a version constraint in a package argument.
+fn spec_separators(manager: PackageManager) -> &'static [char] {
+    use PackageManager::*;
+    match manager {
+        AptGet | Apt => &['=', '/'],
+        Apk => &['=', '~', '<', '>'],
+        Dnf | Yum | Microdnf | Zypper => &['=', '<', '>'],
+        Pip => &['=', '<', '>', '!', '~', ';', '@', ' '],
+        Npm | Yarn | Pnpm | Go | Cargo => &['@'],
+        Gem | Composer => &[':'],
+        Bundle => &[],
+    }
+}
+
+/// Managers whose packages may be written `name-version` (rpm NEVRA).
+fn rpm_style(manager: PackageManager) -> bool {
+    matches!(
+        manager,
+        PackageManager::Dnf | PackageManager::Yum | PackageManager::Microdnf
+    )
 }
 
 /// An option of an install command, with its value when it takes one.

@@ -55,22 +55,32 @@ pub fn collect_commands(text: &str) -> (Vec<SimpleCommand>, bool) {
 
 /// The tree-sitter walk (what [`collect_commands`] falls back to).
 pub fn tree_commands(text: &str) -> (Vec<SimpleCommand>, bool) {
+    let (commands, has_error, _) = tree_commands_with_repairs(text);
+    (commands, has_error)
+}
+
+/// [`tree_commands`], also telling whether a command the grammar ran on
+/// past a newline had to be split (its `&&` structure may then be off too).
+pub fn tree_commands_with_repairs(text: &str) -> (Vec<SimpleCommand>, bool, bool) {
     let Some(tree) = parse_bash(text) else {
-        return (Vec::new(), true);
+        return (Vec::new(), true, false);
     };
     let root = tree.root_node();
     let mut walker = Walker {
         text,
         commands: Vec::new(),
+        split_lines: false,
     };
     walker.visit(root, &[], false, 0);
     walker.commands.sort_by_key(|c| (c.span.start, c.span.end));
-    (walker.commands, root.has_error())
+    (walker.commands, root.has_error(), walker.split_lines)
 }
 
 struct Walker<'t> {
     text: &'t str,
     commands: Vec<SimpleCommand>,
+    /// A command had to be split at a newline the grammar ran past.
+    split_lines: bool,
 }
 
 impl<'t> Walker<'t> {
@@ -181,14 +191,62 @@ impl<'t> Walker<'t> {
             }
         }
         args.sort_by_key(|w| w.span.start);
-        self.push(SimpleCommand {
-            name,
-            args,
-            assignments,
-            span,
-            guards: guards.to_vec(),
-            in_substitution: in_sub,
-        });
+        // The grammar sometimes runs a command on past an unescaped newline;
+        // in the shell a newline always ends it, so split there.
+        let joined = self
+            .text
+            .get(span.start..span.end)
+            .is_some_and(has_unescaped_newline);
+        if !joined {
+            self.push(SimpleCommand {
+                name,
+                args,
+                assignments,
+                span,
+                guards: guards.to_vec(),
+                in_substitution: in_sub,
+            });
+            return;
+        }
+        self.split_lines = true;
+        let mut words: Vec<(Word, bool)> = assignments
+            .into_iter()
+            .map(|w| (w, true))
+            .chain(name.into_iter().chain(args).map(|w| (w, false)))
+            .collect();
+        let mut pieces: Vec<Vec<(Word, bool)>> = Vec::new();
+        while let Some(cut) = (1..words.len()).find(|&k| {
+            let gap = self
+                .text
+                .get(words[k - 1].0.span.end..words[k].0.span.start)
+                .unwrap_or("");
+            has_unescaped_newline(gap)
+        }) {
+            let rest = words.split_off(cut);
+            pieces.push(std::mem::replace(&mut words, rest));
+        }
+        pieces.push(words);
+        for piece in pieces {
+            let Some(piece_span) = piece.iter().map(|(w, _)| w.span).reduce(Span::cover) else {
+                continue;
+            };
+            let mut own_assignments = Vec::new();
+            let mut piece = piece.into_iter().peekable();
+            while let Some((word, _)) =
+                piece.next_if(|(w, is_assignment)| *is_assignment || looks_like_assignment(&w.raw))
+            {
+                own_assignments.push(word);
+            }
+            let mut rest = piece.map(|(w, _)| w);
+            self.push(SimpleCommand {
+                name: rest.next(),
+                args: rest.collect(),
+                assignments: own_assignments,
+                span: piece_span,
+                guards: guards.to_vec(),
+                in_substitution: in_sub,
+            });
+        }
     }
 
     /// The grammar reads `cmd >&2 "msg" x` as one redirection with three
@@ -575,6 +633,24 @@ impl<'t> Walker<'t> {
             }
         }
     }
+}
+
+/// `NAME=...` (what the shell takes as an assignment in command position).
+fn looks_like_assignment(raw: &str) -> bool {
+    match raw.find('=') {
+        Some(eq) if eq > 0 => {
+            let name = &raw.as_bytes()[..eq];
+            !name[0].is_ascii_digit()
+                && name.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        }
+        _ => false,
+    }
+}
+
+/// A newline not escaped by a backslash (a command never continues past one).
+fn has_unescaped_newline(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).any(|i| bytes[i] == b'\n' && (i == 0 || bytes[i - 1] != b'\\'))
 }
 
 /// Whether a command (by static name) is a test whose `&&`/`||` is a guard.
