@@ -1,6 +1,9 @@
-//! BP003 `cache-to-mode-max`. Not implemented yet.
+//! BP003 `cache-to-mode-max`: `cache-to` without `mode=max`, and `cache-to`
+//! that no `cache-from` of the target reads back.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::bake::{Entry, Resolved, Target};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::rules::util_bp::{self, BySource};
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -10,10 +13,167 @@ pub static RULE: RuleDef = RuleDef {
     severity: Severity::Warning,
     summary: "cache-to without mode=max caches only the final stage",
     doc: include_str!("../../rules/BP003.md"),
-    fix: None,
+    fix: Some(Applicability::Safe),
     scope: RuleScope::Bake,
     options: &[],
     check: CheckFn::Bake(check),
 };
 
-fn check(_ctx: &BakeContext<'_>, _out: &mut Vec<Diagnostic>) {}
+/// Cache backends that take `mode` (the `inline` cache has no max mode).
+const MODE_BACKENDS: &[&str] = &["registry", "gha", "local", "s3", "azblob"];
+
+/// A key that must match for a cache-from entry to read what a cache-to
+/// entry writes: (cache-to key, cache-from key, default value).
+type MatchingKey = (&'static str, &'static str, &'static str);
+
+/// How a cache-from entry reads back what a cache-to entry of the same type
+/// writes, per cache type.
+const READ_BACK_KEYS: &[(&str, &[MatchingKey])] = &[
+    ("registry", &[("ref", "ref", "")]),
+    ("gha", &[("scope", "scope", "buildkit")]),
+    ("local", &[("dest", "src", "")]),
+    ("s3", &[("name", "name", ""), ("prefix", "prefix", "")]),
+    ("azblob", &[("name", "name", ""), ("prefix", "prefix", "")]),
+];
+
+fn reads_back(to: &Entry, from: &Entry) -> bool {
+    if to.typ != from.typ || from.disabled {
+        return false;
+    }
+    let keys = READ_BACK_KEYS
+        .iter()
+        .find(|(typ, _)| *typ == to.typ)
+        .map_or(&[][..], |(_, keys)| *keys);
+    keys.iter().all(|(to_key, from_key, default)| {
+        let written = to.attrs.get(*to_key).map_or(*default, String::as_str);
+        let read = from.attrs.get(*from_key).map_or(*default, String::as_str);
+        written == read
+    })
+}
+
+/// The `Resolved` list element an entry came from.
+fn entry_element<'a>(target: &'a Target, entry: &Entry) -> Option<&'a Resolved> {
+    target
+        .attr("cache-to")?
+        .elements
+        .iter()
+        .find(|e| e.origin.file == entry.origin.file && e.origin.span == entry.origin.span)
+}
+
+fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
+    let mut without_max: BySource<(&Target, &Entry)> = BySource::default();
+    let mut unread: BySource<&Target> = BySource::default();
+    for target in util_bp::concrete_targets(ctx.project) {
+        for entry in target.cache_to() {
+            if entry.disabled || entry.error.is_some() || entry.origin.is_override() {
+                continue;
+            }
+            if MODE_BACKENDS.contains(&entry.typ.as_str())
+                && entry.attrs.get("mode").map(String::as_str) != Some("max")
+            {
+                without_max.push(util_bp::source_key(&entry.origin), (target, entry));
+            }
+        }
+        let writes: Vec<&Entry> = target
+            .cache_to()
+            .iter()
+            .filter(|e| MODE_BACKENDS.contains(&e.typ.as_str()) && e.error.is_none())
+            .collect();
+        if !writes.is_empty()
+            && !writes
+                .iter()
+                .any(|to| target.cache_from().iter().any(|from| reads_back(to, from)))
+        {
+            if let Some(attr) = target.attr("cache-to") {
+                if !attr.origin.is_override() {
+                    unread.push(util_bp::source_key(&attr.origin), target);
+                }
+            }
+        }
+    }
+    for ((file, span), items) in without_max.into_groups() {
+        let names: Vec<String> = items.iter().map(|(t, _)| t.name.clone()).collect();
+        let Some((target, entry)) = items.first() else {
+            continue;
+        };
+        let mode = match entry.attrs.get("mode") {
+            Some(m) => format!("mode={m}"),
+            None => "no mode (min)".to_string(),
+        };
+        let mut d = ctx
+            .diagnostic(
+                &file,
+                span,
+                format!(
+                    "{}: cache-to type={} has {mode}, so only the final stage's layers are cached",
+                    util_bp::targets_subject(&names),
+                    entry.typ
+                ),
+            )
+            .with_help(
+                "add `mode=max` so the layers of every stage are exported; multi-stage builds \
+                 then reuse their builder stages instead of rebuilding them on every fresh CI \
+                 runner (often minutes per run)",
+            );
+        if let Some(fix) = mode_max_fix(ctx, target, entry) {
+            d = d.with_fix(fix);
+        }
+        out.push(d);
+    }
+    for ((file, span), targets) in unread.into_groups() {
+        let names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
+        out.push(
+            ctx.diagnostic(
+                &file,
+                span,
+                format!(
+                    "{}: cache-to writes a cache that no cache-from reads back",
+                    util_bp::targets_subject(&names)
+                ),
+            )
+            .with_help(
+                "add a `cache-from` entry with the same type and ref (or scope) as the `cache-to`; \
+                 otherwise every build spends time exporting a cache that no build uses",
+            ),
+        );
+    }
+}
+
+/// Sets `mode=max` in the entry's string literal or object, keeping its format.
+fn mode_max_fix(ctx: &BakeContext<'_>, target: &Target, entry: &Entry) -> Option<Fix> {
+    let file = &entry.origin.file;
+    let text = ctx.file_text(file)?;
+    let message = "set `mode=max`";
+    if let Some((body_start, body)) = util_bp::quoted_literal(text, entry.origin.span) {
+        let fields = util_bp::csv_fields(body);
+        if let Some(mode) = fields.iter().find(|f| f.key.eq_ignore_ascii_case("mode")) {
+            let value_start = body_start + mode.start + body.get(mode.start..)?.find('=')? + 1;
+            let span = crate::span::Span::new(value_start, body_start + mode.end);
+            return Some(Fix::safe(message, vec![Edit::replace(file, span, "max")]));
+        }
+        let end = body_start + body.len();
+        return Some(Fix::safe(
+            message,
+            vec![Edit::insert(file, end, ",mode=max")],
+        ));
+    }
+    let element = entry_element(target, entry)?;
+    let json = util_bp::is_json(file);
+    if let Some(mode) = util_bp::keyed(element, "mode") {
+        if mode.origin.file != *file {
+            return None;
+        }
+        return Some(Fix::safe(
+            message,
+            vec![Edit::replace(file, mode.origin.span, "\"max\"")],
+        ));
+    }
+    let last_end = util_bp::last_item_end(element)?;
+    let item = util_bp::object_item(json, "mode", "\"max\"");
+    let (offset, content) =
+        util_bp::object_append(text, element.origin.span, last_end, &item, json)?;
+    Some(Fix::safe(
+        message,
+        vec![Edit::insert(file, offset, content)],
+    ))
+}

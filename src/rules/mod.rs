@@ -14,6 +14,7 @@ use crate::span::Span;
 pub mod docs;
 pub mod util_a;
 pub mod util_b;
+pub mod util_bp;
 pub mod util_bp2;
 
 pub mod alpine_postgres;

@@ -1,7 +1,12 @@
-//! BP002 `registry-cache`. Not implemented yet.
+//! BP002 `registry-cache`: `cache-from` / `cache-to` entries with `type=gha`
+//! (string or object form), where a registry cache restores about twice as
+//! fast and has no 10 GB repository limit.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::bake::{Entry, Resolved, Target};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::rules::util_bp::{self, BySource};
 use crate::rules::{BakeContext, CheckFn, OptionKind, RuleDef, RuleOption, RuleScope};
+use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
     code: "BP002",
@@ -10,7 +15,7 @@ pub static RULE: RuleDef = RuleDef {
     severity: Severity::Warning,
     summary: "GitHub Actions cache (type=gha) where a registry cache is about twice as fast",
     doc: include_str!("../../rules/BP002.md"),
-    fix: None,
+    fix: Some(Applicability::Unsafe),
     scope: RuleScope::Bake,
     options: &[RuleOption {
         name: "ref",
@@ -19,4 +24,265 @@ pub static RULE: RuleDef = RuleDef {
     check: CheckFn::Bake(check),
 };
 
-fn check(_ctx: &BakeContext<'_>, _out: &mut Vec<Diagnostic>) {}
+/// The cache attributes, as written in bake files.
+const CACHE_ATTRS: &[&str] = &["cache-from", "cache-to"];
+
+/// Keys of a gha entry that a registry cache understands too, and on which
+/// attribute they are kept.
+const KEPT_KEYS: &[(&str, &str)] = &[
+    ("mode", "cache-to"),
+    ("ignore-error", "cache-to"),
+    ("compression", "cache-to"),
+    ("compression-level", "cache-to"),
+    ("force-compression", "cache-to"),
+    ("oci-mediatypes", "cache-to"),
+    ("image-manifest", "cache-to"),
+];
+
+/// The default ref template: the target's repository with a `buildcache` tag.
+const DEFAULT_REF: &str = "{repository}:buildcache";
+
+fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
+    let mut found: BySource<(&Target, &'static str, &Entry)> = BySource::default();
+    for target in util_bp::concrete_targets(ctx.project) {
+        for attr in CACHE_ATTRS {
+            let entries = if *attr == "cache-from" {
+                target.cache_from()
+            } else {
+                target.cache_to()
+            };
+            for entry in entries {
+                if entry.typ == "gha" && !entry.origin.is_override() {
+                    found.push(util_bp::source_key(&entry.origin), (target, *attr, entry));
+                }
+            }
+        }
+    }
+    for ((file, span), items) in found.into_groups() {
+        let Some((target, attr, entry)) = items.first().copied() else {
+            continue;
+        };
+        let names: Vec<String> = items.iter().map(|(t, _, _)| t.name.clone()).collect();
+        let subject = util_bp::targets_subject(&names);
+        let scope = scope_source(ctx, target, attr, entry);
+        let refs: Vec<Option<String>> = items
+            .iter()
+            .map(|(t, _, e)| cache_ref(ctx, t, e, scope.as_deref()))
+            .collect();
+        let shared_ref = match refs.first() {
+            Some(Some(r)) if refs.iter().all(|x| x.as_ref() == Some(r)) => Some(r.clone()),
+            _ => None,
+        };
+        let why = "a registry cache restores about twice as fast, has no 10 GB repository limit \
+                   and is shared across branches and runners";
+        let per_target: Vec<String> = items
+            .iter()
+            .zip(&refs)
+            .filter_map(|((t, _, _), r)| {
+                let value = t.attr("tags")?.elements.first()?.as_str()?;
+                r.as_ref()?;
+                let repository = util_bp::split_repository(value).0;
+                Some(format!("\"{}\": `{repository}:buildcache`", t.name))
+            })
+            .collect();
+        let help = match &shared_ref {
+            Some(r) => format!("use `type=registry,ref={r}`: {why}"),
+            None if per_target.len() > 1 => format!(
+                "use a registry cache per target ({}): {why}; the targets sharing this entry push \
+                 to different repositories, so give each its own cache entries",
+                per_target.join(", ")
+            ),
+            None => format!(
+                "use `type=registry,ref=<repository>:buildcache`: {why} (give the target tags, or \
+                 set `ref` in `[rules.registry-cache]`, to get an automatic fix)"
+            ),
+        };
+        let mut d = ctx
+            .diagnostic(
+                &file,
+                span,
+                format!("{subject}: {attr} uses the GitHub Actions cache (type=gha)"),
+            )
+            .with_help(help);
+        if let Some(fix) = shared_ref.and_then(|r| registry_fix(ctx, target, attr, entry, &r)) {
+            d = d.with_fix(fix);
+        }
+        out.push(d);
+    }
+}
+
+/// The `Resolved` list element an entry came from.
+fn entry_element<'a>(target: &'a Target, attr: &str, entry: &Entry) -> Option<&'a Resolved> {
+    target
+        .attr(attr)?
+        .elements
+        .iter()
+        .find(|e| e.origin.file == entry.origin.file && e.origin.span == entry.origin.span)
+}
+
+/// The entry's `scope`, as its source writes it.
+fn scope_source(
+    ctx: &BakeContext<'_>,
+    target: &Target,
+    attr: &str,
+    entry: &Entry,
+) -> Option<String> {
+    let text = ctx.file_text(&entry.origin.file)?;
+    if let Some((_, body)) = util_bp::quoted_literal(text, entry.origin.span) {
+        return util_bp::csv_fields(body)
+            .iter()
+            .find(|f| f.key.eq_ignore_ascii_case("scope"))
+            .map(|f| f.value.to_string());
+    }
+    let scope = util_bp::keyed(entry_element(target, attr, entry)?, "scope")?;
+    match util_bp::quoted_literal(text, scope.origin.span) {
+        Some((_, body)) => Some(body.to_string()),
+        None => scope.as_str().map(util_bp::escape_template),
+    }
+}
+
+/// Names of the `${NAME}` interpolations of a template; `None` when one is
+/// more than a plain name.
+fn interpolated_names(template: &str) -> Option<Vec<&str>> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(at) = rest.find("${") {
+        if at > 0 && rest.as_bytes().get(at - 1) == Some(&b'$') {
+            rest = rest.get(at + 2..)?;
+            continue;
+        }
+        let after = rest.get(at + 2..)?;
+        let end = after.find('}')?;
+        let name = after.get(..end)?.trim();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return None;
+        }
+        names.push(name);
+        rest = after.get(end + 1..)?;
+    }
+    Some(names)
+}
+
+/// The registry cache ref for `target`, from option `ref` or the target's
+/// first tag. `None` when it cannot be written where the entry is.
+fn cache_ref(
+    ctx: &BakeContext<'_>,
+    target: &Target,
+    entry: &Entry,
+    scope: Option<&str>,
+) -> Option<String> {
+    let template = ctx
+        .option_str("ref")
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or(DEFAULT_REF);
+    let mut out = template.to_string();
+    if out.contains("{repository}") {
+        let tag = target.attr("tags")?.elements.first()?;
+        let repository = util_bp::repository_source(ctx.file_text(&tag.origin.file), tag)?;
+        // Variables local to the tag's block (matrix values) are not in
+        // scope where an inherited entry is written.
+        let same_block = tag.origin.file == entry.origin.file
+            && tag.origin.inherited_from == entry.origin.inherited_from;
+        if !same_block {
+            let names = interpolated_names(&repository)?;
+            if !names
+                .iter()
+                .all(|n| ctx.project.variables().contains_key(*n))
+            {
+                return None;
+            }
+        }
+        out = out.replace("{repository}", &repository);
+    }
+    out = out.replace("{target}", &target.name);
+    if template == DEFAULT_REF {
+        if let Some(scope) = scope.filter(|s| !s.is_empty()) {
+            out.push('-');
+            out.push_str(scope);
+        }
+    } else {
+        out = out.replace("{scope}", scope.unwrap_or(&target.name));
+    }
+    Some(out)
+}
+
+/// Rewrites the entry as `type=registry,ref=<ref>`, keeping its layout.
+fn registry_fix(
+    ctx: &BakeContext<'_>,
+    target: &Target,
+    attr: &str,
+    entry: &Entry,
+    cache_ref: &str,
+) -> Option<Fix> {
+    let file = &entry.origin.file;
+    let text = ctx.file_text(file)?;
+    let message = format!("use a registry cache at `{cache_ref}`");
+    if let Some((body_start, body)) = util_bp::quoted_literal(text, entry.origin.span) {
+        let mut fields = vec!["type=registry".to_string(), format!("ref={cache_ref}")];
+        for f in util_bp::csv_fields(body) {
+            let kept = KEPT_KEYS
+                .iter()
+                .any(|(key, on)| f.key.eq_ignore_ascii_case(key) && *on == attr);
+            if kept {
+                fields.push(body.get(f.start..f.end)?.to_string());
+            }
+        }
+        let span = Span::new(body_start, body_start + body.len());
+        return Some(Fix::unsafe_(
+            message,
+            vec![Edit::replace(file, span, fields.join(","))],
+        ));
+    }
+    let element = entry_element(target, attr, entry)?;
+    let json = util_bp::is_json(file);
+    let typ = util_bp::keyed(element, "type")?;
+    if typ.origin.file != *file {
+        return None;
+    }
+    let mut edits = vec![Edit::replace(file, typ.origin.span, "\"registry\"")];
+    let ref_value = format!("\"{cache_ref}\"");
+    match util_bp::keyed(element, "scope") {
+        Some(scope) if scope.origin.file == *file => {
+            let key = util_bp::object_key_span(text, scope.origin.span.start)?;
+            let quoted = key.slice(text).starts_with('"');
+            edits.push(Edit::replace(
+                file,
+                key,
+                if quoted { "\"ref\"" } else { "ref" },
+            ));
+            edits.push(Edit::replace(file, scope.origin.span, ref_value));
+        }
+        Some(_) => return None,
+        None => {
+            let item = util_bp::object_item(json, "ref", &ref_value);
+            let (offset, content) = insert_after_item(text, typ.origin.span.end, &item)?;
+            edits.push(Edit::insert(file, offset, content));
+        }
+    }
+    Some(Fix::unsafe_(message, edits))
+}
+
+/// Inserts `item` right after the object item value ending at `value_end`
+/// (`type = "gha"` → `type = "registry", ref = "..."`), on the same line.
+fn insert_after_item(text: &str, value_end: usize, item: &str) -> Option<(usize, String)> {
+    let rest = text.get(value_end..)?;
+    let trimmed = rest.trim_start_matches([' ', '\t']);
+    if trimmed.starts_with(',') {
+        let comma = value_end + (rest.len() - trimmed.len()) + 1;
+        return Some((comma, format!(" {item},")));
+    }
+    Some((value_end, format!(", {item}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolations() {
+        assert_eq!(interpolated_names("${A}/x:${B}"), Some(vec!["A", "B"]));
+        assert_eq!(interpolated_names("a$${x}"), Some(vec![]));
+        assert_eq!(interpolated_names("${lower(A)}"), None);
+        assert_eq!(interpolated_names("${"), None);
+    }
+}

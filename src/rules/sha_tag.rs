@@ -1,6 +1,16 @@
-//! BP001 `sha-tag`. Not implemented yet.
+//! BP001 `sha-tag`: a built target whose tags do not carry the commit SHA.
+//!
+//! A tag carries the SHA when its expression depends on a SHA variable
+//! (option `sha-variables`) or when its tag part is a literal 7–40 hex
+//! digits. The finding points at the `tags` expression (in the parent
+//! block when inherited); one finding per expression, naming every target
+//! that shares it (inheritance, matrix).
 
-use crate::diagnostic::{Diagnostic, Severity};
+use std::collections::BTreeSet;
+
+use crate::bake::{Resolved, Target};
+use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
+use crate::rules::util_bp::{self, BySource};
 use crate::rules::{BakeContext, CheckFn, OptionKind, RuleDef, RuleOption, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -10,7 +20,7 @@ pub static RULE: RuleDef = RuleDef {
     severity: Severity::Warning,
     summary: "A target's tags do not carry the commit SHA",
     doc: include_str!("../../rules/BP001.md"),
-    fix: None,
+    fix: Some(crate::diagnostic::Applicability::Safe),
     scope: RuleScope::Bake,
     options: &[
         RuleOption {
@@ -25,4 +35,241 @@ pub static RULE: RuleDef = RuleDef {
     check: CheckFn::Bake(check),
 };
 
-fn check(_ctx: &BakeContext<'_>, _out: &mut Vec<Diagnostic>) {}
+/// The variables CI systems (and common conventions) put the commit SHA in.
+pub const DEFAULT_SHA_VARIABLES: &[&str] = &[
+    "GITHUB_SHA",
+    "CI_COMMIT_SHA",
+    "CI_COMMIT_SHORT_SHA",
+    "GIT_SHA",
+    "GIT_COMMIT",
+    "COMMIT_SHA",
+    "SHA",
+    "BUILDKITE_COMMIT",
+    "CIRCLE_SHA1",
+];
+
+/// The variable the fix declares and tags with, unless option `variable` says otherwise.
+pub const DEFAULT_VARIABLE: &str = "GITHUB_SHA";
+
+/// The default the fix gives a newly declared SHA variable (local builds).
+const LOCAL_DEFAULT: &str = "dev";
+
+/// The shortest and longest hex run taken for a literal commit SHA tag.
+const SHA_HEX_LEN: std::ops::RangeInclusive<usize> = 7..=40;
+
+fn is_literal_sha(tag: &str) -> bool {
+    SHA_HEX_LEN.contains(&tag.len()) && tag.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// What makes a tag carry the SHA in this project.
+struct ShaSources<'a> {
+    variables: &'a BTreeSet<String>,
+    /// User functions whose result uses a SHA variable.
+    functions: BTreeSet<String>,
+}
+
+fn carries_sha(ctx: &BakeContext<'_>, tag: &Resolved, sha: &ShaSources<'_>) -> bool {
+    if tag
+        .origin
+        .variables
+        .iter()
+        .any(|v| sha.variables.contains(v))
+    {
+        return true;
+    }
+    let calls_sha_function = ctx
+        .file_text(&tag.origin.file)
+        .and_then(|t| util_bp::slice(t, tag.origin.span))
+        .is_some_and(|src| util_bp::calls_any(src, &sha.functions));
+    if calls_sha_function {
+        return true;
+    }
+    tag.as_str()
+        .and_then(|t| util_bp::split_repository(t).1)
+        .is_some_and(is_literal_sha)
+}
+
+/// Outputs that push nothing to a registry (files, the build cache only, the
+/// local image store): a SHA tag there has no later job to serve.
+const NON_PUSHED_OUTPUTS: &[&str] = &["local", "tar", "cacheonly", "docker"];
+
+/// Whether the target may push the image its tags name: not a `call` other
+/// than `build` (checks, outlines), and not only outputs that push nothing
+/// (`--push` adds a registry output at build time, so no outputs counts).
+fn pushes_image(target: &Target) -> bool {
+    let call = target
+        .attr("call")
+        .and_then(|c| c.as_str())
+        .unwrap_or("build");
+    if !call.is_empty() && !call.eq_ignore_ascii_case("build") {
+        return false;
+    }
+    let outputs = target.outputs();
+    outputs.is_empty()
+        || outputs
+            .iter()
+            .any(|o| !NON_PUSHED_OUTPUTS.contains(&o.typ.as_str()))
+}
+
+fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
+    let mut sha_variables: BTreeSet<String> = ctx
+        .option_str_list("sha-variables")
+        .unwrap_or_else(|| {
+            DEFAULT_SHA_VARIABLES
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        })
+        .into_iter()
+        .collect();
+    // The variable the fix tags with always counts, so the fix converges.
+    let variable = sha_variable(ctx, &sha_variables);
+    sha_variables.insert(variable.clone());
+    let sha = ShaSources {
+        variables: &sha_variables,
+        functions: util_bp::functions_using(ctx.project, &sha_variables),
+    };
+    let mut by_source: BySource<&Target> = BySource::default();
+    for target in util_bp::concrete_targets(ctx.project) {
+        if !pushes_image(target) {
+            continue;
+        }
+        let Some(tags) = target.attr("tags") else {
+            continue;
+        };
+        if tags.elements.is_empty() || tags.origin.is_override() {
+            continue;
+        }
+        if tags.elements.iter().any(|t| carries_sha(ctx, t, &sha)) {
+            continue;
+        }
+        by_source.push(util_bp::source_key(&tags.origin), target);
+    }
+    for ((file, span), targets) in by_source.into_groups() {
+        let Some(first) = targets.first() else {
+            continue;
+        };
+        let Some(tags) = first.attr("tags") else {
+            continue;
+        };
+        let names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
+        let subject = util_bp::targets_subject(&names);
+        let inherited = tags
+            .origin
+            .inherited_from
+            .last()
+            .map(|parent| format!(" (tags inherited from \"{parent}\")"))
+            .unwrap_or_default();
+        let repository = tags
+            .elements
+            .first()
+            .and_then(|t| t.as_str())
+            .map(|t| util_bp::split_repository(t).0.to_string())
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| "<repository>".to_string());
+        let mut d = ctx
+            .diagnostic(
+                &file,
+                span,
+                format!("{subject}: no tag carries the commit SHA{inherited}"),
+            )
+            .with_help(format!(
+                "tag the image with the commit once, at build time (e.g. `{repository}:${{{variable}}}`); \
+                 later jobs then promote that exact image instead of re-tagging it after the tests \
+                 (about 5 minutes per CI run)"
+            ));
+        if let Some(fix) = fix(ctx, tags, &variable) {
+            d = d.with_fix(fix);
+        }
+        out.push(d);
+    }
+}
+
+/// The variable to tag with: option `variable`, else an already declared
+/// SHA variable, else [`DEFAULT_VARIABLE`].
+fn sha_variable(ctx: &BakeContext<'_>, sha_variables: &BTreeSet<String>) -> String {
+    if let Some(v) = ctx.option_str("variable").filter(|v| !v.trim().is_empty()) {
+        return v.trim().to_string();
+    }
+    if ctx.project.variables().contains_key(DEFAULT_VARIABLE) {
+        return DEFAULT_VARIABLE.to_string();
+    }
+    // A declared SHA variable (the well-known names in their order first).
+    let declared =
+        |name: &&str| sha_variables.contains(*name) && ctx.project.variables().contains_key(*name);
+    DEFAULT_SHA_VARIABLES
+        .iter()
+        .copied()
+        .find(declared)
+        .or_else(|| sha_variables.iter().map(String::as_str).find(declared))
+        .unwrap_or(DEFAULT_VARIABLE)
+        .to_string()
+}
+
+/// Adds `<repository>:${VAR}` per distinct repository (written as the
+/// existing tag writes it) and declares the variable when missing.
+fn fix(ctx: &BakeContext<'_>, tags: &Resolved, variable: &str) -> Option<Fix> {
+    let file = &tags.origin.file;
+    let text = ctx.file_text(file)?;
+    let last = tags.elements.last()?;
+    if last.origin.file != *file {
+        return None;
+    }
+    let mut repositories: Vec<String> = Vec::new();
+    for tag in &tags.elements {
+        let tag_text = ctx.file_text(&tag.origin.file);
+        if let Some(repo) = util_bp::repository_source(tag_text, tag) {
+            if !repositories.contains(&repo) {
+                repositories.push(repo);
+            }
+        }
+    }
+    if repositories.is_empty() {
+        return None;
+    }
+    let json = util_bp::is_json(file);
+    let mut edits = Vec::new();
+    if !ctx.project.variables().contains_key(variable) {
+        if json {
+            let (offset, content) =
+                util_bp::json_variable_insertion(text, variable, LOCAL_DEFAULT)?;
+            edits.push(Edit::insert(file.clone(), offset, content));
+        } else {
+            let (offset, after_block) = util_bp::variable_insertion(ctx.project, file)?;
+            edits.push(Edit::insert(
+                file.clone(),
+                offset,
+                util_bp::variable_block(variable, LOCAL_DEFAULT, after_block),
+            ));
+        }
+    }
+    let elements: Vec<String> = repositories
+        .iter()
+        .map(|repo| format!("\"{repo}:${{{variable}}}\""))
+        .collect();
+    let (offset, content) =
+        util_bp::list_append(text, tags.origin.span, last.origin.span.end, &elements)?;
+    edits.push(Edit::insert(file.clone(), offset, content));
+    let added: Vec<String> = repositories
+        .iter()
+        .map(|r| format!("{r}:${{{variable}}}"))
+        .collect();
+    Some(Fix::safe(
+        format!("add the tag(s) {}", util_bp::quoted_list(&added)),
+        edits,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_sha_tags() {
+        assert!(is_literal_sha("0123abc"));
+        assert!(is_literal_sha("0123456789abcdef0123456789abcdef01234567"));
+        assert!(!is_literal_sha("0123ab"));
+        assert!(!is_literal_sha("latest"));
+        assert!(!is_literal_sha(""));
+    }
+}

@@ -121,6 +121,9 @@ pub struct LintOutput {
     pub projects: Vec<BakeProject>,
 }
 
+/// A Dockerfile read and parsed (or why it could not be read).
+type ParsedDockerfile = Result<(String, Arc<Dockerfile>), FileError>;
+
 /// A Dockerfile some bake target builds, with what the targets pass to it.
 #[derive(Debug, Clone, Default)]
 struct DockerfileUse {
@@ -284,11 +287,7 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
         }
     }
 
-    let parsed: Vec<(
-        PathBuf,
-        Result<(String, Arc<Dockerfile>), FileError>,
-        BuildInfo,
-    )> = dockerfiles
+    let parsed: Vec<(PathBuf, ParsedDockerfile, BuildInfo)> = dockerfiles
         .into_par_iter()
         .map(|(path, build)| {
             let parsed = read(overlay, &path).map(|t| {
