@@ -245,7 +245,7 @@ fn bp005_creates_args_and_replaces_wrong_values() {
     let fixed = fix(dir.path(), &settings(&["BP005"], ""));
     assert_eq!(
         fixed.get("docker-bake.hcl").map(String::as_str),
-        Some("target \"test\" {\n  target = \"test\"\n  args = { SKIP_CHROMIUM = \"true\" }\n}\n\ntarget \"ci\" {\n  target = \"base\"\n  args = {\n    SKIP_CHROMIUM = \"true\"\n  }\n}\n\ntarget \"check-empty\" {\n  args = { SKIP_CHROMIUM = \"true\" }\n}\n")
+        Some("target \"test\" {\n  target = \"test\"\n  args   = { SKIP_CHROMIUM = \"true\" }\n}\n\ntarget \"ci\" {\n  target = \"base\"\n  args = {\n    SKIP_CHROMIUM = \"true\"\n  }\n}\n\ntarget \"check-empty\" {\n  args = { SKIP_CHROMIUM = \"true\" }\n}\n")
     );
 }
 
@@ -325,7 +325,7 @@ fn bp005_inherited_args_and_multiline_objects() {
     let fixed = fix(dir.path(), &settings(&["BP005"], ""));
     assert_eq!(
         fixed.get("docker-bake.hcl").map(String::as_str),
-        Some("target \"_common\" {\n  args = {\n    NODE_VERSION = \"20\"\n  }\n}\n\ntarget \"api-test\" {\n  inherits = [\"_common\"]\n  target = \"test\"\n  args = { SKIP_CHROMIUM = \"true\" }\n}\n\ntarget \"web-test\" {\n  target = \"test\"\n  args = {\n    A           = \"1\",\n    NODE_ENV    = \"test\",\n    SKIP_CHROMIUM = \"true\",\n  }\n}\n\ntarget \"fn-test\" {\n  target = \"test\"\n  args = merge({ A = \"1\" }, {})\n}\n")
+        Some("target \"_common\" {\n  args = {\n    NODE_VERSION = \"20\"\n  }\n}\n\ntarget \"api-test\" {\n  inherits = [\"_common\"]\n  target = \"test\"\n  args   = { SKIP_CHROMIUM = \"true\" }\n}\n\ntarget \"web-test\" {\n  target = \"test\"\n  args = {\n    A           = \"1\",\n    NODE_ENV    = \"test\",\n    SKIP_CHROMIUM = \"true\",\n  }\n}\n\ntarget \"fn-test\" {\n  target = \"test\"\n  args = merge({ A = \"1\" }, {})\n}\n")
     );
     // The inherited SKIP_CHROMIUM counts.
     let bake = "target \"_common\" {\n  args = { SKIP_CHROMIUM = \"true\" }\n}\ntarget \"api-test\" {\n  inherits = [\"_common\"]\n  target = \"test\"\n}\n";
@@ -375,7 +375,7 @@ fn bp005_fixes_a_parent_test_target_once() {
     let fixed = fix(dir.path(), &settings(&["BP005"], ""));
     assert_eq!(
         fixed.get("docker-bake.hcl").map(String::as_str),
-        Some("target \"tester\" {\n\ttarget   = \"test\"\n\targs = { SKIP_CHROMIUM = \"true\" }\n}\n\ntarget \"unit-test\" {\n\tinherits = [\"tester\"]\n\targs = {\n\t\tTEST_ARGS = \"-short\"\n\t}\n}\n")
+        Some("target \"tester\" {\n\ttarget   = \"test\"\n\targs     = { SKIP_CHROMIUM = \"true\" }\n}\n\ntarget \"unit-test\" {\n\tinherits = [\"tester\"]\n\targs = {\n\t\tTEST_ARGS = \"-short\"\n\t}\n}\n")
     );
 }
 
@@ -419,7 +419,9 @@ fn bp004_and_bp005_fix_together() {
     );
     assert_eq!(
         fixed.get("docker-bake.hcl").map(String::as_str),
-        Some("target \"test\" {\n  target = \"test\"\n  args = { SKIP_CHROMIUM = \"true\" }\n}\n")
+        Some(
+            "target \"test\" {\n  target = \"test\"\n  args   = { SKIP_CHROMIUM = \"true\" }\n}\n"
+        )
     );
 }
 

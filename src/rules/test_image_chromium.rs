@@ -56,6 +56,7 @@ pub const BROWSER_TEST_HINTS: &[&str] = &["e2e", "playwright", "cypress", "selen
 /// A browser install a target's build runs.
 struct BuiltBrowser {
     what: String,
+    /// "stage `base` of ", "stage 2 of ", or "" for a one-stage Dockerfile.
     stage: String,
     span: Span,
     guarded: bool,
@@ -228,7 +229,14 @@ fn built_browser(dockerfile: &Dockerfile, target: Option<&str>, arg: &str) -> Op
                     let stage_name = dockerfile
                         .stage_from(stage)
                         .and_then(|f| f.stage_name.as_ref())
-                        .map_or_else(|| index.to_string(), |n| n.value.clone());
+                        .map(|n| format!("stage `{}` of ", n.value))
+                        .unwrap_or_else(|| {
+                            if stages.len() > 1 {
+                                format!("stage {index} of ")
+                            } else {
+                                String::new()
+                            }
+                        });
                     return Some(BuiltBrowser {
                         what: found.what,
                         stage: stage_name,
@@ -258,7 +266,7 @@ fn diagnostic(
         .and_then(|b| b.args.as_ref())
         .map_or(block.span, |a| a.existing_value.unwrap_or(a.key));
     let message = format!(
-        "{matched_by} builds `{}` (stage `{}` of {}) but does not pass `{arg} = \"true\"`",
+        "{matched_by} builds `{}` ({}{}) but does not pass `{arg} = \"true\"`",
         browser.what,
         browser.stage,
         dockerfile_path
@@ -402,7 +410,7 @@ impl OwnBlock {
             }) => self.add_to_object(*object, arg),
             // `args = merge(...)` or a variable: no place for a key.
             Some(OwnArgs { object: None, .. }) => None,
-            None => self.add_attribute(&format!("args = {{ {entry} }}")),
+            None => self.add_attribute("args", &format!("{{ {entry} }}")),
         }
     }
 
@@ -435,12 +443,7 @@ impl OwnBlock {
         let last_line = line_start(text, last_content_end.saturating_sub(1));
         let indent = indentation_at(text, last_line);
         let last_line_text = text.get(last_line..last_content_end).unwrap_or("");
-        let key_width = arg.len();
-        let padding = last_line_text
-            .find('=')
-            .map(|eq| eq.saturating_sub(indent.len()))
-            .filter(|&col| col > key_width + 1)
-            .map_or(1, |col| col - key_width);
+        let padding = equals_padding(last_line_text, arg);
         let comma = if last_char == Some(',') { "," } else { "" };
         let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
         Some(vec![(
@@ -452,8 +455,9 @@ impl OwnBlock {
         )])
     }
 
-    /// A new attribute line at the end of the block.
-    fn add_attribute(&self, attribute: &str) -> Option<Vec<(Span, String)>> {
+    /// A new attribute line at the end of the block, `=` aligned with the
+    /// attribute above it when that one pads its `=` (as `hcl fmt` does).
+    fn add_attribute(&self, key: &str, value: &str) -> Option<Vec<(Span, String)>> {
         let text = &self.text;
         let inner = text.get(self.open + 1..self.close)?;
         let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
@@ -461,7 +465,7 @@ impl OwnBlock {
         if inner.trim().is_empty() {
             return Some(vec![(
                 Span::new(self.open + 1, self.close),
-                format!("{newline}{block_indent}  {attribute}{newline}{block_indent}"),
+                format!("{newline}{block_indent}  {key} = {value}{newline}{block_indent}"),
             )]);
         }
         let closing_alone = text
@@ -471,16 +475,40 @@ impl OwnBlock {
             return None;
         }
         let last_content_end = self.open + 1 + inner.trim_end().len();
-        let indent = indentation_at(text, last_content_end.saturating_sub(1));
+        let last_line = line_start(text, last_content_end.saturating_sub(1));
+        let indent = indentation_at(text, last_line);
         let indent = if indent.len() > block_indent.len() {
             indent.to_string()
         } else {
             format!("{block_indent}  ")
         };
+        let last_line_text = text.get(last_line..last_content_end).unwrap_or("");
+        let padding = equals_padding(last_line_text, key);
         Some(vec![(
             Span::empty(line_start(text, self.close)),
-            format!("{indent}{attribute}{newline}"),
+            format!("{indent}{key}{}= {value}{newline}", " ".repeat(padding)),
         )])
+    }
+}
+
+/// Spaces between `key` and `=`: `hcl fmt` aligns the `=` of consecutive
+/// one-line attributes (and object entries), so line up with the one on
+/// `previous_line` when it is such a line and its `=` is further right.
+fn equals_padding(previous_line: &str, key: &str) -> usize {
+    let content = previous_line.trim();
+    let Some(eq) = content.find('=') else {
+        return 1;
+    };
+    let previous_key = content[..eq].trim_end();
+    let simple_key = !previous_key.is_empty()
+        && previous_key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '"'));
+    let one_line = !content.ends_with(['{', '[', '(']) && !content.starts_with(['}', ']', ')']);
+    if simple_key && one_line && eq > key.len() {
+        eq - key.len()
+    } else {
+        1
     }
 }
 
@@ -574,7 +602,7 @@ mod tests {
     fn new_attribute_in_the_block() {
         assert_eq!(
             fixed("target \"t\" {\n    target = \"test\"\n}\n").as_deref(),
-            Some("target \"t\" {\n    target = \"test\"\n    args = { SKIP_CHROMIUM = \"true\" }\n}\n")
+            Some("target \"t\" {\n    target = \"test\"\n    args   = { SKIP_CHROMIUM = \"true\" }\n}\n")
         );
         assert_eq!(
             fixed("target \"t\" {}\n").as_deref(),
@@ -582,10 +610,24 @@ mod tests {
         );
         assert_eq!(
             fixed("target \"t\" {\r\n  target = \"test\"\r\n}\r\n").as_deref(),
-            Some("target \"t\" {\r\n  target = \"test\"\r\n  args = { SKIP_CHROMIUM = \"true\" }\r\n}\r\n")
+            Some("target \"t\" {\r\n  target = \"test\"\r\n  args   = { SKIP_CHROMIUM = \"true\" }\r\n}\r\n")
         );
         // A one-line block with content has no safe place for a second attribute.
         assert_eq!(fixed("target \"t\" { target = \"test\" }\n"), None);
+    }
+
+    #[test]
+    fn aligned_attributes_stay_aligned() {
+        assert_eq!(
+            fixed("target \"t\" {\n  inherits   = [\"_common\"]\n  dockerfile = \"test.Dockerfile\"\n}\n").as_deref(),
+            Some("target \"t\" {\n  inherits   = [\"_common\"]\n  dockerfile = \"test.Dockerfile\"\n  args       = { SKIP_CHROMIUM = \"true\" }\n}\n")
+        );
+        assert_eq!(equals_padding("  a = 1", "args"), 1);
+        assert_eq!(equals_padding("  tags       = []", "args"), 7);
+        assert_eq!(equals_padding("  target = \"x\"", "args"), 3);
+        assert_eq!(equals_padding("  x    = 1", "dockerfile"), 1);
+        assert_eq!(equals_padding("  labels = {", "args"), 1);
+        assert_eq!(equals_padding("  }", "args"), 1);
     }
 
     #[test]
