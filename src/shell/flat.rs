@@ -25,6 +25,8 @@ const RESERVED: &[&str] = &[
 /// A pipeline being assembled: its commands and source extent (redirections included).
 struct Pipeline {
     commands: Vec<SimpleCommand>,
+    /// Commands inside the pipeline's `$( )`s (they get its guards first).
+    nested: Vec<SimpleCommand>,
     span: Span,
 }
 
@@ -39,11 +41,26 @@ struct Pending {
     /// End including trailing redirections.
     end: usize,
     redirected: bool,
+    /// Commands of the `$( )`s in this command's words.
+    nested: Vec<SimpleCommand>,
 }
+
+/// `$( )` nesting deeper than this is left to the grammar.
+const MAX_NESTING: usize = 8;
 
 /// Commands of a flat script, or `None` when the script is not flat.
 pub fn flat_commands(text: &str) -> Option<Vec<SimpleCommand>> {
+    let mut commands = flat_commands_nested(text, 0)?;
+    commands.sort_by_key(|c| (c.span.start, c.span.end));
+    Some(commands)
+}
+
+fn flat_commands_nested(text: &str, nesting: usize) -> Option<Vec<SimpleCommand>> {
+    if nesting > MAX_NESTING {
+        return None;
+    }
     let bytes = text.as_bytes();
+    let mut subs: Vec<(usize, usize)> = Vec::new();
     // Carriage returns (CRLF heredoc bodies) are word characters to a shell
     // and handled unevenly by the grammar: leave them to it.
     if bytes.contains(&b'\r') {
@@ -54,6 +71,7 @@ pub fn flat_commands(text: &str) -> Option<Vec<SimpleCommand>> {
     let mut operators: Vec<&'static str> = Vec::new();
     let mut pipeline = Pipeline {
         commands: Vec::new(),
+        nested: Vec::new(),
         span: Span::default(),
     };
     let mut pending = Pending::default();
@@ -104,7 +122,7 @@ pub fn flat_commands(text: &str) -> Option<Vec<SimpleCommand>> {
                 let two = bytes.get(i + 1) == Some(&b);
                 if b == b'&' && !two {
                     if bytes.get(i + 1) == Some(&b'>') && !in_chain {
-                        i = redirect(text, i, &mut pending)?;
+                        i = redirect(text, i, &mut pending, nesting)?;
                         continue;
                     }
                     return None; // background job
@@ -127,7 +145,7 @@ pub fn flat_commands(text: &str) -> Option<Vec<SimpleCommand>> {
                 expect_command = true;
             }
             b'<' | b'>' => {
-                i = redirect(text, i, &mut pending)?;
+                i = redirect(text, i, &mut pending, nesting)?;
                 if in_chain {
                     return None;
                 }
@@ -139,15 +157,17 @@ pub fn flat_commands(text: &str) -> Option<Vec<SimpleCommand>> {
                 if pending.words.is_empty() && b == b'\\' {
                     return None;
                 }
-                let end = word_end(bytes, i)?;
+                subs.clear();
+                let end = word_end(bytes, i, &mut subs)?;
                 if end <= i {
                     return None;
                 }
+                substitution_commands(text, &subs, nesting, &mut pending.nested)?;
                 // `2>file`: digits directly before a redirection are its descriptor.
                 if matches!(bytes.get(end), Some(b'<' | b'>'))
                     && bytes[i..end].iter().all(u8::is_ascii_digit)
                 {
-                    i = redirect(text, end, &mut pending)?;
+                    i = redirect(text, end, &mut pending, nesting)?;
                     if in_chain {
                         return None;
                     }
@@ -199,7 +219,7 @@ pub fn flat_commands(text: &str) -> Option<Vec<SimpleCommand>> {
 
 /// Reads a redirection at `at` (`>`, `>>`, `>&2`, `&>`, `<`, ...) and its
 /// target; `None` for heredocs and herestrings.
-fn redirect(text: &str, at: usize, pending: &mut Pending) -> Option<usize> {
+fn redirect(text: &str, at: usize, pending: &mut Pending, nesting: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut i = at;
     if bytes.get(i) == Some(&b'&') {
@@ -218,10 +238,12 @@ fn redirect(text: &str, at: usize, pending: &mut Pending) -> Option<usize> {
     while matches!(bytes.get(i), Some(b' ' | b'\t')) {
         i += 1;
     }
-    let end = word_end(bytes, i)?;
+    let mut subs = Vec::new();
+    let end = word_end(bytes, i, &mut subs)?;
     if end == i {
         return None;
     }
+    substitution_commands(text, &subs, nesting, &mut pending.nested)?;
     // A redirection before the command name is left to the grammar.
     pending.start?;
     pending.redirected = true;
@@ -229,8 +251,94 @@ fn redirect(text: &str, at: usize, pending: &mut Pending) -> Option<usize> {
     Some(end)
 }
 
-/// End of the word starting at `start`; `None` for constructs left to the grammar.
-fn word_end(bytes: &[u8], start: usize) -> Option<usize> {
+/// The commands of each `$( )` body (`subs`: body ranges), marked as
+/// substituted and shifted to `text` offsets.
+fn substitution_commands(
+    text: &str,
+    subs: &[(usize, usize)],
+    nesting: usize,
+    out: &mut Vec<SimpleCommand>,
+) -> Option<()> {
+    for &(start, end) in subs {
+        let body = text.get(start..end)?;
+        if body.trim().is_empty() {
+            return None;
+        }
+        for mut command in flat_commands_nested(body, nesting + 1)? {
+            shift(&mut command, start);
+            command.in_substitution = true;
+            out.push(command);
+        }
+    }
+    Some(())
+}
+
+fn shift(command: &mut SimpleCommand, by: usize) {
+    command.span = command.span.offset(by);
+    for word in command
+        .name
+        .iter_mut()
+        .chain(command.args.iter_mut())
+        .chain(command.assignments.iter_mut())
+    {
+        word.span = word.span.offset(by);
+    }
+    for guard in &mut command.guards {
+        guard.span = guard.span.offset(by);
+    }
+}
+
+/// Index of the `)` closing the `$(` at `dollar`; `None` for arithmetic
+/// `$((`, comments, backticks or nested quoting the scan cannot follow.
+fn substitution_close(bytes: &[u8], dollar: usize) -> Option<usize> {
+    let mut i = dollar + 2;
+    if bytes.get(i) == Some(&b'(') {
+        return None;
+    }
+    let mut depth = 1;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'\\' => i += 2,
+            b'\'' => {
+                i += 1;
+                while bytes.get(i)? != &b'\'' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'"' => {
+                i += 1;
+                loop {
+                    match bytes.get(i)? {
+                        b'"' => break,
+                        b'\\' => i += 2,
+                        b'`' | b'$' => return None,
+                        _ => i += 1,
+                    }
+                }
+                i += 1;
+            }
+            b'`' | b'#' => return None,
+            b'(' => {
+                depth += 1;
+                i += 1;
+            }
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// End of the word starting at `start`; `None` for constructs left to the
+/// grammar. The bodies of its `$( )`s are added to `subs`.
+fn word_end(bytes: &[u8], start: usize, subs: &mut Vec<(usize, usize)>) -> Option<usize> {
     let mut i = start;
     while let Some(&b) = bytes.get(i) {
         match b {
@@ -256,7 +364,11 @@ fn word_end(bytes: &[u8], start: usize) -> Option<usize> {
                         b'"' => break,
                         b'\\' => i += 2,
                         b'`' => return None,
-                        b'$' if bytes.get(i + 1) == Some(&b'(') => return None,
+                        b'$' if bytes.get(i + 1) == Some(&b'(') => {
+                            let close = substitution_close(bytes, i)?;
+                            subs.push((i + 2, close));
+                            i = close + 1;
+                        }
                         b'$' if bytes.get(i + 1) == Some(&b'{') => i = braced_name_end(bytes, i)?,
                         _ => i += 1,
                     }
@@ -264,7 +376,12 @@ fn word_end(bytes: &[u8], start: usize) -> Option<usize> {
                 i += 1;
             }
             b'$' => match bytes.get(i + 1) {
-                Some(b'(' | b'\'' | b'"') => return None,
+                Some(b'(') => {
+                    let close = substitution_close(bytes, i)?;
+                    subs.push((i + 2, close));
+                    i = close + 1;
+                }
+                Some(b'\'' | b'"') => return None,
                 Some(b'{') => i = braced_name_end(bytes, i)?,
                 // `$1` makes the grammar run on past the end of the line.
                 Some(c) if c.is_ascii_alphabetic() || *c == b'_' => i += 1,
@@ -307,6 +424,7 @@ fn end_command(pending: &mut Pending, pipeline: &mut Pipeline) -> Option<()> {
     if done.words.is_empty() && done.redirected {
         return None;
     }
+    pipeline.nested.extend(done.nested);
     let mut words = done.words.into_iter();
     let command = SimpleCommand {
         name: words.next(),
@@ -315,6 +433,7 @@ fn end_command(pending: &mut Pending, pipeline: &mut Pipeline) -> Option<()> {
         span: Span::new(start, done.words_end),
         guards: Vec::new(),
         in_substitution: false,
+        in_pipeline: false,
     };
     if pipeline.commands.is_empty() {
         pipeline.span = Span::new(start, done.end);
@@ -326,11 +445,17 @@ fn end_command(pending: &mut Pending, pipeline: &mut Pipeline) -> Option<()> {
 }
 
 fn end_pipeline(pipeline: &mut Pipeline, operands: &mut Vec<Pipeline>) {
+    if pipeline.commands.len() > 1 {
+        for command in &mut pipeline.commands {
+            command.in_pipeline = true;
+        }
+    }
     if !pipeline.commands.is_empty() {
         operands.push(std::mem::replace(
             pipeline,
             Pipeline {
                 commands: Vec::new(),
+                nested: Vec::new(),
                 span: Span::default(),
             },
         ));
@@ -354,6 +479,11 @@ fn flush_chain(
                 .is_some_and(is_test_command_name);
         for mut command in operand.commands {
             command.guards = chain.clone();
+            out.push(command);
+        }
+        for mut command in operand.nested {
+            let inner = std::mem::replace(&mut command.guards, chain.clone());
+            command.guards.extend(inner);
             out.push(command);
         }
         let Some(&op) = operators.get(k) else { break };

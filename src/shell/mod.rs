@@ -102,6 +102,8 @@ pub struct SimpleCommand {
     pub guards: Vec<Guard>,
     /// Inside `$( )`, backticks or `<( )`.
     pub in_substitution: bool,
+    /// Part of a `a | b` pipeline (its exit status may be masked without `pipefail`).
+    pub in_pipeline: bool,
 }
 
 impl SimpleCommand {
@@ -189,6 +191,11 @@ impl RunScript {
     /// The command an install was found in.
     pub fn command_of(&self, install: &PackageInstall) -> Option<&SimpleCommand> {
         self.commands.get(install.command_index)
+    }
+
+    /// Whether the script has a `|` pipeline (outside `$( )` too).
+    pub fn has_pipeline(&self) -> bool {
+        self.commands.iter().any(|c| c.in_pipeline)
     }
 
     /// Commands whose effective program (wrappers skipped) has basename `name`.

@@ -70,6 +70,7 @@ pub fn tree_commands_with_repairs(text: &str) -> (Vec<SimpleCommand>, bool, bool
         text,
         commands: Vec::new(),
         split_lines: false,
+        in_pipeline: false,
     };
     walker.visit(root, &[], false, 0);
     walker.commands.sort_by_key(|c| (c.span.start, c.span.end));
@@ -81,6 +82,8 @@ struct Walker<'t> {
     commands: Vec<SimpleCommand>,
     /// A command had to be split at a newline the grammar ran past.
     split_lines: bool,
+    /// Inside a `|` pipeline (reset inside `$( )`).
+    in_pipeline: bool,
 }
 
 impl<'t> Walker<'t> {
@@ -114,8 +117,9 @@ impl<'t> Walker<'t> {
             "while_statement" => self.while_statement(node, guards, in_sub, depth),
             "case_statement" => self.case_statement(node, guards, in_sub, depth),
             "command_substitution" | "process_substitution" => {
-                self.children(node, guards, true, depth)
+                self.children_in_pipeline(node, false, guards, true, depth)
             }
+            "pipeline" => self.pipeline(node, guards, in_sub, depth),
             _ => self.children(node, guards, in_sub, depth),
         }
     }
@@ -127,8 +131,23 @@ impl<'t> Walker<'t> {
         }
     }
 
-    fn push(&mut self, command: SimpleCommand) {
+    fn push(&mut self, mut command: SimpleCommand) {
+        command.in_pipeline = self.in_pipeline;
         self.commands.push(command);
+    }
+
+    /// Visits `node`'s children with `in_pipeline` set as given.
+    fn children_in_pipeline(
+        &mut self,
+        node: Node,
+        in_pipeline: bool,
+        guards: &[Guard],
+        in_sub: bool,
+        depth: usize,
+    ) {
+        let saved = std::mem::replace(&mut self.in_pipeline, in_pipeline);
+        self.children(node, guards, in_sub, depth);
+        self.in_pipeline = saved;
     }
 
     /// `cmd args > file more`: a command with trailing redirections.
@@ -205,6 +224,7 @@ impl<'t> Walker<'t> {
                 span,
                 guards: guards.to_vec(),
                 in_substitution: in_sub,
+                in_pipeline: false,
             });
             return;
         }
@@ -226,7 +246,7 @@ impl<'t> Walker<'t> {
             pieces.push(std::mem::replace(&mut words, rest));
         }
         pieces.push(words);
-        for piece in pieces {
+        for (k, piece) in pieces.into_iter().enumerate() {
             let Some(piece_span) = piece.iter().map(|(w, _)| w.span).reduce(Span::cover) else {
                 continue;
             };
@@ -245,7 +265,14 @@ impl<'t> Walker<'t> {
                 span: piece_span,
                 guards: guards.to_vec(),
                 in_substitution: in_sub,
+                in_pipeline: false,
             });
+            // Lines after the first are past the pipeline the grammar saw.
+            if k > 0 {
+                if let Some(last) = self.commands.last_mut() {
+                    last.in_pipeline = false;
+                }
+            }
         }
     }
 
@@ -277,6 +304,7 @@ impl<'t> Walker<'t> {
             span: span_of(node),
             guards: guards.to_vec(),
             in_substitution: in_sub,
+            in_pipeline: false,
         });
         self.substitutions(node, guards, depth + 1);
     }
@@ -335,6 +363,7 @@ impl<'t> Walker<'t> {
             span: span_of(node),
             guards: guards.to_vec(),
             in_substitution: in_sub,
+            in_pipeline: false,
         });
     }
 
@@ -354,6 +383,7 @@ impl<'t> Walker<'t> {
             span: span_of(node),
             guards: guards.to_vec(),
             in_substitution: in_sub,
+            in_pipeline: false,
         });
         self.substitutions(node, guards, depth + 1);
     }
@@ -364,7 +394,7 @@ impl<'t> Walker<'t> {
             return;
         }
         if matches!(node.kind(), "command_substitution" | "process_substitution") {
-            self.children(node, guards, true, depth);
+            self.children_in_pipeline(node, false, guards, true, depth);
             return;
         }
         let mut cursor = node.walk();
@@ -377,7 +407,36 @@ impl<'t> Walker<'t> {
     /// loop, then guard each operand by the earlier test-like operands joined
     /// to it only by the same operator (`t && a && b` guards `b` by `t`;
     /// `t && a || b` does not guard `b`).
+    /// `a | b`. The grammar reads `a | b && c` as `a | (b && c)`; in the
+    /// shell `|` binds tighter, so only `b` of such a list is in the pipeline.
+    fn pipeline(&mut self, node: Node, guards: &[Guard], in_sub: bool, depth: usize) {
+        let saved = std::mem::replace(&mut self.in_pipeline, true);
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.kind() == "list" {
+                self.list_in_pipeline(child, guards, in_sub, depth + 1, true);
+            } else {
+                self.visit(child, guards, in_sub, depth + 1);
+            }
+            self.in_pipeline = true;
+        }
+        self.in_pipeline = saved;
+    }
+
     fn list(&mut self, node: Node, guards: &[Guard], in_sub: bool, depth: usize) {
+        self.list_in_pipeline(node, guards, in_sub, depth, false);
+    }
+
+    /// [`Self::list`]; `pipe_first_only`: only the first operand continues
+    /// the pipeline the grammar wrapped around the list.
+    fn list_in_pipeline(
+        &mut self,
+        node: Node,
+        guards: &[Guard],
+        in_sub: bool,
+        depth: usize,
+        pipe_first_only: bool,
+    ) {
         let mut operands: Vec<Node> = Vec::new();
         let mut operators: Vec<&'static str> = Vec::new();
         let mut current = node;
@@ -435,6 +494,9 @@ impl<'t> Walker<'t> {
         for (k, operand) in operands.iter().enumerate() {
             let mut own = guards.to_vec();
             own.extend(chain.iter().cloned());
+            if pipe_first_only && k > 0 {
+                self.in_pipeline = false;
+            }
             self.visit(*operand, &own, in_sub, depth + 1);
             let Some(&op) = operators.get(k) else { break };
             if k > 0 && operators.get(k - 1) != Some(&op) {

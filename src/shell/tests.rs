@@ -44,6 +44,27 @@ fn commands_through_lists_pipes_ifs_subshells_and_substitutions() {
 }
 
 #[test]
+fn pipelines_are_marked() {
+    for text in [
+        "curl -fsSL https://x | sh -s -- -y && echo $(a | b) done",
+        "if x; then curl -fsSL https://x | sh; fi; echo $(a | b) done",
+    ] {
+        let s = script(text);
+        let piped: Vec<_> = s
+            .commands()
+            .iter()
+            .filter(|c| c.in_pipeline && !c.in_substitution)
+            .filter_map(|c| c.name_str())
+            .collect();
+        assert_eq!(piped, vec!["curl", "sh"], "{text}");
+        assert!(s.has_pipeline());
+        let echo = s.commands().iter().find(|c| c.name_str() == Some("echo"));
+        assert_eq!(echo.map(|c| c.in_pipeline), Some(false));
+    }
+    assert!(!script("a && b; c").has_pipeline());
+}
+
+#[test]
 fn command_words_have_spans_and_values() {
     let text = "DEBIAN_FRONTEND=noninteractive apt-get install -y 'curl' \"$PKGS\"";
     let s = script(text);
@@ -553,13 +574,12 @@ fn assert_same_as_tree(text: &str) -> bool {
     );
     if repaired {
         // The grammar's `&&` structure around a line it ran past is not the
-        // shell's; only the commands themselves are comparable.
+        // shell's (guards, pipelines); only the commands themselves are comparable.
         for t in &mut tree {
-            t.guards = fast
-                .iter()
-                .find(|f| f.span == t.span)
-                .map(|f| f.guards.clone())
-                .unwrap_or_default();
+            if let Some(f) = fast.iter().find(|f| f.span == t.span) {
+                t.guards = f.guards.clone();
+                t.in_pipeline = f.in_pipeline;
+            }
         }
     }
     for (f, t) in fast.iter().zip(tree.iter()) {
@@ -579,6 +599,8 @@ fn fast_path_accepts_typical_chains() {
         "which git || apt-get install -y git && command -v git",
         "go install golang.org/x/tools/gopls@v0.14.0 && cargo install --locked ripgrep",
         "a\n\n\nb;c",
+        "arch=\"$(dpkg --print-architecture | awk -F- '{ print $NF }')\" && test -n \"$(which git)\" && apt-get install -y $(cat pkgs.txt) git",
+        "echo $(a $(b && c) | d) x",
         "echo a\\ b \\$HOME ~/x *.txt a=b --opt=1,2 -- done2",
     ] {
         assert!(assert_same_as_tree(text), "fast path refused {text:?}");
@@ -591,7 +613,8 @@ fn fast_path_refuses_what_it_does_not_model() {
         "if x; then y; fi",
         "(a) && b",
         "{ a; }",
-        "echo $(date)",
+        "echo $((1 + 2))",
+        "echo $(case x in a) b;; esac)",
         "echo `date`",
         "cat <<EOF\nx\nEOF",
         "[ -n \"$X\" ] && y",
@@ -661,6 +684,14 @@ fn fast_path_matches_tree_sitter_on_generated_scripts() {
         ".",
         "..",
         "a.b-c_d",
+        "$(date)",
+        "\"$(uname -m)\"",
+        "x=$(a && b)",
+        "$(a | b)",
+        "$(test -n x && y)",
+        "\"a$(b)c\"",
+        "$($(a) b)",
+        "$()",
     ];
     let separators = [
         " && ", " || ", " | ", "; ", "\n", " \\\n  ", " # c\n", " ", "\r\n", " &&\n ", "|", ";",
