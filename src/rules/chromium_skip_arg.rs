@@ -222,6 +222,7 @@ impl Finding<'_> {
             BrowserSource::Puppeteer => {
                 let command = &self.found.command;
                 if command.in_substitution
+                    || command.in_pipeline
                     || !can_prefix_command(
                         self.ctx.source(),
                         self.script.span.start,
