@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::{InstructionKind, Keyword};
-use crate::rules::util_b::{constant_word, go_quote};
+use crate::rules::util_b::{constant_word, dispatched_stages, go_quote};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 
@@ -42,7 +42,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     }
     let df = ctx.dockerfile;
     let lex = ShellLex::new(df.escape);
-    for stage in df.stages() {
+    for stage in dispatched_stages(df, ctx.build.target.as_deref()) {
         for &node in &stage.instruction_nodes {
             let Some(ins) = df.instruction(node) else {
                 continue;
@@ -645,6 +645,20 @@ mod tests {
         assert!(!hit("d1.txt"));
         assert!(PatternMatcher::new(read_patterns("[abc\n")).is_none());
         assert!(PatternMatcher::new(read_patterns("!\n")).is_none());
+    }
+
+    #[test]
+    fn exclusion_patterns_re_include() {
+        let m = matcher("*.md\n!README.md\ndocs\n!docs/keep.txt\n");
+        assert!(m.has_exclusions());
+        let hit = |p: &str| m.matches_or_parent_matches(p).is_some();
+        assert!(hit("CHANGES.md"));
+        assert!(!hit("README.md"));
+        assert!(hit("docs/other.txt"));
+        // a later exception re-includes a file whose parent was excluded
+        assert!(!hit("docs/keep.txt"));
+        assert!(!m.excludes_root());
+        assert!(matcher("**/*\n").excludes_root());
     }
 
     #[test]

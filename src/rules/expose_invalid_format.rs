@@ -27,7 +27,7 @@ pub static RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
-    for port in exposed_ports(ctx.dockerfile) {
+    for port in exposed_ports(ctx.dockerfile, ctx.build.target.as_deref()) {
         let Some(spec) = parse_port_spec(&port.spec) else {
             continue;
         };

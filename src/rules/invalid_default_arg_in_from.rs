@@ -38,8 +38,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         };
         let image = &from_ins.image;
         let Ok(expansion) = lex.process_word_with_matches(&image.value, &env) else {
-            // BuildKit stops checking at the first expansion error.
-            return;
+            // BuildKit stops checking at the first expansion error (keeping
+            // what it reported for the stages before).
+            break;
         };
         // A constant invalid name is a plain error of the build, not a
         // default-value problem; only names built from variables are checked.
@@ -274,6 +275,21 @@ mod tests {
         ] {
             assert!(run(&RULE, src).is_empty(), "{src}");
         }
+    }
+
+    #[test]
+    fn expansion_error_stops_the_check() {
+        let src = "ARG A\nFROM busybox:$A\nFROM ${B?required}\nFROM alpine:$A\n";
+        let diags = run(&RULE, src);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].span.start, src.find("busybox").unwrap());
+    }
+
+    #[test]
+    fn lowercase_multiline_and_crlf() {
+        let src = "arg IMAGE\r\nfrom \\\r\n  $IMAGE \\\r\n  as base\r\n";
+        let diags = run(&RULE, src);
+        assert_eq!(slices(src, &diags), ["$IMAGE"]);
     }
 
     #[test]

@@ -14,6 +14,7 @@
 
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{InstructionKind, KeyValue};
+use crate::rules::util_b::dispatched_stages;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 
@@ -35,7 +36,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let src = ctx.source();
     // BuildKit checks the instructions it dispatches: those of every stage
     // (ONBUILD triggers and instructions before the first FROM are not).
-    for stage in df.stages() {
+    for stage in dispatched_stages(df, ctx.build.target.as_deref()) {
         for &node in &stage.instruction_nodes {
             let Some(ins) = df.instruction(node) else {
                 continue;
@@ -72,6 +73,10 @@ fn fix_edits(ctx: &DockerfileContext<'_>, kv: &KeyValue) -> Option<Vec<Edit>> {
     let value_start = kv.value.span.start;
     let separator = src.get(key_end..value_start)?;
     if key_end >= value_start || !is_plain_separator(separator, escape) {
+        return None;
+    }
+    // A quoted or escaped legacy key is split differently in the two forms.
+    if kv.key.value.contains(['"', '\'', escape]) {
         return None;
     }
     let file = ctx.path;
@@ -293,6 +298,27 @@ mod tests {
     }
 
     #[test]
+    fn only_stages_the_target_needs() {
+        let src =
+            "FROM scratch AS a\n\nFROM a AS b\nENV testkey value\nLABEL key value\n\nFROM a AS c\n";
+        assert_eq!(run(&RULE, src).len(), 2);
+        let build = crate::rules::BuildInfo {
+            target: Some("c".into()),
+            ..Default::default()
+        };
+        let path = std::path::Path::new("Dockerfile");
+        assert!(crate::rules::util_b::testing::run_with(&RULE, src, &build, path).is_empty());
+        let build = crate::rules::BuildInfo {
+            target: Some("b".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            crate::rules::util_b::testing::run_with(&RULE, src, &build, path).len(),
+            2
+        );
+    }
+
+    #[test]
     fn fix_single_word() {
         assert_fixes_to(&RULE, "FROM scratch\nENV A b\n", "FROM scratch\nENV A=b\n");
         assert_fixes_to(
@@ -341,6 +367,23 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert!(diags[0].fix.is_none());
         assert_eq!(apply_fixes(src, &diags), src);
+    }
+
+    #[test]
+    fn no_fix_for_quoted_keys() {
+        let src = "FROM scratch\nLABEL \"my key\" value\n";
+        let diags = run(&RULE, src);
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].fix.is_none());
+    }
+
+    #[test]
+    fn value_with_equals_sign() {
+        assert_fixes_to(
+            &RULE,
+            "FROM scratch\nENV A b=c\n",
+            "FROM scratch\nENV A=b=c\n",
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::{Instruction, Keyword};
+use crate::rules::util_b::dispatched_stages;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -31,7 +32,7 @@ const SINGLE_USE: &[Keyword] = &[Keyword::Cmd, Keyword::Entrypoint, Keyword::Hea
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
     let src = ctx.source();
-    for stage in df.stages() {
+    for stage in dispatched_stages(df, ctx.build.target.as_deref()) {
         let mut last: HashMap<Keyword, &Instruction> = HashMap::new();
         for &node in &stage.instruction_nodes {
             let Some(ins) = df.instruction(node) else {

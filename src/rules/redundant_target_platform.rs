@@ -175,6 +175,26 @@ mod tests {
     }
 
     #[test]
+    fn quoted_value_keeps_quotes_in_message() {
+        let src = "FROM --platform=\"$TARGETPLATFORM\" alpine\n";
+        let diags = run(&RULE, src);
+        assert_eq!(
+            diags[0].message,
+            "Setting platform to predefined \"$TARGETPLATFORM\" in FROM is redundant as this is the default behavior"
+        );
+        assert_fixes_to(&RULE, src, "FROM alpine\n");
+    }
+
+    #[test]
+    fn continuation_followed_by_comment_keeps_the_line_break() {
+        assert_fixes_to(
+            &RULE,
+            "FROM --platform=$TARGETPLATFORM \\\n# base\n  alpine\n",
+            "FROM \\\n# base\n  alpine\n",
+        );
+    }
+
+    #[test]
     fn every_stage_is_checked() {
         let src = "FROM --platform=$BUILDPLATFORM golang AS build\nFROM --platform=$TARGETPLATFORM alpine\n";
         let diags = run(&RULE, src);

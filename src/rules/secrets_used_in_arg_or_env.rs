@@ -9,7 +9,7 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::{InstructionKind, Spanned};
-use crate::rules::util_b::{constant_word, go_quote};
+use crate::rules::util_b::{constant_word, dispatched_stages, go_quote};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -67,7 +67,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let lex = ShellLex::new(df.escape);
     // BuildKit checks the ARG and ENV instructions it dispatches: those of
     // the stages (global ARGs and ONBUILD triggers are not).
-    for stage in df.stages() {
+    for stage in dispatched_stages(df, ctx.build.target.as_deref()) {
         for &node in &stage.instruction_nodes {
             let Some(ins) = df.instruction(node) else {
                 continue;
@@ -183,6 +183,17 @@ mod tests {
         let src = "FROM scratch\nENV A=1 \\\n    DB_PASSWORD=x \\\n    B=2\n";
         let diags = run(&RULE, src);
         assert_eq!(slices(src, &diags), ["DB_PASSWORD"]);
+    }
+
+    #[test]
+    fn crlf_and_quoted_env_name() {
+        let src = "FROM scratch\r\nENV \"AUTH_TOKEN\"=x\r\nARG build_version\r\n";
+        let diags = run(&RULE, src);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(
+            diags[0].message,
+            "Do not use ARG or ENV instructions for sensitive data (ENV \"AUTH_TOKEN\")"
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! DF011 `undefined-var` (BuildKit: `UndefinedVar`).
 //!
 //! BuildKit expands the words of ENV, LABEL, COPY, ADD, WORKDIR, USER,
-//! VOLUME and STOPSIGNAL (and ARG defaults, and unquoted COPY/ADD heredocs)
+//! VOLUME and STOPSIGNAL (and ARG defaults, RUN `--mount` option values,
+//! and unquoted COPY/ADD heredocs)
 //! with the stage's environment while dispatching, and reports every
 //! variable it did not find, unless an ARG of that name was declared in the
 //! stage. The environment is the base image's `ENV` (plus a default `PATH`),
@@ -21,7 +22,9 @@ use std::collections::{BTreeMap, HashSet};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::{Instruction, InstructionKind, Spanned};
-use crate::rules::util_b::{global_arg_env, is_predefined_arg, suggest, word_map};
+use crate::rules::util_b::{
+    dispatched_stages, global_arg_env, is_predefined_arg, suggest, word_map,
+};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 
@@ -76,7 +79,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     };
     // Final scope of each stage, by lowercased stage name.
     let mut finished: Vec<(Option<String>, Scope)> = Vec::new();
-    for stage in df.stages() {
+    for stage in dispatched_stages(df, ctx.build.target.as_deref()) {
         let Some(from) = df.instruction(stage.from_node) else {
             continue;
         };
@@ -231,6 +234,21 @@ impl Checker<'_, '_> {
                     self.check_word(ins, &word, scope, out);
                 }
             }
+            InstructionKind::Run(_) => {
+                // `--mount` option values are expanded by BuildKit (not the command).
+                for flag in ins.flags.iter().filter(|f| f.name.value == "mount") {
+                    let Some(value) = &flag.value else { continue };
+                    // Quoted CSV fields are split differently; leave them alone.
+                    if value.value.contains('"') || value.span.slice(src) != value.value {
+                        continue;
+                    }
+                    for option in flag.options() {
+                        if let Some(v) = &option.value {
+                            self.check_word(ins, &Word::from_spanned(v), scope, out);
+                        }
+                    }
+                }
+            }
             InstructionKind::Workdir(w)
             | InstructionKind::User(w)
             | InstructionKind::StopSignal(w) => {
@@ -292,11 +310,11 @@ impl Checker<'_, '_> {
                 continue;
             }
             let span = map.map_or(word.span, |m| m.map(r.span));
-            out.push(self.diagnostic(span, name, scope));
+            out.push(self.diagnostic(span, name, scope, r.has_default_or_alternative()));
         }
     }
 
-    fn diagnostic(&self, span: Span, name: &str, scope: &Scope) -> Diagnostic {
+    fn diagnostic(&self, span: Span, name: &str, scope: &Scope, has_default: bool) -> Diagnostic {
         let suggestion = suggest(name, scope.env.iter().map(String::as_str));
         let mut message = format!("Usage of undefined variable '${name}'");
         if let Some(s) = suggestion {
@@ -307,6 +325,10 @@ impl Checker<'_, '_> {
         } else if self.global_names.contains(name) {
             format!(
                 "`{name}` is a global ARG, which only FROM lines see: declare it again in this stage with `ARG {name}` to use its value"
+            )
+        } else if has_default {
+            format!(
+                "BuildKit reports unset variables even when the reference has a default; declare `ARG {name}` (without a value) before this instruction to keep the default and allow overriding it"
             )
         } else {
             format!("Declare `{name}` with `ARG {name}` or `ENV {name}=...` before this instruction; otherwise it expands to an empty string")
@@ -404,6 +426,18 @@ mod tests {
     }
 
     #[test]
+    fn all_stages_or_those_of_the_target() {
+        let src = "FROM scratch AS first\nCOPY $foo .\n\nFROM scratch AS second\nCOPY $bar .\n";
+        assert_eq!(slices(src, &run(&RULE, src)), ["$foo", "$bar"]);
+        let build = crate::rules::BuildInfo {
+            target: Some("second".into()),
+            ..Default::default()
+        };
+        let diags = run_with(&RULE, src, &build, std::path::Path::new("Dockerfile"));
+        assert_eq!(slices(src, &diags), ["$bar"]);
+    }
+
+    #[test]
     fn build_args_count_as_declared() {
         let src = "FROM alpine\nCOPY $SRC /\n";
         let mut build = crate::rules::BuildInfo::default();
@@ -416,6 +450,14 @@ mod tests {
         let src = "FROM scratch\r\nENV A=\"${MISSING:-x}\" \\\r\n    B=$OTHER\r\n";
         let diags = run(&RULE, src);
         assert_eq!(slices(src, &diags), ["${MISSING:-x}", "$OTHER"]);
+    }
+
+    #[test]
+    fn default_values_still_report_as_buildkit_does() {
+        let src = "FROM alpine\nWORKDIR /opt/${APP:-app}\n";
+        let diags = run(&RULE, src);
+        assert_eq!(slices(src, &diags), ["${APP:-app}"]);
+        assert!(diags[0].help.as_deref().unwrap_or("").contains("ARG APP"));
     }
 
     #[test]
@@ -432,9 +474,30 @@ mod tests {
     }
 
     #[test]
+    fn run_mount_options_are_checked_not_the_command() {
+        let src = "FROM alpine\nRUN --mount=type=cache,target=/root/$CACHE_DIR echo $NOT_CHECKED\n";
+        let diags = run(&RULE, src);
+        assert_eq!(slices(src, &diags), ["$CACHE_DIR"]);
+    }
+
+    #[test]
     fn onbuild_and_exec_form_commands_are_not_checked() {
         let src = "FROM alpine\nONBUILD COPY $X /\nCMD [\"echo\", \"$Y\"]\nEXPOSE $PORT\n";
         assert!(run(&RULE, src).is_empty());
+    }
+
+    #[test]
+    fn escaped_references_with_backtick_escape() {
+        let src = "# escape=`\nFROM alpine\nCOPY `$NOT $YES C:\\$ALSO /\n";
+        let diags = run(&RULE, src);
+        assert_eq!(slices(src, &diags), ["$YES", "$ALSO"]);
+    }
+
+    #[test]
+    fn bom_and_stage_chain_through_scratch() {
+        let src = "\u{feff}FROM scratch AS a\nENV A=1\nFROM a\nENV B=$A$C\n";
+        let diags = run(&RULE, src);
+        assert_eq!(slices(src, &diags), ["$C"]);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::dockerfile::expand::ShellLex;
-use crate::dockerfile::{ArgDecl, Dockerfile, InstructionKind, LogicalText, Spanned};
+use crate::dockerfile::{ArgDecl, Dockerfile, InstructionKind, LogicalText, Spanned, Stage};
 use crate::span::Span;
 
 /// Build arguments BuildKit defines for every build (platform args and the
@@ -279,11 +279,11 @@ pub struct ExposedPort<'a> {
 /// The ports of the `EXPOSE` instructions BuildKit dispatches (those of the
 /// stages; ONBUILD triggers are not). Words using variables are skipped:
 /// their value depends on the environment of the base image.
-pub fn exposed_ports<'a>(df: &'a Dockerfile) -> Vec<ExposedPort<'a>> {
+pub fn exposed_ports<'a>(df: &'a Dockerfile, target: Option<&str>) -> Vec<ExposedPort<'a>> {
     let lex = ShellLex::new(df.escape);
     let empty: BTreeMap<String, String> = BTreeMap::new();
     let mut out = Vec::new();
-    for stage in df.stages() {
+    for stage in dispatched_stages(df, target) {
         for &node in &stage.instruction_nodes {
             let Some(ins) = df.instruction(node) else {
                 continue;
@@ -312,6 +312,75 @@ pub fn exposed_ports<'a>(df: &'a Dockerfile) -> Vec<ExposedPort<'a>> {
         }
     }
     out
+}
+
+/// The stages whose instructions BuildKit dispatches in `docker build
+/// --check`: every stage, or, when the build names a target stage, the
+/// target and the stages it depends on (its base stage, `COPY --from`,
+/// `RUN --mount=from=`). Checks made while dispatching only see these.
+pub fn dispatched_stages(df: &Dockerfile, target: Option<&str>) -> Vec<Stage> {
+    let stages = df.stages();
+    let Some(target) = target else { return stages };
+    let names: Vec<Option<String>> = stages
+        .iter()
+        .map(|s| {
+            df.stage_from(s)
+                .and_then(|f| f.stage_name.as_ref())
+                .map(|n| n.value.to_lowercase())
+        })
+        .collect();
+    let by_name = |name: &str, before: usize| -> Option<usize> {
+        let lower = name.to_lowercase();
+        names[..before.min(names.len())]
+            .iter()
+            .rposition(|n| n.as_deref() == Some(lower.as_str()))
+    };
+    let Some(start) = by_name(target, names.len()) else {
+        // BuildKit fails on an unknown target; check everything.
+        return stages;
+    };
+    let lex = ShellLex::new(df.escape);
+    let globals = global_arg_env(df, None);
+    let mut reached = vec![false; stages.len()];
+    let mut todo = vec![start];
+    while let Some(i) = todo.pop() {
+        if std::mem::replace(&mut reached[i], true) {
+            continue;
+        }
+        let stage = &stages[i];
+        let mut deps = Vec::new();
+        if let Some(from) = df.stage_from(stage) {
+            let base = lex
+                .process_word(&from.image.value, &globals)
+                .unwrap_or_else(|_| from.image.value.clone());
+            deps.extend(by_name(&base, i));
+        }
+        let stage_ref = |name: &str| match name.parse::<usize>() {
+            Ok(n) => (n < stages.len()).then_some(n),
+            Err(_) => by_name(name, names.len()),
+        };
+        for ins in stage
+            .instruction_nodes
+            .iter()
+            .filter_map(|&n| df.instruction(n))
+        {
+            if let Some(v) = ins.flag("from").and_then(|f| f.value.as_ref()) {
+                deps.extend(stage_ref(&v.value));
+            }
+            for mount in ins.flags.iter().filter(|f| f.name.value == "mount") {
+                for opt in mount.options() {
+                    if opt.key.value.eq_ignore_ascii_case("from") {
+                        deps.extend(opt.value.as_ref().and_then(|v| stage_ref(&v.value)));
+                    }
+                }
+            }
+        }
+        todo.extend(deps.into_iter().filter(|&d| !reached[d]));
+    }
+    stages
+        .into_iter()
+        .filter(|s| reached.get(s.index).copied().unwrap_or(false))
+        .collect()
 }
 
 #[cfg(test)]
@@ -436,6 +505,20 @@ mod tests {
         assert!(parse_port_spec("80/http").is_none());
         assert!(parse_port_spec("/tcp").is_none());
         assert_eq!(parse_port_spec("80/").unwrap().proto, Some(("", 3)));
+    }
+
+    #[test]
+    fn stages_reached_from_target() {
+        let src = "FROM alpine AS a\nFROM alpine AS b\nCOPY --from=a /x /x\nFROM b AS c\nRUN --mount=type=bind,from=d,target=/d true\nFROM alpine AS d\nFROM alpine AS e\n";
+        let df = crate::dockerfile::parse(src);
+        let idx = |t: Option<&str>| -> Vec<usize> {
+            dispatched_stages(&df, t).iter().map(|s| s.index).collect()
+        };
+        assert_eq!(idx(None), [0, 1, 2, 3, 4]);
+        assert_eq!(idx(Some("c")), [0, 1, 2, 3]);
+        assert_eq!(idx(Some("B")), [0, 1]);
+        assert_eq!(idx(Some("e")), [4]);
+        assert_eq!(idx(Some("nope")), [0, 1, 2, 3, 4]);
     }
 
     #[test]
