@@ -268,14 +268,28 @@ impl Settings {
         let Some(index) = RULES.iter().position(|r| std::ptr::eq(*r, rule)) else {
             return false;
         };
-        if !self.enabled.get(index).copied().unwrap_or(false) {
-            return false;
+        self.enabled_for(path).get(index).copied().unwrap_or(false)
+    }
+
+    /// For each rule of [`RULES`], whether it runs on `path` (the path and
+    /// the per-file globs are matched once, not once per rule).
+    pub fn enabled_for(&self, path: &Path) -> Vec<bool> {
+        let mut enabled = self.enabled.clone();
+        if self.per_file_ignores.is_empty() {
+            return enabled;
         }
         let rel = path.strip_prefix(&self.root).unwrap_or(path);
         let rel = rel.strip_prefix("./").unwrap_or(rel);
-        !self.per_file_ignores.iter().any(|(glob, codes)| {
-            (glob.is_match(rel) || glob.is_match(path)) && codes.iter().any(|c| rule.matches(c))
-        })
+        for (glob, codes) in &self.per_file_ignores {
+            if glob.is_match(rel) || glob.is_match(path) {
+                for (on, rule) in enabled.iter_mut().zip(RULES.iter()) {
+                    if codes.iter().any(|c| rule.matches(c)) {
+                        *on = false;
+                    }
+                }
+            }
+        }
+        enabled
     }
 
     pub fn severity(&self, rule: &RuleDef) -> Severity {

@@ -68,11 +68,12 @@ pub fn lint_dockerfile(
     build: &BuildInfo,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for rule in RULES.iter().copied() {
+    let enabled = settings.enabled_for(path);
+    for (rule, on) in RULES.iter().copied().zip(enabled) {
         let Some(check) = rule.dockerfile_check() else {
             continue;
         };
-        if !settings.is_enabled(rule, path) {
+        if !on {
             continue;
         }
         let ctx = DockerfileContext {

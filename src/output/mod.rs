@@ -45,21 +45,27 @@ impl SourceFile {
     }
 }
 
-/// The texts of the files diagnostics point into.
+/// The texts of the files diagnostics point into. Line indexes are built
+/// on first use, so files without findings cost nothing.
 #[derive(Debug, Default)]
 pub struct Sources {
+    texts: HashMap<PathBuf, String>,
     files: HashMap<PathBuf, SourceFile>,
 }
 
 impl Sources {
     pub fn insert(&mut self, path: PathBuf, text: String) {
-        self.files.insert(path, SourceFile::new(text));
+        self.files.remove(&path);
+        self.texts.insert(path, text);
     }
 
-    /// The text of `path`, reading it from disk on first use.
+    /// The text of `path` with its line index, reading it from disk if it was not given.
     pub fn get(&mut self, path: &Path) -> Option<&SourceFile> {
         if !self.files.contains_key(path) {
-            let text = std::fs::read_to_string(path).ok()?;
+            let text = match self.texts.remove(path) {
+                Some(t) => t,
+                None => std::fs::read_to_string(path).ok()?,
+            };
             self.files.insert(path.to_path_buf(), SourceFile::new(text));
         }
         self.files.get(path)

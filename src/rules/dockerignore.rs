@@ -131,10 +131,16 @@ fn marker_dirs(context: &Path) -> Vec<PathBuf> {
             })
             .collect();
         children.sort();
+        // A context with hundreds of directories (a monorepo root) would
+        // cost a directory read each: the first few tell the languages.
+        children.truncate(MAX_MARKER_DIRS);
         dirs.extend(children);
     }
     dirs
 }
+
+/// How many subdirectories are searched for language markers.
+const MAX_MARKER_DIRS: usize = 32;
 
 /// Directories not searched for language markers (dependencies, output).
 const SKIPPED_DIRS: &[&str] = &["node_modules", "target", "vendor", "dist", "build"];
@@ -143,12 +149,17 @@ const SKIPPED_DIRS: &[&str] = &["node_modules", "target", "vendor", "dist", "bui
 /// found at its root or one directory down.
 pub fn ignore_content(context: &Path) -> String {
     let mut entries: Vec<&str> = ALWAYS.to_vec();
-    let dirs = marker_dirs(context);
+    // One directory read per searched directory, then name lookups.
+    let names: std::collections::HashSet<String> = marker_dirs(context)
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flat_map(|read| {
+            read.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+        })
+        .collect();
     for (markers, ignores) in LANGUAGES {
-        if markers
-            .iter()
-            .any(|m| dirs.iter().any(|d| d.join(m).exists()))
-        {
+        if markers.iter().any(|m| names.contains(*m)) {
             for entry in *ignores {
                 if !entries.contains(entry) {
                     entries.push(entry);
