@@ -24,6 +24,17 @@ pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Rule(args)) => rule(&args),
+        Some(Command::Server) => match crate::lsp::run() {
+            Ok(()) => EXIT_CLEAN,
+            Err(e) => {
+                eprintln!("error: language server: {e}");
+                EXIT_ERROR
+            }
+        },
+        Some(Command::Completions { shell }) => {
+            completions(shell, &mut std::io::stdout().lock());
+            EXIT_CLEAN
+        }
         Some(Command::Print(args)) => print(&args),
         None => check(&cli.check),
     };
@@ -44,6 +55,25 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
                 is_terminal
             }
         }
+    }
+}
+
+/// Writes the completion script of `shell`.
+pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    clap_complete::generate(shell, &mut cmd, "bakelint", out);
+}
+
+/// The format when none is given: annotations in GitHub Actions, the
+/// graphical report on a terminal, one line per finding otherwise.
+pub fn default_format(github_actions: bool, to_file: bool, stdout_tty: bool) -> OutputFormat {
+    if github_actions && !to_file {
+        OutputFormat::Github
+    } else if stdout_tty && !to_file {
+        OutputFormat::Full
+    } else {
+        OutputFormat::Concise
     }
 }
 
@@ -196,12 +226,12 @@ fn check(args: &CheckArgs) -> u8 {
         }
     };
     let stdout_tty = std::io::stdout().is_terminal();
-    let color = use_color(args.color, stdout_tty);
-    let format = args.output_format.unwrap_or(if stdout_tty {
-        OutputFormat::Full
-    } else {
-        OutputFormat::Concise
-    });
+    let to_file = args.output_file.is_some();
+    let color = use_color(args.color, stdout_tty) && !to_file;
+    let github_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
+    let format = args
+        .output_format
+        .unwrap_or_else(|| default_format(github_actions, to_file, stdout_tty));
 
     // Gather files.
     let mut errors: Vec<FileError> = Vec::new();
@@ -350,11 +380,25 @@ fn check(args: &CheckArgs) -> u8 {
     } else {
         &mut out
     };
-    let _ = output::render(format, &diagnostics, &mut sources, color, sink);
+    match &args.output_file {
+        Some(path) => {
+            // The report goes to the file; the terminal keeps the summary.
+            let mut buf: Vec<u8> = Vec::new();
+            let written = output::render(format, &diagnostics, &mut sources, false, &mut buf)
+                .and_then(|()| std::fs::write(path, &buf));
+            if let Err(e) = written {
+                eprintln!("error: cannot write {}: {e}", display_path(path));
+                exit = EXIT_ERROR;
+            }
+        }
+        None => {
+            let _ = output::render(format, &diagnostics, &mut sources, color, sink);
+        }
+    }
     if args.statistics {
         print_statistics(&diagnostics, sink);
     }
-    if !args.quiet && format != OutputFormat::Json {
+    if !args.quiet && (format.is_human() || to_file) {
         let summary = summary_line(&diagnostics, fixed_count, args.unsafe_fixes);
         if !summary.is_empty() {
             let _ = writeln!(sink, "{summary}");

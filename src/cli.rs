@@ -6,10 +6,19 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::output::OutputFormat;
 
+/// `0.1.0 (abc1234)`: the package version and the commit it was built from
+/// (set by `build.rs`; `unknown` when built without git).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("BAKELINT_COMMIT"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
 #[command(
     name = "bakelint",
-    version,
+    version = VERSION,
     about = "A fast linter and auto-fixer for Dockerfiles and docker-bake files",
     args_conflicts_with_subcommands = true
 )]
@@ -26,6 +35,16 @@ pub enum Command {
     Check(CheckArgs),
     /// Show the documentation of a rule
     Rule(RuleArgs),
+    /// Run the language server over standard input/output
+    Server,
+    /// Print a shell completion script
+    ///
+    /// e.g. `bakelint completions bash > ~/.local/share/bash-completion/completions/bakelint`
+    Completions {
+        /// The shell to generate completions for
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Print the resolved bake definition as `docker buildx bake --print` does
     Print(PrintArgs),
 }
@@ -51,9 +70,12 @@ pub struct CheckArgs {
     /// Print the changes fixes would make as a unified diff; write nothing
     #[arg(long)]
     pub diff: bool,
-    /// Report format (default: full on a terminal, concise otherwise)
+    /// Report format (default: github when GITHUB_ACTIONS=true, full on a terminal, concise otherwise)
     #[arg(long, value_enum)]
     pub output_format: Option<OutputFormat>,
+    /// Write the report to this file; the terminal still gets the summary
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
     /// When to use colours
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,

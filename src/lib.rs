@@ -8,6 +8,7 @@ pub mod diagnostic;
 pub mod dockerfile;
 pub mod fix;
 pub mod linter;
+pub mod lsp;
 pub mod output;
 pub mod project;
 pub mod rules;

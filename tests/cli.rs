@@ -441,3 +441,22 @@ fn walks_directories_and_honours_gitignore() {
     assert!(!text.contains("node_modules"), "{text}");
     assert!(!text.contains("README"), "{text}");
 }
+
+#[test]
+fn hadolint_ignore_comments_work_for_aliased_rules() {
+    let text = "FROM alpine\n# hadolint ignore=DL3000\nWORKDIR app\nFROM alpine\nWORKDIR rel\n";
+    let dir = project(&[("Dockerfile", text)]);
+    let out = bakelint(
+        dir.path(),
+        &["--output-format", "concise", "--select", "DF010"],
+    );
+    let report = stdout(&out);
+    assert!(
+        !report.contains("Dockerfile:3:"),
+        "suppressed by its hadolint code: {report}"
+    );
+    assert!(
+        report.contains("Dockerfile:5:9: DF010"),
+        "the other stage's WORKDIR is still reported: {report}"
+    );
+}

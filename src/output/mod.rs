@@ -8,9 +8,15 @@ use std::sync::Arc;
 use crate::diagnostic::Diagnostic;
 use crate::span::{LineIndex, Position};
 
+pub mod checkstyle;
 pub mod concise;
 pub mod full;
+pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod json_lines;
+pub mod junit;
+pub mod sarif;
 
 /// The report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -21,6 +27,28 @@ pub enum OutputFormat {
     Concise,
     /// A stable JSON array of findings
     Json,
+    /// One JSON object per line, same schema as `json`
+    JsonLines,
+    /// GitHub Actions workflow commands (annotations); default when GITHUB_ACTIONS=true
+    Github,
+    /// SARIF 2.1.0 (GitHub code scanning)
+    Sarif,
+    /// GitLab Code Quality JSON
+    Gitlab,
+    /// Checkstyle XML
+    Checkstyle,
+    /// JUnit XML, one test case per file
+    Junit,
+}
+
+impl OutputFormat {
+    /// Formats read by people, which the summary line may follow on the same stream.
+    pub fn is_human(self) -> bool {
+        matches!(
+            self,
+            OutputFormat::Full | OutputFormat::Concise | OutputFormat::Github
+        )
+    }
 }
 
 /// A file's text with its line index, shared by every report on it.
@@ -59,6 +87,14 @@ impl Sources {
         self.texts.insert(path, text);
     }
 
+    /// The paths whose text is known (given or already read), in no particular order.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.texts
+            .keys()
+            .chain(self.files.keys())
+            .map(PathBuf::as_path)
+    }
+
     /// The text of `path` with its line index, reading it from disk if it was not given.
     pub fn get(&mut self, path: &Path) -> Option<&SourceFile> {
         if !self.files.contains_key(path) {
@@ -84,6 +120,12 @@ pub fn render(
         OutputFormat::Full => full::render(diagnostics, sources, color, out),
         OutputFormat::Concise => concise::render(diagnostics, sources, color, out),
         OutputFormat::Json => json::render(diagnostics, sources, out),
+        OutputFormat::JsonLines => json_lines::render(diagnostics, sources, out),
+        OutputFormat::Github => github::render(diagnostics, sources, out),
+        OutputFormat::Sarif => sarif::render(diagnostics, sources, out),
+        OutputFormat::Gitlab => gitlab::render(diagnostics, sources, out),
+        OutputFormat::Checkstyle => checkstyle::render(diagnostics, sources, out),
+        OutputFormat::Junit => junit::render(diagnostics, sources, out),
     }
 }
 

@@ -15,7 +15,7 @@ use crate::span::Span;
 pub static RULE: RuleDef = RuleDef {
     code: "DF005",
     name: "duplicate-stage-name",
-    aliases: &["DuplicateStageName"],
+    aliases: &["DuplicateStageName", "DL3024"],
     severity: Severity::Warning,
     summary: "Stage names should be unique",
     doc: include_str!("../../rules/DF005.md"),

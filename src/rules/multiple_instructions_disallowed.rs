@@ -16,7 +16,12 @@ use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 pub static RULE: RuleDef = RuleDef {
     code: "DF012",
     name: "multiple-instructions-disallowed",
-    aliases: &["MultipleInstructionsDisallowed"],
+    aliases: &[
+        "MultipleInstructionsDisallowed",
+        "DL4003",
+        "DL4004",
+        "DL3012",
+    ],
     severity: Severity::Warning,
     summary: "Multiple instructions of the same type should not be used in the same stage",
     doc: include_str!("../../rules/DF012.md"),

@@ -1,0 +1,276 @@
+//! Open documents, their diagnostics and the settings that apply to them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use lsp_server::Notification;
+use lsp_types::notification::{Notification as _, PublishDiagnostics, ShowMessage};
+use lsp_types::{MessageType, PublishDiagnosticsParams, ShowMessageParams, Url};
+
+use super::convert::{self, path_to_uri, uri_to_path, Text};
+use crate::config::{CliSelection, Settings};
+use crate::diagnostic::Diagnostic;
+use crate::linter;
+use crate::project::{self, FileKind};
+use crate::rules::BuildInfo;
+
+/// One open document.
+#[derive(Debug)]
+pub struct Document {
+    pub path: PathBuf,
+    pub kind: FileKind,
+    pub version: i32,
+    pub text: Text,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text changed since the last lint.
+    pub stale: bool,
+    /// The diagnostics changed since the last publish.
+    pub unpublished: bool,
+}
+
+/// The server's state.
+#[derive(Default)]
+pub struct State {
+    pub docs: BTreeMap<Url, Document>,
+    /// Settings per directory (the config search starts there).
+    settings: HashMap<PathBuf, Arc<Settings>>,
+    /// Notifications to send besides diagnostics (config errors).
+    messages: Vec<Notification>,
+}
+
+fn is_config_file(path: &Path) -> bool {
+    matches!(
+        path.file_name().and_then(|n| n.to_str()),
+        Some("bakelint.toml" | ".bakelint.toml")
+    )
+}
+
+impl State {
+    pub fn open(&mut self, uri: Url, language_id: &str, version: i32, text: String) {
+        let path = uri_to_path(&uri);
+        if is_config_file(&path) {
+            self.config_changed();
+            return;
+        }
+        let kind = match project::classify(&path) {
+            Some(k) => k,
+            None if language_id.eq_ignore_ascii_case("dockerfile")
+                || language_id.eq_ignore_ascii_case("containerfile") =>
+            {
+                FileKind::Dockerfile
+            }
+            None => return,
+        };
+        self.docs.insert(
+            uri,
+            Document {
+                path,
+                kind,
+                version,
+                text: Text::new(text),
+                diagnostics: Vec::new(),
+                stale: true,
+                unpublished: true,
+            },
+        );
+    }
+
+    pub fn change(&mut self, uri: &Url, version: i32, text: String) {
+        if let Some(doc) = self.docs.get_mut(uri) {
+            doc.version = version;
+            doc.text = Text::new(text);
+            doc.stale = true;
+            doc.unpublished = true;
+        }
+    }
+
+    pub fn save(&mut self, uri: &Url, text: Option<String>) {
+        if is_config_file(&uri_to_path(uri)) {
+            self.config_changed();
+            return;
+        }
+        if let Some(doc) = self.docs.get_mut(uri) {
+            if let Some(text) = text {
+                doc.text = Text::new(text);
+            }
+            doc.stale = true;
+            doc.unpublished = true;
+        }
+    }
+
+    pub fn close(&mut self, uri: &Url) {
+        if self.docs.remove(uri).is_some() {
+            // Clear what was shown for it.
+            self.messages.push(publish(uri.clone(), Vec::new(), None));
+        }
+    }
+
+    /// A config file changed: forget cached settings, re-lint everything.
+    pub fn config_changed(&mut self) {
+        self.settings.clear();
+        for doc in self.docs.values_mut() {
+            doc.stale = true;
+            doc.unpublished = true;
+        }
+    }
+
+    /// Whether some document waits to be linted and published.
+    pub fn has_pending(&self) -> bool {
+        self.docs.values().any(|d| d.unpublished)
+    }
+
+    fn settings_dir(path: &Path) -> PathBuf {
+        path.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
+    }
+
+    /// Lints without touching the settings cache (used while fixing, after
+    /// the document was linted once): cached settings, else a fresh lookup.
+    pub fn lint_with_cached_settings(
+        &self,
+        path: &Path,
+        kind: FileKind,
+        text: &str,
+    ) -> Vec<Diagnostic> {
+        let dir = Self::settings_dir(path);
+        let settings = match self.settings.get(&dir) {
+            Some(s) => Arc::clone(s),
+            None => Arc::new(
+                Settings::discover(None, &dir, &CliSelection::default()).unwrap_or_default(),
+            ),
+        };
+        lint_with(path, kind, text, &settings)
+    }
+
+    fn settings_for(&mut self, path: &Path) -> Arc<Settings> {
+        let dir = Self::settings_dir(path);
+        if let Some(s) = self.settings.get(&dir) {
+            return Arc::clone(s);
+        }
+        let settings = match Settings::discover(None, &dir, &CliSelection::default()) {
+            Ok(s) => s,
+            Err(e) => {
+                let where_ = e
+                    .path
+                    .as_deref()
+                    .map(|p| format!("{}: ", p.display()))
+                    .unwrap_or_default();
+                self.messages.push(Notification::new(
+                    ShowMessage::METHOD.to_string(),
+                    ShowMessageParams {
+                        typ: MessageType::ERROR,
+                        message: format!(
+                            "bakelint: invalid configuration, using defaults: {where_}{}",
+                            e.message
+                        ),
+                    },
+                ));
+                Settings::default()
+            }
+        };
+        let settings = Arc::new(settings);
+        self.settings.insert(dir, Arc::clone(&settings));
+        settings
+    }
+
+    /// Lints `text` as the document at `path` would be linted.
+    pub fn lint_text(&mut self, path: &Path, kind: FileKind, text: &str) -> Vec<Diagnostic> {
+        let settings = self.settings_for(path);
+        lint_with(path, kind, text, &settings)
+    }
+
+    /// Lints the document if its text changed since the last lint.
+    pub fn ensure_linted(&mut self, uri: &Url) {
+        let Some((path, kind, text)) = self
+            .docs
+            .get(uri)
+            .filter(|d| d.stale)
+            .map(|d| (d.path.clone(), d.kind, d.text.text.clone()))
+        else {
+            return;
+        };
+        let diagnostics = self.lint_text(&path, kind, &text);
+        if let Some(doc) = self.docs.get_mut(uri) {
+            doc.diagnostics = diagnostics;
+            doc.stale = false;
+        }
+    }
+
+    /// Lints what changed and returns the notifications publishing it.
+    pub fn publish_pending(&mut self) -> Vec<Notification> {
+        let uris: Vec<Url> = self
+            .docs
+            .iter()
+            .filter(|(_, d)| d.unpublished)
+            .map(|(u, _)| u.clone())
+            .collect();
+        let mut out = Vec::new();
+        for uri in uris {
+            self.ensure_linted(&uri);
+            let Some(doc) = self.docs.get_mut(&uri) else {
+                continue;
+            };
+            doc.unpublished = false;
+            let Some(doc) = self.docs.get(&uri) else {
+                continue;
+            };
+            let diagnostics = self.lsp_diagnostics(&uri, doc);
+            out.push(publish(uri.clone(), diagnostics, Some(doc.version)));
+        }
+        out
+    }
+
+    /// The document's diagnostics in LSP form.
+    pub fn lsp_diagnostics(&self, uri: &Url, doc: &Document) -> Vec<lsp_types::Diagnostic> {
+        doc.diagnostics
+            .iter()
+            .map(|d| convert::to_lsp(d, &doc.text, uri, &mut |p| self.file_text(p)))
+            .collect()
+    }
+
+    /// The URI and text of a file: the open document's, or the file on disk.
+    pub fn file_text(&self, path: &Path) -> Option<(Url, Text)> {
+        if let Some((uri, doc)) = self.docs.iter().find(|(_, d)| d.path == path) {
+            return Some((uri.clone(), doc.text.clone()));
+        }
+        let uri = path_to_uri(path)?;
+        let text = std::fs::read_to_string(path).ok()?;
+        Some((uri, Text::new(text)))
+    }
+
+    pub fn take_messages(&mut self) -> Vec<Notification> {
+        std::mem::take(&mut self.messages)
+    }
+}
+
+fn lint_with(path: &Path, kind: FileKind, text: &str, settings: &Settings) -> Vec<Diagnostic> {
+    match kind {
+        FileKind::Dockerfile => {
+            let build = BuildInfo {
+                context: path.parent().map(Path::to_path_buf),
+                ..BuildInfo::default()
+            };
+            linter::lint_dockerfile_text(path, text, settings, &build)
+        }
+        // Bake evaluation is not available yet: nothing to report.
+        FileKind::Bake => Vec::new(),
+    }
+}
+
+fn publish(
+    uri: Url,
+    diagnostics: Vec<lsp_types::Diagnostic>,
+    version: Option<i32>,
+) -> Notification {
+    Notification::new(
+        PublishDiagnostics::METHOD.to_string(),
+        PublishDiagnosticsParams {
+            uri,
+            diagnostics,
+            version,
+        },
+    )
+}
