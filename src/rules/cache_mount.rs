@@ -1,7 +1,19 @@
-//! BP007 `cache-mount`. Not implemented yet.
+//! BP007 `cache-mount`: a package install whose RUN has no
+//! `--mount=type=cache` for the tool's download cache, so every rebuild of
+//! the layer downloads everything again.
+//!
+//! The tools, their cache directories and what the fix may do are data in
+//! [`TOOLS`]. The fix (unsafe) adds the mount right after `RUN ` for pip,
+//! npm, yarn, pnpm, go and cargo (pip's `--no-cache-dir` goes, it would
+//! leave the cache empty); apt, apk, bundle and composer get help text only.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
+use crate::rules::util_a::stage_chain;
+use crate::rules::util_bp2::word_removal;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
+use crate::shell::{analyze_run, PackageInstall, PackageManager};
+use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
     code: "BP007",
@@ -10,10 +22,807 @@ pub static RULE: RuleDef = RuleDef {
     severity: Severity::Info,
     summary: "A package install without a cache mount for the tool's cache",
     doc: include_str!("../../rules/BP007.md"),
-    fix: None,
+    fix: Some(Applicability::Unsafe),
     scope: RuleScope::Dockerfile,
     options: &[],
     check: CheckFn::Dockerfile(check),
 };
 
-fn check(_ctx: &DockerfileContext<'_>, _out: &mut Vec<Diagnostic>) {}
+/// One cache directory a tool needs mounted.
+struct CacheDir {
+    /// Accepted locations; the first is what the fix mounts.
+    paths: &'static [&'static str],
+    /// Where the cache is on images that move it (`golang` sets `GOPATH=/go`).
+    image_paths: &'static [(&'static str, &'static str)],
+    /// ENV variables that move the cache, with the suffix to append to their value.
+    env: &'static [(&'static str, &'static str)],
+    /// Install subcommands that do not use this cache (`go mod download` does not build).
+    not_for: &'static [&'static str],
+}
+
+/// What bakelint can do about a missing mount.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Remedy {
+    /// Add the mount (unsafe fix).
+    Mount,
+    /// Explain only (the tool needs more than a mount).
+    HelpOnly,
+}
+
+struct CacheTool {
+    managers: &'static [PackageManager],
+    caches: &'static [CacheDir],
+    /// Options that point the tool at another cache directory (`--cache-dir DIR`).
+    cache_dir_options: &'static [&'static str],
+    /// Options that switch the cache off (removed by the fix).
+    no_cache_options: &'static [&'static str],
+    remedy: Remedy,
+    /// What the help adds after the mount advice.
+    advice: &'static str,
+}
+
+const NONE: &[(&str, &str)] = &[];
+
+const TOOLS: &[CacheTool] = &[
+    CacheTool {
+        managers: &[PackageManager::Pip],
+        caches: &[CacheDir {
+            paths: &["/root/.cache/pip"],
+            image_paths: NONE,
+            env: &[("PIP_CACHE_DIR", "")],
+            not_for: &[],
+        }],
+        cache_dir_options: &["--cache-dir"],
+        no_cache_options: &["--no-cache-dir"],
+        remedy: Remedy::Mount,
+        advice: "pip then reuses downloaded wheels instead of fetching every package again",
+    },
+    CacheTool {
+        managers: &[PackageManager::Npm],
+        caches: &[CacheDir {
+            paths: &["/root/.npm"],
+            image_paths: NONE,
+            env: &[("npm_config_cache", ""), ("NPM_CONFIG_CACHE", "")],
+            not_for: &[],
+        }],
+        cache_dir_options: &["--cache"],
+        no_cache_options: &[],
+        remedy: Remedy::Mount,
+        advice: "npm then reuses downloaded tarballs instead of fetching node_modules again",
+    },
+    CacheTool {
+        managers: &[PackageManager::Yarn],
+        caches: &[CacheDir {
+            paths: &[
+                "/usr/local/share/.cache/yarn",
+                "/root/.cache/yarn",
+                "/root/.yarn/berry/cache",
+            ],
+            image_paths: NONE,
+            env: &[("YARN_CACHE_FOLDER", "")],
+            not_for: &[],
+        }],
+        cache_dir_options: &["--cache-folder"],
+        no_cache_options: &[],
+        remedy: Remedy::Mount,
+        advice: "yarn then reuses its package cache instead of fetching every package again",
+    },
+    CacheTool {
+        managers: &[PackageManager::Pnpm],
+        caches: &[CacheDir {
+            paths: &[
+                "/root/.local/share/pnpm/store",
+                "/root/.cache/pnpm",
+                "/pnpm/store",
+            ],
+            image_paths: NONE,
+            env: &[("PNPM_HOME", "/store")],
+            not_for: &[],
+        }],
+        cache_dir_options: &["--store-dir"],
+        no_cache_options: &[],
+        remedy: Remedy::Mount,
+        advice: "pnpm then links packages from its store instead of fetching them again",
+    },
+    CacheTool {
+        managers: &[PackageManager::Go],
+        caches: &[
+            CacheDir {
+                paths: &["/root/go/pkg/mod", "/go/pkg/mod"],
+                image_paths: &[("golang", "/go/pkg/mod")],
+                env: &[("GOMODCACHE", ""), ("GOPATH", "/pkg/mod")],
+                not_for: &[],
+            },
+            CacheDir {
+                paths: &["/root/.cache/go-build"],
+                image_paths: NONE,
+                env: &[("GOCACHE", "")],
+                not_for: &["mod download"],
+            },
+        ],
+        cache_dir_options: &[],
+        no_cache_options: &[],
+        remedy: Remedy::Mount,
+        advice: "go then reuses downloaded modules and compiled packages",
+    },
+    CacheTool {
+        managers: &[PackageManager::Cargo],
+        caches: &[CacheDir {
+            paths: &["/usr/local/cargo/registry", "/root/.cargo/registry"],
+            image_paths: NONE,
+            env: &[("CARGO_HOME", "/registry")],
+            not_for: &[],
+        }],
+        cache_dir_options: &[],
+        no_cache_options: &[],
+        remedy: Remedy::Mount,
+        advice: "cargo then reuses the crates it downloaded (a `target` cache mount also keeps compiled dependencies)",
+    },
+    CacheTool {
+        managers: &[PackageManager::AptGet, PackageManager::Apt],
+        caches: &[
+            CacheDir {
+                paths: &["/var/cache/apt"],
+                image_paths: NONE,
+                env: NONE,
+                not_for: &[],
+            },
+            CacheDir {
+                paths: &["/var/lib/apt"],
+                image_paths: NONE,
+                env: NONE,
+                not_for: &[],
+            },
+        ],
+        cache_dir_options: &[],
+        no_cache_options: &[],
+        remedy: Remedy::HelpOnly,
+        advice: "Debian and Ubuntu images delete downloaded packages after each install, so first run `rm -f /etc/apt/apt.conf.d/docker-clean` and `echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache`; use `sharing=locked` on both mounts (apt takes a lock) and drop `rm -rf /var/lib/apt/lists/*` from that RUN",
+    },
+    CacheTool {
+        managers: &[PackageManager::Apk],
+        caches: &[CacheDir {
+            paths: &["/var/cache/apk", "/etc/apk/cache"],
+            image_paths: NONE,
+            env: NONE,
+            not_for: &[],
+        }],
+        cache_dir_options: &["--cache-dir"],
+        no_cache_options: &[],
+        remedy: Remedy::HelpOnly,
+        advice: "apk only keeps packages when `/etc/apk/cache` exists: link it (`ln -s /var/cache/apk /etc/apk/cache`) and drop `--no-cache` from that RUN",
+    },
+    CacheTool {
+        managers: &[PackageManager::Bundle],
+        caches: &[CacheDir {
+            paths: &[
+                "/root/.gem",
+                "/root/.bundle/cache",
+                "/usr/local/bundle/cache",
+                "/root/.bundle",
+            ],
+            image_paths: NONE,
+            env: NONE,
+            not_for: &[],
+        }],
+        cache_dir_options: &[],
+        no_cache_options: &[],
+        remedy: Remedy::HelpOnly,
+        advice: "the installed gems live in the image (`/usr/local/bundle`), so mount only the download cache and keep `bundle install` writing to the image",
+    },
+    CacheTool {
+        managers: &[PackageManager::Composer],
+        caches: &[CacheDir {
+            paths: &["/root/.composer/cache", "/tmp/cache", "/root/.cache/composer"],
+            image_paths: &[("composer", "/tmp/cache")],
+            env: &[("COMPOSER_CACHE_DIR", ""), ("COMPOSER_HOME", "/cache")],
+            not_for: &[],
+        }],
+        cache_dir_options: &[],
+        no_cache_options: &[],
+        remedy: Remedy::HelpOnly,
+        advice: "the cache is `$COMPOSER_HOME/cache` (`/tmp/cache` in the official composer image, `/root/.composer/cache` elsewhere); check `composer config --global cache-dir`",
+    },
+];
+
+/// The tool entry for a package manager, with its index in [`TOOLS`].
+fn tool_for(manager: PackageManager) -> Option<(usize, &'static CacheTool)> {
+    TOOLS
+        .iter()
+        .enumerate()
+        .find(|(_, t)| t.managers.contains(&manager))
+}
+
+/// What a stage knows when a RUN executes: ENV values, the base image, the user.
+#[derive(Debug, Default, Clone)]
+struct StageState {
+    env: Vec<(String, String)>,
+    base_image: String,
+    non_root_user: bool,
+}
+
+impl StageState {
+    fn env_value(&self, name: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn apply(&mut self, ins: &Instruction) {
+        match &ins.kind {
+            InstructionKind::Env(kvs) => {
+                for kv in kvs {
+                    let value = kv.value.value.trim_matches(|c| c == '"' || c == '\'');
+                    self.env.push((kv.key.value.clone(), value.to_string()));
+                }
+            }
+            InstructionKind::User(user) => {
+                let name = user.value.split(':').next().unwrap_or("").trim();
+                self.non_root_user = !(name.is_empty() || name == "root" || name == "0");
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The state at the start of a stage: what its parent stages set, and the
+/// base image of the chain.
+fn stage_start(df: &Dockerfile, stages: &[Stage], index: usize) -> StageState {
+    let mut state = StageState::default();
+    let chain = stage_chain(df, stages, index);
+    if let Some(root) = chain.last().and_then(|&i| stages.get(i)) {
+        if let Some(from) = df.stage_from(root) {
+            let repository = &from.image_ref.repository.value;
+            state.base_image = repository
+                .rsplit('/')
+                .next()
+                .unwrap_or(repository)
+                .to_string();
+        }
+    }
+    for &parent in chain.iter().skip(1).rev() {
+        let Some(stage) = stages.get(parent) else {
+            continue;
+        };
+        for ins in stage
+            .instruction_nodes
+            .iter()
+            .filter_map(|&n| df.instruction(n))
+        {
+            state.apply(ins);
+        }
+    }
+    state
+}
+
+fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let df = ctx.dockerfile;
+    let source = ctx.source();
+    let stages = df.stages();
+    for (index, stage) in stages.iter().enumerate() {
+        let mut state = stage_start(df, &stages, index);
+        for &node in &stage.instruction_nodes {
+            let Some(ins) = df.instruction(node) else {
+                continue;
+            };
+            let run = match &ins.kind {
+                InstructionKind::Onbuild(inner) => inner.as_ref(),
+                _ => ins,
+            };
+            state.apply(ins);
+            if !matches!(run.kind, InstructionKind::Run(_)) {
+                continue;
+            }
+            let mounts = cache_mount_targets(run);
+            // One finding per tool and RUN.
+            let mut reported_tools: Vec<usize> = Vec::new();
+            for script in analyze_run(ins, source) {
+                for install in &script.installs() {
+                    let Some((tool_index, tool)) = tool_for(install.manager) else {
+                        continue;
+                    };
+                    if reported_tools.contains(&tool_index) {
+                        continue;
+                    }
+                    let finding = InstallFinding {
+                        ctx,
+                        run,
+                        tool,
+                        install,
+                        state: &state,
+                        mounts: &mounts,
+                    };
+                    if let Some(diag) = finding.diagnostic() {
+                        reported_tools.push(tool_index);
+                        out.push(diag);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A cache mount's target, `None` when it depends on a variable (it may be anything).
+fn cache_mount_targets(run: &Instruction) -> Vec<Option<String>> {
+    let mut targets = Vec::new();
+    for flag in run.flags.iter().filter(|f| f.name.value == "mount") {
+        let options = flag.options();
+        let is_cache = options.iter().any(|o| {
+            o.key.value.eq_ignore_ascii_case("type")
+                && o.value.as_ref().is_some_and(|v| v.value == "cache")
+        });
+        if !is_cache {
+            continue;
+        }
+        let target = options.iter().find_map(|o| {
+            matches!(
+                o.key.value.to_ascii_lowercase().as_str(),
+                "target" | "dst" | "destination"
+            )
+            .then(|| o.value.as_ref().map(|v| v.value.clone()))
+            .flatten()
+        });
+        if let Some(target) = target {
+            let target = target.trim_matches(|c| c == '"' || c == '\'');
+            if target.contains('$') {
+                targets.push(None);
+            } else {
+                targets.push(Some(normalize_dir(target)));
+            }
+        }
+    }
+    targets
+}
+
+fn normalize_dir(path: &str) -> String {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        "/".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// Whether a mount at `target` holds `path`.
+fn covers(target: &str, path: &str) -> bool {
+    target == "/"
+        || path == target
+        || path
+            .strip_prefix(target)
+            .is_some_and(|r| r.starts_with('/'))
+}
+
+struct InstallFinding<'a> {
+    ctx: &'a DockerfileContext<'a>,
+    /// The RUN (the trigger of an ONBUILD).
+    run: &'a Instruction,
+    tool: &'static CacheTool,
+    install: &'a PackageInstall<'a>,
+    state: &'a StageState,
+    mounts: &'a [Option<String>],
+}
+
+impl InstallFinding<'_> {
+    /// The directory each of the tool's caches is in for this install, and
+    /// whether it is one bakelint may mount (a known location).
+    fn required_dirs(&self) -> Vec<(String, Vec<String>)> {
+        let subcommand = self.install.subcommand_str().unwrap_or("");
+        let mut dirs = Vec::new();
+        for cache in self.tool.caches {
+            if cache.not_for.contains(&subcommand) {
+                continue;
+            }
+            let from_option = self
+                .tool
+                .cache_dir_options
+                .iter()
+                .find_map(|o| self.install.flag_value(o))
+                .filter(|v| v.starts_with('/'));
+            let from_env = cache.env.iter().find_map(|(var, suffix)| {
+                self.state
+                    .env_value(var)
+                    .filter(|v| v.starts_with('/') && !v.contains('$'))
+                    .map(|v| format!("{}{suffix}", v.trim_end_matches('/')))
+            });
+            let moved = from_option.map(str::to_string).or(from_env);
+            let (preferred, accepted) = match moved {
+                Some(dir) => (normalize_dir(&dir), vec![normalize_dir(&dir)]),
+                None => {
+                    let preferred = cache
+                        .image_paths
+                        .iter()
+                        .find(|(image, _)| *image == self.state.base_image)
+                        .map_or(cache.paths[0], |(_, p)| p);
+                    (
+                        preferred.to_string(),
+                        cache.paths.iter().map(|p| p.to_string()).collect(),
+                    )
+                }
+            };
+            dirs.push((preferred, accepted));
+        }
+        dirs
+    }
+
+    fn diagnostic(&self) -> Option<Diagnostic> {
+        if self.mounts.iter().any(Option::is_none) {
+            // A mount whose target depends on a variable: assume it is the cache.
+            return None;
+        }
+        let mounted = |accepted: &[String]| {
+            self.mounts
+                .iter()
+                .flatten()
+                .any(|t| accepted.iter().any(|p| covers(t, p)))
+        };
+        let missing: Vec<String> = self
+            .required_dirs()
+            .into_iter()
+            .filter(|(_, accepted)| !mounted(accepted))
+            .map(|(preferred, _)| preferred)
+            .collect();
+        let no_cache_flags: Vec<Span> = self
+            .install
+            .flags
+            .iter()
+            .filter(|f| {
+                f.flag
+                    .as_str()
+                    .is_some_and(|t| self.tool.no_cache_options.contains(&t))
+            })
+            .map(|f| f.flag.span)
+            .collect();
+        if missing.is_empty() && no_cache_flags.is_empty() {
+            return None;
+        }
+        let command = self.command_text();
+        let span = match &self.install.subcommand {
+            Some(sub) if sub.span.start >= self.install.program.span.start => {
+                self.install.program.span.cover(sub.span)
+            }
+            _ => self.install.program.span,
+        };
+        let message = if missing.is_empty() {
+            format!(
+                "`{command}` disables its cache with `--no-cache-dir`, so the cache mount stays empty"
+            )
+        } else {
+            format!(
+                "`{command}` runs without a cache mount for {}",
+                missing
+                    .iter()
+                    .map(|d| format!("`{d}`"))
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            )
+        };
+        let flags: String = missing
+            .iter()
+            .map(|d| format!("--mount=type=cache,target={d}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let sharing = if self.tool.remedy == Remedy::HelpOnly && missing.len() > 1 {
+            missing
+                .iter()
+                .map(|d| format!("--mount=type=cache,target={d},sharing=locked"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        } else {
+            flags.clone()
+        };
+        let help = if missing.is_empty() {
+            format!("Remove `--no-cache-dir`: the cache mount keeps the cache out of the image anyway; {} (issue 4)", self.tool.advice)
+        } else {
+            format!(
+                "Add `RUN {sharing}`: {}. Without it, any change that rebuilds this layer downloads everything again, minutes per CI run (issue 4)",
+                self.tool.advice
+            )
+        };
+        let diag = self.ctx.diagnostic(span, message).with_help(help);
+        if self.tool.remedy == Remedy::HelpOnly {
+            return Some(diag);
+        }
+        if self.state.non_root_user && missing.iter().any(|d| d.starts_with("/root/")) {
+            // The cache lives in another home directory: help only.
+            return Some(diag.with_help(format!(
+                "Add a cache mount for this tool's cache in the home directory of the USER (and `uid=` for it): {} (issue 4)",
+                self.tool.advice
+            )));
+        }
+        let mut edits = Vec::new();
+        if !missing.is_empty() {
+            edits.push(Edit::insert(
+                self.ctx.path,
+                self.flag_insertion_point(),
+                format!("{flags} "),
+            ));
+        }
+        let source = self.ctx.source();
+        let words: Vec<&crate::shell::Word> = self.install.command.words().collect();
+        for flag in no_cache_flags {
+            let index = words.iter().position(|w| w.span == flag).unwrap_or(0);
+            let previous_end = index
+                .checked_sub(1)
+                .and_then(|i| words.get(i))
+                .map_or(flag.start, |w| w.span.end);
+            let removal = if index + 1 == words.len() {
+                Span::new(previous_end, flag.end)
+            } else {
+                let removal = word_removal(source, flag, previous_end, false);
+                // Prefer dropping the flag with its following space.
+                let mut end = flag.end;
+                let bytes = source.as_bytes();
+                while matches!(bytes.get(end), Some(b' ' | b'\t')) {
+                    end += 1;
+                }
+                if removal.end == flag.end && end > flag.end {
+                    Span::new(flag.start, end)
+                } else {
+                    removal
+                }
+            };
+            edits.push(Edit::delete(self.ctx.path, removal));
+        }
+        let fix_message = if missing.is_empty() {
+            "Remove `--no-cache-dir`".to_string()
+        } else {
+            format!("Add `{flags}`")
+        };
+        Some(diag.with_fix(Fix::unsafe_(fix_message, edits)))
+    }
+
+    /// `pip install`, `go mod download`, `yarn`.
+    fn command_text(&self) -> String {
+        let program = crate::shell::command_basename(self.install.program)
+            .unwrap_or(self.install.manager.as_str());
+        let program = if self.install.manager == PackageManager::Pip && !program.starts_with("pip")
+        {
+            "pip"
+        } else {
+            program
+        };
+        match self.install.subcommand_str() {
+            Some(sub) => format!("{program} {sub}"),
+            None => program.to_string(),
+        }
+    }
+
+    /// Right after `RUN ` (before any other flag).
+    fn flag_insertion_point(&self) -> usize {
+        let bytes = self.ctx.source().as_bytes();
+        let mut at = self.run.keyword_span.end;
+        while matches!(bytes.get(at), Some(b' ' | b'\t')) {
+            at += 1;
+        }
+        at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::util_b::testing::slices;
+    use crate::rules::util_bp2::testing::{apply_round, fix_until_clean};
+
+    fn lint(src: &str) -> Vec<Diagnostic> {
+        crate::rules::util_b::testing::run(&RULE, src)
+    }
+
+    fn fixed(src: &str) -> String {
+        assert!(!lint(src).is_empty(), "no finding in {src:?}");
+        let text = fix_until_clean(&lint, src);
+        assert!(lint(&text).is_empty(), "still fires on {text:?}");
+        text
+    }
+
+    #[test]
+    fn pip_gets_a_mount_and_loses_no_cache_dir() {
+        let src = "FROM python:3.12\nRUN pip install --no-cache-dir -r requirements.txt\n";
+        let diags = lint(src);
+        assert_eq!(slices(src, &diags), vec!["pip install"]);
+        assert_eq!(
+            diags[0].message,
+            "`pip install` runs without a cache mount for `/root/.cache/pip`"
+        );
+        assert_eq!(diags[0].severity, Severity::Info);
+        assert_eq!(
+            fixed(src),
+            "FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt\n"
+        );
+    }
+
+    #[test]
+    fn python_m_pip_and_trailing_no_cache_dir() {
+        let src = "FROM python\nRUN python3 -m pip install flask --no-cache-dir\n";
+        let diags = lint(src);
+        assert_eq!(slices(src, &diags), vec!["python3 -m pip install"]);
+        assert_eq!(
+            fixed(src),
+            "FROM python\nRUN --mount=type=cache,target=/root/.cache/pip python3 -m pip install flask\n"
+        );
+    }
+
+    #[test]
+    fn mounted_no_cache_dir_is_still_reported() {
+        let src = "FROM python\nRUN --mount=type=cache,target=/root/.cache/pip pip install --no-cache-dir flask\n";
+        let diags = lint(src);
+        assert!(diags[0].message.contains("--no-cache-dir"));
+        assert_eq!(
+            fixed(src),
+            "FROM python\nRUN --mount=type=cache,target=/root/.cache/pip pip install flask\n"
+        );
+    }
+
+    #[test]
+    fn already_mounted_caches_are_fine() {
+        for src in [
+            "FROM python\nRUN --mount=type=cache,target=/root/.cache/pip pip install flask\n",
+            "FROM python\nRUN --mount=type=cache,target=/root/.cache pip install flask\n",
+            "FROM python\nRUN --mount=type=cache,id=pip,target=/root/.cache/pip/ pip install flask\n",
+            "FROM node\nRUN --mount=type=cache,target=/root/.npm npm ci\n",
+            "FROM golang\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\n",
+            "FROM golang\nRUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build go install ./...\n",
+            "FROM debian\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y curl\n",
+            "FROM python\nRUN --mount=type=cache,target=$CACHE pip install flask\n",
+            "FROM python\nENV PIP_CACHE_DIR=/cache/pip\nRUN --mount=type=cache,target=/cache/pip pip install flask\n",
+            "FROM python\nRUN --mount=type=cache,target=/tmp/pip pip install --cache-dir /tmp/pip flask\n",
+            "FROM alpine\nRUN --mount=type=cache,target=/var/cache/apk apk add curl\n",
+            "FROM python\nRUN echo pip install flask\n",
+        ] {
+            assert!(lint(src).is_empty(), "{src}");
+        }
+    }
+
+    #[test]
+    fn go_mounts_depend_on_the_image_and_the_subcommand() {
+        let src = "FROM golang:1.22\nRUN go mod download\n";
+        let diags = lint(src);
+        assert_eq!(slices(src, &diags), vec!["go mod download"]);
+        assert_eq!(
+            fixed(src),
+            "FROM golang:1.22\nRUN --mount=type=cache,target=/go/pkg/mod go mod download\n"
+        );
+        let src = "FROM debian\nRUN go install example.com/tool@latest\n";
+        assert_eq!(
+            fixed(src),
+            "FROM debian\nRUN --mount=type=cache,target=/root/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build go install example.com/tool@latest\n"
+        );
+        let src = "FROM golang AS base\nFROM base\nRUN --mount=type=cache,target=/go/pkg/mod go install ./cmd/app\n";
+        assert_eq!(
+            fixed(src),
+            "FROM golang AS base\nFROM base\nRUN --mount=type=cache,target=/root/.cache/go-build --mount=type=cache,target=/go/pkg/mod go install ./cmd/app\n"
+        );
+    }
+
+    #[test]
+    fn node_tools() {
+        assert_eq!(
+            fixed("FROM node\nRUN npm ci\n"),
+            "FROM node\nRUN --mount=type=cache,target=/root/.npm npm ci\n"
+        );
+        assert_eq!(
+            fixed("FROM node\nRUN yarn install --frozen-lockfile\n"),
+            "FROM node\nRUN --mount=type=cache,target=/usr/local/share/.cache/yarn yarn install --frozen-lockfile\n"
+        );
+        assert_eq!(
+            fixed("FROM node\nRUN pnpm install --frozen-lockfile\n"),
+            "FROM node\nRUN --mount=type=cache,target=/root/.local/share/pnpm/store pnpm install --frozen-lockfile\n"
+        );
+        let src = "FROM node\nRUN yarn\n";
+        assert_eq!(slices(src, &lint(src)), vec!["yarn"]);
+    }
+
+    #[test]
+    fn cargo_install() {
+        assert_eq!(
+            fixed("FROM rust:1\nRUN cargo install cargo-watch\n"),
+            "FROM rust:1\nRUN --mount=type=cache,target=/usr/local/cargo/registry cargo install cargo-watch\n"
+        );
+    }
+
+    #[test]
+    fn apt_apk_bundle_composer_get_help_only() {
+        let src = "FROM debian\nRUN apt-get update && apt-get install -y curl\n";
+        let diags = lint(src);
+        assert_eq!(slices(src, &diags), vec!["apt-get install"]);
+        assert_eq!(
+            diags[0].message,
+            "`apt-get install` runs without a cache mount for `/var/cache/apt` and `/var/lib/apt`"
+        );
+        assert!(diags[0].fix.is_none());
+        let help = diags[0].help.clone().unwrap_or_default();
+        assert!(help.contains("docker-clean"), "{help}");
+        assert!(help.contains("Keep-Downloaded-Packages"), "{help}");
+        assert!(help.contains("sharing=locked"), "{help}");
+        for src in [
+            "FROM alpine\nRUN apk add --no-cache curl\n",
+            "FROM ruby\nRUN bundle install\n",
+            "FROM composer\nRUN composer install\n",
+        ] {
+            let diags = lint(src);
+            assert_eq!(diags.len(), 1, "{src}");
+            assert!(diags[0].fix.is_none(), "{src}");
+        }
+        let src = "FROM composer\nRUN composer install\n";
+        assert!(lint(src)[0].message.contains("`/tmp/cache`"));
+    }
+
+    #[test]
+    fn one_finding_per_tool_and_run() {
+        let src =
+            "FROM debian\nRUN apt-get update && apt-get install -y a && apt-get install -y b\n";
+        assert_eq!(lint(src).len(), 1);
+        let src = "FROM python\nRUN pip install a && npm ci\n";
+        let diags = lint(src);
+        assert_eq!(slices(src, &diags), vec!["pip install", "npm ci"]);
+        assert_eq!(
+            fixed(src),
+            "FROM python\nRUN --mount=type=cache,target=/root/.npm --mount=type=cache,target=/root/.cache/pip pip install a && npm ci\n"
+        );
+    }
+
+    #[test]
+    fn heredoc_onbuild_multiline_crlf() {
+        let src = "FROM python\nRUN <<EOF\nset -e\npip install flask\nEOF\n";
+        let diags = lint(src);
+        assert_eq!(slices(src, &diags), vec!["pip install"]);
+        assert_eq!(
+            fixed(src),
+            "FROM python\nRUN --mount=type=cache,target=/root/.cache/pip <<EOF\nset -e\npip install flask\nEOF\n"
+        );
+        let src = "FROM node\nONBUILD RUN npm ci\n";
+        assert_eq!(
+            fixed(src),
+            "FROM node\nONBUILD RUN --mount=type=cache,target=/root/.npm npm ci\n"
+        );
+        let src = "FROM python\nRUN apt-get update \\\n# deps\n && pip install \\\n      --no-cache-dir \\\n      flask\n";
+        let diags = lint(src);
+        assert_eq!(slices(src, &diags), vec!["pip install"]);
+        assert_eq!(
+            fixed(src),
+            "FROM python\nRUN --mount=type=cache,target=/root/.cache/pip apt-get update \\\n# deps\n && pip install \\\n      flask\n"
+        );
+        let src = "FROM python\r\nRUN pip install \\\r\n  --no-cache-dir flask\r\n";
+        assert_eq!(
+            fixed(src),
+            "FROM python\r\nRUN --mount=type=cache,target=/root/.cache/pip pip install \\\r\n  flask\r\n"
+        );
+    }
+
+    #[test]
+    fn exec_form_shell_script() {
+        let src = "FROM python\nRUN [\"sh\", \"-c\", \"pip install --no-cache-dir flask\"]\n";
+        assert_eq!(
+            fixed(src),
+            "FROM python\nRUN --mount=type=cache,target=/root/.cache/pip [\"sh\", \"-c\", \"pip install flask\"]\n"
+        );
+    }
+
+    #[test]
+    fn non_root_user_gets_no_fix() {
+        let src = "FROM python\nUSER app\nRUN pip install flask\n";
+        let diags = lint(src);
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].fix.is_none());
+        let src = "FROM python\nUSER app\nUSER root\nRUN pip install flask\n";
+        assert!(lint(src)[0].fix.is_some());
+    }
+
+    #[test]
+    fn odd_input_does_not_panic() {
+        for src in [
+            "FROM python\nRUN --mount=type=cache pip install x\n",
+            "FROM python\nRUN --mount= pip install\n",
+            "RUN pip install x\n",
+            "FROM python\nRUN pip install --no-cache-dir\n",
+            "FROM python\nRUN <<EOF\npip install x\n",
+            "FROM python\nONBUILD RUN\n",
+            "FROM python\nRUN --mount=type=cache,target=/ pip install x\n",
+        ] {
+            let diags = lint(src);
+            let _ = apply_round(src, &diags);
+        }
+    }
+}

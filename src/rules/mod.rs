@@ -16,6 +16,7 @@ pub mod util_a;
 pub mod util_b;
 pub mod util_bake;
 pub mod util_bp;
+pub mod util_bp2;
 
 pub mod alpine_postgres;
 pub mod cache_mount;
