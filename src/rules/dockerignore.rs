@@ -73,8 +73,12 @@ const LANGUAGES: &[(&[&str], &[&str])] = &[
 ];
 
 /// Where the context's ignore file would be, and whether one applies.
-fn has_ignore_file(context: &Path, dockerfile: Option<&Path>) -> bool {
-    if context.join(DOCKERIGNORE).is_file() {
+fn has_ignore_file(
+    context: &Path,
+    dockerfile: Option<&Path>,
+    exists: &dyn Fn(&Path) -> bool,
+) -> bool {
+    if exists(&context.join(DOCKERIGNORE)) {
         return true;
     }
     dockerfile.is_some_and(|df| {
@@ -83,7 +87,7 @@ fn has_ignore_file(context: &Path, dockerfile: Option<&Path>) -> bool {
         };
         let mut specific = name.to_os_string();
         specific.push(DOCKERIGNORE);
-        df.with_file_name(specific).is_file()
+        exists(&df.with_file_name(specific))
     })
 }
 
@@ -221,7 +225,7 @@ fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     } else {
         context.as_path()
     };
-    if !dir.is_dir() || has_ignore_file(dir, Some(ctx.path)) {
+    if !dir.is_dir() || has_ignore_file(dir, Some(ctx.path), &|p| ctx.file_exists(p)) {
         return;
     }
     let Some(span) = first_context_copy(ctx.dockerfile) else {
@@ -250,7 +254,7 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         } else {
             context.as_path()
         };
-        if !dir.is_dir() || has_ignore_file(dir, None) {
+        if !dir.is_dir() || has_ignore_file(dir, None, &|p| ctx.file_exists(p)) {
             continue;
         }
         if first_context_copy(&crate::dockerfile::parse(content)).is_none() {

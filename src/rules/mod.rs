@@ -172,6 +172,9 @@ pub struct BuildInfo {
     pub target: Option<String>,
     /// The build context directory, for `.dockerignore`.
     pub context: Option<std::path::PathBuf>,
+    /// Files that exist in memory only (created or edited by the fix loop),
+    /// by normalised path: rules that look for files see them too.
+    pub virtual_files: std::sync::Arc<std::collections::BTreeSet<std::path::PathBuf>>,
 }
 
 /// Options for one rule, from `[rules.<name>]`.
@@ -206,6 +209,14 @@ impl DockerfileContext<'_> {
         &self.dockerfile.source
     }
 
+    /// Whether `path` exists, counting files the fix loop holds in memory.
+    pub fn file_exists(&self, path: &Path) -> bool {
+        self.build
+            .virtual_files
+            .contains(&crate::workspace::normalize(path))
+            || path.is_file()
+    }
+
     pub fn option_str(&self, name: &str) -> Option<&str> {
         self.options.get(name).and_then(|v| v.as_str())
     }
@@ -235,6 +246,8 @@ pub struct BakeContext<'a> {
     /// The parsed Dockerfiles the definition's targets build, by normalised path
     /// (`crate::workspace::normalize`).
     pub dockerfiles: &'a BTreeMap<std::path::PathBuf, std::sync::Arc<Dockerfile>>,
+    /// Files that exist in memory only (see [`BuildInfo::virtual_files`]).
+    pub virtual_files: &'a std::collections::BTreeSet<std::path::PathBuf>,
 }
 
 impl BakeContext<'_> {
@@ -251,6 +264,13 @@ impl BakeContext<'_> {
             labels: Vec::new(),
             fix: None,
         }
+    }
+
+    /// Whether `path` exists, counting files the fix loop holds in memory.
+    pub fn file_exists(&self, path: &Path) -> bool {
+        self.virtual_files
+            .contains(&crate::workspace::normalize(path))
+            || path.is_file()
     }
 
     /// The text of a loaded bake file.

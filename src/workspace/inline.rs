@@ -219,6 +219,7 @@ pub fn lint_inline(project: &BakeProject, target: &Target, settings: &Settings) 
         args: target.args(),
         target: target.target().map(str::to_string),
         context: target.context_path(),
+        ..BuildInfo::default()
     };
     let virtual_path = Path::new(&file).to_path_buf();
     let diags = linter::lint_dockerfile_text(&virtual_path, content, settings, &build);

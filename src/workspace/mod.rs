@@ -307,6 +307,13 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
         }
     }
 
+    // Files that exist only in memory, for rules that look for files.
+    let virtual_files: Arc<BTreeSet<PathBuf>> =
+        Arc::new(overlay.keys().map(|p| normalize(p)).collect());
+    for u in uses.values_mut() {
+        u.build.virtual_files = virtual_files.clone();
+    }
+
     // Dockerfiles: the stand-alone ones plus every one a target builds.
     let mut dockerfiles: Vec<(PathBuf, BuildInfo)> = Vec::new();
     let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
@@ -316,6 +323,7 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
             Some(u) => u.build.clone(),
             None => BuildInfo {
                 context: path.parent().map(Path::to_path_buf),
+                virtual_files: virtual_files.clone(),
                 ..BuildInfo::default()
             },
         };
@@ -385,6 +393,7 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
                 rule,
                 options: settings.options(rule),
                 dockerfiles: &by_path,
+                virtual_files: &virtual_files,
             };
             let start = diags.len();
             check(&ctx, &mut diags);
