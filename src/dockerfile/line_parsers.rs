@@ -395,7 +395,7 @@ pub(crate) fn split_health(rest: &str) -> Option<(Word, usize)> {
 }
 
 /// Go's `strconv.Quote`.
-pub(crate) fn go_quote(s: &str) -> String {
+pub fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

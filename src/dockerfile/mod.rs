@@ -15,4 +15,5 @@ mod line_parsers;
 mod parser;
 
 pub use ast::*;
+pub use line_parsers::go_quote;
 pub use parser::{parse, parse_image_ref};

@@ -2,32 +2,8 @@
 
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
 
-/// Quotes `s` the way Go's `%q` does for the strings these rules print
-/// (BuildKit formats stage names and paths with `%q`).
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if c.is_control() && (c as u32) < 0x80 => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// Go's `%q` quoting (BuildKit formats names in messages with it).
+pub use crate::dockerfile::go_quote;
 
 /// Whether a keyword is written all lowercase or all uppercase (BuildKit's
 /// "self-consistent" casing).

@@ -48,30 +48,8 @@ pub fn is_predefined_arg(name: &str) -> bool {
         || name == "SOURCE_DATE_EPOCH"
 }
 
-/// Go's `%q` formatting of a string (double quotes, Go escapes).
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+/// Go's `%q` quoting, shared with the other BuildKit-parity rules.
+pub use super::util_a::go_quote;
 
 /// Levenshtein distance over Unicode scalar values (unit costs), as the Go
 /// package BuildKit uses for suggestions.
