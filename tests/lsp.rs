@@ -702,3 +702,44 @@ fn lsp_tolerates_unknown_documents_and_bad_params() {
     );
     c.shutdown();
 }
+
+#[test]
+fn lsp_lints_bake_files_and_relints_the_dockerfiles_they_build() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical");
+    std::fs::create_dir_all(root.join(".git")).expect("git dir");
+    std::fs::create_dir_all(root.join("app")).expect("mkdir");
+    let dockerfile = "FROM ${BASE_IMAGE} AS app\nRUN true\n";
+    std::fs::write(root.join("app/Dockerfile"), dockerfile).expect("write");
+    let bake_ok =
+        "target \"default\" {\n  context = \"app\"\n  args = { BASE_IMAGE = \"alpine\" }\n}\n";
+    let bake_broken = "target \"default\" {\n  context = \"app\"\n  tags = [\"x:${NOPE}\"]\n}\n";
+    std::fs::write(root.join("docker-bake.hcl"), bake_ok).expect("write");
+    let bake_uri = file_uri(&root.join("docker-bake.hcl"));
+    let df_uri = file_uri(&root.join("app/Dockerfile"));
+
+    let mut c = Client::start(&root);
+    c.initialize(&root);
+    c.open(&df_uri, dockerfile);
+    let diags = c.diagnostics(&df_uri, Some(1));
+    assert!(
+        !codes(&diags).contains(&"DF009".to_string()),
+        "the bake target passes BASE_IMAGE: {diags}"
+    );
+
+    c.open(&bake_uri, bake_ok);
+    let diags = c.diagnostics(&bake_uri, Some(1));
+    // The Dockerfile uses BASE_IMAGE in FROM without declaring `ARG BASE_IMAGE`.
+    assert_eq!(codes(&diags), ["BK005"], "{diags}");
+
+    // The bake file stops passing the arg (and breaks): both documents update.
+    c.change(&bake_uri, 2, bake_broken);
+    let diags = c.diagnostics(&bake_uri, Some(2));
+    assert_eq!(codes(&diags), ["BK000"], "{diags}");
+    let diags = c.diagnostics(&df_uri, Some(1));
+    assert!(
+        codes(&diags).contains(&"DF009".to_string()),
+        "re-linted without the arg: {diags}"
+    );
+    c.shutdown();
+}

@@ -11,9 +11,8 @@ use lsp_types::{MessageType, PublishDiagnosticsParams, ShowMessageParams, Url};
 use super::convert::{self, path_to_uri, uri_to_path, Text};
 use crate::config::{CliSelection, Settings};
 use crate::diagnostic::Diagnostic;
-use crate::linter;
 use crate::project::{self, FileKind};
-use crate::rules::BuildInfo;
+use crate::workspace::{self, Plan};
 
 /// One open document.
 #[derive(Debug)]
@@ -83,6 +82,46 @@ impl State {
             doc.stale = true;
             doc.unpublished = true;
         }
+        self.mark_dependents(uri);
+    }
+
+    /// A bake file and the Dockerfiles its targets build depend on each
+    /// other (args, stages, inline Dockerfiles): when one changes, the open
+    /// documents on the other side of the link are re-linted too.
+    fn mark_dependents(&mut self, changed: &Url) {
+        let Some(doc) = self.docs.get(changed) else {
+            return;
+        };
+        let changed_path = doc.path.clone();
+        let changed_kind = doc.kind;
+        let dependents: Vec<Url> = self
+            .docs
+            .iter()
+            .filter(|(u, d)| *u != changed && d.kind != changed_kind)
+            .filter(|(_, d)| match changed_kind {
+                // A bake file: the open Dockerfiles it builds.
+                FileKind::Bake => bake_set_for(&d.path, d.kind)
+                    .is_some_and(|set| set.iter().any(|p| same_file(p, &changed_path))),
+                // A Dockerfile: the open bake files whose definition builds it.
+                FileKind::Dockerfile => bake_set_for(&changed_path, changed_kind)
+                    .is_some_and(|set| set.iter().any(|p| same_file(p, &d.path))),
+            })
+            .map(|(u, _)| u.clone())
+            .collect();
+        for uri in dependents {
+            if let Some(doc) = self.docs.get_mut(&uri) {
+                doc.stale = true;
+                doc.unpublished = true;
+            }
+        }
+    }
+
+    /// The texts of the open documents, which win over the files on disk.
+    fn overlay(&self) -> BTreeMap<PathBuf, String> {
+        self.docs
+            .values()
+            .map(|d| (d.path.clone(), d.text.text.clone()))
+            .collect()
     }
 
     pub fn save(&mut self, uri: &Url, text: Option<String>) {
@@ -97,6 +136,7 @@ impl State {
             doc.stale = true;
             doc.unpublished = true;
         }
+        self.mark_dependents(uri);
     }
 
     pub fn close(&mut self, uri: &Url) {
@@ -142,7 +182,7 @@ impl State {
                 Settings::discover(None, &dir, &CliSelection::default()).unwrap_or_default(),
             ),
         };
-        lint_with(path, kind, text, &settings)
+        lint_with(path, kind, text, &settings, self.overlay())
     }
 
     fn settings_for(&mut self, path: &Path) -> Arc<Settings> {
@@ -179,7 +219,8 @@ impl State {
     /// Lints `text` as the document at `path` would be linted.
     pub fn lint_text(&mut self, path: &Path, kind: FileKind, text: &str) -> Vec<Diagnostic> {
         let settings = self.settings_for(path);
-        lint_with(path, kind, text, &settings)
+        let overlay = self.overlay();
+        lint_with(path, kind, text, &settings, overlay)
     }
 
     /// Lints the document if its text changed since the last lint.
@@ -246,18 +287,74 @@ impl State {
     }
 }
 
-fn lint_with(path: &Path, kind: FileKind, text: &str, settings: &Settings) -> Vec<Diagnostic> {
+/// The bake files to load with a document: for a Dockerfile, the default
+/// bake files of the nearest directory above it (up to the repository root);
+/// for a bake file, the default set of its directory (or itself alone).
+fn bake_set_for(path: &Path, kind: FileKind) -> Option<Vec<PathBuf>> {
     match kind {
-        FileKind::Dockerfile => {
-            let build = BuildInfo {
-                context: path.parent().map(Path::to_path_buf),
-                ..BuildInfo::default()
-            };
-            linter::lint_dockerfile_text(path, text, settings, &build)
+        FileKind::Dockerfile => workspace::find_bake_for(path).map(|(_, set)| set),
+        FileKind::Bake => {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if !workspace::DEFAULT_BAKE_FILES.contains(&name) {
+                return Some(vec![path.to_path_buf()]);
+            }
+            let dir = path.parent().unwrap_or(Path::new("."));
+            let mut set: Vec<PathBuf> = workspace::DEFAULT_BAKE_FILES
+                .iter()
+                .map(|n| dir.join(n))
+                .filter(|p| p.is_file() || p == path)
+                .collect();
+            set.dedup();
+            Some(set)
         }
-        // Bake evaluation is not available yet: nothing to report.
-        FileKind::Bake => Vec::new(),
     }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    workspace::normalize(a) == workspace::normalize(b)
+}
+
+/// Where a bake definition's relative paths resolve: the repository root
+/// (where `docker buildx bake` usually runs), else the bake file's directory.
+fn bake_cwd(bake_file: &Path) -> PathBuf {
+    let dir = bake_file.parent().unwrap_or(Path::new(".")).to_path_buf();
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+        .unwrap_or(dir)
+}
+
+/// Lints one document the way `bakelint check` lints it in its project: a
+/// Dockerfile with the bake target that builds it, a bake file with its
+/// whole definition and linked Dockerfiles; only the document's own
+/// findings are returned.
+fn lint_with(
+    path: &Path,
+    kind: FileKind,
+    text: &str,
+    settings: &Settings,
+    mut overlay: BTreeMap<PathBuf, String>,
+) -> Vec<Diagnostic> {
+    overlay.insert(path.to_path_buf(), text.to_string());
+    let mut plan = Plan {
+        env: std::env::vars().collect(),
+        cwd: PathBuf::from("."),
+        ..Plan::default()
+    };
+    if kind == FileKind::Dockerfile {
+        plan.dockerfiles.push(path.to_path_buf());
+    }
+    if let Some(set) = bake_set_for(path, kind) {
+        if let Some(first) = set.first() {
+            plan.cwd = bake_cwd(first);
+        }
+        plan.bake_sets.push(set);
+    }
+    let out = workspace::lint(&plan, &overlay, settings);
+    out.diagnostics
+        .into_iter()
+        .filter(|d| same_file(&d.file, path))
+        .collect()
 }
 
 fn publish(
