@@ -8,28 +8,10 @@ use std::path::{Path, PathBuf};
 use bakelint::config::{CliSelection, Settings};
 use bakelint::diagnostic::Diagnostic;
 use bakelint::fix::{fix_all, DiskSource, FixMode};
-use bakelint::project::discover;
-use bakelint::workspace::{self, Plan};
+use bakelint::workspace;
 
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (name, content) in files {
-        let p = dir.path().join(name);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(p, content).expect("write");
-    }
-    dir
-}
-
-fn plan_for(dir: &Path) -> Plan {
-    let found = discover(&[dir.to_path_buf()]);
-    let mut plan = Plan::new(&found.files, &[]);
-    plan.cwd = dir.to_path_buf();
-    plan.env = BTreeMap::new();
-    plan
-}
+mod common;
+use common::{plan as plan_for, project};
 
 fn bake_settings() -> Settings {
     let cli = CliSelection {

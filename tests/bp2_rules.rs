@@ -10,30 +10,12 @@ use std::path::{Path, PathBuf};
 use bakelint::config::{CliSelection, Settings};
 use bakelint::diagnostic::Diagnostic;
 use bakelint::fix::{fix_all, DiskSource, FixMode};
-use bakelint::project::discover;
 use bakelint::rules::docs::examples;
 use bakelint::rules::{RuleDef, RULES};
-use bakelint::workspace::{self, Plan};
+use bakelint::workspace;
 
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (name, content) in files {
-        let p = dir.path().join(name);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(p, content).expect("write");
-    }
-    dir
-}
-
-fn plan(dir: &Path) -> Plan {
-    let found = discover(&[dir.to_path_buf()]);
-    let mut plan = Plan::new(&found.files, &[]);
-    plan.cwd = dir.to_path_buf();
-    plan.env = BTreeMap::new();
-    plan
-}
+mod common;
+use common::{plan, project};
 
 fn settings(select: &[&str], toml: &str) -> Settings {
     let cli = CliSelection {

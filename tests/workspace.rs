@@ -10,25 +10,8 @@ use bakelint::fix::{fix_all, DiskSource, FixMode};
 use bakelint::project::discover;
 use bakelint::workspace::{self, LintOutput, Plan};
 
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (name, content) in files {
-        let p = dir.path().join(name);
-        if let Some(parent) = p.parent() {
-            std::fs::create_dir_all(parent).expect("mkdir");
-        }
-        std::fs::write(p, content).expect("write");
-    }
-    dir
-}
-
-fn plan(dir: &Path) -> Plan {
-    let found = discover(&[dir.to_path_buf()]);
-    let mut plan = Plan::new(&found.files, &[]);
-    plan.cwd = dir.to_path_buf();
-    plan.env = BTreeMap::new();
-    plan
-}
+mod common;
+use common::{plan, project};
 
 fn lint(dir: &Path) -> LintOutput {
     workspace::lint(&plan(dir), &BTreeMap::new(), &Settings::default())
