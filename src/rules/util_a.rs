@@ -66,6 +66,7 @@ pub fn effective(ins: &Instruction) -> &Instruction {
 pub mod testing {
     use crate::diagnostic::{Diagnostic, Edit};
     use crate::rules::{BuildInfo, CheckFn, DockerfileContext, RuleDef};
+    use crate::span::Span;
 
     /// Runs `rule` over `src` with default options and build info.
     pub fn lint(rule: &'static RuleDef, src: &str) -> Vec<Diagnostic> {
@@ -130,12 +131,13 @@ pub mod testing {
                 edits.extend(mine);
             }
         }
-        edits.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
-        let mut out = src.to_string();
-        for (start, end, content) in edits {
-            out.replace_range(start..end, &content);
-        }
-        out
+        // Splice with the fix engine's own routine.
+        let mut spans: Vec<(Span, String)> = edits
+            .into_iter()
+            .map(|(start, end, content)| (Span::new(start, end), content))
+            .collect();
+        spans.sort_by_key(|(span, _)| (span.start, span.end));
+        crate::fix::apply_edits(src, &spans)
     }
 
     /// Asserts that fixing `src` gives `expected`, that the result is clean

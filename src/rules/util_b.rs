@@ -426,11 +426,13 @@ pub mod testing {
                 "edits touch or overlap: {earlier:?} {later:?}"
             );
         }
-        let mut out = src.to_string();
-        for (start, end, content) in edits {
-            out.replace_range(start..end, &content);
-        }
-        out
+        // Splice with the fix engine's own routine.
+        let mut spans: Vec<(Span, String)> = edits
+            .into_iter()
+            .map(|(start, end, content)| (Span::new(start, end), content))
+            .collect();
+        spans.sort_by_key(|(span, _)| (span.start, span.end));
+        crate::fix::apply_edits(src, &spans)
     }
 
     /// Asserts that applying the fixes gives `expected`, that the result is
