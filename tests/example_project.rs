@@ -62,8 +62,8 @@ fn every_expected_rule_fires_on_the_example() {
         .iter()
         .find(|d| d["code"] == "BP004" && d["path"] == "deployment/docker/web.Dockerfile")
         .expect("BP004 in web.Dockerfile");
-    assert_eq!(chromium["start"]["line"], 12);
-    assert_eq!(chromium["start"]["column"], 5);
+    assert_eq!(chromium["start"]["line"], 19);
+    assert_eq!(chromium["start"]["column"], 66);
 }
 
 #[test]

@@ -27,6 +27,11 @@ pub mod registry_cache;
 pub mod sha_tag;
 pub mod test_image_chromium;
 
+pub mod adhoc_test_deps;
+pub mod copy_before_install;
+pub mod multistage_consolidation;
+pub mod prebaked_base;
+
 pub mod dockerfile_ignored;
 pub mod duplicate_tag;
 pub mod invalid_spec;
@@ -175,6 +180,9 @@ pub struct BuildInfo {
     /// Files that exist in memory only (created or edited by the fix loop),
     /// by normalised path: rules that look for files see them too.
     pub virtual_files: std::sync::Arc<std::collections::BTreeSet<std::path::PathBuf>>,
+    /// Whether a bake target builds this Dockerfile (rules that also look at
+    /// the bake definition report such files from their bake check).
+    pub from_bake: bool,
 }
 
 /// Options for one rule, from `[rules.<name>]`.
@@ -374,6 +382,10 @@ pub static RULES: &[&RuleDef] = &[
     &alpine_postgres::RULE,
     &cache_mount::RULE,
     &dockerignore::RULE,
+    &multistage_consolidation::RULE,
+    &prebaked_base::RULE,
+    &copy_before_install::RULE,
+    &adhoc_test_deps::RULE,
 ];
 
 /// Looks a rule up by code, name or alias.

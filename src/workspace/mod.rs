@@ -289,7 +289,10 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
                     let key = normalize(&path);
                     let entry = uses.entry(key).or_insert_with(|| DockerfileUse {
                         path: path.clone(),
-                        build: BuildInfo::default(),
+                        build: BuildInfo {
+                            from_bake: true,
+                            ..BuildInfo::default()
+                        },
                     });
                     for (k, v) in target.args() {
                         entry.build.args.insert(k, v);

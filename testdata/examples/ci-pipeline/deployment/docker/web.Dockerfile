@@ -9,12 +9,15 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     gettext \
     curl \
     git \
-    chromium \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
 COPY . /app
 RUN pip install --no-cache-dir -r requirements/base.txt
+
+# Chromium renders invoices to PDF (pyppeteer)
+RUN apt-get update && apt-get install -y --no-install-recommends chromium \
+    && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app/app
 EXPOSE 8000
