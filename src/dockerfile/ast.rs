@@ -266,6 +266,39 @@ impl Instruction {
     pub fn flag(&self, name: &str) -> Option<&Flag> {
         self.flags.iter().find(|f| f.name.value == name)
     }
+
+    /// The instruction as BuildKit sees it, independent of layout: keyword
+    /// upper-cased, flags and arguments with continuations and comment lines
+    /// removed and whitespace runs collapsed, heredoc bodies verbatim. Two
+    /// instructions with the same normalised text build the same layer (for
+    /// the same parent), which is what rules comparing Dockerfiles need.
+    pub fn normalized(&self, source: &str) -> String {
+        let keyword = match self.keyword {
+            Keyword::Unknown => self.keyword_span.slice(source).to_ascii_uppercase(),
+            k => k.as_str().to_string(),
+        };
+        let mut out = keyword;
+        for flag in &self.flags {
+            out.push(' ');
+            out.push_str(flag.span.slice(source));
+        }
+        let args = collapse_whitespace(&self.args.text);
+        if !args.is_empty() {
+            out.push(' ');
+            out.push_str(&args);
+        }
+        for heredoc in &self.heredocs {
+            out.push('\n');
+            out.push_str(&heredoc.content);
+            out.push_str(&heredoc.name);
+        }
+        out
+    }
+}
+
+/// `text` with every run of whitespace replaced by one space, trimmed.
+fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// `--name=value` (or `--name` alone).
@@ -525,6 +558,31 @@ impl Dockerfile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalized_ignores_layout_but_not_content() {
+        let a = crate::dockerfile::parse(
+            "FROM x\nrun  apt-get update \\\n  # comment\n  && apt-get install -y  curl\n",
+        );
+        let b = crate::dockerfile::parse("FROM x\nRUN apt-get update && apt-get install -y curl\n");
+        let c = crate::dockerfile::parse("FROM x\nRUN apt-get update && apt-get install -y wget\n");
+        let norm = |df: &Dockerfile| -> Vec<String> {
+            df.instructions()
+                .map(|(_, i)| i.normalized(&df.source))
+                .collect()
+        };
+        assert_eq!(norm(&a), norm(&b));
+        assert_eq!(norm(&b)[1], "RUN apt-get update && apt-get install -y curl");
+        assert_ne!(norm(&b), norm(&c));
+        let h1 = crate::dockerfile::parse(
+            "FROM x\nRUN --mount=type=cache,target=/r <<EOF\necho a\nEOF\n",
+        );
+        let h2 = crate::dockerfile::parse(
+            "FROM x\nRUN --mount=type=cache,target=/r <<EOF\necho b\nEOF\n",
+        );
+        assert_ne!(norm(&h1), norm(&h2));
+        assert!(norm(&h1)[1].starts_with("RUN --mount=type=cache,target=/r <<EOF"));
+    }
 
     #[test]
     fn logical_text_maps_across_segments() {
