@@ -377,17 +377,34 @@ fn check(args: &CheckArgs) -> u8 {
             return if errors.is_empty() { code } else { EXIT_ERROR };
         }
         // --fix: write (standard input goes back to standard output).
-        for (path, old, new) in &changed {
-            if Some(path) == stdin_path.as_ref() {
-                continue;
+        // All files or none: a multi-file fix must not be left half-written.
+        let writes: Vec<fix::FileWrite<'_>> = changed
+            .iter()
+            .filter(|(path, _, _)| Some(path) != stdin_path.as_ref())
+            .map(|(path, old, new)| fix::FileWrite {
+                path,
+                content: new,
+                create: old.is_none(),
+            })
+            .collect();
+        let written = fix::write_all_atomic(&writes);
+        match &written {
+            Ok(()) => {
+                for w in &writes {
+                    sources.insert(w.path.to_path_buf(), w.content.to_string());
+                }
             }
-            let created = old.is_none();
-            if let Err(e) = fix::write_atomic(path, new, created) {
-                eprintln!("error: {e}");
+            Err(write_errors) => {
+                for e in write_errors.iter() {
+                    eprintln!("error: {e}");
+                }
+                eprintln!(
+                    "error: no file was changed ({} file{} could not be written)",
+                    write_errors.len(),
+                    if write_errors.len() == 1 { "" } else { "s" }
+                );
                 exit = EXIT_ERROR;
-                continue;
             }
-            sources.insert(path.clone(), new.clone());
         }
         if let Some(p) = &stdin_path {
             let text = result
@@ -399,12 +416,11 @@ fn check(args: &CheckArgs) -> u8 {
             print!("{text}");
             sources.insert(p.clone(), text);
         }
-        fixed_count = if exit == EXIT_ERROR && result.failures.is_empty() {
-            0
-        } else {
-            result.total_applied()
-        };
-        diagnostics = result.remaining;
+        // Nothing was written: the findings stand as they were.
+        if written.is_ok() {
+            fixed_count = result.total_applied();
+            diagnostics = result.remaining;
+        }
     }
 
     // Report.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::span::Span;
 
-pub use write::{write_atomic, WriteError};
+pub use write::{write_all_atomic, write_atomic, FileWrite, WriteError};
 
 /// The most rounds of fix + re-lint before giving up.
 pub const MAX_ROUNDS: usize = 10;
