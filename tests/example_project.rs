@@ -1,18 +1,45 @@
 //! The bundled example project (`testdata/examples/ci-pipeline`, a Django +
-//! Celery app built with bake from four near-identical Dockerfiles): every
-//! CI build-speed rule it should trigger fires, `--fix --unsafe-fixes`
-//! converges, and the fixed project still evaluates.
+//! Celery app built with bake from four near-identical Dockerfiles), end to
+//! end through the binary:
+//!
+//! - the report and the `--diff` are snapshots (`tests/snapshots/`,
+//!   regenerate with `BAKELINT_BLESS=1 cargo test --test example_project`);
+//! - every CI build-speed rule fires, with exact positions;
+//! - after `--fix --unsafe-fixes` no BP finding remains, every Dockerfile
+//!   parses, `bakelint print` resolves every target, and a second run
+//!   changes nothing;
+//! - the restructuring fixes (BP009 multi-stage consolidation, BP010
+//!   pre-baked base) keep every target's instruction sequence, compared
+//!   stage by stage through `FROM base` and `FROM ${BASE_IMAGE}`;
+//! - the order the fixes are applied in does not change what gets built;
+//! - a read-only file stops the whole fix: nothing is half-written.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use bakelint::dockerfile::{self, Dockerfile, InstructionKind, Keyword};
+
+const BP_CODES: &[&str] = &[
+    "BP001", "BP002", "BP003", "BP004", "BP005", "BP006", "BP007", "BP008", "BP009", "BP010",
+    "BP011", "BP012",
+];
 
 fn bakelint(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bakelint"))
         .args(args)
         .current_dir(dir)
         .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_SHA")
+        .env_remove("TAG")
+        .env_remove("REGISTRY")
+        .env("NO_COLOR", "1")
         .output()
         .expect("run bakelint")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -28,56 +55,170 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+fn example_source() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples/ci-pipeline")
+}
+
 fn example() -> tempfile::TempDir {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples/ci-pipeline");
     let dir = tempfile::tempdir().expect("tempdir");
-    copy_dir(&src, dir.path());
+    copy_dir(&example_source(), dir.path());
     dir
 }
 
+/// Compares `actual` with `tests/snapshots/<name>`, or rewrites the snapshot
+/// when `BAKELINT_BLESS` is set.
+fn assert_snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    if std::env::var_os("BAKELINT_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, actual).expect("bless snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    if expected != actual {
+        let diff = similar::TextDiff::from_lines(expected.as_str(), actual)
+            .unified_diff()
+            .header("snapshot", "actual")
+            .to_string();
+        panic!(
+            "snapshot {name} differs (BAKELINT_BLESS=1 cargo test --test example_project to accept):\n{diff}"
+        );
+    }
+}
+
+/// Every file of the project, by relative path.
+fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read_dir") {
+            let entry = entry.expect("entry");
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(root).expect("in root").to_path_buf();
+                out.insert(rel, std::fs::read(&path).expect("read"));
+            }
+        }
+    }
+    out
+}
+
+fn findings(dir: &Path, extra: &[&str]) -> Vec<serde_json::Value> {
+    let mut args = vec!["--output-format", "json"];
+    args.extend_from_slice(extra);
+    let out = bakelint(dir, &args);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "json ({e}): {}\n{}",
+            stdout(&out),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    json.as_array().cloned().unwrap_or_default()
+}
+
+/// `bakelint print` of the example's bake file for `names`.
+fn print(dir: &Path, names: &[&str]) -> serde_json::Value {
+    let mut args = vec!["print", "-f", "deployment/docker-bake.hcl"];
+    args.extend_from_slice(names);
+    let out = bakelint(dir, &args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "print {names:?} fails: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("print json")
+}
+
+/// The names of the targets in the example's bake file (top-level `target` blocks).
+fn target_names(dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("deployment/docker-bake.hcl")).expect("bake");
+    text.lines()
+        .filter_map(|l| l.strip_prefix("target \""))
+        .filter_map(|l| l.split('"').next())
+        .filter(|n| !n.starts_with('_'))
+        .map(str::to_string)
+        .collect()
+}
+
 #[test]
-fn every_expected_rule_fires_on_the_example() {
+fn report_snapshot_and_every_rule_fires() {
     let dir = example();
-    let out = bakelint(dir.path(), &["--output-format", "json"]);
+    let out = bakelint(dir.path(), &["--output-format", "concise"]);
     assert_eq!(out.status.code(), Some(1));
-    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    let codes: Vec<&str> = findings
-        .as_array()
-        .expect("array")
-        .iter()
-        .filter_map(|d| d["code"].as_str())
-        .collect();
-    for code in [
-        "BP001", "BP002", "BP003", "BP004", "BP005", "BP006", "BP007", "BP008",
-    ] {
+    assert_snapshot("ci-pipeline.report.txt", &stdout(&out));
+
+    let all = findings(dir.path(), &[]);
+    let codes: Vec<&str> = all.iter().filter_map(|d| d["code"].as_str()).collect();
+    for code in BP_CODES {
         assert!(
-            codes.contains(&code),
+            codes.contains(code),
             "{code} must fire on the example: {codes:?}"
         );
     }
+    let at = |code: &str, path: &str| -> (u64, u64) {
+        let d = all
+            .iter()
+            .find(|d| d["code"] == code && d["path"] == path)
+            .unwrap_or_else(|| panic!("{code} in {path}"));
+        (
+            d["start"]["line"].as_u64().unwrap_or(0),
+            d["start"]["column"].as_u64().unwrap_or(0),
+        )
+    };
     // BP004 points at the package inside the multi-line RUN.
-    let chromium = findings
-        .as_array()
-        .expect("array")
-        .iter()
-        .find(|d| d["code"] == "BP004" && d["path"] == "deployment/docker/web.Dockerfile")
-        .expect("BP004 in web.Dockerfile");
-    assert_eq!(chromium["start"]["line"], 19);
-    assert_eq!(chromium["start"]["column"], 66);
+    assert_eq!(at("BP004", "deployment/docker/web.Dockerfile"), (19, 66));
+    // BP009 points at the first target's `dockerfile` attribute.
+    assert_eq!(at("BP009", "deployment/docker-bake.hcl").0, 26);
+}
+
+#[test]
+fn diff_snapshot_shows_the_whole_change() {
+    let dir = example();
+    let before = files(dir.path());
+    let out = bakelint(dir.path(), &["--diff", "--unsafe-fixes"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_snapshot("ci-pipeline.diff", &stdout(&out));
+    assert_eq!(files(dir.path()), before, "--diff writes nothing");
 }
 
 #[test]
 fn fixing_the_example_converges_and_it_still_evaluates() {
     let dir = example();
-    let fixed = bakelint(
-        dir.path(),
-        &["--fix", "--unsafe-fixes", "--output-format", "concise"],
-    );
+    let fixed = bakelint(dir.path(), &["--fix", "--unsafe-fixes", "--quiet"]);
     assert!(
         matches!(fixed.status.code(), Some(0) | Some(1)),
         "{}",
         String::from_utf8_lossy(&fixed.stderr)
     );
+    let remaining: Vec<String> = findings(dir.path(), &[])
+        .iter()
+        .filter(|d| d["code"].as_str().is_some_and(|c| BP_CODES.contains(&c)))
+        .map(|d| format!("{} {} {}", d["code"], d["path"], d["message"]))
+        .collect();
+    assert!(
+        remaining.is_empty(),
+        "BP findings left after --fix --unsafe-fixes:\n{}",
+        remaining.join("\n")
+    );
+    // Every Dockerfile parses.
+    for (path, bytes) in files(dir.path()) {
+        let name = path.to_string_lossy();
+        if name.ends_with("Dockerfile") || name.contains("Dockerfile.") {
+            let df = dockerfile::parse(&String::from_utf8_lossy(&bytes));
+            assert!(df.errors.is_empty(), "{name}: {:?}", df.errors);
+        }
+    }
     assert!(
         dir.path().join(".dockerignore").is_file(),
         "BP008 created the .dockerignore"
@@ -86,25 +227,228 @@ fn fixing_the_example_converges_and_it_still_evaluates() {
     assert!(
         again.stdout.is_empty(),
         "a second run changes nothing:\n{}",
-        String::from_utf8_lossy(&again.stdout)
+        stdout(&again)
     );
-    let print = bakelint(
-        dir.path(),
-        &["print", "-f", "deployment/docker-bake.hcl", "default", "ci"],
-    );
-    assert_eq!(
-        print.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&print.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&print.stdout).expect("print json");
+    let names = target_names(dir.path());
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let json = print(dir.path(), &name_refs);
+    for name in &names {
+        assert!(
+            json["target"][name.as_str()].is_object(),
+            "print resolves {name}: {json}"
+        );
+    }
     let tags = json["target"]["web"]["tags"].as_array().expect("tags");
     assert!(
         tags.iter()
             .any(|t| t.as_str().is_some_and(|t| t.ends_with(":dev"))),
         "the SHA tag was added with its default: {tags:?}"
     );
-    let args = &json["target"]["test"]["args"];
-    assert_eq!(args["SKIP_CHROMIUM"], "true");
+    assert_eq!(json["target"]["test"]["args"]["SKIP_CHROMIUM"], "true");
+}
+
+/// What a target builds: its instructions from the root image on, following
+/// `FROM <stage>` within the file and `FROM <image>` to another target of
+/// the bake file that builds `<image>` (a pre-baked base). Normalised
+/// (`Instruction::normalized`); FROM lines lose their `AS name`; global ARGs
+/// only feed the expansion of FROM.
+fn build_sequence(root: &Path, json: &serde_json::Value, target: &str) -> Vec<String> {
+    let t = &json["target"][target];
+    let context = root.join(t["context"].as_str().unwrap_or("."));
+    let dockerfile = context.join(t["dockerfile"].as_str().unwrap_or("Dockerfile"));
+    let text = std::fs::read_to_string(&dockerfile)
+        .unwrap_or_else(|e| panic!("{}: {e}", dockerfile.display()));
+    let df = dockerfile::parse(&text);
+    let args: BTreeMap<String, String> = t["args"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let stages = df.stages();
+    let index = match t["target"].as_str() {
+        Some(name) => stage_index(&df, name).unwrap_or_else(|| panic!("stage {name}")),
+        None => stages.len().saturating_sub(1),
+    };
+    stage_sequence(root, json, &df, index, &args)
+}
+
+fn stage_index(df: &Dockerfile, name: &str) -> Option<usize> {
+    df.stages().iter().position(|s| {
+        df.stage_from(s)
+            .and_then(|f| f.stage_name.as_ref())
+            .is_some_and(|n| n.value.eq_ignore_ascii_case(name))
+    })
+}
+
+fn stage_sequence(
+    root: &Path,
+    json: &serde_json::Value,
+    df: &Dockerfile,
+    index: usize,
+    args: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let stages = df.stages();
+    let stage = &stages[index];
+    let from = df.stage_from(stage).expect("FROM");
+    let image = expand_from(df, &from.image.value, args);
+    let mut out = if let Some(parent) = stage_index(df, &image).filter(|&p| p < index) {
+        stage_sequence(root, json, df, parent, args)
+    } else if let Some(base) = target_tagged(json, &image) {
+        build_sequence(root, json, &base)
+    } else {
+        vec![format!("FROM {image}")]
+    };
+    for &node in &stage.instruction_nodes {
+        let ins = df.instruction(node).expect("instruction");
+        out.push(ins.normalized(&df.source));
+    }
+    out
+}
+
+/// The image of a FROM with `${NAME}`/`$NAME` replaced by the build args or
+/// the global ARG defaults.
+fn expand_from(df: &Dockerfile, image: &str, args: &BTreeMap<String, String>) -> String {
+    let mut defaults: BTreeMap<String, String> = BTreeMap::new();
+    for node in df.global_instructions() {
+        if let Some(ins) = df.instruction(node) {
+            if let InstructionKind::Arg(decls) = &ins.kind {
+                for d in decls {
+                    let value = d
+                        .default
+                        .as_ref()
+                        .map(|v| v.value.trim_matches('"').to_string())
+                        .unwrap_or_default();
+                    defaults.insert(d.name.value.clone(), value);
+                }
+            }
+        }
+    }
+    let mut image = image.to_string();
+    for (name, default) in &defaults {
+        let value = args.get(name).unwrap_or(default);
+        image = image
+            .replace(&format!("${{{name}}}"), value)
+            .replace(&format!("${name}"), value);
+    }
+    image
+}
+
+/// The bake target whose tags include `image`.
+fn target_tagged(json: &serde_json::Value, image: &str) -> Option<String> {
+    json["target"].as_object()?.iter().find_map(|(name, t)| {
+        t["tags"]
+            .as_array()?
+            .iter()
+            .any(|tag| tag.as_str() == Some(image))
+            .then(|| name.clone())
+    })
+}
+
+fn sequences(root: &Path, names: &[&str]) -> BTreeMap<String, Vec<String>> {
+    let mut all: Vec<String> = target_names(root);
+    all.sort();
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    let json = print(root, &refs);
+    names
+        .iter()
+        .map(|n| (n.to_string(), build_sequence(root, &json, n)))
+        .collect()
+}
+
+const FILE_TARGETS: &[&str] = &["web", "celery-worker", "celery-beat", "test"];
+
+#[test]
+fn restructuring_keeps_every_targets_instruction_sequence() {
+    let dir = example();
+    let before = sequences(dir.path(), FILE_TARGETS);
+    assert_eq!(before["web"][0], "FROM python:3.12-slim");
+    let out = bakelint(
+        dir.path(),
+        &[
+            "--fix",
+            "--unsafe-fixes",
+            "--select",
+            "BP009,BP010",
+            "--quiet",
+        ],
+    );
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bake =
+        std::fs::read_to_string(dir.path().join("deployment/docker-bake.hcl")).expect("bake");
+    assert!(
+        bake.contains("target = \"web\""),
+        "the targets now build stages of one Dockerfile:\n{bake}"
+    );
+    let after = sequences(dir.path(), FILE_TARGETS);
+    for target in FILE_TARGETS {
+        assert_eq!(
+            before[*target], after[*target],
+            "target {target} builds a different instruction sequence"
+        );
+    }
+    // The shared layers now come from one place.
+    let df = std::fs::read_to_string(dir.path().join("deployment/docker/Dockerfile"))
+        .expect("multi-stage Dockerfile");
+    let parsed = dockerfile::parse(&df);
+    let froms = parsed
+        .instructions()
+        .filter(|(_, i)| i.keyword == Keyword::From)
+        .count();
+    assert_eq!(froms, 5, "a base stage and one stage per target:\n{df}");
+}
+
+#[test]
+fn fix_order_does_not_change_what_gets_built() {
+    // All at once, as a user runs it.
+    let together = example();
+    let out = bakelint(together.path(), &["--fix", "--unsafe-fixes", "--quiet"]);
+    assert!(matches!(out.status.code(), Some(0) | Some(1)));
+    // The per-file rules first, the restructuring ones after.
+    let stepwise = example();
+    for select in [
+        "BP001,BP002,BP003,BP004,BP005,BP006,BP007,BP008,BP011,BP012",
+        "BP",
+    ] {
+        let out = bakelint(
+            stepwise.path(),
+            &["--fix", "--unsafe-fixes", "--quiet", "--select", select],
+        );
+        assert!(matches!(out.status.code(), Some(0) | Some(1)));
+    }
+    let a = sequences(together.path(), FILE_TARGETS);
+    let b = sequences(stepwise.path(), FILE_TARGETS);
+    for target in FILE_TARGETS {
+        assert_eq!(
+            a[*target], b[*target],
+            "target {target} depends on the order of the fixes"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_stops_the_whole_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = example();
+    let bake = dir.path().join("deployment/docker-bake.hcl");
+    std::fs::set_permissions(&bake, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    let before = files(dir.path());
+    let out = bakelint(dir.path(), &["--fix", "--unsafe-fixes"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("deployment/docker-bake.hcl: file is read-only; not modified"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no file was changed"), "{stderr}");
+    assert_eq!(files(dir.path()), before, "nothing half-written");
+    // The findings are still reported.
+    assert!(stdout(&out).contains("BP001"), "{}", stdout(&out));
 }
