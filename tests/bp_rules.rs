@@ -430,12 +430,49 @@ target "api" {
         vec!["targets \"api\", \"web\": cache-from uses the GitHub Actions cache (type=gha)"]
     );
     assert_eq!(p.spans(&diags), vec!["\"type=gha\""]);
-    assert!(diags[0].fix.is_none());
     let help = diags[0].help.as_deref().unwrap_or("");
     assert!(
         help.contains("\"api\": `acme/api:buildcache`, \"web\": `acme/web:buildcache`"),
         "{help}"
     );
+    // The fix moves the entry down: each target gets its own registry cache.
+    let fixed = p.fix(true);
+    assert_eq!(
+        fixed["docker-bake.hcl"],
+        r#"target "_common" {
+}
+target "web" {
+  inherits = ["_common"]
+  tags = ["acme/web:latest"]
+  cache-from = ["type=registry,ref=acme/web:buildcache"]
+}
+target "api" {
+  inherits = ["_common"]
+  tags = ["acme/api:latest"]
+  cache-from = ["type=registry,ref=acme/api:buildcache"]
+}
+"#
+    );
+}
+
+#[test]
+fn registry_cache_shared_entry_with_other_elements_gets_help_only() {
+    let hcl = r#"target "_common" {
+  cache-from = ["type=gha", "type=local,src=/tmp/cache"]
+}
+target "web" {
+  inherits = ["_common"]
+  tags = ["acme/web:latest"]
+}
+target "api" {
+  inherits = ["_common"]
+  tags = ["acme/api:latest"]
+}
+"#;
+    let p = Project::new("BP002", "", &[("docker-bake.hcl", hcl)]);
+    let diags = p.lint();
+    assert_eq!(diags.len(), 1);
+    assert!(diags[0].fix.is_none());
 }
 
 #[test]

@@ -104,7 +104,11 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                 format!("{subject}: {attr} uses the GitHub Actions cache (type=gha)"),
             )
             .with_help(help);
-        if let Some(fix) = shared_ref.and_then(|r| registry_fix(ctx, target, attr, entry, &r)) {
+        let fix = match shared_ref {
+            Some(r) => registry_fix(ctx, target, attr, entry, &r),
+            None => push_down_fix(ctx, attr, entry, &items, &refs),
+        };
+        if let Some(fix) = fix {
             d = d.with_fix(fix);
         }
         out.push(d);
@@ -260,6 +264,81 @@ fn registry_fix(
         }
     }
     Some(Fix::unsafe_(message, edits))
+}
+
+/// For an entry inherited by targets that need different refs (a shared
+/// `_common` parent of targets pushing to different repositories): removes
+/// the attribute from the parent and gives each target its own registry
+/// entry. Only when the parent's attribute holds just this one string entry
+/// and every target has its own HCL block to take the attribute.
+fn push_down_fix(
+    ctx: &BakeContext<'_>,
+    attr: &str,
+    entry: &Entry,
+    items: &[(&Target, &'static str, &Entry)],
+    refs: &[Option<String>],
+) -> Option<Fix> {
+    let file = &entry.origin.file;
+    let text = ctx.file_text(file)?;
+    let (_, body) = util_bp::quoted_literal(text, entry.origin.span)?;
+    // The parent's attribute: a one-element list literal around the entry.
+    let parent_name = items
+        .first()
+        .and_then(|(t, _, e)| entry_element(t, attr, e))
+        .and_then(|el| el.origin.inherited_from.last().cloned())?;
+    let parent_braces =
+        crate::rules::util_bake::target_block_braces(ctx.project, file, &parent_name)?;
+    let line_start = text
+        .get(..entry.origin.span.start)?
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line_end = text
+        .get(entry.origin.span.end..)?
+        .find('\n')
+        .map_or(text.len(), |i| entry.origin.span.end + i + 1);
+    let line = text.get(line_start..line_end)?;
+    let attr_prefix = line.trim_start();
+    let rest = attr_prefix
+        .strip_prefix(attr)?
+        .trim_start()
+        .strip_prefix('=')?
+        .trim();
+    let literal = text.get(entry.origin.span.start..entry.origin.span.end)?;
+    if rest.trim_end_matches(',') != format!("[{literal}]")
+        || line_start <= parent_braces.0
+        || line_end > parent_braces.1 + 1
+    {
+        return None;
+    }
+    let kept: Vec<&str> = util_bp::csv_fields(body)
+        .into_iter()
+        .filter(|f| {
+            KEPT_KEYS
+                .iter()
+                .any(|(key, on)| f.key.eq_ignore_ascii_case(key) && *on == attr)
+        })
+        .filter_map(|f| body.get(f.start..f.end))
+        .collect();
+    let mut edits = vec![Edit::delete(file, Span::new(line_start, line_end))];
+    for ((target, _, _), cache_ref) in items.iter().zip(refs) {
+        let cache_ref = cache_ref.as_ref()?;
+        let block = target.block.as_ref()?;
+        if block.file != *file || target.name == parent_name {
+            return None;
+        }
+        let (open, close) =
+            crate::rules::util_bake::target_block_braces(ctx.project, file, &target.name)?;
+        let mut fields = vec!["type=registry".to_string(), format!("ref={cache_ref}")];
+        fields.extend(kept.iter().map(|k| k.to_string()));
+        let value = format!("[\"{}\"]", fields.join(","));
+        let (span, content) =
+            crate::rules::util_bake::append_attribute(text, open, close, attr, &value)?;
+        edits.push(Edit::replace(file, span, content));
+    }
+    Some(Fix::unsafe_(
+        format!("give each target its own registry cache ({attr})"),
+        edits,
+    ))
 }
 
 /// Inserts `item` right after the object item value ending at `value_end`

@@ -16,6 +16,7 @@ use hcl_edit::Span as _;
 use crate::bake::Target;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, InstructionKind};
+use crate::rules::util_bake::{append_attribute, equals_padding};
 use crate::rules::util_bp2::{
     browser_installs, declared_args, env_names, indentation_at, line_start, stages_needed,
     target_stage, BrowserSource, DEFAULT_SKIP_ARG, PUPPETEER_SKIP_VARS,
@@ -455,60 +456,9 @@ impl OwnBlock {
         )])
     }
 
-    /// A new attribute line at the end of the block, `=` aligned with the
-    /// attribute above it when that one pads its `=` (as `hcl fmt` does).
+    /// A new attribute line at the end of the block.
     fn add_attribute(&self, key: &str, value: &str) -> Option<Vec<(Span, String)>> {
-        let text = &self.text;
-        let inner = text.get(self.open + 1..self.close)?;
-        let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-        let block_indent = indentation_at(text, self.open);
-        if inner.trim().is_empty() {
-            return Some(vec![(
-                Span::new(self.open + 1, self.close),
-                format!("{newline}{block_indent}  {key} = {value}{newline}{block_indent}"),
-            )]);
-        }
-        let closing_alone = text
-            .get(line_start(text, self.close)..self.close)
-            .is_some_and(|s| s.trim().is_empty());
-        if !closing_alone || !inner.contains('\n') {
-            return None;
-        }
-        let last_content_end = self.open + 1 + inner.trim_end().len();
-        let last_line = line_start(text, last_content_end.saturating_sub(1));
-        let indent = indentation_at(text, last_line);
-        let indent = if indent.len() > block_indent.len() {
-            indent.to_string()
-        } else {
-            format!("{block_indent}  ")
-        };
-        let last_line_text = text.get(last_line..last_content_end).unwrap_or("");
-        let padding = equals_padding(last_line_text, key);
-        Some(vec![(
-            Span::empty(line_start(text, self.close)),
-            format!("{indent}{key}{}= {value}{newline}", " ".repeat(padding)),
-        )])
-    }
-}
-
-/// Spaces between `key` and `=`: `hcl fmt` aligns the `=` of consecutive
-/// one-line attributes (and object entries), so line up with the one on
-/// `previous_line` when it is such a line and its `=` is further right.
-fn equals_padding(previous_line: &str, key: &str) -> usize {
-    let content = previous_line.trim();
-    let Some(eq) = content.find('=') else {
-        return 1;
-    };
-    let previous_key = content[..eq].trim_end();
-    let simple_key = !previous_key.is_empty()
-        && previous_key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '"'));
-    let one_line = !content.ends_with(['{', '[', '(']) && !content.starts_with(['}', ']', ')']);
-    if simple_key && one_line && eq > key.len() {
-        eq - key.len()
-    } else {
-        1
+        append_attribute(&self.text, self.open, self.close, key, value).map(|e| vec![e])
     }
 }
 

@@ -619,6 +619,108 @@ pub fn declared_args(df: &Dockerfile, stages: &BTreeSet<usize>) -> BTreeSet<Stri
         .collect()
 }
 
+/// The `{` and `}` of the last `target "<name>"` block of `file` (HCL).
+pub fn target_block_braces(
+    project: &BakeProject,
+    file: &Path,
+    name: &str,
+) -> Option<(usize, usize)> {
+    let source = project.files().iter().find(|f| f.path == file)?;
+    let syntax = syntax_file(source)?;
+    if syntax.is_json {
+        return None;
+    }
+    let block = syntax
+        .blocks
+        .iter()
+        .rfind(|b| b.kind == "target" && b.label() == Some(name))?;
+    let text = &source.text;
+    let body_start = block
+        .labels
+        .last()
+        .map_or(block.kind_span.end, |(_, s)| s.end);
+    let open = body_start + text.get(body_start..block.span.end)?.find('{')?;
+    let close = block.span.end.checked_sub(1)?;
+    (text.get(close..block.span.end) == Some("}")).then_some((open, close))
+}
+
+/// A new attribute line `key = value` at the end of the block whose braces
+/// are at `open` and `close`, indented like the block's last line, `=`
+/// aligned with the attribute above it when that one pads its `=` (as `hcl
+/// fmt` does). `None` when the closing brace does not sit on its own line.
+pub fn append_attribute(
+    text: &str,
+    open: usize,
+    close: usize,
+    key: &str,
+    value: &str,
+) -> Option<(Span, String)> {
+    let inner = text.get(open + 1..close)?;
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let block_indent = line_indentation(text, open);
+    if inner.trim().is_empty() {
+        return Some((
+            Span::new(open + 1, close),
+            format!("{newline}{block_indent}  {key} = {value}{newline}{block_indent}"),
+        ));
+    }
+    let close_line = line_start_of(text, close);
+    let closing_alone = text
+        .get(close_line..close)
+        .is_some_and(|s| s.trim().is_empty());
+    if !closing_alone || !inner.contains('\n') {
+        return None;
+    }
+    let last_content_end = open + 1 + inner.trim_end().len();
+    let last_line = line_start_of(text, last_content_end.saturating_sub(1));
+    let indent = line_indentation(text, last_line);
+    let indent = if indent.len() > block_indent.len() {
+        indent.to_string()
+    } else {
+        format!("{block_indent}  ")
+    };
+    let last_line_text = text.get(last_line..last_content_end).unwrap_or("");
+    let padding = equals_padding(last_line_text, key);
+    Some((
+        Span::empty(close_line),
+        format!("{indent}{key}{}= {value}{newline}", " ".repeat(padding)),
+    ))
+}
+
+fn line_start_of(text: &str, offset: usize) -> usize {
+    text.get(..offset)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1)
+}
+
+fn line_indentation(text: &str, offset: usize) -> &str {
+    let start = line_start_of(text, offset);
+    let rest = text.get(start..).unwrap_or("");
+    rest.get(..rest.len() - rest.trim_start_matches([' ', '\t']).len())
+        .unwrap_or("")
+}
+
+/// Spaces between `key` and `=`: `hcl fmt` aligns the `=` of consecutive
+/// one-line attributes (and object entries), so line up with the one on
+/// `previous_line` when it is such a line and its `=` is further right.
+pub fn equals_padding(previous_line: &str, key: &str) -> usize {
+    let content = previous_line.trim();
+    let Some(eq) = content.find('=') else {
+        return 1;
+    };
+    let previous_key = content[..eq].trim_end();
+    let simple_key = !previous_key.is_empty()
+        && previous_key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '"'));
+    let one_line = !content.ends_with(['{', '[', '(']) && !content.starts_with(['}', ']', ')']);
+    if simple_key && one_line && eq > key.len() {
+        eq - key.len()
+    } else {
+        1
+    }
+}
+
 #[cfg(test)]
 pub mod testing {
     //! Test support: lint a little project with one bake rule.
