@@ -140,7 +140,7 @@ impl Finding<'_> {
             format!("{subject} unconditionally: no `{arg}` build arg can switch it off")
         };
         let help = format!(
-            "Declare `ARG {arg}=false` in the stage and install the browser only when `\"${arg}\" != \"true\"`; test images built with `{arg}=true` (see BP005) then skip 200 MB+ and about 45 s per CI run (issue 4)"
+            "Declare `ARG {arg}=false` in the stage and install the browser only when `\"${arg}\" != \"true\"`; test images built with `{arg}=true` (see BP005) then skip 200 MB+ and about 45 s per CI run in the CI review"
         );
         let mut diag = self
             .ctx

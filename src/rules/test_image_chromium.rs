@@ -276,7 +276,7 @@ fn diagnostic(
             .display()
     );
     let mut help = format!(
-        "Add `{arg} = \"true\"` to the target's `args` so the test image skips the browser: 200 MB+ and about 45 s less per CI run (issue 4)"
+        "Add `{arg} = \"true\"` to the target's `args` so the test image skips the browser: 200 MB+ and about 45 s less per CI run in the CI review"
     );
     if !browser.guarded {
         help.push_str(&format!(
