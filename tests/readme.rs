@@ -1,5 +1,7 @@
-//! The README's rule table is generated from the registry; this test fails
-//! when they drift (run with `BAKELINT_BLESS=1` to rewrite the table).
+//! The README's generated parts: the rule table (from the registry) and the
+//! example's report and diff (from the snapshots of
+//! `tests/example_project.rs`). The tests fail when they drift; run with
+//! `BAKELINT_BLESS=1` to rewrite them (bless the snapshots first).
 
 use bakelint::diagnostic::Applicability;
 use bakelint::rules::RULES;
@@ -50,5 +52,45 @@ fn readme_rule_table_matches_the_registry() {
         &readme[start..end],
         expected,
         "README rule table is stale: run BAKELINT_BLESS=1 cargo test --test readme"
+    );
+}
+
+/// Checks (or, with `BAKELINT_BLESS`, rewrites) the README text between
+/// `<!-- NAME:start -->` and `<!-- NAME:end -->`.
+fn check_generated_block(name: &str, expected: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).expect("README.md");
+    let start_marker = format!("<!-- {name}:start -->\n");
+    let end_marker = format!("<!-- {name}:end -->");
+    let start = readme.find(&start_marker).expect("start marker") + start_marker.len();
+    let end = readme.find(&end_marker).expect("end marker");
+    if std::env::var_os("BAKELINT_BLESS").is_some() {
+        let updated = format!("{}{}{}", &readme[..start], expected, &readme[end..]);
+        std::fs::write(&path, updated).expect("write README");
+        return;
+    }
+    assert_eq!(
+        &readme[start..end],
+        expected,
+        "README block {name} is stale: run BAKELINT_BLESS=1 cargo test --test readme"
+    );
+}
+
+fn snapshot(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(name);
+    std::fs::read_to_string(path).expect("snapshot (bless tests/example_project.rs first)")
+}
+
+#[test]
+fn readme_shows_the_examples_current_report_and_diff() {
+    check_generated_block(
+        "example-report",
+        &format!("```text\n{}```\n", snapshot("ci-pipeline.report.txt")),
+    );
+    check_generated_block(
+        "example-diff",
+        &format!("```diff\n{}```\n", snapshot("ci-pipeline.diff")),
     );
 }
