@@ -39,7 +39,20 @@ pub struct Dockerfile {
     /// Syntax errors (each also present as a [`NodeKind::Invalid`] node or attached to a node).
     pub errors: Vec<ParseError>,
     pub line_index: LineIndex,
+    /// The shell analysis of every RUN, made once on first use and shared by
+    /// every rule (see [`Dockerfile::run_scripts`]).
+    pub run_analysis: RunAnalysis,
 }
+
+/// Lazily computed [`crate::shell::RunScript`]s of a Dockerfile's RUNs, by
+/// instruction (span and keyword position, so an `ONBUILD RUN` and its
+/// trigger are told apart).
+#[derive(Debug, Clone, Default)]
+pub struct RunAnalysis(
+    std::sync::OnceLock<
+        std::collections::HashMap<(usize, usize, usize), Vec<crate::shell::RunScript>>,
+    >,
+);
 
 /// A top-level piece of the file.
 #[derive(Debug, Clone)]
@@ -296,6 +309,10 @@ impl Instruction {
     }
 }
 
+fn run_key(ins: &Instruction) -> (usize, usize, usize) {
+    (ins.span.start, ins.span.end, ins.keyword_span.start)
+}
+
 /// `text` with every run of whitespace replaced by one space, trimmed.
 fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -534,6 +551,38 @@ impl Dockerfile {
         match &self.instruction(stage.from_node)?.kind {
             InstructionKind::From(f) => Some(f),
             _ => None,
+        }
+    }
+
+    /// The shell analysis of a RUN (or `ONBUILD RUN`) of this file, computed
+    /// once for all its RUNs: rules ask for the same scripts again and again,
+    /// and the shell parse is the most expensive part of linting a RUN.
+    /// An instruction from elsewhere is analysed on the spot.
+    pub fn run_scripts(
+        &self,
+        ins: &Instruction,
+    ) -> std::borrow::Cow<'_, [crate::shell::RunScript]> {
+        let cache = self.run_analysis.0.get_or_init(|| {
+            let mut map = std::collections::HashMap::new();
+            for (_, top) in self.instructions() {
+                let inner = match &top.kind {
+                    InstructionKind::Onbuild(inner) => Some(inner.as_ref()),
+                    _ => None,
+                };
+                let run = |i: &Instruction| matches!(i.kind, InstructionKind::Run(_));
+                if run(top) || inner.is_some_and(run) {
+                    let scripts = crate::shell::analyze_run(top, &self.source);
+                    if let Some(inner) = inner {
+                        map.insert(run_key(inner), scripts.clone());
+                    }
+                    map.insert(run_key(top), scripts);
+                }
+            }
+            map
+        });
+        match cache.get(&run_key(ins)) {
+            Some(scripts) => std::borrow::Cow::Borrowed(scripts.as_slice()),
+            None => std::borrow::Cow::Owned(crate::shell::analyze_run(ins, &self.source)),
         }
     }
 

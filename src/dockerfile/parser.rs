@@ -54,6 +54,7 @@ pub fn parse(source: &str) -> Dockerfile {
         nodes: p.nodes,
         errors: p.errors,
         line_index: LineIndex::new(source),
+        run_analysis: Default::default(),
     }
 }
 

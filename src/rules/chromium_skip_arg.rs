@@ -17,7 +17,7 @@ use crate::rules::util_bp2::{
     PUPPETEER_SKIP_VARS,
 };
 use crate::rules::{CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope};
-use crate::shell::{analyze_run, RunScript, ScriptOrigin, Word};
+use crate::shell::{RunScript, ScriptOrigin, Word};
 use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
@@ -50,7 +50,6 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         .filter(|a| !a.trim().is_empty())
         .unwrap_or(DEFAULT_SKIP_ARG);
     let df = ctx.dockerfile;
-    let source = ctx.source();
     let stages = df.stages();
     for (index, stage) in stages.iter().enumerate() {
         // ENV set in a parent stage reaches this one (ARG does not).
@@ -85,8 +84,8 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             if !matches!(inner.kind, InstructionKind::Run(_)) {
                 continue;
             }
-            for script in analyze_run(ins, source) {
-                for found in browser_installs(&script, arg) {
+            for script in df.run_scripts(ins).iter() {
+                for found in browser_installs(script, arg) {
                     if puppeteer_skipped && matches!(found.source, BrowserSource::Puppeteer) {
                         continue;
                     }
@@ -98,7 +97,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                         arg,
                         ins,
                         onbuild,
-                        script: &script,
+                        script,
                         found: &found,
                     };
                     out.push(finding.diagnostic(stage_slot));

@@ -22,7 +22,6 @@ use crate::rules::util_bp2::{
     target_stage, BrowserSource, DEFAULT_SKIP_ARG, PUPPETEER_SKIP_VARS,
 };
 use crate::rules::{BakeContext, CheckFn, OptionKind, RuleDef, RuleOption, RuleScope};
-use crate::shell::analyze_run;
 use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
@@ -222,7 +221,7 @@ fn built_browser(dockerfile: &Dockerfile, target: Option<&str>, arg: &str) -> Op
             if !matches!(ins.kind, InstructionKind::Run(_)) {
                 continue;
             }
-            for script in analyze_run(ins, &dockerfile.source) {
+            for script in dockerfile.run_scripts(ins).iter() {
                 let found = browser_installs(&script, arg)
                     .into_iter()
                     .find(|b| !(puppeteer_skipped && matches!(b.source, BrowserSource::Puppeteer)));
