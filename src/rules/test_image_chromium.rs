@@ -222,7 +222,7 @@ fn built_browser(dockerfile: &Dockerfile, target: Option<&str>, arg: &str) -> Op
                 continue;
             }
             for script in dockerfile.run_scripts(ins).iter() {
-                let found = browser_installs(&script, arg)
+                let found = browser_installs(script, arg)
                     .into_iter()
                     .find(|b| !(puppeteer_skipped && matches!(b.source, BrowserSource::Puppeteer)));
                 if let Some(found) = found {
