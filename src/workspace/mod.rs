@@ -335,7 +335,8 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
         }
     }
     for (key, u) in &uses {
-        if seen.insert(key.clone()) && (overlay.contains_key(&u.path) || u.path.is_file()) {
+        // The overlay may spell the path differently (`./x` vs `x`): compare normalised.
+        if seen.insert(key.clone()) && (virtual_files.contains(key) || u.path.is_file()) {
             dockerfiles.push((u.path.clone(), u.build.clone()));
         }
     }
