@@ -822,6 +822,10 @@ fn cleanup_removals(source: &str, escape: char, script: &RunScript) -> Option<Ve
                 }
             }
             Cleanup::Whole => {
+                if !ends_cleanly(source, escape, command.span.end, script.span.end) {
+                    // A redirection the command span does not hold (`2>/dev/null`).
+                    return None;
+                }
                 let gap = Gap {
                     source,
                     escape,
@@ -845,6 +849,19 @@ fn cleanup_removals(source: &str, escape: char, script: &RunScript) -> Option<Ve
         }
     }
     Some(removals)
+}
+
+/// Whether the command ending at `at` is followed by the end of the
+/// script, a line break or a connector (nothing that belongs to it).
+fn ends_cleanly(source: &str, escape: char, at: usize, script_end: usize) -> bool {
+    let rest = source
+        .get(at..script_end)
+        .unwrap_or("")
+        .trim_start_matches([' ', '\t']);
+    rest.is_empty()
+        || rest.starts_with(['\r', '\n', ';', ')', '}', escape])
+        || rest.starts_with("&&")
+        || rest.starts_with("||")
 }
 
 /// Sorted, with touching or overlapping ranges joined.
@@ -1182,6 +1199,32 @@ mod tests {
     }
 
     #[test]
+    fn apt_cleanup_edge_cases() {
+        // Two cleanups before the install, one between update and install.
+        let src = "FROM debian\nRUN rm -rf /var/lib/apt/lists/* && apt-get clean && apt-get update && rm -rf /var/cache/apt/archives/* && apt-get install -y x\n";
+        assert_eq!(
+            fixed(src),
+            format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y x\n")
+        );
+        // Backtick escape.
+        let src = "# escape=`\nFROM debian\nRUN apt-get update && apt-get install -y curl `\n    && rm -rf /var/lib/apt/lists/*\n";
+        assert_eq!(
+            fixed(src),
+            format!("# escape=`\nFROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y curl\n")
+        );
+        // Sudo.
+        let src = "FROM debian\nRUN apt-get install -y x && sudo rm -rf /var/lib/apt/lists/*\n";
+        assert_eq!(
+            fixed(src),
+            format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get install -y x\n")
+        );
+        // A redirection outside the command's span: help only.
+        let src =
+            "FROM debian\nRUN apt-get install -y x && rm -rf /var/lib/apt/lists/* 2>/dev/null\n";
+        assert!(lint(src)[0].fix.is_none());
+    }
+
+    #[test]
     fn one_keep_line_per_stage() {
         let src = "FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nRUN echo hi\n  RUN apt-get update && apt-get install -y git\nFROM base AS child\nRUN apt-get update && apt-get install -y vim\nFROM debian\nRUN apt install -y jq\n";
         let diags = lint(src);
@@ -1335,6 +1378,11 @@ mod tests {
             "FROM python\nRUN <<EOF\npip install x\n",
             "FROM python\nONBUILD RUN\n",
             "FROM python\nRUN --mount=type=cache,target=/ pip install x\n",
+            "FROM debian\nRUN apt-get install x && rm -rf /var/lib/apt/lists/* \\",
+            "FROM debian\nRUN apt-get install x;; rm -rf /var/lib/apt/lists/*\n",
+            "FROM debian\nRUN apt-get install x \\\n\n && rm -rf /var/lib/apt/lists/*\n",
+            "FROM debian\nRUN <<EOF\nrm -rf /var/lib/apt/lists/*\napt-get install x\n",
+            "FROM debian\nRUN rm -rf /var/lib/apt/lists/é <<EOF\napt-get install x\nEOF\n",
         ] {
             let diags = lint(src);
             let _ = apply_round(src, &diags);
