@@ -5,14 +5,17 @@
 //! The tools, their cache directories and what the fix may do are data in
 //! [`TOOLS`]. The fix (unsafe) adds the mount right after `RUN ` for pip,
 //! npm, yarn, pnpm, go and cargo (pip's `--no-cache-dir` goes, it would
-//! leave the cache empty); apt, apk, bundle and composer get help text only.
+//! leave the cache empty). apt gets both mounts with `sharing=locked`, the
+//! stage keeps downloaded packages (Docker's `docker-clean` hook goes, once
+//! per stage) and the RUN's `rm -rf /var/lib/apt/lists/*` / `apt-get clean`
+//! goes (it would wipe the cache). apk, bundle and composer get help only.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
 use crate::rules::util_a::stage_chain;
-use crate::rules::util_bp2::word_removal;
+use crate::rules::util_bp2::{indentation_at, keyword_case, line_start, word_removal};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
-use crate::shell::{analyze_run, PackageInstall, PackageManager};
+use crate::shell::{analyze_run, PackageInstall, PackageManager, RunScript, ScriptOrigin};
 use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
@@ -45,6 +48,9 @@ struct CacheDir {
 enum Remedy {
     /// Add the mount (unsafe fix).
     Mount,
+    /// Add the mounts with `sharing=locked`, keep downloaded packages in
+    /// the stage and drop the RUN's cache cleanup (unsafe fix).
+    AptMount,
     /// Explain only (the tool needs more than a mount).
     HelpOnly,
 }
@@ -176,7 +182,7 @@ const TOOLS: &[CacheTool] = &[
         ],
         cache_dir_options: &[],
         no_cache_options: &[],
-        remedy: Remedy::HelpOnly,
+        remedy: Remedy::AptMount,
         advice: "Debian and Ubuntu images delete downloaded packages after each install, so first run `rm -f /etc/apt/apt.conf.d/docker-clean` and `echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache`; use `sharing=locked` on both mounts (apt takes a lock) and drop `rm -rf /var/lib/apt/lists/*` from that RUN",
     },
     CacheTool {
@@ -233,12 +239,16 @@ fn tool_for(manager: PackageManager) -> Option<(usize, &'static CacheTool)> {
         .find(|(_, t)| t.managers.contains(&manager))
 }
 
-/// What a stage knows when a RUN executes: ENV values, the base image, the user.
+/// What a stage knows when a RUN executes: ENV values, the base image, the
+/// user, whether apt keeps downloaded packages.
 #[derive(Debug, Default, Clone)]
 struct StageState {
     env: Vec<(String, String)>,
     base_image: String,
+    base_tag: String,
     non_root_user: bool,
+    /// A RUN removed Docker's `docker-clean` apt hook.
+    apt_keeps_packages: bool,
 }
 
 impl StageState {
@@ -250,8 +260,11 @@ impl StageState {
             .map(|(_, v)| v.as_str())
     }
 
-    fn apply(&mut self, ins: &Instruction) {
+    fn apply(&mut self, ins: &Instruction, source: &str) {
         match &ins.kind {
+            InstructionKind::Run(_) if removes_docker_clean(ins, source) => {
+                self.apt_keeps_packages = true;
+            }
             InstructionKind::Env(kvs) => {
                 for kv in kvs {
                     let value = kv.value.value.trim_matches(|c| c == '"' || c == '\'');
@@ -280,6 +293,12 @@ fn stage_start(df: &Dockerfile, stages: &[Stage], index: usize) -> StageState {
                 .next()
                 .unwrap_or(repository)
                 .to_string();
+            state.base_tag = from
+                .image_ref
+                .tag
+                .as_ref()
+                .map(|t| t.value.clone())
+                .unwrap_or_default();
         }
     }
     for &parent in chain.iter().skip(1).rev() {
@@ -291,7 +310,7 @@ fn stage_start(df: &Dockerfile, stages: &[Stage], index: usize) -> StageState {
             .iter()
             .filter_map(|&n| df.instruction(n))
         {
-            state.apply(ins);
+            state.apply(ins, df.source.as_str());
         }
     }
     state
@@ -301,8 +320,16 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
     let source = ctx.source();
     let stages = df.stages();
+    // A stage whose parent gets the `docker-clean` line in this round shares it.
+    let mut keep_slots: Vec<Option<usize>> = vec![None; stages.len()];
     for (index, stage) in stages.iter().enumerate() {
         let mut state = stage_start(df, &stages, index);
+        let mut keep_slot = KeepSlot {
+            insert_at: stage_chain(df, &stages, index)
+                .iter()
+                .skip(1)
+                .find_map(|&p| keep_slots.get(p).copied().flatten()),
+        };
         for &node in &stage.instruction_nodes {
             let Some(ins) = df.instruction(node) else {
                 continue;
@@ -311,14 +338,15 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 InstructionKind::Onbuild(inner) => inner.as_ref(),
                 _ => ins,
             };
-            state.apply(ins);
+            state.apply(ins, source);
             if !matches!(run.kind, InstructionKind::Run(_)) {
                 continue;
             }
             let mounts = cache_mount_targets(run);
+            let scripts = analyze_run(ins, source);
             // One finding per tool and RUN.
             let mut reported_tools: Vec<usize> = Vec::new();
-            for script in analyze_run(ins, source) {
+            for script in &scripts {
                 for install in &script.installs() {
                     let Some((tool_index, tool)) = tool_for(install.manager) else {
                         continue;
@@ -328,18 +356,24 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                     }
                     let finding = InstallFinding {
                         ctx,
+                        ins,
                         run,
                         tool,
                         install,
+                        script,
+                        scripts: &scripts,
                         state: &state,
                         mounts: &mounts,
                     };
-                    if let Some(diag) = finding.diagnostic() {
+                    if let Some(diag) = finding.diagnostic(&mut keep_slot) {
                         reported_tools.push(tool_index);
                         out.push(diag);
                     }
                 }
             }
+        }
+        if let Some(slot) = keep_slots.get_mut(index) {
+            *slot = keep_slot.insert_at;
         }
     }
 }
@@ -396,10 +430,15 @@ fn covers(target: &str, path: &str) -> bool {
 
 struct InstallFinding<'a> {
     ctx: &'a DockerfileContext<'a>,
+    /// The RUN or the ONBUILD holding it.
+    ins: &'a Instruction,
     /// The RUN (the trigger of an ONBUILD).
     run: &'a Instruction,
     tool: &'static CacheTool,
     install: &'a PackageInstall<'a>,
+    /// The script holding the install, and every script of the RUN.
+    script: &'a RunScript,
+    scripts: &'a [RunScript],
     state: &'a StageState,
     mounts: &'a [Option<String>],
 }
@@ -446,7 +485,7 @@ impl InstallFinding<'_> {
         dirs
     }
 
-    fn diagnostic(&self) -> Option<Diagnostic> {
+    fn diagnostic(&self, keep_slot: &mut KeepSlot) -> Option<Diagnostic> {
         if self.mounts.iter().any(Option::is_none) {
             // A mount whose target depends on a variable: assume it is the cache.
             return None;
@@ -503,12 +542,13 @@ impl InstallFinding<'_> {
             .map(|d| format!("--mount=type=cache,target={d}"))
             .collect::<Vec<_>>()
             .join(" ");
-        let sharing = if self.tool.remedy == Remedy::HelpOnly && missing.len() > 1 {
-            missing
-                .iter()
-                .map(|d| format!("--mount=type=cache,target={d},sharing=locked"))
-                .collect::<Vec<_>>()
-                .join(" ")
+        let locked: String = missing
+            .iter()
+            .map(|d| format!("--mount=type=cache,target={d},sharing=locked"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let sharing = if self.tool.remedy == Remedy::AptMount {
+            locked.clone()
         } else {
             flags.clone()
         };
@@ -521,8 +561,15 @@ impl InstallFinding<'_> {
             )
         };
         let diag = self.ctx.diagnostic(span, message).with_help(help);
-        if self.tool.remedy == Remedy::HelpOnly {
-            return Some(diag);
+        match self.tool.remedy {
+            Remedy::HelpOnly => return Some(diag),
+            Remedy::AptMount => {
+                return Some(match self.apt_fix(&locked, keep_slot) {
+                    Some(fix) => diag.with_fix(fix),
+                    None => diag,
+                })
+            }
+            Remedy::Mount => {}
         }
         if self.state.non_root_user && missing.iter().any(|d| d.starts_with("/root/")) {
             // The cache lives in another home directory: help only.
@@ -597,6 +644,364 @@ impl InstallFinding<'_> {
             at += 1;
         }
         at
+    }
+
+    /// The apt fix: locked mounts, the stage's `docker-clean` removal (once,
+    /// at the shared slot) and no cache cleanup in the RUN. `None` (help
+    /// only) where it cannot be done safely.
+    fn apt_fix(&self, mounts: &str, keep_slot: &mut KeepSlot) -> Option<Fix> {
+        let onbuild = !std::ptr::eq(self.ins, self.run);
+        if onbuild
+            || self.script.origin == ScriptOrigin::ExecForm
+            || self.state.non_root_user
+            || !maybe_debian(&self.state.base_image, &self.state.base_tag)
+        {
+            return None;
+        }
+        let source = self.ctx.source();
+        let escape = self.ctx.dockerfile.escape;
+        let mut removals = Vec::new();
+        for script in self.scripts {
+            removals.extend(cleanup_removals(source, escape, script)?);
+        }
+        let mut edits = vec![Edit::insert(
+            self.ctx.path,
+            self.flag_insertion_point(),
+            format!("{mounts} "),
+        )];
+        if !self.state.apt_keeps_packages {
+            let at = *keep_slot
+                .insert_at
+                .get_or_insert_with(|| line_start(source, self.run.span.start));
+            let run = keyword_case(source, self.run.keyword_span, "RUN");
+            let indent = indentation_at(source, at);
+            let newline = self.ctx.dockerfile.newline();
+            edits.push(Edit::insert(
+                self.ctx.path,
+                at,
+                format!("{indent}{run} {KEEP_PACKAGES}{newline}"),
+            ));
+        }
+        edits.extend(
+            merge(removals)
+                .into_iter()
+                .map(|span| Edit::delete(self.ctx.path, span)),
+        );
+        Some(Fix::unsafe_(
+            format!("Add `{mounts}` and keep downloaded packages"),
+            edits,
+        ))
+    }
+}
+
+/// Docker's recipe: stop the image from deleting downloaded packages.
+const KEEP_PACKAGES: &str = "rm -f /etc/apt/apt.conf.d/docker-clean; echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache";
+
+/// The hook Debian and Ubuntu images use to delete downloaded packages.
+const DOCKER_CLEAN: &str = "/etc/apt/apt.conf.d/docker-clean";
+
+/// The directories the apt mounts cover: cleaning them wipes the cache.
+const APT_CACHE_DIRS: &[&str] = &["/var/cache/apt", "/var/lib/apt"];
+
+/// Images (repository basename) known not to be Debian or Ubuntu.
+const NOT_DEBIAN: &[&str] = &[
+    "alpine",
+    "busybox",
+    "fedora",
+    "centos",
+    "rockylinux",
+    "almalinux",
+    "amazonlinux",
+    "oraclelinux",
+    "ubi",
+    "ubi-minimal",
+    "ubi8",
+    "ubi9",
+    "archlinux",
+    "photon",
+    "opensuse",
+    "leap",
+    "tumbleweed",
+];
+
+/// Where a stage's `docker-clean` removal goes (shared by the stage's apt
+/// findings, so one round of fixes inserts it once).
+#[derive(Debug, Default)]
+struct KeepSlot {
+    insert_at: Option<usize>,
+}
+
+/// Whether the image may be Debian or Ubuntu (unknown images may be).
+fn maybe_debian(image: &str, tag: &str) -> bool {
+    !(NOT_DEBIAN.contains(&image.to_ascii_lowercase().as_str())
+        || tag.to_ascii_lowercase().contains("alpine"))
+}
+
+/// Whether a RUN (not an ONBUILD one) removes the `docker-clean` hook.
+fn removes_docker_clean(ins: &Instruction, source: &str) -> bool {
+    if !ins.span.slice(source).contains(DOCKER_CLEAN) {
+        return false;
+    }
+    analyze_run(ins, source).iter().any(|script| {
+        script
+            .commands_named("rm")
+            .any(|c| c.args.iter().any(|a| a.is(DOCKER_CLEAN)))
+    })
+}
+
+fn in_apt_cache(path: &str) -> bool {
+    APT_CACHE_DIRS.iter().any(|dir| covers(dir, path))
+}
+
+/// What of a command wipes the apt cache: the whole command
+/// (`rm -rf /var/lib/apt/lists/*`, `apt-get clean`) or some of its words
+/// (`rm -rf /var/lib/apt/lists/* /tmp/build`). `None`: nothing.
+enum Cleanup {
+    Whole,
+    Words(Vec<Span>),
+}
+
+fn cleanup_of(command: &crate::shell::SimpleCommand) -> Option<Cleanup> {
+    let (program, args) = command.effective()?;
+    let program = crate::shell::command_basename(program)?;
+    if matches!(program, "apt-get" | "apt") {
+        let action = args.iter().find(|a| !a.raw.starts_with('-'))?;
+        return action.is("clean").then_some(Cleanup::Whole);
+    }
+    if program != "rm" {
+        return None;
+    }
+    let mut options_done = false;
+    let mut paths = Vec::new();
+    for arg in args {
+        if !options_done && arg.raw == "--" {
+            options_done = true;
+        } else if options_done || !arg.raw.starts_with('-') {
+            paths.push(arg);
+        }
+    }
+    let cached: Vec<Span> = paths
+        .iter()
+        .filter(|a| a.as_str().is_some_and(in_apt_cache))
+        .map(|a| a.span)
+        .collect();
+    if cached.is_empty() {
+        None
+    } else if cached.len() == paths.len() {
+        Some(Cleanup::Whole)
+    } else {
+        Some(Cleanup::Words(cached))
+    }
+}
+
+/// The source ranges that drop a script's apt cache cleanup: a whole
+/// command with its connector (`\\\n    && rm -rf /var/lib/apt/lists/*`),
+/// or cached paths of an `rm` that also removes other things. `None` when
+/// a cleanup cannot be removed safely (conditional, in a pipeline or `$( )`).
+fn cleanup_removals(source: &str, escape: char, script: &RunScript) -> Option<Vec<Span>> {
+    let newline_separates = matches!(script.origin, ScriptOrigin::Heredoc { .. });
+    let mut removals = Vec::new();
+    let mut kept_before = false;
+    for command in script.commands() {
+        let Some(cleanup) = cleanup_of(command) else {
+            kept_before = true;
+            continue;
+        };
+        if !command.guards.is_empty() || command.in_pipeline || command.in_substitution {
+            return None;
+        }
+        match cleanup {
+            Cleanup::Words(words) => {
+                kept_before = true;
+                let all: Vec<&crate::shell::Word> = command.words().collect();
+                for span in words {
+                    let index = all.iter().position(|w| w.span == span)?;
+                    let previous_end = all.get(index.checked_sub(1)?)?.span.end;
+                    let is_last = index + 1 == all.len();
+                    removals.push(word_removal(source, span, previous_end, is_last));
+                }
+            }
+            Cleanup::Whole => {
+                if !ends_cleanly(source, escape, command.span.end, script.span.end) {
+                    // A redirection the command span does not hold (`2>/dev/null`).
+                    return None;
+                }
+                let gap = Gap {
+                    source,
+                    escape,
+                    start: script.span.start,
+                    end: script.span.end,
+                    newline_separates,
+                };
+                let before = || gap.connector_before(command.span.start);
+                let after = || gap.connector_after(command.span.end);
+                let span = if kept_before {
+                    before()
+                        .map(|p| Span::new(p, command.span.end))
+                        .or_else(|| after().map(|q| Span::new(command.span.start, q)))
+                } else {
+                    after()
+                        .map(|q| Span::new(command.span.start, q))
+                        .or_else(|| before().map(|p| Span::new(p, command.span.end)))
+                };
+                removals.push(span?);
+            }
+        }
+    }
+    Some(removals)
+}
+
+/// Whether the command ending at `at` is followed by the end of the
+/// script, a line break or a connector (nothing that belongs to it).
+fn ends_cleanly(source: &str, escape: char, at: usize, script_end: usize) -> bool {
+    let rest = source
+        .get(at..script_end)
+        .unwrap_or("")
+        .trim_start_matches([' ', '\t']);
+    rest.is_empty()
+        || rest.starts_with(['\r', '\n', ';', ')', '}', escape])
+        || rest.starts_with("&&")
+        || rest.starts_with("||")
+}
+
+/// Sorted, with touching or overlapping ranges joined.
+fn merge(mut spans: Vec<Span>) -> Vec<Span> {
+    spans.sort_by_key(|s| (s.start, s.end));
+    let mut out: Vec<Span> = Vec::new();
+    for span in spans {
+        match out.last_mut() {
+            Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
+            _ => out.push(span),
+        }
+    }
+    out
+}
+
+/// The text between two commands of a script: blanks, continued line
+/// breaks, comment lines and one connector.
+struct Gap<'a> {
+    source: &'a str,
+    escape: char,
+    /// The script's source range.
+    start: usize,
+    end: usize,
+    /// A bare line break ends a command (heredoc scripts).
+    newline_separates: bool,
+}
+
+impl Gap<'_> {
+    fn byte(&self, at: usize) -> Option<u8> {
+        self.source.as_bytes().get(at).copied()
+    }
+
+    /// Back from `at` over blanks, continuations and comment lines; also
+    /// says whether a bare line break was crossed.
+    fn back(&self, mut at: usize) -> (usize, bool) {
+        let mut bare = false;
+        loop {
+            while at > self.start && matches!(self.byte(at - 1), Some(b' ' | b'\t')) {
+                at -= 1;
+            }
+            if at <= self.start || self.byte(at - 1) != Some(b'\n') {
+                return (at, bare);
+            }
+            let mut end = at - 1;
+            if end > self.start && self.byte(end - 1) == Some(b'\r') {
+                end -= 1;
+            }
+            let line_begin = line_start(self.source, end).max(self.start);
+            let line = self.source.get(line_begin..end).unwrap_or("");
+            let content = line.trim_end_matches([' ', '\t']);
+            if line.trim_start().starts_with('#') {
+                at = line_begin;
+            } else if content.ends_with(self.escape) {
+                at = line_begin + content.len() - self.escape.len_utf8();
+            } else if self.newline_separates {
+                bare = true;
+                at = line_begin + content.len();
+            } else {
+                return (at, bare);
+            }
+        }
+    }
+
+    /// Forward from `at` over blanks, continuations and comment lines.
+    fn forward(&self, mut at: usize) -> (usize, bool) {
+        let mut bare = false;
+        loop {
+            while at < self.end && matches!(self.byte(at), Some(b' ' | b'\t')) {
+                at += 1;
+            }
+            let rest = self.source.get(at..self.end).unwrap_or("");
+            let after_escape = rest
+                .strip_prefix(self.escape)
+                .map(|r| r.trim_start_matches([' ', '\t']));
+            let line_break = |r: &str| {
+                r.strip_prefix("\r\n")
+                    .or_else(|| r.strip_prefix('\n'))
+                    .map(|next| at + rest.len() - next.len())
+            };
+            let next_line = match after_escape.and_then(line_break) {
+                Some(next) => next,
+                None if self.newline_separates => match line_break(rest) {
+                    Some(next) => {
+                        bare = true;
+                        next
+                    }
+                    None => return (at, bare),
+                },
+                None => return (at, bare),
+            };
+            at = next_line;
+            // Comment lines inside a continued RUN are not part of it.
+            loop {
+                let line = self.source.get(at..self.end).unwrap_or("");
+                let trimmed = line.trim_start_matches([' ', '\t']);
+                if !trimmed.starts_with('#') {
+                    break;
+                }
+                match trimmed.find('\n') {
+                    Some(i) => at += line.len() - trimmed.len() + i + 1,
+                    None => return (at, bare),
+                }
+            }
+        }
+    }
+
+    /// Where a removal of the command starting at `at` begins: the end of
+    /// the previous command, before `&&` / `;` (or a line break in a heredoc).
+    fn connector_before(&self, at: usize) -> Option<usize> {
+        let (at, bare) = self.back(at);
+        let text = self.source.get(self.start..at)?;
+        let connector_start = if text.ends_with("&&") && !text.ends_with("&&&") {
+            at - 2
+        } else if text.ends_with(';') && !text.ends_with(";;") {
+            at - 1
+        } else if bare {
+            at
+        } else {
+            return None;
+        };
+        let (previous_end, _) = self.back(connector_start);
+        (previous_end > self.start).then_some(previous_end)
+    }
+
+    /// Where a removal of the command ending at `at` ends: the start of the
+    /// next command, after `&&` / `;` (or a line break in a heredoc).
+    fn connector_after(&self, at: usize) -> Option<usize> {
+        let (at, bare) = self.forward(at);
+        let text = self.source.get(at..self.end)?;
+        let connector_end = if text.starts_with("&&") {
+            at + 2
+        } else if text.starts_with(';') && !text.starts_with(";;") {
+            at + 1
+        } else if bare {
+            at
+        } else {
+            return None;
+        };
+        let (next_start, _) = self.forward(connector_end);
+        (next_start < self.end).then_some(next_start)
     }
 }
 
@@ -722,20 +1127,176 @@ mod tests {
         );
     }
 
+    const KEEP: &str = "RUN rm -f /etc/apt/apt.conf.d/docker-clean; echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n";
+    const APT_MOUNTS: &str = "--mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked";
+
     #[test]
-    fn apt_apk_bundle_composer_get_help_only() {
-        let src = "FROM debian\nRUN apt-get update && apt-get install -y curl\n";
+    fn apt_gets_locked_mounts_kept_packages_and_no_cleanup() {
+        let src = "FROM python:3.12-slim\n\nENV A=1\n\nRUN apt-get update && apt-get install -y --no-install-recommends \\\n    build-essential \\\n    libpq-dev \\\n    && rm -rf /var/lib/apt/lists/*\n\nWORKDIR /app\n";
         let diags = lint(src);
         assert_eq!(slices(src, &diags), vec!["apt-get install"]);
         assert_eq!(
             diags[0].message,
             "`apt-get install` runs without a cache mount for `/var/cache/apt` and `/var/lib/apt`"
         );
-        assert!(diags[0].fix.is_none());
         let help = diags[0].help.clone().unwrap_or_default();
         assert!(help.contains("docker-clean"), "{help}");
-        assert!(help.contains("Keep-Downloaded-Packages"), "{help}");
         assert!(help.contains("sharing=locked"), "{help}");
+        assert!(diags[0].fix.is_some());
+        let expected = format!(
+            "FROM python:3.12-slim\n\nENV A=1\n\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y --no-install-recommends \\\n    build-essential \\\n    libpq-dev\n\nWORKDIR /app\n"
+        );
+        // One round does it all; a second finds nothing.
+        assert_eq!(apply_round(src, &diags), expected);
+        assert_eq!(fixed(src), expected);
+        assert!(crate::rules::util_b::testing::run(&RULE, &expected).is_empty());
+        let df = crate::dockerfile::parse(&expected);
+        assert_eq!(df.instructions().count(), 5);
+    }
+
+    #[test]
+    fn apt_cleanup_variants() {
+        let cases = [
+            // Inline, with more after it.
+            (
+                "FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/* /var/cache/apt/* && echo ok\n",
+                format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y curl && echo ok\n"),
+            ),
+            // `apt-get clean` too, `;` connectors.
+            (
+                "FROM ubuntu\nRUN apt-get update; apt-get install -y curl; apt-get clean; rm -rf /var/lib/apt/lists/*\n",
+                format!("FROM ubuntu\n{KEEP}RUN {APT_MOUNTS} apt-get update; apt-get install -y curl\n"),
+            ),
+            // Other paths stay.
+            (
+                "FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/* /tmp/build\n",
+                format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y curl && rm -rf /tmp/build\n"),
+            ),
+            // Cleanup first.
+            (
+                "FROM debian\nRUN rm -rf /var/lib/apt/lists/* \\\n && apt-get update && apt-get install -y curl\n",
+                format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y curl\n"),
+            ),
+            // A comment line inside the RUN.
+            (
+                "FROM debian\nRUN apt-get update && apt-get install -y curl \\\n# tidy up\n    && rm -rf /var/lib/apt/lists/*\n",
+                format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y curl\n"),
+            ),
+            // BP004's guarded chromium install.
+            (
+                "FROM debian\nARG SKIP_CHROMIUM=false\nRUN apt-get update && if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then apt-get install -y --no-install-recommends chromium; fi \\\n    && rm -rf /var/lib/apt/lists/*\n",
+                format!("FROM debian\nARG SKIP_CHROMIUM=false\n{KEEP}RUN {APT_MOUNTS} apt-get update && if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then apt-get install -y --no-install-recommends chromium; fi\n"),
+            ),
+            // Heredoc: the cleanup line goes.
+            (
+                "FROM debian\nRUN <<EOF\nset -e\napt-get update\napt-get install -y curl\nrm -rf /var/lib/apt/lists/*\nEOF\n",
+                format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} <<EOF\nset -e\napt-get update\napt-get install -y curl\nEOF\n"),
+            ),
+        ];
+        for (src, expected) in cases {
+            assert_eq!(fixed(src), expected, "{src}");
+        }
+    }
+
+    #[test]
+    fn apt_cleanup_edge_cases() {
+        // Two cleanups before the install, one between update and install.
+        let src = "FROM debian\nRUN rm -rf /var/lib/apt/lists/* && apt-get clean && apt-get update && rm -rf /var/cache/apt/archives/* && apt-get install -y x\n";
+        assert_eq!(
+            fixed(src),
+            format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y x\n")
+        );
+        // Backtick escape.
+        let src = "# escape=`\nFROM debian\nRUN apt-get update && apt-get install -y curl `\n    && rm -rf /var/lib/apt/lists/*\n";
+        assert_eq!(
+            fixed(src),
+            format!("# escape=`\nFROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y curl\n")
+        );
+        // Sudo.
+        let src = "FROM debian\nRUN apt-get install -y x && sudo rm -rf /var/lib/apt/lists/*\n";
+        assert_eq!(
+            fixed(src),
+            format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get install -y x\n")
+        );
+        // A redirection outside the command's span: help only.
+        let src =
+            "FROM debian\nRUN apt-get install -y x && rm -rf /var/lib/apt/lists/* 2>/dev/null\n";
+        assert!(lint(src)[0].fix.is_none());
+    }
+
+    #[test]
+    fn one_keep_line_per_stage() {
+        let src = "FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nRUN echo hi\n  RUN apt-get update && apt-get install -y git\nFROM base AS child\nRUN apt-get update && apt-get install -y vim\nFROM debian\nRUN apt install -y jq\n";
+        let diags = lint(src);
+        assert_eq!(diags.len(), 4);
+        assert_eq!(
+            fixed(src),
+            format!("FROM debian AS base\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y curl\nRUN echo hi\n  RUN {APT_MOUNTS} apt-get update && apt-get install -y git\nFROM base AS child\nRUN {APT_MOUNTS} apt-get update && apt-get install -y vim\nFROM debian\n{KEEP}RUN {APT_MOUNTS} apt install -y jq\n")
+        );
+        // Several apt installs in one RUN: one pair of mounts.
+        let src = "FROM debian\nRUN apt-get update && apt-get install -y a && if [ \"$X\" != \"true\" ]; then apt-get install -y b; fi\n";
+        assert_eq!(lint(src).len(), 1);
+        assert_eq!(
+            fixed(src),
+            format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y a && if [ \"$X\" != \"true\" ]; then apt-get install -y b; fi\n")
+        );
+    }
+
+    #[test]
+    fn existing_keep_line_and_mount() {
+        let src = format!("FROM debian\n{KEEP}RUN --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y curl\n");
+        let diags = lint(&src);
+        assert_eq!(
+            diags[0].message,
+            "`apt-get install` runs without a cache mount for `/var/cache/apt`"
+        );
+        assert_eq!(
+            fixed(&src),
+            format!("FROM debian\n{KEEP}RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt apt-get update && apt-get install -y curl\n")
+        );
+        // Removed in the parent stage, differently written.
+        let src = "FROM debian AS base\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nFROM base\nRUN apt-get install -y curl\n";
+        assert_eq!(
+            fixed(src),
+            format!("FROM debian AS base\nRUN rm -f /etc/apt/apt.conf.d/docker-clean\nFROM base\nRUN {APT_MOUNTS} apt-get install -y curl\n")
+        );
+    }
+
+    #[test]
+    fn apt_fix_keeps_crlf_and_lowercase() {
+        let src = "from debian\r\n\trun apt-get update \\\r\n    && apt-get install -y curl \\\r\n    && rm -rf /var/lib/apt/lists/*\r\n";
+        let keep = KEEP.replace("RUN", "run").replace('\n', "\r\n");
+        assert_eq!(
+            fixed(src),
+            format!("from debian\r\n\t{keep}\trun {APT_MOUNTS} apt-get update \\\r\n    && apt-get install -y curl\r\n")
+        );
+    }
+
+    #[test]
+    fn apt_help_only_cases() {
+        for src in [
+            "FROM debian\nUSER app\nRUN apt-get update && apt-get install -y curl\n",
+            "FROM debian\nRUN [\"sh\", \"-c\", \"apt-get update && apt-get install -y curl\"]\n",
+            "FROM debian\nONBUILD RUN apt-get install -y curl\n",
+            "FROM alpine\nRUN apt-get install -y curl\n",
+            "FROM python:3.12-alpine\nRUN apt-get install -y curl\n",
+            "FROM debian\nRUN apt-get install -y curl && if [ -d /x ]; then rm -rf /var/lib/apt/lists/*; fi\n",
+            "FROM debian\nRUN apt-get install -y curl && echo $(rm -rf /var/lib/apt/lists/*)\n",
+        ] {
+            let diags = lint(src);
+            assert_eq!(diags.len(), 1, "{src}");
+            assert!(diags[0].fix.is_none(), "{src}");
+        }
+    }
+
+    #[test]
+    fn keep_line_does_not_fire() {
+        let src = format!("FROM debian\n{KEEP}");
+        assert!(lint(&src).is_empty());
+    }
+
+    #[test]
+    fn apk_bundle_composer_get_help_only() {
         for src in [
             "FROM alpine\nRUN apk add --no-cache curl\n",
             "FROM ruby\nRUN bundle install\n",
@@ -751,9 +1312,6 @@ mod tests {
 
     #[test]
     fn one_finding_per_tool_and_run() {
-        let src =
-            "FROM debian\nRUN apt-get update && apt-get install -y a && apt-get install -y b\n";
-        assert_eq!(lint(src).len(), 1);
         let src = "FROM python\nRUN pip install a && npm ci\n";
         let diags = lint(src);
         assert_eq!(slices(src, &diags), vec!["pip install", "npm ci"]);
@@ -820,6 +1378,11 @@ mod tests {
             "FROM python\nRUN <<EOF\npip install x\n",
             "FROM python\nONBUILD RUN\n",
             "FROM python\nRUN --mount=type=cache,target=/ pip install x\n",
+            "FROM debian\nRUN apt-get install x && rm -rf /var/lib/apt/lists/* \\",
+            "FROM debian\nRUN apt-get install x;; rm -rf /var/lib/apt/lists/*\n",
+            "FROM debian\nRUN apt-get install x \\\n\n && rm -rf /var/lib/apt/lists/*\n",
+            "FROM debian\nRUN <<EOF\nrm -rf /var/lib/apt/lists/*\napt-get install x\n",
+            "FROM debian\nRUN rm -rf /var/lib/apt/lists/é <<EOF\napt-get install x\nEOF\n",
         ] {
             let diags = lint(src);
             let _ = apply_round(src, &diags);
