@@ -71,7 +71,12 @@ struct FileInfo<'a> {
 }
 
 impl<'a> FileInfo<'a> {
-    fn new(path: PathBuf, context: PathBuf, df: &'a Dockerfile, target: &'a Target) -> Option<Self> {
+    fn new(
+        path: PathBuf,
+        context: PathBuf,
+        df: &'a Dockerfile,
+        target: &'a Target,
+    ) -> Option<Self> {
         let stages = df.stages();
         let first = stages.first()?;
         let from = from_key(df, first.from_node)?;
@@ -133,8 +138,7 @@ fn copies_whole_context(ins: &crate::dockerfile::Instruction) -> bool {
         return false;
     };
     ins.flag("from").is_none()
-        && c
-            .sources
+        && c.sources
             .iter()
             .any(|s| matches!(s.value.trim_matches('"'), "." | "./" | "*" | "./*"))
 }
@@ -259,7 +263,10 @@ fn names(targets: &[&Target]) -> String {
 
 fn diagnostic(ctx: &BakeContext<'_>, group: &[&FileInfo<'_>]) -> Option<Diagnostic> {
     let shared = shared_prefix(group);
-    let targets: Vec<&Target> = group.iter().flat_map(|f| f.targets.iter().copied()).collect();
+    let targets: Vec<&Target> = group
+        .iter()
+        .flat_map(|f| f.targets.iter().copied())
+        .collect();
     let first = *targets.first()?;
     let (file, span) = dockerfile_site(first)?;
     let from = group.first()?.from.clone();
@@ -323,7 +330,8 @@ fn shared_prefix(group: &[&FileInfo<'_>]) -> usize {
     (0..first.eligible.len())
         .take_while(|&i| {
             let text = first.eligible.get(i).map(|(s, _)| s);
-            rest.iter().all(|f| f.eligible.get(i).map(|(s, _)| s) == text)
+            rest.iter()
+                .all(|f| f.eligible.get(i).map(|(s, _)| s) == text)
         })
         .count()
 }
@@ -333,12 +341,11 @@ fn shared_prefix(group: &[&FileInfo<'_>]) -> usize {
 fn command_only_clusters<'a>(group: &[&FileInfo<'a>]) -> Vec<Vec<&'a Target>> {
     let mut clusters: Vec<(Vec<String>, Vec<&'a Target>, usize)> = Vec::new();
     for f in group {
-        let key: Vec<String> = f
-            .df
-            .instructions()
-            .filter(|(_, ins)| !matches!(ins.keyword, Keyword::Cmd | Keyword::Entrypoint))
-            .map(|(_, ins)| ins.normalized(&f.df.source))
-            .collect();
+        let key: Vec<String> =
+            f.df.instructions()
+                .filter(|(_, ins)| !matches!(ins.keyword, Keyword::Cmd | Keyword::Entrypoint))
+                .map(|(_, ins)| ins.normalized(&f.df.source))
+                .collect();
         match clusters.iter_mut().find(|(k, _, _)| *k == key) {
             Some((_, targets, files)) => {
                 targets.extend(f.targets.iter().copied());
@@ -460,7 +467,12 @@ fn nodes_text(df: &Dockerfile, range: std::ops::Range<usize>, edits: &[(Span, St
     let mut inside: Vec<(Span, String)> = edits
         .iter()
         .filter(|(s, _)| s.start >= whole.start && s.end <= whole.end)
-        .map(|(s, t)| (Span::new(s.start - whole.start, s.end - whole.start), t.clone()))
+        .map(|(s, t)| {
+            (
+                Span::new(s.start - whole.start, s.end - whole.start),
+                t.clone(),
+            )
+        })
         .collect();
     inside.sort_by_key(|(s, _)| (s.start, s.end));
     crate::fix::apply_edits(whole.slice(&df.source), &inside)
@@ -561,7 +573,12 @@ fn compose(group: &[&FileInfo<'_>], shared: usize) -> Result<(String, Vec<Naming
 
 /// One file's stages in the new Dockerfile: `FROM base AS <name>` and the
 /// rest of its first stage, then its later stages with renamed references.
-fn stage_text(f: &FileInfo<'_>, shared: usize, naming: &Naming, nl: &str) -> Result<String, String> {
+fn stage_text(
+    f: &FileInfo<'_>,
+    shared: usize,
+    naming: &Naming,
+    nl: &str,
+) -> Result<String, String> {
     let df = f.df;
     let src = &df.source;
     let stages = df.stages();
@@ -580,19 +597,15 @@ fn stage_text(f: &FileInfo<'_>, shared: usize, naming: &Naming, nl: &str) -> Res
         .get(shared.saturating_sub(1))
         .map(|(_, n)| *n)
         .ok_or("nothing shared")?;
-    let stage_end = |i: usize| {
-        stages
-            .get(i + 1)
-            .map_or(df.nodes.len(), |s| s.from_node)
-    };
+    let stage_end = |i: usize| stages.get(i + 1).map_or(df.nodes.len(), |s| s.from_node);
     // Stage references to rewrite: a renamed earlier stage, by its old name.
     let mut edits: Vec<(Span, String)> = Vec::new();
     for (i, stage) in stages.iter().enumerate() {
         let earlier = |reference: &str| -> Option<String> {
-            let at = old
-                .get(..i)?
-                .iter()
-                .rposition(|n| n.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(reference)))?;
+            let at = old.get(..i)?.iter().rposition(|n| {
+                n.as_deref()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(reference))
+            })?;
             let renamed = new_name(at)?;
             (!renamed.eq_ignore_ascii_case(reference)).then_some(renamed)
         };
@@ -613,7 +626,11 @@ fn stage_text(f: &FileInfo<'_>, shared: usize, naming: &Naming, nl: &str) -> Res
                 _ => {}
             }
         }
-        for ins in stage.instruction_nodes.iter().filter_map(|&n| df.instruction(n)) {
+        for ins in stage
+            .instruction_nodes
+            .iter()
+            .filter_map(|&n| df.instruction(n))
+        {
             let mut references: Vec<(String, Span)> = Vec::new();
             if matches!(ins.keyword, Keyword::Copy | Keyword::Add) {
                 if let Some(v) = ins.flag("from").and_then(|f| f.value.as_ref()) {
@@ -634,10 +651,7 @@ fn stage_text(f: &FileInfo<'_>, shared: usize, naming: &Naming, nl: &str) -> Res
             for (reference, span) in references {
                 let reference = reference.trim_matches('"');
                 if reference.parse::<usize>().is_ok() {
-                    return Err(format!(
-                        "`{}` refers to a stage by its index",
-                        f.name()
-                    ));
+                    return Err(format!("`{}` refers to a stage by its index", f.name()));
                 }
                 if let Some(renamed) = earlier(reference) {
                     edits.push((span, renamed));
@@ -710,7 +724,10 @@ fn relative(from: &Path, to: &Path) -> Option<String> {
     let a: Vec<Component> = from.components().collect();
     let b: Vec<Component> = to.components().collect();
     let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    if a.get(common..)?.iter().any(|c| matches!(c, Component::ParentDir)) {
+    if a.get(common..)?
+        .iter()
+        .any(|c| matches!(c, Component::ParentDir))
+    {
         return None;
     }
     let mut parts: Vec<String> = a.get(common..)?.iter().map(|_| "..".to_string()).collect();
@@ -744,7 +761,11 @@ fn hcl_string(value: &str) -> String {
 }
 
 /// The fix: create (or reuse) the new file and repoint every target.
-fn fix(ctx: &BakeContext<'_>, group: &[&FileInfo<'_>], shared: usize) -> Result<(Fix, PathBuf), String> {
+fn fix(
+    ctx: &BakeContext<'_>,
+    group: &[&FileInfo<'_>],
+    shared: usize,
+) -> Result<(Fix, PathBuf), String> {
     let (text, namings) = compose(group, shared)?;
     if !verify(&text, group, &namings) {
         return Err("the merged file would not rebuild the same stages".into());
@@ -807,15 +828,20 @@ fn fix(ctx: &BakeContext<'_>, group: &[&FileInfo<'_>], shared: usize) -> Result<
             let block = syntax
                 .blocks
                 .iter()
-                .filter(|b| b.kind == "target" && b.label() == Some(t.name.as_str()))
-                .next_back()
+                .rfind(|b| b.kind == "target" && b.label() == Some(t.name.as_str()))
                 .ok_or("a target's block is not found")?;
             let mut additions: Vec<(&str, String)> = Vec::new();
-            for (key, value) in [("dockerfile", hcl_string(&value)), ("target", hcl_string(&stage))] {
+            for (key, value) in [
+                ("dockerfile", hcl_string(&value)),
+                ("target", hcl_string(&stage)),
+            ] {
                 match t.attr(key) {
                     Some(attr) if attr.origin.inherited_from.is_empty() => {
                         if !in_file(&attr.origin) {
-                            return Err(format!("`{key}` of `{}` is set outside the bake files", t.name));
+                            return Err(format!(
+                                "`{key}` of `{}` is set outside the bake files",
+                                t.name
+                            ));
                         }
                         add(&attr.origin.file, attr.origin.span, value)?;
                     }
@@ -852,7 +878,11 @@ fn fix(ctx: &BakeContext<'_>, group: &[&FileInfo<'_>], shared: usize) -> Result<
 
 /// New attribute lines before the closing brace of `block`, indented like
 /// the block's last line and with `=` aligned as `hcl fmt` aligns it.
-fn add_attributes(text: &str, block: &SyntaxBlock, attrs: &[(&str, String)]) -> Option<(usize, String)> {
+fn add_attributes(
+    text: &str,
+    block: &SyntaxBlock,
+    attrs: &[(&str, String)],
+) -> Option<(usize, String)> {
     let block_text = block.span.slice(text);
     if !block_text.ends_with('}') {
         return None;
@@ -876,7 +906,10 @@ fn add_attributes(text: &str, block: &SyntaxBlock, attrs: &[(&str, String)]) -> 
     } else {
         format!("{block_indent}  ")
     };
-    let mut previous = text.get(last_line..last_content_end).unwrap_or("").to_string();
+    let mut previous = text
+        .get(last_line..last_content_end)
+        .unwrap_or("")
+        .to_string();
     let mut out = String::new();
     for (key, value) in attrs {
         let line = format!(
@@ -907,5 +940,483 @@ fn equals_padding(previous_line: &str, key: &str) -> usize {
         eq - key.len()
     } else {
         1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::util_bake::testing::{lint, Linted};
+
+    type Project = BTreeMap<String, String>;
+
+    fn project(files: &[(&str, &str)]) -> Project {
+        files
+            .iter()
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect()
+    }
+
+    fn lint_project(files: &Project) -> Linted {
+        let list: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        lint(&RULE, &list)
+    }
+
+    /// Lints with a `[rules.multistage-consolidation]` table.
+    fn lint_with(options: &str, files: &[(&str, &str)]) -> Linted {
+        use crate::config::{CliSelection, Settings};
+        use crate::workspace::{self, Plan};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut bake = Vec::new();
+        for (name, text) in files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, text).expect("write");
+            if name.ends_with(".hcl") {
+                bake.push(p);
+            }
+        }
+        let plan = Plan {
+            dockerfiles: Vec::new(),
+            bake_sets: vec![bake],
+            env: BTreeMap::new(),
+            vars: Vec::new(),
+            cwd: dir.path().to_path_buf(),
+            roots: vec![dir.path().to_path_buf()],
+        };
+        let cli = CliSelection {
+            select: Some(vec![RULE.code.to_string()]),
+            ..CliSelection::default()
+        };
+        let toml = format!("[rules.multistage-consolidation]\n{options}\n");
+        let settings =
+            Settings::from_toml(Path::new("bakelint.toml"), &toml, &cli).expect("settings");
+        let out = workspace::lint(&plan, &BTreeMap::new(), &settings);
+        let diagnostics = out
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == RULE.code)
+            .collect();
+        Linted { dir, diagnostics }
+    }
+
+    /// The project after applying every fix (created files included).
+    fn fixed_project(linted: &Linted, files: &Project) -> Project {
+        let root = linted.dir.path();
+        let rel = |p: &Path| {
+            p.strip_prefix(root)
+                .unwrap_or(p)
+                .to_string_lossy()
+                .into_owned()
+        };
+        let mut out = files.clone();
+        let mut per_file: BTreeMap<String, Vec<(Span, String)>> = BTreeMap::new();
+        for edit in linted
+            .diagnostics
+            .iter()
+            .filter_map(|d| d.fix.as_ref())
+            .flat_map(|f| f.edits.iter())
+        {
+            match edit {
+                Edit::Create { file, content } => {
+                    assert!(
+                        out.insert(rel(file), content.clone()).is_none(),
+                        "creates a new file"
+                    );
+                }
+                Edit::Replace {
+                    file,
+                    span,
+                    content,
+                } => per_file
+                    .entry(rel(file))
+                    .or_default()
+                    .push((*span, content.clone())),
+            }
+        }
+        for (file, mut edits) in per_file {
+            edits.sort_by_key(|(s, _)| (s.start, s.end));
+            let text = out.get(&file).cloned().expect("edited file exists");
+            out.insert(file, crate::fix::apply_edits(&text, &edits));
+        }
+        out
+    }
+
+    /// Fixes, checks the fixed project no longer fires, returns it.
+    fn fix_and_converge(files: &Project) -> Project {
+        let linted = lint_project(files);
+        assert_eq!(linted.diagnostics.len(), 1, "{:?}", linted.diagnostics);
+        assert!(
+            linted.diagnostics[0].fix.is_some(),
+            "{:?}",
+            linted.diagnostics[0].help
+        );
+        let fixed = fix_and_check(&linted, files);
+        let again = lint_project(&fixed);
+        assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
+        fixed
+    }
+
+    fn fix_and_check(linted: &Linted, files: &Project) -> Project {
+        fixed_project(linted, files)
+    }
+
+    /// The instruction chain a build of `stage` (last when `None`) runs.
+    fn chain(text: &str, stage: Option<&str>) -> Vec<String> {
+        let df = crate::dockerfile::parse(text);
+        assert!(df.errors.is_empty(), "{text}");
+        let index = match stage {
+            Some(s) => find_stage(&df, s).expect("stage"),
+            None => df.stages().len() - 1,
+        };
+        flatten(&df, index, 0).expect("chain")
+    }
+
+    const API: &str = "FROM python:3.12-slim\nENV A=1 \\\n    B=2\nrun apt-get update &&  apt-get install -y libpq5\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"gunicorn\", \"api.wsgi\"]\n";
+    const WORKER: &str = "FROM python:3.12-slim\nENV A=1 B=2\nRUN apt-get update && apt-get install -y libpq5\nWORKDIR /app\n\n# the worker\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"celery\", \"worker\"]\n";
+    const BEAT: &str = "FROM python:3.12-slim\nENV A=1 B=2\nRUN apt-get update && apt-get install -y libpq5\nWORKDIR /app\n\n# the worker\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"celery\", \"beat\"]\n";
+    const BAKE: &str = "target \"api\" {\n  dockerfile = \"docker/api.Dockerfile\"\n  tags       = [\"api\"]\n}\n\ntarget \"worker\" {\n  dockerfile = \"docker/worker.Dockerfile\"\n}\n\ntarget \"beat\" {\n  dockerfile = \"docker/beat.Dockerfile\"\n}\n";
+
+    fn basic() -> Project {
+        project(&[
+            ("docker-bake.hcl", BAKE),
+            ("docker/api.Dockerfile", API),
+            ("docker/worker.Dockerfile", WORKER),
+            ("docker/beat.Dockerfile", BEAT),
+        ])
+    }
+
+    #[test]
+    fn one_finding_on_the_first_targets_dockerfile() {
+        let linted = lint_project(&basic());
+        assert_eq!(linted.slices(), vec!["\"docker/api.Dockerfile\""]);
+        let d = &linted.diagnostics[0];
+        assert_eq!(
+            d.message,
+            "targets `api`, `worker` and `beat` build 3 Dockerfiles that start with the same 4 instructions (`FROM python:3.12-slim` and 3 more): the shared layers are built once per file"
+        );
+        let labels: Vec<&str> = d.labels.iter().map(|l| l.message.as_str()).collect();
+        assert_eq!(
+            labels,
+            vec![
+                "target `worker` builds `worker.Dockerfile`",
+                "target `beat` builds `beat.Dockerfile`"
+            ]
+        );
+        let help = d.help.as_deref().unwrap_or("");
+        assert!(
+            help.contains(
+                "the Dockerfiles of `api`, `worker` and `beat` differ only in CMD/ENTRYPOINT"
+            ),
+            "{help}"
+        );
+        assert!(
+            help.contains("old Dockerfiles can then be deleted"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn fix_creates_the_multistage_file_and_repoints_the_targets() {
+        let files = basic();
+        let fixed = fix_and_converge(&files);
+        assert_eq!(
+            fixed["docker/Dockerfile"],
+            "FROM python:3.12-slim AS base\nENV A=1 \\\n    B=2\nrun apt-get update &&  apt-get install -y libpq5\nWORKDIR /app\n\n\
+             FROM base AS api\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"gunicorn\", \"api.wsgi\"]\n\n\
+             FROM base AS worker\n# the worker\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"celery\", \"worker\"]\n\n\
+             FROM base AS beat\n# the worker\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"celery\", \"beat\"]\n"
+        );
+        assert_eq!(
+            fixed["docker-bake.hcl"],
+            "target \"api\" {\n  dockerfile = \"docker/Dockerfile\"\n  tags       = [\"api\"]\n  target     = \"api\"\n}\n\n\
+             target \"worker\" {\n  dockerfile = \"docker/Dockerfile\"\n  target     = \"worker\"\n}\n\n\
+             target \"beat\" {\n  dockerfile = \"docker/Dockerfile\"\n  target     = \"beat\"\n}\n"
+        );
+        // The old files stay as they were.
+        assert_eq!(fixed["docker/api.Dockerfile"], API);
+        for (old, stage) in [(API, "api"), (WORKER, "worker"), (BEAT, "beat")] {
+            assert_eq!(
+                chain(old, None),
+                chain(&fixed["docker/Dockerfile"], Some(stage))
+            );
+        }
+    }
+
+    #[test]
+    fn global_args_are_united_before_the_first_from() {
+        let a = "ARG PY=3.12\nFROM python:${PY}-slim\nRUN a\nRUN b\nCOPY . .\nCMD a\n";
+        let b = "ARG PY=3.12\nARG EXTRA=x\nFROM python:${PY}-slim\nRUN a\nRUN b\nRUN c\n";
+        let files = project(&[
+            ("docker-bake.hcl", "target \"a\" {\n  dockerfile = \"a.Dockerfile\"\n}\n\ntarget \"b\" {\n  dockerfile = \"b.Dockerfile\"\n}\n"),
+            ("a.Dockerfile", a),
+            ("b.Dockerfile", b),
+        ]);
+        let fixed = fix_and_converge(&files);
+        assert_eq!(
+            fixed["Dockerfile"],
+            "ARG PY=3.12\nARG EXTRA=x\n\nFROM python:${PY}-slim AS base\nRUN a\nRUN b\n\nFROM base AS a\nCOPY . .\nCMD a\n\nFROM base AS b\nRUN c\n"
+        );
+        assert_eq!(chain(a, None), chain(&fixed["Dockerfile"], Some("a")));
+        assert_eq!(chain(b, None), chain(&fixed["Dockerfile"], Some("b")));
+        // A global ARG declared differently: the files cannot share a scope.
+        let conflicting = project(&[
+            ("docker-bake.hcl", &files["docker-bake.hcl"]),
+            ("a.Dockerfile", a),
+            ("b.Dockerfile", &b.replace("PY=3.12", "PY=3.11")),
+        ]);
+        assert!(lint_project(&conflicting).diagnostics.is_empty());
+    }
+
+    #[test]
+    fn multistage_files_join_through_their_first_stage_with_renamed_stages() {
+        // `base` is taken by the shared stage, `runtime` by the first file.
+        let web = "FROM node:20 AS base\nRUN a\nRUN b\nCOPY . .\nRUN build\n\nFROM base AS runtime\nCOPY --from=base /app/dist /srv\nCMD web\n";
+        let worker = "FROM node:20\nRUN a\nRUN b\nCMD worker\n";
+        let bake = "target \"web\" {\n  dockerfile = \"web.Dockerfile\"\n}\n\ntarget \"web-builder\" {\n  dockerfile = \"web.Dockerfile\"\n  target = \"base\"\n}\n\ntarget \"runtime\" {\n  dockerfile = \"worker.Dockerfile\"\n}\n";
+        let files = project(&[
+            ("docker-bake.hcl", bake),
+            ("web.Dockerfile", web),
+            ("worker.Dockerfile", worker),
+        ]);
+        let fixed = fix_and_converge(&files);
+        let new = &fixed["Dockerfile"];
+        assert_eq!(
+            new,
+            "FROM node:20 AS base\nRUN a\nRUN b\n\n\
+             FROM base AS base-web\nCOPY . .\nRUN build\n\n\
+             FROM base-web AS runtime\nCOPY --from=base-web /app/dist /srv\nCMD web\n\n\
+             FROM base AS runtime-worker\nCMD worker\n"
+        );
+        assert_eq!(
+            fixed["docker-bake.hcl"],
+            "target \"web\" {\n  dockerfile = \"Dockerfile\"\n  target     = \"runtime\"\n}\n\n\
+             target \"web-builder\" {\n  dockerfile = \"Dockerfile\"\n  target = \"base-web\"\n}\n\n\
+             target \"runtime\" {\n  dockerfile = \"Dockerfile\"\n  target     = \"runtime-worker\"\n}\n"
+        );
+        assert_eq!(chain(web, Some("base")), chain(new, Some("base-web")));
+        assert_eq!(chain(worker, None), chain(new, Some("runtime-worker")));
+        // The later stage differs only by the renamed reference.
+        assert_eq!(
+            chain(&web.replace("--from=base", "--from=base-web"), None),
+            chain(new, Some("runtime"))
+        );
+    }
+
+    #[test]
+    fn stage_references_by_index_get_help_only() {
+        let web = "FROM node:20\nRUN a\nRUN b\n\nFROM nginx\nCOPY --from=0 /app /srv\n";
+        let worker = "FROM node:20\nRUN a\nRUN b\nCMD worker\n";
+        let files = project(&[
+            ("docker-bake.hcl", "target \"web\" {\n  dockerfile = \"web.Dockerfile\"\n}\n\ntarget \"worker\" {\n  dockerfile = \"worker.Dockerfile\"\n}\n"),
+            ("web.Dockerfile", web),
+            ("worker.Dockerfile", worker),
+        ]);
+        let linted = lint_project(&files);
+        assert_eq!(linted.diagnostics.len(), 1);
+        assert!(linted.diagnostics[0].fix.is_none());
+        assert!(linted.diagnostics[0].help.as_deref().is_some_and(
+            |h| h.contains("no automatic fix: `web.Dockerfile` refers to a stage by its index")
+        ));
+    }
+
+    #[test]
+    fn inherited_dockerfile_is_overridden_in_the_child() {
+        let bake = "target \"_app\" {\n  dockerfile = \"app.Dockerfile\"\n}\n\ntarget \"app\" {\n  inherits = [\"_app\"]\n}\n\ntarget \"worker\" {\n  dockerfile = \"worker.Dockerfile\"\n}\n";
+        let app = "FROM alpine\nRUN a\nRUN b\nCMD app\n";
+        let worker = "FROM alpine\nRUN a\nRUN b\nCMD worker\n";
+        let files = project(&[
+            ("docker-bake.hcl", bake),
+            ("app.Dockerfile", app),
+            ("worker.Dockerfile", worker),
+        ]);
+        let linted = lint_project(&files);
+        assert_eq!(linted.slices(), vec!["\"app.Dockerfile\""]);
+        let labels: Vec<&str> = linted.diagnostics[0]
+            .labels
+            .iter()
+            .map(|l| l.message.as_str())
+            .collect();
+        assert_eq!(
+            labels,
+            vec![
+                "target `app` inherits this from `_app`",
+                "target `worker` builds `worker.Dockerfile`"
+            ]
+        );
+        let fixed = fix_and_converge(&files);
+        assert_eq!(
+            fixed["docker-bake.hcl"],
+            "target \"_app\" {\n  dockerfile = \"app.Dockerfile\"\n}\n\n\
+             target \"app\" {\n  inherits = [\"_app\"]\n  dockerfile = \"Dockerfile\"\n  target     = \"app\"\n}\n\n\
+             target \"worker\" {\n  dockerfile = \"Dockerfile\"\n  target     = \"worker\"\n}\n"
+        );
+    }
+
+    #[test]
+    fn one_file_built_by_two_targets_counts_once() {
+        let app = "FROM alpine AS build\nRUN a\nRUN b\nRUN make\n\nFROM alpine AS run\nCOPY --from=build /out /\n";
+        let worker = "FROM alpine\nRUN a\nRUN b\nCMD worker\n";
+        let bake = "target \"app\" {\n  dockerfile = \"app.Dockerfile\"\n}\n\ntarget \"app-build\" {\n  dockerfile = \"app.Dockerfile\"\n  target     = \"build\"\n}\n\ntarget \"worker\" {\n  dockerfile = \"worker.Dockerfile\"\n}\n";
+        let files = project(&[
+            ("docker-bake.hcl", bake),
+            ("app.Dockerfile", app),
+            ("worker.Dockerfile", worker),
+        ]);
+        let linted = lint_project(&files);
+        assert!(linted.diagnostics[0]
+            .message
+            .contains("targets `app`, `app-build` and `worker` build 2 Dockerfiles"));
+        let fixed = fix_and_converge(&files);
+        let new = &fixed["Dockerfile"];
+        assert_eq!(chain(app, Some("build")), chain(new, Some("build")));
+        assert_eq!(chain(app, None), chain(new, Some("run")));
+        assert_eq!(chain(worker, None), chain(new, Some("worker")));
+        assert!(fixed["docker-bake.hcl"].contains(
+            "target \"app-build\" {\n  dockerfile = \"Dockerfile\"\n  target     = \"build\"\n}"
+        ));
+        assert!(fixed["docker-bake.hcl"].contains(
+            "target \"app\" {\n  dockerfile = \"Dockerfile\"\n  target     = \"run\"\n}"
+        ));
+    }
+
+    #[test]
+    fn contexts_and_directories() {
+        let a = "FROM alpine\nRUN a\nRUN b\nCMD a\n";
+        let b = "FROM alpine\nRUN a\nRUN b\nCMD b\n";
+        // Different contexts: COPY sources would differ, no grouping.
+        let separate = project(&[
+            ("docker-bake.hcl", "target \"a\" {\n  context = \"svc-a\"\n}\n\ntarget \"b\" {\n  context = \"svc-b\"\n}\n"),
+            ("svc-a/Dockerfile", a),
+            ("svc-b/Dockerfile", b),
+        ]);
+        assert!(lint_project(&separate).diagnostics.is_empty());
+        // One context, Dockerfiles outside it: the new file goes to their
+        // common directory, the path is relative to the context.
+        let files = project(&[
+            ("docker-bake.hcl", "target \"a\" {\n  context    = \"app\"\n  dockerfile = \"../docker/a/Dockerfile\"\n}\n\ntarget \"b\" {\n  context    = \"app\"\n  dockerfile = \"../docker/b/Dockerfile\"\n}\n"),
+            ("app/main.py", "print()\n"),
+            ("docker/a/Dockerfile", a),
+            ("docker/b/Dockerfile", b),
+        ]);
+        let fixed = fix_and_converge(&files);
+        assert!(fixed.contains_key("docker/Dockerfile"));
+        assert!(fixed["docker-bake.hcl"]
+            .contains("dockerfile = \"../docker/Dockerfile\"\n  target     = \"a\""));
+        assert_eq!(
+            relative(Path::new("/p/app"), Path::new("/p/docker/Dockerfile")).as_deref(),
+            Some("../docker/Dockerfile")
+        );
+        assert_eq!(relative(Path::new("p"), Path::new("/p/Dockerfile")), None);
+        assert_eq!(relative(Path::new("../x"), Path::new("y")), None);
+    }
+
+    #[test]
+    fn too_little_shared_is_not_reported() {
+        // The prefix stops before the copy of the whole context.
+        let a = "FROM alpine\nRUN a\nCOPY . .\nRUN b\nRUN c\n";
+        let b = "FROM alpine\nRUN a\nCOPY . .\nRUN b\nRUN c\nCMD x\n";
+        let bake = "target \"a\" {\n  dockerfile = \"a.Dockerfile\"\n}\n\ntarget \"b\" {\n  dockerfile = \"b.Dockerfile\"\n}\n";
+        let files = [
+            ("docker-bake.hcl", bake),
+            ("a.Dockerfile", a),
+            ("b.Dockerfile", b),
+        ];
+        assert!(lint(&RULE, &files).diagnostics.is_empty());
+        assert_eq!(lint_with("min-shared = 1", &files).diagnostics.len(), 1);
+        // Different base images.
+        let c = "FROM debian\nRUN a\nRUN b\n";
+        let d = "FROM alpine\nRUN a\nRUN b\n";
+        let files = [
+            ("docker-bake.hcl", bake),
+            ("a.Dockerfile", c),
+            ("b.Dockerfile", d),
+        ];
+        assert!(lint(&RULE, &files).diagnostics.is_empty());
+    }
+
+    #[test]
+    fn min_shared_option_raises_the_bar() {
+        let a = "FROM alpine\nRUN a\nRUN b\nCMD a\n";
+        let b = "FROM alpine\nRUN a\nRUN b\nCMD b\n";
+        let bake = "target \"a\" {\n  dockerfile = \"a.Dockerfile\"\n}\n\ntarget \"b\" {\n  dockerfile = \"b.Dockerfile\"\n}\n";
+        let files = [
+            ("docker-bake.hcl", bake),
+            ("a.Dockerfile", a),
+            ("b.Dockerfile", b),
+        ];
+        assert_eq!(lint_with("min-shared = 2", &files).diagnostics.len(), 1);
+        assert!(lint_with("min-shared = 3", &files).diagnostics.is_empty());
+        // `file` names the new Dockerfile.
+        let linted = lint_with("file = \"Dockerfile.all\"", &files);
+        let created: Vec<String> = linted.diagnostics[0]
+            .fix
+            .iter()
+            .flat_map(|f| f.edits.iter())
+            .filter_map(|e| match e {
+                Edit::Create { file, .. } => Some(file.to_string_lossy().into_owned()),
+                Edit::Replace { .. } => None,
+            })
+            .collect();
+        assert_eq!(created.len(), 1);
+        assert!(created[0].ends_with("/Dockerfile.all"), "{created:?}");
+    }
+
+    #[test]
+    fn existing_files_are_not_overwritten() {
+        let mut files = basic();
+        files.insert("docker/Dockerfile".into(), "FROM scratch\n".into());
+        let fixed = fix_and_converge(&files);
+        assert_eq!(fixed["docker/Dockerfile"], "FROM scratch\n");
+        assert!(fixed["docker-bake.hcl"].contains("dockerfile = \"docker/Dockerfile.multistage\""));
+        files.insert(
+            "docker/Dockerfile.multistage".into(),
+            "FROM scratch\n".into(),
+        );
+        let linted = lint_project(&files);
+        assert!(linted.diagnostics[0].fix.is_none());
+        // A file with exactly the content the fix writes is reused.
+        let mut done = basic();
+        let created = fix_and_converge(&done)["docker/Dockerfile"].clone();
+        done.insert("docker/Dockerfile".into(), created);
+        let linted = lint_project(&done);
+        let fix = linted.diagnostics[0].fix.as_ref().expect("fix");
+        assert!(fix.edits.iter().all(|e| matches!(e, Edit::Replace { .. })));
+        let fixed = fixed_project(&linted, &done);
+        assert!(lint_project(&fixed).diagnostics.is_empty());
+    }
+
+    #[test]
+    fn json_bake_files_get_help_only() {
+        let json = "{\"target\": {\"a\": {\"dockerfile\": \"a.Dockerfile\"}, \"b\": {\"dockerfile\": \"b.Dockerfile\"}}}";
+        let files = [
+            ("docker-bake.json", json),
+            ("a.Dockerfile", "FROM alpine\nRUN a\nRUN b\nCMD a\n"),
+            ("b.Dockerfile", "FROM alpine\nRUN a\nRUN b\nCMD b\n"),
+        ];
+        let linted = lint(&RULE, &files);
+        assert_eq!(linted.slices(), vec!["\"a.Dockerfile\""]);
+        assert!(linted.diagnostics[0].fix.is_none());
+    }
+
+    #[test]
+    fn crlf_files_and_names() {
+        let a = "FROM alpine\r\nRUN a\r\nRUN b\r\nCMD a\r\n";
+        let b = "FROM alpine\nRUN a\nRUN b\nCMD b";
+        let files = project(&[
+            ("docker-bake.hcl", "target \"A_1\" {\n  dockerfile = \"a.Dockerfile\"\n}\n\ntarget \"2b\" {\n  dockerfile = \"b.Dockerfile\"\n}\n"),
+            ("a.Dockerfile", a),
+            ("b.Dockerfile", b),
+        ]);
+        let fixed = fix_and_converge(&files);
+        assert_eq!(
+            fixed["Dockerfile"],
+            "FROM alpine AS base\r\nRUN a\r\nRUN b\r\n\r\nFROM base AS a_1\r\nCMD a\r\n\r\nFROM base AS stage-2b\r\nCMD b\r\n"
+        );
+        assert_eq!(file_stem(Path::new("x/Dockerfile.web")), "web");
+        assert_eq!(file_stem(Path::new("x/api/Dockerfile")), "api");
     }
 }
