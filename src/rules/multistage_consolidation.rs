@@ -561,12 +561,10 @@ fn compose(group: &[&FileInfo<'_>], shared: usize) -> Result<(String, Vec<Naming
         nl,
     );
     let mut used = BTreeSet::from([BASE.to_string()]);
-    let mut namings = Vec::new();
-    for f in group {
-        let naming = naming(f, &mut used);
+    let namings: Vec<Naming> = group.iter().map(|f| naming(f, &mut used)).collect();
+    for (f, naming) in group.iter().zip(&namings) {
         out.push_str(nl);
-        out.push_str(&stage_text(f, shared, &naming, nl)?);
-        namings.push(naming);
+        out.push_str(&stage_text(f, shared, naming, &used, nl)?);
     }
     Ok((out, namings))
 }
@@ -577,6 +575,7 @@ fn stage_text(
     f: &FileInfo<'_>,
     shared: usize,
     naming: &Naming,
+    stage_names: &BTreeSet<String>,
     nl: &str,
 ) -> Result<String, String> {
     let df = f.df;
@@ -601,20 +600,31 @@ fn stage_text(
     // Stage references to rewrite: a renamed earlier stage, by its old name.
     let mut edits: Vec<(Span, String)> = Vec::new();
     for (i, stage) in stages.iter().enumerate() {
-        let earlier = |reference: &str| -> Option<String> {
-            let at = old.get(..i)?.iter().rposition(|n| {
-                n.as_deref()
-                    .is_some_and(|n| n.eq_ignore_ascii_case(reference))
-            })?;
-            let renamed = new_name(at)?;
-            (!renamed.eq_ignore_ascii_case(reference)).then_some(renamed)
+        // A reference to an earlier stage: its new name when renamed. An
+        // image named like a stage of the new file would turn into that
+        // stage there: no fix.
+        let earlier = |reference: &str| -> Result<Option<String>, String> {
+            let at = old.get(..i).and_then(|names| {
+                names.iter().rposition(|n| {
+                    n.as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(reference))
+                })
+            });
+            match at {
+                Some(at) => Ok(new_name(at).filter(|r| !r.eq_ignore_ascii_case(reference))),
+                None if stage_names.contains(&reference.to_ascii_lowercase()) => Err(format!(
+                    "`{}` uses an image named `{reference}`, a stage name in the merged file",
+                    f.name()
+                )),
+                None => Ok(None),
+            }
         };
         if i > 0 {
             let ins = df.instruction(stage.from_node).ok_or("no FROM")?;
             let InstructionKind::From(from) = &ins.kind else {
                 return Err("no FROM".into());
             };
-            if let Some(renamed) = earlier(&from.image.value) {
+            if let Some(renamed) = earlier(&from.image.value)? {
                 edits.push((from.image.span, renamed));
             }
             match (&from.stage_name, new_name(i)) {
@@ -653,7 +663,7 @@ fn stage_text(
                 if reference.parse::<usize>().is_ok() {
                     return Err(format!("`{}` refers to a stage by its index", f.name()));
                 }
-                if let Some(renamed) = earlier(reference) {
+                if let Some(renamed) = earlier(reference)? {
                     edits.push((span, renamed));
                 }
             }
@@ -703,7 +713,8 @@ fn flatten(df: &Dockerfile, index: usize, depth: usize) -> Option<Vec<String>> {
 /// Whether the new file rebuilds every file's first stage exactly.
 fn verify(text: &str, group: &[&FileInfo<'_>], namings: &[Naming]) -> bool {
     let new = crate::dockerfile::parse(text);
-    if !new.errors.is_empty() {
+    let stages: usize = group.iter().map(|f| f.df.stages().len()).sum();
+    if !new.errors.is_empty() || new.stages().len() != stages + 1 {
         return false;
     }
     group.iter().zip(namings).all(|(f, naming)| {
@@ -1221,6 +1232,53 @@ mod tests {
         assert!(linted.diagnostics[0].help.as_deref().is_some_and(
             |h| h.contains("no automatic fix: `web.Dockerfile` refers to a stage by its index")
         ));
+    }
+
+    #[test]
+    fn images_named_like_new_stages_get_help_only() {
+        // `FROM base` is the image `base` here; in the merged file it would
+        // be the shared stage.
+        let web = "FROM node:20\nRUN a\nRUN b\n\nFROM base\nCMD web\n";
+        let worker = "FROM node:20\nRUN a\nRUN b\nCMD worker\n";
+        let files = project(&[
+            ("docker-bake.hcl", "target \"web\" {\n  dockerfile = \"web.Dockerfile\"\n}\n\ntarget \"worker\" {\n  dockerfile = \"worker.Dockerfile\"\n}\n"),
+            ("web.Dockerfile", web),
+            ("worker.Dockerfile", worker),
+        ]);
+        let linted = lint_project(&files);
+        assert!(linted.diagnostics[0].fix.is_none());
+        assert!(linted.diagnostics[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains(
+                "`web.Dockerfile` uses an image named `base`, a stage name in the merged file"
+            )));
+    }
+
+    #[test]
+    fn directives_heredocs_and_comments_are_kept() {
+        let a = "# syntax=docker/dockerfile:1\n# the api\nFROM alpine\nRUN <<EOF\nset -e\napk add curl\nEOF\n# env\nENV X=1\nCOPY ./ /app\nCMD a\n";
+        let b = "# syntax=docker/dockerfile:1\nFROM alpine\nRUN <<EOF\nset -e\napk add curl\nEOF\nENV X=1\nCOPY ./ /app\nCMD b\n";
+        let files = project(&[
+            ("docker-bake.hcl", "target \"a\" {\n  dockerfile = \"a.Dockerfile\"\n}\n\ntarget \"b\" {\n  dockerfile = \"b.Dockerfile\"\n}\n"),
+            ("a.Dockerfile", a),
+            ("b.Dockerfile", b),
+        ]);
+        let fixed = fix_and_converge(&files);
+        assert_eq!(
+            fixed["Dockerfile"],
+            "# syntax=docker/dockerfile:1\nFROM alpine AS base\nRUN <<EOF\nset -e\napk add curl\nEOF\n# env\nENV X=1\n\nFROM base AS a\nCOPY ./ /app\nCMD a\n\nFROM base AS b\nCOPY ./ /app\nCMD b\n"
+        );
+        // Different directives: not grouped.
+        let files = project(&[
+            ("docker-bake.hcl", &files["docker-bake.hcl"]),
+            ("a.Dockerfile", a),
+            (
+                "b.Dockerfile",
+                &b.replace("# syntax=docker/dockerfile:1\n", ""),
+            ),
+        ]);
+        assert!(lint_project(&files).diagnostics.is_empty());
     }
 
     #[test]
