@@ -808,6 +808,15 @@ fn fix(
     })?;
     let context = &group.first().ok_or("empty group")?.context;
     let value = relative(context, &path).ok_or("the new file is outside the build context")?;
+    // The path spelled as the workspace will spell it once a target builds
+    // it (the context as the first target by name writes it, joined with the
+    // value), so the fix loop lints the created file.
+    let path = group
+        .iter()
+        .flat_map(|f| f.targets.iter())
+        .min_by(|a, b| a.name.cmp(&b.name))
+        .and_then(|t| t.context_path())
+        .map_or(path, |c| c.join(&value));
     let mut edits: BTreeMap<(PathBuf, Span), String> = BTreeMap::new();
     let mut add = |file: &Path, span: Span, content: String| -> Result<(), String> {
         match edits.insert((file.to_path_buf(), span), content.clone()) {
@@ -1018,8 +1027,9 @@ mod tests {
     fn fixed_project(linted: &Linted, files: &Project) -> Project {
         let root = linted.dir.path();
         let rel = |p: &Path| {
+            let p = normalize(p);
             p.strip_prefix(root)
-                .unwrap_or(p)
+                .unwrap_or(&p)
                 .to_string_lossy()
                 .into_owned()
         };
@@ -1155,6 +1165,52 @@ mod tests {
                 chain(&fixed["docker/Dockerfile"], Some(stage))
             );
         }
+    }
+
+    #[test]
+    fn the_bundled_example() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples/ci-pipeline");
+        let names = [
+            "deployment/docker-bake.hcl",
+            "deployment/docker/web.Dockerfile",
+            "deployment/docker/celery-worker.Dockerfile",
+            "deployment/docker/celery-beat.Dockerfile",
+            "deployment/docker/test.Dockerfile",
+        ];
+        let files: Project = names
+            .iter()
+            .map(|n| {
+                let text = std::fs::read_to_string(root.join(n)).expect("example file");
+                (n.to_string(), text)
+            })
+            .collect();
+        let linted = lint_project(&files);
+        assert_eq!(
+            linted.slices(),
+            vec!["\"deployment/docker/web.Dockerfile\""]
+        );
+        let d = &linted.diagnostics[0];
+        assert!(d.message.starts_with("targets `web`, `celery-worker`, `celery-beat` and `test` build 4 Dockerfiles that start with the same 4 instructions (`FROM python:3.12-slim` and 3 more)"), "{}", d.message);
+        assert!(d.help.as_deref().is_some_and(|h| h.contains(
+            "the Dockerfiles of `celery-worker` and `celery-beat` differ only in CMD/ENTRYPOINT"
+        )));
+        let fixed = fix_and_converge(&files);
+        let new = &fixed["deployment/docker/Dockerfile"];
+        assert!(new.starts_with("FROM python:3.12-slim AS base\n"));
+        for (target, file) in [
+            ("web", "web"),
+            ("celery-worker", "celery-worker"),
+            ("celery-beat", "celery-beat"),
+            ("test", "test"),
+        ] {
+            let old = &files[&format!("deployment/docker/{file}.Dockerfile")];
+            assert_eq!(chain(old, None), chain(new, Some(target)));
+            assert!(fixed["deployment/docker-bake.hcl"].contains(&format!(
+                "dockerfile = \"deployment/docker/Dockerfile\"\n  tags       = [\"${{REGISTRY}}/shop-{target}:${{TAG}}\"]\n  target     = \"{target}\"\n"
+            )));
+        }
+        // The shared stage ends before `COPY . /app`.
+        assert_eq!(chain(new, Some("base")).len(), 4);
     }
 
     #[test]
