@@ -875,6 +875,27 @@ fn fix(
             }
         }
     }
+    // A value replaced in a target's block also reaches the targets that
+    // inherit it: each of them must be one the fix repoints.
+    let repointed: BTreeSet<&str> = group
+        .iter()
+        .flat_map(|f| f.targets.iter().map(|t| t.name.as_str()))
+        .collect();
+    for other in ctx.project.targets().values() {
+        if repointed.contains(other.name.as_str()) {
+            continue;
+        }
+        for key in ["dockerfile", "target"] {
+            if let Some(attr) = other.attr(key) {
+                if edits.contains_key(&(attr.origin.file.clone(), attr.origin.span)) {
+                    return Err(format!(
+                        "target `{}` inherits the `{key}` the fix would change",
+                        other.name
+                    ));
+                }
+            }
+        }
+    }
     let mut all: Vec<Edit> = Vec::new();
     if create {
         all.push(Edit::Create {
@@ -1368,6 +1389,28 @@ mod tests {
              target \"app\" {\n  inherits = [\"_app\"]\n  dockerfile = \"Dockerfile\"\n  target     = \"app\"\n}\n\n\
              target \"worker\" {\n  dockerfile = \"Dockerfile\"\n  target     = \"worker\"\n}\n"
         );
+    }
+
+    #[test]
+    fn values_inherited_by_other_targets_are_not_changed() {
+        // `app-alt` inherits `app`'s dockerfile with another context: it is
+        // not in the group, and repointing `app` would change its build.
+        let bake = "target \"app\" {\n  dockerfile = \"app.Dockerfile\"\n}\n\ntarget \"app-alt\" {\n  inherits = [\"app\"]\n  context  = \"other\"\n}\n\ntarget \"worker\" {\n  dockerfile = \"worker.Dockerfile\"\n}\n\ngroup \"default\" {\n  targets = [\"app\", \"app-alt\", \"worker\"]\n}\n";
+        let files = [
+            ("docker-bake.hcl", bake),
+            ("app.Dockerfile", "FROM alpine\nRUN a\nRUN b\nCMD app\n"),
+            (
+                "worker.Dockerfile",
+                "FROM alpine\nRUN a\nRUN b\nCMD worker\n",
+            ),
+            ("other/x", ""),
+        ];
+        let linted = lint(&RULE, &files);
+        assert_eq!(linted.diagnostics.len(), 1);
+        assert!(linted.diagnostics[0].fix.is_none());
+        assert!(linted.diagnostics[0].help.as_deref().is_some_and(
+            |h| h.contains("target `app-alt` inherits the `dockerfile` the fix would change")
+        ));
     }
 
     #[test]
