@@ -361,8 +361,7 @@ fn command_only_clusters<'a>(group: &[&FileInfo<'a>]) -> Vec<Vec<&'a Target>> {
         .collect()
 }
 
-/// The stage names of one file in the new Dockerfile, and the rewrites
-/// its later stages need.
+/// The stage names of one file in the new Dockerfile.
 struct Naming {
     /// New name of each stage (`None`: an unnamed middle stage stays so).
     names: Vec<Option<String>>,
@@ -476,6 +475,8 @@ fn nodes_text(df: &Dockerfile, range: std::ops::Range<usize>, edits: &[(Span, St
         .collect();
     inside.sort_by_key(|(s, _)| (s.start, s.end));
     crate::fix::apply_edits(whole.slice(&df.source), &inside)
+        .trim_start_matches('\u{feff}')
+        .to_string()
 }
 
 /// Trims blank nodes off both ends of a node range.
@@ -677,7 +678,6 @@ fn stage_text(
         out.push_str(nl);
         push_lines(&mut out, &nodes_text(df, start..end, &edits), nl);
     }
-    // Trailing comment-only tails stay; make sure one newline ends the text.
     Ok(out)
 }
 
@@ -1096,14 +1096,10 @@ mod tests {
             "{:?}",
             linted.diagnostics[0].help
         );
-        let fixed = fix_and_check(&linted, files);
+        let fixed = fixed_project(&linted, files);
         let again = lint_project(&fixed);
         assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
         fixed
-    }
-
-    fn fix_and_check(linted: &Linted, files: &Project) -> Project {
-        fixed_project(linted, files)
     }
 
     /// The instruction chain a build of `stage` (last when `None`) runs.
@@ -1557,6 +1553,39 @@ mod tests {
         let linted = lint(&RULE, &files);
         assert_eq!(linted.slices(), vec!["\"a.Dockerfile\""]);
         assert!(linted.diagnostics[0].fix.is_none());
+    }
+
+    #[test]
+    fn odd_dockerfiles_never_panic() {
+        let samples = [
+            "",
+            "FROM",
+            "ARG X\n",
+            "FROM alpine\n",
+            "FROM alpine\nRUN a\nRUN b \\\n",
+            "FROM alpine\nRUN <<EOF\nx\n",
+            "\u{feff}FROM alpine\nRUN a\nRUN b\nCMD x\n",
+            "ARG A=1\n\u{feff}FROM alpine\nRUN a\nRUN b\n",
+            "FROM alpine AS x\nRUN a\nRUN b\nFROM x AS x\nFROM x\nCOPY --from=x / /\n",
+            "FROM alpine\nRUN a\nRUN b\nFROM alpine\nRUN --mount=from=\"0\" true\n",
+        ];
+        let bake = "target \"a\" {\n  dockerfile = \"a.Dockerfile\"\n}\n\ntarget \"b\" {\n  dockerfile = \"b.Dockerfile\"\n}\n";
+        let reference = "FROM alpine\nRUN a\nRUN b\nCMD y\n";
+        for sample in samples {
+            let files = project(&[
+                ("docker-bake.hcl", bake),
+                ("a.Dockerfile", sample),
+                ("b.Dockerfile", reference),
+            ]);
+            let linted = lint_project(&files);
+            if linted.diagnostics.iter().any(|d| d.fix.is_some()) {
+                let fixed = fixed_project(&linted, &files);
+                let new = crate::dockerfile::parse(&fixed["Dockerfile"]);
+                assert!(new.errors.is_empty(), "{sample:?}: {}", fixed["Dockerfile"]);
+                assert!(!fixed["Dockerfile"].contains('\u{feff}'));
+                assert!(lint_project(&fixed).diagnostics.is_empty(), "{sample:?}");
+            }
+        }
     }
 
     #[test]
