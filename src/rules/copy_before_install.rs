@@ -1152,3 +1152,308 @@ fn quoted_list(files: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::RULE;
+    use crate::diagnostic::Diagnostic;
+    use crate::rules::util_b::testing::{run_with, slices};
+    use crate::rules::util_bp2::testing::{apply_round, fix_until_clean};
+    use crate::rules::BuildInfo;
+
+    /// A build context holding `files`.
+    fn context(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        }
+        dir
+    }
+
+    fn build(dir: &Path) -> BuildInfo {
+        BuildInfo {
+            context: Some(dir.to_path_buf()),
+            from_bake: true,
+            ..BuildInfo::default()
+        }
+    }
+
+    fn lint(dir: &Path, src: &str) -> Vec<Diagnostic> {
+        run_with(&RULE, src, &build(dir), Path::new("Dockerfile"))
+    }
+
+    /// Fixes `src` until clean and checks it ends without findings.
+    fn fixed(dir: &Path, src: &str) -> String {
+        let out = fix_until_clean(&|text| lint(dir, text), src);
+        assert!(lint(dir, &out).is_empty(), "still fires on {out}");
+        out
+    }
+
+    #[test]
+    fn pip_requirements_with_nested_includes() {
+        let dir = context(&[
+            (
+                "requirements/base.txt",
+                "-c ../constraints.txt\nDjango==5.1\n",
+            ),
+            (
+                "requirements/test.txt",
+                "# tests\n-r base.txt\npytest==8.3 # pinned\n",
+            ),
+            ("constraints.txt", "urllib3<3\n"),
+        ]);
+        let src = "FROM python:3.12\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements/test.txt\nCMD [\"pytest\"]\n";
+        let diags = lint(dir.path(), src);
+        assert_eq!(slices(src, &diags), ["."]);
+        let d = &diags[0];
+        assert_eq!(
+            d.message,
+            "`COPY . /app` comes before `pip install -r requirements/test.txt` (line 4): any source change re-runs the install"
+        );
+        assert_eq!(
+            d.labels[0].span.slice(src),
+            "pip install -r requirements/test.txt"
+        );
+        assert!(d.fix.is_some());
+        assert_eq!(
+            fixed(dir.path(), src),
+            "FROM python:3.12\nWORKDIR /app\nCOPY constraints.txt /app/\nCOPY requirements/base.txt requirements/test.txt /app/requirements/\nRUN pip install -r requirements/test.txt\nCOPY . /app\nCMD [\"pytest\"]\n"
+        );
+    }
+
+    #[test]
+    fn include_cycle_terminates() {
+        let dir = context(&[("a.txt", "-r b.txt\nx\n"), ("b.txt", "-r a.txt\ny\n")]);
+        let src = "FROM python\nCOPY . .\nRUN pip install -r a.txt\n";
+        assert_eq!(
+            fixed(dir.path(), src),
+            "FROM python\nCOPY b.txt a.txt ./\nRUN pip install -r a.txt\nCOPY . .\n"
+        );
+    }
+
+    #[test]
+    fn pip_install_project_is_help_only() {
+        let dir = context(&[("pyproject.toml", "[project]\nname = \"x\"\n")]);
+        let src = "FROM python\nWORKDIR /src\nCOPY . .\nRUN pip install -e .\n";
+        let diags = lint(dir.path(), src);
+        assert_eq!(slices(src, &diags), ["."]);
+        assert!(diags[0].fix.is_none());
+        let help = diags[0].help.as_deref().unwrap_or("");
+        assert!(
+            help.contains("`pyproject.toml`") && help.contains("--no-deps"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn npm_ci_with_lock_file_and_copy_flags() {
+        let dir = context(&[
+            ("package.json", "{}"),
+            ("package-lock.json", "{}"),
+            (".npmrc", "x"),
+        ]);
+        let src = "FROM node:20\nWORKDIR /app\nCOPY --link --chown=node:node --exclude=*.md . .\nRUN npm ci --omit=dev\n";
+        assert_eq!(
+            fixed(dir.path(), src),
+            "FROM node:20\nWORKDIR /app\nCOPY --link --chown=node:node package.json package-lock.json .npmrc ./\nRUN npm ci --omit=dev\nCOPY --link --chown=node:node --exclude=*.md . .\n"
+        );
+    }
+
+    #[test]
+    fn other_tools_copy_their_manifests() {
+        type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+        let cases: &[Case] = &[
+            (
+                &[("package.json", "{}"), ("yarn.lock", "")],
+                "RUN yarn install --frozen-lockfile",
+                "COPY package.json yarn.lock /app/",
+            ),
+            (
+                &[("go.mod", "module x"), ("go.sum", "")],
+                "RUN go mod download",
+                "COPY go.mod go.sum /app/",
+            ),
+            (
+                &[("Gemfile", "source 'x'"), ("Gemfile.lock", "")],
+                "RUN bundle install",
+                "COPY Gemfile Gemfile.lock /app/",
+            ),
+            (
+                &[("composer.json", "{}"), ("composer.lock", "{}")],
+                "RUN composer install --no-dev",
+                "COPY composer.json composer.lock /app/",
+            ),
+            (
+                &[("package.json", "{}"), ("pnpm-lock.yaml", "")],
+                "RUN corepack enable && pnpm install --frozen-lockfile",
+                "COPY package.json pnpm-lock.yaml /app/",
+            ),
+        ];
+        for (files, run, copy) in cases {
+            let dir = context(files);
+            let src = format!("FROM x\nWORKDIR /app\nCOPY . /app\n{run}\n");
+            assert_eq!(
+                fixed(dir.path(), &src),
+                format!("FROM x\nWORKDIR /app\n{copy}\n{run}\nCOPY . /app\n"),
+                "{run}"
+            );
+        }
+    }
+
+    #[test]
+    fn poetry_and_uv_install_the_project_after_the_sources() {
+        let dir = context(&[
+            ("pyproject.toml", "[project]"),
+            ("poetry.lock", ""),
+            ("uv.lock", ""),
+        ]);
+        let src = "FROM python\nWORKDIR /app\nCOPY . .\nRUN poetry install --only main\n";
+        assert_eq!(
+            fixed(dir.path(), src),
+            "FROM python\nWORKDIR /app\nCOPY pyproject.toml poetry.lock ./\nRUN poetry install --no-root --only main\nCOPY . .\nRUN poetry install --only main\n"
+        );
+        let src = "FROM python\nWORKDIR /app\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-install-project\n";
+        assert_eq!(
+            fixed(dir.path(), src),
+            "FROM python\nWORKDIR /app\nCOPY pyproject.toml uv.lock ./\nRUN --mount=type=cache,target=/root/.cache/uv uv sync --locked --no-install-project\nCOPY . .\n"
+        );
+        let src = "FROM python\nWORKDIR /app\nCOPY . .\nRUN uv pip install --system -r requirements.txt\n";
+        let diags = lint(dir.path(), src);
+        assert!(diags[0].fix.is_none(), "requirements.txt is missing");
+    }
+
+    #[test]
+    fn missing_requirements_file_is_help_only() {
+        let dir = context(&[("requirements/base.txt", "x\n")]);
+        let src =
+            "FROM python\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements/prod.txt\n";
+        let diags = lint(dir.path(), src);
+        assert_eq!(slices(src, &diags), ["."]);
+        assert!(diags[0].fix.is_none());
+        assert!(diags[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("`requirements/prod.txt` is not in the build context")));
+        // No local context at all (a remote bake context).
+        let remote = BuildInfo {
+            from_bake: true,
+            ..BuildInfo::default()
+        };
+        let diags = run_with(&RULE, src, &remote, Path::new("Dockerfile"));
+        assert!(diags[0].fix.is_none());
+        assert!(diags[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("not a local directory")));
+    }
+
+    #[test]
+    fn workdir_between_copy_and_install() {
+        let dir = context(&[("api/requirements.txt", "x\n")]);
+        let src = "FROM python\nWORKDIR /srv\nCOPY . .\nWORKDIR /srv/api\nENV PIP_NO_CACHE_DIR=1\nRUN pip install -r requirements.txt\nCMD [\"x\"]\n";
+        assert_eq!(
+            fixed(dir.path(), src),
+            "FROM python\nWORKDIR /srv\nCOPY api/requirements.txt ./api/\nWORKDIR /srv/api\nENV PIP_NO_CACHE_DIR=1\nRUN pip install -r requirements.txt\nCOPY . /srv\nCMD [\"x\"]\n"
+        );
+    }
+
+    #[test]
+    fn cd_in_the_run_and_parent_stage_workdir() {
+        let dir = context(&[("web/package.json", "{}")]);
+        let src = "FROM node AS base\nWORKDIR /app\n\nFROM base AS web\nCOPY . /app\nRUN cd web && npm install\n";
+        assert_eq!(
+            fixed(dir.path(), src),
+            "FROM node AS base\nWORKDIR /app\n\nFROM base AS web\nCOPY web/package.json /app/web/\nRUN cd web && npm install\nCOPY . /app\n"
+        );
+    }
+
+    #[test]
+    fn no_finding_cases() {
+        let dir = context(&[("requirements.txt", "x\n"), ("package.json", "{}")]);
+        for src in [
+            // Manifests already copied first (what the fix produces).
+            "FROM python\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n",
+            "FROM python\nWORKDIR /app\nCOPY requirements*.txt ./\nCOPY . .\nRUN pip install -r requirements.txt\n",
+            // Install before the COPY.
+            "FROM python\nWORKDIR /app\nRUN pip install -r /tmp/r.txt\nCOPY . .\n",
+            // Install in another stage.
+            "FROM python AS a\nWORKDIR /app\nCOPY . .\nFROM a AS b\nRUN pip install -r requirements.txt\n",
+            // Reads a file the broad COPY does not provide.
+            "FROM python\nCOPY . /src\nRUN pip install -r /other/req.txt\n",
+            // From another stage, registry packages only, bind mounts.
+            "FROM python\nWORKDIR /app\nCOPY --from=build . .\nRUN pip install -r requirements.txt\n",
+            "FROM python\nWORKDIR /app\nCOPY . .\nRUN pip install pytest && npm install -g pnpm\n",
+            "FROM python\nWORKDIR /app\nCOPY . .\nRUN --mount=type=bind,source=requirements.txt,target=r.txt pip install -r r.txt\n",
+        ] {
+            assert!(lint(dir.path(), src).is_empty(), "{src}");
+        }
+    }
+
+    #[test]
+    fn help_only_when_the_install_run_reads_sources() {
+        let dir = context(&[
+            ("requirements.txt", "x\n"),
+            ("package.json", "{\"workspaces\": []}"),
+        ]);
+        for src in [
+            "FROM python\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt && python manage.py collectstatic\n",
+            "FROM python\nWORKDIR /app\nCOPY . .\nRUN ./configure\nRUN pip install -r requirements.txt\n",
+            "FROM python\nWORKDIR /app\nCOPY . .\nUSER app\nRUN pip install -r requirements.txt\n",
+            "FROM node\nWORKDIR /app\nCOPY . .\nRUN npm ci\n",
+        ] {
+            let diags = lint(dir.path(), src);
+            assert_eq!(diags.len(), 1, "{src}");
+            assert!(diags[0].fix.is_none(), "{src}");
+            assert!(diags[0].help.as_deref().is_some_and(|h| h.contains("no automatic fix")));
+        }
+    }
+
+    #[test]
+    fn cache_mount_variant_and_following_installs_move_too() {
+        let dir = context(&[("requirements.txt", "x\n")]);
+        let src = "FROM python\nWORKDIR /app\nCOPY . /app\nRUN --mount=type=cache,target=/root/.cache/pip \\\n    pip install -r requirements.txt\nRUN pip install pytest\nRUN apt-get update && apt-get install -y chromium\n";
+        assert_eq!(
+            fixed(dir.path(), src),
+            "FROM python\nWORKDIR /app\nCOPY requirements.txt /app/\nRUN --mount=type=cache,target=/root/.cache/pip \\\n    pip install -r requirements.txt\nRUN pip install pytest\nCOPY . /app\nRUN apt-get update && apt-get install -y chromium\n"
+        );
+    }
+
+    #[test]
+    fn crlf_and_lowercase_and_no_final_newline() {
+        let dir = context(&[("requirements.txt", "x\r\n")]);
+        let src = "from python\r\nworkdir /app\r\ncopy . .\r\nrun pip install -r requirements.txt";
+        let diags = lint(dir.path(), src);
+        let once = apply_round(src, &diags);
+        assert_eq!(
+            once,
+            "from python\r\nworkdir /app\r\ncopy requirements.txt ./\r\nrun pip install -r requirements.txt\r\ncopy . ."
+        );
+        assert!(lint(dir.path(), &once).is_empty());
+    }
+
+    #[test]
+    fn stand_alone_dockerfile_uses_its_directory() {
+        let dir = context(&[("requirements.txt", "x\n")]);
+        let path = dir.path().join("Dockerfile");
+        let src = "FROM python\nCOPY . /app\nWORKDIR /app\nRUN pip install -r requirements.txt\n";
+        let diags = run_with(&RULE, src, &BuildInfo::default(), &path);
+        assert_eq!(slices(src, &diags), ["."]);
+        assert!(diags[0].fix.is_some());
+    }
+
+    #[test]
+    fn bad_input_does_not_panic() {
+        let dir = context(&[("requirements.txt", "-r\n-r ../../x\n-e\n")]);
+        let src = "FROM python\nWORKDIR $X\nCOPY . \"/a b\"\nCOPY [\".\", \"/app\"]\nRUN pip install -r requirements.txt -r $R -e\nRUN [\"pip\", \"install\", \"-r\", \"requirements.txt\"]\nRUN cd && poetry install -C x && uv sync --project y\nADD * /\nRUN pip install -r requirements.txt\n";
+        for end in 0..src.len() {
+            if let Some(prefix) = src.get(..end) {
+                let diags = lint(dir.path(), prefix);
+                let _ = apply_round(prefix, &diags);
+            }
+        }
+    }
+}
