@@ -126,6 +126,11 @@ const HARMLESS: &[(&str, Option<&[&str]>)] = &[
     ("composer", Some(&["config"])),
     ("poetry", Some(&["config"])),
     ("uv", Some(&["venv", "python", "cache"])),
+    ("virtualenv", None),
+    ("useradd", None),
+    ("groupadd", None),
+    ("adduser", None),
+    ("addgroup", None),
 ];
 
 /// Commands that only touch the paths they are given: harmless when every
@@ -748,6 +753,10 @@ fn classify_run(ins: &Instruction, source: &str, workdir: Option<&str>, dest: &s
                 },
                 "poetry" | "uv"
                     if classify_python_tool(name, args, &wd, command.span, &mut out) => {}
+                // `python -m venv /opt/venv` creates an environment, reads nothing.
+                _ if name.starts_with("python")
+                    && first == Some("-m")
+                    && args.get(1).and_then(Word::as_str) == Some("venv") => {}
                 _ if HARMLESS.iter().any(|(p, subs)| {
                     *p == name && subs.is_none_or(|s| first.is_some_and(|f| s.contains(&f)))
                 }) => {}
@@ -1387,6 +1396,7 @@ mod tests {
             // From another stage, registry packages only, bind mounts.
             "FROM python\nWORKDIR /app\nCOPY --from=build . .\nRUN pip install -r requirements.txt\n",
             "FROM python\nWORKDIR /app\nCOPY . .\nRUN pip install pytest && npm install -g pnpm\n",
+            "FROM python\nWORKDIR /app\nCOPY . .\nRUN python -m venv /venv && useradd app\n",
             "FROM python\nWORKDIR /app\nCOPY . .\nRUN --mount=type=bind,source=requirements.txt,target=r.txt pip install -r r.txt\n",
         ] {
             assert!(lint(dir.path(), src).is_empty(), "{src}");
@@ -1443,6 +1453,57 @@ mod tests {
         let diags = run_with(&RULE, src, &BuildInfo::default(), &path);
         assert_eq!(slices(src, &diags), ["."]);
         assert!(diags[0].fix.is_some());
+    }
+
+    #[test]
+    fn bake_context_is_the_repository_root() {
+        let linted = crate::rules::util_bake::testing::lint(
+            &RULE,
+            &[
+                (
+                    "deployment/docker-bake.hcl",
+                    "target \"test\" {\n  context = \".\"\n  dockerfile = \"deployment/docker/test.Dockerfile\"\n}\n",
+                ),
+                (
+                    "deployment/docker/test.Dockerfile",
+                    "FROM python\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements/test.txt\n",
+                ),
+                ("requirements/base.txt", "Django\n"),
+                ("requirements/test.txt", "-r base.txt\npytest\n"),
+            ],
+        );
+        assert_eq!(linted.slices(), ["."]);
+        assert_eq!(
+            crate::rules::util_bake::testing::fixed(&linted, "deployment/docker/test.Dockerfile"),
+            "FROM python\nWORKDIR /app\nCOPY requirements/base.txt requirements/test.txt /app/requirements/\nRUN pip install -r requirements/test.txt\nCOPY . /app\n"
+        );
+    }
+
+    #[test]
+    fn virtual_requirements_file_counts_without_includes() {
+        let dir = context(&[]);
+        let mut info = build(dir.path());
+        info.virtual_files = std::sync::Arc::new(
+            [crate::workspace::normalize(&dir.path().join("req.txt"))]
+                .into_iter()
+                .collect(),
+        );
+        let src = "FROM python\nCOPY . .\nRUN pip install -r req.txt\n";
+        let diags = run_with(&RULE, src, &info, Path::new("Dockerfile"));
+        assert_eq!(
+            apply_round(src, &diags),
+            "FROM python\nCOPY req.txt ./\nRUN pip install -r req.txt\nCOPY . .\n"
+        );
+    }
+
+    #[test]
+    fn venv_then_install_moves() {
+        let dir = context(&[("requirements.txt", "x\n")]);
+        let src = "FROM python\nWORKDIR /app\nCOPY --chmod=644 . .\nRUN python3 -m venv /venv && /venv/bin/pip install -r ./requirements.txt\n";
+        assert_eq!(
+            fixed(dir.path(), src),
+            "FROM python\nWORKDIR /app\nCOPY --chmod=644 requirements.txt ./\nRUN python3 -m venv /venv && /venv/bin/pip install -r ./requirements.txt\nCOPY --chmod=644 . .\n"
+        );
     }
 
     #[test]
