@@ -495,7 +495,8 @@ fn build_fix(
     if workdir_changed && !broad.dest.value.starts_with('/') {
         let at = broad.dest.span.start.checked_sub(broad.ins.span.start)?;
         let end = at + broad.dest.span.len();
-        moved.replace_range(at..end.min(moved.len()), &broad.dest_abs);
+        moved.get(at..end)?;
+        moved.replace_range(at..end, &broad.dest_abs);
     }
     let mut block = vec![moved];
     for &node in reinstalls {
@@ -528,7 +529,8 @@ struct Needs {
     tool: &'static str,
     /// Context-relative, in copy order.
     files: Vec<String>,
-    /// Image paths (to tell whether an earlier COPY provides them).
+    /// Image paths of the files named or required (an earlier COPY of
+    /// them means the layers are already split on purpose).
     container: Vec<String>,
     problems: Vec<String>,
 }
@@ -580,7 +582,6 @@ fn resolve(
             for name in m.optional {
                 if exists(&rel(name)) {
                     needs.files.push(rel(name));
-                    needs.container.push(join(dir, name));
                 }
             }
             if let Some(problem) = workspace_problem(m, context, &rel_dir) {
@@ -1504,6 +1505,23 @@ mod tests {
             fixed(dir.path(), src),
             "FROM python\nWORKDIR /app\nCOPY --chmod=644 requirements.txt ./\nRUN python3 -m venv /venv && /venv/bin/pip install -r ./requirements.txt\nCOPY --chmod=644 . .\n"
         );
+    }
+
+    #[test]
+    fn build_step_after_the_install_stays_after_the_sources() {
+        let dir = context(&[
+            ("package.json", "{}"),
+            ("package-lock.json", "{}"),
+            (".npmrc", ""),
+        ]);
+        let src = "FROM node\nWORKDIR /app\nCOPY . .\nRUN npm ci\nRUN npm run build\n";
+        assert_eq!(
+            fixed(dir.path(), src),
+            "FROM node\nWORKDIR /app\nCOPY package.json package-lock.json .npmrc ./\nRUN npm ci\nCOPY . .\nRUN npm run build\n"
+        );
+        // The lock file copied by hand, the install after the sources: left alone.
+        let src = "FROM node\nWORKDIR /app\nCOPY package*.json ./\nCOPY . .\nRUN npm ci\n";
+        assert!(lint(dir.path(), src).is_empty());
     }
 
     #[test]
