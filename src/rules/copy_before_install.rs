@@ -279,6 +279,7 @@ fn check_broad(
     let context = context_dir(ctx);
 
     let mut workdir = state.workdir.clone();
+    let mut saw_workdir = false;
     let mut workdir_changed = false;
     let mut blockers: Vec<String> = Vec::new();
     let mut first: Option<Span> = None;
@@ -301,13 +302,13 @@ fn check_broad(
                 };
                 next.track(ins);
                 workdir = next.workdir;
-                workdir_changed = true;
+                saw_workdir = true;
                 continue;
             }
             Keyword::Env | Keyword::Arg | Keyword::Label | Keyword::Expose => continue,
             Keyword::Run => {}
             _ => {
-                if first.is_some() {
+                if first.is_some() || broad_copy(ins, workdir.as_deref()).is_some() {
                     break;
                 }
                 blockers.push(format!(
@@ -348,6 +349,7 @@ fn check_broad(
                     break;
                 }
                 last_node = Some(node);
+                workdir_changed = saw_workdir;
             }
             continue;
         }
@@ -374,6 +376,8 @@ fn check_broad(
         }
         tools.extend(run.free_tools.iter().copied());
         last_node = Some(node);
+        // The moved COPY lands after these WORKDIRs.
+        workdir_changed = saw_workdir;
         if run.reads_sources || rerun {
             blockers.push(format!(
                 "the RUN on line {line} also runs commands that may read the sources"
@@ -1522,6 +1526,20 @@ mod tests {
         // The lock file copied by hand, the install after the sources: left alone.
         let src = "FROM node\nWORKDIR /app\nCOPY package*.json ./\nCOPY . .\nRUN npm ci\n";
         assert!(lint(dir.path(), src).is_empty());
+    }
+
+    #[test]
+    fn second_broad_copy_and_later_workdir() {
+        let dir = context(&[("requirements.txt", "x\n")]);
+        let src = "FROM python\nWORKDIR /app\nCOPY . .\nCOPY . .\nRUN pip install -r requirements.txt\nWORKDIR /app/src\n";
+        let diags = lint(dir.path(), src);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].span.start, src.rfind(". .").expect("copy"));
+        let src = "FROM python\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\nWORKDIR /app/src\n";
+        assert_eq!(
+            fixed(dir.path(), src),
+            "FROM python\nWORKDIR /app\nCOPY requirements.txt ./\nRUN pip install -r requirements.txt\nCOPY . .\nWORKDIR /app/src\n"
+        );
     }
 
     #[test]
