@@ -1,7 +1,24 @@
-//! BP012 `adhoc-test-deps`: not implemented yet (stub in the registry).
+//! BP012 `adhoc-test-deps`: `pip install name...` of named packages in a
+//! stage that also installs a requirements file (`pip install -r
+//! requirements/test.txt`). The named packages get their own layer and
+//! whatever version PyPI serves that day; they belong in the file.
+//!
+//! The requirements file is the last `-r` file the stage installs, resolved
+//! against the WORKDIR in effect and mapped back into the build context
+//! through the COPY (or bind mount) that put it there. The fix (unsafe,
+//! multi-file) appends the packages to that file and deletes the ad-hoc
+//! installs. One fix covers every ad-hoc install of the stage: the appends
+//! all go to the end of the same file, and a later fix round could not
+//! read the file (it is then only in memory), so the stage is fixed at once.
 
-use crate::diagnostic::{Applicability, Diagnostic, Severity};
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
+use crate::rules::util_a::stage_chain;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
+use crate::shell::{analyze_run, PackageManager, RunScript, ScriptOrigin, SimpleCommand, Word};
+use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
     code: "BP012",
@@ -16,4 +33,815 @@ pub static RULE: RuleDef = RuleDef {
     check: CheckFn::Dockerfile(check),
 };
 
-fn check(_ctx: &DockerfileContext<'_>, _out: &mut Vec<Diagnostic>) {}
+/// Packaging tools, not dependencies: `pip install -U pip setuptools wheel`
+/// is not an ad-hoc dependency install.
+const TOOLING: &[&str] = &["pip", "setuptools", "wheel", "uv"];
+
+/// Options whose value is a requirements file.
+const REQUIREMENT_OPTIONS: &[&str] = &["-r", "--requirement"];
+
+/// Options that make an install something other than "these names from
+/// the index": constraints pin it, editable installs are local paths.
+const NOT_ADHOC_OPTIONS: &[&str] = &[
+    "-c",
+    "--constraint",
+    "--override",
+    "-e",
+    "--editable",
+    "--no-index",
+];
+
+/// `uv pip install` options that take a value (`-r` and the
+/// [`NOT_ADHOC_OPTIONS`] ones are handled too).
+const UV_VALUE_OPTIONS: &[&str] = &[
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "--override",
+    "-e",
+    "--editable",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "--index",
+    "--default-index",
+    "-f",
+    "--find-links",
+    "-p",
+    "--python",
+    "--target",
+    "--prefix",
+    "--index-strategy",
+    "--keyring-provider",
+    "-P",
+    "--upgrade-package",
+    "--reinstall-package",
+    "--no-binary",
+    "--only-binary",
+    "-C",
+    "--config-settings",
+    "--resolution",
+    "--prerelease",
+    "--exclude-newer",
+    "--link-mode",
+    "--python-platform",
+    "--python-version",
+    "--no-build-package",
+    "--extra",
+    "--group",
+    "--cache-dir",
+    "--directory",
+    "--project",
+    "--config-file",
+    "--color",
+];
+
+/// One `pip install` / `python -m pip install` / `uv pip install`.
+struct PipInstall<'a> {
+    command: &'a SimpleCommand,
+    /// Package arguments, in order.
+    packages: Vec<Word>,
+    /// `-r` files, in order.
+    requirement_files: Vec<Word>,
+    /// `-c`, `-e`, `--no-index`: not a plain install of names.
+    special: bool,
+}
+
+/// The pip installs of a script, in order.
+fn pip_installs(script: &RunScript) -> Vec<PipInstall<'_>> {
+    let mut found: Vec<PipInstall> = Vec::new();
+    for install in script.installs() {
+        if install.manager != PackageManager::Pip || install.subcommand_str() != Some("install") {
+            continue;
+        }
+        let mut pip = PipInstall {
+            command: install.command,
+            packages: install
+                .packages
+                .iter()
+                .map(|w| w.clone().into_owned())
+                .collect(),
+            requirement_files: Vec::new(),
+            special: false,
+        };
+        for flag in &install.flags {
+            let Some(text) = flag.flag.as_str() else {
+                continue;
+            };
+            classify_option(&mut pip, flag.flag, text, flag.value);
+        }
+        // `-e path` values are among the packages: drop them, `special` says enough.
+        found.push(pip);
+    }
+    for command in script.commands() {
+        if let Some(pip) = uv_pip_install(command) {
+            found.push(pip);
+        }
+    }
+    found.sort_by_key(|p| p.command.span.start);
+    found
+}
+
+/// Records what option `text` (the word `word`, value `value`) means for the install.
+fn classify_option(pip: &mut PipInstall, word: &Word, text: &str, value: Option<&Word>) {
+    let (name, inline) = match text.find('=') {
+        Some(eq) if text.starts_with("--") => (&text[..eq], Some(eq + 1)),
+        // `-rfile`: a short option with its value attached.
+        _ if text.len() > 2 && !text.starts_with("--") && text.is_char_boundary(2) => {
+            (&text[..2], Some(2))
+        }
+        _ => (text, None),
+    };
+    if REQUIREMENT_OPTIONS.contains(&name) {
+        let file = match inline {
+            Some(at) => sub_word(word, at),
+            None => value.cloned(),
+        };
+        if let Some(file) = file {
+            pip.requirement_files.push(file);
+        }
+    } else if NOT_ADHOC_OPTIONS.contains(&name) {
+        pip.special = true;
+    }
+}
+
+/// The value part of `--opt=value` / `-rvalue` (span exact only for plain words).
+fn sub_word(word: &Word, at: usize) -> Option<Word> {
+    let value = word.as_str()?.get(at..)?;
+    let span = if word.raw == value_of(word) && word.raw.len() == word.span.len() {
+        Span::new(word.span.start + at, word.span.end)
+    } else {
+        word.span
+    };
+    Some(Word {
+        raw: value.to_string(),
+        value: Some(value.to_string()),
+        span,
+    })
+}
+
+fn value_of(word: &Word) -> &str {
+    word.as_str().unwrap_or("")
+}
+
+/// `uv pip install ...` (the pip interface of uv).
+fn uv_pip_install(command: &SimpleCommand) -> Option<PipInstall<'_>> {
+    let (program, args) = command.effective()?;
+    if crate::shell::command_basename(program)? != "uv" {
+        return None;
+    }
+    if !(args.first()?.is("pip") && args.get(1)?.is("install")) {
+        return None;
+    }
+    let mut pip = PipInstall {
+        command,
+        packages: Vec::new(),
+        requirement_files: Vec::new(),
+        special: false,
+    };
+    let mut i = 2;
+    while let Some(word) = args.get(i) {
+        i += 1;
+        let text = word.as_str().unwrap_or("");
+        if !(text.starts_with('-') && text.len() > 1) {
+            pip.packages.push(word.clone());
+            continue;
+        }
+        let value = if UV_VALUE_OPTIONS.contains(&text) {
+            i += 1;
+            args.get(i - 1)
+        } else {
+            None
+        };
+        classify_option(&mut pip, word, text, value);
+    }
+    Some(pip)
+}
+
+/// Whether a package argument names a package from the index (`name`,
+/// `name==1.2`, `Name[extra]>=1,<2`), not a path, URL or direct reference.
+fn is_named_requirement(text: &str) -> bool {
+    let name_len = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(text.len());
+    let name = &text[..name_len];
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let mut rest = &text[name_len..];
+    if let Some(extras) = rest.strip_prefix('[') {
+        let Some(close) = extras.find(']') else {
+            return false;
+        };
+        let list = &extras[..close];
+        if !list
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ',' | ' '))
+        {
+            return false;
+        }
+        rest = &extras[close + 1..];
+    }
+    if rest.is_empty() {
+        // `pkg.whl`, `pkg.tar.gz`, `pkg.zip` are local files.
+        return ![".whl", ".gz", ".zip", ".bz2", ".tgz"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+    }
+    rest.starts_with(['=', '<', '>', '!', '~'])
+        && rest.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    '=' | '<' | '>' | '!' | '~' | '.' | '*' | '+' | ',' | '-' | '_'
+                )
+        })
+}
+
+/// The PEP 503 normalised project name of a requirement (`Foo_Bar[x]>=1` → `foo-bar`).
+fn normalized_name(requirement: &str) -> String {
+    let name_len = requirement
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(requirement.len());
+    let mut out = String::new();
+    for c in requirement[..name_len].chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// The normalised names a requirements file lists (options and comments skipped).
+fn listed_names(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| {
+            let line = match line.find(" #").or_else(|| line.find("\t#")) {
+                Some(i) => &line[..i],
+                None => line,
+            };
+            line.trim()
+        })
+        .filter(|line| !line.is_empty() && !line.starts_with(['#', '-']))
+        .map(normalized_name)
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// A path normalised lexically (`a/./b/../c` → `a/c`); `absolute` keeps the leading `/`.
+fn normalize_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let joined = parts.join("/");
+    if path.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+/// `path` in the image, against `workdir`.
+fn in_image(workdir: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        normalize_path(path)
+    } else {
+        normalize_path(&format!("{workdir}/{path}"))
+    }
+}
+
+/// `a/b` under `dir` (`""` is the context root).
+fn join(dir: &str, rest: &str) -> String {
+    if dir.is_empty() {
+        rest.to_string()
+    } else if rest.is_empty() {
+        dir.to_string()
+    } else {
+        format!("{dir}/{rest}")
+    }
+}
+
+fn basename(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+fn parent(path: &str) -> &str {
+    path.rfind('/').map_or("", |i| &path[..i])
+}
+
+/// `*` and `?` matching of one path component.
+fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some((b'*', rest)) => {
+            (0..=text.len()).any(|i| glob_match(rest, text.get(i..).unwrap_or(&[])))
+        }
+        Some((b'?', rest)) => text.split_first().is_some_and(|(_, t)| glob_match(rest, t)),
+        Some((c, rest)) => text
+            .split_first()
+            .is_some_and(|(t, ts)| t == c && glob_match(rest, ts)),
+    }
+}
+
+/// Context files placed in the image by one COPY source (or bind mount).
+#[derive(Debug, Clone)]
+struct Placement {
+    /// Context-relative source, normalised (`""` is the whole context).
+    source: String,
+    /// Absolute destination in the image.
+    dest: String,
+    /// The destination is a directory (`/`-terminated, `.`, several sources).
+    dest_is_dir: bool,
+}
+
+impl Placement {
+    /// Where image path `path` comes from in the context, if this placement can have put it there.
+    fn candidates(&self, path: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let src = self.source.as_str();
+        if src.contains(['*', '?', '[']) {
+            if parent(path) == self.dest
+                && glob_match(basename(src).as_bytes(), basename(path).as_bytes())
+            {
+                out.push(join(parent(src), basename(path)));
+            }
+            return out;
+        }
+        let under = if self.dest == "/" {
+            path.strip_prefix('/')
+        } else {
+            path.strip_prefix(self.dest.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+        };
+        if let Some(rest) = under {
+            if rest == basename(src) && !src.is_empty() {
+                out.push(src.to_string());
+            }
+            out.push(join(src, rest));
+        }
+        if !self.dest_is_dir && path == self.dest && !src.is_empty() {
+            out.push(src.to_string());
+        }
+        out
+    }
+}
+
+/// WORKDIR and the context files copied so far in a stage.
+#[derive(Debug, Clone)]
+struct PathState {
+    workdir: String,
+    placements: Vec<Placement>,
+}
+
+impl PathState {
+    fn new() -> Self {
+        PathState {
+            workdir: "/".to_string(),
+            placements: Vec::new(),
+        }
+    }
+
+    fn apply(&mut self, ins: &Instruction) {
+        match &ins.kind {
+            InstructionKind::Workdir(dir) => {
+                self.workdir = in_image(&self.workdir, dir.value.trim_matches('"'));
+            }
+            InstructionKind::Copy(copy) | InstructionKind::Add(copy) => {
+                if ins.flag("from").is_some() || !ins.heredocs.is_empty() {
+                    return;
+                }
+                let Some(dest) = &copy.destination else {
+                    return;
+                };
+                let raw_dest = dest.value.as_str();
+                let dest_is_dir = raw_dest.ends_with('/')
+                    || matches!(raw_dest, "." | "./" | "..")
+                    || copy.sources.len() > 1;
+                let dest = in_image(&self.workdir, raw_dest);
+                for source in &copy.sources {
+                    let value = source.value.as_str();
+                    if value.contains("://") || value.starts_with("<<") || value.contains('$') {
+                        continue;
+                    }
+                    self.placements.push(Placement {
+                        source: normalize_path(value.trim_start_matches('/')),
+                        dest: dest.clone(),
+                        dest_is_dir,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Bind mounts of the build context on a RUN (`--mount=type=bind,source=x,target=/y`).
+    fn bind_mounts(&self, ins: &Instruction) -> Vec<Placement> {
+        let mut out = Vec::new();
+        for flag in ins.flags.iter().filter(|f| f.name.value == "mount") {
+            let options = flag.options();
+            let get = |keys: &[&str]| {
+                options
+                    .iter()
+                    .find(|o| keys.contains(&o.key.value.as_str()))
+                    .map(|o| o.value.as_ref().map_or(String::new(), |v| v.value.clone()))
+            };
+            let kind = get(&["type"]).unwrap_or_else(|| "bind".to_string());
+            if kind != "bind" || get(&["from"]).is_some() {
+                continue;
+            }
+            let Some(target) = get(&["target", "dst", "destination"]) else {
+                continue;
+            };
+            let source = get(&["source", "src"]).unwrap_or_default();
+            out.push(Placement {
+                source: normalize_path(source.trim_start_matches('/')),
+                dest: in_image(&self.workdir, &target),
+                dest_is_dir: false,
+            });
+        }
+        out
+    }
+}
+
+/// A `-r` file a stage installs.
+struct RequirementsInstall {
+    /// The path as written after `-r`.
+    written: String,
+    /// Context-relative candidates (latest placement first).
+    candidates: Vec<String>,
+}
+
+/// How a fix would remove an ad-hoc install from the Dockerfile.
+enum Removal {
+    Spans(Vec<Span>),
+    /// Why it cannot be removed automatically.
+    No(&'static str),
+}
+
+/// One ad-hoc install found in a stage.
+struct Adhoc {
+    /// The named packages (tooling excluded), as written.
+    packages: Vec<String>,
+    span: Span,
+    removal: Removal,
+}
+
+fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let df = ctx.dockerfile;
+    let stages = df.stages();
+    for index in 0..stages.len() {
+        check_stage(ctx, df, &stages, index, out);
+    }
+}
+
+/// The path state at the start of a stage: what the stages it is built FROM did.
+fn stage_start(df: &Dockerfile, stages: &[Stage], index: usize) -> PathState {
+    let mut state = PathState::new();
+    for &parent in stage_chain(df, stages, index).iter().skip(1).rev() {
+        if let Some(stage) = stages.get(parent) {
+            for ins in stage
+                .instruction_nodes
+                .iter()
+                .filter_map(|&n| df.instruction(n))
+            {
+                state.apply(ins);
+            }
+        }
+    }
+    state
+}
+
+fn check_stage(
+    ctx: &DockerfileContext<'_>,
+    df: &Dockerfile,
+    stages: &[Stage],
+    index: usize,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(stage) = stages.get(index) else {
+        return;
+    };
+    let source = ctx.source();
+    let mut state = stage_start(df, stages, index);
+    let mut requirements: Vec<RequirementsInstall> = Vec::new();
+    let mut adhoc: Vec<Adhoc> = Vec::new();
+    for &node in &stage.instruction_nodes {
+        let Some(ins) = df.instruction(node) else {
+            continue;
+        };
+        if matches!(ins.kind, InstructionKind::Run(_)) {
+            let mounts = state.bind_mounts(ins);
+            let scripts = analyze_run(ins, source);
+            let total_commands: usize = scripts.iter().map(|s| s.commands().len()).sum();
+            for script in &scripts {
+                for pip in pip_installs(script) {
+                    if !pip.requirement_files.is_empty() {
+                        for file in &pip.requirement_files {
+                            let Some(written) = file.as_str() else {
+                                continue;
+                            };
+                            let path = in_image(&state.workdir, written);
+                            let candidates = mounts
+                                .iter()
+                                .chain(state.placements.iter().rev())
+                                .flat_map(|p| p.candidates(&path))
+                                .collect();
+                            requirements.push(RequirementsInstall {
+                                written: written.to_string(),
+                                candidates,
+                            });
+                        }
+                    } else if let Some(found) =
+                        adhoc_install(df, node, script, &pip, total_commands)
+                    {
+                        adhoc.push(found);
+                    }
+                }
+            }
+        }
+        state.apply(ins);
+    }
+    let Some(last) = requirements.last() else {
+        return;
+    };
+    report(ctx, last, &adhoc, out);
+}
+
+/// The ad-hoc install `pip` is, if it is one.
+fn adhoc_install(
+    df: &Dockerfile,
+    node: usize,
+    script: &RunScript,
+    pip: &PipInstall,
+    total_commands: usize,
+) -> Option<Adhoc> {
+    if pip.special
+        || pip.packages.is_empty()
+        || !pip.command.guards.is_empty()
+        || pip.command.in_substitution
+    {
+        return None;
+    }
+    let mut named: Vec<&Word> = Vec::new();
+    let mut has_tooling = false;
+    for word in &pip.packages {
+        let text = word.as_str()?;
+        if !is_named_requirement(text) {
+            return None;
+        }
+        if TOOLING.contains(&normalized_name(text).as_str()) {
+            has_tooling = true;
+        } else {
+            named.push(word);
+        }
+    }
+    let (first, last) = (named.first()?, named.last()?);
+    let removal = if has_tooling {
+        Removal::No("the same command upgrades packaging tools")
+    } else {
+        command_removal(df, node, script, pip.command, total_commands)
+    };
+    Some(Adhoc {
+        packages: named
+            .iter()
+            .filter_map(|w| w.as_str())
+            .map(str::to_string)
+            .collect(),
+        span: first.span.cover(last.span),
+        removal,
+    })
+}
+
+/// How to delete `command` from its RUN: the whole instruction when it is
+/// the only command, else the command and one `&&` of a plain `&&` chain.
+fn command_removal(
+    df: &Dockerfile,
+    node: usize,
+    script: &RunScript,
+    command: &SimpleCommand,
+    total_commands: usize,
+) -> Removal {
+    if total_commands == 1 {
+        return match df.nodes.get(node) {
+            Some(n) => Removal::Spans(vec![n.span]),
+            None => Removal::No("the RUN could not be located"),
+        };
+    }
+    let Some(ins) = df.instruction(node) else {
+        return Removal::No("the RUN could not be located");
+    };
+    if script.origin != ScriptOrigin::ShellForm || !ins.heredocs.is_empty() {
+        return Removal::No("the install shares an exec-form or heredoc RUN with other commands");
+    }
+    let commands = script.commands();
+    if !plain_and_chain(&df.source, commands, df.escape) {
+        return Removal::No("the RUN is not a plain `&&` chain of commands");
+    }
+    let Some(at) = commands.iter().position(|c| c.span == command.span) else {
+        return Removal::No("the install could not be located in its RUN");
+    };
+    let span = match (
+        at.checked_sub(1).and_then(|i| commands.get(i)),
+        commands.get(at + 1),
+    ) {
+        (Some(previous), _) => Span::new(previous.span.end, command.span.end),
+        (None, Some(next)) => Span::new(command.span.start, next.span.start),
+        (None, None) => return Removal::No("the install could not be located in its RUN"),
+    };
+    Removal::Spans(vec![span])
+}
+
+/// Whether the commands are top-level commands joined only by `&&` (line
+/// continuations allowed between them).
+fn plain_and_chain(source: &str, commands: &[SimpleCommand], escape: char) -> bool {
+    if commands
+        .iter()
+        .any(|c| !c.guards.is_empty() || c.in_substitution || c.in_pipeline)
+    {
+        return false;
+    }
+    commands.windows(2).all(|pair| {
+        let between = source
+            .get(pair[0].span.end..pair[1].span.start)
+            .unwrap_or("");
+        let mut rest = between.trim();
+        // `&&` with continuations (`\` + line end) on either side.
+        let mut ands = 0;
+        loop {
+            rest = rest.trim_start();
+            if let Some(r) = rest.strip_prefix("&&") {
+                ands += 1;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix(escape) {
+                if !r.starts_with(['\n', '\r']) {
+                    return false;
+                }
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        rest.is_empty() && ands == 1
+    })
+}
+
+/// Where the stage's requirements file is on disk and its current text, or why not.
+fn requirements_file(
+    ctx: &DockerfileContext<'_>,
+    install: &RequirementsInstall,
+) -> Result<(PathBuf, String), String> {
+    let context: PathBuf = match &ctx.build.context {
+        Some(c) => c.clone(),
+        None => ctx.path.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    let Some(first) = install.candidates.first() else {
+        return Err(format!(
+            "no COPY of the build context puts `{}` in the image",
+            install.written
+        ));
+    };
+    for candidate in &install.candidates {
+        let path = crate::workspace::normalize(&context.join(candidate));
+        let path = if path.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            path
+        };
+        if ctx
+            .build
+            .virtual_files
+            .contains(&crate::workspace::normalize(&path))
+        {
+            return Err(format!(
+                "`{candidate}` is being changed by another fix; run the fix again"
+            ));
+        }
+        if path.is_file() {
+            return std::fs::read_to_string(&path)
+                .map(|text| (path, text))
+                .map_err(|_| format!("`{candidate}` could not be read"));
+        }
+    }
+    Err(format!("`{first}` was not found in the build context"))
+}
+
+fn report(
+    ctx: &DockerfileContext<'_>,
+    requirements: &RequirementsInstall,
+    adhoc: &[Adhoc],
+    out: &mut Vec<Diagnostic>,
+) {
+    if adhoc.is_empty() {
+        return;
+    }
+    let file = requirements_file(ctx, requirements);
+    let shown = match &file {
+        Ok(_) => requirements
+            .candidates
+            .iter()
+            .find(|c| {
+                file.as_ref()
+                    .is_ok_and(|(p, _)| p.ends_with(Path::new(c.as_str())))
+            })
+            .cloned()
+            .unwrap_or_else(|| requirements.written.clone()),
+        Err(_) => requirements.written.clone(),
+    };
+    let fix = match &file {
+        Ok((path, text)) => stage_fix(ctx, path, text, &shown, adhoc),
+        Err(_) => None,
+    };
+    for found in adhoc {
+        let list = found.packages.join(", ");
+        let message = format!(
+            "ad-hoc `pip install {}` next to the requirements file `{}`",
+            found.packages.join(" "),
+            requirements.written
+        );
+        let mut help = format!(
+            "{list} get a layer of their own and whatever version the index serves on the day of \
+             the build; list them in `{shown}`, pinned (`name==x.y`), so the requirements install \
+             covers them and its cached layer is reused"
+        );
+        let reason = match (&file, &found.removal) {
+            (Err(reason), _) => Some(reason.clone()),
+            (Ok(_), Removal::No(reason)) => Some((*reason).to_string()),
+            (Ok(_), Removal::Spans(_)) => None,
+        };
+        if let Some(reason) = &reason {
+            help.push_str(&format!(" (no automatic fix: {reason})"));
+        }
+        let mut diag = ctx.diagnostic(found.span, message).with_help(help);
+        if reason.is_none() {
+            if let Some(fix) = &fix {
+                diag = diag.with_fix(fix.clone());
+            }
+        }
+        out.push(diag);
+    }
+}
+
+/// The fix for a stage: every removable ad-hoc install's packages appended
+/// to the requirements file (those not listed yet), the installs deleted.
+fn stage_fix(
+    ctx: &DockerfileContext<'_>,
+    path: &Path,
+    text: &str,
+    shown: &str,
+    adhoc: &[Adhoc],
+) -> Option<Fix> {
+    let mut listed = listed_names(text);
+    let mut added: Vec<&str> = Vec::new();
+    let mut edits: Vec<Edit> = Vec::new();
+    for found in adhoc {
+        let Removal::Spans(spans) = &found.removal else {
+            continue;
+        };
+        edits.extend(spans.iter().map(|s| Edit::delete(ctx.path, *s)));
+        for package in &found.packages {
+            let name = normalized_name(package);
+            if !listed.contains(&name) {
+                listed.push(name);
+                added.push(package);
+            }
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    let message = if added.is_empty() {
+        "Delete the ad-hoc install (its packages are already listed)".to_string()
+    } else {
+        let newline = if crate::fix::uses_crlf(text) {
+            "\r\n"
+        } else {
+            "\n"
+        };
+        let mut content = String::new();
+        if !text.is_empty() && !text.ends_with('\n') {
+            content.push_str(newline);
+        }
+        for package in &added {
+            content.push_str(package);
+            content.push_str(newline);
+        }
+        edits.push(Edit::insert(path, text.len(), content));
+        format!(
+            "Append {} to {shown} and delete the ad-hoc install",
+            added.join(", ")
+        )
+    };
+    Some(Fix::unsafe_(message, edits))
+}
