@@ -337,8 +337,13 @@ fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// The directory of a path (`/` for `/x`, `""` for `x`).
 fn parent(path: &str) -> &str {
-    path.rfind('/').map_or("", |i| &path[..i])
+    match path.rfind('/') {
+        Some(0) => "/",
+        Some(i) => &path[..i],
+        None => "",
+    }
 }
 
 /// `*` and `?` matching of one path component.
@@ -546,6 +551,7 @@ fn check_stage(
             let scripts = analyze_run(ins, source);
             let total_commands: usize = scripts.iter().map(|s| s.commands().len()).sum();
             for script in &scripts {
+                let mut found: Vec<(Span, Vec<String>, Span, bool)> = Vec::new();
                 for pip in pip_installs(script) {
                     if !pip.requirement_files.is_empty() {
                         for file in &pip.requirement_files {
@@ -563,11 +569,22 @@ fn check_stage(
                                 candidates,
                             });
                         }
-                    } else if let Some(found) =
-                        adhoc_install(df, node, script, &pip, total_commands)
-                    {
-                        adhoc.push(found);
+                    } else if let Some((packages, span, tooling)) = adhoc_packages(&pip) {
+                        found.push((pip.command.span, packages, span, tooling));
                     }
+                }
+                let removed: Vec<Span> = found.iter().filter(|f| !f.3).map(|f| f.0).collect();
+                for (command, packages, span, tooling) in found {
+                    let removal = if tooling {
+                        Removal::No("the same command upgrades packaging tools")
+                    } else {
+                        command_removal(df, node, script, command, &removed, total_commands)
+                    };
+                    adhoc.push(Adhoc {
+                        packages,
+                        span,
+                        removal,
+                    });
                 }
             }
         }
@@ -579,14 +596,9 @@ fn check_stage(
     report(ctx, last, &adhoc, out);
 }
 
-/// The ad-hoc install `pip` is, if it is one.
-fn adhoc_install(
-    df: &Dockerfile,
-    node: usize,
-    script: &RunScript,
-    pip: &PipInstall,
-    total_commands: usize,
-) -> Option<Adhoc> {
+/// The named packages of an ad-hoc install (packaging tools left out),
+/// their span, and whether the command also installs packaging tools.
+fn adhoc_packages(pip: &PipInstall) -> Option<(Vec<String>, Span, bool)> {
     if pip.special
         || pip.packages.is_empty()
         || !pip.command.guards.is_empty()
@@ -608,39 +620,35 @@ fn adhoc_install(
         }
     }
     let (first, last) = (named.first()?, named.last()?);
-    let removal = if has_tooling {
-        Removal::No("the same command upgrades packaging tools")
-    } else {
-        command_removal(df, node, script, pip.command, total_commands)
-    };
-    Some(Adhoc {
-        packages: named
-            .iter()
-            .filter_map(|w| w.as_str())
-            .map(str::to_string)
-            .collect(),
-        span: first.span.cover(last.span),
-        removal,
-    })
+    let packages = named
+        .iter()
+        .filter_map(|w| w.as_str())
+        .map(str::to_string)
+        .collect();
+    Some((packages, first.span.cover(last.span), has_tooling))
 }
 
-/// How to delete `command` from its RUN: the whole instruction when it is
-/// the only command, else the command and one `&&` of a plain `&&` chain.
+/// How to delete `command` (one of the `removed` commands of the script)
+/// from its RUN: the whole instruction when nothing else is in it, else
+/// the command and one `&&` of a plain `&&` chain (the `&&` before it, or
+/// after it when no kept command precedes it, so removals never overlap).
 fn command_removal(
     df: &Dockerfile,
     node: usize,
     script: &RunScript,
-    command: &SimpleCommand,
+    command: Span,
+    removed: &[Span],
     total_commands: usize,
 ) -> Removal {
-    if total_commands == 1 {
+    const LOST: &str = "the install could not be located in its RUN";
+    if total_commands == removed.len() {
         return match df.nodes.get(node) {
             Some(n) => Removal::Spans(vec![n.span]),
-            None => Removal::No("the RUN could not be located"),
+            None => Removal::No(LOST),
         };
     }
     let Some(ins) = df.instruction(node) else {
-        return Removal::No("the RUN could not be located");
+        return Removal::No(LOST);
     };
     if script.origin != ScriptOrigin::ShellForm || !ins.heredocs.is_empty() {
         return Removal::No("the install shares an exec-form or heredoc RUN with other commands");
@@ -649,16 +657,19 @@ fn command_removal(
     if !plain_and_chain(&df.source, commands, df.escape) {
         return Removal::No("the RUN is not a plain `&&` chain of commands");
     }
-    let Some(at) = commands.iter().position(|c| c.span == command.span) else {
-        return Removal::No("the install could not be located in its RUN");
+    let Some(at) = commands.iter().position(|c| c.span == command) else {
+        return Removal::No(LOST);
     };
-    let span = match (
-        at.checked_sub(1).and_then(|i| commands.get(i)),
-        commands.get(at + 1),
-    ) {
-        (Some(previous), _) => Span::new(previous.span.end, command.span.end),
-        (None, Some(next)) => Span::new(command.span.start, next.span.start),
-        (None, None) => return Removal::No("the install could not be located in its RUN"),
+    let kept_before = commands
+        .get(..at)
+        .unwrap_or(&[])
+        .iter()
+        .any(|c| !removed.contains(&c.span));
+    let previous = at.checked_sub(1).and_then(|i| commands.get(i));
+    let span = match (kept_before, previous, commands.get(at + 1)) {
+        (true, Some(previous), _) => Span::new(previous.span.end, command.end),
+        (false, _, Some(next)) => Span::new(command.start, next.span.start),
+        _ => return Removal::No(LOST),
     };
     Removal::Spans(vec![span])
 }
@@ -676,25 +687,37 @@ fn plain_and_chain(source: &str, commands: &[SimpleCommand], escape: char) -> bo
         let between = source
             .get(pair[0].span.end..pair[1].span.start)
             .unwrap_or("");
-        let mut rest = between.trim();
+        let mut rest = between;
         // `&&` with continuations (`\` + line end) on either side.
         let mut ands = 0;
         loop {
-            rest = rest.trim_start();
+            rest = rest.trim_start_matches([' ', '\t']);
             if let Some(r) = rest.strip_prefix("&&") {
                 ands += 1;
                 rest = r;
             } else if let Some(r) = rest.strip_prefix(escape) {
-                if !r.starts_with(['\n', '\r']) {
-                    return false;
+                match r.strip_prefix("\r\n").or_else(|| r.strip_prefix('\n')) {
+                    Some(r) => rest = skip_comment_lines(r),
+                    None => return false,
                 }
-                rest = r;
             } else {
                 break;
             }
         }
         rest.is_empty() && ands == 1
     })
+}
+
+/// `text` after the comment lines it starts with (BuildKit drops them
+/// from a continued instruction).
+fn skip_comment_lines(mut text: &str) -> &str {
+    while text.trim_start_matches([' ', '\t']).starts_with('#') {
+        match text.find('\n') {
+            Some(i) => text = &text[i + 1..],
+            None => return "",
+        }
+    }
+    text
 }
 
 /// Where the stage's requirements file is on disk and its current text, or why not.
@@ -804,12 +827,12 @@ fn stage_fix(
 ) -> Option<Fix> {
     let mut listed = listed_names(text);
     let mut added: Vec<&str> = Vec::new();
-    let mut edits: Vec<Edit> = Vec::new();
+    let mut deletions: Vec<Span> = Vec::new();
     for found in adhoc {
         let Removal::Spans(spans) = &found.removal else {
             continue;
         };
-        edits.extend(spans.iter().map(|s| Edit::delete(ctx.path, *s)));
+        deletions.extend(spans.iter().copied());
         for package in &found.packages {
             let name = normalized_name(package);
             if !listed.contains(&name) {
@@ -818,9 +841,19 @@ fn stage_fix(
             }
         }
     }
-    if edits.is_empty() {
+    // Installs sharing a RUN: one deletion per RUN, touching ones merged.
+    deletions.sort_by_key(|s| (s.start, s.end));
+    let mut merged: Vec<Span> = Vec::new();
+    for span in deletions {
+        match merged.last_mut() {
+            Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
+            _ => merged.push(span),
+        }
+    }
+    if merged.is_empty() {
         return None;
     }
+    let mut edits: Vec<Edit> = merged.iter().map(|s| Edit::delete(ctx.path, *s)).collect();
     let message = if added.is_empty() {
         "Delete the ad-hoc install (its packages are already listed)".to_string()
     } else {
@@ -844,4 +877,458 @@ fn stage_fix(
         )
     };
     Some(Fix::unsafe_(message, edits))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    use super::RULE;
+    use crate::diagnostic::{Diagnostic, Edit};
+    use crate::rules::util_b::testing::{run_with, slices};
+    use crate::rules::BuildInfo;
+    use crate::span::Span;
+
+    /// A build context on disk with `files`, the Dockerfile at `Dockerfile`.
+    struct Project {
+        dir: tempfile::TempDir,
+    }
+
+    impl Project {
+        fn new(files: &[(&str, &str)]) -> Project {
+            let dir = tempfile::tempdir().expect("tempdir");
+            for (name, text) in files {
+                let p = dir.path().join(name);
+                std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+                std::fs::write(&p, text).expect("write");
+            }
+            Project { dir }
+        }
+
+        fn dockerfile(&self) -> PathBuf {
+            self.dir.path().join("Dockerfile")
+        }
+
+        fn lint(&self, src: &str) -> Vec<Diagnostic> {
+            let build = BuildInfo {
+                context: Some(self.dir.path().to_path_buf()),
+                ..BuildInfo::default()
+            };
+            run_with(&RULE, src, &build, &self.dockerfile())
+        }
+
+        fn read(&self, name: &str) -> String {
+            std::fs::read_to_string(self.dir.path().join(name)).expect("read")
+        }
+
+        /// One engine round: non-overlapping fixes in position order, other
+        /// files written to disk; returns the new Dockerfile text.
+        fn fix_round(&self, src: &str, diags: &[Diagnostic]) -> String {
+            let mut fixes: Vec<&crate::diagnostic::Fix> =
+                diags.iter().filter_map(|d| d.fix.as_ref()).collect();
+            fixes.sort_by_key(|f| {
+                f.edits
+                    .iter()
+                    .map(|e| match e {
+                        Edit::Replace { file, span, .. } => (file.clone(), span.start),
+                        Edit::Create { file, .. } => (file.clone(), 0),
+                    })
+                    .min()
+            });
+            let mut taken: BTreeMap<PathBuf, Vec<Span>> = BTreeMap::new();
+            let mut per_file: BTreeMap<PathBuf, Vec<(Span, String)>> = BTreeMap::new();
+            for fix in fixes {
+                let clash = fix.edits.iter().any(|e| match e {
+                    Edit::Replace { file, span, .. } => taken
+                        .get(file)
+                        .is_some_and(|spans| spans.iter().any(|s| s.overlaps(span))),
+                    Edit::Create { .. } => true,
+                });
+                if clash {
+                    continue;
+                }
+                for e in &fix.edits {
+                    if let Edit::Replace {
+                        file,
+                        span,
+                        content,
+                    } = e
+                    {
+                        taken.entry(file.clone()).or_default().push(*span);
+                        per_file
+                            .entry(file.clone())
+                            .or_default()
+                            .push((*span, content.clone()));
+                    }
+                }
+            }
+            let mut out = src.to_string();
+            for (file, mut edits) in per_file {
+                edits.sort_by_key(|(s, _)| (s.start, s.end));
+                if file == self.dockerfile() {
+                    out = crate::fix::apply_edits(src, &edits);
+                } else {
+                    let text = std::fs::read_to_string(&file).expect("read");
+                    std::fs::write(&file, crate::fix::apply_edits(&text, &edits)).expect("write");
+                }
+            }
+            out
+        }
+
+        /// Fixes once, then asserts the result is clean and a second run changes nothing.
+        fn fixed(&self, src: &str) -> String {
+            let diags = self.lint(src);
+            assert!(!diags.is_empty(), "no finding for {src:?}");
+            let out = self.fix_round(src, &diags);
+            let again = self.lint(&out);
+            assert!(again.is_empty(), "still fires after the fix: {again:?}");
+            out
+        }
+    }
+
+    const EXAMPLE: &str = "FROM python:3.12-slim\n\nWORKDIR /app\nCOPY . /app\nRUN pip install --no-cache-dir -r requirements/test.txt\nRUN pip install unittest-xml-reporting pytest-json-report\n\nWORKDIR /app/app\nCMD [\"pytest\", \"-q\"]\n";
+
+    fn example_project() -> Project {
+        Project::new(&[(
+            "requirements/test.txt",
+            "-r base.txt\npytest==8.3.3\npytest-django==4.9.0\n",
+        )])
+    }
+
+    #[test]
+    fn example_appends_and_deletes_the_run() {
+        let p = example_project();
+        let diags = p.lint(EXAMPLE);
+        assert_eq!(
+            slices(EXAMPLE, &diags),
+            ["unittest-xml-reporting pytest-json-report"]
+        );
+        let d = &diags[0];
+        assert_eq!(d.code, "BP012");
+        assert!(d.message.contains("requirements/test.txt"), "{}", d.message);
+        assert!(d.help.as_deref().is_some_and(|h| h.contains("pinned")));
+        let fixed = p.fixed(EXAMPLE);
+        assert_eq!(
+            fixed,
+            "FROM python:3.12-slim\n\nWORKDIR /app\nCOPY . /app\nRUN pip install --no-cache-dir -r requirements/test.txt\n\nWORKDIR /app/app\nCMD [\"pytest\", \"-q\"]\n"
+        );
+        assert_eq!(
+            p.read("requirements/test.txt"),
+            "-r base.txt\npytest==8.3.3\npytest-django==4.9.0\nunittest-xml-reporting\npytest-json-report\n"
+        );
+    }
+
+    #[test]
+    fn versions_and_extras_are_kept() {
+        let p = Project::new(&[("requirements.txt", "django==5.1\n")]);
+        let src = "FROM python:3.12\nWORKDIR /srv\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nRUN pip install -U \"pytest-cov>=5,<6\" 'requests[socks]==2.32.3' Foo_Bar~=1.0\n";
+        let diags = p.lint(src);
+        assert_eq!(
+            slices(src, &diags),
+            ["\"pytest-cov>=5,<6\" 'requests[socks]==2.32.3' Foo_Bar~=1.0"]
+        );
+        let fixed = p.fixed(src);
+        assert_eq!(
+            fixed,
+            "FROM python:3.12\nWORKDIR /srv\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+        );
+        assert_eq!(
+            p.read("requirements.txt"),
+            "django==5.1\npytest-cov>=5,<6\nrequests[socks]==2.32.3\nFoo_Bar~=1.0\n"
+        );
+    }
+
+    #[test]
+    fn already_listed_packages_are_not_appended_twice() {
+        let p = Project::new(&[(
+            "requirements.txt",
+            "# test deps\nPytest_Cov==5.0.0  # coverage\n--extra-index-url https://x\n",
+        )]);
+        let src = "FROM python:3.12\nCOPY requirements.txt /tmp/\nRUN pip install -r /tmp/requirements.txt\nRUN pip install pytest.cov pytest-xdist pytest-xdist\n";
+        let fixed = p.fixed(src);
+        assert_eq!(
+            fixed,
+            "FROM python:3.12\nCOPY requirements.txt /tmp/\nRUN pip install -r /tmp/requirements.txt\n"
+        );
+        assert_eq!(
+            p.read("requirements.txt"),
+            "# test deps\nPytest_Cov==5.0.0  # coverage\n--extra-index-url https://x\npytest-xdist\n"
+        );
+        // Everything listed already: the install just goes.
+        let src = "FROM python:3.12\nCOPY requirements.txt /tmp/\nRUN pip install -r /tmp/requirements.txt\nRUN pip install PYTEST-XDIST\n";
+        let before = p.read("requirements.txt");
+        let diags = p.lint(src);
+        let fix = diags[0].fix.as_ref().expect("fix");
+        assert_eq!(fix.edits.len(), 1);
+        p.fixed(src);
+        assert_eq!(p.read("requirements.txt"), before);
+    }
+
+    #[test]
+    fn chains_lose_only_the_adhoc_command() {
+        let p = Project::new(&[("r.txt", "flask\n")]);
+        let cases = [
+            (
+                "FROM python\nCOPY r.txt .\nRUN pip install -r r.txt && pip install foo\n",
+                "FROM python\nCOPY r.txt .\nRUN pip install -r r.txt\n",
+            ),
+            (
+                "FROM python\nCOPY r.txt .\nRUN pip install foo && pip install -r r.txt\n",
+                "FROM python\nCOPY r.txt .\nRUN pip install -r r.txt\n",
+            ),
+            (
+                "FROM python\nCOPY r.txt .\nRUN pip install -r r.txt && \\\n    pip install foo && \\\n    python -c 'import foo'\n",
+                "FROM python\nCOPY r.txt .\nRUN pip install -r r.txt && \\\n    python -c 'import foo'\n",
+            ),
+            (
+                "FROM python\nCOPY r.txt .\nRUN pip install foo \\\n && pip3 install bar \\\n && pip install -r r.txt\n",
+                "FROM python\nCOPY r.txt .\nRUN pip install -r r.txt\n",
+            ),
+        ];
+        for (src, expected) in cases {
+            std::fs::write(p.dir.path().join("r.txt"), "flask\n").expect("write");
+            assert_eq!(p.fixed(src), expected, "{src}");
+        }
+        assert_eq!(p.read("r.txt"), "flask\nfoo\nbar\n");
+    }
+
+    #[test]
+    fn multi_line_span_is_exact() {
+        let p = Project::new(&[("requirements.txt", "a==1\n")]);
+        let src = "FROM python\nCOPY . .\nRUN pip install -r requirements.txt \\\n # test tools\n && pip install --no-cache-dir \\\n      pytest-xdist \\\n      pytest-cov==5.0.0\n";
+        let diags = p.lint(src);
+        assert_eq!(
+            slices(src, &diags),
+            ["pytest-xdist \\\n      pytest-cov==5.0.0"]
+        );
+        // The comment line inside the chain goes with the command.
+        assert_eq!(
+            p.fixed(src),
+            "FROM python\nCOPY . .\nRUN pip install -r requirements.txt\n"
+        );
+        std::fs::write(p.dir.path().join("requirements.txt"), "a==1\n").expect("write");
+        let src = "FROM python\nCOPY . .\nRUN pip install -r requirements.txt \\\n && pip install --no-cache-dir \\\n      pytest-xdist \\\n      pytest-cov==5.0.0\n";
+        assert_eq!(
+            p.fixed(src),
+            "FROM python\nCOPY . .\nRUN pip install -r requirements.txt\n"
+        );
+        assert_eq!(
+            p.read("requirements.txt"),
+            "a==1\npytest-xdist\npytest-cov==5.0.0\n"
+        );
+    }
+
+    #[test]
+    fn tooling_upgrades_are_not_flagged() {
+        let p = Project::new(&[("requirements.txt", "a==1\n")]);
+        let src = "FROM python\nCOPY . .\nRUN pip install --upgrade pip setuptools wheel\nRUN python -m pip install -U pip && uv pip install --system uv\nRUN pip install -r requirements.txt\n";
+        assert!(p.lint(src).is_empty());
+        // Mixed with a real package: reported, but deleting would drop the upgrade.
+        let src = "FROM python\nCOPY . .\nRUN pip install -U pip pytest\nRUN pip install -r requirements.txt\n";
+        let diags = p.lint(src);
+        assert_eq!(slices(src, &diags), ["pytest"]);
+        assert!(diags[0].fix.is_none());
+        assert!(diags[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("packaging tools")));
+    }
+
+    #[test]
+    fn no_requirements_install_in_the_stage() {
+        let p = Project::new(&[("requirements.txt", "a==1\n")]);
+        assert!(p
+            .lint("FROM python\nCOPY . .\nRUN pip install pytest\n")
+            .is_empty());
+        // The parent stage's requirements do not count.
+        let src = "FROM python AS base\nCOPY . .\nRUN pip install -r requirements.txt\nFROM base AS dev\nRUN pip install ipython\n";
+        assert!(p.lint(src).is_empty());
+        // Requirements in the parent, test requirements in the child: the child's file.
+        let p = Project::new(&[
+            ("requirements/base.txt", "a==1\n"),
+            ("requirements/test.txt", "-r base.txt\n"),
+        ]);
+        let src = "FROM python AS base\nWORKDIR /app\nCOPY requirements/ requirements/\nRUN pip install -r requirements/base.txt\nFROM base AS test\nRUN pip install -r requirements/test.txt\nRUN pip install pytest\n";
+        let fixed = p.fixed(src);
+        assert!(!fixed.contains("pip install pytest"));
+        assert_eq!(p.read("requirements/test.txt"), "-r base.txt\npytest\n");
+        assert_eq!(p.read("requirements/base.txt"), "a==1\n");
+    }
+
+    #[test]
+    fn missing_requirements_file_gives_help_only() {
+        let p = Project::new(&[("other.txt", "x\n")]);
+        let src = "FROM python\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements/test.txt\nRUN pip install pytest\n";
+        let diags = p.lint(src);
+        assert_eq!(slices(src, &diags), ["pytest"]);
+        assert!(diags[0].fix.is_none());
+        let help = diags[0].help.as_deref().unwrap_or("");
+        assert!(
+            help.contains("`requirements/test.txt` was not found in the build context"),
+            "{help}"
+        );
+        // Not copied from the context at all.
+        let src = "FROM python\nRUN pip install -r /opt/req.txt\nRUN pip install pytest\n";
+        let diags = p.lint(src);
+        assert!(diags[0].fix.is_none());
+        assert!(diags[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("no COPY of the build context")));
+        // Only in memory (another fix is creating it): help only.
+        let virtual_files = std::sync::Arc::new(
+            [crate::workspace::normalize(
+                &p.dir.path().join("requirements/test.txt"),
+            )]
+            .into_iter()
+            .collect(),
+        );
+        let build = BuildInfo {
+            context: Some(p.dir.path().to_path_buf()),
+            virtual_files,
+            ..BuildInfo::default()
+        };
+        let src = "FROM python\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements/test.txt\nRUN pip install pytest\n";
+        let diags = run_with(&RULE, src, &build, &p.dockerfile());
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].fix.is_none());
+    }
+
+    #[test]
+    fn crlf_and_missing_final_newline() {
+        let p = Project::new(&[("a.txt", "x==1\r\ny==2\r\n"), ("b.txt", "x==1")]);
+        let src = "FROM python\r\nCOPY . .\r\nRUN pip install -r a.txt\r\nRUN pip install z\r\n";
+        assert_eq!(
+            p.fixed(src),
+            "FROM python\r\nCOPY . .\r\nRUN pip install -r a.txt\r\n"
+        );
+        assert_eq!(p.read("a.txt"), "x==1\r\ny==2\r\nz\r\n");
+        let src = "FROM python\nCOPY . .\nRUN pip install -r b.txt\nRUN pip install z";
+        assert_eq!(
+            p.fixed(src),
+            "FROM python\nCOPY . .\nRUN pip install -r b.txt\n"
+        );
+        assert_eq!(p.read("b.txt"), "x==1\nz\n");
+    }
+
+    #[test]
+    fn pip_spellings() {
+        let p = Project::new(&[("requirements.txt", "")]);
+        let src = "FROM python\nCOPY requirements.txt /app/\nWORKDIR /app\nRUN python3 -m pip install -r requirements.txt\nRUN python -m pip install --user black\nRUN --mount=type=cache,target=/root/.cache/pip pip3.12 install mypy\nRUN uv pip install --system -r requirements.txt && uv pip install --system ruff\n";
+        let diags = p.lint(src);
+        assert_eq!(slices(src, &diags), ["black", "mypy", "ruff"]);
+        let fixed = p.fixed(src);
+        assert_eq!(
+            fixed,
+            "FROM python\nCOPY requirements.txt /app/\nWORKDIR /app\nRUN python3 -m pip install -r requirements.txt\nRUN uv pip install --system -r requirements.txt\n"
+        );
+        assert_eq!(p.read("requirements.txt"), "black\nmypy\nruff\n");
+    }
+
+    #[test]
+    fn conditional_and_non_index_installs_are_not_flagged() {
+        let p = Project::new(&[("requirements.txt", "a\n")]);
+        let src = "FROM python\nARG DEV\nCOPY . .\nRUN pip install -r requirements.txt\n\
+RUN if [ \"$DEV\" = \"1\" ]; then pip install ipython; fi\n\
+RUN [ -n \"$DEV\" ] && pip install debugpy\n\
+RUN pip install -e . && pip install ./wheels/x.whl /tmp/y.tar.gz\n\
+RUN pip install git+https://github.com/a/b.git 'b @ https://x/b.whl'\n\
+RUN pip install -c constraints.txt pytest\n\
+RUN pip install $EXTRA_PACKAGES\n\
+RUN pip install -r requirements.txt pytest\n";
+        assert!(p.lint(src).is_empty(), "{:?}", p.lint(src));
+    }
+
+    #[test]
+    fn several_installs_in_a_stage_are_fixed_together() {
+        let p = Project::new(&[("requirements.txt", "a\n")]);
+        let src = "FROM python\nCOPY requirements*.txt ./\nRUN pip install x\nRUN pip install -r requirements.txt\nRUN pip install y z\n";
+        let diags = p.lint(src);
+        assert_eq!(slices(src, &diags), ["x", "y z"]);
+        assert_eq!(diags[0].fix, diags[1].fix);
+        let fixed = p.fixed(src);
+        assert_eq!(
+            fixed,
+            "FROM python\nCOPY requirements*.txt ./\nRUN pip install -r requirements.txt\n"
+        );
+        assert_eq!(p.read("requirements.txt"), "a\nx\ny\nz\n");
+    }
+
+    #[test]
+    fn exec_form_and_heredocs() {
+        let p = Project::new(&[("requirements.txt", "a\n")]);
+        let src = "FROM python\nCOPY . .\nRUN pip install -r requirements.txt\nRUN [\"sh\", \"-c\", \"pip install x && echo ok\"]\nRUN <<EOF\nset -e\npip install y\nEOF\n";
+        let diags = p.lint(src);
+        assert_eq!(slices(src, &diags), ["x", "y"]);
+        assert!(diags.iter().all(|d| d.fix.is_none()));
+        // A heredoc or exec form holding only the install: the whole RUN goes.
+        let src = "FROM python\nCOPY . .\nRUN pip install -r requirements.txt\nRUN [\"sh\", \"-c\", \"pip install x\"]\nRUN <<EOF\npip install y\nEOF\nCMD [\"x\"]\n";
+        assert_eq!(
+            p.fixed(src),
+            "FROM python\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"x\"]\n"
+        );
+    }
+
+    #[test]
+    fn requirements_reach_the_image_in_several_ways() {
+        let p = Project::new(&[("deps/dev.txt", "a\n"), ("deps/prod.txt", "b\n")]);
+        let cases = [
+            "FROM python\nCOPY deps /opt/deps\nRUN pip install -r /opt/deps/dev.txt\nRUN pip install q\n",
+            "FROM python\nWORKDIR /w\nCOPY deps/dev.txt ./requirements.txt\nRUN pip install -r requirements.txt\nRUN pip install q\n",
+            "FROM python\nRUN --mount=type=bind,source=deps/dev.txt,target=/tmp/r.txt pip install -r /tmp/r.txt\nRUN pip install q\n",
+            "FROM python AS a\nWORKDIR /w\nCOPY deps/ deps/\nFROM a\nRUN pip install -r deps/prod.txt -r deps/dev.txt\nRUN pip install q\n",
+        ];
+        for src in cases {
+            std::fs::write(p.dir.path().join("deps/dev.txt"), "a\n").expect("write");
+            let diags = p.lint(src);
+            assert_eq!(slices(src, &diags), ["q"], "{src}");
+            assert!(diags[0].fix.is_some(), "{src}: {:?}", diags[0].help);
+            p.fixed(src);
+            assert_eq!(p.read("deps/dev.txt"), "a\nq\n", "{src}");
+        }
+        assert_eq!(p.read("deps/prod.txt"), "b\n");
+    }
+
+    #[test]
+    fn bake_context_is_the_target_context() {
+        let linted = crate::rules::util_bake::testing::lint(
+            &RULE,
+            &[
+                (
+                    "deployment/docker-bake.hcl",
+                    "target \"test\" {\n  context = \".\"\n  dockerfile = \"deployment/docker/test.Dockerfile\"\n}\n",
+                ),
+                ("deployment/docker/test.Dockerfile", EXAMPLE),
+                ("requirements/test.txt", "pytest==8.3.3\n"),
+            ],
+        );
+        assert_eq!(
+            linted.slices(),
+            ["unittest-xml-reporting pytest-json-report"]
+        );
+        let fix = linted.diagnostics[0].fix.as_ref().expect("fix");
+        let files: Vec<&Path> = fix.edits.iter().map(|e| e.file().as_path()).collect();
+        assert!(files
+            .iter()
+            .any(|f| f.ends_with("deployment/docker/test.Dockerfile")));
+        assert!(files.iter().any(|f| f.ends_with("requirements/test.txt")));
+        assert_eq!(
+            crate::rules::util_bake::testing::fixed(&linted, "requirements/test.txt"),
+            "pytest==8.3.3\nunittest-xml-reporting\npytest-json-report\n"
+        );
+    }
+
+    #[test]
+    fn odd_input_does_not_panic() {
+        let p = Project::new(&[("requirements.txt", "a\n")]);
+        let src = "FROM python AS b\r\nWORKDIR $X/é\r\nCOPY [\"requirements.txt\", \"./\"]\r\nRUN --mount=type=bind pip install -rrequirements.txt --requirement=requirements.txt\r\nRUN pip install 'é' x[ y== \"$(pip install z)\" && pip install -- -q \\\r\n  ok\r\nFROM b\r\nRUN uv pip install -r\r\nRUN <<EOF\r\npip install w\r\n";
+        let inputs: Vec<&str> = src.char_indices().map(|(i, _)| &src[..i]).collect();
+        for input in inputs {
+            let diags = p.lint(input);
+            for d in &diags {
+                assert!(d.span.end <= input.len());
+            }
+        }
+    }
 }
