@@ -41,7 +41,9 @@ const TOOLING: &[&str] = &["pip", "setuptools", "wheel", "uv"];
 const REQUIREMENT_OPTIONS: &[&str] = &["-r", "--requirement"];
 
 /// Options that make an install something other than "these names from
-/// the index": constraints pin it, editable installs are local paths.
+/// the default index into the environment": constraints pin it, editable
+/// installs are local paths, another index or target directory would be
+/// lost by moving the names into the requirements file.
 const NOT_ADHOC_OPTIONS: &[&str] = &[
     "-c",
     "--constraint",
@@ -49,6 +51,17 @@ const NOT_ADHOC_OPTIONS: &[&str] = &[
     "-e",
     "--editable",
     "--no-index",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "--index",
+    "-f",
+    "--find-links",
+    "-t",
+    "--target",
+    "--prefix",
+    "--root",
+    "--no-deps",
 ];
 
 /// `uv pip install` options that take a value (`-r` and the
@@ -794,9 +807,9 @@ fn report(
             requirements.written
         );
         let mut help = format!(
-            "{list} get a layer of their own and whatever version the index serves on the day of \
-             the build; list them in `{shown}`, pinned (`name==x.y`), so the requirements install \
-             covers them and its cached layer is reused"
+            "this install adds a layer and takes whatever version of {list} the index serves on \
+             the day of the build; list them in `{shown}`, pinned (`name==x.y`), so the \
+             requirements install covers them"
         );
         let reason = match (&file, &found.removal) {
             (Err(reason), _) => Some(reason.clone()),
@@ -1236,7 +1249,8 @@ RUN pip install -e . && pip install ./wheels/x.whl /tmp/y.tar.gz\n\
 RUN pip install git+https://github.com/a/b.git 'b @ https://x/b.whl'\n\
 RUN pip install -c constraints.txt pytest\n\
 RUN pip install $EXTRA_PACKAGES\n\
-RUN pip install -r requirements.txt pytest\n";
+RUN pip install -r requirements.txt pytest\n\
+RUN pip install --target /opt/x pytest && pip install -i https://pypi.example/simple pytest\n";
         assert!(p.lint(src).is_empty(), "{:?}", p.lint(src));
     }
 
