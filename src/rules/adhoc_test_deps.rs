@@ -733,6 +733,13 @@ fn skip_comment_lines(mut text: &str) -> &str {
     text
 }
 
+/// Whether `path` is a bake file (the Dockerfile is a `dockerfile-inline`).
+fn is_bake_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("hcl") || e.eq_ignore_ascii_case("json"))
+}
+
 /// Where the stage's requirements file is on disk and its current text, or why not.
 fn requirements_file(
     ctx: &DockerfileContext<'_>,
@@ -782,7 +789,13 @@ fn report(
     if adhoc.is_empty() {
         return;
     }
-    let file = requirements_file(ctx, requirements);
+    let file = if is_bake_file(ctx.path) {
+        // Findings of a `dockerfile-inline` are mapped into the bake file,
+        // edits included: an edit of another file cannot be.
+        Err("the Dockerfile is a `dockerfile-inline`".to_string())
+    } else {
+        requirements_file(ctx, requirements)
+    };
     let shown = match &file {
         Ok(_) => requirements
             .candidates
@@ -1331,6 +1344,26 @@ RUN pip install --target /opt/x pytest && pip install -i https://pypi.example/si
             crate::rules::util_bake::testing::fixed(&linted, "requirements/test.txt"),
             "pytest==8.3.3\nunittest-xml-reporting\npytest-json-report\n"
         );
+    }
+
+    #[test]
+    fn inline_dockerfiles_get_help_only() {
+        let linted = crate::rules::util_bake::testing::lint(
+            &RULE,
+            &[
+                (
+                    "docker-bake.hcl",
+                    "target \"test\" {\n  context = \".\"\n  dockerfile-inline = <<EOT\nFROM python\nCOPY . .\nRUN pip install -r requirements.txt\nRUN pip install pytest\nEOT\n}\n",
+                ),
+                ("requirements.txt", "a\n"),
+            ],
+        );
+        assert_eq!(linted.slices(), ["pytest"]);
+        assert!(linted.diagnostics[0].fix.is_none());
+        assert!(linted.diagnostics[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("dockerfile-inline")));
     }
 
     #[test]
