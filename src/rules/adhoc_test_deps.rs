@@ -117,7 +117,7 @@ struct PipInstall<'a> {
     packages: Vec<Word>,
     /// `-r` files, in order.
     requirement_files: Vec<Word>,
-    /// `-c`, `-e`, `--no-index`: not a plain install of names.
+    /// An option of [`NOT_ADHOC_OPTIONS`] is given: not a plain install of names.
     special: bool,
 }
 
@@ -144,7 +144,6 @@ fn pip_installs(script: &RunScript) -> Vec<PipInstall<'_>> {
             };
             classify_option(&mut pip, flag.flag, text, flag.value);
         }
-        // `-e path` values are among the packages: drop them, `special` says enough.
         found.push(pip);
     }
     for command in script.commands() {
@@ -182,7 +181,8 @@ fn classify_option(pip: &mut PipInstall, word: &Word, text: &str, value: Option<
 /// The value part of `--opt=value` / `-rvalue` (span exact only for plain words).
 fn sub_word(word: &Word, at: usize) -> Option<Word> {
     let value = word.as_str()?.get(at..)?;
-    let span = if word.raw == value_of(word) && word.raw.len() == word.span.len() {
+    let plain = word.as_str() == Some(word.raw.as_str());
+    let span = if plain && word.raw.len() == word.span.len() {
         Span::new(word.span.start + at, word.span.end)
     } else {
         word.span
@@ -192,10 +192,6 @@ fn sub_word(word: &Word, at: usize) -> Option<Word> {
         value: Some(value.to_string()),
         span,
     })
-}
-
-fn value_of(word: &Word) -> &str {
-    word.as_str().unwrap_or("")
 }
 
 /// `uv pip install ...` (the pip interface of uv).
@@ -564,7 +560,8 @@ fn check_stage(
             let scripts = analyze_run(ins, source);
             let total_commands: usize = scripts.iter().map(|s| s.commands().len()).sum();
             for script in &scripts {
-                let mut found: Vec<(Span, Vec<String>, Span, bool)> = Vec::new();
+                // (command span, its named packages)
+                let mut found: Vec<(Span, Named)> = Vec::new();
                 for pip in pip_installs(script) {
                     if !pip.requirement_files.is_empty() {
                         for file in &pip.requirement_files {
@@ -582,20 +579,24 @@ fn check_stage(
                                 candidates,
                             });
                         }
-                    } else if let Some((packages, span, tooling)) = adhoc_packages(&pip) {
-                        found.push((pip.command.span, packages, span, tooling));
+                    } else if let Some(named) = adhoc_packages(&pip) {
+                        found.push((pip.command.span, named));
                     }
                 }
-                let removed: Vec<Span> = found.iter().filter(|f| !f.3).map(|f| f.0).collect();
-                for (command, packages, span, tooling) in found {
-                    let removal = if tooling {
+                let removed: Vec<Span> = found
+                    .iter()
+                    .filter(|(_, named)| !named.tooling)
+                    .map(|(command, _)| *command)
+                    .collect();
+                for (command, named) in found {
+                    let removal = if named.tooling {
                         Removal::No("the same command upgrades packaging tools")
                     } else {
                         command_removal(df, node, script, command, &removed, total_commands)
                     };
                     adhoc.push(Adhoc {
-                        packages,
-                        span,
+                        packages: named.packages,
+                        span: named.span,
                         removal,
                     });
                 }
@@ -609,9 +610,18 @@ fn check_stage(
     report(ctx, last, &adhoc, out);
 }
 
-/// The named packages of an ad-hoc install (packaging tools left out),
-/// their span, and whether the command also installs packaging tools.
-fn adhoc_packages(pip: &PipInstall) -> Option<(Vec<String>, Span, bool)> {
+/// The named packages of an ad-hoc install.
+struct Named {
+    /// As written, packaging tools left out.
+    packages: Vec<String>,
+    /// From the first to the last of them.
+    span: Span,
+    /// The command also installs packaging tools.
+    tooling: bool,
+}
+
+/// The named packages of `pip`, if it is an ad-hoc install.
+fn adhoc_packages(pip: &PipInstall) -> Option<Named> {
     if pip.special
         || pip.packages.is_empty()
         || !pip.command.guards.is_empty()
@@ -638,7 +648,11 @@ fn adhoc_packages(pip: &PipInstall) -> Option<(Vec<String>, Span, bool)> {
         .filter_map(|w| w.as_str())
         .map(str::to_string)
         .collect();
-    Some((packages, first.span.cover(last.span), has_tooling))
+    Some(Named {
+        packages,
+        span: first.span.cover(last.span),
+        tooling: has_tooling,
+    })
 }
 
 /// How to delete `command` (one of the `removed` commands of the script)
