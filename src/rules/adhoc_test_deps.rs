@@ -1331,6 +1331,36 @@ RUN pip install --target /opt/x pytest && pip install -i https://pypi.example/si
         assert_eq!(p.read("deps/prod.txt"), "b\n");
     }
 
+    /// The layout BP011's fix leaves: manifests copied first, the install,
+    /// then the whole context; the ad-hoc install after the broad COPY.
+    #[test]
+    fn after_copy_before_install_fix() {
+        let p = Project::new(&[
+            ("requirements/base.txt", "django\n"),
+            ("requirements/test.txt", "-r base.txt\n"),
+        ]);
+        let src = "FROM python AS test\nWORKDIR /app\nCOPY --chown=app requirements/test.txt requirements/base.txt /app/requirements/\nRUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements/test.txt\nCOPY . /app\nRUN pip install pytest-json-report\n\nFROM python AS web\nWORKDIR /app\nCOPY requirements/ requirements/\nRUN pip install -r requirements/base.txt\nRUN pip install gunicorn==23.0.0\n";
+        let diags = p.lint(src);
+        assert_eq!(
+            slices(src, &diags),
+            ["pytest-json-report", "gunicorn==23.0.0"]
+        );
+        // Two stages, two files, two independent fixes in one round.
+        let fixed = p.fixed(src);
+        assert_eq!(
+            fixed,
+            "FROM python AS test\nWORKDIR /app\nCOPY --chown=app requirements/test.txt requirements/base.txt /app/requirements/\nRUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements/test.txt\nCOPY . /app\n\nFROM python AS web\nWORKDIR /app\nCOPY requirements/ requirements/\nRUN pip install -r requirements/base.txt\n"
+        );
+        assert_eq!(
+            p.read("requirements/test.txt"),
+            "-r base.txt\npytest-json-report\n"
+        );
+        assert_eq!(
+            p.read("requirements/base.txt"),
+            "django\ngunicorn==23.0.0\n"
+        );
+    }
+
     #[test]
     fn bake_context_is_the_target_context() {
         let linted = crate::rules::util_bake::testing::lint(
