@@ -564,6 +564,11 @@ fn check_stage(
                 let mut found: Vec<(Span, Named)> = Vec::new();
                 for pip in pip_installs(script) {
                     if !pip.requirement_files.is_empty() {
+                        // A conditional requirements install may not run: its
+                        // file is no home for unconditional packages.
+                        if !pip.command.guards.is_empty() {
+                            continue;
+                        }
                         for file in &pip.requirement_files {
                             let Some(written) = file.as_str() else {
                                 continue;
@@ -1279,6 +1284,9 @@ RUN pip install $EXTRA_PACKAGES\n\
 RUN pip install -r requirements.txt pytest\n\
 RUN pip install --target /opt/x pytest && pip install -i https://pypi.example/simple pytest\n";
         assert!(p.lint(src).is_empty(), "{:?}", p.lint(src));
+        // A conditional requirements install is not the stage's.
+        let src = "FROM python\nARG DEV\nCOPY . .\nRUN if [ -n \"$DEV\" ]; then pip install -r requirements.txt; fi\nRUN pip install pytest\n";
+        assert!(p.lint(src).is_empty());
     }
 
     #[test]
