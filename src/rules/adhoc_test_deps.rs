@@ -1,7 +1,24 @@
-//! BP012 `adhoc-test-deps`: not implemented yet (stub in the registry).
+//! BP012 `adhoc-test-deps`: `pip install name...` of named packages in a
+//! stage that also installs a requirements file (`pip install -r
+//! requirements/test.txt`). The named packages get their own layer and
+//! whatever version PyPI serves that day; they belong in the file.
+//!
+//! The requirements file is the last `-r` file the stage installs, resolved
+//! against the WORKDIR in effect and mapped back into the build context
+//! through the COPY (or bind mount) that put it there. The fix (unsafe,
+//! multi-file) appends the packages to that file and deletes the ad-hoc
+//! installs. One fix covers every ad-hoc install of the stage: the appends
+//! all go to the end of the same file, and a later fix round could not
+//! read the file (it is then only in memory), so the stage is fixed at once.
 
-use crate::diagnostic::{Applicability, Diagnostic, Severity};
+use std::path::{Path, PathBuf};
+
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
+use crate::rules::util_a::stage_chain;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
+use crate::shell::{analyze_run, PackageManager, RunScript, ScriptOrigin, SimpleCommand, Word};
+use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
     code: "BP012",
@@ -16,4 +33,1401 @@ pub static RULE: RuleDef = RuleDef {
     check: CheckFn::Dockerfile(check),
 };
 
-fn check(_ctx: &DockerfileContext<'_>, _out: &mut Vec<Diagnostic>) {}
+/// Packaging tools, not dependencies: `pip install -U pip setuptools wheel`
+/// is not an ad-hoc dependency install.
+const TOOLING: &[&str] = &["pip", "setuptools", "wheel", "uv"];
+
+/// Options whose value is a requirements file.
+const REQUIREMENT_OPTIONS: &[&str] = &["-r", "--requirement"];
+
+/// Options that make an install something other than "these names from
+/// the default index into the environment": constraints pin it, editable
+/// installs are local paths, another index or target directory would be
+/// lost by moving the names into the requirements file.
+const NOT_ADHOC_OPTIONS: &[&str] = &[
+    "-c",
+    "--constraint",
+    "--override",
+    "-e",
+    "--editable",
+    "--no-index",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "--index",
+    "-f",
+    "--find-links",
+    "-t",
+    "--target",
+    "--prefix",
+    "--root",
+    "--no-deps",
+];
+
+/// `uv pip install` options that take a value (`-r` and the
+/// [`NOT_ADHOC_OPTIONS`] ones are handled too).
+const UV_VALUE_OPTIONS: &[&str] = &[
+    "-r",
+    "--requirement",
+    "-c",
+    "--constraint",
+    "--override",
+    "-e",
+    "--editable",
+    "-i",
+    "--index-url",
+    "--extra-index-url",
+    "--index",
+    "--default-index",
+    "-f",
+    "--find-links",
+    "-p",
+    "--python",
+    "--target",
+    "--prefix",
+    "--index-strategy",
+    "--keyring-provider",
+    "-P",
+    "--upgrade-package",
+    "--reinstall-package",
+    "--no-binary",
+    "--only-binary",
+    "-C",
+    "--config-settings",
+    "--resolution",
+    "--prerelease",
+    "--exclude-newer",
+    "--link-mode",
+    "--python-platform",
+    "--python-version",
+    "--no-build-package",
+    "--extra",
+    "--group",
+    "--cache-dir",
+    "--directory",
+    "--project",
+    "--config-file",
+    "--color",
+];
+
+/// One `pip install` / `python -m pip install` / `uv pip install`.
+struct PipInstall<'a> {
+    command: &'a SimpleCommand,
+    /// Package arguments, in order.
+    packages: Vec<Word>,
+    /// `-r` files, in order.
+    requirement_files: Vec<Word>,
+    /// An option of [`NOT_ADHOC_OPTIONS`] is given: not a plain install of names.
+    special: bool,
+}
+
+/// The pip installs of a script, in order.
+fn pip_installs(script: &RunScript) -> Vec<PipInstall<'_>> {
+    let mut found: Vec<PipInstall> = Vec::new();
+    for install in script.installs() {
+        if install.manager != PackageManager::Pip || install.subcommand_str() != Some("install") {
+            continue;
+        }
+        let mut pip = PipInstall {
+            command: install.command,
+            packages: install
+                .packages
+                .iter()
+                .map(|w| w.clone().into_owned())
+                .collect(),
+            requirement_files: Vec::new(),
+            special: false,
+        };
+        for flag in &install.flags {
+            let Some(text) = flag.flag.as_str() else {
+                continue;
+            };
+            classify_option(&mut pip, flag.flag, text, flag.value);
+        }
+        found.push(pip);
+    }
+    for command in script.commands() {
+        if let Some(pip) = uv_pip_install(command) {
+            found.push(pip);
+        }
+    }
+    found.sort_by_key(|p| p.command.span.start);
+    found
+}
+
+/// Records what option `text` (the word `word`, value `value`) means for the install.
+fn classify_option(pip: &mut PipInstall, word: &Word, text: &str, value: Option<&Word>) {
+    let (name, inline) = match text.find('=') {
+        Some(eq) if text.starts_with("--") => (&text[..eq], Some(eq + 1)),
+        // `-rfile`: a short option with its value attached.
+        _ if text.len() > 2 && !text.starts_with("--") && text.is_char_boundary(2) => {
+            (&text[..2], Some(2))
+        }
+        _ => (text, None),
+    };
+    if REQUIREMENT_OPTIONS.contains(&name) {
+        let file = match inline {
+            Some(at) => sub_word(word, at),
+            None => value.cloned(),
+        };
+        if let Some(file) = file {
+            pip.requirement_files.push(file);
+        }
+    } else if NOT_ADHOC_OPTIONS.contains(&name) {
+        pip.special = true;
+    }
+}
+
+/// The value part of `--opt=value` / `-rvalue` (span exact only for plain words).
+fn sub_word(word: &Word, at: usize) -> Option<Word> {
+    let value = word.as_str()?.get(at..)?;
+    let plain = word.as_str() == Some(word.raw.as_str());
+    let span = if plain && word.raw.len() == word.span.len() {
+        Span::new(word.span.start + at, word.span.end)
+    } else {
+        word.span
+    };
+    Some(Word {
+        raw: value.to_string(),
+        value: Some(value.to_string()),
+        span,
+    })
+}
+
+/// `uv pip install ...` (the pip interface of uv).
+fn uv_pip_install(command: &SimpleCommand) -> Option<PipInstall<'_>> {
+    let (program, args) = command.effective()?;
+    if crate::shell::command_basename(program)? != "uv" {
+        return None;
+    }
+    if !(args.first()?.is("pip") && args.get(1)?.is("install")) {
+        return None;
+    }
+    let mut pip = PipInstall {
+        command,
+        packages: Vec::new(),
+        requirement_files: Vec::new(),
+        special: false,
+    };
+    let mut i = 2;
+    while let Some(word) = args.get(i) {
+        i += 1;
+        let text = word.as_str().unwrap_or("");
+        if !(text.starts_with('-') && text.len() > 1) {
+            pip.packages.push(word.clone());
+            continue;
+        }
+        let value = if UV_VALUE_OPTIONS.contains(&text) {
+            i += 1;
+            args.get(i - 1)
+        } else {
+            None
+        };
+        classify_option(&mut pip, word, text, value);
+    }
+    Some(pip)
+}
+
+/// Whether a package argument names a package from the index (`name`,
+/// `name==1.2`, `Name[extra]>=1,<2`), not a path, URL or direct reference.
+fn is_named_requirement(text: &str) -> bool {
+    let name_len = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(text.len());
+    let name = &text[..name_len];
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let mut rest = &text[name_len..];
+    if let Some(extras) = rest.strip_prefix('[') {
+        let Some(close) = extras.find(']') else {
+            return false;
+        };
+        let list = &extras[..close];
+        if !list
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ',' | ' '))
+        {
+            return false;
+        }
+        rest = &extras[close + 1..];
+    }
+    if rest.is_empty() {
+        // `pkg.whl`, `pkg.tar.gz`, `pkg.zip` are local files.
+        return ![".whl", ".gz", ".zip", ".bz2", ".tgz"]
+            .iter()
+            .any(|ext| name.ends_with(ext));
+    }
+    rest.starts_with(['=', '<', '>', '!', '~'])
+        && rest.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    '=' | '<' | '>' | '!' | '~' | '.' | '*' | '+' | ',' | '-' | '_'
+                )
+        })
+}
+
+/// The PEP 503 normalised project name of a requirement (`Foo_Bar[x]>=1` → `foo-bar`).
+fn normalized_name(requirement: &str) -> String {
+    let name_len = requirement
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(requirement.len());
+    let mut out = String::new();
+    for c in requirement[..name_len].chars() {
+        if matches!(c, '-' | '_' | '.') {
+            if !out.ends_with('-') {
+                out.push('-');
+            }
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
+/// The normalised names a requirements file lists (options and comments skipped).
+fn listed_names(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|line| {
+            let line = match line.find(" #").or_else(|| line.find("\t#")) {
+                Some(i) => &line[..i],
+                None => line,
+            };
+            line.trim()
+        })
+        .filter(|line| !line.is_empty() && !line.starts_with(['#', '-']))
+        .map(normalized_name)
+        .filter(|n| !n.is_empty())
+        .collect()
+}
+
+/// A path normalised lexically (`a/./b/../c` → `a/c`); `absolute` keeps the leading `/`.
+fn normalize_path(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    let joined = parts.join("/");
+    if path.starts_with('/') {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+/// `path` in the image, against `workdir`.
+fn in_image(workdir: &str, path: &str) -> String {
+    if path.starts_with('/') {
+        normalize_path(path)
+    } else {
+        normalize_path(&format!("{workdir}/{path}"))
+    }
+}
+
+/// `a/b` under `dir` (`""` is the context root).
+fn join(dir: &str, rest: &str) -> String {
+    if dir.is_empty() {
+        rest.to_string()
+    } else if rest.is_empty() {
+        dir.to_string()
+    } else {
+        format!("{dir}/{rest}")
+    }
+}
+
+fn basename(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The directory of a path (`/` for `/x`, `""` for `x`).
+fn parent(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) => "/",
+        Some(i) => &path[..i],
+        None => "",
+    }
+}
+
+/// `*` and `?` matching of one path component.
+fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some((b'*', rest)) => {
+            (0..=text.len()).any(|i| glob_match(rest, text.get(i..).unwrap_or(&[])))
+        }
+        Some((b'?', rest)) => text.split_first().is_some_and(|(_, t)| glob_match(rest, t)),
+        Some((c, rest)) => text
+            .split_first()
+            .is_some_and(|(t, ts)| t == c && glob_match(rest, ts)),
+    }
+}
+
+/// Context files placed in the image by one COPY source (or bind mount).
+#[derive(Debug, Clone)]
+struct Placement {
+    /// Context-relative source, normalised (`""` is the whole context).
+    source: String,
+    /// Absolute destination in the image.
+    dest: String,
+    /// The destination is a directory (`/`-terminated, `.`, several sources).
+    dest_is_dir: bool,
+}
+
+impl Placement {
+    /// Where image path `path` comes from in the context, if this placement can have put it there.
+    fn candidates(&self, path: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let src = self.source.as_str();
+        if src.contains(['*', '?', '[']) {
+            if parent(path) == self.dest
+                && glob_match(basename(src).as_bytes(), basename(path).as_bytes())
+            {
+                out.push(join(parent(src), basename(path)));
+            }
+            return out;
+        }
+        let under = if self.dest == "/" {
+            path.strip_prefix('/')
+        } else {
+            path.strip_prefix(self.dest.as_str())
+                .and_then(|r| r.strip_prefix('/'))
+        };
+        if let Some(rest) = under {
+            if rest == basename(src) && !src.is_empty() {
+                out.push(src.to_string());
+            }
+            out.push(join(src, rest));
+        }
+        if !self.dest_is_dir && path == self.dest && !src.is_empty() {
+            out.push(src.to_string());
+        }
+        out
+    }
+}
+
+/// WORKDIR and the context files copied so far in a stage.
+#[derive(Debug, Clone)]
+struct PathState {
+    workdir: String,
+    placements: Vec<Placement>,
+}
+
+impl PathState {
+    fn new() -> Self {
+        PathState {
+            workdir: "/".to_string(),
+            placements: Vec::new(),
+        }
+    }
+
+    fn apply(&mut self, ins: &Instruction) {
+        match &ins.kind {
+            InstructionKind::Workdir(dir) => {
+                self.workdir = in_image(&self.workdir, dir.value.trim_matches('"'));
+            }
+            InstructionKind::Copy(copy) | InstructionKind::Add(copy) => {
+                if ins.flag("from").is_some() || !ins.heredocs.is_empty() {
+                    return;
+                }
+                let Some(dest) = &copy.destination else {
+                    return;
+                };
+                let raw_dest = dest.value.as_str();
+                let dest_is_dir = raw_dest.ends_with('/')
+                    || matches!(raw_dest, "." | "./" | "..")
+                    || copy.sources.len() > 1;
+                let dest = in_image(&self.workdir, raw_dest);
+                for source in &copy.sources {
+                    let value = source.value.as_str();
+                    if value.contains("://") || value.starts_with("<<") || value.contains('$') {
+                        continue;
+                    }
+                    self.placements.push(Placement {
+                        source: normalize_path(value.trim_start_matches('/')),
+                        dest: dest.clone(),
+                        dest_is_dir,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Bind mounts of the build context on a RUN (`--mount=type=bind,source=x,target=/y`).
+    fn bind_mounts(&self, ins: &Instruction) -> Vec<Placement> {
+        let mut out = Vec::new();
+        for flag in ins.flags.iter().filter(|f| f.name.value == "mount") {
+            let options = flag.options();
+            let get = |keys: &[&str]| {
+                options
+                    .iter()
+                    .find(|o| keys.contains(&o.key.value.as_str()))
+                    .map(|o| o.value.as_ref().map_or(String::new(), |v| v.value.clone()))
+            };
+            let kind = get(&["type"]).unwrap_or_else(|| "bind".to_string());
+            if kind != "bind" || get(&["from"]).is_some() {
+                continue;
+            }
+            let Some(target) = get(&["target", "dst", "destination"]) else {
+                continue;
+            };
+            let source = get(&["source", "src"]).unwrap_or_default();
+            out.push(Placement {
+                source: normalize_path(source.trim_start_matches('/')),
+                dest: in_image(&self.workdir, &target),
+                dest_is_dir: false,
+            });
+        }
+        out
+    }
+}
+
+/// A `-r` file a stage installs.
+struct RequirementsInstall {
+    /// The path as written after `-r`.
+    written: String,
+    /// Context-relative candidates (latest placement first).
+    candidates: Vec<String>,
+}
+
+/// How a fix would remove an ad-hoc install from the Dockerfile.
+enum Removal {
+    Spans(Vec<Span>),
+    /// Why it cannot be removed automatically.
+    No(&'static str),
+}
+
+/// One ad-hoc install found in a stage.
+struct Adhoc {
+    /// The named packages (tooling excluded), as written.
+    packages: Vec<String>,
+    span: Span,
+    removal: Removal,
+}
+
+fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let df = ctx.dockerfile;
+    let stages = df.stages();
+    for index in 0..stages.len() {
+        check_stage(ctx, df, &stages, index, out);
+    }
+}
+
+/// The path state at the start of a stage: what the stages it is built FROM did.
+fn stage_start(df: &Dockerfile, stages: &[Stage], index: usize) -> PathState {
+    let mut state = PathState::new();
+    for &parent in stage_chain(df, stages, index).iter().skip(1).rev() {
+        if let Some(stage) = stages.get(parent) {
+            for ins in stage
+                .instruction_nodes
+                .iter()
+                .filter_map(|&n| df.instruction(n))
+            {
+                state.apply(ins);
+            }
+        }
+    }
+    state
+}
+
+fn check_stage(
+    ctx: &DockerfileContext<'_>,
+    df: &Dockerfile,
+    stages: &[Stage],
+    index: usize,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(stage) = stages.get(index) else {
+        return;
+    };
+    let source = ctx.source();
+    let mut state = stage_start(df, stages, index);
+    let mut requirements: Vec<RequirementsInstall> = Vec::new();
+    let mut adhoc: Vec<Adhoc> = Vec::new();
+    for &node in &stage.instruction_nodes {
+        let Some(ins) = df.instruction(node) else {
+            continue;
+        };
+        if matches!(ins.kind, InstructionKind::Run(_)) {
+            let mounts = state.bind_mounts(ins);
+            let scripts = analyze_run(ins, source);
+            let total_commands: usize = scripts.iter().map(|s| s.commands().len()).sum();
+            for script in &scripts {
+                // (command span, its named packages)
+                let mut found: Vec<(Span, Named)> = Vec::new();
+                for pip in pip_installs(script) {
+                    if !pip.requirement_files.is_empty() {
+                        // A conditional requirements install may not run: its
+                        // file is no home for unconditional packages.
+                        if !pip.command.guards.is_empty() {
+                            continue;
+                        }
+                        for file in &pip.requirement_files {
+                            let Some(written) = file.as_str() else {
+                                continue;
+                            };
+                            let path = in_image(&state.workdir, written);
+                            let candidates = mounts
+                                .iter()
+                                .chain(state.placements.iter().rev())
+                                .flat_map(|p| p.candidates(&path))
+                                .collect();
+                            requirements.push(RequirementsInstall {
+                                written: written.to_string(),
+                                candidates,
+                            });
+                        }
+                    } else if let Some(named) = adhoc_packages(&pip) {
+                        found.push((pip.command.span, named));
+                    }
+                }
+                let removed: Vec<Span> = found
+                    .iter()
+                    .filter(|(_, named)| !named.tooling)
+                    .map(|(command, _)| *command)
+                    .collect();
+                for (command, named) in found {
+                    let removal = if named.tooling {
+                        Removal::No("the same command upgrades packaging tools")
+                    } else {
+                        command_removal(df, node, script, command, &removed, total_commands)
+                    };
+                    adhoc.push(Adhoc {
+                        packages: named.packages,
+                        span: named.span,
+                        removal,
+                    });
+                }
+            }
+        }
+        state.apply(ins);
+    }
+    let Some(last) = requirements.last() else {
+        return;
+    };
+    report(ctx, last, &adhoc, out);
+}
+
+/// The named packages of an ad-hoc install.
+struct Named {
+    /// As written, packaging tools left out.
+    packages: Vec<String>,
+    /// From the first to the last of them.
+    span: Span,
+    /// The command also installs packaging tools.
+    tooling: bool,
+}
+
+/// The named packages of `pip`, if it is an ad-hoc install.
+fn adhoc_packages(pip: &PipInstall) -> Option<Named> {
+    if pip.special
+        || pip.packages.is_empty()
+        || !pip.command.guards.is_empty()
+        || pip.command.in_substitution
+    {
+        return None;
+    }
+    let mut named: Vec<&Word> = Vec::new();
+    let mut has_tooling = false;
+    for word in &pip.packages {
+        let text = word.as_str()?;
+        if !is_named_requirement(text) {
+            return None;
+        }
+        if TOOLING.contains(&normalized_name(text).as_str()) {
+            has_tooling = true;
+        } else {
+            named.push(word);
+        }
+    }
+    let (first, last) = (named.first()?, named.last()?);
+    let packages = named
+        .iter()
+        .filter_map(|w| w.as_str())
+        .map(str::to_string)
+        .collect();
+    Some(Named {
+        packages,
+        span: first.span.cover(last.span),
+        tooling: has_tooling,
+    })
+}
+
+/// How to delete `command` (one of the `removed` commands of the script)
+/// from its RUN: the whole instruction when nothing else is in it, else
+/// the command and one `&&` of a plain `&&` chain (the `&&` before it, or
+/// after it when no kept command precedes it, so removals never overlap).
+fn command_removal(
+    df: &Dockerfile,
+    node: usize,
+    script: &RunScript,
+    command: Span,
+    removed: &[Span],
+    total_commands: usize,
+) -> Removal {
+    const LOST: &str = "the install could not be located in its RUN";
+    if total_commands == removed.len() {
+        return match df.nodes.get(node) {
+            Some(n) => Removal::Spans(vec![n.span]),
+            None => Removal::No(LOST),
+        };
+    }
+    let Some(ins) = df.instruction(node) else {
+        return Removal::No(LOST);
+    };
+    if script.origin != ScriptOrigin::ShellForm || !ins.heredocs.is_empty() {
+        return Removal::No("the install shares an exec-form or heredoc RUN with other commands");
+    }
+    let commands = script.commands();
+    if !plain_and_chain(&df.source, commands, df.escape) {
+        return Removal::No("the RUN is not a plain `&&` chain of commands");
+    }
+    let Some(at) = commands.iter().position(|c| c.span == command) else {
+        return Removal::No(LOST);
+    };
+    let kept_before = commands
+        .get(..at)
+        .unwrap_or(&[])
+        .iter()
+        .any(|c| !removed.contains(&c.span));
+    let previous = at.checked_sub(1).and_then(|i| commands.get(i));
+    let span = match (kept_before, previous, commands.get(at + 1)) {
+        (true, Some(previous), _) => Span::new(previous.span.end, command.end),
+        (false, _, Some(next)) => Span::new(command.start, next.span.start),
+        _ => return Removal::No(LOST),
+    };
+    Removal::Spans(vec![span])
+}
+
+/// Whether the commands are top-level commands joined only by `&&` (line
+/// continuations allowed between them).
+fn plain_and_chain(source: &str, commands: &[SimpleCommand], escape: char) -> bool {
+    if commands
+        .iter()
+        .any(|c| !c.guards.is_empty() || c.in_substitution || c.in_pipeline)
+    {
+        return false;
+    }
+    commands.windows(2).all(|pair| {
+        let between = source
+            .get(pair[0].span.end..pair[1].span.start)
+            .unwrap_or("");
+        let mut rest = between;
+        // `&&` with continuations (`\` + line end) on either side.
+        let mut ands = 0;
+        loop {
+            rest = rest.trim_start_matches([' ', '\t']);
+            if let Some(r) = rest.strip_prefix("&&") {
+                ands += 1;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix(escape) {
+                match r.strip_prefix("\r\n").or_else(|| r.strip_prefix('\n')) {
+                    Some(r) => rest = skip_comment_lines(r),
+                    None => return false,
+                }
+            } else {
+                break;
+            }
+        }
+        rest.is_empty() && ands == 1
+    })
+}
+
+/// `text` after the comment lines it starts with (BuildKit drops them
+/// from a continued instruction).
+fn skip_comment_lines(mut text: &str) -> &str {
+    while text.trim_start_matches([' ', '\t']).starts_with('#') {
+        match text.find('\n') {
+            Some(i) => text = &text[i + 1..],
+            None => return "",
+        }
+    }
+    text
+}
+
+/// Whether `path` is a bake file (the Dockerfile is a `dockerfile-inline`).
+fn is_bake_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("hcl") || e.eq_ignore_ascii_case("json"))
+}
+
+/// Where the stage's requirements file is on disk and its current text, or why not.
+fn requirements_file(
+    ctx: &DockerfileContext<'_>,
+    install: &RequirementsInstall,
+) -> Result<(PathBuf, String), String> {
+    let context: PathBuf = match &ctx.build.context {
+        Some(c) => c.clone(),
+        None => ctx.path.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    let Some(first) = install.candidates.first() else {
+        return Err(format!(
+            "no COPY of the build context puts `{}` in the image",
+            install.written
+        ));
+    };
+    for candidate in &install.candidates {
+        let path = crate::workspace::normalize(&context.join(candidate));
+        let path = if path.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            path
+        };
+        if ctx
+            .build
+            .virtual_files
+            .contains(&crate::workspace::normalize(&path))
+        {
+            return Err(format!(
+                "`{candidate}` is being changed by another fix; run the fix again"
+            ));
+        }
+        if path.is_file() {
+            return std::fs::read_to_string(&path)
+                .map(|text| (path, text))
+                .map_err(|_| format!("`{candidate}` could not be read"));
+        }
+    }
+    Err(format!("`{first}` was not found in the build context"))
+}
+
+fn report(
+    ctx: &DockerfileContext<'_>,
+    requirements: &RequirementsInstall,
+    adhoc: &[Adhoc],
+    out: &mut Vec<Diagnostic>,
+) {
+    if adhoc.is_empty() {
+        return;
+    }
+    let file = if is_bake_file(ctx.path) {
+        // Findings of a `dockerfile-inline` are mapped into the bake file,
+        // edits included: an edit of another file cannot be.
+        Err("the Dockerfile is a `dockerfile-inline`".to_string())
+    } else {
+        requirements_file(ctx, requirements)
+    };
+    let shown = match &file {
+        Ok(_) => requirements
+            .candidates
+            .iter()
+            .find(|c| {
+                file.as_ref()
+                    .is_ok_and(|(p, _)| p.ends_with(Path::new(c.as_str())))
+            })
+            .cloned()
+            .unwrap_or_else(|| requirements.written.clone()),
+        Err(_) => requirements.written.clone(),
+    };
+    let fix = match &file {
+        Ok((path, text)) => stage_fix(ctx, path, text, &shown, adhoc),
+        Err(_) => None,
+    };
+    for found in adhoc {
+        let list = found.packages.join(", ");
+        let message = format!(
+            "ad-hoc `pip install {}` next to the requirements file `{}`",
+            found.packages.join(" "),
+            requirements.written
+        );
+        let mut help = format!(
+            "this install adds a layer and takes whatever version of {list} the index serves on \
+             the day of the build; list them in `{shown}`, pinned (`name==x.y`), so the \
+             requirements install covers them"
+        );
+        let reason = match (&file, &found.removal) {
+            (Err(reason), _) => Some(reason.clone()),
+            (Ok(_), Removal::No(reason)) => Some((*reason).to_string()),
+            (Ok(_), Removal::Spans(_)) => None,
+        };
+        if let Some(reason) = &reason {
+            help.push_str(&format!(" (no automatic fix: {reason})"));
+        }
+        let mut diag = ctx.diagnostic(found.span, message).with_help(help);
+        if reason.is_none() {
+            if let Some(fix) = &fix {
+                diag = diag.with_fix(fix.clone());
+            }
+        }
+        out.push(diag);
+    }
+}
+
+/// The fix for a stage: every removable ad-hoc install's packages appended
+/// to the requirements file (those not listed yet), the installs deleted.
+fn stage_fix(
+    ctx: &DockerfileContext<'_>,
+    path: &Path,
+    text: &str,
+    shown: &str,
+    adhoc: &[Adhoc],
+) -> Option<Fix> {
+    let mut listed = listed_names(text);
+    let mut added: Vec<&str> = Vec::new();
+    let mut deletions: Vec<Span> = Vec::new();
+    for found in adhoc {
+        let Removal::Spans(spans) = &found.removal else {
+            continue;
+        };
+        deletions.extend(spans.iter().copied());
+        for package in &found.packages {
+            let name = normalized_name(package);
+            if !listed.contains(&name) {
+                listed.push(name);
+                added.push(package);
+            }
+        }
+    }
+    // Installs sharing a RUN: one deletion per RUN, touching ones merged.
+    deletions.sort_by_key(|s| (s.start, s.end));
+    let mut merged: Vec<Span> = Vec::new();
+    for span in deletions {
+        match merged.last_mut() {
+            Some(last) if span.start <= last.end => last.end = last.end.max(span.end),
+            _ => merged.push(span),
+        }
+    }
+    if merged.is_empty() {
+        return None;
+    }
+    let mut edits: Vec<Edit> = merged.iter().map(|s| Edit::delete(ctx.path, *s)).collect();
+    let message = if added.is_empty() {
+        "Delete the ad-hoc install (its packages are already listed)".to_string()
+    } else {
+        let newline = if crate::fix::uses_crlf(text) {
+            "\r\n"
+        } else {
+            "\n"
+        };
+        let mut content = String::new();
+        if !text.is_empty() && !text.ends_with('\n') {
+            content.push_str(newline);
+        }
+        for package in &added {
+            content.push_str(package);
+            content.push_str(newline);
+        }
+        edits.push(Edit::insert(path, text.len(), content));
+        format!(
+            "Append {} to {shown} and delete the ad-hoc install",
+            added.join(", ")
+        )
+    };
+    Some(Fix::unsafe_(message, edits))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    use super::RULE;
+    use crate::diagnostic::{Diagnostic, Edit};
+    use crate::rules::util_b::testing::{run_with, slices};
+    use crate::rules::BuildInfo;
+    use crate::span::Span;
+
+    /// A build context on disk with `files`, the Dockerfile at `Dockerfile`.
+    struct Project {
+        dir: tempfile::TempDir,
+    }
+
+    impl Project {
+        fn new(files: &[(&str, &str)]) -> Project {
+            let dir = tempfile::tempdir().expect("tempdir");
+            for (name, text) in files {
+                let p = dir.path().join(name);
+                std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+                std::fs::write(&p, text).expect("write");
+            }
+            Project { dir }
+        }
+
+        fn dockerfile(&self) -> PathBuf {
+            self.dir.path().join("Dockerfile")
+        }
+
+        fn lint(&self, src: &str) -> Vec<Diagnostic> {
+            let build = BuildInfo {
+                context: Some(self.dir.path().to_path_buf()),
+                ..BuildInfo::default()
+            };
+            run_with(&RULE, src, &build, &self.dockerfile())
+        }
+
+        fn read(&self, name: &str) -> String {
+            std::fs::read_to_string(self.dir.path().join(name)).expect("read")
+        }
+
+        /// One engine round: non-overlapping fixes in position order, other
+        /// files written to disk; returns the new Dockerfile text.
+        fn fix_round(&self, src: &str, diags: &[Diagnostic]) -> String {
+            let mut fixes: Vec<&crate::diagnostic::Fix> =
+                diags.iter().filter_map(|d| d.fix.as_ref()).collect();
+            fixes.sort_by_key(|f| {
+                f.edits
+                    .iter()
+                    .map(|e| match e {
+                        Edit::Replace { file, span, .. } => (file.clone(), span.start),
+                        Edit::Create { file, .. } => (file.clone(), 0),
+                    })
+                    .min()
+            });
+            let mut taken: BTreeMap<PathBuf, Vec<Span>> = BTreeMap::new();
+            let mut per_file: BTreeMap<PathBuf, Vec<(Span, String)>> = BTreeMap::new();
+            for fix in fixes {
+                let clash = fix.edits.iter().any(|e| match e {
+                    Edit::Replace { file, span, .. } => taken
+                        .get(file)
+                        .is_some_and(|spans| spans.iter().any(|s| s.overlaps(span))),
+                    Edit::Create { .. } => true,
+                });
+                if clash {
+                    continue;
+                }
+                for e in &fix.edits {
+                    if let Edit::Replace {
+                        file,
+                        span,
+                        content,
+                    } = e
+                    {
+                        taken.entry(file.clone()).or_default().push(*span);
+                        per_file
+                            .entry(file.clone())
+                            .or_default()
+                            .push((*span, content.clone()));
+                    }
+                }
+            }
+            let mut out = src.to_string();
+            for (file, mut edits) in per_file {
+                edits.sort_by_key(|(s, _)| (s.start, s.end));
+                if file == self.dockerfile() {
+                    out = crate::fix::apply_edits(src, &edits);
+                } else {
+                    let text = std::fs::read_to_string(&file).expect("read");
+                    std::fs::write(&file, crate::fix::apply_edits(&text, &edits)).expect("write");
+                }
+            }
+            out
+        }
+
+        /// Fixes once, then asserts the result is clean and a second run changes nothing.
+        fn fixed(&self, src: &str) -> String {
+            let diags = self.lint(src);
+            assert!(!diags.is_empty(), "no finding for {src:?}");
+            let out = self.fix_round(src, &diags);
+            let again = self.lint(&out);
+            assert!(again.is_empty(), "still fires after the fix: {again:?}");
+            out
+        }
+    }
+
+    const EXAMPLE: &str = "FROM python:3.12-slim\n\nWORKDIR /app\nCOPY . /app\nRUN pip install --no-cache-dir -r requirements/test.txt\nRUN pip install unittest-xml-reporting pytest-json-report\n\nWORKDIR /app/app\nCMD [\"pytest\", \"-q\"]\n";
+
+    fn example_project() -> Project {
+        Project::new(&[(
+            "requirements/test.txt",
+            "-r base.txt\npytest==8.3.3\npytest-django==4.9.0\n",
+        )])
+    }
+
+    #[test]
+    fn example_appends_and_deletes_the_run() {
+        let p = example_project();
+        let diags = p.lint(EXAMPLE);
+        assert_eq!(
+            slices(EXAMPLE, &diags),
+            ["unittest-xml-reporting pytest-json-report"]
+        );
+        let d = &diags[0];
+        assert_eq!(d.code, "BP012");
+        assert!(d.message.contains("requirements/test.txt"), "{}", d.message);
+        assert!(d.help.as_deref().is_some_and(|h| h.contains("pinned")));
+        let fixed = p.fixed(EXAMPLE);
+        assert_eq!(
+            fixed,
+            "FROM python:3.12-slim\n\nWORKDIR /app\nCOPY . /app\nRUN pip install --no-cache-dir -r requirements/test.txt\n\nWORKDIR /app/app\nCMD [\"pytest\", \"-q\"]\n"
+        );
+        assert_eq!(
+            p.read("requirements/test.txt"),
+            "-r base.txt\npytest==8.3.3\npytest-django==4.9.0\nunittest-xml-reporting\npytest-json-report\n"
+        );
+    }
+
+    #[test]
+    fn versions_and_extras_are_kept() {
+        let p = Project::new(&[("requirements.txt", "django==5.1\n")]);
+        let src = "FROM python:3.12\nWORKDIR /srv\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nRUN pip install -U \"pytest-cov>=5,<6\" 'requests[socks]==2.32.3' Foo_Bar~=1.0\n";
+        let diags = p.lint(src);
+        assert_eq!(
+            slices(src, &diags),
+            ["\"pytest-cov>=5,<6\" 'requests[socks]==2.32.3' Foo_Bar~=1.0"]
+        );
+        let fixed = p.fixed(src);
+        assert_eq!(
+            fixed,
+            "FROM python:3.12\nWORKDIR /srv\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+        );
+        assert_eq!(
+            p.read("requirements.txt"),
+            "django==5.1\npytest-cov>=5,<6\nrequests[socks]==2.32.3\nFoo_Bar~=1.0\n"
+        );
+    }
+
+    #[test]
+    fn already_listed_packages_are_not_appended_twice() {
+        let p = Project::new(&[(
+            "requirements.txt",
+            "# test deps\nPytest_Cov==5.0.0  # coverage\n--extra-index-url https://x\n",
+        )]);
+        let src = "FROM python:3.12\nCOPY requirements.txt /tmp/\nRUN pip install -r /tmp/requirements.txt\nRUN pip install pytest.cov pytest-xdist pytest-xdist\n";
+        let fixed = p.fixed(src);
+        assert_eq!(
+            fixed,
+            "FROM python:3.12\nCOPY requirements.txt /tmp/\nRUN pip install -r /tmp/requirements.txt\n"
+        );
+        assert_eq!(
+            p.read("requirements.txt"),
+            "# test deps\nPytest_Cov==5.0.0  # coverage\n--extra-index-url https://x\npytest-xdist\n"
+        );
+        // Everything listed already: the install just goes.
+        let src = "FROM python:3.12\nCOPY requirements.txt /tmp/\nRUN pip install -r /tmp/requirements.txt\nRUN pip install PYTEST-XDIST\n";
+        let before = p.read("requirements.txt");
+        let diags = p.lint(src);
+        let fix = diags[0].fix.as_ref().expect("fix");
+        assert_eq!(fix.edits.len(), 1);
+        p.fixed(src);
+        assert_eq!(p.read("requirements.txt"), before);
+    }
+
+    #[test]
+    fn chains_lose_only_the_adhoc_command() {
+        let p = Project::new(&[("r.txt", "flask\n")]);
+        let cases = [
+            (
+                "FROM python\nCOPY r.txt .\nRUN pip install -r r.txt && pip install foo\n",
+                "FROM python\nCOPY r.txt .\nRUN pip install -r r.txt\n",
+            ),
+            (
+                "FROM python\nCOPY r.txt .\nRUN pip install foo && pip install -r r.txt\n",
+                "FROM python\nCOPY r.txt .\nRUN pip install -r r.txt\n",
+            ),
+            (
+                "FROM python\nCOPY r.txt .\nRUN pip install -r r.txt && \\\n    pip install foo && \\\n    python -c 'import foo'\n",
+                "FROM python\nCOPY r.txt .\nRUN pip install -r r.txt && \\\n    python -c 'import foo'\n",
+            ),
+            (
+                "FROM python\nCOPY r.txt .\nRUN pip install foo \\\n && pip3 install bar \\\n && pip install -r r.txt\n",
+                "FROM python\nCOPY r.txt .\nRUN pip install -r r.txt\n",
+            ),
+        ];
+        for (src, expected) in cases {
+            std::fs::write(p.dir.path().join("r.txt"), "flask\n").expect("write");
+            assert_eq!(p.fixed(src), expected, "{src}");
+        }
+        assert_eq!(p.read("r.txt"), "flask\nfoo\nbar\n");
+    }
+
+    #[test]
+    fn multi_line_span_is_exact() {
+        let p = Project::new(&[("requirements.txt", "a==1\n")]);
+        let src = "FROM python\nCOPY . .\nRUN pip install -r requirements.txt \\\n # test tools\n && pip install --no-cache-dir \\\n      pytest-xdist \\\n      pytest-cov==5.0.0\n";
+        let diags = p.lint(src);
+        assert_eq!(
+            slices(src, &diags),
+            ["pytest-xdist \\\n      pytest-cov==5.0.0"]
+        );
+        // The comment line inside the chain goes with the command.
+        assert_eq!(
+            p.fixed(src),
+            "FROM python\nCOPY . .\nRUN pip install -r requirements.txt\n"
+        );
+        std::fs::write(p.dir.path().join("requirements.txt"), "a==1\n").expect("write");
+        let src = "FROM python\nCOPY . .\nRUN pip install -r requirements.txt \\\n && pip install --no-cache-dir \\\n      pytest-xdist \\\n      pytest-cov==5.0.0\n";
+        assert_eq!(
+            p.fixed(src),
+            "FROM python\nCOPY . .\nRUN pip install -r requirements.txt\n"
+        );
+        assert_eq!(
+            p.read("requirements.txt"),
+            "a==1\npytest-xdist\npytest-cov==5.0.0\n"
+        );
+    }
+
+    #[test]
+    fn tooling_upgrades_are_not_flagged() {
+        let p = Project::new(&[("requirements.txt", "a==1\n")]);
+        let src = "FROM python\nCOPY . .\nRUN pip install --upgrade pip setuptools wheel\nRUN python -m pip install -U pip && uv pip install --system uv\nRUN pip install -r requirements.txt\n";
+        assert!(p.lint(src).is_empty());
+        // Mixed with a real package: reported, but deleting would drop the upgrade.
+        let src = "FROM python\nCOPY . .\nRUN pip install -U pip pytest\nRUN pip install -r requirements.txt\n";
+        let diags = p.lint(src);
+        assert_eq!(slices(src, &diags), ["pytest"]);
+        assert!(diags[0].fix.is_none());
+        assert!(diags[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("packaging tools")));
+    }
+
+    #[test]
+    fn no_requirements_install_in_the_stage() {
+        let p = Project::new(&[("requirements.txt", "a==1\n")]);
+        assert!(p
+            .lint("FROM python\nCOPY . .\nRUN pip install pytest\n")
+            .is_empty());
+        // The parent stage's requirements do not count.
+        let src = "FROM python AS base\nCOPY . .\nRUN pip install -r requirements.txt\nFROM base AS dev\nRUN pip install ipython\n";
+        assert!(p.lint(src).is_empty());
+        // Requirements in the parent, test requirements in the child: the child's file.
+        let p = Project::new(&[
+            ("requirements/base.txt", "a==1\n"),
+            ("requirements/test.txt", "-r base.txt\n"),
+        ]);
+        let src = "FROM python AS base\nWORKDIR /app\nCOPY requirements/ requirements/\nRUN pip install -r requirements/base.txt\nFROM base AS test\nRUN pip install -r requirements/test.txt\nRUN pip install pytest\n";
+        let fixed = p.fixed(src);
+        assert!(!fixed.contains("pip install pytest"));
+        assert_eq!(p.read("requirements/test.txt"), "-r base.txt\npytest\n");
+        assert_eq!(p.read("requirements/base.txt"), "a==1\n");
+    }
+
+    #[test]
+    fn missing_requirements_file_gives_help_only() {
+        let p = Project::new(&[("other.txt", "x\n")]);
+        let src = "FROM python\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements/test.txt\nRUN pip install pytest\n";
+        let diags = p.lint(src);
+        assert_eq!(slices(src, &diags), ["pytest"]);
+        assert!(diags[0].fix.is_none());
+        let help = diags[0].help.as_deref().unwrap_or("");
+        assert!(
+            help.contains("`requirements/test.txt` was not found in the build context"),
+            "{help}"
+        );
+        // Not copied from the context at all.
+        let src = "FROM python\nRUN pip install -r /opt/req.txt\nRUN pip install pytest\n";
+        let diags = p.lint(src);
+        assert!(diags[0].fix.is_none());
+        assert!(diags[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("no COPY of the build context")));
+        // Only in memory (another fix is creating it): help only.
+        let virtual_files = std::sync::Arc::new(
+            [crate::workspace::normalize(
+                &p.dir.path().join("requirements/test.txt"),
+            )]
+            .into_iter()
+            .collect(),
+        );
+        let build = BuildInfo {
+            context: Some(p.dir.path().to_path_buf()),
+            virtual_files,
+            ..BuildInfo::default()
+        };
+        let src = "FROM python\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements/test.txt\nRUN pip install pytest\n";
+        let diags = run_with(&RULE, src, &build, &p.dockerfile());
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].fix.is_none());
+    }
+
+    #[test]
+    fn crlf_and_missing_final_newline() {
+        let p = Project::new(&[("a.txt", "x==1\r\ny==2\r\n"), ("b.txt", "x==1")]);
+        let src = "FROM python\r\nCOPY . .\r\nRUN pip install -r a.txt\r\nRUN pip install z\r\n";
+        assert_eq!(
+            p.fixed(src),
+            "FROM python\r\nCOPY . .\r\nRUN pip install -r a.txt\r\n"
+        );
+        assert_eq!(p.read("a.txt"), "x==1\r\ny==2\r\nz\r\n");
+        let src = "FROM python\nCOPY . .\nRUN pip install -r b.txt\nRUN pip install z";
+        assert_eq!(
+            p.fixed(src),
+            "FROM python\nCOPY . .\nRUN pip install -r b.txt\n"
+        );
+        assert_eq!(p.read("b.txt"), "x==1\nz\n");
+    }
+
+    #[test]
+    fn pip_spellings() {
+        let p = Project::new(&[("requirements.txt", "")]);
+        let src = "FROM python\nCOPY requirements.txt /app/\nWORKDIR /app\nRUN python3 -m pip install -r requirements.txt\nRUN python -m pip install --user black\nRUN --mount=type=cache,target=/root/.cache/pip pip3.12 install mypy\nRUN uv pip install --system -r requirements.txt && uv pip install --system ruff\n";
+        let diags = p.lint(src);
+        assert_eq!(slices(src, &diags), ["black", "mypy", "ruff"]);
+        let fixed = p.fixed(src);
+        assert_eq!(
+            fixed,
+            "FROM python\nCOPY requirements.txt /app/\nWORKDIR /app\nRUN python3 -m pip install -r requirements.txt\nRUN uv pip install --system -r requirements.txt\n"
+        );
+        assert_eq!(p.read("requirements.txt"), "black\nmypy\nruff\n");
+    }
+
+    #[test]
+    fn conditional_and_non_index_installs_are_not_flagged() {
+        let p = Project::new(&[("requirements.txt", "a\n")]);
+        let src = "FROM python\nARG DEV\nCOPY . .\nRUN pip install -r requirements.txt\n\
+RUN if [ \"$DEV\" = \"1\" ]; then pip install ipython; fi\n\
+RUN [ -n \"$DEV\" ] && pip install debugpy\n\
+RUN pip install -e . && pip install ./wheels/x.whl /tmp/y.tar.gz\n\
+RUN pip install git+https://github.com/a/b.git 'b @ https://x/b.whl'\n\
+RUN pip install -c constraints.txt pytest\n\
+RUN pip install $EXTRA_PACKAGES\n\
+RUN pip install -r requirements.txt pytest\n\
+RUN pip install --target /opt/x pytest && pip install -i https://pypi.example/simple pytest\n";
+        assert!(p.lint(src).is_empty(), "{:?}", p.lint(src));
+        // A conditional requirements install is not the stage's.
+        let src = "FROM python\nARG DEV\nCOPY . .\nRUN if [ -n \"$DEV\" ]; then pip install -r requirements.txt; fi\nRUN pip install pytest\n";
+        assert!(p.lint(src).is_empty());
+    }
+
+    #[test]
+    fn several_installs_in_a_stage_are_fixed_together() {
+        let p = Project::new(&[("requirements.txt", "a\n")]);
+        let src = "FROM python\nCOPY requirements*.txt ./\nRUN pip install x\nRUN pip install -r requirements.txt\nRUN pip install y z\n";
+        let diags = p.lint(src);
+        assert_eq!(slices(src, &diags), ["x", "y z"]);
+        assert_eq!(diags[0].fix, diags[1].fix);
+        let fixed = p.fixed(src);
+        assert_eq!(
+            fixed,
+            "FROM python\nCOPY requirements*.txt ./\nRUN pip install -r requirements.txt\n"
+        );
+        assert_eq!(p.read("requirements.txt"), "a\nx\ny\nz\n");
+    }
+
+    #[test]
+    fn exec_form_and_heredocs() {
+        let p = Project::new(&[("requirements.txt", "a\n")]);
+        let src = "FROM python\nCOPY . .\nRUN pip install -r requirements.txt\nRUN [\"sh\", \"-c\", \"pip install x && echo ok\"]\nRUN <<EOF\nset -e\npip install y\nEOF\n";
+        let diags = p.lint(src);
+        assert_eq!(slices(src, &diags), ["x", "y"]);
+        assert!(diags.iter().all(|d| d.fix.is_none()));
+        // A heredoc or exec form holding only the install: the whole RUN goes.
+        let src = "FROM python\nCOPY . .\nRUN pip install -r requirements.txt\nRUN [\"sh\", \"-c\", \"pip install x\"]\nRUN <<EOF\npip install y\nEOF\nCMD [\"x\"]\n";
+        assert_eq!(
+            p.fixed(src),
+            "FROM python\nCOPY . .\nRUN pip install -r requirements.txt\nCMD [\"x\"]\n"
+        );
+    }
+
+    #[test]
+    fn requirements_reach_the_image_in_several_ways() {
+        let p = Project::new(&[("deps/dev.txt", "a\n"), ("deps/prod.txt", "b\n")]);
+        let cases = [
+            "FROM python\nCOPY deps /opt/deps\nRUN pip install -r /opt/deps/dev.txt\nRUN pip install q\n",
+            "FROM python\nWORKDIR /w\nCOPY deps/dev.txt ./requirements.txt\nRUN pip install -r requirements.txt\nRUN pip install q\n",
+            "FROM python\nRUN --mount=type=bind,source=deps/dev.txt,target=/tmp/r.txt pip install -r /tmp/r.txt\nRUN pip install q\n",
+            "FROM python AS a\nWORKDIR /w\nCOPY deps/ deps/\nFROM a\nRUN pip install -r deps/prod.txt -r deps/dev.txt\nRUN pip install q\n",
+        ];
+        for src in cases {
+            std::fs::write(p.dir.path().join("deps/dev.txt"), "a\n").expect("write");
+            let diags = p.lint(src);
+            assert_eq!(slices(src, &diags), ["q"], "{src}");
+            assert!(diags[0].fix.is_some(), "{src}: {:?}", diags[0].help);
+            p.fixed(src);
+            assert_eq!(p.read("deps/dev.txt"), "a\nq\n", "{src}");
+        }
+        assert_eq!(p.read("deps/prod.txt"), "b\n");
+    }
+
+    /// The layout BP011's fix leaves: manifests copied first, the install,
+    /// then the whole context; the ad-hoc install after the broad COPY.
+    #[test]
+    fn after_copy_before_install_fix() {
+        let p = Project::new(&[
+            ("requirements/base.txt", "django\n"),
+            ("requirements/test.txt", "-r base.txt\n"),
+        ]);
+        let src = "FROM python AS test\nWORKDIR /app\nCOPY --chown=app requirements/test.txt requirements/base.txt /app/requirements/\nRUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements/test.txt\nCOPY . /app\nRUN pip install pytest-json-report\n\nFROM python AS web\nWORKDIR /app\nCOPY requirements/ requirements/\nRUN pip install -r requirements/base.txt\nRUN pip install gunicorn==23.0.0\n";
+        let diags = p.lint(src);
+        assert_eq!(
+            slices(src, &diags),
+            ["pytest-json-report", "gunicorn==23.0.0"]
+        );
+        // Two stages, two files, two independent fixes in one round.
+        let fixed = p.fixed(src);
+        assert_eq!(
+            fixed,
+            "FROM python AS test\nWORKDIR /app\nCOPY --chown=app requirements/test.txt requirements/base.txt /app/requirements/\nRUN --mount=type=cache,target=/root/.cache/pip pip install -r requirements/test.txt\nCOPY . /app\n\nFROM python AS web\nWORKDIR /app\nCOPY requirements/ requirements/\nRUN pip install -r requirements/base.txt\n"
+        );
+        assert_eq!(
+            p.read("requirements/test.txt"),
+            "-r base.txt\npytest-json-report\n"
+        );
+        assert_eq!(
+            p.read("requirements/base.txt"),
+            "django\ngunicorn==23.0.0\n"
+        );
+    }
+
+    #[test]
+    fn bake_context_is_the_target_context() {
+        let linted = crate::rules::util_bake::testing::lint(
+            &RULE,
+            &[
+                (
+                    "deployment/docker-bake.hcl",
+                    "target \"test\" {\n  context = \".\"\n  dockerfile = \"deployment/docker/test.Dockerfile\"\n}\n",
+                ),
+                ("deployment/docker/test.Dockerfile", EXAMPLE),
+                ("requirements/test.txt", "pytest==8.3.3\n"),
+            ],
+        );
+        assert_eq!(
+            linted.slices(),
+            ["unittest-xml-reporting pytest-json-report"]
+        );
+        let fix = linted.diagnostics[0].fix.as_ref().expect("fix");
+        let files: Vec<&Path> = fix.edits.iter().map(|e| e.file().as_path()).collect();
+        assert!(files
+            .iter()
+            .any(|f| f.ends_with("deployment/docker/test.Dockerfile")));
+        assert!(files.iter().any(|f| f.ends_with("requirements/test.txt")));
+        assert_eq!(
+            crate::rules::util_bake::testing::fixed(&linted, "requirements/test.txt"),
+            "pytest==8.3.3\nunittest-xml-reporting\npytest-json-report\n"
+        );
+    }
+
+    #[test]
+    fn inline_dockerfiles_get_help_only() {
+        let linted = crate::rules::util_bake::testing::lint(
+            &RULE,
+            &[
+                (
+                    "docker-bake.hcl",
+                    "target \"test\" {\n  context = \".\"\n  dockerfile-inline = <<EOT\nFROM python\nCOPY . .\nRUN pip install -r requirements.txt\nRUN pip install pytest\nEOT\n}\n",
+                ),
+                ("requirements.txt", "a\n"),
+            ],
+        );
+        assert_eq!(linted.slices(), ["pytest"]);
+        assert!(linted.diagnostics[0].fix.is_none());
+        assert!(linted.diagnostics[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("dockerfile-inline")));
+    }
+
+    #[test]
+    fn odd_input_does_not_panic() {
+        let p = Project::new(&[("requirements.txt", "a\n")]);
+        let src = "FROM python AS b\r\nWORKDIR $X/é\r\nCOPY [\"requirements.txt\", \"./\"]\r\nRUN --mount=type=bind pip install -rrequirements.txt --requirement=requirements.txt\r\nRUN pip install 'é' x[ y== \"$(pip install z)\" && pip install -- -q \\\r\n  ok\r\nFROM b\r\nRUN uv pip install -r\r\nRUN <<EOF\r\npip install w\r\n";
+        let inputs: Vec<&str> = src.char_indices().map(|(i, _)| &src[..i]).collect();
+        for input in inputs {
+            let diags = p.lint(input);
+            for d in &diags {
+                assert!(d.span.end <= input.len());
+            }
+        }
+    }
+}
