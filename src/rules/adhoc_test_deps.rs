@@ -17,7 +17,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
 use crate::rules::util_a::stage_chain;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
-use crate::shell::{analyze_run, PackageManager, RunScript, ScriptOrigin, SimpleCommand, Word};
+use crate::shell::{PackageManager, RunScript, ScriptOrigin, SimpleCommand, Word};
 use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
@@ -547,7 +547,6 @@ fn check_stage(
     let Some(stage) = stages.get(index) else {
         return;
     };
-    let source = ctx.source();
     let mut state = stage_start(df, stages, index);
     let mut requirements: Vec<RequirementsInstall> = Vec::new();
     let mut adhoc: Vec<Adhoc> = Vec::new();
@@ -557,9 +556,10 @@ fn check_stage(
         };
         if matches!(ins.kind, InstructionKind::Run(_)) {
             let mounts = state.bind_mounts(ins);
-            let scripts = analyze_run(ins, source);
+            let scripts = df.run_scripts(ins);
+            let scripts: &[crate::shell::RunScript] = &scripts;
             let total_commands: usize = scripts.iter().map(|s| s.commands().len()).sum();
-            for script in &scripts {
+            for script in scripts {
                 // (command span, its named packages)
                 let mut found: Vec<(Span, Named)> = Vec::new();
                 for pip in pip_installs(script) {

@@ -343,10 +343,11 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let mounts = cache_mount_targets(run);
-            let scripts = analyze_run(ins, source);
+            let scripts = df.run_scripts(ins);
+            let scripts: &[crate::shell::RunScript] = &scripts;
             // One finding per tool and RUN.
             let mut reported_tools: Vec<usize> = Vec::new();
-            for script in &scripts {
+            for script in scripts {
                 for install in &script.installs() {
                     let Some((tool_index, tool)) = tool_for(install.manager) else {
                         continue;
@@ -361,7 +362,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                         tool,
                         install,
                         script,
-                        scripts: &scripts,
+                        scripts,
                         state: &state,
                         mounts: &mounts,
                     };
@@ -553,10 +554,10 @@ impl InstallFinding<'_> {
             flags.clone()
         };
         let help = if missing.is_empty() {
-            format!("Remove `--no-cache-dir`: the cache mount keeps the cache out of the image anyway; {} (issue 4)", self.tool.advice)
+            format!("Remove `--no-cache-dir`: the cache mount keeps the cache out of the image anyway; {} in the CI review", self.tool.advice)
         } else {
             format!(
-                "Add `RUN {sharing}`: {}. Without it, any change that rebuilds this layer downloads everything again, minutes per CI run (issue 4)",
+                "Add `RUN {sharing}`: {}. Without it, any change that rebuilds this layer downloads everything again, minutes per CI run in the CI review",
                 self.tool.advice
             )
         };
@@ -574,7 +575,7 @@ impl InstallFinding<'_> {
         if self.state.non_root_user && missing.iter().any(|d| d.starts_with("/root/")) {
             // The cache lives in another home directory: help only.
             return Some(diag.with_help(format!(
-                "Add a cache mount for this tool's cache in the home directory of the USER (and `uid=` for it): {} (issue 4)",
+                "Add a cache mount for this tool's cache in the home directory of the USER (and `uid=` for it): {} in the CI review",
                 self.tool.advice
             )));
         }

@@ -14,7 +14,7 @@ use crate::dockerfile::{CopyAdd, Instruction, InstructionKind, Keyword, Spanned}
 use crate::rules::util_a::stage_chain;
 use crate::rules::util_bp2::keyword_case;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
-use crate::shell::{analyze_run, command_basename, PackageInstall, PackageManager, Word};
+use crate::shell::{command_basename, PackageInstall, PackageManager, Word};
 use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
@@ -318,7 +318,7 @@ fn check_broad(
                 continue;
             }
         }
-        let run = classify_run(ins, source, workdir.as_deref(), &broad.dest_abs);
+        let run = classify_run(df, ins, workdir.as_deref(), &broad.dest_abs);
         let mut relevant = Vec::new();
         let mut rerun = false;
         for install in &run.installs {
@@ -718,7 +718,12 @@ fn is_local_path(word: &str) -> bool {
 }
 
 /// What a RUN reads; `workdir` is where it starts, `dest` the broad COPY's destination.
-fn classify_run(ins: &Instruction, source: &str, workdir: Option<&str>, dest: &str) -> RunUse {
+fn classify_run(
+    df: &crate::dockerfile::Dockerfile,
+    ins: &Instruction,
+    workdir: Option<&str>,
+    dest: &str,
+) -> RunUse {
     let mut out = RunUse::default();
     let bind_mount = ins.flags.iter().any(|f| {
         f.name.value == "mount"
@@ -726,7 +731,7 @@ fn classify_run(ins: &Instruction, source: &str, workdir: Option<&str>, dest: &s
                 o.key.value == "type" && o.value.as_ref().is_some_and(|v| v.value == "bind")
             })
     });
-    let scripts = analyze_run(ins, source);
+    let scripts = df.run_scripts(ins);
     let Some(workdir) = workdir else {
         out.reads_sources = true;
         return out;
@@ -735,7 +740,7 @@ fn classify_run(ins: &Instruction, source: &str, workdir: Option<&str>, dest: &s
         out.reads_sources = true;
         return out;
     }
-    for script in &scripts {
+    for script in scripts.iter() {
         let installs = script.installs();
         let mut wd = workdir.to_string();
         for (i, command) in script.commands().iter().enumerate() {
