@@ -781,19 +781,11 @@ fn requirements_file(
         } else {
             path
         };
-        if ctx
-            .build
-            .virtual_files
-            .contains(&crate::workspace::normalize(&path))
-        {
-            return Err(format!(
-                "`{candidate}` is being changed by another fix; run the fix again"
-            ));
-        }
-        if path.is_file() {
-            return std::fs::read_to_string(&path)
+        if ctx.file_exists(&path) {
+            return ctx
+                .read_file(&path)
                 .map(|text| (path, text))
-                .map_err(|_| format!("`{candidate}` could not be read"));
+                .ok_or_else(|| format!("`{candidate}` could not be read"));
         }
     }
     Err(format!("`{first}` was not found in the build context"))
@@ -1238,6 +1230,28 @@ mod tests {
         let diags = run_with(&RULE, src, &build, &p.dockerfile());
         assert_eq!(diags.len(), 1);
         assert!(diags[0].fix.is_none());
+        // With its in-memory text known, the fix appends to that text.
+        let path = crate::workspace::normalize(&p.dir.path().join("requirements/test.txt"));
+        let build = BuildInfo {
+            virtual_texts: std::sync::Arc::new(
+                [(path.clone(), "django==5.1\n".to_string())]
+                    .into_iter()
+                    .collect(),
+            ),
+            ..build
+        };
+        let diags = run_with(&RULE, src, &build, &p.dockerfile());
+        let edits = &diags[0].fix.as_ref().expect("fix").edits;
+        assert!(
+            edits.iter().any(|e| matches!(
+                e,
+                crate::diagnostic::Edit::Replace { file, span, content }
+                    if crate::workspace::normalize(file) == path
+                        && span.start == "django==5.1\n".len()
+                        && content == "pytest\n"
+            )),
+            "{edits:?}"
+        );
     }
 
     #[test]

@@ -649,8 +649,8 @@ fn collect_requirements(
             .push(format!("`{rel}` is not in the build context"));
         return;
     }
-    // A file only the fix loop holds in memory counts, without its includes.
-    if let Ok(text) = std::fs::read_to_string(&full) {
+    // The fix loop's in-memory version counts (a requirements file another fix changed).
+    if let Some(text) = ctx.read_file(&full) {
         let (includes, local) = requirement_includes(&text);
         if local {
             needs

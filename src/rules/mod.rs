@@ -180,6 +180,9 @@ pub struct BuildInfo {
     /// Files that exist in memory only (created or edited by the fix loop),
     /// by normalised path: rules that look for files see them too.
     pub virtual_files: std::sync::Arc<std::collections::BTreeSet<std::path::PathBuf>>,
+    /// The current text of the files the fix loop holds in memory, by
+    /// normalised path (see [`DockerfileContext::read_file`]).
+    pub virtual_texts: std::sync::Arc<BTreeMap<std::path::PathBuf, String>>,
     /// Whether a bake target builds this Dockerfile (rules that also look at
     /// the bake definition report such files from their bake check).
     pub from_bake: bool,
@@ -223,6 +226,21 @@ impl DockerfileContext<'_> {
             .virtual_files
             .contains(&crate::workspace::normalize(path))
             || path.is_file()
+    }
+
+    /// The text of `path` as the fix loop sees it: its in-memory version when
+    /// another fix changed or created it in this run, else the file on disk.
+    /// Rules that edit files other than the Dockerfile (a requirements file)
+    /// must read them through here so their edits apply to the current text.
+    pub fn read_file(&self, path: &Path) -> Option<String> {
+        match self
+            .build
+            .virtual_texts
+            .get(&crate::workspace::normalize(path))
+        {
+            Some(text) => Some(text.clone()),
+            None => std::fs::read_to_string(path).ok(),
+        }
     }
 
     pub fn option_str(&self, name: &str) -> Option<&str> {

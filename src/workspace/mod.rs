@@ -313,8 +313,15 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
     // Files that exist only in memory, for rules that look for files.
     let virtual_files: Arc<BTreeSet<PathBuf>> =
         Arc::new(overlay.keys().map(|p| normalize(p)).collect());
+    let virtual_texts: Arc<BTreeMap<PathBuf, String>> = Arc::new(
+        overlay
+            .iter()
+            .map(|(p, t)| (normalize(p), t.clone()))
+            .collect(),
+    );
     for u in uses.values_mut() {
         u.build.virtual_files = virtual_files.clone();
+        u.build.virtual_texts = virtual_texts.clone();
     }
 
     // Dockerfiles: the stand-alone ones plus every one a target builds.
@@ -327,6 +334,7 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
             None => BuildInfo {
                 context: path.parent().map(Path::to_path_buf),
                 virtual_files: virtual_files.clone(),
+                virtual_texts: virtual_texts.clone(),
                 ..BuildInfo::default()
             },
         };
