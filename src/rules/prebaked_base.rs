@@ -983,3 +983,438 @@ fn dedupe(edits: &mut Vec<Edit>) {
     }
     *edits = kept;
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::config::{CliSelection, Settings};
+    use crate::fix::{fix_all, DiskSource, FixMode};
+    use crate::rules::util_bake::testing::lint;
+    use crate::rules::BuildInfo;
+    use crate::workspace::{self, Plan};
+
+    const APT5: &str = "RUN apt-get update && apt-get install -y --no-install-recommends \\\n    build-essential libpq-dev gettext curl git \\\n    && rm -rf /var/lib/apt/lists/*\n";
+
+    fn web(from: &str, tail: &str) -> String {
+        format!("{from}\nENV PYTHONUNBUFFERED=1\n{APT5}WORKDIR /app\nCOPY . .\n{tail}")
+    }
+
+    /// The stand-alone check on `src`, with the rule's default options.
+    fn check(src: &str) -> Vec<Diagnostic> {
+        check_with(src, &toml::Table::new())
+    }
+
+    fn check_with(src: &str, options: &toml::Table) -> Vec<Diagnostic> {
+        let df = crate::dockerfile::parse(src);
+        let build = BuildInfo::default();
+        let ctx = DockerfileContext {
+            path: Path::new("/nonexistent-bp010/app/Dockerfile"),
+            dockerfile: &df,
+            rule: &RULE,
+            options,
+            build: &build,
+        };
+        let mut out = Vec::new();
+        check_dockerfile(&ctx, &mut out);
+        out
+    }
+
+    fn slices<'a>(src: &'a str, diags: &[Diagnostic]) -> Vec<&'a str> {
+        diags.iter().map(|d| d.span.slice(src)).collect()
+    }
+
+    /// Writes `files`, fixes them with BP010 (unsafe fixes on) until done,
+    /// and returns every file's final text by relative path, after checking
+    /// that the result lints clean and the bake definition still loads.
+    fn fix_project(files: &[(&str, &str)]) -> BTreeMap<String, String> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut bake = Vec::new();
+        let mut dockerfiles = Vec::new();
+        for (name, text) in files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, text).expect("write");
+            if name.ends_with(".hcl") {
+                bake.push(p);
+            } else if name.contains("Dockerfile") {
+                dockerfiles.push(p);
+            }
+        }
+        let plan = Plan {
+            dockerfiles,
+            bake_sets: if bake.is_empty() { vec![] } else { vec![bake] },
+            env: BTreeMap::new(),
+            vars: Vec::new(),
+            cwd: dir.path().to_path_buf(),
+            roots: vec![dir.path().to_path_buf()],
+        };
+        let cli = CliSelection {
+            select: Some(vec!["BP010".to_string()]),
+            ..CliSelection::default()
+        };
+        let settings = Settings::from_toml(Path::new("bakelint.toml"), "", &cli).expect("settings");
+        let lint = |c: &BTreeMap<PathBuf, String>| workspace::lint(&plan, c, &settings).diagnostics;
+        let initial = lint(&BTreeMap::new());
+        assert!(!initial.is_empty(), "BP010 does not fire");
+        let res = fix_all(initial, FixMode { unsafe_fixes: true }, &DiskSource, &lint);
+        assert!(res.failures.is_empty(), "{:?}", res.failures);
+        let after = workspace::lint(&plan, &res.contents, &settings);
+        assert!(
+            after.diagnostics.is_empty(),
+            "still fires: {:?}",
+            after.diagnostics
+        );
+        assert_eq!(
+            after.projects.len(),
+            plan.bake_sets.len(),
+            "bake no longer loads"
+        );
+        let mut out = BTreeMap::new();
+        for (name, text) in files {
+            out.insert(name.to_string(), text.to_string());
+        }
+        for (path, text) in &res.contents {
+            let rel = path.strip_prefix(dir.path()).unwrap_or(path);
+            out.insert(
+                workspace::normalize(rel).display().to_string(),
+                text.clone(),
+            );
+        }
+        out
+    }
+
+    #[test]
+    fn generic_images_by_repository() {
+        for image in [
+            "python:3.12-slim",
+            "docker.io/library/node:20",
+            "library/ruby",
+            "index.docker.io/golang:1.22@sha256:abc",
+            "eclipse-temurin:21-jre",
+            "alpine",
+        ] {
+            assert!(generic_image(image).is_some(), "{image}");
+        }
+        for image in [
+            "postgres:16",
+            "redis",
+            "ghcr.io/acme/python:3.12",
+            "localhost:5000/python",
+            "acme/node",
+            "",
+            "@",
+        ] {
+            assert_eq!(generic_image(image), None, "{image}");
+        }
+    }
+
+    #[test]
+    fn counts_packages_across_runs_before_the_copy() {
+        let src = "FROM debian:bookworm\nRUN apt-get update && apt-get install -y curl git\nENV A=1\nRUN apt-get install -y gettext make gcc\nCOPY . /src\n";
+        let diags = check(src);
+        assert_eq!(slices(src, &diags), vec!["curl git"]);
+        assert_eq!(diags[0].severity, Severity::Info);
+        assert!(diags[0]
+            .message
+            .contains("5 OS packages (curl, git, gettext, make, gcc)"));
+        assert!(diags[0].fix.is_some());
+    }
+
+    #[test]
+    fn apk_and_dnf_installs_count() {
+        let src = "FROM alpine:3.20\nRUN apk add --no-cache build-base postgresql-dev gettext curl git\nCOPY . .\n";
+        assert_eq!(
+            slices(src, &check(src)),
+            vec!["build-base postgresql-dev gettext curl git"]
+        );
+        let src = "FROM fedora:40\nRUN dnf install -y gcc make \\\n    libpq-devel \\\n    curl git && dnf clean all\nADD . /src\n";
+        assert_eq!(
+            slices(src, &check(src)),
+            vec!["gcc make \\\n    libpq-devel \\\n    curl git"]
+        );
+    }
+
+    #[test]
+    fn not_flagged() {
+        let cases = [
+            // Four packages.
+            "FROM python:3.12\nRUN apt-get install -y a b c d\nCOPY . .\n".to_string(),
+            // Installed after the context copy.
+            "FROM python:3.12\nCOPY . .\nRUN apt-get install -y a b c d e\n".to_string(),
+            // Already on a custom base.
+            web("FROM ghcr.io/acme/base:1", ""),
+            web("ARG BASE_IMAGE=ghcr.io/acme/shop-base:latest\nFROM ${BASE_IMAGE}", ""),
+            // Not a generic image.
+            web("FROM postgres:16", ""),
+            // Nothing from the context follows: a base image itself.
+            format!("FROM python:3.12\n{APT5}"),
+            // A later stage of the same name, not the image.
+            "FROM ghcr.io/acme/x AS python\nFROM python\nRUN apt-get install -y a b c d e\nCOPY . .\n"
+                .to_string(),
+            // pip packages are not OS packages.
+            "FROM python:3.12\nRUN pip install a b c d e\nCOPY . .\n".to_string(),
+            // A conditional install is not counted.
+            "FROM node:20\nARG SKIP_CHROMIUM=false\nRUN if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then apt-get install -y chromium a b c d; fi\nCOPY . .\n".to_string(),
+        ];
+        for src in &cases {
+            assert!(check(src).is_empty(), "{src}");
+        }
+    }
+
+    #[test]
+    fn min_packages_option() {
+        let src = "FROM python:3.12\nRUN apt-get install -y a b c d\nCOPY . .\n";
+        let mut options = toml::Table::new();
+        options.insert("min-packages".into(), toml::Value::Integer(4));
+        assert_eq!(check_with(src, &options).len(), 1);
+        options.insert("min-packages".into(), toml::Value::Integer(-3));
+        assert_eq!(check_with(src, &options).len(), 1);
+    }
+
+    #[test]
+    fn installs_that_cannot_move_get_no_fix() {
+        // A COPY --from between the installs.
+        let src = "FROM python:3.12\nRUN apt-get install -y a b c\nCOPY --from=tools /bin/x /bin/x\nRUN apt-get install -y d e\nCOPY . .\n";
+        let diags = check(src);
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].fix.is_none());
+        // An ARG the stage uses after the installs.
+        let src = "FROM python:3.12\nARG VERSION=1\nRUN apt-get install -y a b c d e\nCOPY . .\nRUN echo $VERSION\n";
+        let diags = check(src);
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].fix.is_none());
+        // A global BASE_IMAGE already.
+        let src =
+            "ARG BASE_IMAGE=x\nFROM python:3.12\nRUN apt-get install -y a b c d e\nCOPY . .\n";
+        assert!(check(src)[0].fix.is_none());
+    }
+
+    #[test]
+    fn standalone_fix_keeps_directives_global_args_and_stage_name() {
+        let src = "# syntax=docker/dockerfile:1\nARG PY=3.12\nARG OTHER=1\nFROM python:${PY}-slim AS build\nENV A=1\n\n# tools\nRUN apt-get install -y a b c d e\nCOPY . .\n\nFROM build AS final\nCMD [\"x\"]\n";
+        let files = fix_project(&[("app/Dockerfile", src)]);
+        assert_eq!(
+            files["app/Dockerfile"],
+            "# syntax=docker/dockerfile:1\nARG PY=3.12\nARG OTHER=1\nARG BASE_IMAGE=app-base:latest\nFROM ${BASE_IMAGE} AS build\nCOPY . .\n\nFROM build AS final\nCMD [\"x\"]\n"
+        );
+        assert_eq!(
+            files["app/Dockerfile.base"],
+            "# syntax=docker/dockerfile:1\nARG PY=3.12\nFROM python:${PY}-slim AS build\nENV A=1\n\n# tools\nRUN apt-get install -y a b c d e\n"
+        );
+    }
+
+    #[test]
+    fn standalone_fix_in_a_later_stage_keeps_crlf_and_case() {
+        let src = "from ghcr.io/acme/tools as tools\r\nfrom node:20\r\nrun apt-get install -y a b c d e\r\ncopy . .\r\n";
+        let files = fix_project(&[("web.Dockerfile", src)]);
+        assert_eq!(
+            files["web.Dockerfile"],
+            "arg BASE_IMAGE=web-base:latest\r\nfrom ghcr.io/acme/tools as tools\r\nfrom ${BASE_IMAGE}\r\ncopy . .\r\n"
+        );
+        assert_eq!(
+            files["Dockerfile.base"],
+            "from node:20\r\nrun apt-get install -y a b c d e\r\n"
+        );
+    }
+
+    #[test]
+    fn existing_base_file_with_other_content_gets_another_name() {
+        let src = web("FROM python:3.12", "");
+        let files = fix_project(&[
+            ("web.Dockerfile", &src),
+            ("Dockerfile.base", "FROM scratch\n"),
+        ]);
+        assert_eq!(files["Dockerfile.base"], "FROM scratch\n");
+        assert_eq!(
+            files["Dockerfile.web.base"],
+            format!("FROM python:3.12\nENV PYTHONUNBUFFERED=1\n{APT5}")
+        );
+    }
+
+    #[test]
+    fn existing_base_file_with_the_same_content_is_reused() {
+        let src = web("FROM python:3.12", "");
+        let base = format!("FROM python:3.12\nENV PYTHONUNBUFFERED=1\n{APT5}");
+        let linted = lint(
+            &RULE,
+            &[("web.Dockerfile", &src), ("Dockerfile.base", &base)],
+        );
+        let fix = linted.diagnostics[0].fix.as_ref().expect("fix");
+        assert!(fix.edits.iter().all(|e| matches!(e, Edit::Replace { .. })));
+    }
+
+    const BAKE: &str = r#"variable "REGISTRY" {
+  default = "ghcr.io/acme"
+}
+
+variable "TAG" {
+  default = "dev"
+}
+
+target "_common" {
+  context = "."
+}
+
+target "web" {
+  inherits   = ["_common"]
+  dockerfile = "docker/web/Dockerfile"
+  tags       = ["${REGISTRY}/shop-web:${TAG}"]
+}
+
+target "worker" {
+  inherits   = ["_common"]
+  dockerfile = "docker/worker/Dockerfile"
+  tags       = ["${REGISTRY}/shop-worker:1"]
+  args = {
+    MODE = "worker"
+  }
+}
+"#;
+
+    #[test]
+    fn bake_group_shares_one_base() {
+        // Same prefix modulo layout and a cache mount.
+        let worker = "FROM python:3.12\nENV PYTHONUNBUFFERED=1\nRUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y --no-install-recommends build-essential libpq-dev gettext curl git && rm -rf /var/lib/apt/lists/*\nARG MODE\nCOPY . .\nCMD [\"celery\", \"$MODE\"]\n";
+        let files = [
+            ("docker-bake.hcl", BAKE),
+            (
+                "docker/web/Dockerfile",
+                &web("FROM python:3.12", "CMD [\"web\"]\n"),
+            ),
+            ("docker/worker/Dockerfile", worker),
+        ];
+        let linted = lint(&RULE, &files);
+        assert_eq!(linted.diagnostics.len(), 2, "{:#?}", linted.diagnostics);
+        assert!(linted
+            .diagnostics
+            .iter()
+            .all(|d| d.severity == Severity::Warning && d.labels.len() == 1));
+        assert_eq!(
+            linted.slices(),
+            vec![
+                "build-essential libpq-dev gettext curl git",
+                "build-essential libpq-dev gettext curl git"
+            ]
+        );
+        let fixed = fix_project(&files);
+        assert_eq!(
+            fixed["docker/Dockerfile.base"],
+            format!("FROM python:3.12\nENV PYTHONUNBUFFERED=1\n{APT5}")
+        );
+        assert_eq!(
+            fixed["docker/web/Dockerfile"],
+            "ARG BASE_IMAGE=ghcr.io/acme/shop-base:latest\nFROM ${BASE_IMAGE}\nWORKDIR /app\nCOPY . .\nCMD [\"web\"]\n"
+        );
+        assert_eq!(
+            fixed["docker/worker/Dockerfile"],
+            "ARG BASE_IMAGE=ghcr.io/acme/shop-base:latest\nFROM ${BASE_IMAGE}\nARG MODE\nCOPY . .\nCMD [\"celery\", \"$MODE\"]\n"
+        );
+        assert_eq!(
+            fixed["docker-bake.hcl"],
+            r#"variable "REGISTRY" {
+  default = "ghcr.io/acme"
+}
+
+variable "TAG" {
+  default = "dev"
+}
+
+target "_common" {
+  context = "."
+}
+
+target "base" {
+  context    = "."
+  dockerfile = "docker/Dockerfile.base"
+  tags       = ["${REGISTRY}/shop-base:latest"]
+}
+
+target "web" {
+  inherits   = ["_common"]
+  dockerfile = "docker/web/Dockerfile"
+  tags       = ["${REGISTRY}/shop-web:${TAG}"]
+  args       = { BASE_IMAGE = "${REGISTRY}/shop-base:latest" }
+}
+
+target "worker" {
+  inherits   = ["_common"]
+  dockerfile = "docker/worker/Dockerfile"
+  tags       = ["${REGISTRY}/shop-worker:1"]
+  args = {
+    MODE = "worker"
+    BASE_IMAGE = "${REGISTRY}/shop-base:latest"
+  }
+}
+"#
+        );
+    }
+
+    #[test]
+    fn bake_base_target_name_taken_and_tag_option() {
+        let bake = "target \"base\" {\n  dockerfile = \"other.Dockerfile\"\n}\n\ntarget \"api\" {\n  dockerfile = \"api.Dockerfile\"\n  tags = [\"acme/api\"]\n}\n";
+        let files = [
+            ("docker-bake.hcl", bake),
+            ("other.Dockerfile", "FROM scratch\n"),
+            ("api.Dockerfile", &web("FROM python:3.12 AS app", "")),
+        ];
+        let fixed = fix_project(&files);
+        assert_eq!(
+            fixed["docker-bake.hcl"],
+            "target \"base\" {\n  dockerfile = \"other.Dockerfile\"\n}\n\ntarget \"api-base\" {\n  context    = \".\"\n  dockerfile = \"Dockerfile.base\"\n  tags       = [\"acme/api-base:latest\"]\n}\n\ntarget \"api\" {\n  dockerfile = \"api.Dockerfile\"\n  tags = [\"acme/api\"]\n  args = { BASE_IMAGE = \"acme/api-base:latest\" }\n}\n"
+        );
+        assert_eq!(
+            fixed["api.Dockerfile"],
+            "ARG BASE_IMAGE=acme/api-base:latest\nFROM ${BASE_IMAGE} AS app\nWORKDIR /app\nCOPY . .\n"
+        );
+    }
+
+    #[test]
+    fn base_repositories() {
+        let r = |v: &[&str]| base_repository(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            r(&["reg/shop-web", "reg/shop-worker"]).as_deref(),
+            Some("reg/shop-base")
+        );
+        assert_eq!(r(&["reg/web"]).as_deref(), Some("reg/web-base"));
+        assert_eq!(r(&["reg/web", "reg/api"]).as_deref(), Some("reg/web-base"));
+        assert_eq!(
+            r(&["a/shop-web", "b/shop-api"]).as_deref(),
+            Some("a/shop-web-base")
+        );
+        assert_eq!(r(&[]), None);
+        assert_eq!(r(&[""]), None);
+    }
+
+    #[test]
+    fn paths_and_stems() {
+        assert_eq!(stem(Path::new("deploy/web.Dockerfile")), "web");
+        assert_eq!(stem(Path::new("Dockerfile.API")), "api");
+        assert_eq!(stem(Path::new("/x/my app/Dockerfile")), "my-app");
+        assert_eq!(stem(Path::new("Dockerfile")), "app");
+        assert_eq!(relative(Path::new("a/b/c"), Path::new("a")), "b/c");
+        assert_eq!(relative(Path::new("a/c"), Path::new("a/b")), "../c");
+        assert_eq!(
+            common_dir(&[Path::new("d/web/Dockerfile"), Path::new("d/api/Dockerfile")]),
+            PathBuf::from("d")
+        );
+    }
+
+    #[test]
+    fn odd_input_never_panics() {
+        for src in [
+            "",
+            "FROM",
+            "FROM python\nRUN apt-get install -y a b c d e",
+            "FROM python\nRUN apt-get install -y a b c d e\nCOPY",
+            "FROM python:${\nRUN apt-get install -y a b c d e\nCOPY . .\n",
+            "\u{feff}FROM python\nRUN <<EOF\napt-get install -y a b c d e\nEOF\nCOPY . .\n",
+            "FROM python\nONBUILD RUN apt-get install -y a b c d e\nCOPY . .\n",
+            "RUN apt-get install -y a b c d e\nCOPY . .\n",
+        ] {
+            let _ = check(src);
+        }
+    }
+}
