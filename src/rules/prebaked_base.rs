@@ -110,6 +110,9 @@ const HELP: &str = "build these packages once into a base image that CI rebuilds
                     (a weekly job pushing it): cold builds then pull one layer instead of \
                     downloading and installing the packages, 1–1.5 minutes less per run";
 
+const NO_FIX: &str = "an instruction among the installs (COPY --from, a conditional install, an ARG \
+                      used later...) keeps them from moving as a whole, so there is no automatic fix";
+
 /// The stage prefix that could move into a base image.
 #[derive(Debug, Clone)]
 struct Candidate {
@@ -296,8 +299,6 @@ fn analyze_stage(
     // Position (in `nodes`) before which nothing may move, and the counted installs.
     let mut bound = nodes.len();
     let mut counted: Vec<(usize, Vec<String>, Span)> = Vec::new();
-    let mut copied = false;
-    let mut scan_end = nodes.len();
     for (pos, &node) in nodes.iter().enumerate() {
         let Some(ins) = df.instruction(node) else {
             continue;
@@ -305,8 +306,6 @@ fn analyze_stage(
         if matches!(ins.keyword, Keyword::Copy | Keyword::Add) {
             // ADD of a URL does not read the context, but stop there anyway.
             if reads_context(ins) || ins.keyword == Keyword::Add {
-                copied = reads_context(ins);
-                scan_end = pos;
                 break;
             }
         }
@@ -345,12 +344,7 @@ fn analyze_stage(
         return None;
     }
     let from_node = stage.from_node;
-    let last_scanned = nodes
-        .get(scan_end)
-        .copied()
-        .or_else(|| nodes.last().copied())
-        .unwrap_or(from_node);
-    if !copied && !context_copy_after(df, last_scanned) {
+    if !context_copy_after(df, from_node) {
         // Nothing from the context follows: this already is a base image.
         return None;
     }
@@ -383,13 +377,15 @@ fn analyze_stage(
     }
     key.push(' ');
     key.push_str(&from_kind.image.value);
-    if let Some(end_node) = end_node {
-        for &node in nodes.iter().take_while(|&&n| n <= end_node) {
-            if let Some(ins) = df.instruction(node) {
-                key.push('\n');
-                key.push_str(&instruction_key(ins, source));
-            }
+    for &node in nodes.get(..=end).unwrap_or(&[]) {
+        if let Some(ins) = df.instruction(node) {
+            key.push('\n');
+            key.push_str(&instruction_key(ins, source));
         }
+    }
+    if end_node.is_none() {
+        // Files that cannot move their installs share no base with those that can.
+        key.push_str("\n(fixed in place)");
     }
     Some(Candidate {
         image: from_kind.image.value.clone(),
@@ -553,13 +549,19 @@ fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     ) else {
         return;
     };
+    let fix = standalone_fix(ctx, &candidate);
+    let help = if fix.is_some() {
+        format!("{HELP}; the fix moves them into {BASE_FILE}: build and push it, then pass its tag as the `{BASE_ARG}` build arg")
+    } else if candidate.end_node.is_none() {
+        format!("{HELP}; {NO_FIX}")
+    } else {
+        HELP.to_string()
+    };
     let mut diag = ctx
         .diagnostic(candidate.span, message(&candidate, 1))
-        .with_help(format!(
-            "{HELP}; the fix moves them into {BASE_FILE} (build and push it, then pass its tag as the `{BASE_ARG}` build arg)"
-        ));
+        .with_help(help);
     diag.severity = Severity::Info;
-    if let Some(fix) = standalone_fix(ctx, &candidate) {
+    if let Some(fix) = fix {
         diag = diag.with_fix(fix);
     }
     out.push(diag);
@@ -651,12 +653,12 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         let fix = group_fix(ctx, &group);
         for member in &group {
             let mut help = HELP.to_string();
-            if fix.is_some() {
-                help.push_str(
-                    "; build the bake target of the base before the others (e.g. a scheduled workflow runs `docker buildx bake <base target> --push`)",
-                );
+            if let Some((_, name)) = &fix {
+                help.push_str(&format!(
+                    "; with the fix, bake target `{name}` builds the base: push it before building the others (e.g. a weekly workflow runs `docker buildx bake {name} --push`)"
+                ));
             } else if member.candidate.end_node.is_none() {
-                help.push_str("; an instruction between the installs (COPY --from, a conditional install, an ARG used later...) keeps them from moving as a whole, so there is no automatic fix");
+                help.push_str(&format!("; {NO_FIX}"));
             }
             let mut diag = ctx
                 .diagnostic(
@@ -673,7 +675,7 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                     "the same install",
                 );
             }
-            if let Some(fix) = &fix {
+            if let Some((fix, _)) = &fix {
                 diag = diag.with_fix(fix.clone());
             }
             out.push(diag);
@@ -790,7 +792,8 @@ fn own_block<'a>(files: &'a [SyntaxFile], name: &str) -> Option<(&'a SyntaxFile,
     })
 }
 
-fn group_fix(ctx: &BakeContext<'_>, group: &[&Member<'_>]) -> Option<Fix> {
+/// The fix of a group and the name of the bake target that builds its base.
+fn group_fix(ctx: &BakeContext<'_>, group: &[&Member<'_>]) -> Option<(Fix, String)> {
     let first = group.first()?;
     let content = base_content(first.dockerfile, &first.candidate)?;
     let paths: Vec<&Path> = group.iter().map(|m| m.path.as_path()).collect();
@@ -828,7 +831,8 @@ fn group_fix(ctx: &BakeContext<'_>, group: &[&Member<'_>]) -> Option<Fix> {
     let context = lead.context_path()?;
     let dockerfile_in_context = relative(&base, &normalize(&context));
     let base_target = base_target_name(ctx, &base, &tag_source)?;
-    if let Some(name) = &base_target.create {
+    if !base_target.exists {
+        let name = &base_target.name;
         // Before the first target block of the group, in its file.
         let (file, block) = targets
             .iter()
@@ -863,20 +867,20 @@ fn group_fix(ctx: &BakeContext<'_>, group: &[&Member<'_>]) -> Option<Fix> {
     }
     dedupe(&mut edits);
     let shown = base.display();
-    Some(Fix::unsafe_(
-        match &base_target.create {
-            Some(name) => {
-                format!("Move the OS package installs into {shown}, built by bake target `{name}`")
-            }
-            None => format!("Build on the base image of {shown}"),
-        },
+    let fix = Fix::unsafe_(
+        format!(
+            "Move the OS package installs into {shown}, built by bake target `{}`",
+            base_target.name
+        ),
         edits,
-    ))
+    );
+    Some((fix, base_target.name))
 }
 
-/// The bake target that builds the base: to create (its name) or existing.
+/// The bake target that builds the base, and whether it is there already.
 struct BaseTarget {
-    create: Option<String>,
+    name: String,
+    exists: bool,
 }
 
 fn base_target_name(ctx: &BakeContext<'_>, base: &Path, tag_source: &str) -> Option<BaseTarget> {
@@ -892,12 +896,17 @@ fn base_target_name(ctx: &BakeContext<'_>, base: &Path, tag_source: &str) -> Opt
     }
     for name in names {
         match ctx.project.targets().get(&name) {
-            None => return Some(BaseTarget { create: Some(name) }),
+            None => {
+                return Some(BaseTarget {
+                    name,
+                    exists: false,
+                })
+            }
             Some(t)
                 if t.dockerfile()
                     .is_some_and(|d| normalize(&d) == normalize(base)) =>
             {
-                return Some(BaseTarget { create: None })
+                return Some(BaseTarget { name, exists: true })
             }
             Some(_) => {}
         }
@@ -1369,6 +1378,41 @@ target "worker" {
             fixed["api.Dockerfile"],
             "ARG BASE_IMAGE=acme/api-base:latest\nFROM ${BASE_IMAGE} AS app\nWORKDIR /app\nCOPY . .\n"
         );
+    }
+
+    #[test]
+    fn consolidated_multistage_file_keeps_its_base_stage() {
+        // What BP009 writes: one Dockerfile, a `base` stage, one stage per target.
+        let df = format!(
+            "FROM python:3.12-slim AS base\n{APT5}WORKDIR /app\n\nFROM base AS web\nCOPY . .\n\nFROM base AS worker\nCOPY . .\n"
+        );
+        let bake = "target \"web\" {\n  target = \"web\"\n  tags   = [\"acme/shop-web\"]\n}\n\ntarget \"worker\" {\n  target = \"worker\"\n  tags   = [\"acme/shop-worker\"]\n  args   = { A = \"1\", }\n}\n";
+        let files = [("docker-bake.hcl", bake), ("Dockerfile", df.as_str())];
+        let linted = lint(&RULE, &files);
+        assert_eq!(linted.diagnostics.len(), 1);
+        assert!(linted.diagnostics[0].message.contains("5 OS packages"));
+        let fixed = fix_project(&files);
+        assert_eq!(
+            fixed["Dockerfile"],
+            "ARG BASE_IMAGE=acme/shop-base:latest\nFROM ${BASE_IMAGE} AS base\nWORKDIR /app\n\nFROM base AS web\nCOPY . .\n\nFROM base AS worker\nCOPY . .\n"
+        );
+        assert_eq!(
+            fixed["Dockerfile.base"],
+            format!("FROM python:3.12-slim AS base\n{APT5}")
+        );
+        assert_eq!(
+            fixed["docker-bake.hcl"],
+            "target \"base\" {\n  context    = \".\"\n  dockerfile = \"Dockerfile.base\"\n  tags       = [\"acme/shop-base:latest\"]\n}\n\ntarget \"web\" {\n  target = \"web\"\n  tags   = [\"acme/shop-web\"]\n  args   = { BASE_IMAGE = \"acme/shop-base:latest\" }\n}\n\ntarget \"worker\" {\n  target = \"worker\"\n  tags   = [\"acme/shop-worker\"]\n  args   = { A = \"1\", BASE_IMAGE = \"acme/shop-base:latest\", }\n}\n"
+        );
+    }
+
+    #[test]
+    fn json_bake_files_get_no_fix() {
+        let bake = r#"{"target": {"web": {"dockerfile": "Dockerfile", "tags": ["acme/web"]}}}"#;
+        let df = web("FROM python:3.12", "");
+        let linted = lint(&RULE, &[("docker-bake.json", bake), ("Dockerfile", &df)]);
+        assert_eq!(linted.diagnostics.len(), 1);
+        assert!(linted.diagnostics[0].fix.is_none());
     }
 
     #[test]
