@@ -625,6 +625,13 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(candidate) = analyze(dockerfile, Some(&args), min) else {
             continue;
         };
+        // The workspace applies only the bake files' suppression comments to
+        // bake findings: honour the Dockerfile's own here (and keep it out of
+        // the shared fix).
+        let probe = ctx.diagnostic(&path, candidate.span, "");
+        if crate::suppress::Suppressions::from_dockerfile(dockerfile).is_suppressed(&probe) {
+            continue;
+        }
         members.push(Member {
             path,
             dockerfile,
@@ -1413,6 +1420,82 @@ target "worker" {
         let linted = lint(&RULE, &[("docker-bake.json", bake), ("Dockerfile", &df)]);
         assert_eq!(linted.diagnostics.len(), 1);
         assert!(linted.diagnostics[0].fix.is_none());
+    }
+
+    #[test]
+    fn suppressed_dockerfiles_stay_out_of_the_group() {
+        let suppressed = web("FROM python:3.12", "").replace(
+            "RUN apt-get update",
+            "# bakelint ignore=BP010 needs the distro packages fresh\nRUN apt-get update",
+        );
+        let bake = "target \"a\" {\n  dockerfile = \"a.Dockerfile\"\n}\n\ntarget \"b\" {\n  dockerfile = \"b.Dockerfile\"\n}\n";
+        let linted = lint(
+            &RULE,
+            &[
+                ("docker-bake.hcl", bake),
+                ("a.Dockerfile", &web("FROM python:3.12", "")),
+                ("b.Dockerfile", &suppressed),
+            ],
+        );
+        assert_eq!(linted.diagnostics.len(), 1);
+        assert!(linted.diagnostics[0].file.ends_with("a.Dockerfile"));
+        assert!(linted.diagnostics[0].labels.is_empty());
+    }
+
+    /// The bake check itself (the workspace replaces severities with the
+    /// configured one, so the per-finding severity is checked here).
+    fn bake_check(bake: &str, dockerfiles: &[(&str, &str)]) -> Vec<Diagnostic> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("docker-bake.hcl"), bake).expect("write");
+        let mut parsed = BTreeMap::new();
+        for (name, text) in dockerfiles {
+            std::fs::write(dir.path().join(name), text).expect("write");
+            parsed.insert(
+                workspace::normalize(&dir.path().join(name)),
+                std::sync::Arc::new(crate::dockerfile::parse(text)),
+            );
+        }
+        let project = crate::bake::load(&crate::bake::LoadOptions {
+            files: vec![PathBuf::from("docker-bake.hcl")],
+            cwd: dir.path().to_path_buf(),
+            env: BTreeMap::new(),
+            vars: Vec::new(),
+            overrides: Vec::new(),
+            overlay: BTreeMap::new(),
+        })
+        .expect("bake loads");
+        let options = toml::Table::new();
+        let virtual_files = std::collections::BTreeSet::new();
+        let ctx = BakeContext {
+            project: &project,
+            rule: &RULE,
+            options: &options,
+            dockerfiles: &parsed,
+            virtual_files: &virtual_files,
+        };
+        let mut out = Vec::new();
+        check_bake(&ctx, &mut out);
+        out
+    }
+
+    #[test]
+    fn severity_follows_how_often_the_install_repeats() {
+        let df = web("FROM python:3.12", "");
+        let one = "target \"a\" {\n  dockerfile = \"a.Dockerfile\"\n}\n";
+        let diags = bake_check(one, &[("a.Dockerfile", &df)]);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].severity, Severity::Info);
+        // Two targets building the same Dockerfile.
+        let two = "target \"a\" {\n  dockerfile = \"a.Dockerfile\"\n}\n\ntarget \"b\" {\n  dockerfile = \"a.Dockerfile\"\n  args = { X = \"1\" }\n}\n";
+        let diags = bake_check(two, &[("a.Dockerfile", &df)]);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].severity, Severity::Warning);
+        // Two Dockerfiles.
+        let other = "target \"a\" {\n  dockerfile = \"a.Dockerfile\"\n}\n\ntarget \"b\" {\n  dockerfile = \"b.Dockerfile\"\n}\n";
+        let diags = bake_check(other, &[("a.Dockerfile", &df), ("b.Dockerfile", &df)]);
+        assert_eq!(diags.len(), 2);
+        assert!(diags.iter().all(|d| d.severity == Severity::Warning));
+        assert_eq!(diags[0].fix, diags[1].fix);
     }
 
     #[test]
