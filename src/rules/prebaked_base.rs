@@ -852,8 +852,24 @@ fn group_fix(ctx: &BakeContext<'_>, group: &[&Member<'_>]) -> Option<(Fix, Strin
         let at = line_start(text, block.kind_span.start);
         let indent = indentation_at(text, at);
         let context_value = escape_template(&lead.context());
+        // The base must exist for every platform the targets build.
+        let mut platforms: Vec<String> = Vec::new();
+        for platform in targets.iter().flat_map(|t| t.platforms()) {
+            if !platforms.contains(&platform) {
+                platforms.push(platform);
+            }
+        }
+        let platforms = if platforms.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = platforms
+                .iter()
+                .map(|p| format!("\"{}\"", escape_template(p)))
+                .collect();
+            format!("{indent}  platforms  = [{}]\n", list.join(", "))
+        };
         let block_text = format!(
-            "{indent}target \"{name}\" {{\n{indent}  context    = \"{context_value}\"\n{indent}  dockerfile = \"{dockerfile_in_context}\"\n{indent}  tags       = [\"{tag_source}\"]\n{indent}}}\n\n"
+            "{indent}target \"{name}\" {{\n{indent}  context    = \"{context_value}\"\n{indent}  dockerfile = \"{dockerfile_in_context}\"\n{indent}  tags       = [\"{tag_source}\"]\n{platforms}{indent}}}\n\n"
         );
         edits.push(Edit::insert(file.path.clone(), at, block_text));
     }
@@ -1393,7 +1409,7 @@ target "worker" {
         let df = format!(
             "FROM python:3.12-slim AS base\n{APT5}WORKDIR /app\n\nFROM base AS web\nCOPY . .\n\nFROM base AS worker\nCOPY . .\n"
         );
-        let bake = "target \"web\" {\n  target = \"web\"\n  tags   = [\"acme/shop-web\"]\n}\n\ntarget \"worker\" {\n  target = \"worker\"\n  tags   = [\"acme/shop-worker\"]\n  args   = { A = \"1\", }\n}\n";
+        let bake = "target \"web\" {\n  target = \"web\"\n  tags   = [\"acme/shop-web\"]\n}\n\ntarget \"worker\" {\n  target = \"worker\"\n  tags   = [\"acme/shop-worker\"]\n  platforms = [\"linux/amd64\", \"linux/arm64\"]\n  args   = { A = \"1\", }\n}\n";
         let files = [("docker-bake.hcl", bake), ("Dockerfile", df.as_str())];
         let linted = lint(&RULE, &files);
         assert_eq!(linted.diagnostics.len(), 1);
@@ -1409,7 +1425,7 @@ target "worker" {
         );
         assert_eq!(
             fixed["docker-bake.hcl"],
-            "target \"base\" {\n  context    = \".\"\n  dockerfile = \"Dockerfile.base\"\n  tags       = [\"acme/shop-base:latest\"]\n}\n\ntarget \"web\" {\n  target = \"web\"\n  tags   = [\"acme/shop-web\"]\n  args   = { BASE_IMAGE = \"acme/shop-base:latest\" }\n}\n\ntarget \"worker\" {\n  target = \"worker\"\n  tags   = [\"acme/shop-worker\"]\n  args   = { A = \"1\", BASE_IMAGE = \"acme/shop-base:latest\", }\n}\n"
+            "target \"base\" {\n  context    = \".\"\n  dockerfile = \"Dockerfile.base\"\n  tags       = [\"acme/shop-base:latest\"]\n  platforms  = [\"linux/amd64\", \"linux/arm64\"]\n}\n\ntarget \"web\" {\n  target = \"web\"\n  tags   = [\"acme/shop-web\"]\n  args   = { BASE_IMAGE = \"acme/shop-base:latest\" }\n}\n\ntarget \"worker\" {\n  target = \"worker\"\n  tags   = [\"acme/shop-worker\"]\n  platforms = [\"linux/amd64\", \"linux/arm64\"]\n  args   = { A = \"1\", BASE_IMAGE = \"acme/shop-base:latest\", }\n}\n"
         );
     }
 
