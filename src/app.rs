@@ -203,7 +203,7 @@ struct Overlay<'a> {
 impl FileSource for Overlay<'_> {
     fn read(&self, path: &Path) -> Option<String> {
         if let Some((p, t)) = self.stdin {
-            if p == path {
+            if workspace::normalize(p) == workspace::normalize(path) {
                 return Some(t.to_string());
             }
         }
@@ -380,7 +380,10 @@ fn check(args: &CheckArgs) -> u8 {
         // All files or none: a multi-file fix must not be left half-written.
         let writes: Vec<fix::FileWrite<'_>> = changed
             .iter()
-            .filter(|(path, _, _)| Some(path) != stdin_path.as_ref())
+            .filter(|(path, _, _)| {
+                stdin_path.as_ref().map(|p| workspace::normalize(p))
+                    != Some(workspace::normalize(path))
+            })
             .map(|(path, old, new)| fix::FileWrite {
                 path,
                 content: new,
@@ -409,7 +412,8 @@ fn check(args: &CheckArgs) -> u8 {
         if let Some(p) = &stdin_path {
             let text = result
                 .contents
-                .get(p)
+                .get(&workspace::normalize(p))
+                .or_else(|| result.contents.get(p))
                 .cloned()
                 .or_else(|| stdin_text.as_ref().map(|(_, t)| t.clone()))
                 .unwrap_or_default();

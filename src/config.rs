@@ -293,10 +293,15 @@ impl Settings {
     }
 
     pub fn severity(&self, rule: &RuleDef) -> Severity {
-        self.severity
-            .get(rule.code)
-            .copied()
-            .unwrap_or(rule.severity)
+        self.severity_override(rule).unwrap_or(rule.severity)
+    }
+
+    /// The severity configured for `rule`, if any. A rule may report some
+    /// findings below its default (BP010: info for a one-off install,
+    /// warning when Dockerfiles repeat it); only a configured severity
+    /// replaces what the rule chose.
+    pub fn severity_override(&self, rule: &RuleDef) -> Option<Severity> {
+        self.severity.get(rule.code).copied()
     }
 
     pub fn options(&self, rule: &RuleDef) -> &RuleOptions {

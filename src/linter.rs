@@ -85,9 +85,10 @@ pub fn lint_dockerfile(
         };
         let start = out.len();
         check(&ctx, &mut out);
-        let severity = settings.severity(rule);
-        for d in &mut out[start..] {
-            d.severity = severity;
+        if let Some(severity) = settings.severity_override(rule) {
+            for d in &mut out[start..] {
+                d.severity = severity;
+            }
         }
     }
     let suppressions = Suppressions::from_dockerfile(dockerfile);

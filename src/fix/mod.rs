@@ -95,7 +95,7 @@ pub fn fix_all(
     lint: &dyn Fn(&BTreeMap<PathBuf, String>) -> Vec<Diagnostic>,
 ) -> FixResult {
     let mut result = FixResult {
-        remaining: initial,
+        remaining: with_normal_fix_paths(initial),
         ..FixResult::default()
     };
     for _round in 0..MAX_ROUNDS {
@@ -145,7 +145,7 @@ pub fn fix_all(
             result.contents.insert(file, content);
         }
 
-        let mut diags = lint(&result.contents);
+        let mut diags = with_normal_fix_paths(lint(&result.contents));
         // A file that parsed before this round and no longer does is reverted.
         let syntax_after = syntax_error_counts(&diags);
         let mut reverted = false;
@@ -179,7 +179,7 @@ pub fn fix_all(
             }
         }
         if reverted {
-            diags = lint(&result.contents);
+            diags = with_normal_fix_paths(lint(&result.contents));
         }
         result.remaining = diags;
         if reverted {
@@ -188,6 +188,25 @@ pub fn fix_all(
         }
     }
     result
+}
+
+/// Rules may spell one file differently (`./web/Dockerfile` from discovery,
+/// `web/Dockerfile` from a bake target): fix edits are keyed by the lexical
+/// normal form so two fixes of one file conflict, merge and land in one
+/// version of it.
+fn with_normal_fix_paths(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    for d in &mut diags {
+        if let Some(fix) = &mut d.fix {
+            for edit in &mut fix.edits {
+                match edit {
+                    Edit::Replace { file, .. } | Edit::Create { file, .. } => {
+                        *file = crate::workspace::normalize(file);
+                    }
+                }
+            }
+        }
+    }
+    diags
 }
 
 fn current(
@@ -201,7 +220,9 @@ fn current(
 fn syntax_error_counts(diags: &[Diagnostic]) -> BTreeMap<PathBuf, usize> {
     let mut counts = BTreeMap::new();
     for d in diags.iter().filter(|d| SYNTAX_CODES.contains(&d.code)) {
-        *counts.entry(d.file.clone()).or_default() += 1;
+        *counts
+            .entry(crate::workspace::normalize(&d.file))
+            .or_default() += 1;
     }
     counts
 }
@@ -404,6 +425,43 @@ mod tests {
         );
         assert_eq!(
             res.contents.get(Path::new("D")).map(String::as_str),
+            Some("Abc")
+        );
+        assert_eq!(res.total_applied(), 1);
+    }
+
+    #[test]
+    fn one_file_spelled_two_ways_is_one_file() {
+        // Discovery says `./w/D`, a bake target says `w/D`: the two fixes
+        // overlap, so only one applies, and the result is one version.
+        let src = Mem(BTreeMap::from([(PathBuf::from("w/D"), "abc".to_string())]));
+        let d1 = diag(
+            "./w/D",
+            Span::new(0, 1),
+            Some(Fix::safe(
+                "A",
+                vec![Edit::replace("./w/D", Span::new(0, 1), "A")],
+            )),
+        );
+        let d2 = diag(
+            "w/D",
+            Span::new(0, 2),
+            Some(Fix::safe(
+                "B",
+                vec![Edit::replace("w/D", Span::new(0, 2), "XY")],
+            )),
+        );
+        let res = fix_all(
+            vec![d1, d2],
+            FixMode {
+                unsafe_fixes: false,
+            },
+            &src,
+            &|_| vec![],
+        );
+        assert_eq!(res.contents.len(), 1, "{:?}", res.contents);
+        assert_eq!(
+            res.contents.get(Path::new("w/D")).map(String::as_str),
             Some("Abc")
         );
         assert_eq!(res.total_applied(), 1);

@@ -409,11 +409,13 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
             };
             let start = diags.len();
             check(&ctx, &mut diags);
-            let severity = settings.severity(rule);
+            let severity = settings.severity_override(rule);
             let mut kept = Vec::new();
             for mut d in diags.drain(start..) {
                 if settings.is_enabled(rule, &d.file) {
-                    d.severity = severity;
+                    if let Some(severity) = severity {
+                        d.severity = severity;
+                    }
                     kept.push(d);
                 }
             }
