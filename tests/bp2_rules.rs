@@ -440,7 +440,7 @@ fn bp007_fixes_converge_with_crlf_and_heredocs() {
     let fixed = fix(dir.path(), &settings(&["BP007"], ""));
     assert_eq!(
         fixed.get("Dockerfile").map(String::as_str),
-        Some("FROM python:3.12\r\nRUN --mount=type=cache,target=/root/.npm --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt \\\r\n && npm ci\r\nRUN --mount=type=cache,target=/root/go/pkg/mod <<EOF\r\ngo mod download\r\nEOF\r\nRUN rm -f /etc/apt/apt.conf.d/docker-clean; echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\r\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked apt-get update && apt-get install -y curl\r\n")
+        Some("FROM python:3.12\r\nRUN --mount=type=cache,target=/root/.npm --mount=type=cache,target=/root/.cache/pip pip install -r requirements.txt \\\r\n && npm ci\r\nRUN --mount=type=cache,target=/root/go/pkg/mod <<EOF\r\ngo mod download\r\nEOF\r\nRUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache && apt-get update && apt-get install -y curl\r\n")
     );
 }
 

@@ -13,7 +13,7 @@
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
 use crate::rules::util_a::stage_chain;
-use crate::rules::util_bp2::{indentation_at, keyword_case, line_start, word_removal};
+use crate::rules::util_bp2::{can_prefix_command, line_start, word_removal};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::{analyze_run, PackageInstall, PackageManager, RunScript, ScriptOrigin};
 use crate::span::Span;
@@ -247,8 +247,11 @@ struct StageState {
     base_image: String,
     base_tag: String,
     non_root_user: bool,
-    /// A RUN removed Docker's `docker-clean` apt hook.
-    apt_keeps_packages: bool,
+    /// A setup RUN of its own (no cache mounts, as in Docker's docs)
+    /// removed the `docker-clean` hook. RUNs this rule fixes carry the
+    /// removal themselves, so they never count here: whether a RUN gets it
+    /// must not depend on which fix happened to land first.
+    apt_hook_removed: bool,
 }
 
 impl StageState {
@@ -262,8 +265,10 @@ impl StageState {
 
     fn apply(&mut self, ins: &Instruction, source: &str) {
         match &ins.kind {
-            InstructionKind::Run(_) if removes_docker_clean(ins, source) => {
-                self.apt_keeps_packages = true;
+            InstructionKind::Run(_)
+                if cache_mount_targets(ins).is_empty() && removes_docker_clean(ins, source) =>
+            {
+                self.apt_hook_removed = true;
             }
             InstructionKind::Env(kvs) => {
                 for kv in kvs {
@@ -318,18 +323,9 @@ fn stage_start(df: &Dockerfile, stages: &[Stage], index: usize) -> StageState {
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
-    let source = ctx.source();
     let stages = df.stages();
-    // A stage whose parent gets the `docker-clean` line in this round shares it.
-    let mut keep_slots: Vec<Option<usize>> = vec![None; stages.len()];
     for (index, stage) in stages.iter().enumerate() {
         let mut state = stage_start(df, &stages, index);
-        let mut keep_slot = KeepSlot {
-            insert_at: stage_chain(df, &stages, index)
-                .iter()
-                .skip(1)
-                .find_map(|&p| keep_slots.get(p).copied().flatten()),
-        };
         for &node in &stage.instruction_nodes {
             let Some(ins) = df.instruction(node) else {
                 continue;
@@ -338,7 +334,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 InstructionKind::Onbuild(inner) => inner.as_ref(),
                 _ => ins,
             };
-            state.apply(ins, source);
+            state.apply(ins, df.source.as_str());
             if !matches!(run.kind, InstructionKind::Run(_)) {
                 continue;
             }
@@ -366,15 +362,12 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                         state: &state,
                         mounts: &mounts,
                     };
-                    if let Some(diag) = finding.diagnostic(&mut keep_slot) {
+                    if let Some(diag) = finding.diagnostic() {
                         reported_tools.push(tool_index);
                         out.push(diag);
                     }
                 }
             }
-        }
-        if let Some(slot) = keep_slots.get_mut(index) {
-            *slot = keep_slot.insert_at;
         }
     }
 }
@@ -486,7 +479,7 @@ impl InstallFinding<'_> {
         dirs
     }
 
-    fn diagnostic(&self, keep_slot: &mut KeepSlot) -> Option<Diagnostic> {
+    fn diagnostic(&self) -> Option<Diagnostic> {
         if self.mounts.iter().any(Option::is_none) {
             // A mount whose target depends on a variable: assume it is the cache.
             return None;
@@ -565,7 +558,7 @@ impl InstallFinding<'_> {
         match self.tool.remedy {
             Remedy::HelpOnly => return Some(diag),
             Remedy::AptMount => {
-                return Some(match self.apt_fix(&locked, keep_slot) {
+                return Some(match self.apt_fix(&locked) {
                     Some(fix) => diag.with_fix(fix),
                     None => diag,
                 })
@@ -647,10 +640,40 @@ impl InstallFinding<'_> {
         at
     }
 
+    /// The removal of the `docker-clean` hook at the start of the RUN's
+    /// script: `rm … && echo … && ` before the first command of the shell
+    /// form, or its own first line in a heredoc script.
+    fn hook_removal(&self) -> Option<Edit> {
+        let source = self.ctx.source();
+        match self.script.origin {
+            ScriptOrigin::Heredoc { index } => {
+                let heredoc = self.run.heredocs.get(index)?;
+                let newline = self.ctx.dockerfile.newline();
+                Some(Edit::insert(
+                    self.ctx.path,
+                    heredoc.body_span.start,
+                    format!("{KEEP_PACKAGES}{newline}"),
+                ))
+            }
+            ScriptOrigin::ShellForm => {
+                let first = self.scripts.first()?;
+                let command = first.commands().first()?;
+                can_prefix_command(source, first.span.start, command.span.start).then(|| {
+                    Edit::insert(
+                        self.ctx.path,
+                        command.span.start,
+                        format!("{KEEP_PACKAGES} && "),
+                    )
+                })
+            }
+            ScriptOrigin::ExecForm => None,
+        }
+    }
+
     /// The apt fix: locked mounts, the stage's `docker-clean` removal (once,
     /// at the shared slot) and no cache cleanup in the RUN. `None` (help
     /// only) where it cannot be done safely.
-    fn apt_fix(&self, mounts: &str, keep_slot: &mut KeepSlot) -> Option<Fix> {
+    fn apt_fix(&self, mounts: &str) -> Option<Fix> {
         let onbuild = !std::ptr::eq(self.ins, self.run);
         if onbuild
             || self.script.origin == ScriptOrigin::ExecForm
@@ -670,18 +693,11 @@ impl InstallFinding<'_> {
             self.flag_insertion_point(),
             format!("{mounts} "),
         )];
-        if !self.state.apt_keeps_packages {
-            let at = *keep_slot
-                .insert_at
-                .get_or_insert_with(|| line_start(source, self.run.span.start));
-            let run = keyword_case(source, self.run.keyword_span, "RUN");
-            let indent = indentation_at(source, at);
-            let newline = self.ctx.dockerfile.newline();
-            edits.push(Edit::insert(
-                self.ctx.path,
-                at,
-                format!("{indent}{run} {KEEP_PACKAGES}{newline}"),
-            ));
+        // Each fixed RUN removes the hook itself: other fixes move RUNs
+        // between stages and files (BP009, BP010), so a removal in another
+        // RUN of the stage may not stay in front of it.
+        if !self.state.apt_hook_removed && !removes_docker_clean(self.run, source) {
+            edits.push(self.hook_removal()?);
         }
         edits.extend(
             merge(removals)
@@ -696,7 +712,7 @@ impl InstallFinding<'_> {
 }
 
 /// Docker's recipe: stop the image from deleting downloaded packages.
-const KEEP_PACKAGES: &str = "rm -f /etc/apt/apt.conf.d/docker-clean; echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache";
+const KEEP_PACKAGES: &str = "rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache";
 
 /// The hook Debian and Ubuntu images use to delete downloaded packages.
 const DOCKER_CLEAN: &str = "/etc/apt/apt.conf.d/docker-clean";
@@ -724,13 +740,6 @@ const NOT_DEBIAN: &[&str] = &[
     "leap",
     "tumbleweed",
 ];
-
-/// Where a stage's `docker-clean` removal goes (shared by the stage's apt
-/// findings, so one round of fixes inserts it once).
-#[derive(Debug, Default)]
-struct KeepSlot {
-    insert_at: Option<usize>,
-}
 
 /// Whether the image may be Debian or Ubuntu (unknown images may be).
 fn maybe_debian(image: &str, tag: &str) -> bool {
@@ -1130,6 +1139,7 @@ mod tests {
 
     const KEEP: &str = "RUN rm -f /etc/apt/apt.conf.d/docker-clean; echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache\n";
     const APT_MOUNTS: &str = "--mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt,sharing=locked";
+    const HOOK: &str = KEEP_PACKAGES;
 
     #[test]
     fn apt_gets_locked_mounts_kept_packages_and_no_cleanup() {
@@ -1145,14 +1155,14 @@ mod tests {
         assert!(help.contains("sharing=locked"), "{help}");
         assert!(diags[0].fix.is_some());
         let expected = format!(
-            "FROM python:3.12-slim\n\nENV A=1\n\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y --no-install-recommends \\\n    build-essential \\\n    libpq-dev\n\nWORKDIR /app\n"
+            "FROM python:3.12-slim\n\nENV A=1\n\nRUN {APT_MOUNTS} {HOOK} && apt-get update && apt-get install -y --no-install-recommends \\\n    build-essential \\\n    libpq-dev\n\nWORKDIR /app\n"
         );
         // One round does it all; a second finds nothing.
         assert_eq!(apply_round(src, &diags), expected);
         assert_eq!(fixed(src), expected);
         assert!(crate::rules::util_b::testing::run(&RULE, &expected).is_empty());
         let df = crate::dockerfile::parse(&expected);
-        assert_eq!(df.instructions().count(), 5);
+        assert_eq!(df.instructions().count(), 4);
     }
 
     #[test]
@@ -1161,37 +1171,37 @@ mod tests {
             // Inline, with more after it.
             (
                 "FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/* /var/cache/apt/* && echo ok\n",
-                format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y curl && echo ok\n"),
+                format!("FROM debian\nRUN {APT_MOUNTS} {HOOK} && apt-get update && apt-get install -y curl && echo ok\n"),
             ),
             // `apt-get clean` too, `;` connectors.
             (
                 "FROM ubuntu\nRUN apt-get update; apt-get install -y curl; apt-get clean; rm -rf /var/lib/apt/lists/*\n",
-                format!("FROM ubuntu\n{KEEP}RUN {APT_MOUNTS} apt-get update; apt-get install -y curl\n"),
+                format!("FROM ubuntu\nRUN {APT_MOUNTS} {HOOK} && apt-get update; apt-get install -y curl\n"),
             ),
             // Other paths stay.
             (
                 "FROM debian\nRUN apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/* /tmp/build\n",
-                format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y curl && rm -rf /tmp/build\n"),
+                format!("FROM debian\nRUN {APT_MOUNTS} {HOOK} && apt-get update && apt-get install -y curl && rm -rf /tmp/build\n"),
             ),
             // Cleanup first.
             (
                 "FROM debian\nRUN rm -rf /var/lib/apt/lists/* \\\n && apt-get update && apt-get install -y curl\n",
-                format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y curl\n"),
+                format!("FROM debian\nRUN {APT_MOUNTS} {HOOK} && apt-get update && apt-get install -y curl\n"),
             ),
             // A comment line inside the RUN.
             (
                 "FROM debian\nRUN apt-get update && apt-get install -y curl \\\n# tidy up\n    && rm -rf /var/lib/apt/lists/*\n",
-                format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y curl\n"),
+                format!("FROM debian\nRUN {APT_MOUNTS} {HOOK} && apt-get update && apt-get install -y curl\n"),
             ),
             // BP004's guarded chromium install.
             (
                 "FROM debian\nARG SKIP_CHROMIUM=false\nRUN apt-get update && if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then apt-get install -y --no-install-recommends chromium; fi \\\n    && rm -rf /var/lib/apt/lists/*\n",
-                format!("FROM debian\nARG SKIP_CHROMIUM=false\n{KEEP}RUN {APT_MOUNTS} apt-get update && if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then apt-get install -y --no-install-recommends chromium; fi\n"),
+                format!("FROM debian\nARG SKIP_CHROMIUM=false\nRUN {APT_MOUNTS} {HOOK} && apt-get update && if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then apt-get install -y --no-install-recommends chromium; fi\n"),
             ),
             // Heredoc: the cleanup line goes.
             (
                 "FROM debian\nRUN <<EOF\nset -e\napt-get update\napt-get install -y curl\nrm -rf /var/lib/apt/lists/*\nEOF\n",
-                format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} <<EOF\nset -e\napt-get update\napt-get install -y curl\nEOF\n"),
+                format!("FROM debian\nRUN {APT_MOUNTS} <<EOF\n{HOOK}\nset -e\napt-get update\napt-get install -y curl\nEOF\n"),
             ),
         ];
         for (src, expected) in cases {
@@ -1205,19 +1215,21 @@ mod tests {
         let src = "FROM debian\nRUN rm -rf /var/lib/apt/lists/* && apt-get clean && apt-get update && rm -rf /var/cache/apt/archives/* && apt-get install -y x\n";
         assert_eq!(
             fixed(src),
-            format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y x\n")
+            format!(
+                "FROM debian\nRUN {APT_MOUNTS} {HOOK} && apt-get update && apt-get install -y x\n"
+            )
         );
         // Backtick escape.
         let src = "# escape=`\nFROM debian\nRUN apt-get update && apt-get install -y curl `\n    && rm -rf /var/lib/apt/lists/*\n";
         assert_eq!(
             fixed(src),
-            format!("# escape=`\nFROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y curl\n")
+            format!("# escape=`\nFROM debian\nRUN {APT_MOUNTS} {HOOK} && apt-get update && apt-get install -y curl\n")
         );
         // Sudo.
         let src = "FROM debian\nRUN apt-get install -y x && sudo rm -rf /var/lib/apt/lists/*\n";
         assert_eq!(
             fixed(src),
-            format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get install -y x\n")
+            format!("FROM debian\nRUN {APT_MOUNTS} {HOOK} && apt-get install -y x\n")
         );
         // A redirection outside the command's span: help only.
         let src =
@@ -1226,20 +1238,20 @@ mod tests {
     }
 
     #[test]
-    fn one_keep_line_per_stage() {
+    fn every_fixed_apt_run_removes_the_hook_itself() {
         let src = "FROM debian AS base\nRUN apt-get update && apt-get install -y curl\nRUN echo hi\n  RUN apt-get update && apt-get install -y git\nFROM base AS child\nRUN apt-get update && apt-get install -y vim\nFROM debian\nRUN apt install -y jq\n";
         let diags = lint(src);
         assert_eq!(diags.len(), 4);
         assert_eq!(
             fixed(src),
-            format!("FROM debian AS base\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y curl\nRUN echo hi\n  RUN {APT_MOUNTS} apt-get update && apt-get install -y git\nFROM base AS child\nRUN {APT_MOUNTS} apt-get update && apt-get install -y vim\nFROM debian\n{KEEP}RUN {APT_MOUNTS} apt install -y jq\n")
+            format!("FROM debian AS base\nRUN {APT_MOUNTS} {HOOK} && apt-get update && apt-get install -y curl\nRUN echo hi\n  RUN {APT_MOUNTS} {HOOK} && apt-get update && apt-get install -y git\nFROM base AS child\nRUN {APT_MOUNTS} {HOOK} && apt-get update && apt-get install -y vim\nFROM debian\nRUN {APT_MOUNTS} {HOOK} && apt install -y jq\n")
         );
         // Several apt installs in one RUN: one pair of mounts.
         let src = "FROM debian\nRUN apt-get update && apt-get install -y a && if [ \"$X\" != \"true\" ]; then apt-get install -y b; fi\n";
         assert_eq!(lint(src).len(), 1);
         assert_eq!(
             fixed(src),
-            format!("FROM debian\n{KEEP}RUN {APT_MOUNTS} apt-get update && apt-get install -y a && if [ \"$X\" != \"true\" ]; then apt-get install -y b; fi\n")
+            format!("FROM debian\nRUN {APT_MOUNTS} {HOOK} && apt-get update && apt-get install -y a && if [ \"$X\" != \"true\" ]; then apt-get install -y b; fi\n")
         );
     }
 
@@ -1266,10 +1278,9 @@ mod tests {
     #[test]
     fn apt_fix_keeps_crlf_and_lowercase() {
         let src = "from debian\r\n\trun apt-get update \\\r\n    && apt-get install -y curl \\\r\n    && rm -rf /var/lib/apt/lists/*\r\n";
-        let keep = KEEP.replace("RUN", "run").replace('\n', "\r\n");
         assert_eq!(
             fixed(src),
-            format!("from debian\r\n\t{keep}\trun {APT_MOUNTS} apt-get update \\\r\n    && apt-get install -y curl\r\n")
+            format!("from debian\r\n\trun {APT_MOUNTS} {HOOK} && apt-get update \\\r\n    && apt-get install -y curl\r\n")
         );
     }
 

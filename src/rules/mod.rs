@@ -186,6 +186,10 @@ pub struct BuildInfo {
     /// Whether a bake target builds this Dockerfile (rules that also look at
     /// the bake definition report such files from their bake check).
     pub from_bake: bool,
+    /// Whether the lint run loaded a bake definition. A Dockerfile that no
+    /// target of it builds is not part of the build (often a file a
+    /// consolidation left behind): restructuring it saves no CI time.
+    pub in_bake_project: bool,
 }
 
 /// Options for one rule, from `[rules.<name>]`.

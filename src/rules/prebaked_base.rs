@@ -539,7 +539,10 @@ fn message(candidate: &Candidate, shared: usize) -> String {
 }
 
 fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
-    if ctx.build.from_bake {
+    // Bake-built files are the bake check's; in a bake project, a file no
+    // target builds (say one a BP009 consolidation left behind) costs no
+    // CI time, and a base image split off it would only add files.
+    if ctx.build.from_bake || ctx.build.in_bake_project {
         return;
     }
     let Some(candidate) = analyze(

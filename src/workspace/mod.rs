@@ -322,6 +322,7 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
     for u in uses.values_mut() {
         u.build.virtual_files = virtual_files.clone();
         u.build.virtual_texts = virtual_texts.clone();
+        u.build.in_bake_project = true;
     }
 
     // Dockerfiles: the stand-alone ones plus every one a target builds.
@@ -335,6 +336,7 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
                 context: path.parent().map(Path::to_path_buf),
                 virtual_files: virtual_files.clone(),
                 virtual_texts: virtual_texts.clone(),
+                in_bake_project: !out.projects.is_empty(),
                 ..BuildInfo::default()
             },
         };
