@@ -360,48 +360,93 @@ fn sequences(root: &Path, names: &[&str]) -> BTreeMap<String, Vec<String>> {
 
 const FILE_TARGETS: &[&str] = &["web", "celery-worker", "celery-beat", "test"];
 
-#[test]
-fn restructuring_keeps_every_targets_instruction_sequence() {
+/// Each target's normalised instruction sequence, by target name.
+type Sequences = BTreeMap<String, Vec<String>>;
+
+/// Applies the fixes of `select` to a fresh copy; returns it with the
+/// instruction sequences before and after.
+fn restructured(select: &str) -> (tempfile::TempDir, Sequences, Sequences) {
     let dir = example();
     let before = sequences(dir.path(), FILE_TARGETS);
     assert_eq!(before["web"][0], "FROM python:3.12-slim");
     let out = bakelint(
         dir.path(),
-        &[
-            "--fix",
-            "--unsafe-fixes",
-            "--select",
-            "BP009,BP010",
-            "--quiet",
-        ],
+        &["--fix", "--unsafe-fixes", "--select", select, "--quiet"],
     );
     assert!(
         matches!(out.status.code(), Some(0) | Some(1)),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let bake =
-        std::fs::read_to_string(dir.path().join("deployment/docker-bake.hcl")).expect("bake");
-    assert!(
-        bake.contains("target = \"web\""),
-        "the targets now build stages of one Dockerfile:\n{bake}"
-    );
     let after = sequences(dir.path(), FILE_TARGETS);
+    (dir, before, after)
+}
+
+fn assert_same_sequences(select: &str, before: &Sequences, after: &Sequences) {
     for target in FILE_TARGETS {
         assert_eq!(
             before[*target], after[*target],
-            "target {target} builds a different instruction sequence"
+            "after the {select} fixes, target {target} builds a different instruction sequence"
         );
     }
-    // The shared layers now come from one place.
+}
+
+#[test]
+fn multistage_consolidation_keeps_every_targets_instruction_sequence() {
+    let (dir, before, after) = restructured("BP009");
+    assert_same_sequences("BP009", &before, &after);
+    let bake =
+        std::fs::read_to_string(dir.path().join("deployment/docker-bake.hcl")).expect("bake");
+    for target in FILE_TARGETS {
+        assert!(
+            bake.contains(&format!("target     = \"{target}\"")),
+            "{target} builds its stage of the new Dockerfile:\n{bake}"
+        );
+    }
     let df = std::fs::read_to_string(dir.path().join("deployment/docker/Dockerfile"))
         .expect("multi-stage Dockerfile");
     let parsed = dockerfile::parse(&df);
-    let froms = parsed
+    let froms: Vec<String> = parsed
         .instructions()
         .filter(|(_, i)| i.keyword == Keyword::From)
-        .count();
-    assert_eq!(froms, 5, "a base stage and one stage per target:\n{df}");
+        .map(|(_, i)| i.normalized(&parsed.source))
+        .collect();
+    assert_eq!(
+        froms,
+        [
+            "FROM python:3.12-slim AS base",
+            "FROM base AS web",
+            "FROM base AS celery-worker",
+            "FROM base AS celery-beat",
+            "FROM base AS test",
+        ]
+    );
+    // The old files stay (the help says they can go).
+    assert!(dir
+        .path()
+        .join("deployment/docker/web.Dockerfile")
+        .is_file());
+}
+
+#[test]
+fn prebaked_base_keeps_every_targets_instruction_sequence() {
+    let (dir, before, after) = restructured("BP010");
+    assert_same_sequences("BP010", &before, &after);
+    let base = std::fs::read_to_string(dir.path().join("deployment/docker/Dockerfile.base"))
+        .expect("Dockerfile.base");
+    assert!(base.starts_with("FROM python:3.12-slim\n"), "{base}");
+    let web =
+        std::fs::read_to_string(dir.path().join("deployment/docker/web.Dockerfile")).expect("web");
+    assert!(
+        web.starts_with("ARG BASE_IMAGE=ghcr.io/acme/shop-base:latest\nFROM ${BASE_IMAGE}\n"),
+        "{web}"
+    );
+}
+
+#[test]
+fn both_restructurings_together_keep_every_targets_instruction_sequence() {
+    let (_dir, before, after) = restructured("BP009,BP010");
+    assert_same_sequences("BP009 and BP010", &before, &after);
 }
 
 #[test]

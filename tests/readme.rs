@@ -6,6 +6,10 @@
 use bakelint::diagnostic::Applicability;
 use bakelint::rules::RULES;
 
+/// The tests of this file read and (when blessing) rewrite README.md: one
+/// at a time.
+static README_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 const START: &str = "<!-- rules:start -->\n";
 const END: &str = "<!-- rules:end -->";
 
@@ -38,6 +42,7 @@ fn table() -> String {
 
 #[test]
 fn readme_rule_table_matches_the_registry() {
+    let _guard = README_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
     let readme = std::fs::read_to_string(&path).expect("README.md");
     let start = readme.find(START).expect("rules:start marker") + START.len();
@@ -58,6 +63,7 @@ fn readme_rule_table_matches_the_registry() {
 /// Checks (or, with `BAKELINT_BLESS`, rewrites) the README text between
 /// `<!-- NAME:start -->` and `<!-- NAME:end -->`.
 fn check_generated_block(name: &str, expected: &str) {
+    let _guard = README_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
     let readme = std::fs::read_to_string(&path).expect("README.md");
     let start_marker = format!("<!-- {name}:start -->\n");

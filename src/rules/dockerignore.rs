@@ -213,7 +213,10 @@ fn is_bake_file(path: &Path) -> bool {
 }
 
 fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
-    if is_bake_file(ctx.path) {
+    // In a bake project, a Dockerfile no target builds has no known context
+    // (its directory is a guess, often wrong: the example's Dockerfiles live
+    // in deployment/docker but build with the repository root as context).
+    if is_bake_file(ctx.path) || (ctx.build.in_bake_project && !ctx.build.from_bake) {
         return;
     }
     let context: PathBuf = match &ctx.build.context {

@@ -325,6 +325,7 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
         u.build.in_bake_project = true;
     }
 
+    let in_bake_project = out.projects.iter().any(|p| !p.files().is_empty());
     // Dockerfiles: the stand-alone ones plus every one a target builds.
     let mut dockerfiles: Vec<(PathBuf, BuildInfo)> = Vec::new();
     let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
@@ -336,7 +337,7 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
                 context: path.parent().map(Path::to_path_buf),
                 virtual_files: virtual_files.clone(),
                 virtual_texts: virtual_texts.clone(),
-                in_bake_project: !out.projects.is_empty(),
+                in_bake_project,
                 ..BuildInfo::default()
             },
         };
@@ -439,7 +440,10 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
         out.diagnostics.extend(diags);
     }
 
-    linter::sort_diagnostics(&mut out.diagnostics);
+    // Bake checks name Dockerfiles by their normalised path, discovery by
+    // the spelling it found (`./web/Dockerfile`): order by the normal form.
+    out.diagnostics
+        .sort_by_cached_key(|d| (normalize(&d.file), d.span.start, d.span.end, d.code));
     out.diagnostics.dedup();
     out
 }
