@@ -23,7 +23,6 @@ use crate::rules::util_bp2::{indentation_at, keyword_case, line_start};
 use crate::rules::{
     BakeContext, CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope,
 };
-use crate::shell::analyze_run;
 use crate::span::Span;
 use crate::workspace::normalize;
 
@@ -314,7 +313,7 @@ fn analyze_stage(
             continue;
         }
         let mut guarded = false;
-        for script in analyze_run(ins, source) {
+        for script in df.run_scripts(ins).iter() {
             for install in script.installs() {
                 if !install.manager.is_system() || install.packages.is_empty() {
                     continue;
