@@ -42,7 +42,14 @@ pub struct Dockerfile {
     /// The shell analysis of every RUN, made once on first use and shared by
     /// every rule (see [`Dockerfile::run_scripts`]).
     pub run_analysis: RunAnalysis,
+    /// The stage each stage is built `FROM`, made once on first use (see
+    /// [`Dockerfile::stage_parent`]).
+    pub stage_parents: StageParents,
 }
+
+/// Lazily computed parent stage of every stage.
+#[derive(Debug, Clone, Default)]
+pub struct StageParents(std::sync::OnceLock<Vec<Option<usize>>>);
 
 /// Lazily computed [`crate::shell::RunScript`]s of a Dockerfile's RUNs, by
 /// instruction (span and keyword position, so an `ONBUILD RUN` and its
@@ -584,6 +591,30 @@ impl Dockerfile {
             Some(scripts) => std::borrow::Cow::Borrowed(scripts.as_slice()),
             None => std::borrow::Cow::Owned(crate::shell::analyze_run(ins, &self.source)),
         }
+    }
+
+    /// The index of the earlier stage stage `index` is built `FROM`, if any.
+    ///
+    /// BuildKit looks the base name up in a map keyed by lowercased stage
+    /// names, without lowercasing the base name, so `FROM base` finds
+    /// `AS Base` but `FROM Base` does not; a later stage of the same name
+    /// shadows an earlier one. Computed for all stages at once: rules ask
+    /// for the chain of every stage, which must not be quadratic.
+    pub fn stage_parent(&self, index: usize) -> Option<usize> {
+        let parents = self.stage_parents.0.get_or_init(|| {
+            let mut seen: std::collections::HashMap<String, usize> =
+                std::collections::HashMap::new();
+            let mut parents = Vec::new();
+            for stage in self.stages() {
+                let from = self.stage_from(&stage);
+                parents.push(from.and_then(|f| seen.get(&f.image.value).copied()));
+                if let Some(name) = from.and_then(|f| f.stage_name.as_ref()) {
+                    seen.insert(name.value.to_lowercase(), stage.index);
+                }
+            }
+            parents
+        });
+        parents.get(index).copied().flatten()
     }
 
     /// The line ending this file uses.

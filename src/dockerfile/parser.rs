@@ -55,6 +55,7 @@ pub fn parse(source: &str) -> Dockerfile {
         errors: p.errors,
         line_index: LineIndex::new(source),
         run_analysis: Default::default(),
+        stage_parents: Default::default(),
     }
 }
 

@@ -23,11 +23,9 @@ pub fn stage_key(dockerfile: &Dockerfile, stage: &Stage) -> Option<String> {
 /// without lowercasing the base name, so `FROM base` finds `AS Base` but
 /// `FROM Base` does not.
 pub fn parent_stage(dockerfile: &Dockerfile, stages: &[Stage], index: usize) -> Option<usize> {
-    let stage = stages.get(index)?;
-    let base = &dockerfile.stage_from(stage)?.image.value;
-    stages[..index]
-        .iter()
-        .rposition(|earlier| stage_key(dockerfile, earlier).as_deref() == Some(base.as_str()))
+    // `stages` is always `dockerfile.stages()`; the file keeps the lookup.
+    stages.get(index)?;
+    dockerfile.stage_parent(index)
 }
 
 /// The chain of stages a stage inherits from, the stage itself first.
