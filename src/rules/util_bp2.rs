@@ -4,7 +4,7 @@
 //! helpers for format-preserving edits.
 
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
-use crate::shell::{analyze_run, PackageManager, RunScript, SimpleCommand};
+use crate::shell::{PackageManager, RunScript, SimpleCommand};
 use crate::span::Span;
 
 /// The build arg that switches browser installs off.
@@ -293,11 +293,6 @@ fn puppeteer_skipped_in_script(script: &RunScript, command: &SimpleCommand) -> b
                 || (matches!(c.name_str(), Some("export" | "declare" | "typeset"))
                     && c.args.iter().any(sets_skip))
         })
-}
-
-/// Every analysed script of an instruction (RUN or ONBUILD RUN).
-pub fn scripts_of(ins: &Instruction, source: &str) -> Vec<RunScript> {
-    analyze_run(ins, source)
 }
 
 /// The ARG names an instruction declares (`ARG A B=1`).
