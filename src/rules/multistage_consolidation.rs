@@ -17,6 +17,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::bake::Target;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, InstructionKind, Keyword, NodeKind};
+use crate::rules::util_bake::equals_padding;
 use crate::rules::util_bake::{find_stage, in_file, syntax_file, with_inherit_label, SyntaxBlock};
 use crate::rules::util_bp::is_abstract;
 use crate::rules::util_bp2::{indentation_at, keyword_case, line_start};
@@ -962,26 +963,6 @@ fn add_attributes(
         previous = line;
     }
     Some((line_start(text, close), out))
-}
-
-/// Spaces between `key` and `=`, lined up with the `=` of `previous_line`
-/// when it is a one-line attribute whose `=` is further right.
-fn equals_padding(previous_line: &str, key: &str) -> usize {
-    let content = previous_line.trim();
-    let Some(eq) = content.find('=') else {
-        return 1;
-    };
-    let previous_key = content.get(..eq).unwrap_or("").trim_end();
-    let simple_key = !previous_key.is_empty()
-        && previous_key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '"'));
-    let one_line = !content.ends_with(['{', '[', '(']) && !content.starts_with(['}', ']', ')']);
-    if simple_key && one_line && eq > key.len() {
-        eq - key.len()
-    } else {
-        1
-    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Keyword, NodeKind};
 use crate::rules::util_b::global_arg_env;
+use crate::rules::util_bake::equals_padding;
 use crate::rules::util_bake::{built_targets, syntax_files, SyntaxBlock, SyntaxFile, ValueShape};
 use crate::rules::util_bp::{escape_template, line_indent, repository_source, split_repository};
 use crate::rules::util_bp2::{indentation_at, keyword_case, line_start};
@@ -985,26 +986,6 @@ fn args_insertion(text: &str, block: &SyntaxBlock, entry: &str) -> Option<(usize
         line_start(text, close),
         format!("{indent}args{}= {{ {entry} }}\n", " ".repeat(padding)),
     ))
-}
-
-/// Spaces between `key` and `=` so it lines up with the `=` of the
-/// attribute line above (as `hcl fmt` aligns consecutive attributes).
-fn equals_padding(previous_line: &str, key: &str) -> usize {
-    let content = previous_line.trim();
-    let Some(eq) = content.find('=') else {
-        return 1;
-    };
-    let previous_key = content[..eq].trim_end();
-    let simple = !previous_key.is_empty()
-        && previous_key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '"'));
-    let one_line = !content.ends_with(['{', '[', '(']) && !content.starts_with(['}', ']', ')']);
-    if simple && one_line && eq > key.len() {
-        eq - key.len()
-    } else {
-        1
-    }
 }
 
 /// Drops repeated identical edits (targets of one block, e.g. a matrix).
