@@ -497,3 +497,36 @@ fn a_read_only_file_stops_the_whole_fix() {
     // The findings are still reported.
     assert!(stdout(&out).contains("BP001"), "{}", stdout(&out));
 }
+
+/// A bake file that no longer evaluates (a closing brace deleted): BP010
+/// then splits the base off each Dockerfile on its own, and the files it
+/// creates are linted (and fixed) in the same run: a second run changes
+/// nothing, and no fix breaks a file.
+#[test]
+fn a_broken_bake_file_still_converges() {
+    let dir = example();
+    let bake = dir.path().join("deployment/docker-bake.hcl");
+    let text = std::fs::read_to_string(&bake).expect("bake");
+    let broken = text.replacen(
+        "  tags       = [\"${REGISTRY}/shop-celery-beat:${TAG}\"]\n}\n",
+        "  tags       = [\"${REGISTRY}/shop-celery-beat:${TAG}\"]\n",
+        1,
+    );
+    assert_ne!(broken, text);
+    std::fs::write(&bake, broken).expect("write");
+    let out = bakelint(dir.path(), &["--fix", "--unsafe-fixes", "--quiet"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("internal error"), "{stderr}");
+    assert!(
+        dir.path()
+            .join("deployment/docker/Dockerfile.web.base")
+            .is_file(),
+        "each Dockerfile got its own base"
+    );
+    let again = bakelint(dir.path(), &["--fix", "--unsafe-fixes", "--diff"]);
+    assert!(
+        again.stdout.is_empty(),
+        "a second run changes nothing:\n{}",
+        stdout(&again)
+    );
+}

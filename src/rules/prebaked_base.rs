@@ -571,6 +571,11 @@ fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 fn standalone_fix(ctx: &DockerfileContext<'_>, candidate: &Candidate) -> Option<Fix> {
+    // Moving instructions out of a file that does not parse (DF000) would
+    // copy the broken text into the new file.
+    if !ctx.dockerfile.errors.is_empty() {
+        return None;
+    }
     let content = base_content(ctx.dockerfile, candidate)?;
     let stem = stem(ctx.path);
     let dir = ctx.path.parent().unwrap_or(Path::new(""));
@@ -804,6 +809,9 @@ fn own_block<'a>(files: &'a [SyntaxFile], name: &str) -> Option<(&'a SyntaxFile,
 
 /// The fix of a group and the name of the bake target that builds its base.
 fn group_fix(ctx: &BakeContext<'_>, group: &[&Member<'_>]) -> Option<(Fix, String)> {
+    if group.iter().any(|m| !m.dockerfile.errors.is_empty()) {
+        return None;
+    }
     let first = group.first()?;
     let content = base_content(first.dockerfile, &first.candidate)?;
     let paths: Vec<&Path> = group.iter().map(|m| m.path.as_path()).collect();
@@ -1044,6 +1052,20 @@ mod tests {
     /// Writes `files`, fixes them with BP010 (unsafe fixes on) until done,
     /// and returns every file's final text by relative path, after checking
     /// that the result lints clean and the bake definition still loads.
+    #[test]
+    fn a_dockerfile_that_does_not_parse_gets_no_fix() {
+        // A stray continuation line is an instruction BuildKit rejects.
+        let src = web("FROM python:3.12", "").replacen(
+            "ENV PYTHONUNBUFFERED=1\n",
+            "ENV PYTHONUNBUFFERED=1\nPYTHONDONTWRITEBYTECODE=1\n",
+            1,
+        );
+        assert!(!crate::dockerfile::parse(&src).errors.is_empty());
+        let diags = check(&src);
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].fix.is_none());
+    }
+
     fn fix_project(files: &[(&str, &str)]) -> BTreeMap<String, String> {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut bake = Vec::new();

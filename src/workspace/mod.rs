@@ -351,6 +351,30 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
             dockerfiles.push((u.path.clone(), u.build.clone()));
         }
     }
+    // Dockerfiles a fix created in this run (`Dockerfile.base`, a merged
+    // multi-stage file) that no target builds yet: lint them as discovery
+    // would on the next run, so the fix loop reaches the same result now.
+    let roots: Vec<PathBuf> = plan.roots.iter().map(|r| normalize(r)).collect();
+    for path in overlay.keys() {
+        let key = normalize(path);
+        let under_a_root = roots.iter().any(|r| key.starts_with(r));
+        if under_a_root
+            && !path.is_file()
+            && crate::project::classify(path) == Some(crate::project::FileKind::Dockerfile)
+            && seen.insert(key)
+        {
+            dockerfiles.push((
+                path.clone(),
+                BuildInfo {
+                    context: path.parent().map(Path::to_path_buf),
+                    virtual_files: virtual_files.clone(),
+                    virtual_texts: virtual_texts.clone(),
+                    in_bake_project,
+                    ..BuildInfo::default()
+                },
+            ));
+        }
+    }
 
     let parsed: Vec<(PathBuf, ParsedDockerfile, BuildInfo)> = dockerfiles
         .into_par_iter()
