@@ -530,3 +530,78 @@ fn a_broken_bake_file_still_converges() {
         stdout(&again)
     );
 }
+
+/// A small deterministic generator (xorshift), so the mutations below are
+/// the same on every run.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n.max(1) as u64) as usize
+    }
+}
+
+/// Damaged copies of the example (lines deleted, duplicated, swapped,
+/// lower-cased, indented; CRLF): `--fix --unsafe-fixes` never panics, never
+/// reports a fix that broke a file, and a second run changes nothing.
+/// (`scripts/mutate-example.py` runs the same check on many more copies.)
+#[test]
+fn fixes_converge_on_damaged_copies_of_the_example() {
+    let names = [
+        "deployment/docker-bake.hcl",
+        "deployment/docker/web.Dockerfile",
+        "deployment/docker/test.Dockerfile",
+        "deployment/docker/celery-worker.Dockerfile",
+        "requirements/test.txt",
+    ];
+    let mut rng = Xorshift(0x9e37_79b9_7f4a_7c15);
+    for round in 0..12 {
+        let dir = example();
+        let mut log = Vec::new();
+        for _ in 0..=rng.below(2) {
+            let name = names[rng.below(names.len())];
+            let path = dir.path().join(name);
+            let text = std::fs::read_to_string(&path).expect("read");
+            let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+            let i = rng.below(lines.len());
+            let op = rng.below(6);
+            match op {
+                0 => {
+                    lines.remove(i);
+                }
+                1 => {
+                    let line = lines[i].clone();
+                    lines.insert(i, line);
+                }
+                2 => {
+                    let j = rng.below(lines.len());
+                    lines.swap(i, j);
+                }
+                3 => lines[i] = lines[i].to_lowercase(),
+                4 => lines[i] = format!("  {}", lines[i]),
+                _ => {}
+            }
+            let mut out = lines.join("\n");
+            if op == 5 {
+                out = out.replace('\n', "\r\n");
+            }
+            log.push(format!("{name}: op {op} at line {}", i + 1));
+            std::fs::write(&path, out).expect("write");
+        }
+        let fixed = bakelint(dir.path(), &["--fix", "--unsafe-fixes", "--quiet"]);
+        let stderr = String::from_utf8_lossy(&fixed.stderr);
+        assert!(
+            matches!(fixed.status.code(), Some(0) | Some(1)) && !stderr.contains("internal error"),
+            "round {round} ({log:?}): {stderr}"
+        );
+        let again = bakelint(dir.path(), &["--fix", "--unsafe-fixes", "--diff"]);
+        assert!(
+            again.stdout.is_empty(),
+            "round {round} ({log:?}): a second run still changes:\n{}",
+            stdout(&again)
+        );
+    }
+}
