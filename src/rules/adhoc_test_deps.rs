@@ -923,7 +923,7 @@ mod tests {
 
     use super::RULE;
     use crate::diagnostic::{Diagnostic, Edit};
-    use crate::rules::util_b::testing::{run_with, slices};
+    use crate::rules::testing::{run_with, slices};
     use crate::rules::BuildInfo;
     use crate::span::Span;
 

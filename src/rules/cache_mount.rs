@@ -1018,11 +1018,11 @@ impl Gap<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_b::testing::slices;
-    use crate::rules::util_bp2::testing::{apply_round, fix_until_clean};
+    use crate::rules::testing::slices;
+    use crate::rules::testing::{apply_round, fix_until_clean};
 
     fn lint(src: &str) -> Vec<Diagnostic> {
-        crate::rules::util_b::testing::run(&RULE, src)
+        crate::rules::testing::run(&RULE, src)
     }
 
     fn fixed(src: &str) -> String {
@@ -1160,7 +1160,7 @@ mod tests {
         // One round does it all; a second finds nothing.
         assert_eq!(apply_round(src, &diags), expected);
         assert_eq!(fixed(src), expected);
-        assert!(crate::rules::util_b::testing::run(&RULE, &expected).is_empty());
+        assert!(crate::rules::testing::run(&RULE, &expected).is_empty());
         let df = crate::dockerfile::parse(&expected);
         assert_eq!(df.instructions().count(), 4);
     }

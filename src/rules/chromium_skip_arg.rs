@@ -359,11 +359,11 @@ impl Finding<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_b::testing::slices;
-    use crate::rules::util_bp2::testing::{apply_round, fix_until_clean};
+    use crate::rules::testing::slices;
+    use crate::rules::testing::{apply_round, fix_until_clean};
 
     fn lint(src: &str) -> Vec<Diagnostic> {
-        crate::rules::util_b::testing::run(&RULE, src)
+        crate::rules::testing::run(&RULE, src)
     }
 
     fn lint_with_arg(src: &str, arg: &str) -> Vec<Diagnostic> {

@@ -88,7 +88,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_a::testing::{assert_fixes_to, lines, lint, slices};
+    use crate::rules::testing::{assert_fixes_to, lines, lint, slices};
 
     #[test]
     fn minority_lowercase_is_flagged() {

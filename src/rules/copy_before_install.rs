@@ -1178,8 +1178,8 @@ mod tests {
 
     use super::RULE;
     use crate::diagnostic::Diagnostic;
-    use crate::rules::util_b::testing::{run_with, slices};
-    use crate::rules::util_bp2::testing::{apply_round, fix_until_clean};
+    use crate::rules::testing::{apply_round, fix_until_clean};
+    use crate::rules::testing::{run_with, slices};
     use crate::rules::BuildInfo;
 
     /// A build context holding `files`.

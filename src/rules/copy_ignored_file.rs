@@ -468,7 +468,7 @@ fn match_tokens(tokens: &[Token], text: &[char]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_b::testing::{run_with, slices};
+    use crate::rules::testing::{run_with, slices};
     use crate::rules::BuildInfo;
 
     fn lint_in_dir(files: &[(&str, &str)], dockerfile: &str) -> (String, Vec<Diagnostic>) {

@@ -57,7 +57,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_a::testing::{lint, slices};
+    use crate::rules::testing::{lint, slices};
 
     #[test]
     fn second_definition_is_flagged_with_label() {

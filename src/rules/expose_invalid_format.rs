@@ -56,7 +56,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_b::testing::{run, slices};
+    use crate::rules::testing::{run, slices};
 
     #[test]
     fn ip_and_host_port() {

@@ -57,7 +57,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_b::testing::{assert_fixes_to, run, slices};
+    use crate::rules::testing::{assert_fixes_to, run, slices};
 
     #[test]
     fn flags_uppercase_protocols() {

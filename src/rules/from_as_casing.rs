@@ -60,7 +60,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_a::testing::{assert_fixes_to, lines, lint, slices};
+    use crate::rules::testing::{assert_fixes_to, lines, lint, slices};
 
     #[test]
     fn lowercase_as_after_uppercase_from() {

@@ -212,7 +212,7 @@ fn normalize_arch(arch: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_b::testing::{run, slices};
+    use crate::rules::testing::{run, slices};
 
     #[test]
     fn constant_platform() {

@@ -240,7 +240,7 @@ fn is_valid_digest(d: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_b::testing::{run, slices};
+    use crate::rules::testing::{run, slices};
 
     #[test]
     fn empty_tag_from_unset_arg() {
@@ -297,12 +297,8 @@ mod tests {
         let src = "ARG VERSION\nFROM busybox:$VERSION\n";
         let mut build = crate::rules::BuildInfo::default();
         build.args.insert("VERSION".into(), "latest".into());
-        let diags = crate::rules::util_b::testing::run_with(
-            &RULE,
-            src,
-            &build,
-            std::path::Path::new("Dockerfile"),
-        );
+        let diags =
+            crate::rules::testing::run_with(&RULE, src, &build, std::path::Path::new("Dockerfile"));
         assert_eq!(diags.len(), 1);
     }
 

@@ -108,7 +108,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_a::testing::{assert_fixes_to, lint, slices};
+    use crate::rules::testing::{assert_fixes_to, lint, slices};
 
     #[test]
     fn shell_form_cmd_and_entrypoint() {

@@ -257,7 +257,7 @@ pub(crate) fn parse_words(text: &str, escape: char) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_b::testing::{apply_fixes, assert_fixes_to, run, slices};
+    use crate::rules::testing::{apply_fixes, assert_fixes_to, run, slices};
 
     #[test]
     fn env_and_label_messages() {
@@ -307,13 +307,13 @@ mod tests {
             ..Default::default()
         };
         let path = std::path::Path::new("Dockerfile");
-        assert!(crate::rules::util_b::testing::run_with(&RULE, src, &build, path).is_empty());
+        assert!(crate::rules::testing::run_with(&RULE, src, &build, path).is_empty());
         let build = crate::rules::BuildInfo {
             target: Some("b".into()),
             ..Default::default()
         };
         assert_eq!(
-            crate::rules::util_b::testing::run_with(&RULE, src, &build, path).len(),
+            crate::rules::testing::run_with(&RULE, src, &build, path).len(),
             2
         );
     }

@@ -80,7 +80,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_a::testing::{assert_fixes_to, lint, slices};
+    use crate::rules::testing::{assert_fixes_to, lint, slices};
 
     #[test]
     fn flags_keyword_and_fixes_to_label() {
@@ -133,7 +133,7 @@ mod tests {
         let src = "FROM alpine\nMAINTAINER Jane \\\n  Doe\n";
         let diags = lint(&RULE, src);
         assert_eq!(diags.len(), 1);
-        let fixed = crate::rules::util_a::testing::apply_fixes(src, &diags);
+        let fixed = crate::rules::testing::apply_fixes(src, &diags);
         assert!(fixed.starts_with("FROM alpine\nLABEL org.opencontainers.image.authors=\"Jane "));
         assert!(fixed.ends_with("Doe\"\n"));
     }

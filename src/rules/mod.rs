@@ -12,6 +12,8 @@ use crate::dockerfile::Dockerfile;
 use crate::span::Span;
 
 pub mod docs;
+#[cfg(test)]
+pub mod testing;
 pub mod util_a;
 pub mod util_b;
 pub mod util_bake;

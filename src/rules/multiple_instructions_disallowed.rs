@@ -71,7 +71,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_b::testing::{run, slices};
+    use crate::rules::testing::{run, slices};
 
     #[test]
     fn flags_every_overridden_instruction() {

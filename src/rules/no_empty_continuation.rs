@@ -59,7 +59,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_a::testing::{assert_fixes_to, lint};
+    use crate::rules::testing::{assert_fixes_to, lint};
 
     #[test]
     fn one_finding_per_instruction_at_first_empty_line() {

@@ -114,7 +114,7 @@ fn removal_span(src: &str, flag: &Flag, escape: char) -> Option<Span> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_b::testing::{assert_fixes_to, run, slices};
+    use crate::rules::testing::{assert_fixes_to, run, slices};
 
     #[test]
     fn flags_both_spellings() {

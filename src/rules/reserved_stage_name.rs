@@ -51,7 +51,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_a::testing::{lint, slices};
+    use crate::rules::testing::{lint, slices};
 
     #[test]
     fn scratch_and_context_are_reserved() {

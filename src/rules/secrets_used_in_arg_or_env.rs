@@ -115,7 +115,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_b::testing::{run, slices};
+    use crate::rules::testing::{run, slices};
 
     #[test]
     fn buildkit_test_case() {

@@ -112,7 +112,7 @@ fn unquoted(value: &str, span: Span) -> (&str, Span) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_a::testing::{assert_fixes_to, lines, lint, slices};
+    use crate::rules::testing::{assert_fixes_to, lines, lint, slices};
 
     #[test]
     fn flags_uppercase_stage_name_with_exact_span() {

@@ -119,7 +119,7 @@ fn report_word(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_a::testing::{lint, lint_with, slices};
+    use crate::rules::testing::{lint, lint_with, slices};
     use crate::rules::BuildInfo;
 
     #[test]

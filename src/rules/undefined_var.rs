@@ -348,7 +348,7 @@ fn is_identifier(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_b::testing::{run, run_with, slices};
+    use crate::rules::testing::{run, run_with, slices};
 
     #[test]
     fn undefined_in_copy() {

@@ -59,98 +59,6 @@ pub fn effective(ins: &Instruction) -> &Instruction {
     }
 }
 
-/// Test support: parse, run one rule, apply fixes.
-#[cfg(test)]
-pub mod testing {
-    use crate::diagnostic::{Diagnostic, Edit};
-    use crate::rules::{BuildInfo, CheckFn, DockerfileContext, RuleDef};
-    use crate::span::Span;
-
-    /// Runs `rule` over `src` with default options and build info.
-    pub fn lint(rule: &'static RuleDef, src: &str) -> Vec<Diagnostic> {
-        lint_with(rule, src, &BuildInfo::default())
-    }
-
-    /// Runs `rule` over `src` with the given build info.
-    pub fn lint_with(rule: &'static RuleDef, src: &str, build: &BuildInfo) -> Vec<Diagnostic> {
-        let dockerfile = crate::dockerfile::parse(src);
-        let options = toml::Table::new();
-        let ctx = DockerfileContext {
-            path: std::path::Path::new("Dockerfile"),
-            dockerfile: &dockerfile,
-            rule,
-            options: &options,
-            build,
-        };
-        let mut out = Vec::new();
-        let CheckFn::Dockerfile(check) = rule.check else {
-            panic!("not a Dockerfile rule");
-        };
-        check(&ctx, &mut out);
-        out
-    }
-
-    /// The text each diagnostic points at.
-    pub fn slices<'a>(src: &'a str, diags: &[Diagnostic]) -> Vec<&'a str> {
-        diags.iter().map(|d| d.span.slice(src)).collect()
-    }
-
-    /// The 1-based line each diagnostic starts on.
-    pub fn lines(src: &str, diags: &[Diagnostic]) -> Vec<usize> {
-        let index = crate::span::LineIndex::new(src);
-        diags
-            .iter()
-            .map(|d| index.position(src, d.span.start).line)
-            .collect()
-    }
-
-    /// Applies the edits of every fix (non-overlapping ones, first come first
-    /// served, as a fix engine would in one pass).
-    pub fn apply_fixes(src: &str, diags: &[Diagnostic]) -> String {
-        let mut edits: Vec<(usize, usize, String)> = Vec::new();
-        for diag in diags {
-            let Some(fix) = &diag.fix else { continue };
-            let mine: Vec<(usize, usize, String)> = fix
-                .edits
-                .iter()
-                .filter_map(|e| match e {
-                    Edit::Replace { span, content, .. } => {
-                        Some((span.start, span.end, content.clone()))
-                    }
-                    Edit::Create { .. } => None,
-                })
-                .collect();
-            let clashes = mine.iter().any(|(s, e, _)| {
-                edits
-                    .iter()
-                    .any(|(s2, e2, _)| s < e2 && s2 < e || (s == s2 && (s == e || s2 == e2)))
-            });
-            if !clashes {
-                edits.extend(mine);
-            }
-        }
-        // Splice with the fix engine's own routine.
-        let mut spans: Vec<(Span, String)> = edits
-            .into_iter()
-            .map(|(start, end, content)| (Span::new(start, end), content))
-            .collect();
-        spans.sort_by_key(|(span, _)| (span.start, span.end));
-        crate::fix::apply_edits(src, &spans)
-    }
-
-    /// Asserts that fixing `src` gives `expected`, that the result is clean
-    /// and that fixing again changes nothing.
-    pub fn assert_fixes_to(rule: &'static RuleDef, src: &str, expected: &str) {
-        let diags = lint(rule, src);
-        assert!(!diags.is_empty(), "expected a finding in {src:?}");
-        let fixed = apply_fixes(src, &diags);
-        assert_eq!(fixed, expected);
-        let again = lint(rule, &fixed);
-        assert!(again.is_empty(), "fixed text still fires: {again:?}");
-        assert_eq!(apply_fixes(&fixed, &again), fixed);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,7 +132,7 @@ mod tests {
         assert!(inputs.len() > 100, "corpus not found");
         for src in &inputs {
             for rule in rules {
-                let diags = testing::lint(rule, src);
+                let diags = crate::rules::testing::lint(rule, src);
                 for d in &diags {
                     assert!(
                         d.span.start <= d.span.end && d.span.end <= src.len(),
@@ -233,7 +141,7 @@ mod tests {
                     );
                     assert!(src.is_char_boundary(d.span.start) && src.is_char_boundary(d.span.end));
                 }
-                let _ = testing::apply_fixes(src, &diags);
+                let _ = crate::rules::testing::apply_fixes(src, &diags);
             }
         }
     }

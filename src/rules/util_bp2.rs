@@ -551,8 +551,8 @@ mod tests {
         inputs.push(src.replace("EOF", "E"));
         for input in &inputs {
             for rule in rules {
-                let diags = crate::rules::util_b::testing::run(rule, input);
-                let _ = testing::apply_round(input, &diags);
+                let diags = crate::rules::testing::run(rule, input);
+                let _ = crate::rules::testing::apply_round(input, &diags);
             }
         }
     }
@@ -565,60 +565,5 @@ mod tests {
         assert!(can_prefix_command(src, 4, at("b")));
         assert!(!can_prefix_command(src, 4, at("c")));
         assert!(can_prefix_command(src, 4, at("d")));
-    }
-}
-
-/// Test support: applying fixes the way the fix engine does.
-#[cfg(test)]
-pub mod testing {
-    use crate::diagnostic::{Diagnostic, Edit};
-    use crate::span::Span;
-
-    /// One round: fixes in position order, skipping any that overlaps one
-    /// already taken (as `fix::fix_all` does), all applicabilities.
-    pub fn apply_round(src: &str, diags: &[Diagnostic]) -> String {
-        let mut fixes: Vec<Vec<(Span, String)>> = diags
-            .iter()
-            .filter_map(|d| d.fix.as_ref())
-            .map(|f| {
-                f.edits
-                    .iter()
-                    .filter_map(|e| match e {
-                        Edit::Replace { span, content, .. } => Some((*span, content.clone())),
-                        Edit::Create { .. } => None,
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .filter(|edits| !edits.is_empty())
-            .collect();
-        fixes.sort_by_key(|edits| edits.iter().map(|(s, _)| s.start).min());
-        let mut taken: Vec<Span> = Vec::new();
-        let mut accepted: Vec<(Span, String)> = Vec::new();
-        for edits in fixes {
-            if edits
-                .iter()
-                .any(|(span, _)| taken.iter().any(|t| t.overlaps(span)))
-            {
-                continue;
-            }
-            taken.extend(edits.iter().map(|(s, _)| *s));
-            accepted.extend(edits);
-        }
-        accepted.sort_by_key(|(span, _)| (span.start, span.end));
-        crate::fix::apply_edits(src, &accepted)
-    }
-
-    /// Fixes until nothing changes; asserts it converges and ends clean.
-    pub fn fix_until_clean(lint: &dyn Fn(&str) -> Vec<Diagnostic>, src: &str) -> String {
-        let mut text = src.to_string();
-        for _ in 0..8 {
-            let diags = lint(&text);
-            let next = apply_round(&text, &diags);
-            if next == text {
-                break;
-            }
-            text = next;
-        }
-        text
     }
 }

@@ -147,7 +147,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_a::testing::{lint, lint_with, slices};
+    use crate::rules::testing::{lint, lint_with, slices};
     use crate::rules::BuildInfo;
 
     #[test]

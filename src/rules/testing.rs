@@ -1,0 +1,128 @@
+//! Test support for Dockerfile rules: run one rule over text, look at what
+//! its diagnostics cover, and apply its fixes the way the fix engine does.
+//! (Bake rules lint little projects: `util_bake::testing`.)
+
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Edit};
+use crate::rules::{BuildInfo, CheckFn, DockerfileContext, RuleDef};
+use crate::span::Span;
+
+/// Runs `rule`'s Dockerfile check over `src` (path `Dockerfile`, default
+/// options and build info).
+pub fn run(rule: &'static RuleDef, src: &str) -> Vec<Diagnostic> {
+    run_with(rule, src, &BuildInfo::default(), Path::new("Dockerfile"))
+}
+
+/// [`run`] with the given build info (bake args, target, context) and path.
+pub fn run_with(
+    rule: &'static RuleDef,
+    src: &str,
+    build: &BuildInfo,
+    path: &Path,
+) -> Vec<Diagnostic> {
+    let df = crate::dockerfile::parse(src);
+    let options = toml::Table::new();
+    let ctx = DockerfileContext {
+        path,
+        dockerfile: &df,
+        rule,
+        options: &options,
+        build,
+    };
+    let mut out = Vec::new();
+    if let CheckFn::Dockerfile(check) | CheckFn::DockerfileAndBake(check, _) = rule.check {
+        check(&ctx, &mut out);
+    }
+    out
+}
+
+/// Another name for [`run`].
+pub fn lint(rule: &'static RuleDef, src: &str) -> Vec<Diagnostic> {
+    run(rule, src)
+}
+
+/// [`run_with`] at path `Dockerfile`.
+pub fn lint_with(rule: &'static RuleDef, src: &str, build: &BuildInfo) -> Vec<Diagnostic> {
+    run_with(rule, src, build, Path::new("Dockerfile"))
+}
+
+/// The text each diagnostic points at.
+pub fn slices<'a>(src: &'a str, diags: &[Diagnostic]) -> Vec<&'a str> {
+    diags.iter().map(|d| d.span.slice(src)).collect()
+}
+
+/// The 1-based line each diagnostic starts on.
+pub fn lines(src: &str, diags: &[Diagnostic]) -> Vec<usize> {
+    let index = crate::span::LineIndex::new(src);
+    diags
+        .iter()
+        .map(|d| index.position(src, d.span.start).line)
+        .collect()
+}
+
+/// One round of fixes as `fix::fix_all` makes it: in position order, a fix
+/// overlapping one already taken waits (all applicabilities; edits to other
+/// files and created files are left out).
+pub fn apply_round(src: &str, diags: &[Diagnostic]) -> String {
+    let mut fixes: Vec<Vec<(Span, String)>> = diags
+        .iter()
+        .filter_map(|d| d.fix.as_ref())
+        .map(|f| {
+            f.edits
+                .iter()
+                .filter_map(|e| match e {
+                    Edit::Replace { span, content, .. } => Some((*span, content.clone())),
+                    Edit::Create { .. } => None,
+                })
+                .collect::<Vec<_>>()
+        })
+        .filter(|edits| !edits.is_empty())
+        .collect();
+    fixes.sort_by_key(|edits| edits.iter().map(|(s, _)| s.start).min());
+    let mut taken: Vec<Span> = Vec::new();
+    let mut accepted: Vec<(Span, String)> = Vec::new();
+    for edits in fixes {
+        if edits
+            .iter()
+            .any(|(span, _)| taken.iter().any(|t| t.overlaps(span)))
+        {
+            continue;
+        }
+        taken.extend(edits.iter().map(|(s, _)| *s));
+        accepted.extend(edits);
+    }
+    accepted.sort_by_key(|(span, _)| (span.start, span.end));
+    crate::fix::apply_edits(src, &accepted)
+}
+
+/// Another name for [`apply_round`].
+pub fn apply_fixes(src: &str, diags: &[Diagnostic]) -> String {
+    apply_round(src, diags)
+}
+
+/// Fixes in rounds until nothing changes (at most 8).
+pub fn fix_until_clean(lint: &dyn Fn(&str) -> Vec<Diagnostic>, src: &str) -> String {
+    let mut text = src.to_string();
+    for _ in 0..8 {
+        let diags = lint(&text);
+        let next = apply_round(&text, &diags);
+        if next == text {
+            break;
+        }
+        text = next;
+    }
+    text
+}
+
+/// Asserts that one round of fixes turns `src` into `expected`, that the
+/// result is clean and that fixing again changes nothing.
+pub fn assert_fixes_to(rule: &'static RuleDef, src: &str, expected: &str) {
+    let diags = run(rule, src);
+    assert!(!diags.is_empty(), "expected a finding in {src:?}");
+    let fixed = apply_round(src, &diags);
+    assert_eq!(fixed, expected);
+    let again = run(rule, &fixed);
+    assert!(again.is_empty(), "fixed text still fires: {again:?}");
+    assert_eq!(apply_round(&fixed, &again), fixed);
+}
