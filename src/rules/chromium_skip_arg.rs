@@ -359,8 +359,8 @@ impl Finding<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::testing::apply_round;
     use crate::rules::testing::slices;
-    use crate::rules::testing::{apply_round, fix_until_clean};
 
     fn lint(src: &str) -> Vec<Diagnostic> {
         crate::rules::testing::run(&RULE, src)
@@ -385,10 +385,7 @@ mod tests {
 
     /// Fixes (in rounds, like the engine), checks the result is clean.
     fn fixed(src: &str) -> String {
-        assert!(!lint(src).is_empty(), "no finding in {src:?}");
-        let text = fix_until_clean(&lint, src);
-        assert!(lint(&text).is_empty(), "still fires on {text:?}");
-        text
+        crate::rules::testing::fixed_clean(&lint, src)
     }
 
     #[test]

@@ -588,7 +588,7 @@ fn resolve(
                     needs.files.push(rel(name));
                 }
             }
-            if let Some(problem) = workspace_problem(m, context, &rel_dir) {
+            if let Some(problem) = workspace_problem(ctx, m, context, &rel_dir) {
                 needs.problems.push(problem);
             }
         }
@@ -609,8 +609,13 @@ fn resolve(
 }
 
 /// Monorepo layouts whose install needs more than the root manifests.
-fn workspace_problem(m: &Manifests, context: Option<&Path>, rel_dir: &str) -> Option<String> {
-    let read = |name: &str| std::fs::read_to_string(context?.join(join_rel(rel_dir, name))).ok();
+fn workspace_problem(
+    ctx: &DockerfileContext<'_>,
+    m: &Manifests,
+    context: Option<&Path>,
+    rel_dir: &str,
+) -> Option<String> {
+    let read = |name: &str| ctx.read_file(&context?.join(join_rel(rel_dir, name)));
     match m.tool {
         "npm" | "yarn" | "pnpm" => {
             let workspaces = read("package.json").is_some_and(|t| t.contains("\"workspaces\""))

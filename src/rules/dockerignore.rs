@@ -216,7 +216,7 @@ fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     // In a bake project, a Dockerfile no target builds has no known context
     // (its directory is a guess, often wrong: the example's Dockerfiles live
     // in deployment/docker but build with the repository root as context).
-    if is_bake_file(ctx.path) || (ctx.build.in_bake_project && !ctx.build.from_bake) {
+    if is_bake_file(ctx.path) || ctx.build.unbuilt_in_bake_project() {
         return;
     }
     let context: PathBuf = match &ctx.build.context {

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::rules::util_bake::{built_targets, syntax_files, SyntaxBlock};
+use crate::rules::util_bp2::line_start;
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -130,12 +131,6 @@ fn insert_group(
         quoted_list(members)
     );
     Some(Edit::insert(file.to_path_buf(), at, group))
-}
-
-fn line_start(text: &str, offset: usize) -> usize {
-    text.get(..offset)
-        .and_then(|before| before.rfind('\n'))
-        .map_or(0, |i| i + 1)
 }
 
 #[cfg(test)]

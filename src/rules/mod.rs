@@ -194,6 +194,15 @@ pub struct BuildInfo {
     pub in_bake_project: bool,
 }
 
+impl BuildInfo {
+    /// A Dockerfile in a bake project that no target builds (often a file a
+    /// BP009 consolidation left behind): its build context is unknown, and
+    /// changing its build saves no CI time.
+    pub fn unbuilt_in_bake_project(&self) -> bool {
+        self.in_bake_project && !self.from_bake
+    }
+}
+
 /// Options for one rule, from `[rules.<name>]`.
 pub type RuleOptions = toml::Table;
 

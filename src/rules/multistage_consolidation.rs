@@ -17,10 +17,10 @@ use std::path::{Component, Path, PathBuf};
 use crate::bake::Target;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, InstructionKind, Keyword, NodeKind};
-use crate::rules::util_bake::equals_padding;
+use crate::rules::util_bake::{append_attributes, block_braces};
 use crate::rules::util_bake::{find_stage, in_file, syntax_file, with_inherit_label, SyntaxBlock};
 use crate::rules::util_bp::is_abstract;
-use crate::rules::util_bp2::{indentation_at, keyword_case, line_start};
+use crate::rules::util_bp2::keyword_case;
 use crate::rules::{BakeContext, CheckFn, OptionKind, RuleDef, RuleOption, RuleScope};
 use crate::span::Span;
 use crate::workspace::normalize;
@@ -918,51 +918,18 @@ fn fix(
     Ok((Fix::unsafe_(message, all), path))
 }
 
-/// New attribute lines before the closing brace of `block`, indented like
-/// the block's last line and with `=` aligned as `hcl fmt` aligns it.
+/// New attribute lines before the closing brace of `block` (not for an
+/// empty or one-line block).
 fn add_attributes(
     text: &str,
     block: &SyntaxBlock,
     attrs: &[(&str, String)],
 ) -> Option<(usize, String)> {
-    let block_text = block.span.slice(text);
-    if !block_text.ends_with('}') {
+    let (open, close) = block_braces(text, block)?;
+    if text.get(open + 1..close)?.trim().is_empty() {
         return None;
     }
-    let close = block.span.end - 1;
-    let open = block.label_span().end + text.get(block.label_span().end..close)?.find('{')?;
-    let inner = text.get(open + 1..close)?;
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let block_indent = indentation_at(text, block.span.start);
-    let closing_alone = text
-        .get(line_start(text, close)..close)
-        .is_some_and(|s| s.trim().is_empty());
-    if inner.trim().is_empty() || !closing_alone || !inner.contains('\n') {
-        return None;
-    }
-    let last_content_end = open + 1 + inner.trim_end().len();
-    let last_line = line_start(text, last_content_end.saturating_sub(1));
-    let indent = indentation_at(text, last_line);
-    let indent = if indent.len() > block_indent.len() {
-        indent.to_string()
-    } else {
-        format!("{block_indent}  ")
-    };
-    let mut previous = text
-        .get(last_line..last_content_end)
-        .unwrap_or("")
-        .to_string();
-    let mut out = String::new();
-    for (key, value) in attrs {
-        let line = format!(
-            "{indent}{key}{}= {value}",
-            " ".repeat(equals_padding(&previous, key))
-        );
-        out.push_str(&line);
-        out.push_str(newline);
-        previous = line;
-    }
-    Some((line_start(text, close), out))
+    append_attributes(text, open, close, attrs).map(|(span, content)| (span.start, content))
 }
 
 #[cfg(test)]

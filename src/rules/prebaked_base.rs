@@ -17,9 +17,9 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Keyword, NodeKind};
 use crate::rules::util_b::global_arg_env;
-use crate::rules::util_bake::equals_padding;
+use crate::rules::util_bake::{append_attributes, block_braces};
 use crate::rules::util_bake::{built_targets, syntax_files, SyntaxBlock, SyntaxFile, ValueShape};
-use crate::rules::util_bp::{escape_template, line_indent, repository_source, split_repository};
+use crate::rules::util_bp::{escape_template, repository_source, split_repository};
 use crate::rules::util_bp2::{indentation_at, keyword_case, line_start};
 use crate::rules::{
     BakeContext, CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope,
@@ -542,7 +542,7 @@ fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     // Bake-built files are the bake check's; in a bake project, a file no
     // target builds (say one a BP009 consolidation left behind) costs no
     // CI time, and a base image split off it would only add files.
-    if ctx.build.from_bake || ctx.build.in_bake_project {
+    if ctx.build.from_bake || ctx.build.unbuilt_in_bake_project() {
         return;
     }
     let Some(candidate) = analyze(
@@ -580,7 +580,7 @@ fn standalone_fix(ctx: &DockerfileContext<'_>, candidate: &Candidate) -> Option<
     let stem = stem(ctx.path);
     let dir = ctx.path.parent().unwrap_or(Path::new(""));
     let (path, create) = base_path(dir, &stem, &content, &|p| ctx.file_exists(p), &|p| {
-        std::fs::read_to_string(p).ok()
+        ctx.read_file(p)
     })?;
     let reference = tag_option(ctx.options).unwrap_or_else(|| format!("{stem}-base:latest"));
     let mut edits = dockerfile_edits(ctx.dockerfile, ctx.path, candidate, &reference)?;
@@ -951,11 +951,6 @@ fn base_target_name(ctx: &BakeContext<'_>, base: &Path, tag_source: &str) -> Opt
 /// Where `entry` goes in the target block: appended to its `args` object,
 /// or a new `args` attribute before the closing brace.
 fn args_insertion(text: &str, block: &SyntaxBlock, entry: &str) -> Option<(usize, String)> {
-    let block_text = text.get(block.span.start..block.span.end)?;
-    if !block_text.ends_with('}') {
-        return None;
-    }
-    let close = block.span.end - 1;
     if let Some(args) = block.attr("args") {
         if args.shape != ValueShape::Map {
             return None;
@@ -975,25 +970,12 @@ fn args_insertion(text: &str, block: &SyntaxBlock, entry: &str) -> Option<(usize
         let last_end = args.value_span.start + 1 + trimmed.len() - usize::from(trailing_comma);
         return crate::rules::util_bp::object_append(text, args.value_span, last_end, entry, false);
     }
-    let closing_alone = text
-        .get(line_start(text, close)..close)
-        .is_some_and(|s| s.trim().is_empty());
-    let inner = text.get(block.span.start..close)?;
-    let open = inner.find('{')?;
-    let body = inner.get(open + 1..)?;
-    if !closing_alone || body.trim().is_empty() {
+    let (open, close) = block_braces(text, block)?;
+    if text.get(open + 1..close)?.trim().is_empty() {
         return None;
     }
-    let last_content_end = block.span.start + open + 1 + body.trim_end().len();
-    let indent = line_indent(text, last_content_end.saturating_sub(1));
-    let last_line = text
-        .get(line_start(text, last_content_end.saturating_sub(1))..last_content_end)
-        .unwrap_or("");
-    let padding = equals_padding(last_line, "args");
-    Some((
-        line_start(text, close),
-        format!("{indent}args{}= {{ {entry} }}\n", " ".repeat(padding)),
-    ))
+    append_attributes(text, open, close, &[("args", format!("{{ {entry} }}"))])
+        .map(|(span, content)| (span.start, content))
 }
 
 /// Drops repeated identical edits (targets of one block, e.g. a matrix).

@@ -115,6 +115,15 @@ pub fn fix_until_clean(lint: &dyn Fn(&str) -> Vec<Diagnostic>, src: &str) -> Str
     text
 }
 
+/// Fixes `src` until nothing changes, asserting there was a finding to fix
+/// and that none is left afterwards (so a second run changes nothing).
+pub fn fixed_clean(lint: &dyn Fn(&str) -> Vec<Diagnostic>, src: &str) -> String {
+    assert!(!lint(src).is_empty(), "no finding in {src:?}");
+    let text = fix_until_clean(lint, src);
+    assert!(lint(&text).is_empty(), "still fires on {text:?}");
+    text
+}
+
 /// Asserts that one round of fixes turns `src` into `expected`, that the
 /// result is clean and that fixing again changes nothing.
 pub fn assert_fixes_to(rule: &'static RuleDef, src: &str, expected: &str) {

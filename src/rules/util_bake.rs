@@ -17,6 +17,7 @@ use crate::diagnostic::Diagnostic;
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::{Dockerfile, InstructionKind, Keyword};
 use crate::rules::util_b::global_arg_env;
+use crate::rules::util_bp2::{indentation_at, line_start};
 use crate::rules::BakeContext;
 use crate::span::Span;
 
@@ -634,7 +635,11 @@ pub fn target_block_braces(
         .blocks
         .iter()
         .rfind(|b| b.kind == "target" && b.label() == Some(name))?;
-    let text = &source.text;
+    block_braces(&source.text, block)
+}
+
+/// The `{` and `}` of an HCL block's body.
+pub fn block_braces(text: &str, block: &SyntaxBlock) -> Option<(usize, usize)> {
     let body_start = block
         .labels
         .last()
@@ -645,9 +650,7 @@ pub fn target_block_braces(
 }
 
 /// A new attribute line `key = value` at the end of the block whose braces
-/// are at `open` and `close`, indented like the block's last line, `=`
-/// aligned with the attribute above it when that one pads its `=` (as `hcl
-/// fmt` does). `None` when the closing brace does not sit on its own line.
+/// are at `open` and `close` (see [`append_attributes`]).
 pub fn append_attribute(
     text: &str,
     open: usize,
@@ -655,16 +658,34 @@ pub fn append_attribute(
     key: &str,
     value: &str,
 ) -> Option<(Span, String)> {
+    append_attributes(text, open, close, &[(key, value.to_string())])
+}
+
+/// New attribute lines at the end of the block whose braces are at `open`
+/// and `close`, indented like the block's last line, each `=` aligned with
+/// the attribute above it when that one pads its `=` (as `hcl fmt` does),
+/// in the file's line endings. An empty block gets a body. `None` when the
+/// closing brace does not sit on its own line.
+pub fn append_attributes(
+    text: &str,
+    open: usize,
+    close: usize,
+    attrs: &[(&str, String)],
+) -> Option<(Span, String)> {
     let inner = text.get(open + 1..close)?;
     let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let block_indent = line_indentation(text, open);
+    let block_indent = indentation_at(text, open);
     if inner.trim().is_empty() {
+        let lines: String = attrs
+            .iter()
+            .map(|(key, value)| format!("{newline}{block_indent}  {key} = {value}"))
+            .collect();
         return Some((
             Span::new(open + 1, close),
-            format!("{newline}{block_indent}  {key} = {value}{newline}{block_indent}"),
+            format!("{lines}{newline}{block_indent}"),
         ));
     }
-    let close_line = line_start_of(text, close);
+    let close_line = line_start(text, close);
     let closing_alone = text
         .get(close_line..close)
         .is_some_and(|s| s.trim().is_empty());
@@ -672,32 +693,28 @@ pub fn append_attribute(
         return None;
     }
     let last_content_end = open + 1 + inner.trim_end().len();
-    let last_line = line_start_of(text, last_content_end.saturating_sub(1));
-    let indent = line_indentation(text, last_line);
+    let last_line = line_start(text, last_content_end.saturating_sub(1));
+    let indent = indentation_at(text, last_line);
     let indent = if indent.len() > block_indent.len() {
         indent.to_string()
     } else {
         format!("{block_indent}  ")
     };
-    let last_line_text = text.get(last_line..last_content_end).unwrap_or("");
-    let padding = equals_padding(last_line_text, key);
-    Some((
-        Span::empty(close_line),
-        format!("{indent}{key}{}= {value}{newline}", " ".repeat(padding)),
-    ))
-}
-
-fn line_start_of(text: &str, offset: usize) -> usize {
-    text.get(..offset)
-        .and_then(|t| t.rfind('\n'))
-        .map_or(0, |i| i + 1)
-}
-
-fn line_indentation(text: &str, offset: usize) -> &str {
-    let start = line_start_of(text, offset);
-    let rest = text.get(start..).unwrap_or("");
-    rest.get(..rest.len() - rest.trim_start_matches([' ', '\t']).len())
+    let mut previous = text
+        .get(last_line..last_content_end)
         .unwrap_or("")
+        .to_string();
+    let mut out = String::new();
+    for (key, value) in attrs {
+        let line = format!(
+            "{indent}{key}{}= {value}",
+            " ".repeat(equals_padding(&previous, key))
+        );
+        out.push_str(&line);
+        out.push_str(newline);
+        previous = line;
+    }
+    Some((Span::empty(close_line), out))
 }
 
 /// Spaces between `key` and `=`: `hcl fmt` aligns the `=` of consecutive

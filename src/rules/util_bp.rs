@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::bake::{BakeProject, Provenance, Resolved, Target};
+use crate::rules::util_bp2::indentation_at;
 use crate::span::Span;
 
 /// Whether `path` is an HCL-JSON bake file (`.json`).
@@ -257,17 +258,6 @@ pub fn csv_fields(body: &str) -> Vec<CsvField<'_>> {
     out
 }
 
-/// The indentation of the line holding `offset`.
-pub fn line_indent(text: &str, offset: usize) -> &str {
-    let line_start = text
-        .get(..offset)
-        .and_then(|t| t.rfind('\n'))
-        .map_or(0, |i| i + 1);
-    let rest = text.get(line_start..).unwrap_or("");
-    let len = rest.len() - rest.trim_start_matches([' ', '\t']).len();
-    rest.get(..len).unwrap_or("")
-}
-
 /// An insertion of `elements` after the last element (ending at
 /// `last_end`) of the list expression at `list_span`, in the list's own
 /// style (one line or one element per line, trailing comma or not). `None`
@@ -288,7 +278,7 @@ pub fn list_append(
     let between = text.get(last_end..list_span.end - 1)?;
     let trailing_comma = between.trim_start().starts_with(',');
     let comma = last_end + between.find(',').unwrap_or(0) + 1;
-    let indent = line_indent(text, last_end);
+    let indent = indentation_at(text, last_end);
     let (offset, render): (usize, &dyn Fn(&str) -> String) =
         match (list.contains('\n'), trailing_comma) {
             (true, true) => (comma, &|e| format!("\n{indent}{e},")),
@@ -349,7 +339,7 @@ pub fn object_append(
     let between = text.get(last_end..object_span.end - 1)?;
     let trailing_comma = between.trim_start().starts_with(',');
     if object.contains('\n') {
-        let indent = line_indent(text, last_end);
+        let indent = indentation_at(text, last_end);
         if trailing_comma {
             let comma = last_end + between.find(',')?;
             Some((comma + 1, format!("\n{indent}{item},")))
@@ -448,7 +438,7 @@ pub fn json_variable_insertion(text: &str, name: &str, default: &str) -> Option<
     let at = first_key.start + base;
     let root_text = text.get(root.span.start + base..at)?;
     let separator = if root_text.contains('\n') {
-        format!("\n{}", line_indent(text, at))
+        format!("\n{}", indentation_at(text, at))
     } else {
         " ".to_string()
     };
@@ -660,7 +650,7 @@ mod tests {
                     let _ = object_append(text, span, start.saturating_add(1), "k = 1", false);
                 }
                 let _ = object_key_span(text, start);
-                let _ = line_indent(text, start);
+                let _ = indentation_at(text, start);
             }
         }
     }
