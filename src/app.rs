@@ -1,19 +1,16 @@
 //! What the commands do (the binary only parses arguments and calls in here).
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::{CheckArgs, Cli, ColorChoice, Command, PrintArgs, RuleArgs};
-use crate::config::{CliSelection, ConfigError, Settings};
+use crate::cli::{Cli, ColorChoice, Command, PrintArgs, RuleArgs};
+use crate::config::ConfigError;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::fix::{self, fix_all, FileSource, FixMode};
-use crate::linter::{self, FileError};
-use crate::output::{self, display_path, OutputFormat, Sources};
-use crate::project::{self, FileKind};
+use crate::linter::FileError;
+use crate::output::{self, display_path, OutputFormat};
 use crate::rules::{self, RULES};
-use crate::workspace::{self, Plan};
 
 /// Exit codes.
 pub const EXIT_CLEAN: u8 = 0;
@@ -22,7 +19,7 @@ pub const EXIT_ERROR: u8 = 2;
 
 pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
-        Some(Command::Check(args)) => check(&args),
+        Some(Command::Check(args)) => crate::check::run(&args),
         Some(Command::Rule(args)) => rule(&args),
         Some(Command::Server) => match crate::lsp::run() {
             Ok(()) => EXIT_CLEAN,
@@ -36,7 +33,7 @@ pub fn run(cli: Cli) -> ExitCode {
             EXIT_CLEAN
         }
         Some(Command::Print(args)) => print(&args),
-        None => check(&cli.check),
+        None => crate::check::run(&cli.check),
     };
     ExitCode::from(code)
 }
@@ -153,7 +150,7 @@ fn print_bake_error(e: &crate::bake::BakeError, color: bool) {
     }
 }
 
-fn print_config_error(err: &ConfigError) {
+pub(crate) fn print_config_error(err: &ConfigError) {
     let color = use_color(ColorChoice::Auto, std::io::stderr().is_terminal());
     match (&err.path, err.span) {
         (Some(path), Some(span)) => {
@@ -181,296 +178,18 @@ fn print_config_error(err: &ConfigError) {
     }
 }
 
-fn print_file_error(err: &FileError) {
+pub(crate) fn print_file_error(err: &FileError) {
     eprintln!("error: {}: {}", display_path(&err.path), err.message);
 }
 
 /// `NAME=VALUE` pairs of `--var`.
-fn parse_vars(vars: &[String]) -> Vec<(String, String)> {
+pub(crate) fn parse_vars(vars: &[String]) -> Vec<(String, String)> {
     vars.iter()
         .map(|v| match v.split_once('=') {
             Some((k, val)) => (k.to_string(), val.to_string()),
             None => (v.clone(), String::new()),
         })
         .collect()
-}
-
-/// Overlay of in-memory contents over the files on disk.
-struct Overlay<'a> {
-    stdin: Option<(&'a Path, &'a str)>,
-}
-
-impl FileSource for Overlay<'_> {
-    fn read(&self, path: &Path) -> Option<String> {
-        if let Some((p, t)) = self.stdin {
-            if workspace::normalize(p) == workspace::normalize(path) {
-                return Some(t.to_string());
-            }
-        }
-        std::fs::read_to_string(path).ok()
-    }
-}
-
-fn check(args: &CheckArgs) -> u8 {
-    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let selection = CliSelection {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-        extend_select: args.extend_select.clone(),
-    };
-    let settings = match Settings::discover(args.config.as_deref(), &cwd, &selection) {
-        Ok(s) => s,
-        Err(e) => {
-            print_config_error(&e);
-            return EXIT_ERROR;
-        }
-    };
-    let stdout_tty = std::io::stdout().is_terminal();
-    let to_file = args.output_file.is_some();
-    let color = use_color(args.color, stdout_tty) && !to_file;
-    let github_actions = std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true");
-    let format = args
-        .output_format
-        .unwrap_or_else(|| default_format(github_actions, to_file, stdout_tty));
-
-    // Gather files.
-    let mut errors: Vec<FileError> = Vec::new();
-    let mut files: Vec<(PathBuf, FileKind)> = Vec::new();
-    let mut stdin_text: Option<(PathBuf, String)> = None;
-    let paths: Vec<PathBuf> = if args.paths.is_empty() && args.file.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let (stdin_paths, disk_paths): (Vec<PathBuf>, Vec<PathBuf>) =
-        paths.into_iter().partition(|p| p.as_os_str() == "-");
-    if !stdin_paths.is_empty() {
-        let name = args
-            .stdin_filename
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("-"));
-        let mut bytes = Vec::new();
-        match std::io::stdin().read_to_end(&mut bytes) {
-            Ok(_) => match linter::decode_source(&name, bytes) {
-                Ok(text) => {
-                    let kind = project::classify(&name).unwrap_or(FileKind::Dockerfile);
-                    files.push((name.clone(), kind));
-                    stdin_text = Some((name, text));
-                }
-                Err(e) => errors.push(e),
-            },
-            Err(e) => errors.push(FileError {
-                path: name,
-                message: format!("cannot read standard input: {e}"),
-            }),
-        }
-    }
-    let found = project::discover(&disk_paths);
-    errors.extend(found.errors);
-    files.extend(found.files);
-    let mut plan = Plan::new(&files, &args.file);
-    plan.roots = disk_paths.iter().filter(|p| p.is_dir()).cloned().collect();
-    plan.vars = parse_vars(&args.var);
-    // Files named one by one (as pre-commit passes them): find the bake
-    // definition that builds each Dockerfile, so its args and stage count,
-    // but report only on the files that were named.
-    let requested: Option<std::collections::BTreeSet<PathBuf>> =
-        if args.file.is_empty() && !disk_paths.is_empty() && disk_paths.iter().all(|p| p.is_file())
-        {
-            let has_bake = files.iter().any(|(_, k)| *k == FileKind::Bake);
-            let mut added = false;
-            if !has_bake {
-                for (path, kind) in &files {
-                    if *kind != FileKind::Dockerfile {
-                        continue;
-                    }
-                    // Paths in it resolve against the working directory, as
-                    // for `docker buildx bake -f <file>` run here.
-                    if let Some((_, set)) = workspace::find_bake_for(path) {
-                        if !plan.bake_sets.contains(&set) {
-                            plan.bake_sets.push(set);
-                            added = true;
-                        }
-                    }
-                }
-            }
-            added.then(|| files.iter().map(|(p, _)| workspace::normalize(p)).collect())
-        } else {
-            None
-        };
-
-    // The stdin text is an overlay over the (nonexistent) file of its name.
-    let base_overlay: BTreeMap<PathBuf, String> = stdin_text.iter().cloned().collect();
-    let first = workspace::lint(&plan, &base_overlay, &settings);
-    errors.extend(first.errors);
-    let keep = |d: &Diagnostic| {
-        requested
-            .as_ref()
-            .is_none_or(|r| r.contains(&workspace::normalize(&d.file)))
-    };
-    let mut diagnostics: Vec<Diagnostic> = first.diagnostics.into_iter().filter(keep).collect();
-    let mut sources = Sources::default();
-    for (p, t) in first.texts {
-        sources.insert(p, t);
-    }
-
-    let mut exit = EXIT_CLEAN;
-    let mut fixed_count = 0;
-    let stdin_path = stdin_text.as_ref().map(|(p, _)| p.clone());
-
-    if args.fix || args.diff {
-        let mode = FixMode {
-            unsafe_fixes: args.unsafe_fixes,
-        };
-        let originals: BTreeMap<PathBuf, String> = stdin_text.iter().cloned().collect();
-        let lint = |overlay: &BTreeMap<PathBuf, String>| -> Vec<Diagnostic> {
-            let mut merged = base_overlay.clone();
-            merged.extend(overlay.iter().map(|(k, v)| (k.clone(), v.clone())));
-            workspace::lint(&plan, &merged, &settings)
-                .diagnostics
-                .into_iter()
-                .filter(keep)
-                .collect()
-        };
-        let overlay_source = Overlay {
-            stdin: stdin_text.as_ref().map(|(p, t)| (p.as_path(), t.as_str())),
-        };
-        let result = fix_all(diagnostics.clone(), mode, &overlay_source, &lint);
-        for failure in &result.failures {
-            eprintln!("error: {}", failure.message);
-            exit = EXIT_ERROR;
-        }
-        let changed: Vec<(PathBuf, Option<String>, String)> = result
-            .changed()
-            .map(|(p, o, n)| (p.clone(), o.cloned(), n.clone()))
-            .collect();
-        if args.diff {
-            let mut out = std::io::stdout().lock();
-            for (path, old, new) in &changed {
-                let old = old
-                    .as_deref()
-                    .or_else(|| originals.get(path).map(String::as_str));
-                let created = result.originals.get(path).is_some_and(Option::is_none);
-                let _ = write!(
-                    out,
-                    "{}",
-                    fix::unified_diff(path, if created { None } else { old }, new)
-                );
-            }
-            if !args.quiet {
-                let n = result.total_applied();
-                eprintln!(
-                    "Would fix {n} problem{} in {} file{}.",
-                    if n == 1 { "" } else { "s" },
-                    changed.len(),
-                    if changed.len() == 1 { "" } else { "s" }
-                );
-            }
-            let code = if changed.is_empty() {
-                exit
-            } else {
-                exit.max(EXIT_FINDINGS)
-            };
-            for e in &errors {
-                print_file_error(e);
-            }
-            return if errors.is_empty() { code } else { EXIT_ERROR };
-        }
-        // --fix: write (standard input goes back to standard output).
-        // All files or none: a multi-file fix must not be left half-written.
-        let writes: Vec<fix::FileWrite<'_>> = changed
-            .iter()
-            .filter(|(path, _, _)| {
-                stdin_path.as_ref().map(|p| workspace::normalize(p))
-                    != Some(workspace::normalize(path))
-            })
-            .map(|(path, old, new)| fix::FileWrite {
-                path,
-                content: new,
-                create: old.is_none(),
-            })
-            .collect();
-        let written = fix::write_all_atomic(&writes);
-        match &written {
-            Ok(()) => {
-                for w in &writes {
-                    sources.insert(w.path.to_path_buf(), w.content.to_string());
-                }
-            }
-            Err(write_errors) => {
-                for e in write_errors.iter() {
-                    eprintln!("error: {e}");
-                }
-                eprintln!(
-                    "error: no file was changed ({} file{} could not be written)",
-                    write_errors.len(),
-                    if write_errors.len() == 1 { "" } else { "s" }
-                );
-                exit = EXIT_ERROR;
-            }
-        }
-        if let Some(p) = &stdin_path {
-            let text = result
-                .contents
-                .get(&workspace::normalize(p))
-                .or_else(|| result.contents.get(p))
-                .cloned()
-                .or_else(|| stdin_text.as_ref().map(|(_, t)| t.clone()))
-                .unwrap_or_default();
-            print!("{text}");
-            sources.insert(p.clone(), text);
-        }
-        // Nothing was written: the findings stand as they were.
-        if written.is_ok() {
-            fixed_count = result.total_applied();
-            diagnostics = result.remaining;
-        }
-    }
-
-    // Report.
-    let mut out = std::io::stdout().lock();
-    // With --fix on standard input, the fixed text went to stdout: findings go to stderr.
-    let mut err_out = std::io::stderr().lock();
-    let sink: &mut dyn Write = if args.fix && stdin_path.is_some() {
-        &mut err_out
-    } else {
-        &mut out
-    };
-    match &args.output_file {
-        Some(path) => {
-            // The report goes to the file; the terminal keeps the summary.
-            let mut buf: Vec<u8> = Vec::new();
-            let written = output::render(format, &diagnostics, &mut sources, false, &mut buf)
-                .and_then(|()| std::fs::write(path, &buf));
-            if let Err(e) = written {
-                eprintln!("error: cannot write {}: {e}", display_path(path));
-                exit = EXIT_ERROR;
-            }
-        }
-        None => {
-            let _ = output::render(format, &diagnostics, &mut sources, color, sink);
-        }
-    }
-    if args.statistics {
-        print_statistics(&diagnostics, sink);
-    }
-    if !args.quiet && (format.is_human() || to_file) {
-        let summary = summary_line(&diagnostics, fixed_count, args.unsafe_fixes);
-        if !summary.is_empty() {
-            let _ = writeln!(sink, "{summary}");
-        }
-    }
-    drop(out);
-    for e in &errors {
-        print_file_error(e);
-    }
-    if !errors.is_empty() || exit == EXIT_ERROR {
-        EXIT_ERROR
-    } else if !diagnostics.is_empty() && !args.exit_zero {
-        EXIT_FINDINGS
-    } else {
-        EXIT_CLEAN
-    }
 }
 
 /// `Found 12 problems (7 fixable with --fix, 3 more with --unsafe-fixes).`
@@ -519,7 +238,7 @@ pub fn summary_line(diagnostics: &[Diagnostic], fixed: usize, unsafe_enabled: bo
     parts.join("\n")
 }
 
-fn print_statistics(diagnostics: &[Diagnostic], out: &mut dyn Write) {
+pub(crate) fn print_statistics(diagnostics: &[Diagnostic], out: &mut dyn Write) {
     let mut counts: BTreeMap<(&str, &str), (usize, bool)> = BTreeMap::new();
     for d in diagnostics {
         let e = counts.entry((d.code, d.name)).or_default();

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod bake;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diagnostic;

@@ -486,3 +486,18 @@ fn named_dockerfile_finds_the_bake_file_that_builds_it() {
         stdout(&out)
     );
 }
+
+#[test]
+fn an_error_run_never_says_all_checks_passed() {
+    // The only file cannot be read as text: nothing was checked.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("Dockerfile"), b"FROM alpine\0\x01\x02").expect("write");
+    let out = bakelint(dir.path(), &["check", "--output-format", "concise"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        !stdout(&out).contains("All checks passed"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stderr(&out).contains("binary file"), "{}", stderr(&out));
+}
