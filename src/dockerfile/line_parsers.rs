@@ -492,6 +492,8 @@ mod tests {
             go_quote("a\"b\\\u{0}\u{7f}♥\u{a0}"),
             r#""a\"b\\\x00\x7f♥\u00a0""#
         );
+        assert_eq!(go_quote("tab\there\n"), "\"tab\\there\\n\"");
+        assert_eq!(go_quote("\u{1}\u{85}é"), "\"\\x01\\u0085é\"");
         assert_eq!(process_flag_word(r#"--a="b c"\x"#), "--a=b cx");
     }
 }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
-use crate::rules::util_a::stage_chain;
+use crate::rules::stages::stage_chain;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::{PackageManager, RunScript, ScriptOrigin, SimpleCommand, Word};
 use crate::span::Span;
@@ -1385,7 +1385,7 @@ RUN pip install --target /opt/x pytest && pip install -i https://pypi.example/si
 
     #[test]
     fn bake_context_is_the_target_context() {
-        let linted = crate::rules::util_bake::testing::lint(
+        let linted = crate::rules::testing::bake::lint(
             &RULE,
             &[
                 (
@@ -1407,14 +1407,14 @@ RUN pip install --target /opt/x pytest && pip install -i https://pypi.example/si
             .any(|f| f.ends_with("deployment/docker/test.Dockerfile")));
         assert!(files.iter().any(|f| f.ends_with("requirements/test.txt")));
         assert_eq!(
-            crate::rules::util_bake::testing::fixed(&linted, "requirements/test.txt"),
+            crate::rules::testing::bake::fixed(&linted, "requirements/test.txt"),
             "pytest==8.3.3\nunittest-xml-reporting\npytest-json-report\n"
         );
     }
 
     #[test]
     fn inline_dockerfiles_get_help_only() {
-        let linted = crate::rules::util_bake::testing::lint(
+        let linted = crate::rules::testing::bake::lint(
             &RULE,
             &[
                 (

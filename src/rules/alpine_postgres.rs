@@ -10,8 +10,9 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{
     parse_image_ref, CommandForm, Dockerfile, ImageRef, Instruction, InstructionKind, Stage,
 };
-use crate::rules::util_a::effective;
-use crate::rules::util_bp;
+use crate::rules::stages::effective;
+use crate::rules::{bake_findings, bake_functions, hcl_edit};
+
 use crate::rules::{
     BakeContext, CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope,
 };
@@ -194,7 +195,7 @@ fn uses_debian_tooling(df: &Dockerfile, stage: &Stage) -> bool {
         let text = run_text(df, effective(ins));
         DEBIAN_ONLY_COMMANDS
             .iter()
-            .any(|c| util_bp::mentions_identifier(&text, c))
+            .any(|c| bake_functions::mentions_identifier(&text, c))
     })
 }
 
@@ -226,7 +227,7 @@ fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 
 fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     let images = images(ctx.option_str_list("images"));
-    let mut seen: BTreeSet<util_bp::SourceKey> = BTreeSet::new();
+    let mut seen: BTreeSet<bake_findings::SourceKey> = BTreeSet::new();
     let mut findings = Vec::new();
     for target in ctx.project.targets().values() {
         let Some(contexts) = target.attr("contexts") else {
@@ -242,13 +243,13 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             if element.origin.is_override() {
                 continue;
             }
-            if !seen.insert(util_bp::source_key(&element.origin)) {
+            if !seen.insert(bake_findings::source_key(&element.origin)) {
                 continue;
             }
             let file = element.origin.file.clone();
             let text = ctx.file_text(&file).unwrap_or("");
             // Byte-exact spans when the literal is written as its value.
-            let literal = util_bp::quoted_literal(text, element.origin.span)
+            let literal = hcl_edit::quoted_literal(text, element.origin.span)
                 .filter(|(_, body)| *body == value);
             let base = literal.map(|(start, _)| start + DOCKER_IMAGE_SCHEME.len());
             let parts = parse_image_ref(reference, base.unwrap_or(0));

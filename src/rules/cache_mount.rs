@@ -12,8 +12,9 @@
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
-use crate::rules::util_a::stage_chain;
-use crate::rules::util_bp2::{can_prefix_command, line_start, word_removal};
+use crate::rules::source_text::{can_prefix_command, line_start, word_removal};
+use crate::rules::stages::stage_chain;
+
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::{analyze_run, PackageInstall, PackageManager, RunScript, ScriptOrigin};
 use crate::span::Span;

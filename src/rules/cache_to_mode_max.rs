@@ -3,7 +3,8 @@
 
 use crate::bake::{Entry, Resolved, Target};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::rules::util_bp::{self, BySource};
+use crate::rules::bake_findings::BySource;
+use crate::rules::{bake_findings, bake_targets, hcl_edit};
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -63,7 +64,7 @@ fn entry_element<'a>(target: &'a Target, entry: &Entry) -> Option<&'a Resolved> 
 fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut without_max: BySource<(&Target, &Entry)> = BySource::default();
     let mut unread: BySource<&Target> = BySource::default();
-    for target in util_bp::concrete_targets(ctx.project) {
+    for target in bake_targets::concrete_targets(ctx.project) {
         for entry in target.cache_to() {
             if entry.disabled || entry.error.is_some() || entry.origin.is_override() {
                 continue;
@@ -71,7 +72,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             if MODE_BACKENDS.contains(&entry.typ.as_str())
                 && entry.attrs.get("mode").map(String::as_str) != Some("max")
             {
-                without_max.push(util_bp::source_key(&entry.origin), (target, entry));
+                without_max.push(bake_findings::source_key(&entry.origin), (target, entry));
             }
         }
         let writes: Vec<&Entry> = target
@@ -86,7 +87,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         {
             if let Some(attr) = target.attr("cache-to") {
                 if !attr.origin.is_override() {
-                    unread.push(util_bp::source_key(&attr.origin), target);
+                    unread.push(bake_findings::source_key(&attr.origin), target);
                 }
             }
         }
@@ -106,7 +107,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                 span,
                 format!(
                     "{}: cache-to type={} has {mode}, so only the final stage's layers are cached",
-                    util_bp::targets_subject(&names),
+                    bake_findings::targets_subject(&names),
                     entry.typ
                 ),
             )
@@ -128,7 +129,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                 span,
                 format!(
                     "{}: cache-to writes a cache that no cache-from reads back",
-                    util_bp::targets_subject(&names)
+                    bake_findings::targets_subject(&names)
                 ),
             )
             .with_help(
@@ -144,8 +145,8 @@ fn mode_max_fix(ctx: &BakeContext<'_>, target: &Target, entry: &Entry) -> Option
     let file = &entry.origin.file;
     let text = ctx.file_text(file)?;
     let message = "set `mode=max`";
-    if let Some((body_start, body)) = util_bp::quoted_literal(text, entry.origin.span) {
-        let fields = util_bp::csv_fields(body);
+    if let Some((body_start, body)) = hcl_edit::quoted_literal(text, entry.origin.span) {
+        let fields = hcl_edit::csv_fields(body);
         if let Some(mode) = fields.iter().find(|f| f.key.eq_ignore_ascii_case("mode")) {
             let value_start = body_start + mode.start + body.get(mode.start..)?.find('=')? + 1;
             let span = crate::span::Span::new(value_start, body_start + mode.end);
@@ -158,8 +159,8 @@ fn mode_max_fix(ctx: &BakeContext<'_>, target: &Target, entry: &Entry) -> Option
         ));
     }
     let element = entry_element(target, entry)?;
-    let json = util_bp::is_json(file);
-    if let Some(mode) = util_bp::keyed(element, "mode") {
+    let json = hcl_edit::is_json(file);
+    if let Some(mode) = hcl_edit::keyed(element, "mode") {
         if mode.origin.file != *file {
             return None;
         }
@@ -168,10 +169,10 @@ fn mode_max_fix(ctx: &BakeContext<'_>, target: &Target, entry: &Entry) -> Option
             vec![Edit::replace(file, mode.origin.span, "\"max\"")],
         ));
     }
-    let last_end = util_bp::last_item_end(element)?;
-    let item = util_bp::object_item(json, "mode", "\"max\"");
+    let last_end = hcl_edit::last_item_end(element)?;
+    let item = hcl_edit::object_item(json, "mode", "\"max\"");
     let (offset, content) =
-        util_bp::object_append(text, element.origin.span, last_end, &item, json)?;
+        hcl_edit::object_append(text, element.origin.span, last_end, &item, json)?;
     Some(Fix::safe(
         message,
         vec![Edit::insert(file, offset, content)],

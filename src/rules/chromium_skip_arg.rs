@@ -10,12 +10,15 @@
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Instruction, InstructionKind};
-use crate::rules::util_a::stage_chain;
-use crate::rules::util_bp2::{
-    browser_installs, can_prefix_command, declared_args, env_names, indentation_at, keyword_case,
-    line_end, line_start, word_removal, BrowserInstall, BrowserSource, DEFAULT_SKIP_ARG,
-    PUPPETEER_SKIP_VARS,
+use crate::rules::browsers::{
+    browser_installs, BrowserInstall, BrowserSource, DEFAULT_SKIP_ARG, PUPPETEER_SKIP_VARS,
 };
+use crate::rules::build_args::{arg_names, env_names};
+use crate::rules::source_text::{
+    can_prefix_command, indentation_at, keyword_case, line_end, line_start, word_removal,
+};
+use crate::rules::stages::stage_chain;
+
 use crate::rules::{CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope};
 use crate::shell::{RunScript, ScriptOrigin, Word};
 use crate::span::Span;
@@ -75,7 +78,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             } else {
                 &mut slot
             };
-            if declared_args(inner).contains(&arg) {
+            if arg_names(inner).contains(&arg) {
                 stage_slot.declared = true;
             }
             if !onbuild && sets_puppeteer_skip(inner, true) {
@@ -111,7 +114,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 fn sets_puppeteer_skip(ins: &Instruction, include_args: bool) -> bool {
     let mut names = env_names(ins);
     if include_args {
-        names.extend(declared_args(ins));
+        names.extend(arg_names(ins));
     }
     names.iter().any(|n| PUPPETEER_SKIP_VARS.contains(n))
 }

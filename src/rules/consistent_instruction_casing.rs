@@ -8,7 +8,7 @@
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::Keyword;
-use crate::rules::util_a::is_self_consistent;
+use crate::rules::source_text::is_self_consistent;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 

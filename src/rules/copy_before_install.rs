@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{CopyAdd, Instruction, InstructionKind, Keyword, Spanned};
-use crate::rules::util_a::stage_chain;
-use crate::rules::util_bp2::keyword_case;
+use crate::rules::source_text::keyword_case;
+use crate::rules::stages::stage_chain;
+
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::{command_basename, PackageInstall, PackageManager, Word};
 use crate::span::Span;
@@ -1472,7 +1473,7 @@ mod tests {
 
     #[test]
     fn bake_context_is_the_repository_root() {
-        let linted = crate::rules::util_bake::testing::lint(
+        let linted = crate::rules::testing::bake::lint(
             &RULE,
             &[
                 (
@@ -1489,7 +1490,7 @@ mod tests {
         );
         assert_eq!(linted.slices(), ["."]);
         assert_eq!(
-            crate::rules::util_bake::testing::fixed(&linted, "deployment/docker/test.Dockerfile"),
+            crate::rules::testing::bake::fixed(&linted, "deployment/docker/test.Dockerfile"),
             "FROM python\nWORKDIR /app\nCOPY requirements/base.txt requirements/test.txt /app/requirements/\nRUN pip install -r requirements/test.txt\nCOPY . /app\n"
         );
     }

@@ -15,8 +15,10 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
+use crate::dockerfile::go_quote;
 use crate::dockerfile::{InstructionKind, Keyword};
-use crate::rules::util_b::{constant_word, dispatched_stages, go_quote};
+use crate::rules::build_args::constant_word;
+use crate::rules::stages::dispatched_stages;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 

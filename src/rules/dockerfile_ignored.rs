@@ -5,7 +5,7 @@
 //! suggests the author expects the file to be built.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::util_bake::{in_file, with_inherit_label, Findings};
+use crate::rules::bake_findings::{in_file, with_inherit_label, Findings};
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -66,7 +66,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::util_bake::testing::lint;
+    use crate::rules::testing::bake::lint;
 
     #[test]
     fn both_in_one_target() {

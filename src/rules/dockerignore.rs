@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, InstructionKind};
-use crate::rules::util_a::effective;
-use crate::rules::util_bp;
+use crate::rules::bake_targets;
+use crate::rules::stages::effective;
+
 use crate::rules::{BakeContext, CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 
@@ -242,7 +243,7 @@ fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
-    for target in util_bp::concrete_targets(ctx.project) {
+    for target in bake_targets::concrete_targets(ctx.project) {
         let Some(inline) = target.attr("dockerfile-inline") else {
             continue;
         };

@@ -7,8 +7,8 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::dockerfile::go_quote;
 use crate::dockerfile::InstructionKind;
-use crate::rules::util_a::go_quote;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 

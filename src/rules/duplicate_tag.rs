@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 
 use crate::bake::{Resolved, Target};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::util_bake::{built_targets, in_file, with_inherit_label};
+use crate::rules::bake_findings::{in_file, with_inherit_label};
+use crate::rules::bake_targets::built_targets;
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -148,7 +149,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::{normalized, RULE};
-    use crate::rules::util_bake::testing::lint;
+    use crate::rules::testing::bake::lint;
 
     const DOCKERFILE: (&str, &str) = ("Dockerfile", "FROM alpine\n");
 

@@ -10,7 +10,7 @@
 //! instead, not that dropping them is equivalent.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::util_b::{exposed_ports, parse_port_spec};
+use crate::rules::ports::{exposed_ports, parse_port_spec};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {

@@ -5,7 +5,7 @@
 //! records the lowercase protocol either way, so lowercasing it is safe.
 
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::rules::util_b::{exposed_ports, parse_port_spec};
+use crate::rules::ports::{exposed_ports, parse_port_spec};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 

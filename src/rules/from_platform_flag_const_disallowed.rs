@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
+use crate::dockerfile::go_quote;
 use crate::dockerfile::InstructionKind;
-use crate::rules::util_b::go_quote;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {

@@ -13,9 +13,9 @@ use regex::Regex;
 
 use crate::bake::{Entry, Provenance, Target};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::util_bake::{
-    built_targets, closest, did_you_mean, in_file, with_inherit_label, Findings,
-};
+use crate::rules::bake_findings::{in_file, with_inherit_label, Findings};
+use crate::rules::bake_targets::built_targets;
+use crate::rules::suggest::{closest, did_you_mean};
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -404,7 +404,7 @@ fn check_reference(reference: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::{check_platform, check_reference, RULE};
-    use crate::rules::util_bake::testing::lint;
+    use crate::rules::testing::bake::lint;
 
     #[test]
     fn references() {

@@ -8,7 +8,7 @@
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{CommandForm, Instruction, InstructionKind, Keyword};
-use crate::rules::util_a::{stage_chain, stage_instructions};
+use crate::rules::stages::{stage_chain, stage_instructions};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {

@@ -14,7 +14,7 @@
 
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{InstructionKind, KeyValue};
-use crate::rules::util_b::dispatched_stages;
+use crate::rules::stages::dispatched_stages;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 

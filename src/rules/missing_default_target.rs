@@ -10,8 +10,10 @@
 use std::collections::BTreeSet;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::rules::util_bake::{built_targets, syntax_files, SyntaxBlock};
-use crate::rules::util_bp2::line_start;
+use crate::rules::bake_syntax::{syntax_files, SyntaxBlock};
+use crate::rules::bake_targets::built_targets;
+use crate::rules::source_text::line_start;
+
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -136,7 +138,7 @@ fn insert_group(
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::util_bake::testing::{fixed, lint};
+    use crate::rules::testing::bake::{fixed, lint};
 
     #[test]
     fn adds_a_group_before_the_first_target() {

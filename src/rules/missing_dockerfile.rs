@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use crate::bake::Target;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::util_bake::{
-    built_targets, closest, did_you_mean, in_file, with_inherit_label, Findings,
-};
+use crate::rules::bake_findings::{in_file, with_inherit_label, Findings};
+use crate::rules::bake_targets::built_targets;
+use crate::rules::suggest::{closest, did_you_mean};
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -128,7 +128,7 @@ fn check_target(ctx: &BakeContext<'_>, target: &Target) -> Option<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::util_bake::testing::lint;
+    use crate::rules::testing::bake::lint;
 
     #[test]
     fn default_dockerfile_missing_points_at_the_label() {

@@ -14,11 +14,20 @@ use crate::span::Span;
 pub mod docs;
 #[cfg(test)]
 pub mod testing;
-pub mod util_a;
-pub mod util_b;
-pub mod util_bake;
-pub mod util_bp;
-pub mod util_bp2;
+
+pub mod bake_findings;
+pub mod bake_functions;
+pub mod bake_syntax;
+pub mod bake_targets;
+pub mod browsers;
+pub mod build_args;
+pub mod hcl_edit;
+pub mod image_tags;
+pub mod ports;
+pub mod source_text;
+pub mod stages;
+pub mod suggest;
+pub mod word_spans;
 
 pub mod alpine_postgres;
 pub mod cache_mount;

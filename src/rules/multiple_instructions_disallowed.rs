@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::{Instruction, Keyword};
-use crate::rules::util_b::dispatched_stages;
+use crate::rules::stages::dispatched_stages;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {

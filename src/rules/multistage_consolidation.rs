@@ -17,10 +17,13 @@ use std::path::{Component, Path, PathBuf};
 use crate::bake::Target;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, InstructionKind, Keyword, NodeKind};
-use crate::rules::util_bake::{append_attributes, block_braces};
-use crate::rules::util_bake::{find_stage, in_file, syntax_file, with_inherit_label, SyntaxBlock};
-use crate::rules::util_bp::is_abstract;
-use crate::rules::util_bp2::keyword_case;
+use crate::rules::bake_findings::{in_file, with_inherit_label};
+use crate::rules::bake_syntax::{syntax_file, SyntaxBlock};
+use crate::rules::bake_targets::is_abstract;
+use crate::rules::hcl_edit::{append_attributes, block_braces};
+use crate::rules::source_text::keyword_case;
+use crate::rules::stages::find_stage;
+
 use crate::rules::{BakeContext, CheckFn, OptionKind, RuleDef, RuleOption, RuleScope};
 use crate::span::Span;
 use crate::workspace::normalize;
@@ -422,7 +425,7 @@ fn claim(used: &mut BTreeSet<String>, wanted: &str, stem: &str) -> String {
 }
 
 fn naming(f: &FileInfo<'_>, used: &mut BTreeSet<String>) -> Naming {
-    let old = crate::rules::util_bake::stage_names(f.df);
+    let old = crate::rules::stages::stage_names(f.df);
     let stem = file_stem(&f.path);
     let last = old.len().saturating_sub(1);
     let names = old
@@ -583,7 +586,7 @@ fn stage_text(
     let df = f.df;
     let src = &df.source;
     let stages = df.stages();
-    let old = crate::rules::util_bake::stage_names(df);
+    let old = crate::rules::stages::stage_names(df);
     let new_name = |i: usize| naming.names.get(i).cloned().flatten();
     let name0 = new_name(0).ok_or("unnamed first stage")?;
     let from0 = stages
@@ -691,7 +694,7 @@ fn flatten(df: &Dockerfile, index: usize, depth: usize) -> Option<Vec<String>> {
     let InstructionKind::From(from) = &ins.kind else {
         return None;
     };
-    let names = crate::rules::util_bake::stage_names(df);
+    let names = crate::rules::stages::stage_names(df);
     let parent = names.get(..index)?.iter().rposition(|n| {
         n.as_deref()
             .is_some_and(|n| n.eq_ignore_ascii_case(&from.image.value))
@@ -935,7 +938,7 @@ fn add_attributes(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::util_bake::testing::{lint, Linted};
+    use crate::rules::testing::bake::{lint, Linted};
 
     type Project = BTreeMap<String, String>;
 

@@ -16,11 +16,13 @@ use crate::bake::Target;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Keyword, NodeKind};
-use crate::rules::util_b::global_arg_env;
-use crate::rules::util_bake::{append_attributes, block_braces};
-use crate::rules::util_bake::{built_targets, syntax_files, SyntaxBlock, SyntaxFile, ValueShape};
-use crate::rules::util_bp::{escape_template, repository_source, split_repository};
-use crate::rules::util_bp2::{indentation_at, keyword_case, line_start};
+use crate::rules::bake_syntax::{syntax_files, SyntaxBlock, SyntaxFile, ValueShape};
+use crate::rules::bake_targets::built_targets;
+use crate::rules::build_args::global_arg_env;
+use crate::rules::hcl_edit::{append_attributes, block_braces};
+use crate::rules::image_tags::{escape_template, repository_source, split_repository};
+use crate::rules::source_text::{indentation_at, keyword_case, line_start};
+
 use crate::rules::{
     BakeContext, CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope,
 };
@@ -968,7 +970,13 @@ fn args_insertion(text: &str, block: &SyntaxBlock, entry: &str) -> Option<(usize
         }
         let trailing_comma = trimmed.ends_with(',');
         let last_end = args.value_span.start + 1 + trimmed.len() - usize::from(trailing_comma);
-        return crate::rules::util_bp::object_append(text, args.value_span, last_end, entry, false);
+        return crate::rules::hcl_edit::object_append(
+            text,
+            args.value_span,
+            last_end,
+            entry,
+            false,
+        );
     }
     let (open, close) = block_braces(text, block)?;
     if text.get(open + 1..close)?.trim().is_empty() {
@@ -997,7 +1005,7 @@ mod tests {
     use super::*;
     use crate::config::{CliSelection, Settings};
     use crate::fix::{fix_all, DiskSource, FixMode};
-    use crate::rules::util_bake::testing::lint;
+    use crate::rules::testing::bake::lint;
     use crate::rules::BuildInfo;
     use crate::workspace::{self, Plan};
 

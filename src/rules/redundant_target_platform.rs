@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::{Flag, Keyword};
-use crate::rules::util_b::global_arg_env;
+use crate::rules::build_args::global_arg_env;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 

@@ -4,7 +4,8 @@
 
 use crate::bake::{Entry, Resolved, Target};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::rules::util_bp::{self, BySource};
+use crate::rules::bake_findings::BySource;
+use crate::rules::{bake_findings, bake_targets, hcl_edit, image_tags};
 use crate::rules::{BakeContext, CheckFn, OptionKind, RuleDef, RuleOption, RuleScope};
 use crate::span::Span;
 
@@ -44,7 +45,7 @@ const DEFAULT_REF: &str = "{repository}:buildcache";
 
 fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut found: BySource<(&Target, &'static str, &Entry)> = BySource::default();
-    for target in util_bp::concrete_targets(ctx.project) {
+    for target in bake_targets::concrete_targets(ctx.project) {
         for attr in CACHE_ATTRS {
             let entries = if *attr == "cache-from" {
                 target.cache_from()
@@ -53,7 +54,10 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             };
             for entry in entries {
                 if entry.typ == "gha" && !entry.origin.is_override() {
-                    found.push(util_bp::source_key(&entry.origin), (target, *attr, entry));
+                    found.push(
+                        bake_findings::source_key(&entry.origin),
+                        (target, *attr, entry),
+                    );
                 }
             }
         }
@@ -63,7 +67,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let names: Vec<String> = items.iter().map(|(t, _, _)| t.name.clone()).collect();
-        let subject = util_bp::targets_subject(&names);
+        let subject = bake_findings::targets_subject(&names);
         let scope = scope_source(ctx, target, attr, entry);
         let refs: Vec<Option<String>> = items
             .iter()
@@ -81,7 +85,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             .filter_map(|((t, _, _), r)| {
                 let value = t.attr("tags")?.elements.first()?.as_str()?;
                 r.as_ref()?;
-                let repository = util_bp::split_repository(value).0;
+                let repository = image_tags::split_repository(value).0;
                 Some(format!("\"{}\": `{repository}:buildcache`", t.name))
             })
             .collect();
@@ -132,16 +136,16 @@ fn scope_source(
     entry: &Entry,
 ) -> Option<String> {
     let text = ctx.file_text(&entry.origin.file)?;
-    if let Some((_, body)) = util_bp::quoted_literal(text, entry.origin.span) {
-        return util_bp::csv_fields(body)
+    if let Some((_, body)) = hcl_edit::quoted_literal(text, entry.origin.span) {
+        return hcl_edit::csv_fields(body)
             .iter()
             .find(|f| f.key.eq_ignore_ascii_case("scope"))
             .map(|f| f.value.to_string());
     }
-    let scope = util_bp::keyed(entry_element(target, attr, entry)?, "scope")?;
-    match util_bp::quoted_literal(text, scope.origin.span) {
+    let scope = hcl_edit::keyed(entry_element(target, attr, entry)?, "scope")?;
+    match hcl_edit::quoted_literal(text, scope.origin.span) {
         Some((_, body)) => Some(body.to_string()),
-        None => scope.as_str().map(util_bp::escape_template),
+        None => scope.as_str().map(image_tags::escape_template),
     }
 }
 
@@ -182,7 +186,7 @@ fn cache_ref(
     let mut out = template.to_string();
     if out.contains("{repository}") {
         let tag = target.attr("tags")?.elements.first()?;
-        let repository = util_bp::repository_source(ctx.file_text(&tag.origin.file), tag)?;
+        let repository = image_tags::repository_source(ctx.file_text(&tag.origin.file), tag)?;
         // Variables local to the tag's block (matrix values) are not in
         // scope where an inherited entry is written.
         let same_block = tag.origin.file == entry.origin.file
@@ -221,9 +225,9 @@ fn registry_fix(
     let file = &entry.origin.file;
     let text = ctx.file_text(file)?;
     let message = format!("use a registry cache at `{cache_ref}`");
-    if let Some((body_start, body)) = util_bp::quoted_literal(text, entry.origin.span) {
+    if let Some((body_start, body)) = hcl_edit::quoted_literal(text, entry.origin.span) {
         let mut fields = vec!["type=registry".to_string(), format!("ref={cache_ref}")];
-        for f in util_bp::csv_fields(body) {
+        for f in hcl_edit::csv_fields(body) {
             let kept = KEPT_KEYS
                 .iter()
                 .any(|(key, on)| f.key.eq_ignore_ascii_case(key) && *on == attr);
@@ -238,16 +242,16 @@ fn registry_fix(
         ));
     }
     let element = entry_element(target, attr, entry)?;
-    let json = util_bp::is_json(file);
-    let typ = util_bp::keyed(element, "type")?;
+    let json = hcl_edit::is_json(file);
+    let typ = hcl_edit::keyed(element, "type")?;
     if typ.origin.file != *file {
         return None;
     }
     let mut edits = vec![Edit::replace(file, typ.origin.span, "\"registry\"")];
     let ref_value = format!("\"{cache_ref}\"");
-    match util_bp::keyed(element, "scope") {
+    match hcl_edit::keyed(element, "scope") {
         Some(scope) if scope.origin.file == *file => {
-            let key = util_bp::object_key_span(text, scope.origin.span.start)?;
+            let key = hcl_edit::object_key_span(text, scope.origin.span.start)?;
             let quoted = key.slice(text).starts_with('"');
             edits.push(Edit::replace(
                 file,
@@ -258,7 +262,7 @@ fn registry_fix(
         }
         Some(_) => return None,
         None => {
-            let item = util_bp::object_item(json, "ref", &ref_value);
+            let item = hcl_edit::object_item(json, "ref", &ref_value);
             let (offset, content) = insert_after_item(text, typ.origin.span.end, &item)?;
             edits.push(Edit::insert(file, offset, content));
         }
@@ -280,14 +284,14 @@ fn push_down_fix(
 ) -> Option<Fix> {
     let file = &entry.origin.file;
     let text = ctx.file_text(file)?;
-    let (_, body) = util_bp::quoted_literal(text, entry.origin.span)?;
+    let (_, body) = hcl_edit::quoted_literal(text, entry.origin.span)?;
     // The parent's attribute: a one-element list literal around the entry.
     let parent_name = items
         .first()
         .and_then(|(t, _, e)| entry_element(t, attr, e))
         .and_then(|el| el.origin.inherited_from.last().cloned())?;
     let parent_braces =
-        crate::rules::util_bake::target_block_braces(ctx.project, file, &parent_name)?;
+        crate::rules::hcl_edit::target_block_braces(ctx.project, file, &parent_name)?;
     let line_start = text
         .get(..entry.origin.span.start)?
         .rfind('\n')
@@ -310,7 +314,7 @@ fn push_down_fix(
     {
         return None;
     }
-    let kept: Vec<&str> = util_bp::csv_fields(body)
+    let kept: Vec<&str> = hcl_edit::csv_fields(body)
         .into_iter()
         .filter(|f| {
             KEPT_KEYS
@@ -327,12 +331,12 @@ fn push_down_fix(
             return None;
         }
         let (open, close) =
-            crate::rules::util_bake::target_block_braces(ctx.project, file, &target.name)?;
+            crate::rules::hcl_edit::target_block_braces(ctx.project, file, &target.name)?;
         let mut fields = vec!["type=registry".to_string(), format!("ref={cache_ref}")];
         fields.extend(kept.iter().map(|k| k.to_string()));
         let value = format!("[\"{}\"]", fields.join(","));
         let (span, content) =
-            crate::rules::util_bake::append_attribute(text, open, close, attr, &value)?;
+            crate::rules::hcl_edit::append_attribute(text, open, close, attr, &value)?;
         edits.push(Edit::replace(file, span, content));
     }
     Some(Fix::unsafe_(

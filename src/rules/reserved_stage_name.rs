@@ -5,8 +5,8 @@
 //! stores stage names. No fix: the new name is the author's choice.
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::dockerfile::go_quote;
 use crate::dockerfile::InstructionKind;
-use crate::rules::util_a::go_quote;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {

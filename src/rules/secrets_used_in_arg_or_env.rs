@@ -8,8 +8,10 @@
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
+use crate::dockerfile::go_quote;
 use crate::dockerfile::{InstructionKind, Spanned};
-use crate::rules::util_b::{constant_word, dispatched_stages, go_quote};
+use crate::rules::build_args::constant_word;
+use crate::rules::stages::dispatched_stages;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {

@@ -10,7 +10,8 @@ use std::collections::BTreeSet;
 
 use crate::bake::{Resolved, Target};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
-use crate::rules::util_bp::{self, BySource};
+use crate::rules::bake_findings::BySource;
+use crate::rules::{bake_findings, bake_functions, bake_targets, hcl_edit, image_tags};
 use crate::rules::{BakeContext, CheckFn, OptionKind, RuleDef, RuleOption, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -79,13 +80,13 @@ fn carries_sha(ctx: &BakeContext<'_>, tag: &Resolved, sha: &ShaSources<'_>) -> b
     }
     let calls_sha_function = ctx
         .file_text(&tag.origin.file)
-        .and_then(|t| util_bp::slice(t, tag.origin.span))
-        .is_some_and(|src| util_bp::calls_any(src, &sha.functions));
+        .and_then(|t| hcl_edit::slice(t, tag.origin.span))
+        .is_some_and(|src| bake_functions::calls_any(src, &sha.functions));
     if calls_sha_function {
         return true;
     }
     tag.as_str()
-        .and_then(|t| util_bp::split_repository(t).1)
+        .and_then(|t| image_tags::split_repository(t).1)
         .is_some_and(is_literal_sha)
 }
 
@@ -127,10 +128,10 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     sha_variables.insert(variable.clone());
     let sha = ShaSources {
         variables: &sha_variables,
-        functions: util_bp::functions_using(ctx.project, &sha_variables),
+        functions: bake_functions::functions_using(ctx.project, &sha_variables),
     };
     let mut by_source: BySource<&Target> = BySource::default();
-    for target in util_bp::concrete_targets(ctx.project) {
+    for target in bake_targets::concrete_targets(ctx.project) {
         if !pushes_image(target) {
             continue;
         }
@@ -143,7 +144,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         if tags.elements.iter().any(|t| carries_sha(ctx, t, &sha)) {
             continue;
         }
-        by_source.push(util_bp::source_key(&tags.origin), target);
+        by_source.push(bake_findings::source_key(&tags.origin), target);
     }
     for ((file, span), targets) in by_source.into_groups() {
         let Some(first) = targets.first() else {
@@ -153,7 +154,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
-        let subject = util_bp::targets_subject(&names);
+        let subject = bake_findings::targets_subject(&names);
         let inherited = tags
             .origin
             .inherited_from
@@ -164,7 +165,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             .elements
             .first()
             .and_then(|t| t.as_str())
-            .map(|t| util_bp::split_repository(t).0.to_string())
+            .map(|t| image_tags::split_repository(t).0.to_string())
             .filter(|r| !r.is_empty())
             .unwrap_or_else(|| "<repository>".to_string());
         let mut d = ctx
@@ -218,7 +219,7 @@ fn fix(ctx: &BakeContext<'_>, tags: &Resolved, variable: &str) -> Option<Fix> {
     let mut repositories: Vec<String> = Vec::new();
     for tag in &tags.elements {
         let tag_text = ctx.file_text(&tag.origin.file);
-        if let Some(repo) = util_bp::repository_source(tag_text, tag) {
+        if let Some(repo) = image_tags::repository_source(tag_text, tag) {
             if !repositories.contains(&repo) {
                 repositories.push(repo);
             }
@@ -227,19 +228,19 @@ fn fix(ctx: &BakeContext<'_>, tags: &Resolved, variable: &str) -> Option<Fix> {
     if repositories.is_empty() {
         return None;
     }
-    let json = util_bp::is_json(file);
+    let json = hcl_edit::is_json(file);
     let mut edits = Vec::new();
     if !ctx.project.variables().contains_key(variable) {
         if json {
             let (offset, content) =
-                util_bp::json_variable_insertion(text, variable, LOCAL_DEFAULT)?;
+                hcl_edit::json_variable_insertion(text, variable, LOCAL_DEFAULT)?;
             edits.push(Edit::insert(file.clone(), offset, content));
         } else {
-            let (offset, after_block) = util_bp::variable_insertion(ctx.project, file)?;
+            let (offset, after_block) = hcl_edit::variable_insertion(ctx.project, file)?;
             edits.push(Edit::insert(
                 file.clone(),
                 offset,
-                util_bp::variable_block(variable, LOCAL_DEFAULT, after_block),
+                hcl_edit::variable_block(variable, LOCAL_DEFAULT, after_block),
             ));
         }
     }
@@ -248,14 +249,14 @@ fn fix(ctx: &BakeContext<'_>, tags: &Resolved, variable: &str) -> Option<Fix> {
         .map(|repo| format!("\"{repo}:${{{variable}}}\""))
         .collect();
     let (offset, content) =
-        util_bp::list_append(text, tags.origin.span, last.origin.span.end, &elements)?;
+        hcl_edit::list_append(text, tags.origin.span, last.origin.span.end, &elements)?;
     edits.push(Edit::insert(file.clone(), offset, content));
     let added: Vec<String> = repositories
         .iter()
         .map(|r| format!("{r}:${{{variable}}}"))
         .collect();
     Some(Fix::safe(
-        format!("add the tag(s) {}", util_bp::quoted_list(&added)),
+        format!("add the tag(s) {}", bake_findings::quoted_list(&added)),
         edits,
     ))
 }

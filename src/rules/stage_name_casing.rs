@@ -7,7 +7,7 @@
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Instruction, InstructionKind};
-use crate::rules::util_a::effective;
+use crate::rules::stages::effective;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 

@@ -16,11 +16,14 @@ use hcl_edit::Span as _;
 use crate::bake::Target;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, InstructionKind};
-use crate::rules::util_bake::{append_attribute, equals_padding};
-use crate::rules::util_bp2::{
-    browser_installs, declared_args, env_names, indentation_at, line_start, stages_needed,
-    target_stage, BrowserSource, DEFAULT_SKIP_ARG, PUPPETEER_SKIP_VARS,
+use crate::rules::browsers::{
+    browser_installs, BrowserSource, DEFAULT_SKIP_ARG, PUPPETEER_SKIP_VARS,
 };
+use crate::rules::build_args::{arg_names, env_names};
+use crate::rules::hcl_edit::{append_attribute, equals_padding};
+use crate::rules::source_text::{indentation_at, line_start};
+use crate::rules::stages::{stages_needed, target_stage};
+
 use crate::rules::{BakeContext, CheckFn, OptionKind, RuleDef, RuleOption, RuleScope};
 use crate::span::Span;
 
@@ -205,7 +208,7 @@ fn built_browser(dockerfile: &Dockerfile, target: Option<&str>, arg: &str) -> Op
         .any(|ins| {
             env_names(ins)
                 .iter()
-                .chain(declared_args(ins).iter())
+                .chain(arg_names(ins).iter())
                 .any(|n| PUPPETEER_SKIP_VARS.contains(n))
         });
     for &index in &needed {

@@ -14,11 +14,13 @@ use std::path::PathBuf;
 
 use crate::bake::{Provenance, Target};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::rules::util_b::is_predefined_arg;
-use crate::rules::util_bake::{
-    built_dockerfile, built_stages, built_targets, closest, declared_args, did_you_mean, in_file,
-    map_key_span, with_inherit_label,
-};
+use crate::rules::bake_findings::{in_file, with_inherit_label};
+use crate::rules::bake_syntax::map_key_span;
+use crate::rules::bake_targets::{built_dockerfile, built_targets};
+use crate::rules::build_args::{declared_args, is_predefined_arg};
+use crate::rules::stages::built_stages;
+use crate::rules::suggest::{closest, did_you_mean};
+
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 use crate::span::Span;
 
@@ -175,7 +177,7 @@ fn rename_edit(
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::util_bake::testing::{fixed, lint};
+    use crate::rules::testing::bake::{fixed, lint};
 
     const DOCKERFILE: (&str, &str) = (
         "Dockerfile",

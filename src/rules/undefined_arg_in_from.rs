@@ -11,6 +11,8 @@ use std::collections::BTreeSet;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::{InstructionKind, Spanned};
+use crate::rules::build_args::PLATFORM_ARG_DEFAULTS;
+use crate::rules::suggest::suggest;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 
@@ -27,37 +29,12 @@ pub static RULE: RuleDef = RuleDef {
     check: CheckFn::Dockerfile(check),
 };
 
-/// ARGs BuildKit defines for every FROM without a declaration.
-const PREDEFINED_ARGS: &[&str] = &[
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDOSVERSION",
-    "BUILDARCH",
-    "BUILDVARIANT",
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETOSVERSION",
-    "TARGETARCH",
-    "TARGETVARIANT",
-    "TARGETSTAGE",
-];
-
-/// BuildKit's did-you-mean: the option at the smallest Levenshtein distance
-/// below 3 (case-sensitive), the first one on ties.
-fn suggest<'a>(name: &str, options: &'a BTreeSet<String>) -> Option<&'a str> {
-    let mut best: Option<(usize, &str)> = None;
-    for option in options {
-        let distance = strsim::levenshtein(name, option);
-        if distance < best.map_or(3, |(d, _)| d) {
-            best = Some((distance, option));
-        }
-    }
-    best.map(|(_, option)| option)
-}
-
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
-    let mut declared: BTreeSet<String> = PREDEFINED_ARGS.iter().map(|s| s.to_string()).collect();
+    let mut declared: BTreeSet<String> = PLATFORM_ARG_DEFAULTS
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
     declared.extend(ctx.build.args.keys().cloned());
     for node in df.global_instructions() {
         if let Some(InstructionKind::Arg(decls)) = df.instruction(node).map(|i| &i.kind) {
@@ -100,7 +77,7 @@ fn report_word(
         } else {
             word.span
         };
-        let suggestion = suggest(&var.name, declared);
+        let suggestion = suggest(&var.name, declared.iter().map(String::as_str));
         let mut message = format!("FROM argument '{}' is not declared", var.name);
         if let Some(s) = suggestion {
             message.push_str(&format!(" (did you mean {s}?)"));

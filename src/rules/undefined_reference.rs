@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 
 use crate::bake::BakeProject;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::util_bake::{
-    closest, did_you_mean, in_file, syntax_files, with_inherit_label, Findings,
-};
+use crate::rules::bake_findings::{in_file, with_inherit_label, Findings};
+use crate::rules::bake_syntax::syntax_files;
+use crate::rules::suggest::{closest, did_you_mean};
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -166,7 +166,7 @@ fn inherits_message(
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::util_bake::testing::lint;
+    use crate::rules::testing::bake::lint;
 
     const DOCKERFILE: (&str, &str) = ("Dockerfile", "FROM alpine\n");
 

@@ -5,10 +5,10 @@
 //! matches no stage fails the build with "target stage x could not be found".
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::util_bake::{
-    built_dockerfile, built_targets, closest, did_you_mean, find_stage, in_file, stage_names,
-    with_inherit_label, Findings,
-};
+use crate::rules::bake_findings::{in_file, with_inherit_label, Findings};
+use crate::rules::bake_targets::{built_dockerfile, built_targets};
+use crate::rules::stages::{find_stage, stage_names};
+use crate::rules::suggest::{closest, did_you_mean};
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -80,7 +80,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::util_bake::testing::lint;
+    use crate::rules::testing::bake::lint;
 
     const DOCKERFILE: (&str, &str) = (
         "Dockerfile",

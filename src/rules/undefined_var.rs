@@ -22,9 +22,10 @@ use std::collections::{BTreeMap, HashSet};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::{Instruction, InstructionKind, Spanned};
-use crate::rules::util_b::{
-    dispatched_stages, global_arg_env, is_predefined_arg, suggest, word_map,
-};
+use crate::rules::build_args::{global_arg_env, is_predefined_arg};
+use crate::rules::stages::dispatched_stages;
+use crate::rules::suggest::suggest;
+use crate::rules::word_spans::word_map;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 
@@ -296,7 +297,7 @@ impl Checker<'_, '_> {
         let map = word
             .spanned
             .and_then(|w| word_map(src, &ins.args, w))
-            .or_else(|| word.direct.map(crate::rules::util_b::WordMap::Direct));
+            .or_else(|| word.direct.map(crate::rules::word_spans::WordMap::Direct));
         let mut seen: HashSet<&str> = HashSet::new();
         let refs = self.lex.variable_refs(word.text);
         for r in &refs {

@@ -9,10 +9,10 @@
 
 use crate::bake::target::{attr_spec, AttrKind, TARGET_ATTRS, TARGET_META_ATTRS};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::rules::util_bake::{
-    closest, did_you_mean, syntax_files, SyntaxAttr, SyntaxBlock, SyntaxFile, ValueShape,
-    BLOCK_TYPES,
+use crate::rules::bake_syntax::{
+    syntax_files, SyntaxAttr, SyntaxBlock, SyntaxFile, ValueShape, BLOCK_TYPES,
 };
+use crate::rules::suggest::{closest, did_you_mean};
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -262,7 +262,7 @@ fn rename_edit(
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::util_bake::testing::{fixed, lint};
+    use crate::rules::testing::bake::{fixed, lint};
 
     const DOCKERFILE: (&str, &str) = ("Dockerfile", "FROM alpine\n");
 

@@ -11,7 +11,7 @@ use hcl_edit::structure::{Body, Structure};
 use crate::bake::json::{self, JKind, JNode};
 use crate::bake::{expr, load, BakeProject, FileKind};
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::util_bake::in_file;
+use crate::rules::bake_findings::in_file;
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -98,7 +98,7 @@ fn walk_json_root(root: &JNode, path: &std::path::Path, used: &mut BTreeSet<Stri
             add_vars(&load::json_expr(value, path).ok()?, None, used);
             continue;
         };
-        if !crate::rules::util_bake::BLOCK_TYPES.contains(&key.as_str()) {
+        if !crate::rules::bake_syntax::BLOCK_TYPES.contains(&key.as_str()) {
             add_vars(&load::json_expr(value, path).ok()?, None, used);
             continue;
         }
@@ -172,7 +172,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::RULE;
-    use crate::rules::util_bake::testing::lint;
+    use crate::rules::testing::bake::lint;
 
     #[test]
     fn unused_variable_attribute_and_function() {

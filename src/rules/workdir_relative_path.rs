@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
+use crate::dockerfile::go_quote;
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind};
-use crate::rules::util_a::{go_quote, parent_stage, stage_chain, stage_instructions};
+use crate::rules::stages::{parent_stage, stage_chain, stage_instructions};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {

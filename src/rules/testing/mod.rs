@@ -1,12 +1,14 @@
 //! Test support for Dockerfile rules: run one rule over text, look at what
 //! its diagnostics cover, and apply its fixes the way the fix engine does.
-//! (Bake rules lint little projects: `util_bake::testing`.)
+//! Bake rules lint little projects: [`bake`].
 
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Edit};
 use crate::rules::{BuildInfo, CheckFn, DockerfileContext, RuleDef};
 use crate::span::Span;
+
+pub mod bake;
 
 /// Runs `rule`'s Dockerfile check over `src` (path `Dockerfile`, default
 /// options and build info).
@@ -134,4 +136,100 @@ pub fn assert_fixes_to(rule: &'static RuleDef, src: &str, expected: &str) {
     let again = run(rule, &fixed);
     assert!(again.is_empty(), "fixed text still fires: {again:?}");
     assert_eq!(apply_round(&fixed, &again), fixed);
+}
+
+#[cfg(test)]
+mod tests {
+    /// The stage and casing rules (DF001–DF010) on every corpus Dockerfile, on prefixes of
+    /// them (cut mid-instruction) and on odd inputs: no panic, spans in range
+    /// and on character boundaries, fixes that splice.
+    #[test]
+    fn rules_never_panic_and_spans_stay_in_bounds() {
+        use crate::rules::*;
+        let rules: [&'static RuleDef; 10] = [
+            &stage_name_casing::RULE,
+            &from_as_casing::RULE,
+            &no_empty_continuation::RULE,
+            &consistent_instruction_casing::RULE,
+            &duplicate_stage_name::RULE,
+            &reserved_stage_name::RULE,
+            &json_args_recommended::RULE,
+            &maintainer_deprecated::RULE,
+            &undefined_arg_in_from::RULE,
+            &workdir_relative_path::RULE,
+        ];
+        let mut inputs: Vec<String> = [
+            "",
+            "FROM",
+            "FROM a AS",
+            "FROM a AS B C D\nCOPY --from= x y\n",
+            "\u{feff}FROM a AS B\r\nMAINTAINER\r\nCMD\r\nWORKDIR\r\n",
+            "FROM ${\nFROM $\nFROM --platform=${A:-$B} x\nWORKDIR ${X:?boom}\n",
+            "# escape=`\nFROM a `\n\n  AS Ü\nCMD a ``\n",
+            "ONBUILD\nFROM a\nONBUILD ONBUILD CMD x\nRUN --mount=from x\n",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        let mut stack = vec![corpus];
+        while let Some(dir) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.file_name().is_some_and(|n| n == "Dockerfile") {
+                    if let Ok(text) = std::fs::read_to_string(&path) {
+                        let cuts: Vec<usize> =
+                            text.char_indices().map(|(i, _)| i).step_by(13).collect();
+                        inputs.extend(cuts.into_iter().map(|i| text[..i].to_string()));
+                        inputs.push(text);
+                    }
+                }
+            }
+        }
+        assert!(inputs.len() > 100, "corpus not found");
+        for src in &inputs {
+            for rule in rules {
+                let diags = crate::rules::testing::lint(rule, src);
+                for d in &diags {
+                    assert!(
+                        d.span.start <= d.span.end && d.span.end <= src.len(),
+                        "{}",
+                        rule.code
+                    );
+                    assert!(src.is_char_boundary(d.span.start) && src.is_char_boundary(d.span.end));
+                }
+                let _ = crate::rules::testing::apply_fixes(src, &diags);
+            }
+        }
+    }
+
+    /// Every prefix of a tricky Dockerfile (and a few mangled copies)
+    /// through BP004 and BP007, fixes applied: nothing panics.
+    #[test]
+    fn truncated_and_mangled_input_does_not_panic() {
+        let src = "# syntax=docker/dockerfile:1\r\nFROM node:20 AS base\r\nARG SKIP_CHROMIUM\r\nRUN --mount=type=cache,target=/root/.npm apt-get update && apt-get install -y \\\r\n# comment\r\n    curl chromium=1* \\\r\n  && npm i puppeteer é \"$(pip install x --no-cache-dir)\" \r\nONBUILD RUN <<-EOF\r\n\tnpx playwright install\r\n\tgo install x@v1\r\nEOF\r\nRUN [\"sh\", \"-c\", \"yarn add puppeteer \\u00e9\"]\r\n";
+        let rules = [
+            &crate::rules::chromium_skip_arg::RULE,
+            &crate::rules::cache_mount::RULE,
+        ];
+        let mut inputs: Vec<String> = src
+            .char_indices()
+            .map(|(i, _)| src[..i].to_string())
+            .collect();
+        inputs.push(src.replace('\\', "`"));
+        inputs.push(format!("# escape=`\n{}", src.replace('\\', "`")));
+        inputs.push(src.replace("\r\n", "\n").replace(' ', "\t"));
+        inputs.push(src.replace("EOF", "E"));
+        for input in &inputs {
+            for rule in rules {
+                let diags = crate::rules::testing::run(rule, input);
+                let _ = crate::rules::testing::apply_round(input, &diags);
+            }
+        }
+    }
 }

@@ -1,13 +1,12 @@
-//! Helpers shared by the CI build-speed rules (BP001–BP008): which targets
-//! are abstract, grouping findings by source expression, and byte-precise,
-//! format-preserving edits of HCL / HCL-JSON expressions (list elements,
-//! string literals, object keys).
+//! Byte-precise, format-preserving edits of bake files (HCL and HCL-JSON):
+//! string literals and CSV fields inside them, list elements, object items,
+//! attributes appended to a block, new `variable` declarations.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::bake::{BakeProject, Provenance, Resolved, Target};
-use crate::rules::util_bp2::indentation_at;
+use crate::bake::{BakeProject, Resolved};
+use crate::rules::bake_syntax::{hcl_span_base, syntax_file, SyntaxBlock};
+use crate::rules::source_text::{indentation_at, line_start};
 use crate::span::Span;
 
 /// Whether `path` is an HCL-JSON bake file (`.json`).
@@ -15,92 +14,6 @@ pub fn is_json(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-}
-
-/// A target that is never built on its own: `_`-prefixed, or inherited by
-/// another target and listed in no group.
-pub fn is_abstract(project: &BakeProject, target: &Target) -> bool {
-    if target.is_hidden() {
-        return true;
-    }
-    let inherited = project
-        .targets()
-        .values()
-        .any(|t| t.name != target.name && t.inherits_chain.contains(&target.name));
-    let grouped = project
-        .groups()
-        .values()
-        .any(|g| g.targets.contains(&target.name));
-    inherited && !grouped
-}
-
-/// The targets that are built, in name order.
-pub fn concrete_targets(project: &BakeProject) -> impl Iterator<Item = &Target> {
-    project
-        .targets()
-        .values()
-        .filter(move |t| !is_abstract(project, t))
-}
-
-/// Where an expression lives: file and span. Findings about an expression
-/// shared by several targets (inheritance, matrix) are reported once.
-pub type SourceKey = (PathBuf, Span);
-
-pub fn source_key(origin: &Provenance) -> SourceKey {
-    (origin.file.clone(), origin.span)
-}
-
-/// Groups items by source expression, keeping first-seen order.
-pub struct BySource<T> {
-    order: Vec<SourceKey>,
-    groups: BTreeMap<SourceKey, Vec<T>>,
-}
-
-impl<T> Default for BySource<T> {
-    fn default() -> Self {
-        BySource {
-            order: Vec::new(),
-            groups: BTreeMap::new(),
-        }
-    }
-}
-
-impl<T> BySource<T> {
-    pub fn push(&mut self, key: SourceKey, item: T) {
-        if !self.groups.contains_key(&key) {
-            self.order.push(key.clone());
-        }
-        self.groups.entry(key).or_default().push(item);
-    }
-
-    pub fn into_groups(mut self) -> Vec<(SourceKey, Vec<T>)> {
-        self.order
-            .into_iter()
-            .filter_map(|k| {
-                let items = self.groups.remove(&k)?;
-                Some((k, items))
-            })
-            .collect()
-    }
-}
-
-/// `"a"` or `"a", "b"` for messages.
-pub fn quoted_list(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| format!("\"{n}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `target "a"` or `targets "a", "b"`: the subject of a finding about an
-/// expression several targets share.
-pub fn targets_subject(names: &[String]) -> String {
-    if names.len() == 1 {
-        format!("target {}", quoted_list(names))
-    } else {
-        format!("targets {}", quoted_list(names))
-    }
 }
 
 /// The source slice of a span.
@@ -141,7 +54,7 @@ pub fn quoted_literal(text: &str, span: Span) -> Option<(usize, &str)> {
 }
 
 /// Offsets of the bytes outside any `${...}` / `%{...}` of a template.
-fn top_level(template: &str) -> Vec<(usize, u8)> {
+pub fn top_level(template: &str) -> Vec<(usize, u8)> {
     let b = template.as_bytes();
     let mut out = Vec::new();
     let mut depth = 0usize;
@@ -171,55 +84,6 @@ fn top_level(template: &str) -> Vec<(usize, u8)> {
         i += 1;
     }
     out
-}
-
-/// Splits an image reference template (`${REGISTRY}/web:${TAG}`) into the
-/// repository part and the tag part (after the tag colon), ignoring
-/// separators inside interpolations. A digest (`@...`) ends the name.
-pub fn split_repository(reference: &str) -> (&str, Option<&str>) {
-    let bytes = top_level(reference);
-    let name_end = bytes
-        .iter()
-        .find(|(_, c)| *c == b'@')
-        .map_or(reference.len(), |(i, _)| *i);
-    let last_slash = bytes
-        .iter()
-        .filter(|(i, c)| *c == b'/' && *i < name_end)
-        .map(|(i, _)| *i)
-        .next_back();
-    let colon = bytes
-        .iter()
-        .find(|(i, c)| *c == b':' && *i < name_end && last_slash.is_none_or(|s| *i > s))
-        .map(|(i, _)| *i);
-    match colon {
-        Some(c) => (
-            reference.get(..c).unwrap_or(reference),
-            reference.get(c + 1..name_end),
-        ),
-        None => (reference.get(..name_end).unwrap_or(reference), None),
-    }
-}
-
-/// Escapes a plain value for use inside an HCL template (`${` → `$${`).
-pub fn escape_template(value: &str) -> String {
-    value.replace("${", "$${").replace("%{", "%%{")
-}
-
-/// The repository of a tag element, written as its source writes it (so in
-/// terms of the same variables) when the tag is a plain string literal,
-/// otherwise the resolved repository, escaped.
-pub fn repository_source(text: Option<&str>, tag: &Resolved) -> Option<String> {
-    let from_source = text
-        .and_then(|t| quoted_literal(t, tag.origin.span))
-        .map(|(_, body)| split_repository(body).0.to_string());
-    match from_source {
-        Some(repo) if !repo.is_empty() => Some(repo),
-        _ => {
-            let value = tag.as_str()?;
-            let repo = split_repository(value).0;
-            (!repo.is_empty()).then(|| escape_template(repo))
-        }
-    }
 }
 
 /// One field of a CSV string literal (`type=gha,scope=web`): its key, value
@@ -376,16 +240,6 @@ pub fn last_item_end(resolved: &Resolved) -> Option<usize> {
         .max()
 }
 
-/// The offset of `hcl_edit` spans in a source file: the parser reads the text
-/// after a byte order mark, so its spans are short by the BOM's length.
-fn hcl_span_base(text: &str) -> usize {
-    if text.starts_with('\u{feff}') {
-        '\u{feff}'.len_utf8()
-    } else {
-        0
-    }
-}
-
 /// Where a new top-level `variable` block goes in an HCL file: after the
 /// last `variable` block, else before the first block. Returns the offset
 /// and whether the text goes after a block (so it starts with a blank line).
@@ -456,102 +310,128 @@ pub fn variable_block(name: &str, default: &str, after_block: bool) -> String {
     }
 }
 
-/// Whether `text` uses the identifier `name` (not as part of a longer name).
-pub fn mentions_identifier(text: &str, name: &str) -> bool {
-    if name.is_empty() {
-        return false;
-    }
-    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    text.match_indices(name).any(|(at, _)| {
-        let before = text.get(..at).and_then(|t| t.chars().next_back());
-        let after = text.get(at + name.len()..).and_then(|t| t.chars().next());
-        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
-    })
-}
-
-/// The source text of each user `function` block of the HCL files, by name.
-pub fn function_sources(project: &BakeProject) -> BTreeMap<String, String> {
-    use hcl_edit::Span as _;
-    let mut out = BTreeMap::new();
-    for file in project.files() {
-        let Some(body) = &file.body else { continue };
-        for block in body.get_blocks("function") {
-            let (Some(label), Some(range)) = (block.labels.first(), block.span()) else {
-                continue;
-            };
-            let base = hcl_span_base(&file.text);
-            let range = range.start + base..range.end + base;
-            if let Some(text) = file.text.get(range) {
-                out.insert(label.as_str().to_string(), text.to_string());
-            }
-        }
-    }
-    out
-}
-
-/// The user functions whose body uses one of `variables`, directly or
-/// through another user function.
-pub fn functions_using(
+/// The `{` and `}` of the last `target "<name>"` block of `file` (HCL).
+pub fn target_block_braces(
     project: &BakeProject,
-    variables: &std::collections::BTreeSet<String>,
-) -> std::collections::BTreeSet<String> {
-    let sources = function_sources(project);
-    let mut using: std::collections::BTreeSet<String> = sources
-        .iter()
-        .filter(|(_, text)| variables.iter().any(|v| mentions_identifier(text, v)))
-        .map(|(name, _)| name.clone())
-        .collect();
-    loop {
-        let more: Vec<String> = sources
-            .iter()
-            .filter(|(name, text)| {
-                !using.contains(*name)
-                    && using
-                        .iter()
-                        .any(|f| calls_any(text, &std::collections::BTreeSet::from([f.clone()])))
-            })
-            .map(|(name, _)| name.clone())
-            .collect();
-        if more.is_empty() {
-            return using;
-        }
-        using.extend(more);
+    file: &Path,
+    name: &str,
+) -> Option<(usize, usize)> {
+    let source = project.files().iter().find(|f| f.path == file)?;
+    let syntax = syntax_file(source)?;
+    if syntax.is_json {
+        return None;
     }
+    let block = syntax
+        .blocks
+        .iter()
+        .rfind(|b| b.kind == "target" && b.label() == Some(name))?;
+    block_braces(&source.text, block)
 }
 
-/// Whether the expression text calls one of `functions`.
-pub fn calls_any(text: &str, functions: &std::collections::BTreeSet<String>) -> bool {
-    functions.iter().any(|f| {
-        text.match_indices(f.as_str()).any(|(at, _)| {
-            let before = text.get(..at).and_then(|t| t.chars().next_back());
-            let after = text.get(at + f.len()..).map(str::trim_start);
-            !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                && after.is_some_and(|a| a.starts_with('('))
-        })
-    })
+/// The `{` and `}` of an HCL block's body.
+pub fn block_braces(text: &str, block: &SyntaxBlock) -> Option<(usize, usize)> {
+    let body_start = block
+        .labels
+        .last()
+        .map_or(block.kind_span.end, |(_, s)| s.end);
+    let open = body_start + text.get(body_start..block.span.end)?.find('{')?;
+    let close = block.span.end.checked_sub(1)?;
+    (text.get(close..block.span.end) == Some("}")).then_some((open, close))
+}
+
+/// A new attribute line `key = value` at the end of the block whose braces
+/// are at `open` and `close` (see [`append_attributes`]).
+pub fn append_attribute(
+    text: &str,
+    open: usize,
+    close: usize,
+    key: &str,
+    value: &str,
+) -> Option<(Span, String)> {
+    append_attributes(text, open, close, &[(key, value.to_string())])
+}
+
+/// New attribute lines at the end of the block whose braces are at `open`
+/// and `close`, indented like the block's last line, each `=` aligned with
+/// the attribute above it when that one pads its `=` (as `hcl fmt` does),
+/// in the file's line endings. An empty block gets a body. `None` when the
+/// closing brace does not sit on its own line.
+pub fn append_attributes(
+    text: &str,
+    open: usize,
+    close: usize,
+    attrs: &[(&str, String)],
+) -> Option<(Span, String)> {
+    let inner = text.get(open + 1..close)?;
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let block_indent = indentation_at(text, open);
+    if inner.trim().is_empty() {
+        let lines: String = attrs
+            .iter()
+            .map(|(key, value)| format!("{newline}{block_indent}  {key} = {value}"))
+            .collect();
+        return Some((
+            Span::new(open + 1, close),
+            format!("{lines}{newline}{block_indent}"),
+        ));
+    }
+    let close_line = line_start(text, close);
+    let closing_alone = text
+        .get(close_line..close)
+        .is_some_and(|s| s.trim().is_empty());
+    if !closing_alone || !inner.contains('\n') {
+        return None;
+    }
+    let last_content_end = open + 1 + inner.trim_end().len();
+    let last_line = line_start(text, last_content_end.saturating_sub(1));
+    let indent = indentation_at(text, last_line);
+    let indent = if indent.len() > block_indent.len() {
+        indent.to_string()
+    } else {
+        format!("{block_indent}  ")
+    };
+    let mut previous = text
+        .get(last_line..last_content_end)
+        .unwrap_or("")
+        .to_string();
+    let mut out = String::new();
+    for (key, value) in attrs {
+        let line = format!(
+            "{indent}{key}{}= {value}",
+            " ".repeat(equals_padding(&previous, key))
+        );
+        out.push_str(&line);
+        out.push_str(newline);
+        previous = line;
+    }
+    Some((Span::empty(close_line), out))
+}
+
+/// Spaces between `key` and `=`: `hcl fmt` aligns the `=` of consecutive
+/// one-line attributes (and object entries), so line up with the one on
+/// `previous_line` when it is such a line and its `=` is further right.
+pub fn equals_padding(previous_line: &str, key: &str) -> usize {
+    let content = previous_line.trim();
+    let Some(eq) = content.find('=') else {
+        return 1;
+    };
+    let previous_key = content[..eq].trim_end();
+    let simple_key = !previous_key.is_empty()
+        && previous_key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '"'));
+    let one_line = !content.ends_with(['{', '[', '(']) && !content.starts_with(['}', ']', ')']);
+    if simple_key && one_line && eq > key.len() {
+        eq - key.len()
+    } else {
+        1
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn splits_repositories_of_templates() {
-        assert_eq!(
-            split_repository("${REGISTRY}/web:${TAG}"),
-            ("${REGISTRY}/web", Some("${TAG}"))
-        );
-        assert_eq!(
-            split_repository("localhost:5000/app"),
-            ("localhost:5000/app", None)
-        );
-        assert_eq!(
-            split_repository("app:${V:-a:b}"),
-            ("app", Some("${V:-a:b}"))
-        );
-        assert_eq!(split_repository("app:1@sha256:abc"), ("app", Some("1")));
-        assert_eq!(split_repository(""), ("", None));
-    }
+    use crate::rules::image_tags::split_repository;
 
     #[test]
     fn csv_fields_keep_interpolations_whole() {
@@ -653,16 +533,5 @@ mod tests {
                 let _ = indentation_at(text, start);
             }
         }
-    }
-
-    #[test]
-    fn identifiers_and_calls() {
-        assert!(mentions_identifier("${GIT_SHA}", "GIT_SHA"));
-        assert!(!mentions_identifier("${GIT_SHA1}", "GIT_SHA"));
-        assert!(!mentions_identifier("x", ""));
-        let f = std::collections::BTreeSet::from(["tag".to_string()]);
-        assert!(calls_any("[tag (\"a\")]", &f));
-        assert!(!calls_any("[tags(\"a\")]", &f));
-        assert!(!calls_any("tag", &f));
     }
 }

@@ -1,0 +1,78 @@
+//! Image references in bake tags, as templates: the repository and tag
+//! parts of `${REGISTRY}/web:${TAG}`, and how to write a repository back
+//! into a template.
+
+use crate::bake::Resolved;
+use crate::rules::hcl_edit::{quoted_literal, top_level};
+
+/// Splits an image reference template (`${REGISTRY}/web:${TAG}`) into the
+/// repository part and the tag part (after the tag colon), ignoring
+/// separators inside interpolations. A digest (`@...`) ends the name.
+pub fn split_repository(reference: &str) -> (&str, Option<&str>) {
+    let bytes = top_level(reference);
+    let name_end = bytes
+        .iter()
+        .find(|(_, c)| *c == b'@')
+        .map_or(reference.len(), |(i, _)| *i);
+    let last_slash = bytes
+        .iter()
+        .filter(|(i, c)| *c == b'/' && *i < name_end)
+        .map(|(i, _)| *i)
+        .next_back();
+    let colon = bytes
+        .iter()
+        .find(|(i, c)| *c == b':' && *i < name_end && last_slash.is_none_or(|s| *i > s))
+        .map(|(i, _)| *i);
+    match colon {
+        Some(c) => (
+            reference.get(..c).unwrap_or(reference),
+            reference.get(c + 1..name_end),
+        ),
+        None => (reference.get(..name_end).unwrap_or(reference), None),
+    }
+}
+
+/// Escapes a plain value for use inside an HCL template (`${` → `$${`).
+pub fn escape_template(value: &str) -> String {
+    value.replace("${", "$${").replace("%{", "%%{")
+}
+
+/// The repository of a tag element, written as its source writes it (so in
+/// terms of the same variables) when the tag is a plain string literal,
+/// otherwise the resolved repository, escaped.
+pub fn repository_source(text: Option<&str>, tag: &Resolved) -> Option<String> {
+    let from_source = text
+        .and_then(|t| quoted_literal(t, tag.origin.span))
+        .map(|(_, body)| split_repository(body).0.to_string());
+    match from_source {
+        Some(repo) if !repo.is_empty() => Some(repo),
+        _ => {
+            let value = tag.as_str()?;
+            let repo = split_repository(value).0;
+            (!repo.is_empty()).then(|| escape_template(repo))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_repositories_of_templates() {
+        assert_eq!(
+            split_repository("${REGISTRY}/web:${TAG}"),
+            ("${REGISTRY}/web", Some("${TAG}"))
+        );
+        assert_eq!(
+            split_repository("localhost:5000/app"),
+            ("localhost:5000/app", None)
+        );
+        assert_eq!(
+            split_repository("app:${V:-a:b}"),
+            ("app", Some("${V:-a:b}"))
+        );
+        assert_eq!(split_repository("app:1@sha256:abc"), ("app", Some("1")));
+        assert_eq!(split_repository(""), ("", None));
+    }
+}

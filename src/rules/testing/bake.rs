@@ -1,0 +1,101 @@
+//! Test support for bake rules: lint a little project (bake files and
+//! Dockerfiles in a temp dir) with one rule, and apply its fixes.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::config::{CliSelection, Settings};
+use crate::diagnostic::Diagnostic;
+use crate::rules::RuleDef;
+use crate::workspace::{self, Plan};
+
+pub struct Linted {
+    pub dir: tempfile::TempDir,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Linted {
+    /// The source text each diagnostic's span covers.
+    pub fn slices(&self) -> Vec<String> {
+        self.diagnostics
+            .iter()
+            .map(|d| {
+                let text = std::fs::read_to_string(self.dir.path().join(&d.file))
+                    .or_else(|_| std::fs::read_to_string(&d.file))
+                    .unwrap_or_default();
+                d.span.slice(&text).to_string()
+            })
+            .collect()
+    }
+
+    pub fn messages(&self) -> Vec<&str> {
+        self.diagnostics
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect()
+    }
+}
+
+/// Writes `files` into a temp dir and lints it with `rule` only.
+pub fn lint(rule: &'static RuleDef, files: &[(&str, &str)]) -> Linted {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bake = Vec::new();
+    let mut dockerfiles = Vec::new();
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, text).expect("write");
+        if name.ends_with(".hcl") || name.ends_with(".json") {
+            bake.push(p);
+        } else if name.ends_with("Dockerfile") {
+            dockerfiles.push(p);
+        }
+    }
+    let plan = Plan {
+        dockerfiles,
+        bake_sets: vec![bake],
+        env: BTreeMap::new(),
+        vars: Vec::new(),
+        cwd: dir.path().to_path_buf(),
+        roots: vec![dir.path().to_path_buf()],
+    };
+    let cli = CliSelection {
+        select: Some(vec![rule.code.to_string()]),
+        ..CliSelection::default()
+    };
+    let settings = Settings::from_toml(Path::new("bakelint.toml"), "", &cli).expect("settings");
+    let out = workspace::lint(&plan, &BTreeMap::new(), &settings);
+    let diagnostics = out
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code == rule.code)
+        .collect();
+    Linted { dir, diagnostics }
+}
+
+/// Applies every fix of the diagnostics to `file`'s text.
+pub fn fixed(linted: &Linted, file: &str) -> String {
+    let path = linted.dir.path().join(file);
+    let mut text = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut edits: Vec<(crate::span::Span, String)> = linted
+        .diagnostics
+        .iter()
+        .filter_map(|d| d.fix.as_ref())
+        .flat_map(|f| f.edits.iter())
+        .filter_map(|e| match e {
+            crate::diagnostic::Edit::Replace {
+                file,
+                span,
+                content,
+            } if *file == path => Some((*span, content.clone())),
+            _ => None,
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0.start));
+    for (span, content) in edits {
+        text.replace_range(span.start..span.end, &content);
+    }
+    text
+}
