@@ -365,7 +365,8 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
     for e in decoded.errors {
         push_err(&mut errors, e);
     }
-    errors.extend(group_cycles(&decoded.groups));
+    let target_names: HashSet<&str> = decoded.targets.iter().map(|t| t.name.as_str()).collect();
+    errors.extend(group_cycles(&decoded.groups, &target_names));
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -606,9 +607,10 @@ fn has_inherit_cycle(raws: &HashMap<&str, &target::RawTarget>) -> bool {
 }
 
 /// Groups that list themselves, directly or through other groups: buildx
-/// then fails with "failed to find target" for the group that closes the
-/// cycle. One error per cycle, at the `targets` element that closes it.
-fn group_cycles(groups: &[Group]) -> Vec<BakeError> {
+/// then looks the name that closes the cycle up as a target, and fails with
+/// "failed to find target" unless a target has that name too. One error per
+/// such cycle, at the `targets` element that closes it.
+fn group_cycles(groups: &[Group], targets: &HashSet<&str>) -> Vec<BakeError> {
     let by_name: HashMap<&str, &Group> = groups.iter().map(|g| (g.name.as_str(), g)).collect();
     let mut errors = Vec::new();
     let mut done: HashSet<&str> = HashSet::new();
@@ -630,6 +632,9 @@ fn group_cycles(groups: &[Group]) -> Vec<BakeError> {
                 continue;
             };
             if on_path.contains(member.as_str()) {
+                if targets.contains(member.as_str()) {
+                    continue;
+                }
                 let from = stack
                     .iter()
                     .position(|(x, _)| x.name == *member)

@@ -239,6 +239,31 @@ const EXPANDED: &[Keyword] = &[
     Keyword::Workdir,
 ];
 
+/// A variable an `ARG` or `ENV` sets, and the word it is set to (none for
+/// `ARG NAME`).
+type Assignment<'d> = (&'d str, Option<&'d Spanned<String>>);
+
+/// The keyword and assignments of an `ARG` or `ENV` instruction.
+fn assignments(kind: &InstructionKind) -> Option<(&'static str, Vec<Assignment<'_>>)> {
+    match kind {
+        InstructionKind::Arg(decls) => Some((
+            "ARG",
+            decls
+                .iter()
+                .map(|d| (d.name.value.as_str(), d.default.as_ref()))
+                .collect(),
+        )),
+        InstructionKind::Env(pairs) => Some((
+            "ENV",
+            pairs
+                .iter()
+                .map(|p| (p.key.value.as_str(), Some(&p.value)))
+                .collect(),
+        )),
+        _ => None,
+    }
+}
+
 /// Errors for the places where a Dockerfile hits an expansion limit:
 /// `ARG` and `ENV` values expanded in order, as BuildKit would (global
 /// `ARG`s, then each stage from scratch), and the arguments of the other
@@ -250,38 +275,21 @@ pub fn limit_errors(df: &Dockerfile) -> Vec<ParseError> {
     let mut globals: BTreeMap<String, String> = BTreeMap::new();
     let mut stage: Option<BTreeMap<String, String>> = None;
     for (_, ins) in df.instructions() {
-        let (keyword, assignments): (&str, Vec<(&str, Option<&Spanned<String>>)>) = match &ins.kind
-        {
-            InstructionKind::Arg(decls) => (
-                "ARG",
-                decls
-                    .iter()
-                    .map(|d| (d.name.value.as_str(), d.default.as_ref()))
-                    .collect(),
-            ),
-            InstructionKind::Env(pairs) => (
-                "ENV",
-                pairs
-                    .iter()
-                    .map(|p| (p.key.value.as_str(), Some(&p.value)))
-                    .collect(),
-            ),
-            _ => {
-                if ins.keyword == Keyword::From {
-                    stage = Some(BTreeMap::new());
-                }
-                if EXPANDED.contains(&ins.keyword) {
-                    if let Err(e) = lex.check_nesting(&ins.args.text) {
-                        out.push(ParseError {
-                            span: ins.args_span,
-                            message: e.message,
-                        });
-                    }
-                }
-                continue;
+        let Some((keyword, assigned)) = assignments(&ins.kind) else {
+            if ins.keyword == Keyword::From {
+                stage = Some(BTreeMap::new());
             }
+            if EXPANDED.contains(&ins.keyword) {
+                if let Err(e) = lex.check_nesting(&ins.args.text) {
+                    out.push(ParseError {
+                        span: ins.args_span,
+                        message: e.message,
+                    });
+                }
+            }
+            continue;
         };
-        for (name, word) in assignments {
+        for (name, word) in assigned {
             let Some(word) = word else {
                 // `ARG NAME` in a stage takes the global value.
                 if let (Some(scope), Some(v)) = (stage.as_mut(), globals.get(name)) {
