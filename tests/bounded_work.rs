@@ -9,7 +9,8 @@ use std::fs;
 use std::path::Path;
 
 use bakelint::bake::limits::{
-    MAX_COLLECTION_LEN, MAX_EVAL_BYTES, MAX_INHERIT_DEPTH, MAX_MATRIX_TARGETS, MAX_VARIABLE_CHAIN,
+    MAX_COLLECTION_LEN, MAX_EVAL_BYTES, MAX_GROUP_DEPTH, MAX_INHERIT_DEPTH, MAX_MATRIX_TARGETS,
+    MAX_VARIABLE_CHAIN,
 };
 use bakelint::bake::{load, BakeError, BakeProject, LoadOptions};
 use bakelint::config::{CliSelection, Settings};
@@ -388,4 +389,23 @@ fn check_reports_a_group_cycle_as_a_bake_error_at_the_closing_name() {
     // Unless a target has the group's name: buildx then builds the target.
     let text = format!("{text}target \"default\" {{}}\n");
     assert!(load_hcl(&text).is_ok());
+}
+
+#[test]
+fn groups_nested_twenty_thousand_deep_are_a_limit_error() {
+    // Resolving a group recurses into its member groups: `print` overflowed
+    // the stack and `check` ran for minutes on this 600 KB file.
+    let n = 20_000;
+    let mut text: String = (0..n)
+        .map(|i| format!("group \"g{i}\" {{\n  targets = [\"g{}\"]\n}}\n", i + 1))
+        .collect();
+    text += &format!("group \"g{n}\" {{\n  targets = [\"app\"]\n}}\ntarget \"app\" {{}}\n");
+    let (e, culprit) = limit_error(&text);
+    assert!(
+        e.message
+            .contains(&format!("more than {MAX_GROUP_DEPTH} levels")),
+        "{e:?}"
+    );
+    // The first group (from the deep end) that nests too many others.
+    assert_eq!(culprit, format!("\"g{}\"", n - MAX_GROUP_DEPTH));
 }

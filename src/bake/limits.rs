@@ -19,6 +19,7 @@
 //! | [`MAX_EVAL_BYTES`] | 128 MiB | everything evaluation produces in one load |
 //! | [`MAX_MATRIX_TARGETS`] | 10,000 | targets all matrices of the file produce |
 //! | [`MAX_INHERIT_DEPTH`] | 100 | length of an `inherits` chain |
+//! | [`MAX_GROUP_DEPTH`] | 100 | groups within groups |
 //! | [`MAX_RESOLVED_ITEMS`] | 1,000,000 | values copied by inheritance, whole file |
 
 use std::collections::HashSet;
@@ -49,6 +50,8 @@ pub const ELEMENT_BYTES: u64 = 32;
 pub const MAX_MATRIX_TARGETS: usize = 10_000;
 /// Longest chain of `inherits` (a target, its parent, the parent's parent...).
 pub const MAX_INHERIT_DEPTH: usize = 100;
+/// Deepest nesting of groups within groups (resolving them recurses).
+pub const MAX_GROUP_DEPTH: usize = 100;
 /// Most attributes and list elements inheritance may copy into resolved
 /// targets, for the whole definition.
 pub const MAX_RESOLVED_ITEMS: usize = 1_000_000;

@@ -367,6 +367,9 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
     }
     let target_names: HashSet<&str> = decoded.targets.iter().map(|t| t.name.as_str()).collect();
     errors.extend(group_cycles(&decoded.groups, &target_names));
+    if let Some(e) = group_depth_error(&decoded.groups) {
+        return Err(vec![e]);
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -653,6 +656,50 @@ fn group_cycles(groups: &[Group], targets: &HashSet<&str>) -> Vec<BakeError> {
         }
     }
     errors
+}
+
+/// The first group nesting others more than [`limits::MAX_GROUP_DEPTH`]
+/// deep (an iterative walk; cycles are reported by [`group_cycles`]).
+fn group_depth_error(groups: &[Group]) -> Option<BakeError> {
+    let by_name: HashMap<&str, &Group> = groups.iter().map(|g| (g.name.as_str(), g)).collect();
+    let mut depth: HashMap<&str, usize> = HashMap::new();
+    let mut open: HashSet<&str> = HashSet::new();
+    for root in groups {
+        let mut stack: Vec<(&Group, bool)> = vec![(root, false)];
+        while let Some((g, expanded)) = stack.pop() {
+            let name = g.name.as_str();
+            let members = g.targets.iter().filter_map(|m| by_name.get(m.as_str()));
+            if expanded {
+                open.remove(name);
+                let d = 1 + members
+                    .filter_map(|m| depth.get(m.name.as_str()))
+                    .max()
+                    .unwrap_or(&0);
+                if d > limits::MAX_GROUP_DEPTH {
+                    let at = g.block.clone().unwrap_or_default();
+                    return Some(limit_error(
+                        &at,
+                        format!(
+                            "groups nest more than {} levels deep",
+                            limits::MAX_GROUP_DEPTH
+                        ),
+                    ));
+                }
+                depth.insert(name, d);
+                continue;
+            }
+            if depth.contains_key(name) || !open.insert(name) {
+                continue;
+            }
+            stack.push((g, true));
+            for m in members {
+                if !depth.contains_key(m.name.as_str()) && !open.contains(m.name.as_str()) {
+                    stack.push((m, false));
+                }
+            }
+        }
+    }
+    None
 }
 
 fn group_cycle_error(group: &Group, member: usize, path: &[&str]) -> BakeError {

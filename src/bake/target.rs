@@ -855,6 +855,7 @@ impl Decoder<'_, '_> {
         };
         let mut renamed: Vec<(String, Vec<String>)> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
+        let mut group_index: HashMap<String, usize> = HashMap::new();
         for b in &doc.blocks {
             match b.kind.as_str() {
                 "target" => match self.decode_target(b) {
@@ -873,9 +874,15 @@ impl Decoder<'_, '_> {
                     Err(e) => out.errors.push(e),
                 },
                 "group" => match self.decode_group(b) {
-                    Ok(g) => match out.groups.iter_mut().find(|x| x.name == g.name) {
+                    Ok(g) => match group_index
+                        .get(&g.name)
+                        .and_then(|&i| out.groups.get_mut(i))
+                    {
                         Some(x) => *x = g,
-                        None => out.groups.push(g),
+                        None => {
+                            group_index.insert(g.name.clone(), out.groups.len());
+                            out.groups.push(g);
+                        }
                     },
                     Err(e) => out.errors.push(e),
                 },
@@ -884,7 +891,7 @@ impl Decoder<'_, '_> {
         }
         for (label, mut names) in renamed {
             dedup(&mut names);
-            if out.groups.iter().any(|g| g.name == label) {
+            if group_index.contains_key(&label) {
                 continue;
             }
             out.groups.push(Group {
