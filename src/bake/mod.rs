@@ -11,7 +11,9 @@
 //! [`expr::Expr`]), `eval.rs` (lazy globals with cycle detection, templates,
 //! for/splat/conditionals, user functions, typed env overrides), `stdlib`
 //! (name → function table), `target` (matrix, merge rules, inheritance,
-//! `--set`, typed cache/output/secret/ssh/attest [`Entry`]s), `print`.
+//! `--set`, typed cache/output/secret/ssh/attest [`Entry`]s), `print`,
+//! `limits` (the bounds that keep hostile files from asking for unbounded
+//! work: each hit is a BK000 error at the culprit).
 //!
 //! Spans are byte ranges into [`SourceFile::text`]; for JSON files they
 //! point into the JSON text (inner template spans are exact when the JSON
