@@ -1,10 +1,11 @@
 //! Expression evaluation: globals (variables and top-level attributes) are
 //! resolved lazily, in dependency order, with cycle detection.
 
-use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::expr::{BinOp, Expr, ExprKind, Part, TravOp, UnOp};
+use super::limits::{self, ELEMENT_BYTES, MAX_EVAL_BYTES, MAX_EVAL_DEPTH, MAX_VARIABLE_CHAIN};
 use super::load::{AttrDef, BlockDef, Document};
 use super::stdlib;
 use super::value::{convert, format_number, from_json_text, Ty, Value};
@@ -112,6 +113,10 @@ pub struct Evaluator<'a> {
     call_stack: RefCell<Vec<String>>,
     target_state: RefCell<HashMap<String, Option<Value>>>,
     depth: RefCell<usize>,
+    /// What evaluation has produced so far (see [`limits::MAX_EVAL_BYTES`]).
+    produced: Cell<u64>,
+    /// The first limit hit: it ends the load, every later `eval` returns it.
+    limit_hit: RefCell<Option<EvalErr>>,
 }
 
 const RESERVED: &[&str] = &["target", "group", "variable", "function"];
@@ -161,7 +166,125 @@ impl<'a> Evaluator<'a> {
             call_stack: RefCell::new(Vec::new()),
             target_state: RefCell::new(HashMap::new()),
             depth: RefCell::new(0),
+            produced: Cell::new(0),
+            limit_hit: RefCell::new(None),
         }
+    }
+
+    /// The limit that ended evaluation, if one did (see [`limits`]).
+    pub fn limit_error(&self) -> Option<EvalErr> {
+        self.limit_hit.borrow().clone()
+    }
+
+    /// Records a limit hit at `span` (the first one wins) and returns it.
+    pub fn hit_limit(&self, file: usize, span: Span, message: impl Into<String>) -> EvalErr {
+        let mut hit = self.limit_hit.borrow_mut();
+        hit.get_or_insert_with(|| {
+            EvalErr::new(file, span, message).help(Some(
+                "bakelint bounds the work a bake file can ask for; this definition goes past \
+                 one of its limits (see `bakelint rule BK000`)"
+                    .into(),
+            ))
+        })
+        .clone()
+    }
+
+    /// Counts a produced value against the limits.
+    fn charge(&self, v: &Value, file: usize, span: Span) -> R<()> {
+        let left = MAX_EVAL_BYTES.saturating_sub(self.produced.get());
+        match limits::measure(v, left) {
+            Ok(cost) => self.charge_bytes(cost, file, span),
+            Err(m) => Err(self.hit_limit(file, span, m)),
+        }
+    }
+
+    fn charge_bytes(&self, cost: u64, file: usize, span: Span) -> R<()> {
+        let total = self.produced.get().saturating_add(cost);
+        self.produced.set(total);
+        if total > MAX_EVAL_BYTES {
+            return Err(self.hit_limit(
+                file,
+                span,
+                format!(
+                    "evaluation produces more than {} in total",
+                    limits::bytes_text(MAX_EVAL_BYTES)
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn limit_or(&self, e: EvalErr) -> EvalErr {
+        self.limit_error().unwrap_or(e)
+    }
+
+    /// The globals the definition of `name` refers to directly.
+    fn direct_deps(&self, name: &str) -> Vec<String> {
+        let def = self.attrs.get(name).map(|a| &a.expr).or_else(|| {
+            self.vars
+                .get(name)
+                .and_then(|v| v.block.attr("default"))
+                .map(|a| &a.expr)
+        });
+        let mut fv = Vec::new();
+        if let Some(e) = def {
+            e.free_vars(&mut fv);
+        }
+        let mut out: Vec<String> = fv
+            .into_iter()
+            .map(|(n, _)| n)
+            .filter(|n| n != name && self.is_global(n))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// The first global defined through a chain of more than
+    /// [`MAX_VARIABLE_CHAIN`] others (an iterative walk: chains of any
+    /// length are measured without recursion).
+    pub fn variable_chain_error(&self) -> Option<EvalErr> {
+        let mut names: Vec<&String> = self.attrs.keys().chain(self.vars.keys()).collect();
+        names.sort();
+        names.dedup();
+        let mut chain: HashMap<String, usize> = HashMap::new();
+        let mut open: HashSet<String> = HashSet::new();
+        for root in names {
+            let mut stack: Vec<(String, bool)> = vec![(root.clone(), false)];
+            while let Some((n, expanded)) = stack.pop() {
+                let deps = self.direct_deps(&n);
+                if expanded {
+                    open.remove(&n);
+                    let len = 1 + deps.iter().filter_map(|d| chain.get(d)).max().unwrap_or(&0);
+                    if len > MAX_VARIABLE_CHAIN {
+                        let (file, span) = match (self.vars.get(&n), self.attrs.get(&n)) {
+                            (Some(v), _) => (v.block.file, v.block.label().1),
+                            (None, Some(a)) => (a.file, a.name_span),
+                            _ => (0, Span::default()),
+                        };
+                        return Some(self.hit_limit(
+                            file,
+                            span,
+                            format!(
+                                "{n} is defined through a chain of more than {MAX_VARIABLE_CHAIN} variables"
+                            ),
+                        ));
+                    }
+                    chain.insert(n, len);
+                    continue;
+                }
+                if chain.contains_key(&n) || !open.insert(n.clone()) {
+                    continue;
+                }
+                stack.push((n, true));
+                for d in deps {
+                    if !chain.contains_key(&d) && !open.contains(&d) {
+                        stack.push((d, false));
+                    }
+                }
+            }
+        }
+        None
     }
 
     pub fn global_names(&self) -> Vec<String> {
@@ -460,10 +583,13 @@ impl<'a> Evaluator<'a> {
     }
 
     pub fn eval(&self, e: &Expr, cx: &mut Ctx) -> R<Value> {
+        if let Some(err) = self.limit_error() {
+            return Err(err);
+        }
         {
             let mut d = self.depth.borrow_mut();
             *d += 1;
-            if *d > 400 {
+            if *d > MAX_EVAL_DEPTH {
                 *d -= 1;
                 return Err(EvalErr::new(cx.file, e.span, "expression nesting too deep"));
             }
@@ -477,16 +603,21 @@ impl<'a> Evaluator<'a> {
         let f = cx.file;
         let err = |m: String| EvalErr::new(f, e.span, m);
         match &e.kind {
-            ExprKind::Lit(v) => Ok(v.clone()),
+            ExprKind::Lit(v) => {
+                self.charge(v, f, e.span)?;
+                Ok(v.clone())
+            }
             ExprKind::Template(parts) => {
                 if let [Part::Interp(x)] = parts.as_slice() {
                     return self.eval(x, cx);
                 }
                 let mut out = String::new();
                 self.render(parts, cx, &mut out)?;
+                self.charge_bytes(out.len() as u64, f, e.span)?;
                 Ok(Value::String(out))
             }
             ExprKind::Tuple(items) => {
+                self.charge_bytes(ELEMENT_BYTES * items.len() as u64, f, e.span)?;
                 let mut out = Vec::with_capacity(items.len());
                 for i in items {
                     out.push(self.eval(i, cx)?);
@@ -494,6 +625,7 @@ impl<'a> Evaluator<'a> {
                 Ok(Value::List(out))
             }
             ExprKind::Object(items) => {
+                self.charge_bytes(ELEMENT_BYTES * items.len() as u64, f, e.span)?;
                 let mut out = BTreeMap::new();
                 for (k, v) in items {
                     let key = self.eval(k, cx)?;
@@ -506,6 +638,7 @@ impl<'a> Evaluator<'a> {
             }
             ExprKind::Var(name) => {
                 if let Some(v) = cx.get(name) {
+                    self.charge(v, f, e.span)?;
                     return Ok(v.clone());
                 }
                 if name == "target" && !self.is_global("target") {
@@ -519,7 +652,9 @@ impl<'a> Evaluator<'a> {
                     return Err(err(format!("undefined variable {name:?}"))
                         .help(did_you_mean(name, names.iter().map(String::as_str))));
                 }
-                self.global(name, f, e.span)
+                let v = self.global(name, f, e.span)?;
+                self.charge(&v, f, e.span)?;
+                Ok(v)
             }
             ExprKind::Traversal(base, ops) => {
                 let mut ops: &[TravOp] = ops;
@@ -530,7 +665,9 @@ impl<'a> Evaluator<'a> {
                             && !self.is_global("target") =>
                     {
                         ops = &ops[1..];
-                        self.target_ref(t, f, *tspan)?
+                        let v = self.target_ref(t, f, *tspan)?;
+                        self.charge(&v, f, *tspan)?;
+                        v
                     }
                     _ => self.eval(base, cx)?,
                 };
@@ -572,6 +709,7 @@ impl<'a> Evaluator<'a> {
                         format!("cannot iterate over a {} value", coll.friendly_type()),
                     ));
                 };
+                self.charge_bytes(ELEMENT_BYTES * items.len() as u64, f, fe.coll.span)?;
                 let mut list = Vec::new();
                 let mut obj: BTreeMap<String, Value> = BTreeMap::new();
                 for (k, v) in items {
@@ -677,6 +815,7 @@ impl<'a> Evaluator<'a> {
                         Value::Null => vec![],
                         other => vec![other],
                     };
+                    self.charge_bytes(ELEMENT_BYTES * items.len() as u64, f, Span::default())?;
                     let mut out = Vec::with_capacity(items.len());
                     for mut it in items {
                         self.apply_ops(&mut it, &ops[i + 1..], cx)?;
@@ -694,7 +833,10 @@ impl<'a> Evaluator<'a> {
         let f = cx.file;
         for p in parts {
             match p {
-                Part::Lit(s) => out.push_str(s),
+                Part::Lit(s) => {
+                    out.push_str(s);
+                    self.check_rendered(out, f, Span::default())?;
+                }
                 Part::Interp(x) => {
                     let v = self.eval(x, cx)?;
                     if v.is_null() {
@@ -712,6 +854,7 @@ impl<'a> Evaluator<'a> {
                         )
                     })?;
                     out.push_str(&s);
+                    self.check_rendered(out, f, x.span)?;
                 }
                 Part::If(c, a, b) => {
                     let cv = self.eval(c, cx)?.to_bool_conv().map_err(|m| {
@@ -749,6 +892,11 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
+    /// A template's text so far against [`limits::MAX_STRING_BYTES`].
+    fn check_rendered(&self, out: &str, file: usize, span: Span) -> R<()> {
+        limits::check_string_len(out.len()).map_err(|m| self.hit_limit(file, span, m))
+    }
+
     fn call(&self, name: &str, args: &[Expr], expand: bool, cx: &mut Ctx, span: Span) -> R<Value> {
         let f = cx.file;
         // Lazy functions.
@@ -758,7 +906,10 @@ impl<'a> Evaluator<'a> {
                 for a in args {
                     match self.eval(a, cx) {
                         Ok(v) => return Ok(v),
-                        Err(e) => last = Some(e),
+                        Err(e) => last = Some(self.limit_or(e)),
+                    }
+                    if let Some(hit) = self.limit_error() {
+                        return Err(hit);
                     }
                 }
                 return Err(match last {
@@ -774,14 +925,21 @@ impl<'a> Evaluator<'a> {
                 };
                 let t = parse_type(ty, f)?;
                 let v = self.eval(val, cx)?;
-                return convert(&v, &t)
-                    .map_err(|m| EvalErr::new(f, span, format!("error in function convert: {m}")));
+                let v = convert(&v, &t).map_err(|m| {
+                    EvalErr::new(f, span, format!("error in function convert: {m}"))
+                })?;
+                self.charge(&v, f, span)?;
+                return Ok(v);
             }
             "can" => {
                 if args.len() != 1 {
                     return Err(EvalErr::new(f, span, "can requires exactly one argument"));
                 }
-                return Ok(Value::Bool(self.eval(&args[0], cx).is_ok()));
+                let ok = self.eval(&args[0], cx).is_ok();
+                if let Some(hit) = self.limit_error() {
+                    return Err(hit);
+                }
+                return Ok(Value::Bool(ok));
             }
             _ => {}
         }
@@ -815,8 +973,15 @@ impl<'a> Evaluator<'a> {
             return self.call_user(uf, vals, f, span);
         }
         match stdlib::lookup(name) {
-            Some(func) => func(&vals)
-                .map_err(|m| EvalErr::new(f, span, format!("error in function {name}: {m}"))),
+            Some(func) => {
+                limits::check_call(name, &vals).map_err(|m| {
+                    self.hit_limit(f, span, format!("error in function {name}: {m}"))
+                })?;
+                let v = func(&vals)
+                    .map_err(|m| EvalErr::new(f, span, format!("error in function {name}: {m}")))?;
+                self.charge(&v, f, span)?;
+                Ok(v)
+            }
             None => {
                 let mut names: Vec<&str> = stdlib::names().collect();
                 names.extend(self.funcs.keys().map(String::as_str));

@@ -70,7 +70,7 @@ impl P<'_> {
         let kind = match c {
             b'{' => {
                 self.depth += 1;
-                if self.depth > 200 {
+                if self.depth > super::limits::MAX_NESTING {
                     return Err(self.err("nesting too deep"));
                 }
                 self.i += 1;
@@ -110,7 +110,7 @@ impl P<'_> {
             }
             b'[' => {
                 self.depth += 1;
-                if self.depth > 200 {
+                if self.depth > super::limits::MAX_NESTING {
                     return Err(self.err("nesting too deep"));
                 }
                 self.i += 1;

@@ -7,6 +7,7 @@ use hcl_edit::Span as _;
 
 use super::expr::{self, Expr, ExprKind};
 use super::json::{self, JKind, JNode};
+use super::limits::MAX_NESTING;
 use super::value::Value;
 use super::{BakeError, FileKind, SourceFile};
 use crate::span::Span;
@@ -185,7 +186,9 @@ pub fn parse_into(file: &mut SourceFile, idx: usize, doc: &mut Document) -> Resu
         return Err(BakeError {
             file: file.path.clone(),
             span: Span::new(off, off + 1),
-            message: "expression nesting is too deep".into(),
+            message: format!(
+                "expression nesting is deeper than {MAX_NESTING} brackets, bakelint's limit"
+            ),
             help: None,
         });
     }
@@ -221,14 +224,15 @@ pub fn parse_into(file: &mut SourceFile, idx: usize, doc: &mut Document) -> Resu
     }
 }
 
-/// Guards the recursive parsers: the offset where bracket nesting exceeds 200.
+/// Guards the recursive parsers (hcl-edit's too): the offset where bracket
+/// nesting exceeds [`MAX_NESTING`].
 fn too_deep(text: &str) -> Option<usize> {
     let mut depth = 0usize;
     for (i, b) in text.bytes().enumerate() {
         match b {
             b'(' | b'[' | b'{' => {
                 depth += 1;
-                if depth > 200 {
+                if depth > MAX_NESTING {
                     return Some(i);
                 }
             }

@@ -11,7 +11,9 @@
 //! [`expr::Expr`]), `eval.rs` (lazy globals with cycle detection, templates,
 //! for/splat/conditionals, user functions, typed env overrides), `stdlib`
 //! (name → function table), `target` (matrix, merge rules, inheritance,
-//! `--set`, typed cache/output/secret/ssh/attest [`Entry`]s), `print`.
+//! `--set`, typed cache/output/secret/ssh/attest [`Entry`]s), `print`,
+//! `limits` (the bounds that keep hostile files from asking for unbounded
+//! work: each hit is a BK000 error at the culprit).
 //!
 //! Spans are byte ranges into [`SourceFile::text`]; for JSON files they
 //! point into the JSON text (inner template spans are exact when the JSON
@@ -23,6 +25,7 @@
 pub mod eval;
 pub mod expr;
 pub mod json;
+pub mod limits;
 pub mod load;
 pub mod print;
 pub mod stdlib;
@@ -30,7 +33,7 @@ pub mod target;
 pub mod value;
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -235,6 +238,9 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
         env_allowed,
     };
     let ev = Evaluator::new(&doc, builtins(), lookup);
+    if let Some(e) = ev.variable_chain_error() {
+        return Err(vec![to_err(e)]);
+    }
 
     // Resolve every global and check every function, as buildx does.
     let mut seen = BTreeSet::new();
@@ -254,6 +260,9 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
         };
         if let Err(e) = ev.global(n, file, span) {
             push_err(&mut errors, e);
+        }
+        if let Some(e) = ev.limit_error() {
+            return Err(vec![to_err(e)]);
         }
     }
     for b in doc.blocks.iter().filter(|b| b.kind == "function") {
@@ -349,10 +358,19 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
     let decoder = target::Decoder {
         ev: &ev,
         paths: &paths,
+        matrix_targets: Default::default(),
     };
     let decoded = decoder.decode(&doc);
+    if let Some(e) = ev.limit_error() {
+        return Err(vec![to_err(e)]);
+    }
     for e in decoded.errors {
         push_err(&mut errors, e);
+    }
+    let target_names: HashSet<&str> = decoded.targets.iter().map(|t| t.name.as_str()).collect();
+    errors.extend(group_cycles(&decoded.groups, &target_names));
+    if let Some(e) = group_depth_error(&decoded.groups) {
+        return Err(vec![e]);
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -437,23 +455,29 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
     // Without inheritance cycles a target resolves the same whoever asks:
     // share one memo. With cycles, resolve each target on its own, as
     // buildx does (the result then depends on the entry point).
-    let cyclic = decoded.targets.iter().any(|t| {
-        inherit_chain(&t.name, &raws)
-            .iter()
-            .filter_map(|p| raws.get(p.as_str()))
-            .any(|p| raw_inherits(p).contains(&t.name))
-    });
-    let mut shared: Memo = HashMap::new();
+    let cyclic = has_inherit_cycle(&raws);
+    let mut resolver = Resolver {
+        raws: &raws,
+        overrides: &overrides,
+        memo: HashMap::new(),
+        items: 0,
+    };
     let mut results: Vec<(usize, Resolution)> = Vec::new();
     for (i, t) in decoded.targets.iter().enumerate() {
-        let mut fresh: Memo = HashMap::new();
-        let memo = if cyclic { &mut fresh } else { &mut shared };
-        results.push((i, resolve_attrs(&t.name, &raws, &overrides, memo)));
+        if cyclic {
+            resolver.memo.clear();
+        }
+        let res = resolver.resolve(&t.name, 0);
+        if let Err(Unresolved::Limit(e)) = res {
+            return Err(vec![e]);
+        }
+        results.push((i, res));
     }
-    drop(shared);
+    drop(resolver);
+    let mut chains = ChainMemo::default();
     for (i, res) in results {
         let t = &decoded.targets[i];
-        match res {
+        match res.map_err(Unresolved::into_error) {
             Ok(Some(attrs)) => {
                 let attrs = Rc::try_unwrap(attrs).unwrap_or_else(|rc| (*rc).clone());
                 let file_dir = paths
@@ -461,7 +485,7 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
                     .and_then(|p| p.parent())
                     .map(|p| opts.cwd.join(p))
                     .unwrap_or_else(|| opts.cwd.clone());
-                let chain = inherit_chain(&t.name, &raws);
+                let chain = chains.chain(&t.name, &raws);
                 let rt = target::finalize(
                     &t.name,
                     attrs,
@@ -517,22 +541,185 @@ fn raw_inherits(t: &target::RawTarget) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Ancestors: direct parents left to right, then their ancestors.
-fn inherit_chain(name: &str, raws: &HashMap<&str, &target::RawTarget>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut queue = vec![name.to_string()];
-    while let Some(n) = (!queue.is_empty()).then(|| queue.remove(0)) {
-        let Some(t) = raws.get(n.as_str()) else {
-            continue;
-        };
-        for p in raw_inherits(t) {
-            if p != name && !out.contains(&p) {
-                out.push(p.clone());
-                queue.push(p);
+/// Ancestors, memoised per target: direct parents left to right, then
+/// their ancestors (breadth first, each once).
+#[derive(Default)]
+struct ChainMemo {
+    direct: HashMap<String, Vec<String>>,
+}
+
+impl ChainMemo {
+    fn chain(&mut self, name: &str, raws: &HashMap<&str, &target::RawTarget>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::from([name.to_string()]);
+        let mut queue = VecDeque::from([name.to_string()]);
+        while let Some(n) = queue.pop_front() {
+            let parents = self.direct.entry(n.clone()).or_insert_with(|| {
+                raws.get(n.as_str())
+                    .map(|t| raw_inherits(t))
+                    .unwrap_or_default()
+            });
+            for p in parents.iter() {
+                if seen.insert(p.clone()) {
+                    out.push(p.clone());
+                    queue.push_back(p.clone());
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Whether some target inherits from itself, directly or not (an
+/// iterative depth-first search, linear in the number of `inherits` names).
+fn has_inherit_cycle(raws: &HashMap<&str, &target::RawTarget>) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Open,
+        Done,
+    }
+    let mut marks: HashMap<String, Mark> = HashMap::new();
+    let mut names: Vec<&&str> = raws.keys().collect();
+    names.sort();
+    for root in names {
+        let mut stack: Vec<(String, bool)> = vec![(root.to_string(), false)];
+        while let Some((n, expanded)) = stack.pop() {
+            if expanded {
+                marks.insert(n, Mark::Done);
+                continue;
+            }
+            match marks.get(&n) {
+                Some(Mark::Done) => continue,
+                Some(Mark::Open) => continue,
+                None => {}
+            }
+            marks.insert(n.clone(), Mark::Open);
+            stack.push((n.clone(), true));
+            for p in raws
+                .get(n.as_str())
+                .map(|t| raw_inherits(t))
+                .unwrap_or_default()
+            {
+                match marks.get(&p) {
+                    Some(Mark::Open) => return true,
+                    Some(Mark::Done) => {}
+                    None => stack.push((p, false)),
+                }
             }
         }
     }
-    out
+    false
+}
+
+/// Groups that list themselves, directly or through other groups: buildx
+/// then looks the name that closes the cycle up as a target, and fails with
+/// "failed to find target" unless a target has that name too. One error per
+/// such cycle, at the `targets` element that closes it.
+fn group_cycles(groups: &[Group], targets: &HashSet<&str>) -> Vec<BakeError> {
+    let by_name: HashMap<&str, &Group> = groups.iter().map(|g| (g.name.as_str(), g)).collect();
+    let mut errors = Vec::new();
+    let mut done: HashSet<&str> = HashSet::new();
+    for root in groups {
+        // Depth-first, iteratively: (group, next member index), path = stack.
+        let mut stack: Vec<(&Group, usize)> = vec![(root, 0)];
+        let mut on_path: HashSet<&str> = HashSet::from([root.name.as_str()]);
+        if done.contains(root.name.as_str()) {
+            continue;
+        }
+        while let Some((g, i)) = stack.pop() {
+            let Some(member) = g.targets.get(i) else {
+                on_path.remove(g.name.as_str());
+                done.insert(g.name.as_str());
+                continue;
+            };
+            stack.push((g, i + 1));
+            let Some(next) = by_name.get(member.as_str()) else {
+                continue;
+            };
+            if on_path.contains(member.as_str()) {
+                if targets.contains(member.as_str()) {
+                    continue;
+                }
+                let from = stack
+                    .iter()
+                    .position(|(x, _)| x.name == *member)
+                    .unwrap_or(0);
+                let mut path: Vec<&str> =
+                    stack[from..].iter().map(|(x, _)| x.name.as_str()).collect();
+                path.push(member);
+                errors.push(group_cycle_error(g, i, &path));
+                continue;
+            }
+            if done.contains(member.as_str()) {
+                continue;
+            }
+            on_path.insert(member.as_str());
+            stack.push((next, 0));
+        }
+    }
+    errors
+}
+
+/// The first group nesting others more than [`limits::MAX_GROUP_DEPTH`]
+/// deep (an iterative walk; cycles are reported by [`group_cycles`]).
+fn group_depth_error(groups: &[Group]) -> Option<BakeError> {
+    let by_name: HashMap<&str, &Group> = groups.iter().map(|g| (g.name.as_str(), g)).collect();
+    let mut depth: HashMap<&str, usize> = HashMap::new();
+    let mut open: HashSet<&str> = HashSet::new();
+    for root in groups {
+        let mut stack: Vec<(&Group, bool)> = vec![(root, false)];
+        while let Some((g, expanded)) = stack.pop() {
+            let name = g.name.as_str();
+            let members = g.targets.iter().filter_map(|m| by_name.get(m.as_str()));
+            if expanded {
+                open.remove(name);
+                let d = 1 + members
+                    .filter_map(|m| depth.get(m.name.as_str()))
+                    .max()
+                    .unwrap_or(&0);
+                if d > limits::MAX_GROUP_DEPTH {
+                    let at = g.block.clone().unwrap_or_default();
+                    return Some(limit_error(
+                        &at,
+                        format!(
+                            "groups nest more than {} levels deep",
+                            limits::MAX_GROUP_DEPTH
+                        ),
+                    ));
+                }
+                depth.insert(name, d);
+                continue;
+            }
+            if depth.contains_key(name) || !open.insert(name) {
+                continue;
+            }
+            stack.push((g, true));
+            for m in members {
+                if !depth.contains_key(m.name.as_str()) && !open.contains(m.name.as_str()) {
+                    stack.push((m, false));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn group_cycle_error(group: &Group, member: usize, path: &[&str]) -> BakeError {
+    let closing = path.last().copied().unwrap_or_default();
+    let origin = group
+        .targets_attr
+        .as_ref()
+        .and_then(|a| a.elements.get(member))
+        .map(|e| &e.origin)
+        .or(group.block.as_ref());
+    BakeError {
+        file: origin.map(|o| o.file.clone()).unwrap_or_default(),
+        span: origin.map(|o| o.span).unwrap_or_default(),
+        message: format!("group cycle: {}", path.join(" -> ")),
+        help: Some(format!(
+            "`docker buildx bake {closing}` fails with \"failed to find target {closing}\"; remove one of the references"
+        )),
+    }
 }
 
 fn collect_references(doc: &Document, ev: &Evaluator) -> References {
@@ -567,59 +754,128 @@ fn collect_references(doc: &Document, ev: &Evaluator) -> References {
 }
 
 type Memo = HashMap<String, Option<Rc<target::AttrMap>>>;
-type Resolution = Result<Option<Rc<target::AttrMap>>, BakeError>;
+type Resolution = Result<Option<Rc<target::AttrMap>>, Unresolved>;
+
+/// Why a target did not resolve.
+enum Unresolved {
+    /// Kept with the target (e.g. it inherits an unknown target), as buildx
+    /// fails only when that target is built.
+    Target(BakeError),
+    /// A limit of [`limits`] was hit: the whole load fails.
+    Limit(BakeError),
+}
+
+impl Unresolved {
+    fn into_error(self) -> BakeError {
+        match self {
+            Unresolved::Target(e) | Unresolved::Limit(e) => e,
+        }
+    }
+}
 
 /// buildx's `Config.target`: parents first (left to right), then own
 /// attributes, then overrides. Cycles are skipped, as buildx does.
-fn resolve_attrs(
-    name: &str,
-    raws: &HashMap<&str, &target::RawTarget>,
-    overrides: &target::Overrides,
-    memo: &mut Memo,
-) -> Resolution {
-    if let Some(v) = memo.get(name) {
-        return Ok(v.clone());
+/// Resolution is memoised (each target once, however many paths reach it)
+/// and bounded by [`limits::MAX_INHERIT_DEPTH`] and
+/// [`limits::MAX_RESOLVED_ITEMS`].
+struct Resolver<'r, 'a> {
+    raws: &'r HashMap<&'a str, &'a target::RawTarget>,
+    overrides: &'r target::Overrides,
+    memo: Memo,
+    /// Attributes and elements copied so far.
+    items: usize,
+}
+
+impl Resolver<'_, '_> {
+    fn resolve(&mut self, name: &str, depth: usize) -> Resolution {
+        if let Some(v) = self.memo.get(name) {
+            return Ok(v.clone());
+        }
+        self.memo.insert(name.to_string(), None);
+        let res = self.resolve_uncached(name, depth);
+        match &res {
+            Ok(m) => self.memo.insert(name.to_string(), m.clone()),
+            Err(_) => self.memo.remove(name),
+        };
+        res
     }
-    memo.insert(name.to_string(), None);
-    let Some(t) = raws.get(name) else {
-        memo.remove(name);
-        return Err(BakeError::plain(format!("failed to find target {name}")));
-    };
-    let mut m = target::AttrMap::new();
-    if let Some(inh) = t.attrs.get("inherits") {
-        for e in &inh.elements {
-            let Some(p) = e.value.as_str() else {
-                continue;
-            };
-            let res = resolve_attrs(p, raws, overrides, memo).map_err(|mut err| {
-                if err.file.as_os_str().is_empty() {
-                    err.file = e.origin.file.clone();
-                    err.span = e.origin.span;
+
+    fn resolve_uncached(&mut self, name: &str, depth: usize) -> Resolution {
+        let Some(t) = self.raws.get(name).copied() else {
+            return Err(Unresolved::Target(BakeError::plain(format!(
+                "failed to find target {name}"
+            ))));
+        };
+        let mut m = target::AttrMap::new();
+        if let Some(inh) = t.attrs.get("inherits") {
+            for e in &inh.elements {
+                let Some(p) = e.value.as_str() else {
+                    continue;
+                };
+                if depth >= limits::MAX_INHERIT_DEPTH {
+                    return Err(Unresolved::Limit(limit_error(
+                        &e.origin,
+                        format!(
+                            "an `inherits` chain is longer than {} targets",
+                            limits::MAX_INHERIT_DEPTH
+                        ),
+                    )));
                 }
-                err
-            });
-            let res = match res {
-                Ok(r) => r,
-                Err(err) => {
-                    memo.remove(name);
-                    return Err(err);
+                let pa = match self.resolve(p, depth + 1) {
+                    Ok(pa) => pa,
+                    Err(Unresolved::Target(mut err)) => {
+                        if err.file.as_os_str().is_empty() {
+                            err.file = e.origin.file.clone();
+                            err.span = e.origin.span;
+                        }
+                        return Err(Unresolved::Target(err));
+                    }
+                    Err(limit) => return Err(limit),
+                };
+                if let Some(pa) = pa {
+                    self.count(&pa, &e.origin)?;
+                    target::merge_attrs(&mut m, &pa, Some(p));
                 }
-            };
-            if let Some(pa) = res {
-                target::merge_attrs(&mut m, &pa, Some(p));
             }
         }
-    }
-    target::merge_attrs(&mut m, &t.attrs, None);
-    if let Some(o) = overrides.get(name) {
-        if let Err(msg) = target::apply_overrides(&mut m, o) {
-            memo.remove(name);
-            return Err(BakeError::plain(msg));
+        target::merge_attrs(&mut m, &t.attrs, None);
+        if let Some(o) = self.overrides.get(name) {
+            if let Err(msg) = target::apply_overrides(&mut m, o) {
+                return Err(Unresolved::Target(BakeError::plain(msg)));
+            }
         }
+        Ok(Some(Rc::new(m)))
     }
-    let m = Rc::new(m);
-    memo.insert(name.to_string(), Some(m.clone()));
-    Ok(Some(m))
+
+    /// Counts what merging `attrs` copies against the whole-file limit.
+    fn count(&mut self, attrs: &target::AttrMap, at: &Provenance) -> Result<(), Unresolved> {
+        self.items += attrs
+            .values()
+            .map(|r| 1 + r.elements.len() * (1 + r.origin.inherited_from.len()))
+            .sum::<usize>();
+        if self.items > limits::MAX_RESOLVED_ITEMS {
+            return Err(Unresolved::Limit(limit_error(
+                at,
+                format!(
+                    "inheritance copies more than {} attributes and elements",
+                    limits::MAX_RESOLVED_ITEMS
+                ),
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn limit_error(at: &Provenance, message: String) -> BakeError {
+    BakeError {
+        file: at.file.clone(),
+        span: at.span,
+        message,
+        help: Some(
+            "bakelint bounds the work a bake file can ask for; this definition goes past one of its limits (see `bakelint rule BK000`)"
+                .into(),
+        ),
+    }
 }
 
 impl BakeProject {

@@ -3,13 +3,14 @@
 //! `try` and `can` are evaluated lazily by the evaluator and are not in the
 //! table (they still count as known names for did-you-mean).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 use base64::Engine as _;
 
 use super::eval::{csv_fields, values_equal};
+use super::limits;
 use super::value::{cmp_values, format_number, from_json_text, Value};
 
 pub type Func = fn(&[Value]) -> Result<Value, String>;
@@ -351,8 +352,11 @@ fn range(a: &[Value]) -> Result<Value, String> {
     let mut x = start;
     while (step > 0.0 && x < end) || (step < 0.0 && x > end) {
         out.push(Value::Number(x));
-        if out.len() > 1_000_000 {
-            return Err("more than 1000000 values were generated".into());
+        if out.len() > limits::MAX_COLLECTION_LEN {
+            return Err(format!(
+                "more than {} values were generated",
+                limits::MAX_COLLECTION_LEN
+            ));
         }
         x += step;
     }
@@ -876,13 +880,7 @@ fn sethaselement(a: &[Value]) -> Result<Value, String> {
 }
 fn distinct(a: &[Value]) -> Result<Value, String> {
     arity(a, 1)?;
-    let mut out: Vec<Value> = Vec::new();
-    for v in list(a, 0)? {
-        if !out.iter().any(|o| values_equal(o, &v)) {
-            out.push(v);
-        }
-    }
-    Ok(Value::List(out))
+    Ok(Value::List(limits::distinct(list(a, 0)?)))
 }
 fn compact(a: &[Value]) -> Result<Value, String> {
     arity(a, 1)?;
@@ -1068,29 +1066,24 @@ fn zipmap(a: &[Value]) -> Result<Value, String> {
     }
     Ok(Value::Object(out))
 }
+// Set functions hash their elements (see [`limits::hash_key`]): linear,
+// where comparing every pair would be quadratic in the list lengths.
 fn set_of(a: &[Value], i: usize) -> Result<Vec<Value>, String> {
-    let mut out: Vec<Value> = Vec::new();
-    for v in list(a, i)? {
-        if !out.contains(&v) {
-            out.push(v);
-        }
-    }
-    Ok(out)
+    Ok(limits::distinct(list(a, i)?))
+}
+fn key_set(a: &[Value], i: usize) -> Result<HashSet<String>, String> {
+    Ok(list(a, i)?.iter().map(limits::hash_key).collect())
 }
 fn sorted(mut v: Vec<Value>) -> Value {
     v.sort_by(cmp_values);
     Value::List(v)
 }
 fn setunion(a: &[Value]) -> Result<Value, String> {
-    let mut out: Vec<Value> = Vec::new();
+    let mut all = Vec::new();
     for i in 0..a.len() {
-        for v in set_of(a, i)? {
-            if !out.contains(&v) {
-                out.push(v);
-            }
-        }
+        all.extend(list(a, i)?);
     }
-    Ok(sorted(out))
+    Ok(sorted(limits::distinct(all)))
 }
 fn setintersection(a: &[Value]) -> Result<Value, String> {
     if a.is_empty() {
@@ -1098,28 +1091,32 @@ fn setintersection(a: &[Value]) -> Result<Value, String> {
     }
     let mut out = set_of(a, 0)?;
     for i in 1..a.len() {
-        let other = set_of(a, i)?;
-        out.retain(|v| other.contains(v));
+        let other = key_set(a, i)?;
+        out.retain(|v| other.contains(&limits::hash_key(v)));
     }
     Ok(sorted(out))
 }
 fn setsubtract(a: &[Value]) -> Result<Value, String> {
     arity(a, 2)?;
-    let other = set_of(a, 1)?;
+    let other = key_set(a, 1)?;
     Ok(sorted(
         set_of(a, 0)?
             .into_iter()
-            .filter(|v| !other.contains(v))
+            .filter(|v| !other.contains(&limits::hash_key(v)))
             .collect(),
     ))
 }
 fn setsymmetricdifference(a: &[Value]) -> Result<Value, String> {
     let mut counts: Vec<(Value, usize)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for i in 0..a.len() {
         for v in set_of(a, i)? {
-            match counts.iter_mut().find(|(x, _)| *x == v) {
-                Some((_, c)) => *c += 1,
-                None => counts.push((v, 1)),
+            match index.get(&limits::hash_key(&v)) {
+                Some(&at) => counts[at].1 += 1,
+                None => {
+                    index.insert(limits::hash_key(&v), counts.len());
+                    counts.push((v, 1));
+                }
             }
         }
     }
@@ -1144,9 +1141,7 @@ fn setproduct(a: &[Value]) -> Result<Value, String> {
             }
         }
         acc = next;
-        if acc.len() > 100_000 {
-            return Err("product too large".into());
-        }
+        limits::check_collection_len(acc.len())?;
     }
     if a.is_empty() {
         return Ok(Value::List(vec![]));

@@ -1,11 +1,12 @@
 //! Targets and groups: decoding blocks, matrix expansion, merge rules,
 //! inheritance, overrides and typed cache/output/secret/ssh/attest entries.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::eval::{csv_fields, parse_go_bool, Ctx, EvalErr, Evaluator};
 use super::expr::{Expr, ExprKind};
+use super::limits::MAX_MATRIX_TARGETS;
 use super::load::{BlockDef, Document};
 use super::value::Value;
 use crate::span::Span;
@@ -739,6 +740,8 @@ fn valid_name(n: &str) -> bool {
 pub struct Decoder<'e, 'a> {
     pub ev: &'e Evaluator<'a>,
     pub paths: &'e [PathBuf],
+    /// Targets matrices have produced so far (see [`MAX_MATRIX_TARGETS`]).
+    pub matrix_targets: std::cell::Cell<usize>,
 }
 
 impl Decoder<'_, '_> {
@@ -851,6 +854,8 @@ impl Decoder<'_, '_> {
             errors: Vec::new(),
         };
         let mut renamed: Vec<(String, Vec<String>)> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut group_index: HashMap<String, usize> = HashMap::new();
         for b in &doc.blocks {
             match b.kind.as_str() {
                 "target" => match self.decode_target(b) {
@@ -863,15 +868,21 @@ impl Decoder<'_, '_> {
                             }
                         }
                         for t in ts {
-                            merge_raw(&mut out.targets, t);
+                            merge_raw(&mut out.targets, &mut index, t);
                         }
                     }
                     Err(e) => out.errors.push(e),
                 },
                 "group" => match self.decode_group(b) {
-                    Ok(g) => match out.groups.iter_mut().find(|x| x.name == g.name) {
+                    Ok(g) => match group_index
+                        .get(&g.name)
+                        .and_then(|&i| out.groups.get_mut(i))
+                    {
                         Some(x) => *x = g,
-                        None => out.groups.push(g),
+                        None => {
+                            group_index.insert(g.name.clone(), out.groups.len());
+                            out.groups.push(g);
+                        }
                     },
                     Err(e) => out.errors.push(e),
                 },
@@ -880,7 +891,7 @@ impl Decoder<'_, '_> {
         }
         for (label, mut names) in renamed {
             dedup(&mut names);
-            if out.groups.iter().any(|g| g.name == label) {
+            if group_index.contains_key(&label) {
                 continue;
             }
             out.groups.push(Group {
@@ -892,6 +903,32 @@ impl Decoder<'_, '_> {
             });
         }
         out
+    }
+
+    /// Counts a matrix's targets against the whole-file limit before any is
+    /// made: the product of the value counts, with no list built.
+    fn reserve_matrix(
+        &self,
+        map: &BTreeMap<String, Value>,
+        file: usize,
+        span: Span,
+    ) -> Result<(), EvalErr> {
+        let count = map
+            .values()
+            .map(|v| v.as_list().map_or(1, |l| l.len() as u128))
+            .fold(1u128, u128::saturating_mul);
+        let total = count.saturating_add(self.matrix_targets.get() as u128);
+        if total > MAX_MATRIX_TARGETS as u128 {
+            return Err(self.ev.hit_limit(
+                file,
+                span,
+                format!(
+                    "matrices expand to more than {MAX_MATRIX_TARGETS} targets in this definition"
+                ),
+            ));
+        }
+        self.matrix_targets.set(total as usize);
+        Ok(())
     }
 
     fn decode_group(&self, b: &BlockDef) -> Result<Group, EvalErr> {
@@ -1004,6 +1041,7 @@ impl Decoder<'_, '_> {
                 let Value::Object(map) = mv else {
                     return Err(EvalErr::new(b.file, m.expr.span, "matrix must be a map"));
                 };
+                self.reserve_matrix(&map, b.file, m.expr.span)?;
                 let mut ctxs: Vec<Vec<(String, Value)>> = vec![vec![]];
                 for (k, vals) in map {
                     let Value::List(vals) = vals else {
@@ -1022,18 +1060,12 @@ impl Decoder<'_, '_> {
                         }
                     }
                     ctxs = next;
-                    if ctxs.len() > 10_000 {
-                        return Err(EvalErr::new(
-                            b.file,
-                            m.expr.span,
-                            "matrix expands to more than 10000 targets",
-                        ));
-                    }
                 }
                 ctxs
             }
         };
         let mut out: Vec<RawTarget> = Vec::new();
+        let mut names: HashSet<String> = HashSet::new();
         for locals in contexts {
             let mut cx = Ctx {
                 file: b.file,
@@ -1064,7 +1096,7 @@ impl Decoder<'_, '_> {
                     label.to_string()
                 }
             };
-            if b.attr("matrix").is_some() && out.iter().any(|t| t.name == name) {
+            if b.attr("matrix").is_some() && !names.insert(name.clone()) {
                 return Err(EvalErr::new(
                     b.file,
                     b.attr("name").map(|a| a.expr.span).unwrap_or(lspan),
@@ -1174,22 +1206,33 @@ fn check_kind(name: &str, mut r: Resolved) -> Result<Resolved, String> {
     Ok(r)
 }
 
-/// Appends or merges a raw target into the list (same name → `Merge`).
-fn merge_raw(targets: &mut Vec<RawTarget>, t: RawTarget) {
-    match targets.iter_mut().find(|x| x.name == t.name) {
+/// Appends or merges a raw target into the list (same name → `Merge`);
+/// `index` maps names to positions in `targets`.
+fn merge_raw(targets: &mut Vec<RawTarget>, index: &mut HashMap<String, usize>, t: RawTarget) {
+    match index.get(&t.name).and_then(|&i| targets.get_mut(i)) {
         Some(x) => {
             merge_attrs(&mut x.attrs, &t.attrs, None);
             x.block = t.block;
             x.file = t.file;
         }
-        None => targets.push(t),
+        None => {
+            index.insert(t.name.clone(), targets.len());
+            targets.push(t);
+        }
     }
 }
 
 /// buildx's `Target.Merge`: `src` over `dst`.
+///
+/// Two departures keep inheritance linear where buildx is exponential (an
+/// `inherits` diamond doubles appended lists at every level): a parent's
+/// own `inherits` is not carried into the child (it is dropped when the
+/// target is finalised anyway), and an appended element equal to one
+/// already there is skipped (finalising would drop it: string lists are
+/// de-duplicated, entries are compared by value).
 pub fn merge_attrs(dst: &mut AttrMap, src: &AttrMap, via: Option<&str>) {
     for (k, r) in src {
-        if r.value.is_null() {
+        if r.value.is_null() || (via.is_some() && k == "inherits") {
             continue;
         }
         let mut r = r.clone();
@@ -1206,7 +1249,7 @@ pub fn merge_attrs(dst: &mut AttrMap, src: &AttrMap, via: Option<&str>) {
             }
             MergeRule::Append => match dst.get_mut(k) {
                 Some(d) => {
-                    d.elements.extend(r.elements);
+                    append_distinct(d, r.elements, k == "attest");
                     d.rebuild_list();
                 }
                 None => {
@@ -1230,6 +1273,28 @@ pub fn merge_attrs(dst: &mut AttrMap, src: &AttrMap, via: Option<&str>) {
                     d.elements.push(e);
                 }
                 d.rebuild_map();
+            }
+        }
+    }
+}
+
+/// Appends `items` to `d`, skipping values already there. For `attest` the
+/// later duplicate replaces the earlier in place, as finalising does.
+fn append_distinct(d: &mut Resolved, items: Vec<Resolved>, later_wins: bool) {
+    let mut index: std::collections::HashMap<String, usize> = d
+        .elements
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (super::limits::hash_key(&e.value), i))
+        .collect();
+    for e in items {
+        let key = super::limits::hash_key(&e.value);
+        match index.get(&key) {
+            Some(&i) if later_wins => d.elements[i] = e,
+            Some(_) => {}
+            None => {
+                index.insert(key, d.elements.len());
+                d.elements.push(e);
             }
         }
     }

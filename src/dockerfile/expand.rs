@@ -17,10 +17,26 @@
 //!
 //! Everything works on `char`s and checked byte offsets: no input can make
 //! it panic, and pattern matching is memoised so it cannot blow up.
+//!
+//! Work is bounded on hostile input: nesting deeper than
+//! [`MAX_SUBSTITUTION_DEPTH`] and expansions that produce more than
+//! [`MAX_EXPANSION_BYTES`] stop with an error (BuildKit has no such limits,
+//! but `ARG A=$A$A` repeated 64 times would need 2^64 bytes there too).
+//! [`limit_errors`] reports where a Dockerfile's `ARG`/`ENV` values hit them.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
+use super::ast::{Dockerfile, InstructionKind, Keyword, ParseError, Spanned};
 use crate::span::Span;
+
+/// How deeply `${...}` substitutions may nest in one word. Real Dockerfiles
+/// nest two or three levels; the lexer recurses once per level.
+pub const MAX_SUBSTITUTION_DEPTH: usize = 100;
+
+/// How many bytes one expansion may produce, counting every variable value
+/// looked up and every copy of a nested result: 1 MiB, sixteen times the
+/// longest line BuildKit reads.
+pub const MAX_EXPANSION_BYTES: usize = 1 << 20;
 
 /// Variables visible to an expansion.
 pub trait Environment {
@@ -57,6 +73,9 @@ impl Environment for NoEnv {
 pub struct ExpandError {
     pub span: Span,
     pub message: String,
+    /// A bakelint limit was hit ([`MAX_SUBSTITUTION_DEPTH`],
+    /// [`MAX_EXPANSION_BYTES`]), not a BuildKit error.
+    pub limit: bool,
 }
 
 impl std::fmt::Display for ExpandError {
@@ -157,6 +176,15 @@ impl ShellLex {
         Ok(words)
     }
 
+    /// Fails when `word`'s substitutions nest deeper than
+    /// [`MAX_SUBSTITUTION_DEPTH`]; values and other errors are ignored.
+    pub fn check_nesting(&self, word: &str) -> Result<(), ExpandError> {
+        match Lexer::new(word, self.escape, &NoEnv, true).run() {
+            Err(e) if e.limit => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// Every variable reference in `word` (outside single quotes, not
     /// escaped), ordered by position; references nested in a default,
     /// alternative, message, pattern or replacement are included.
@@ -179,7 +207,115 @@ fn error(span: Span, message: impl Into<String>) -> ExpandError {
     ExpandError {
         span,
         message: message.into(),
+        limit: false,
     }
+}
+
+fn limit_error(span: Span, message: String) -> ExpandError {
+    ExpandError {
+        span,
+        message,
+        limit: true,
+    }
+}
+
+fn too_large_message() -> String {
+    format!(
+        "expansion produces more than {} MiB, bakelint's limit",
+        MAX_EXPANSION_BYTES >> 20
+    )
+}
+
+/// Keywords whose arguments BuildKit expands (RUN, CMD, ... go to a shell).
+const EXPANDED: &[Keyword] = &[
+    Keyword::Add,
+    Keyword::Copy,
+    Keyword::Expose,
+    Keyword::From,
+    Keyword::Label,
+    Keyword::StopSignal,
+    Keyword::User,
+    Keyword::Volume,
+    Keyword::Workdir,
+];
+
+/// A variable an `ARG` or `ENV` sets, and the word it is set to (none for
+/// `ARG NAME`).
+type Assignment<'d> = (&'d str, Option<&'d Spanned<String>>);
+
+/// The keyword and assignments of an `ARG` or `ENV` instruction.
+fn assignments(kind: &InstructionKind) -> Option<(&'static str, Vec<Assignment<'_>>)> {
+    match kind {
+        InstructionKind::Arg(decls) => Some((
+            "ARG",
+            decls
+                .iter()
+                .map(|d| (d.name.value.as_str(), d.default.as_ref()))
+                .collect(),
+        )),
+        InstructionKind::Env(pairs) => Some((
+            "ENV",
+            pairs
+                .iter()
+                .map(|p| (p.key.value.as_str(), Some(&p.value)))
+                .collect(),
+        )),
+        _ => None,
+    }
+}
+
+/// Errors for the places where a Dockerfile hits an expansion limit:
+/// `ARG` and `ENV` values expanded in order, as BuildKit would (global
+/// `ARG`s, then each stage from scratch), and the arguments of the other
+/// instructions BuildKit expands. A variable whose value hits the limit is
+/// dropped, so a chain of doubling lines is reported once.
+pub fn limit_errors(df: &Dockerfile) -> Vec<ParseError> {
+    let lex = ShellLex::new(df.escape);
+    let mut out = Vec::new();
+    let mut globals: BTreeMap<String, String> = BTreeMap::new();
+    let mut stage: Option<BTreeMap<String, String>> = None;
+    for (_, ins) in df.instructions() {
+        let Some((keyword, assigned)) = assignments(&ins.kind) else {
+            if ins.keyword == Keyword::From {
+                stage = Some(BTreeMap::new());
+            }
+            if EXPANDED.contains(&ins.keyword) {
+                if let Err(e) = lex.check_nesting(&ins.args.text) {
+                    out.push(ParseError {
+                        span: ins.args_span,
+                        message: e.message,
+                    });
+                }
+            }
+            continue;
+        };
+        for (name, word) in assigned {
+            let Some(word) = word else {
+                // `ARG NAME` in a stage takes the global value.
+                if let (Some(scope), Some(v)) = (stage.as_mut(), globals.get(name)) {
+                    scope.insert(name.to_string(), v.clone());
+                }
+                continue;
+            };
+            let scope = stage.as_mut().unwrap_or(&mut globals);
+            match lex.process_word(&word.value, &*scope) {
+                Ok(value) => {
+                    scope.insert(name.to_string(), value);
+                }
+                Err(e) if e.limit => {
+                    scope.remove(name);
+                    out.push(ParseError {
+                        span: word.span,
+                        message: format!("{keyword} {name}: {}", e.message),
+                    });
+                }
+                Err(_) => {
+                    scope.insert(name.to_string(), word.value.clone());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The state of one expansion: a cursor over the word plus what it found.
@@ -197,6 +333,10 @@ struct Lexer<'a> {
     matched: BTreeSet<String>,
     unmatched: BTreeSet<String>,
     refs: Vec<VarRef>,
+    /// Substitutions open around the cursor.
+    depth: usize,
+    /// Bytes produced so far (see [`MAX_EXPANSION_BYTES`]).
+    produced: usize,
 }
 
 impl<'a> Lexer<'a> {
@@ -217,7 +357,21 @@ impl<'a> Lexer<'a> {
             matched: BTreeSet::new(),
             unmatched: BTreeSet::new(),
             refs: Vec::new(),
+            depth: 0,
+            produced: 0,
         }
+    }
+
+    /// Counts `bytes` more output against [`MAX_EXPANSION_BYTES`].
+    fn charge(&mut self, bytes: usize, start: usize) -> Result<(), ExpandError> {
+        self.produced = self.produced.saturating_add(bytes);
+        if self.produced > MAX_EXPANSION_BYTES {
+            return Err(limit_error(
+                Span::new(start, self.pos.max(start)),
+                too_large_message(),
+            ));
+        }
+        Ok(())
     }
 
     fn run(&mut self) -> Result<(String, Vec<String>), ExpandError> {
@@ -275,7 +429,9 @@ impl<'a> Lexer<'a> {
             }
             match ch {
                 '$' => {
+                    let start = self.pos;
                     let value = self.process_dollar()?;
+                    self.charge(value.len(), start)?;
                     result.push_str(&value);
                     // Unquoted expansions are subject to word splitting.
                     words.add_string(&value);
@@ -360,7 +516,9 @@ impl<'a> Lexer<'a> {
                     return Ok(result);
                 }
                 Some('$') => {
+                    let dollar = self.pos;
                     let value = self.process_dollar()?;
+                    self.charge(value.len(), dollar)?;
                     result.push_str(&value);
                 }
                 Some(ch) => {
@@ -388,6 +546,21 @@ impl<'a> Lexer<'a> {
 
     /// `$NAME`, `${NAME}` and `${NAME<op>...}`, with the cursor on the `$`.
     fn process_dollar(&mut self) -> Result<String, ExpandError> {
+        if self.depth >= MAX_SUBSTITUTION_DEPTH {
+            return Err(limit_error(
+                Span::new(self.pos, self.pos + 1),
+                format!(
+                    "substitutions nest more than {MAX_SUBSTITUTION_DEPTH} levels deep, bakelint's limit"
+                ),
+            ));
+        }
+        self.depth += 1;
+        let result = self.process_dollar_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn process_dollar_inner(&mut self) -> Result<String, ExpandError> {
         let start = self.pos;
         self.bump();
 
@@ -581,7 +754,10 @@ impl<'a> Lexer<'a> {
         };
         let text: Vec<char> = value.chars().collect();
         if replace_all {
-            Ok(compiled.replace_all(&text, &replacement))
+            let limit = MAX_EXPANSION_BYTES.saturating_sub(self.produced);
+            compiled
+                .replace_all(&text, &replacement, limit)
+                .ok_or_else(|| limit_error(span, too_large_message()))
         } else {
             Ok(compiled.replace_first(&text, &replacement))
         }
@@ -618,6 +794,8 @@ impl<'a> Lexer<'a> {
         match self.env.get(name) {
             Some(value) => {
                 self.matched.insert(name.to_string());
+                // Counted now, checked at the next [`Lexer::charge`].
+                self.produced = self.produced.saturating_add(value.len());
                 (value.to_string(), true)
             }
             None => {
@@ -821,8 +999,9 @@ impl Pattern {
     }
 
     /// Replaces every match like Go's `Regexp.ReplaceAllString`, including its
-    /// `$` template expansion of the replacement.
-    fn replace_all(&self, text: &[char], replacement: &str) -> String {
+    /// `$` template expansion of the replacement; `None` once the result
+    /// grows past `limit` bytes.
+    fn replace_all(&self, text: &[char], replacement: &str, limit: usize) -> Option<String> {
         let mut out = String::new();
         let mut last_end = 0;
         let mut search = 0;
@@ -836,11 +1015,14 @@ impl Pattern {
                 let matched = chars_between(text, start, end);
                 out.push_str(&expand_template(replacement, &matched));
             }
+            if out.len() > limit {
+                return None;
+            }
             last_end = end;
             search = if search + 1 > end { search + 1 } else { end };
         }
         out.push_str(&chars_between(text, last_end, text.len()));
-        out
+        Some(out)
     }
 }
 

@@ -45,7 +45,7 @@ pub fn parse(source: &str) -> Dockerfile {
             message: "file with no instructions".into(),
         });
     }
-    Dockerfile {
+    let mut df = Dockerfile {
         source: source.to_string(),
         bom,
         crlf,
@@ -56,7 +56,14 @@ pub fn parse(source: &str) -> Dockerfile {
         line_index: LineIndex::new(source),
         run_analysis: Default::default(),
         stage_parents: Default::default(),
+    };
+    // Expansion limits (hostile input) are reported with the syntax errors.
+    let limits = super::expand::limit_errors(&df);
+    if !limits.is_empty() {
+        df.errors.extend(limits);
+        df.errors.sort_by_key(|e| e.span.start);
     }
+    df
 }
 
 struct Parser<'a> {
