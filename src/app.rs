@@ -25,7 +25,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Check(args)) => check(&args),
         Some(Command::Rule(args)) => rule(&args),
         Some(Command::Server) => match crate::lsp::run() {
-            Ok(()) => EXIT_CLEAN,
+            Ok(end) => end.exit_code(),
             Err(e) => {
                 eprintln!("error: language server: {e}");
                 EXIT_ERROR
