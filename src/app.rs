@@ -22,15 +22,16 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Check(args)) => crate::check::run(&args),
         Some(Command::Rule(args)) => rule(&args),
         Some(Command::Server) => match crate::lsp::run() {
-            Ok(()) => EXIT_CLEAN,
+            Ok(end) => end.exit_code(),
             Err(e) => {
                 eprintln!("error: language server: {e}");
                 EXIT_ERROR
             }
         },
         Some(Command::Completions { shell }) => {
-            completions(shell, &mut std::io::stdout().lock());
-            EXIT_CLEAN
+            let mut script = Vec::new();
+            completions(shell, &mut script);
+            write_stdout(&script)
         }
         Some(Command::Print(args)) => print(&args),
         None => crate::check::run(&cli.check),
@@ -55,11 +56,27 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
     }
 }
 
-/// Writes the completion script of `shell`.
-pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) {
+/// Writes the completion script of `shell` (clap_complete panics if the
+/// writer fails: give it a buffer, then [`write_stdout`]).
+pub fn completions(shell: clap_complete::Shell, out: &mut Vec<u8>) {
     use clap::CommandFactory;
     let mut cmd = Cli::command();
     clap_complete::generate(shell, &mut cmd, "bakelint", out);
+}
+
+/// Writes a command's whole output. A reader that went away (`| head`,
+/// a closed pipe) ends the command quietly, as `check` does; another
+/// write error is reported (exit code 2).
+fn write_stdout(bytes: &[u8]) -> u8 {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => EXIT_CLEAN,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_CLEAN,
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            EXIT_ERROR
+        }
+    }
 }
 
 /// The format when none is given: annotations in GitHub Actions, the
@@ -116,10 +133,7 @@ fn print(args: &PrintArgs) -> u8 {
     let result =
         crate::bake::load(&opts).and_then(|p| p.print_json(&args.targets).map_err(|e| vec![e]));
     match result {
-        Ok(json) => {
-            println!("{}", json.trim_end());
-            EXIT_CLEAN
-        }
+        Ok(json) => write_stdout(format!("{}\n", json.trim_end()).as_bytes()),
         Err(errs) => {
             for e in errs {
                 print_bake_error(&e, color);
@@ -131,20 +145,20 @@ fn print(args: &PrintArgs) -> u8 {
 
 /// A bake error with its source snippet when it has a file and span.
 fn print_bake_error(e: &crate::bake::BakeError, color: bool) {
-    let text = std::fs::read_to_string(&e.file).ok();
+    let text = crate::fsread::read_text(&e.file).ok();
     match text {
         Some(text) if !e.file.as_os_str().is_empty() && e.span.end <= text.len() => {
-            let mut d = miette::MietteDiagnostic::new(e.message.clone())
-                .with_severity(miette::Severity::Error)
-                .with_label(miette::LabeledSpan::at(e.span.start..e.span.end, "here"));
-            if let Some(h) = &e.help {
-                d = d.with_help(h.clone());
-            }
-            let report = miette::Report::new(d)
-                .with_source_code(miette::NamedSource::new(display_path(&e.file), text));
-            let mut buf = String::new();
-            let _ = output::full::handler(color).render_report(&mut buf, report.as_ref());
-            eprintln!("{buf}");
+            eprintln!(
+                "{}",
+                output::full::render_error(
+                    &e.message,
+                    e.help.as_deref(),
+                    display_path(&e.file),
+                    text,
+                    (e.span.start, e.span.end),
+                    color,
+                )
+            );
         }
         _ => eprintln!("error: {e}"),
     }
@@ -154,20 +168,17 @@ pub(crate) fn print_config_error(err: &ConfigError) {
     let color = use_color(ColorChoice::Auto, std::io::stderr().is_terminal());
     match (&err.path, err.span) {
         (Some(path), Some(span)) => {
-            let report = miette::MietteDiagnostic::new(err.message.clone())
-                .with_severity(miette::Severity::Error)
-                .with_label(miette::LabeledSpan::at(span.start..span.end, "here"));
-            let report = match &err.help {
-                Some(h) => report.with_help(h.clone()),
-                None => report,
-            };
-            let report = miette::Report::new(report).with_source_code(miette::NamedSource::new(
-                display_path(path),
-                err.source_text.clone(),
-            ));
-            let mut buf = String::new();
-            let _ = output::full::handler(color).render_report(&mut buf, report.as_ref());
-            eprintln!("{buf}");
+            eprintln!(
+                "{}",
+                output::full::render_error(
+                    &err.message,
+                    err.help.as_deref(),
+                    display_path(path),
+                    err.source_text.clone(),
+                    (span.start, span.end),
+                    color,
+                )
+            );
         }
         _ => {
             eprintln!("error: {}", err.message);
@@ -182,13 +193,12 @@ pub(crate) fn print_file_error(err: &FileError) {
     eprintln!("error: {}: {}", display_path(&err.path), err.message);
 }
 
-/// `NAME=VALUE` pairs of `--var`.
+/// `NAME=VALUE` pairs of `--var` (validated by [`crate::cli::bake_var`];
+/// empty arguments are skipped, as buildx skips them).
 pub(crate) fn parse_vars(vars: &[String]) -> Vec<(String, String)> {
     vars.iter()
-        .map(|v| match v.split_once('=') {
-            Some((k, val)) => (k.to_string(), val.to_string()),
-            None => (v.clone(), String::new()),
-        })
+        .filter_map(|v| v.split_once('='))
+        .map(|(k, val)| (k.to_string(), val.to_string()))
         .collect()
 }
 

@@ -115,12 +115,24 @@ fn gather_inputs(args: &CheckArgs) -> Inputs {
 /// Standard input decoded as a source file named `name`.
 fn read_stdin(name: &Path) -> Result<String, FileError> {
     let mut bytes = Vec::new();
+    // One byte more than the limit tells a too-large input from one at it.
+    let limit = crate::fsread::MAX_FILE_BYTES;
     std::io::stdin()
+        .take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| FileError {
             path: name.to_path_buf(),
             message: format!("cannot read standard input: {e}"),
         })?;
+    if bytes.len() as u64 > limit {
+        return Err(FileError {
+            path: name.to_path_buf(),
+            message: format!(
+                "standard input is larger than {}: not linted",
+                crate::fsread::human_size(limit)
+            ),
+        });
+    }
     linter::decode_source(name, bytes)
 }
 
@@ -248,7 +260,7 @@ impl FileSource for StdinOverlay<'_> {
                 return Some(t.to_string());
             }
         }
-        std::fs::read_to_string(path).ok()
+        crate::fsread::read_text(path).ok()
     }
 }
 

@@ -107,7 +107,7 @@ pub struct CheckArgs {
     #[arg(long = "file", short = 'f', value_name = "FILE")]
     pub file: Vec<PathBuf>,
     /// Set a bake variable: NAME=VALUE (wins over the environment; repeatable)
-    #[arg(long, value_name = "NAME=VALUE")]
+    #[arg(long, value_name = "NAME=VALUE", value_parser = bake_var)]
     pub var: Vec<String>,
 }
 
@@ -129,9 +129,22 @@ pub struct PrintArgs {
     #[arg(long = "file", short = 'f', value_name = "FILE")]
     pub file: Vec<PathBuf>,
     /// Set a variable: NAME=VALUE (wins over the environment; repeatable)
-    #[arg(long, value_name = "NAME=VALUE")]
+    #[arg(long, value_name = "NAME=VALUE", value_parser = bake_var)]
     pub var: Vec<String>,
     /// Override a target attribute: target.key=value (repeatable)
     #[arg(long, value_name = "TARGET.KEY=VALUE")]
     pub set: Vec<String>,
+}
+
+/// A `--var` value: `NAME=VALUE`, as `docker buildx bake --var` requires
+/// (an empty value is allowed, and an empty argument is ignored, as there).
+pub fn bake_var(arg: &str) -> Result<String, String> {
+    if arg.is_empty() {
+        return Ok(String::new());
+    }
+    match arg.split_once('=') {
+        Some(("", _)) => Err("the variable name before `=` is empty".to_string()),
+        Some(_) => Ok(arg.to_string()),
+        None => Err("expected NAME=VALUE".to_string()),
+    }
 }

@@ -24,7 +24,7 @@ struct RawConfig {
     ignore: Option<Vec<Spanned<String>>>,
     extend_select: Option<Vec<Spanned<String>>>,
     per_file_ignores: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
-    severity: Option<BTreeMap<String, Spanned<String>>>,
+    severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
     rules: Option<BTreeMap<String, Spanned<toml::Table>>>,
 }
 
@@ -126,8 +126,8 @@ impl Settings {
         };
         match path {
             Some(path) => {
-                let text = std::fs::read_to_string(&path).map_err(|e| {
-                    ConfigError::cli(format!("cannot read config {}: {e}", path.display()))
+                let text = crate::fsread::read_text(&path).map_err(|e| {
+                    ConfigError::cli(format!("config {}: {}", path.display(), e.message))
                 })?;
                 Settings::from_toml(&path, &text, cli)
             }
@@ -220,7 +220,10 @@ impl Settings {
 
         let mut severity = HashMap::new();
         for (name, level) in raw.severity.unwrap_or_default() {
-            let rule = rules::find(&name).ok_or_else(|| unknown_rule_error(file, None, &name))?;
+            let span: Span = name.span().into();
+            let name = name.into_inner();
+            let rule =
+                rules::find(&name).ok_or_else(|| unknown_rule_error(file, Some(span), &name))?;
             let sev = Severity::parse(level.get_ref()).ok_or_else(|| {
                 let msg = format!(
                     "invalid severity `{}` for {name}: expected error, warning, info or style",
@@ -415,6 +418,16 @@ mod tests {
         .expect("valid");
         assert!(!s.is_enabled(&rules::DF000, Path::new("proj/legacy/Dockerfile")));
         assert!(s.is_enabled(&rules::DF000, Path::new("proj/app/Dockerfile")));
+    }
+
+    #[test]
+    fn unknown_rule_in_severity_points_at_its_key() {
+        let text = "[severity]\nDF000 = \"error\"\nNOPE = \"error\"\n";
+        let err = Settings::from_toml(Path::new("bakelint.toml"), text, &CliSelection::default())
+            .expect_err("unknown rule");
+        let span = err.span.expect("span");
+        assert_eq!(&text[span.start..span.end], "NOPE");
+        assert!(err.message.contains("`NOPE`"), "{err:?}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod dockerfile;
 pub mod fix;
+pub mod fsread;
 pub mod linter;
 pub mod lsp;
 pub mod output;

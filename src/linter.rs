@@ -1,6 +1,6 @@
 //! Running the rules over one file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
@@ -9,54 +9,18 @@ use crate::rules::{BuildInfo, DockerfileContext, RULES};
 use crate::suppress::Suppressions;
 
 /// A file that could not be linted at all (exit code 2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileError {
-    pub path: PathBuf,
-    pub message: String,
-}
+pub use crate::fsread::FileError;
 
-impl std::fmt::Display for FileError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.message)
-    }
-}
-
-/// Reads a file as UTF-8 text, refusing binary files and reporting the
-/// position of the first invalid byte.
+/// Reads a file as UTF-8 text through [`crate::fsread`]: only regular files
+/// up to its size limit; UTF-16, binary files and invalid UTF-8 are refused
+/// with a message that says which.
 pub fn read_source(path: &Path) -> Result<String, FileError> {
-    let bytes = std::fs::read(path).map_err(|e| FileError {
-        path: path.to_path_buf(),
-        message: format!("cannot read file: {e}"),
-    })?;
-    decode_source(path, bytes)
+    crate::fsread::read_text(path)
 }
 
 /// Decodes file bytes as [`read_source`] does.
 pub fn decode_source(path: &Path, bytes: Vec<u8>) -> Result<String, FileError> {
-    if bytes.iter().take(8192).any(|&b| b == 0) {
-        return Err(FileError {
-            path: path.to_path_buf(),
-            message: "binary file (contains NUL bytes), not a text file".to_string(),
-        });
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        let valid = e.utf8_error().valid_up_to();
-        let bytes = e.as_bytes();
-        let before = &bytes[..valid.min(bytes.len())];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |p| p + 1);
-        let column = String::from_utf8_lossy(&before[line_start..])
-            .chars()
-            .count()
-            + 1;
-        FileError {
-            path: path.to_path_buf(),
-            message: format!("invalid UTF-8 at line {line}, column {column} (byte {valid})"),
-        }
-    })
+    crate::fsread::decode(path, bytes)
 }
 
 /// Lints parsed Dockerfile text with the enabled rules; applies severity

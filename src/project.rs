@@ -55,7 +55,11 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                 let kind = classify(path).unwrap_or(FileKind::Dockerfile);
                 out.files.push((path.clone(), kind));
             }
-            Ok(_) => walk(path, &mut out),
+            Ok(meta) if meta.is_dir() => walk(path, &mut out),
+            // A FIFO, device or socket named on the command line.
+            Ok(_) => out
+                .errors
+                .extend(crate::fsread::regular_file_metadata(path).err()),
         }
     }
     out.files.sort();
@@ -75,10 +79,18 @@ fn walk(root: &Path, out: &mut Discovery) {
     for entry in walker {
         match entry {
             Ok(entry) => {
-                if entry.file_type().is_some_and(|t| t.is_file()) {
+                let Some(file_type) = entry.file_type() else {
+                    continue;
+                };
+                if file_type.is_file() {
                     if let Some(kind) = classify(entry.path()) {
                         out.files.push((entry.path().to_path_buf(), kind));
                     }
+                } else if is_special(&file_type) && is_input_name(entry.path()) {
+                    // A FIFO or device named like an input is never opened
+                    // (it could block or never end), but it is reported.
+                    out.errors
+                        .extend(crate::fsread::regular_file_metadata(entry.path()).err());
                 }
             }
             Err(err) => {
@@ -93,6 +105,20 @@ fn walk(root: &Path, out: &mut Discovery) {
             }
         }
     }
+}
+
+/// A FIFO, socket or device: neither a file, a directory nor a symlink.
+fn is_special(file_type: &std::fs::FileType) -> bool {
+    !(file_type.is_file() || file_type.is_dir() || file_type.is_symlink())
+}
+
+/// A name bakelint would read: a Dockerfile, a bake file, a `.dockerignore`.
+fn is_input_name(path: &Path) -> bool {
+    classify(path).is_some()
+        || path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".dockerignore"))
 }
 
 fn io_message(err: &ignore::Error) -> String {

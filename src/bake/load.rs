@@ -141,17 +141,7 @@ pub fn read_file(path: &Path, cwd: &Path) -> Result<SourceFile, BakeError> {
     } else {
         cwd.join(path)
     };
-    let bytes = std::fs::read(&full)
-        .map_err(|e| BakeError::file(path, format!("failed to read {}: {e}", path.display())))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let off = e.utf8_error().valid_up_to();
-        BakeError {
-            file: path.to_path_buf(),
-            span: Span::new(off, off + 1),
-            message: "file is not valid UTF-8".into(),
-            help: None,
-        }
-    })?;
+    let text = crate::fsread::read_text(&full).map_err(|e| BakeError::file(path, e.message))?;
     Ok(source_file(path, text))
 }
 

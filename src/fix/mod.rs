@@ -81,7 +81,7 @@ pub struct DiskSource;
 
 impl FileSource for DiskSource {
     fn read(&self, path: &Path) -> Option<String> {
-        std::fs::read_to_string(path).ok()
+        crate::fsread::read_text(path).ok()
     }
 }
 

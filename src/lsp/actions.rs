@@ -158,9 +158,9 @@ struct Overlay<'a> {
 impl FileSource for Overlay<'_> {
     fn read(&self, path: &Path) -> Option<String> {
         if let Some(doc) = self.state.docs.values().find(|d| d.path == path) {
-            return Some(doc.text.text.clone());
+            return doc.too_large.is_none().then(|| doc.text.text.clone());
         }
-        std::fs::read_to_string(path).ok()
+        crate::fsread::read_text(path).ok()
     }
 }
 

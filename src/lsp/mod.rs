@@ -1,14 +1,21 @@
 //! `bakelint server`: a language server over standard input/output.
 //!
-//! Synchronous (the `lsp-server` crate, no async runtime). Documents are
-//! kept in full (`TextDocumentSyncKind::FULL`); diagnostics are published on
-//! open, change and save. Changes are debounced: a reader thread parses
-//! incoming messages eagerly into an unbounded queue, and after a change the
-//! server takes everything queued, and whatever arrives within [`DEBOUNCE`]
-//! (for at most [`MAX_COALESCE`]), before linting, so a burst of edits, or
-//! edits made while a lint ran, is linted once, with the last text. Requests
-//! that need fresh diagnostics (code actions, hover) lint their document on
-//! demand.
+//! Synchronous (no async runtime): a reader thread reads frames
+//! ([`transport`]) and parses them eagerly into an unbounded queue, a
+//! writer thread writes what the main loop sends. Malformed frames are
+//! answered by the reader with a JSON-RPC error, and the session goes on.
+//! Documents are kept in full (`TextDocumentSyncKind::FULL`); diagnostics
+//! are published on open, change and save. Changes are debounced: after a
+//! change the server takes everything queued, and whatever arrives within
+//! [`DEBOUNCE`] (for at most [`MAX_COALESCE`]), before linting, so a burst
+//! of edits, or edits made while a lint ran, is linted once, with the last
+//! text. Requests that need fresh diagnostics (code actions, hover) lint
+//! their document on demand. A document over
+//! [`crate::fsread::MAX_FILE_BYTES`] is not linted: it gets one "too large"
+//! diagnostic.
+//!
+//! The process exits as LSP prescribes: status 0 on `exit` after
+//! `shutdown`, 1 on `exit` without it or when the input ends first.
 //!
 //! Positions are UTF-16 code units, as LSP requires.
 
@@ -16,11 +23,13 @@ mod actions;
 mod convert;
 mod hover;
 mod state;
+pub mod transport;
 
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use crossbeam_channel::{Receiver, Sender};
+use lsp_server::{ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
     DidSaveTextDocument, Notification as _,
@@ -35,6 +44,7 @@ use lsp_types::{
 pub use actions::FIX_ALL_KIND;
 pub use convert::Text;
 use state::State;
+use transport::{FrameReader, Incoming, Outgoing, ReadError};
 
 /// How long to wait for another message before linting changed documents.
 pub const DEBOUNCE: Duration = Duration::from_millis(1);
@@ -42,6 +52,44 @@ pub const DEBOUNCE: Duration = Duration::from_millis(1);
 pub const MAX_COALESCE: Duration = Duration::from_millis(50);
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// How a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// `exit` after `shutdown`.
+    Clean,
+    /// `exit` without `shutdown`, or the input ended without `exit`.
+    Abrupt,
+}
+
+impl SessionEnd {
+    /// The exit status LSP prescribes.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            SessionEnd::Clean => 0,
+            SessionEnd::Abrupt => 1,
+        }
+    }
+}
+
+/// The server's side of the wire: messages (or malformed frames, to
+/// answer in turn) in, messages out.
+pub struct Connection {
+    pub sender: Sender<Outgoing>,
+    pub receiver: Receiver<Incoming>,
+}
+
+impl Connection {
+    fn send(&self, msg: impl Into<Message>) -> Result<(), Error> {
+        self.send_out(Outgoing::Message(msg.into()))
+    }
+
+    fn send_out(&self, out: Outgoing) -> Result<(), Error> {
+        self.sender
+            .send(out)
+            .map_err(|_| Error::from("the writer thread stopped"))
+    }
+}
 
 /// What the server offers.
 pub fn capabilities() -> ServerCapabilities {
@@ -68,45 +116,52 @@ pub fn capabilities() -> ServerCapabilities {
     }
 }
 
-/// Runs the server on standard input/output until `exit`.
-pub fn run() -> Result<(), Error> {
-    let (connection, writer) = stdio_connection()?;
-    serve(&connection)?;
+/// Runs the server on standard input/output until `exit` or the end of
+/// the input. An error is a transport failure (a frame too large to read,
+/// an unreadable input, an unwritable output).
+pub fn run() -> Result<SessionEnd, Error> {
+    let (connection, threads) = stdio_connection()?;
+    let end = serve(&connection)?;
     drop(connection);
+    // `serve` returned on `exit` or the end of the input: the reader is done.
+    let read = threads
+        .reader
+        .join()
+        .map_err(|_| Error::from("the reader thread panicked"))?;
     // Wait until every response is written.
-    writer
+    threads
+        .writer
         .join()
         .map_err(|_| Error::from("the writer thread panicked"))??;
-    Ok(())
+    read?;
+    Ok(end)
 }
 
-/// Like `Connection::stdio`, but the reader parses messages as soon as they
-/// arrive into an unbounded queue (lsp-server's hands each one over only
-/// when the server asks for it), so the main loop can see every change
-/// already sent and coalesce them. Returns the writer thread.
-fn stdio_connection() -> Result<(Connection, JoinHandle<std::io::Result<()>>), Error> {
-    let (to_server, from_client) = crossbeam_channel::unbounded::<Message>();
-    let (to_client, from_server) = crossbeam_channel::unbounded::<Message>();
-    std::thread::Builder::new()
+/// The threads moving messages between the main loop and stdio.
+struct IoThreads {
+    /// Ends on `exit` or the end of the input; an error says why it could
+    /// not read on.
+    reader: JoinHandle<Result<(), Error>>,
+    /// Ends when every sender is gone and everything is written.
+    writer: JoinHandle<std::io::Result<()>>,
+}
+
+/// The reader and writer threads over standard input/output. The reader
+/// parses messages as soon as they arrive into an unbounded queue, so the
+/// main loop can see every change already sent and coalesce them.
+fn stdio_connection() -> Result<(Connection, IoThreads), Error> {
+    let (to_server, from_client) = crossbeam_channel::unbounded::<Incoming>();
+    let (to_client, from_server) = crossbeam_channel::unbounded::<Outgoing>();
+    let reader = std::thread::Builder::new()
         .name("bakelint-lsp-reader".to_string())
-        .spawn(move || {
-            let stdin = std::io::stdin();
-            let mut input = stdin.lock();
-            while let Ok(Some(msg)) = Message::read(&mut input) {
-                let exit = matches!(&msg, Message::Notification(n) if n.method == "exit");
-                if to_server.send(msg).is_err() || exit {
-                    break;
-                }
-            }
-        })?;
+        .spawn(move || read_loop(std::io::stdin().lock(), &to_server))?;
     let writer = std::thread::Builder::new()
         .name("bakelint-lsp-writer".to_string())
         .spawn(move || {
             let stdout = std::io::stdout();
             let mut output = stdout.lock();
             for msg in from_server {
-                // `Message::write` flushes.
-                msg.write(&mut output)?;
+                transport::write(&mut output, &msg)?;
             }
             Ok(())
         })?;
@@ -114,80 +169,183 @@ fn stdio_connection() -> Result<(Connection, JoinHandle<std::io::Result<()>>), E
         sender: to_client,
         receiver: from_client,
     };
-    Ok((connection, writer))
+    Ok((connection, IoThreads { reader, writer }))
 }
 
-/// The server on an established connection (handshake included).
-pub fn serve(connection: &Connection) -> Result<(), Error> {
-    let init = serde_json::json!({
+/// Reads frames until `exit`, the end of the input, or a frame that cannot
+/// be followed (answered before the reader stops).
+fn read_loop(input: impl std::io::BufRead, to_server: &Sender<Incoming>) -> Result<(), Error> {
+    let mut frames = FrameReader::new(input);
+    loop {
+        match frames.read() {
+            Ok(incoming) => {
+                let exit = matches!(&incoming,
+                    Incoming::Message(Message::Notification(n)) if n.method == "exit");
+                if to_server.send(incoming).is_err() || exit {
+                    return Ok(());
+                }
+            }
+            Err(ReadError::Eof) => return Ok(()),
+            Err(ReadError::Fatal(frame)) => {
+                let message = frame.message.clone();
+                let _ = to_server.send(Incoming::Malformed(frame));
+                return Err(Error::from(format!(
+                    "{message}; the input cannot be read further"
+                )));
+            }
+            Err(ReadError::Io(e)) => return Err(Error::from(format!("cannot read input: {e}"))),
+        }
+    }
+}
+
+/// What `initialize` answers.
+fn initialize_result() -> serde_json::Value {
+    serde_json::json!({
         "capabilities": capabilities(),
         "serverInfo": ServerInfo {
             name: "bakelint".to_string(),
             version: Some(crate::cli::VERSION.to_string()),
         },
-    });
-    let (id, _params) = connection.initialize_start()?;
-    connection.initialize_finish(id, init)?;
-    let mut state = State::default();
-    main_loop(connection, &mut state)
+    })
+}
+
+/// The server on an established connection, from `initialize` to `exit`.
+pub fn serve(connection: &Connection) -> Result<SessionEnd, Error> {
+    if !initialize(connection)? {
+        return Ok(SessionEnd::Abrupt);
+    }
+    let mut session = Session::default();
+    main_loop(connection, &mut session)
+}
+
+/// Waits for `initialize` and answers it; requests before it get
+/// `ServerNotInitialized`. False if the session ended first.
+fn initialize(connection: &Connection) -> Result<bool, Error> {
+    while let Ok(incoming) = connection.receiver.recv() {
+        let msg = match incoming {
+            Incoming::Message(msg) => msg,
+            Incoming::Malformed(frame) => {
+                connection.send_out(Outgoing::Malformed(frame))?;
+                continue;
+            }
+        };
+        match msg {
+            Message::Request(req) if req.method == "initialize" => {
+                connection.send(Response::new_ok(req.id, initialize_result()))?;
+                return Ok(true);
+            }
+            Message::Request(req) => connection.send(Response::new_err(
+                req.id,
+                ErrorCode::ServerNotInitialized as i32,
+                "the server is not initialized yet".to_string(),
+            ))?,
+            Message::Notification(n) if n.method == "exit" => return Ok(false),
+            _ => {}
+        }
+    }
+    Ok(false)
+}
+
+/// The state of an initialized session.
+#[derive(Default)]
+struct Session {
+    state: State,
+    /// `shutdown` was received: `exit` may come, nothing else.
+    shutting_down: bool,
+}
+
+impl Session {
+    fn end(&self) -> SessionEnd {
+        if self.shutting_down {
+            SessionEnd::Clean
+        } else {
+            SessionEnd::Abrupt
+        }
+    }
 }
 
 enum Flow {
     Continue,
-    Exit,
+    Exit(SessionEnd),
 }
 
-fn main_loop(connection: &Connection, state: &mut State) -> Result<(), Error> {
+fn main_loop(connection: &Connection, session: &mut Session) -> Result<SessionEnd, Error> {
     while let Ok(msg) = connection.receiver.recv() {
-        if let Flow::Exit = handle(connection, state, msg)? {
-            return Ok(());
+        if let Flow::Exit(end) = handle(connection, session, msg)? {
+            return Ok(end);
         }
         // Coalesce a burst of changes before linting: everything queued,
         // then whatever arrives within DEBOUNCE.
         let started = Instant::now();
-        while state.has_pending() && started.elapsed() < MAX_COALESCE {
+        while session.state.has_pending() && started.elapsed() < MAX_COALESCE {
             let next = match connection.receiver.try_recv() {
                 Ok(msg) => Ok(msg),
                 Err(_) => connection.receiver.recv_timeout(DEBOUNCE),
             };
             match next {
                 Ok(msg) => {
-                    if let Flow::Exit = handle(connection, state, msg)? {
-                        return Ok(());
+                    if let Flow::Exit(end) = handle(connection, session, msg)? {
+                        return Ok(end);
                     }
                 }
                 Err(e) if e.is_timeout() => break,
-                Err(_) => return Ok(()),
+                // The input ended without `exit`.
+                Err(_) => return Ok(SessionEnd::Abrupt),
             }
         }
-        for note in state.publish_pending() {
-            connection.sender.send(Message::Notification(note))?;
+        for note in session.state.publish_pending() {
+            connection.send(note)?;
         }
-        for note in state.take_messages() {
-            connection.sender.send(Message::Notification(note))?;
+        for note in session.state.take_messages() {
+            connection.send(note)?;
         }
     }
-    Ok(())
+    // The input ended without `exit`.
+    Ok(SessionEnd::Abrupt)
 }
 
-fn handle(connection: &Connection, state: &mut State, msg: Message) -> Result<Flow, Error> {
+fn handle(
+    connection: &Connection,
+    session: &mut Session,
+    incoming: Incoming,
+) -> Result<Flow, Error> {
+    let msg = match incoming {
+        Incoming::Message(msg) => msg,
+        Incoming::Malformed(frame) => {
+            connection.send_out(Outgoing::Malformed(frame))?;
+            return Ok(Flow::Continue);
+        }
+    };
     match msg {
         Message::Request(req) => {
-            if connection.handle_shutdown(&req)? {
-                return Ok(Flow::Exit);
-            }
-            let resp = handle_request(state, req);
-            connection.sender.send(Message::Response(resp))?;
+            let resp = match req.method.as_str() {
+                "shutdown" => {
+                    session.shutting_down = true;
+                    Response::new_ok(req.id, serde_json::Value::Null)
+                }
+                _ if session.shutting_down => {
+                    invalid_request(req.id, "the server is shutting down")
+                }
+                "initialize" => invalid_request(req.id, "the server is already initialized"),
+                _ => handle_request(&mut session.state, req),
+            };
+            connection.send(resp)?;
         }
         Message::Notification(note) => {
             if note.method == "exit" {
-                return Ok(Flow::Exit);
+                return Ok(Flow::Exit(session.end()));
             }
-            handle_notification(state, note);
+            if !session.shutting_down {
+                handle_notification(&mut session.state, note);
+            }
         }
         Message::Response(_) => {}
     }
     Ok(Flow::Continue)
+}
+
+fn invalid_request(id: RequestId, message: &str) -> Response {
+    Response::new_err(id, ErrorCode::InvalidRequest as i32, message.to_string())
 }
 
 fn handle_request(state: &mut State, req: Request) -> Response {
@@ -209,7 +367,7 @@ fn handle_request(state: &mut State, req: Request) -> Response {
     }
 }
 
-fn invalid_params(id: lsp_server::RequestId, e: &serde_json::Error) -> Response {
+fn invalid_params(id: RequestId, e: &serde_json::Error) -> Response {
     Response::new_err(id, ErrorCode::InvalidParams as i32, e.to_string())
 }
 

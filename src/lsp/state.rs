@@ -26,6 +26,36 @@ pub struct Document {
     pub stale: bool,
     /// The diagnostics changed since the last publish.
     pub unpublished: bool,
+    /// The size of a document too large to lint ([`MAX_DOCUMENT_BYTES`]);
+    /// its text is then not kept.
+    pub too_large: Option<usize>,
+}
+
+/// The largest document linted: the limit on files read from disk.
+pub const MAX_DOCUMENT_BYTES: usize = crate::fsread::MAX_FILE_BYTES as usize;
+
+/// A document's text, or nothing and its size when it is too large to lint.
+fn document_text(text: String) -> (Text, Option<usize>) {
+    if text.len() > MAX_DOCUMENT_BYTES {
+        (Text::new(String::new()), Some(text.len()))
+    } else {
+        (Text::new(text), None)
+    }
+}
+
+/// The one diagnostic of a document too large to lint.
+fn too_large_diagnostic(size: usize) -> lsp_types::Diagnostic {
+    use crate::fsread::human_size;
+    lsp_types::Diagnostic {
+        severity: Some(lsp_types::DiagnosticSeverity::ERROR),
+        source: Some("bakelint".to_string()),
+        message: format!(
+            "file too large to lint ({}; the limit is {})",
+            human_size(size as u64),
+            human_size(MAX_DOCUMENT_BYTES as u64)
+        ),
+        ..lsp_types::Diagnostic::default()
+    }
 }
 
 /// The server's state.
@@ -61,16 +91,18 @@ impl State {
             }
             None => return,
         };
+        let (text, too_large) = document_text(text);
         self.docs.insert(
             uri,
             Document {
                 path,
                 kind,
                 version,
-                text: Text::new(text),
+                text,
                 diagnostics: Vec::new(),
                 stale: true,
                 unpublished: true,
+                too_large,
             },
         );
     }
@@ -78,7 +110,7 @@ impl State {
     pub fn change(&mut self, uri: &Url, version: i32, text: String) {
         if let Some(doc) = self.docs.get_mut(uri) {
             doc.version = version;
-            doc.text = Text::new(text);
+            (doc.text, doc.too_large) = document_text(text);
             doc.stale = true;
             doc.unpublished = true;
         }
@@ -116,10 +148,12 @@ impl State {
         }
     }
 
-    /// The texts of the open documents, which win over the files on disk.
+    /// The texts of the open documents, which win over the files on disk
+    /// (a document too large to lint has none).
     fn overlay(&self) -> BTreeMap<PathBuf, String> {
         self.docs
             .values()
+            .filter(|d| d.too_large.is_none())
             .map(|d| (d.path.clone(), d.text.text.clone()))
             .collect()
     }
@@ -131,7 +165,7 @@ impl State {
         }
         if let Some(doc) = self.docs.get_mut(uri) {
             if let Some(text) = text {
-                doc.text = Text::new(text);
+                (doc.text, doc.too_large) = document_text(text);
             }
             doc.stale = true;
             doc.unpublished = true;
@@ -225,14 +259,15 @@ impl State {
 
     /// Lints the document if its text changed since the last lint.
     pub fn ensure_linted(&mut self, uri: &Url) {
-        let Some((path, kind, text)) = self
-            .docs
-            .get(uri)
-            .filter(|d| d.stale)
-            .map(|d| (d.path.clone(), d.kind, d.text.text.clone()))
-        else {
+        let Some(doc) = self.docs.get_mut(uri).filter(|d| d.stale) else {
             return;
         };
+        if doc.too_large.is_some() {
+            doc.diagnostics.clear();
+            doc.stale = false;
+            return;
+        }
+        let (path, kind, text) = (doc.path.clone(), doc.kind, doc.text.text.clone());
         let diagnostics = self.lint_text(&path, kind, &text);
         if let Some(doc) = self.docs.get_mut(uri) {
             doc.diagnostics = diagnostics;
@@ -266,6 +301,9 @@ impl State {
 
     /// The document's diagnostics in LSP form.
     pub fn lsp_diagnostics(&self, uri: &Url, doc: &Document) -> Vec<lsp_types::Diagnostic> {
+        if let Some(size) = doc.too_large {
+            return vec![too_large_diagnostic(size)];
+        }
         doc.diagnostics
             .iter()
             .map(|d| convert::to_lsp(d, &doc.text, uri, &mut |p| self.file_text(p)))
@@ -275,10 +313,13 @@ impl State {
     /// The URI and text of a file: the open document's, or the file on disk.
     pub fn file_text(&self, path: &Path) -> Option<(Url, Text)> {
         if let Some((uri, doc)) = self.docs.iter().find(|(_, d)| d.path == path) {
-            return Some((uri.clone(), doc.text.clone()));
+            return doc
+                .too_large
+                .is_none()
+                .then(|| (uri.clone(), doc.text.clone()));
         }
         let uri = path_to_uri(path)?;
-        let text = std::fs::read_to_string(path).ok()?;
+        let text = crate::fsread::read_text(path).ok()?;
         Some((uri, Text::new(text)))
     }
 

@@ -62,9 +62,72 @@ impl miette::Diagnostic for MietteReport {
     }
 }
 
+/// Lines longer than this are cut around the span in a snippet: a
+/// minified one-line bake file must not be printed whole for each finding
+/// (and miette cannot draw an underline past column 65,535).
+const MAX_SNIPPET_LINE: usize = 240;
+/// On a cut line: the bytes shown before the start of the span, and after it.
+const CUT_CONTEXT: usize = 80;
+/// A label over more lines than this is drawn on its first line only.
+const MAX_LABEL_LINES: usize = 12;
+
+/// The largest char boundary `<= offset`.
+fn floor_boundary(text: &str, offset: usize) -> usize {
+    crate::span::clamp_to_char_boundary(text, offset)
+}
+
+/// The smallest char boundary `>= offset` (and `<= text.len()`).
+fn ceil_boundary(text: &str, offset: usize) -> usize {
+    let mut o = offset.min(text.len());
+    while !text.is_char_boundary(o) {
+        o += 1;
+    }
+    o
+}
+
+/// The end of line `line0`, before its line break.
+fn line_end(file: &SourceFile, line0: usize) -> usize {
+    let end = if line0 + 1 < file.index.line_count() {
+        file.index.line_start(line0 + 1)
+    } else {
+        file.text.len()
+    };
+    let line = file
+        .text
+        .get(file.index.line_start(line0)..end)
+        .unwrap_or("");
+    end - (line.len() - line.trim_end_matches(['\n', '\r']).len())
+}
+
+fn is_long_line(file: &SourceFile, line0: usize) -> bool {
+    line_end(file, line0) - file.index.line_start(line0) > MAX_SNIPPET_LINE
+}
+
+/// The part of a span a snippet shows: inside the file, on its first line
+/// only when it covers many lines or a long line, and at most
+/// [`CUT_CONTEXT`] bytes on a long line (which is cut around it).
+fn fit_label(file: &SourceFile, start: usize, len: usize) -> SourceSpan {
+    let text: &str = &file.text;
+    let start = floor_boundary(text, start);
+    let end = ceil_boundary(text, start.saturating_add(len)).max(start);
+    let first = file.index.line_of(start);
+    let last = file.index.line_of(end);
+    let long = (first..=last.min(first + MAX_LABEL_LINES)).any(|l| is_long_line(file, l));
+    let mut end = end;
+    if last > first && (long || last - first > MAX_LABEL_LINES) {
+        end = line_end(file, first).max(start);
+    }
+    if long {
+        end = floor_boundary(text, end.min(start + CUT_CONTEXT));
+    }
+    SourceSpan::from((start, end - start))
+}
+
 /// A file for miette that finds the lines around a span with the line
 /// index (a binary search) instead of scanning from the start of the file,
 /// so each report costs the same wherever it is in the file.
+/// A window with a line longer than [`MAX_SNIPPET_LINE`] is cut to the
+/// span's line, [`CUT_CONTEXT`] bytes around the start of the span.
 #[derive(Debug)]
 pub struct IndexedSource {
     name: String,
@@ -74,6 +137,28 @@ pub struct IndexedSource {
 impl IndexedSource {
     pub fn new(name: String, file: SourceFile) -> Self {
         IndexedSource { name, file }
+    }
+}
+
+impl IndexedSource {
+    /// The span's line cut to [`CUT_CONTEXT`] bytes before the start of
+    /// the span and up to twice that after it; no context lines.
+    fn cut_line_around<'a>(&'a self, start: usize, end: usize) -> Box<dyn SpanContents<'a> + 'a> {
+        let text: &'a str = &self.file.text;
+        let line0 = self.file.index.line_of(start);
+        let line_start = self.file.index.line_start(line0);
+        let line_end = line_end(&self.file, line0).max(start);
+        let cut_start = floor_boundary(text, start.saturating_sub(CUT_CONTEXT).max(line_start));
+        let shown_end = end.min(start + CUT_CONTEXT).max(start);
+        let cut_end = floor_boundary(text, (shown_end + CUT_CONTEXT).min(line_end)).max(start);
+        Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            text.get(cut_start..cut_end).unwrap_or("").as_bytes(),
+            (cut_start, cut_end - cut_start).into(),
+            line0,
+            start - line_start,
+            0,
+        ))
     }
 }
 
@@ -98,6 +183,10 @@ impl SourceCode for IndexedSource {
             .line_of(start)
             .saturating_sub(context_lines_before + 1);
         let last_line = index.line_of(end) + context_lines_after + 1;
+        if (first_line..=last_line.min(index.line_count() - 1)).any(|l| is_long_line(&self.file, l))
+        {
+            return Ok(self.cut_line_around(start, end));
+        }
         let window_start = index.line_start(first_line);
         let window_end = if last_line + 1 < index.line_count() {
             index.line_start(last_line + 1)
@@ -133,7 +222,6 @@ pub fn to_miette(d: &Diagnostic, sources: &mut Sources) -> MietteReport {
         .get(&d.file)
         .cloned()
         .unwrap_or_else(|| SourceFile::new(String::new()));
-    let text_len = file.text.len();
     let mut help = d.help.clone();
     if let Some(fix) = &d.fix {
         let how = match fix.applicability {
@@ -151,10 +239,7 @@ pub fn to_miette(d: &Diagnostic, sources: &mut Sources) -> MietteReport {
     }
     let mut labels = vec![LabeledSpan::new_primary_with_span(
         Some(d.name.to_string()),
-        (
-            d.span.start.min(text_len),
-            d.span.len().min(text_len.saturating_sub(d.span.start)),
-        ),
+        fit_label(&file, d.span.start, d.span.len()),
     )];
     let mut related = Vec::new();
     for l in &d.labels {
@@ -171,7 +256,7 @@ pub fn to_miette(d: &Diagnostic, sources: &mut Sources) -> MietteReport {
                     help: None,
                     labels: vec![LabeledSpan::new_with_span(
                         Some(l.message.clone()),
-                        (l.span.start, l.span.len()),
+                        fit_label(&other, l.span.start, l.span.len()),
                     )],
                     source: IndexedSource::new(display_path(f), other),
                     related: Vec::new(),
@@ -179,7 +264,7 @@ pub fn to_miette(d: &Diagnostic, sources: &mut Sources) -> MietteReport {
             }
             _ => labels.push(LabeledSpan::new_with_span(
                 Some(l.message.clone()),
-                (l.span.start, l.span.len()),
+                fit_label(&file, l.span.start, l.span.len()),
             )),
         }
     }
@@ -192,6 +277,37 @@ pub fn to_miette(d: &Diagnostic, sources: &mut Sources) -> MietteReport {
         labels,
         related,
     }
+}
+
+/// An error with one labelled span in a file (a bake or config error),
+/// rendered as the diagnostics are: long lines cut, never a panic.
+pub fn render_error(
+    message: &str,
+    help: Option<&str>,
+    name: String,
+    text: String,
+    span: (usize, usize),
+    color: bool,
+) -> String {
+    let file = SourceFile::new(text);
+    let (start, end) = span;
+    let report = MietteReport {
+        title: message.to_string(),
+        code: String::new(),
+        severity: miette::Severity::Error,
+        help: help.map(str::to_string),
+        labels: vec![LabeledSpan::new_with_span(
+            Some("here".to_string()),
+            fit_label(&file, start, end.saturating_sub(start)),
+        )],
+        source: IndexedSource::new(name, file),
+        related: Vec::new(),
+    };
+    let mut out = String::new();
+    if handler(color).render_report(&mut out, &report).is_err() {
+        out = format!("error: {message}");
+    }
+    out
 }
 
 /// A handler with or without colour.
@@ -225,6 +341,92 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn render_labels(text: &str, labels: &[(usize, usize)]) -> String {
+        let file = SourceFile::new(text.to_string());
+        let labels: Vec<LabeledSpan> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, &(start, len))| {
+                let span = fit_label(&file, start, len);
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(Some("here".into()), span)
+                } else {
+                    LabeledSpan::new_with_span(Some(format!("label {i}")), span)
+                }
+            })
+            .collect();
+        let report = MietteReport {
+            title: "msg".into(),
+            code: "BK003".into(),
+            severity: miette::Severity::Error,
+            help: None,
+            source: IndexedSource::new("docker-bake.json".into(), file),
+            labels,
+            related: Vec::new(),
+        };
+        let mut out = String::new();
+        handler(false)
+            .render_report(&mut out, &report)
+            .expect("render");
+        out
+    }
+
+    /// A one-line file of 200 KB: each snippet shows the span and a little
+    /// around it, with the real column, wherever the labels are (miette
+    /// panics drawing an underline past column 65,535).
+    #[test]
+    fn long_lines_are_cut_around_the_span() {
+        let text = format!(
+            "{{\"a\": \"{}\", \"dockerfile\": \"Dockerfile.x\", \"b\": \"{}é\"}}",
+            "p".repeat(100_000),
+            "q".repeat(100_000)
+        );
+        let at = text.find("\"Dockerfile.x\"").expect("value");
+        let far = text.len() - 10;
+        let layouts: Vec<Vec<(usize, usize)>> = vec![
+            vec![(at, 14)],
+            vec![(at, 0)],
+            vec![(at, 14), (at - 16, 12)],
+            vec![(at, 14), (at + 30, 5)],
+            vec![(at, 14), (far, 3)],
+            vec![(far, 3), (at, 14)],
+            vec![(0, text.len())],
+            vec![(at, text.len() - at)],
+            vec![(text.len(), 0)],
+            vec![(at, 14), (10, 100_000)],
+        ];
+        for labels in layouts {
+            let out = render_labels(&text, &labels);
+            assert!(out.len() < 2_000, "{labels:?}: {} bytes", out.len());
+            let (start, _) = labels[0];
+            let column = start + 1;
+            assert!(
+                out.contains(&format!("[docker-bake.json:1:{column}]")),
+                "{labels:?}: {out}"
+            );
+        }
+        let out = render_labels(&text, &[(at, 14)]);
+        assert!(out.contains("\"Dockerfile.x\""), "{out}");
+    }
+
+    /// A span over many lines, or a long line in its context, keeps the
+    /// snippet short too.
+    #[test]
+    fn long_spans_and_long_neighbours_stay_short() {
+        let many_lines = "RUN a \\\n".repeat(5_000) + "  && b\n";
+        let out = render_labels(&many_lines, &[(0, many_lines.len())]);
+        assert!(out.len() < 2_000, "{} bytes", out.len());
+        let neighbour = format!(
+            "FROM a\n# {}\nRUN b\n# {}\n",
+            "x".repeat(70_000),
+            "y".repeat(70_000)
+        );
+        let at = neighbour.find("RUN b").expect("RUN");
+        let out = render_labels(&neighbour, &[(at, 5)]);
+        assert!(out.len() < 2_000, "{} bytes", out.len());
+        assert!(out.contains("RUN b") && out.contains(":3:1]"), "{out}");
+    }
 
     /// The indexed source must render exactly what miette renders from the plain text.
     #[test]

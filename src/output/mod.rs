@@ -100,7 +100,7 @@ impl Sources {
         if !self.files.contains_key(path) {
             let text = match self.texts.remove(path) {
                 Some(t) => t,
-                None => std::fs::read_to_string(path).ok()?,
+                None => crate::fsread::read_text(path).ok()?,
             };
             self.files.insert(path.to_path_buf(), SourceFile::new(text));
         }

@@ -119,7 +119,7 @@ impl IgnoreFile {
         } else {
             context.join(".dockerignore")
         };
-        let text = std::fs::read_to_string(&path).ok()?;
+        let text = crate::fsread::read_text(&path).ok()?;
         let matcher = PatternMatcher::new(read_patterns(&text))?;
         Some(IgnoreFile { path, matcher })
     }

@@ -263,7 +263,7 @@ impl DockerfileContext<'_> {
             .get(&crate::workspace::normalize(path))
         {
             Some(text) => Some(text.clone()),
-            None => std::fs::read_to_string(path).ok(),
+            None => crate::fsread::read_text(path).ok(),
         }
     }
 

@@ -801,7 +801,7 @@ fn fix(
         let existing = ctx
             .dockerfile(&path)
             .map(|d| d.source.clone())
-            .or_else(|| std::fs::read_to_string(&path).ok());
+            .or_else(|| crate::fsread::read_text(&path).ok());
         if existing.as_deref() == Some(text.as_str()) {
             target_file = Some((path, false));
             break;

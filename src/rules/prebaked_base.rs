@@ -822,7 +822,7 @@ fn group_fix(ctx: &BakeContext<'_>, group: &[&Member<'_>]) -> Option<(Fix, Strin
     let (base, create) = base_path(&dir, &file_stem, &content, &|p| ctx.file_exists(p), &|p| {
         ctx.dockerfile(p)
             .map(|d| d.source.clone())
-            .or_else(|| std::fs::read_to_string(p).ok())
+            .or_else(|| crate::fsread::read_text(p).ok())
     })?;
     let targets: Vec<&Target> = group
         .iter()
