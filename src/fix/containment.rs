@@ -324,10 +324,30 @@ pub fn resolve(absolute: &Path) -> Result<PathBuf, String> {
     Ok(resolved)
 }
 
+/// The lexical normal form of a path: `.` dropped, `name/..` folded; a
+/// leading `..` stays (`../../a/./b/../c` → `../../a/c`).
+pub fn lexical_normal(path: &Path) -> PathBuf {
+    let mut parts: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match parts.last() {
+                Some(Component::Normal(_)) => {
+                    parts.pop();
+                }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => parts.push(c),
+            },
+            other => parts.push(other),
+        }
+    }
+    parts.iter().map(|c| c.as_os_str()).collect()
+}
+
 /// Two spellings of one file: same lexical normal form, or (for files that
 /// exist) same device and inode.
 pub fn same_file(a: &Path, b: &Path) -> bool {
-    crate::workspace::normalize(a) == crate::workspace::normalize(b)
+    lexical_normal(a) == lexical_normal(b)
         || matches!((FileId::of(a), FileId::of(b)), (Some(x), Some(y)) if x == y)
 }
 
@@ -370,6 +390,19 @@ mod tests {
 
     fn scope_at(root: &Path) -> WriteScope {
         WriteScope::new(ProjectRoot::for_paths(&[PathBuf::from(".")], root), root)
+    }
+
+    #[test]
+    fn lexical_normal_form_keeps_leading_parent_dirs() {
+        for (path, normal) in [
+            ("../../a/./b/../c", "../../a/c"),
+            ("./web/Dockerfile", "web/Dockerfile"),
+            ("a/../../b", "../b"),
+            ("/../a", "/a"),
+            (".", ""),
+        ] {
+            assert_eq!(lexical_normal(Path::new(path)), Path::new(normal), "{path}");
+        }
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl FixResult {
     /// The fixed content of `path`, however it is spelled (`None`: no fix
     /// touched it).
     pub fn content_of(&self, path: &Path) -> Option<&String> {
-        let normal = crate::workspace::normalize(path);
+        let normal = containment::lexical_normal(path);
         let key = self.aliases.get(&normal).unwrap_or(&normal);
         self.contents.get(key)
     }
@@ -145,7 +145,11 @@ fn run_rounds(
     lint: &dyn Fn(&BTreeMap<PathBuf, String>) -> Vec<Diagnostic>,
 ) -> FixResult {
     let mut names = FileNames::default();
-    let mut prepare = |diags: Vec<Diagnostic>, result: &mut FixResult| -> Vec<Diagnostic> {
+    // Each lint's findings: one name per file, fixes confined to the scope.
+    let prepare = |diags: Vec<Diagnostic>,
+                   names: &mut FileNames,
+                   result: &mut FixResult|
+     -> Vec<Diagnostic> {
         let mut diags = names.unify(diags);
         if let Some(scope) = scope {
             let mut withheld = scope.confine(&mut diags);
@@ -156,13 +160,13 @@ fn run_rounds(
         diags
     };
     let mut result = FixResult::default();
-    result.remaining = prepare(initial, &mut result);
+    result.remaining = prepare(initial, &mut names, &mut result);
     let relint = |contents: &BTreeMap<PathBuf, String>, aliases: &BTreeMap<PathBuf, PathBuf>| {
         lint(&with_aliases(contents, aliases))
     };
     for _round in 0..MAX_ROUNDS {
         let before_round = result.contents.clone();
-        let syntax_before = syntax_error_counts(&result.remaining);
+        let syntax_before = syntax_error_counts(&result.remaining, &mut names);
         let accepted = select_fixes(&result.remaining, mode, &result.contents, source);
         if accepted.is_empty() {
             break;
@@ -208,9 +212,9 @@ fn run_rounds(
         }
 
         let linted = relint(&result.contents, &result.aliases);
-        let mut diags = prepare(linted, &mut result);
+        let mut diags = prepare(linted, &mut names, &mut result);
         // A file that parsed before this round and no longer does is reverted.
-        let syntax_after = syntax_error_counts(&diags);
+        let syntax_after = syntax_error_counts(&diags, &mut names);
         let mut reverted = false;
         for (file, codes) in &touched_by {
             let before = syntax_before.get(file).copied().unwrap_or(0);
@@ -243,7 +247,7 @@ fn run_rounds(
         }
         if reverted {
             let linted = relint(&result.contents, &result.aliases);
-            diags = prepare(linted, &mut result);
+            diags = prepare(linted, &mut names, &mut result);
         }
         result.remaining = diags;
         if reverted {
@@ -284,7 +288,7 @@ struct FileNames {
 
 impl FileNames {
     fn key(&mut self, path: &Path) -> PathBuf {
-        let normal = crate::workspace::normalize(path);
+        let normal = containment::lexical_normal(path);
         if let Some(key) = self.keys.get(&normal) {
             return key.clone();
         }
@@ -335,12 +339,11 @@ fn current(
     contents.get(path).cloned().or_else(|| source.read(path))
 }
 
-fn syntax_error_counts(diags: &[Diagnostic]) -> BTreeMap<PathBuf, usize> {
+/// Parse errors per file, keyed as fix edits are.
+fn syntax_error_counts(diags: &[Diagnostic], names: &mut FileNames) -> BTreeMap<PathBuf, usize> {
     let mut counts = BTreeMap::new();
     for d in diags.iter().filter(|d| SYNTAX_CODES.contains(&d.code)) {
-        *counts
-            .entry(crate::workspace::normalize(&d.file))
-            .or_default() += 1;
+        *counts.entry(names.key(&d.file)).or_default() += 1;
     }
     counts
 }
@@ -647,6 +650,113 @@ mod tests {
         assert_eq!(res.failures.len(), 1);
         assert_eq!(res.failures[0].codes, vec!["DF001"]);
         assert_eq!(res.changed().count(), 0);
+    }
+
+    #[test]
+    fn a_scope_withholds_fixes_that_write_outside_and_says_why() {
+        let base = tempfile::tempdir().expect("tempdir");
+        let base = base.path().canonicalize().expect("canonical");
+        let root = base.join("proj");
+        std::fs::create_dir(&root).expect("mkdir");
+        let dockerfile = root.join("Dockerfile");
+        std::fs::write(&dockerfile, "abc").expect("write");
+        let scope = WriteScope::new(
+            ProjectRoot::for_paths(std::slice::from_ref(&root), &base),
+            &base,
+        );
+        let inside = diag(
+            &dockerfile.to_string_lossy(),
+            Span::new(0, 1),
+            Some(Fix::safe(
+                "A",
+                vec![Edit::replace(&dockerfile, Span::new(0, 1), "A")],
+            )),
+        );
+        let outside = diag(
+            &dockerfile.to_string_lossy(),
+            Span::new(2, 3),
+            Some(Fix::safe(
+                "ignore",
+                vec![Edit::Create {
+                    file: base.join("proj/../.dockerignore"),
+                    content: ".git\n".into(),
+                }],
+            )),
+        );
+        let res = fix_all_within(
+            vec![inside, outside.clone()],
+            FixMode {
+                unsafe_fixes: false,
+            },
+            &scope,
+            &DiskSource,
+            &|_| vec![outside.clone()],
+        );
+        assert_eq!(res.total_applied(), 1);
+        assert_eq!(res.content_of(&dockerfile).map(String::as_str), Some("Abc"));
+        assert_eq!(res.contents.len(), 1, "{:?}", res.contents);
+        assert_eq!(res.withheld.len(), 1);
+        assert_eq!(
+            res.remaining[0].help.as_deref(),
+            Some(
+                format!(
+                    "the fix is not applied: it would write `{}`, outside the project root `{}`",
+                    base.join(".dockerignore").display(),
+                    root.display()
+                )
+                .as_str()
+            )
+        );
+    }
+
+    #[test]
+    fn one_existing_file_named_relatively_and_absolutely_is_one_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let absolute = dir.path().canonicalize().expect("canonical").join("D");
+        std::fs::write(&absolute, "abc").expect("write");
+        // Seen from the working directory, through a relative path.
+        let cwd = std::env::current_dir().expect("cwd");
+        let relative: PathBuf = cwd
+            .components()
+            .skip(1)
+            .map(|_| Path::new(".."))
+            .collect::<PathBuf>()
+            .join(absolute.strip_prefix("/").expect("absolute"));
+        let d1 = diag(
+            &relative.to_string_lossy(),
+            Span::new(0, 1),
+            Some(Fix::safe(
+                "A",
+                vec![Edit::replace(&relative, Span::new(0, 1), "A")],
+            )),
+        );
+        let d2 = diag(
+            &absolute.to_string_lossy(),
+            Span::new(1, 2),
+            Some(Fix::safe(
+                "B",
+                vec![Edit::replace(&absolute, Span::new(1, 2), "B")],
+            )),
+        );
+        let seen = std::cell::RefCell::new(Vec::new());
+        let res = fix_all(
+            vec![d1, d2],
+            FixMode {
+                unsafe_fixes: false,
+            },
+            &DiskSource,
+            &|overlay| {
+                seen.borrow_mut().push(overlay.clone());
+                vec![]
+            },
+        );
+        assert_eq!(res.contents.len(), 1, "{:?}", res.contents);
+        assert_eq!(res.content_of(&absolute).map(String::as_str), Some("ABc"));
+        assert_eq!(res.content_of(&relative).map(String::as_str), Some("ABc"));
+        // The re-lint sees the fixed text under both spellings.
+        let overlay = seen.borrow()[0].clone();
+        assert_eq!(overlay.get(&absolute).map(String::as_str), Some("ABc"));
+        assert_eq!(overlay.get(&relative).map(String::as_str), Some("ABc"));
     }
 
     #[test]
