@@ -691,3 +691,80 @@ fn code_actions_offer_no_edit_outside_the_project() {
         assert!(actions.is_empty(), "{actions:?}");
     }
 }
+
+/// SIGTERM at any moment of a `--fix` run (spread over the run's length)
+/// leaves no temporary file, and the change is all there or not at all.
+/// Whatever the timing, that must hold: nothing here depends on where the
+/// signal lands.
+#[cfg(unix)]
+#[test]
+fn sigterm_leaves_no_temporary_files_and_no_half_change() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut files: Vec<(String, String)> = vec![
+        ("proj/Dockerfile".into(), PIP_DOCKERFILE.into()),
+        ("proj/requirements.txt".into(), "pytest==8.3.3\n".into()),
+    ];
+    for i in 0..6 {
+        files.push((
+            format!("proj/svc{i}/Dockerfile"),
+            format!("FROM alpine as build{i}\nRUN echo {i}\n"),
+        ));
+    }
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let sb = Sandbox::new(&refs);
+    let proj = sb.proj();
+    let args = [
+        "check",
+        "--fix",
+        "--unsafe-fixes",
+        "--select",
+        "BP012,DF002",
+        ".",
+    ];
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_bakelint"))
+            .args(args)
+            .current_dir(&proj)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn")
+    };
+    // How long one run takes here (not asserted: it spreads the signals).
+    let started = std::time::Instant::now();
+    let status = run().wait().expect("wait");
+    let full = started.elapsed();
+    assert_eq!(status.code(), Some(0));
+    let fixed: Vec<String> = files.iter().map(|(name, _)| read(&sb.path(name))).collect();
+    assert!(files.iter().zip(&fixed).all(|((_, old), new)| old != new));
+    for step in 0..12u32 {
+        for (name, content) in &files {
+            sb.write(name, content);
+        }
+        let mut child = run();
+        std::thread::sleep(full * step / 12);
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let status = child.wait().expect("wait");
+        assert!(
+            matches!(status.code(), Some(0 | 143)) || status.signal() == Some(15),
+            "step {step}: {status:?}"
+        );
+        let leftovers: Vec<String> = sb
+            .files()
+            .into_iter()
+            .filter(|f| f.contains(".bakelint-"))
+            .collect();
+        assert_eq!(leftovers, Vec::<String>::new(), "step {step}");
+        let now: Vec<String> = files.iter().map(|(name, _)| read(&sb.path(name))).collect();
+        let original: Vec<String> = files.iter().map(|(_, c)| c.clone()).collect();
+        assert!(
+            now == original || now == fixed,
+            "step {step}: a half-written change: {now:?}"
+        );
+    }
+}
