@@ -350,35 +350,31 @@ fn show_diff(args: &CheckArgs, session: &Session, result: &FixResult, outcome: &
 /// Says how many fixes the write scope held back, and why (the findings'
 /// help lines say it for each).
 fn print_withheld(withheld: &[fix::Withheld]) {
-    let (not_named, outside): (Vec<&fix::Withheld>, Vec<&fix::Withheld>) =
-        withheld.iter().partition(|w| w.refusal.is_not_named());
-    if !not_named.is_empty() {
-        let mut files: Vec<String> = not_named
-            .iter()
-            .filter_map(|w| match &w.refusal {
-                fix::Refusal::NotNamed { path } => Some(format!("`{}`", path.display())),
-                _ => None,
-            })
-            .collect();
-        files.sort();
-        files.dedup();
-        eprintln!(
-            "{n} fix{es} held back: {they} would also change files not named on the command line ({files}); run `bakelint check --fix` on the directory to apply {them}.",
-            n = not_named.len(),
-            es = if not_named.len() == 1 { "" } else { "es" },
-            they = if not_named.len() == 1 { "it" } else { "they" },
-            them = if not_named.len() == 1 { "it" } else { "them" },
-            files = files.join(", ")
-        );
+    let mut by_kind: BTreeMap<&str, (usize, BTreeSet<String>)> = BTreeMap::new();
+    for w in withheld {
+        let (count, files) = by_kind.entry(w.refusal.kind()).or_default();
+        *count += 1;
+        if let fix::Refusal::NotNamed { path } = &w.refusal {
+            files.insert(format!("`{}`", path.display()));
+        }
     }
-    if !outside.is_empty() {
-        eprintln!(
-            "{n} fix{es} not applied: {they} would write outside the project root (see the help of {each}).",
-            n = outside.len(),
-            es = if outside.len() == 1 { "" } else { "es" },
-            they = if outside.len() == 1 { "it" } else { "they" },
-            each = if outside.len() == 1 { "the finding" } else { "each finding" },
-        );
+    for (kind, (n, files)) in by_kind {
+        let fixes = if n == 1 {
+            "1 fix".to_string()
+        } else {
+            format!("{n} fixes")
+        };
+        let (they, them, each) = if n == 1 {
+            ("it", "it", "the finding")
+        } else {
+            ("they", "them", "each finding")
+        };
+        if files.is_empty() {
+            eprintln!("{fixes} not applied: {they} {kind} (see the help of {each}).");
+        } else {
+            let files = files.into_iter().collect::<Vec<_>>().join(", ");
+            eprintln!("{fixes} held back: {they} {kind} ({files}); run `bakelint check --fix` on the directory to apply {them}.");
+        }
     }
 }
 

@@ -156,6 +156,17 @@ impl Refusal {
         }
     }
 
+    /// What fixes withheld for this kind of reason would do, for a count
+    /// ("2 fixes not applied: they …").
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Refusal::Outside { .. } => "would write outside the project root",
+            Refusal::GitDir { .. } => "would write inside a `.git` directory",
+            Refusal::Unresolvable { .. } => "would write to a path that cannot be resolved",
+            Refusal::NotNamed { .. } => "would also change files not named on the command line",
+        }
+    }
+
     /// Whether only the named-files restriction withholds the fix.
     pub fn is_not_named(&self) -> bool {
         matches!(self, Refusal::NotNamed { .. })
