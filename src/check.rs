@@ -13,7 +13,7 @@ use crate::app::{
 use crate::cli::CheckArgs;
 use crate::config::{CliSelection, Settings};
 use crate::diagnostic::Diagnostic;
-use crate::fix::{self, fix_all, FileSource, FixMode, FixResult};
+use crate::fix::{self, fix_all_within, FileSource, FixMode, FixResult, ProjectRoot, WriteScope};
 use crate::linter::{self, FileError};
 use crate::output::{self, display_path, OutputFormat, Sources};
 use crate::project::{self, FileKind};
@@ -27,19 +27,17 @@ pub fn run(args: &CheckArgs) -> u8 {
         Err(code) => return code,
     };
     let inputs = gather_inputs(args);
-    let session = Session::new(args, &inputs, settings);
+    let session = Session::new(args, &inputs, settings, &cwd);
     let first = session.lint(&BTreeMap::new());
     let mut outcome = Outcome {
         diagnostics: first.diagnostics,
-        sources: Sources::default(),
+        texts: first.texts,
         errors: inputs.errors,
         failed: false,
         fixed: 0,
+        withheld: Vec::new(),
     };
     outcome.errors.extend(first.errors);
-    for (p, t) in first.texts {
-        outcome.sources.insert(p, t);
-    }
     if args.diff {
         let result = session.fix(&outcome.diagnostics, args.unsafe_fixes);
         return show_diff(args, &session, &result, &mut outcome);
@@ -146,10 +144,12 @@ struct Session {
     /// Files named one by one (as pre-commit passes them): findings in other
     /// files the lint reached are not reported.
     requested: Option<BTreeSet<PathBuf>>,
+    /// Where fixes may write (see `fix::containment`).
+    scope: WriteScope,
 }
 
 impl Session {
-    fn new(args: &CheckArgs, inputs: &Inputs, settings: Settings) -> Session {
+    fn new(args: &CheckArgs, inputs: &Inputs, settings: Settings, cwd: &Path) -> Session {
         let mut plan = Plan::new(&inputs.files, &args.file);
         plan.roots = inputs
             .disk_paths
@@ -164,6 +164,7 @@ impl Session {
             settings,
             stdin: inputs.stdin.iter().cloned().collect(),
             requested,
+            scope: write_scope(args, inputs, cwd),
         }
     }
 
@@ -189,9 +190,10 @@ impl Session {
         let source = StdinOverlay {
             stdin: self.stdin_text(),
         };
-        fix_all(
+        fix_all_within(
             diagnostics.to_vec(),
             FixMode { unsafe_fixes },
+            &self.scope,
             &source,
             &lint,
         )
@@ -248,6 +250,25 @@ fn named_files_only(
     })
 }
 
+/// Where this run's fixes may write: the project root of the paths named
+/// (see `fix::containment`) and, when only files are named (as pre-commit and
+/// editors pass them) or standard input is linted, only those files: a fix
+/// that would also change another file is held back.
+fn write_scope(args: &CheckArgs, inputs: &Inputs, cwd: &Path) -> WriteScope {
+    let stdin_name = inputs.stdin.as_ref().map(|(name, _)| name.clone());
+    let mut named: Vec<PathBuf> = inputs.disk_paths.clone();
+    named.extend(args.file.iter().cloned());
+    named.extend(stdin_name.iter().cloned());
+    let scope = WriteScope::new(ProjectRoot::for_paths(&named, cwd), cwd);
+    let only_files = inputs.disk_paths.iter().all(|p| !p.is_dir())
+        && (!inputs.disk_paths.is_empty() || stdin_name.is_some());
+    if only_files {
+        scope.only_named(&named)
+    } else {
+        scope
+    }
+}
+
 /// Standard input's text over the files on disk, for the fix loop.
 struct StdinOverlay<'a> {
     stdin: Option<(&'a Path, &'a str)>,
@@ -267,11 +288,15 @@ impl FileSource for StdinOverlay<'_> {
 /// What the run found and did, carried to the report.
 struct Outcome {
     diagnostics: Vec<Diagnostic>,
-    sources: Sources,
+    /// The text of every file linted, as the report shows it (after a
+    /// successful `--fix`, the fixed text).
+    texts: BTreeMap<PathBuf, String>,
     errors: Vec<FileError>,
     /// An error other than a file error happened (a fix or a write failed).
     failed: bool,
     fixed: usize,
+    /// Fixes the write scope held back (`--fix`, `--diff`).
+    withheld: Vec<fix::Withheld>,
 }
 
 impl Outcome {
@@ -290,6 +315,7 @@ impl Outcome {
             eprintln!("error: {}", failure.message);
             self.failed = true;
         }
+        self.withheld = result.withheld.clone();
     }
 }
 
@@ -319,6 +345,7 @@ fn show_diff(args: &CheckArgs, session: &Session, result: &FixResult, outcome: &
             plural(n),
             plural(files)
         );
+        print_withheld(&outcome.withheld);
     }
     for e in &outcome.errors {
         print_file_error(e);
@@ -332,9 +359,40 @@ fn show_diff(args: &CheckArgs, session: &Session, result: &FixResult, outcome: &
     }
 }
 
+/// Says how many fixes the write scope held back, and why (the findings'
+/// help lines say it for each).
+fn print_withheld(withheld: &[fix::Withheld]) {
+    let mut by_kind: BTreeMap<&str, (usize, BTreeSet<String>)> = BTreeMap::new();
+    for w in withheld {
+        let (count, files) = by_kind.entry(w.refusal.kind()).or_default();
+        *count += 1;
+        if let fix::Refusal::NotNamed { path } = &w.refusal {
+            files.insert(format!("`{}`", path.display()));
+        }
+    }
+    for (kind, (n, files)) in by_kind {
+        let fixes = if n == 1 {
+            "1 fix".to_string()
+        } else {
+            format!("{n} fixes")
+        };
+        let (they, them, each) = if n == 1 {
+            ("it", "it", "the finding")
+        } else {
+            ("they", "them", "each finding")
+        };
+        if files.is_empty() {
+            eprintln!("{fixes} not applied: {they} {kind} (see the help of {each}).");
+        } else {
+            let files = files.into_iter().collect::<Vec<_>>().join(", ");
+            eprintln!("{fixes} held back: {they} {kind} ({files}); run `bakelint check --fix` on the directory to apply {them}.");
+        }
+    }
+}
+
 /// `--fix`: writes every changed file or none (standard input's fixed text
-/// goes to standard output); on success the remaining findings replace the
-/// first lint's.
+/// goes to standard output); on success the remaining findings, shown in
+/// the fixed text, replace the first lint's.
 fn write_fixes(session: &Session, result: &FixResult, outcome: &mut Outcome) {
     outcome.report_fix_failures(result);
     let writes: Vec<fix::FileWrite<'_>> = result
@@ -346,38 +404,23 @@ fn write_fixes(session: &Session, result: &FixResult, outcome: &mut Outcome) {
             create: old.is_none(),
         })
         .collect();
-    let written = fix::write_all_atomic(&writes);
-    match &written {
-        Ok(()) => {
-            for w in &writes {
-                outcome
-                    .sources
-                    .insert(w.path.to_path_buf(), w.content.to_string());
-            }
-        }
-        Err(write_errors) => {
-            for e in write_errors {
-                eprintln!("error: {e}");
-            }
-            eprintln!(
-                "error: no file was changed ({} file{} could not be written)",
-                write_errors.len(),
-                plural(write_errors.len())
-            );
-            outcome.failed = true;
-        }
+    let written = fix::write_all_atomic(&writes, &session.scope);
+    if let Err(failure) = &written {
+        eprintln!("error: {failure}");
+        outcome.failed = true;
     }
     if let Some((path, original)) = session.stdin_text() {
-        let text = result
-            .contents
-            .get(&workspace::normalize(path))
-            .or_else(|| result.contents.get(path))
-            .map_or(original, String::as_str);
+        let text = result.content_of(path).map_or(original, String::as_str);
         print!("{text}");
-        outcome.sources.insert(path.to_path_buf(), text.to_string());
+        outcome.texts.insert(path.to_path_buf(), text.to_string());
     }
     // Nothing was written: the findings stand as they were.
     if written.is_ok() {
+        for (path, text) in outcome.texts.iter_mut() {
+            if let Some(fixed) = result.content_of(path) {
+                text.clone_from(fixed);
+            }
+        }
         outcome.fixed = result.total_applied();
         outcome.diagnostics = result.remaining.clone();
     }
@@ -386,6 +429,12 @@ fn write_fixes(session: &Session, result: &FixResult, outcome: &mut Outcome) {
 /// Prints the findings in the chosen format (to `--output-file` when
 /// given), the statistics, the summary line and the file errors.
 fn report(args: &CheckArgs, session: &Session, outcome: &mut Outcome) {
+    // Fixes that may not be applied here are shown as suggestions, with why.
+    session.scope.confine(&mut outcome.diagnostics);
+    let mut sources = Sources::default();
+    for (path, text) in &outcome.texts {
+        sources.insert(path.clone(), text.clone());
+    }
     let stdout_tty = std::io::stdout().is_terminal();
     let to_file = args.output_file.is_some();
     let color = use_color(args.color, stdout_tty) && !to_file;
@@ -405,27 +454,16 @@ fn report(args: &CheckArgs, session: &Session, outcome: &mut Outcome) {
         Some(path) => {
             // The report goes to the file; the terminal keeps the summary.
             let mut buf: Vec<u8> = Vec::new();
-            let written = output::render(
-                format,
-                &outcome.diagnostics,
-                &mut outcome.sources,
-                false,
-                &mut buf,
-            )
-            .and_then(|()| std::fs::write(path, &buf));
+            let written =
+                output::render(format, &outcome.diagnostics, &mut sources, false, &mut buf)
+                    .and_then(|()| std::fs::write(path, &buf));
             if let Err(e) = written {
                 eprintln!("error: cannot write {}: {e}", display_path(path));
                 outcome.failed = true;
             }
         }
         None => {
-            let _ = output::render(
-                format,
-                &outcome.diagnostics,
-                &mut outcome.sources,
-                color,
-                sink,
-            );
+            let _ = output::render(format, &outcome.diagnostics, &mut sources, color, sink);
         }
     }
     if args.statistics {
@@ -445,6 +483,9 @@ fn report(args: &CheckArgs, session: &Session, outcome: &mut Outcome) {
         }
     }
     drop(out);
+    if args.fix && !args.quiet {
+        print_withheld(&outcome.withheld);
+    }
     for e in &outcome.errors {
         print_file_error(e);
     }

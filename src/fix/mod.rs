@@ -1,16 +1,23 @@
 //! Applying fixes: choose non-overlapping fixes, splice them in, re-lint,
-//! repeat until nothing changes; revert any file a fix broke; write
-//! atomically, keeping line endings, BOM and file mode.
+//! repeat until nothing changes; revert any file a fix broke; write every
+//! file or none, keeping line endings, BOM, file mode and symlinks.
+//!
+//! Fixes that would write outside the project root (or, when files are
+//! named, change another file) are withheld by [`containment`]: everything
+//! that shows or writes fixes goes through [`fix_all_within`].
 
+pub mod containment;
+pub mod temp_files;
 mod write;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
 use crate::span::Span;
 
-pub use write::{write_all_atomic, write_atomic, FileWrite, WriteError};
+pub use containment::{same_file, ProjectRoot, Refusal, Withheld, WriteScope};
+pub use write::{write_all_atomic, FileWrite, WriteError, WriteFailure};
 
 /// The most rounds of fix + re-lint before giving up.
 pub const MAX_ROUNDS: usize = 10;
@@ -26,7 +33,12 @@ pub struct FixMode {
 
 impl FixMode {
     pub fn allows(&self, fix: &Fix) -> bool {
-        match fix.applicability {
+        self.admits(fix.applicability)
+    }
+
+    /// Whether fixes of this applicability are applied.
+    pub fn admits(&self, applicability: Applicability) -> bool {
+        match applicability {
             Applicability::Safe => true,
             Applicability::Unsafe => self.unsafe_fixes,
             Applicability::DisplayOnly => false,
@@ -54,6 +66,12 @@ pub struct FixResult {
     /// Number of fixes applied, per rule code.
     pub applied: BTreeMap<&'static str, usize>,
     pub failures: Vec<FixFailure>,
+    /// Fixes the mode allows that the write scope withheld, as of the last
+    /// round (their findings are among `remaining`, with a help line).
+    pub withheld: Vec<Withheld>,
+    /// Other spellings of the files in `contents` (same device and inode),
+    /// each to the spelling `contents` uses.
+    pub aliases: BTreeMap<PathBuf, PathBuf>,
 }
 
 impl FixResult {
@@ -67,6 +85,14 @@ impl FixResult {
 
     pub fn total_applied(&self) -> usize {
         self.applied.values().sum()
+    }
+
+    /// The fixed content of `path`, however it is spelled (`None`: no fix
+    /// touched it).
+    pub fn content_of(&self, path: &Path) -> Option<&String> {
+        let normal = containment::lexical_normal(path);
+        let key = self.aliases.get(&normal).unwrap_or(&normal);
+        self.contents.get(key)
     }
 }
 
@@ -85,22 +111,62 @@ impl FileSource for DiskSource {
     }
 }
 
-/// Applies fixes in rounds. `lint` lints the whole set of files given the
-/// current in-memory contents (`overlay` wins over disk); `initial` are the
-/// diagnostics of the unmodified files.
+/// Applies fixes in rounds, without a write scope: for in-memory use (rule
+/// tests). Anything that shows or writes fixes uses [`fix_all_within`].
 pub fn fix_all(
     initial: Vec<Diagnostic>,
     mode: FixMode,
     source: &dyn FileSource,
     lint: &dyn Fn(&BTreeMap<PathBuf, String>) -> Vec<Diagnostic>,
 ) -> FixResult {
-    let mut result = FixResult {
-        remaining: with_normal_fix_paths(initial),
-        ..FixResult::default()
+    run_rounds(initial, mode, None, source, lint)
+}
+
+/// Applies fixes in rounds. `lint` lints the whole set of files given the
+/// current in-memory contents (`overlay` wins over disk); `initial` are the
+/// diagnostics of the unmodified files. A fix that would write where `scope`
+/// does not allow is not applied: it becomes display-only, with a help line
+/// (in `remaining` too).
+pub fn fix_all_within(
+    initial: Vec<Diagnostic>,
+    mode: FixMode,
+    scope: &WriteScope,
+    source: &dyn FileSource,
+    lint: &dyn Fn(&BTreeMap<PathBuf, String>) -> Vec<Diagnostic>,
+) -> FixResult {
+    run_rounds(initial, mode, Some(scope), source, lint)
+}
+
+fn run_rounds(
+    initial: Vec<Diagnostic>,
+    mode: FixMode,
+    scope: Option<&WriteScope>,
+    source: &dyn FileSource,
+    lint: &dyn Fn(&BTreeMap<PathBuf, String>) -> Vec<Diagnostic>,
+) -> FixResult {
+    let mut names = FileNames::default();
+    // Each lint's findings: one name per file, fixes confined to the scope.
+    let prepare = |diags: Vec<Diagnostic>,
+                   names: &mut FileNames,
+                   result: &mut FixResult|
+     -> Vec<Diagnostic> {
+        let mut diags = names.unify(diags);
+        if let Some(scope) = scope {
+            let mut withheld = scope.confine(&mut diags);
+            withheld.retain(|w| mode.admits(w.applicability));
+            result.withheld = withheld;
+        }
+        result.aliases = names.aliases();
+        diags
+    };
+    let mut result = FixResult::default();
+    result.remaining = prepare(initial, &mut names, &mut result);
+    let relint = |contents: &BTreeMap<PathBuf, String>, aliases: &BTreeMap<PathBuf, PathBuf>| {
+        lint(&with_aliases(contents, aliases))
     };
     for _round in 0..MAX_ROUNDS {
         let before_round = result.contents.clone();
-        let syntax_before = syntax_error_counts(&result.remaining);
+        let syntax_before = syntax_error_counts(&result.remaining, &mut names);
         let accepted = select_fixes(&result.remaining, mode, &result.contents, source);
         if accepted.is_empty() {
             break;
@@ -145,9 +211,10 @@ pub fn fix_all(
             result.contents.insert(file, content);
         }
 
-        let mut diags = with_normal_fix_paths(lint(&result.contents));
+        let linted = relint(&result.contents, &result.aliases);
+        let mut diags = prepare(linted, &mut names, &mut result);
         // A file that parsed before this round and no longer does is reverted.
-        let syntax_after = syntax_error_counts(&diags);
+        let syntax_after = syntax_error_counts(&diags, &mut names);
         let mut reverted = false;
         for (file, codes) in &touched_by {
             let before = syntax_before.get(file).copied().unwrap_or(0);
@@ -179,7 +246,8 @@ pub fn fix_all(
             }
         }
         if reverted {
-            diags = with_normal_fix_paths(lint(&result.contents));
+            let linted = relint(&result.contents, &result.aliases);
+            diags = prepare(linted, &mut names, &mut result);
         }
         result.remaining = diags;
         if reverted {
@@ -190,23 +258,77 @@ pub fn fix_all(
     result
 }
 
-/// Rules may spell one file differently (`./web/Dockerfile` from discovery,
-/// `web/Dockerfile` from a bake target): fix edits are keyed by the lexical
-/// normal form so two fixes of one file conflict, merge and land in one
-/// version of it.
-fn with_normal_fix_paths(mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
-    for d in &mut diags {
-        if let Some(fix) = &mut d.fix {
-            for edit in &mut fix.edits {
-                match edit {
-                    Edit::Replace { file, .. } | Edit::Create { file, .. } => {
-                        *file = crate::workspace::normalize(file);
+/// The in-memory contents under every spelling of each file, so a lint that
+/// reads a file by another name sees the fixed text too.
+fn with_aliases(
+    contents: &BTreeMap<PathBuf, String>,
+    aliases: &BTreeMap<PathBuf, PathBuf>,
+) -> BTreeMap<PathBuf, String> {
+    let mut all = contents.clone();
+    for (alias, key) in aliases {
+        if let Some(text) = contents.get(key) {
+            all.insert(alias.clone(), text.clone());
+        }
+    }
+    all
+}
+
+/// One name per file for fix edits. Rules may spell one file differently
+/// (`./web/Dockerfile` from discovery, `web/Dockerfile` from a bake target,
+/// `/abs/web/Dockerfile` named on the command line, a symlink to it): edits
+/// are keyed by the lexical normal form, and spellings of one existing file
+/// (same device and inode) by the first one seen, so two fixes of one file
+/// conflict, merge and land in one version of it.
+#[derive(Default)]
+struct FileNames {
+    /// Normal form → the key used for it.
+    keys: HashMap<PathBuf, PathBuf>,
+    by_id: HashMap<containment::FileId, PathBuf>,
+}
+
+impl FileNames {
+    fn key(&mut self, path: &Path) -> PathBuf {
+        let normal = containment::lexical_normal(path);
+        if let Some(key) = self.keys.get(&normal) {
+            return key.clone();
+        }
+        let key = match containment::FileId::of(&normal) {
+            Some(id) => self
+                .by_id
+                .entry(id)
+                .or_insert_with(|| normal.clone())
+                .clone(),
+            None => normal.clone(),
+        };
+        self.keys.insert(normal, key.clone());
+        key
+    }
+
+    /// Renames fix edits to their keys; notes the spellings diagnostics use.
+    fn unify(&mut self, mut diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        for d in &mut diags {
+            self.key(&d.file);
+            if let Some(fix) = &mut d.fix {
+                for edit in &mut fix.edits {
+                    match edit {
+                        Edit::Replace { file, .. } | Edit::Create { file, .. } => {
+                            *file = self.key(file);
+                        }
                     }
                 }
             }
         }
+        diags
     }
-    diags
+
+    /// Every spelling that is not its own key → its key.
+    fn aliases(&self) -> BTreeMap<PathBuf, PathBuf> {
+        self.keys
+            .iter()
+            .filter(|(normal, key)| normal != key)
+            .map(|(n, k)| (n.clone(), k.clone()))
+            .collect()
+    }
 }
 
 fn current(
@@ -217,12 +339,11 @@ fn current(
     contents.get(path).cloned().or_else(|| source.read(path))
 }
 
-fn syntax_error_counts(diags: &[Diagnostic]) -> BTreeMap<PathBuf, usize> {
+/// Parse errors per file, keyed as fix edits are.
+fn syntax_error_counts(diags: &[Diagnostic], names: &mut FileNames) -> BTreeMap<PathBuf, usize> {
     let mut counts = BTreeMap::new();
     for d in diags.iter().filter(|d| SYNTAX_CODES.contains(&d.code)) {
-        *counts
-            .entry(crate::workspace::normalize(&d.file))
-            .or_default() += 1;
+        *counts.entry(names.key(&d.file)).or_default() += 1;
     }
     counts
 }
@@ -529,6 +650,113 @@ mod tests {
         assert_eq!(res.failures.len(), 1);
         assert_eq!(res.failures[0].codes, vec!["DF001"]);
         assert_eq!(res.changed().count(), 0);
+    }
+
+    #[test]
+    fn a_scope_withholds_fixes_that_write_outside_and_says_why() {
+        let base = tempfile::tempdir().expect("tempdir");
+        let base = base.path().canonicalize().expect("canonical");
+        let root = base.join("proj");
+        std::fs::create_dir(&root).expect("mkdir");
+        let dockerfile = root.join("Dockerfile");
+        std::fs::write(&dockerfile, "abc").expect("write");
+        let scope = WriteScope::new(
+            ProjectRoot::for_paths(std::slice::from_ref(&root), &base),
+            &base,
+        );
+        let inside = diag(
+            &dockerfile.to_string_lossy(),
+            Span::new(0, 1),
+            Some(Fix::safe(
+                "A",
+                vec![Edit::replace(&dockerfile, Span::new(0, 1), "A")],
+            )),
+        );
+        let outside = diag(
+            &dockerfile.to_string_lossy(),
+            Span::new(2, 3),
+            Some(Fix::safe(
+                "ignore",
+                vec![Edit::Create {
+                    file: base.join("proj/../.dockerignore"),
+                    content: ".git\n".into(),
+                }],
+            )),
+        );
+        let res = fix_all_within(
+            vec![inside, outside.clone()],
+            FixMode {
+                unsafe_fixes: false,
+            },
+            &scope,
+            &DiskSource,
+            &|_| vec![outside.clone()],
+        );
+        assert_eq!(res.total_applied(), 1);
+        assert_eq!(res.content_of(&dockerfile).map(String::as_str), Some("Abc"));
+        assert_eq!(res.contents.len(), 1, "{:?}", res.contents);
+        assert_eq!(res.withheld.len(), 1);
+        assert_eq!(
+            res.remaining[0].help.as_deref(),
+            Some(
+                format!(
+                    "the fix is not applied: it would write `{}`, outside the project root `{}`",
+                    base.join(".dockerignore").display(),
+                    root.display()
+                )
+                .as_str()
+            )
+        );
+    }
+
+    #[test]
+    fn one_existing_file_named_relatively_and_absolutely_is_one_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let absolute = dir.path().canonicalize().expect("canonical").join("D");
+        std::fs::write(&absolute, "abc").expect("write");
+        // Seen from the working directory, through a relative path.
+        let cwd = std::env::current_dir().expect("cwd");
+        let relative: PathBuf = cwd
+            .components()
+            .skip(1)
+            .map(|_| Path::new(".."))
+            .collect::<PathBuf>()
+            .join(absolute.strip_prefix("/").expect("absolute"));
+        let d1 = diag(
+            &relative.to_string_lossy(),
+            Span::new(0, 1),
+            Some(Fix::safe(
+                "A",
+                vec![Edit::replace(&relative, Span::new(0, 1), "A")],
+            )),
+        );
+        let d2 = diag(
+            &absolute.to_string_lossy(),
+            Span::new(1, 2),
+            Some(Fix::safe(
+                "B",
+                vec![Edit::replace(&absolute, Span::new(1, 2), "B")],
+            )),
+        );
+        let seen = std::cell::RefCell::new(Vec::new());
+        let res = fix_all(
+            vec![d1, d2],
+            FixMode {
+                unsafe_fixes: false,
+            },
+            &DiskSource,
+            &|overlay| {
+                seen.borrow_mut().push(overlay.clone());
+                vec![]
+            },
+        );
+        assert_eq!(res.contents.len(), 1, "{:?}", res.contents);
+        assert_eq!(res.content_of(&absolute).map(String::as_str), Some("ABc"));
+        assert_eq!(res.content_of(&relative).map(String::as_str), Some("ABc"));
+        // The re-lint sees the fixed text under both spellings.
+        let overlay = seen.borrow()[0].clone();
+        assert_eq!(overlay.get(&absolute).map(String::as_str), Some("ABc"));
+        assert_eq!(overlay.get(&relative).map(String::as_str), Some("ABc"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Code actions: a quick fix per diagnostic fix, and "Fix all safe
-//! problems" for the file.
+//! problems" for the file. Neither offers an edit outside the document's
+//! project root (see `fix::containment`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -14,7 +15,7 @@ use lsp_types::{
 use super::convert::{path_to_uri, Text};
 use super::state::State;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
-use crate::fix::{fix_all, FileSource, FixMode};
+use crate::fix::{fix_all_within, same_file, FileSource, FixMode, ProjectRoot, WriteScope};
 
 /// The kind of the file-wide "fix all safe problems" action.
 pub const FIX_ALL_KIND: &str = "source.fixAll.bakelint";
@@ -41,6 +42,7 @@ pub fn code_actions(state: &mut State, params: &CodeActionParams) -> Vec<CodeAct
         return Vec::new();
     };
     let only = params.context.only.as_ref();
+    let scope = document_scope(&doc.path);
     let mut out = Vec::new();
     if wanted(only, CodeActionKind::QUICKFIX.as_str()) {
         let start = doc.text.offset(params.range.start);
@@ -49,7 +51,7 @@ pub fn code_actions(state: &mut State, params: &CodeActionParams) -> Vec<CodeAct
             let Some(fix) = &d.fix else {
                 continue;
             };
-            if fix.applicability == Applicability::DisplayOnly {
+            if fix.applicability == Applicability::DisplayOnly || scope.check_fix(fix).is_err() {
                 continue;
             }
             // Overlap of [start, end] with the diagnostic (touching counts:
@@ -76,11 +78,18 @@ pub fn code_actions(state: &mut State, params: &CodeActionParams) -> Vec<CodeAct
         }
     }
     if wanted(only, FIX_ALL_KIND) {
-        if let Some(action) = fix_all_action(state, uri) {
+        if let Some(action) = fix_all_action(state, uri, &scope) {
             out.push(CodeActionOrCommand::CodeAction(action));
         }
     }
     out
+}
+
+/// Where a document's fixes may write: its project root, found as for a file
+/// named on the command line (from the server's working directory).
+fn document_scope(path: &Path) -> WriteScope {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    WriteScope::new(ProjectRoot::for_file(path, &cwd), &cwd)
 }
 
 /// The workspace edit of one fix.
@@ -166,7 +175,7 @@ impl FileSource for Overlay<'_> {
 
 /// "Fix all safe problems": every safe fix of the document applied in
 /// rounds (re-linting in between), as one edit replacing the whole text.
-fn fix_all_action(state: &mut State, uri: &Url) -> Option<CodeAction> {
+fn fix_all_action(state: &mut State, uri: &Url, scope: &WriteScope) -> Option<CodeAction> {
     let doc = state.docs.get(uri)?;
     let has_safe = doc.diagnostics.iter().any(|d| {
         d.fix
@@ -189,15 +198,16 @@ fn fix_all_action(state: &mut State, uri: &Url) -> Option<CodeAction> {
             None => initial.clone(),
         }
     };
-    let result = fix_all(
+    let result = fix_all_within(
         initial.clone(),
         FixMode {
             unsafe_fixes: false,
         },
+        scope,
         &Overlay { state: state_ref },
         &lint,
     );
-    let new = result.contents.get(&path)?;
+    let new = result.content_of(&path)?;
     if new == &old.text {
         return None;
     }
@@ -208,7 +218,7 @@ fn fix_all_action(state: &mut State, uri: &Url) -> Option<CodeAction> {
     );
     // Other files the fixes touched (rare: cross-file fixes).
     for (p, text) in &result.contents {
-        if p == &path {
+        if same_file(p, &path) {
             continue;
         }
         if let Some((u, t)) = state_ref.file_text(p) {
