@@ -801,6 +801,7 @@ pub mod testing {
             vars: Vec::new(),
             cwd: dir.path().to_path_buf(),
             roots: vec![dir.path().to_path_buf()],
+            ..Plan::default()
         };
         let cli = CliSelection {
             select: Some(vec![rule.code.to_string()]),
