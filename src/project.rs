@@ -164,8 +164,8 @@ pub fn discover_excluding(paths: &[PathBuf], exclude: &Exclusions) -> Discovery 
 }
 
 /// Walks `root`. Symbolic links are not followed into directories (no
-/// loops, nothing outside the root); a link to a file inside the root is
-/// linted under its own name unless the file it points to is found too.
+/// loops, nothing outside the root); the file a link points to is linted
+/// when it is inside the root, whatever its name.
 fn walk(root: &Path, exclude: &Exclusions, out: &mut Discovery) {
     let skip = exclude.clone();
     let walker = ignore::WalkBuilder::new(root)
@@ -209,29 +209,35 @@ fn walk(root: &Path, exclude: &Exclusions, out: &mut Discovery) {
     out.files.extend(found);
 }
 
-/// The symbolic links to lint: those to a file inside `root` that `found`
-/// does not hold already.
+/// The files symbolic links point to, to lint: those inside `root` that
+/// `found` does not hold already, spelled from `root`. Linting (and fixing)
+/// the file itself keeps the link a link.
 fn linked_files(
     root: &Path,
     links: Vec<(PathBuf, FileKind)>,
     found: &[(PathBuf, FileKind)],
 ) -> Vec<(PathBuf, FileKind)> {
-    let Ok(root) = std::fs::canonicalize(root) else {
+    let Ok(real_root) = std::fs::canonicalize(root) else {
         return Vec::new();
     };
     let mut seen: std::collections::BTreeSet<PathBuf> = found
         .iter()
         .filter_map(|(p, _)| std::fs::canonicalize(p).ok())
         .collect();
-    links
-        .into_iter()
-        .filter(|(link, _)| {
-            // A dangling link or a loop does not resolve: skipped.
-            std::fs::canonicalize(link).is_ok_and(|target| {
-                target.starts_with(&root) && target.is_file() && seen.insert(target)
-            })
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (link, kind) in links {
+        // A dangling link or a loop does not resolve: skipped.
+        let Ok(target) = std::fs::canonicalize(&link) else {
+            continue;
+        };
+        let Ok(inside) = target.strip_prefix(&real_root) else {
+            continue;
+        };
+        if target.is_file() && seen.insert(target.clone()) {
+            out.push((root.join(inside), kind));
+        }
+    }
+    out
 }
 
 fn io_message(err: &ignore::Error) -> String {

@@ -363,7 +363,21 @@ fn symlinked_dockerfiles_inside_the_root_are_walked_and_links_out_are_not_follow
     assert_eq!(
         linted,
         BTreeSet::from([real]),
-        "only the link to a file inside the root (reported at it): {found:#?}"
+        "only the file the inside link points to: {found:#?}"
+    );
+    let fixed = run(root, &[".", "--fix"], None);
+    assert_eq!(
+        fixed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fixed.stderr)
+    );
+    let link = std::fs::symlink_metadata(root.join("Dockerfile")).expect("link");
+    assert!(link.file_type().is_symlink(), "--fix keeps the link a link");
+    let text = std::fs::read_to_string(root.join("templates/app.dockerfile.tmpl")).expect("read");
+    assert!(
+        text.contains(" AS build"),
+        "the file it points to is fixed: {text}"
     );
 }
 
