@@ -16,7 +16,7 @@ use crate::diagnostic::Diagnostic;
 use crate::fix::{self, fix_all_within, FileSource, FixMode, FixResult, ProjectRoot, WriteScope};
 use crate::linter::{self, FileError};
 use crate::output::{self, display_path, OutputFormat, Sources};
-use crate::project::{self, FileKind};
+use crate::project::{self, Exclusions, FileKind};
 use crate::workspace::{self, Plan};
 
 /// Runs `bakelint check`; returns the exit code.
@@ -26,7 +26,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let inputs = gather_inputs(args);
+    let inputs = gather_inputs(args, &settings.exclude);
     let session = Session::new(args, &inputs, settings, &cwd);
     let first = session.lint(&BTreeMap::new());
     let mut outcome = Outcome {
@@ -75,8 +75,9 @@ struct Inputs {
 }
 
 /// Reads standard input when `-` is named and discovers the other paths
-/// (the current directory when none is named).
-fn gather_inputs(args: &CheckArgs) -> Inputs {
+/// (the current directory when none is named), skipping what `exclude`
+/// names below the directories walked.
+fn gather_inputs(args: &CheckArgs, exclude: &Exclusions) -> Inputs {
     let paths: Vec<PathBuf> = if args.paths.is_empty() && args.file.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -98,16 +99,38 @@ fn gather_inputs(args: &CheckArgs) -> Inputs {
         match read_stdin(&name) {
             Ok(text) => {
                 let kind = project::classify(&name).unwrap_or(FileKind::Dockerfile);
+                if kind == FileKind::Bake {
+                    inputs.files.extend(default_siblings(&name));
+                }
                 inputs.files.push((name.clone(), kind));
                 inputs.stdin = Some((name, text));
             }
             Err(e) => inputs.errors.push(e),
         }
     }
-    let found = project::discover(&inputs.disk_paths);
+    let found = project::discover_excluding(&inputs.disk_paths, exclude);
     inputs.errors.extend(found.errors);
     inputs.files.extend(found.files);
     inputs
+}
+
+/// A bake file read from standard input under a default name loads with
+/// the other default-named files next to that name, as `docker buildx
+/// bake` run there would (and as the language server does for an unsaved
+/// buffer).
+fn default_siblings(name: &Path) -> Vec<(PathBuf, FileKind)> {
+    let file_name = name.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    if !workspace::DEFAULT_BAKE_FILES.contains(&file_name) {
+        return Vec::new();
+    }
+    let dir = name.parent().unwrap_or(Path::new(""));
+    workspace::DEFAULT_BAKE_FILES
+        .iter()
+        .filter(|n| **n != file_name)
+        .map(|n| dir.join(n))
+        .filter(|p| p.is_file())
+        .map(|p| (p, FileKind::Bake))
+        .collect()
 }
 
 /// Standard input decoded as a source file named `name`.
@@ -158,7 +181,7 @@ impl Session {
             .cloned()
             .collect();
         plan.vars = parse_vars(&args.var);
-        let requested = named_files_only(args, inputs, &mut plan);
+        let requested = named_files_only(args, inputs, &mut plan).or_else(|| stdin_only(inputs));
         Session {
             plan,
             settings,
@@ -267,6 +290,16 @@ fn write_scope(args: &CheckArgs, inputs: &Inputs, cwd: &Path) -> WriteScope {
     } else {
         scope
     }
+}
+
+/// When standard input is all there is to lint, only its findings are
+/// reported (not those in the Dockerfiles a bake file on it builds).
+fn stdin_only(inputs: &Inputs) -> Option<BTreeSet<PathBuf>> {
+    let (name, _) = inputs.stdin.as_ref()?;
+    inputs
+        .disk_paths
+        .is_empty()
+        .then(|| BTreeSet::from([workspace::normalize(name)]))
 }
 
 /// Standard input's text over the files on disk, for the fix loop.

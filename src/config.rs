@@ -11,6 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::diagnostic::Severity;
+use crate::project::{Exclusions, DEFAULT_EXCLUDE};
 use crate::rules::{self, OptionKind, RuleDef, RuleOptions, RULES};
 use crate::span::Span;
 
@@ -23,6 +24,8 @@ struct RawConfig {
     select: Option<Vec<Spanned<String>>>,
     ignore: Option<Vec<Spanned<String>>>,
     extend_select: Option<Vec<Spanned<String>>>,
+    exclude: Option<Vec<Spanned<String>>>,
+    extend_exclude: Option<Vec<Spanned<String>>>,
     per_file_ignores: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
     severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
     rules: Option<BTreeMap<String, Spanned<toml::Table>>>,
@@ -92,6 +95,8 @@ pub struct Settings {
     pub root: PathBuf,
     /// The config file in use, if any.
     pub config_path: Option<PathBuf>,
+    /// What walking a directory skips (`exclude` + `extend-exclude`).
+    pub exclude: Exclusions,
     enabled: Vec<bool>,
     per_file_ignores: Vec<(GlobMatcher, Vec<String>)>,
     severity: HashMap<&'static str, Severity>,
@@ -104,6 +109,7 @@ impl Default for Settings {
         Settings {
             root: PathBuf::from("."),
             config_path: None,
+            exclude: Exclusions::default(),
             enabled: vec![true; RULES.len()],
             per_file_ignores: Vec::new(),
             severity: HashMap::new(),
@@ -200,6 +206,7 @@ impl Settings {
             .map(|r| select.iter().any(|s| r.matches(s)) && !ignore.iter().any(|s| r.matches(s)))
             .collect();
 
+        let exclude = exclusions(file, &raw, &root)?;
         let mut per_file_ignores = Vec::new();
         for (pattern, codes) in raw.per_file_ignores.unwrap_or_default() {
             let glob = Glob::new(&pattern).map_err(|e| match file {
@@ -258,6 +265,7 @@ impl Settings {
         Ok(Settings {
             root,
             config_path: file.map(|f| f.path.clone()),
+            exclude,
             enabled,
             per_file_ignores,
             severity,
@@ -310,6 +318,35 @@ impl Settings {
     pub fn options(&self, rule: &RuleDef) -> &RuleOptions {
         self.options.get(rule.code).unwrap_or(&self.empty_options)
     }
+}
+
+/// `exclude` (default: [`DEFAULT_EXCLUDE`]) plus `extend-exclude`, as
+/// ruff's options of those names; an invalid glob points at itself.
+fn exclusions(
+    file: Option<&ConfigFile>,
+    raw: &RawConfig,
+    root: &Path,
+) -> Result<Exclusions, ConfigError> {
+    let mut patterns: Vec<&Spanned<String>> = Vec::new();
+    patterns.extend(raw.exclude.iter().flatten());
+    patterns.extend(raw.extend_exclude.iter().flatten());
+    let mut strings: Vec<String> = match raw.exclude {
+        Some(_) => Vec::new(),
+        None => DEFAULT_EXCLUDE.iter().map(|p| p.to_string()).collect(),
+    };
+    for p in &patterns {
+        // Each pattern on its own first, so an error points at it.
+        Exclusions::new(root, &[p.get_ref().clone()]).map_err(|(_, e)| {
+            let msg = format!("invalid glob `{}`: {e}", p.get_ref());
+            match file {
+                Some(f) => ConfigError::at(f, p.span().into(), msg),
+                None => ConfigError::cli(msg),
+            }
+        })?;
+        strings.push(p.get_ref().clone());
+    }
+    Exclusions::new(root, &strings)
+        .map_err(|(p, e)| ConfigError::cli(format!("invalid glob `{p}`: {e}")))
 }
 
 fn validate_option(rule: &RuleDef, key: &str, value: &toml::Value) -> Result<(), String> {
@@ -428,6 +465,39 @@ mod tests {
         let span = err.span.expect("span");
         assert_eq!(&text[span.start..span.end], "NOPE");
         assert!(err.message.contains("`NOPE`"), "{err:?}");
+    }
+
+    #[test]
+    fn exclude_replaces_the_defaults_and_extend_exclude_adds() {
+        let settings = |text: &str| {
+            Settings::from_toml(
+                Path::new("proj/bakelint.toml"),
+                text,
+                &CliSelection::default(),
+            )
+            .expect("valid")
+        };
+        let defaults = settings("extend-exclude = [\"generated\", \"ci/old/*\"]\n");
+        assert!(defaults.exclude.is_excluded(Path::new("proj/x/vendor")));
+        assert!(defaults.exclude.is_excluded(Path::new("proj/generated")));
+        assert!(defaults
+            .exclude
+            .is_excluded(Path::new("proj/ci/old/Dockerfile")));
+        assert!(!defaults
+            .exclude
+            .is_excluded(Path::new("proj/ci/Dockerfile")));
+        let replaced = settings("exclude = [\"build\"]\n");
+        assert!(!replaced.exclude.is_excluded(Path::new("proj/vendor")));
+        assert!(replaced.exclude.is_excluded(Path::new("proj/a/build")));
+    }
+
+    #[test]
+    fn invalid_exclude_glob_points_at_it() {
+        let text = "extend-exclude = [\"ok\", \"a[\"]\n";
+        let err = Settings::from_toml(Path::new("bakelint.toml"), text, &CliSelection::default())
+            .expect_err("bad glob");
+        let span = err.span.expect("span");
+        assert_eq!(&text[span.start..span.end], "\"a[\"");
     }
 
     #[test]

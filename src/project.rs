@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
 use crate::linter::FileError;
 
 /// What kind of file a path is, by its name.
@@ -40,10 +42,108 @@ pub struct Discovery {
     pub errors: Vec<FileError>,
 }
 
+/// What a walk skips by default (the `exclude` setting): vendored trees and
+/// the usual tool and environment folders. `.git` is always skipped.
+pub const DEFAULT_EXCLUDE: &[&str] = &[
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".hg",
+    ".mypy_cache",
+    ".nox",
+    ".svn",
+    ".tox",
+    ".venv",
+    "__pypackages__",
+    "bower_components",
+    "node_modules",
+    "site-packages",
+    "third_party",
+    "vendor",
+    "venv",
+];
+
+/// The paths a walk skips, as ruff's `exclude`: a pattern without `/`
+/// matches a file or directory name anywhere (`vendor`, `*.tmp`), one with
+/// `/` a path relative to `root` (the config file's directory).
+#[derive(Debug, Clone)]
+pub struct Exclusions {
+    root: PathBuf,
+    names: GlobSet,
+    paths: GlobSet,
+}
+
+impl Default for Exclusions {
+    fn default() -> Self {
+        let patterns: Vec<String> = DEFAULT_EXCLUDE.iter().map(|p| p.to_string()).collect();
+        Exclusions::new(Path::new("."), &patterns).unwrap_or_else(|_| Exclusions::none())
+    }
+}
+
+impl Exclusions {
+    /// Nothing excluded (but `.git`).
+    pub fn none() -> Exclusions {
+        Exclusions {
+            root: PathBuf::from("."),
+            names: GlobSet::empty(),
+            paths: GlobSet::empty(),
+        }
+    }
+
+    /// The exclusions `patterns` describe, relative paths against `root`.
+    /// An invalid glob is an error naming the pattern.
+    pub fn new(root: &Path, patterns: &[String]) -> Result<Exclusions, (String, globset::Error)> {
+        let mut names = GlobSetBuilder::new();
+        let mut paths = GlobSetBuilder::new();
+        for pattern in patterns {
+            let trimmed = pattern.trim_start_matches("./").trim_end_matches('/');
+            let glob = GlobBuilder::new(trimmed)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| (pattern.clone(), e))?;
+            if trimmed.contains('/') {
+                paths.add(glob);
+            } else {
+                names.add(glob);
+            }
+        }
+        let build = |b: GlobSetBuilder| b.build().map_err(|e| (patterns.join(", "), e));
+        Ok(Exclusions {
+            root: std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf()),
+            names: build(names)?,
+            paths: build(paths)?,
+        })
+    }
+
+    /// Whether a walk skips `path` (a file, or a directory and all below it).
+    pub fn is_excluded(&self, path: &Path) -> bool {
+        if path
+            .file_name()
+            .is_some_and(|n| n == ".git" || self.names.is_match(n))
+        {
+            return true;
+        }
+        if self.paths.is_empty() {
+            return false;
+        }
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        absolute
+            .strip_prefix(&self.root)
+            .is_ok_and(|rel| self.paths.is_match(rel))
+    }
+}
+
+/// [`discover_excluding`] with the default exclusions.
+pub fn discover(paths: &[PathBuf]) -> Discovery {
+    discover_excluding(paths, &Exclusions::default())
+}
+
 /// Explicit files are taken as they are (a file with an unknown name is
 /// linted as a Dockerfile); directories are walked, honouring `.gitignore`
-/// and `.ignore`, skipping `.git`.
-pub fn discover(paths: &[PathBuf]) -> Discovery {
+/// and `.ignore` and skipping what `exclude` names below them (a path named
+/// on the command line is always linted).
+pub fn discover_excluding(paths: &[PathBuf], exclude: &Exclusions) -> Discovery {
     let mut out = Discovery::default();
     for path in paths {
         match std::fs::metadata(path) {
@@ -55,7 +155,7 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
                 let kind = classify(path).unwrap_or(FileKind::Dockerfile);
                 out.files.push((path.clone(), kind));
             }
-            Ok(meta) if meta.is_dir() => walk(path, &mut out),
+            Ok(meta) if meta.is_dir() => walk(path, exclude, &mut out),
             // A FIFO, device or socket named on the command line.
             Ok(_) => out
                 .errors
@@ -67,30 +167,43 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     out
 }
 
-fn walk(root: &Path, out: &mut Discovery) {
+/// Walks `root`. Symbolic links are not followed into directories (no
+/// loops, nothing outside the root); the file a link points to is linted
+/// when it is inside the root, whatever its name.
+fn walk(root: &Path, exclude: &Exclusions, out: &mut Discovery) {
+    let skip = exclude.clone();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .git_ignore(true)
         .git_exclude(true)
         .ignore(true)
         .require_git(false)
-        .filter_entry(|e| e.file_name() != ".git")
+        .follow_links(false)
+        .filter_entry(move |e| e.depth() == 0 || !skip.is_excluded(e.path()))
         .build();
+    let mut links: Vec<(PathBuf, FileKind)> = Vec::new();
+    let mut found = Vec::new();
     for entry in walker {
         match entry {
             Ok(entry) => {
                 let Some(file_type) = entry.file_type() else {
                     continue;
                 };
-                if file_type.is_file() {
-                    if let Some(kind) = classify(entry.path()) {
-                        out.files.push((entry.path().to_path_buf(), kind));
-                    }
-                } else if is_special(&file_type) && is_input_name(entry.path()) {
+                let path = entry.path();
+                if is_special(&file_type) && is_input_name(path) {
                     // A FIFO or device named like an input is never opened
                     // (it could block or never end), but it is reported.
                     out.errors
-                        .extend(crate::fsread::regular_file_metadata(entry.path()).err());
+                        .extend(crate::fsread::regular_file_metadata(path).err());
+                    continue;
+                }
+                let Some(kind) = classify(path) else {
+                    continue;
+                };
+                if file_type.is_file() {
+                    found.push((path.to_path_buf(), kind));
+                } else if file_type.is_symlink() {
+                    links.push((path.to_path_buf(), kind));
                 }
             }
             Err(err) => {
@@ -105,6 +218,41 @@ fn walk(root: &Path, out: &mut Discovery) {
             }
         }
     }
+    if !links.is_empty() {
+        found.extend(linked_files(root, links, &found));
+    }
+    out.files.extend(found);
+}
+
+/// The files symbolic links point to, to lint: those inside `root` that
+/// `found` does not hold already, spelled from `root`. Linting (and fixing)
+/// the file itself keeps the link a link.
+fn linked_files(
+    root: &Path,
+    links: Vec<(PathBuf, FileKind)>,
+    found: &[(PathBuf, FileKind)],
+) -> Vec<(PathBuf, FileKind)> {
+    let Ok(real_root) = std::fs::canonicalize(root) else {
+        return Vec::new();
+    };
+    let mut seen: std::collections::BTreeSet<PathBuf> = found
+        .iter()
+        .filter_map(|(p, _)| std::fs::canonicalize(p).ok())
+        .collect();
+    let mut out = Vec::new();
+    for (link, kind) in links {
+        // A dangling link or a loop does not resolve: skipped.
+        let Ok(target) = std::fs::canonicalize(&link) else {
+            continue;
+        };
+        let Ok(inside) = target.strip_prefix(&real_root) else {
+            continue;
+        };
+        if target.is_file() && seen.insert(target.clone()) {
+            out.push((root.join(inside), kind));
+        }
+    }
+    out
 }
 
 /// A FIFO, socket or device: neither a file, a directory nor a symlink.
@@ -163,10 +311,10 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let d = dir.path();
         std::fs::create_dir_all(d.join("app")).expect("mkdir");
-        std::fs::create_dir_all(d.join("vendor")).expect("mkdir");
+        std::fs::create_dir_all(d.join("generated")).expect("mkdir");
         std::fs::write(d.join("app/Dockerfile"), "FROM a\n").expect("w");
-        std::fs::write(d.join("vendor/Dockerfile"), "FROM a\n").expect("w");
-        std::fs::write(d.join(".gitignore"), "vendor/\n").expect("w");
+        std::fs::write(d.join("generated/Dockerfile"), "FROM a\n").expect("w");
+        std::fs::write(d.join(".gitignore"), "generated/\n").expect("w");
         let found = discover(&[d.to_path_buf()]);
         let names: Vec<_> = found
             .files
@@ -174,5 +322,20 @@ mod tests {
             .map(|(p, _)| p.strip_prefix(d).map(Path::to_path_buf))
             .collect();
         assert_eq!(names, vec![Ok(PathBuf::from("app/Dockerfile"))]);
+    }
+
+    #[test]
+    fn name_patterns_match_anywhere_path_patterns_from_the_root() {
+        let root = Path::new("/proj");
+        let patterns = ["vendor".to_string(), "ci/old/*".to_string()];
+        let ex = Exclusions::new(root, &patterns).expect("valid");
+        assert!(ex.is_excluded(Path::new("/proj/a/b/vendor")));
+        assert!(ex.is_excluded(Path::new("/proj/ci/old/Dockerfile")));
+        assert!(!ex.is_excluded(Path::new("/proj/x/ci/old/Dockerfile")));
+        assert!(!ex.is_excluded(Path::new("/proj/vendored")));
+        assert!(
+            ex.is_excluded(Path::new("/proj/.git")),
+            ".git is always skipped"
+        );
     }
 }

@@ -64,8 +64,14 @@ pub struct Document {
     pub blocks: Vec<BlockDef>,
 }
 
-/// Resolves the list of files to read. Errors name the missing file.
-pub fn file_set(files: &[PathBuf], cwd: &Path) -> Result<Vec<(PathBuf, bool)>, BakeError> {
+/// Resolves the list of files to read. Errors name the missing file; a
+/// file held in memory (`overlay`: standard input, an unsaved buffer) needs
+/// no copy on disk.
+pub fn file_set(
+    files: &[PathBuf],
+    cwd: &Path,
+    overlay: &std::collections::BTreeMap<PathBuf, String>,
+) -> Result<Vec<(PathBuf, bool)>, BakeError> {
     if files.is_empty() {
         let mut out = Vec::new();
         for name in DEFAULT_FILES {
@@ -101,7 +107,7 @@ pub fn file_set(files: &[PathBuf], cwd: &Path) -> Result<Vec<(PathBuf, bool)>, B
             }
             continue;
         }
-        if !full.exists() {
+        if !full.exists() && !overlay.contains_key(f) {
             return Err(BakeError::file(
                 f,
                 format!(

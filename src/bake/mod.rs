@@ -193,7 +193,7 @@ fn builtins() -> BTreeMap<String, String> {
 
 /// Loads and evaluates the bake files.
 pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
-    let set = load::file_set(&opts.files, &opts.cwd).map_err(|e| vec![e])?;
+    let set = load::file_set(&opts.files, &opts.cwd, &opts.overlay).map_err(|e| vec![e])?;
     let mut files = Vec::new();
     let mut doc = Document::default();
     let mut errors = Vec::new();

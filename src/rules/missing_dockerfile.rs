@@ -86,7 +86,10 @@ fn check_target(ctx: &BakeContext<'_>, target: &Target) -> Option<Diagnostic> {
                     shown(&context_dir, &cwd)
                 ),
             )
-            .with_help("`context` is resolved against the directory `docker buildx bake` runs in");
+            .with_help(format!(
+                "`context` is resolved against the directory `docker buildx bake` runs in: {}",
+                crate::workspace::base::describe(target)
+            ));
         return Some(with_inherit_label(diag, target, origin));
     }
     if target.dockerfile_inline().is_some() {
@@ -107,7 +110,7 @@ fn check_target(ctx: &BakeContext<'_>, target: &Target) -> Option<Diagnostic> {
             let diag = ctx
                 .diagnostic(&origin.file, origin.span, message)
                 .with_help(format!(
-                "`dockerfile` is relative to the context `{context}`; point it at an existing file"
+                "`dockerfile` is relative to the context `{context}`, resolved against {}; point it at an existing file", crate::workspace::base::describe(target)
             ));
             Some(with_inherit_label(diag, target, origin))
         }
@@ -117,8 +120,8 @@ fn check_target(ctx: &BakeContext<'_>, target: &Target) -> Option<Diagnostic> {
             Some(
                 ctx.diagnostic(&block.file, block.span, message)
                     .with_help(format!(
-                        "target `{}` builds the default `Dockerfile` of the context `{context}`; set `dockerfile` or `context`",
-                        target.name
+                        "target `{}` builds the default `Dockerfile` of the context `{context}`, resolved against {}; set `dockerfile` or `context`",
+                        target.name, crate::workspace::base::describe(target)
                     )),
             )
         }

@@ -1077,6 +1077,7 @@ mod tests {
             vars: Vec::new(),
             cwd: dir.path().to_path_buf(),
             roots: vec![dir.path().to_path_buf()],
+            ..Plan::default()
         };
         let cli = CliSelection {
             select: Some(vec!["BP010".to_string()]),

@@ -66,7 +66,10 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                     .collect::<Vec<_>>()
                     .join(", ")
             )
-        };
+        } + &format!(
+            "; paths resolve against {}",
+            crate::workspace::base::describe(target)
+        );
         let origin = &stage_attr.origin;
         if findings.first(&origin.file, origin.span, &message) {
             let diag = ctx

@@ -11,6 +11,8 @@ use crate::linter;
 use crate::rules::BuildInfo;
 use crate::span::Span;
 
+use super::bake_sets::LoadedSet;
+
 /// How the value's bytes map to the source: `(value_offset, source_offset)`
 /// at every character boundary of the value, plus the end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -201,8 +203,21 @@ fn decode_template_text(text: &str, base: usize) -> Option<(String, Vec<(usize, 
     Some((out, points))
 }
 
+/// Lints the `dockerfile-inline` of every target of `set`, the findings in
+/// the user's paths of the bake files.
+pub fn lint_inline_targets(set: &LoadedSet, settings: &Settings) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    for target in set.project.targets().values() {
+        if target.dockerfile_inline().is_some() {
+            diags.extend(lint_inline(&set.project, target, settings));
+        }
+    }
+    diags.iter_mut().for_each(|d| set.rebase(d));
+    diags
+}
+
 /// Lints a target's `dockerfile-inline` and maps the findings into the bake file.
-pub fn lint_inline(project: &BakeProject, target: &Target, settings: &Settings) -> Vec<Diagnostic> {
+fn lint_inline(project: &BakeProject, target: &Target, settings: &Settings) -> Vec<Diagnostic> {
     let Some(attr) = target.attr("dockerfile-inline") else {
         return Vec::new();
     };

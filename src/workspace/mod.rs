@@ -5,22 +5,22 @@
 //! Everything reads through an overlay (path → in-memory text) so the fix
 //! loop can re-lint its in-memory result, bake ↔ Dockerfile links included.
 
+mod bake_rules;
+mod bake_sets;
+pub mod base;
+mod builds;
+mod dockerfiles;
 mod inline;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rayon::prelude::*;
-
-use crate::bake::{self, BakeProject, LoadOptions};
+use crate::bake::BakeProject;
 use crate::config::Settings;
-use crate::diagnostic::{Diagnostic, Edit};
-use crate::dockerfile::{self, Dockerfile};
+use crate::diagnostic::Diagnostic;
 use crate::linter::{self, FileError};
 use crate::project::FileKind;
-use crate::rules::{BakeContext, BuildInfo, BK000, RULES};
-use crate::suppress::CommentSuppressions;
 
 pub use inline::InlineMap;
 
@@ -43,29 +43,17 @@ pub struct Plan {
     pub env: BTreeMap<String, String>,
     /// `--var NAME=VALUE` for bake evaluation.
     pub vars: Vec<(String, String)>,
-    /// Where relative paths in bake files resolve (buildx: where it runs)
-    /// when no root applies.
+    /// The working directory: what the `-f` set resolves against, and the
+    /// farthest base a bake file under it may get outside a repository
+    /// (see [`base`]).
     pub cwd: PathBuf,
-    /// The directories being linted. A bake file found under one resolves
-    /// its relative paths against it (the directory you would run
-    /// `docker buildx bake` in), the innermost root winning.
+    /// The directories being linted: outside a repository, the innermost
+    /// one that holds a bake file is the farthest base it may get.
     pub roots: Vec<PathBuf>,
-}
-
-impl Plan {
-    /// The working directory to evaluate a bake set in.
-    pub fn cwd_for(&self, set: &[PathBuf]) -> PathBuf {
-        let Some(first) = set.first() else {
-            return self.cwd.clone();
-        };
-        let file = normalize(first);
-        self.roots
-            .iter()
-            .filter(|r| file.starts_with(normalize(r)))
-            .max_by_key(|r| normalize(r).components().count())
-            .cloned()
-            .unwrap_or_else(|| self.cwd.clone())
-    }
+    /// The bake files named with `-f`: their set resolves against `cwd`, as
+    /// `docker buildx bake -f` does there. Every other set gets the base
+    /// where its paths resolve (see [`base`]).
+    pub explicit_bake: Vec<PathBuf>,
 }
 
 impl Plan {
@@ -104,6 +92,7 @@ impl Plan {
         }
         if !explicit_bake.is_empty() {
             plan.bake_sets.push(explicit_bake.to_vec());
+            plan.explicit_bake = explicit_bake.to_vec();
         }
         plan.bake_sets.sort();
         plan
@@ -119,16 +108,6 @@ pub struct LintOutput {
     pub texts: BTreeMap<PathBuf, String>,
     /// Loaded bake definitions, in plan order.
     pub projects: Vec<BakeProject>,
-}
-
-/// A Dockerfile read and parsed (or why it could not be read).
-type ParsedDockerfile = Result<(String, Arc<Dockerfile>), FileError>;
-
-/// A Dockerfile some bake target builds, with what the targets pass to it.
-#[derive(Debug, Clone, Default)]
-struct DockerfileUse {
-    path: PathBuf,
-    build: BuildInfo,
 }
 
 /// The default bake files of the nearest directory at or above a
@@ -173,21 +152,16 @@ pub fn find_bake_for(dockerfile: &Path) -> Option<(PathBuf, Vec<PathBuf>)> {
     None
 }
 
-/// Lexical normal form of a path for matching (`./a/../b` → `b`).
+/// Lexical normal form of a path for matching (`./a/../b` → `b`; a leading
+/// `../..` stays).
 pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
+    crate::fix::containment::lexical_normal(path)
+}
+
+/// Which file a path names, however it is spelled: `./app/Dockerfile`,
+/// `app/Dockerfile` and `../proj/app/Dockerfile` (from `proj`) are one file.
+fn identity(path: &Path) -> PathBuf {
+    normalize(&std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
 /// Reads `path` through the overlay.
@@ -195,322 +169,72 @@ fn read(overlay: &BTreeMap<PathBuf, String>, path: &Path) -> Result<String, File
     if let Some(t) = overlay.get(path) {
         return Ok(t.clone());
     }
-    if let Some((_, t)) = overlay
-        .iter()
-        .find(|(p, _)| normalize(p) == normalize(path))
-    {
+    let id = identity(path);
+    if let Some((_, t)) = overlay.iter().find(|(p, _)| identity(p) == id) {
         return Ok(t.clone());
     }
     linter::read_source(path)
 }
 
-/// Lints everything in `plan`.
+/// What the fix loop holds in memory, by normalised path, for rules that
+/// look for files or read them.
+struct InMemory {
+    files: Arc<BTreeSet<PathBuf>>,
+    texts: Arc<BTreeMap<PathBuf, String>>,
+}
+
+impl InMemory {
+    fn new(overlay: &BTreeMap<PathBuf, String>) -> InMemory {
+        InMemory {
+            files: Arc::new(overlay.keys().map(|p| normalize(p)).collect()),
+            texts: Arc::new(
+                overlay
+                    .iter()
+                    .map(|(p, t)| (normalize(p), t.clone()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Lints everything in `plan`, step by step: load the bake file sets (each
+/// resolved against one base), decide which Dockerfiles to lint with which
+/// build info, lint them, lint the inline Dockerfiles, run the bake rules.
 pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Settings) -> LintOutput {
     let mut out = LintOutput::default();
-    let mut uses: BTreeMap<PathBuf, DockerfileUse> = BTreeMap::new();
-    let mut inline_targets: Vec<(usize, String)> = Vec::new();
-    // Per loaded project: loader path → the path we were given.
-    let mut rebases: Vec<BTreeMap<PathBuf, PathBuf>> = Vec::new();
-
-    for set in &plan.bake_sets {
-        let mut texts = BTreeMap::new();
-        let mut unreadable = false;
-        for f in set {
-            match read(overlay, f) {
-                Ok(t) => {
-                    texts.insert(f.clone(), t);
-                }
-                Err(e) => {
-                    out.errors.push(e);
-                    unreadable = true;
-                }
-            }
-        }
-        if unreadable {
-            continue;
-        }
-        // The loader sees paths relative to the bake working directory, as
-        // buildx does; findings are rebased onto the paths we were given.
-        let cwd = plan.cwd_for(set);
-        let base = normalize(&cwd);
-        let to_loader = |p: &Path| -> PathBuf {
-            normalize(p)
-                .strip_prefix(&base)
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|_| p.to_path_buf())
-        };
-        let rebase: BTreeMap<PathBuf, PathBuf> =
-            set.iter().map(|f| (to_loader(f), f.clone())).collect();
-        let opts = LoadOptions {
-            files: set.iter().map(|f| to_loader(f)).collect(),
-            cwd,
-            env: plan.env.clone(),
-            vars: plan.vars.clone(),
-            overrides: Vec::new(),
-            overlay: texts
-                .iter()
-                .map(|(p, t)| (to_loader(p), t.clone()))
-                .collect(),
-        };
-        out.texts.extend(texts.clone());
-        match bake::load(&opts) {
-            Err(errors) => {
-                if settings.is_enabled(&BK000, set.first().map_or(Path::new(""), |p| p.as_path())) {
-                    for e in errors {
-                        let file = if e.file.as_os_str().is_empty() {
-                            set.first().cloned().unwrap_or_default()
-                        } else {
-                            rebase
-                                .get(&e.file)
-                                .cloned()
-                                .unwrap_or_else(|| e.file.clone())
-                        };
-                        let mut d = bake_diagnostic(&BK000, settings, &file, e.span, e.message);
-                        d.help = e.help;
-                        let suppressed = texts
-                            .get(&file)
-                            .is_some_and(|t| CommentSuppressions::from_text(t).is_suppressed(&d));
-                        if !suppressed {
-                            out.diagnostics.push(d);
-                        }
-                    }
-                }
-            }
-            Ok(project) => {
-                let index = out.projects.len();
-                for (name, target) in project.targets() {
-                    if target.dockerfile_inline().is_some() {
-                        inline_targets.push((index, name.clone()));
-                        continue;
-                    }
-                    let Some(path) = target.dockerfile() else {
-                        continue;
-                    };
-                    let key = normalize(&path);
-                    let entry = uses.entry(key).or_insert_with(|| DockerfileUse {
-                        path: path.clone(),
-                        build: BuildInfo {
-                            from_bake: true,
-                            ..BuildInfo::default()
-                        },
-                    });
-                    for (k, v) in target.args() {
-                        entry.build.args.insert(k, v);
-                    }
-                    if entry.build.context.is_none() {
-                        entry.build.context = target.context_path();
-                    }
-                    if let Some(stage) = target.target() {
-                        entry.build.target = Some(stage.to_string());
-                    }
-                }
-                out.projects.push(project);
-                rebases.push(rebase);
-            }
-        }
+    let in_memory = InMemory::new(overlay);
+    let sets = bake_sets::load_all(plan, overlay, settings, &in_memory, &mut out);
+    let builds = builds::dockerfile_builds(plan, &sets, overlay, &in_memory);
+    let parsed = dockerfiles::lint_all(builds, overlay, settings, &mut out);
+    for set in &sets {
+        out.diagnostics
+            .extend(inline::lint_inline_targets(set, settings));
     }
-
-    // Files that exist only in memory, for rules that look for files.
-    let virtual_files: Arc<BTreeSet<PathBuf>> =
-        Arc::new(overlay.keys().map(|p| normalize(p)).collect());
-    let virtual_texts: Arc<BTreeMap<PathBuf, String>> = Arc::new(
-        overlay
-            .iter()
-            .map(|(p, t)| (normalize(p), t.clone()))
-            .collect(),
-    );
-    for u in uses.values_mut() {
-        u.build.virtual_files = virtual_files.clone();
-        u.build.virtual_texts = virtual_texts.clone();
-        u.build.in_bake_project = true;
+    for set in &sets {
+        out.diagnostics
+            .extend(bake_rules::run(set, settings, &parsed, &in_memory.files));
     }
-
-    let in_bake_project = out.projects.iter().any(|p| !p.files().is_empty());
-    // Dockerfiles: the stand-alone ones plus every one a target builds.
-    let mut dockerfiles: Vec<(PathBuf, BuildInfo)> = Vec::new();
-    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
-    for path in &plan.dockerfiles {
-        let key = normalize(path);
-        let build = match uses.get(&key) {
-            Some(u) => u.build.clone(),
-            None => BuildInfo {
-                context: path.parent().map(Path::to_path_buf),
-                virtual_files: virtual_files.clone(),
-                virtual_texts: virtual_texts.clone(),
-                in_bake_project,
-                ..BuildInfo::default()
-            },
-        };
-        if seen.insert(key) {
-            dockerfiles.push((path.clone(), build));
-        }
-    }
-    for (key, u) in &uses {
-        // The overlay may spell the path differently (`./x` vs `x`): compare normalised.
-        if seen.insert(key.clone()) && (virtual_files.contains(key) || u.path.is_file()) {
-            dockerfiles.push((u.path.clone(), u.build.clone()));
-        }
-    }
-    // Dockerfiles a fix created in this run (`Dockerfile.base`, a merged
-    // multi-stage file) that no target builds yet: lint them as discovery
-    // would on the next run, so the fix loop reaches the same result now.
-    let roots: Vec<PathBuf> = plan.roots.iter().map(|r| normalize(r)).collect();
-    for path in overlay.keys() {
-        let key = normalize(path);
-        let under_a_root = roots.iter().any(|r| key.starts_with(r));
-        if under_a_root
-            && !path.is_file()
-            && crate::project::classify(path) == Some(crate::project::FileKind::Dockerfile)
-            && seen.insert(key)
-        {
-            dockerfiles.push((
-                path.clone(),
-                BuildInfo {
-                    context: path.parent().map(Path::to_path_buf),
-                    virtual_files: virtual_files.clone(),
-                    virtual_texts: virtual_texts.clone(),
-                    in_bake_project,
-                    ..BuildInfo::default()
-                },
-            ));
-        }
-    }
-
-    let parsed: Vec<(PathBuf, ParsedDockerfile, BuildInfo)> = dockerfiles
-        .into_par_iter()
-        .map(|(path, build)| {
-            let parsed = read(overlay, &path).map(|t| {
-                let df = Arc::new(dockerfile::parse(&t));
-                (t, df)
-            });
-            (path, parsed, build)
-        })
-        .collect();
-    let mut by_path: BTreeMap<PathBuf, Arc<Dockerfile>> = BTreeMap::new();
-    let lint_results: Vec<Vec<Diagnostic>> = parsed
-        .par_iter()
-        .map(|(path, parsed, build)| match parsed {
-            Ok((_, df)) => linter::lint_dockerfile(path, df, settings, build),
-            Err(_) => Vec::new(),
-        })
-        .collect();
-    for ((path, parsed, _), diags) in parsed.into_iter().zip(lint_results) {
-        match parsed {
-            Ok((text, df)) => {
-                by_path.insert(normalize(&path), df);
-                out.texts.insert(path, text);
-                out.diagnostics.extend(diags);
-            }
-            Err(e) => out.errors.push(e),
-        }
-    }
-
-    // Inline Dockerfiles: lint the content, map spans back into the bake file.
-    for (index, name) in &inline_targets {
-        let Some(project) = out.projects.get(*index) else {
-            continue;
-        };
-        let Some(target) = project.targets().get(name) else {
-            continue;
-        };
-        let mut diags = inline::lint_inline(project, target, settings);
-        if let Some(map) = rebases.get(*index) {
-            diags.iter_mut().for_each(|d| rebase_diagnostic(d, map));
-        }
-        out.diagnostics.extend(diags);
-    }
-
-    // Bake rules.
-    for (index, project) in out.projects.iter().enumerate() {
-        let mut diags = Vec::new();
-        for rule in RULES.iter().copied() {
-            let Some(check) = rule.bake_check() else {
-                continue;
-            };
-            let ctx = BakeContext {
-                project,
-                rule,
-                options: settings.options(rule),
-                dockerfiles: &by_path,
-                virtual_files: &virtual_files,
-            };
-            let start = diags.len();
-            check(&ctx, &mut diags);
-            let severity = settings.severity_override(rule);
-            let mut kept = Vec::new();
-            for mut d in diags.drain(start..) {
-                if settings.is_enabled(rule, &d.file) {
-                    if let Some(severity) = severity {
-                        d.severity = severity;
-                    }
-                    kept.push(d);
-                }
-            }
-            diags.extend(kept);
-        }
-        let suppressions: BTreeMap<PathBuf, CommentSuppressions> = project
-            .files()
-            .iter()
-            .map(|f| (f.path.clone(), CommentSuppressions::from_text(&f.text)))
-            .collect();
-        diags.retain(|d| {
-            !suppressions
-                .get(&d.file)
-                .is_some_and(|s| s.is_suppressed(d))
-        });
-        if let Some(map) = rebases.get(index) {
-            diags.iter_mut().for_each(|d| rebase_diagnostic(d, map));
-        }
-        out.diagnostics.extend(diags);
-    }
-
-    // Bake checks name Dockerfiles by their normalised path, discovery by
-    // the spelling it found (`./web/Dockerfile`): order by the normal form.
-    out.diagnostics
-        .sort_by_cached_key(|d| (normalize(&d.file), d.span.start, d.span.end, d.code));
-    out.diagnostics.dedup();
+    sort_and_drop_repeats(&mut out.diagnostics);
+    out.projects = sets.into_iter().map(|s| s.project).collect();
     out
 }
 
-/// Maps the bake files' loader paths in a finding (its file, labels and
-/// edits) back to the paths the user gave.
-fn rebase_diagnostic(d: &mut Diagnostic, map: &BTreeMap<PathBuf, PathBuf>) {
-    let fix = |p: &mut PathBuf| {
-        if let Some(orig) = map.get(p.as_path()) {
-            *p = orig.clone();
+/// Orders findings by file, span and code. Bake checks name Dockerfiles by
+/// their normalised path, discovery by the spelling it found
+/// (`./web/Dockerfile`): order by the normal form. A Dockerfile two bake
+/// sets build is linted twice: a finding both lints report is kept once.
+fn sort_and_drop_repeats(diagnostics: &mut Vec<Diagnostic>) {
+    let key = |d: &Diagnostic| (normalize(&d.file), d.span.start, d.span.end, d.code);
+    diagnostics.sort_by_cached_key(key);
+    let mut kept: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
+    let mut run_start = 0;
+    for d in diagnostics.drain(..) {
+        if kept.last().is_some_and(|last| key(last) != key(&d)) {
+            run_start = kept.len();
         }
-    };
-    fix(&mut d.file);
-    for l in &mut d.labels {
-        if let Some(f) = l.file.as_mut() {
-            fix(f);
-        }
-    }
-    if let Some(f) = d.fix.as_mut() {
-        for e in &mut f.edits {
-            match e {
-                Edit::Replace { file, .. } | Edit::Create { file, .. } => fix(file),
-            }
+        if !kept[run_start..].contains(&d) {
+            kept.push(d);
         }
     }
-}
-
-fn bake_diagnostic(
-    rule: &'static crate::rules::RuleDef,
-    settings: &Settings,
-    file: &Path,
-    span: crate::span::Span,
-    message: String,
-) -> Diagnostic {
-    Diagnostic {
-        code: rule.code,
-        name: rule.name,
-        severity: settings.severity(rule),
-        file: file.to_path_buf(),
-        span,
-        message,
-        help: None,
-        labels: Vec::new(),
-        fix: None,
-    }
+    *diagnostics = kept;
 }

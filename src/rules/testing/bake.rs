@@ -60,6 +60,7 @@ pub fn lint(rule: &'static RuleDef, files: &[(&str, &str)]) -> Linted {
         vars: Vec::new(),
         cwd: dir.path().to_path_buf(),
         roots: vec![dir.path().to_path_buf()],
+        ..Plan::default()
     };
     let cli = CliSelection {
         select: Some(vec![rule.code.to_string()]),
