@@ -18,6 +18,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
 use bakelint::dockerfile::{self, Dockerfile, InstructionKind, Keyword};
 
 const BP_CODES: &[&str] = &[
@@ -485,7 +487,17 @@ fn a_read_only_file_stops_the_whole_fix() {
     let bake = dir.path().join("deployment/docker-bake.hcl");
     std::fs::set_permissions(&bake, std::fs::Permissions::from_mode(0o444)).expect("chmod");
     let before = files(dir.path());
-    let out = bakelint(dir.path(), &["--fix", "--unsafe-fixes"]);
+    // As a normal user: root may write a read-only file.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bakelint"));
+    cmd.args(["--fix", "--unsafe-fixes"])
+        .current_dir(dir.path())
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_SHA")
+        .env_remove("TAG")
+        .env_remove("REGISTRY")
+        .env("NO_COLOR", "1");
+    common::as_normal_user(&mut cmd, dir.path());
+    let out = cmd.output().expect("run bakelint");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(

@@ -11,6 +11,8 @@ use std::process::{Child, ChildStdin, Command, Output, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
+mod common;
+
 use serde_json::{json, Value};
 
 fn bakelint(dir: &Path, args: &[&str]) -> Output {
@@ -22,6 +24,20 @@ fn bakelint(dir: &Path, args: &[&str]) -> Output {
         .env_remove("GITHUB_ACTIONS")
         .output()
         .expect("run bakelint")
+}
+
+/// [`bakelint`] as a normal user (see `common::as_normal_user`), so that
+/// a read-only file is read-only even when the tests run as root.
+#[cfg(unix)]
+fn bakelint_as_user(dir: &Path, tree: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bakelint"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env_remove("NO_COLOR")
+        .env_remove("FORCE_COLOR")
+        .env_remove("GITHUB_ACTIONS");
+    common::as_normal_user(&mut cmd, tree);
+    cmd.output().expect("run bakelint")
 }
 
 fn stdout(o: &Output) -> String {
@@ -231,8 +247,9 @@ fn a_multi_file_fix_with_a_read_only_file_writes_nothing() {
     let proj = sb.proj();
     let requirements = sb.path("proj/requirements.txt");
     std::fs::set_permissions(&requirements, std::fs::Permissions::from_mode(0o444)).expect("chmod");
-    let out = bakelint(
+    let out = bakelint_as_user(
         &proj,
+        &sb.base,
         &["check", "--fix", "--unsafe-fixes", "--select", "BP012", "."],
     );
     assert_eq!(

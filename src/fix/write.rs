@@ -223,6 +223,28 @@ fn resolve_targets<'a>(
     }
 }
 
+/// Why the user may not change an existing file, as the operating system
+/// decides it (a read-only file is refused to a normal user; root may write
+/// it, as `sed -i` or any editor may): `None` when it may be written. The
+/// file keeps its mode either way.
+#[cfg(unix)]
+fn not_writable(path: &Path, meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::ffi::OsStrExt;
+    let c_path = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: `access` only reads the NUL-terminated path it is given.
+    let allowed = unsafe { libc::access(c_path.as_ptr(), libc::W_OK) } == 0;
+    match (allowed, meta.permissions().readonly()) {
+        (true, _) => None,
+        (false, true) => Some("file is read-only"),
+        (false, false) => Some("permission denied"),
+    }
+}
+
+#[cfg(not(unix))]
+fn not_writable(_path: &Path, meta: &std::fs::Metadata) -> Option<&'static str> {
+    meta.permissions().readonly().then_some("file is read-only")
+}
+
 /// Phase one: the checks, the temporary file with the new content, the
 /// backup of the old one.
 fn stage<'a>(
@@ -242,8 +264,8 @@ fn stage<'a>(
         if !meta.is_file() {
             return Err(err("not a regular file".to_string()));
         }
-        if meta.permissions().readonly() {
-            return Err(err("file is read-only".to_string()));
+        if let Some(reason) = not_writable(&target.path, meta) {
+            return Err(err(reason.to_string()));
         }
     }
     let dir = target.path.parent().unwrap_or(Path::new("/")).to_path_buf();
@@ -421,28 +443,26 @@ mod tests {
         assert_eq!(names(dir.path()), ["Dockerfile"], "no temporary files left");
     }
 
-    #[cfg(unix)]
     #[test]
-    fn a_read_only_file_stops_the_whole_change() {
-        use std::os::unix::fs::PermissionsExt;
+    fn a_file_that_cannot_be_written_stops_the_whole_change() {
         let dir = tempfile::tempdir().expect("tempdir");
         let s = scope(dir.path());
         let bake = dir.path().join("docker-bake.hcl");
         let old = dir.path().join("web.Dockerfile");
         std::fs::write(&bake, "target \"web\" {}\n").expect("write");
-        std::fs::write(&old, "FROM a\n").expect("write");
-        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+        // Not a regular file: refused whoever runs the fix (root included).
+        std::fs::create_dir(&old).expect("mkdir");
         let new = dir.path().join("sub/dir/Dockerfile");
         let changes = [
             write(&bake, "changed", false),
             write(&new, "FROM b\n", true),
             write(&old, "FROM c\n", false),
         ];
-        let failure = write_all_atomic(&changes, &s).expect_err("read-only file");
+        let failure = write_all_atomic(&changes, &s).expect_err("a directory");
         assert_eq!(
             failure.to_string(),
             format!(
-                "wrote nothing: `{}` could not be written: file is read-only",
+                "wrote nothing: `{}` could not be written: not a regular file",
                 old.display()
             )
         );
@@ -450,20 +470,45 @@ mod tests {
             std::fs::read_to_string(&bake).expect("read"),
             "target \"web\" {}\n"
         );
-        assert_eq!(std::fs::read_to_string(&old).expect("read"), "FROM a\n");
         assert!(!dir.path().join("sub").exists(), "nothing created");
         assert_eq!(names(dir.path()), ["docker-bake.hcl", "web.Dockerfile"]);
 
-        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        std::fs::remove_dir(&old).expect("rmdir");
+        std::fs::write(&old, "FROM a\n").expect("write");
         assert_eq!(write_all_atomic(&changes, &s), Ok(3));
         assert_eq!(std::fs::read_to_string(&new).expect("read"), "FROM b\n");
         assert_eq!(std::fs::read_to_string(&old).expect("read"), "FROM c\n");
-        let mode = std::fs::metadata(&old).expect("meta").permissions().mode() & 0o777;
-        assert_eq!(mode, 0o644);
         assert_eq!(
             names(dir.path()),
             ["docker-bake.hcl", "sub", "web.Dockerfile"]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_read_only_file_is_written_only_when_the_system_allows_it_and_keeps_its_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let s = scope(dir.path());
+        let old = dir.path().join("web.Dockerfile");
+        std::fs::write(&old, "FROM a\n").expect("write");
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+        let result = write_all_atomic(&[write(&old, "FROM c\n", false)], &s);
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            assert_eq!(result, Ok(1));
+            assert_eq!(std::fs::read_to_string(&old).expect("read"), "FROM c\n");
+        } else {
+            let failure = result.expect_err("read-only for a normal user");
+            assert!(
+                failure.to_string().ends_with("file is read-only"),
+                "{failure}"
+            );
+            assert_eq!(std::fs::read_to_string(&old).expect("read"), "FROM a\n");
+        }
+        let mode = std::fs::metadata(&old).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, 0o444, "the mode is kept");
+        assert_eq!(names(dir.path()), ["web.Dockerfile"]);
     }
 
     /// A rename that fails on its `fail_at`-th call (counting from 1).

@@ -30,3 +30,38 @@ pub fn plan(dir: &Path) -> Plan {
     plan.env = BTreeMap::new();
     plan
 }
+
+/// Makes `cmd` run as an unprivileged user when the tests run as root, so
+/// that file permissions mean what they mean to a user (root may write a
+/// read-only file). `tree` is opened up for that user: directories become
+/// 0777, owner-writable files 0666; read-only files stay read-only.
+#[cfg(unix)]
+pub fn as_normal_user(cmd: &mut std::process::Command, tree: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return;
+    }
+    fn open_up(path: &Path) {
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            return;
+        };
+        let mode = if meta.is_dir() {
+            0o777
+        } else if meta.is_file() && meta.permissions().mode() & 0o200 != 0 {
+            0o666
+        } else {
+            return;
+        };
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        if meta.is_dir() {
+            for entry in std::fs::read_dir(path).expect("read_dir").flatten() {
+                open_up(&entry.path());
+            }
+        }
+    }
+    open_up(tree);
+    // `nobody`
+    cmd.uid(65534).gid(65534);
+}
