@@ -258,7 +258,9 @@ target "inline" {
 }
 
 #[test]
-fn context_falls_back_to_the_bake_file_directory() {
+fn paths_resolve_against_the_working_directory_only() {
+    // As buildx: one base for every path of the file (the workspace picks
+    // it); a context that exists only next to the bake file is not used.
     let text = "target \"default\" {\n  context = \"app\"\n}\n";
     let dir = tempfile::tempdir().expect("tempdir");
     fs::create_dir_all(dir.path().join("sub/app")).expect("mkdir");
@@ -271,8 +273,8 @@ fn context_falls_back_to_the_bake_file_directory() {
     };
     let p = load(&opts).expect("loads");
     let t = &p.targets()["default"];
-    assert_eq!(t.context_path(), Some(dir.path().join("sub").join("app")));
-    assert_eq!(t.dockerfile(), Some(dir.path().join("sub/app/Dockerfile")));
+    assert_eq!(t.context_path(), Some(dir.path().join("app")));
+    assert_eq!(t.dockerfile(), Some(dir.path().join("app/Dockerfile")));
 }
 
 #[test]

@@ -527,9 +527,9 @@ impl Target {
         }
     }
 
-    /// The local context directory, relative to the working directory when
-    /// it exists there, else relative to the bake file's directory. `None`
-    /// for remote contexts.
+    /// The local context directory, relative to the working directory (the
+    /// base the workspace chose for this bake file set, as buildx resolves
+    /// it: one base, no fallback). `None` for remote contexts.
     pub fn context_path(&self) -> Option<PathBuf> {
         let ctx = self.context();
         if is_remote_url(&ctx) {
@@ -539,14 +539,7 @@ impl Target {
         if p.is_absolute() {
             return Some(p.to_path_buf());
         }
-        let in_cwd = self.cwd.join(p);
-        if !in_cwd.exists() {
-            let in_file = self.file_dir.join(p);
-            if in_file.exists() {
-                return Some(in_file);
-            }
-        }
-        Some(in_cwd)
+        Some(self.cwd.join(p))
     }
 
     /// The Dockerfile path: `dockerfile` resolved relative to the context
@@ -567,15 +560,7 @@ impl Target {
         if p.is_absolute() {
             return Some(p.to_path_buf());
         }
-        let ctx = self.context_path()?;
-        let joined = ctx.join(p);
-        if !joined.exists() {
-            let alt = self.file_dir.join(p);
-            if alt.exists() {
-                return Some(alt);
-            }
-        }
-        Some(joined)
+        Some(self.context_path()?.join(p))
     }
 
     pub fn dockerfile_inline(&self) -> Option<&str> {
@@ -626,9 +611,8 @@ impl Target {
         self.str_map("contexts")
     }
     /// Named contexts that are local paths, resolved like `context_path`
-    /// (relative to the working directory, else to the bake file's
-    /// directory). `target:`, `docker-image://`, `oci-layout://` and remote
-    /// contexts are skipped.
+    /// (relative to the working directory). `target:`, `docker-image://`,
+    /// `oci-layout://` and remote contexts are skipped.
     pub fn local_contexts(&self) -> BTreeMap<String, PathBuf> {
         let mut out = BTreeMap::new();
         for (k, v) in self.contexts() {
@@ -643,13 +627,7 @@ impl Target {
             let resolved = if p.is_absolute() {
                 p.to_path_buf()
             } else {
-                let in_cwd = self.cwd.join(p);
-                let in_file = self.file_dir.join(p);
-                if !in_cwd.exists() && in_file.exists() {
-                    in_file
-                } else {
-                    in_cwd
-                }
+                self.cwd.join(p)
             };
             out.insert(k, resolved);
         }
