@@ -678,6 +678,13 @@ fn code_actions_offer_no_edit_outside_the_project() {
     let diags = lsp.open(&proj.join("Dockerfile"), COPIES_CONTEXT);
     let codes: Vec<&str> = diags.iter().filter_map(|d| d["code"].as_str()).collect();
     assert!(codes.contains(&"BP008"), "{diags:?}");
+    // The published finding says why its fix is not offered.
+    let bp008 = diags.iter().find(|d| d["code"] == "BP008").expect("BP008");
+    let message = bp008["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("the fix is not applied") && message.contains("outside the project root"),
+        "{message}"
+    );
     let actions = lsp.actions(&proj.join("Dockerfile"), &diags);
     let outside_uri = file_uri(&sb.path("outside"));
     assert!(

@@ -87,7 +87,7 @@ pub fn code_actions(state: &mut State, params: &CodeActionParams) -> Vec<CodeAct
 
 /// Where a document's fixes may write: its project root, found as for a file
 /// named on the command line (from the server's working directory).
-fn document_scope(path: &Path) -> WriteScope {
+pub(super) fn document_scope(path: &Path) -> WriteScope {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     WriteScope::new(ProjectRoot::for_file(path, &cwd), &cwd)
 }

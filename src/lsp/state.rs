@@ -392,10 +392,15 @@ fn lint_with(
         plan.bake_sets.push(set);
     }
     let out = workspace::lint(&plan, &overlay, settings);
-    out.diagnostics
+    let mut diagnostics: Vec<Diagnostic> = out
+        .diagnostics
         .into_iter()
         .filter(|d| same_file(&d.file, path))
-        .collect()
+        .collect();
+    // A fix that would write outside the project is shown, not offered,
+    // and its help says why (as `bakelint check` reports it).
+    super::actions::document_scope(path).confine(&mut diagnostics);
+    diagnostics
 }
 
 fn publish(
