@@ -4,11 +4,11 @@
 //! the binary, on small projects made here.
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 mod common;
+use common::cli::bakelint_stdin;
 use common::project;
 
 /// One finding of the JSON report, its file made absolute.
@@ -21,24 +21,12 @@ struct Finding {
     help: String,
 }
 
+/// `bakelint check --output-format json ARGS` run in `dir`, with `input`
+/// (or nothing) on its standard input.
 fn run(dir: &Path, args: &[&str], input: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bakelint"))
-        .arg("check")
-        .args(["--output-format", "json"])
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn bakelint");
-    let mut stdin = child.stdin.take().expect("stdin");
-    if let Some(text) = input {
-        stdin.write_all(text.as_bytes()).expect("write stdin");
-    }
-    drop(stdin);
-    child.wait_with_output().expect("wait for bakelint")
+    let mut all = vec!["check", "--output-format", "json"];
+    all.extend_from_slice(args);
+    bakelint_stdin(dir, &all, input.unwrap_or_default().as_bytes())
 }
 
 /// The findings of `bakelint check --output-format json ARGS` run in `dir`.
@@ -79,6 +67,15 @@ fn with_code<'a>(found: &'a [Finding], code: &str) -> Vec<&'a Finding> {
     found.iter().filter(|f| f.code == code).collect()
 }
 
+/// The one finding with `code`; fails when there are none or several.
+#[track_caller]
+fn only<'a>(found: &'a [Finding], code: &str) -> &'a Finding {
+    match with_code(found, code)[..] {
+        [one] => one,
+        _ => panic!("not exactly one {code}: {found:#?}"),
+    }
+}
+
 /// The findings in files under `dir`, without the help (which names the
 /// base as the run spells it).
 fn under(found: &[Finding], dir: &Path) -> BTreeSet<(PathBuf, u64, String, String)> {
@@ -107,25 +104,19 @@ fn a_nested_bake_file_builds_the_dockerfile_next_to_it() {
     let from_root = findings(dir.path(), &["."]);
     let from_own_dir = findings(&nested, &["."]);
 
-    let stage_errors = with_code(&from_root, "BK004");
-    assert_eq!(
-        stage_errors.len(),
-        1,
-        "only the typo, checked against demo/04-test/Dockerfile: {from_root:#?}"
-    );
-    assert_eq!(stage_errors[0].line, 11);
+    // Only the typo, checked against demo/04-test/Dockerfile.
+    let stage_error = only(&from_root, "BK004");
+    assert_eq!(stage_error.line, 11);
     assert!(
-        stage_errors[0]
-            .message
-            .contains("did you mean `test-coverage`"),
-        "{stage_errors:?}"
+        stage_error.message.contains("did you mean `test-coverage`"),
+        "{stage_error:?}"
     );
     assert!(
-        stage_errors[0]
+        stage_error
             .help
             .contains("paths resolve against `demo/04-test`, the bake file's directory"),
         "the help names the base: {}",
-        stage_errors[0].help
+        stage_error.help
     );
     assert_eq!(
         under(&from_root, &nested),
@@ -153,15 +144,14 @@ fn a_bake_file_in_a_subdirectory_may_mean_the_repository_root() {
     let from_root = findings(dir.path(), &["."]);
     let from_own_dir = findings(&deployment, &["."]);
     assert!(with_code(&from_root, "BK003").is_empty(), "{from_root:#?}");
-    let stage_errors = with_code(&from_root, "BK004");
-    assert_eq!(stage_errors.len(), 1, "{from_root:#?}");
-    assert!(stage_errors[0].message.contains("did you mean `release`"));
+    let stage_error = only(&from_root, "BK004");
+    assert!(stage_error.message.contains("did you mean `release`"));
     assert!(
-        stage_errors[0].help.contains(
+        stage_error.help.contains(
             "paths resolve against `.` (as for `docker buildx bake -f deployment/docker-bake.hcl` run there)"
         ),
         "{}",
-        stage_errors[0].help
+        stage_error.help
     );
     assert_eq!(
         under(&from_root, dir.path()),
@@ -175,63 +165,56 @@ fn a_bake_file_in_a_subdirectory_may_mean_the_repository_root() {
     );
 }
 
-/// A layout where the root and `ci/` both resolve every path: the tie
-/// decides, by the bake file's name.
-fn tied_layout(bake_name: &str) -> tempfile::TempDir {
+/// The help of the one BK004 (`target = "nope"`) of a bake file named
+/// `bake_name`, linted with `args`, in a layout where the root and `ci/`
+/// both resolve every path: the tie decides, by the bake file's name.
+fn tied_stage_help(bake_name: &str, args: &[&str]) -> String {
     let bake = "target \"default\" {\n  target = \"nope\"\n}\n";
-    project(&[
+    let dir = project(&[
         ("Dockerfile", ROOT_DOCKERFILE),
         ("ci/Dockerfile", TEST_DOCKERFILE),
         (bake_name, bake),
-    ])
+    ]);
+    let found = findings(dir.path(), args);
+    only(&found, "BK004").help.clone()
 }
 
 #[test]
 fn on_a_tie_a_default_named_file_resolves_in_its_own_directory() {
-    let dir = tied_layout("ci/docker-bake.hcl");
-    let found = findings(dir.path(), &["."]);
-    let stage_errors = with_code(&found, "BK004");
-    assert_eq!(stage_errors.len(), 1, "{found:#?}");
+    let help = tied_stage_help("ci/docker-bake.hcl", &["."]);
     assert!(
-        stage_errors[0].help.contains("`base`, `test-coverage`"),
-        "ci/Dockerfile's stages: {}",
-        stage_errors[0].help
+        help.contains("`base`, `test-coverage`"),
+        "ci/Dockerfile's stages: {help}"
     );
-    assert!(stage_errors[0]
-        .help
-        .contains("`ci`, the bake file's directory"));
+    assert!(help.contains("`ci`, the bake file's directory"), "{help}");
 }
 
 #[test]
 fn on_a_tie_another_name_resolves_at_the_lint_root() {
-    let dir = tied_layout("ci/docker-bake.release.hcl");
-    let found = findings(dir.path(), &["."]);
-    let stage_errors = with_code(&found, "BK004");
-    assert_eq!(stage_errors.len(), 1, "{found:#?}");
+    let help = tied_stage_help("ci/docker-bake.release.hcl", &["."]);
     assert!(
-        stage_errors[0].help.contains("`build`, `release`"),
-        "the root Dockerfile's stages: {}",
-        stage_errors[0].help
+        help.contains("`build`, `release`"),
+        "the root Dockerfile's stages: {help}"
     );
-    assert!(stage_errors[0]
-        .help
-        .contains("as for `docker buildx bake -f ci/docker-bake.release.hcl` run there"));
+    assert!(
+        help.contains("as for `docker buildx bake -f ci/docker-bake.release.hcl` run there"),
+        "{help}"
+    );
 }
 
 #[test]
 fn a_file_named_with_f_resolves_in_the_callers_directory() {
-    let dir = tied_layout("ci/docker-bake.hcl");
-    let found = findings(dir.path(), &["-f", "ci/docker-bake.hcl"]);
-    let stage_errors = with_code(&found, "BK004");
-    assert_eq!(stage_errors.len(), 1, "{found:#?}");
+    let help = tied_stage_help("ci/docker-bake.hcl", &["-f", "ci/docker-bake.hcl"]);
     assert!(
-        stage_errors[0].help.contains("`build`, `release`"),
-        "the caller's Dockerfile: {}",
-        stage_errors[0].help
+        help.contains("`build`, `release`"),
+        "the caller's Dockerfile: {help}"
     );
-    assert!(stage_errors[0].help.contains(
-        "paths resolve against `.` (as for `docker buildx bake -f ci/docker-bake.hcl` run there)"
-    ));
+    assert!(
+        help.contains(
+            "paths resolve against `.` (as for `docker buildx bake -f ci/docker-bake.hcl` run there)"
+        ),
+        "{help}"
+    );
 }
 
 #[test]
@@ -251,12 +234,12 @@ fn unrelated_bake_files_do_not_share_build_info() {
         ("b/docker-bake.hcl", b),
     ]);
     let found = findings(dir.path(), &["."]);
-    let undeclared = with_code(&found, "DF009");
-    assert_eq!(undeclared.len(), 1, "from b's build: {found:#?}");
-    assert!(undeclared[0].message.contains("VERSION"));
-    let legacy = with_code(&found, "DF013");
-    assert_eq!(legacy.len(), 1, "from a's build of `dev`: {found:#?}");
-    assert_eq!(legacy[0].line, 2);
+    // from b's build
+    let undeclared = only(&found, "DF009");
+    assert!(undeclared.message.contains("VERSION"));
+    // from a's build of `dev`
+    let legacy = only(&found, "DF013");
+    assert_eq!(legacy.line, 2);
 }
 
 const CASING: &str = "FROM alpine:3.20 as build\nRUN true\n";
@@ -391,20 +374,17 @@ fn a_bake_file_on_standard_input_is_linted_from_its_content() {
         Some(bake),
     );
     assert!(with_code(&found, "BK000").is_empty(), "{found:#?}");
-    let stage_errors = with_code(&found, "BK004");
-    assert_eq!(stage_errors.len(), 1, "{found:#?}");
+    let stage_error = only(&found, "BK004");
     assert_eq!(
-        stage_errors[0].file,
+        stage_error.file,
         dir.path()
             .canonicalize()
             .expect("canonical")
             .join("demo/docker-bake.hcl")
     );
     assert!(
-        stage_errors[0]
-            .message
-            .contains("did you mean `test-coverage`"),
-        "resolved next to the named path: {stage_errors:?}"
+        stage_error.message.contains("did you mean `test-coverage`"),
+        "resolved next to the named path: {stage_error:?}"
     );
     assert!(
         found

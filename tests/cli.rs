@@ -1,49 +1,9 @@
 //! End-to-end tests of the `bakelint` binary: exit codes, formats, fixes,
 //! suppressions, configuration and bad input.
 
-use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
 mod common;
+use common::cli::{assert_exit, bakelint, bakelint_stdin, stderr, stdout};
 use common::project;
-
-fn bakelint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bakelint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("FORCE_COLOR")
-        .env_remove("GITHUB_ACTIONS")
-        .output()
-        .expect("run bakelint")
-}
-
-fn bakelint_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bakelint"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input)
-        .expect("write stdin");
-    child.wait_with_output().expect("wait")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 const CASING: &str = "FROM alpine as build\nRUN echo hi\n";
 
@@ -51,13 +11,7 @@ const CASING: &str = "FROM alpine as build\nRUN echo hi\n";
 fn clean_file_exits_zero() {
     let dir = project(&[("Dockerfile", "FROM alpine AS build\nRUN echo hi\n")]);
     let out = bakelint(dir.path(), &["check", "--output-format", "concise"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     assert!(stdout(&out).contains("All checks passed."));
 }
 
@@ -217,13 +171,7 @@ fn color_always_and_never() {
 fn fix_writes_and_converges() {
     let dir = project(&[("Dockerfile", CASING)]);
     let out = bakelint(dir.path(), &["--fix", "--output-format", "concise"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     let fixed = std::fs::read_to_string(dir.path().join("Dockerfile")).expect("read");
     assert_eq!(fixed, "FROM alpine AS build\nRUN echo hi\n");
     let again = bakelint(dir.path(), &["--fix", "--diff"]);
@@ -267,13 +215,7 @@ fn fix_keeps_crlf_bom_and_mode() {
         .expect("chmod");
     }
     let out = bakelint(dir.path(), &["--fix"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     let fixed = std::fs::read_to_string(dir.path().join("Dockerfile")).expect("read");
     assert_eq!(fixed, "\u{feff}FROM alpine AS build\r\nRUN echo hi\r\n");
     #[cfg(unix)]

@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod common;
+use common::cli::stdout;
 
 use bakelint::dockerfile::{self, Dockerfile, InstructionKind, Keyword};
 
@@ -27,21 +28,19 @@ const BP_CODES: &[&str] = &[
     "BP011", "BP012",
 ];
 
-fn bakelint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bakelint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_SHA")
+/// `bakelint` in `dir`, with none of the variables the example's bake file
+/// reads and without colour.
+fn command(dir: &Path) -> Command {
+    let mut cmd = common::cli::command(dir);
+    cmd.env_remove("GITHUB_SHA")
         .env_remove("TAG")
         .env_remove("REGISTRY")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run bakelint")
+        .env("NO_COLOR", "1");
+    cmd
 }
 
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
+fn bakelint(dir: &Path, args: &[&str]) -> Output {
+    command(dir).args(args).output().expect("run bakelint")
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -488,14 +487,8 @@ fn a_read_only_file_stops_the_whole_fix() {
     std::fs::set_permissions(&bake, std::fs::Permissions::from_mode(0o444)).expect("chmod");
     let before = files(dir.path());
     // As a normal user: root may write a read-only file.
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bakelint"));
-    cmd.args(["--fix", "--unsafe-fixes"])
-        .current_dir(dir.path())
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_SHA")
-        .env_remove("TAG")
-        .env_remove("REGISTRY")
-        .env("NO_COLOR", "1");
+    let mut cmd = command(dir.path());
+    cmd.args(["--fix", "--unsafe-fixes"]);
     common::as_normal_user(&mut cmd, dir.path());
     let out = cmd.output().expect("run bakelint");
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -5,48 +5,17 @@
 //! and files named on the command line (pre-commit) are the only files a
 //! fix changes. Everything here drives the real binary.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::time::Duration;
+#[cfg(unix)]
+use std::process::{Command, Stdio};
 
 mod common;
+#[cfg(unix)]
+use common::cli::bakelint_as_user;
+use common::cli::{assert_exit, bakelint, stderr, stdout};
+use common::lsp_client::{file_uri, Client};
 
 use serde_json::{json, Value};
-
-fn bakelint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bakelint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("FORCE_COLOR")
-        .env_remove("GITHUB_ACTIONS")
-        .output()
-        .expect("run bakelint")
-}
-
-/// [`bakelint`] as a normal user (see `common::as_normal_user`), so that
-/// a read-only file is read-only even when the tests run as root.
-#[cfg(unix)]
-fn bakelint_as_user(dir: &Path, tree: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bakelint"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env_remove("NO_COLOR")
-        .env_remove("FORCE_COLOR")
-        .env_remove("GITHUB_ACTIONS");
-    common::as_normal_user(&mut cmd, tree);
-    cmd.output().expect("run bakelint")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
@@ -177,13 +146,7 @@ fn assert_outside_context_untouched(context: impl Fn(&Sandbox) -> String) {
     assert_eq!(df002["fix"]["applicability"], "display-only", "{df002}");
 
     let fix = bakelint(&proj, &["check", "--fix", "--unsafe-fixes", "."]);
-    assert_eq!(
-        fix.status.code(),
-        Some(1),
-        "{}{}",
-        stdout(&fix),
-        stderr(&fix)
-    );
+    assert_exit(&fix, 1);
     assert_eq!(
         sb.files(),
         ["outside/Dockerfile", "proj/docker-bake.hcl"],
@@ -213,13 +176,7 @@ fn a_symlinked_directory_leading_outside_is_not_written() {
     std::os::unix::fs::symlink(sb.path("outside"), sb.path("proj/ctx")).expect("symlink");
     let proj = sb.proj();
     let fix = bakelint(&proj, &["check", "--fix", "--unsafe-fixes", "."]);
-    assert_eq!(
-        fix.status.code(),
-        Some(1),
-        "{}{}",
-        stdout(&fix),
-        stderr(&fix)
-    );
+    assert_exit(&fix, 1);
     assert!(!sb.path("outside/.dockerignore").exists());
     assert_eq!(read(&sb.path("outside/Dockerfile")), COPIES_CONTEXT);
     let findings = json_findings(&proj, &["."]);
@@ -252,13 +209,7 @@ fn a_multi_file_fix_with_a_read_only_file_writes_nothing() {
         &sb.base,
         &["check", "--fix", "--unsafe-fixes", "--select", "BP012", "."],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 2);
     assert_eq!(
         stderr(&out),
         "error: wrote nothing: `requirements.txt` could not be written: file is read-only\n"
@@ -278,13 +229,7 @@ fn a_multi_file_fix_with_a_read_only_file_writes_nothing() {
         &proj,
         &["check", "--fix", "--unsafe-fixes", "--select", "BP012", "."],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     assert!(!read(&sb.path("proj/Dockerfile")).contains("pytest-json-report"));
     assert_eq!(read(&requirements), "pytest==8.3.3\npytest-json-report\n");
 }
@@ -305,13 +250,7 @@ fn one_file_named_two_ways_is_written_once() {
             &absolute.to_string_lossy(),
         ],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     assert_eq!(stderr(&out), "");
     assert_eq!(
         read(&absolute),
@@ -342,13 +281,7 @@ fn a_symlinked_dockerfile_is_edited_through_and_stays_a_link() {
             "Other.Dockerfile",
         ],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 1);
     let link = std::fs::symlink_metadata(proj.join("Dockerfile")).expect("meta");
     assert!(link.file_type().is_symlink(), "the link stays a link");
     assert_eq!(
@@ -392,13 +325,7 @@ fn stale_temporary_files_of_dead_runs_are_removed_and_live_ones_kept() {
         sb.write(name, "FROM alpine as bu");
     }
     let out = bakelint(&proj, &["check", "--fix", "."]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     assert_eq!(read(&sb.path("proj/Dockerfile")), "FROM alpine AS build\n");
     let mut expected = vec!["proj/Dockerfile".to_string(), live, unrelated];
     expected.sort();
@@ -429,13 +356,7 @@ fn named_files_are_the_only_files_a_fix_changes() {
             "Dockerfile",
         ],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 1);
     let fixed = read(&sb.path("proj/Dockerfile"));
     assert!(
         fixed.starts_with("FROM python:3.12-slim AS app\n"),
@@ -460,13 +381,7 @@ fn named_files_are_the_only_files_a_fix_changes() {
         &proj,
         &["check", "--fix", "--unsafe-fixes", "--select", "BP012", "."],
     );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     assert_eq!(
         read(&sb.path("proj/requirements.txt")),
         "pytest==8.3.3\npytest-json-report\n"
@@ -482,13 +397,7 @@ fn the_report_after_a_fix_shows_the_fixed_text() {
     )]);
     let proj = sb.proj();
     let out = bakelint(&proj, &["check", "--fix", "--output-format", "full", "."]);
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 1);
     let after_fix = stdout(&out);
     // A fresh run on the fixed file reports the same, minus "Fixed 1 problem.".
     let fresh = stdout(&bakelint(&proj, &["check", "--output-format", "full", "."]));
@@ -496,138 +405,24 @@ fn the_report_after_a_fix_shows_the_fixed_text() {
     assert!(fresh.contains("[Dockerfile:5:16]"), "{fresh}");
 }
 
-/// A minimal language-server client over stdio (Content-Length framing).
-struct Lsp {
-    child: Child,
-    stdin: ChildStdin,
-    incoming: Receiver<Value>,
-    next_id: i64,
+/// Opens the Dockerfile at `path` and returns its published diagnostics.
+fn open_document(lsp: &mut Client, path: &Path, text: &str) -> Vec<Value> {
+    let uri = file_uri(path);
+    lsp.open(&uri, text);
+    lsp.diagnostic_list(&uri)
 }
 
-impl Lsp {
-    fn start(cwd: &Path) -> Lsp {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bakelint"))
-            .arg("server")
-            .current_dir(cwd)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start bakelint server");
-        let stdout = child.stdout.take().expect("stdout");
-        let stdin = child.stdin.take().expect("stdin");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let mut length = None;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some(v) = line.strip_prefix("Content-Length:") {
-                        length = v.trim().parse::<usize>().ok();
-                    }
-                }
-                let mut body = vec![0u8; length.unwrap_or(0)];
-                if reader.read_exact(&mut body).is_err() {
-                    return;
-                }
-                let Ok(msg) = serde_json::from_slice::<Value>(&body) else {
-                    return;
-                };
-                if tx.send(msg).is_err() {
-                    return;
-                }
-            }
-        });
-        Lsp {
-            child,
-            stdin,
-            incoming: rx,
-            next_id: 1,
-        }
-    }
-
-    fn send(&mut self, msg: Value) {
-        let body = msg.to_string();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
-        self.stdin.flush().expect("flush");
-    }
-
-    fn wait_for(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        loop {
-            match self.incoming.recv_timeout(Duration::from_secs(30)) {
-                Ok(m) if pred(&m) => return m,
-                Ok(_) => {}
-                Err(e) => panic!("waiting for {what}: {e}"),
-            }
-        }
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        self.wait_for(method, |m| m["id"] == id && m.get("method").is_none())
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
-    }
-
-    /// Opens `path` and returns its published diagnostics.
-    fn open(&mut self, path: &Path, text: &str) -> Vec<Value> {
-        let uri = file_uri(path);
-        self.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri, "languageId": "dockerfile", "version": 1, "text": text}}),
-        );
-        let published = self.wait_for("diagnostics", |m| {
-            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri.as_str()
-        });
-        published["params"]["diagnostics"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-    }
-
-    /// Every code action offered over the whole document.
-    fn actions(&mut self, path: &Path, diagnostics: &[Value]) -> Vec<Value> {
-        let resp = self.request(
-            "textDocument/codeAction",
-            json!({
-                "textDocument": {"uri": file_uri(path)},
-                "range": {"start": {"line": 0, "character": 0}, "end": {"line": 999, "character": 0}},
-                "context": {"diagnostics": diagnostics},
-            }),
-        );
-        resp["result"].as_array().cloned().unwrap_or_default()
-    }
-}
-
-impl Drop for Lsp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn file_uri(path: &Path) -> String {
-    let mut s = String::from("file://");
-    for b in path.to_string_lossy().bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            s.push(b as char);
-        } else {
-            s.push_str(&format!("%{b:02X}"));
-        }
-    }
-    s
+/// Every code action offered over the whole document.
+fn code_actions(lsp: &mut Client, path: &Path, diagnostics: &[Value]) -> Vec<Value> {
+    let resp = lsp.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": file_uri(path)},
+            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 999, "character": 0}},
+            "context": {"diagnostics": diagnostics},
+        }),
+    );
+    resp["result"].as_array().cloned().unwrap_or_default()
 }
 
 /// Every file URI an action's edit would create or change.
@@ -668,14 +463,10 @@ fn code_actions_offer_no_edit_outside_the_project() {
         proj.join("Linked.Dockerfile"),
     )
     .expect("link");
-    let mut lsp = Lsp::start(&proj);
-    lsp.request(
-        "initialize",
-        json!({"processId": null, "rootUri": file_uri(&proj), "capabilities": {}}),
-    );
-    lsp.notify("initialized", json!({}));
+    let mut lsp = Client::start(&proj);
+    lsp.initialize(Some(&proj));
 
-    let diags = lsp.open(&proj.join("Dockerfile"), COPIES_CONTEXT);
+    let diags = open_document(&mut lsp, &proj.join("Dockerfile"), COPIES_CONTEXT);
     let codes: Vec<&str> = diags.iter().filter_map(|d| d["code"].as_str()).collect();
     assert!(codes.contains(&"BP008"), "{diags:?}");
     // The published finding says why its fix is not offered.
@@ -685,7 +476,7 @@ fn code_actions_offer_no_edit_outside_the_project() {
         message.contains("the fix is not applied") && message.contains("outside the project root"),
         "{message}"
     );
-    let actions = lsp.actions(&proj.join("Dockerfile"), &diags);
+    let actions = code_actions(&mut lsp, &proj.join("Dockerfile"), &diags);
     let outside_uri = file_uri(&sb.path("outside"));
     assert!(
         actions
@@ -708,10 +499,10 @@ fn code_actions_offer_no_edit_outside_the_project() {
     #[cfg(unix)]
     {
         let linked = proj.join("Linked.Dockerfile");
-        let diags = lsp.open(&linked, "FROM alpine as build\n");
+        let diags = open_document(&mut lsp, &linked, "FROM alpine as build\n");
         let codes: Vec<&str> = diags.iter().filter_map(|d| d["code"].as_str()).collect();
         assert!(codes.contains(&"DF002"), "{diags:?}");
-        let actions = lsp.actions(&linked, &diags);
+        let actions = code_actions(&mut lsp, &linked, &diags);
         assert!(actions.is_empty(), "{actions:?}");
     }
 }
@@ -749,9 +540,8 @@ fn sigterm_leaves_no_temporary_files_and_no_half_change() {
         ".",
     ];
     let run = || {
-        Command::new(env!("CARGO_BIN_EXE_bakelint"))
+        common::cli::command(&proj)
             .args(args)
-            .current_dir(&proj)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -5,8 +5,12 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+mod common;
+use common::cli::{command, wait_or_kill};
 
 const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -18,50 +22,34 @@ struct Run {
 
 /// Runs bakelint in `dir`, killing it (and failing) after [`DEADLINE`].
 fn run_with(dir: &Path, args: &[&str], stdout: Stdio) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bakelint"))
+    let mut child = command(dir)
         .args(args)
-        .current_dir(dir)
         .env("NO_COLOR", "1")
-        .env_remove("GITHUB_ACTIONS")
         .stdin(Stdio::null())
         .stdout(stdout)
         .stderr(Stdio::piped())
         .spawn()
         .expect("start bakelint");
     // Drain the pipes while waiting, so a large output cannot block the child.
-    let mut out_pipe = child.stdout.take();
-    let mut err_pipe = child.stderr.take();
-    let out_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        if let Some(p) = out_pipe.as_mut() {
-            let _ = p.read_to_end(&mut s);
-        }
-        s
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        if let Some(p) = err_pipe.as_mut() {
-            let _ = p.read_to_end(&mut s);
-        }
-        s
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("bakelint {args:?} did not finish within {DEADLINE:?} (hang)");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let out_reader = drain(child.stdout.take());
+    let err_reader = drain(child.stderr.take());
+    let status = wait_or_kill(&mut child, DEADLINE, &format!("bakelint {args:?}"));
     Run {
         code: status.code(),
         stdout: String::from_utf8_lossy(&out_reader.join().expect("stdout")).into_owned(),
         stderr: String::from_utf8_lossy(&err_reader.join().expect("stderr")).into_owned(),
     }
+}
+
+/// Reads `pipe` to its end on a thread of its own.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut s = Vec::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_end(&mut s);
+        }
+        s
+    })
 }
 
 fn run(dir: &Path, args: &[&str]) -> Run {
@@ -83,7 +71,10 @@ fn assert_no_panic(r: &Run) {
 
 #[cfg(unix)]
 fn mkfifo(path: &Path) {
-    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo");
     assert!(status.success(), "mkfifo {}", path.display());
 }
 

@@ -3,215 +3,12 @@
 //! codeAction, hover, didChange, didSave, didClose, shutdown, exit. Every
 //! read has a timeout, so a hang fails the test instead of blocking it.
 
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-const TIMEOUT: Duration = Duration::from_secs(20);
-
-pub struct Client {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    incoming: Receiver<Value>,
-    /// Messages read while waiting for something else.
-    backlog: VecDeque<Value>,
-    next_id: i64,
-}
-
-fn read_message(reader: &mut impl BufRead) -> Option<Value> {
-    let mut length: Option<usize> = None;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(v) = line.strip_prefix("Content-Length:") {
-            length = v.trim().parse().ok();
-        }
-    }
-    let mut body = vec![0u8; length?];
-    reader.read_exact(&mut body).ok()?;
-    serde_json::from_slice(&body).ok()
-}
-
-impl Client {
-    pub fn start(cwd: &Path) -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bakelint"))
-            .arg("server")
-            .current_dir(cwd)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start bakelint server");
-        let stdout = child.stdout.take().expect("stdout");
-        let stdin = child.stdin.take();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            while let Some(msg) = read_message(&mut reader) {
-                if tx.send(msg).is_err() {
-                    break;
-                }
-            }
-        });
-        Client {
-            child,
-            stdin,
-            incoming: rx,
-            backlog: VecDeque::new(),
-            next_id: 1,
-        }
-    }
-
-    pub fn send(&mut self, msg: Value) {
-        let body = serde_json::to_string(&msg).expect("serialize");
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("write");
-        stdin.flush().expect("flush");
-    }
-
-    /// Writes several messages with one write, as a client that fell behind would.
-    pub fn send_many(&mut self, msgs: &[Value]) {
-        let mut buf = String::new();
-        for msg in msgs {
-            let body = serde_json::to_string(msg).expect("serialize");
-            buf.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-        }
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        stdin.write_all(buf.as_bytes()).expect("write");
-        stdin.flush().expect("flush");
-    }
-
-    pub fn notify(&mut self, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
-    }
-
-    /// Sends a request and waits for its response (the whole message).
-    pub fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        self.wait_for(&format!("response {id}"), |m| {
-            m.get("id") == Some(&json!(id)) && m.get("method").is_none()
-        })
-    }
-
-    /// The next message matching `pred`, keeping the others for later.
-    pub fn wait_for(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        if let Some(i) = self.backlog.iter().position(&pred) {
-            if let Some(m) = self.backlog.remove(i) {
-                return m;
-            }
-        }
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.incoming.recv_timeout(left) {
-                Ok(m) if pred(&m) => return m,
-                Ok(m) => self.backlog.push_back(m),
-                Err(RecvTimeoutError::Timeout) => {
-                    panic!(
-                        "timed out waiting for {what}; got meanwhile: {:?}",
-                        self.backlog
-                    )
-                }
-                Err(RecvTimeoutError::Disconnected) => {
-                    panic!("server closed its output waiting for {what}")
-                }
-            }
-        }
-    }
-
-    /// The next publishDiagnostics for `uri` (optionally of a given version).
-    pub fn diagnostics(&mut self, uri: &str, version: Option<i64>) -> Value {
-        let uri = uri.to_string();
-        self.wait_for(&format!("diagnostics for {uri} v{version:?}"), move |m| {
-            m["method"] == "textDocument/publishDiagnostics"
-                && m["params"]["uri"] == uri.as_str()
-                && version.is_none_or(|v| m["params"]["version"] == v)
-        })["params"]
-            .clone()
-    }
-
-    pub fn initialize(&mut self, root: &Path) -> Value {
-        let root_uri = file_uri(root);
-        let resp = self.request(
-            "initialize",
-            json!({"processId": null, "rootUri": root_uri, "capabilities": {}}),
-        );
-        self.notify("initialized", json!({}));
-        resp
-    }
-
-    pub fn open(&mut self, uri: &str, text: &str) {
-        self.notify(
-            "textDocument/didOpen",
-            json!({"textDocument": {"uri": uri, "languageId": "dockerfile", "version": 1, "text": text}}),
-        );
-    }
-
-    pub fn change(&mut self, uri: &str, version: i64, text: &str) {
-        self.notify(
-            "textDocument/didChange",
-            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [{"text": text}]}),
-        );
-    }
-
-    /// shutdown + exit; the process must end by itself, with status 0.
-    pub fn shutdown(mut self) {
-        let resp = self.request("shutdown", Value::Null);
-        assert!(resp.get("error").is_none(), "{resp}");
-        self.notify("exit", Value::Null);
-        drop(self.stdin.take());
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
-            match self.child.try_wait() {
-                Ok(Some(status)) => {
-                    assert!(status.success(), "server exit status {status}");
-                    return;
-                }
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(10))
-                }
-                _ => {
-                    let _ = self.child.kill();
-                    panic!("server did not exit after shutdown/exit");
-                }
-            }
-        }
-    }
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-pub fn file_uri(path: &Path) -> String {
-    let mut s = String::from("file://");
-    for b in path.to_string_lossy().bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
-            s.push(b as char);
-        } else {
-            s.push_str(&format!("%{b:02X}"));
-        }
-    }
-    s
-}
+mod common;
+use common::lsp_client::{file_uri, Client};
 
 fn codes(diags: &Value) -> Vec<String> {
     diags["diagnostics"]
@@ -274,7 +71,7 @@ fn lsp_session() {
     let uri = file_uri(&path);
 
     let mut c = Client::start(&root);
-    let init = c.initialize(&root);
+    let init = c.initialize(Some(&root));
     let caps = &init["result"]["capabilities"];
     assert_eq!(caps["hoverProvider"], true, "{init}");
     assert!(caps["codeActionProvider"]["codeActionKinds"]
@@ -421,7 +218,7 @@ fn lsp_changes_are_coalesced() {
     let root = dir.path().canonicalize().expect("canonical");
     let uri = file_uri(&root.join("Dockerfile"));
     let mut c = Client::start(&root);
-    c.initialize(&root);
+    c.initialize(Some(&root));
     c.open(&uri, "FROM alpine\n");
     let first = c.diagnostics(&uri, Some(1));
     assert_eq!(codes(&first), Vec::<String>::new());
@@ -461,7 +258,7 @@ fn lsp_utf16_positions_and_unsafe_labels() {
     let root = dir.path().canonicalize().expect("canonical");
     let uri = file_uri(&root.join("Dockerfile"));
     let mut c = Client::start(&root);
-    c.initialize(&root);
+    c.initialize(Some(&root));
     // "𝄞" is two UTF-16 code units (four bytes, one character).
     let text =
         "FROM alpine AS Builder\nENV A=\"𝄞\" B=$NOPE\nMAINTAINER 𝄞𝄞\nWORKDIR 𝄞/rel\nCMD echo hi\n";
@@ -569,7 +366,7 @@ fn bench_lsp_latency() {
     std::fs::write(&path, &text).expect("write");
     let uri = file_uri(&path);
     let mut c = Client::start(&root);
-    c.initialize(&root);
+    c.initialize(Some(&root));
     c.open(&uri, &text);
     let first = c.diagnostics(&uri, Some(1));
     let n = first["diagnostics"].as_array().map_or(0, Vec::len);
@@ -614,7 +411,7 @@ fn lsp_settings_come_from_the_files_directory() {
     std::fs::write(project.join("bakelint.toml"), "ignore = [\"DF008\"]\n").expect("config");
     let uri = file_uri(&project.join("svc/Dockerfile"));
     let mut c = Client::start(&root);
-    c.initialize(&root);
+    c.initialize(Some(&root));
     c.open(&uri, DOCKERFILE);
     let diags = c.diagnostics(&uri, Some(1));
     assert_eq!(codes(&diags), ["DF001"], "{diags}");
@@ -658,7 +455,7 @@ fn lsp_tolerates_unknown_documents_and_bad_params() {
     let root = dir.path().canonicalize().expect("canonical");
     let uri = file_uri(&root.join("Dockerfile"));
     let mut c = Client::start(&root);
-    c.initialize(&root);
+    c.initialize(Some(&root));
     // Requests about a document that was never opened.
     let resp = c.request(
         "textDocument/codeAction",
@@ -719,7 +516,7 @@ fn lsp_lints_bake_files_and_relints_the_dockerfiles_they_build() {
     let df_uri = file_uri(&root.join("app/Dockerfile"));
 
     let mut c = Client::start(&root);
-    c.initialize(&root);
+    c.initialize(Some(&root));
     c.open(&df_uri, dockerfile);
     let diags = c.diagnostics(&df_uri, Some(1));
     assert!(

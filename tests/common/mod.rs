@@ -1,7 +1,11 @@
-//! Helpers shared by the integration tests: temporary projects and the
-//! lint plan `bakelint check DIR` would make for them.
+//! Helpers shared by the integration tests: temporary projects, the lint
+//! plan `bakelint check DIR` would make for them, running the binary
+//! (`cli`) and talking to its language server (`lsp_client`).
 // Each test crate uses a different subset of these helpers.
 #![allow(dead_code)]
+
+pub mod cli;
+pub mod lsp_client;
 
 use std::collections::BTreeMap;
 use std::path::Path;
