@@ -130,7 +130,8 @@ fn entries<'a>(ctx: &BakeContext<'a>) -> BTreeMap<(PathBuf, Span, String), Entry
                 }
                 None => e.used = true,
             }
-            e.keys.extend(args.elements.iter().filter_map(|x| x.key.clone()));
+            e.keys
+                .extend(args.elements.iter().filter_map(|x| x.key.clone()));
             e.targets.push(target);
         }
     }
