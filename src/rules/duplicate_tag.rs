@@ -30,7 +30,7 @@ pub static RULE: RuleDef = RuleDef {
     name: "duplicate-tag",
     aliases: &[],
     severity: Severity::Warning,
-    summary: "The same tag is produced by two targets",
+    summary: "The same tag is produced by two targets built together",
     doc: include_str!("../../rules/BK008.md"),
     fix: None,
     scope: RuleScope::Bake,
