@@ -87,7 +87,7 @@ target "extra" {
 }
 
 group "ci" {
-  targets = ["app", "workr"]
+  targets = ["app", "worker", "workr"]
 }
 "#;
 
@@ -186,6 +186,7 @@ fn undeclared_args_follow_the_built_stages() {
 target "app" {
   args = {
     TEST_FLAGS = "-race"
+    TEST_FLAG = "-v"
     VERSION = "1"
   }
 }
@@ -199,9 +200,11 @@ target "test" {
     let diags = lint(dir.path());
     let got = findings(dir.path(), &diags);
     // `app` builds `release` (and `build`), which never declares TEST_FLAGS;
-    // `test` builds `test`, which does.
-    assert_eq!(got, vec![("BK005", "TEST_FLAGS".to_string())], "{diags:#?}");
-    assert!(diags[0].message.contains("target `app`"));
+    // `test` builds `test`, which does: passing it to both is fine. No
+    // stage either builds declares TEST_FLAG.
+    assert_eq!(got, vec![("BK005", "TEST_FLAG".to_string())], "{diags:#?}");
+    assert!(diags[0].message.contains("targets `app`, `test` build"));
+    assert!(diags[0].message.contains("did you mean `TEST_FLAGS`?"));
 }
 
 #[test]

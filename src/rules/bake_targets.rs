@@ -74,6 +74,87 @@ pub fn concrete_targets(project: &BakeProject) -> impl Iterator<Item = &Target> 
         .filter(move |t| !is_abstract(project, t))
 }
 
+/// The targets one `docker buildx bake NAME` builds together, and the
+/// command that does.
+pub struct BuildSet {
+    /// `docker buildx bake` for `default`, else `docker buildx bake NAME`.
+    pub command: String,
+    pub targets: BTreeSet<String>,
+}
+
+/// The target sets `docker buildx bake` builds in one invocation naming
+/// one group or target: every group (expanded through nested groups; a
+/// matrix target is a group of its expansions), `default` first, and every
+/// target that links others through `target:` contexts — each set closed
+/// over those links, since buildx builds a linked target with its user.
+/// `docker buildx bake a b` can combine any targets; that is an explicit
+/// choice and makes no set.
+pub fn build_sets(project: &BakeProject) -> Vec<BuildSet> {
+    let mut names: Vec<&str> = project
+        .group_order()
+        .iter()
+        .map(String::as_str)
+        .chain(project.groups().keys().map(String::as_str))
+        .chain(project.target_order().iter().map(String::as_str))
+        .collect();
+    names.sort_by_key(|n| *n != "default");
+    let mut seen = BTreeSet::new();
+    let mut sets = Vec::new();
+    for name in names {
+        if !seen.insert(name) {
+            continue;
+        }
+        let mut targets = BTreeSet::new();
+        expand_group(project, name, &mut BTreeSet::new(), &mut targets);
+        close_over_links(project, &mut targets);
+        let is_group = project.groups().contains_key(name);
+        if is_group || targets.len() > 1 {
+            let command = if name == "default" {
+                "docker buildx bake".to_string()
+            } else {
+                format!("docker buildx bake {name}")
+            };
+            sets.push(BuildSet { command, targets });
+        }
+    }
+    sets
+}
+
+/// Adds the targets `name` (a group or a target) stands for.
+fn expand_group<'a>(
+    project: &'a BakeProject,
+    name: &'a str,
+    visiting: &mut BTreeSet<&'a str>,
+    out: &mut BTreeSet<String>,
+) {
+    if let Some(group) = project.groups().get(name) {
+        if visiting.insert(name) {
+            for member in &group.targets {
+                expand_group(project, member, visiting, out);
+            }
+        }
+    } else if project.targets().contains_key(name) {
+        out.insert(name.to_string());
+    }
+}
+
+/// Adds, transitively, the targets the set's `target:` contexts link.
+fn close_over_links(project: &BakeProject, targets: &mut BTreeSet<String>) {
+    let mut todo: Vec<String> = targets.iter().cloned().collect();
+    while let Some(name) = todo.pop() {
+        let Some(target) = project.targets().get(&name) else {
+            continue;
+        };
+        for value in target.contexts().values() {
+            if let Some(link) = value.strip_prefix("target:") {
+                if project.targets().contains_key(link) && targets.insert(link.to_string()) {
+                    todo.push(link.to_string());
+                }
+            }
+        }
+    }
+}
+
 /// A Dockerfile a target builds: shared (from a file) or parsed inline.
 pub enum BuiltDockerfile<'a> {
     File(&'a Dockerfile),

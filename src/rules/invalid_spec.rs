@@ -115,7 +115,10 @@ const KNOWN_ARCH: &[&str] = &[
 fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut findings = Findings::default();
     let mut report = |target: &Target, origin: &Provenance, message: String, help: String| {
-        if !in_file(origin) || !findings.first(&origin.file, origin.span, &message) {
+        if !in_file(origin)
+            || uses_empty_input(ctx, origin)
+            || !findings.first(&origin.file, origin.span, &message)
+        {
             return;
         }
         let diag = ctx
@@ -181,6 +184,19 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// Whether the value uses a variable that is empty here (no default, or
+/// `default = ""`, and not set from the environment): an input the build
+/// is meant to be given (`TAG`, `VERSION` from CI), so the value is only
+/// known then and an invalid one says nothing about the definition.
+fn uses_empty_input(ctx: &BakeContext<'_>, origin: &Provenance) -> bool {
+    origin.variables.iter().any(|name| {
+        ctx.project
+            .variables()
+            .get(name)
+            .is_some_and(|v| v.value.is_null() || v.value.as_str() == Some(""))
+    })
 }
 
 fn check_entry(direction: Direction, entry: &Entry) -> Option<(String, String)> {
@@ -545,5 +561,24 @@ target "b" {
             "{:?}",
             l.messages()
         );
+    }
+
+    #[test]
+    fn values_using_an_empty_input_variable_are_not_checked() {
+        // VERSION and TAG are set by CI; with the empty defaults the tags
+        // end in `:`, which says nothing about the definition.
+        let hcl = r#"variable "VERSION" {}
+variable "TAG" {
+  default = ""
+}
+variable "REPO" {
+  default = "example"
+}
+target "app" {
+  tags = ["${REPO}/app:${VERSION}", "${REPO}/web:${TAG}", "${REPO}/db:"]
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["\"${REPO}/db:\""], "{:?}", l.messages());
     }
 }

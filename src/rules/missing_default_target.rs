@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::rules::bake_syntax::{syntax_files, SyntaxBlock};
-use crate::rules::bake_targets::built_targets;
+use crate::rules::bake_targets::{built_targets, is_abstract};
 use crate::rules::source_text::line_start;
 
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
@@ -94,7 +94,9 @@ fn default_members(ctx: &BakeContext<'_>) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let mut members = Vec::new();
     for target in built_targets(project) {
-        if target.is_hidden() {
+        // Templates: hidden, or only inherited by other targets (such as
+        // the `docker-metadata-action` placeholder), even with no groups.
+        if is_abstract(project, target) {
             continue;
         }
         let name = matrix_group(&target.name).unwrap_or_else(|| target.name.clone());
@@ -179,6 +181,18 @@ target "tool" {
         assert!(l.diagnostics.is_empty());
         let l = lint(&RULE, &[("docker-bake.hcl", "variable \"X\" {\n}\n")]);
         assert!(l.diagnostics.is_empty());
+    }
+
+    #[test]
+    fn inherited_placeholders_are_not_members() {
+        // docker/metadata-action's placeholder target, inherited by the one
+        // the workflow builds: no groups, yet a template.
+        let hcl = "target \"docker-metadata-action\" {}\n\ntarget \"image\" {\n  inherits = [\"docker-metadata-action\"]\n}\n";
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl)]);
+        assert_eq!(
+            fixed(&l, "docker-bake.hcl"),
+            format!("group \"default\" {{\n  targets = [\"image\"]\n}}\n\n{hcl}")
+        );
     }
 
     #[test]

@@ -5,11 +5,16 @@
 //! the target stage (the last one without `target`) and every stage it
 //! uses (`FROM <stage>`, `COPY --from`, `RUN --mount=from=`), plus the
 //! global ARGs before the first `FROM`. Predefined args (proxy, platform,
-//! `BUILDKIT_*`, `SOURCE_DATE_EPOCH`) need no declaration. The finding
-//! points at the key of the `args` entry; an entry inherited by several
-//! targets is reported once, naming them all.
+//! `BUILDKIT_*`, `SOURCE_DATE_EPOCH`) need no declaration.
+//!
+//! Setting an arg in a shared parent target that only some children use is
+//! ordinary bake style, so an entry is judged by every target that receives
+//! it: it is reported only when none of them declares it (or might: a
+//! target whose Dockerfile bakelint cannot read counts as a user). The
+//! finding points at the key of the `args` entry, once, naming the targets,
+//! with a did-you-mean among the `ARG`s they declare.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use crate::bake::{Provenance, Target};
@@ -37,12 +42,28 @@ pub static RULE: RuleDef = RuleDef {
     check: CheckFn::Bake(check),
 };
 
-/// One undeclared arg at one place, and the targets that pass it.
+/// One `args` entry (one place in a file) and what the targets that
+/// receive it make of it.
+struct Entry<'a> {
+    origin: &'a Provenance,
+    /// The targets that receive the entry, with a Dockerfile bakelint reads.
+    targets: Vec<&'a Target>,
+    /// Whether some receiving target declares the key, or may use it in a
+    /// way bakelint cannot see (unknown Dockerfile, custom frontend).
+    used: bool,
+    /// The `ARG` names the receiving targets' built stages declare.
+    declared: BTreeSet<String>,
+    /// The `args` keys the receiving targets set (a rename must not clash).
+    keys: BTreeSet<String>,
+    /// Whether the span is the key as written (not the value's).
+    key_found: bool,
+}
+
+/// What a finding needs to be reported: the entry, and the suggestion.
 struct Finding<'a> {
     origin: &'a Provenance,
     targets: Vec<&'a Target>,
     suggestion: Option<String>,
-    /// Whether the span is the key as written (not the value's).
     key_found: bool,
     /// Whether the suggested name is already a key of the same `args`.
     suggestion_taken: bool,
@@ -56,60 +77,91 @@ fn has_foreign_frontend(df: &crate::dockerfile::Dockerfile) -> bool {
     })
 }
 
-fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut found: BTreeMap<(PathBuf, Span, String), Finding<'_>> = BTreeMap::new();
+/// The `ARG` names the stages `target` builds declare; `None` when bakelint
+/// cannot tell (no Dockerfile, parse errors, a custom frontend, a stage
+/// graph it cannot resolve): the target may then use any arg.
+fn target_declared_args(ctx: &BakeContext<'_>, target: &Target) -> Option<BTreeSet<String>> {
+    let df = built_dockerfile(ctx, target)?;
+    if !df.errors.is_empty() || has_foreign_frontend(&df) {
+        return None;
+    }
+    let stages = built_stages(
+        &df,
+        target.target().filter(|t| !t.is_empty()),
+        &target.args(),
+    )?;
+    Some(declared_args(&df, &stages))
+}
+
+/// Every `args` entry of the built targets, keyed by where it is written:
+/// an entry in a parent block is received by all the targets inheriting it.
+fn entries<'a>(ctx: &BakeContext<'a>) -> BTreeMap<(PathBuf, Span, String), Entry<'a>> {
+    let mut found: BTreeMap<(PathBuf, Span, String), Entry<'a>> = BTreeMap::new();
     for target in built_targets(ctx.project) {
         let Some(args) = target.attr("args") else {
             continue;
         };
-        let Some(df) = built_dockerfile(ctx, target) else {
-            continue;
-        };
-        if !df.errors.is_empty() || has_foreign_frontend(&df) {
-            continue;
-        }
-        let Some(stages) = built_stages(
-            &df,
-            target.target().filter(|t| !t.is_empty()),
-            &target.args(),
-        ) else {
-            continue;
-        };
-        let declared = declared_args(&df, &stages);
+        let declared = target_declared_args(ctx, target);
         for entry in &args.elements {
             let Some(key) = entry.key.as_deref() else {
                 continue;
             };
-            if entry.value.is_null()
-                || declared.contains(key)
-                || is_predefined_arg(key)
-                || !in_file(&entry.origin)
-            {
+            if entry.value.is_null() || is_predefined_arg(key) || !in_file(&entry.origin) {
                 continue;
             }
             let key_span = ctx
                 .file_text(&entry.origin.file)
                 .and_then(|text| map_key_span(text, entry.origin.span, key));
             let span = key_span.unwrap_or(entry.origin.span);
-            let suggestion = closest(key, declared.iter().map(String::as_str)).map(str::to_string);
-            let suggestion_taken = suggestion.as_ref().is_some_and(|s| {
-                args.elements
-                    .iter()
-                    .any(|e| e.key.as_deref() == Some(s.as_str()))
-            });
-            let f = found
+            let e = found
                 .entry((entry.origin.file.clone(), span, key.to_string()))
-                .or_insert_with(|| Finding {
+                .or_insert_with(|| Entry {
                     origin: &entry.origin,
                     targets: Vec::new(),
-                    suggestion,
+                    used: false,
+                    declared: BTreeSet::new(),
+                    keys: BTreeSet::new(),
                     key_found: key_span.is_some(),
-                    suggestion_taken,
                 });
-            f.targets.push(target);
+            match &declared {
+                Some(names) => {
+                    e.used |= names.contains(key);
+                    e.declared.extend(names.iter().cloned());
+                }
+                None => e.used = true,
+            }
+            e.keys
+                .extend(args.elements.iter().filter_map(|x| x.key.clone()));
+            e.targets.push(target);
         }
     }
-    for ((file, span, key), f) in found {
+    found
+}
+
+/// The entries no receiving target uses, with a did-you-mean among the
+/// `ARG`s those targets declare.
+fn findings<'a>(ctx: &BakeContext<'a>) -> Vec<((PathBuf, Span, String), Finding<'a>)> {
+    entries(ctx)
+        .into_iter()
+        .filter(|(_, e)| !e.used)
+        .map(|(k, e)| {
+            let suggestion =
+                closest(&k.2, e.declared.iter().map(String::as_str)).map(str::to_string);
+            let suggestion_taken = suggestion.as_ref().is_some_and(|s| e.keys.contains(s));
+            let f = Finding {
+                origin: e.origin,
+                targets: e.targets,
+                suggestion,
+                key_found: e.key_found,
+                suggestion_taken,
+            };
+            (k, f)
+        })
+        .collect()
+}
+
+fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
+    for ((file, span, key), f) in findings(ctx) {
         let names = f
             .targets
             .iter()
@@ -117,12 +169,12 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             .collect::<Vec<_>>()
             .join(", ");
         let who = if f.targets.len() == 1 {
-            format!("target {names}")
+            format!("target {names} builds")
         } else {
-            format!("targets {names}")
+            format!("targets {names} build")
         };
         let message = format!(
-            "build arg `{key}` is declared by no `ARG` in the stages {who} builds{}",
+            "build arg `{key}` is declared by no `ARG` in the stages {who}{}",
             did_you_mean(f.suggestion.as_deref())
         );
         let help = match &f.suggestion {
@@ -260,6 +312,76 @@ target "b" {
         assert_eq!(l.slices(), vec!["\"NOPE\""]);
         assert!(l.messages()[0].contains("targets `a`, `b`"));
         assert_eq!(l.diagnostics[0].labels.len(), 2);
+    }
+
+    #[test]
+    fn parent_arg_used_by_some_children_is_not_flagged() {
+        // `_common` passes GO_FLAGS to `lint` (whose stages do not declare
+        // it) and to `build` (whose do): ordinary bake style.
+        let hcl = r#"target "_common" {
+  args = {
+    GO_FLAGS = "-v"
+  }
+}
+target "build" {
+  inherits = ["_common"]
+  target = "build"
+}
+target "lint" {
+  inherits = ["_common"]
+  dockerfile-inline = "FROM alpine\nARG LINT_FLAGS\n"
+}
+group "default" {
+  targets = ["build", "lint"]
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert!(l.diagnostics.is_empty(), "{:?}", l.messages());
+    }
+
+    #[test]
+    fn parent_arg_no_child_uses_suggests_a_near_miss() {
+        let hcl = r#"target "_common" {
+  args = {
+    GO_FLAG = "-v"
+  }
+}
+target "build" {
+  inherits = ["_common"]
+  target = "build"
+}
+target "lint" {
+  inherits = ["_common"]
+  dockerfile-inline = "FROM alpine\nARG LINT_FLAGS\n"
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(l.slices(), vec!["GO_FLAG"]);
+        assert_eq!(
+            l.messages()[0],
+            "build arg `GO_FLAG` is declared by no `ARG` in the stages targets `build`, `lint` build; did you mean `GO_FLAGS`?"
+        );
+        // Two targets receive it: renaming is left to the reader.
+        assert!(l.diagnostics[0].fix.is_none());
+    }
+
+    #[test]
+    fn a_receiver_with_an_unreadable_dockerfile_may_use_it() {
+        let hcl = r#"target "_common" {
+  args = {
+    ANY = "1"
+  }
+}
+target "a" {
+  inherits = ["_common"]
+}
+target "b" {
+  inherits = ["_common"]
+  dockerfile = "missing.Dockerfile"
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert!(l.diagnostics.is_empty(), "{:?}", l.messages());
     }
 
     #[test]
