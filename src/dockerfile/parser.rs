@@ -8,6 +8,7 @@
 //! and then owns any heredoc bodies that follow it.
 
 mod directives;
+mod flags;
 mod heredoc;
 mod instruction;
 mod lines;
@@ -35,6 +36,7 @@ pub fn parse(source: &str) -> Dockerfile {
     };
     p.run();
     p.check_line_lengths();
+    p.check_build_stage();
     let has_instruction = p
         .nodes
         .iter()
@@ -92,6 +94,27 @@ impl Parser<'_> {
             }
         }
         if self.errors.len() > before {
+            self.errors.sort_by_key(|e| e.span.start);
+        }
+    }
+
+    /// BuildKit's `no build stage in current context`: before the first
+    /// FROM only ARG may appear (reported once, at the first offender).
+    fn check_build_stage(&mut self) {
+        let offender = self
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.kind {
+                NodeKind::Instruction(ins) => Some(ins),
+                _ => None,
+            })
+            .take_while(|ins| ins.keyword != Keyword::From)
+            .find(|ins| !matches!(ins.keyword, Keyword::Arg | Keyword::Unknown));
+        if let Some(ins) = offender {
+            self.errors.push(ParseError {
+                span: ins.keyword_span,
+                message: "no build stage in current context".into(),
+            });
             self.errors.sort_by_key(|e| e.span.start);
         }
     }

@@ -8,7 +8,7 @@
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{CommandForm, Instruction, InstructionKind, Keyword};
-use crate::rules::stages::{stage_chain, stage_instructions};
+use crate::rules::stages::{parent_stage, stage_instructions};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -57,12 +57,14 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
     let stages = df.stages();
     let has_shell = |ins: &Instruction| ins.keyword == Keyword::Shell;
+    // Whether a SHELL is set by the end of each stage; a parent stage is
+    // always earlier, so one pass in order is enough (linear in the file).
+    let mut shell_at_end = vec![false; stages.len()];
     for (index, stage) in stages.iter().enumerate() {
-        let inherited_shell = stage_chain(df, &stages, index)
-            .iter()
-            .skip(1)
-            .filter_map(|&i| stages.get(i))
-            .any(|ancestor| stage_instructions(df, ancestor).any(has_shell));
+        let inherited_shell = parent_stage(df, &stages, index)
+            .and_then(|parent| shell_at_end.get(parent).copied())
+            .unwrap_or(false);
+        shell_at_end[index] = inherited_shell || stage_instructions(df, stage).any(has_shell);
         let mut shell_set = inherited_shell;
         for ins in stage_instructions(df, stage) {
             if has_shell(ins) {
