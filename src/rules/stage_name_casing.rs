@@ -77,6 +77,8 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 /// `FROM name`, `COPY --from=name`, `RUN --mount=...,from=name`, also under
 /// ONBUILD.
 fn references(ins: &Instruction) -> Vec<(String, Span)> {
+    #[cfg(test)]
+    tests::READ.with(|n| n.set(n.get() + 1));
     let mut refs = Vec::new();
     let ins = effective(ins);
     match &ins.kind {
@@ -125,6 +127,52 @@ fn unquoted(value: &str, span: Span) -> (&str, Span) {
 mod tests {
     use super::*;
     use crate::rules::testing::{assert_fixes_to, lines, lint, slices};
+
+    thread_local! {
+        /// Instructions whose stage references were read: the unit of work.
+        pub(super) static READ: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    #[test]
+    fn many_uppercase_stages_read_each_instruction_once() {
+        // Scanning every later instruction for every uppercase stage was
+        // quadratic (about 4.5 million reads for 3,000 stages).
+        let n = 3_000;
+        let mut src = String::from("FROM alpine AS Stage0\n");
+        for i in 1..n {
+            src += &format!(
+                "FROM Stage{} AS Stage{i}\nCOPY --from=STAGE0 /a /b\n",
+                i - 1
+            );
+        }
+        READ.with(|r| r.set(0));
+        let diags = lint(&RULE, &src);
+        let read = READ.with(|r| r.get());
+        assert_eq!(diags.len(), n);
+        assert!(read <= 2 * n, "{read} reads for {} instructions", 2 * n - 1);
+        // The first stage's fix renames every reference to it; the others
+        // only their own name and the FROM of the next stage.
+        let edits = |i: usize| diags[i].fix.as_ref().map_or(0, |f| f.edits.len());
+        assert_eq!(edits(0), n + 1);
+        assert_eq!(edits(1), 2);
+        assert_eq!(edits(n - 1), 1);
+    }
+
+    #[test]
+    fn a_reference_belongs_to_the_latest_stage_of_that_name() {
+        // Two stages share a name (DF005); each reference is renamed by the
+        // fix of the stage it resolves to, never by both.
+        let src = "FROM alpine AS Build\nFROM Build AS x\nFROM alpine AS BUILD\nCOPY --from=Build /a /b\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), ["Build", "BUILD"]);
+        let edits = |i: usize| diags[i].fix.as_ref().map_or(0, |f| f.edits.len());
+        assert_eq!((edits(0), edits(1)), (2, 2));
+        assert_fixes_to(
+            &RULE,
+            src,
+            "FROM alpine AS build\nFROM build AS x\nFROM alpine AS build\nCOPY --from=build /a /b\n",
+        );
+    }
 
     #[test]
     fn flags_uppercase_stage_name_with_exact_span() {

@@ -99,6 +99,8 @@ impl<'a> StageEnv<'a> {
 
     /// Records what an ARG or ENV instruction sets.
     fn apply(&mut self, ins: &Instruction) {
+        #[cfg(test)]
+        tests::APPLIED.with(|n| n.set(n.get() + 1));
         match &ins.kind {
             InstructionKind::Env(pairs) => {
                 for pair in pairs {
@@ -220,6 +222,77 @@ mod tests {
     use super::*;
     use crate::rules::testing::{lint, lint_with, slices};
     use crate::rules::BuildInfo;
+
+    thread_local! {
+        /// Instructions applied to a [`StageEnv`]: the rule's unit of work.
+        pub(super) static APPLIED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// Lints `src` and returns the findings and the instructions applied.
+    fn counted(src: &str) -> (Vec<Diagnostic>, usize) {
+        APPLIED.with(|n| n.set(0));
+        let diags = lint(&RULE, src);
+        (diags, APPLIED.with(|n| n.get()))
+    }
+
+    #[test]
+    fn a_long_chain_of_stages_is_walked_once() {
+        // Each stage is built FROM the previous one; the relative WORKDIR at
+        // the end needs the variable the first stage set. Replaying every
+        // ancestor for every stage took n²/2 steps (1.25 million here).
+        let n = 1_500;
+        let mut src = String::from("FROM alpine AS s0\nENV DIR=rel\n");
+        for i in 1..n {
+            src += &format!("FROM s{} AS s{i}\nENV V{i}=x\n", i - 1);
+        }
+        src += "WORKDIR $DIR/app\n";
+        let (diags, applied) = counted(&src);
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].message.starts_with("Relative workdir \"rel/app\""));
+        assert!(
+            applied <= n + 1,
+            "{applied} instructions applied for {n} stages"
+        );
+    }
+
+    #[test]
+    fn many_children_of_one_stage_share_its_variables() {
+        // A base stage with many variables and many stages built FROM it:
+        // the base is applied once, not once per child.
+        let mut src = String::from("FROM alpine AS base\n");
+        for i in 0..500 {
+            src += &format!("ENV V{i}=x\n");
+        }
+        for i in 0..500 {
+            src += &format!("FROM base AS c{i}\nWORKDIR $V{i}\n");
+        }
+        let (diags, applied) = counted(&src);
+        assert_eq!(diags.len(), 500);
+        assert!(applied <= 1_000 + 1, "{applied} instructions applied");
+    }
+
+    #[test]
+    fn windows_drive_paths_are_absolute() {
+        for path in [
+            "C:\\\\app",
+            "C:/app",
+            "c:/",
+            "\"C:/Users/jenkins\"",
+            "D:\\\\data",
+        ] {
+            let src =
+                format!("FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nWORKDIR {path}\n");
+            assert!(lint(&RULE, &src).is_empty(), "{path}");
+        }
+        // Backtick escape (Windows Dockerfiles) and a path from ENV.
+        let src = "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nENV GOPATH=C:\\go\nWORKDIR $GOPATH\n";
+        assert!(lint(&RULE, src).is_empty());
+        // A drive letter alone names the drive's current directory: relative.
+        for path in ["C:", "C:app", "1:/x"] {
+            let src = format!("FROM alpine\nWORKDIR {path}\n");
+            assert_eq!(lint(&RULE, &src).len(), 1, "{path}");
+        }
+    }
 
     #[test]
     fn relative_first_workdir() {
