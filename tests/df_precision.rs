@@ -151,6 +151,26 @@ fn flags_buildkit_never_reads_are_left_alone() {
 }
 
 #[test]
+fn other_frontends_may_add_instructions_and_flags() {
+    // `# syntax=` naming another frontend (dockerfile-x adds INCLUDE):
+    // its instructions and flags are its own business.
+    let src = "# syntax=devthefuture/dockerfile-x\nINCLUDE ./base.Dockerfile\nFROM alpine\nCOPY --user=me a /b\n";
+    assert_eq!(syntax(src), []);
+    // BuildKit's own frontend, any tag or mirror, is checked.
+    for syntax_line in [
+        "# syntax=docker/dockerfile:1",
+        "# syntax = docker.io/docker/dockerfile-upstream:master-labs",
+    ] {
+        let src = format!("{syntax_line}\nFROM alpine\nCOPY --user=me a /b\n");
+        assert_eq!(
+            syntax(&src),
+            one(3, "unknown flag: --user"),
+            "{syntax_line}"
+        );
+    }
+}
+
+#[test]
 fn one_syntax_error_per_file_and_the_rest_is_still_linted() {
     let src = "FROM alpine AS Build\nENV PATH\nCOPY --user=me a /b\nFORM x\nWORKDIR app\n";
     let diags = lint(src);

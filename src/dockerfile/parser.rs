@@ -98,9 +98,26 @@ impl Parser<'_> {
         }
     }
 
+    /// Whether the file is built by BuildKit's Dockerfile frontend: no
+    /// `# syntax=` directive, or one naming `docker/dockerfile` (any tag,
+    /// mirror or `-upstream`). Other frontends may add instructions and
+    /// flags, so those are only checked for BuildKit's own.
+    fn buildkit_frontend(&self) -> bool {
+        self.directives.iter().all(|d| {
+            d.name.value != "syntax"
+                || d.value
+                    .value
+                    .to_ascii_lowercase()
+                    .contains("docker/dockerfile")
+        })
+    }
+
     /// BuildKit's `no build stage in current context`: before the first
     /// FROM only ARG may appear (reported once, at the first offender).
     fn check_build_stage(&mut self) {
+        if !self.buildkit_frontend() {
+            return;
+        }
         let offender = self
             .nodes
             .iter()
@@ -228,7 +245,16 @@ impl Parser<'_> {
             }
         };
         let mut ins = built.ins;
-        self.errors.extend(built.errors);
+        let mut errors = built.errors;
+        if self.buildkit_frontend() {
+            if ins.keyword == Keyword::Unknown {
+                let word = text.text.split(char::is_whitespace).next().unwrap_or("");
+                errors.push(instruction::unknown_instruction(word, ins.keyword_span));
+            }
+            errors.extend(flags::check(&ins));
+            errors.sort_by_key(|e| e.span.start);
+        }
+        self.errors.extend(errors);
         let mut end = self.lines[last].content_end;
         if can_contain_heredoc(&ins) {
             let markers = heredoc::markers(&text.text);

@@ -69,20 +69,12 @@ pub(super) fn build(lt: &LogicalText, escape: char, depth: usize) -> Result<Buil
         empty_continuation_lines: Vec::new(),
         inner_comments: Vec::new(),
     };
-    // An ONBUILD trigger is only read when a child image is built.
-    if depth == 0 {
-        if keyword == Keyword::Unknown {
-            errors.push(unknown_instruction(kw_text, keyword_span));
-        }
-        errors.extend(super::flags::check(&ins));
-        errors.sort_by_key(|e| e.span.start);
-    }
     Ok(Built { ins, errors })
 }
 
 /// BuildKit's `unknown instruction: ARGGG (did you mean ARG?)`: the
 /// suggestion is the closest keyword, in the spelling's case.
-fn unknown_instruction(word: &str, span: Span) -> ParseError {
+pub(super) fn unknown_instruction(word: &str, span: Span) -> ParseError {
     const NAMES: [&str; 18] = [
         "add",
         "arg",
