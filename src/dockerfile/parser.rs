@@ -8,6 +8,7 @@
 //! and then owns any heredoc bodies that follow it.
 
 mod directives;
+mod flags;
 mod heredoc;
 mod instruction;
 mod lines;
@@ -35,6 +36,7 @@ pub fn parse(source: &str) -> Dockerfile {
     };
     p.run();
     p.check_line_lengths();
+    p.check_build_stage();
     let has_instruction = p
         .nodes
         .iter()
@@ -92,6 +94,44 @@ impl Parser<'_> {
             }
         }
         if self.errors.len() > before {
+            self.errors.sort_by_key(|e| e.span.start);
+        }
+    }
+
+    /// Whether the file is built by BuildKit's Dockerfile frontend: no
+    /// `# syntax=` directive, or one naming `docker/dockerfile` (any tag,
+    /// mirror or `-upstream`). Other frontends may add instructions and
+    /// flags, so those are only checked for BuildKit's own.
+    fn buildkit_frontend(&self) -> bool {
+        self.directives.iter().all(|d| {
+            d.name.value != "syntax"
+                || d.value
+                    .value
+                    .to_ascii_lowercase()
+                    .contains("docker/dockerfile")
+        })
+    }
+
+    /// BuildKit's `no build stage in current context`: before the first
+    /// FROM only ARG may appear (reported once, at the first offender).
+    fn check_build_stage(&mut self) {
+        if !self.buildkit_frontend() {
+            return;
+        }
+        let offender = self
+            .nodes
+            .iter()
+            .filter_map(|n| match &n.kind {
+                NodeKind::Instruction(ins) => Some(ins),
+                _ => None,
+            })
+            .take_while(|ins| ins.keyword != Keyword::From)
+            .find(|ins| !matches!(ins.keyword, Keyword::Arg | Keyword::Unknown));
+        if let Some(ins) = offender {
+            self.errors.push(ParseError {
+                span: ins.keyword_span,
+                message: "no build stage in current context".into(),
+            });
             self.errors.sort_by_key(|e| e.span.start);
         }
     }
@@ -205,7 +245,16 @@ impl Parser<'_> {
             }
         };
         let mut ins = built.ins;
-        self.errors.extend(built.errors);
+        let mut errors = built.errors;
+        if self.buildkit_frontend() {
+            if ins.keyword == Keyword::Unknown {
+                let word = text.text.split(char::is_whitespace).next().unwrap_or("");
+                errors.push(instruction::unknown_instruction(word, ins.keyword_span));
+            }
+            errors.extend(flags::check(&ins));
+            errors.sort_by_key(|e| e.span.start);
+        }
+        self.errors.extend(errors);
         let mut end = self.lines[last].content_end;
         if can_contain_heredoc(&ins) {
             let markers = heredoc::markers(&text.text);

@@ -8,7 +8,7 @@
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{CommandForm, Instruction, InstructionKind, Keyword};
-use crate::rules::stages::{stage_chain, stage_instructions};
+use crate::rules::stages::{parent_stage, stage_instructions};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -56,13 +56,19 @@ fn plain_words(command: &str) -> Option<Vec<&str>> {
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
     let stages = df.stages();
-    let has_shell = |ins: &Instruction| ins.keyword == Keyword::Shell;
+    let has_shell = |ins: &Instruction| {
+        #[cfg(test)]
+        tests::LOOKED.with(|n| n.set(n.get() + 1));
+        ins.keyword == Keyword::Shell
+    };
+    // Whether a SHELL is set by the end of each stage; a parent stage is
+    // always earlier, so one pass in order is enough (linear in the file).
+    let mut shell_at_end = vec![false; stages.len()];
     for (index, stage) in stages.iter().enumerate() {
-        let inherited_shell = stage_chain(df, &stages, index)
-            .iter()
-            .skip(1)
-            .filter_map(|&i| stages.get(i))
-            .any(|ancestor| stage_instructions(df, ancestor).any(has_shell));
+        let inherited_shell = parent_stage(df, &stages, index)
+            .and_then(|parent| shell_at_end.get(parent).copied())
+            .unwrap_or(false);
+        shell_at_end[index] = inherited_shell || stage_instructions(df, stage).any(has_shell);
         let mut shell_set = inherited_shell;
         for ins in stage_instructions(df, stage) {
             if has_shell(ins) {
@@ -109,6 +115,28 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 mod tests {
     use super::*;
     use crate::rules::testing::{assert_fixes_to, lint, slices};
+
+    thread_local! {
+        /// Instructions looked at for a SHELL: the rule's unit of work.
+        pub(super) static LOOKED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    #[test]
+    fn a_long_chain_of_stages_is_looked_at_once() {
+        // Looking for a SHELL in every ancestor of every stage was quadratic.
+        let n = 2_000;
+        let mut src = String::from("FROM alpine AS s0\nSHELL [\"/bin/bash\", \"-c\"]\n");
+        for i in 1..n {
+            src += &format!("FROM s{} AS s{i}\nRUN true\n", i - 1);
+        }
+        src += "CMD run-it\nFROM alpine\nCMD run-it\n";
+        LOOKED.with(|l| l.set(0));
+        let diags = lint(&RULE, &src);
+        let looked = LOOKED.with(|l| l.get());
+        // Only the stage outside the chain lacks a SHELL.
+        assert_eq!(diags.len(), 1);
+        assert!(looked <= 2 * (n + 3), "{looked} looks for {n} stages");
+    }
 
     #[test]
     fn shell_form_cmd_and_entrypoint() {

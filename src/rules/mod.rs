@@ -376,10 +376,22 @@ pub static DF000: RuleDef = RuleDef {
     check: CheckFn::Dockerfile(check_syntax),
 };
 
+/// One error per file, the first in the file, as `docker build` stops at
+/// it; the rest of the file is still linted by the other rules.
 fn check_syntax(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
-    for err in &ctx.dockerfile.errors {
-        out.push(ctx.diagnostic(err.span, err.message.clone()));
+    let errors = &ctx.dockerfile.errors;
+    let Some(first) = errors.iter().min_by_key(|e| e.span.start) else {
+        return;
+    };
+    let mut diag = ctx.diagnostic(first.span, first.message.clone());
+    if errors.len() > 1 {
+        let more = errors.len() - 1;
+        let noun = if more == 1 { "problem" } else { "problems" };
+        diag = diag.with_help(format!(
+            "BuildKit stops at this error; {more} more syntax {noun} may follow in this file"
+        ));
     }
+    out.push(diag);
 }
 
 /// Every rule, in code order.

@@ -1,10 +1,12 @@
 //! DF012 `multiple-instructions-disallowed` (BuildKit: `MultipleInstructionsDisallowed`).
 //!
 //! BuildKit tracks the last CMD, ENTRYPOINT and HEALTHCHECK of each stage
-//! while dispatching it; when another one of the same kind comes, it reports
-//! the *previous* one (the one that will be ignored). A stage built FROM
-//! another stage starts with fresh trackers, and ONBUILD triggers are not
-//! counted in the stage that declares them.
+//! while dispatching it. The finding is reported at the instruction that
+//! overrides an earlier one (the one that wins), as hadolint's DL4003,
+//! DL4004 and DL3012 do, so `# hadolint ignore=DL4003` above it keeps
+//! working; the overridden instruction, which BuildKit points at, is a
+//! label. A stage built FROM another stage starts with fresh trackers, and
+//! ONBUILD triggers are not counted in the stage that declares them.
 
 use std::collections::HashMap;
 
@@ -48,18 +50,18 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             }
             if let Some(prev) = last.insert(ins.keyword, ins) {
                 // BuildKit names the instruction as written (its casing kept).
-                let name = prev.keyword_span.slice(src);
-                let written = ins.keyword_span.slice(src);
+                let name = ins.keyword_span.slice(src);
+                let earlier = prev.keyword_span.slice(src);
                 out.push(
                     ctx.diagnostic(
-                        prev.keyword_span,
+                        ins.keyword_span,
                         format!(
                             "Multiple {name} instructions should not be used in the same stage because only the last one will be used"
                         ),
                     )
-                    .with_label(ins.keyword_span, format!("this {written} replaces it"))
+                    .with_label(prev.keyword_span, format!("this {earlier} is ignored"))
                     .with_help(format!(
-                        "Remove this {name}, or merge it into the last one of the stage: only the last {} takes effect",
+                        "Remove the earlier {earlier}, or merge it into this one: only the last {} of a stage takes effect",
                         ins.keyword.as_str()
                     )),
                 );
@@ -74,7 +76,7 @@ mod tests {
     use crate::rules::testing::{run, slices};
 
     #[test]
-    fn flags_every_overridden_instruction() {
+    fn flags_every_overriding_instruction() {
         let src = "FROM scratch\nENTRYPOINT [\"/a\"]\nENTRYPOINT [\"/b\"]\nCMD [\"/a\"]\nCMD [\"/b\"]\nHEALTHCHECK CMD [\"/a\"]\nHEALTHCHECK CMD [\"/b\"]\n";
         let diags = run(&RULE, src);
         assert_eq!(slices(src, &diags), ["ENTRYPOINT", "CMD", "HEALTHCHECK"]);
@@ -86,22 +88,23 @@ mod tests {
                     .line
             })
             .collect();
-        assert_eq!(lines, [2, 4, 6]);
+        assert_eq!(lines, [3, 5, 7]);
         assert_eq!(
             diags[0].message,
             "Multiple ENTRYPOINT instructions should not be used in the same stage because only the last one will be used"
         );
         assert_eq!(diags[0].labels[0].span.slice(src), "ENTRYPOINT");
-        assert!(diags[0].labels[0].span.start > diags[0].span.start);
+        assert!(diags[0].labels[0].span.start < diags[0].span.start);
     }
 
     #[test]
-    fn three_cmds_flag_the_first_two() {
+    fn three_cmds_flag_the_last_two() {
         let src = "FROM scratch\nCMD a\nRUN x\nCMD b\nCMD c\n";
         let diags = run(&RULE, src);
         assert_eq!(diags.len(), 2);
-        assert_eq!(diags[0].span.start, src.find("CMD a").unwrap());
-        assert_eq!(diags[1].span.start, src.find("CMD b").unwrap());
+        assert_eq!(diags[0].span.start, src.find("CMD b").unwrap());
+        assert_eq!(diags[1].span.start, src.find("CMD c").unwrap());
+        assert_eq!(diags[1].labels[0].span.start, src.find("CMD b").unwrap());
     }
 
     #[test]
@@ -130,7 +133,8 @@ mod tests {
         let src = "FROM scratch\r\nCMD [\"/a\", \\\r\n  \"b\"]\r\nCMD [\"/c\"]\r\n";
         let diags = run(&RULE, src);
         assert_eq!(diags.len(), 1);
-        assert_eq!(diags[0].span.start, src.find("CMD").unwrap());
+        assert_eq!(diags[0].span.start, src.rfind("CMD").unwrap());
+        assert_eq!(diags[0].labels[0].span.start, src.find("CMD").unwrap());
     }
 
     #[test]

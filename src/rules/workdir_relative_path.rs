@@ -3,15 +3,21 @@
 //! BuildKit checks only the first WORKDIR of a stage's lineage (a stage
 //! built FROM another stage inherits "a workdir was set"), after variable
 //! expansion. Variables that the Dockerfile does not define may come from the
-//! base image's environment, so a path using one is not judged.
+//! base image's environment, so a path using one is not judged. A drive path
+//! (`C:\app`, `C:/app`) is absolute: it only occurs in Windows images.
+//!
+//! Linear in the file: the stages are walked as the tree of `FROM <stage>`
+//! links, depth first, with one variable map that each stage extends on the
+//! way down and restores on the way up; a lineage stops being walked at its
+//! first WORKDIR, after which nothing below it can be reported.
 
 use std::collections::BTreeMap;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::go_quote;
-use crate::dockerfile::{Dockerfile, Instruction, InstructionKind};
-use crate::rules::stages::{parent_stage, stage_chain, stage_instructions};
+use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
+use crate::rules::stages::{parent_stage, stage_instructions};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -29,12 +35,15 @@ pub static RULE: RuleDef = RuleDef {
 
 /// The variables the Dockerfile itself gives a stage, as far as they can be
 /// known statically: global ARG defaults, build args, and the ARG/ENV
-/// instructions of the stage's lineage.
+/// instructions of the stage's lineage. Changes are logged so a stage's
+/// additions can be undone when the walk leaves it.
 struct StageEnv<'a> {
     lexer: ShellLex,
     globals: BTreeMap<String, String>,
     build_args: &'a BTreeMap<String, String>,
     vars: BTreeMap<String, String>,
+    /// (name, value before the change), oldest first.
+    undo: Vec<(String, Option<String>)>,
 }
 
 impl<'a> StageEnv<'a> {
@@ -61,11 +70,37 @@ impl<'a> StageEnv<'a> {
             globals,
             build_args,
             vars: BTreeMap::new(),
+            undo: Vec::new(),
+        }
+    }
+
+    fn set(&mut self, name: &str, value: String) {
+        let old = self.vars.insert(name.to_string(), value);
+        self.undo.push((name.to_string(), old));
+    }
+
+    /// A point to come back to with [`StageEnv::restore`].
+    fn mark(&self) -> usize {
+        self.undo.len()
+    }
+
+    /// Undoes every change made since `mark`.
+    fn restore(&mut self, mark: usize) {
+        while self.undo.len() > mark {
+            let Some((name, old)) = self.undo.pop() else {
+                break;
+            };
+            match old {
+                Some(value) => self.vars.insert(name, value),
+                None => self.vars.remove(&name),
+            };
         }
     }
 
     /// Records what an ARG or ENV instruction sets.
     fn apply(&mut self, ins: &Instruction) {
+        #[cfg(test)]
+        tests::APPLIED.with(|n| n.set(n.get() + 1));
         match &ins.kind {
             InstructionKind::Env(pairs) => {
                 for pair in pairs {
@@ -73,7 +108,7 @@ impl<'a> StageEnv<'a> {
                         .lexer
                         .process_word(&pair.value.value, &self.vars)
                         .unwrap_or_else(|_| pair.value.value.clone());
-                    self.vars.insert(pair.key.value.clone(), value);
+                    self.set(&pair.key.value, value);
                 }
             }
             InstructionKind::Arg(decls) => {
@@ -85,7 +120,7 @@ impl<'a> StageEnv<'a> {
                         (None, None) => self.globals.get(name).cloned(),
                     };
                     if let Some(value) = value {
-                        self.vars.insert(name.clone(), value);
+                        self.set(name, value);
                     }
                 }
             }
@@ -103,46 +138,83 @@ impl<'a> StageEnv<'a> {
     }
 }
 
+/// Absolute on Linux (`/app`) or a Windows drive path (`C:\app`, `C:/app`),
+/// as hadolint's DL3000 and BuildKit on a Windows platform read them.
+fn is_absolute(path: &str) -> bool {
+    let b = path.as_bytes();
+    path.starts_with('/')
+        || (b.len() >= 3
+            && b[0].is_ascii_alphabetic()
+            && b[1] == b':'
+            && matches!(b[2], b'/' | b'\\'))
+}
+
+/// One step of the depth-first walk over the stage tree.
+enum Step {
+    Enter(usize),
+    /// Leave a stage: undo its variables back to this mark.
+    Leave(usize),
+}
+
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
     let stages = df.stages();
-    // Whether a WORKDIR has run by the end of each stage.
-    let mut workdir_set_at_end = vec![false; stages.len()];
-    for (index, stage) in stages.iter().enumerate() {
-        let mut workdir_set = parent_stage(df, &stages, index)
-            .and_then(|p| workdir_set_at_end.get(p).copied())
-            .unwrap_or(false);
-        let mut env = StageEnv::new(df, &ctx.build.args);
-        // Ancestors' ARG/ENV first, oldest first.
-        for &ancestor in stage_chain(df, &stages, index).iter().skip(1).rev() {
-            if let Some(ancestor) = stages.get(ancestor) {
-                stage_instructions(df, ancestor).for_each(|ins| env.apply(ins));
-            }
-        }
-        for ins in stage_instructions(df, stage) {
-            env.apply(ins);
-            let InstructionKind::Workdir(path) = &ins.kind else {
-                continue;
-            };
-            if !workdir_set {
-                if let Some(expanded) = env.expand(&path.value) {
-                    if !expanded.starts_with('/') {
-                        let message = format!(
-                            "Relative workdir {} can have unexpected results if the base image changes",
-                            go_quote(&expanded)
-                        );
-                        out.push(ctx.diagnostic(path.span, message).with_help(
-                            "use an absolute path, e.g. `WORKDIR /app`, or set an absolute WORKDIR first",
-                        ));
-                    }
-                }
-            }
-            workdir_set = true;
-        }
-        if let Some(slot) = workdir_set_at_end.get_mut(index) {
-            *slot = workdir_set;
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); stages.len()];
+    let mut roots = Vec::new();
+    for index in 0..stages.len() {
+        match parent_stage(df, &stages, index) {
+            Some(parent) => children[parent].push(index),
+            None => roots.push(index),
         }
     }
+    let mut env = StageEnv::new(df, &ctx.build.args);
+    let mut found = Vec::new();
+    let mut todo: Vec<Step> = roots.into_iter().rev().map(Step::Enter).collect();
+    while let Some(step) = todo.pop() {
+        match step {
+            Step::Enter(index) => {
+                let mark = env.mark();
+                let workdir_set = first_workdir(ctx, &mut env, &stages[index], &mut found);
+                todo.push(Step::Leave(mark));
+                // Below a stage that set a WORKDIR nothing is reported.
+                if !workdir_set {
+                    todo.extend(children[index].iter().rev().map(|&c| Step::Enter(c)));
+                }
+            }
+            Step::Leave(mark) => env.restore(mark),
+        }
+    }
+    found.sort_by_key(|d: &Diagnostic| d.span.start);
+    out.extend(found);
+}
+
+/// Applies the stage's ARG/ENV up to its first WORKDIR and judges that one;
+/// returns whether the stage sets a WORKDIR.
+fn first_workdir(
+    ctx: &DockerfileContext<'_>,
+    env: &mut StageEnv<'_>,
+    stage: &Stage,
+    out: &mut Vec<Diagnostic>,
+) -> bool {
+    for ins in stage_instructions(ctx.dockerfile, stage) {
+        env.apply(ins);
+        let InstructionKind::Workdir(path) = &ins.kind else {
+            continue;
+        };
+        if let Some(expanded) = env.expand(&path.value) {
+            if !is_absolute(&expanded) {
+                let message = format!(
+                    "Relative workdir {} can have unexpected results if the base image changes",
+                    go_quote(&expanded)
+                );
+                out.push(ctx.diagnostic(path.span, message).with_help(
+                    "use an absolute path, e.g. `WORKDIR /app`, or set an absolute WORKDIR first",
+                ));
+            }
+        }
+        return true;
+    }
+    false
 }
 
 #[cfg(test)]
@@ -150,6 +222,77 @@ mod tests {
     use super::*;
     use crate::rules::testing::{lint, lint_with, slices};
     use crate::rules::BuildInfo;
+
+    thread_local! {
+        /// Instructions applied to a [`StageEnv`]: the rule's unit of work.
+        pub(super) static APPLIED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// Lints `src` and returns the findings and the instructions applied.
+    fn counted(src: &str) -> (Vec<Diagnostic>, usize) {
+        APPLIED.with(|n| n.set(0));
+        let diags = lint(&RULE, src);
+        (diags, APPLIED.with(|n| n.get()))
+    }
+
+    #[test]
+    fn a_long_chain_of_stages_is_walked_once() {
+        // Each stage is built FROM the previous one; the relative WORKDIR at
+        // the end needs the variable the first stage set. Replaying every
+        // ancestor for every stage took n²/2 steps (1.25 million here).
+        let n = 1_500;
+        let mut src = String::from("FROM alpine AS s0\nENV DIR=rel\n");
+        for i in 1..n {
+            src += &format!("FROM s{} AS s{i}\nENV V{i}=x\n", i - 1);
+        }
+        src += "WORKDIR $DIR/app\n";
+        let (diags, applied) = counted(&src);
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].message.starts_with("Relative workdir \"rel/app\""));
+        assert!(
+            applied <= n + 1,
+            "{applied} instructions applied for {n} stages"
+        );
+    }
+
+    #[test]
+    fn many_children_of_one_stage_share_its_variables() {
+        // A base stage with many variables and many stages built FROM it:
+        // the base is applied once, not once per child.
+        let mut src = String::from("FROM alpine AS base\n");
+        for i in 0..500 {
+            src += &format!("ENV V{i}=x\n");
+        }
+        for i in 0..500 {
+            src += &format!("FROM base AS c{i}\nWORKDIR $V{i}\n");
+        }
+        let (diags, applied) = counted(&src);
+        assert_eq!(diags.len(), 500);
+        assert!(applied <= 1_000 + 1, "{applied} instructions applied");
+    }
+
+    #[test]
+    fn windows_drive_paths_are_absolute() {
+        for path in [
+            "C:\\\\app",
+            "C:/app",
+            "c:/",
+            "\"C:/Users/jenkins\"",
+            "D:\\\\data",
+        ] {
+            let src =
+                format!("FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nWORKDIR {path}\n");
+            assert!(lint(&RULE, &src).is_empty(), "{path}");
+        }
+        // Backtick escape (Windows Dockerfiles) and a path from ENV.
+        let src = "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nENV GOPATH=C:\\go\nWORKDIR $GOPATH\n";
+        assert!(lint(&RULE, src).is_empty());
+        // A drive letter alone names the drive's current directory: relative.
+        for path in ["C:", "C:app", "1:/x"] {
+            let src = format!("FROM alpine\nWORKDIR {path}\n");
+            assert_eq!(lint(&RULE, &src).len(), 1, "{path}");
+        }
+    }
 
     #[test]
     fn relative_first_workdir() {

@@ -57,21 +57,57 @@ pub(super) fn build(lt: &LogicalText, escape: char, depth: usize) -> Result<Buil
     }
     .kind(keyword, depth)?;
     check_arity(keyword, &kind, &args, keyword_span, &mut errors);
-    Ok(Built {
-        ins: Instruction {
-            span: keyword_span,
-            keyword,
-            keyword_span,
-            flags,
-            args,
-            args_span,
-            kind,
-            heredocs: Vec::new(),
-            empty_continuation_lines: Vec::new(),
-            inner_comments: Vec::new(),
-        },
-        errors,
-    })
+    let ins = Instruction {
+        span: keyword_span,
+        keyword,
+        keyword_span,
+        flags,
+        args,
+        args_span,
+        kind,
+        heredocs: Vec::new(),
+        empty_continuation_lines: Vec::new(),
+        inner_comments: Vec::new(),
+    };
+    Ok(Built { ins, errors })
+}
+
+/// BuildKit's `unknown instruction: ARGGG (did you mean ARG?)`: the
+/// suggestion is the closest keyword, in the spelling's case.
+pub(super) fn unknown_instruction(word: &str, span: Span) -> ParseError {
+    const NAMES: [&str; 18] = [
+        "add",
+        "arg",
+        "cmd",
+        "copy",
+        "entrypoint",
+        "env",
+        "expose",
+        "from",
+        "healthcheck",
+        "label",
+        "maintainer",
+        "onbuild",
+        "run",
+        "shell",
+        "stopsignal",
+        "user",
+        "volume",
+        "workdir",
+    ];
+    let lower = word.to_ascii_lowercase();
+    let hint = crate::rules::suggest::suggest(&lower, NAMES).map(|name| {
+        if word == word.to_ascii_uppercase() {
+            name.to_ascii_uppercase()
+        } else {
+            name.to_string()
+        }
+    });
+    let message = match hint {
+        Some(name) => format!("unknown instruction: {word} (did you mean {name}?)"),
+        None => format!("unknown instruction: {word}"),
+    };
+    ParseError { span, message }
 }
 
 /// Instruction keywords are words; anything else is a stray line.
