@@ -242,3 +242,147 @@ fn bp008_fix_keeps_what_the_build_copies() {
         vec![".git\n__pycache__\n*.pyc\n.venv\n.pytest_cache\n.mypy_cache\n*.egg-info\n"]
     );
 }
+
+// ---------------------------------------------------------------------------
+// BP001 sha-tag
+
+#[test]
+fn bp001_tags_written_by_the_metadata_action_are_not_the_projects() {
+    // docker/metadata-action generates the tags of `docker-metadata-action`
+    // and the bake-action loads them over this file.
+    let hcl = r#"target "docker-metadata-action" {
+  tags = ["acme/diun:edge"]
+}
+target "meta-helper" {
+  tags = ["acme/tool:test"]
+}
+target "image" {
+  inherits = ["docker-metadata-action"]
+}
+target "image-all" {
+  inherits = ["image"]
+  platforms = ["linux/amd64", "linux/arm64"]
+}
+target "tool" {
+  inherits = ["meta-helper"]
+}
+target "own" {
+  inherits = ["docker-metadata-action"]
+  tags = ["acme/own:latest"]
+}
+"#;
+    let found = findings(&[("docker-bake.hcl", hcl)], "BP001");
+    assert_eq!(
+        found.iter().map(|(_, m, _)| m.as_str()).collect::<Vec<_>>(),
+        vec!["target \"own\": no tag carries the commit SHA"]
+    );
+    // The names are an option.
+    let found = findings_with(
+        &[("docker-bake.hcl", hcl)],
+        "BP001",
+        "[rules.sha-tag]\nci-tag-targets = [\"meta-helper\"]\n",
+    );
+    assert_eq!(
+        found.iter().map(|(_, m, _)| m.as_str()).collect::<Vec<_>>(),
+        vec![
+            "target \"image-all\": no tag carries the commit SHA (tags inherited from \"docker-metadata-action\")",
+            "target \"own\": no tag carries the commit SHA",
+        ]
+    );
+}
+
+#[test]
+fn bp001_local_names_are_never_pushed() {
+    let hcl = r#"target "baser" {
+  tags = ["mtc:baser"]
+}
+target "registry" {
+  tags = ["localhost:5000/name/app:latest"]
+}
+target "local" {
+  tags = ["acme/app:local"]
+}
+target "pushed" {
+  tags = ["mtc:runner", "ghcr.io/acme/runner:latest"]
+}
+"#;
+    let found = findings(&[("docker-bake.hcl", hcl)], "BP001");
+    assert_eq!(
+        found.iter().map(|(_, m, _)| m.as_str()).collect::<Vec<_>>(),
+        vec!["target \"pushed\": no tag carries the commit SHA"]
+    );
+}
+
+#[test]
+fn bp001_outputs_that_push_nothing() {
+    let target = |name: &str, output: &str| {
+        format!("target \"{name}\" {{\n  tags = [\"ghcr.io/acme/{name}:latest\"]\n  output = [{output}]\n}}\n")
+    };
+    let hcl = [
+        target("oci", "\"type=oci,dest=out.tar\""),
+        target("image", "\"type=image\""),
+        target("docker", "\"type=docker\""),
+        target("cache", "\"type=cacheonly\""),
+        target("files", "\"./bin\""),
+        target("tar", "\"type=tar,dest=out.tar\""),
+        target("pushed-image", "\"type=image,push=true\""),
+        target("registry", "\"type=registry\""),
+    ]
+    .concat();
+    let found = findings(&[("docker-bake.hcl", &hcl)], "BP001");
+    assert_eq!(
+        found.iter().map(|(_, m, _)| m.as_str()).collect::<Vec<_>>(),
+        vec![
+            "target \"pushed-image\": no tag carries the commit SHA",
+            "target \"registry\": no tag carries the commit SHA",
+        ]
+    );
+}
+
+#[test]
+fn bp001_demo_and_test_bake_files() {
+    let hcl = "target \"image\" {\n  tags = [\"ghcr.io/acme/app:latest\"]\n}\n";
+    let found = findings(
+        &[
+            ("test/go/docker-bake.hcl", hcl),
+            ("examples/docker-bake.hcl", hcl),
+        ],
+        "BP001",
+    );
+    assert!(found.is_empty(), "{found:?}");
+    let found = findings(&[("deploy/docker-bake.hcl", hcl)], "BP001");
+    assert_eq!(found.len(), 1, "{found:?}");
+    // Linting the example project itself finds its problems.
+    let dir = project(&[("examples/shop/deploy/docker-bake.hcl", hcl)]);
+    let diags = diagnostics(&dir.path().join("examples/shop"), "BP001", "");
+    assert_eq!(diags.len(), 1, "{diags:?}");
+}
+
+#[test]
+fn bp001_sha_variables_of_any_usual_spelling() {
+    for name in [
+        "git_sha",
+        "IMAGE_SHA_TAG",
+        "COMMIT",
+        "REVISION",
+        "CI_COMMIT_SHORT_SHA",
+        "gitRev",
+    ] {
+        let hcl = format!(
+            "variable \"{name}\" {{\n  default = \"dev\"\n}}\ntarget \"app\" {{\n  tags = [\"ghcr.io/acme/app:latest\", \"ghcr.io/acme/app:${{{name}}}\"]\n}}\n"
+        );
+        let found = findings(&[("docker-bake.hcl", &hcl)], "BP001");
+        assert!(found.is_empty(), "{name}: {found:?}");
+    }
+    // A variable that only looks alike does not count; the fix reuses a
+    // declared commit variable.
+    let hcl = "variable \"COMMIT_MESSAGE\" {\n  default = \"\"\n}\nvariable \"REVISION\" {\n  default = \"dev\"\n}\ntarget \"app\" {\n  tags = [\"ghcr.io/acme/app:${COMMIT_MESSAGE}\"]\n}\n";
+    let dir = project(&[("docker-bake.hcl", hcl)]);
+    let diags = diagnostics(dir.path(), "BP001", "");
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    let fix = diags[0].fix.as_ref().expect("fix");
+    assert_eq!(
+        fix.message,
+        "add the tag(s) \"ghcr.io/acme/app:${REVISION}\""
+    );
+}

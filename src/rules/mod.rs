@@ -298,6 +298,10 @@ pub struct BakeContext<'a> {
     pub dockerfiles: &'a BTreeMap<std::path::PathBuf, std::sync::Arc<Dockerfile>>,
     /// Files that exist in memory only (see [`BuildInfo::virtual_files`]).
     pub virtual_files: &'a std::collections::BTreeSet<std::path::PathBuf>,
+    /// The directories being linted (the working directory when only files
+    /// were named): what "the project" is, for rules that tell its own bake
+    /// files from the demos and test fixtures inside it.
+    pub lint_roots: &'a [std::path::PathBuf],
 }
 
 impl BakeContext<'_> {

@@ -1484,6 +1484,7 @@ target "worker" {
             options: &options,
             dockerfiles: &parsed,
             virtual_files: &virtual_files,
+            lint_roots: &[],
         };
         let mut out = Vec::new();
         check_bake(&ctx, &mut out);
