@@ -386,3 +386,70 @@ fn bp001_sha_variables_of_any_usual_spelling() {
         "add the tag(s) \"ghcr.io/acme/app:${REVISION}\""
     );
 }
+
+// ---------------------------------------------------------------------------
+// BP010 prebaked-base
+
+const APT_FIVE: &str =
+    "RUN apt-get update && apt-get install -y build-essential libpq-dev gettext curl git\n";
+
+#[test]
+fn bp010_official_and_packaging_images_are_the_base_already() {
+    // An official image: nothing from the context.
+    let official = format!("FROM debian:bookworm-slim\n{APT_FIVE}CMD [\"bash\"]\n");
+    // A packaging image: an entrypoint and a config, named.
+    let packaging = format!(
+        "FROM debian:bookworm-slim\n{APT_FIVE}COPY docker-entrypoint.sh /usr/local/bin/\nCOPY ../../jenkins-agent /usr/local/bin/\nCOPY nginx.conf /etc/nginx/\nENTRYPOINT [\"docker-entrypoint.sh\"]\n"
+    );
+    for df in [official, packaging] {
+        let found = findings(&[("Dockerfile", &df)], "BP010");
+        assert!(found.is_empty(), "{df}: {found:?}");
+        let found = findings(
+            &[("docker-bake.hcl", ONE_TARGET), ("Dockerfile", &df)],
+            "BP010",
+        );
+        assert!(found.is_empty(), "{df}: {found:?}");
+    }
+}
+
+#[test]
+fn bp010_application_build_after_the_install() {
+    let app = format!("FROM python:3.12-slim\n{APT_FIVE}WORKDIR /app\nCOPY . /app\n");
+    let found = findings(&[("Dockerfile", &app)], "BP010");
+    assert_eq!(
+        spans(&found),
+        vec!["build-essential libpq-dev gettext curl git"]
+    );
+    // In a stage built on the install stage, named through a build arg.
+    let derived = format!(
+        "ARG VARIANT=alpine\nFROM golang:1.22 AS base-alpine\n{APT_FIVE}FROM base-${{VARIANT}} AS build\nRUN --mount=type=bind,target=. go build ./...\n"
+    );
+    let found = findings(
+        &[("docker-bake.hcl", ONE_TARGET), ("Dockerfile", &derived)],
+        "BP010",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    // A broad copy in an unrelated stage is not this stage's application.
+    let unrelated = format!(
+        "FROM golang:1.22 AS build\nCOPY . .\nRUN go build -o /app .\nFROM debian:bookworm-slim\n{APT_FIVE}COPY --from=build /app /app\n"
+    );
+    let found = findings(&[("Dockerfile", &unrelated)], "BP010");
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn bp010_only_literal_package_names_count() {
+    let df = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y $runDeps ${BUILD_DEPS} $(cat pkgs.txt) curl git\nCOPY . /src\n";
+    let found = findings(&[("Dockerfile", df)], "BP010");
+    assert!(found.is_empty(), "{found:?}");
+    let found = findings_with(
+        &[("Dockerfile", df)],
+        "BP010",
+        "[rules.prebaked-base]\nmin-packages = 2\n",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].1.contains("installs 2 OS packages (curl, git)"),
+        "{found:?}"
+    );
+}

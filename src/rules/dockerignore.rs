@@ -115,13 +115,19 @@ struct BroadRead {
 const GLOB_CHARS: &[char] = &['*', '?', '['];
 
 /// A context-relative source path in lexical normal form: `./`, a leading
-/// `/` (the context root) and a trailing `/.` removed.
+/// `/` (the context root) and a trailing `/.` removed, `..` resolved and
+/// clamped at the root as BuildKit does (`../../x` is `x`).
 fn context_relative(source: &str) -> String {
-    let trimmed = source.trim_start_matches('/');
-    let parts: Vec<&str> = trimmed
-        .split('/')
-        .filter(|p| !p.is_empty() && *p != ".")
-        .collect();
+    let mut parts: Vec<&str> = Vec::new();
+    for part in source.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            name => parts.push(name),
+        }
+    }
     parts.join("/")
 }
 
@@ -139,7 +145,7 @@ fn classify_source(source: &str, context: &Path) -> Option<ContextRead> {
         return None;
     }
     let path = context_relative(source);
-    if path.is_empty() || path == ".." || path.starts_with("../") {
+    if path.is_empty() {
         return Some(ContextRead::Whole);
     }
     if path.contains(GLOB_CHARS) {
@@ -213,6 +219,14 @@ fn built_instructions<'a>(df: &'a Dockerfile, build: &BuildInfo) -> Vec<&'a Inst
                 .filter_map(|&i| df.instruction(i))
         })
         .collect()
+}
+
+/// Whether an instruction reads the whole build context or a directory of
+/// it (`COPY . .`, `COPY src/ /src`, `dir/*`, a context bind mount):
+/// what an application build does, unlike copying named files (an
+/// entrypoint, a config). `context` is where directories are looked up.
+pub fn reads_context_broadly(ins: &Instruction, context: &Path) -> bool {
+    broad_context_read(&[ins], context).is_some()
 }
 
 /// The first instruction that reads the whole context, else the first
@@ -485,5 +499,50 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             .with_help(help(&broad.read))
             .with_fix(create_fix(&context, &read_paths(&instructions))),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_by_what_they_read() {
+        let none = Path::new("/nonexistent-context");
+        let whole = Some(ContextRead::Whole);
+        let dir = |d: &str| Some(ContextRead::Directory(d.to_string()));
+        for (source, read) in [
+            (".", whole.clone()),
+            ("./", whole.clone()),
+            ("/", whole.clone()),
+            ("..", whole.clone()),
+            ("*", whole.clone()),
+            ("./*", whole.clone()),
+            ("src/", dir("src")),
+            ("/configs/", dir("configs")),
+            ("conf/*", dir("conf")),
+            ("./a/b/../c/", dir("a/c")),
+            ("../../jenkins-agent", None),
+            ("entrypoint.sh", None),
+            ("rootfs", None),
+            ("package*.json", None),
+            ("dist/*.whl", None),
+            ("*/conf", None),
+            ("${SRC}", None),
+            ("${SRC}/", None),
+            ("https://example.com/x.tar.gz", None),
+        ] {
+            assert_eq!(classify_source(source, none), read, "{source}");
+        }
+    }
+
+    #[test]
+    fn ignore_entries_that_hide_read_paths_are_left_out() {
+        let read = vec!["dist/app.whl".to_string(), "vendor".to_string()];
+        assert!(hides_a_read_path("dist/", &read));
+        assert!(hides_a_read_path("vendor/", &read));
+        assert!(!hides_a_read_path("*.pyc", &read));
+        assert!(!hides_a_read_path("distribution/", &read));
+        assert!(!hides_a_read_path("node_modules", &read));
     }
 }
