@@ -453,3 +453,38 @@ fn bp010_only_literal_package_names_count() {
         "{found:?}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// BP009 multistage-consolidation
+
+#[test]
+fn bp009_a_shared_prefix_that_builds_no_layer_is_not_reported() {
+    let bake = "target \"api\" {\n  dockerfile = \"api.Dockerfile\"\n}\ntarget \"worker\" {\n  dockerfile = \"worker.Dockerfile\"\n}\n";
+    let config_only = [
+        ("docker-bake.hcl", bake),
+        (
+            "api.Dockerfile",
+            "FROM python:3.12-slim\nARG APP=api\nSHELL [\"/bin/bash\", \"-c\"]\nENV PYTHONUNBUFFERED=1\nLABEL org.opencontainers.image.vendor=acme\nRUN pip install api\n",
+        ),
+        (
+            "worker.Dockerfile",
+            "FROM python:3.12-slim\nARG APP=api\nSHELL [\"/bin/bash\", \"-c\"]\nENV PYTHONUNBUFFERED=1\nLABEL org.opencontainers.image.vendor=acme\nRUN pip install worker\n",
+        ),
+    ];
+    let found = findings(&config_only, "BP009");
+    assert!(found.is_empty(), "{found:?}");
+
+    let with_layer = [
+        ("docker-bake.hcl", bake),
+        (
+            "api.Dockerfile",
+            "FROM python:3.12-slim\nENV PYTHONUNBUFFERED=1\nRUN apt-get update && apt-get install -y libpq-dev\nRUN pip install api\n",
+        ),
+        (
+            "worker.Dockerfile",
+            "FROM python:3.12-slim\nENV PYTHONUNBUFFERED=1\nRUN apt-get update && apt-get install -y libpq-dev\nRUN pip install worker\n",
+        ),
+    ];
+    let found = findings(&with_layer, "BP009");
+    assert_eq!(found.len(), 1, "{found:?}");
+}
