@@ -109,8 +109,12 @@ fn bp008_whole_context_directory_glob_and_bind_mount() {
     let directory = findings(
         &[
             ("docker-bake.hcl", ONE_TARGET),
-            ("Dockerfile", "FROM alpine\nCOPY go.mod ./\nCOPY src /src\n"),
-            ("src/main.go", "package main\n"),
+            (
+                "Dockerfile",
+                "FROM node\nCOPY package.json ./\nCOPY src /src\n",
+            ),
+            ("package.json", "{}\n"),
+            ("src/index.js", "\n"),
         ],
         "BP008",
     );
@@ -122,7 +126,8 @@ fn bp008_whole_context_directory_glob_and_bind_mount() {
     let glob = findings(
         &[
             ("docker-bake.hcl", ONE_TARGET),
-            ("Dockerfile", "FROM alpine\nCOPY conf/* /etc/app/\n"),
+            ("Dockerfile", "FROM python\nCOPY conf/* /etc/app/\n"),
+            ("pyproject.toml", "[project]\n"),
         ],
         "BP008",
     );
@@ -130,6 +135,7 @@ fn bp008_whole_context_directory_glob_and_bind_mount() {
 
     let mount = findings(
         &[
+            (".git/HEAD", "ref: refs/heads/main\n"),
             ("docker-bake.hcl", ONE_TARGET),
             (
                 "Dockerfile",
@@ -175,7 +181,8 @@ fn bp008_subdirectory_context_claims_no_git() {
         &[
             (".git/HEAD", "ref: refs/heads/main\n"),
             ("docker-bake.hcl", bake),
-            ("svc/Dockerfile", "FROM alpine\nCOPY . .\n"),
+            ("svc/Dockerfile", "FROM node\nCOPY . .\n"),
+            ("svc/package.json", "{}\n"),
         ],
         "BP008",
     );
@@ -187,6 +194,26 @@ fn bp008_subdirectory_context_claims_no_git() {
             .ends_with("svc\" has no .dockerignore: the whole tree is sent to the builder"),
         "{found:?}"
     );
+}
+
+#[test]
+fn bp008_nothing_to_ignore_nothing_to_report() {
+    // A context below the repository root holding no language tooling: the
+    // .dockerignore the fix writes (`.git`) would exclude nothing sent.
+    let bake = "target \"default\" {\n  context = \"svc\"\n}\n";
+    let found = findings(
+        &[
+            (".git/HEAD", "ref: refs/heads/main\n"),
+            ("docker-bake.hcl", bake),
+            (
+                "svc/Dockerfile",
+                "FROM rockylinux:9\nRUN --mount=type=bind,source=/,target=/dist rpm -i /dist/app.rpm\nCOPY configs/ /etc/app/\n",
+            ),
+            ("svc/configs/app.conf", "x=1\n"),
+        ],
+        "BP008",
+    );
+    assert!(found.is_empty(), "{found:?}");
 }
 
 #[test]
@@ -487,4 +514,20 @@ fn bp009_a_shared_prefix_that_builds_no_layer_is_not_reported() {
     ];
     let found = findings(&with_layer, "BP009");
     assert_eq!(found.len(), 1, "{found:?}");
+}
+
+// ---------------------------------------------------------------------------
+// BP006 alpine-postgres (reviewed)
+
+#[test]
+fn bp006_a_stage_no_bake_target_builds_is_pulled_by_no_job() {
+    let df = "FROM alpine AS base\nRUN true\nFROM base AS app\nRUN true\nFROM base AS worker\nRUN true\nFROM postgres:9.5 AS db\nCOPY --from=app /schema.sql /docker-entrypoint-initdb.d/\n";
+    let bake =
+        "target \"app\" {\n  target = \"app\"\n}\ntarget \"worker\" {\n  target = \"worker\"\n}\n";
+    let found = findings(&[("docker-bake.hcl", bake), ("Dockerfile", df)], "BP006");
+    assert!(found.is_empty(), "{found:?}");
+    // A target that builds the stage: reported, whichever target comes last.
+    let bake = "target \"db\" {\n  target = \"db\"\n}\ntarget \"app\" {\n  target = \"app\"\n}\n";
+    let found = findings(&[("docker-bake.hcl", bake), ("Dockerfile", df)], "BP006");
+    assert_eq!(spans(&found), vec!["postgres:9.5"], "{found:?}");
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Keyword, Spanned};
 use crate::rules::bake_targets;
-use crate::rules::stages::built_stages;
+use crate::rules::stages::stages_built_for;
 
 use crate::rules::{BakeContext, BuildInfo, CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
@@ -209,7 +209,7 @@ fn context_bind_mounts(ins: &Instruction) -> Vec<(Span, String)> {
 /// when the target stage is unknown), never `ONBUILD` triggers (they read
 /// the context of a later build).
 fn built_instructions<'a>(df: &'a Dockerfile, build: &BuildInfo) -> Vec<&'a Instruction> {
-    let built = built_stages(df, build.target.as_deref(), &build.args);
+    let built = stages_built_for(df, build);
     df.stages()
         .iter()
         .filter(|s| built.as_ref().is_none_or(|b| b.contains(&s.index)))
@@ -403,16 +403,29 @@ fn help(read: &ContextRead) -> &'static str {
     }
 }
 
-fn create_fix(context: &Path, read: &[String]) -> Fix {
+fn create_fix(context: &Path, content: String) -> Fix {
     // One spelling per file, so two findings never create it twice.
     let file = crate::workspace::normalize(context).join(DOCKERIGNORE);
     Fix::unsafe_(
         format!("create {}", file.display()),
-        vec![Edit::Create {
-            file,
-            content: ignore_content(context, read),
-        }],
+        vec![Edit::Create { file, content }],
     )
+}
+
+/// What a build of `instructions` with `context` (whose directory is
+/// `dir`) is reported for: its broad read and the `.dockerignore` the fix
+/// writes. Nothing when that file would exclude nothing the build sends:
+/// `.git` only, for a context without the repository's `.git`.
+fn finding(
+    context: &Path,
+    dir: &Path,
+    instructions: &[&Instruction],
+) -> Option<(BroadRead, String)> {
+    let broad = broad_context_read(instructions, dir)?;
+    let content = ignore_content(dir, &read_paths(instructions));
+    let only_always = content.lines().count() <= ALWAYS.len();
+    let sends_git = broad.read == ContextRead::Whole && holds_git(context);
+    (sends_git || !only_always).then_some((broad, content))
 }
 
 /// Whether `path` is a bake file (the Dockerfile is a `dockerfile-inline`).
@@ -447,13 +460,13 @@ fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let instructions = built_instructions(ctx.dockerfile, ctx.build);
-    let Some(broad) = broad_context_read(&instructions, dir) else {
+    let Some((broad, content)) = finding(context, dir, &instructions) else {
         return;
     };
     out.push(
         ctx.diagnostic(broad.span, message(context, &broad.read))
             .with_help(help(&broad.read))
-            .with_fix(create_fix(context, &read_paths(&instructions))),
+            .with_fix(create_fix(context, content)),
     );
 }
 
@@ -479,7 +492,7 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             ..BuildInfo::default()
         };
         let instructions = built_instructions(&df, &build);
-        let Some(broad) = broad_context_read(&instructions, dir) else {
+        let Some((broad, ignore)) = finding(&context, dir, &instructions) else {
             continue;
         };
         let at = target.attr("context").unwrap_or(inline);
@@ -497,7 +510,7 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_help(help(&broad.read))
-            .with_fix(create_fix(&context, &read_paths(&instructions))),
+            .with_fix(create_fix(&context, ignore)),
         );
     }
 }

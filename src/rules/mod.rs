@@ -186,6 +186,9 @@ pub struct BuildInfo {
     pub args: BTreeMap<String, String>,
     /// The stage the build targets, if not the last.
     pub target: Option<String>,
+    /// Every stage the bake targets that build this Dockerfile target (`None`:
+    /// the last stage); empty when not known (then `target` says).
+    pub target_stages: Vec<Option<String>>,
     /// The build context directory, for `.dockerignore`.
     pub context: Option<std::path::PathBuf>,
     /// Files that exist in memory only (created or edited by the fix loop),
