@@ -428,7 +428,11 @@ fn bp010_official_and_packaging_images_are_the_base_already() {
     let packaging = format!(
         "FROM debian:bookworm-slim\n{APT_FIVE}COPY docker-entrypoint.sh /usr/local/bin/\nCOPY ../../jenkins-agent /usr/local/bin/\nCOPY nginx.conf /etc/nginx/\nENTRYPOINT [\"docker-entrypoint.sh\"]\n"
     );
-    for df in [official, packaging] {
+    // Configuration trees copied into system directories.
+    let config_tree = format!(
+        "FROM ubuntu:22.04\n{APT_FIVE}COPY rootfs /\nCOPY s6/ /etc\nCOPY scripts/ /usr/local/bin/\n"
+    );
+    for df in [official, packaging, config_tree] {
         let found = findings(&[("Dockerfile", &df)], "BP010");
         assert!(found.is_empty(), "{df}: {found:?}");
         let found = findings(

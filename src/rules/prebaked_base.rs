@@ -200,8 +200,41 @@ fn application_build_after(
                 .iter()
                 .filter(|&&node| node > after)
                 .filter_map(|&node| df.instruction(node))
-                .any(|ins| reads_context_broadly(ins, context))
+                .any(|ins| reads_context_broadly(ins, context) && !packages_files(ins))
     })
+}
+
+/// Where packaging images put files: the root (a `rootfs/` tree), config
+/// and executable directories.
+const PACKAGING_DESTINATIONS: &[&str] = &[
+    "/",
+    "/etc",
+    "/bin",
+    "/sbin",
+    "/usr/bin",
+    "/usr/sbin",
+    "/usr/local/bin",
+    "/usr/local/sbin",
+    "/docker-entrypoint.d",
+    "/docker-entrypoint-initdb.d",
+];
+
+/// Whether a `COPY`/`ADD` puts its files where a packaging image does
+/// (`COPY rootfs /`, `COPY s6/ /etc`, `COPY scripts/ /usr/local/bin/`):
+/// configuration and entrypoints, not an application to build.
+fn packages_files(ins: &Instruction) -> bool {
+    let (InstructionKind::Copy(c) | InstructionKind::Add(c)) = &ins.kind else {
+        return false;
+    };
+    let Some(destination) = &c.destination else {
+        return false;
+    };
+    let dest = destination.value.trim_matches('"');
+    let trimmed = dest.trim_end_matches('/');
+    let dest = if trimmed.is_empty() { "/" } else { trimmed };
+    PACKAGING_DESTINATIONS
+        .iter()
+        .any(|p| dest == *p || (*p == "/etc" && dest.starts_with("/etc/")))
 }
 
 /// Whether stage `index` is stage `ancestor` or is built on it (through
