@@ -403,7 +403,7 @@ fn bp001_sha_variables_of_any_usual_spelling() {
     }
     // A variable that only looks alike does not count; the fix reuses a
     // declared commit variable.
-    let hcl = "variable \"COMMIT_MESSAGE\" {\n  default = \"\"\n}\nvariable \"REVISION\" {\n  default = \"dev\"\n}\ntarget \"app\" {\n  tags = [\"ghcr.io/acme/app:${COMMIT_MESSAGE}\"]\n}\n";
+    let hcl = "variable \"COMMIT_MESSAGE\" {\n  default = \"wip\"\n}\nvariable \"REVISION\" {\n  default = \"dev\"\n}\ntarget \"app\" {\n  tags = [\"ghcr.io/acme/app:${COMMIT_MESSAGE}\"]\n}\n";
     let dir = project(&[("docker-bake.hcl", hcl)]);
     let diags = diagnostics(dir.path(), "BP001", "");
     assert_eq!(diags.len(), 1, "{diags:?}");
@@ -534,4 +534,42 @@ fn bp006_a_stage_no_bake_target_builds_is_pulled_by_no_job() {
     let bake = "target \"db\" {\n  target = \"db\"\n}\ntarget \"app\" {\n  target = \"app\"\n}\n";
     let found = findings(&[("docker-bake.hcl", bake), ("Dockerfile", df)], "BP006");
     assert_eq!(spans(&found), vec!["postgres:9.5"], "{found:?}");
+}
+
+#[test]
+fn bp001_a_tag_ci_must_supply_may_be_the_sha() {
+    // `VERSION=${{ github.ref_name }} docker buildx bake --push`: the tag
+    // comes from CI (no default, or an empty one), a moving `latest` does not.
+    let hcl = r#"variable "REPO" {
+  default = "acme"
+}
+variable "VERSION" {
+}
+variable "TAG" {
+  default = ""
+}
+variable "CHANNEL" {
+  default = "latest"
+}
+target "released" {
+  tags = ["${REPO}/app:latest", "${REPO}/app:${VERSION}"]
+}
+target "tagged" {
+  tags = ["docker.io/${REPO}/docs:${TAG}"]
+}
+target "moving" {
+  tags = ["${REPO}/web:${CHANNEL}"]
+}
+target "registry-from-ci" {
+  tags = ["${TAG}acme/api:latest"]
+}
+"#;
+    let found = findings(&[("docker-bake.hcl", hcl)], "BP001");
+    assert_eq!(
+        found.iter().map(|(_, m, _)| m.as_str()).collect::<Vec<_>>(),
+        vec![
+            "target \"moving\": no tag carries the commit SHA",
+            "target \"registry-from-ci\": no tag carries the commit SHA",
+        ]
+    );
 }

@@ -193,6 +193,56 @@ fn carries_sha(ctx: &BakeContext<'_>, tag: &Resolved, sha: &ShaSources<'_>) -> b
         .is_some_and(is_literal_sha)
 }
 
+/// The variables a template interpolates directly (`${NAME}`).
+fn interpolated_names(template: &str) -> Vec<&str> {
+    template
+        .match_indices("${")
+        .filter_map(|(at, _)| {
+            let rest = template.get(at + 2..)?;
+            let end = rest.find('}')?;
+            let name = rest.get(..end)?.trim();
+            let simple = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            simple.then_some(name)
+        })
+        .collect()
+}
+
+/// Whether a variable has no value of its own: declared without a default
+/// or with `""` / `null`, so CI must pass one (`VERSION=${{ github.ref_name }}
+/// docker buildx bake`).
+fn supplied_by_ci(ctx: &BakeContext<'_>, variable: &crate::bake::Variable) -> bool {
+    let Some(default) = &variable.default else {
+        return !variable.is_attribute;
+    };
+    ctx.file_text(&default.file)
+        .and_then(|t| hcl_edit::slice(t, default.span))
+        .is_some_and(|d| matches!(d.trim(), "\"\"" | "null"))
+}
+
+/// Whether the tag part of a tag comes from a variable CI must supply: an
+/// identifier of the build bakelint cannot see (a release version, maybe
+/// the SHA itself), not a moving name like `latest`.
+fn tag_supplied_by_ci(ctx: &BakeContext<'_>, tag: &Resolved) -> bool {
+    let Some((_, body)) = ctx
+        .file_text(&tag.origin.file)
+        .and_then(|t| hcl_edit::quoted_literal(t, tag.origin.span))
+    else {
+        return false;
+    };
+    let Some(tag_part) = image_tags::split_repository(body).1 else {
+        return false;
+    };
+    interpolated_names(tag_part).into_iter().any(|name| {
+        ctx.project
+            .variables()
+            .get(name)
+            .is_some_and(|v| supplied_by_ci(ctx, v))
+    })
+}
+
 /// Outputs that push nothing to a registry (files, an OCI layout, the
 /// build cache only, the local image store): a SHA tag there has no later
 /// job to serve. `type=image` pushes only with `push=true`.
@@ -293,7 +343,11 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         if !tags.elements.iter().any(publishable) {
             continue;
         }
-        if tags.elements.iter().any(|t| carries_sha(ctx, t, &sha)) {
+        if tags
+            .elements
+            .iter()
+            .any(|t| carries_sha(ctx, t, &sha) || tag_supplied_by_ci(ctx, t))
+        {
             continue;
         }
         by_source.push(bake_findings::source_key(&tags.origin), target);
@@ -457,6 +511,13 @@ mod tests {
         ] {
             assert!(!names_a_commit(name), "{name}");
         }
+    }
+
+    #[test]
+    fn interpolations() {
+        assert_eq!(interpolated_names("${A}-x-${ B }"), vec!["A", "B"]);
+        assert_eq!(interpolated_names("${f(A)}${"), Vec::<&str>::new());
+        assert_eq!(interpolated_names("latest"), Vec::<&str>::new());
     }
 
     #[test]
