@@ -675,12 +675,17 @@ fn alpine_postgres_crlf_dockerfile() {
 // ---------------------------------------------------------------------------
 // BP008 dockerignore
 
+/// A bake target building `Dockerfile` with the project as context (BP008
+/// claims a context only when a build definition gives it).
+const BUILDS_DOCKERFILE: &str = "target \"default\" {\n  context = \".\"\n}\n";
+
 #[test]
 fn dockerignore_created_with_language_entries() {
     let p = Project::new(
         "BP008",
         "",
         &[
+            ("docker-bake.hcl", BUILDS_DOCKERFILE),
             (
                 "Dockerfile",
                 "FROM python:3.12\nCOPY requirements.txt .\nCOPY . .\n",
@@ -690,7 +695,8 @@ fn dockerignore_created_with_language_entries() {
         ],
     );
     let diags = p.lint();
-    assert_eq!(p.spans(&diags), vec!["requirements.txt"]);
+    // The first read of the whole context (named files send no tree).
+    assert_eq!(p.spans(&diags), vec!["."]);
     assert!(diags[0].message.contains("has no .dockerignore"));
     assert_eq!(
         diags[0].fix.as_ref().map(|f| f.applicability),
@@ -709,6 +715,7 @@ fn dockerignore_present_or_dockerfile_specific_or_nothing_copied() {
         "BP008",
         "",
         &[
+            ("docker-bake.hcl", BUILDS_DOCKERFILE),
             ("Dockerfile", "FROM alpine\nCOPY . .\n"),
             (".dockerignore", ".git\n"),
         ],
@@ -718,6 +725,7 @@ fn dockerignore_present_or_dockerfile_specific_or_nothing_copied() {
         "BP008",
         "",
         &[
+            ("docker-bake.hcl", BUILDS_DOCKERFILE),
             ("Dockerfile", "FROM alpine\nCOPY . .\n"),
             ("Dockerfile.dockerignore", ".git\n"),
         ],
@@ -726,10 +734,13 @@ fn dockerignore_present_or_dockerfile_specific_or_nothing_copied() {
     let p = Project::new(
         "BP008",
         "",
-        &[(
-            "Dockerfile",
-            "FROM alpine AS a\nCOPY --from=a /x /y\nADD https://example.com/x /x\nCOPY <<EOF /z\nhi\nEOF\n",
-        )],
+        &[
+            ("docker-bake.hcl", BUILDS_DOCKERFILE),
+            (
+                "Dockerfile",
+                "FROM alpine AS a\nCOPY --from=a /x /y\nADD https://example.com/x /x\nCOPY <<EOF /z\nhi\nEOF\n",
+            ),
+        ],
     );
     assert!(p.lint().is_empty());
 }
@@ -984,7 +995,10 @@ fn sha_tag_fix_converges_when_sha_variables_leave_out_the_declared_one() {
     assert_eq!(p.lint().len(), 1);
     let fixed = p.fix(false);
     let text = &fixed["docker-bake.hcl"];
-    assert_eq!(text.matches("${GITHUB_SHA}").count(), 1, "{text}");
+    // `GIT_SHA` spells a commit, so it counts whatever the option lists,
+    // and the fix reuses it instead of declaring another variable.
+    assert_eq!(text.matches("${GIT_SHA}").count(), 1, "{text}");
+    assert!(!text.contains("GITHUB_SHA"), "{text}");
     assert!(p
         .lint_with(&BTreeMap::from([(
             p.dir.path().join("docker-bake.hcl"),

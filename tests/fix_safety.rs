@@ -87,6 +87,10 @@ impl Sandbox {
 /// `.dockerignore` in the context; `as` makes a safe DF002 fix.
 const COPIES_CONTEXT: &str = "FROM alpine as build\nWORKDIR /app\nCOPY . .\n";
 
+/// A Node manifest, so the `.dockerignore` BP008 would write for the
+/// context holds something to ignore (`node_modules`).
+const NODE_MANIFEST: (&str, &str) = ("outside/package.json", "{}\n");
+
 fn bake_with_context(context: &str) -> String {
     format!("target \"default\" {{\n  context = \"{context}\"\n  dockerfile = \"Dockerfile\"\n}}\n")
 }
@@ -123,7 +127,7 @@ fn finding<'a>(findings: &'a [Value], code: &str) -> &'a Value {
 /// the finding stays with a help line, and the Dockerfile there is not
 /// edited either.
 fn assert_outside_context_untouched(context: impl Fn(&Sandbox) -> String) {
-    let sb = Sandbox::new(&[("outside/Dockerfile", COPIES_CONTEXT)]);
+    let sb = Sandbox::new(&[("outside/Dockerfile", COPIES_CONTEXT), NODE_MANIFEST]);
     sb.write("proj/docker-bake.hcl", &bake_with_context(&context(&sb)));
     let proj = sb.proj();
     let diff = bakelint(&proj, &["check", "--diff", "--unsafe-fixes", "."]);
@@ -149,7 +153,11 @@ fn assert_outside_context_untouched(context: impl Fn(&Sandbox) -> String) {
     assert_exit(&fix, 1);
     assert_eq!(
         sb.files(),
-        ["outside/Dockerfile", "proj/docker-bake.hcl"],
+        [
+            "outside/Dockerfile",
+            "outside/package.json",
+            "proj/docker-bake.hcl"
+        ],
         "nothing created"
     );
     assert_eq!(read(&sb.path("outside/Dockerfile")), COPIES_CONTEXT);
@@ -172,6 +180,7 @@ fn a_symlinked_directory_leading_outside_is_not_written() {
     let sb = Sandbox::new(&[
         ("proj/docker-bake.hcl", &bake_with_context("ctx")),
         ("outside/Dockerfile", COPIES_CONTEXT),
+        NODE_MANIFEST,
     ]);
     std::os::unix::fs::symlink(sb.path("outside"), sb.path("proj/ctx")).expect("symlink");
     let proj = sb.proj();
@@ -453,6 +462,7 @@ fn code_actions_offer_no_edit_outside_the_project() {
         ),
         ("proj/Dockerfile", COPIES_CONTEXT),
         ("outside/Dockerfile", "FROM alpine as build\n"),
+        NODE_MANIFEST,
     ]);
     let proj = sb.proj();
     // A link in the project to a Dockerfile outside it: its safe fix would

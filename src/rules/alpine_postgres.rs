@@ -10,7 +10,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{
     parse_image_ref, CommandForm, Dockerfile, ImageRef, Instruction, InstructionKind, Stage,
 };
-use crate::rules::stages::effective;
+use crate::rules::stages::{effective, stages_built_for};
 use crate::rules::{bake_findings, bake_functions, hcl_edit};
 
 use crate::rules::{
@@ -202,8 +202,21 @@ fn uses_debian_tooling(df: &Dockerfile, stage: &Stage) -> bool {
 fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let images = images(ctx.option_str_list("images"));
     let df = ctx.dockerfile;
+    // A stage no bake target builds (say a `db` stage next to the `app`
+    // stages the targets name) is pulled by no job.
+    let built = if ctx.build.from_bake {
+        stages_built_for(df, ctx.build)
+    } else {
+        None
+    };
     let mut stage_names: Vec<String> = Vec::new();
     for stage in df.stages() {
+        if built.as_ref().is_some_and(|b| !b.contains(&stage.index)) {
+            if let Some(name) = df.stage_from(&stage).and_then(|f| f.stage_name.as_ref()) {
+                stage_names.push(name.value.clone());
+            }
+            continue;
+        }
         let Some(from) = df.stage_from(&stage) else {
             continue;
         };

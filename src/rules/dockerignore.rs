@@ -1,19 +1,22 @@
 //! BP008 `dockerignore`: a local build context without a `.dockerignore`
 //! (nor a `<Dockerfile>.dockerignore` next to the Dockerfile), for a build
-//! that copies from the context.
+//! that reads the whole context or a directory of it.
 //!
-//! Dockerfiles (stand-alone or built by a bake target) are checked with the
-//! context the build uses; `dockerfile-inline` targets are checked on the
-//! bake side, where the fix (a new file) can be offered.
+//! BuildKit sends only the paths a build reads: `COPY go.mod go.sum ./`
+//! sends two files, never `.git` or the tree, so only broad reads count
+//! (`COPY . .`, a directory, `dir/*`, a context bind mount), in the stages
+//! the build runs. Only Dockerfiles a bake target builds have a known
+//! context; `dockerfile-inline` targets are checked on the bake side, where
+//! the fix (a new file) can be offered.
 
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::dockerfile::{Dockerfile, InstructionKind};
+use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Keyword, Spanned};
 use crate::rules::bake_targets;
-use crate::rules::stages::effective;
+use crate::rules::stages::stages_built_for;
 
-use crate::rules::{BakeContext, CheckFn, DockerfileContext, RuleDef, RuleScope};
+use crate::rules::{BakeContext, BuildInfo, CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
@@ -92,32 +95,177 @@ fn has_ignore_file(
     })
 }
 
-/// The first `COPY`/`ADD` (ONBUILD included) that reads from the build
-/// context: no `--from`, a source that is neither a URL nor a heredoc.
-/// Returns the span of its sources.
-fn first_context_copy(df: &Dockerfile) -> Option<Span> {
-    for (_, ins) in df.instructions() {
-        let ins = effective(ins);
-        let (InstructionKind::Copy(c) | InstructionKind::Add(c)) = &ins.kind else {
-            continue;
-        };
-        if ins.flag("from").is_some() {
-            continue;
-        }
-        let local: Vec<Span> = c
-            .sources
-            .iter()
-            .filter(|s| {
-                let v = s.value.as_str();
-                !(v.starts_with("<<") || v.contains("://") || v.starts_with("git@"))
-            })
-            .map(|s| s.span)
-            .collect();
-        if let (Some(first), Some(last)) = (local.first(), local.last()) {
-            return Some(first.cover(*last));
+/// How much of the build context an instruction reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ContextRead {
+    /// The whole context (`COPY . .`, `COPY * /app/`, a bind mount of the root).
+    Whole,
+    /// Everything under one directory of it (`COPY src/ /app/src`).
+    Directory(String),
+}
+
+/// An instruction that reads the context broadly, and where it does.
+#[derive(Debug)]
+struct BroadRead {
+    span: Span,
+    read: ContextRead,
+}
+
+/// Characters that make a `COPY` source a pattern.
+const GLOB_CHARS: &[char] = &['*', '?', '['];
+
+/// A context-relative source path in lexical normal form: `./`, a leading
+/// `/` (the context root) and a trailing `/.` removed, `..` resolved and
+/// clamped at the root as BuildKit does (`../../x` is `x`).
+fn context_relative(source: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in source.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            name => parts.push(name),
         }
     }
-    None
+    parts.join("/")
+}
+
+/// Whether a source is remote or inline (a URL, a git address, a heredoc).
+fn is_remote_or_inline(source: &str) -> bool {
+    source.starts_with("<<") || source.contains("://") || source.starts_with("git@")
+}
+
+/// What a `COPY`/`ADD`/bind-mount source reads from the context: `None`
+/// for named files (BuildKit then sends only those, never `.git` or the
+/// tree) and for sources bakelint cannot tell apart from files (a
+/// variable, a path missing from disk without a trailing `/`).
+fn classify_source(source: &str, context: &Path) -> Option<ContextRead> {
+    if is_remote_or_inline(source) {
+        return None;
+    }
+    let path = context_relative(source);
+    if path.is_empty() {
+        return Some(ContextRead::Whole);
+    }
+    if path.contains(GLOB_CHARS) {
+        // `dir/*` reads every entry of `dir`; `app-*.jar`, `package*.json`
+        // name files by pattern.
+        let (parent, last) = path.rsplit_once('/').unwrap_or(("", path.as_str()));
+        if last != "*" || parent.contains(GLOB_CHARS) {
+            return None;
+        }
+        return Some(if parent.is_empty() {
+            ContextRead::Whole
+        } else {
+            ContextRead::Directory(parent.to_string())
+        });
+    }
+    if path.contains('$') {
+        return None;
+    }
+    let directory = source.ends_with('/') || context.join(&path).is_dir();
+    directory.then_some(ContextRead::Directory(path))
+}
+
+/// The context sources of a `COPY`/`ADD` without `--from`.
+fn copy_sources(ins: &Instruction) -> Vec<&Spanned<String>> {
+    let (InstructionKind::Copy(c) | InstructionKind::Add(c)) = &ins.kind else {
+        return Vec::new();
+    };
+    if ins.flag("from").is_some() {
+        return Vec::new();
+    }
+    c.sources
+        .iter()
+        .filter(|s| !is_remote_or_inline(&s.value))
+        .collect()
+}
+
+/// The `--mount=type=bind` flags of a `RUN` that mount the build context
+/// (no `from`), with their `source` (the context root when absent).
+fn context_bind_mounts(ins: &Instruction) -> Vec<(Span, String)> {
+    if ins.keyword != Keyword::Run {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for flag in ins.flags.iter().filter(|f| f.name.value == "mount") {
+        let options = flag.options();
+        let get = |keys: &[&str]| {
+            options
+                .iter()
+                .find(|o| keys.contains(&o.key.value.as_str()))
+                .map(|o| o.value.as_ref().map_or(String::new(), |v| v.value.clone()))
+        };
+        let kind = get(&["type"]).unwrap_or_else(|| "bind".to_string());
+        if kind == "bind" && get(&["from"]).is_none() {
+            out.push((flag.span, get(&["source", "src"]).unwrap_or_default()));
+        }
+    }
+    out
+}
+
+/// The instructions a build runs: those of the built stages (all stages
+/// when the target stage is unknown), never `ONBUILD` triggers (they read
+/// the context of a later build).
+fn built_instructions<'a>(df: &'a Dockerfile, build: &BuildInfo) -> Vec<&'a Instruction> {
+    let built = stages_built_for(df, build);
+    df.stages()
+        .iter()
+        .filter(|s| built.as_ref().is_none_or(|b| b.contains(&s.index)))
+        .flat_map(|s| {
+            s.instruction_nodes
+                .iter()
+                .filter_map(|&i| df.instruction(i))
+        })
+        .collect()
+}
+
+/// Whether an instruction reads the whole build context or a directory of
+/// it (`COPY . .`, `COPY src/ /src`, `dir/*`, a context bind mount):
+/// what an application build does, unlike copying named files (an
+/// entrypoint, a config). `context` is where directories are looked up.
+pub fn reads_context_broadly(ins: &Instruction, context: &Path) -> bool {
+    broad_context_read(&[ins], context).is_some()
+}
+
+/// The first instruction that reads the whole context, else the first
+/// that reads a directory of it.
+fn broad_context_read(instructions: &[&Instruction], context: &Path) -> Option<BroadRead> {
+    let mut directory: Option<BroadRead> = None;
+    for ins in instructions {
+        let mut reads: Vec<(Span, ContextRead)> = copy_sources(ins)
+            .into_iter()
+            .filter_map(|s| Some((s.span, classify_source(&s.value, context)?)))
+            .collect();
+        for (span, source) in context_bind_mounts(ins) {
+            if let Some(read) = classify_source(&source, context) {
+                reads.push((span, read));
+            }
+        }
+        for (span, read) in reads {
+            if read == ContextRead::Whole {
+                return Some(BroadRead { span, read });
+            }
+            directory.get_or_insert(BroadRead { span, read });
+        }
+    }
+    directory
+}
+
+/// Every context path the build copies or mounts, normalised (for keeping
+/// the fix from ignoring what the build needs).
+fn read_paths(instructions: &[&Instruction]) -> Vec<String> {
+    let mut out = Vec::new();
+    for ins in instructions {
+        out.extend(copy_sources(ins).iter().map(|s| context_relative(&s.value)));
+        out.extend(
+            context_bind_mounts(ins)
+                .iter()
+                .map(|(_, s)| context_relative(s)),
+        );
+    }
+    out
 }
 
 /// The directories whose files say which languages a context holds: its
@@ -151,8 +299,10 @@ const MAX_MARKER_DIRS: usize = 32;
 const SKIPPED_DIRS: &[&str] = &["node_modules", "target", "vendor", "dist", "build"];
 
 /// The `.dockerignore` for a context: `.git` plus what fits the languages
-/// found at its root or one directory down.
-pub fn ignore_content(context: &Path) -> String {
+/// found at its root or one directory down, less the entries that would
+/// hide a path the build reads (`read`: context-relative paths it copies
+/// or mounts, such as `dist/app.whl`).
+pub fn ignore_content(context: &Path, read: &[String]) -> String {
     let mut entries: Vec<&str> = ALWAYS.to_vec();
     // One directory read per searched directory, then name lookups.
     let names: std::collections::HashSet<String> = marker_dirs(context)
@@ -166,7 +316,7 @@ pub fn ignore_content(context: &Path) -> String {
     for (markers, ignores) in LANGUAGES {
         if markers.iter().any(|m| names.contains(*m)) {
             for entry in *ignores {
-                if !entries.contains(entry) {
+                if !entries.contains(entry) && !hides_a_read_path(entry, read) {
                     entries.push(entry);
                 }
             }
@@ -177,16 +327,63 @@ pub fn ignore_content(context: &Path) -> String {
     out
 }
 
-fn message(context: &Path) -> String {
+/// Whether an ignore entry naming a path (`dist/`, `vendor/bundle`) covers
+/// a path the build reads. Patterns (`*.pyc`) are left as they are.
+fn hides_a_read_path(entry: &str, read: &[String]) -> bool {
+    let dir = entry.trim_end_matches('/');
+    !dir.contains(GLOB_CHARS)
+        && read.iter().any(|path| {
+            path == dir
+                || path
+                    .strip_prefix(dir)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+}
+
+/// The context as the message shows it (`.` for the working directory).
+fn shown_context(context: &Path) -> String {
     let normal = crate::workspace::normalize(context);
-    let shown = if normal.as_os_str().is_empty() {
+    if normal.as_os_str().is_empty() {
         ".".to_string()
     } else {
         normal.display().to_string()
-    };
-    format!(
-        "build context \"{shown}\" has no .dockerignore: the whole tree, .git included, is sent to the builder"
-    )
+    }
+}
+
+/// Whether the context holds the repository's `.git`: it has one, or,
+/// outside any repository bakelint can see (a copy, a tarball), it is the
+/// working directory, where bake runs from the repository root.
+fn holds_git(context: &Path) -> bool {
+    let absolute = std::path::absolute(context).unwrap_or_else(|_| context.to_path_buf());
+    if absolute.join(".git").exists() {
+        return true;
+    }
+    if absolute
+        .ancestors()
+        .skip(1)
+        .any(|a| a.join(".git").exists())
+    {
+        return false;
+    }
+    crate::workspace::normalize(context).as_os_str().is_empty()
+        || std::env::current_dir().is_ok_and(|cwd| {
+            crate::workspace::normalize(&absolute) == crate::workspace::normalize(&cwd)
+        })
+}
+
+fn message(context: &Path, read: &ContextRead) -> String {
+    let shown = shown_context(context);
+    match read {
+        ContextRead::Whole if holds_git(context) => format!(
+            "build context \"{shown}\" has no .dockerignore: the whole tree, .git included, is sent to the builder"
+        ),
+        ContextRead::Whole => format!(
+            "build context \"{shown}\" has no .dockerignore: the whole tree is sent to the builder"
+        ),
+        ContextRead::Directory(dir) => format!(
+            "build context \"{shown}\" has no .dockerignore: everything under `{dir}/` is sent to the builder"
+        ),
+    }
 }
 
 const HELP: &str = "add a .dockerignore listing .git and the dependency and build directories: \
@@ -194,16 +391,41 @@ const HELP: &str = "add a .dockerignore listing .git and the dependency and buil
                     nothing the image uses no longer invalidates `COPY . .` and every layer (and \
                     dependency install) after it";
 
-fn create_fix(context: &Path) -> Fix {
+const DIRECTORY_HELP: &str = "add a .dockerignore listing the dependency and build directories \
+                              (node_modules, caches, build output): what the image does not need \
+                              is then neither uploaded nor able to invalidate this layer and every \
+                              layer after it";
+
+fn help(read: &ContextRead) -> &'static str {
+    match read {
+        ContextRead::Whole => HELP,
+        ContextRead::Directory(_) => DIRECTORY_HELP,
+    }
+}
+
+fn create_fix(context: &Path, content: String) -> Fix {
     // One spelling per file, so two findings never create it twice.
     let file = crate::workspace::normalize(context).join(DOCKERIGNORE);
     Fix::unsafe_(
         format!("create {}", file.display()),
-        vec![Edit::Create {
-            file,
-            content: ignore_content(context),
-        }],
+        vec![Edit::Create { file, content }],
     )
+}
+
+/// What a build of `instructions` with `context` (whose directory is
+/// `dir`) is reported for: its broad read and the `.dockerignore` the fix
+/// writes. Nothing when that file would exclude nothing the build sends:
+/// `.git` only, for a context without the repository's `.git`.
+fn finding(
+    context: &Path,
+    dir: &Path,
+    instructions: &[&Instruction],
+) -> Option<(BroadRead, String)> {
+    let broad = broad_context_read(instructions, dir)?;
+    let content = ignore_content(dir, &read_paths(instructions));
+    let only_always = content.lines().count() <= ALWAYS.len();
+    let sends_git = broad.read == ContextRead::Whole && holds_git(context);
+    (sends_git || !only_always).then_some((broad, content))
 }
 
 /// Whether `path` is a bake file (the Dockerfile is a `dockerfile-inline`).
@@ -213,32 +435,38 @@ fn is_bake_file(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("hcl") || e.eq_ignore_ascii_case("json"))
 }
 
-fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
-    // In a bake project, a Dockerfile no target builds has no known context
-    // (its directory is a guess, often wrong: the example's Dockerfiles live
-    // in deployment/docker but build with the repository root as context).
-    if is_bake_file(ctx.path) || ctx.build.unbuilt_in_bake_project() {
-        return;
-    }
-    let context: PathBuf = match &ctx.build.context {
-        Some(c) => c.clone(),
-        None => ctx.path.parent().map(Path::to_path_buf).unwrap_or_default(),
-    };
-    let dir = if context.as_os_str().is_empty() {
+/// The context directory to look in (`.` for the working directory).
+fn context_dir(context: &Path) -> &Path {
+    if context.as_os_str().is_empty() {
         Path::new(".")
     } else {
-        context.as_path()
+        context
+    }
+}
+
+fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    // Only a build definition says what the context is: a stand-alone
+    // Dockerfile may be built from its directory, the repository root or
+    // anywhere else (the example's Dockerfiles live in deployment/docker but
+    // build with the repository root as context), so none is claimed.
+    if is_bake_file(ctx.path) || !ctx.build.from_bake {
+        return;
+    }
+    let Some(context) = &ctx.build.context else {
+        return;
     };
+    let dir = context_dir(context);
     if !dir.is_dir() || has_ignore_file(dir, Some(ctx.path), &|p| ctx.file_exists(p)) {
         return;
     }
-    let Some(span) = first_context_copy(ctx.dockerfile) else {
+    let instructions = built_instructions(ctx.dockerfile, ctx.build);
+    let Some((broad, content)) = finding(context, dir, &instructions) else {
         return;
     };
     out.push(
-        ctx.diagnostic(span, message(&context))
-            .with_help(HELP)
-            .with_fix(create_fix(&context)),
+        ctx.diagnostic(broad.span, message(context, &broad.read))
+            .with_help(help(&broad.read))
+            .with_fix(create_fix(context, content)),
     );
 }
 
@@ -253,17 +481,20 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(context) = target.context_path() else {
             continue;
         };
-        let dir = if context.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            context.as_path()
-        };
+        let dir = context_dir(&context);
         if !dir.is_dir() || has_ignore_file(dir, None, &|p| ctx.file_exists(p)) {
             continue;
         }
-        if first_context_copy(&crate::dockerfile::parse(content)).is_none() {
+        let df = crate::dockerfile::parse(content);
+        let build = BuildInfo {
+            target: target.target().map(str::to_string),
+            args: target.args(),
+            ..BuildInfo::default()
+        };
+        let instructions = built_instructions(&df, &build);
+        let Some((broad, ignore)) = finding(&context, dir, &instructions) else {
             continue;
-        }
+        };
         let at = target.attr("context").unwrap_or(inline);
         if at.origin.is_override() {
             continue;
@@ -272,10 +503,59 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             ctx.diagnostic(
                 &at.origin.file,
                 at.origin.span,
-                format!("target \"{}\": {}", target.name, message(&context)),
+                format!(
+                    "target \"{}\": {}",
+                    target.name,
+                    message(&context, &broad.read)
+                ),
             )
-            .with_help(HELP)
-            .with_fix(create_fix(&context)),
+            .with_help(help(&broad.read))
+            .with_fix(create_fix(&context, ignore)),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_by_what_they_read() {
+        let none = Path::new("/nonexistent-context");
+        let whole = Some(ContextRead::Whole);
+        let dir = |d: &str| Some(ContextRead::Directory(d.to_string()));
+        for (source, read) in [
+            (".", whole.clone()),
+            ("./", whole.clone()),
+            ("/", whole.clone()),
+            ("..", whole.clone()),
+            ("*", whole.clone()),
+            ("./*", whole.clone()),
+            ("src/", dir("src")),
+            ("/configs/", dir("configs")),
+            ("conf/*", dir("conf")),
+            ("./a/b/../c/", dir("a/c")),
+            ("../../jenkins-agent", None),
+            ("entrypoint.sh", None),
+            ("rootfs", None),
+            ("package*.json", None),
+            ("dist/*.whl", None),
+            ("*/conf", None),
+            ("${SRC}", None),
+            ("${SRC}/", None),
+            ("https://example.com/x.tar.gz", None),
+        ] {
+            assert_eq!(classify_source(source, none), read, "{source}");
+        }
+    }
+
+    #[test]
+    fn ignore_entries_that_hide_read_paths_are_left_out() {
+        let read = vec!["dist/app.whl".to_string(), "vendor".to_string()];
+        assert!(hides_a_read_path("dist/", &read));
+        assert!(hides_a_read_path("vendor/", &read));
+        assert!(!hides_a_read_path("*.pyc", &read));
+        assert!(!hides_a_read_path("distribution/", &read));
+        assert!(!hides_a_read_path("node_modules", &read));
     }
 }

@@ -32,6 +32,29 @@ pub fn split_repository(reference: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// Registries on the building machine itself: an image tagged for one
+/// never leaves it.
+const LOCAL_REGISTRIES: &[&str] = &["localhost", "127.0.0.1", "[::1]"];
+
+/// Tags that by convention name a local build.
+const LOCAL_TAGS: &[&str] = &["local"];
+
+/// Whether a resolved image reference can only be a local name: no registry
+/// or namespace (`app:dev`, nothing a push could send anywhere but an
+/// official-image repository), a registry on the machine itself
+/// (`localhost:5000/app`), or the tag `local`. Empty references count too.
+pub fn is_local_only(reference: &str) -> bool {
+    let (repository, tag) = split_repository(reference.trim());
+    if repository.is_empty() || !repository.contains('/') {
+        return true;
+    }
+    let host = repository.split('/').next().unwrap_or("");
+    let host_name = host.rsplit_once(':').map_or(host, |(h, _)| h);
+    LOCAL_REGISTRIES.contains(&host_name)
+        || LOCAL_REGISTRIES.contains(&host)
+        || tag.is_some_and(|t| LOCAL_TAGS.iter().any(|l| t.eq_ignore_ascii_case(l)))
+}
+
 /// Escapes a plain value for use inside an HCL template (`${` → `$${`).
 pub fn escape_template(value: &str) -> String {
     value.replace("${", "$${").replace("%{", "%%{")
@@ -74,5 +97,29 @@ mod tests {
         );
         assert_eq!(split_repository("app:1@sha256:abc"), ("app", Some("1")));
         assert_eq!(split_repository(""), ("", None));
+    }
+
+    #[test]
+    fn local_only_references() {
+        for local in [
+            "app",
+            "mtc:builder",
+            "diun:local",
+            "acme/app:local",
+            "localhost:5000/name/app:latest",
+            "localhost/app",
+            "127.0.0.1:5000/app:1",
+            "",
+        ] {
+            assert!(is_local_only(local), "{local}");
+        }
+        for pushed in [
+            "acme/app:latest",
+            "ghcr.io/acme/app:1.0",
+            "docker.io/library/nginx:1",
+            "registry.local:5000/app:localized",
+        ] {
+            assert!(!is_local_only(pushed), "{pushed}");
+        }
     }
 }

@@ -186,6 +186,9 @@ pub struct BuildInfo {
     pub args: BTreeMap<String, String>,
     /// The stage the build targets, if not the last.
     pub target: Option<String>,
+    /// Every stage the bake targets that build this Dockerfile target (`None`:
+    /// the last stage); empty when not known (then `target` says).
+    pub target_stages: Vec<Option<String>>,
     /// The build context directory, for `.dockerignore`.
     pub context: Option<std::path::PathBuf>,
     /// Files that exist in memory only (created or edited by the fix loop),
@@ -298,6 +301,10 @@ pub struct BakeContext<'a> {
     pub dockerfiles: &'a BTreeMap<std::path::PathBuf, std::sync::Arc<Dockerfile>>,
     /// Files that exist in memory only (see [`BuildInfo::virtual_files`]).
     pub virtual_files: &'a std::collections::BTreeSet<std::path::PathBuf>,
+    /// The directories being linted (the working directory when only files
+    /// were named): what "the project" is, for rules that tell its own bake
+    /// files from the demos and test fixtures inside it.
+    pub lint_roots: &'a [std::path::PathBuf],
 }
 
 impl BakeContext<'_> {

@@ -265,8 +265,26 @@ fn names(targets: &[&Target]) -> String {
     }
 }
 
+/// Instructions that build a layer BuildKit caches (the rest only change
+/// the image config, which costs nothing to repeat).
+const LAYER_KEYWORDS: &[Keyword] = &[Keyword::Run, Keyword::Copy, Keyword::Add];
+
+/// Whether the first `shared` eligible instructions of a file build a layer.
+fn builds_a_layer(file: &FileInfo<'_>, shared: usize) -> bool {
+    file.eligible
+        .iter()
+        .take(shared)
+        .filter_map(|(_, node)| file.df.instruction(*node))
+        .any(|ins| LAYER_KEYWORDS.contains(&ins.keyword))
+}
+
 fn diagnostic(ctx: &BakeContext<'_>, group: &[&FileInfo<'_>]) -> Option<Diagnostic> {
     let shared = shared_prefix(group);
+    // A shared `FROM` + `ARG`/`ENV`/`SHELL`/`LABEL` prefix builds nothing
+    // twice: the base image is pulled once, config changes are free.
+    if !builds_a_layer(group.first()?, shared) {
+        return None;
+    }
     let targets: Vec<&Target> = group
         .iter()
         .flat_map(|f| f.targets.iter().copied())

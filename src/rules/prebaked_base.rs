@@ -19,6 +19,7 @@ use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Keyword, NodeK
 use crate::rules::bake_syntax::{syntax_files, SyntaxBlock, SyntaxFile, ValueShape};
 use crate::rules::bake_targets::built_targets;
 use crate::rules::build_args::global_arg_env;
+use crate::rules::dockerignore::reads_context_broadly;
 use crate::rules::hcl_edit::{append_attributes, block_braces};
 use crate::rules::image_tags::{escape_template, repository_source, split_repository};
 use crate::rules::source_text::{indentation_at, keyword_case, line_start};
@@ -179,10 +180,74 @@ fn reads_context(ins: &Instruction) -> bool {
         })
 }
 
-/// Whether a stage after node `after` copies from the context.
-fn context_copy_after(df: &Dockerfile, after: usize) -> bool {
-    df.instructions()
-        .any(|(i, ins)| i > after && reads_context(ins))
+/// Whether an application build follows the installs: a broad read of the
+/// context (the whole of it or a directory, see
+/// [`reads_context_broadly`]) in the stage after node `after`, or in a later
+/// stage built on it. Official and base images (no context read) and
+/// packaging images (only an entrypoint or a config copied) have none: they
+/// are the base image already.
+fn application_build_after(
+    df: &Dockerfile,
+    built_on: &[Option<usize>],
+    stage_index: usize,
+    after: usize,
+    context: &Path,
+) -> bool {
+    df.stages().iter().any(|stage| {
+        descends_from(built_on, stage.index, stage_index)
+            && stage
+                .instruction_nodes
+                .iter()
+                .filter(|&&node| node > after)
+                .filter_map(|&node| df.instruction(node))
+                .any(|ins| reads_context_broadly(ins, context) && !packages_files(ins))
+    })
+}
+
+/// Where packaging images put files: the root (a `rootfs/` tree), config
+/// and executable directories.
+const PACKAGING_DESTINATIONS: &[&str] = &[
+    "/",
+    "/etc",
+    "/bin",
+    "/sbin",
+    "/usr/bin",
+    "/usr/sbin",
+    "/usr/local/bin",
+    "/usr/local/sbin",
+    "/docker-entrypoint.d",
+    "/docker-entrypoint-initdb.d",
+];
+
+/// Whether a `COPY`/`ADD` puts its files where a packaging image does
+/// (`COPY rootfs /`, `COPY s6/ /etc`, `COPY scripts/ /usr/local/bin/`):
+/// configuration and entrypoints, not an application to build.
+fn packages_files(ins: &Instruction) -> bool {
+    let (InstructionKind::Copy(c) | InstructionKind::Add(c)) = &ins.kind else {
+        return false;
+    };
+    let Some(destination) = &c.destination else {
+        return false;
+    };
+    let dest = destination.value.trim_matches('"');
+    let trimmed = dest.trim_end_matches('/');
+    let dest = if trimmed.is_empty() { "/" } else { trimmed };
+    PACKAGING_DESTINATIONS
+        .iter()
+        .any(|p| dest == *p || (*p == "/etc" && dest.starts_with("/etc/")))
+}
+
+/// Whether stage `index` is stage `ancestor` or is built on it (through
+/// `FROM <stage>`, transitively). Parents are always earlier stages.
+fn descends_from(built_on: &[Option<usize>], index: usize, ancestor: usize) -> bool {
+    let mut current = Some(index);
+    while let Some(i) = current {
+        if i == ancestor {
+            return true;
+        }
+        current = built_on.get(i).copied().flatten().filter(|&p| p < i);
+    }
+    false
 }
 
 /// An instruction's comparison key: its normalised text without cache
@@ -260,41 +325,49 @@ fn analyze(
     df: &Dockerfile,
     build_args: Option<&BTreeMap<String, String>>,
     min: usize,
+    context: &Path,
 ) -> Option<Candidate> {
     let env = global_arg_env(df, build_args);
     let lex = ShellLex::new(df.escape);
     let stages = df.stages();
+    // The stage each stage is built on (its FROM with the global ARGs
+    // expanded: `FROM build-${VARIANT}`), and whether its image is generic.
     let mut names: Vec<String> = Vec::new();
+    let mut built_on: Vec<Option<usize>> = Vec::new();
+    let mut generic: Vec<bool> = Vec::new();
     for stage in &stages {
-        let Some(from) = df.stage_from(stage) else {
-            continue;
-        };
-        let written = &from.image.value;
-        let image = if written.contains('$') {
-            lex.process_word(written, &env).ok()
-        } else {
-            Some(written.clone())
-        };
-        let stage_ref = image
+        let image = df.stage_from(stage).and_then(|from| {
+            let written = &from.image.value;
+            if written.contains('$') {
+                lex.process_word(written, &env).ok()
+            } else {
+                Some(written.clone())
+            }
+        });
+        let parent = image
             .as_deref()
-            .is_some_and(|i| names.iter().any(|n| n.eq_ignore_ascii_case(i)));
-        if let Some(name) = &from.stage_name {
-            names.push(name.value.clone());
-        }
-        if stage_ref || image.as_deref().and_then(generic_image).is_none() {
-            continue;
-        }
-        if let Some(candidate) = analyze_stage(df, stage, min) {
-            return Some(candidate);
-        }
+            .and_then(|i| names.iter().rposition(|n| n.eq_ignore_ascii_case(i)));
+        built_on.push(parent);
+        generic.push(parent.is_none() && image.as_deref().and_then(generic_image).is_some());
+        names.push(
+            df.stage_from(stage)
+                .and_then(|f| f.stage_name.as_ref())
+                .map(|n| n.value.clone())
+                .unwrap_or_default(),
+        );
     }
-    None
+    stages
+        .iter()
+        .filter(|stage| generic.get(stage.index).copied().unwrap_or(false))
+        .find_map(|stage| analyze_stage(df, stage, &built_on, min, context))
 }
 
 fn analyze_stage(
     df: &Dockerfile,
     stage: &crate::dockerfile::Stage,
+    built_on: &[Option<usize>],
     min: usize,
+    context: &Path,
 ) -> Option<Candidate> {
     let source = &df.source;
     let nodes = &stage.instruction_nodes;
@@ -326,13 +399,14 @@ fn analyze_stage(
                     guarded = true;
                     continue;
                 }
-                let (Some(first), Some(last)) = (install.packages.first(), install.packages.last())
-                else {
+                // Only literal names are packages: `$runDeps`, `$(…)` are not.
+                let literal: Vec<_> = install.packages.iter().filter(|w| w.is_static()).collect();
+                let (Some(first), Some(last)) = (literal.first(), literal.last()) else {
                     continue;
                 };
                 counted.push((
                     pos,
-                    install.packages.iter().map(|w| w.raw.clone()).collect(),
+                    literal.iter().map(|w| w.raw.clone()).collect(),
                     first.span.cover(last.span),
                 ));
             }
@@ -346,12 +420,11 @@ fn analyze_stage(
         return None;
     }
     let from_node = stage.from_node;
-    if !context_copy_after(df, from_node) {
-        // Nothing from the context follows: this already is a base image.
-        return None;
-    }
     let first = counted.first()?;
     let end = counted.last().map(|(pos, _, _)| *pos)?;
+    if !application_build_after(df, built_on, stage.index, *nodes.get(end)?, context) {
+        return None;
+    }
     // An ARG used after the prefix must stay declared in the stage.
     let later = nodes.get(end + 1..).unwrap_or(&[]);
     let arg_blocks = nodes.get(..=end).unwrap_or(&[]).iter().any(|&n| {
@@ -547,10 +620,18 @@ fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     if ctx.build.from_bake || ctx.build.unbuilt_in_bake_project() {
         return;
     }
+    // The context is unknown: directories are recognised by their shape
+    // (`src/`, `.`) or next to the Dockerfile.
+    let near = ctx.path.parent().unwrap_or(Path::new(""));
     let Some(candidate) = analyze(
         ctx.dockerfile,
         Some(&ctx.build.args),
         min_packages(ctx.options),
+        if near.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            near
+        },
     ) else {
         return;
     };
@@ -632,7 +713,11 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let args = targets.first().map(|t| t.args()).unwrap_or_default();
-        let Some(candidate) = analyze(dockerfile, Some(&args), min) else {
+        let context = targets
+            .first()
+            .and_then(|t| t.context_path())
+            .unwrap_or_else(|| PathBuf::from("."));
+        let Some(candidate) = analyze(dockerfile, Some(&args), min, &context) else {
             continue;
         };
         // The workspace applies only the bake files' suppression comments to
@@ -1484,6 +1569,7 @@ target "worker" {
             options: &options,
             dockerfiles: &parsed,
             virtual_files: &virtual_files,
+            lint_roots: &[],
         };
         let mut out = Vec::new();
         check_bake(&ctx, &mut out);

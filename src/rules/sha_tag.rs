@@ -1,12 +1,20 @@
 //! BP001 `sha-tag`: a built target whose tags do not carry the commit SHA.
 //!
-//! A tag carries the SHA when its expression depends on a SHA variable
-//! (option `sha-variables`) or when its tag part is a literal 7–40 hex
-//! digits. The finding points at the `tags` expression (in the parent
-//! block when inherited); one finding per expression, naming every target
-//! that shares it (inheritance, matrix).
+//! A tag carries the SHA when its expression depends on a SHA variable (a
+//! name that spells a commit: `GITHUB_SHA`, `git_sha`, `COMMIT`,
+//! `REVISION`..., or one of option `sha-variables`) or when its tag part is
+//! a literal 7–40 hex digits. Only tags a push could publish count: not
+//! local names (`app:dev`, `localhost:5000/app`, `:local`), not targets
+//! whose outputs push nothing, not tags CI writes (a
+//! `docker-metadata-action` target the bake-action overrides), not demo or
+//! test bake files. The finding points at the `tags` expression (in the
+//! parent block when inherited); one finding per expression, naming every
+//! target that shares it (inheritance, matrix).
 
 use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+
+use crate::workspace::normalize;
 
 use crate::bake::{Resolved, Target};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
@@ -32,6 +40,10 @@ pub static RULE: RuleDef = RuleDef {
             name: "variable",
             kind: OptionKind::String,
         },
+        RuleOption {
+            name: "ci-tag-targets",
+            kind: OptionKind::StringList,
+        },
     ],
     check: CheckFn::Bake(check),
 };
@@ -48,6 +60,97 @@ pub const DEFAULT_SHA_VARIABLES: &[&str] = &[
     "BUILDKITE_COMMIT",
     "CIRCLE_SHA1",
 ];
+
+/// Words of a variable name that say it holds the commit (`GIT_SHA`,
+/// `IMAGE_SHA_TAG`, `COMMIT`, `REVISION`, `gitRev`).
+const SHA_WORDS: &[&str] = &[
+    "sha", "sha1", "shortsha", "gitsha", "githash", "commit", "revision", "rev",
+];
+
+/// Words that make a commit-ish name about something else than its hash
+/// (`COMMIT_MESSAGE`, `COMMIT_DATE`).
+const NOT_SHA_WORDS: &[&str] = &[
+    "message",
+    "msg",
+    "author",
+    "date",
+    "time",
+    "timestamp",
+    "count",
+    "url",
+    "branch",
+    "title",
+];
+
+/// The words of a variable name, lower-cased: split at anything but a
+/// letter or digit, and where a lower-case letter or digit meets an
+/// upper-case one (`gitSha` → `git`, `sha`).
+fn name_words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            words.push(std::mem::take(&mut current));
+            previous_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && previous_lower {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        current.push(c.to_ascii_lowercase());
+    }
+    words.push(current);
+    words.retain(|w| !w.is_empty());
+    words
+}
+
+/// Whether a variable name spells a commit SHA, in any of the usual ways
+/// (`GITHUB_SHA`, `CI_COMMIT_SHA`, `git_sha`, `IMAGE_SHA_TAG`, `COMMIT`,
+/// `REVISION`, `GIT_HASH`).
+pub fn names_a_commit(name: &str) -> bool {
+    let words = name_words(name);
+    let has = |w: &str| words.iter().any(|x| x == w);
+    let commit = SHA_WORDS.iter().any(|w| has(w)) || (has("hash") && has("git"));
+    commit && !NOT_SHA_WORDS.iter().any(|w| has(w))
+}
+
+/// Targets whose tags CI writes: `docker/metadata-action` generates a bake
+/// file defining this target's tags, and the bake-action loads it over the
+/// project's (its default `bake-target`, and the name older docs used).
+pub const DEFAULT_CI_TAG_TARGETS: &[&str] = &["docker-metadata-action", "meta-helper"];
+
+/// Directories whose bake files are demos or test fixtures, not a pipeline.
+const DEMO_DIRS: &[&str] = &[
+    "test", "tests", "testdata", "e2e", "fixture", "fixtures", "example", "examples", "demo",
+    "demos", "sample", "samples",
+];
+
+/// Whether a bake file lives in a demo or test directory of the project
+/// being linted (below the lint root that holds it: linting an example
+/// project itself finds its problems).
+fn is_demo_file(file: &Path, lint_roots: &[PathBuf]) -> bool {
+    let absolute =
+        |p: &Path| normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
+    let file = absolute(file);
+    let Some(relative) = lint_roots
+        .iter()
+        .filter_map(|root| file.strip_prefix(absolute(root)).ok())
+        .min_by_key(|rest| rest.components().count())
+    else {
+        return false;
+    };
+    let Some(dir) = relative.parent() else {
+        return false;
+    };
+    dir.components().any(|c| match c {
+        Component::Normal(name) => name
+            .to_str()
+            .is_some_and(|n| DEMO_DIRS.iter().any(|d| n.eq_ignore_ascii_case(d))),
+        _ => false,
+    })
+}
 
 /// The variable the fix declares and tags with, unless option `variable` says otherwise.
 pub const DEFAULT_VARIABLE: &str = "GITHUB_SHA";
@@ -90,9 +193,74 @@ fn carries_sha(ctx: &BakeContext<'_>, tag: &Resolved, sha: &ShaSources<'_>) -> b
         .is_some_and(is_literal_sha)
 }
 
-/// Outputs that push nothing to a registry (files, the build cache only, the
-/// local image store): a SHA tag there has no later job to serve.
-const NON_PUSHED_OUTPUTS: &[&str] = &["local", "tar", "cacheonly", "docker"];
+/// The variables a template interpolates directly (`${NAME}`).
+fn interpolated_names(template: &str) -> Vec<&str> {
+    template
+        .match_indices("${")
+        .filter_map(|(at, _)| {
+            let rest = template.get(at + 2..)?;
+            let end = rest.find('}')?;
+            let name = rest.get(..end)?.trim();
+            let simple = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            simple.then_some(name)
+        })
+        .collect()
+}
+
+/// Whether a variable has no value of its own: declared without a default
+/// or with `""` / `null`, so CI must pass one (`VERSION=${{ github.ref_name }}
+/// docker buildx bake`).
+fn supplied_by_ci(ctx: &BakeContext<'_>, variable: &crate::bake::Variable) -> bool {
+    let Some(default) = &variable.default else {
+        return !variable.is_attribute;
+    };
+    ctx.file_text(&default.file)
+        .and_then(|t| hcl_edit::slice(t, default.span))
+        .is_some_and(|d| matches!(d.trim(), "\"\"" | "null"))
+}
+
+/// Whether the tag part of a tag comes from a variable CI must supply: an
+/// identifier of the build bakelint cannot see (a release version, maybe
+/// the SHA itself), not a moving name like `latest`.
+fn tag_supplied_by_ci(ctx: &BakeContext<'_>, tag: &Resolved) -> bool {
+    let Some((_, body)) = ctx
+        .file_text(&tag.origin.file)
+        .and_then(|t| hcl_edit::quoted_literal(t, tag.origin.span))
+    else {
+        return false;
+    };
+    let Some(tag_part) = image_tags::split_repository(body).1 else {
+        return false;
+    };
+    interpolated_names(tag_part).into_iter().any(|name| {
+        ctx.project
+            .variables()
+            .get(name)
+            .is_some_and(|v| supplied_by_ci(ctx, v))
+    })
+}
+
+/// Outputs that push nothing to a registry (files, an OCI layout, the
+/// build cache only, the local image store): a SHA tag there has no later
+/// job to serve. `type=image` pushes only with `push=true`.
+const NON_PUSHED_OUTPUTS: &[&str] = &["local", "tar", "oci", "cacheonly", "docker"];
+
+/// Whether an output entry pushes to a registry.
+fn output_pushes(output: &crate::bake::Entry) -> bool {
+    let push = || {
+        output
+            .attrs
+            .get("push")
+            .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1"))
+    };
+    match output.typ.as_str() {
+        "image" => push(),
+        t => !NON_PUSHED_OUTPUTS.contains(&t),
+    }
+}
 
 /// Whether the target may push the image its tags name: not a `call` other
 /// than `build` (checks, outlines), and not only outputs that push nothing
@@ -106,10 +274,19 @@ fn pushes_image(target: &Target) -> bool {
         return false;
     }
     let outputs = target.outputs();
-    outputs.is_empty()
-        || outputs
-            .iter()
-            .any(|o| !NON_PUSHED_OUTPUTS.contains(&o.typ.as_str()))
+    outputs.is_empty() || outputs.iter().any(output_pushes)
+}
+
+/// Whether the tags come from a target CI writes the tags of.
+fn tags_written_by_ci(target: &Target, tags: &Resolved, ci_targets: &BTreeSet<String>) -> bool {
+    let defining = tags.origin.inherited_from.last().unwrap_or(&target.name);
+    ci_targets.contains(defining)
+}
+
+/// Whether a tag can be published: it resolves to a name a push could send
+/// to a registry (see [`image_tags::is_local_only`]).
+fn publishable(tag: &Resolved) -> bool {
+    tag.as_str().is_some_and(|t| !image_tags::is_local_only(t))
 }
 
 fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -123,6 +300,14 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         })
         .into_iter()
         .collect();
+    // Every declared variable whose name spells a commit.
+    sha_variables.extend(
+        ctx.project
+            .variables()
+            .keys()
+            .filter(|name| names_a_commit(name))
+            .cloned(),
+    );
     // The variable the fix tags with always counts, so the fix converges.
     let variable = sha_variable(ctx, &sha_variables);
     sha_variables.insert(variable.clone());
@@ -130,6 +315,16 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         variables: &sha_variables,
         functions: bake_functions::functions_using(ctx.project, &sha_variables),
     };
+    let ci_targets: BTreeSet<String> = ctx
+        .option_str_list("ci-tag-targets")
+        .unwrap_or_else(|| {
+            DEFAULT_CI_TAG_TARGETS
+                .iter()
+                .map(|s| s.to_string())
+                .collect()
+        })
+        .into_iter()
+        .collect();
     let mut by_source: BySource<&Target> = BySource::default();
     for target in bake_targets::concrete_targets(ctx.project) {
         if !pushes_image(target) {
@@ -138,10 +333,21 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(tags) = target.attr("tags") else {
             continue;
         };
-        if tags.elements.is_empty() || tags.origin.is_override() {
+        if tags.elements.is_empty()
+            || tags.origin.is_override()
+            || tags_written_by_ci(target, tags, &ci_targets)
+            || is_demo_file(&target.cwd.join(&tags.origin.file), ctx.lint_roots)
+        {
             continue;
         }
-        if tags.elements.iter().any(|t| carries_sha(ctx, t, &sha)) {
+        if !tags.elements.iter().any(publishable) {
+            continue;
+        }
+        if tags
+            .elements
+            .iter()
+            .any(|t| carries_sha(ctx, t, &sha) || tag_supplied_by_ci(ctx, t))
+        {
             continue;
         }
         by_source.push(bake_findings::source_key(&tags.origin), target);
@@ -272,5 +478,67 @@ mod tests {
         assert!(!is_literal_sha("0123ab"));
         assert!(!is_literal_sha("latest"));
         assert!(!is_literal_sha(""));
+    }
+
+    #[test]
+    fn commit_variable_spellings() {
+        for name in [
+            "GITHUB_SHA",
+            "CI_COMMIT_SHA",
+            "CI_COMMIT_SHORT_SHA",
+            "git_sha",
+            "IMAGE_SHA_TAG",
+            "COMMIT",
+            "REVISION",
+            "GIT_REV",
+            "gitSha",
+            "GIT_HASH",
+            "BUILDKITE_COMMIT",
+            "CIRCLE_SHA1",
+            "SHORT_SHA",
+        ] {
+            assert!(names_a_commit(name), "{name}");
+        }
+        for name in [
+            "TAG",
+            "VERSION",
+            "SHARED_DIR",
+            "HASHICORP_VERSION",
+            "COMMIT_MESSAGE",
+            "GIT_BRANCH",
+            "REVERSE_PROXY",
+            "PREVIEW",
+        ] {
+            assert!(!names_a_commit(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn interpolations() {
+        assert_eq!(interpolated_names("${A}-x-${ B }"), vec!["A", "B"]);
+        assert_eq!(interpolated_names("${f(A)}${"), Vec::<&str>::new());
+        assert_eq!(interpolated_names("latest"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn demo_and_test_directories() {
+        let roots = [PathBuf::from("/repo")];
+        let demo = |p: &str| is_demo_file(Path::new(p), &roots);
+        assert!(demo("/repo/test/go/docker-bake.hcl"));
+        assert!(demo("/repo/docs/examples/docker-bake.hcl"));
+        assert!(!demo("/repo/docker-bake.hcl"));
+        assert!(!demo("/repo/deployment/docker-bake.hcl"));
+        assert!(!demo("/repo/testing-tools/docker-bake.hcl"));
+        // Linting the example project itself.
+        let roots = [PathBuf::from("/repo/testdata/examples/ci-pipeline")];
+        assert!(!is_demo_file(
+            Path::new("/repo/testdata/examples/ci-pipeline/deployment/docker-bake.hcl"),
+            &roots
+        ));
+        // A file outside every root: nothing to say.
+        assert!(!is_demo_file(
+            Path::new("/elsewhere/test/docker-bake.hcl"),
+            &roots
+        ));
     }
 }

@@ -301,9 +301,46 @@ pub fn built_stages(
     Some(built)
 }
 
+/// The stages a build runs for every stage its bake targets name
+/// ([`crate::rules::BuildInfo::target_stages`], else its `target`): the
+/// union of [`built_stages`]. `None` (every stage counts) when one target
+/// stage does not exist or the file has no stage.
+pub fn stages_built_for(
+    df: &Dockerfile,
+    build: &crate::rules::BuildInfo,
+) -> Option<BTreeSet<usize>> {
+    if build.target_stages.is_empty() {
+        return built_stages(df, build.target.as_deref(), &build.args);
+    }
+    let mut all = BTreeSet::new();
+    for target in &build.target_stages {
+        all.extend(built_stages(df, target.as_deref(), &build.args)?);
+    }
+    Some(all)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stages_built_for_every_target_stage() {
+        let df = crate::dockerfile::parse(
+            "FROM alpine AS a\nFROM alpine AS b\nFROM a AS c\nFROM alpine AS d\n",
+        );
+        let build = |stages: &[Option<&str>]| crate::rules::BuildInfo {
+            target_stages: stages.iter().map(|s| s.map(str::to_string)).collect(),
+            ..Default::default()
+        };
+        let built = |stages: &[Option<&str>]| stages_built_for(&df, &build(stages));
+        assert_eq!(
+            built(&[Some("c"), Some("b")]),
+            Some(BTreeSet::from([0, 1, 2]))
+        );
+        assert_eq!(built(&[Some("b"), None]), Some(BTreeSet::from([1, 3])));
+        assert_eq!(built(&[]), Some(BTreeSet::from([3])));
+        assert_eq!(built(&[Some("a"), Some("nope")]), None);
+    }
 
     #[test]
     fn stage_chain_follows_lowercased_names() {

@@ -19,6 +19,7 @@ pub fn run(
     settings: &Settings,
     dockerfiles: &ParsedDockerfiles,
     virtual_files: &BTreeSet<PathBuf>,
+    lint_roots: &[PathBuf],
 ) -> Vec<Diagnostic> {
     let project = &set.project;
     let suppressions: BTreeMap<PathBuf, CommentSuppressions> = project
@@ -37,6 +38,7 @@ pub fn run(
             options: settings.options(rule),
             dockerfiles,
             virtual_files,
+            lint_roots,
         };
         let mut found = Vec::new();
         check(&ctx, &mut found);

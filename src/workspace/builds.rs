@@ -133,6 +133,13 @@ fn uses_of(set: &LoadedSet, in_memory: &InMemory) -> BTreeMap<PathBuf, Dockerfil
         if let Some(stage) = target.target() {
             entry.build.target = Some(stage.to_string());
         }
+        // Templates (`_common`, inherited-only targets) are not built.
+        let stage = target.target().map(str::to_string);
+        if !crate::rules::bake_targets::is_abstract(&set.project, target)
+            && !entry.build.target_stages.contains(&stage)
+        {
+            entry.build.target_stages.push(stage);
+        }
     }
     uses
 }

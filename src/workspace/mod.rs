@@ -210,9 +210,19 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
         out.diagnostics
             .extend(inline::lint_inline_targets(set, settings));
     }
+    let lint_roots = if plan.roots.is_empty() {
+        vec![plan.cwd.clone()]
+    } else {
+        plan.roots.clone()
+    };
     for set in &sets {
-        out.diagnostics
-            .extend(bake_rules::run(set, settings, &parsed, &in_memory.files));
+        out.diagnostics.extend(bake_rules::run(
+            set,
+            settings,
+            &parsed,
+            &in_memory.files,
+            &lint_roots,
+        ));
     }
     sort_and_drop_repeats(&mut out.diagnostics);
     out.projects = sets.into_iter().map(|s| s.project).collect();
