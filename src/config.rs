@@ -433,6 +433,7 @@ fn validate_option(rule: &RuleDef, key: &str, value: &toml::Value) -> Result<(),
         OptionKind::StringList => value
             .as_array()
             .is_some_and(|a| a.iter().all(toml::Value::is_str)),
+        OptionKind::OneOf(values) => value.as_str().is_some_and(|v| values.contains(&v)),
     };
     if ok {
         Ok(())
@@ -441,10 +442,18 @@ fn validate_option(rule: &RuleDef, key: &str, value: &toml::Value) -> Result<(),
             "option `{key}` of rule `{}` must be {}",
             rule.name,
             match opt.kind {
-                OptionKind::String => "a string",
-                OptionKind::Integer => "an integer",
-                OptionKind::Bool => "a boolean",
-                OptionKind::StringList => "a list of strings",
+                OptionKind::String => "a string".to_string(),
+                OptionKind::Integer => "an integer".to_string(),
+                OptionKind::Bool => "a boolean".to_string(),
+                OptionKind::StringList => "a list of strings".to_string(),
+                OptionKind::OneOf(values) => format!(
+                    "one of {}",
+                    values
+                        .iter()
+                        .map(|v| format!("\"{v}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             }
         ))
     }

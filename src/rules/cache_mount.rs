@@ -13,9 +13,7 @@
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
 use crate::rules::source_text::{can_prefix_command, line_start, word_removal};
-use crate::rules::stages::stage_chain;
-
-use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
+use crate::rules::{CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope};
 use crate::shell::{analyze_run, PackageInstall, PackageManager, RunScript, ScriptOrigin};
 use crate::span::Span;
 
@@ -28,9 +26,67 @@ pub static RULE: RuleDef = RuleDef {
     doc: include_str!("../../rules/BP007.md"),
     fix: Some(Applicability::Unsafe),
     scope: RuleScope::Dockerfile,
-    options: &[],
+    options: &[RuleOption {
+        name: "scope",
+        kind: OptionKind::OneOf(SCOPES),
+    }],
     check: CheckFn::Dockerfile(check),
 };
+
+/// Values of the `scope` option: which Dockerfiles the rule looks at.
+const SCOPES: &[&str] = &[SCOPE_BUILDKIT, SCOPE_CACHE_MOUNTS, SCOPE_ALL];
+/// Dockerfiles known to be built with BuildKit (the default).
+const SCOPE_BUILDKIT: &str = "buildkit";
+/// Only Dockerfiles that already use a cache mount.
+const SCOPE_CACHE_MOUNTS: &str = "cache-mounts";
+/// Every Dockerfile.
+const SCOPE_ALL: &str = "all";
+
+/// Flags only BuildKit's Dockerfile frontend knows: a Dockerfile that uses
+/// one is built with BuildKit, where a cache mount works.
+const BUILDKIT_FLAGS: &[&str] = &[
+    "mount", "network", "security", "link", "chmod", "parents", "exclude", "checksum",
+];
+
+/// Whether the rule looks at this Dockerfile. Cache mounts need BuildKit
+/// and pay off only on a builder that keeps them (see the rule's doc), so by
+/// default only Dockerfiles that are surely built with BuildKit are
+/// reported: those a bake target builds (a `dockerfile-inline` too), and
+/// those that already use BuildKit-only syntax (a `# syntax=` directive, a
+/// heredoc, `RUN --mount`, `COPY --link`, ...). A Dockerfile written for any
+/// builder (the official images, Kaniko or older Podman builds) is left
+/// alone unless `scope = "all"`.
+fn in_scope(ctx: &DockerfileContext<'_>) -> bool {
+    let df = ctx.dockerfile;
+    let uses_cache_mounts = || {
+        df.instructions()
+            .any(|(_, ins)| !cache_mount_targets(crate::rules::stages::effective(ins)).is_empty())
+    };
+    match ctx.option_str("scope").unwrap_or(SCOPE_BUILDKIT) {
+        SCOPE_ALL => true,
+        SCOPE_CACHE_MOUNTS => uses_cache_mounts(),
+        _ => {
+            ctx.build.from_bake
+                || is_bake_file(ctx.path)
+                || df.directives.iter().any(|d| d.name.value == "syntax")
+                || df.instructions().any(|(_, ins)| {
+                    let ins = crate::rules::stages::effective(ins);
+                    !ins.heredocs.is_empty()
+                        || ins
+                            .flags
+                            .iter()
+                            .any(|f| BUILDKIT_FLAGS.contains(&f.name.value.as_str()))
+                })
+        }
+    }
+}
+
+/// Whether `path` is a bake file (the Dockerfile is a `dockerfile-inline`).
+fn is_bake_file(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("hcl") || e.eq_ignore_ascii_case("json"))
+}
 
 /// One cache directory a tool needs mounted.
 struct CacheDir {
@@ -259,9 +315,25 @@ impl StageState {
     fn env_value(&self, name: &str) -> Option<&str> {
         self.env
             .iter()
-            .rev()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Records `ENV name=value` when the variable moves a tool's cache (only
+    /// those are kept, once each, so a state stays small however many ENV
+    /// lines a chain of stages has).
+    fn set_env(&mut self, name: &str, value: &str) {
+        let moves_a_cache = TOOLS
+            .iter()
+            .flat_map(|t| t.caches)
+            .any(|c| c.env.iter().any(|(var, _)| *var == name));
+        if !moves_a_cache {
+            return;
+        }
+        match self.env.iter_mut().find(|(k, _)| k == name) {
+            Some(entry) => entry.1 = value.to_string(),
+            None => self.env.push((name.to_string(), value.to_string())),
+        }
     }
 
     fn apply(&mut self, ins: &Instruction, source: &str) {
@@ -274,7 +346,7 @@ impl StageState {
             InstructionKind::Env(kvs) => {
                 for kv in kvs {
                     let value = kv.value.value.trim_matches(|c| c == '"' || c == '\'');
-                    self.env.push((kv.key.value.clone(), value.to_string()));
+                    self.set_env(&kv.key.value, value);
                 }
             }
             InstructionKind::User(user) => {
@@ -286,47 +358,40 @@ impl StageState {
     }
 }
 
-/// The state at the start of a stage: what its parent stages set, and the
-/// base image of the chain.
-fn stage_start(df: &Dockerfile, stages: &[Stage], index: usize) -> StageState {
+/// The state at the start of a root stage (one not built on another): its base image.
+fn root_state(df: &Dockerfile, stage: &Stage) -> StageState {
     let mut state = StageState::default();
-    let chain = stage_chain(df, stages, index);
-    if let Some(root) = chain.last().and_then(|&i| stages.get(i)) {
-        if let Some(from) = df.stage_from(root) {
-            let repository = &from.image_ref.repository.value;
-            state.base_image = repository
-                .rsplit('/')
-                .next()
-                .unwrap_or(repository)
-                .to_string();
-            state.base_tag = from
-                .image_ref
-                .tag
-                .as_ref()
-                .map(|t| t.value.clone())
-                .unwrap_or_default();
-        }
-    }
-    for &parent in chain.iter().skip(1).rev() {
-        let Some(stage) = stages.get(parent) else {
-            continue;
-        };
-        for ins in stage
-            .instruction_nodes
-            .iter()
-            .filter_map(|&n| df.instruction(n))
-        {
-            state.apply(ins, df.source.as_str());
-        }
+    if let Some(from) = df.stage_from(stage) {
+        let repository = &from.image_ref.repository.value;
+        state.base_image = repository
+            .rsplit('/')
+            .next()
+            .unwrap_or(repository)
+            .to_string();
+        state.base_tag = from
+            .image_ref
+            .tag
+            .as_ref()
+            .map(|t| t.value.clone())
+            .unwrap_or_default();
     }
     state
 }
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    if !in_scope(ctx) {
+        return;
+    }
     let df = ctx.dockerfile;
     let stages = df.stages();
+    // Each stage starts from the end state of the stage it is built on
+    // (always an earlier one), so every instruction is applied once.
+    let mut end_states: Vec<StageState> = Vec::with_capacity(stages.len());
     for (index, stage) in stages.iter().enumerate() {
-        let mut state = stage_start(df, &stages, index);
+        let mut state = match df.stage_parent(index).and_then(|p| end_states.get(p)) {
+            Some(parent) => parent.clone(),
+            None => root_state(df, stage),
+        };
         for &node in &stage.instruction_nodes {
             let Some(ins) = df.instruction(node) else {
                 continue;
@@ -370,6 +435,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
+        end_states.push(state);
     }
 }
 
@@ -454,9 +520,16 @@ impl InstallFinding<'_> {
                 .iter()
                 .find_map(|o| self.install.flag_value(o))
                 .filter(|v| v.starts_with('/'));
+            // `COMPOSER_CACHE_DIR=/tmp composer require ...` wins over ENV.
+            let assigned = |var: &str| {
+                self.install.command.assignments.iter().find_map(|w| {
+                    let text = w.as_str()?;
+                    text.strip_prefix(var)?.strip_prefix('=')
+                })
+            };
             let from_env = cache.env.iter().find_map(|(var, suffix)| {
-                self.state
-                    .env_value(var)
+                assigned(var)
+                    .or_else(|| self.state.env_value(var))
                     .filter(|v| v.starts_with('/') && !v.contains('$'))
                     .map(|v| format!("{}{suffix}", v.trim_end_matches('/')))
             });
@@ -1021,9 +1094,95 @@ mod tests {
     use super::*;
     use crate::rules::testing::apply_round;
     use crate::rules::testing::slices;
+    use crate::rules::BuildInfo;
 
+    /// The rule on a stand-alone `Dockerfile` with `options`.
+    fn lint_with(src: &str, options: &[(&str, &str)], build: &BuildInfo) -> Vec<Diagnostic> {
+        let df = crate::dockerfile::parse(src);
+        let options: toml::Table = options
+            .iter()
+            .map(|(k, v)| (k.to_string(), toml::Value::String(v.to_string())))
+            .collect();
+        let ctx = DockerfileContext {
+            path: std::path::Path::new("Dockerfile"),
+            dockerfile: &df,
+            rule: &RULE,
+            options: &options,
+            build,
+        };
+        let mut out = Vec::new();
+        check(&ctx, &mut out);
+        out
+    }
+
+    /// Most tests look at what the rule finds, not where it looks: `scope = "all"`.
     fn lint(src: &str) -> Vec<Diagnostic> {
-        crate::rules::testing::run(&RULE, src)
+        lint_with(src, &[("scope", "all")], &BuildInfo::default())
+    }
+
+    /// The default scope, on a stand-alone Dockerfile.
+    fn lint_default(src: &str) -> Vec<Diagnostic> {
+        lint_with(src, &[], &BuildInfo::default())
+    }
+
+    #[test]
+    fn default_scope_is_dockerfiles_built_with_buildkit() {
+        let plain = "FROM python:3.12\nRUN pip install flask\n";
+        assert!(lint_default(plain).is_empty());
+        for buildkit in [
+            "# syntax=docker/dockerfile:1\nFROM python:3.12\nRUN pip install flask\n",
+            "FROM python:3.12\nCOPY --link . /app\nRUN pip install flask\n",
+            "FROM python:3.12\nRUN --mount=type=secret,id=t pip install flask\n",
+            "FROM python:3.12\nRUN <<EOF\npip install flask\nEOF\n",
+            "FROM python:3.12\nONBUILD RUN --mount=type=bind,target=/x true\nRUN pip install flask\n",
+        ] {
+            assert_eq!(lint_default(buildkit).len(), 1, "{buildkit}");
+        }
+        // A bake target builds it: BuildKit.
+        let bake = BuildInfo {
+            from_bake: true,
+            in_bake_project: true,
+            ..BuildInfo::default()
+        };
+        assert_eq!(lint_with(plain, &[], &bake).len(), 1);
+        // `cache-mounts`: only where the file already uses one.
+        let adopted = "FROM python:3.12\nRUN --mount=type=cache,target=/root/.npm npm ci\nRUN pip install flask\n";
+        assert_eq!(
+            lint_with(adopted, &[("scope", "cache-mounts")], &bake).len(),
+            1
+        );
+        assert!(lint_with(plain, &[("scope", "cache-mounts")], &bake).is_empty());
+        assert_eq!(
+            lint_with(plain, &[("scope", "all")], &BuildInfo::default()).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn version_checks_are_not_installs() {
+        let src = "FROM ruby:3.3\nRUN gem install bundler && bundle --version && yarn -v\n";
+        assert!(lint(src).is_empty());
+    }
+
+    #[test]
+    fn a_cache_moved_by_an_inline_assignment_is_expected_there() {
+        let src = "FROM php:8.3\nRUN --mount=type=cache,target=/tmp COMPOSER_CACHE_DIR=/tmp composer install\n";
+        assert!(lint(src).is_empty());
+        let src = "FROM php:8.3\nRUN COMPOSER_CACHE_DIR=\"/tmp/c\" composer install\n";
+        let diags = lint(src);
+        assert!(
+            diags[0].message.contains("`/tmp/c`"),
+            "{}",
+            diags[0].message
+        );
+    }
+
+    #[test]
+    fn cache_env_reaches_the_stages_built_on_it() {
+        let src = "FROM python AS base\nENV PIP_CACHE_DIR=/cache/pip\nFROM base AS mid\nENV OTHER=1\nFROM mid\nRUN --mount=type=cache,target=/cache/pip pip install flask\n";
+        assert!(lint(src).is_empty());
+        let src = "FROM python AS base\nENV PIP_CACHE_DIR=/cache/pip\nFROM python\nRUN --mount=type=cache,target=/cache/pip pip install flask\n";
+        assert_eq!(lint(src).len(), 1);
     }
 
     fn fixed(src: &str) -> String {

@@ -9,15 +9,17 @@
 //! other packages are still installed.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::dockerfile::{Instruction, InstructionKind};
+use crate::dockerfile::{CommandForm, Instruction, InstructionKind, Stage};
 use crate::rules::browsers::{
-    browser_installs, BrowserInstall, BrowserSource, DEFAULT_SKIP_ARG, PUPPETEER_SKIP_VARS,
+    browser_installs, is_browser_name, runs_browser, BrowserInstall, BrowserSource,
+    DEFAULT_SKIP_ARG, PUPPETEER_SKIP_VARS,
 };
 use crate::rules::build_args::{arg_names, env_names};
 use crate::rules::source_text::{
     can_prefix_command, indentation_at, keyword_case, line_end, line_start, word_removal,
 };
-use crate::rules::stages::stage_chain;
+use crate::rules::stage_walk::inherited;
+use crate::rules::stages::stage_instructions;
 
 use crate::rules::{CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope};
 use crate::shell::{RunScript, ScriptOrigin, Word};
@@ -54,15 +56,31 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         .unwrap_or(DEFAULT_SKIP_ARG);
     let df = ctx.dockerfile;
     let stages = df.stages();
+    let product = browser_product_stages(ctx, &stages);
+    // ENV set in a parent stage reaches this one (ARG does not): whether
+    // the stages a stage is built on set a puppeteer skip variable.
+    let env_skip: Vec<bool> = stages
+        .iter()
+        .map(|stage| stage_instructions(df, stage).any(|ins| sets_puppeteer_skip(ins, false)))
+        .collect();
+    let inherited_skip = inherited(
+        df,
+        stages.len(),
+        |_| false,
+        |parent_inherited, index| {
+            *parent_inherited
+                || df
+                    .stage_parent(index)
+                    .and_then(|p| env_skip.get(p))
+                    .copied()
+                    .unwrap_or(false)
+        },
+    );
     for (index, stage) in stages.iter().enumerate() {
-        // ENV set in a parent stage reaches this one (ARG does not).
-        let mut puppeteer_skipped = stage_chain(df, &stages, index)
-            .iter()
-            .skip(1)
-            .filter_map(|&p| stages.get(p))
-            .flat_map(|p| p.instruction_nodes.iter())
-            .filter_map(|&n| df.instruction(n))
-            .any(|ins| sets_puppeteer_skip(ins, false));
+        if product.get(index).copied().unwrap_or(false) {
+            continue;
+        }
+        let mut puppeteer_skipped = inherited_skip.get(index).copied().unwrap_or(false);
         let mut slot = ArgSlot::default();
         let mut onbuild_slot = ArgSlot::default();
         for &node in &stage.instruction_nodes {
@@ -108,6 +126,72 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// For each stage, whether its image is the browser itself (a
+/// headless-chrome, browserless or selenium image, a puppeteer or
+/// playwright runner): no build of it can do without the browser, so a
+/// switch to skip it has nothing to save. The Dockerfile's name (file and
+/// two directories) and the bake targets' names and tags count for every
+/// stage; a stage's name, base image, `org.opencontainers.image.title` label
+/// and an ENTRYPOINT/CMD that runs the browser count for the stage, the
+/// stages it is built on and the stages built on it.
+fn browser_product_stages(ctx: &DockerfileContext<'_>, stages: &[Stage]) -> Vec<bool> {
+    let df = ctx.dockerfile;
+    let file_names = ctx
+        .path
+        .components()
+        .rev()
+        .take(3)
+        .filter_map(|c| c.as_os_str().to_str());
+    if file_names
+        .chain(ctx.build.image_names.iter().map(String::as_str))
+        .any(is_browser_name)
+    {
+        return vec![true; stages.len()];
+    }
+    let own: Vec<bool> = stages
+        .iter()
+        .map(|stage| stage_is_browser(df, stage))
+        .collect();
+    let up = inherited(
+        df,
+        stages.len(),
+        |index| own[index],
+        |parent, index| *parent || own[index],
+    );
+    let mut down = own;
+    for index in (0..stages.len()).rev() {
+        if down[index] {
+            if let Some(parent) = df.stage_parent(index).filter(|&p| p < index) {
+                down[parent] = true;
+            }
+        }
+    }
+    up.iter().zip(&down).map(|(u, d)| *u || *d).collect()
+}
+
+/// Whether a stage names itself or its base as a browser image, or starts a browser.
+fn stage_is_browser(df: &crate::dockerfile::Dockerfile, stage: &Stage) -> bool {
+    let from = df.stage_from(stage);
+    let named = from.is_some_and(|f| {
+        f.stage_name
+            .as_ref()
+            .is_some_and(|n| is_browser_name(&n.value))
+            || is_browser_name(&f.image_ref.repository.value)
+    });
+    named
+        || stage_instructions(df, stage).any(|ins| match &ins.kind {
+            InstructionKind::Entrypoint(command) | InstructionKind::Cmd(command) => match command {
+                CommandForm::Exec(words) => runs_browser(words.iter().map(|w| w.value.as_str())),
+                CommandForm::Shell(text) => runs_browser(text.text.split_whitespace()),
+            },
+            InstructionKind::Label(labels) => labels.iter().any(|label| {
+                label.key.value.trim_matches('"').ends_with("image.title")
+                    && is_browser_name(&label.value.value)
+            }),
+            _ => false,
+        })
 }
 
 /// Whether an ENV (or, in the stage itself, an ARG) sets a puppeteer skip variable.

@@ -1,0 +1,116 @@
+//! The stages of a Dockerfile as the tree `FROM <stage>` makes of them, for
+//! rules that carry what a stage did (WORKDIR, ENV, copied files) into the
+//! stages built on it. Walking the tree depth-first, a child starts from
+//! its parent's end state, kept on a stack or restored by undo, so each
+//! instruction is applied once: replaying every ancestor for each stage is
+//! quadratic in a chain of 10,000 stages.
+
+use crate::dockerfile::Dockerfile;
+
+/// One step of [`stage_tree`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageStep {
+    /// Check stage `i`: the stages it is built on were entered and not left.
+    Enter(usize),
+    /// Every stage built on stage `i` has been checked: restore the state
+    /// it had when stage `i` was entered.
+    Leave(usize),
+}
+
+/// The stages of `df` depth-first along `FROM <stage>`: roots in file
+/// order, each followed by the stages built on it (in file order), then
+/// its `Leave`. Every stage is entered once; linear in the number of stages.
+pub fn stage_tree(df: &Dockerfile, count: usize) -> Vec<StageStep> {
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); count];
+    let mut roots = Vec::new();
+    for index in 0..count {
+        match df.stage_parent(index).filter(|&p| p < index) {
+            Some(parent) => children[parent].push(index),
+            None => roots.push(index),
+        }
+    }
+    let mut steps = Vec::with_capacity(2 * count);
+    // (stage, how many of its children were entered)
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for root in roots {
+        steps.push(StageStep::Enter(root));
+        stack.push((root, 0));
+        while let Some((stage, next)) = stack.last_mut() {
+            match children[*stage].get(*next) {
+                Some(&child) => {
+                    *next += 1;
+                    steps.push(StageStep::Enter(child));
+                    stack.push((child, 0));
+                }
+                None => {
+                    steps.push(StageStep::Leave(*stage));
+                    stack.pop();
+                }
+            }
+        }
+    }
+    steps
+}
+
+/// For each stage, a value computed from its parent's (`None` for a stage
+/// not built on another): `inherit(parent value, stage)`. Linear when the
+/// values are small (a flag, a handful of variables).
+pub fn inherited<T: Clone>(
+    df: &Dockerfile,
+    count: usize,
+    root: impl Fn(usize) -> T,
+    mut step: impl FnMut(&T, usize) -> T,
+) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(count);
+    for index in 0..count {
+        let value = match df.stage_parent(index).and_then(|p| out.get(p)) {
+            Some(parent) => step(parent, index),
+            None => root(index),
+        };
+        out.push(value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_first_with_roots_and_children_in_file_order() {
+        let df = crate::dockerfile::parse(
+            "FROM alpine AS a\nFROM a AS b\nFROM debian AS c\nFROM a AS d\nFROM b AS e\n",
+        );
+        use StageStep::*;
+        assert_eq!(
+            stage_tree(&df, df.stages().len()),
+            vec![
+                Enter(0),
+                Enter(1),
+                Enter(4),
+                Leave(4),
+                Leave(1),
+                Enter(3),
+                Leave(3),
+                Leave(0),
+                Enter(2),
+                Leave(2),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_ten_thousand_stage_chain_needs_no_deep_stack() {
+        let mut src = String::from("FROM alpine AS s0\n");
+        for i in 1..10_000 {
+            src.push_str(&format!("FROM s{} AS s{i}\n", i - 1));
+        }
+        let df = crate::dockerfile::parse(&src);
+        let steps = stage_tree(&df, df.stages().len());
+        assert_eq!(steps.len(), 20_000);
+        assert_eq!(steps[9_999], StageStep::Enter(9_999));
+        assert_eq!(steps[10_000], StageStep::Leave(9_999));
+        let depth = inherited(&df, 10_000, |_| 0usize, |d, _| d + 1);
+        assert_eq!(depth[9_999], 9_999);
+    }
+}
