@@ -721,6 +721,70 @@ mod tests {
         );
     }
 
+    fn lint_at(src: &str, path: &str, image_names: &[&str]) -> Vec<Diagnostic> {
+        let build = crate::rules::BuildInfo {
+            image_names: image_names.iter().map(|n| n.to_string()).collect(),
+            ..crate::rules::BuildInfo::default()
+        };
+        crate::rules::testing::run_with(&RULE, src, &build, std::path::Path::new(path))
+    }
+
+    #[test]
+    fn images_whose_product_is_the_browser_are_left_alone() {
+        let install = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y chromium fonts-liberation\n";
+        // By the Dockerfile's name or directory, or the bake target's name or tag.
+        assert!(lint_at(install, "headless-chrome/Dockerfile", &[]).is_empty());
+        assert!(lint_at(install, "docker/Dockerfile.puppeteer", &[]).is_empty());
+        assert!(lint_at(install, "Dockerfile", &["browserless"]).is_empty());
+        assert!(lint_at(
+            install,
+            "Dockerfile",
+            &["app", "ghcr.io/acme/selenium-node:1"]
+        )
+        .is_empty());
+        assert_eq!(lint_at(install, "web/Dockerfile", &["web"]).len(), 1);
+        // By what the image runs.
+        for tail in [
+            "ENTRYPOINT [\"chromium\", \"--headless\", \"--remote-debugging-port=9222\"]\n",
+            "CMD /usr/bin/chromium --no-sandbox --remote-debugging-address=0.0.0.0\n",
+            "CMD [\"npx\", \"playwright\", \"test\"]\n",
+            "LABEL org.opencontainers.image.title=\"Headless Chrome\"\n",
+        ] {
+            assert!(lint(&format!("{install}{tail}")).is_empty(), "{tail}");
+        }
+        assert_eq!(
+            lint(&format!("{install}CMD [\"node\", \"server.js\"]\n")).len(),
+            1
+        );
+        // By a stage's name or base image: that stage, the stages built on it
+        // and the stages it is built on.
+        let src = "FROM debian AS base\nRUN apt-get install -y chromium\nFROM base AS chrome\nEXPOSE 9222\n";
+        assert!(lint(src).is_empty());
+        let src = "FROM mcr.microsoft.com/playwright:v1.48.0-jammy\nRUN npx playwright install chromium\n";
+        assert!(lint(src).is_empty());
+        // A browser stage does not excuse an unrelated one.
+        let src = "FROM debian AS chrome\nRUN apt-get install -y chromium\nFROM python:3.12 AS app\nRUN apt-get install -y chromium\n";
+        assert_eq!(lint(src).len(), 1);
+    }
+
+    #[test]
+    fn puppeteer_skip_env_reaches_stages_far_down_a_chain() {
+        let mut src = String::from("FROM node AS s0\nENV PUPPETEER_SKIP_DOWNLOAD=true\n");
+        for i in 1..50 {
+            src.push_str(&format!("FROM s{} AS s{i}\n", i - 1));
+        }
+        src.push_str("RUN npm install puppeteer\n");
+        assert!(lint(&src).is_empty());
+        let src = "FROM node AS a\nENV PUPPETEER_SKIP_DOWNLOAD=true\nFROM node AS b\nRUN npm install puppeteer\n";
+        assert_eq!(lint(src).len(), 1);
+        // Set by an earlier command of the RUN.
+        let src =
+            "FROM node\nRUN export PUPPETEER_SKIP_DOWNLOAD=1 && npm ci && npm install puppeteer\n";
+        assert!(lint(src).is_empty());
+        let src = "FROM node\nRUN npm install puppeteer && export PUPPETEER_SKIP_DOWNLOAD=1\n";
+        assert_eq!(lint(src).len(), 1);
+    }
+
     #[test]
     fn odd_input_does_not_panic() {
         for src in [
