@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
-use crate::rules::stage_walk::{stage_tree, StageStep};
+use crate::rules::stage_walk::{stage_tree, work, StageStep};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::files::{made_paths, working_dirs};
 use crate::shell::{PackageManager, RunScript, ScriptOrigin, SimpleCommand, Word};
@@ -555,7 +555,10 @@ impl PathState {
 
     /// Whether `path` (absolute, normalised) is, or is below, a path the image made.
     fn is_made(&self, path: &str) -> bool {
-        ancestors(path).any(|dir| self.made_index.contains_key(dir))
+        ancestors(path).any(|dir| {
+            work::add(1);
+            self.made_index.contains_key(dir)
+        })
     }
 
     /// Where image path `path` can come from in the context, latest COPY first.
@@ -565,6 +568,7 @@ impl PathState {
             .flatten()
             .copied()
             .collect();
+        work::add(indices.len() + 1);
         indices.sort_unstable_by(|a, b| b.cmp(a));
         indices
             .iter()
@@ -574,6 +578,7 @@ impl PathState {
     }
 
     fn apply(&mut self, ins: &Instruction) {
+        work::add(1);
         match &ins.kind {
             InstructionKind::Workdir(dir) => {
                 self.workdir = in_image(&self.workdir, dir.value.trim_matches('"'));
@@ -762,6 +767,7 @@ fn walk_script(
     let mut next = 0;
     let record_made = |state: &mut PathState, upto: usize, next: &mut usize| {
         while *next < upto {
+            work::add(1);
             if let Some(Some(dir)) = dirs.get(*next) {
                 for path in made_paths(script, *next, &df.source) {
                     state.add_made(crate::shell::files::join(dir, &path));
@@ -897,6 +903,7 @@ impl<'a> Removals<'a> {
         }
         let commands = script.commands();
         let removed: HashSet<Span> = removed.iter().copied().collect();
+        work::add(commands.len());
         out.index = commands
             .iter()
             .enumerate()

@@ -2,6 +2,7 @@
 //! Chrome from OS packages or `.deb`/`.rpm` files, `playwright install`,
 //! puppeteer's download, and the variables and build arg that skip them.
 
+use crate::rules::stage_walk::work;
 use crate::shell::{PackageManager, RunScript, SimpleCommand};
 use crate::span::Span;
 
@@ -187,6 +188,7 @@ pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstal
     let mut found = Vec::new();
     let first_skip = first_puppeteer_skip(script);
     for install in &script.installs() {
+        work::add(1);
         if install.manager.is_system() {
             let browser_packages: Vec<crate::shell::Word> = install
                 .packages
@@ -361,6 +363,7 @@ fn first_puppeteer_skip(script: &RunScript) -> Option<usize> {
         .commands()
         .iter()
         .filter(|c| {
+            work::add(1);
             c.assignments.iter().any(sets_puppeteer_skip)
                 || (matches!(c.name_str(), Some("export" | "declare" | "typeset"))
                     && c.args.iter().any(sets_puppeteer_skip))

@@ -13,6 +13,7 @@
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
 use crate::rules::source_text::{can_prefix_command, line_start, word_removal};
+use crate::rules::stage_walk::work;
 use crate::rules::{CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope};
 use crate::shell::{analyze_run, PackageInstall, PackageManager, RunScript, ScriptOrigin};
 use crate::span::Span;
@@ -337,6 +338,7 @@ impl StageState {
     }
 
     fn apply(&mut self, ins: &Instruction, source: &str) {
+        work::add(1);
         match &ins.kind {
             InstructionKind::Run(_)
                 if cache_mount_targets(ins).is_empty() && removes_docker_clean(ins, source) =>
@@ -411,6 +413,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             let mut reported_tools: Vec<usize> = Vec::new();
             for script in scripts {
                 for install in &script.installs() {
+                    work::add(1);
                     let Some((tool_index, tool)) = tool_for(install.manager) else {
                         continue;
                     };

@@ -18,7 +18,7 @@ use crate::rules::build_args::{arg_names, env_names};
 use crate::rules::source_text::{
     can_prefix_command, indentation_at, keyword_case, line_end, line_start, word_removal,
 };
-use crate::rules::stage_walk::inherited;
+use crate::rules::stage_walk::{inherited, work};
 use crate::rules::stages::stage_instructions;
 
 use crate::rules::{CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope};
@@ -61,7 +61,12 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     // the stages a stage is built on set a puppeteer skip variable.
     let env_skip: Vec<bool> = stages
         .iter()
-        .map(|stage| stage_instructions(df, stage).any(|ins| sets_puppeteer_skip(ins, false)))
+        .map(|stage| {
+            stage_instructions(df, stage).any(|ins| {
+                work::add(1);
+                sets_puppeteer_skip(ins, false)
+            })
+        })
         .collect();
     let inherited_skip = inherited(
         df,
@@ -84,6 +89,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         let mut slot = ArgSlot::default();
         let mut onbuild_slot = ArgSlot::default();
         for &node in &stage.instruction_nodes {
+            work::add(1);
             let Some(ins) = df.instruction(node) else {
                 continue;
             };

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{CopyAdd, Instruction, InstructionKind, Keyword, Spanned, Stage};
 use crate::rules::source_text::keyword_case;
-use crate::rules::stage_walk::{stage_tree, StageStep};
+use crate::rules::stage_walk::{stage_tree, work, StageStep};
 
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::{command_basename, PackageInstall, PackageManager, Word};
@@ -236,6 +236,7 @@ impl State {
     }
 
     fn track(&mut self, ins: &Instruction) {
+        work::add(1);
         match &ins.kind {
             InstructionKind::Workdir(dir) => {
                 self.workdir = next_workdir(self.workdir.as_deref(), &dir.value);
@@ -291,8 +292,10 @@ impl State {
 
     /// Whether an earlier narrow COPY put image path `path` in place.
     fn covers(&self, path: &str) -> bool {
-        let exact = image_ancestors(path)
-            .any(|dir| self.by_path.get(dir).is_some_and(|list| !list.is_empty()));
+        let exact = image_ancestors(path).any(|dir| {
+            work::add(1);
+            self.by_path.get(dir).is_some_and(|list| !list.is_empty())
+        });
         exact
             || self
                 .globs_by_dir
@@ -400,6 +403,7 @@ fn check_broad(
     let mut flag_inserts: Vec<(usize, &'static str)> = Vec::new();
 
     for &node in rest {
+        work::add(1);
         let Some(ins) = df.instruction(node) else {
             continue;
         };

@@ -72,6 +72,29 @@ pub fn inherited<T: Clone>(
     out
 }
 
+/// Units of work done by the rules that carry state through stages and
+/// scripts (BP004, BP007, BP011, BP012): one per instruction applied or
+/// scanned, per command or install examined, per path or COPY looked up.
+/// Tests generate inputs of growing size and check the count grows
+/// linearly (no wall clock involved); counting is a thread-local add.
+pub mod work {
+    use std::cell::Cell;
+
+    thread_local! {
+        static UNITS: Cell<u64> = const { Cell::new(0) };
+    }
+
+    /// Counts `n` units on this thread.
+    pub fn add(n: usize) {
+        UNITS.with(|u| u.set(u.get().saturating_add(n as u64)));
+    }
+
+    /// The units counted on this thread since the last call, and a fresh start.
+    pub fn take() -> u64 {
+        UNITS.with(|u| u.replace(0))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
