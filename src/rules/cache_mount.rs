@@ -624,10 +624,10 @@ impl InstallFinding<'_> {
             flags.clone()
         };
         let help = if missing.is_empty() {
-            format!("Remove `--no-cache-dir`: the cache mount keeps the cache out of the image anyway; {} in the CI review", self.tool.advice)
+            format!("Remove `--no-cache-dir`: the cache mount keeps the cache out of the image anyway; {}", self.tool.advice)
         } else {
             format!(
-                "Add `RUN {sharing}`: {}. Without it, any change that rebuilds this layer downloads everything again, minutes per CI run in the CI review",
+                "Add `RUN {sharing}`: {}. Without it, any change that rebuilds this layer downloads everything again. This pays off on a builder that keeps its state (a developer machine, a persistent runner or remote builder): `--cache-to` exports never include cache mounts, so on ephemeral CI runners the mount starts empty",
                 self.tool.advice
             )
         };
@@ -645,7 +645,7 @@ impl InstallFinding<'_> {
         if self.state.non_root_user && missing.iter().any(|d| d.starts_with("/root/")) {
             // The cache lives in another home directory: help only.
             return Some(diag.with_help(format!(
-                "Add a cache mount for this tool's cache in the home directory of the USER (and `uid=` for it): {} in the CI review",
+                "Add a cache mount for this tool's cache in the home directory of the USER (and `uid=` for it): {}",
                 self.tool.advice
             )));
         }
