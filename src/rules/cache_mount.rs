@@ -120,6 +120,10 @@ struct CacheTool {
     cache_dir_options: &'static [&'static str],
     /// Options that switch the cache off (removed by the fix).
     no_cache_options: &'static [&'static str],
+    /// Options with which an install keeps no cache on purpose and little
+    /// is lost: not reported (`apk add --no-cache`, what Alpine documents and
+    /// hadolint's DL3019 asks for; Alpine packages are small and quick to fetch).
+    deliberate_no_cache: &'static [&'static str],
     remedy: Remedy,
     /// What the help adds after the mount advice.
     advice: &'static str,
@@ -138,6 +142,7 @@ const TOOLS: &[CacheTool] = &[
         }],
         cache_dir_options: &["--cache-dir"],
         no_cache_options: &["--no-cache-dir"],
+        deliberate_no_cache: &[],
         remedy: Remedy::Mount,
         advice: "pip then reuses downloaded wheels instead of fetching every package again",
     },
@@ -151,6 +156,7 @@ const TOOLS: &[CacheTool] = &[
         }],
         cache_dir_options: &["--cache"],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::Mount,
         advice: "npm then reuses downloaded tarballs instead of fetching node_modules again",
     },
@@ -168,6 +174,7 @@ const TOOLS: &[CacheTool] = &[
         }],
         cache_dir_options: &["--cache-folder"],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::Mount,
         advice: "yarn then reuses its package cache instead of fetching every package again",
     },
@@ -185,6 +192,7 @@ const TOOLS: &[CacheTool] = &[
         }],
         cache_dir_options: &["--store-dir"],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::Mount,
         advice: "pnpm then links packages from its store instead of fetching them again",
     },
@@ -206,6 +214,7 @@ const TOOLS: &[CacheTool] = &[
         ],
         cache_dir_options: &[],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::Mount,
         advice: "go then reuses downloaded modules and compiled packages",
     },
@@ -219,6 +228,7 @@ const TOOLS: &[CacheTool] = &[
         }],
         cache_dir_options: &[],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::Mount,
         advice: "cargo then reuses the crates it downloaded (a `target` cache mount also keeps compiled dependencies)",
     },
@@ -240,6 +250,7 @@ const TOOLS: &[CacheTool] = &[
         ],
         cache_dir_options: &[],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::AptMount,
         advice: "Debian and Ubuntu images delete downloaded packages after each install, so first run `rm -f /etc/apt/apt.conf.d/docker-clean` and `echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache`; use `sharing=locked` on both mounts (apt takes a lock) and drop `rm -rf /var/lib/apt/lists/*` from that RUN",
     },
@@ -253,6 +264,7 @@ const TOOLS: &[CacheTool] = &[
         }],
         cache_dir_options: &["--cache-dir"],
         no_cache_options: &[],
+        deliberate_no_cache: &["--no-cache"],
         remedy: Remedy::HelpOnly,
         advice: "apk only keeps packages when `/etc/apk/cache` exists: link it (`ln -s /var/cache/apk /etc/apk/cache`) and drop `--no-cache` from that RUN",
     },
@@ -271,6 +283,7 @@ const TOOLS: &[CacheTool] = &[
         }],
         cache_dir_options: &[],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::HelpOnly,
         advice: "the installed gems live in the image (`/usr/local/bundle`), so mount only the download cache and keep `bundle install` writing to the image",
     },
@@ -284,6 +297,7 @@ const TOOLS: &[CacheTool] = &[
         }],
         cache_dir_options: &[],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::HelpOnly,
         advice: "the cache is `$COMPOSER_HOME/cache` (`/tmp/cache` in the official composer image, `/root/.composer/cache` elsewhere); check `composer config --global cache-dir`",
     },
@@ -559,6 +573,9 @@ impl InstallFinding<'_> {
     fn diagnostic(&self) -> Option<Diagnostic> {
         if self.mounts.iter().any(Option::is_none) {
             // A mount whose target depends on a variable: assume it is the cache.
+            return None;
+        }
+        if self.install.has_flag(self.tool.deliberate_no_cache) {
             return None;
         }
         let mounted = |accepted: &[String]| {
@@ -1470,7 +1487,7 @@ mod tests {
     #[test]
     fn apk_bundle_composer_get_help_only() {
         for src in [
-            "FROM alpine\nRUN apk add --no-cache curl\n",
+            "FROM alpine\nRUN apk add --update curl && rm -rf /var/cache/apk/*\n",
             "FROM ruby\nRUN bundle install\n",
             "FROM composer\nRUN composer install\n",
         ] {
@@ -1480,6 +1497,17 @@ mod tests {
         }
         let src = "FROM composer\nRUN composer install\n";
         assert!(lint(src)[0].message.contains("`/tmp/cache`"));
+    }
+
+    #[test]
+    fn apk_without_a_cache_on_purpose_is_fine() {
+        for src in [
+            "FROM alpine\nRUN apk add --no-cache curl\n",
+            "FROM alpine\nRUN apk --update --no-cache add bash clang\n",
+            "FROM alpine\nRUN set -eux; apk add --no-cache --virtual .build-deps gcc; apk del .build-deps\n",
+        ] {
+            assert!(lint(src).is_empty(), "{src}");
+        }
     }
 
     #[test]
