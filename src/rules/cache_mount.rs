@@ -575,7 +575,8 @@ impl InstallFinding<'_> {
             // A mount whose target depends on a variable: assume it is the cache.
             return None;
         }
-        if self.install.has_flag(self.tool.deliberate_no_cache) {
+        if self.install.has_flag(self.tool.deliberate_no_cache) || self.installs_local_files_only()
+        {
             return None;
         }
         let mounted = |accepted: &[String]| {
@@ -706,6 +707,23 @@ impl InstallFinding<'_> {
             format!("Add `{flags}`")
         };
         Some(diag.with_fix(Fix::unsafe_(fix_message, edits)))
+    }
+
+    /// An OS package install of package files only (`apt-get install -y
+    /// /tmp/ros2-apt-source.deb`): nothing comes from a repository, so a
+    /// download cache has nothing to keep.
+    fn installs_local_files_only(&self) -> bool {
+        let local = |word: &crate::shell::Word| {
+            word.as_str().is_some_and(|p| {
+                p.starts_with('/')
+                    || p.starts_with("./")
+                    || p.starts_with("../")
+                    || [".deb", ".rpm", ".apk"].iter().any(|ext| p.ends_with(ext))
+            })
+        };
+        self.install.manager.is_system()
+            && !self.install.packages.is_empty()
+            && self.install.packages.iter().all(|w| local(w))
     }
 
     /// `pip install`, `go mod download`, `yarn`.
@@ -1497,6 +1515,14 @@ mod tests {
         }
         let src = "FROM composer\nRUN composer install\n";
         assert!(lint(src)[0].message.contains("`/tmp/cache`"));
+    }
+
+    #[test]
+    fn installs_of_package_files_only_download_nothing() {
+        let src = "FROM ubuntu\nRUN apt-get update && apt-get install -y /tmp/ros2-apt-source.deb && rm -rf /var/lib/apt/lists/*\n";
+        assert!(lint(src).is_empty());
+        let src = "FROM ubuntu\nRUN apt-get update && apt-get install -y ./a.deb curl\n";
+        assert_eq!(lint(src).len(), 1);
     }
 
     #[test]
