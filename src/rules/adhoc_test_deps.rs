@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
-use crate::rules::stage_walk::{stage_tree, work, StageStep};
+use crate::rules::stage_walk::{stage_parents, stage_tree, work, StageStep};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::files::{made_paths, working_dirs};
 use crate::shell::{PackageManager, RunScript, ScriptOrigin, SimpleCommand, Word};
@@ -671,7 +671,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     // stages it is built on copied, restored (not replayed) for its siblings.
     let mut state = PathState::new();
     let mut marks: Vec<Mark> = Vec::new();
-    for step in stage_tree(df, stages.len()) {
+    for step in stage_tree(&stage_parents(df, &ctx.build.args)) {
         match step {
             StageStep::Enter(index) => {
                 marks.push(state.mark());
@@ -1517,6 +1517,8 @@ mod tests {
             "FROM python\nWORKDIR /app\nCOPY . .\nRUN poetry export -o requirements.txt && pip install -r requirements.txt\nRUN pip install pytest\n",
             // The clone happened in the stage this one is built on.
             "FROM python AS src\nWORKDIR /app\nCOPY . .\nRUN git clone https://github.com/x/y.git /opt/y\nFROM src\nRUN pip install -r /opt/y/requirements.txt && pip install pytest\n",
+            // ... also when the stage names it through a global ARG.
+            "ARG BASE=src\nFROM python AS src\nWORKDIR /app\nCOPY . .\nRUN git clone https://github.com/x/y.git /opt/y\nFROM ${BASE}\nRUN pip install -r /opt/y/requirements.txt && pip install pytest\n",
             // A clone the WORKDIR variable hides, no COPY of the context there.
             "FROM python\nWORKDIR ${APP_PATH}\nRUN pip3 install --upgrade pip && pip3 install python-memcached mysqlclient --upgrade\nRUN git clone https://github.com/librenms/librenms.git . && pip3 install -r requirements.txt\n",
         ] {

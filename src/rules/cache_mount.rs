@@ -13,7 +13,7 @@
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
 use crate::rules::source_text::{can_prefix_command, line_start, word_removal};
-use crate::rules::stage_walk::work;
+use crate::rules::stage_walk::{stage_parents, work};
 use crate::rules::{CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope};
 use crate::shell::{analyze_run, PackageInstall, PackageManager, RunScript, ScriptOrigin};
 use crate::span::Span;
@@ -99,6 +99,10 @@ struct CacheDir {
     env: &'static [(&'static str, &'static str)],
     /// Install subcommands that do not use this cache (`go mod download` does not build).
     not_for: &'static [&'static str],
+    /// Ends of mount targets that hold this cache in another home or project
+    /// directory (`/src/.yarn/cache` for a Yarn project cache,
+    /// `/home/app/.cache/pip`): the author mounted the tool's cache there.
+    mounted_as: &'static [&'static str],
 }
 
 /// What bakelint can do about a missing mount.
@@ -139,6 +143,7 @@ const TOOLS: &[CacheTool] = &[
             image_paths: NONE,
             env: &[("PIP_CACHE_DIR", "")],
             not_for: &[],
+            mounted_as: &["/.cache/pip"],
         }],
         cache_dir_options: &["--cache-dir"],
         no_cache_options: &["--no-cache-dir"],
@@ -153,6 +158,7 @@ const TOOLS: &[CacheTool] = &[
             image_paths: NONE,
             env: &[("npm_config_cache", ""), ("NPM_CONFIG_CACHE", "")],
             not_for: &[],
+            mounted_as: &["/.npm", "/.npm/_cacache"],
         }],
         cache_dir_options: &["--cache"],
         no_cache_options: &[],
@@ -171,6 +177,7 @@ const TOOLS: &[CacheTool] = &[
             image_paths: NONE,
             env: &[("YARN_CACHE_FOLDER", "")],
             not_for: &[],
+            mounted_as: &["/.yarn/cache", "/.cache/yarn", "/.yarn/berry/cache"],
         }],
         cache_dir_options: &["--cache-folder"],
         no_cache_options: &[],
@@ -189,6 +196,7 @@ const TOOLS: &[CacheTool] = &[
             image_paths: NONE,
             env: &[("PNPM_HOME", "/store")],
             not_for: &[],
+            mounted_as: &["/pnpm/store", "/.pnpm-store", "/.cache/pnpm"],
         }],
         cache_dir_options: &["--store-dir"],
         no_cache_options: &[],
@@ -204,12 +212,14 @@ const TOOLS: &[CacheTool] = &[
                 image_paths: &[("golang", "/go/pkg/mod")],
                 env: &[("GOMODCACHE", ""), ("GOPATH", "/pkg/mod")],
                 not_for: &[],
+                mounted_as: &["/go/pkg/mod"],
             },
             CacheDir {
                 paths: &["/root/.cache/go-build"],
                 image_paths: NONE,
                 env: &[("GOCACHE", "")],
                 not_for: &["mod download"],
+                mounted_as: &["/.cache/go-build"],
             },
         ],
         cache_dir_options: &[],
@@ -225,6 +235,7 @@ const TOOLS: &[CacheTool] = &[
             image_paths: NONE,
             env: &[("CARGO_HOME", "/registry")],
             not_for: &[],
+            mounted_as: &["/.cargo/registry", "/cargo/registry"],
         }],
         cache_dir_options: &[],
         no_cache_options: &[],
@@ -240,12 +251,14 @@ const TOOLS: &[CacheTool] = &[
                 image_paths: NONE,
                 env: NONE,
                 not_for: &[],
+                mounted_as: &[],
             },
             CacheDir {
                 paths: &["/var/lib/apt"],
                 image_paths: NONE,
                 env: NONE,
                 not_for: &[],
+                mounted_as: &[],
             },
         ],
         cache_dir_options: &[],
@@ -261,6 +274,7 @@ const TOOLS: &[CacheTool] = &[
             image_paths: NONE,
             env: NONE,
             not_for: &[],
+            mounted_as: &[],
         }],
         cache_dir_options: &["--cache-dir"],
         no_cache_options: &[],
@@ -280,6 +294,7 @@ const TOOLS: &[CacheTool] = &[
             image_paths: NONE,
             env: NONE,
             not_for: &[],
+            mounted_as: &["/.gem", "/.bundle/cache", "/bundle/cache"],
         }],
         cache_dir_options: &[],
         no_cache_options: &[],
@@ -294,6 +309,7 @@ const TOOLS: &[CacheTool] = &[
             image_paths: &[("composer", "/tmp/cache")],
             env: &[("COMPOSER_CACHE_DIR", ""), ("COMPOSER_HOME", "/cache")],
             not_for: &[],
+            mounted_as: &["/.composer/cache", "/.cache/composer"],
         }],
         cache_dir_options: &[],
         no_cache_options: &[],
@@ -402,9 +418,11 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let stages = df.stages();
     // Each stage starts from the end state of the stage it is built on
     // (always an earlier one), so every instruction is applied once.
+    let parents = stage_parents(df, &ctx.build.args);
     let mut end_states: Vec<StageState> = Vec::with_capacity(stages.len());
     for (index, stage) in stages.iter().enumerate() {
-        let mut state = match df.stage_parent(index).and_then(|p| end_states.get(p)) {
+        let parent = parents.get(index).copied().flatten();
+        let mut state = match parent.and_then(|p| end_states.get(p)) {
             Some(parent) => parent.clone(),
             None => root_state(df, stage),
         };
@@ -506,6 +524,23 @@ fn covers(target: &str, path: &str) -> bool {
             .is_some_and(|r| r.starts_with('/'))
 }
 
+/// A mount target that holds a cache.
+enum Accepted {
+    /// A mount of this directory or of a parent.
+    Dir(String),
+    /// A mount whose target ends so (`/src/.yarn/cache`).
+    End(&'static str),
+}
+
+impl Accepted {
+    fn holds(&self, target: &str) -> bool {
+        match self {
+            Accepted::Dir(dir) => covers(target, dir),
+            Accepted::End(end) => target.ends_with(end),
+        }
+    }
+}
+
 struct InstallFinding<'a> {
     ctx: &'a DockerfileContext<'a>,
     /// The RUN or the ONBUILD holding it.
@@ -524,7 +559,7 @@ struct InstallFinding<'a> {
 impl InstallFinding<'_> {
     /// The directory each of the tool's caches is in for this install, and
     /// whether it is one bakelint may mount (a known location).
-    fn required_dirs(&self) -> Vec<(String, Vec<String>)> {
+    fn required_dirs(&self) -> Vec<(String, Vec<Accepted>)> {
         let subcommand = self.install.subcommand_str().unwrap_or("");
         let mut dirs = Vec::new();
         for cache in self.tool.caches {
@@ -552,17 +587,19 @@ impl InstallFinding<'_> {
             });
             let moved = from_option.map(str::to_string).or(from_env);
             let (preferred, accepted) = match moved {
-                Some(dir) => (normalize_dir(&dir), vec![normalize_dir(&dir)]),
+                Some(dir) => (
+                    normalize_dir(&dir),
+                    vec![Accepted::Dir(normalize_dir(&dir))],
+                ),
                 None => {
                     let preferred = cache
                         .image_paths
                         .iter()
                         .find(|(image, _)| *image == self.state.base_image)
                         .map_or(cache.paths[0], |(_, p)| p);
-                    (
-                        preferred.to_string(),
-                        cache.paths.iter().map(|p| p.to_string()).collect(),
-                    )
+                    let dirs = cache.paths.iter().map(|p| Accepted::Dir(p.to_string()));
+                    let ends = cache.mounted_as.iter().map(|e| Accepted::End(e));
+                    (preferred.to_string(), dirs.chain(ends).collect())
                 }
             };
             dirs.push((preferred, accepted));
@@ -579,11 +616,11 @@ impl InstallFinding<'_> {
         {
             return None;
         }
-        let mounted = |accepted: &[String]| {
+        let mounted = |accepted: &[Accepted]| {
             self.mounts
                 .iter()
                 .flatten()
-                .any(|t| accepted.iter().any(|p| covers(t, p)))
+                .any(|t| accepted.iter().any(|a| a.holds(t)))
         };
         let missing: Vec<String> = self
             .required_dirs()
@@ -1523,6 +1560,26 @@ mod tests {
         assert!(lint(src).is_empty());
         let src = "FROM ubuntu\nRUN apt-get update && apt-get install -y ./a.deb curl\n";
         assert_eq!(lint(src).len(), 1);
+    }
+
+    #[test]
+    fn caches_mounted_in_a_project_or_another_home_count() {
+        for src in [
+            "FROM node\nWORKDIR /src\nRUN --mount=type=cache,target=/src/.yarn/cache yarn install --immutable\n",
+            "FROM python\nUSER app\nRUN --mount=type=cache,target=/home/app/.cache/pip,uid=1000 pip install flask\n",
+            "FROM golang\nRUN --mount=type=cache,target=/home/u/go/pkg/mod --mount=type=cache,target=/home/u/.cache/go-build go build ./...\n",
+        ] {
+            assert!(lint(src).is_empty(), "{src}");
+        }
+        // Another tool's cache does not count.
+        let src = "FROM node\nRUN --mount=type=cache,target=/src/.yarn/cache npm ci\n";
+        assert_eq!(lint(src).len(), 1);
+    }
+
+    #[test]
+    fn cache_env_of_a_stage_named_through_a_global_arg_counts() {
+        let src = "ARG BASE=py\nFROM python AS py\nENV PIP_CACHE_DIR=/var/cache/pip\nFROM ${BASE} AS app\nRUN --mount=type=cache,target=/var/cache/pip pip install flask\n";
+        assert!(lint(src).is_empty());
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::rules::build_args::{arg_names, env_names};
 use crate::rules::source_text::{
     can_prefix_command, indentation_at, keyword_case, line_end, line_start, word_removal,
 };
-use crate::rules::stage_walk::{inherited, work};
+use crate::rules::stage_walk::{inherited, stage_parents, work};
 use crate::rules::stages::stage_instructions;
 
 use crate::rules::{CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope};
@@ -56,7 +56,8 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         .unwrap_or(DEFAULT_SKIP_ARG);
     let df = ctx.dockerfile;
     let stages = df.stages();
-    let product = browser_product_stages(ctx, &stages);
+    let parents = &stage_parents(df, &ctx.build.args);
+    let product = browser_product_stages(ctx, &stages, parents);
     // ENV set in a parent stage reaches this one (ARG does not): whether
     // the stages a stage is built on set a puppeteer skip variable.
     let env_skip: Vec<bool> = stages
@@ -69,13 +70,14 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         })
         .collect();
     let inherited_skip = inherited(
-        df,
-        stages.len(),
+        parents,
         |_| false,
         |parent_inherited, index| {
             *parent_inherited
-                || df
-                    .stage_parent(index)
+                || parents
+                    .get(index)
+                    .copied()
+                    .flatten()
                     .and_then(|p| env_skip.get(p))
                     .copied()
                     .unwrap_or(false)
@@ -142,7 +144,11 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 /// stage; a stage's name, base image, `org.opencontainers.image.title` label
 /// and an ENTRYPOINT/CMD that runs the browser count for the stage, the
 /// stages it is built on and the stages built on it.
-fn browser_product_stages(ctx: &DockerfileContext<'_>, stages: &[Stage]) -> Vec<bool> {
+fn browser_product_stages(
+    ctx: &DockerfileContext<'_>,
+    stages: &[Stage],
+    parents: &[Option<usize>],
+) -> Vec<bool> {
     let df = ctx.dockerfile;
     let file_names = ctx
         .path
@@ -161,15 +167,14 @@ fn browser_product_stages(ctx: &DockerfileContext<'_>, stages: &[Stage]) -> Vec<
         .map(|stage| stage_is_browser(df, stage))
         .collect();
     let up = inherited(
-        df,
-        stages.len(),
+        parents,
         |index| own[index],
         |parent, index| *parent || own[index],
     );
     let mut down = own;
     for index in (0..stages.len()).rev() {
         if down[index] {
-            if let Some(parent) = df.stage_parent(index).filter(|&p| p < index) {
+            if let Some(parent) = parents.get(index).copied().flatten() {
                 down[parent] = true;
             }
         }
@@ -783,6 +788,8 @@ mod tests {
         assert!(lint(&src).is_empty());
         let src = "FROM node AS a\nENV PUPPETEER_SKIP_DOWNLOAD=true\nFROM node AS b\nRUN npm install puppeteer\n";
         assert_eq!(lint(src).len(), 1);
+        let src = "ARG BASE=a\nFROM node AS a\nENV PUPPETEER_SKIP_DOWNLOAD=true\nFROM ${BASE}\nRUN npm install puppeteer\n";
+        assert!(lint(src).is_empty());
         // Set by an earlier command of the RUN.
         let src =
             "FROM node\nRUN export PUPPETEER_SKIP_DOWNLOAD=1 && npm ci && npm install puppeteer\n";

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{CopyAdd, Instruction, InstructionKind, Keyword, Spanned, Stage};
 use crate::rules::source_text::keyword_case;
-use crate::rules::stage_walk::{stage_tree, work, StageStep};
+use crate::rules::stage_walk::{stage_parents, stage_tree, work, StageStep};
 
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::{command_basename, PackageInstall, PackageManager, Word};
@@ -337,7 +337,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     // COPYs are in effect, restored (not replayed) for each sibling.
     let mut state = State::new();
     let mut marks: Vec<Mark> = Vec::new();
-    for step in stage_tree(df, stages.len()) {
+    for step in stage_tree(&stage_parents(df, &ctx.build.args)) {
         match step {
             StageStep::Enter(index) => {
                 marks.push(state.mark());

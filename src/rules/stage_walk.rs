@@ -5,7 +5,45 @@
 //! instruction is applied once: replaying every ancestor for each stage is
 //! quadratic in a chain of 10,000 stages.
 
+use std::collections::{BTreeMap, HashMap};
+
+use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::Dockerfile;
+use crate::rules::build_args::global_arg_env;
+
+/// The stage each stage is built on, as BuildKit resolves it: `FROM
+/// <name>` of an earlier stage, also through global ARGs (`ARG BASE=deps`
+/// then `FROM ${BASE}`), the build's args over their defaults. BuildKit
+/// looks the expanded name up among the lowercased names of the earlier
+/// stages. Every parent is an earlier stage.
+pub fn stage_parents(df: &Dockerfile, build_args: &BTreeMap<String, String>) -> Vec<Option<usize>> {
+    let stages = df.stages();
+    let mut lex_env: Option<(ShellLex, BTreeMap<String, String>)> = None;
+    let mut names: HashMap<String, usize> = HashMap::new();
+    let mut parents = Vec::with_capacity(stages.len());
+    for stage in &stages {
+        let from = df.stage_from(stage);
+        let parent = df.stage_parent(stage.index).or_else(|| {
+            let image = &from?.image.value;
+            if !image.contains('$') {
+                return None;
+            }
+            let (lex, env) = lex_env.get_or_insert_with(|| {
+                (
+                    ShellLex::new(df.escape),
+                    global_arg_env(df, Some(build_args)),
+                )
+            });
+            let expanded = lex.process_word(image, &*env).ok()?;
+            names.get(&expanded).copied()
+        });
+        parents.push(parent.filter(|&p| p < stage.index));
+        if let Some(name) = from.and_then(|f| f.stage_name.as_ref()) {
+            names.insert(name.value.to_lowercase(), stage.index);
+        }
+    }
+    parents
+}
 
 /// One step of [`stage_tree`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,14 +55,16 @@ pub enum StageStep {
     Leave(usize),
 }
 
-/// The stages of `df` depth-first along `FROM <stage>`: roots in file
-/// order, each followed by the stages built on it (in file order), then
-/// its `Leave`. Every stage is entered once; linear in the number of stages.
-pub fn stage_tree(df: &Dockerfile, count: usize) -> Vec<StageStep> {
+/// The stages depth-first along `parents` (see [`stage_parents`]): roots in
+/// file order, each followed by the stages built on it (in file order),
+/// then its `Leave`. Every stage is entered once; linear in the number of
+/// stages.
+pub fn stage_tree(parents: &[Option<usize>]) -> Vec<StageStep> {
+    let count = parents.len();
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); count];
     let mut roots = Vec::new();
-    for index in 0..count {
-        match df.stage_parent(index).filter(|&p| p < index) {
+    for (index, parent) in parents.iter().enumerate() {
+        match parent.filter(|&p| p < index) {
             Some(parent) => children[parent].push(index),
             None => roots.push(index),
         }
@@ -52,18 +92,18 @@ pub fn stage_tree(df: &Dockerfile, count: usize) -> Vec<StageStep> {
     steps
 }
 
-/// For each stage, a value computed from its parent's (`None` for a stage
-/// not built on another): `inherit(parent value, stage)`. Linear when the
-/// values are small (a flag, a handful of variables).
+/// For each stage, a value computed from its parent's (see
+/// [`stage_parents`]): `root(stage)` for a stage not built on another,
+/// else `step(parent's value, stage)`. Linear when the values are small (a
+/// flag, a handful of variables).
 pub fn inherited<T: Clone>(
-    df: &Dockerfile,
-    count: usize,
+    parents: &[Option<usize>],
     root: impl Fn(usize) -> T,
     mut step: impl FnMut(&T, usize) -> T,
 ) -> Vec<T> {
-    let mut out: Vec<T> = Vec::with_capacity(count);
-    for index in 0..count {
-        let value = match df.stage_parent(index).and_then(|p| out.get(p)) {
+    let mut out: Vec<T> = Vec::with_capacity(parents.len());
+    for (index, parent) in parents.iter().enumerate() {
+        let value = match parent.and_then(|p| out.get(p)) {
             Some(parent) => step(parent, index),
             None => root(index),
         };
@@ -106,7 +146,7 @@ mod tests {
         );
         use StageStep::*;
         assert_eq!(
-            stage_tree(&df, df.stages().len()),
+            stage_tree(&stage_parents(&df, &BTreeMap::new())),
             vec![
                 Enter(0),
                 Enter(1),
@@ -123,17 +163,31 @@ mod tests {
     }
 
     #[test]
+    fn parents_through_global_args_as_buildkit_resolves_them() {
+        let df = crate::dockerfile::parse(
+            "ARG BASE=deps\nARG UPPER=Deps\nFROM alpine AS deps\nFROM ${BASE}\nFROM $UPPER\nFROM ${LATER:-late}\nFROM alpine AS late\n",
+        );
+        assert_eq!(
+            stage_parents(&df, &BTreeMap::new()),
+            vec![None, Some(0), None, None, None]
+        );
+        let args = BTreeMap::from([("BASE".to_string(), "nope".to_string())]);
+        assert_eq!(stage_parents(&df, &args)[1], None);
+    }
+
+    #[test]
     fn a_ten_thousand_stage_chain_needs_no_deep_stack() {
         let mut src = String::from("FROM alpine AS s0\n");
         for i in 1..10_000 {
             src.push_str(&format!("FROM s{} AS s{i}\n", i - 1));
         }
         let df = crate::dockerfile::parse(&src);
-        let steps = stage_tree(&df, df.stages().len());
+        let parents = stage_parents(&df, &BTreeMap::new());
+        let steps = stage_tree(&parents);
         assert_eq!(steps.len(), 20_000);
         assert_eq!(steps[9_999], StageStep::Enter(9_999));
         assert_eq!(steps[10_000], StageStep::Leave(9_999));
-        let depth = inherited(&df, 10_000, |_| 0usize, |d, _| d + 1);
+        let depth = inherited(&parents, |_| 0usize, |d, _| d + 1);
         assert_eq!(depth[9_999], 9_999);
     }
 }
