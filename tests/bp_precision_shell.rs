@@ -175,6 +175,19 @@ fn copies(count: usize) -> String {
     out
 }
 
+/// Many COPYs into one directory, each file then installed (every COPY is
+/// a candidate source of every later path there).
+fn copies_into_one_dir(count: usize) -> String {
+    let mut out = String::from("FROM python:3.12-slim AS s0\n");
+    for i in 1..count {
+        out += &format!(
+            "FROM s{p} AS s{i}\nCOPY r{i}.txt ./\nRUN pip install -r r{i}.txt && pip install x{i}\n",
+            p = i - 1
+        );
+    }
+    out
+}
+
 /// One RUN of many commands.
 fn long_run(commands: usize) -> String {
     let mut out = String::from(
@@ -212,6 +225,7 @@ fn many_stages_copies_and_commands_take_linear_work() {
     assert_linear(RULES, siblings, 1_000);
     assert_linear(RULES, copies, 1_000);
     assert_linear(&["BP004", "BP012"], long_run, 1_000);
+    assert_linear(&["BP011", "BP012"], copies_into_one_dir, 1_000);
 }
 
 #[test]

@@ -445,6 +445,11 @@ struct Placement {
 }
 
 impl Placement {
+    /// The key of [`PathState::by_name`]: destination and source file name.
+    fn name_key(&self) -> (String, String) {
+        (self.dest.clone(), basename(&self.source).to_string())
+    }
+
     /// Where image path `path` comes from in the context, if this placement can have put it there.
     fn candidates(&self, path: &str) -> Vec<String> {
         let mut out = Vec::new();
@@ -476,6 +481,10 @@ impl Placement {
     }
 }
 
+/// How many of the latest COPYs into one directory can be where a file
+/// below it comes from (see [`PathState::candidates`]).
+const RECENT_PLACEMENTS: usize = 32;
+
 /// WORKDIR, the context files copied so far in a stage (and the stages it
 /// is built on), and the paths the image fetched or wrote itself.
 #[derive(Debug, Clone)]
@@ -485,6 +494,9 @@ struct PathState {
     /// Indices into `placements` by destination, so finding where a path
     /// can come from looks at its directories, not at every COPY so far.
     by_dest: HashMap<String, Vec<usize>>,
+    /// Indices by destination and the source's file name (`/app` +
+    /// `requirements.txt` for `COPY requirements.txt /app/`).
+    by_name: HashMap<(String, String), Vec<usize>>,
     /// Image paths fetched from elsewhere or written in a RUN (a clone, an
     /// unpacked archive, an export), in order; everything below one is not
     /// the build context's.
@@ -505,6 +517,7 @@ impl PathState {
             workdir: "/".to_string(),
             placements: Vec::new(),
             by_dest: HashMap::new(),
+            by_name: HashMap::new(),
             made: Vec::new(),
             made_index: HashMap::new(),
         }
@@ -527,6 +540,9 @@ impl PathState {
             if let Some(list) = self.by_dest.get_mut(&placement.dest) {
                 list.pop();
             }
+            if let Some(list) = self.by_name.get_mut(&placement.name_key()) {
+                list.pop();
+            }
         }
         while self.made.len() > mark.made {
             let Some(path) = self.made.pop() else { break };
@@ -541,10 +557,15 @@ impl PathState {
     }
 
     fn place(&mut self, placement: Placement) {
+        let index = self.placements.len();
         self.by_dest
             .entry(placement.dest.clone())
             .or_default()
-            .push(self.placements.len());
+            .push(index);
+        self.by_name
+            .entry(placement.name_key())
+            .or_default()
+            .push(index);
         self.placements.push(placement);
     }
 
@@ -561,20 +582,38 @@ impl PathState {
         })
     }
 
-    /// Where image path `path` can come from in the context, latest COPY first.
+    /// Where image path `path` can come from in the context, latest COPY
+    /// first: every COPY of a file of its name into its directory, and the
+    /// latest [`RECENT_PLACEMENTS`] COPYs into each of its directories (a
+    /// source there may be a directory holding it). The latest COPY that
+    /// holds a path is the one the image keeps, so thousands of COPYs into
+    /// one directory need not each be a candidate.
     fn candidates(&self, path: &str) -> Vec<String> {
+        let named = self
+            .by_name
+            .get(&(parent(path).to_string(), basename(path).to_string()))
+            .into_iter()
+            .flat_map(|list| list.iter().rev().take(RECENT_PLACEMENTS));
         let mut indices: Vec<usize> = ancestors(path)
             .filter_map(|dir| self.by_dest.get(dir))
-            .flatten()
+            .flat_map(|list| list.iter().rev().take(RECENT_PLACEMENTS))
+            .chain(named)
             .copied()
             .collect();
         work::add(indices.len() + 1);
         indices.sort_unstable_by(|a, b| b.cmp(a));
-        indices
+        indices.dedup();
+        let mut out: Vec<String> = Vec::new();
+        for candidate in indices
             .iter()
             .filter_map(|&i| self.placements.get(i))
             .flat_map(|p| p.candidates(path))
-            .collect()
+        {
+            if !out.contains(&candidate) {
+                out.push(candidate);
+            }
+        }
+        out
     }
 
     fn apply(&mut self, ins: &Instruction) {
@@ -1530,6 +1569,28 @@ mod tests {
         // A sibling stage's clone does not reach this stage.
         let src = "FROM python AS a\nWORKDIR /app\nRUN git clone https://github.com/x/y.git .\nFROM python AS b\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt && pip install pytest\n";
         assert_eq!(slices(src, &p.lint(src)), ["pytest"]);
+    }
+
+    #[test]
+    fn many_copies_into_one_directory_keep_the_right_file() {
+        let mut files: Vec<(String, String)> = Vec::new();
+        let mut src = String::from("FROM python\nWORKDIR /app\n");
+        for i in 0..200 {
+            files.push((format!("r{i}.txt"), format!("p{i}==1\n")));
+            src.push_str(&format!("COPY r{i}.txt ./\n"));
+        }
+        src.push_str("RUN pip install -r r7.txt\nRUN pip install pytest\n");
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let p = Project::new(&refs);
+        assert_eq!(
+            p.fixed(&src).matches("COPY").count(),
+            200,
+            "the fix keeps the COPYs"
+        );
+        assert_eq!(p.read("r7.txt"), "p7==1\npytest\n");
     }
 
     #[test]
