@@ -11,7 +11,7 @@ use crate::app::{
     EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS,
 };
 use crate::cli::CheckArgs;
-use crate::config::{CliSelection, Settings};
+use crate::config::{CliSelection, FailLevel, Settings};
 use crate::diagnostic::Diagnostic;
 use crate::fix::{self, fix_all_within, FileSource, FixMode, FixResult, ProjectRoot, WriteScope};
 use crate::linter::{self, FileError};
@@ -47,7 +47,8 @@ pub fn run(args: &CheckArgs) -> u8 {
         write_fixes(&session, &result, &mut outcome);
     }
     report(args, &session, &mut outcome);
-    outcome.exit_code(args.exit_zero)
+    let fail_level = args.fail_level.unwrap_or(session.settings.fail_level);
+    outcome.exit_code(args.exit_zero, fail_level)
 }
 
 /// The settings from the config file (discovered or `--config`) and the
@@ -333,10 +334,16 @@ struct Outcome {
 }
 
 impl Outcome {
-    fn exit_code(&self, exit_zero: bool) -> u8 {
+    /// 2 on errors; 1 when a finding at or above the fail level remains
+    /// (findings below it are reported but do not fail the run); else 0.
+    fn exit_code(&self, exit_zero: bool, fail_level: FailLevel) -> u8 {
+        let failing = self
+            .diagnostics
+            .iter()
+            .any(|d| fail_level.fails_on(d.severity));
         if !self.errors.is_empty() || self.failed {
             EXIT_ERROR
-        } else if !self.diagnostics.is_empty() && !exit_zero {
+        } else if failing && !exit_zero {
             EXIT_FINDINGS
         } else {
             EXIT_CLEAN

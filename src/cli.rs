@@ -94,6 +94,10 @@ pub struct CheckArgs {
     /// Exit with 0 even when findings remain
     #[arg(long)]
     pub exit_zero: bool,
+    /// The lowest severity that makes the exit code 1 (default: the config's
+    /// `fail-level`, else warning); findings below it are still reported
+    #[arg(long, value_enum, value_name = "LEVEL", alias = "failure-threshold")]
+    pub fail_level: Option<crate::config::FailLevel>,
     /// Config file (default: bakelint.toml or .bakelint.toml, searched upward)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

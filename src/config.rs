@@ -29,6 +29,53 @@ struct RawConfig {
     per_file_ignores: Option<BTreeMap<String, Spanned<Vec<Spanned<String>>>>>,
     severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
     rules: Option<BTreeMap<String, Spanned<toml::Table>>>,
+    fail_level: Option<Spanned<String>>,
+}
+
+/// The lowest severity that makes `check` exit with 1 (`--fail-level`, the
+/// `fail-level` key; hadolint's `--failure-threshold`). Findings below it
+/// are still reported and counted in the summary; they just do not fail
+/// the run. The default, `warning`, lets info-level advice (BP007 cache
+/// mounts, a one-off BP010 install) show without failing CI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum FailLevel {
+    /// Only errors fail the run.
+    Error,
+    /// Errors and warnings fail the run (the default).
+    #[default]
+    Warning,
+    /// Errors, warnings and info findings fail the run.
+    Info,
+    /// Every finding fails the run.
+    Style,
+}
+
+impl FailLevel {
+    /// The level a config value names (`warn` for `warning`, as `[severity]` takes it).
+    pub fn parse(text: &str) -> Option<FailLevel> {
+        Some(match Severity::parse(text)? {
+            Severity::Error => FailLevel::Error,
+            Severity::Warning => FailLevel::Warning,
+            Severity::Info => FailLevel::Info,
+            Severity::Style => FailLevel::Style,
+        })
+    }
+
+    /// The least severe finding that still fails the run.
+    pub fn threshold(self) -> Severity {
+        match self {
+            FailLevel::Error => Severity::Error,
+            FailLevel::Warning => Severity::Warning,
+            FailLevel::Info => Severity::Info,
+            FailLevel::Style => Severity::Style,
+        }
+    }
+
+    /// Whether a finding of `severity` makes the run fail.
+    pub fn fails_on(self, severity: Severity) -> bool {
+        // `Severity` is ordered from most to least severe.
+        severity <= self.threshold()
+    }
 }
 
 /// A problem with the configuration (exit code 2).
@@ -97,6 +144,8 @@ pub struct Settings {
     pub config_path: Option<PathBuf>,
     /// What walking a directory skips (`exclude` + `extend-exclude`).
     pub exclude: Exclusions,
+    /// The config's `fail-level` (the default when it has none).
+    pub fail_level: FailLevel,
     enabled: Vec<bool>,
     per_file_ignores: Vec<(GlobMatcher, Vec<String>)>,
     severity: HashMap<&'static str, Severity>,
@@ -110,6 +159,7 @@ impl Default for Settings {
             root: PathBuf::from("."),
             config_path: None,
             exclude: Exclusions::default(),
+            fail_level: FailLevel::default(),
             enabled: vec![true; RULES.len()],
             per_file_ignores: Vec::new(),
             severity: HashMap::new(),
@@ -207,6 +257,19 @@ impl Settings {
             .collect();
 
         let exclude = exclusions(file, &raw, &root)?;
+        let fail_level = match &raw.fail_level {
+            Some(level) => FailLevel::parse(level.get_ref()).ok_or_else(|| {
+                let msg = format!(
+                    "invalid fail-level `{}`: expected error, warning, info or style",
+                    level.get_ref()
+                );
+                match file {
+                    Some(f) => ConfigError::at(f, level.span().into(), msg),
+                    None => ConfigError::cli(msg),
+                }
+            })?,
+            None => FailLevel::default(),
+        };
         let mut per_file_ignores = Vec::new();
         for (pattern, codes) in raw.per_file_ignores.unwrap_or_default() {
             let glob = Glob::new(&pattern).map_err(|e| match file {
@@ -266,6 +329,7 @@ impl Settings {
             root,
             config_path: file.map(|f| f.path.clone()),
             exclude,
+            fail_level,
             enabled,
             per_file_ignores,
             severity,
@@ -369,6 +433,7 @@ fn validate_option(rule: &RuleDef, key: &str, value: &toml::Value) -> Result<(),
         OptionKind::StringList => value
             .as_array()
             .is_some_and(|a| a.iter().all(toml::Value::is_str)),
+        OptionKind::OneOf(values) => value.as_str().is_some_and(|v| values.contains(&v)),
     };
     if ok {
         Ok(())
@@ -377,10 +442,18 @@ fn validate_option(rule: &RuleDef, key: &str, value: &toml::Value) -> Result<(),
             "option `{key}` of rule `{}` must be {}",
             rule.name,
             match opt.kind {
-                OptionKind::String => "a string",
-                OptionKind::Integer => "an integer",
-                OptionKind::Bool => "a boolean",
-                OptionKind::StringList => "a list of strings",
+                OptionKind::String => "a string".to_string(),
+                OptionKind::Integer => "an integer".to_string(),
+                OptionKind::Bool => "a boolean".to_string(),
+                OptionKind::StringList => "a list of strings".to_string(),
+                OptionKind::OneOf(values) => format!(
+                    "one of {}",
+                    values
+                        .iter()
+                        .map(|v| format!("\"{v}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             }
         ))
     }
@@ -498,6 +571,32 @@ mod tests {
             .expect_err("bad glob");
         let span = err.span.expect("span");
         assert_eq!(&text[span.start..span.end], "\"a[\"");
+    }
+
+    #[test]
+    fn fail_level_key_and_its_errors() {
+        let parse = |text: &str| {
+            Settings::from_toml(Path::new("bakelint.toml"), text, &CliSelection::default())
+        };
+        let default = parse("").expect("valid");
+        assert_eq!(default.fail_level, FailLevel::Warning);
+        let info = parse("fail-level = \"info\"\n").expect("valid");
+        assert_eq!(info.fail_level, FailLevel::Info);
+        let err = parse("fail-level = \"loud\"\n").expect_err("bad level");
+        let span = err.span.expect("span");
+        assert_eq!(&"fail-level = \"loud\"\n"[span.start..span.end], "\"loud\"");
+        assert!(err.message.contains("fail-level"), "{err:?}");
+    }
+
+    #[test]
+    fn fail_levels_order_like_severities() {
+        assert!(FailLevel::Warning.fails_on(Severity::Error));
+        assert!(FailLevel::Warning.fails_on(Severity::Warning));
+        assert!(!FailLevel::Warning.fails_on(Severity::Info));
+        assert!(!FailLevel::Error.fails_on(Severity::Warning));
+        assert!(FailLevel::Info.fails_on(Severity::Info));
+        assert!(!FailLevel::Info.fails_on(Severity::Style));
+        assert!(FailLevel::Style.fails_on(Severity::Style));
     }
 
     #[test]

@@ -11,12 +11,14 @@
 //! all go to the end of the same file, and a later fix round could not
 //! read the file (it is then only in memory), so the stage is fixed at once.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
-use crate::rules::stages::stage_chain;
+use crate::rules::stage_walk::{stage_parents, stage_tree, work, StageStep};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
+use crate::shell::files::{made_paths, working_dirs};
 use crate::shell::{PackageManager, RunScript, ScriptOrigin, SimpleCommand, Word};
 use crate::span::Span;
 
@@ -33,9 +35,48 @@ pub static RULE: RuleDef = RuleDef {
     check: CheckFn::Dockerfile(check),
 };
 
-/// Packaging tools, not dependencies: `pip install -U pip setuptools wheel`
-/// is not an ad-hoc dependency install.
-const TOOLING: &[&str] = &["pip", "setuptools", "wheel", "uv"];
+/// Packaging and build tools, not dependencies of the project: `pip
+/// install -U pip setuptools wheel` or `pip install maturin` before a
+/// requirements install bootstraps it (a package there needs the tool to
+/// build), it is no ad-hoc dependency.
+const TOOLING: &[&str] = &[
+    "pip",
+    "setuptools",
+    "wheel",
+    "uv",
+    "pip-tools",
+    "build",
+    "installer",
+    "virtualenv",
+    "pipenv",
+    "pipx",
+    "poetry",
+    "poetry-core",
+    "poetry-plugin-export",
+    "pdm",
+    "pdm-backend",
+    "hatch",
+    "hatchling",
+    "flit",
+    "flit-core",
+    "maturin",
+    "setuptools-rust",
+    "setuptools-scm",
+    "cython",
+    "scikit-build",
+    "scikit-build-core",
+    "meson",
+    "meson-python",
+    "ninja",
+    "cmake",
+    "pybind11",
+];
+
+/// An install with this option builds its packages against what is already
+/// installed: the named installs before it in the same RUN are its build
+/// dependencies (`pip install "cython<3" && pip install pyyaml==5.4.1
+/// --no-build-isolation`), and it is no plain install of names either.
+const NO_BUILD_ISOLATION: &str = "--no-build-isolation";
 
 /// Options whose value is a requirements file.
 const REQUIREMENT_OPTIONS: &[&str] = &["-r", "--requirement"];
@@ -62,6 +103,7 @@ const NOT_ADHOC_OPTIONS: &[&str] = &[
     "--prefix",
     "--root",
     "--no-deps",
+    NO_BUILD_ISOLATION,
 ];
 
 /// `uv pip install` options that take a value (`-r` and the
@@ -113,6 +155,10 @@ const UV_VALUE_OPTIONS: &[&str] = &[
 /// One `pip install` / `python -m pip install` / `uv pip install`.
 struct PipInstall<'a> {
     command: &'a SimpleCommand,
+    /// The command's index in the script.
+    index: usize,
+    /// `--no-build-isolation` is given.
+    no_build_isolation: bool,
     /// Package arguments, in order.
     packages: Vec<Word>,
     /// `-r` files, in order.
@@ -130,6 +176,8 @@ fn pip_installs(script: &RunScript) -> Vec<PipInstall<'_>> {
         }
         let mut pip = PipInstall {
             command: install.command,
+            index: install.command_index,
+            no_build_isolation: false,
             packages: install
                 .packages
                 .iter()
@@ -146,8 +194,8 @@ fn pip_installs(script: &RunScript) -> Vec<PipInstall<'_>> {
         }
         found.push(pip);
     }
-    for command in script.commands() {
-        if let Some(pip) = uv_pip_install(command) {
+    for (index, command) in script.commands().iter().enumerate() {
+        if let Some(pip) = uv_pip_install(command, index) {
             found.push(pip);
         }
     }
@@ -175,6 +223,7 @@ fn classify_option(pip: &mut PipInstall, word: &Word, text: &str, value: Option<
         }
     } else if NOT_ADHOC_OPTIONS.contains(&name) {
         pip.special = true;
+        pip.no_build_isolation |= name == NO_BUILD_ISOLATION;
     }
 }
 
@@ -195,7 +244,7 @@ fn sub_word(word: &Word, at: usize) -> Option<Word> {
 }
 
 /// `uv pip install ...` (the pip interface of uv).
-fn uv_pip_install(command: &SimpleCommand) -> Option<PipInstall<'_>> {
+fn uv_pip_install(command: &SimpleCommand, index: usize) -> Option<PipInstall<'_>> {
     let (program, args) = command.effective()?;
     if crate::shell::command_basename(program)? != "uv" {
         return None;
@@ -205,6 +254,8 @@ fn uv_pip_install(command: &SimpleCommand) -> Option<PipInstall<'_>> {
     }
     let mut pip = PipInstall {
         command,
+        index,
+        no_build_isolation: false,
         packages: Vec::new(),
         requirement_files: Vec::new(),
         special: false,
@@ -355,6 +406,19 @@ fn parent(path: &str) -> &str {
     }
 }
 
+/// An absolute path and its directories, up to `/` (`/a/b`, `/a`, `/`).
+fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+    let mut next = Some(path);
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = match current {
+            "/" | "" => None,
+            _ => Some(parent(current)).filter(|p| !p.is_empty()),
+        };
+        Some(current)
+    })
+}
+
 /// `*` and `?` matching of one path component.
 fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
     match pattern.split_first() {
@@ -381,6 +445,11 @@ struct Placement {
 }
 
 impl Placement {
+    /// The key of [`PathState::by_name`]: destination and source file name.
+    fn name_key(&self) -> (String, String) {
+        (self.dest.clone(), basename(&self.source).to_string())
+    }
+
     /// Where image path `path` comes from in the context, if this placement can have put it there.
     fn candidates(&self, path: &str) -> Vec<String> {
         let mut out = Vec::new();
@@ -412,11 +481,34 @@ impl Placement {
     }
 }
 
-/// WORKDIR and the context files copied so far in a stage.
+/// How many of the latest COPYs into one directory can be where a file
+/// below it comes from (see [`PathState::candidates`]).
+const RECENT_PLACEMENTS: usize = 32;
+
+/// WORKDIR, the context files copied so far in a stage (and the stages it
+/// is built on), and the paths the image fetched or wrote itself.
 #[derive(Debug, Clone)]
 struct PathState {
     workdir: String,
     placements: Vec<Placement>,
+    /// Indices into `placements` by destination, so finding where a path
+    /// can come from looks at its directories, not at every COPY so far.
+    by_dest: HashMap<String, Vec<usize>>,
+    /// Indices by destination and the source's file name (`/app` +
+    /// `requirements.txt` for `COPY requirements.txt /app/`).
+    by_name: HashMap<(String, String), Vec<usize>>,
+    /// Image paths fetched from elsewhere or written in a RUN (a clone, an
+    /// unpacked archive, an export), in order; everything below one is not
+    /// the build context's.
+    made: Vec<String>,
+    made_index: HashMap<String, usize>,
+}
+
+/// What [`PathState::undo`] restores: the state when a stage was entered.
+struct Mark {
+    workdir: String,
+    placements: usize,
+    made: usize,
 }
 
 impl PathState {
@@ -424,10 +516,108 @@ impl PathState {
         PathState {
             workdir: "/".to_string(),
             placements: Vec::new(),
+            by_dest: HashMap::new(),
+            by_name: HashMap::new(),
+            made: Vec::new(),
+            made_index: HashMap::new(),
         }
     }
 
+    fn mark(&self) -> Mark {
+        Mark {
+            workdir: self.workdir.clone(),
+            placements: self.placements.len(),
+            made: self.made.len(),
+        }
+    }
+
+    /// Back to `mark`: what was added since goes (newest first).
+    fn undo(&mut self, mark: Mark) {
+        while self.placements.len() > mark.placements {
+            let Some(placement) = self.placements.pop() else {
+                break;
+            };
+            if let Some(list) = self.by_dest.get_mut(&placement.dest) {
+                list.pop();
+            }
+            if let Some(list) = self.by_name.get_mut(&placement.name_key()) {
+                list.pop();
+            }
+        }
+        while self.made.len() > mark.made {
+            let Some(path) = self.made.pop() else { break };
+            if let Some(count) = self.made_index.get_mut(&path) {
+                *count -= 1;
+                if *count == 0 {
+                    self.made_index.remove(&path);
+                }
+            }
+        }
+        self.workdir = mark.workdir;
+    }
+
+    fn place(&mut self, placement: Placement) {
+        let index = self.placements.len();
+        self.by_dest
+            .entry(placement.dest.clone())
+            .or_default()
+            .push(index);
+        self.by_name
+            .entry(placement.name_key())
+            .or_default()
+            .push(index);
+        self.placements.push(placement);
+    }
+
+    fn add_made(&mut self, path: String) {
+        *self.made_index.entry(path.clone()).or_default() += 1;
+        self.made.push(path);
+    }
+
+    /// Whether `path` (absolute, normalised) is, or is below, a path the image made.
+    fn is_made(&self, path: &str) -> bool {
+        ancestors(path).any(|dir| {
+            work::add(1);
+            self.made_index.contains_key(dir)
+        })
+    }
+
+    /// Where image path `path` can come from in the context, latest COPY
+    /// first: every COPY of a file of its name into its directory, and the
+    /// latest [`RECENT_PLACEMENTS`] COPYs into each of its directories (a
+    /// source there may be a directory holding it). The latest COPY that
+    /// holds a path is the one the image keeps, so thousands of COPYs into
+    /// one directory need not each be a candidate.
+    fn candidates(&self, path: &str) -> Vec<String> {
+        let named = self
+            .by_name
+            .get(&(parent(path).to_string(), basename(path).to_string()))
+            .into_iter()
+            .flat_map(|list| list.iter().rev().take(RECENT_PLACEMENTS));
+        let mut indices: Vec<usize> = ancestors(path)
+            .filter_map(|dir| self.by_dest.get(dir))
+            .flat_map(|list| list.iter().rev().take(RECENT_PLACEMENTS))
+            .chain(named)
+            .copied()
+            .collect();
+        work::add(indices.len() + 1);
+        indices.sort_unstable_by(|a, b| b.cmp(a));
+        indices.dedup();
+        let mut out: Vec<String> = Vec::new();
+        for candidate in indices
+            .iter()
+            .filter_map(|&i| self.placements.get(i))
+            .flat_map(|p| p.candidates(path))
+        {
+            if !out.contains(&candidate) {
+                out.push(candidate);
+            }
+        }
+        out
+    }
+
     fn apply(&mut self, ins: &Instruction) {
+        work::add(1);
         match &ins.kind {
             InstructionKind::Workdir(dir) => {
                 self.workdir = in_image(&self.workdir, dir.value.trim_matches('"'));
@@ -449,7 +639,7 @@ impl PathState {
                     if value.contains("://") || value.starts_with("<<") || value.contains('$') {
                         continue;
                     }
-                    self.placements.push(Placement {
+                    self.place(Placement {
                         source: normalize_path(value.trim_start_matches('/')),
                         dest: dest.clone(),
                         dest_is_dir,
@@ -515,39 +705,44 @@ struct Adhoc {
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
     let stages = df.stages();
-    for index in 0..stages.len() {
-        check_stage(ctx, df, &stages, index, out);
-    }
-}
-
-/// The path state at the start of a stage: what the stages it is built FROM did.
-fn stage_start(df: &Dockerfile, stages: &[Stage], index: usize) -> PathState {
+    let first = out.len();
+    // Stages along their `FROM <stage>` tree: a stage starts with what the
+    // stages it is built on copied, restored (not replayed) for its siblings.
     let mut state = PathState::new();
-    for &parent in stage_chain(df, stages, index).iter().skip(1).rev() {
-        if let Some(stage) = stages.get(parent) {
-            for ins in stage
-                .instruction_nodes
-                .iter()
-                .filter_map(|&n| df.instruction(n))
-            {
-                state.apply(ins);
+    let mut marks: Vec<Mark> = Vec::new();
+    for step in stage_tree(&stage_parents(df, &ctx.build.args)) {
+        match step {
+            StageStep::Enter(index) => {
+                marks.push(state.mark());
+                if let Some(stage) = stages.get(index) {
+                    check_stage(ctx, stage, &mut state, out);
+                }
+            }
+            StageStep::Leave(_) => {
+                if let Some(mark) = marks.pop() {
+                    state.undo(mark);
+                }
             }
         }
     }
-    state
+    out[first..].sort_by_key(|d| (d.span.start, d.span.end));
+}
+
+/// One pip install of interest found while walking a script.
+enum Seen {
+    /// A requirements install whose file comes from the build context.
+    Requirements(RequirementsInstall),
+    /// An install of named packages (the command's span).
+    Named(Span, Named),
 }
 
 fn check_stage(
     ctx: &DockerfileContext<'_>,
-    df: &Dockerfile,
-    stages: &[Stage],
-    index: usize,
+    stage: &Stage,
+    state: &mut PathState,
     out: &mut Vec<Diagnostic>,
 ) {
-    let Some(stage) = stages.get(index) else {
-        return;
-    };
-    let mut state = stage_start(df, stages, index);
+    let df = ctx.dockerfile;
     let mut requirements: Vec<RequirementsInstall> = Vec::new();
     let mut adhoc: Vec<Adhoc> = Vec::new();
     for &node in &stage.instruction_nodes {
@@ -560,32 +755,11 @@ fn check_stage(
             let scripts: &[crate::shell::RunScript] = &scripts;
             let total_commands: usize = scripts.iter().map(|s| s.commands().len()).sum();
             for script in scripts {
-                // (command span, its named packages)
                 let mut found: Vec<(Span, Named)> = Vec::new();
-                for pip in pip_installs(script) {
-                    if !pip.requirement_files.is_empty() {
-                        // A conditional requirements install may not run: its
-                        // file is no home for unconditional packages.
-                        if !pip.command.guards.is_empty() {
-                            continue;
-                        }
-                        for file in &pip.requirement_files {
-                            let Some(written) = file.as_str() else {
-                                continue;
-                            };
-                            let path = in_image(&state.workdir, written);
-                            let candidates = mounts
-                                .iter()
-                                .chain(state.placements.iter().rev())
-                                .flat_map(|p| p.candidates(&path))
-                                .collect();
-                            requirements.push(RequirementsInstall {
-                                written: written.to_string(),
-                                candidates,
-                            });
-                        }
-                    } else if let Some(named) = adhoc_packages(&pip) {
-                        found.push((pip.command.span, named));
+                for item in walk_script(df, script, &mounts, state) {
+                    match item {
+                        Seen::Requirements(install) => requirements.push(install),
+                        Seen::Named(command, named) => found.push((command, named)),
                     }
                 }
                 let removed: Vec<Span> = found
@@ -593,11 +767,12 @@ fn check_stage(
                     .filter(|(_, named)| !named.tooling)
                     .map(|(command, _)| *command)
                     .collect();
+                let removals = Removals::new(df, node, script, &removed, total_commands);
                 for (command, named) in found {
                     let removal = if named.tooling {
-                        Removal::No("the same command upgrades packaging tools")
+                        Removal::No("the same command also installs packaging or build tools")
                     } else {
-                        command_removal(df, node, script, command, &removed, total_commands)
+                        removals.of(command)
                     };
                     adhoc.push(Adhoc {
                         packages: named.packages,
@@ -613,6 +788,75 @@ fn check_stage(
         return;
     };
     report(ctx, last, &adhoc, out);
+}
+
+/// The pip installs of one script that matter, in order, with `state`
+/// updated as the script goes: the paths its commands fetch or write (a
+/// clone, an unpacked archive, an export) are the image's own. A
+/// requirements file there, or one no COPY of the context put in place,
+/// belongs to other software: it is no home for the project's packages.
+fn walk_script(
+    df: &Dockerfile,
+    script: &RunScript,
+    mounts: &[Placement],
+    state: &mut PathState,
+) -> Vec<Seen> {
+    let dirs = working_dirs(script, &state.workdir);
+    let mut seen: Vec<Seen> = Vec::new();
+    let mut next = 0;
+    let record_made = |state: &mut PathState, upto: usize, next: &mut usize| {
+        while *next < upto {
+            work::add(1);
+            if let Some(Some(dir)) = dirs.get(*next) {
+                for path in made_paths(script, *next, &df.source) {
+                    state.add_made(crate::shell::files::join(dir, &path));
+                }
+            }
+            *next += 1;
+        }
+    };
+    for pip in pip_installs(script) {
+        record_made(state, pip.index, &mut next);
+        if pip.no_build_isolation {
+            // What the RUN installed before it are its build dependencies.
+            seen.retain(|s| matches!(s, Seen::Requirements(_)));
+        }
+        if !pip.requirement_files.is_empty() {
+            // A conditional requirements install may not run, and one in a
+            // directory bakelint cannot follow may read anything.
+            let Some(Some(cwd)) = dirs.get(pip.index) else {
+                continue;
+            };
+            if !pip.command.guards.is_empty() {
+                continue;
+            }
+            for file in &pip.requirement_files {
+                let Some(written) = file.as_str() else {
+                    continue;
+                };
+                let path = in_image(cwd, written);
+                if state.is_made(&path) {
+                    continue;
+                }
+                let candidates: Vec<String> = mounts
+                    .iter()
+                    .flat_map(|p| p.candidates(&path))
+                    .chain(state.candidates(&path))
+                    .collect();
+                if candidates.is_empty() {
+                    continue;
+                }
+                seen.push(Seen::Requirements(RequirementsInstall {
+                    written: written.to_string(),
+                    candidates,
+                }));
+            }
+        } else if let Some(named) = adhoc_packages(&pip) {
+            seen.push(Seen::Named(pip.command.span, named));
+        }
+    }
+    record_made(state, script.commands().len(), &mut next);
+    seen
 }
 
 /// The named packages of an ad-hoc install.
@@ -660,51 +904,102 @@ fn adhoc_packages(pip: &PipInstall) -> Option<Named> {
     })
 }
 
-/// How to delete `command` (one of the `removed` commands of the script)
-/// from its RUN: the whole instruction when nothing else is in it, else
-/// the command and one `&&` of a plain `&&` chain (the `&&` before it, or
-/// after it when no kept command precedes it, so removals never overlap).
-fn command_removal(
-    df: &Dockerfile,
-    node: usize,
-    script: &RunScript,
-    command: Span,
-    removed: &[Span],
-    total_commands: usize,
-) -> Removal {
-    const LOST: &str = "the install could not be located in its RUN";
-    if total_commands == removed.len() {
-        return match df.nodes.get(node) {
-            Some(n) => Removal::Spans(vec![n.span]),
-            None => Removal::No(LOST),
-        };
-    }
-    let Some(ins) = df.instruction(node) else {
-        return Removal::No(LOST);
-    };
-    if script.origin != ScriptOrigin::ShellForm || !ins.heredocs.is_empty() {
-        return Removal::No("the install shares an exec-form or heredoc RUN with other commands");
-    }
-    let commands = script.commands();
-    if !plain_and_chain(&df.source, commands, df.escape) {
-        return Removal::No("the RUN is not a plain `&&` chain of commands");
-    }
-    let Some(at) = commands.iter().position(|c| c.span == command) else {
-        return Removal::No(LOST);
-    };
-    let kept_before = commands
-        .get(..at)
-        .unwrap_or(&[])
-        .iter()
-        .any(|c| !removed.contains(&c.span));
-    let previous = at.checked_sub(1).and_then(|i| commands.get(i));
-    let span = match (kept_before, previous, commands.get(at + 1)) {
-        (true, Some(previous), _) => Span::new(previous.span.end, command.end),
-        (false, _, Some(next)) => Span::new(command.start, next.span.start),
-        _ => return Removal::No(LOST),
-    };
-    Removal::Spans(vec![span])
+/// How to delete the `removed` commands of a script from their RUN: the
+/// whole instruction when nothing else is in it, else each command and one
+/// `&&` of a plain `&&` chain (the `&&` before it, or after it when no kept
+/// command precedes it, so removals never overlap). Worked out once per
+/// script, so a RUN of thousands of installs stays linear.
+struct Removals<'a> {
+    script: &'a RunScript,
+    /// The whole RUN goes, or why nothing can.
+    whole: Option<Result<Span, &'static str>>,
+    /// Index of each command by its span.
+    index: HashMap<Span, usize>,
+    /// The first command that stays.
+    first_kept: Option<usize>,
 }
+
+impl<'a> Removals<'a> {
+    fn new(
+        df: &Dockerfile,
+        node: usize,
+        script: &'a RunScript,
+        removed: &[Span],
+        total_commands: usize,
+    ) -> Removals<'a> {
+        let mut out = Removals {
+            script,
+            whole: None,
+            index: HashMap::new(),
+            first_kept: None,
+        };
+        if removed.is_empty() {
+            return out;
+        }
+        out.whole = Removals::blocker(df, node, script, removed.len(), total_commands);
+        if out.whole.is_some() {
+            return out;
+        }
+        let commands = script.commands();
+        let removed: HashSet<Span> = removed.iter().copied().collect();
+        work::add(commands.len());
+        out.index = commands
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.span, i))
+            .collect();
+        out.first_kept = commands.iter().position(|c| !removed.contains(&c.span));
+        out
+    }
+
+    /// The whole RUN when every command goes, or why no command can be cut out.
+    fn blocker(
+        df: &Dockerfile,
+        node: usize,
+        script: &RunScript,
+        removed: usize,
+        total_commands: usize,
+    ) -> Option<Result<Span, &'static str>> {
+        if total_commands == removed {
+            return Some(df.nodes.get(node).map(|n| n.span).ok_or(LOST));
+        }
+        let Some(ins) = df.instruction(node) else {
+            return Some(Err(LOST));
+        };
+        if script.origin != ScriptOrigin::ShellForm || !ins.heredocs.is_empty() {
+            return Some(Err(
+                "the install shares an exec-form or heredoc RUN with other commands",
+            ));
+        }
+        if !plain_and_chain(&df.source, script.commands(), df.escape) {
+            return Some(Err("the RUN is not a plain `&&` chain of commands"));
+        }
+        None
+    }
+
+    fn of(&self, command: Span) -> Removal {
+        match self.whole {
+            Some(Ok(span)) => return Removal::Spans(vec![span]),
+            Some(Err(reason)) => return Removal::No(reason),
+            None => {}
+        }
+        let commands = self.script.commands();
+        let Some(&at) = self.index.get(&command) else {
+            return Removal::No(LOST);
+        };
+        let kept_before = self.first_kept.is_some_and(|k| k < at);
+        let previous = at.checked_sub(1).and_then(|i| commands.get(i));
+        let span = match (kept_before, previous, commands.get(at + 1)) {
+            (true, Some(previous), _) => Span::new(previous.span.end, command.end),
+            (false, _, Some(next)) => Span::new(command.start, next.span.start),
+            _ => return Removal::No(LOST),
+        };
+        Removal::Spans(vec![span])
+    }
+}
+
+/// Why an install found in a RUN could not be cut out of it.
+const LOST: &str = "the install could not be located in its RUN";
 
 /// Whether the commands are top-level commands joined only by `&&` (line
 /// continuations allowed between them).
@@ -862,7 +1157,7 @@ fn stage_fix(
     shown: &str,
     adhoc: &[Adhoc],
 ) -> Option<Fix> {
-    let mut listed = listed_names(text);
+    let mut listed: HashSet<String> = listed_names(text).into_iter().collect();
     let mut added: Vec<&str> = Vec::new();
     let mut deletions: Vec<Span> = Vec::new();
     for found in adhoc {
@@ -871,9 +1166,7 @@ fn stage_fix(
         };
         deletions.extend(spans.iter().copied());
         for package in &found.packages {
-            let name = normalized_name(package);
-            if !listed.contains(&name) {
-                listed.push(name);
+            if listed.insert(normalized_name(package)) {
                 added.push(package);
             }
         }
@@ -1169,7 +1462,7 @@ mod tests {
         assert!(diags[0]
             .help
             .as_deref()
-            .is_some_and(|h| h.contains("packaging tools")));
+            .is_some_and(|h| h.contains("packaging or build tools")));
     }
 
     #[test]
@@ -1205,14 +1498,10 @@ mod tests {
             help.contains("`requirements/test.txt` was not found in the build context"),
             "{help}"
         );
-        // Not copied from the context at all.
+        // Not copied from the context at all: the requirements file of
+        // something else (a base image's, a download's), no finding.
         let src = "FROM python\nRUN pip install -r /opt/req.txt\nRUN pip install pytest\n";
-        let diags = p.lint(src);
-        assert!(diags[0].fix.is_none());
-        assert!(diags[0]
-            .help
-            .as_deref()
-            .is_some_and(|h| h.contains("no COPY of the build context")));
+        assert!(p.lint(src).is_empty());
         // Only in memory (another fix is creating it): help only.
         let virtual_files = std::sync::Arc::new(
             [crate::workspace::normalize(
@@ -1251,6 +1540,79 @@ mod tests {
                         && content == "pytest\n"
             )),
             "{edits:?}"
+        );
+    }
+
+    #[test]
+    fn requirements_of_software_fetched_in_the_image_do_not_count() {
+        let p = Project::new(&[("requirements.txt", "flask==3.0\n")]);
+        // Cloned into the WORKDIR, over the project's own COPY.
+        for src in [
+            "FROM python\nWORKDIR /app\nCOPY . .\nRUN git clone --depth=1 https://github.com/librenms/librenms.git . && pip install -r requirements.txt\nRUN pip install python-memcached\n",
+            "FROM python\nWORKDIR /app\nCOPY . .\nRUN git clone https://github.com/x/tool.git && cd tool && pip install -r requirements.txt\nRUN pip install pytest\n",
+            "FROM python\nWORKDIR /app\nCOPY . .\nRUN curl -fsSL https://x/tool.tgz | tar -xz -C /app/vendor\nRUN pip install -r vendor/requirements.txt\nRUN pip install pytest\n",
+            "FROM python\nWORKDIR /app\nCOPY . .\nRUN curl -o /app/req.txt https://x/req.txt && pip install -r req.txt && pip install pytest\n",
+            // Generated in the image from the project's lock file.
+            "FROM python\nWORKDIR /app\nCOPY . .\nRUN poetry export -o requirements.txt && pip install -r requirements.txt\nRUN pip install pytest\n",
+            // The clone happened in the stage this one is built on.
+            "FROM python AS src\nWORKDIR /app\nCOPY . .\nRUN git clone https://github.com/x/y.git /opt/y\nFROM src\nRUN pip install -r /opt/y/requirements.txt && pip install pytest\n",
+            // ... also when the stage names it through a global ARG.
+            "ARG BASE=src\nFROM python AS src\nWORKDIR /app\nCOPY . .\nRUN git clone https://github.com/x/y.git /opt/y\nFROM ${BASE}\nRUN pip install -r /opt/y/requirements.txt && pip install pytest\n",
+            // A clone the WORKDIR variable hides, no COPY of the context there.
+            "FROM python\nWORKDIR ${APP_PATH}\nRUN pip3 install --upgrade pip && pip3 install python-memcached mysqlclient --upgrade\nRUN git clone https://github.com/librenms/librenms.git . && pip3 install -r requirements.txt\n",
+        ] {
+            assert!(p.lint(src).is_empty(), "{src}");
+        }
+        // The project's own file next to a clone still counts, and `cd` is followed.
+        let src = "FROM python\nCOPY . /app\nRUN git clone https://github.com/x/y.git /opt/y && cd /app && pip install -r requirements.txt\nRUN pip install pytest\n";
+        assert_eq!(slices(src, &p.lint(src)), ["pytest"]);
+        // A sibling stage's clone does not reach this stage.
+        let src = "FROM python AS a\nWORKDIR /app\nRUN git clone https://github.com/x/y.git .\nFROM python AS b\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt && pip install pytest\n";
+        assert_eq!(slices(src, &p.lint(src)), ["pytest"]);
+    }
+
+    #[test]
+    fn many_copies_into_one_directory_keep_the_right_file() {
+        let mut files: Vec<(String, String)> = Vec::new();
+        let mut src = String::from("FROM python\nWORKDIR /app\n");
+        for i in 0..200 {
+            files.push((format!("r{i}.txt"), format!("p{i}==1\n")));
+            src.push_str(&format!("COPY r{i}.txt ./\n"));
+        }
+        src.push_str("RUN pip install -r r7.txt\nRUN pip install pytest\n");
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let p = Project::new(&refs);
+        assert_eq!(
+            p.fixed(&src).matches("COPY").count(),
+            200,
+            "the fix keeps the COPYs"
+        );
+        assert_eq!(p.read("r7.txt"), "p7==1\npytest\n");
+    }
+
+    #[test]
+    fn bootstrap_installs_are_not_adhoc() {
+        let p = Project::new(&[("requirements.txt", "flask==3.0\n")]);
+        for src in [
+            "FROM python\nCOPY requirements.txt /tmp/\nRUN python3 -m pip install maturin\nRUN pip install -r /tmp/requirements.txt\n",
+            "FROM python\nCOPY requirements.txt /app/requirements.txt\nRUN pip install \"cython<3.0.0\" wheel && pip install pyyaml==5.4.1 --no-build-isolation\nRUN pip install -r /app/requirements.txt\n",
+            "FROM python\nCOPY requirements.txt /tmp\nRUN python3 -m pip install pyyaml==5.4.1 --no-build-isolation\nRUN python3 -m pip install -r /tmp/requirements.txt\n",
+            "FROM python\nCOPY requirements.txt .\nRUN pip install \"numpy<2\" && pip install --no-build-isolation -r requirements.txt\n",
+            "FROM python\nCOPY requirements.txt .\nRUN pip install -U pip setuptools wheel setuptools-scm && pip install -r requirements.txt\n",
+        ] {
+            assert!(p.lint(src).is_empty(), "{src}");
+        }
+        // Build tools next to a real dependency: only the dependency is named.
+        let src = "FROM python\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nRUN pip install cython pytest\n";
+        let diags = p.lint(src);
+        assert_eq!(slices(src, &diags), ["pytest"]);
+        assert!(
+            diags[0].message.contains("`pip install pytest`"),
+            "{}",
+            diags[0].message
         );
     }
 

@@ -2,6 +2,7 @@
 //! Chrome from OS packages or `.deb`/`.rpm` files, `playwright install`,
 //! puppeteer's download, and the variables and build arg that skip them.
 
+use crate::rules::stage_walk::work;
 use crate::shell::{PackageManager, RunScript, SimpleCommand};
 use crate::span::Span;
 
@@ -34,6 +35,71 @@ pub const PUPPETEER_SKIP_VARS: &[&str] = &[
     "PUPPETEER_SKIP_DOWNLOAD",
     "PUPPETEER_SKIP_CHROMIUM_DOWNLOAD",
 ];
+
+/// Parts of an image, stage or file name that say the browser is the
+/// product: a headless-chrome or browserless service, a selenium node, a
+/// puppeteer/playwright runner. Matched anywhere in the lowercased name.
+const BROWSER_NAME_PARTS: &[&str] = &[
+    "chrome",
+    "chromium",
+    "puppeteer",
+    "playwright",
+    "selenium",
+    "browserless",
+    "webdriver",
+    "headless-shell",
+    "headless_shell",
+];
+
+/// Whole words (split at anything but letters and digits) of such names.
+const BROWSER_NAME_WORDS: &[&str] = &["browser", "browsers"];
+
+/// Programs an ENTRYPOINT/CMD starts when the image serves or drives a browser.
+const BROWSER_PROGRAMS: &[&str] = &[
+    "chromium",
+    "chromium-browser",
+    "chrome",
+    "google-chrome",
+    "google-chrome-stable",
+    "chromedriver",
+    "headless_shell",
+    "headless-shell",
+    "playwright",
+    "puppeteer",
+    "selenium-server",
+    "selenium-standalone",
+    "cypress",
+];
+
+/// Browser options an ENTRYPOINT/CMD passes when it runs the browser itself.
+const BROWSER_FLAGS: &[&str] = &[
+    "--headless",
+    "--remote-debugging-port",
+    "--remote-debugging-address",
+];
+
+/// Whether an image, stage, target or file name says the image is a
+/// browser (`headless-chrome`, `browserless/chromium`, `selenium-node`,
+/// `puppeteer-service`, `e2e-browser`).
+pub fn is_browser_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    BROWSER_NAME_PARTS.iter().any(|part| lower.contains(part))
+        || lower
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| BROWSER_NAME_WORDS.contains(&word))
+}
+
+/// Whether the words of an ENTRYPOINT/CMD run a browser, its driver or a
+/// browser test runner (`chromium --headless ...`, `npx playwright test`).
+pub fn runs_browser<'a>(words: impl IntoIterator<Item = &'a str>) -> bool {
+    words.into_iter().any(|word| {
+        let base = word.rsplit('/').next().unwrap_or(word);
+        BROWSER_PROGRAMS.contains(&base)
+            || BROWSER_FLAGS
+                .iter()
+                .any(|f| word == *f || word.strip_prefix(f).is_some_and(|r| r.starts_with('=')))
+    })
+}
 
 /// How a RUN installs a browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,7 +186,9 @@ pub fn is_browser_package(word: &crate::shell::Word) -> bool {
 /// Browser installs in one analysed script.
 pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstall> {
     let mut found = Vec::new();
+    let first_skip = first_puppeteer_skip(script);
     for install in &script.installs() {
+        work::add(1);
         if install.manager.is_system() {
             let browser_packages: Vec<crate::shell::Word> = install
                 .packages
@@ -161,7 +229,7 @@ pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstal
             }) else {
                 continue;
             };
-            if puppeteer_skipped_in_script(script, install.command) {
+            if puppeteer_skipped_in_script(install.command, first_skip) {
                 continue;
             }
             found.push(BrowserInstall {
@@ -271,26 +339,37 @@ const RUNNERS: &[&str] = &[
 ];
 
 /// Whether an earlier command of the script (or the command's own prefix)
-/// sets a puppeteer skip variable.
-fn puppeteer_skipped_in_script(script: &RunScript, command: &SimpleCommand) -> bool {
-    let sets_skip = |word: &crate::shell::Word| {
-        let text = word.raw.as_str();
-        PUPPETEER_SKIP_VARS
-            .iter()
-            .any(|v| text.strip_prefix(v).is_some_and(|r| r.starts_with('=')))
-    };
-    if command.assignments.iter().any(sets_skip) || command.args.iter().any(sets_skip) {
-        return true;
-    }
+/// sets a puppeteer skip variable. `first_setter` is where the first
+/// command that sets one for the rest of the script starts (see
+/// [`first_puppeteer_skip`]), computed once per script.
+fn puppeteer_skipped_in_script(command: &SimpleCommand, first_setter: Option<usize>) -> bool {
+    command.assignments.iter().any(sets_puppeteer_skip)
+        || command.args.iter().any(sets_puppeteer_skip)
+        || first_setter.is_some_and(|start| start < command.span.start)
+}
+
+/// `PUPPETEER_SKIP_DOWNLOAD=...` (or the older variable).
+fn sets_puppeteer_skip(word: &crate::shell::Word) -> bool {
+    let text = word.raw.as_str();
+    PUPPETEER_SKIP_VARS
+        .iter()
+        .any(|v| text.strip_prefix(v).is_some_and(|r| r.starts_with('=')))
+}
+
+/// Where the first command of the script that sets a puppeteer skip
+/// variable (an assignment, `export`, `declare`, `typeset`) starts.
+fn first_puppeteer_skip(script: &RunScript) -> Option<usize> {
     script
         .commands()
         .iter()
-        .take_while(|c| c.span.start < command.span.start)
-        .any(|c| {
-            c.assignments.iter().any(sets_skip)
+        .filter(|c| {
+            work::add(1);
+            c.assignments.iter().any(sets_puppeteer_skip)
                 || (matches!(c.name_str(), Some("export" | "declare" | "typeset"))
-                    && c.args.iter().any(sets_skip))
+                    && c.args.iter().any(sets_puppeteer_skip))
         })
+        .map(|c| c.span.start)
+        .min()
 }
 
 #[cfg(test)]
@@ -309,5 +388,27 @@ mod tests {
             "google-chrome-stable"
         );
         assert_eq!(installed_package("chromium_1.0.rpm"), "chromium");
+    }
+
+    #[test]
+    fn browser_names_and_commands() {
+        for name in [
+            "headless-chrome",
+            "browserless/chromium",
+            "selenium/node-chrome",
+            "puppeteer-service",
+            "docker/e2e-browser/Dockerfile",
+            "Chromium",
+        ] {
+            assert!(is_browser_name(name), "{name}");
+        }
+        for name in ["web", "filebrowser", "api-server", "standard", "ponto"] {
+            assert!(!is_browser_name(name), "{name}");
+        }
+        assert!(runs_browser(["/usr/bin/chromium", "--no-sandbox"]));
+        assert!(runs_browser(["node", "--remote-debugging-port=9222"]));
+        assert!(runs_browser(["npx", "playwright", "test"]));
+        assert!(!runs_browser(["gunicorn", "config.wsgi"]));
+        assert!(!runs_browser(["/bin/ponto"]));
     }
 }

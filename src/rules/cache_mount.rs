@@ -13,9 +13,8 @@
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
 use crate::rules::source_text::{can_prefix_command, line_start, word_removal};
-use crate::rules::stages::stage_chain;
-
-use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
+use crate::rules::stage_walk::{stage_parents, work};
+use crate::rules::{CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope};
 use crate::shell::{analyze_run, PackageInstall, PackageManager, RunScript, ScriptOrigin};
 use crate::span::Span;
 
@@ -28,9 +27,67 @@ pub static RULE: RuleDef = RuleDef {
     doc: include_str!("../../rules/BP007.md"),
     fix: Some(Applicability::Unsafe),
     scope: RuleScope::Dockerfile,
-    options: &[],
+    options: &[RuleOption {
+        name: "scope",
+        kind: OptionKind::OneOf(SCOPES),
+    }],
     check: CheckFn::Dockerfile(check),
 };
+
+/// Values of the `scope` option: which Dockerfiles the rule looks at.
+const SCOPES: &[&str] = &[SCOPE_BUILDKIT, SCOPE_CACHE_MOUNTS, SCOPE_ALL];
+/// Dockerfiles known to be built with BuildKit (the default).
+const SCOPE_BUILDKIT: &str = "buildkit";
+/// Only Dockerfiles that already use a cache mount.
+const SCOPE_CACHE_MOUNTS: &str = "cache-mounts";
+/// Every Dockerfile.
+const SCOPE_ALL: &str = "all";
+
+/// Flags only BuildKit's Dockerfile frontend knows: a Dockerfile that uses
+/// one is built with BuildKit, where a cache mount works.
+const BUILDKIT_FLAGS: &[&str] = &[
+    "mount", "network", "security", "link", "chmod", "parents", "exclude", "checksum",
+];
+
+/// Whether the rule looks at this Dockerfile. Cache mounts need BuildKit
+/// and pay off only on a builder that keeps them (see the rule's doc), so by
+/// default only Dockerfiles that are surely built with BuildKit are
+/// reported: those a bake target builds (a `dockerfile-inline` too), and
+/// those that already use BuildKit-only syntax (a `# syntax=` directive, a
+/// heredoc, `RUN --mount`, `COPY --link`, ...). A Dockerfile written for any
+/// builder (the official images, Kaniko or older Podman builds) is left
+/// alone unless `scope = "all"`.
+fn in_scope(ctx: &DockerfileContext<'_>) -> bool {
+    let df = ctx.dockerfile;
+    let uses_cache_mounts = || {
+        df.instructions()
+            .any(|(_, ins)| !cache_mount_targets(crate::rules::stages::effective(ins)).is_empty())
+    };
+    match ctx.option_str("scope").unwrap_or(SCOPE_BUILDKIT) {
+        SCOPE_ALL => true,
+        SCOPE_CACHE_MOUNTS => uses_cache_mounts(),
+        _ => {
+            ctx.build.from_bake
+                || is_bake_file(ctx.path)
+                || df.directives.iter().any(|d| d.name.value == "syntax")
+                || df.instructions().any(|(_, ins)| {
+                    let ins = crate::rules::stages::effective(ins);
+                    !ins.heredocs.is_empty()
+                        || ins
+                            .flags
+                            .iter()
+                            .any(|f| BUILDKIT_FLAGS.contains(&f.name.value.as_str()))
+                })
+        }
+    }
+}
+
+/// Whether `path` is a bake file (the Dockerfile is a `dockerfile-inline`).
+fn is_bake_file(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("hcl") || e.eq_ignore_ascii_case("json"))
+}
 
 /// One cache directory a tool needs mounted.
 struct CacheDir {
@@ -42,6 +99,10 @@ struct CacheDir {
     env: &'static [(&'static str, &'static str)],
     /// Install subcommands that do not use this cache (`go mod download` does not build).
     not_for: &'static [&'static str],
+    /// Ends of mount targets that hold this cache in another home or project
+    /// directory (`/src/.yarn/cache` for a Yarn project cache,
+    /// `/home/app/.cache/pip`): the author mounted the tool's cache there.
+    mounted_as: &'static [&'static str],
 }
 
 /// What bakelint can do about a missing mount.
@@ -63,6 +124,10 @@ struct CacheTool {
     cache_dir_options: &'static [&'static str],
     /// Options that switch the cache off (removed by the fix).
     no_cache_options: &'static [&'static str],
+    /// Options with which an install keeps no cache on purpose and little
+    /// is lost: not reported (`apk add --no-cache`, what Alpine documents and
+    /// hadolint's DL3019 asks for; Alpine packages are small and quick to fetch).
+    deliberate_no_cache: &'static [&'static str],
     remedy: Remedy,
     /// What the help adds after the mount advice.
     advice: &'static str,
@@ -78,9 +143,11 @@ const TOOLS: &[CacheTool] = &[
             image_paths: NONE,
             env: &[("PIP_CACHE_DIR", "")],
             not_for: &[],
+            mounted_as: &["/.cache/pip"],
         }],
         cache_dir_options: &["--cache-dir"],
         no_cache_options: &["--no-cache-dir"],
+        deliberate_no_cache: &[],
         remedy: Remedy::Mount,
         advice: "pip then reuses downloaded wheels instead of fetching every package again",
     },
@@ -91,9 +158,11 @@ const TOOLS: &[CacheTool] = &[
             image_paths: NONE,
             env: &[("npm_config_cache", ""), ("NPM_CONFIG_CACHE", "")],
             not_for: &[],
+            mounted_as: &["/.npm", "/.npm/_cacache"],
         }],
         cache_dir_options: &["--cache"],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::Mount,
         advice: "npm then reuses downloaded tarballs instead of fetching node_modules again",
     },
@@ -108,9 +177,11 @@ const TOOLS: &[CacheTool] = &[
             image_paths: NONE,
             env: &[("YARN_CACHE_FOLDER", "")],
             not_for: &[],
+            mounted_as: &["/.yarn/cache", "/.cache/yarn", "/.yarn/berry/cache"],
         }],
         cache_dir_options: &["--cache-folder"],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::Mount,
         advice: "yarn then reuses its package cache instead of fetching every package again",
     },
@@ -125,9 +196,11 @@ const TOOLS: &[CacheTool] = &[
             image_paths: NONE,
             env: &[("PNPM_HOME", "/store")],
             not_for: &[],
+            mounted_as: &["/pnpm/store", "/.pnpm-store", "/.cache/pnpm"],
         }],
         cache_dir_options: &["--store-dir"],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::Mount,
         advice: "pnpm then links packages from its store instead of fetching them again",
     },
@@ -139,16 +212,19 @@ const TOOLS: &[CacheTool] = &[
                 image_paths: &[("golang", "/go/pkg/mod")],
                 env: &[("GOMODCACHE", ""), ("GOPATH", "/pkg/mod")],
                 not_for: &[],
+                mounted_as: &["/go/pkg/mod"],
             },
             CacheDir {
                 paths: &["/root/.cache/go-build"],
                 image_paths: NONE,
                 env: &[("GOCACHE", "")],
                 not_for: &["mod download"],
+                mounted_as: &["/.cache/go-build"],
             },
         ],
         cache_dir_options: &[],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::Mount,
         advice: "go then reuses downloaded modules and compiled packages",
     },
@@ -159,9 +235,11 @@ const TOOLS: &[CacheTool] = &[
             image_paths: NONE,
             env: &[("CARGO_HOME", "/registry")],
             not_for: &[],
+            mounted_as: &["/.cargo/registry", "/cargo/registry"],
         }],
         cache_dir_options: &[],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::Mount,
         advice: "cargo then reuses the crates it downloaded (a `target` cache mount also keeps compiled dependencies)",
     },
@@ -173,16 +251,19 @@ const TOOLS: &[CacheTool] = &[
                 image_paths: NONE,
                 env: NONE,
                 not_for: &[],
+                mounted_as: &[],
             },
             CacheDir {
                 paths: &["/var/lib/apt"],
                 image_paths: NONE,
                 env: NONE,
                 not_for: &[],
+                mounted_as: &[],
             },
         ],
         cache_dir_options: &[],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::AptMount,
         advice: "Debian and Ubuntu images delete downloaded packages after each install, so first run `rm -f /etc/apt/apt.conf.d/docker-clean` and `echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache`; use `sharing=locked` on both mounts (apt takes a lock) and drop `rm -rf /var/lib/apt/lists/*` from that RUN",
     },
@@ -193,9 +274,11 @@ const TOOLS: &[CacheTool] = &[
             image_paths: NONE,
             env: NONE,
             not_for: &[],
+            mounted_as: &[],
         }],
         cache_dir_options: &["--cache-dir"],
         no_cache_options: &[],
+        deliberate_no_cache: &["--no-cache"],
         remedy: Remedy::HelpOnly,
         advice: "apk only keeps packages when `/etc/apk/cache` exists: link it (`ln -s /var/cache/apk /etc/apk/cache`) and drop `--no-cache` from that RUN",
     },
@@ -211,9 +294,11 @@ const TOOLS: &[CacheTool] = &[
             image_paths: NONE,
             env: NONE,
             not_for: &[],
+            mounted_as: &["/.gem", "/.bundle/cache", "/bundle/cache"],
         }],
         cache_dir_options: &[],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::HelpOnly,
         advice: "the installed gems live in the image (`/usr/local/bundle`), so mount only the download cache and keep `bundle install` writing to the image",
     },
@@ -224,9 +309,11 @@ const TOOLS: &[CacheTool] = &[
             image_paths: &[("composer", "/tmp/cache")],
             env: &[("COMPOSER_CACHE_DIR", ""), ("COMPOSER_HOME", "/cache")],
             not_for: &[],
+            mounted_as: &["/.composer/cache", "/.cache/composer"],
         }],
         cache_dir_options: &[],
         no_cache_options: &[],
+        deliberate_no_cache: &[],
         remedy: Remedy::HelpOnly,
         advice: "the cache is `$COMPOSER_HOME/cache` (`/tmp/cache` in the official composer image, `/root/.composer/cache` elsewhere); check `composer config --global cache-dir`",
     },
@@ -259,12 +346,29 @@ impl StageState {
     fn env_value(&self, name: &str) -> Option<&str> {
         self.env
             .iter()
-            .rev()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     }
 
+    /// Records `ENV name=value` when the variable moves a tool's cache (only
+    /// those are kept, once each, so a state stays small however many ENV
+    /// lines a chain of stages has).
+    fn set_env(&mut self, name: &str, value: &str) {
+        let moves_a_cache = TOOLS
+            .iter()
+            .flat_map(|t| t.caches)
+            .any(|c| c.env.iter().any(|(var, _)| *var == name));
+        if !moves_a_cache {
+            return;
+        }
+        match self.env.iter_mut().find(|(k, _)| k == name) {
+            Some(entry) => entry.1 = value.to_string(),
+            None => self.env.push((name.to_string(), value.to_string())),
+        }
+    }
+
     fn apply(&mut self, ins: &Instruction, source: &str) {
+        work::add(1);
         match &ins.kind {
             InstructionKind::Run(_)
                 if cache_mount_targets(ins).is_empty() && removes_docker_clean(ins, source) =>
@@ -274,7 +378,7 @@ impl StageState {
             InstructionKind::Env(kvs) => {
                 for kv in kvs {
                     let value = kv.value.value.trim_matches(|c| c == '"' || c == '\'');
-                    self.env.push((kv.key.value.clone(), value.to_string()));
+                    self.set_env(&kv.key.value, value);
                 }
             }
             InstructionKind::User(user) => {
@@ -286,47 +390,42 @@ impl StageState {
     }
 }
 
-/// The state at the start of a stage: what its parent stages set, and the
-/// base image of the chain.
-fn stage_start(df: &Dockerfile, stages: &[Stage], index: usize) -> StageState {
+/// The state at the start of a root stage (one not built on another): its base image.
+fn root_state(df: &Dockerfile, stage: &Stage) -> StageState {
     let mut state = StageState::default();
-    let chain = stage_chain(df, stages, index);
-    if let Some(root) = chain.last().and_then(|&i| stages.get(i)) {
-        if let Some(from) = df.stage_from(root) {
-            let repository = &from.image_ref.repository.value;
-            state.base_image = repository
-                .rsplit('/')
-                .next()
-                .unwrap_or(repository)
-                .to_string();
-            state.base_tag = from
-                .image_ref
-                .tag
-                .as_ref()
-                .map(|t| t.value.clone())
-                .unwrap_or_default();
-        }
-    }
-    for &parent in chain.iter().skip(1).rev() {
-        let Some(stage) = stages.get(parent) else {
-            continue;
-        };
-        for ins in stage
-            .instruction_nodes
-            .iter()
-            .filter_map(|&n| df.instruction(n))
-        {
-            state.apply(ins, df.source.as_str());
-        }
+    if let Some(from) = df.stage_from(stage) {
+        let repository = &from.image_ref.repository.value;
+        state.base_image = repository
+            .rsplit('/')
+            .next()
+            .unwrap_or(repository)
+            .to_string();
+        state.base_tag = from
+            .image_ref
+            .tag
+            .as_ref()
+            .map(|t| t.value.clone())
+            .unwrap_or_default();
     }
     state
 }
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    if !in_scope(ctx) {
+        return;
+    }
     let df = ctx.dockerfile;
     let stages = df.stages();
+    // Each stage starts from the end state of the stage it is built on
+    // (always an earlier one), so every instruction is applied once.
+    let parents = stage_parents(df, &ctx.build.args);
+    let mut end_states: Vec<StageState> = Vec::with_capacity(stages.len());
     for (index, stage) in stages.iter().enumerate() {
-        let mut state = stage_start(df, &stages, index);
+        let parent = parents.get(index).copied().flatten();
+        let mut state = match parent.and_then(|p| end_states.get(p)) {
+            Some(parent) => parent.clone(),
+            None => root_state(df, stage),
+        };
         for &node in &stage.instruction_nodes {
             let Some(ins) = df.instruction(node) else {
                 continue;
@@ -346,6 +445,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             let mut reported_tools: Vec<usize> = Vec::new();
             for script in scripts {
                 for install in &script.installs() {
+                    work::add(1);
                     let Some((tool_index, tool)) = tool_for(install.manager) else {
                         continue;
                     };
@@ -370,6 +470,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
+        end_states.push(state);
     }
 }
 
@@ -423,6 +524,23 @@ fn covers(target: &str, path: &str) -> bool {
             .is_some_and(|r| r.starts_with('/'))
 }
 
+/// A mount target that holds a cache.
+enum Accepted {
+    /// A mount of this directory or of a parent.
+    Dir(String),
+    /// A mount whose target ends so (`/src/.yarn/cache`).
+    End(&'static str),
+}
+
+impl Accepted {
+    fn holds(&self, target: &str) -> bool {
+        match self {
+            Accepted::Dir(dir) => covers(target, dir),
+            Accepted::End(end) => target.ends_with(end),
+        }
+    }
+}
+
 struct InstallFinding<'a> {
     ctx: &'a DockerfileContext<'a>,
     /// The RUN or the ONBUILD holding it.
@@ -441,7 +559,7 @@ struct InstallFinding<'a> {
 impl InstallFinding<'_> {
     /// The directory each of the tool's caches is in for this install, and
     /// whether it is one bakelint may mount (a known location).
-    fn required_dirs(&self) -> Vec<(String, Vec<String>)> {
+    fn required_dirs(&self) -> Vec<(String, Vec<Accepted>)> {
         let subcommand = self.install.subcommand_str().unwrap_or("");
         let mut dirs = Vec::new();
         for cache in self.tool.caches {
@@ -454,25 +572,34 @@ impl InstallFinding<'_> {
                 .iter()
                 .find_map(|o| self.install.flag_value(o))
                 .filter(|v| v.starts_with('/'));
+            // `COMPOSER_CACHE_DIR=/tmp composer require ...` wins over ENV.
+            let assigned = |var: &str| {
+                self.install.command.assignments.iter().find_map(|w| {
+                    let text = w.as_str()?;
+                    text.strip_prefix(var)?.strip_prefix('=')
+                })
+            };
             let from_env = cache.env.iter().find_map(|(var, suffix)| {
-                self.state
-                    .env_value(var)
+                assigned(var)
+                    .or_else(|| self.state.env_value(var))
                     .filter(|v| v.starts_with('/') && !v.contains('$'))
                     .map(|v| format!("{}{suffix}", v.trim_end_matches('/')))
             });
             let moved = from_option.map(str::to_string).or(from_env);
             let (preferred, accepted) = match moved {
-                Some(dir) => (normalize_dir(&dir), vec![normalize_dir(&dir)]),
+                Some(dir) => (
+                    normalize_dir(&dir),
+                    vec![Accepted::Dir(normalize_dir(&dir))],
+                ),
                 None => {
                     let preferred = cache
                         .image_paths
                         .iter()
                         .find(|(image, _)| *image == self.state.base_image)
                         .map_or(cache.paths[0], |(_, p)| p);
-                    (
-                        preferred.to_string(),
-                        cache.paths.iter().map(|p| p.to_string()).collect(),
-                    )
+                    let dirs = cache.paths.iter().map(|p| Accepted::Dir(p.to_string()));
+                    let ends = cache.mounted_as.iter().map(|e| Accepted::End(e));
+                    (preferred.to_string(), dirs.chain(ends).collect())
                 }
             };
             dirs.push((preferred, accepted));
@@ -485,11 +612,15 @@ impl InstallFinding<'_> {
             // A mount whose target depends on a variable: assume it is the cache.
             return None;
         }
-        let mounted = |accepted: &[String]| {
+        if self.install.has_flag(self.tool.deliberate_no_cache) || self.installs_local_files_only()
+        {
+            return None;
+        }
+        let mounted = |accepted: &[Accepted]| {
             self.mounts
                 .iter()
                 .flatten()
-                .any(|t| accepted.iter().any(|p| covers(t, p)))
+                .any(|t| accepted.iter().any(|a| a.holds(t)))
         };
         let missing: Vec<String> = self
             .required_dirs()
@@ -548,10 +679,10 @@ impl InstallFinding<'_> {
             flags.clone()
         };
         let help = if missing.is_empty() {
-            format!("Remove `--no-cache-dir`: the cache mount keeps the cache out of the image anyway; {} in the CI review", self.tool.advice)
+            format!("Remove `--no-cache-dir`: the cache mount keeps the cache out of the image anyway; {}", self.tool.advice)
         } else {
             format!(
-                "Add `RUN {sharing}`: {}. Without it, any change that rebuilds this layer downloads everything again, minutes per CI run in the CI review",
+                "Add `RUN {sharing}`: {}. Without it, any change that rebuilds this layer downloads everything again. This pays off on a builder that keeps its state (a developer machine, a persistent runner or remote builder): `--cache-to` exports never include cache mounts, so on ephemeral CI runners the mount starts empty",
                 self.tool.advice
             )
         };
@@ -569,7 +700,7 @@ impl InstallFinding<'_> {
         if self.state.non_root_user && missing.iter().any(|d| d.starts_with("/root/")) {
             // The cache lives in another home directory: help only.
             return Some(diag.with_help(format!(
-                "Add a cache mount for this tool's cache in the home directory of the USER (and `uid=` for it): {} in the CI review",
+                "Add a cache mount for this tool's cache in the home directory of the USER (and `uid=` for it): {}",
                 self.tool.advice
             )));
         }
@@ -613,6 +744,23 @@ impl InstallFinding<'_> {
             format!("Add `{flags}`")
         };
         Some(diag.with_fix(Fix::unsafe_(fix_message, edits)))
+    }
+
+    /// An OS package install of package files only (`apt-get install -y
+    /// /tmp/ros2-apt-source.deb`): nothing comes from a repository, so a
+    /// download cache has nothing to keep.
+    fn installs_local_files_only(&self) -> bool {
+        let local = |word: &crate::shell::Word| {
+            word.as_str().is_some_and(|p| {
+                p.starts_with('/')
+                    || p.starts_with("./")
+                    || p.starts_with("../")
+                    || [".deb", ".rpm", ".apk"].iter().any(|ext| p.ends_with(ext))
+            })
+        };
+        self.install.manager.is_system()
+            && !self.install.packages.is_empty()
+            && self.install.packages.iter().all(|w| local(w))
     }
 
     /// `pip install`, `go mod download`, `yarn`.
@@ -1021,9 +1169,95 @@ mod tests {
     use super::*;
     use crate::rules::testing::apply_round;
     use crate::rules::testing::slices;
+    use crate::rules::BuildInfo;
 
+    /// The rule on a stand-alone `Dockerfile` with `options`.
+    fn lint_with(src: &str, options: &[(&str, &str)], build: &BuildInfo) -> Vec<Diagnostic> {
+        let df = crate::dockerfile::parse(src);
+        let options: toml::Table = options
+            .iter()
+            .map(|(k, v)| (k.to_string(), toml::Value::String(v.to_string())))
+            .collect();
+        let ctx = DockerfileContext {
+            path: std::path::Path::new("Dockerfile"),
+            dockerfile: &df,
+            rule: &RULE,
+            options: &options,
+            build,
+        };
+        let mut out = Vec::new();
+        check(&ctx, &mut out);
+        out
+    }
+
+    /// Most tests look at what the rule finds, not where it looks: `scope = "all"`.
     fn lint(src: &str) -> Vec<Diagnostic> {
-        crate::rules::testing::run(&RULE, src)
+        lint_with(src, &[("scope", "all")], &BuildInfo::default())
+    }
+
+    /// The default scope, on a stand-alone Dockerfile.
+    fn lint_default(src: &str) -> Vec<Diagnostic> {
+        lint_with(src, &[], &BuildInfo::default())
+    }
+
+    #[test]
+    fn default_scope_is_dockerfiles_built_with_buildkit() {
+        let plain = "FROM python:3.12\nRUN pip install flask\n";
+        assert!(lint_default(plain).is_empty());
+        for buildkit in [
+            "# syntax=docker/dockerfile:1\nFROM python:3.12\nRUN pip install flask\n",
+            "FROM python:3.12\nCOPY --link . /app\nRUN pip install flask\n",
+            "FROM python:3.12\nRUN --mount=type=secret,id=t pip install flask\n",
+            "FROM python:3.12\nRUN <<EOF\npip install flask\nEOF\n",
+            "FROM python:3.12\nONBUILD RUN --mount=type=bind,target=/x true\nRUN pip install flask\n",
+        ] {
+            assert_eq!(lint_default(buildkit).len(), 1, "{buildkit}");
+        }
+        // A bake target builds it: BuildKit.
+        let bake = BuildInfo {
+            from_bake: true,
+            in_bake_project: true,
+            ..BuildInfo::default()
+        };
+        assert_eq!(lint_with(plain, &[], &bake).len(), 1);
+        // `cache-mounts`: only where the file already uses one.
+        let adopted = "FROM python:3.12\nRUN --mount=type=cache,target=/root/.npm npm ci\nRUN pip install flask\n";
+        assert_eq!(
+            lint_with(adopted, &[("scope", "cache-mounts")], &bake).len(),
+            1
+        );
+        assert!(lint_with(plain, &[("scope", "cache-mounts")], &bake).is_empty());
+        assert_eq!(
+            lint_with(plain, &[("scope", "all")], &BuildInfo::default()).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn version_checks_are_not_installs() {
+        let src = "FROM ruby:3.3\nRUN gem install bundler && bundle --version && yarn -v\n";
+        assert!(lint(src).is_empty());
+    }
+
+    #[test]
+    fn a_cache_moved_by_an_inline_assignment_is_expected_there() {
+        let src = "FROM php:8.3\nRUN --mount=type=cache,target=/tmp COMPOSER_CACHE_DIR=/tmp composer install\n";
+        assert!(lint(src).is_empty());
+        let src = "FROM php:8.3\nRUN COMPOSER_CACHE_DIR=\"/tmp/c\" composer install\n";
+        let diags = lint(src);
+        assert!(
+            diags[0].message.contains("`/tmp/c`"),
+            "{}",
+            diags[0].message
+        );
+    }
+
+    #[test]
+    fn cache_env_reaches_the_stages_built_on_it() {
+        let src = "FROM python AS base\nENV PIP_CACHE_DIR=/cache/pip\nFROM base AS mid\nENV OTHER=1\nFROM mid\nRUN --mount=type=cache,target=/cache/pip pip install flask\n";
+        assert!(lint(src).is_empty());
+        let src = "FROM python AS base\nENV PIP_CACHE_DIR=/cache/pip\nFROM python\nRUN --mount=type=cache,target=/cache/pip pip install flask\n";
+        assert_eq!(lint(src).len(), 1);
     }
 
     fn fixed(src: &str) -> String {
@@ -1308,7 +1542,7 @@ mod tests {
     #[test]
     fn apk_bundle_composer_get_help_only() {
         for src in [
-            "FROM alpine\nRUN apk add --no-cache curl\n",
+            "FROM alpine\nRUN apk add --update curl && rm -rf /var/cache/apk/*\n",
             "FROM ruby\nRUN bundle install\n",
             "FROM composer\nRUN composer install\n",
         ] {
@@ -1318,6 +1552,45 @@ mod tests {
         }
         let src = "FROM composer\nRUN composer install\n";
         assert!(lint(src)[0].message.contains("`/tmp/cache`"));
+    }
+
+    #[test]
+    fn installs_of_package_files_only_download_nothing() {
+        let src = "FROM ubuntu\nRUN apt-get update && apt-get install -y /tmp/ros2-apt-source.deb && rm -rf /var/lib/apt/lists/*\n";
+        assert!(lint(src).is_empty());
+        let src = "FROM ubuntu\nRUN apt-get update && apt-get install -y ./a.deb curl\n";
+        assert_eq!(lint(src).len(), 1);
+    }
+
+    #[test]
+    fn caches_mounted_in_a_project_or_another_home_count() {
+        for src in [
+            "FROM node\nWORKDIR /src\nRUN --mount=type=cache,target=/src/.yarn/cache yarn install --immutable\n",
+            "FROM python\nUSER app\nRUN --mount=type=cache,target=/home/app/.cache/pip,uid=1000 pip install flask\n",
+            "FROM golang\nRUN --mount=type=cache,target=/home/u/go/pkg/mod --mount=type=cache,target=/home/u/.cache/go-build go build ./...\n",
+        ] {
+            assert!(lint(src).is_empty(), "{src}");
+        }
+        // Another tool's cache does not count.
+        let src = "FROM node\nRUN --mount=type=cache,target=/src/.yarn/cache npm ci\n";
+        assert_eq!(lint(src).len(), 1);
+    }
+
+    #[test]
+    fn cache_env_of_a_stage_named_through_a_global_arg_counts() {
+        let src = "ARG BASE=py\nFROM python AS py\nENV PIP_CACHE_DIR=/var/cache/pip\nFROM ${BASE} AS app\nRUN --mount=type=cache,target=/var/cache/pip pip install flask\n";
+        assert!(lint(src).is_empty());
+    }
+
+    #[test]
+    fn apk_without_a_cache_on_purpose_is_fine() {
+        for src in [
+            "FROM alpine\nRUN apk add --no-cache curl\n",
+            "FROM alpine\nRUN apk --update --no-cache add bash clang\n",
+            "FROM alpine\nRUN set -eux; apk add --no-cache --virtual .build-deps gcc; apk del .build-deps\n",
+        ] {
+            assert!(lint(src).is_empty(), "{src}");
+        }
     }
 
     #[test]

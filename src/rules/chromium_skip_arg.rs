@@ -9,15 +9,17 @@
 //! other packages are still installed.
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::dockerfile::{Instruction, InstructionKind};
+use crate::dockerfile::{CommandForm, Instruction, InstructionKind, Stage};
 use crate::rules::browsers::{
-    browser_installs, BrowserInstall, BrowserSource, DEFAULT_SKIP_ARG, PUPPETEER_SKIP_VARS,
+    browser_installs, is_browser_name, runs_browser, BrowserInstall, BrowserSource,
+    DEFAULT_SKIP_ARG, PUPPETEER_SKIP_VARS,
 };
 use crate::rules::build_args::{arg_names, env_names};
 use crate::rules::source_text::{
     can_prefix_command, indentation_at, keyword_case, line_end, line_start, word_removal,
 };
-use crate::rules::stages::stage_chain;
+use crate::rules::stage_walk::{inherited, stage_parents, work};
+use crate::rules::stages::stage_instructions;
 
 use crate::rules::{CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope};
 use crate::shell::{RunScript, ScriptOrigin, Word};
@@ -54,18 +56,42 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         .unwrap_or(DEFAULT_SKIP_ARG);
     let df = ctx.dockerfile;
     let stages = df.stages();
+    let parents = &stage_parents(df, &ctx.build.args);
+    let product = browser_product_stages(ctx, &stages, parents);
+    // ENV set in a parent stage reaches this one (ARG does not): whether
+    // the stages a stage is built on set a puppeteer skip variable.
+    let env_skip: Vec<bool> = stages
+        .iter()
+        .map(|stage| {
+            stage_instructions(df, stage).any(|ins| {
+                work::add(1);
+                sets_puppeteer_skip(ins, false)
+            })
+        })
+        .collect();
+    let inherited_skip = inherited(
+        parents,
+        |_| false,
+        |parent_inherited, index| {
+            *parent_inherited
+                || parents
+                    .get(index)
+                    .copied()
+                    .flatten()
+                    .and_then(|p| env_skip.get(p))
+                    .copied()
+                    .unwrap_or(false)
+        },
+    );
     for (index, stage) in stages.iter().enumerate() {
-        // ENV set in a parent stage reaches this one (ARG does not).
-        let mut puppeteer_skipped = stage_chain(df, &stages, index)
-            .iter()
-            .skip(1)
-            .filter_map(|&p| stages.get(p))
-            .flat_map(|p| p.instruction_nodes.iter())
-            .filter_map(|&n| df.instruction(n))
-            .any(|ins| sets_puppeteer_skip(ins, false));
+        if product.get(index).copied().unwrap_or(false) {
+            continue;
+        }
+        let mut puppeteer_skipped = inherited_skip.get(index).copied().unwrap_or(false);
         let mut slot = ArgSlot::default();
         let mut onbuild_slot = ArgSlot::default();
         for &node in &stage.instruction_nodes {
+            work::add(1);
             let Some(ins) = df.instruction(node) else {
                 continue;
             };
@@ -108,6 +134,75 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// For each stage, whether its image is the browser itself (a
+/// headless-chrome, browserless or selenium image, a puppeteer or
+/// playwright runner): no build of it can do without the browser, so a
+/// switch to skip it has nothing to save. The Dockerfile's name (file and
+/// two directories) and the bake targets' names and tags count for every
+/// stage; a stage's name, base image, `org.opencontainers.image.title` label
+/// and an ENTRYPOINT/CMD that runs the browser count for the stage, the
+/// stages it is built on and the stages built on it.
+fn browser_product_stages(
+    ctx: &DockerfileContext<'_>,
+    stages: &[Stage],
+    parents: &[Option<usize>],
+) -> Vec<bool> {
+    let df = ctx.dockerfile;
+    let file_names = ctx
+        .path
+        .components()
+        .rev()
+        .take(3)
+        .filter_map(|c| c.as_os_str().to_str());
+    if file_names
+        .chain(ctx.build.image_names.iter().map(String::as_str))
+        .any(is_browser_name)
+    {
+        return vec![true; stages.len()];
+    }
+    let own: Vec<bool> = stages
+        .iter()
+        .map(|stage| stage_is_browser(df, stage))
+        .collect();
+    let up = inherited(
+        parents,
+        |index| own[index],
+        |parent, index| *parent || own[index],
+    );
+    let mut down = own;
+    for index in (0..stages.len()).rev() {
+        if down[index] {
+            if let Some(parent) = parents.get(index).copied().flatten() {
+                down[parent] = true;
+            }
+        }
+    }
+    up.iter().zip(&down).map(|(u, d)| *u || *d).collect()
+}
+
+/// Whether a stage names itself or its base as a browser image, or starts a browser.
+fn stage_is_browser(df: &crate::dockerfile::Dockerfile, stage: &Stage) -> bool {
+    let from = df.stage_from(stage);
+    let named = from.is_some_and(|f| {
+        f.stage_name
+            .as_ref()
+            .is_some_and(|n| is_browser_name(&n.value))
+            || is_browser_name(&f.image_ref.repository.value)
+    });
+    named
+        || stage_instructions(df, stage).any(|ins| match &ins.kind {
+            InstructionKind::Entrypoint(command) | InstructionKind::Cmd(command) => match command {
+                CommandForm::Exec(words) => runs_browser(words.iter().map(|w| w.value.as_str())),
+                CommandForm::Shell(text) => runs_browser(text.text.split_whitespace()),
+            },
+            InstructionKind::Label(labels) => labels.iter().any(|label| {
+                label.key.value.trim_matches('"').ends_with("image.title")
+                    && is_browser_name(&label.value.value)
+            }),
+            _ => false,
+        })
 }
 
 /// Whether an ENV (or, in the stage itself, an ARG) sets a puppeteer skip variable.
@@ -635,6 +730,72 @@ mod tests {
             fixed(src),
             "from debian\narg SKIP_CHROMIUM=false\nrun apt-get install -y curl && if [ \"$SKIP_CHROMIUM\" != \"true\" ]; then apt-get install -y chromium=120.*; fi\n"
         );
+    }
+
+    fn lint_at(src: &str, path: &str, image_names: &[&str]) -> Vec<Diagnostic> {
+        let build = crate::rules::BuildInfo {
+            image_names: image_names.iter().map(|n| n.to_string()).collect(),
+            ..crate::rules::BuildInfo::default()
+        };
+        crate::rules::testing::run_with(&RULE, src, &build, std::path::Path::new(path))
+    }
+
+    #[test]
+    fn images_whose_product_is_the_browser_are_left_alone() {
+        let install = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y chromium fonts-liberation\n";
+        // By the Dockerfile's name or directory, or the bake target's name or tag.
+        assert!(lint_at(install, "headless-chrome/Dockerfile", &[]).is_empty());
+        assert!(lint_at(install, "docker/Dockerfile.puppeteer", &[]).is_empty());
+        assert!(lint_at(install, "Dockerfile", &["browserless"]).is_empty());
+        assert!(lint_at(
+            install,
+            "Dockerfile",
+            &["app", "ghcr.io/acme/selenium-node:1"]
+        )
+        .is_empty());
+        assert_eq!(lint_at(install, "web/Dockerfile", &["web"]).len(), 1);
+        // By what the image runs.
+        for tail in [
+            "ENTRYPOINT [\"chromium\", \"--headless\", \"--remote-debugging-port=9222\"]\n",
+            "CMD /usr/bin/chromium --no-sandbox --remote-debugging-address=0.0.0.0\n",
+            "CMD [\"npx\", \"playwright\", \"test\"]\n",
+            "LABEL org.opencontainers.image.title=\"Headless Chrome\"\n",
+        ] {
+            assert!(lint(&format!("{install}{tail}")).is_empty(), "{tail}");
+        }
+        assert_eq!(
+            lint(&format!("{install}CMD [\"node\", \"server.js\"]\n")).len(),
+            1
+        );
+        // By a stage's name or base image: that stage, the stages built on it
+        // and the stages it is built on.
+        let src = "FROM debian AS base\nRUN apt-get install -y chromium\nFROM base AS chrome\nEXPOSE 9222\n";
+        assert!(lint(src).is_empty());
+        let src = "FROM mcr.microsoft.com/playwright:v1.48.0-jammy\nRUN npx playwright install chromium\n";
+        assert!(lint(src).is_empty());
+        // A browser stage does not excuse an unrelated one.
+        let src = "FROM debian AS chrome\nRUN apt-get install -y chromium\nFROM python:3.12 AS app\nRUN apt-get install -y chromium\n";
+        assert_eq!(lint(src).len(), 1);
+    }
+
+    #[test]
+    fn puppeteer_skip_env_reaches_stages_far_down_a_chain() {
+        let mut src = String::from("FROM node AS s0\nENV PUPPETEER_SKIP_DOWNLOAD=true\n");
+        for i in 1..50 {
+            src.push_str(&format!("FROM s{} AS s{i}\n", i - 1));
+        }
+        src.push_str("RUN npm install puppeteer\n");
+        assert!(lint(&src).is_empty());
+        let src = "FROM node AS a\nENV PUPPETEER_SKIP_DOWNLOAD=true\nFROM node AS b\nRUN npm install puppeteer\n";
+        assert_eq!(lint(src).len(), 1);
+        let src = "ARG BASE=a\nFROM node AS a\nENV PUPPETEER_SKIP_DOWNLOAD=true\nFROM ${BASE}\nRUN npm install puppeteer\n";
+        assert!(lint(src).is_empty());
+        // Set by an earlier command of the RUN.
+        let src =
+            "FROM node\nRUN export PUPPETEER_SKIP_DOWNLOAD=1 && npm ci && npm install puppeteer\n";
+        assert!(lint(src).is_empty());
+        let src = "FROM node\nRUN npm install puppeteer && export PUPPETEER_SKIP_DOWNLOAD=1\n";
+        assert_eq!(lint(src).len(), 1);
     }
 
     #[test]

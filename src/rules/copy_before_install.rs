@@ -6,13 +6,13 @@
 //! mapped back into the build context through the broad COPY's destination.
 //! Files the broad COPY does not provide do not make an install depend on it.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::dockerfile::{CopyAdd, Instruction, InstructionKind, Keyword, Spanned};
+use crate::dockerfile::{CopyAdd, Instruction, InstructionKind, Keyword, Spanned, Stage};
 use crate::rules::source_text::keyword_case;
-use crate::rules::stages::stage_chain;
+use crate::rules::stage_walk::{stage_parents, stage_tree, work, StageStep};
 
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::{command_basename, PackageInstall, PackageManager, Word};
@@ -207,62 +207,174 @@ impl Copied {
     }
 }
 
-/// WORKDIR and narrow COPYs in effect while walking a stage.
-#[derive(Clone)]
+/// WORKDIR and narrow COPYs in effect while walking a stage (and the
+/// stages it is built on).
 struct State {
     /// `None` once a WORKDIR depends on a variable.
     workdir: Option<String>,
     copied: Vec<Copied>,
+    /// Indices into `copied` by path, globs by their directory, so a lookup
+    /// looks at a path's directories, not at every COPY so far.
+    by_path: HashMap<String, Vec<usize>>,
+    globs_by_dir: HashMap<String, Vec<usize>>,
+}
+
+/// What [`State::undo`] restores: the state when a stage was entered.
+struct Mark {
+    workdir: Option<String>,
+    copied: usize,
 }
 
 impl State {
+    fn new() -> State {
+        State {
+            workdir: Some("/".to_string()),
+            copied: Vec::new(),
+            by_path: HashMap::new(),
+            globs_by_dir: HashMap::new(),
+        }
+    }
+
     fn track(&mut self, ins: &Instruction) {
+        work::add(1);
         match &ins.kind {
             InstructionKind::Workdir(dir) => {
-                self.workdir = match (&self.workdir, static_path(&dir.value)) {
-                    (Some(wd), Some(dir)) => Some(join(wd, dir)),
-                    _ => None,
-                };
+                self.workdir = next_workdir(self.workdir.as_deref(), &dir.value);
             }
             InstructionKind::Copy(c) | InstructionKind::Add(c)
                 if ins.flag("from").is_none() && broad_source(c).is_none() =>
             {
-                self.copied.extend(copied_paths(c, self.workdir.as_deref()));
+                for copied in copied_paths(c, self.workdir.as_deref()) {
+                    self.add(copied);
+                }
             }
             _ => {}
         }
     }
+
+    fn add(&mut self, copied: Copied) {
+        let key = if copied.glob {
+            (
+                &mut self.globs_by_dir,
+                split_parent(&copied.path).0.to_string(),
+            )
+        } else {
+            (&mut self.by_path, copied.path.clone())
+        };
+        key.0.entry(key.1).or_default().push(self.copied.len());
+        self.copied.push(copied);
+    }
+
+    fn mark(&self) -> Mark {
+        Mark {
+            workdir: self.workdir.clone(),
+            copied: self.copied.len(),
+        }
+    }
+
+    /// Back to `mark`: the COPYs tracked since go (newest first).
+    fn undo(&mut self, mark: Mark) {
+        while self.copied.len() > mark.copied {
+            let Some(copied) = self.copied.pop() else {
+                break;
+            };
+            let list = if copied.glob {
+                self.globs_by_dir.get_mut(split_parent(&copied.path).0)
+            } else {
+                self.by_path.get_mut(&copied.path)
+            };
+            if let Some(list) = list {
+                list.pop();
+            }
+        }
+        self.workdir = mark.workdir;
+    }
+
+    /// Whether an earlier narrow COPY put image path `path` in place.
+    fn covers(&self, path: &str) -> bool {
+        let exact = image_ancestors(path).any(|dir| {
+            work::add(1);
+            self.by_path.get(dir).is_some_and(|list| !list.is_empty())
+        });
+        exact
+            || self
+                .globs_by_dir
+                .get(split_parent(path).0)
+                .into_iter()
+                .flatten()
+                .filter_map(|&i| self.copied.get(i))
+                .any(|c| c.covers(path))
+    }
+}
+
+/// The WORKDIR after `WORKDIR dir` in `current` (`None`: unknown).
+fn next_workdir(current: Option<&str>, dir: &str) -> Option<String> {
+    match (current, static_path(dir)) {
+        (Some(wd), Some(dir)) => Some(join(wd, dir)),
+        _ => None,
+    }
+}
+
+/// An absolute image path and its directories, up to `/`.
+fn image_ancestors(path: &str) -> impl Iterator<Item = &str> {
+    let mut next = Some(path);
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = match current.rfind('/') {
+            Some(0) if current != "/" => Some("/"),
+            Some(i) if i > 0 => Some(&current[..i]),
+            _ => None,
+        };
+        Some(current)
+    })
 }
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
     let stages = df.stages();
-    for (index, stage) in stages.iter().enumerate() {
-        let mut state = State {
-            workdir: Some("/".to_string()),
-            copied: Vec::new(),
+    let first = out.len();
+    // Stages along their `FROM <stage>` tree: the parents' WORKDIR and
+    // COPYs are in effect, restored (not replayed) for each sibling.
+    let mut state = State::new();
+    let mut marks: Vec<Mark> = Vec::new();
+    for step in stage_tree(&stage_parents(df, &ctx.build.args)) {
+        match step {
+            StageStep::Enter(index) => {
+                marks.push(state.mark());
+                if let Some(stage) = stages.get(index) {
+                    check_stage(ctx, stage, &mut state, out);
+                }
+            }
+            StageStep::Leave(_) => {
+                if let Some(mark) = marks.pop() {
+                    state.undo(mark);
+                }
+            }
+        }
+    }
+    out[first..].sort_by_key(|d| (d.span.start, d.span.end));
+}
+
+/// The findings of one stage's broad COPYs; `state` ends as the stage does.
+fn check_stage(
+    ctx: &DockerfileContext<'_>,
+    stage: &Stage,
+    state: &mut State,
+    out: &mut Vec<Diagnostic>,
+) {
+    let df = ctx.dockerfile;
+    let nodes = &stage.instruction_nodes;
+    for (pos, &node) in nodes.iter().enumerate() {
+        let Some(ins) = df.instruction(node) else {
+            continue;
         };
-        // The parents' WORKDIR and COPYs are in effect (outermost first).
-        for &parent in stage_chain(df, &stages, index).iter().skip(1).rev() {
-            for &node in stages.get(parent).map_or(&[][..], |s| &s.instruction_nodes) {
-                if let Some(ins) = df.instruction(node) {
-                    state.track(ins);
-                }
+        if let Some(broad) = broad_copy(ins, state.workdir.as_deref()) {
+            let rest = nodes.get(pos + 1..).unwrap_or(&[]);
+            if let Some(diag) = check_broad(ctx, state, &broad, rest) {
+                out.push(diag);
             }
         }
-        let nodes = &stage.instruction_nodes;
-        for (pos, &node) in nodes.iter().enumerate() {
-            let Some(ins) = df.instruction(node) else {
-                continue;
-            };
-            if let Some(broad) = broad_copy(ins, state.workdir.as_deref()) {
-                let rest = nodes.get(pos + 1..).unwrap_or(&[]);
-                if let Some(diag) = check_broad(ctx, &state, &broad, rest) {
-                    out.push(diag);
-                }
-            }
-            state.track(ins);
-        }
+        state.track(ins);
     }
 }
 
@@ -291,18 +403,16 @@ fn check_broad(
     let mut flag_inserts: Vec<(usize, &'static str)> = Vec::new();
 
     for &node in rest {
+        work::add(1);
         let Some(ins) = df.instruction(node) else {
             continue;
         };
         let line = line_of(ins.span.start);
         match ins.keyword {
             Keyword::Workdir => {
-                let mut next = State {
-                    workdir: workdir.clone(),
-                    copied: Vec::new(),
-                };
-                next.track(ins);
-                workdir = next.workdir;
+                if let InstructionKind::Workdir(dir) = &ins.kind {
+                    workdir = next_workdir(workdir.as_deref(), &dir.value);
+                }
                 saw_workdir = true;
                 continue;
             }
@@ -326,12 +436,7 @@ fn check_broad(
             let Some(needs) = resolve(install, broad, context.as_deref(), ctx) else {
                 continue;
             };
-            if !needs.container.is_empty()
-                && needs
-                    .container
-                    .iter()
-                    .all(|p| state.copied.iter().any(|c| c.covers(p)))
-            {
+            if !needs.container.is_empty() && needs.container.iter().all(|p| state.covers(p)) {
                 // Already copied before the broad COPY: a deliberate re-run.
                 rerun = true;
                 continue;
@@ -1216,6 +1321,29 @@ mod tests {
         let out = fix_until_clean(&|text| lint(dir, text), src);
         assert!(lint(dir, &out).is_empty(), "still fires on {out}");
         out
+    }
+
+    #[test]
+    fn narrow_copies_and_workdirs_follow_the_stage_tree() {
+        let dir = context(&[("requirements.txt", "flask==3.0\n"), ("package.json", "{}")]);
+        // Twenty stages down a chain, the manifest COPY of the first stage
+        // is still in place: the later install after `COPY . .` is a re-run.
+        let mut src = String::from("FROM python AS s0\nWORKDIR /app\nCOPY requirements.txt ./\n");
+        for i in 1..20 {
+            src.push_str(&format!("FROM s{} AS s{i}\n", i - 1));
+        }
+        src.push_str("COPY . .\nRUN pip install -r requirements.txt\n");
+        assert!(lint(dir.path(), &src).is_empty(), "{src}");
+        // A sibling's COPY and WORKDIR do not reach it.
+        let src = "FROM python AS base\nFROM base AS a\nWORKDIR /app\nCOPY requirements.txt ./\nFROM base AS b\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n";
+        assert_eq!(slices(src, &lint(dir.path(), src)), ["."]);
+        let src = "FROM python AS base\nWORKDIR /srv\nFROM base AS a\nWORKDIR /app\nFROM base\nCOPY . /app\nRUN pip install -r /app/requirements.txt\n";
+        assert_eq!(lint(dir.path(), src).len(), 1);
+        // Findings come in source order whatever order the stages are walked in.
+        let src = "FROM node AS a\nCOPY . .\nRUN npm ci\nFROM python AS b\nCOPY . .\nRUN pip install -r requirements.txt\nFROM a\nCOPY . /x\nRUN cd /x && npm ci\n";
+        let diags = lint(dir.path(), src);
+        assert_eq!(diags.len(), 3);
+        assert!(diags.windows(2).all(|w| w[0].span.start < w[1].span.start));
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod hcl_edit;
 pub mod image_tags;
 pub mod ports;
 pub mod source_text;
+pub mod stage_walk;
 pub mod stages;
 pub mod suggest;
 pub mod word_spans;
@@ -89,6 +90,8 @@ pub enum OptionKind {
     StringList,
     Integer,
     Bool,
+    /// A string, one of these values (checked when the config is read).
+    OneOf(&'static [&'static str]),
 }
 
 /// A documented rule option.
@@ -200,6 +203,10 @@ pub struct BuildInfo {
     /// Whether a bake target builds this Dockerfile (rules that also look at
     /// the bake definition report such files from their bake check).
     pub from_bake: bool,
+    /// What the bake targets building this Dockerfile call the image: their
+    /// names and tags (BP004 leaves an image whose name says it is a
+    /// browser alone).
+    pub image_names: Vec<String>,
     /// Whether the lint run loaded a bake definition. A Dockerfile that no
     /// target of it builds is not part of the build (often a file a
     /// consolidation left behind): restructuring it saves no CI time.

@@ -42,6 +42,7 @@
 //! assert_eq!(seen, 1);
 //! ```
 
+pub mod files;
 mod flat;
 mod packages;
 mod syntax;

@@ -593,6 +593,11 @@ fn spec(manager: PackageManager) -> &'static ManagerSpec {
         .unwrap_or(&MANAGERS[0])
 }
 
+/// Options of a bare command (`yarn`, `bundle`: no subcommand) that print
+/// the version or the usage instead of installing. (`--version` after a
+/// subcommand can be a value option: `gem install rails --version 7`.)
+const BARE_INFO_OPTIONS: &[&str] = &["--version", "-v", "-h", "--help"];
+
 /// Executable names that may carry a version suffix (`pip3.11`, `python3.12`).
 const VERSIONED_PREFIXES: &[(&str, &str)] = &[("pip3.", "pip3"), ("pip2.", "pip2")];
 
@@ -820,6 +825,15 @@ pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<P
         None if manager_spec.bare_installs && positionals.is_empty() => None,
         None => return None,
     };
+    // `yarn --version`, `bundle -v`, `pip install --help` only print something.
+    let prints_only = flags.iter().any(|f| {
+        f.flag.as_str().is_some_and(|t| {
+            t == "--help" || (subcommand.is_none() && BARE_INFO_OPTIONS.contains(&t))
+        })
+    });
+    if prints_only {
+        return None;
+    }
     let skip = subcommand_len.unwrap_or(0);
     // Package words keep their source order (option-attached ones included).
     packages.extend(positionals[skip..].iter().map(|w| Cow::Borrowed(*w)));

@@ -192,6 +192,30 @@ fn apt_update_is_not_an_install() {
 }
 
 #[test]
+fn version_and_help_checks_are_not_installs() {
+    for text in [
+        "yarn --version",
+        "yarn -v | grep 1.22",
+        "bundle --version",
+        "bundler -v",
+        "bundle -h",
+        "pip install --help",
+        "npm install --help",
+    ] {
+        assert!(script(text).installs().is_empty(), "{text}");
+    }
+    // A bare `yarn`/`bundle` installs; `--version` after a subcommand may be a value.
+    for text in [
+        "yarn",
+        "bundle --jobs 4",
+        "gem install rails --version 7.1",
+        "cargo install --version 1.0.0 ripgrep",
+    ] {
+        assert_eq!(script(text).installs().len(), 1, "{text}");
+    }
+}
+
+#[test]
 fn short_flag_clusters() {
     let s = script("apt-get install -qy curl");
     assert!(s.installs()[0].has_flag(&["-y"]));

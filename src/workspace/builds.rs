@@ -127,6 +127,8 @@ fn uses_of(set: &LoadedSet, in_memory: &InMemory) -> BTreeMap<PathBuf, Dockerfil
                 },
             });
         entry.build.args.extend(target.args());
+        entry.build.image_names.push(target.name.clone());
+        entry.build.image_names.extend(target.tags());
         if entry.build.context.is_none() {
             entry.build.context = target.context_path();
         }

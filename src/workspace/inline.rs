@@ -234,6 +234,9 @@ fn lint_inline(project: &BakeProject, target: &Target, settings: &Settings) -> V
         args: target.args(),
         target: target.target().map(str::to_string),
         context: target.context_path(),
+        image_names: std::iter::once(target.name.clone())
+            .chain(target.tags())
+            .collect(),
         ..BuildInfo::default()
     };
     let virtual_path = Path::new(&file).to_path_buf();
