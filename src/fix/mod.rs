@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::dockerfile::LINE_TOO_LONG;
 use crate::span::Span;
 
 pub use containment::{same_file, ProjectRoot, Refusal, Withheld, WriteScope};
@@ -167,6 +168,7 @@ fn run_rounds(
     for _round in 0..MAX_ROUNDS {
         let before_round = result.contents.clone();
         let syntax_before = syntax_error_counts(&result.remaining, &mut names);
+        let broken_before = broken_syntax_counts(&result.remaining, &mut names);
         let accepted = select_fixes(&result.remaining, mode, &result.contents, source);
         if accepted.is_empty() {
             break;
@@ -215,6 +217,7 @@ fn run_rounds(
         let mut diags = prepare(linted, &mut names, &mut result);
         // A file that parsed before this round and no longer does is reverted.
         let syntax_after = syntax_error_counts(&diags, &mut names);
+        let broken_after = broken_syntax_counts(&diags, &mut names);
         let mut reverted = false;
         for (file, codes) in &touched_by {
             let before = syntax_before.get(file).copied().unwrap_or(0);
@@ -233,15 +236,21 @@ fn run_rounds(
                         }
                     }
                 }
-                result.failures.push(FixFailure {
-                    file: file.clone(),
-                    codes: codes.iter().copied().collect(),
-                    message: format!(
-                        "internal error: applying the fix of {} made {} fail to parse; the change was reverted (please report this bug)",
-                        codes.iter().copied().collect::<Vec<_>>().join(", "),
-                        file.display()
-                    ),
-                });
+                // A fix that only pushed a line past BuildKit's length limit
+                // is not wrong, just not applicable here: its finding stays.
+                let broke = broken_after.get(file).copied().unwrap_or(0)
+                    > broken_before.get(file).copied().unwrap_or(0);
+                if broke {
+                    result.failures.push(FixFailure {
+                        file: file.clone(),
+                        codes: codes.iter().copied().collect(),
+                        message: format!(
+                            "internal error: applying the fix of {} made {} fail to parse; the change was reverted (please report this bug)",
+                            codes.iter().copied().collect::<Vec<_>>().join(", "),
+                            file.display()
+                        ),
+                    });
+                }
                 reverted = true;
             }
         }
@@ -343,6 +352,20 @@ fn current(
 fn syntax_error_counts(diags: &[Diagnostic], names: &mut FileNames) -> BTreeMap<PathBuf, usize> {
     let mut counts = BTreeMap::new();
     for d in diags.iter().filter(|d| SYNTAX_CODES.contains(&d.code)) {
+        *counts.entry(names.key(&d.file)).or_default() += 1;
+    }
+    counts
+}
+
+/// Parse errors per file other than lines past the length limit (those a
+/// correct fix can cause by making a huge line a little longer).
+fn broken_syntax_counts(diags: &[Diagnostic], names: &mut FileNames) -> BTreeMap<PathBuf, usize> {
+    let mut counts = BTreeMap::new();
+    let size_limit = |d: &Diagnostic| d.code == "DF000" && d.message.starts_with(LINE_TOO_LONG);
+    for d in diags
+        .iter()
+        .filter(|d| SYNTAX_CODES.contains(&d.code) && !size_limit(d))
+    {
         *counts.entry(names.key(&d.file)).or_default() += 1;
     }
     counts
