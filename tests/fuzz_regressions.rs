@@ -89,3 +89,100 @@ fn fix_in(
     );
     (result, first)
 }
+
+/// An HCL parse error at a multi-byte character (a stray BOM after the
+/// first byte). Before: BK000's span was one byte long, ending inside the
+/// character (reports slicing the source there would panic).
+#[test]
+fn bake_parse_error_at_a_multibyte_character_spans_the_character() {
+    passes("bom-parse-error", &[("docker-bake.hcl", "B\u{feff}")]);
+}
+
+/// A JSON bake file whose tags are one template yielding a list. Before:
+/// BP002's fix copied `${formatlist(...)}` into the cache ref, which then
+/// failed to evaluate ("internal error: applying the fix of BP002 made
+/// docker-bake.json fail to parse"). Now the ref uses the resolved tag.
+#[test]
+fn registry_cache_fix_does_not_copy_a_list_template_into_the_ref() {
+    let bake = r#"{"target":{"default":{"cache-to":["type=gha,"],"tags":"${formatlist(\"%s\",[\"a\"])}"}}}"#;
+    let files = [
+        ("docker-bake.json", bake),
+        ("Dockerfile", "FROM alpine:3.19\n"),
+    ];
+    passes("bp002-formatlist", &files);
+    let dir = common_project(&files);
+    let (result, _) = fix_in(dir.path());
+    assert!(result.failures.is_empty(), "{:?}", result.failures);
+    let fixed = result
+        .contents
+        .values()
+        .find(|t| t.contains("cache-to"))
+        .expect("the bake file was fixed");
+    assert!(
+        fixed.contains(r#""type=registry,ref=a:buildcache"#),
+        "{fixed}"
+    );
+}
+
+/// A fix reverted in one file (BP007's, past the line limit) while another
+/// file has fixes of its own (BP001 and BK010 in the bake file). Before: the
+/// fix loop stopped at the revert, so the bake file's fixes waited for a
+/// second `--fix` (fixes did not converge). Now the reverted file is frozen
+/// and the others are fixed in the same run.
+#[test]
+fn a_reverted_file_does_not_stop_the_fixes_of_the_others() {
+    let head = "RUN apt-get update && apt-get install -y ";
+    let line = format!(
+        "{head}{}",
+        "a".repeat(bakelint::dockerfile::MAX_LINE - head.len() - 4)
+    );
+    let dockerfile = format!("FROM python:3.12-slim\n{line}\n");
+    let bake = "target \"worker\" {\n  tags = [\"ghcr.io/acme/shop-worker:1.0\"]\n}\n";
+    let files = [
+        ("Dockerfile", dockerfile.as_str()),
+        ("docker-bake.hcl", bake),
+    ];
+    passes("frozen-file", &files);
+    let dir = common_project(&files);
+    let (result, _) = fix_in(dir.path());
+    let fixed_bake = result
+        .contents
+        .iter()
+        .find(|(p, _)| p.ends_with("docker-bake.hcl"))
+        .map(|(_, t)| t.as_str())
+        .unwrap_or("");
+    assert!(fixed_bake.contains("GITHUB_SHA"), "{fixed_bake}");
+    assert!(result.remaining.iter().any(|d| d.code == "BP007"));
+}
+
+/// Values nested just under the bracket limit, in HCL and JSON, evaluated
+/// on a thread with the default 2 MiB stack in an unoptimised build.
+/// Before: a JSON object nested 199 deep overflowed the stack (about 12 KB
+/// of evaluator frame per level); now about 4 KB.
+#[test]
+fn values_nested_to_the_limit_evaluate_on_a_small_stack() {
+    use bakelint::bake::limits::MAX_NESTING;
+    let depth = MAX_NESTING - 2;
+    let object = format!("{}1{}", "{a=".repeat(depth), "}".repeat(depth));
+    let tuple = format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
+    let parens = format!("{}1{}", "(".repeat(depth), ")".repeat(depth));
+    for value in [&object, &tuple, &parens] {
+        let hcl = format!("x = {value}\ntarget \"default\" {{\n  args = {{ A = \"1\" }}\n}}\n");
+        passes(
+            "nested-hcl",
+            &[
+                ("docker-bake.hcl", &hcl),
+                ("Dockerfile", "FROM alpine:3.19\n"),
+            ],
+        );
+    }
+    let json_object = format!("{}1{}", "{\"a\":".repeat(depth - 1), "}".repeat(depth - 1));
+    let json = format!("{{\"nest\": {json_object}, \"target\": {{\"default\": {{}}}}}}");
+    passes(
+        "nested-json",
+        &[
+            ("docker-bake.json", &json),
+            ("Dockerfile", "FROM alpine:3.19\n"),
+        ],
+    );
+}

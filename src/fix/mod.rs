@@ -165,11 +165,13 @@ fn run_rounds(
     let relint = |contents: &BTreeMap<PathBuf, String>, aliases: &BTreeMap<PathBuf, PathBuf>| {
         lint(&with_aliases(contents, aliases))
     };
+    // Files a fix broke (and that were reverted): no further fixes this run.
+    let mut frozen: BTreeSet<PathBuf> = BTreeSet::new();
     for _round in 0..MAX_ROUNDS {
         let before_round = result.contents.clone();
         let syntax_before = syntax_error_counts(&result.remaining, &mut names);
         let broken_before = broken_syntax_counts(&result.remaining, &mut names);
-        let accepted = select_fixes(&result.remaining, mode, &result.contents, source);
+        let accepted = select_fixes(&result.remaining, mode, &result.contents, source, &frozen);
         if accepted.is_empty() {
             break;
         }
@@ -251,6 +253,7 @@ fn run_rounds(
                         ),
                     });
                 }
+                frozen.insert(file.clone());
                 reverted = true;
             }
         }
@@ -258,11 +261,9 @@ fn run_rounds(
             let linted = relint(&result.contents, &result.aliases);
             diags = prepare(linted, &mut names, &mut result);
         }
+        // The other files' fixes go on: a file broken and reverted is
+        // frozen, so the fixes that broke it are not retried.
         result.remaining = diags;
-        if reverted {
-            // Don't retry the fixes that broke a file.
-            break;
-        }
     }
     result
 }
@@ -378,11 +379,13 @@ fn select_fixes<'a>(
     mode: FixMode,
     contents: &BTreeMap<PathBuf, String>,
     source: &dyn FileSource,
+    frozen: &BTreeSet<PathBuf>,
 ) -> Vec<(&'static str, &'a Fix)> {
     let mut candidates: Vec<(&'static str, &'a Fix)> = diags
         .iter()
         .filter_map(|d| d.fix.as_ref().map(|f| (d.code, f)))
         .filter(|(_, f)| mode.allows(f) && !f.edits.is_empty())
+        .filter(|(_, f)| !f.edits.iter().any(|e| frozen.contains(e.file())))
         .collect();
     candidates.sort_by_key(|(code, fix)| (first_position(fix), *code));
     let mut taken: BTreeMap<PathBuf, Vec<Span>> = BTreeMap::new();
