@@ -71,13 +71,16 @@ fn fix_in(
     use bakelint::workspace::{self, Plan};
 
     let dir = dir.canonicalize().expect("canonical");
-    let found = bakelint::project::discover(&[dir.clone()]);
+    let found = bakelint::project::discover(std::slice::from_ref(&dir));
     let mut plan = Plan::new(&found.files, &[]);
     plan.cwd = dir.clone();
     plan.env = BTreeMap::new();
     let settings = Settings::default();
     let first = workspace::lint(&plan, &BTreeMap::new(), &settings).diagnostics;
-    let scope = WriteScope::new(ProjectRoot::for_paths(&[dir.clone()], &dir), &dir);
+    let scope = WriteScope::new(
+        ProjectRoot::for_paths(std::slice::from_ref(&dir), &dir),
+        &dir,
+    );
     let lint =
         |o: &BTreeMap<std::path::PathBuf, String>| workspace::lint(&plan, o, &settings).diagnostics;
     let result = fix_all_within(
@@ -95,7 +98,9 @@ fn fix_in(
 /// character (reports slicing the source there would panic).
 #[test]
 fn bake_parse_error_at_a_multibyte_character_spans_the_character() {
-    passes("bom-parse-error", &[("docker-bake.hcl", "B\u{feff}")]);
+    for text in ["B\u{feff}", "\u{200b}", "\u{feff}\u{feff}"] {
+        passes("bom-parse-error", &[("docker-bake.hcl", text)]);
+    }
 }
 
 /// A JSON bake file whose tags are one template yielding a list. Before:

@@ -183,6 +183,15 @@ pub fn run(config: &Config) -> Report {
     let donors = seeds.all_files();
     let work = config.out.join("work");
     let mut report = Report::default();
+    // Failures saved by earlier runs into this folder (a campaign resumed
+    // after a crash): counted, not saved again.
+    let known = config.out.join("failures").join("known.txt");
+    let mut saved_before: BTreeMap<String, PathBuf> = fs::read_to_string(&known)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(dir, key)| (key.to_string(), PathBuf::from(dir)))
+        .collect();
     for index in config.start..config.start + config.iterations {
         let case = make_case(&seeds, &donors, config.seed, index, config.max_file_bytes);
         // The input as made, for the script to keep if the process dies (a
@@ -205,9 +214,18 @@ pub fn run(config: &Config) -> Report {
                 let hang = failure.kind == FailureKind::Hang;
                 if let Some((count, _)) = report.failures.get_mut(&key) {
                     *count += 1;
+                } else if let Some(saved) = saved_before.remove(&key) {
+                    eprintln!("fuzz: case {index}: {key} (as in {})", saved.display());
+                    report.failures.insert(key, (1, saved));
                 } else {
                     let saved = save_failure(config, &case, &failure, &work);
                     eprintln!("fuzz: case {index}: {key} (saved in {})", saved.display());
+                    let line = format!("{}\t{key}\n", saved.display());
+                    let _ = fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(&known)
+                        .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
                     report.failures.insert(key, (1, saved));
                 }
                 if hang {

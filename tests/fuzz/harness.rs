@@ -129,7 +129,10 @@ pub fn check_project(project: &Project, dir: &Path, format: usize) -> Result<Cas
     render(&first, FORMATS[format % FORMATS.len()]);
     print_projects(&first);
 
-    let scope = WriteScope::new(ProjectRoot::for_paths(&[dir.clone()], &dir), &dir);
+    let scope = WriteScope::new(
+        ProjectRoot::for_paths(std::slice::from_ref(&dir), &dir),
+        &dir,
+    );
     let fixed = fix(&plan, &settings, &scope, first.diagnostics.clone());
     if let Some(f) = fixed.failures.first() {
         let codes = f.codes.join(",");
