@@ -191,3 +191,24 @@ fn values_nested_to_the_limit_evaluate_on_a_small_stack() {
         ],
     );
 }
+
+/// A Dockerfile declaring `ARG /rsion` (not a name) and a bake arg `RSION`.
+/// Before: BK005's fix renamed the bake key to `/rsion`, which is not valid
+/// HCL ("internal error: applying the fix of BK005 made docker-bake.hcl
+/// fail to parse"). Now it suggests the name but offers no rename.
+#[test]
+fn undeclared_build_arg_fix_renames_only_to_a_plain_name() {
+    let files = [
+        ("Dockerfile", "FROM 0\nARG /rsion"),
+        (
+            "docker-bake.hcl",
+            "target \"p\" {\n  args = { RSION = \"\" }\n}\n",
+        ),
+    ];
+    passes("bk005-odd-arg", &files);
+    let dir = common_project(&files);
+    let (result, first) = fix_in(dir.path());
+    assert!(result.failures.is_empty(), "{:?}", result.failures);
+    let bk005 = first.iter().find(|d| d.code == "BK005").expect("BK005");
+    assert!(bk005.fix.is_none(), "{bk005:?}");
+}
