@@ -212,3 +212,91 @@ fn undeclared_build_arg_fix_renames_only_to_a_plain_name() {
     let bk005 = first.iter().find(|d| d.code == "BK005").expect("BK005");
     assert!(bk005.fix.is_none(), "{bk005:?}");
 }
+
+/// `RUN` separated from its command by a vertical tab (BuildKit splits on
+/// any blank). Before: BP007 inserted its cache mount right after `RUN`,
+/// making `RUN--mount=...` (an unknown instruction, reverted as an internal
+/// error). Now the mount goes after the separator.
+#[test]
+fn cache_mount_fix_after_a_vertical_tab_separator() {
+    let files = [(
+        "Dockerfile",
+        "FROM python:3.12\nRUN\u{b}pip install flask\n",
+    )];
+    passes("bp007-vtab", &files);
+    let dir = common_project(&files);
+    let (result, _) = fix_in(dir.path());
+    assert!(result.failures.is_empty(), "{:?}", result.failures);
+    let fixed = result.contents.values().next().expect("fixed");
+    assert!(
+        fixed.contains("RUN\u{b}--mount=type=cache,target=/root/.cache/pip pip install"),
+        "{fixed}"
+    );
+}
+
+/// Two misspellings of one attribute in a block. Before: BK001 renamed both
+/// to `inherits`, and the block had the attribute twice (a parse error,
+/// reverted as an internal error). Now only the first is renamed.
+#[test]
+fn two_misspellings_of_one_attribute_get_one_rename() {
+    let files = [
+        (
+            "docker-bake.hcl",
+            "target \"a\" {\n  nerits = [\"\"]\n  herits = []\n}\n",
+        ),
+        ("Dockerfile", "FROM alpine:3.19\n"),
+    ];
+    passes("bk001-twice", &files);
+    let dir = common_project(&files);
+    let (_, first) = fix_in(dir.path());
+    let fixable: Vec<usize> = first
+        .iter()
+        .filter(|d| d.code == "BK001" && d.fix.is_some())
+        .map(|d| d.span.start)
+        .collect();
+    assert_eq!(fixable.len(), 1, "{first:#?}");
+}
+
+/// A tag that is only a byte-order mark. Before: BP010 named the base
+/// target it adds after the tag's repository, `"\u{feff}-base"`, which
+/// buildx refuses ("invalid target name"). Now only a valid name is used.
+#[test]
+fn prebaked_base_target_gets_a_valid_name() {
+    passes(
+        "bp010-bom-tag",
+        &[
+            (
+                "docker-bake.hcl",
+                "target \"w\" {\n  dockerfile = \"web.Dockerfile\"\n  tags = [\"\u{feff}\"]\n}\n\
+                 target \"e\" {\n  dockerfile = \"beat.Dockerfile\"\n}\n",
+            ),
+            (
+                "web.Dockerfile",
+                "FROM python\nRUN apt-get install i p t R p\nCOPY . /\n",
+            ),
+            (
+                "beat.Dockerfile",
+                "FROM python:\nRUN apt-get install t c t R /\nCOPY . /\n",
+            ),
+        ],
+    );
+}
+
+/// `kerfile-inline` holding an empty heredoc. Before: BK001 renamed it to
+/// `dockerfile-inline`, an empty Dockerfile (DF000 "file with no
+/// instructions", reverted as an internal error). Now the rename is offered
+/// only when the value parses as a Dockerfile.
+#[test]
+fn rename_to_dockerfile_inline_only_when_the_value_parses() {
+    let empty = "target \"t\" {\n  kerfile-inline = <<EOT\nEOT\n}\n";
+    passes("bk001-inline", &[("docker-bake.hcl", empty)]);
+    let fixable = |bake: &str| {
+        let dir = common_project(&[("docker-bake.hcl", bake)]);
+        let (_, first) = fix_in(dir.path());
+        first.iter().any(|d| d.code == "BK001" && d.fix.is_some())
+    };
+    assert!(!fixable(empty));
+    assert!(fixable(
+        "target \"t\" {\n  kerfile-inline = \"FROM alpine:3.19\\n\"\n}\n"
+    ));
+}

@@ -243,11 +243,17 @@ fn run_rounds(
                 let broke = broken_after.get(file).copied().unwrap_or(0)
                     > broken_before.get(file).copied().unwrap_or(0);
                 if broke {
+                    // The error the fixed text had, for the bug report.
+                    let error = diags
+                        .iter()
+                        .find(|d| SYNTAX_CODES.contains(&d.code) && names.key(&d.file) == *file)
+                        .map(|d| format!(" ({})", d.message))
+                        .unwrap_or_default();
                     result.failures.push(FixFailure {
                         file: file.clone(),
                         codes: codes.iter().copied().collect(),
                         message: format!(
-                            "internal error: applying the fix of {} made {} fail to parse; the change was reverted (please report this bug)",
+                            "internal error: applying the fix of {} made {} fail to parse{error}; the change was reverted (please report this bug)",
                             codes.iter().copied().collect::<Vec<_>>().join(", "),
                             file.display()
                         ),

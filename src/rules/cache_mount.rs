@@ -631,11 +631,12 @@ impl InstallFinding<'_> {
         }
     }
 
-    /// Right after `RUN ` (before any other flag).
+    /// Right after `RUN ` (before any other flag). The separator may be any
+    /// blank BuildKit splits on, a vertical tab or form feed included.
     fn flag_insertion_point(&self) -> usize {
         let bytes = self.ctx.source().as_bytes();
         let mut at = self.run.keyword_span.end;
-        while matches!(bytes.get(at), Some(b' ' | b'\t')) {
+        while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\x0b' | b'\x0c')) {
             at += 1;
         }
         at

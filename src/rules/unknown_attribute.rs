@@ -225,14 +225,45 @@ fn unknown_attr(
     let mut diag = ctx
         .diagnostic(&file.path, attr.name_span, message)
         .with_help(help);
-    let fixable =
-        suggestion.filter(|s| block.attr(s).is_none() && shape_fits(&block.kind, s, attr.shape));
+    // Two misspellings of one name (`nerits`, `herits`): only the first is
+    // renamed, or the block would get the attribute twice.
+    let claimed_before = |s: &str| {
+        block
+            .attrs
+            .iter()
+            .take_while(|a| !std::ptr::eq(*a, attr))
+            .filter(|a| !known.contains(&a.name.as_str()))
+            .filter(|a| {
+                !HINTS
+                    .iter()
+                    .any(|(k, n, _)| *k == block.kind && *n == a.name)
+            })
+            .any(|a| closest(&a.name, known.iter().copied()) == Some(s))
+    };
+    let fixable = suggestion.filter(|s| {
+        block.attr(s).is_none()
+            && !claimed_before(s)
+            && shape_fits(&block.kind, s, attr.shape)
+            && (*s != "dockerfile-inline" || inline_parses(ctx, block, attr))
+    });
     if let Some(new_name) = fixable {
         if let Some(edit) = rename_edit(ctx, file, attr, new_name) {
             diag = diag.with_fix(Fix::safe(format!("Rename to `{new_name}`"), vec![edit]));
         }
     }
     diag
+}
+
+/// Renamed to `dockerfile-inline`, the value becomes the Dockerfile buildx
+/// builds: only when it parses (an empty heredoc does not), or when its
+/// value is not known here.
+fn inline_parses(ctx: &BakeContext<'_>, block: &SyntaxBlock, attr: &SyntaxAttr) -> bool {
+    let value = block
+        .label()
+        .and_then(|name| ctx.project.targets().get(name))
+        .and_then(|t| t.attr(&attr.name))
+        .and_then(|r| r.as_str());
+    value.is_none_or(|v| crate::dockerfile::parse(v).errors.is_empty())
 }
 
 fn rename_edit(
