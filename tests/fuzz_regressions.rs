@@ -300,3 +300,58 @@ fn rename_to_dockerfile_inline_only_when_the_value_parses() {
         "target \"t\" {\n  kerfile-inline = \"FROM alpine:3.19\\n\"\n}\n"
     ));
 }
+
+/// A JSON bake file with a backslash before a multi-byte character. Before:
+/// the "invalid escape" error pointed inside the character.
+#[test]
+fn json_escape_error_at_a_multibyte_character_is_on_a_boundary() {
+    passes(
+        "json-escape-bom",
+        &[("docker-bake.override.json", "{\"\":\"\\\u{feff}")],
+    );
+}
+
+/// A misspelt `default` of a variable whose value refers to an undefined
+/// variable (or to itself). Before: BK001 renamed it, and the definition
+/// stopped evaluating ("undefined variable", "variable cycle"), reverted as
+/// an internal error. Now variables and functions get the rename only for
+/// literal values (their unknown attributes are never evaluated).
+#[test]
+fn rename_in_a_variable_only_for_a_literal_value() {
+    for bake in [
+        "variable {\n  efeult = \"${B}\"\n}\n",
+        "variable \"X\" {\n  efeult = \"${X}\"\n}\n",
+    ] {
+        passes("bk001-variable", &[("docker-bake.hcl", bake)]);
+    }
+    let dir = common_project(&[("docker-bake.hcl", "variable \"X\" {\n  efeult = \"a\"\n}\n")]);
+    let (result, _) = fix_in(dir.path());
+    assert!(result
+        .contents
+        .values()
+        .any(|t| t.contains("default = \"a\"")));
+}
+
+/// `ENV GOPATH /g s`: a cache directory with a space. Before: BP007 added
+/// `--mount=type=cache,target=/g s/pkg/mod`, which BuildKit splits in two,
+/// so the next run added it again (fixes never converged). Now: help only.
+#[test]
+fn cache_mount_fix_not_offered_for_a_directory_with_a_space() {
+    passes(
+        "bp007-space",
+        &[("Dockerfile", "FROM\nENV GOPATH /g s\nRUN &go get")],
+    );
+    let files = [(
+        "Dockerfile",
+        "FROM golang:1.22\nENV GOPATH /g s\nRUN go get x\n",
+    )];
+    passes("bp007-space", &files);
+    let dir = common_project(&files);
+    let (result, _) = fix_in(dir.path());
+    // (Before, this one converged on a RUN whose command was `s/pkg/mod`.)
+    assert!(
+        result.contents.values().all(|t| !t.contains("target=/g s")),
+        "{:?}",
+        result.contents
+    );
+}

@@ -210,11 +210,15 @@ pub fn parse_into(file: &mut SourceFile, idx: usize, doc: &mut Document) -> Resu
             Ok(())
         }
         FileKind::Json => {
-            let node = json::parse(&file.text[bom..]).map_err(|e| BakeError {
-                file: file.path.clone(),
-                span: Span::new(e.offset + bom, e.offset + bom),
-                message: format!("invalid JSON: {}", e.message),
-                help: None,
+            let node = json::parse(&file.text[bom..]).map_err(|e| {
+                // The parser may stop inside a multi-byte character.
+                let at = crate::span::clamp_to_char_boundary(&file.text, e.offset + bom);
+                BakeError {
+                    file: file.path.clone(),
+                    span: Span::new(at, at),
+                    message: format!("invalid JSON: {}", e.message),
+                    help: None,
+                }
             })?;
             let node = shift(node, bom);
             convert_json_root(&node, idx, &file.path, doc)

@@ -556,6 +556,15 @@ impl InstallFinding<'_> {
             )
         };
         let diag = self.ctx.diagnostic(span, message).with_help(help);
+        // A cache directory a flag cannot hold as written (`ENV GOPATH /g s`
+        // would split the flag in two): help only.
+        let unwritable = |d: &str| {
+            d.chars()
+                .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '\\' | '`'))
+        };
+        if missing.iter().any(|d| unwritable(d)) {
+            return Some(diag);
+        }
         match self.tool.remedy {
             Remedy::HelpOnly => return Some(diag),
             Remedy::AptMount => {

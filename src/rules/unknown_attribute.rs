@@ -245,6 +245,9 @@ fn unknown_attr(
             && !claimed_before(s)
             && shape_fits(&block.kind, s, attr.shape)
             && (*s != "dockerfile-inline" || inline_parses(ctx, block, attr))
+            && (matches!(block.kind.as_str(), "target" | "group")
+                || matches!(*s, "params" | "variadic_params")
+                || is_literal(attr))
     });
     if let Some(new_name) = fixable {
         if let Some(edit) = rename_edit(ctx, file, attr, new_name) {
@@ -252,6 +255,18 @@ fn unknown_attr(
         }
     }
     diag
+}
+
+/// Whether a value is a plain literal. buildx evaluates the unknown
+/// attributes of targets (their errors are reported already) but not those
+/// of variables and functions: renamed, `efeult = "${UNDEFINED}"` would
+/// start to fail. (Parameter names are not evaluated.)
+fn is_literal(attr: &SyntaxAttr) -> bool {
+    match attr.shape {
+        ValueShape::Number | ValueShape::Bool | ValueShape::Null => true,
+        ValueShape::String => attr.strings.len() == 1,
+        _ => false,
+    }
 }
 
 /// Renamed to `dockerfile-inline`, the value becomes the Dockerfile buildx
