@@ -4,7 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use super::expr::{BinOp, Expr, ExprKind, Part, TravOp, UnOp};
+use super::expr::{BinOp, Expr, ExprKind, ForExpr, Part, TravOp, UnOp};
 use super::limits::{self, ELEMENT_BYTES, MAX_EVAL_BYTES, MAX_EVAL_DEPTH, MAX_VARIABLE_CHAIN};
 use super::load::{AttrDef, BlockDef, Document};
 use super::stdlib;
@@ -600,170 +600,192 @@ impl<'a> Evaluator<'a> {
     }
 
     fn eval_inner(&self, e: &Expr, cx: &mut Ctx) -> R<Value> {
-        let f = cx.file;
-        let err = |m: String| EvalErr::new(f, e.span, m);
         match &e.kind {
             ExprKind::Lit(v) => {
-                self.charge(v, f, e.span)?;
+                self.charge(v, cx.file, e.span)?;
                 Ok(v.clone())
             }
-            ExprKind::Template(parts) => {
-                if let [Part::Interp(x)] = parts.as_slice() {
-                    return self.eval(x, cx);
-                }
-                let mut out = String::new();
-                self.render(parts, cx, &mut out)?;
-                self.charge_bytes(out.len() as u64, f, e.span)?;
-                Ok(Value::String(out))
-            }
-            ExprKind::Tuple(items) => {
-                self.charge_bytes(ELEMENT_BYTES * items.len() as u64, f, e.span)?;
-                let mut out = Vec::with_capacity(items.len());
-                for i in items {
-                    out.push(self.eval(i, cx)?);
-                }
-                Ok(Value::List(out))
-            }
-            ExprKind::Object(items) => {
-                self.charge_bytes(ELEMENT_BYTES * items.len() as u64, f, e.span)?;
-                let mut out = BTreeMap::new();
-                for (k, v) in items {
-                    let key = self.eval(k, cx)?;
-                    let key = key
-                        .to_string_conv()
-                        .map_err(|m| EvalErr::new(f, k.span, format!("invalid object key: {m}")))?;
-                    out.insert(key, self.eval(v, cx)?);
-                }
-                Ok(Value::Object(out))
-            }
-            ExprKind::Var(name) => {
-                if let Some(v) = cx.get(name) {
-                    self.charge(v, f, e.span)?;
-                    return Ok(v.clone());
-                }
-                if name == "target" && !self.is_global("target") {
-                    return Err(err(
-                        "a target reference needs a target name: target.<name>.<attribute>".into(),
-                    ));
-                }
-                if !self.is_global(name) {
-                    let mut names = self.global_names();
-                    names.extend(cx.locals.iter().map(|(n, _)| n.clone()));
-                    return Err(err(format!("undefined variable {name:?}"))
-                        .help(did_you_mean(name, names.iter().map(String::as_str))));
-                }
-                let v = self.global(name, f, e.span)?;
-                self.charge(&v, f, e.span)?;
-                Ok(v)
-            }
-            ExprKind::Traversal(base, ops) => {
-                let mut ops: &[TravOp] = ops;
-                let mut cur = match (&base.kind, ops.first()) {
-                    (ExprKind::Var(n), Some(TravOp::GetAttr(t, tspan)))
-                        if n == "target"
-                            && cx.get("target").is_none()
-                            && !self.is_global("target") =>
-                    {
-                        ops = &ops[1..];
-                        let v = self.target_ref(t, f, *tspan)?;
-                        self.charge(&v, f, *tspan)?;
-                        v
-                    }
-                    _ => self.eval(base, cx)?,
-                };
-                self.apply_ops(&mut cur, ops, cx)?;
-                Ok(cur)
-            }
+            ExprKind::Template(parts) => self.eval_template(parts, e.span, cx),
+            ExprKind::Tuple(items) => self.eval_tuple(items, e.span, cx),
+            ExprKind::Object(items) => self.eval_object(items, e.span, cx),
+            ExprKind::Var(name) => self.eval_var(name, e, cx),
+            ExprKind::Traversal(base, ops) => self.eval_traversal(base, ops, cx),
             ExprKind::Call { name, args, expand } => self.call(name, args, *expand, cx, e.span),
-            ExprKind::Unary(op, x) => {
-                let v = self.eval(x, cx)?;
-                match op {
-                    UnOp::Neg => Ok(Value::Number(-v.to_number_conv().map_err(err)?)),
-                    UnOp::Not => Ok(Value::Bool(!v.to_bool_conv().map_err(err)?)),
-                }
-            }
+            ExprKind::Unary(op, x) => self.eval_unary(*op, x, e.span, cx),
             ExprKind::Binary(op, a, b) => {
                 let l = self.eval(a, cx)?;
                 // Logical operators are not short-circuiting in HCL, but
                 // evaluate the right side only when needed for errors' sake.
                 let r = self.eval(b, cx)?;
-                binop(*op, &l, &r).map_err(err)
+                binop(*op, &l, &r).map_err(|m| EvalErr::new(cx.file, e.span, m))
             }
             ExprKind::Cond(c, t, el) => {
-                let cv = self.eval(c, cx)?;
-                let b = cv
-                    .to_bool_conv()
-                    .map_err(|m| EvalErr::new(f, c.span, format!("invalid condition: {m}")))?;
-                if b {
-                    self.eval(t, cx)
-                } else {
-                    self.eval(el, cx)
-                }
+                let b = self.eval(c, cx)?.to_bool_conv().map_err(|m| {
+                    EvalErr::new(cx.file, c.span, format!("invalid condition: {m}"))
+                })?;
+                self.eval(if b { t } else { el }, cx)
             }
-            ExprKind::For(fe) => {
-                let coll = self.eval(&fe.coll, cx)?;
-                let Some(items) = coll.iter_elements() else {
-                    return Err(EvalErr::new(
-                        f,
-                        fe.coll.span,
-                        format!("cannot iterate over a {} value", coll.friendly_type()),
-                    ));
-                };
-                self.charge_bytes(ELEMENT_BYTES * items.len() as u64, f, fe.coll.span)?;
-                let mut list = Vec::new();
-                let mut obj: BTreeMap<String, Value> = BTreeMap::new();
-                for (k, v) in items {
-                    let n = cx.locals.len();
-                    if let Some(kv) = &fe.key_var {
-                        cx.locals.push((kv.clone(), k));
+            ExprKind::For(fe) => self.eval_for(fe, cx),
+        }
+    }
+
+    // Each case lives in a function of its own: in an unoptimised build, a
+    // function's stack frame holds the locals of all its cases, and
+    // `eval_inner` is on the stack once per level of nesting.
+
+    #[inline(never)]
+    fn eval_template(&self, parts: &[Part], span: Span, cx: &mut Ctx) -> R<Value> {
+        if let [Part::Interp(x)] = parts {
+            return self.eval(x, cx);
+        }
+        let mut out = String::new();
+        self.render(parts, cx, &mut out)?;
+        self.charge_bytes(out.len() as u64, cx.file, span)?;
+        Ok(Value::String(out))
+    }
+
+    #[inline(never)]
+    fn eval_tuple(&self, items: &[Expr], span: Span, cx: &mut Ctx) -> R<Value> {
+        self.charge_bytes(ELEMENT_BYTES * items.len() as u64, cx.file, span)?;
+        let mut out = Vec::with_capacity(items.len());
+        for i in items {
+            out.push(self.eval(i, cx)?);
+        }
+        Ok(Value::List(out))
+    }
+
+    #[inline(never)]
+    fn eval_object(&self, items: &[(Expr, Expr)], span: Span, cx: &mut Ctx) -> R<Value> {
+        let f = cx.file;
+        self.charge_bytes(ELEMENT_BYTES * items.len() as u64, f, span)?;
+        let mut out = BTreeMap::new();
+        for (k, v) in items {
+            let key = self.eval(k, cx)?;
+            let key = key
+                .to_string_conv()
+                .map_err(|m| EvalErr::new(f, k.span, format!("invalid object key: {m}")))?;
+            out.insert(key, self.eval(v, cx)?);
+        }
+        Ok(Value::Object(out))
+    }
+
+    #[inline(never)]
+    fn eval_unary(&self, op: UnOp, x: &Expr, span: Span, cx: &mut Ctx) -> R<Value> {
+        let v = self.eval(x, cx)?;
+        let err = |m: String| EvalErr::new(cx.file, span, m);
+        match op {
+            UnOp::Neg => Ok(Value::Number(-v.to_number_conv().map_err(err)?)),
+            UnOp::Not => Ok(Value::Bool(!v.to_bool_conv().map_err(err)?)),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_var(&self, name: &str, e: &Expr, cx: &mut Ctx) -> R<Value> {
+        let f = cx.file;
+        let err = |m: String| EvalErr::new(f, e.span, m);
+        if let Some(v) = cx.get(name) {
+            self.charge(v, f, e.span)?;
+            return Ok(v.clone());
+        }
+        if name == "target" && !self.is_global("target") {
+            return Err(err(
+                "a target reference needs a target name: target.<name>.<attribute>".into(),
+            ));
+        }
+        if !self.is_global(name) {
+            let mut names = self.global_names();
+            names.extend(cx.locals.iter().map(|(n, _)| n.clone()));
+            return Err(err(format!("undefined variable {name:?}"))
+                .help(did_you_mean(name, names.iter().map(String::as_str))));
+        }
+        let v = self.global(name, f, e.span)?;
+        self.charge(&v, f, e.span)?;
+        Ok(v)
+    }
+
+    #[inline(never)]
+    fn eval_traversal(&self, base: &Expr, ops: &[TravOp], cx: &mut Ctx) -> R<Value> {
+        let f = cx.file;
+        let mut ops = ops;
+        let mut cur = match (&base.kind, ops.first()) {
+            (ExprKind::Var(n), Some(TravOp::GetAttr(t, tspan)))
+                if n == "target" && cx.get("target").is_none() && !self.is_global("target") =>
+            {
+                ops = &ops[1..];
+                let v = self.target_ref(t, f, *tspan)?;
+                self.charge(&v, f, *tspan)?;
+                v
+            }
+            _ => self.eval(base, cx)?,
+        };
+        self.apply_ops(&mut cur, ops, cx)?;
+        Ok(cur)
+    }
+
+    #[inline(never)]
+    fn eval_for(&self, fe: &ForExpr, cx: &mut Ctx) -> R<Value> {
+        let f = cx.file;
+        let coll = self.eval(&fe.coll, cx)?;
+        let Some(items) = coll.iter_elements() else {
+            return Err(EvalErr::new(
+                f,
+                fe.coll.span,
+                format!("cannot iterate over a {} value", coll.friendly_type()),
+            ));
+        };
+        self.charge_bytes(ELEMENT_BYTES * items.len() as u64, f, fe.coll.span)?;
+        let mut list = Vec::new();
+        let mut obj: BTreeMap<String, Value> = BTreeMap::new();
+        for (k, v) in items {
+            let n = cx.locals.len();
+            if let Some(kv) = &fe.key_var {
+                cx.locals.push((kv.clone(), k));
+            }
+            cx.locals.push((fe.value_var.clone(), v));
+            let res = (|| -> R<()> {
+                if let Some(c) = &fe.cond {
+                    let keep = self.eval(c, cx)?.to_bool_conv().map_err(|m| {
+                        EvalErr::new(f, c.span, format!("invalid for condition: {m}"))
+                    })?;
+                    if !keep {
+                        return Ok(());
                     }
-                    cx.locals.push((fe.value_var.clone(), v));
-                    let res = (|| -> R<()> {
-                        if let Some(c) = &fe.cond {
-                            let keep = self.eval(c, cx)?.to_bool_conv().map_err(|m| {
-                                EvalErr::new(f, c.span, format!("invalid for condition: {m}"))
-                            })?;
-                            if !keep {
-                                return Ok(());
-                            }
-                        }
-                        let val = self.eval(&fe.value_expr, cx)?;
-                        match &fe.key_expr {
-                            Some(ke) => {
-                                let key = self
-                                    .eval(ke, cx)?
-                                    .to_string_conv()
-                                    .map_err(|m| EvalErr::new(f, ke.span, m))?;
-                                if fe.grouping {
-                                    if let Value::List(l) =
-                                        obj.entry(key).or_insert_with(|| Value::List(vec![]))
-                                    {
-                                        l.push(val)
-                                    }
-                                } else {
-                                    if obj.contains_key(&key) {
-                                        return Err(EvalErr::new(
-                                            f,
-                                            ke.span,
-                                            format!("duplicate object key {key:?}; use the ellipsis (...) after the value to group by key"),
-                                        ));
-                                    }
-                                    obj.insert(key, val);
-                                }
-                            }
-                            None => list.push(val),
-                        }
-                        Ok(())
-                    })();
-                    cx.locals.truncate(n);
-                    res?;
                 }
-                if fe.key_expr.is_some() {
-                    Ok(Value::Object(obj))
-                } else {
-                    Ok(Value::List(list))
+                let val = self.eval(&fe.value_expr, cx)?;
+                match &fe.key_expr {
+                    Some(ke) => {
+                        let key = self
+                            .eval(ke, cx)?
+                            .to_string_conv()
+                            .map_err(|m| EvalErr::new(f, ke.span, m))?;
+                        if fe.grouping {
+                            if let Value::List(l) =
+                                obj.entry(key).or_insert_with(|| Value::List(vec![]))
+                            {
+                                l.push(val)
+                            }
+                        } else {
+                            if obj.contains_key(&key) {
+                                return Err(EvalErr::new(
+                                    f,
+                                    ke.span,
+                                    format!("duplicate object key {key:?}; use the ellipsis (...) after the value to group by key"),
+                                ));
+                            }
+                            obj.insert(key, val);
+                        }
+                    }
+                    None => list.push(val),
                 }
-            }
+                Ok(())
+            })();
+            cx.locals.truncate(n);
+            res?;
+        }
+        if fe.key_expr.is_some() {
+            Ok(Value::Object(obj))
+        } else {
+            Ok(Value::List(list))
         }
     }
 

@@ -194,9 +194,11 @@ pub fn parse_into(file: &mut SourceFile, idx: usize, doc: &mut Document) -> Resu
             let input = &file.text[bom..];
             let body = hcl_edit::parser::parse_body(input).map_err(|e| {
                 let off = line_col_offset(input, e.location().line(), e.location().column()) + bom;
+                // The character there (it may be several bytes long).
+                let width = file.text[off..].chars().next().map_or(0, char::len_utf8);
                 BakeError {
                     file: file.path.clone(),
-                    span: Span::new(off, (off + 1).min(file.text.len()).max(off)),
+                    span: Span::new(off, off + width),
                     message: format!("parse error: {}", e.message()),
                     help: None,
                 }
@@ -208,11 +210,15 @@ pub fn parse_into(file: &mut SourceFile, idx: usize, doc: &mut Document) -> Resu
             Ok(())
         }
         FileKind::Json => {
-            let node = json::parse(&file.text[bom..]).map_err(|e| BakeError {
-                file: file.path.clone(),
-                span: Span::new(e.offset + bom, e.offset + bom),
-                message: format!("invalid JSON: {}", e.message),
-                help: None,
+            let node = json::parse(&file.text[bom..]).map_err(|e| {
+                // The parser may stop inside a multi-byte character.
+                let at = crate::span::clamp_to_char_boundary(&file.text, e.offset + bom);
+                BakeError {
+                    file: file.path.clone(),
+                    span: Span::new(at, at),
+                    message: format!("invalid JSON: {}", e.message),
+                    help: None,
+                }
             })?;
             let node = shift(node, bom);
             convert_json_root(&node, idx, &file.path, doc)

@@ -16,4 +16,4 @@ mod parser;
 
 pub use ast::*;
 pub use line_parsers::go_quote;
-pub use parser::{parse, parse_image_ref};
+pub use parser::{parse, parse_image_ref, LINE_TOO_LONG, MAX_LINE};

@@ -79,7 +79,10 @@ struct Parser<'a> {
 }
 
 /// BuildKit's line scanner refuses longer lines (`bufio.MaxScanTokenSize`).
-const MAX_LINE: usize = 65_535;
+pub const MAX_LINE: usize = 65_535;
+
+/// The start of the error for a line longer than [`MAX_LINE`].
+pub const LINE_TOO_LONG: &str = "dockerfile line greater than max allowed size";
 
 impl Parser<'_> {
     /// Reports lines BuildKit could not read, in source order with the rest.
@@ -89,7 +92,7 @@ impl Parser<'_> {
             if line.content_end - line.content_start > MAX_LINE {
                 self.errors.push(ParseError {
                     span: Span::new(line.content_start, line.content_end),
-                    message: format!("dockerfile line greater than max allowed size of {MAX_LINE}"),
+                    message: format!("{LINE_TOO_LONG} of {MAX_LINE}"),
                 });
             }
         }

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix};
+use crate::dockerfile::LINE_TOO_LONG;
 use crate::span::Span;
 
 pub use containment::{same_file, ProjectRoot, Refusal, Withheld, WriteScope};
@@ -164,10 +165,13 @@ fn run_rounds(
     let relint = |contents: &BTreeMap<PathBuf, String>, aliases: &BTreeMap<PathBuf, PathBuf>| {
         lint(&with_aliases(contents, aliases))
     };
+    // Files a fix broke (and that were reverted): no further fixes this run.
+    let mut frozen: BTreeSet<PathBuf> = BTreeSet::new();
     for _round in 0..MAX_ROUNDS {
         let before_round = result.contents.clone();
         let syntax_before = syntax_error_counts(&result.remaining, &mut names);
-        let accepted = select_fixes(&result.remaining, mode, &result.contents, source);
+        let broken_before = broken_syntax_counts(&result.remaining, &mut names);
+        let accepted = select_fixes(&result.remaining, mode, &result.contents, source, &frozen);
         if accepted.is_empty() {
             break;
         }
@@ -215,6 +219,7 @@ fn run_rounds(
         let mut diags = prepare(linted, &mut names, &mut result);
         // A file that parsed before this round and no longer does is reverted.
         let syntax_after = syntax_error_counts(&diags, &mut names);
+        let broken_after = broken_syntax_counts(&diags, &mut names);
         let mut reverted = false;
         for (file, codes) in &touched_by {
             let before = syntax_before.get(file).copied().unwrap_or(0);
@@ -233,15 +238,28 @@ fn run_rounds(
                         }
                     }
                 }
-                result.failures.push(FixFailure {
-                    file: file.clone(),
-                    codes: codes.iter().copied().collect(),
-                    message: format!(
-                        "internal error: applying the fix of {} made {} fail to parse; the change was reverted (please report this bug)",
-                        codes.iter().copied().collect::<Vec<_>>().join(", "),
-                        file.display()
-                    ),
-                });
+                // A fix that only pushed a line past BuildKit's length limit
+                // is not wrong, just not applicable here: its finding stays.
+                let broke = broken_after.get(file).copied().unwrap_or(0)
+                    > broken_before.get(file).copied().unwrap_or(0);
+                if broke {
+                    // The error the fixed text had, for the bug report.
+                    let error = diags
+                        .iter()
+                        .find(|d| SYNTAX_CODES.contains(&d.code) && names.key(&d.file) == *file)
+                        .map(|d| format!(" ({})", d.message))
+                        .unwrap_or_default();
+                    result.failures.push(FixFailure {
+                        file: file.clone(),
+                        codes: codes.iter().copied().collect(),
+                        message: format!(
+                            "internal error: applying the fix of {} made {} fail to parse{error}; the change was reverted (please report this bug)",
+                            codes.iter().copied().collect::<Vec<_>>().join(", "),
+                            file.display()
+                        ),
+                    });
+                }
+                frozen.insert(file.clone());
                 reverted = true;
             }
         }
@@ -249,11 +267,9 @@ fn run_rounds(
             let linted = relint(&result.contents, &result.aliases);
             diags = prepare(linted, &mut names, &mut result);
         }
+        // The other files' fixes go on: a file broken and reverted is
+        // frozen, so the fixes that broke it are not retried.
         result.remaining = diags;
-        if reverted {
-            // Don't retry the fixes that broke a file.
-            break;
-        }
     }
     result
 }
@@ -348,6 +364,20 @@ fn syntax_error_counts(diags: &[Diagnostic], names: &mut FileNames) -> BTreeMap<
     counts
 }
 
+/// Parse errors per file other than lines past the length limit (those a
+/// correct fix can cause by making a huge line a little longer).
+fn broken_syntax_counts(diags: &[Diagnostic], names: &mut FileNames) -> BTreeMap<PathBuf, usize> {
+    let mut counts = BTreeMap::new();
+    let size_limit = |d: &Diagnostic| d.code == "DF000" && d.message.starts_with(LINE_TOO_LONG);
+    for d in diags
+        .iter()
+        .filter(|d| SYNTAX_CODES.contains(&d.code) && !size_limit(d))
+    {
+        *counts.entry(names.key(&d.file)).or_default() += 1;
+    }
+    counts
+}
+
 /// Picks the fixes to apply this round: in order of position, skipping any
 /// fix that overlaps (in any of its edits) one already chosen.
 fn select_fixes<'a>(
@@ -355,11 +385,13 @@ fn select_fixes<'a>(
     mode: FixMode,
     contents: &BTreeMap<PathBuf, String>,
     source: &dyn FileSource,
+    frozen: &BTreeSet<PathBuf>,
 ) -> Vec<(&'static str, &'a Fix)> {
     let mut candidates: Vec<(&'static str, &'a Fix)> = diags
         .iter()
         .filter_map(|d| d.fix.as_ref().map(|f| (d.code, f)))
         .filter(|(_, f)| mode.allows(f) && !f.edits.is_empty())
+        .filter(|(_, f)| !f.edits.iter().any(|e| frozen.contains(e.file())))
         .collect();
     candidates.sort_by_key(|(code, fix)| (first_position(fix), *code));
     let mut taken: BTreeMap<PathBuf, Vec<Span>> = BTreeMap::new();

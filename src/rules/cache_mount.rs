@@ -687,6 +687,15 @@ impl InstallFinding<'_> {
             )
         };
         let diag = self.ctx.diagnostic(span, message).with_help(help);
+        // A cache directory a flag cannot hold as written (`ENV GOPATH /g s`
+        // would split the flag in two): help only.
+        let unwritable = |d: &str| {
+            d.chars()
+                .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '\\' | '`'))
+        };
+        if missing.iter().any(|d| unwritable(d)) {
+            return Some(diag);
+        }
         match self.tool.remedy {
             Remedy::HelpOnly => return Some(diag),
             Remedy::AptMount => {
@@ -779,11 +788,12 @@ impl InstallFinding<'_> {
         }
     }
 
-    /// Right after `RUN ` (before any other flag).
+    /// Right after `RUN ` (before any other flag). The separator may be any
+    /// blank BuildKit splits on, a vertical tab or form feed included.
     fn flag_insertion_point(&self) -> usize {
         let bytes = self.ctx.source().as_bytes();
         let mut at = self.run.keyword_span.end;
-        while matches!(bytes.get(at), Some(b' ' | b'\t')) {
+        while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\x0b' | b'\x0c')) {
             at += 1;
         }
         at

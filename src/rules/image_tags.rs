@@ -61,12 +61,16 @@ pub fn escape_template(value: &str) -> String {
 }
 
 /// The repository of a tag element, written as its source writes it (so in
-/// terms of the same variables) when the tag is a plain string literal,
-/// otherwise the resolved repository, escaped.
+/// terms of the same variables) when the tag is a plain string literal whose
+/// repository interpolates only names, otherwise the resolved repository,
+/// escaped. (`"${formatlist(...)}"` is a literal too, but one that yields a
+/// list: copied into a fix, it would not evaluate.)
 pub fn repository_source(text: Option<&str>, tag: &Resolved) -> Option<String> {
     let from_source = text
         .and_then(|t| quoted_literal(t, tag.origin.span))
-        .map(|(_, body)| split_repository(body).0.to_string());
+        .map(|(_, body)| split_repository(body).0)
+        .filter(|repo| interpolates_only_names(repo))
+        .map(str::to_string);
     match from_source {
         Some(repo) if !repo.is_empty() => Some(repo),
         _ => {
@@ -77,9 +81,49 @@ pub fn repository_source(text: Option<&str>, tag: &Resolved) -> Option<String> {
     }
 }
 
+/// Whether every `${...}` of a template holds just a name (`${REGISTRY}`),
+/// and it has no `%{...}` directive.
+fn interpolates_only_names(template: &str) -> bool {
+    let mut rest = template;
+    while let Some(at) = rest.find(['$', '%']) {
+        let after = &rest[at + 1..];
+        if after.starts_with(['$', '%']) {
+            // `$${` and `%%{` are escapes.
+            rest = &after[1..];
+            continue;
+        }
+        if !after.starts_with('{') {
+            rest = after;
+            continue;
+        }
+        if rest[at..].starts_with('%') {
+            return false;
+        }
+        let Some(end) = after.find('}') else {
+            return false;
+        };
+        let name = after[1..end].trim_matches(|c: char| c == '~' || c.is_whitespace());
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return false;
+        }
+        rest = &after[end + 1..];
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_name_interpolations_are_copied_from_source() {
+        assert!(interpolates_only_names("${REGISTRY}/web"));
+        assert!(interpolates_only_names("$${HOME}/x"));
+        assert!(interpolates_only_names("plain/repo"));
+        assert!(!interpolates_only_names("${formatlist(\"%s\", [\"a\"])}"));
+        assert!(!interpolates_only_names("%{ if X }a%{ endif }"));
+        assert!(!interpolates_only_names("${lower(REPO)}"));
+    }
 
     #[test]
     fn splits_repositories_of_templates() {

@@ -1012,7 +1012,12 @@ fn base_target_name(ctx: &BakeContext<'_>, base: &Path, tag_source: &str) -> Opt
         .unwrap_or("")
         .to_string();
     let mut names = vec!["base".to_string()];
-    if !repo_name.is_empty() && !repo_name.contains('$') && repo_name != "base" {
+    // Only a name buildx accepts for a target (`[a-zA-Z0-9_-]+`).
+    let valid = |n: &str| {
+        n.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if !repo_name.is_empty() && valid(&repo_name) && repo_name != "base" {
         names.push(repo_name);
     }
     for name in names {

@@ -215,6 +215,15 @@ fn rename_edit(
     if f.targets.len() != 1 || !f.key_found || f.suggestion_taken {
         return None;
     }
+    // Only to a plain name: written bare or quoted, it stays valid HCL and
+    // JSON (an `ARG /x` would make `{ /x = "" }`).
+    let plain = new_name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && new_name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !plain {
+        return None;
+    }
     let written = span.slice(ctx.file_text(file)?);
     let content = if written == key {
         new_name.to_string()

@@ -225,14 +225,60 @@ fn unknown_attr(
     let mut diag = ctx
         .diagnostic(&file.path, attr.name_span, message)
         .with_help(help);
-    let fixable =
-        suggestion.filter(|s| block.attr(s).is_none() && shape_fits(&block.kind, s, attr.shape));
+    // Two misspellings of one name (`nerits`, `herits`): only the first is
+    // renamed, or the block would get the attribute twice.
+    let claimed_before = |s: &str| {
+        block
+            .attrs
+            .iter()
+            .take_while(|a| !std::ptr::eq(*a, attr))
+            .filter(|a| !known.contains(&a.name.as_str()))
+            .filter(|a| {
+                !HINTS
+                    .iter()
+                    .any(|(k, n, _)| *k == block.kind && *n == a.name)
+            })
+            .any(|a| closest(&a.name, known.iter().copied()) == Some(s))
+    };
+    let fixable = suggestion.filter(|s| {
+        block.attr(s).is_none()
+            && !claimed_before(s)
+            && shape_fits(&block.kind, s, attr.shape)
+            && (*s != "dockerfile-inline" || inline_parses(ctx, block, attr))
+            && (matches!(block.kind.as_str(), "target" | "group")
+                || matches!(*s, "params" | "variadic_params")
+                || is_literal(attr))
+    });
     if let Some(new_name) = fixable {
         if let Some(edit) = rename_edit(ctx, file, attr, new_name) {
             diag = diag.with_fix(Fix::safe(format!("Rename to `{new_name}`"), vec![edit]));
         }
     }
     diag
+}
+
+/// Whether a value is a plain literal. buildx evaluates the unknown
+/// attributes of targets (their errors are reported already) but not those
+/// of variables and functions: renamed, `efeult = "${UNDEFINED}"` would
+/// start to fail. (Parameter names are not evaluated.)
+fn is_literal(attr: &SyntaxAttr) -> bool {
+    match attr.shape {
+        ValueShape::Number | ValueShape::Bool | ValueShape::Null => true,
+        ValueShape::String => attr.strings.len() == 1,
+        _ => false,
+    }
+}
+
+/// Renamed to `dockerfile-inline`, the value becomes the Dockerfile buildx
+/// builds: only when it parses (an empty heredoc does not), or when its
+/// value is not known here.
+fn inline_parses(ctx: &BakeContext<'_>, block: &SyntaxBlock, attr: &SyntaxAttr) -> bool {
+    let value = block
+        .label()
+        .and_then(|name| ctx.project.targets().get(name))
+        .and_then(|t| t.attr(&attr.name))
+        .and_then(|r| r.as_str());
+    value.is_none_or(|v| crate::dockerfile::parse(v).errors.is_empty())
 }
 
 fn rename_edit(
