@@ -38,7 +38,7 @@ fn fix_that_pushes_a_line_past_the_length_limit_is_withheld_quietly() {
         "{head}{}",
         "a".repeat(bakelint::dockerfile::MAX_LINE - head.len() - 4)
     );
-    let dockerfile = format!("FROM python:3.12\n{line}\n");
+    let dockerfile = format!("# syntax=docker/dockerfile:1\nFROM python:3.12\n{line}\n");
     passes("line-limit", &[("Dockerfile", &dockerfile)]);
 
     let dir = common_project(&[("Dockerfile", &dockerfile)]);
@@ -221,7 +221,7 @@ fn undeclared_build_arg_fix_renames_only_to_a_plain_name() {
 fn cache_mount_fix_after_a_vertical_tab_separator() {
     let files = [(
         "Dockerfile",
-        "FROM python:3.12\nRUN\u{b}pip install flask\n",
+        "# syntax=docker/dockerfile:1\nFROM python:3.12\nRUN\u{b}pip install flask\n",
     )];
     passes("bp007-vtab", &files);
     let dir = common_project(&files);
