@@ -2,7 +2,8 @@
 # Benchmark: lint generated Dockerfiles of 10,000 stages (a FROM chain with
 # upper-case names, and independent stages with relative WORKDIRs) and a
 # ~1 MB multi-stage file with the release binary, with the Dockerfile
-# syntax/BuildKit rules (DF000-DF010, DF012) and with every rule; prints
+# syntax/BuildKit rules (DF000-DF010, DF012) and with every rule (`ALL`), then
+# plans the fixes with --diff; prints
 # wall time and peak memory per run (`/usr/bin/time`).
 # Usage: bench/many_stages.sh [rules-to-select, default DF000..DF012]
 set -euo pipefail
@@ -41,4 +42,11 @@ for f in chain10k flat10k realistic1mb; do
   size=$(wc -c < "$dir/$f.Dockerfile")
   /usr/bin/time -q -f "$f ($size bytes) --select $select: %e s, %M KB" \
     "$bin" check --output-format concise --select "$select" "$dir/$f.Dockerfile" > /dev/null || true
+done
+
+# The fix engine on the same files: --diff plans every fix (10,000 renamed
+# stages in chain10k) and prints the unified diff.
+for f in chain10k flat10k realistic1mb; do
+  /usr/bin/time -q -f "$f --diff --unsafe-fixes --select $select: %e s, %M KB" \
+    "$bin" check --diff --unsafe-fixes --select "$select" "$dir/$f.Dockerfile" > /dev/null || true
 done

@@ -20,7 +20,7 @@
 //! refused too. When files are named, a fix may moreover change only those
 //! files (see [`WriteScope::only_named`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
@@ -183,6 +183,9 @@ pub struct Withheld {
     pub refusal: Refusal,
 }
 
+/// Where each path a fix writes resolves to, or why it may not be written.
+type Verdicts = HashMap<PathBuf, Result<PathBuf, Refusal>>;
+
 /// The project root plus the working directory relative paths resolve
 /// against, and (when files are named) the only files fixes may change.
 #[derive(Debug, Clone)]
@@ -247,9 +250,18 @@ impl WriteScope {
     /// Whether every edit of `fix` may be applied: inside the root and, when
     /// files are named, only to them. The first refusal wins.
     pub fn check_fix(&self, fix: &Fix) -> Result<(), Refusal> {
+        self.check_fix_with(fix, &mut HashMap::new())
+    }
+
+    /// [`Self::check_fix`], with the verdict on each path kept in `verdicts`:
+    /// thousands of fixes to one file resolve its path once.
+    fn check_fix_with(&self, fix: &Fix, verdicts: &mut Verdicts) -> Result<(), Refusal> {
         for edit in &fix.edits {
             let path = edit.file();
-            let resolved = self.check_write(path)?;
+            let resolved = verdicts
+                .entry(path.clone())
+                .or_insert_with(|| self.check_write(path))
+                .clone()?;
             if let Some(named) = &self.named {
                 if !named.contains(&resolved) {
                     return Err(Refusal::NotNamed { path: path.clone() });
@@ -264,6 +276,7 @@ impl WriteScope {
     /// display-only are left alone, so confining twice changes nothing.
     pub fn confine(&self, diagnostics: &mut [Diagnostic]) -> Vec<Withheld> {
         let mut withheld = Vec::new();
+        let mut verdicts = Verdicts::new();
         for d in diagnostics.iter_mut() {
             let Some(fix) = &mut d.fix else {
                 continue;
@@ -271,7 +284,7 @@ impl WriteScope {
             if fix.applicability == Applicability::DisplayOnly {
                 continue;
             }
-            let Err(refusal) = self.check_fix(fix) else {
+            let Err(refusal) = self.check_fix_with(fix, &mut verdicts) else {
                 continue;
             };
             withheld.push(Withheld {

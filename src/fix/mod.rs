@@ -7,6 +7,7 @@
 //! that shows or writes fixes goes through [`fix_all_within`].
 
 pub mod containment;
+mod line_diff;
 pub mod temp_files;
 mod write;
 
@@ -18,6 +19,7 @@ use crate::dockerfile::LINE_TOO_LONG;
 use crate::span::Span;
 
 pub use containment::{same_file, ProjectRoot, Refusal, Withheld, WriteScope};
+pub use line_diff::unified_diff;
 pub use write::{write_all_atomic, FileWrite, WriteError, WriteFailure};
 
 /// The most rounds of fix + re-lint before giving up.
@@ -393,8 +395,8 @@ fn select_fixes<'a>(
         .filter(|(_, f)| mode.allows(f) && !f.edits.is_empty())
         .filter(|(_, f)| !f.edits.iter().any(|e| frozen.contains(e.file())))
         .collect();
-    candidates.sort_by_key(|(code, fix)| (first_position(fix), *code));
-    let mut taken: BTreeMap<PathBuf, Vec<Span>> = BTreeMap::new();
+    candidates.sort_by_cached_key(|(code, fix)| (first_position(fix), *code));
+    let mut taken: BTreeMap<PathBuf, TakenSpans> = BTreeMap::new();
     let mut created: BTreeSet<PathBuf> = BTreeSet::new();
     let mut accepted = Vec::new();
     'fixes: for (code, fix) in candidates {
@@ -404,10 +406,8 @@ fn select_fixes<'a>(
                     if created.contains(file) {
                         continue 'fixes;
                     }
-                    if let Some(spans) = taken.get(file) {
-                        if spans.iter().any(|s| s.overlaps(span)) {
-                            continue 'fixes;
-                        }
+                    if taken.get(file).is_some_and(|t| t.conflicts(span)) {
+                        continue 'fixes;
                     }
                 }
                 Edit::Create { file, .. } => {
@@ -435,7 +435,7 @@ fn select_fixes<'a>(
         for edit in &fix.edits {
             match edit {
                 Edit::Replace { file, span, .. } => {
-                    taken.entry(file.clone()).or_default().push(*span)
+                    taken.entry(file.clone()).or_default().insert(*span)
                 }
                 Edit::Create { file, .. } => {
                     created.insert(file.clone());
@@ -445,6 +445,30 @@ fn select_fixes<'a>(
         accepted.push((code, fix));
     }
     accepted
+}
+
+/// The spans of one file that accepted fixes edit. They do not overlap one
+/// another, so sorted by start their ends do not decrease either: a lookup
+/// walks back from the query's end only while spans can still reach it.
+#[derive(Default)]
+struct TakenSpans(BTreeSet<(usize, usize)>);
+
+impl TakenSpans {
+    fn insert(&mut self, span: Span) {
+        self.0.insert((span.start, span.end));
+    }
+
+    fn conflicts(&self, span: &Span) -> bool {
+        for &(start, end) in self.0.range(..=(span.end, usize::MAX)).rev() {
+            if (Span { start, end }).overlaps(span) {
+                return true;
+            }
+            if end <= span.start && start < span.start {
+                return false;
+            }
+        }
+        false
+    }
 }
 
 fn first_position(fix: &Fix) -> (PathBuf, usize) {
@@ -499,24 +523,36 @@ fn to_crlf(s: &str) -> String {
     out
 }
 
-/// A unified diff of one file (`--- a/path` / `+++ b/path`, `/dev/null` for new files).
-pub fn unified_diff(path: &Path, old: Option<&str>, new: &str) -> String {
-    let name = path.display().to_string();
-    let name = name.strip_prefix("./").unwrap_or(&name);
-    let old_header = match old {
-        Some(_) => format!("a/{name}"),
-        None => "/dev/null".to_string(),
-    };
-    let diff = similar::TextDiff::from_lines(old.unwrap_or(""), new);
-    diff.unified_diff()
-        .context_radius(3)
-        .header(&old_header, &format!("b/{name}"))
-        .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// TakenSpans answers as checking every taken span would, on spans
+    /// accepted the way select_fixes accepts them.
+    #[test]
+    fn taken_spans_agree_with_a_linear_scan() {
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |bound: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as usize % bound
+        };
+        for _ in 0..200 {
+            let (mut taken, mut all) = (TakenSpans::default(), Vec::<Span>::new());
+            for _ in 0..40 {
+                let start = next(60);
+                let span = Span {
+                    start,
+                    end: start + next(4),
+                };
+                let expected = all.iter().any(|s| s.overlaps(&span));
+                assert_eq!(taken.conflicts(&span), expected, "{span:?} vs {all:?}");
+                if !expected {
+                    taken.insert(span);
+                    all.push(span);
+                }
+            }
+        }
+    }
     use crate::diagnostic::Severity;
 
     fn diag(file: &str, span: Span, fix: Option<Fix>) -> Diagnostic {

@@ -3,7 +3,7 @@
 //! in a Dockerfile FROM (inline Dockerfiles included) or a bake `contexts`
 //! value `docker-image://...`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
@@ -209,22 +209,21 @@ fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     } else {
         None
     };
-    let mut stage_names: Vec<String> = Vec::new();
+    // Lowercased names of the stages so far: a FROM naming one is no image.
+    let mut stage_names: HashSet<String> = HashSet::new();
     for stage in df.stages() {
         if built.as_ref().is_some_and(|b| !b.contains(&stage.index)) {
             if let Some(name) = df.stage_from(&stage).and_then(|f| f.stage_name.as_ref()) {
-                stage_names.push(name.value.clone());
+                stage_names.insert(name.value.to_ascii_lowercase());
             }
             continue;
         }
         let Some(from) = df.stage_from(&stage) else {
             continue;
         };
-        let is_stage = stage_names
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(&from.image.value));
+        let is_stage = stage_names.contains(&from.image.value.to_ascii_lowercase());
         if let Some(name) = &from.stage_name {
-            stage_names.push(name.value.clone());
+            stage_names.insert(name.value.to_ascii_lowercase());
         }
         if is_stage || uses_debian_tooling(df, &stage) {
             continue;

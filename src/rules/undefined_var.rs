@@ -17,10 +17,15 @@
 //! those. Predefined build arguments and arguments passed by the build
 //! definition are never reported.
 
-use std::collections::{BTreeMap, HashSet};
+mod scope;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use scope::{Mark, Scope};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
+use crate::dockerfile::Stage;
 use crate::dockerfile::{Instruction, InstructionKind, Spanned};
 use crate::rules::build_args::{global_arg_env, is_predefined_arg};
 use crate::rules::stages::dispatched_stages;
@@ -46,28 +51,6 @@ pub static RULE: RuleDef = RuleDef {
 /// every tag: their environment is known without asking a registry.
 const PATH_ONLY_IMAGES: &[&str] = &["alpine", "busybox", "debian", "ubuntu"];
 
-/// What BuildKit knows of a stage's variables at some point.
-#[derive(Debug, Clone, Default)]
-struct Scope {
-    /// Whether the base image's environment is known; if not, nothing is reported.
-    known: bool,
-    /// Environment variable names, in the order BuildKit lists them (for suggestions).
-    env: Vec<String>,
-    /// ARG names declared in the stage (or inherited from its base stage).
-    args: HashSet<String>,
-}
-
-impl Scope {
-    fn set_env(&mut self, name: &str) {
-        self.env.retain(|k| k != name);
-        self.env.push(name.to_string());
-    }
-
-    fn defines(&self, name: &str) -> bool {
-        self.args.contains(name) || self.env.iter().any(|k| k == name)
-    }
-}
-
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
     let lex = ShellLex::new(df.escape);
@@ -78,47 +61,88 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         lex,
         global_names,
     };
-    // Final scope of each stage, by lowercased stage name.
-    let mut finished: Vec<(Option<String>, Scope)> = Vec::new();
-    for stage in dispatched_stages(df, ctx.build.target.as_deref()) {
-        let Some(from) = df.instruction(stage.from_node) else {
-            continue;
-        };
-        let InstructionKind::From(from_ins) = &from.kind else {
-            continue;
-        };
-        let base = lex
-            .process_word(&from_ins.image.value, &globals)
-            .unwrap_or_else(|_| from_ins.image.value.clone());
-        let mut scope = initial_scope(&base, &finished);
-        for &node in &stage.instruction_nodes {
-            let Some(ins) = df.instruction(node) else {
-                continue;
-            };
-            checker.dispatch(ins, &mut scope, &globals, out);
+    let tree = StageTree::new(ctx, &lex, &globals);
+    for root in tree.roots() {
+        let mut scope = initial_scope(&tree.bases[root]);
+        // Depth-first over the FROM tree: a stage's changes are undone once
+        // the stages built from it are done.
+        let mut todo = vec![Step::Enter(root)];
+        while let Some(step) = todo.pop() {
+            match step {
+                Step::Enter(i) => {
+                    let mark = scope.mark();
+                    for &node in &tree.stages[i].instruction_nodes {
+                        if let Some(ins) = df.instruction(node) {
+                            checker.dispatch(ins, &mut scope, &globals, out);
+                        }
+                    }
+                    todo.push(Step::Leave(mark));
+                    todo.extend(tree.children[i].iter().rev().map(|&c| Step::Enter(c)));
+                }
+                Step::Leave(mark) => scope.rewind(mark),
+            }
         }
-        let name = from_ins.stage_name.as_ref().map(|n| n.value.to_lowercase());
-        finished.push((name, scope));
     }
 }
 
-/// The scope a stage starts with, from its (expanded) base name.
-fn initial_scope(base: &str, finished: &[(Option<String>, Scope)]) -> Scope {
-    let lower = base.to_lowercase();
-    // The latest earlier stage of that name, as BuildKit's name index keeps.
-    if let Some((_, scope)) = finished
-        .iter()
-        .rev()
-        .find(|(n, _)| n.as_deref() == Some(lower.as_str()))
-    {
-        return scope.clone();
-    }
-    if base == "scratch" || PATH_ONLY_IMAGES.contains(&repository(base)) {
-        return Scope {
-            known: true,
-            env: vec!["PATH".to_string()],
-            args: HashSet::new(),
+enum Step {
+    Enter(usize),
+    Leave(Mark),
+}
+
+/// The dispatched stages, each with its expanded base name and the stages
+/// built FROM it.
+struct StageTree {
+    stages: Vec<Stage>,
+    bases: Vec<String>,
+    children: Vec<Vec<usize>>,
+    is_root: Vec<bool>,
+}
+
+impl StageTree {
+    fn new(
+        ctx: &DockerfileContext<'_>,
+        lex: &ShellLex,
+        globals: &BTreeMap<String, String>,
+    ) -> Self {
+        let df = ctx.dockerfile;
+        let stages = dispatched_stages(df, ctx.build.target.as_deref());
+        let mut tree = StageTree {
+            bases: Vec::with_capacity(stages.len()),
+            children: vec![Vec::new(); stages.len()],
+            is_root: vec![true; stages.len()],
+            stages: Vec::new(),
         };
+        // The latest earlier stage of each lowercased name, as BuildKit's name index keeps.
+        let mut by_name: HashMap<String, usize> = HashMap::new();
+        for (i, stage) in stages.iter().enumerate() {
+            let from = df.stage_from(stage);
+            let base = from.map_or_else(String::new, |f| {
+                lex.process_word(&f.image.value, globals)
+                    .unwrap_or_else(|_| f.image.value.clone())
+            });
+            if let Some(&parent) = by_name.get(&base.to_lowercase()) {
+                tree.children[parent].push(i);
+                tree.is_root[i] = false;
+            }
+            if let Some(name) = from.and_then(|f| f.stage_name.as_ref()) {
+                by_name.insert(name.value.to_lowercase(), i);
+            }
+            tree.bases.push(base);
+        }
+        tree.stages = stages;
+        tree
+    }
+
+    fn roots(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.stages.len()).filter(|&i| self.is_root[i])
+    }
+}
+
+/// The scope a root stage starts with, from its (expanded) base image.
+fn initial_scope(base: &str) -> Scope {
+    if base == "scratch" || PATH_ONLY_IMAGES.contains(&repository(base)) {
+        return Scope::known_image(&["PATH"]);
     }
     Scope::default()
 }
@@ -274,7 +298,7 @@ impl Checker<'_, '_> {
                     if has_value && !name.starts_with("BUILDKIT_SBOM_SCAN_") {
                         scope.set_env(name);
                     }
-                    scope.args.insert(name.clone());
+                    scope.declare_arg(name);
                 }
             }
             _ => {}
@@ -316,7 +340,7 @@ impl Checker<'_, '_> {
     }
 
     fn diagnostic(&self, span: Span, name: &str, scope: &Scope, has_default: bool) -> Diagnostic {
-        let suggestion = suggest(name, scope.env.iter().map(String::as_str));
+        let suggestion = suggest(name, scope.env_names_near(name));
         let mut message = format!("Usage of undefined variable '${name}'");
         if let Some(s) = suggestion {
             message.push_str(&format!(" (did you mean ${s}?)"));
@@ -374,6 +398,22 @@ mod tests {
             diags[0].message,
             "Usage of undefined variable '$PAHT' (did you mean $PATH?)"
         );
+    }
+
+    #[test]
+    fn a_stage_sees_its_bases_not_its_siblings() {
+        let src = "FROM alpine AS a\nENV X=1\nFROM a AS b\nENV Y=1\nFROM a AS c\nWORKDIR /$X/$Y\nFROM c AS d\nENV Z=$X$Y\n";
+        let found = run(&RULE, src);
+        let messages: Vec<&str> = found.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "Usage of undefined variable '$Y' (did you mean $X?)",
+                "Usage of undefined variable '$Y' (did you mean $X?)"
+            ],
+            "{found:?}"
+        );
+        assert_eq!(found[0].span.slice(src), "$Y");
     }
 
     #[test]
