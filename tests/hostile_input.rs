@@ -104,6 +104,51 @@ fn fifos_named_like_inputs_are_reported_not_opened() {
     }
 }
 
+/// A `.dockerignore` that is a FIFO is there: BP008 does not call it
+/// missing (and offers no fix that would create a file over it).
+/// Before: "no .dockerignore" next to the FIFO error.
+#[cfg(unix)]
+#[test]
+fn a_fifo_dockerignore_is_not_reported_missing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(d, "Dockerfile", "FROM alpine:3.19\nCOPY . /app\n");
+    write(
+        d,
+        "docker-bake.hcl",
+        "target \"default\" {\n  context = \".\"\n}\n",
+    );
+    let r = run(d, &["check", "--output-format", "concise", "."]);
+    assert!(r.stdout.contains("BP008"), "without one: {}", r.stdout);
+    mkfifo(&d.join(".dockerignore"));
+    let r = run(d, &["check", "--output-format", "concise", "."]);
+    assert_no_panic(&r);
+    assert!(!r.stdout.contains("BP008"), "{}", r.stdout);
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+}
+
+/// A bake target's Dockerfile that is a FIFO is reported once, as not a
+/// regular file, not also as missing (BK003).
+#[cfg(unix)]
+#[test]
+fn a_fifo_dockerfile_of_a_bake_target_is_not_also_missing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        d,
+        "docker-bake.hcl",
+        "target \"default\" {\n  dockerfile = \"app.Dockerfile\"\n}\n",
+    );
+    let r = run(d, &["check", "--output-format", "concise", "."]);
+    assert!(r.stdout.contains("BK003"), "before the FIFO: {}", r.stdout);
+    mkfifo(&d.join("app.Dockerfile"));
+    let r = run(d, &["check", "--output-format", "concise", "."]);
+    assert_no_panic(&r);
+    assert_eq!(r.code, Some(2), "{}{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains("BK003"), "{}", r.stdout);
+    assert!(r.stderr.contains("not a regular file"), "{}", r.stderr);
+}
+
 /// A FIFO named on the command line, as a file to lint or a bake file,
 /// and manifests and requirements files rules read from the build context.
 /// Before: `check FIFO` passed silently (exit 0), `print -f FIFO` hung.

@@ -456,7 +456,11 @@ fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         return;
     };
     let dir = context_dir(context);
-    if !dir.is_dir() || has_ignore_file(dir, Some(ctx.path), &|p| ctx.file_exists(p)) {
+    if !dir.is_dir()
+        || has_ignore_file(dir, Some(ctx.path), &|p| {
+            ctx.file_exists(p) || is_present(p)
+        })
+    {
         return;
     }
     let instructions = built_instructions(ctx.dockerfile, ctx.build);
@@ -468,6 +472,13 @@ fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             .with_help(help(&broad.read))
             .with_fix(create_fix(context, content)),
     );
+}
+
+/// Whether anything is at `path`: an ignore file that is a FIFO, a device
+/// or a dangling link is not missing (reading it is BuildKit's error, and
+/// creating one there would fail).
+fn is_present(path: &Path) -> bool {
+    path.symlink_metadata().is_ok()
 }
 
 fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -482,7 +493,7 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let dir = context_dir(&context);
-        if !dir.is_dir() || has_ignore_file(dir, None, &|p| ctx.file_exists(p)) {
+        if !dir.is_dir() || has_ignore_file(dir, None, &|p| ctx.file_exists(p) || is_present(p)) {
             continue;
         }
         let df = crate::dockerfile::parse(content);

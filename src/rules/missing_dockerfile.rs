@@ -96,7 +96,9 @@ fn check_target(ctx: &BakeContext<'_>, target: &Target) -> Option<Diagnostic> {
         return None;
     }
     let path: PathBuf = target.dockerfile()?;
-    if ctx.dockerfile(&path).is_some() || path.is_file() {
+    // Something there that is not a file (a FIFO, a device) is reported
+    // when it is read, as not a regular file; it is not missing.
+    if ctx.dockerfile(&path).is_some() || path.metadata().is_ok_and(|m| !m.is_dir()) {
         return None;
     }
     let suggestion = similar_file(&path);
