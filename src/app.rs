@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, ColorChoice, Command, PrintArgs, RuleArgs};
+use crate::cli::{Cli, ColorChoice, Command, PrintArgs, RuleArgs, RuleFormat};
 use crate::config::ConfigError;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::linter::FileError;
@@ -93,6 +93,9 @@ pub fn default_format(github_actions: bool, to_file: bool, stdout_tty: bool) -> 
 
 fn rule(args: &RuleArgs) -> u8 {
     let mut out = std::io::stdout().lock();
+    if args.output_format == RuleFormat::Json {
+        return rule_json(args, &mut out);
+    }
     if args.all {
         for r in RULES {
             let _ = writeln!(out, "{}\n", r.doc.trim_end());
@@ -118,6 +121,41 @@ fn rule(args: &RuleArgs) -> u8 {
             EXIT_ERROR
         }
     }
+}
+
+/// `rule --output-format json`: one object for a named rule, a list for
+/// `--all` or no rule.
+fn rule_json(args: &RuleArgs, out: &mut impl Write) -> u8 {
+    let value = match &args.rule {
+        Some(name) => match rules::find(name) {
+            Some(r) => rule_object(r),
+            None => {
+                eprintln!("error: unknown rule `{name}`");
+                return EXIT_ERROR;
+            }
+        },
+        None => serde_json::Value::Array(RULES.iter().map(|r| rule_object(r)).collect()),
+    };
+    let _ = writeln!(out, "{value:#}");
+    EXIT_CLEAN
+}
+
+fn rule_object(r: &rules::RuleDef) -> serde_json::Value {
+    let fix = match r.fix {
+        Some(crate::diagnostic::Applicability::Safe) => Some("safe"),
+        Some(crate::diagnostic::Applicability::Unsafe) => Some("unsafe"),
+        Some(crate::diagnostic::Applicability::DisplayOnly) => Some("display-only"),
+        None => None,
+    };
+    serde_json::json!({
+        "code": r.code,
+        "name": r.name,
+        "aliases": r.aliases,
+        "severity": r.severity.as_str(),
+        "summary": r.summary,
+        "fix": fix,
+        "explanation": r.doc,
+    })
 }
 
 fn print(args: &PrintArgs) -> u8 {

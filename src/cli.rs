@@ -122,6 +122,18 @@ pub struct RuleArgs {
     /// Print every rule's documentation
     #[arg(long, conflicts_with = "rule")]
     pub all: bool,
+    /// `text` (the markdown documentation) or `json` (code, name, aliases,
+    /// severity, summary, fix and documentation of each rule, as `ruff rule
+    /// --output-format json` prints them)
+    #[arg(long, value_enum, default_value = "text")]
+    pub output_format: RuleFormat,
+}
+
+/// How `bakelint rule` prints rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RuleFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -142,6 +142,34 @@ fn json_output_is_structured() {
     assert_eq!(first["fix"]["edits"][0]["content"], "AS");
 }
 
+/// `rule --output-format json` lists every rule with its aliases, as the
+/// hadolint conformance tool and editors read them.
+#[test]
+fn rule_json_lists_codes_aliases_and_docs() {
+    let dir = project(&[]);
+    let out = bakelint(dir.path(), &["rule", "--all", "--output-format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let rules = v.as_array().expect("a list");
+    let df010 = rules
+        .iter()
+        .find(|r| r["code"] == "DF010")
+        .expect("DF010 listed");
+    assert_eq!(df010["name"], "workdir-relative-path");
+    assert!(df010["aliases"]
+        .as_array()
+        .is_some_and(|a| a.iter().any(|x| x == "DL3000")));
+    assert!(df010["explanation"]
+        .as_str()
+        .is_some_and(|d| d.starts_with("# DF010")));
+
+    let out = bakelint(dir.path(), &["rule", "DL3024", "--output-format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    assert_eq!(v["code"], "DF005");
+    let out = bakelint(dir.path(), &["rule", "NOPE", "--output-format", "json"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
 #[test]
 fn full_output_shows_snippet_and_help() {
     let dir = project(&[("Dockerfile", CASING)]);
