@@ -199,10 +199,13 @@ def check_review(path, code, data, known):
             fixed += case["fixed"]
     if not all(isinstance(x, str) for x in fixed):
         fail("`fixed` must be an array of strings")
-    unknown = set(data) - {"rule", "reviewed", "true_positives", "debatable", "fixed"}
+    unknown = set(data) - {"rule", "reviewed", "true_positives", "debatable", "fixed", "note"}
     if unknown:
         fail(f"unknown key(s): {', '.join(sorted(unknown))}")
-    return {"reviewed": data["reviewed"], "true_positives": data["true_positives"],
+    note = data.get("note", "")
+    if not isinstance(note, str):
+        fail("`note` must be a string")
+    return {"reviewed": data["reviewed"], "true_positives": data["true_positives"], "note": note,
             "debatable": [{"finding": c["finding"], "why": c["why"]} for c in debatable], "fixed": fixed}
 
 
@@ -261,6 +264,8 @@ def render(rule_list, dockerfiles, bake, linted, reviews, source, corpus_id):
         lines += ["", f"## {code} {names[code]}", "",
                   f"{r['reviewed']} findings reviewed, {r['true_positives']} true positives "
                   f"({percent(r['true_positives'], r['reviewed'])})."]
+        if r["note"].strip():
+            lines += ["", " ".join(r["note"].split())]
         lines += ["", "Debatable or false cases left:", ""]
         lines += [f"- `{c['finding'].strip()}`: {' '.join(c['why'].split())}" for c in r["debatable"]] or ["- none"]
         lines += ["", "Patterns fixed:", ""]

@@ -352,29 +352,27 @@ fn shown_context(context: &Path) -> String {
 
 /// Whether the context holds the repository's `.git`: it has one, or,
 /// outside any repository bakelint can see (a copy, a tarball), it is the
-/// working directory, where bake runs from the repository root.
-fn holds_git(context: &Path) -> bool {
-    let absolute = std::path::absolute(context).unwrap_or_else(|_| context.to_path_buf());
-    if absolute.join(".git").exists() {
+/// bake base: the directory `docker buildx bake` runs in, the repository
+/// root of a checkout. Not the working directory: the finding must not
+/// depend on where bakelint runs from.
+fn holds_git(context: &Path, bake_base: Option<&Path>) -> bool {
+    let absolute = |p: &Path| {
+        crate::workspace::normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
+    };
+    let context = absolute(context);
+    if context.join(".git").exists() {
         return true;
     }
-    if absolute
-        .ancestors()
-        .skip(1)
-        .any(|a| a.join(".git").exists())
-    {
+    if context.ancestors().skip(1).any(|a| a.join(".git").exists()) {
         return false;
     }
-    crate::workspace::normalize(context).as_os_str().is_empty()
-        || std::env::current_dir().is_ok_and(|cwd| {
-            crate::workspace::normalize(&absolute) == crate::workspace::normalize(&cwd)
-        })
+    bake_base.is_some_and(|base| absolute(base) == context)
 }
 
-fn message(context: &Path, read: &ContextRead) -> String {
+fn message(context: &Path, read: &ContextRead, git: bool) -> String {
     let shown = shown_context(context);
     match read {
-        ContextRead::Whole if holds_git(context) => format!(
+        ContextRead::Whole if git => format!(
             "build context \"{shown}\" has no .dockerignore: the whole tree, .git included, is sent to the builder"
         ),
         ContextRead::Whole => format!(
@@ -416,15 +414,11 @@ fn create_fix(context: &Path, content: String) -> Fix {
 /// `dir`) is reported for: its broad read and the `.dockerignore` the fix
 /// writes. Nothing when that file would exclude nothing the build sends:
 /// `.git` only, for a context without the repository's `.git`.
-fn finding(
-    context: &Path,
-    dir: &Path,
-    instructions: &[&Instruction],
-) -> Option<(BroadRead, String)> {
+fn finding(dir: &Path, instructions: &[&Instruction], git: bool) -> Option<(BroadRead, String)> {
     let broad = broad_context_read(instructions, dir)?;
     let content = ignore_content(dir, &read_paths(instructions));
     let only_always = content.lines().count() <= ALWAYS.len();
-    let sends_git = broad.read == ContextRead::Whole && holds_git(context);
+    let sends_git = broad.read == ContextRead::Whole && git;
     (sends_git || !only_always).then_some((broad, content))
 }
 
@@ -464,11 +458,12 @@ fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let instructions = built_instructions(ctx.dockerfile, ctx.build);
-    let Some((broad, content)) = finding(context, dir, &instructions) else {
+    let git = holds_git(context, ctx.build.bake_base.as_deref());
+    let Some((broad, content)) = finding(dir, &instructions, git) else {
         return;
     };
     out.push(
-        ctx.diagnostic(broad.span, message(context, &broad.read))
+        ctx.diagnostic(broad.span, message(context, &broad.read, git))
             .with_help(help(&broad.read))
             .with_fix(create_fix(context, content)),
     );
@@ -503,7 +498,8 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             ..BuildInfo::default()
         };
         let instructions = built_instructions(&df, &build);
-        let Some((broad, ignore)) = finding(&context, dir, &instructions) else {
+        let git = holds_git(&context, Some(&target.cwd));
+        let Some((broad, ignore)) = finding(dir, &instructions, git) else {
             continue;
         };
         let at = target.attr("context").unwrap_or(inline);
@@ -517,7 +513,7 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                 format!(
                     "target \"{}\": {}",
                     target.name,
-                    message(&context, &broad.read)
+                    message(&context, &broad.read, git)
                 ),
             )
             .with_help(help(&broad.read))

@@ -194,6 +194,10 @@ pub struct BuildInfo {
     pub target_stages: Vec<Option<String>>,
     /// The build context directory, for `.dockerignore`.
     pub context: Option<std::path::PathBuf>,
+    /// The directory the bake set's paths resolve against (where `docker
+    /// buildx bake` runs): outside any repository bakelint can see, the
+    /// context that is this directory stands for the repository root.
+    pub bake_base: Option<std::path::PathBuf>,
     /// Files that exist in memory only (created or edited by the fix loop),
     /// by normalised path: rules that look for files see them too.
     pub virtual_files: std::sync::Arc<std::collections::BTreeSet<std::path::PathBuf>>,

@@ -131,6 +131,7 @@ fn uses_of(set: &LoadedSet, in_memory: &InMemory) -> BTreeMap<PathBuf, Dockerfil
         entry.build.image_names.extend(target.tags());
         if entry.build.context.is_none() {
             entry.build.context = target.context_path();
+            entry.build.bake_base = Some(target.cwd.clone());
         }
         if let Some(stage) = target.target() {
             entry.build.target = Some(stage.to_string());

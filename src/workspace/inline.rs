@@ -234,6 +234,7 @@ fn lint_inline(project: &BakeProject, target: &Target, settings: &Settings) -> V
         args: target.args(),
         target: target.target().map(str::to_string),
         context: target.context_path(),
+        bake_base: Some(target.cwd.clone()),
         image_names: std::iter::once(target.name.clone())
             .chain(target.tags())
             .collect(),
