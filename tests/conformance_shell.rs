@@ -3,10 +3,10 @@
 //!
 //! The file formats and environments follow BuildKit's `lex_test.go`
 //! (`TestShellParser4EnvVars`, `TestShellParser4Words`); see
-//! `testdata/conformance/buildkit-parser/README.md`.
+//! the README of `../shared/conformance/buildkit-parser` (the tests skip
+//! when it is absent).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use bakelint::dockerfile::expand::ShellLex;
 
@@ -15,20 +15,21 @@ const ENV_VAR_CASES: usize = 228;
 /// Cases in `wordsTest` (`ENV` lines and comments are not cases).
 const WORDS_CASES: usize = 24;
 
-fn read_case_file(name: &str) -> String {
-    let path: PathBuf = [
-        env!("CARGO_MANIFEST_DIR"),
-        "testdata/conformance/buildkit-parser/shell",
-        name,
-    ]
-    .iter()
-    .collect();
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+mod common;
+
+/// A case file of the shared corpus, or `None` (skip) when it is absent.
+fn read_case_file(name: &str) -> Option<String> {
+    let path = common::buildkit_parser_corpus()?.join("shell").join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    Some(text)
 }
 
 #[test]
 fn env_var_test() {
-    let text = read_case_file("envVarTest");
+    let Some(text) = read_case_file("envVarTest") else {
+        return;
+    };
     let env: HashMap<String, String> = [
         ("PWD", "/home"),
         ("SHELL", "bash"),
@@ -89,7 +90,9 @@ fn env_var_test() {
 
 #[test]
 fn words_test() {
-    let text = read_case_file("wordsTest");
+    let Some(text) = read_case_file("wordsTest") else {
+        return;
+    };
     let lex = ShellLex::new('\\');
     let mut env: HashMap<String, String> = HashMap::new();
 

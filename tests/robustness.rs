@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use bakelint::config::Settings;
 use bakelint::diagnostic::Edit;
 use bakelint::dockerfile::parse;
@@ -67,9 +69,9 @@ const FRAGMENTS: &[&str] = &[
 
 fn seeds() -> Vec<String> {
     let mut seeds: Vec<String> = Vec::new();
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/conformance/buildkit-parser/testfiles");
-    if let Ok(dirs) = std::fs::read_dir(&corpus) {
+    // BuildKit's parser corpus when ../shared is there; the rule docs' examples always.
+    let corpus = common::buildkit_parser_corpus().map(|c| c.join("testfiles"));
+    if let Some(Ok(dirs)) = corpus.map(std::fs::read_dir) {
         let mut dirs: Vec<PathBuf> = dirs.filter_map(|e| e.ok().map(|e| e.path())).collect();
         dirs.sort();
         for d in dirs {

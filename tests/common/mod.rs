@@ -8,10 +8,32 @@ pub mod cli;
 pub mod lsp_client;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bakelint::project::discover;
 use bakelint::workspace::Plan;
+
+/// A folder of the read-only material in `../shared` (next to the project:
+/// BuildKit's parser corpus, the real-world corpus), or `None` with a note
+/// on stderr when it is absent, so the tests that need it skip.
+pub fn shared_material(relative: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(relative);
+    if path.is_dir() {
+        return Some(path);
+    }
+    eprintln!(
+        "skipped: {} is absent (the read-only material in ../shared is not next to the project)",
+        path.display()
+    );
+    None
+}
+
+/// BuildKit's Dockerfile parser test corpus (`../shared/conformance/buildkit-parser`).
+pub fn buildkit_parser_corpus() -> Option<PathBuf> {
+    shared_material("conformance/buildkit-parser")
+}
 
 /// A temporary directory holding `files` (path, content).
 pub fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
