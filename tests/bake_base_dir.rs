@@ -427,3 +427,26 @@ fn a_bake_file_on_standard_input_loads_with_its_default_named_siblings() {
         "without the override there is no default: {alone:#?}"
     );
 }
+
+/// Outside any repository (a copy, a tarball), BP008 takes the bake base —
+/// the directory buildx runs in — for the repository root, whichever
+/// directory bakelint runs from. Before: only a context equal to the
+/// working directory "held `.git`", so the finding came and went with it.
+#[test]
+fn bp008_on_a_copy_does_not_depend_on_the_working_directory() {
+    let dir = project(&[
+        (
+            "sub/docker-bake.hcl",
+            "target \"default\" {\n  context = \".\"\n}\n",
+        ),
+        ("sub/Dockerfile", "FROM alpine:3.20\nCOPY . /app\n"),
+    ]);
+    let from_root = findings(dir.path(), &["--select", "BP008", "."]);
+    let from_sub = findings(&dir.path().join("sub"), &["--select", "BP008", "."]);
+    let (root, sub) = (only(&from_root, "BP008"), only(&from_sub, "BP008"));
+    assert_eq!((&root.file, root.line), (&sub.file, sub.line));
+    // The context is spelled from where bakelint runs ("sub" or "."); the claim is the same.
+    for f in [root, sub] {
+        assert!(f.message.contains(".git included"), "{}", f.message);
+    }
+}

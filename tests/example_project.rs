@@ -60,12 +60,9 @@ fn example_source() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples/ci-pipeline")
 }
 
-/// A copy of the example as its own checkout: a `.git` at its root, as the
-/// project has in its repository (BP008 then says `.git` is sent).
 fn example() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     copy_dir(&example_source(), dir.path());
-    std::fs::create_dir(dir.path().join(".git")).expect("mkdir .git");
     dir
 }
 

@@ -118,7 +118,6 @@ fn a_fifo_dockerignore_is_not_reported_missing() {
         "docker-bake.hcl",
         "target \"default\" {\n  context = \".\"\n}\n",
     );
-    std::fs::create_dir(d.join(".git")).expect("mkdir .git");
     let r = run(d, &["check", "--output-format", "concise", "."]);
     assert!(r.stdout.contains("BP008"), "without one: {}", r.stdout);
     mkfifo(&d.join(".dockerignore"));

@@ -287,6 +287,33 @@ impl Instruction {
         self.flags.iter().find(|f| f.name.value == name)
     }
 
+    /// The `--mount`s of a `RUN` that bind the build context (type `bind`,
+    /// the default, without `from`).
+    pub fn context_binds(&self) -> Vec<ContextBind> {
+        if self.keyword != Keyword::Run {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        for flag in self.flags.iter().filter(|f| f.name.value == "mount") {
+            let options = flag.options();
+            let get = |keys: &[&str]| {
+                options
+                    .iter()
+                    .find(|o| keys.contains(&o.key.value.as_str()))
+                    .map(|o| o.value.as_ref().map_or(String::new(), |v| v.value.clone()))
+            };
+            let kind = get(&["type"]).unwrap_or_else(|| "bind".to_string());
+            if kind == "bind" && get(&["from"]).is_none() {
+                out.push(ContextBind {
+                    span: flag.span,
+                    source: get(&["source", "src"]).unwrap_or_default(),
+                    target: get(&["target", "dst", "destination"]),
+                });
+            }
+        }
+        out
+    }
+
     /// The instruction as BuildKit sees it, independent of layout: keyword
     /// upper-cased, flags and arguments with continuations and comment lines
     /// removed and whitespace runs collapsed, heredoc bodies verbatim. Two
@@ -334,6 +361,17 @@ pub struct Flag {
     pub name: Spanned<String>,
     /// Raw value text after `=` (quotes kept).
     pub value: Option<Spanned<String>>,
+}
+
+/// A `RUN --mount=type=bind` of the build context (see [`Instruction::context_binds`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextBind {
+    /// The whole `--mount=...` flag.
+    pub span: Span,
+    /// The context path mounted (`""`: the context root).
+    pub source: String,
+    /// Where it is mounted, if given.
+    pub target: Option<String>,
 }
 
 /// A `key=value` element of a CSV flag value such as `--mount=type=cache,target=/x`.

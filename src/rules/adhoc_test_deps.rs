@@ -16,7 +16,8 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
-use crate::rules::stage_walk::{stage_parents, stage_tree, work, StageStep};
+use crate::image_path::{self, context_relative};
+use crate::rules::stage_walk::{stage_parents, walk_stages, work, CarriedState};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::files::{made_paths, working_dirs};
 use crate::shell::{PackageManager, RunScript, ScriptOrigin, SimpleCommand, Word};
@@ -353,35 +354,6 @@ fn listed_names(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// A path normalised lexically (`a/./b/../c` → `a/c`); `absolute` keeps the leading `/`.
-fn normalize_path(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    let joined = parts.join("/");
-    if path.starts_with('/') {
-        format!("/{joined}")
-    } else {
-        joined
-    }
-}
-
-/// `path` in the image, against `workdir`.
-fn in_image(workdir: &str, path: &str) -> String {
-    if path.starts_with('/') {
-        normalize_path(path)
-    } else {
-        normalize_path(&format!("{workdir}/{path}"))
-    }
-}
-
 /// `a/b` under `dir` (`""` is the context root).
 fn join(dir: &str, rest: &str) -> String {
     if dir.is_empty() {
@@ -511,17 +483,8 @@ struct Mark {
     made: usize,
 }
 
-impl PathState {
-    fn new() -> Self {
-        PathState {
-            workdir: "/".to_string(),
-            placements: Vec::new(),
-            by_dest: HashMap::new(),
-            by_name: HashMap::new(),
-            made: Vec::new(),
-            made_index: HashMap::new(),
-        }
-    }
+impl CarriedState for PathState {
+    type Mark = Mark;
 
     fn mark(&self) -> Mark {
         Mark {
@@ -554,6 +517,19 @@ impl PathState {
             }
         }
         self.workdir = mark.workdir;
+    }
+}
+
+impl PathState {
+    fn new() -> Self {
+        PathState {
+            workdir: "/".to_string(),
+            placements: Vec::new(),
+            by_dest: HashMap::new(),
+            by_name: HashMap::new(),
+            made: Vec::new(),
+            made_index: HashMap::new(),
+        }
     }
 
     fn place(&mut self, placement: Placement) {
@@ -620,7 +596,7 @@ impl PathState {
         work::add(1);
         match &ins.kind {
             InstructionKind::Workdir(dir) => {
-                self.workdir = in_image(&self.workdir, dir.value.trim_matches('"'));
+                self.workdir = image_path::join(&self.workdir, dir.value.trim_matches('"'));
             }
             InstructionKind::Copy(copy) | InstructionKind::Add(copy) => {
                 if ins.flag("from").is_some() || !ins.heredocs.is_empty() {
@@ -633,14 +609,14 @@ impl PathState {
                 let dest_is_dir = raw_dest.ends_with('/')
                     || matches!(raw_dest, "." | "./" | "..")
                     || copy.sources.len() > 1;
-                let dest = in_image(&self.workdir, raw_dest);
+                let dest = image_path::join(&self.workdir, raw_dest);
                 for source in &copy.sources {
                     let value = source.value.as_str();
                     if value.contains("://") || value.starts_with("<<") || value.contains('$') {
                         continue;
                     }
                     self.place(Placement {
-                        source: normalize_path(value.trim_start_matches('/')),
+                        source: context_relative(value),
                         dest: dest.clone(),
                         dest_is_dir,
                     });
@@ -652,30 +628,16 @@ impl PathState {
 
     /// Bind mounts of the build context on a RUN (`--mount=type=bind,source=x,target=/y`).
     fn bind_mounts(&self, ins: &Instruction) -> Vec<Placement> {
-        let mut out = Vec::new();
-        for flag in ins.flags.iter().filter(|f| f.name.value == "mount") {
-            let options = flag.options();
-            let get = |keys: &[&str]| {
-                options
-                    .iter()
-                    .find(|o| keys.contains(&o.key.value.as_str()))
-                    .map(|o| o.value.as_ref().map_or(String::new(), |v| v.value.clone()))
-            };
-            let kind = get(&["type"]).unwrap_or_else(|| "bind".to_string());
-            if kind != "bind" || get(&["from"]).is_some() {
-                continue;
-            }
-            let Some(target) = get(&["target", "dst", "destination"]) else {
-                continue;
-            };
-            let source = get(&["source", "src"]).unwrap_or_default();
-            out.push(Placement {
-                source: normalize_path(source.trim_start_matches('/')),
-                dest: in_image(&self.workdir, &target),
-                dest_is_dir: false,
-            });
-        }
-        out
+        ins.context_binds()
+            .into_iter()
+            .filter_map(|bind| {
+                Some(Placement {
+                    source: context_relative(&bind.source),
+                    dest: image_path::join(&self.workdir, &bind.target?),
+                    dest_is_dir: false,
+                })
+            })
+            .collect()
     }
 }
 
@@ -708,23 +670,13 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let first = out.len();
     // Stages along their `FROM <stage>` tree: a stage starts with what the
     // stages it is built on copied, restored (not replayed) for its siblings.
-    let mut state = PathState::new();
-    let mut marks: Vec<Mark> = Vec::new();
-    for step in stage_tree(&stage_parents(df, &ctx.build.args)) {
-        match step {
-            StageStep::Enter(index) => {
-                marks.push(state.mark());
-                if let Some(stage) = stages.get(index) {
-                    check_stage(ctx, stage, &mut state, out);
-                }
-            }
-            StageStep::Leave(_) => {
-                if let Some(mark) = marks.pop() {
-                    state.undo(mark);
-                }
-            }
+    let parents = stage_parents(df, &ctx.build.args);
+    walk_stages(&parents, &mut PathState::new(), |state, index| {
+        if let Some(stage) = stages.get(index) {
+            check_stage(ctx, stage, state, out);
         }
-    }
+        true
+    });
     out[first..].sort_by_key(|d| (d.span.start, d.span.end));
 }
 
@@ -809,7 +761,7 @@ fn walk_script(
             work::add(1);
             if let Some(Some(dir)) = dirs.get(*next) {
                 for path in made_paths(script, *next, &df.source) {
-                    state.add_made(crate::shell::files::join(dir, &path));
+                    state.add_made(image_path::join(dir, &path));
                 }
             }
             *next += 1;
@@ -834,7 +786,7 @@ fn walk_script(
                 let Some(written) = file.as_str() else {
                     continue;
                 };
-                let path = in_image(cwd, written);
+                let path = image_path::join(cwd, written);
                 if state.is_made(&path) {
                     continue;
                 }

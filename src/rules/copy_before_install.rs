@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{CopyAdd, Instruction, InstructionKind, Keyword, Spanned, Stage};
+use crate::image_path::join;
 use crate::rules::source_text::keyword_case;
-use crate::rules::stage_walk::{stage_parents, stage_tree, work, StageStep};
+use crate::rules::stage_walk::{stage_parents, walk_stages, work, CarriedState};
 
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::{command_basename, PackageInstall, PackageManager, Word};
@@ -225,6 +226,35 @@ struct Mark {
     copied: usize,
 }
 
+impl CarriedState for State {
+    type Mark = Mark;
+
+    fn mark(&self) -> Mark {
+        Mark {
+            workdir: self.workdir.clone(),
+            copied: self.copied.len(),
+        }
+    }
+
+    /// Back to `mark`: the COPYs tracked since go (newest first).
+    fn undo(&mut self, mark: Mark) {
+        while self.copied.len() > mark.copied {
+            let Some(copied) = self.copied.pop() else {
+                break;
+            };
+            let list = if copied.glob {
+                self.globs_by_dir.get_mut(split_parent(&copied.path).0)
+            } else {
+                self.by_path.get_mut(&copied.path)
+            };
+            if let Some(list) = list {
+                list.pop();
+            }
+        }
+        self.workdir = mark.workdir;
+    }
+}
+
 impl State {
     fn new() -> State {
         State {
@@ -263,31 +293,6 @@ impl State {
         };
         key.0.entry(key.1).or_default().push(self.copied.len());
         self.copied.push(copied);
-    }
-
-    fn mark(&self) -> Mark {
-        Mark {
-            workdir: self.workdir.clone(),
-            copied: self.copied.len(),
-        }
-    }
-
-    /// Back to `mark`: the COPYs tracked since go (newest first).
-    fn undo(&mut self, mark: Mark) {
-        while self.copied.len() > mark.copied {
-            let Some(copied) = self.copied.pop() else {
-                break;
-            };
-            let list = if copied.glob {
-                self.globs_by_dir.get_mut(split_parent(&copied.path).0)
-            } else {
-                self.by_path.get_mut(&copied.path)
-            };
-            if let Some(list) = list {
-                list.pop();
-            }
-        }
-        self.workdir = mark.workdir;
     }
 
     /// Whether an earlier narrow COPY put image path `path` in place.
@@ -335,23 +340,13 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let first = out.len();
     // Stages along their `FROM <stage>` tree: the parents' WORKDIR and
     // COPYs are in effect, restored (not replayed) for each sibling.
-    let mut state = State::new();
-    let mut marks: Vec<Mark> = Vec::new();
-    for step in stage_tree(&stage_parents(df, &ctx.build.args)) {
-        match step {
-            StageStep::Enter(index) => {
-                marks.push(state.mark());
-                if let Some(stage) = stages.get(index) {
-                    check_stage(ctx, stage, &mut state, out);
-                }
-            }
-            StageStep::Leave(_) => {
-                if let Some(mark) = marks.pop() {
-                    state.undo(mark);
-                }
-            }
+    let parents = stage_parents(df, &ctx.build.args);
+    walk_stages(&parents, &mut State::new(), |state, index| {
+        if let Some(stage) = stages.get(index) {
+            check_stage(ctx, stage, state, out);
         }
-    }
+        true
+    });
     out[first..].sort_by_key(|d| (d.span.start, d.span.end));
 }
 
@@ -1174,26 +1169,6 @@ fn context_dir(ctx: &DockerfileContext<'_>) -> Option<PathBuf> {
 /// A path without variables (`None` when it expands something).
 fn static_path(path: &str) -> Option<&str> {
     (!path.contains('$') && !path.is_empty()).then_some(path)
-}
-
-/// `rel` resolved against absolute `base`, normalised (`..` stops at `/`).
-fn join(base: &str, rel: &str) -> String {
-    let full = if rel.starts_with('/') {
-        rel.to_string()
-    } else {
-        format!("{base}/{rel}")
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in full.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
 }
 
 /// A context-relative path normalised; `None` when it leaves the context.

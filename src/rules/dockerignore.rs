@@ -11,8 +11,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::image_path::context_relative;
+
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Keyword, Spanned};
+use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Spanned};
 use crate::rules::bake_targets;
 use crate::rules::stages::stages_built_for;
 
@@ -114,23 +116,6 @@ struct BroadRead {
 /// Characters that make a `COPY` source a pattern.
 const GLOB_CHARS: &[char] = &['*', '?', '['];
 
-/// A context-relative source path in lexical normal form: `./`, a leading
-/// `/` (the context root) and a trailing `/.` removed, `..` resolved and
-/// clamped at the root as BuildKit does (`../../x` is `x`).
-fn context_relative(source: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in source.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            name => parts.push(name),
-        }
-    }
-    parts.join("/")
-}
-
 /// Whether a source is remote or inline (a URL, a git address, a heredoc).
 fn is_remote_or_inline(source: &str) -> bool {
     source.starts_with("<<") || source.contains("://") || source.starts_with("git@")
@@ -182,29 +167,6 @@ fn copy_sources(ins: &Instruction) -> Vec<&Spanned<String>> {
         .collect()
 }
 
-/// The `--mount=type=bind` flags of a `RUN` that mount the build context
-/// (no `from`), with their `source` (the context root when absent).
-fn context_bind_mounts(ins: &Instruction) -> Vec<(Span, String)> {
-    if ins.keyword != Keyword::Run {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for flag in ins.flags.iter().filter(|f| f.name.value == "mount") {
-        let options = flag.options();
-        let get = |keys: &[&str]| {
-            options
-                .iter()
-                .find(|o| keys.contains(&o.key.value.as_str()))
-                .map(|o| o.value.as_ref().map_or(String::new(), |v| v.value.clone()))
-        };
-        let kind = get(&["type"]).unwrap_or_else(|| "bind".to_string());
-        if kind == "bind" && get(&["from"]).is_none() {
-            out.push((flag.span, get(&["source", "src"]).unwrap_or_default()));
-        }
-    }
-    out
-}
-
 /// The instructions a build runs: those of the built stages (all stages
 /// when the target stage is unknown), never `ONBUILD` triggers (they read
 /// the context of a later build).
@@ -238,9 +200,9 @@ fn broad_context_read(instructions: &[&Instruction], context: &Path) -> Option<B
             .into_iter()
             .filter_map(|s| Some((s.span, classify_source(&s.value, context)?)))
             .collect();
-        for (span, source) in context_bind_mounts(ins) {
-            if let Some(read) = classify_source(&source, context) {
-                reads.push((span, read));
+        for bind in ins.context_binds() {
+            if let Some(read) = classify_source(&bind.source, context) {
+                reads.push((bind.span, read));
             }
         }
         for (span, read) in reads {
@@ -260,9 +222,9 @@ fn read_paths(instructions: &[&Instruction]) -> Vec<String> {
     for ins in instructions {
         out.extend(copy_sources(ins).iter().map(|s| context_relative(&s.value)));
         out.extend(
-            context_bind_mounts(ins)
+            ins.context_binds()
                 .iter()
-                .map(|(_, s)| context_relative(s)),
+                .map(|b| context_relative(&b.source)),
         );
     }
     out

@@ -45,23 +45,28 @@ pub fn stage_parents(df: &Dockerfile, build_args: &BTreeMap<String, String>) -> 
     parents
 }
 
-/// One step of [`stage_tree`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StageStep {
-    /// Check stage `i`: the stages it is built on were entered and not left.
-    Enter(usize),
-    /// Every stage built on stage `i` has been checked: restore the state
-    /// it had when stage `i` was entered.
-    Leave(usize),
+/// What a stage walk carries from a stage into the stages built on it:
+/// changed on the way down, taken back to a mark on the way up.
+pub trait CarriedState {
+    type Mark;
+    /// The state now, to come back to with [`CarriedState::undo`].
+    fn mark(&self) -> Self::Mark;
+    /// Takes back every change made since `mark`.
+    fn undo(&mut self, mark: Self::Mark);
 }
 
-/// The stages depth-first along `parents` (see [`stage_parents`]): roots in
-/// file order, each followed by the stages built on it (in file order),
-/// then its `Leave`. Every stage is entered once; linear in the number of
-/// stages.
-pub fn stage_tree(parents: &[Option<usize>]) -> Vec<StageStep> {
-    let count = parents.len();
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); count];
+/// Visits the stages depth-first along `parents` (see [`stage_parents`]):
+/// roots in file order, each followed by the stages built on it (in file
+/// order). `visit` applies a stage to `state` and says whether the stages
+/// built on it are still of interest; after a stage and those, `state` is
+/// undone to what it was before the stage. Every stage is visited at most
+/// once and the walk keeps its own stack: linear, whatever the depth.
+pub fn walk_stages<S: CarriedState>(
+    parents: &[Option<usize>],
+    state: &mut S,
+    mut visit: impl FnMut(&mut S, usize) -> bool,
+) {
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); parents.len()];
     let mut roots = Vec::new();
     for (index, parent) in parents.iter().enumerate() {
         match parent.filter(|&p| p < index) {
@@ -69,27 +74,24 @@ pub fn stage_tree(parents: &[Option<usize>]) -> Vec<StageStep> {
             None => roots.push(index),
         }
     }
-    let mut steps = Vec::with_capacity(2 * count);
-    // (stage, how many of its children were entered)
-    let mut stack: Vec<(usize, usize)> = Vec::new();
-    for root in roots {
-        steps.push(StageStep::Enter(root));
-        stack.push((root, 0));
-        while let Some((stage, next)) = stack.last_mut() {
-            match children[*stage].get(*next) {
-                Some(&child) => {
-                    *next += 1;
-                    steps.push(StageStep::Enter(child));
-                    stack.push((child, 0));
-                }
-                None => {
-                    steps.push(StageStep::Leave(*stage));
-                    stack.pop();
+    enum Step<M> {
+        Enter(usize),
+        Leave(M),
+    }
+    let mut todo: Vec<Step<S::Mark>> = roots.into_iter().rev().map(Step::Enter).collect();
+    while let Some(step) = todo.pop() {
+        match step {
+            Step::Enter(index) => {
+                let mark = state.mark();
+                let descend = visit(state, index);
+                todo.push(Step::Leave(mark));
+                if descend {
+                    todo.extend(children[index].iter().rev().map(|&c| Step::Enter(c)));
                 }
             }
+            Step::Leave(mark) => state.undo(mark),
         }
     }
-    steps
 }
 
 /// For each stage, a value computed from its parent's (see
@@ -139,26 +141,54 @@ pub mod work {
 mod tests {
     use super::*;
 
+    /// Records the walk: which stages were entered, and the state each saw.
+    #[derive(Default)]
+    struct Trail {
+        path: Vec<usize>,
+        seen: Vec<(usize, Vec<usize>)>,
+    }
+
+    impl CarriedState for Trail {
+        type Mark = usize;
+        fn mark(&self) -> usize {
+            self.path.len()
+        }
+        fn undo(&mut self, mark: usize) {
+            self.path.truncate(mark);
+        }
+    }
+
+    fn walk(parents: &[Option<usize>], prune: &[usize]) -> Vec<(usize, Vec<usize>)> {
+        let mut trail = Trail::default();
+        walk_stages(parents, &mut trail, |t, i| {
+            t.seen.push((i, t.path.clone()));
+            t.path.push(i);
+            !prune.contains(&i)
+        });
+        assert!(trail.path.is_empty(), "undone on the way up");
+        trail.seen
+    }
+
     #[test]
     fn depth_first_with_roots_and_children_in_file_order() {
         let df = crate::dockerfile::parse(
             "FROM alpine AS a\nFROM a AS b\nFROM debian AS c\nFROM a AS d\nFROM b AS e\n",
         );
-        use StageStep::*;
+        let parents = stage_parents(&df, &BTreeMap::new());
         assert_eq!(
-            stage_tree(&stage_parents(&df, &BTreeMap::new())),
+            walk(&parents, &[]),
             vec![
-                Enter(0),
-                Enter(1),
-                Enter(4),
-                Leave(4),
-                Leave(1),
-                Enter(3),
-                Leave(3),
-                Leave(0),
-                Enter(2),
-                Leave(2),
+                (0, vec![]),
+                (1, vec![0]),
+                (4, vec![0, 1]),
+                (3, vec![0]),
+                (2, vec![]),
             ]
+        );
+        // A stage that is no longer of interest hides the stages built on it.
+        assert_eq!(
+            walk(&parents, &[1]),
+            vec![(0, vec![]), (1, vec![0]), (3, vec![0]), (2, vec![])]
         );
     }
 
@@ -183,10 +213,15 @@ mod tests {
         }
         let df = crate::dockerfile::parse(&src);
         let parents = stage_parents(&df, &BTreeMap::new());
-        let steps = stage_tree(&parents);
-        assert_eq!(steps.len(), 20_000);
-        assert_eq!(steps[9_999], StageStep::Enter(9_999));
-        assert_eq!(steps[10_000], StageStep::Leave(9_999));
+        let mut trail = Trail::default();
+        let mut deepest = 0;
+        walk_stages(&parents, &mut trail, |t, _| {
+            deepest = deepest.max(t.path.len());
+            t.path.push(0);
+            true
+        });
+        assert_eq!(deepest, 9_999);
+        assert!(trail.path.is_empty());
         let depth = inherited(&parents, |_| 0usize, |d, _| d + 1);
         assert_eq!(depth[9_999], 9_999);
     }

@@ -19,15 +19,15 @@
 
 mod scope;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
-use scope::{Mark, Scope};
+use scope::Scope;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
-use crate::dockerfile::Stage;
 use crate::dockerfile::{Instruction, InstructionKind, Spanned};
 use crate::rules::build_args::{global_arg_env, is_predefined_arg};
+use crate::rules::stage_walk::{stage_parents, walk_stages};
 use crate::rules::stages::dispatched_stages;
 use crate::rules::suggest::suggest;
 use crate::rules::word_spans::word_map;
@@ -61,90 +61,37 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         lex,
         global_names,
     };
-    let tree = StageTree::new(ctx, &lex, &globals);
-    for root in tree.roots() {
-        let mut scope = initial_scope(&tree.bases[root]);
-        // Depth-first over the FROM tree: a stage's changes are undone once
-        // the stages built from it are done.
-        let mut todo = vec![Step::Enter(root)];
-        while let Some(step) = todo.pop() {
-            match step {
-                Step::Enter(i) => {
-                    let mark = scope.mark();
-                    for &node in &tree.stages[i].instruction_nodes {
-                        if let Some(ins) = df.instruction(node) {
-                            checker.dispatch(ins, &mut scope, &globals, out);
-                        }
-                    }
-                    todo.push(Step::Leave(mark));
-                    todo.extend(tree.children[i].iter().rev().map(|&c| Step::Enter(c)));
-                }
-                Step::Leave(mark) => scope.rewind(mark),
-            }
-        }
-    }
-}
-
-enum Step {
-    Enter(usize),
-    Leave(Mark),
-}
-
-/// The dispatched stages, each with its expanded base name and the stages
-/// built FROM it.
-struct StageTree {
-    stages: Vec<Stage>,
-    bases: Vec<String>,
-    children: Vec<Vec<usize>>,
-    is_root: Vec<bool>,
-}
-
-impl StageTree {
-    fn new(
-        ctx: &DockerfileContext<'_>,
-        lex: &ShellLex,
-        globals: &BTreeMap<String, String>,
-    ) -> Self {
-        let df = ctx.dockerfile;
-        let stages = dispatched_stages(df, ctx.build.target.as_deref());
-        let mut tree = StageTree {
-            bases: Vec::with_capacity(stages.len()),
-            children: vec![Vec::new(); stages.len()],
-            is_root: vec![true; stages.len()],
-            stages: Vec::new(),
+    // Only the stages the build runs; the stages they are built on run too.
+    let dispatched: HashSet<usize> = dispatched_stages(df, ctx.build.target.as_deref())
+        .iter()
+        .map(|s| s.index)
+        .collect();
+    let stages = df.stages();
+    let parents = stage_parents(df, &ctx.build.args);
+    walk_stages(&parents, &mut Scope::default(), |scope, index| {
+        let Some(stage) = stages.get(index).filter(|_| dispatched.contains(&index)) else {
+            return false;
         };
-        // The latest earlier stage of each lowercased name, as BuildKit's name index keeps.
-        let mut by_name: HashMap<String, usize> = HashMap::new();
-        for (i, stage) in stages.iter().enumerate() {
-            let from = df.stage_from(stage);
-            let base = from.map_or_else(String::new, |f| {
-                lex.process_word(&f.image.value, globals)
+        if parents[index].is_none() {
+            let base = df.stage_from(stage).map_or_else(String::new, |f| {
+                lex.process_word(&f.image.value, &globals)
                     .unwrap_or_else(|_| f.image.value.clone())
             });
-            if let Some(&parent) = by_name.get(&base.to_lowercase()) {
-                tree.children[parent].push(i);
-                tree.is_root[i] = false;
-            }
-            if let Some(name) = from.and_then(|f| f.stage_name.as_ref()) {
-                by_name.insert(name.value.to_lowercase(), i);
-            }
-            tree.bases.push(base);
+            scope.start_root(image_env_is_known(&base));
         }
-        tree.stages = stages;
-        tree
-    }
-
-    fn roots(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.stages.len()).filter(|&i| self.is_root[i])
-    }
+        for &node in &stage.instruction_nodes {
+            if let Some(ins) = df.instruction(node) {
+                checker.dispatch(ins, scope, &globals, out);
+            }
+        }
+        true
+    });
 }
 
-/// The scope a root stage starts with, from its (expanded) base image.
-fn initial_scope(base: &str) -> Scope {
-    if base == "scratch" || PATH_ONLY_IMAGES.contains(&repository(base)) {
-        return Scope::known_image(&["PATH"]);
-    }
-    Scope::default()
+/// Whether a root stage's base image environment is known: `scratch`, or
+/// an image whose only variable is `PATH`.
+fn image_env_is_known(base: &str) -> bool {
+    base == "scratch" || PATH_ONLY_IMAGES.contains(&repository(base))
 }
 
 /// The Docker Hub official-image name of `image`, or "" for any other image.

@@ -17,7 +17,8 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::go_quote;
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
-use crate::rules::stages::{parent_stage, stage_instructions};
+use crate::rules::stage_walk::{stage_parents, walk_stages, CarriedState};
+use crate::rules::stages::stage_instructions;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -44,6 +45,26 @@ struct StageEnv<'a> {
     vars: BTreeMap<String, String>,
     /// (name, value before the change), oldest first.
     undo: Vec<(String, Option<String>)>,
+}
+
+impl CarriedState for StageEnv<'_> {
+    type Mark = usize;
+
+    fn mark(&self) -> usize {
+        self.undo.len()
+    }
+
+    fn undo(&mut self, mark: usize) {
+        while self.undo.len() > mark {
+            let Some((name, old)) = self.undo.pop() else {
+                break;
+            };
+            match old {
+                Some(value) => self.vars.insert(name, value),
+                None => self.vars.remove(&name),
+            };
+        }
+    }
 }
 
 impl<'a> StageEnv<'a> {
@@ -77,24 +98,6 @@ impl<'a> StageEnv<'a> {
     fn set(&mut self, name: &str, value: String) {
         let old = self.vars.insert(name.to_string(), value);
         self.undo.push((name.to_string(), old));
-    }
-
-    /// A point to come back to with [`StageEnv::restore`].
-    fn mark(&self) -> usize {
-        self.undo.len()
-    }
-
-    /// Undoes every change made since `mark`.
-    fn restore(&mut self, mark: usize) {
-        while self.undo.len() > mark {
-            let Some((name, old)) = self.undo.pop() else {
-                break;
-            };
-            match old {
-                Some(value) => self.vars.insert(name, value),
-                None => self.vars.remove(&name),
-            };
-        }
     }
 
     /// Records what an ARG or ENV instruction sets.
@@ -149,41 +152,21 @@ fn is_absolute(path: &str) -> bool {
             && matches!(b[2], b'/' | b'\\'))
 }
 
-/// One step of the depth-first walk over the stage tree.
-enum Step {
-    Enter(usize),
-    /// Leave a stage: undo its variables back to this mark.
-    Leave(usize),
-}
-
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
     let stages = df.stages();
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); stages.len()];
-    let mut roots = Vec::new();
-    for index in 0..stages.len() {
-        match parent_stage(df, &stages, index) {
-            Some(parent) => children[parent].push(index),
-            None => roots.push(index),
-        }
-    }
-    let mut env = StageEnv::new(df, &ctx.build.args);
     let mut found = Vec::new();
-    let mut todo: Vec<Step> = roots.into_iter().rev().map(Step::Enter).collect();
-    while let Some(step) = todo.pop() {
-        match step {
-            Step::Enter(index) => {
-                let mark = env.mark();
-                let workdir_set = first_workdir(ctx, &mut env, &stages[index], &mut found);
-                todo.push(Step::Leave(mark));
-                // Below a stage that set a WORKDIR nothing is reported.
-                if !workdir_set {
-                    todo.extend(children[index].iter().rev().map(|&c| Step::Enter(c)));
-                }
-            }
-            Step::Leave(mark) => env.restore(mark),
-        }
-    }
+    let parents = stage_parents(df, &ctx.build.args);
+    walk_stages(
+        &parents,
+        &mut StageEnv::new(df, &ctx.build.args),
+        |env, index| {
+            // Below a stage that set a WORKDIR nothing is reported.
+            stages
+                .get(index)
+                .is_some_and(|stage| !first_workdir(ctx, env, stage, &mut found))
+        },
+    );
     found.sort_by_key(|d: &Diagnostic| d.span.start);
     out.extend(found);
 }

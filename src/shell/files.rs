@@ -6,26 +6,7 @@
 //! in the RUN is not the project's.
 
 use super::{command_basename, RunScript, SimpleCommand, Word};
-
-/// `rel` against the absolute `dir`, normalised lexically (`..` stops at `/`).
-pub fn join(dir: &str, rel: &str) -> String {
-    let full = if rel.starts_with('/') {
-        rel.to_string()
-    } else {
-        format!("{dir}/{rel}")
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in full.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            p => parts.push(p),
-        }
-    }
-    format!("/{}", parts.join("/"))
-}
+use crate::image_path::join;
 
 /// The working directory before each command of `script`, starting in
 /// `workdir` (absolute). `cd`/`pushd` to a static path move it; a `cd`

@@ -171,8 +171,13 @@ mod tests {
         .iter()
         .map(|s| s.to_string())
         .collect();
-        let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
-        let mut stack = vec![corpus];
+        // The project's Dockerfiles, and BuildKit's parser corpus when the
+        // read-only material in ../shared is next to the project.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut stack = vec![
+            root.join("testdata"),
+            root.join("../shared/conformance/buildkit-parser"),
+        ];
         while let Some(dir) = stack.pop() {
             let Ok(entries) = std::fs::read_dir(&dir) else {
                 continue;
@@ -181,7 +186,11 @@ mod tests {
                 let path = entry.path();
                 if path.is_dir() {
                     stack.push(path);
-                } else if path.file_name().is_some_and(|n| n == "Dockerfile") {
+                } else if path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with("Dockerfile"))
+                {
                     if let Ok(text) = std::fs::read_to_string(&path) {
                         let cuts: Vec<usize> =
                             text.char_indices().map(|(i, _)| i).step_by(13).collect();

@@ -4,10 +4,13 @@
 //! A stage built FROM another stage starts from that stage's variables.
 //! Copying them into every stage makes a chain of 10,000 stages quadratic
 //! (seconds and gigabytes), so stages are dispatched depth-first over the
-//! FROM tree with one set of variables: a stage's additions are undone when
-//! its subtree is done.
+//! FROM tree ([`walk_stages`](crate::rules::stage_walk::walk_stages)) with
+//! one set of variables: a stage's additions are undone when its subtree is
+//! done.
 
 use std::collections::{HashMap, HashSet};
+
+use crate::rules::stage_walk::CarriedState;
 
 /// What BuildKit knows of a stage's variables at some point.
 #[derive(Debug, Default)]
@@ -29,21 +32,14 @@ enum Undo {
     Arg(String),
 }
 
-/// A point to rewind the scope to.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Mark(usize);
-
 impl Scope {
-    /// A root stage on an image whose environment is exactly `names`.
-    pub(super) fn known_image(names: &[&str]) -> Self {
-        let mut scope = Scope {
-            known: true,
-            ..Scope::default()
-        };
-        for name in names {
-            scope.set_env(name);
+    /// A root stage starts: on a known image its environment is `PATH`
+    /// alone; on any other nothing is reported in it or the stages built on it.
+    pub(super) fn start_root(&mut self, known: bool) {
+        self.known = known;
+        if known {
+            self.set_env("PATH");
         }
-        scope
     }
 
     /// Sets (or sets again, moving it to the end of the list) an environment name.
@@ -75,14 +71,17 @@ impl Scope {
         near.sort_unstable();
         near.into_iter().map(|(_, n)| n).collect()
     }
+}
 
-    pub(super) fn mark(&self) -> Mark {
-        Mark(self.undo.len())
+impl CarriedState for Scope {
+    type Mark = usize;
+
+    fn mark(&self) -> usize {
+        self.undo.len()
     }
 
-    /// Takes back every change made since `mark`.
-    pub(super) fn rewind(&mut self, mark: Mark) {
-        while self.undo.len() > mark.0 {
+    fn undo(&mut self, mark: usize) {
+        while self.undo.len() > mark {
             match self.undo.pop() {
                 Some(Undo::Env(name, Some(seq))) => {
                     self.env.insert(name, seq);
@@ -103,23 +102,32 @@ impl Scope {
 mod tests {
     use super::*;
 
+    fn with_env(names: &[&str]) -> Scope {
+        let mut scope = Scope::default();
+        scope.start_root(true);
+        for name in names {
+            scope.set_env(name);
+        }
+        scope
+    }
+
     #[test]
-    fn rewinding_restores_names_and_their_order() {
-        let mut scope = Scope::known_image(&["PATH", "HOME"]);
+    fn undoing_restores_names_and_their_order() {
+        let mut scope = with_env(&["HOME"]);
         let mark = scope.mark();
         scope.set_env("PATH");
         scope.set_env("NEW");
         scope.declare_arg("X");
         assert!(scope.defines("NEW") && scope.defines("X"));
         assert_eq!(scope.env_names_near("PATHS"), ["HOME", "PATH", "NEW"]);
-        scope.rewind(mark);
+        scope.undo(mark);
         assert!(!scope.defines("NEW") && !scope.defines("X"));
         assert_eq!(scope.env_names_near("PATHS"), ["PATH", "HOME"]);
     }
 
     #[test]
     fn names_far_in_length_are_not_candidates() {
-        let scope = Scope::known_image(&["A", "ABCDEFG"]);
-        assert_eq!(scope.env_names_near("ABC"), ["A"]);
+        let scope = with_env(&["A", "ABCDEFG"]);
+        assert_eq!(scope.env_names_near("ABC"), ["PATH", "A"]);
     }
 }
