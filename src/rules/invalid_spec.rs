@@ -114,10 +114,19 @@ const KNOWN_ARCH: &[&str] = &[
 
 fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut findings = Findings::default();
-    let mut report = |target: &Target, origin: &Provenance, message: String, help: String| {
-        if !in_file(origin)
-            || uses_empty_input(ctx, origin)
-            || !findings.first(&origin.file, origin.span, &message)
+    // `still_invalid`: whether the value is wrong whatever the build's empty
+    // inputs are given (tags and platforms); without it, a value that uses
+    // one is left alone.
+    let mut report = |target: &Target,
+                      origin: &Provenance,
+                      message: String,
+                      help: String,
+                      still_invalid: Option<&dyn Fn(&str) -> bool>| {
+        let skipped_input = uses_empty_input(ctx, origin)
+            && !still_invalid.is_some_and(|invalid| {
+                with_inputs_filled(ctx, origin).is_some_and(|filled| invalid(&filled))
+            });
+        if !in_file(origin) || skipped_input || !findings.first(&origin.file, origin.span, &message)
         {
             return;
         }
@@ -147,7 +156,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         for (direction, entries) in lists {
             for entry in entries {
                 if let Some((message, help)) = check_entry(direction, entry) {
-                    report(target, &entry.origin, message, help);
+                    report(target, &entry.origin, message, help, None);
                 }
             }
         }
@@ -163,6 +172,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                             &element.origin,
                             format!("invalid platform `{platform}`: {problem}"),
                             "a platform is `os/arch[/variant]`, e.g. `linux/amd64` or `linux/arm/v7`".into(),
+                            Some(&|v: &str| v.split(',').any(|p| check_platform(p.trim()).is_err())),
                         );
                     }
                 }
@@ -179,6 +189,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                         &element.origin,
                         format!("invalid tag `{tag}`: {problem}"),
                         "a tag is `[registry/]repository[:tag]`, the repository lowercase".into(),
+                        Some(&|v: &str| check_reference(v).is_err()),
                     );
                 }
             }
@@ -197,6 +208,35 @@ fn uses_empty_input(ctx: &BakeContext<'_>, origin: &Provenance) -> bool {
             .get(name)
             .is_some_and(|v| v.value.is_null() || v.value.as_str() == Some(""))
     })
+}
+
+/// The value of a plain string expression (`"${REGISTRY}/app:${TAG}"`)
+/// with each empty input given a stand-in (`x`) and the other variables
+/// their values; `None` when the source is anything else (a function call,
+/// a conditional), which cannot be told without evaluating it again.
+fn with_inputs_filled(ctx: &BakeContext<'_>, origin: &Provenance) -> Option<String> {
+    let source = ctx
+        .file_text(&origin.file)?
+        .get(origin.span.start..origin.span.end)?;
+    let mut rest = source.strip_prefix('"')?.strip_suffix('"')?;
+    if rest.contains(['\\', '%', '"']) {
+        return None;
+    }
+    let mut filled = String::new();
+    while let Some(at) = rest.find('$') {
+        filled.push_str(&rest[..at]);
+        let inner = rest[at..].strip_prefix("${")?;
+        let end = inner.find('}')?;
+        let value = &ctx.project.variables().get(&inner[..end])?.value;
+        match value.as_str() {
+            Some("") | None if value.is_null() || value.as_str() == Some("") => filled.push('x'),
+            Some(text) => filled.push_str(text),
+            None => return None,
+        }
+        rest = &inner[end + 1..];
+    }
+    filled.push_str(rest);
+    Some(filled)
 }
 
 fn check_entry(direction: Direction, entry: &Entry) -> Option<(String, String)> {
@@ -580,5 +620,26 @@ target "app" {
 "#;
         let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
         assert_eq!(l.slices(), vec!["\"${REPO}/db:\""], "{:?}", l.messages());
+    }
+
+    #[test]
+    fn a_value_wrong_whatever_the_input_is_still_reported() {
+        // Whatever CI puts in REGISTRY, `Example/App` is not lowercase and
+        // `amd6` no architecture; a value built by a function is left alone.
+        let hcl = r#"variable "REGISTRY" {
+  default = ""
+}
+target "app" {
+  tags = ["${REGISTRY}Example/App:1.0", "${REGISTRY}example/app:1.0", upper("${REGISTRY}x")]
+  platforms = ["${REGISTRY}linux/amd6"]
+}
+"#;
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+        assert_eq!(
+            l.slices(),
+            vec!["\"${REGISTRY}Example/App:1.0\"", "\"${REGISTRY}linux/amd6\""],
+            "{:?}",
+            l.messages()
+        );
     }
 }

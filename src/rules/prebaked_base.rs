@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::bake::Target;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::expand::ShellLex;
-use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Keyword, NodeKind};
+use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Keyword, NodeKind, Stage};
 use crate::rules::bake_syntax::{syntax_files, SyntaxBlock, SyntaxFile, ValueShape};
 use crate::rules::bake_targets::built_targets;
 use crate::rules::build_args::global_arg_env;
@@ -23,6 +23,7 @@ use crate::rules::dockerignore::reads_context_broadly;
 use crate::rules::hcl_edit::{append_attributes, block_braces};
 use crate::rules::image_tags::{escape_template, repository_source, split_repository};
 use crate::rules::source_text::{indentation_at, keyword_case, line_start};
+use crate::rules::stage_walk::stage_parents;
 
 use crate::rules::{
     BakeContext, CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope,
@@ -188,20 +189,28 @@ fn reads_context(ins: &Instruction) -> bool {
 /// are the base image already.
 fn application_build_after(
     df: &Dockerfile,
-    built_on: &[Option<usize>],
+    tree: &StageTree,
     stage_index: usize,
     after: usize,
     context: &Path,
 ) -> bool {
-    df.stages().iter().any(|stage| {
-        descends_from(built_on, stage.index, stage_index)
-            && stage
-                .instruction_nodes
-                .iter()
-                .filter(|&&node| node > after)
-                .filter_map(|&node| df.instruction(node))
-                .any(|ins| reads_context_broadly(ins, context) && !packages_files(ins))
-    })
+    let mut todo = vec![stage_index];
+    while let Some(index) = todo.pop() {
+        let Some(stage) = tree.stages.get(index) else {
+            continue;
+        };
+        let builds = stage
+            .instruction_nodes
+            .iter()
+            .filter(|&&node| node > after)
+            .filter_map(|&node| df.instruction(node))
+            .any(|ins| !packages_files(ins) && reads_context_broadly(ins, context));
+        if builds {
+            return true;
+        }
+        todo.extend(tree.children.get(index).into_iter().flatten());
+    }
+    false
 }
 
 /// Where packaging images put files: the root (a `rootfs/` tree), config
@@ -235,19 +244,6 @@ fn packages_files(ins: &Instruction) -> bool {
     PACKAGING_DESTINATIONS
         .iter()
         .any(|p| dest == *p || (*p == "/etc" && dest.starts_with("/etc/")))
-}
-
-/// Whether stage `index` is stage `ancestor` or is built on it (through
-/// `FROM <stage>`, transitively). Parents are always earlier stages.
-fn descends_from(built_on: &[Option<usize>], index: usize, ancestor: usize) -> bool {
-    let mut current = Some(index);
-    while let Some(i) = current {
-        if i == ancestor {
-            return true;
-        }
-        current = built_on.get(i).copied().flatten().filter(|&p| p < i);
-    }
-    false
 }
 
 /// An instruction's comparison key: its normalised text without cache
@@ -329,43 +325,44 @@ fn analyze(
 ) -> Option<Candidate> {
     let env = global_arg_env(df, build_args);
     let lex = ShellLex::new(df.escape);
-    let stages = df.stages();
-    // The stage each stage is built on (its FROM with the global ARGs
-    // expanded: `FROM build-${VARIANT}`), and whether its image is generic.
-    let mut names: Vec<String> = Vec::new();
-    let mut built_on: Vec<Option<usize>> = Vec::new();
-    let mut generic: Vec<bool> = Vec::new();
-    for stage in &stages {
-        let image = df.stage_from(stage).and_then(|from| {
-            let written = &from.image.value;
-            if written.contains('$') {
-                lex.process_word(written, &env).ok()
-            } else {
-                Some(written.clone())
-            }
-        });
-        let parent = image
-            .as_deref()
-            .and_then(|i| names.iter().rposition(|n| n.eq_ignore_ascii_case(i)));
-        built_on.push(parent);
-        generic.push(parent.is_none() && image.as_deref().and_then(generic_image).is_some());
-        names.push(
-            df.stage_from(stage)
-                .and_then(|f| f.stage_name.as_ref())
-                .map(|n| n.value.clone())
-                .unwrap_or_default(),
-        );
+    let parents = stage_parents(df, &build_args.cloned().unwrap_or_default());
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); parents.len()];
+    for (index, parent) in parents.iter().enumerate() {
+        if let Some(parent) = parent {
+            children[*parent].push(index);
+        }
     }
-    stages
+    let tree = StageTree {
+        stages: df.stages(),
+        children,
+    };
+    // A stage not built on another stage whose image (global ARGs
+    // expanded: `FROM python:${PY}`) is generic.
+    let generic = |stage: &Stage| {
+        parents.get(stage.index).copied().flatten().is_none()
+            && df
+                .stage_from(stage)
+                .and_then(|from| lex.process_word(&from.image.value, &env).ok())
+                .as_deref()
+                .and_then(generic_image)
+                .is_some()
+    };
+    tree.stages
         .iter()
-        .filter(|stage| generic.get(stage.index).copied().unwrap_or(false))
-        .find_map(|stage| analyze_stage(df, stage, &built_on, min, context))
+        .filter(|stage| generic(stage))
+        .find_map(|stage| analyze_stage(df, stage, &tree, min, context))
+}
+
+/// The stages of a Dockerfile and, for each, the stages built on it.
+struct StageTree {
+    stages: Vec<Stage>,
+    children: Vec<Vec<usize>>,
 }
 
 fn analyze_stage(
     df: &Dockerfile,
-    stage: &crate::dockerfile::Stage,
-    built_on: &[Option<usize>],
+    stage: &Stage,
+    tree: &StageTree,
     min: usize,
     context: &Path,
 ) -> Option<Candidate> {
@@ -422,7 +419,7 @@ fn analyze_stage(
     let from_node = stage.from_node;
     let first = counted.first()?;
     let end = counted.last().map(|(pos, _, _)| *pos)?;
-    if !application_build_after(df, built_on, stage.index, *nodes.get(end)?, context) {
+    if !application_build_after(df, tree, stage.index, *nodes.get(end)?, context) {
         return None;
     }
     // An ARG used after the prefix must stay declared in the stage.

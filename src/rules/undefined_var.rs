@@ -68,9 +68,17 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         .collect();
     let stages = df.stages();
     let parents = stage_parents(df, &ctx.build.args);
+    // Stages the build does not run still pass their variables on (the
+    // stage a build arg names may be built on one); only their findings go.
+    let mut not_run: Vec<Diagnostic> = Vec::new();
     walk_stages(&parents, &mut Scope::default(), |scope, index| {
-        let Some(stage) = stages.get(index).filter(|_| dispatched.contains(&index)) else {
+        let Some(stage) = stages.get(index) else {
             return false;
+        };
+        let out = if dispatched.contains(&index) {
+            &mut *out
+        } else {
+            &mut not_run
         };
         if parents[index].is_none() {
             let base = df.stage_from(stage).map_or_else(String::new, |f| {
@@ -423,6 +431,20 @@ mod tests {
         };
         let diags = run_with(&RULE, src, &build, std::path::Path::new("Dockerfile"));
         assert_eq!(slices(src, &diags), ["$bar"]);
+    }
+
+    #[test]
+    fn a_target_built_on_a_stage_named_by_a_build_arg_is_checked() {
+        // `--target c` with BASE=b: c is built on b, not on the default a.
+        let src =
+            "ARG BASE=a\nFROM alpine AS a\nFROM alpine AS b\nFROM ${BASE} AS c\nENV Y=$UNDEF_X\n";
+        let mut build = crate::rules::BuildInfo {
+            target: Some("c".into()),
+            ..Default::default()
+        };
+        build.args.insert("BASE".into(), "b".into());
+        let diags = run_with(&RULE, src, &build, std::path::Path::new("Dockerfile"));
+        assert_eq!(slices(src, &diags), ["$UNDEF_X"]);
     }
 
     #[test]
