@@ -203,3 +203,54 @@ target "app" {
     assert_eq!(diags.len(), 2, "{diags:#?}");
     assert!(diags[0].message.contains("example/app:v1+build"));
 }
+
+/// BP010 on a target with a remote context: what its COPY reads cannot be
+/// told from any local directory, so the bake check skips it instead of
+/// looking in the working directory (`src` exists where the tests run).
+#[test]
+fn bp010_remote_context_does_not_read_the_working_directory() {
+    let bake = r#"target "a" {
+  context    = "https://github.com/acme/app.git"
+  dockerfile = "cwd://a.Dockerfile"
+}
+target "b" {
+  dockerfile = "b.Dockerfile"
+}
+"#;
+    let install =
+        "FROM python:3.12\nRUN apt-get update && apt-get install -y curl git make gcc g++ \
+                   && rm -rf /var/lib/apt/lists/*\nWORKDIR /app\n";
+    let a = format!("{install}COPY src ./src\nRUN make\n");
+    let b = format!("{install}COPY src/ ./src/\nRUN make\n");
+    let dir = project(&[
+        ("docker-bake.hcl", bake),
+        ("a.Dockerfile", &a),
+        ("b.Dockerfile", &b),
+    ]);
+    assert!(Path::new("src").is_dir(), "run from the crate directory");
+    let diags = lint(dir.path(), "BP010");
+    let files: Vec<String> = diags
+        .iter()
+        .filter_map(|d| d.file.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files, ["b.Dockerfile"], "{diags:#?}");
+}
+
+/// A FIFO where a target's Dockerfile is, is there (reported elsewhere as
+/// not a regular file): it counts for the base directory as it does for
+/// BK003, so the base is the directory where it resolves and BK003 is quiet.
+#[cfg(unix)]
+#[test]
+fn bk003_fifo_dockerfile_counts_for_the_base() {
+    let bake = "target \"app\" {\n  context    = \".\"\n  dockerfile = \"app/Dockerfile\"\n}\n";
+    let dir = project(&[("deploy/docker-bake.hcl", bake)]);
+    std::fs::create_dir_all(dir.path().join("app")).expect("mkdir");
+    let status = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("app/Dockerfile"))
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    let diags = lint(dir.path(), "BK003");
+    assert!(diags.is_empty(), "{diags:#?}");
+}

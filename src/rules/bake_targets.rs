@@ -49,29 +49,49 @@ pub fn built_targets(project: &BakeProject) -> Vec<&Target> {
         .collect()
 }
 
-/// A target that is never built on its own: `_`-prefixed, or inherited by
-/// another target and listed in no group.
-pub fn is_abstract(project: &BakeProject, target: &Target) -> bool {
-    if target.is_hidden() {
-        return true;
+/// The targets of a project that are never built on their own:
+/// `_`-prefixed, or inherited by another target and listed in no group.
+/// The inherited and grouped names are collected once, so asking about
+/// every target is linear in the project.
+pub struct Templates<'a> {
+    inherited: BTreeSet<&'a str>,
+    grouped: BTreeSet<&'a str>,
+}
+
+impl<'a> Templates<'a> {
+    pub fn of(project: &'a BakeProject) -> Self {
+        let inherited = project
+            .targets()
+            .values()
+            .flat_map(|t| {
+                t.inherits_chain
+                    .iter()
+                    .filter(move |parent| **parent != t.name)
+                    .map(String::as_str)
+            })
+            .collect();
+        let grouped = project
+            .groups()
+            .values()
+            .flat_map(|g| g.targets.iter().map(String::as_str))
+            .collect();
+        Templates { inherited, grouped }
     }
-    let inherited = project
-        .targets()
-        .values()
-        .any(|t| t.name != target.name && t.inherits_chain.contains(&target.name));
-    let grouped = project
-        .groups()
-        .values()
-        .any(|g| g.targets.contains(&target.name));
-    inherited && !grouped
+
+    /// Whether `target` is a template (see [`Templates`]).
+    pub fn is_abstract(&self, target: &Target) -> bool {
+        let name = target.name.as_str();
+        target.is_hidden() || (self.inherited.contains(name) && !self.grouped.contains(name))
+    }
 }
 
 /// The targets that are built, in name order.
 pub fn concrete_targets(project: &BakeProject) -> impl Iterator<Item = &Target> {
+    let templates = Templates::of(project);
     project
         .targets()
         .values()
-        .filter(move |t| !is_abstract(project, t))
+        .filter(move |t| !templates.is_abstract(t))
 }
 
 /// The targets one `docker buildx bake NAME` builds together, and the
@@ -183,4 +203,52 @@ pub fn built_dockerfile<'a>(
     }
     let path = target.dockerfile()?;
     ctx.dockerfile(&path).map(BuiltDockerfile::File)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_are_hidden_or_inherited_and_in_no_group() {
+        let hcl = r#"group "default" {
+  targets = ["grouped", "_hidden"]
+}
+target "_hidden" {}
+target "base" {}
+target "grouped" {}
+target "plain" {}
+target "app" {
+  inherits = ["base", "grouped"]
+}
+target "m" {
+  inherits = ["plain"]
+  matrix = { v = ["1", "2"] }
+  name = "m-${v}"
+}
+"#;
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("docker-bake.hcl"), hcl).expect("write");
+        let project = crate::bake::load(&crate::bake::LoadOptions {
+            files: vec![std::path::PathBuf::from("docker-bake.hcl")],
+            cwd: dir.path().to_path_buf(),
+            env: Default::default(),
+            vars: Vec::new(),
+            overrides: Vec::new(),
+            overlay: Default::default(),
+        })
+        .expect("bake loads");
+        let templates = Templates::of(&project);
+        let abstract_names: Vec<&str> = project
+            .targets()
+            .values()
+            .filter(|t| templates.is_abstract(t))
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(abstract_names, ["_hidden", "base", "plain"]);
+        let concrete: Vec<&str> = concrete_targets(&project)
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(concrete, ["app", "grouped", "m-1", "m-2"]);
+    }
 }

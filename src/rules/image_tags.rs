@@ -60,6 +60,35 @@ pub fn escape_template(value: &str) -> String {
     value.replace("${", "$${").replace("%{", "%%{")
 }
 
+/// The `${...}` interpolations of a template source, in order, skipping
+/// `$${` escapes (a literal `${`): the name each holds when it is just a
+/// variable name (`${NAME}`, `${ NAME }`, `${~NAME~}`), else `None` (an
+/// expression; an unclosed `${` is one too, and ends the scan).
+pub fn interpolations(template: &str) -> Vec<Option<&str>> {
+    let mut found = Vec::new();
+    let mut rest = template;
+    while let Some(at) = rest.find("${") {
+        let after = rest.get(at + 2..).unwrap_or_default();
+        if at > 0 && rest.as_bytes().get(at - 1) == Some(&b'$') {
+            rest = after;
+            continue;
+        }
+        let Some(end) = after.find('}') else {
+            found.push(None);
+            break;
+        };
+        let inner = after.get(..end).unwrap_or_default();
+        let name = inner.trim_matches(|c: char| c == '~' || c.is_whitespace());
+        let plain = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        found.push(plain.then_some(name));
+        rest = after.get(end + 1..).unwrap_or_default();
+    }
+    found
+}
+
 /// The repository of a tag element, written as its source writes it (so in
 /// terms of the same variables) when the tag is a plain string literal whose
 /// repository interpolates only names, otherwise the resolved repository,
@@ -123,6 +152,22 @@ mod tests {
         assert!(!interpolates_only_names("${formatlist(\"%s\", [\"a\"])}"));
         assert!(!interpolates_only_names("%{ if X }a%{ endif }"));
         assert!(!interpolates_only_names("${lower(REPO)}"));
+    }
+
+    #[test]
+    fn interpolations_skip_escapes() {
+        assert_eq!(
+            interpolations("${A}-x-${ B }${~C~}"),
+            vec![Some("A"), Some("B"), Some("C")]
+        );
+        assert_eq!(
+            interpolations("app:$${VERSION}"),
+            Vec::<Option<&str>>::new()
+        );
+        assert_eq!(interpolations("$${A}${B}"), vec![Some("B")]);
+        assert_eq!(interpolations("${f(A)}${"), vec![None, None]);
+        assert_eq!(interpolations("${lower(A)}/x:${B}"), vec![None, Some("B")]);
+        assert_eq!(interpolations("latest"), Vec::<Option<&str>>::new());
     }
 
     #[test]

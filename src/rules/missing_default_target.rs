@@ -7,11 +7,11 @@
 //! `_` targets and targets only inherited are left out, a matrix block is
 //! listed by its label.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::rules::bake_syntax::{syntax_files, SyntaxBlock};
-use crate::rules::bake_targets::{built_targets, is_abstract};
+use crate::rules::bake_targets::Templates;
 use crate::rules::source_text::line_start;
 
 use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
@@ -84,22 +84,29 @@ fn quoted_list(names: &[String]) -> String {
 /// The targets a default build should cover, matrix targets by their label.
 fn default_members(ctx: &BakeContext<'_>) -> Vec<String> {
     let project = ctx.project;
-    let matrix_group = |name: &str| {
-        project
-            .groups()
-            .values()
-            .find(|g| g.block.is_none() && g.targets.iter().any(|t| t == name))
-            .map(|g| g.name.clone())
-    };
+    // The matrix (a group without a block of its own) each expansion is in.
+    let mut matrix_group: BTreeMap<&str, &str> = BTreeMap::new();
+    for group in project.groups().values().filter(|g| g.block.is_none()) {
+        for member in &group.targets {
+            matrix_group.entry(member.as_str()).or_insert(&group.name);
+        }
+    }
+    // Templates: hidden, or only inherited by other targets (such as the
+    // `docker-metadata-action` placeholder), even with no groups. (Every
+    // other target is one `built_targets` counts too.)
+    let templates = Templates::of(project);
     let mut seen = BTreeSet::new();
     let mut members = Vec::new();
-    for target in built_targets(project) {
-        // Templates: hidden, or only inherited by other targets (such as
-        // the `docker-metadata-action` placeholder), even with no groups.
-        if is_abstract(project, target) {
+    for name in project.target_order() {
+        let Some(target) = project.targets().get(name) else {
+            continue;
+        };
+        if templates.is_abstract(target) {
             continue;
         }
-        let name = matrix_group(&target.name).unwrap_or_else(|| target.name.clone());
+        let name = matrix_group
+            .get(target.name.as_str())
+            .map_or_else(|| target.name.clone(), |g| g.to_string());
         if seen.insert(name.clone()) {
             members.push(name);
         }
@@ -188,10 +195,52 @@ target "tool" {
         // docker/metadata-action's placeholder target, inherited by the one
         // the workflow builds: no groups, yet a template.
         let hcl = "target \"docker-metadata-action\" {}\n\ntarget \"image\" {\n  inherits = [\"docker-metadata-action\"]\n}\n";
-        let l = lint(&RULE, &[("docker-bake.hcl", hcl)]);
         assert_eq!(
-            fixed(&l, "docker-bake.hcl"),
+            fixes_to_clean(hcl),
             format!("group \"default\" {{\n  targets = [\"image\"]\n}}\n\n{hcl}")
+        );
+    }
+
+    /// Applies the fix to a one-file project and lints the result again:
+    /// nothing is left to report (so a second run changes nothing).
+    fn fixes_to_clean(hcl: &str) -> String {
+        let l = lint(&RULE, &[("docker-bake.hcl", hcl)]);
+        assert_eq!(l.diagnostics.len(), 1, "{:?}", l.messages());
+        let text = fixed(&l, "docker-bake.hcl");
+        let again = lint(&RULE, &[("docker-bake.hcl", &text)]);
+        assert!(again.diagnostics.is_empty(), "{:?}", again.messages());
+        text
+    }
+
+    #[test]
+    fn one_notion_of_template() {
+        // Hidden targets are left out even when a group lists them;
+        // inherited ones unless a group lists them (a `target:` context
+        // linking one does not make it a member: it is built with its user).
+        let hcl = r#"group "tools" {
+  targets = ["_hidden", "base"]
+}
+
+target "_hidden" {
+}
+
+target "base" {
+}
+
+target "tmpl" {
+}
+
+target "app" {
+  inherits = ["base", "tmpl"]
+  contexts = { dep = "target:tmpl" }
+}
+"#;
+        let text = fixes_to_clean(hcl);
+        assert!(
+            text.contains(
+                "group \"default\" {\n  targets = [\"base\", \"app\"]\n}\n\ntarget \"_hidden\""
+            ),
+            "{text}"
         );
     }
 

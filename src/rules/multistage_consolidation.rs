@@ -19,7 +19,7 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, InstructionKind, Keyword, NodeKind};
 use crate::rules::bake_findings::{in_file, with_inherit_label};
 use crate::rules::bake_syntax::{syntax_file, SyntaxBlock};
-use crate::rules::bake_targets::is_abstract;
+use crate::rules::bake_targets::Templates;
 use crate::rules::hcl_edit::{append_attributes, block_braces};
 use crate::rules::source_text::keyword_case;
 use crate::rules::stages::find_stage;
@@ -156,6 +156,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         .filter(|n| *n >= 1)
         .unwrap_or(DEFAULT_MIN_SHARED);
     let project = ctx.project;
+    let templates = Templates::of(project);
     let mut files: Vec<FileInfo<'_>> = Vec::new();
     let mut seen = BTreeSet::new();
     for name in project.target_order() {
@@ -165,7 +166,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(target) = project.targets().get(name) else {
             continue;
         };
-        if is_abstract(project, target) || target.dockerfile_inline().is_some() {
+        if templates.is_abstract(target) || target.dockerfile_inline().is_some() {
             continue;
         }
         let (Some(path), Some(context)) = (target.dockerfile(), target.context_path()) else {

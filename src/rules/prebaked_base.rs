@@ -709,11 +709,15 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(dockerfile) = ctx.dockerfile(&path) else {
             continue;
         };
-        let args = targets.first().map(|t| t.args()).unwrap_or_default();
-        let context = targets
-            .first()
-            .and_then(|t| t.context_path())
-            .unwrap_or_else(|| PathBuf::from("."));
+        // The first target with a local context says what the build
+        // copies; with none (a remote context), what a COPY reads cannot be
+        // told, and no directory stands in for it.
+        let Some((args, context)) = targets
+            .iter()
+            .find_map(|t| Some((t.args(), t.context_path()?)))
+        else {
+            continue;
+        };
         let Some(candidate) = analyze(dockerfile, Some(&args), min, &context) else {
             continue;
         };

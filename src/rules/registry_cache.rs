@@ -149,28 +149,6 @@ fn scope_source(
     }
 }
 
-/// Names of the `${NAME}` interpolations of a template; `None` when one is
-/// more than a plain name.
-fn interpolated_names(template: &str) -> Option<Vec<&str>> {
-    let mut names = Vec::new();
-    let mut rest = template;
-    while let Some(at) = rest.find("${") {
-        if at > 0 && rest.as_bytes().get(at - 1) == Some(&b'$') {
-            rest = rest.get(at + 2..)?;
-            continue;
-        }
-        let after = rest.get(at + 2..)?;
-        let end = after.find('}')?;
-        let name = after.get(..end)?.trim();
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return None;
-        }
-        names.push(name);
-        rest = after.get(end + 1..)?;
-    }
-    Some(names)
-}
-
 /// The registry cache ref for `target`, from option `ref` or the target's
 /// first tag. `None` when it cannot be written where the entry is.
 fn cache_ref(
@@ -192,7 +170,10 @@ fn cache_ref(
         let same_block = tag.origin.file == entry.origin.file
             && tag.origin.inherited_from == entry.origin.inherited_from;
         if !same_block {
-            let names = interpolated_names(&repository)?;
+            // `None` when one is more than a plain name.
+            let names: Vec<&str> = image_tags::interpolations(&repository)
+                .into_iter()
+                .collect::<Option<_>>()?;
             if !names
                 .iter()
                 .all(|n| ctx.project.variables().contains_key(*n))
@@ -355,17 +336,4 @@ fn insert_after_item(text: &str, value_end: usize, item: &str) -> Option<(usize,
         return Some((comma, format!(" {item},")));
     }
     Some((value_end, format!(", {item}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn interpolations() {
-        assert_eq!(interpolated_names("${A}/x:${B}"), Some(vec!["A", "B"]));
-        assert_eq!(interpolated_names("a$${x}"), Some(vec![]));
-        assert_eq!(interpolated_names("${lower(A)}"), None);
-        assert_eq!(interpolated_names("${"), None);
-    }
 }

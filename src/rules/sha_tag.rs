@@ -16,6 +16,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::workspace::normalize;
 
+use crate::bake::eval::parse_go_bool;
 use crate::bake::{Resolved, Target};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::rules::bake_findings::BySource;
@@ -193,23 +194,6 @@ fn carries_sha(ctx: &BakeContext<'_>, tag: &Resolved, sha: &ShaSources<'_>) -> b
         .is_some_and(is_literal_sha)
 }
 
-/// The variables a template interpolates directly (`${NAME}`).
-fn interpolated_names(template: &str) -> Vec<&str> {
-    template
-        .match_indices("${")
-        .filter_map(|(at, _)| {
-            let rest = template.get(at + 2..)?;
-            let end = rest.find('}')?;
-            let name = rest.get(..end)?.trim();
-            let simple = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-            simple.then_some(name)
-        })
-        .collect()
-}
-
 /// Whether a variable has no value of its own: declared without a default
 /// or with `""` / `null`, so CI must pass one (`VERSION=${{ github.ref_name }}
 /// docker buildx bake`).
@@ -235,12 +219,15 @@ fn tag_supplied_by_ci(ctx: &BakeContext<'_>, tag: &Resolved) -> bool {
     let Some(tag_part) = image_tags::split_repository(body).1 else {
         return false;
     };
-    interpolated_names(tag_part).into_iter().any(|name| {
-        ctx.project
-            .variables()
-            .get(name)
-            .is_some_and(|v| supplied_by_ci(ctx, v))
-    })
+    image_tags::interpolations(tag_part)
+        .into_iter()
+        .flatten()
+        .any(|name| {
+            ctx.project
+                .variables()
+                .get(name)
+                .is_some_and(|v| supplied_by_ci(ctx, v))
+        })
 }
 
 /// Outputs that push nothing to a registry (files, an OCI layout, the
@@ -248,13 +235,14 @@ fn tag_supplied_by_ci(ctx: &BakeContext<'_>, tag: &Resolved) -> bool {
 /// job to serve. `type=image` pushes only with `push=true`.
 const NON_PUSHED_OUTPUTS: &[&str] = &["local", "tar", "oci", "cacheonly", "docker"];
 
-/// Whether an output entry pushes to a registry.
+/// Whether an output entry pushes to a registry (`push` read as Go's
+/// `strconv.ParseBool` reads it, as buildx does).
 fn output_pushes(output: &crate::bake::Entry) -> bool {
     let push = || {
         output
             .attrs
             .get("push")
-            .is_some_and(|v| matches!(v.trim().to_ascii_lowercase().as_str(), "true" | "1"))
+            .is_some_and(|v| parse_go_bool(v.trim()) == Some(true))
     };
     match output.typ.as_str() {
         "image" => push(),
@@ -470,6 +458,40 @@ fn fix(ctx: &BakeContext<'_>, tags: &Resolved, variable: &str) -> Option<Fix> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::testing::bake::lint;
+
+    #[test]
+    fn an_escaped_interpolation_is_not_a_ci_input() {
+        // `$${VERSION}` is the literal text `${VERSION}`: no variable CI
+        // supplies, so nothing carries the SHA.
+        let bake = |tag: &str| {
+            format!(
+                "variable \"VERSION\" {{}}\n\ntarget \"app\" {{\n  tags = [\"ghcr.io/acme/app:{tag}\"]\n}}\n"
+            )
+        };
+        let l = lint(&RULE, &[("docker-bake.hcl", &bake("$${VERSION}"))]);
+        assert_eq!(l.diagnostics.len(), 1, "{:?}", l.messages());
+        let l = lint(&RULE, &[("docker-bake.hcl", &bake("${VERSION}"))]);
+        assert!(l.diagnostics.is_empty(), "{:?}", l.messages());
+    }
+
+    #[test]
+    fn push_is_a_go_boolean() {
+        let bake = |push: &str| {
+            format!(
+                "target \"app\" {{\n  tags = [\"ghcr.io/acme/app:latest\"]\n  output = [\"type=image,push={push}\"]\n}}\n"
+            )
+        };
+        for pushes in ["true", "1", "T", "TRUE", "True"] {
+            let l = lint(&RULE, &[("docker-bake.hcl", &bake(pushes))]);
+            assert_eq!(l.diagnostics.len(), 1, "push={pushes}");
+        }
+        // What `strconv.ParseBool` rejects does not push.
+        for not in ["false", "0", "yes", "TrUe"] {
+            let l = lint(&RULE, &[("docker-bake.hcl", &bake(not))]);
+            assert!(l.diagnostics.is_empty(), "push={not}");
+        }
+    }
 
     #[test]
     fn literal_sha_tags() {
@@ -511,13 +533,6 @@ mod tests {
         ] {
             assert!(!names_a_commit(name), "{name}");
         }
-    }
-
-    #[test]
-    fn interpolations() {
-        assert_eq!(interpolated_names("${A}-x-${ B }"), vec!["A", "B"]);
-        assert_eq!(interpolated_names("${f(A)}${"), Vec::<&str>::new());
-        assert_eq!(interpolated_names("latest"), Vec::<&str>::new());
     }
 
     #[test]

@@ -42,39 +42,25 @@ pub static RULE: RuleDef = RuleDef {
     check: CheckFn::Bake(check),
 };
 
-/// One `args` entry (one place in a file) and what the targets that
-/// receive it make of it.
+/// A built target that sets `args`, with what its Dockerfile makes of
+/// them: worked out once per target, whatever the number of entries.
+struct Receiver<'a> {
+    target: &'a Target,
+    /// The `ARG` names its built stages declare; `None` when it may use any
+    /// arg in a way bakelint cannot see (unknown Dockerfile, custom frontend).
+    declared: Option<BTreeSet<String>>,
+    /// The `args` keys it sets (a rename must not clash).
+    keys: BTreeSet<&'a str>,
+}
+
+/// One `args` entry (one place in a file).
 struct Entry<'a> {
     origin: &'a Provenance,
-    /// The targets that receive the entry, with a Dockerfile bakelint reads.
-    targets: Vec<&'a Target>,
-    /// Whether some receiving target declares the key, or may use it in a
-    /// way bakelint cannot see (unknown Dockerfile, custom frontend).
-    used: bool,
-    /// The `ARG` names the receiving targets' built stages declare.
-    declared: BTreeSet<String>,
-    /// The `args` keys the receiving targets set (a rename must not clash).
-    keys: BTreeSet<String>,
+    /// Every built target that receives the entry (by index into the
+    /// receivers), whether or not bakelint reads its Dockerfile.
+    receivers: Vec<usize>,
     /// Whether the span is the key as written (not the value's).
     key_found: bool,
-}
-
-/// What a finding needs to be reported: the entry, and the suggestion.
-struct Finding<'a> {
-    origin: &'a Provenance,
-    targets: Vec<&'a Target>,
-    suggestion: Option<String>,
-    key_found: bool,
-    /// Whether the suggested name is already a key of the same `args`.
-    suggestion_taken: bool,
-}
-
-/// A `# syntax=` frontend other than BuildKit's Dockerfile frontend may
-/// consume build args without `ARG`.
-fn has_foreign_frontend(df: &crate::dockerfile::Dockerfile) -> bool {
-    df.directives.iter().any(|d| {
-        d.name.value.eq_ignore_ascii_case("syntax") && !d.value.value.contains("docker/dockerfile")
-    })
 }
 
 /// The `ARG` names the stages `target` builds declare; `None` when bakelint
@@ -82,7 +68,7 @@ fn has_foreign_frontend(df: &crate::dockerfile::Dockerfile) -> bool {
 /// graph it cannot resolve): the target may then use any arg.
 fn target_declared_args(ctx: &BakeContext<'_>, target: &Target) -> Option<BTreeSet<String>> {
     let df = built_dockerfile(ctx, target)?;
-    if !df.errors.is_empty() || has_foreign_frontend(&df) {
+    if !df.errors.is_empty() || !crate::dockerfile::buildkit_frontend(&df.directives) {
         return None;
     }
     let stages = built_stages(
@@ -93,15 +79,36 @@ fn target_declared_args(ctx: &BakeContext<'_>, target: &Target) -> Option<BTreeS
     Some(declared_args(&df, &stages))
 }
 
-/// Every `args` entry of the built targets, keyed by where it is written:
-/// an entry in a parent block is received by all the targets inheriting it.
-fn entries<'a>(ctx: &BakeContext<'a>) -> BTreeMap<(PathBuf, Span, String), Entry<'a>> {
+/// The built targets that set `args`.
+fn receivers<'a>(ctx: &BakeContext<'a>) -> Vec<Receiver<'a>> {
+    built_targets(ctx.project)
+        .into_iter()
+        .filter_map(|target| {
+            let args = target.attr("args")?;
+            Some(Receiver {
+                target,
+                declared: target_declared_args(ctx, target),
+                keys: args
+                    .elements
+                    .iter()
+                    .filter_map(|x| x.key.as_deref())
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// Every `args` entry of the receivers, keyed by where it is written: an
+/// entry in a parent block is received by all the targets inheriting it.
+fn entries<'a>(
+    ctx: &BakeContext<'a>,
+    receivers: &[Receiver<'a>],
+) -> BTreeMap<(PathBuf, Span, String), Entry<'a>> {
     let mut found: BTreeMap<(PathBuf, Span, String), Entry<'a>> = BTreeMap::new();
-    for target in built_targets(ctx.project) {
-        let Some(args) = target.attr("args") else {
+    for (index, receiver) in receivers.iter().enumerate() {
+        let Some(args) = receiver.target.attr("args") else {
             continue;
         };
-        let declared = target_declared_args(ctx, target);
         for entry in &args.elements {
             let Some(key) = entry.key.as_deref() else {
                 continue;
@@ -113,71 +120,55 @@ fn entries<'a>(ctx: &BakeContext<'a>) -> BTreeMap<(PathBuf, Span, String), Entry
                 .file_text(&entry.origin.file)
                 .and_then(|text| map_key_span(text, entry.origin.span, key));
             let span = key_span.unwrap_or(entry.origin.span);
-            let e = found
+            found
                 .entry((entry.origin.file.clone(), span, key.to_string()))
                 .or_insert_with(|| Entry {
                     origin: &entry.origin,
-                    targets: Vec::new(),
-                    used: false,
-                    declared: BTreeSet::new(),
-                    keys: BTreeSet::new(),
+                    receivers: Vec::new(),
                     key_found: key_span.is_some(),
-                });
-            match &declared {
-                Some(names) => {
-                    e.used |= names.contains(key);
-                    e.declared.extend(names.iter().cloned());
-                }
-                None => e.used = true,
-            }
-            e.keys
-                .extend(args.elements.iter().filter_map(|x| x.key.clone()));
-            e.targets.push(target);
+                })
+                .receivers
+                .push(index);
         }
     }
     found
 }
 
-/// The entries no receiving target uses, with a did-you-mean among the
-/// `ARG`s those targets declare.
-fn findings<'a>(ctx: &BakeContext<'a>) -> Vec<((PathBuf, Span, String), Finding<'a>)> {
-    entries(ctx)
-        .into_iter()
-        .filter(|(_, e)| !e.used)
-        .map(|(k, e)| {
-            let suggestion =
-                closest(&k.2, e.declared.iter().map(String::as_str)).map(str::to_string);
-            let suggestion_taken = suggestion.as_ref().is_some_and(|s| e.keys.contains(s));
-            let f = Finding {
-                origin: e.origin,
-                targets: e.targets,
-                suggestion,
-                key_found: e.key_found,
-                suggestion_taken,
-            };
-            (k, f)
-        })
-        .collect()
-}
-
 fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
-    for ((file, span, key), f) in findings(ctx) {
-        let names = f
-            .targets
+    let all = receivers(ctx);
+    for ((file, span, key), entry) in entries(ctx, &all) {
+        let receivers: Vec<&Receiver<'_>> =
+            entry.receivers.iter().filter_map(|&i| all.get(i)).collect();
+        // Reported only when no receiving target declares the key (or may use it).
+        let used = receivers
             .iter()
-            .map(|t| format!("`{}`", t.name))
+            .any(|r| r.declared.as_ref().is_none_or(|d| d.contains(&key)));
+        if used {
+            continue;
+        }
+        // A did-you-mean among the `ARG`s the receiving targets declare.
+        let declared: BTreeSet<&str> = receivers
+            .iter()
+            .filter_map(|r| r.declared.as_ref())
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        let suggestion = closest(&key, declared).map(str::to_string);
+        let names = receivers
+            .iter()
+            .map(|r| format!("`{}`", r.target.name))
             .collect::<Vec<_>>()
             .join(", ");
-        let who = if f.targets.len() == 1 {
+        let who = if receivers.len() == 1 {
             format!("target {names} builds")
         } else {
             format!("targets {names} build")
         };
         let message = format!(
             "build arg `{key}` is declared by no `ARG` in the stages {who}{}",
-            did_you_mean(f.suggestion.as_deref())
+            did_you_mean(suggestion.as_deref())
         );
-        let help = match &f.suggestion {
+        let help = match &suggestion {
             Some(s) => format!(
                 "BuildKit ignores it; rename it to `{s}`, or declare `ARG {key}` in the stage that uses it"
             ),
@@ -186,35 +177,34 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             ),
         };
         let mut diag = ctx.diagnostic(&file, span, message).with_help(help);
-        for target in &f.targets {
-            diag = with_inherit_label(diag, target, f.origin);
+        for r in &receivers {
+            diag = with_inherit_label(diag, r.target, entry.origin);
         }
-        if let Some(edit) = rename_edit(ctx, &file, span, &key, &f) {
-            diag = diag.with_fix(Fix::unsafe_(
-                format!(
-                    "Rename the build arg to `{}`",
-                    f.suggestion.as_deref().unwrap_or_default()
-                ),
-                vec![edit],
-            ));
+        // Renamed only when one target passes it, the key is written
+        // plainly and the new name is not already one of its keys.
+        let rename = suggestion.as_deref().filter(|s| {
+            entry.key_found && receivers.len() == 1 && !receivers.iter().any(|r| r.keys.contains(s))
+        });
+        if let Some(new_name) = rename {
+            if let Some(edit) = rename_edit(ctx, &file, span, &key, new_name) {
+                diag = diag.with_fix(Fix::unsafe_(
+                    format!("Rename the build arg to `{new_name}`"),
+                    vec![edit],
+                ));
+            }
         }
         out.push(diag);
     }
 }
 
-/// Renames the key to the suggestion, when one target passes it, the key
-/// is written plainly and the new name is not taken.
+/// Renames the key (at `span`, written bare or quoted) to `new_name`.
 fn rename_edit(
     ctx: &BakeContext<'_>,
     file: &std::path::Path,
     span: Span,
     key: &str,
-    f: &Finding<'_>,
+    new_name: &str,
 ) -> Option<Edit> {
-    let new_name = f.suggestion.as_deref()?;
-    if f.targets.len() != 1 || !f.key_found || f.suggestion_taken {
-        return None;
-    }
     // Only to a plain name: written bare or quoted, it stays valid HCL and
     // JSON (an `ARG /x` would make `{ /x = "" }`).
     let plain = new_name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')

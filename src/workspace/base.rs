@@ -111,8 +111,11 @@ impl<'a> Resolver<'a> {
         }
     }
 
+    /// Whether something other than a directory is at `path`: a FIFO or
+    /// device named like the Dockerfile is there, as for BK003 (reading it
+    /// reports it as not a regular file).
     fn file_exists(&self, path: &Path) -> bool {
-        self.virtual_files.contains(&normalize(path)) || path.is_file()
+        self.virtual_files.contains(&normalize(path)) || path.metadata().is_ok_and(|m| !m.is_dir())
     }
 
     fn has_stage(&mut self, dockerfile: &Path, stage: &str) -> bool {

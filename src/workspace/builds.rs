@@ -110,6 +110,7 @@ fn stand_alone(path: &Path, in_bake_project: bool, in_memory: &InMemory) -> Buil
 /// merged, the first context, the last `target` stage.
 fn uses_of(set: &LoadedSet, in_memory: &InMemory) -> BTreeMap<PathBuf, DockerfileUse> {
     let mut uses: BTreeMap<PathBuf, DockerfileUse> = BTreeMap::new();
+    let templates = crate::rules::bake_targets::Templates::of(&set.project);
     for target in set.project.targets().values() {
         let Some(path) = target.dockerfile() else {
             continue;
@@ -138,9 +139,7 @@ fn uses_of(set: &LoadedSet, in_memory: &InMemory) -> BTreeMap<PathBuf, Dockerfil
         }
         // Templates (`_common`, inherited-only targets) are not built.
         let stage = target.target().map(str::to_string);
-        if !crate::rules::bake_targets::is_abstract(&set.project, target)
-            && !entry.build.target_stages.contains(&stage)
-        {
+        if !templates.is_abstract(target) && !entry.build.target_stages.contains(&stage) {
             entry.build.target_stages.push(stage);
         }
     }
