@@ -116,6 +116,28 @@ fn bp012_third_party_requirements_and_bootstraps() {
     assert_eq!(codes_of(&lint(dir.path(), &["BP012"], "")), ["BP012"]);
 }
 
+#[test]
+fn bp012_a_downloaded_script_is_not_the_whole_working_directory() {
+    let dir = project(&[
+        ("Dockerfile", "FROM python\nWORKDIR /app\nCOPY . .\nRUN wget https://x/tool.sh && pip install -r requirements.txt\nRUN pip install pytest\n"),
+        ("requirements.txt", "flask==3.0\n"),
+    ]);
+    assert_eq!(codes_of(&lint(dir.path(), &["BP012"], "")), ["BP012"]);
+    // An archive unpacked into a vendor directory (`unzip -o` overwrites,
+    // `-d` names the directory) leaves the project's own file the project's.
+    let dir = project(&[
+        ("Dockerfile", "FROM python\nWORKDIR /app\nCOPY . .\nRUN unzip -o x.zip -d /app/vendor && pip install -r requirements.txt\nRUN pip install pytest\n"),
+        ("requirements.txt", "flask==3.0\n"),
+    ]);
+    assert_eq!(codes_of(&lint(dir.path(), &["BP012"], "")), ["BP012"]);
+    // Downloaded under its own name, the requirements file is not the project's.
+    let dir = project(&[
+        ("Dockerfile", "FROM python\nWORKDIR /app\nCOPY . .\nRUN curl -fsSLo requirements.txt https://x/r.txt && pip install -r requirements.txt\nRUN pip install pytest\n"),
+        ("requirements.txt", "flask==3.0\n"),
+    ]);
+    assert!(lint(dir.path(), &["BP012"], "").is_empty());
+}
+
 /// Units of work each rule of `codes` does on `text` (parsed once; BP007
 /// with `scope = "all"`).
 fn units(codes: &[&str], text: &str) -> Vec<u64> {
@@ -188,6 +210,19 @@ fn copies_into_one_dir(count: usize) -> String {
     out
 }
 
+/// A chain of stages, each copying the whole context again and a file
+/// into the same directory before its requirements install.
+fn whole_context_copies(count: usize) -> String {
+    let mut out = String::from("FROM python:3.12-slim AS s0\nWORKDIR /app\n");
+    for i in 1..count {
+        out += &format!(
+            "FROM s{p} AS s{i}\nCOPY . .\nCOPY f{i}.txt ./\nRUN pip install -r requirements.txt && pip install x{i}\n",
+            p = i - 1
+        );
+    }
+    out
+}
+
 /// One RUN of many commands.
 fn long_run(commands: usize) -> String {
     let mut out = String::from(
@@ -226,6 +261,7 @@ fn many_stages_copies_and_commands_take_linear_work() {
     assert_linear(RULES, copies, 1_000);
     assert_linear(&["BP004", "BP012"], long_run, 1_000);
     assert_linear(&["BP011", "BP012"], copies_into_one_dir, 1_000);
+    assert_linear(&["BP012"], whole_context_copies, 1_000);
 }
 
 #[test]

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
-use crate::image_path::{self, context_relative};
+use crate::image_path::{self, ancestors, context_join, context_relative};
 use crate::rules::stage_walk::{stage_parents, walk_stages, work, CarriedState};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::files::{made_paths, working_dirs};
@@ -354,17 +354,6 @@ fn listed_names(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `a/b` under `dir` (`""` is the context root).
-fn join(dir: &str, rest: &str) -> String {
-    if dir.is_empty() {
-        rest.to_string()
-    } else if rest.is_empty() {
-        dir.to_string()
-    } else {
-        format!("{dir}/{rest}")
-    }
-}
-
 fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
@@ -376,19 +365,6 @@ fn parent(path: &str) -> &str {
         Some(i) => &path[..i],
         None => "",
     }
-}
-
-/// An absolute path and its directories, up to `/` (`/a/b`, `/a`, `/`).
-fn ancestors(path: &str) -> impl Iterator<Item = &str> {
-    let mut next = Some(path);
-    std::iter::from_fn(move || {
-        let current = next?;
-        next = match current {
-            "/" | "" => None,
-            _ => Some(parent(current)).filter(|p| !p.is_empty()),
-        };
-        Some(current)
-    })
 }
 
 /// `*` and `?` matching of one path component.
@@ -414,6 +390,21 @@ struct Placement {
     dest: String,
     /// The destination is a directory (`/`-terminated, `.`, several sources).
     dest_is_dir: bool,
+    /// The source can be a directory whose files land below `dest` (see
+    /// [`may_be_directory`]); else it is one file.
+    may_be_dir: bool,
+}
+
+/// Whether a COPY source (as written, and context-relative) can be a
+/// directory: the whole context, a `/`-terminated path, a pattern (it
+/// matches directories too), or a name without an extension (`deps`,
+/// `requirements`, `.config`). `fN.txt` and `requirements.txt` are files.
+fn may_be_directory(written: &str, source: &str) -> bool {
+    let name = basename(source);
+    source.is_empty()
+        || written.ends_with('/')
+        || source.contains(['*', '?', '['])
+        || !name.get(1..).is_some_and(|rest| rest.contains('.'))
 }
 
 impl Placement {
@@ -430,7 +421,7 @@ impl Placement {
             if parent(path) == self.dest
                 && glob_match(basename(src).as_bytes(), basename(path).as_bytes())
             {
-                out.push(join(parent(src), basename(path)));
+                out.push(context_join(parent(src), basename(path)));
             }
             return out;
         }
@@ -444,7 +435,9 @@ impl Placement {
             if rest == basename(src) && !src.is_empty() {
                 out.push(src.to_string());
             }
-            out.push(join(src, rest));
+            if self.may_be_dir {
+                out.push(context_join(src, rest));
+            }
         }
         if !self.dest_is_dir && path == self.dest && !src.is_empty() {
             out.push(src.to_string());
@@ -453,9 +446,16 @@ impl Placement {
     }
 }
 
-/// How many of the latest COPYs into one directory can be where a file
-/// below it comes from (see [`PathState::candidates`]).
-const RECENT_PLACEMENTS: usize = 32;
+/// The COPYs of sources that may be directories ([`Placement::may_be_dir`])
+/// into one image directory: one group per source, its placements in order.
+/// A later COPY of the same source replaces what an earlier one put there,
+/// so a lookup looks at each source's latest COPY only.
+#[derive(Debug, Clone, Default)]
+struct DirPlacements {
+    groups: Vec<Vec<usize>>,
+    /// The group of each source.
+    by_source: HashMap<String, usize>,
+}
 
 /// WORKDIR, the context files copied so far in a stage (and the stages it
 /// is built on), and the paths the image fetched or wrote itself.
@@ -463,12 +463,15 @@ const RECENT_PLACEMENTS: usize = 32;
 struct PathState {
     workdir: String,
     placements: Vec<Placement>,
-    /// Indices into `placements` by destination, so finding where a path
-    /// can come from looks at its directories, not at every COPY so far.
-    by_dest: HashMap<String, Vec<usize>>,
-    /// Indices by destination and the source's file name (`/app` +
-    /// `requirements.txt` for `COPY requirements.txt /app/`).
+    /// Placements of sources that may be directories, by destination, so
+    /// finding where a path can come from looks at its directories, not at
+    /// every COPY so far.
+    by_dest: HashMap<String, DirPlacements>,
+    /// Placements of single files by destination and file name (`/app` +
+    /// `requirements.txt` for `COPY requirements.txt /app/`) ...
     by_name: HashMap<(String, String), Vec<usize>>,
+    /// ... and by exact destination (`COPY deps/dev.txt ./requirements.txt`).
+    by_exact: HashMap<String, Vec<usize>>,
     /// Image paths fetched from elsewhere or written in a RUN (a clone, an
     /// unpacked archive, an export), in order; everything below one is not
     /// the build context's.
@@ -500,11 +503,27 @@ impl CarriedState for PathState {
             let Some(placement) = self.placements.pop() else {
                 break;
             };
-            if let Some(list) = self.by_dest.get_mut(&placement.dest) {
-                list.pop();
+            if placement.may_be_dir {
+                if let Some(dir) = self.by_dest.get_mut(&placement.dest) {
+                    let group = dir.by_source.get(&placement.source).copied();
+                    if let Some(list) = group.and_then(|g| dir.groups.get_mut(g)) {
+                        list.pop();
+                        if list.is_empty() {
+                            // The source's first COPY here: its group is the newest.
+                            dir.groups.pop();
+                            dir.by_source.remove(&placement.source);
+                        }
+                    }
+                }
+                continue;
             }
             if let Some(list) = self.by_name.get_mut(&placement.name_key()) {
                 list.pop();
+            }
+            if !placement.dest_is_dir {
+                if let Some(list) = self.by_exact.get_mut(&placement.dest) {
+                    list.pop();
+                }
             }
         }
         while self.made.len() > mark.made {
@@ -527,6 +546,7 @@ impl PathState {
             placements: Vec::new(),
             by_dest: HashMap::new(),
             by_name: HashMap::new(),
+            by_exact: HashMap::new(),
             made: Vec::new(),
             made_index: HashMap::new(),
         }
@@ -534,14 +554,32 @@ impl PathState {
 
     fn place(&mut self, placement: Placement) {
         let index = self.placements.len();
-        self.by_dest
-            .entry(placement.dest.clone())
-            .or_default()
-            .push(index);
-        self.by_name
-            .entry(placement.name_key())
-            .or_default()
-            .push(index);
+        if placement.may_be_dir {
+            let dir = self.by_dest.entry(placement.dest.clone()).or_default();
+            match dir
+                .by_source
+                .get(&placement.source)
+                .and_then(|&group| dir.groups.get_mut(group))
+            {
+                Some(group) => group.push(index),
+                None => {
+                    dir.by_source
+                        .insert(placement.source.clone(), dir.groups.len());
+                    dir.groups.push(vec![index]);
+                }
+            }
+        } else {
+            self.by_name
+                .entry(placement.name_key())
+                .or_default()
+                .push(index);
+            if !placement.dest_is_dir {
+                self.by_exact
+                    .entry(placement.dest.clone())
+                    .or_default()
+                    .push(index);
+            }
+        }
         self.placements.push(placement);
     }
 
@@ -559,21 +597,23 @@ impl PathState {
     }
 
     /// Where image path `path` can come from in the context, latest COPY
-    /// first: every COPY of a file of its name into its directory, and the
-    /// latest [`RECENT_PLACEMENTS`] COPYs into each of its directories (a
-    /// source there may be a directory holding it). The latest COPY that
-    /// holds a path is the one the image keeps, so thousands of COPYs into
-    /// one directory need not each be a candidate.
+    /// first: the latest COPY of a file of its name into its directory, or
+    /// of a file to exactly its path, and the latest COPY of each source
+    /// that may be a directory into each of its directories. A later COPY
+    /// of the same file or source replaces the earlier one, so repeated
+    /// COPYs add no candidates; single files are never looked up as
+    /// directories, so thousands of them in one directory add none either.
     fn candidates(&self, path: &str) -> Vec<String> {
         let named = self
             .by_name
             .get(&(parent(path).to_string(), basename(path).to_string()))
-            .into_iter()
-            .flat_map(|list| list.iter().rev().take(RECENT_PLACEMENTS));
+            .and_then(|list| list.last());
+        let exact = self.by_exact.get(path).and_then(|list| list.last());
         let mut indices: Vec<usize> = ancestors(path)
             .filter_map(|dir| self.by_dest.get(dir))
-            .flat_map(|list| list.iter().rev().take(RECENT_PLACEMENTS))
+            .flat_map(|dir| dir.groups.iter().filter_map(|group| group.last()))
             .chain(named)
+            .chain(exact)
             .copied()
             .collect();
         work::add(indices.len() + 1);
@@ -615,8 +655,10 @@ impl PathState {
                     if value.contains("://") || value.starts_with("<<") || value.contains('$') {
                         continue;
                     }
+                    let source = context_relative(value);
                     self.place(Placement {
-                        source: context_relative(value),
+                        may_be_dir: may_be_directory(value, &source),
+                        source,
                         dest: dest.clone(),
                         dest_is_dir,
                     });
@@ -631,8 +673,10 @@ impl PathState {
         ins.context_binds()
             .into_iter()
             .filter_map(|bind| {
+                let source = context_relative(&bind.source);
                 Some(Placement {
-                    source: context_relative(&bind.source),
+                    may_be_dir: may_be_directory(&bind.source, &source),
+                    source,
                     dest: image_path::join(&self.workdir, &bind.target?),
                     dest_is_dir: false,
                 })
@@ -1543,6 +1587,40 @@ mod tests {
             "the fix keeps the COPYs"
         );
         assert_eq!(p.read("r7.txt"), "p7==1\npytest\n");
+    }
+
+    #[test]
+    fn file_copies_do_not_hide_the_whole_context_copy() {
+        let mut files: Vec<(String, String)> = vec![("requirements.txt".into(), "a==1\n".into())];
+        let mut src = String::from("FROM python\nWORKDIR /app\nCOPY . .\n");
+        for i in 0..40 {
+            files.push((format!("f{i}.txt"), String::new()));
+            src.push_str(&format!("COPY f{i}.txt ./\n"));
+        }
+        src.push_str("RUN pip install -r requirements.txt\nRUN pip install pytest\n");
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let p = Project::new(&refs);
+        let diags = p.lint(&src);
+        assert_eq!(slices(&src, &diags), ["pytest"]);
+        let help = diags[0].help.as_deref().unwrap_or("");
+        assert!(help.contains("list them in `requirements.txt`"), "{help}");
+        assert!(diags[0].fix.is_some(), "{help}");
+        p.fixed(&src);
+        assert_eq!(p.read("requirements.txt"), "a==1\npytest\n");
+    }
+
+    #[test]
+    fn a_source_copied_again_is_one_candidate() {
+        // `deps` (no extension) may be a directory; copied twice it is still
+        // looked up once, and its latest COPY counts.
+        let p = Project::new(&[("deps/r.txt", "a\n"), ("other/r.txt", "b\n")]);
+        let src = "FROM python\nWORKDIR /app\nCOPY other ./\nCOPY deps ./\nCOPY deps ./\nRUN pip install -r r.txt\nRUN pip install pytest\n";
+        p.fixed(src);
+        assert_eq!(p.read("deps/r.txt"), "a\npytest\n");
+        assert_eq!(p.read("other/r.txt"), "b\n");
     }
 
     #[test]

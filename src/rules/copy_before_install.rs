@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{CopyAdd, Instruction, InstructionKind, Keyword, Spanned, Stage};
-use crate::image_path::join;
+use crate::image_path::{ancestors, context_inside, context_join, join};
 use crate::rules::source_text::keyword_case;
 use crate::rules::stage_walk::{stage_parents, walk_stages, work, CarriedState};
 
@@ -297,7 +297,7 @@ impl State {
 
     /// Whether an earlier narrow COPY put image path `path` in place.
     fn covers(&self, path: &str) -> bool {
-        let exact = image_ancestors(path).any(|dir| {
+        let exact = ancestors(path).any(|dir| {
             work::add(1);
             self.by_path.get(dir).is_some_and(|list| !list.is_empty())
         });
@@ -318,20 +318,6 @@ fn next_workdir(current: Option<&str>, dir: &str) -> Option<String> {
         (Some(wd), Some(dir)) => Some(join(wd, dir)),
         _ => None,
     }
-}
-
-/// An absolute image path and its directories, up to `/`.
-fn image_ancestors(path: &str) -> impl Iterator<Item = &str> {
-    let mut next = Some(path);
-    std::iter::from_fn(move || {
-        let current = next?;
-        next = match current.rfind('/') {
-            Some(0) if current != "/" => Some("/"),
-            Some(i) if i > 0 => Some(&current[..i]),
-            _ => None,
-        };
-        Some(current)
-    })
 }
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -574,7 +560,7 @@ fn build_fix(
     // One COPY per directory, in the order the files were found.
     let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
     for file in files {
-        let (dir, _) = split_rel(file);
+        let (dir, _) = split_parent(file);
         match groups.iter_mut().find(|(d, _)| *d == dir) {
             Some((_, list)) => list.push(file),
             None => groups.push((dir, vec![file])),
@@ -675,7 +661,7 @@ fn resolve(
         Reads::Manifests(m, dir, _) => {
             let rel_dir = in_context(broad, dir)?;
             needs.tool = m.tool;
-            let rel = |name: &str| join_rel(&rel_dir, name);
+            let rel = |name: &str| context_join(&rel_dir, name);
             needs.container.push(join(dir, m.required));
             if context.is_some() && !exists(&rel(m.required)) {
                 needs
@@ -696,7 +682,7 @@ fn resolve(
         Reads::Project(dir) => {
             let rel_dir = in_context(broad, dir)?;
             for name in PIP_PROJECT {
-                let rel = join_rel(&rel_dir, name);
+                let rel = context_join(&rel_dir, name);
                 if exists(&rel) {
                     needs.files.push(rel);
                 }
@@ -716,7 +702,7 @@ fn workspace_problem(
     context: Option<&Path>,
     rel_dir: &str,
 ) -> Option<String> {
-    let read = |name: &str| ctx.read_file(&context?.join(join_rel(rel_dir, name)));
+    let read = |name: &str| ctx.read_file(&context?.join(context_join(rel_dir, name)));
     match m.tool {
         "npm" | "yarn" | "pnpm" => {
             let workspaces = read("package.json").is_some_and(|t| t.contains("\"workspaces\""))
@@ -763,9 +749,9 @@ fn collect_requirements(
                 .problems
                 .push(format!("`{rel}` installs local sources"));
         }
-        let (dir, _) = split_rel(rel);
+        let (dir, _) = split_parent(rel);
         for include in includes {
-            match normalize_rel(&format!("{dir}/{include}")) {
+            match context_inside(&format!("{dir}/{include}")) {
                 Some(child) => collect_requirements(&child, Some(context), ctx, seen, needs),
                 None => needs.problems.push(format!(
                     "`{include}` (from `{rel}`) is outside the build context"
@@ -1171,34 +1157,7 @@ fn static_path(path: &str) -> Option<&str> {
     (!path.contains('$') && !path.is_empty()).then_some(path)
 }
 
-/// A context-relative path normalised; `None` when it leaves the context.
-fn normalize_rel(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
-}
-
-fn join_rel(dir: &str, name: &str) -> String {
-    if dir.is_empty() {
-        name.to_string()
-    } else {
-        format!("{dir}/{name}")
-    }
-}
-
-/// (`dir`, `name`) of a context-relative path (`dir` empty at the root).
-fn split_rel(path: &str) -> (&str, &str) {
-    path.rsplit_once('/').unwrap_or(("", path))
-}
-
+/// (`dir`, `name`) of a path (`dir` empty for a bare name, and for `/x`).
 fn split_parent(path: &str) -> (&str, &str) {
     path.rsplit_once('/').unwrap_or(("", path))
 }

@@ -76,6 +76,314 @@ const EXPORTERS: &[(&str, &[&str])] = &[
     ("pipenv", &["requirements"]),
 ];
 
+/// An archive tool: when it extracts, and the options naming the directory
+/// it extracts into (the working directory without one).
+struct Extractor {
+    name: &'static str,
+    extracts: fn(&[Word]) -> bool,
+    dir_options: &'static [&'static str],
+}
+
+/// Each tool's own directory options: `unzip -o` overwrites (no value) and
+/// `-d DIR` names the directory; `bsdtar` is `tar`'s `-C`; `7z x -oDIR`.
+const EXTRACTORS: &[Extractor] = &[
+    Extractor {
+        name: "tar",
+        extracts,
+        dir_options: &["-C", "--directory"],
+    },
+    Extractor {
+        name: "bsdtar",
+        extracts,
+        dir_options: &["-C", "--directory"],
+    },
+    Extractor {
+        name: "unzip",
+        extracts: |_| true,
+        dir_options: &["-d"],
+    },
+    Extractor {
+        name: "7z",
+        extracts: seven_zip_extracts,
+        dir_options: &["-o"],
+    },
+    Extractor {
+        name: "7za",
+        extracts: seven_zip_extracts,
+        dir_options: &["-o"],
+    },
+];
+
+/// `7z x` / `7z e` (not `a`, `l`, `t`, ...).
+fn seven_zip_extracts(args: &[Word]) -> bool {
+    matches!(args.first().and_then(Word::as_str), Some("x" | "e"))
+}
+
+/// The option grammar of a download tool.
+struct Downloader {
+    /// Short options that take a value (`-o f`, `-of`, last in a cluster: `-fsSLo f`).
+    short_values: &'static str,
+    /// Long options that take a value (`--output f`, `--output=f`).
+    long_values: &'static [&'static str],
+    /// Options whose value is the file written.
+    output: &'static [&'static str],
+    /// Options whose value is the directory downloads go to.
+    directory: &'static [&'static str],
+    /// Options saving each URL under its last path component.
+    remote_name: &'static [&'static str],
+    /// Whether a download without an output option is saved under the
+    /// URL's last path component (`wget URL`; `curl URL` writes stdout).
+    names_by_default: bool,
+    /// Options that save under names the command line does not tell
+    /// (an input list, recursion, a server-chosen name): the whole
+    /// directory counts as fetched.
+    unknown_names: &'static [&'static str],
+    /// Options whose value is a URL.
+    url: &'static [&'static str],
+}
+
+const CURL: Downloader = Downloader {
+    short_values: "AbcCdDeEFHKmoPQrTtuUwxXyYz",
+    long_values: &[
+        "--output",
+        "--output-dir",
+        "--url",
+        "--data",
+        "--data-raw",
+        "--data-binary",
+        "--data-urlencode",
+        "--data-ascii",
+        "--json",
+        "--header",
+        "--user",
+        "--request",
+        "--user-agent",
+        "--referer",
+        "--cookie",
+        "--cookie-jar",
+        "--form",
+        "--form-string",
+        "--connect-timeout",
+        "--max-time",
+        "--retry",
+        "--retry-delay",
+        "--retry-max-time",
+        "--cacert",
+        "--capath",
+        "--cert",
+        "--key",
+        "--proxy",
+        "--proxy-user",
+        "--limit-rate",
+        "--resolve",
+        "--connect-to",
+        "--write-out",
+        "--range",
+        "--continue-at",
+        "--upload-file",
+        "--dump-header",
+        "--config",
+        "--interface",
+        "--max-filesize",
+        "--max-redirs",
+        "--proto",
+        "--proto-redir",
+        "--ciphers",
+        "--netrc-file",
+        "--time-cond",
+        "--oauth2-bearer",
+        "--unix-socket",
+        "--noproxy",
+        "--variable",
+    ],
+    output: &["-o", "--output"],
+    directory: &["--output-dir"],
+    remote_name: &["-O", "--remote-name", "--remote-name-all"],
+    names_by_default: false,
+    unknown_names: &["-J", "--remote-header-name"],
+    url: &["--url"],
+};
+
+const WGET: Downloader = Downloader {
+    short_values: "OoaePiBTtwQlARDIXU",
+    long_values: &[
+        "--output-document",
+        "--output-file",
+        "--append-output",
+        "--execute",
+        "--directory-prefix",
+        "--input-file",
+        "--base",
+        "--timeout",
+        "--dns-timeout",
+        "--connect-timeout",
+        "--read-timeout",
+        "--tries",
+        "--wait",
+        "--waitretry",
+        "--quota",
+        "--level",
+        "--accept",
+        "--reject",
+        "--domains",
+        "--include-directories",
+        "--exclude-directories",
+        "--user-agent",
+        "--header",
+        "--user",
+        "--password",
+        "--http-user",
+        "--http-password",
+        "--post-data",
+        "--post-file",
+        "--method",
+        "--body-data",
+        "--body-file",
+        "--ca-certificate",
+        "--ca-directory",
+        "--certificate",
+        "--private-key",
+        "--limit-rate",
+        "--referer",
+        "--load-cookies",
+        "--save-cookies",
+        "--cut-dirs",
+        "--restrict-file-names",
+        "--config",
+        "--bind-address",
+        "--secure-protocol",
+        "--progress",
+        "--default-page",
+        "--max-redirect",
+    ],
+    output: &["-O", "--output-document"],
+    directory: &["-P", "--directory-prefix"],
+    remote_name: &[],
+    names_by_default: true,
+    unknown_names: &[
+        "-i",
+        "--input-file",
+        "-r",
+        "--recursive",
+        "-m",
+        "--mirror",
+        "--content-disposition",
+        "--trust-server-names",
+    ],
+    url: &[],
+};
+
+/// The options (name and value, `None` for a flag or a value that is not
+/// static) and positional words of a download command.
+fn parse_download(
+    args: &[Word],
+    spec: &Downloader,
+) -> (Vec<(String, Option<String>)>, Vec<String>) {
+    let mut options: Vec<(String, Option<String>)> = Vec::new();
+    let mut positionals = Vec::new();
+    let mut i = 0;
+    let mut ended = false;
+    while let Some(word) = args.get(i) {
+        i += 1;
+        let Some(text) = word.as_str() else {
+            continue;
+        };
+        if ended || !text.starts_with('-') || text == "-" {
+            positionals.push(text.to_string());
+            continue;
+        }
+        if text == "--" {
+            ended = true;
+        } else if let Some(long) = text.strip_prefix("--") {
+            match long.split_once('=') {
+                Some((name, value)) => options.push((format!("--{name}"), Some(value.into()))),
+                None if spec.long_values.contains(&text) => {
+                    let value = args.get(i).and_then(Word::as_str).map(str::to_string);
+                    i += 1;
+                    options.push((text.to_string(), value));
+                }
+                None => options.push((text.to_string(), None)),
+            }
+        } else {
+            // A cluster of short options; one taking a value takes the rest
+            // of the word, or the next word.
+            for (at, letter) in text.char_indices().skip(1) {
+                let name = format!("-{letter}");
+                if !spec.short_values.contains(letter) {
+                    options.push((name, None));
+                    continue;
+                }
+                let rest = &text[at + letter.len_utf8()..];
+                let value = if rest.is_empty() {
+                    i += 1;
+                    args.get(i - 1).and_then(Word::as_str).map(str::to_string)
+                } else {
+                    Some(rest.to_string())
+                };
+                options.push((name, value));
+                break;
+            }
+        }
+    }
+    (options, positionals)
+}
+
+/// The files a `curl`/`wget` command saves.
+fn downloads(args: &[Word], spec: &Downloader) -> Vec<String> {
+    let (options, mut urls) = parse_download(args, spec);
+    let values = |names: &[&str]| -> Vec<String> {
+        options
+            .iter()
+            .filter(|(name, _)| names.contains(&name.as_str()))
+            .filter_map(|(_, value)| value.clone())
+            .collect()
+    };
+    let has = |names: &[&str]| {
+        options
+            .iter()
+            .any(|(name, _)| names.contains(&name.as_str()))
+    };
+    urls.extend(values(spec.url));
+    let directory = values(spec.directory).pop();
+    let in_directory = |file: String| match &directory {
+        Some(dir) if !file.starts_with('/') => format!("{}/{file}", dir.trim_end_matches('/')),
+        _ => file,
+    };
+    let outputs = values(spec.output);
+    if !outputs.is_empty() {
+        // `wget -O` writes one file whatever `-P` says; `curl -o` files go
+        // to `--output-dir`.
+        return if spec.names_by_default {
+            outputs
+        } else {
+            outputs.into_iter().map(in_directory).collect()
+        };
+    }
+    if has(spec.unknown_names) {
+        return vec![directory.unwrap_or_else(|| ".".into())];
+    }
+    if !(spec.names_by_default || has(spec.remote_name)) {
+        return Vec::new();
+    }
+    urls.iter()
+        .filter_map(|url| url_file_name(url))
+        .map(in_directory)
+        .collect()
+}
+
+/// The file name a download of `url` gets: its last path component
+/// (`https://x/a/tool.sh` is `tool.sh`), `index.html` for none.
+fn url_file_name(url: &str) -> Option<String> {
+    let without_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = without_scheme.split(['?', '#']).next().unwrap_or("");
+    let name = match path.split_once('/') {
+        Some((_, path)) => path.rsplit('/').next().unwrap_or(""),
+        None => "",
+    };
+    let name = if name.is_empty() { "index.html" } else { name };
+    (name != "." && name != "..").then(|| name.to_string())
+}
+
 /// The paths (as written: relative to the command's directory, or
 /// absolute) that command `index` of `script` fetches from outside the
 /// build context or writes. A directory stands for everything below it.
@@ -96,7 +404,14 @@ pub fn made_paths(script: &RunScript, index: usize, source: &str) -> Vec<String>
         return out;
     };
     let text = |i: usize| args.get(i).and_then(Word::as_str);
+    let extractor = EXTRACTORS.iter().find(|t| t.name == name);
     match name {
+        _ if extractor.is_some() => {
+            if let Some(tool) = extractor.filter(|tool| (tool.extracts)(args)) {
+                // Without a directory option: the working directory.
+                out.push(option_value(args, tool.dir_options).unwrap_or_else(|| ".".into()));
+            }
+        }
         "git" | "hg" if text(0) == Some("clone") => out.extend(checkout_dir(&args[1..])),
         "svn" if matches!(text(0), Some("checkout" | "co" | "export")) => {
             out.extend(checkout_dir(&args[1..]));
@@ -104,20 +419,8 @@ pub fn made_paths(script: &RunScript, index: usize, source: &str) -> Vec<String>
         "gh" if text(0) == Some("repo") && text(1) == Some("clone") => {
             out.extend(checkout_dir(args.get(2..).unwrap_or(&[])));
         }
-        "tar" if extracts(args) => {
-            out.push(option_value(args, &["-C", "--directory"]).unwrap_or_else(|| ".".into()));
-        }
-        "unzip" | "bsdtar" | "7z" => {
-            let dir = option_value(args, &["-d", "-o"]).unwrap_or_else(|| ".".into());
-            out.push(dir);
-        }
-        "curl" => out.extend(option_value(args, &["-o", "--output"])),
-        "wget" => match option_value(args, &["-O", "--output-document"]) {
-            Some(file) => out.push(file),
-            None => out.push(
-                option_value(args, &["-P", "--directory-prefix"]).unwrap_or_else(|| ".".into()),
-            ),
-        },
+        "curl" => out.extend(downloads(args, &CURL)),
+        "wget" => out.extend(downloads(args, &WGET)),
         _ => {
             let exports = EXPORTERS.iter().any(|(tool, subs)| {
                 *tool == name && (subs.is_empty() || text(0).is_some_and(|t| subs.contains(&t)))
@@ -192,8 +495,8 @@ fn option_value(args: &[Word], names: &[&str]) -> Option<String> {
     None
 }
 
-/// The files a command's output redirections (`> f`, `>> f`, `&> f`)
-/// write: they follow its words, before the next command (at `until`).
+/// The files a command's output redirections (`> f`, `&> f`, not `>> f`)
+/// create: they follow its words, before the next command (at `until`).
 fn redirect_targets(command: &SimpleCommand, source: &str, until: usize) -> Vec<String> {
     let words_end = command
         .words()
@@ -219,6 +522,8 @@ fn redirect_targets(command: &SimpleCommand, source: &str, until: usize) -> Vec<
     let mut rest = &tail[..end];
     let mut out = Vec::new();
     while let Some(at) = rest.find('>') {
+        // `>> f` appends to a file that was there already: it makes none.
+        let appends = rest[at + 1..].starts_with('>');
         let after = rest[at + 1..].trim_start_matches(['>', '|']);
         let after = after.trim_start_matches([' ', '\t']);
         let end = after
@@ -226,7 +531,11 @@ fn redirect_targets(command: &SimpleCommand, source: &str, until: usize) -> Vec<
             .unwrap_or(after.len());
         let target = after[..end].trim_matches(|c| c == '"' || c == '\'');
         // `2>&1` duplicates a descriptor; `/dev/null` writes nothing.
-        if !target.is_empty() && !target.starts_with('&') && !target.starts_with("/dev/") {
+        if !appends
+            && !target.is_empty()
+            && !target.starts_with('&')
+            && !target.starts_with("/dev/")
+        {
             out.push(target.to_string());
         }
         rest = &after[end..];
@@ -267,13 +576,69 @@ mod tests {
         );
         assert_eq!(
             made("curl -o /tmp/req.txt https://x/req.txt && wget -O- https://x | sh && wget https://x/y"),
-            vec![vec!["/tmp/req.txt"], vec![], vec![], vec!["."]]
+            vec![vec!["/tmp/req.txt"], vec![], vec![], vec!["y"]]
         );
         assert_eq!(
             made("poetry export -f requirements.txt -o requirements.txt && pip freeze > frozen.txt 2>&1 && echo x >> /etc/y"),
-            vec![vec!["requirements.txt"], vec!["frozen.txt"], vec!["/etc/y"]]
+            vec![vec!["requirements.txt"], vec!["frozen.txt"], vec![]]
         );
         assert!(made("pip install -r requirements.txt 2>/dev/null")[0].is_empty());
+    }
+
+    #[test]
+    fn wget_saves_under_the_url_file_name() {
+        assert_eq!(
+            made("wget https://x/tool.sh && wget -q --tries 3 https://x/a/b.tar.gz?v=1 https://x/ && wget -P /opt/dl https://x/c.sh"),
+            vec![
+                vec!["tool.sh"],
+                vec!["b.tar.gz", "index.html"],
+                vec!["/opt/dl/c.sh"]
+            ]
+        );
+        // `-qO-` writes stdout; `-O f` and `-qOf` the file; names the
+        // command line does not tell make the whole directory fetched.
+        assert_eq!(
+            made("wget -qO- https://x | sh && wget -qO /tmp/r.txt https://x/r && wget -nv -Or.txt https://x/r && wget -r https://x/d/ && wget -i list.txt -P /opt"),
+            vec![vec![], vec![], vec!["/tmp/r.txt"], vec!["r.txt"], vec!["."], vec!["/opt"]]
+        );
+    }
+
+    #[test]
+    fn curl_clusters_and_remote_names() {
+        assert_eq!(
+            made("curl -fsSLo /tmp/get.sh https://x/get.sh && curl -fsSLo/tmp/b https://x/b && curl -sSL -H 'A: b' https://x/c | sh && curl -fsSLO https://x/d/tool.tgz && curl --output-dir /opt -O https://x/e.zip"),
+            vec![
+                vec!["/tmp/get.sh"],
+                vec!["/tmp/b"],
+                vec![],
+                vec![],
+                vec!["tool.tgz"],
+                vec!["/opt/e.zip"]
+            ]
+        );
+    }
+
+    #[test]
+    fn each_archive_tool_has_its_own_directory_option() {
+        assert_eq!(
+            made("unzip -o x.zip -d /app/vendor && unzip -qo y.zip && bsdtar -xf z.tgz -C /opt/z && bsdtar -cf out.tar . && 7z x a.7z -o/opt/a && 7z a b.7z dir"),
+            vec![
+                vec!["/app/vendor"],
+                vec!["."],
+                vec!["/opt/z"],
+                vec![],
+                vec!["/opt/a"],
+                vec![]
+            ]
+        );
+    }
+
+    #[test]
+    fn appending_redirections_make_nothing() {
+        assert_eq!(
+            made("echo x >> requirements.txt && echo y &>> log.txt && echo z 2>> err.txt && echo w > new.txt"),
+            vec![vec![], vec![], vec![], vec!["new.txt"]]
+        );
     }
 
     #[test]
