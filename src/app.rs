@@ -141,19 +141,13 @@ fn rule_json(args: &RuleArgs, out: &mut impl Write) -> u8 {
 }
 
 fn rule_object(r: &rules::RuleDef) -> serde_json::Value {
-    let fix = match r.fix {
-        Some(crate::diagnostic::Applicability::Safe) => Some("safe"),
-        Some(crate::diagnostic::Applicability::Unsafe) => Some("unsafe"),
-        Some(crate::diagnostic::Applicability::DisplayOnly) => Some("display-only"),
-        None => None,
-    };
     serde_json::json!({
         "code": r.code,
         "name": r.name,
         "aliases": r.aliases,
-        "severity": r.severity.as_str(),
+        "severity": r.severity,
         "summary": r.summary,
-        "fix": fix,
+        "fix": r.fix,
         "explanation": r.doc,
     })
 }

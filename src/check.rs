@@ -11,8 +11,9 @@ use crate::app::{
     EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS,
 };
 use crate::cli::CheckArgs;
-use crate::config::{CliSelection, FailLevel, Settings};
+use crate::config::{CliSelection, Settings};
 use crate::diagnostic::Diagnostic;
+use crate::diagnostic::Severity;
 use crate::fix::{self, fix_all_within, FileSource, FixMode, FixResult, ProjectRoot, WriteScope};
 use crate::linter::{self, FileError};
 use crate::output::{self, display_path, OutputFormat, Sources};
@@ -336,11 +337,11 @@ struct Outcome {
 impl Outcome {
     /// 2 on errors; 1 when a finding at or above the fail level remains
     /// (findings below it are reported but do not fail the run); else 0.
-    fn exit_code(&self, exit_zero: bool, fail_level: FailLevel) -> u8 {
+    fn exit_code(&self, exit_zero: bool, fail_level: Severity) -> u8 {
         let failing = self
             .diagnostics
             .iter()
-            .any(|d| fail_level.fails_on(d.severity));
+            .any(|d| d.severity.fails_at(fail_level));
         if !self.errors.is_empty() || self.failed {
             EXIT_ERROR
         } else if failing && !exit_zero {

@@ -97,7 +97,7 @@ pub struct CheckArgs {
     /// The lowest severity that makes the exit code 1 (default: the config's
     /// `fail-level`, else warning); findings below it are still reported
     #[arg(long, value_enum, value_name = "LEVEL", alias = "failure-threshold")]
-    pub fail_level: Option<crate::config::FailLevel>,
+    pub fail_level: Option<crate::diagnostic::Severity>,
     /// Config file (default: bakelint.toml or .bakelint.toml, searched upward)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -32,51 +32,12 @@ struct RawConfig {
     fail_level: Option<Spanned<String>>,
 }
 
-/// The lowest severity that makes `check` exit with 1 (`--fail-level`, the
-/// `fail-level` key; hadolint's `--failure-threshold`). Findings below it
-/// are still reported and counted in the summary; they just do not fail
-/// the run. The default, `warning`, lets info-level advice (BP007 cache
-/// mounts, a one-off BP010 install) show without failing CI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum FailLevel {
-    /// Only errors fail the run.
-    Error,
-    /// Errors and warnings fail the run (the default).
-    #[default]
-    Warning,
-    /// Errors, warnings and info findings fail the run.
-    Info,
-    /// Every finding fails the run.
-    Style,
-}
-
-impl FailLevel {
-    /// The level a config value names (`warn` for `warning`, as `[severity]` takes it).
-    pub fn parse(text: &str) -> Option<FailLevel> {
-        Some(match Severity::parse(text)? {
-            Severity::Error => FailLevel::Error,
-            Severity::Warning => FailLevel::Warning,
-            Severity::Info => FailLevel::Info,
-            Severity::Style => FailLevel::Style,
-        })
-    }
-
-    /// The least severe finding that still fails the run.
-    pub fn threshold(self) -> Severity {
-        match self {
-            FailLevel::Error => Severity::Error,
-            FailLevel::Warning => Severity::Warning,
-            FailLevel::Info => Severity::Info,
-            FailLevel::Style => Severity::Style,
-        }
-    }
-
-    /// Whether a finding of `severity` makes the run fail.
-    pub fn fails_on(self, severity: Severity) -> bool {
-        // `Severity` is ordered from most to least severe.
-        severity <= self.threshold()
-    }
-}
+/// The least severe finding that makes `check` exit with 1 when neither
+/// `--fail-level` nor the `fail-level` key says otherwise (hadolint's
+/// `--failure-threshold`). Findings below it are still reported and counted;
+/// they just do not fail the run, so info-level advice (BP007 cache mounts,
+/// a one-off BP010 install) shows without failing CI.
+pub const DEFAULT_FAIL_LEVEL: Severity = Severity::Warning;
 
 /// A problem with the configuration (exit code 2).
 #[derive(Debug, Clone)]
@@ -145,7 +106,7 @@ pub struct Settings {
     /// What walking a directory skips (`exclude` + `extend-exclude`).
     pub exclude: Exclusions,
     /// The config's `fail-level` (the default when it has none).
-    pub fail_level: FailLevel,
+    pub fail_level: Severity,
     enabled: Vec<bool>,
     per_file_ignores: Vec<(GlobMatcher, Vec<String>)>,
     severity: HashMap<&'static str, Severity>,
@@ -159,7 +120,7 @@ impl Default for Settings {
             root: PathBuf::from("."),
             config_path: None,
             exclude: Exclusions::default(),
-            fail_level: FailLevel::default(),
+            fail_level: DEFAULT_FAIL_LEVEL,
             enabled: vec![true; RULES.len()],
             per_file_ignores: Vec::new(),
             severity: HashMap::new(),
@@ -258,17 +219,8 @@ impl Settings {
 
         let exclude = exclusions(file, &raw, &root)?;
         let fail_level = match &raw.fail_level {
-            Some(level) => FailLevel::parse(level.get_ref()).ok_or_else(|| {
-                let msg = format!(
-                    "invalid fail-level `{}`: expected error, warning, info or style",
-                    level.get_ref()
-                );
-                match file {
-                    Some(f) => ConfigError::at(f, level.span().into(), msg),
-                    None => ConfigError::cli(msg),
-                }
-            })?,
-            None => FailLevel::default(),
+            Some(level) => severity_value(file, level, "fail-level")?,
+            None => DEFAULT_FAIL_LEVEL,
         };
         let mut per_file_ignores = Vec::new();
         for (pattern, codes) in raw.per_file_ignores.unwrap_or_default() {
@@ -294,16 +246,7 @@ impl Settings {
             let name = name.into_inner();
             let rule =
                 rules::find(&name).ok_or_else(|| unknown_rule_error(file, Some(span), &name))?;
-            let sev = Severity::parse(level.get_ref()).ok_or_else(|| {
-                let msg = format!(
-                    "invalid severity `{}` for {name}: expected error, warning, info or style",
-                    level.get_ref()
-                );
-                match file {
-                    Some(f) => ConfigError::at(f, level.span().into(), msg),
-                    None => ConfigError::cli(msg),
-                }
-            })?;
+            let sev = severity_value(file, &level, &format!("severity for {name}"))?;
             severity.insert(rule.code, sev);
         }
 
@@ -487,6 +430,25 @@ pub fn find_config(start: &Path) -> Option<PathBuf> {
     None
 }
 
+/// A severity named in the config (`fail-level`, `[severity]`), or an
+/// error at its value saying what `what` accepts.
+fn severity_value(
+    file: Option<&ConfigFile>,
+    level: &Spanned<String>,
+    what: &str,
+) -> Result<Severity, ConfigError> {
+    Severity::parse(level.get_ref()).ok_or_else(|| {
+        let msg = format!(
+            "invalid {what} `{}`: expected error, warning, info or style",
+            level.get_ref()
+        );
+        match file {
+            Some(f) => ConfigError::at(f, level.span().into(), msg),
+            None => ConfigError::cli(msg),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -579,9 +541,9 @@ mod tests {
             Settings::from_toml(Path::new("bakelint.toml"), text, &CliSelection::default())
         };
         let default = parse("").expect("valid");
-        assert_eq!(default.fail_level, FailLevel::Warning);
+        assert_eq!(default.fail_level, Severity::Warning);
         let info = parse("fail-level = \"info\"\n").expect("valid");
-        assert_eq!(info.fail_level, FailLevel::Info);
+        assert_eq!(info.fail_level, Severity::Info);
         let err = parse("fail-level = \"loud\"\n").expect_err("bad level");
         let span = err.span.expect("span");
         assert_eq!(&"fail-level = \"loud\"\n"[span.start..span.end], "\"loud\"");
@@ -590,13 +552,13 @@ mod tests {
 
     #[test]
     fn fail_levels_order_like_severities() {
-        assert!(FailLevel::Warning.fails_on(Severity::Error));
-        assert!(FailLevel::Warning.fails_on(Severity::Warning));
-        assert!(!FailLevel::Warning.fails_on(Severity::Info));
-        assert!(!FailLevel::Error.fails_on(Severity::Warning));
-        assert!(FailLevel::Info.fails_on(Severity::Info));
-        assert!(!FailLevel::Info.fails_on(Severity::Style));
-        assert!(FailLevel::Style.fails_on(Severity::Style));
+        assert!(Severity::Error.fails_at(Severity::Warning));
+        assert!(Severity::Warning.fails_at(Severity::Warning));
+        assert!(!Severity::Info.fails_at(Severity::Warning));
+        assert!(!Severity::Warning.fails_at(Severity::Error));
+        assert!(Severity::Info.fails_at(Severity::Info));
+        assert!(!Severity::Style.fails_at(Severity::Info));
+        assert!(Severity::Style.fails_at(Severity::Style));
     }
 
     #[test]

@@ -6,17 +6,24 @@ use serde::Serialize;
 
 use crate::span::Span;
 
-/// How serious a finding is. Ordered from most to least severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// How serious a finding is. Ordered from most to least severe. Also the
+/// fail level (`--fail-level`): the least severe finding that fails a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
+    #[value(alias = "warn")]
     Warning,
     Info,
     Style,
 }
 
 impl Severity {
+    /// Whether a finding of this severity fails a run at `fail_level`.
+    pub fn fails_at(self, fail_level: Severity) -> bool {
+        self <= fail_level
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Error => "error",

@@ -268,6 +268,23 @@ fn bp008_fix_keeps_what_the_build_copies() {
         created,
         vec![".git\n__pycache__\n*.pyc\n.venv\n.pytest_cache\n.mypy_cache\n*.egg-info\n"]
     );
+    // Applied, the file is written and the finding is gone; a second run changes nothing.
+    let fix = ["check", "--fix", "--unsafe-fixes", "--select", "BP008", "."];
+    common::cli::bakelint(dir.path(), &fix);
+    let written = std::fs::read_to_string(dir.path().join(".dockerignore")).expect(".dockerignore");
+    assert_eq!(written, created[0]);
+    assert!(diagnostics(dir.path(), "BP008", "").is_empty());
+    let again = common::cli::bakelint(dir.path(), &fix);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        common::cli::stdout(&again)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".dockerignore")).ok(),
+        Some(written)
+    );
 }
 
 // ---------------------------------------------------------------------------

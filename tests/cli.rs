@@ -471,3 +471,41 @@ fn an_error_run_never_says_all_checks_passed() {
     );
     assert!(stderr(&out).contains("binary file"), "{}", stderr(&out));
 }
+
+/// BP004 reads the Dockerfile's directory names the same wherever bakelint
+/// runs: linted inside `headless-chrome/` (the path is just `Dockerfile`)
+/// as from its parent. Before: only the parent's run saw the name.
+#[test]
+fn browser_image_names_do_not_depend_on_the_working_directory() {
+    let chromium = "FROM debian:bookworm-slim\nRUN apt-get update && apt-get install -y --no-install-recommends chromium\n";
+    let dir = project(&[
+        ("headless-chrome/Dockerfile", chromium),
+        ("web/Dockerfile", chromium),
+    ]);
+    let from_parent = bakelint(
+        dir.path(),
+        &["--select", "BP004", "--output-format", "concise", "."],
+    );
+    assert_eq!(
+        stdout(&from_parent).lines().filter(|l| l.contains("BP004")).collect::<Vec<_>>(),
+        ["web/Dockerfile:2:66: BP004 [*] `chromium` is installed unconditionally: no `SKIP_CHROMIUM` build arg can switch it off"]
+    );
+    for sub in ["headless-chrome", "web"] {
+        let inside = bakelint(
+            &dir.path().join(sub),
+            &[
+                "--select",
+                "BP004",
+                "--output-format",
+                "concise",
+                "Dockerfile",
+            ],
+        );
+        assert_eq!(
+            stdout(&inside).contains("BP004"),
+            sub == "web",
+            "{sub}: {}",
+            stdout(&inside)
+        );
+    }
+}

@@ -280,6 +280,17 @@ fn multiple_instructions_are_reported_at_the_one_that_wins() {
 
 #[test]
 fn hadolint_and_bakelint_ignore_comments_above_the_later_instruction_work() {
+    // Without a comment each file has its finding, at the later instruction.
+    let plain =
+        "FROM debian\nCMD bash\nENTRYPOINT a\nHEALTHCHECK CMD a\nHEALTHCHECK NONE\nCMD another\n";
+    let lines = |src: &str| -> Vec<usize> { findings(src, "DF012").iter().map(|f| f.0).collect() };
+    assert_eq!(lines(plain), [5, 6], "{plain}");
+    // hadolint's DL3012 (two HEALTHCHECKs) is an alias too.
+    let healthcheck = plain.replace(
+        "HEALTHCHECK NONE",
+        "# hadolint ignore=DL3012\nHEALTHCHECK NONE",
+    );
+    assert_eq!(lines(&healthcheck), [7], "{healthcheck}");
     for comment in [
         "# hadolint ignore=DL4003",
         "# hadolint ignore=DL4004,DL3012",

@@ -3,10 +3,10 @@
 //! default is `warning`, so info-level advice (BP007) never fails a run on
 //! its own, as hadolint's `--failure-threshold` allows.
 
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 mod common;
+use common::cli::{bakelint, stdout};
 use common::project;
 
 /// A Dockerfile whose only finding is BP007 (info): a pip install without a
@@ -17,20 +17,6 @@ const INFO_ONLY: &str =
 /// The same plus a warning (DF002, `as` in another case than `FROM`).
 const INFO_AND_WARNING: &str =
     "# syntax=docker/dockerfile:1\nFROM python:3.12-slim as app\nRUN pip install flask\n";
-
-fn bakelint(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bakelint"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("GITHUB_ACTIONS")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run bakelint")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn code(out: &Output) -> i32 {
     out.status.code().expect("exit code")

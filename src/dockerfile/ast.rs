@@ -92,6 +92,20 @@ pub struct Directive {
     pub span: Span,
 }
 
+/// Whether a file with these directives is built by BuildKit's Dockerfile
+/// frontend: no `# syntax=` directive, or one naming `docker/dockerfile`
+/// (any tag, mirror or `-upstream`). Other frontends may add instructions,
+/// flags and build-arg handling of their own.
+pub fn buildkit_frontend(directives: &[Directive]) -> bool {
+    directives.iter().all(|d| {
+        d.name.value != "syntax"
+            || d.value
+                .value
+                .to_ascii_lowercase()
+                .contains("docker/dockerfile")
+    })
+}
+
 /// A syntax error with the bytes it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
@@ -125,29 +139,34 @@ pub enum Keyword {
 }
 
 impl Keyword {
+    /// Every instruction keyword (not [`Keyword::Unknown`]).
+    pub const ALL: [Keyword; 18] = [
+        Keyword::Add,
+        Keyword::Arg,
+        Keyword::Cmd,
+        Keyword::Copy,
+        Keyword::Entrypoint,
+        Keyword::Env,
+        Keyword::Expose,
+        Keyword::From,
+        Keyword::Healthcheck,
+        Keyword::Label,
+        Keyword::Maintainer,
+        Keyword::Onbuild,
+        Keyword::Run,
+        Keyword::Shell,
+        Keyword::StopSignal,
+        Keyword::User,
+        Keyword::Volume,
+        Keyword::Workdir,
+    ];
+
     /// Case-insensitive lookup.
     pub fn parse(word: &str) -> Keyword {
-        match word.to_ascii_lowercase().as_str() {
-            "add" => Keyword::Add,
-            "arg" => Keyword::Arg,
-            "cmd" => Keyword::Cmd,
-            "copy" => Keyword::Copy,
-            "entrypoint" => Keyword::Entrypoint,
-            "env" => Keyword::Env,
-            "expose" => Keyword::Expose,
-            "from" => Keyword::From,
-            "healthcheck" => Keyword::Healthcheck,
-            "label" => Keyword::Label,
-            "maintainer" => Keyword::Maintainer,
-            "onbuild" => Keyword::Onbuild,
-            "run" => Keyword::Run,
-            "shell" => Keyword::Shell,
-            "stopsignal" => Keyword::StopSignal,
-            "user" => Keyword::User,
-            "volume" => Keyword::Volume,
-            "workdir" => Keyword::Workdir,
-            _ => Keyword::Unknown,
-        }
+        Keyword::ALL
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(word))
+            .unwrap_or(Keyword::Unknown)
     }
 
     /// Canonical upper-case spelling.

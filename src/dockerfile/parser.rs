@@ -101,18 +101,10 @@ impl Parser<'_> {
         }
     }
 
-    /// Whether the file is built by BuildKit's Dockerfile frontend: no
-    /// `# syntax=` directive, or one naming `docker/dockerfile` (any tag,
-    /// mirror or `-upstream`). Other frontends may add instructions and
-    /// flags, so those are only checked for BuildKit's own.
+    /// Whether the file is built by BuildKit's Dockerfile frontend (only
+    /// then are its instructions and flags checked).
     fn buildkit_frontend(&self) -> bool {
-        self.directives.iter().all(|d| {
-            d.name.value != "syntax"
-                || d.value
-                    .value
-                    .to_ascii_lowercase()
-                    .contains("docker/dockerfile")
-        })
+        crate::dockerfile::buildkit_frontend(&self.directives)
     }
 
     /// BuildKit's `no build stage in current context`: before the first

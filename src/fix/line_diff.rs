@@ -7,8 +7,8 @@
 //! number of edits times the file length).
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use similar::algorithms::{myers, Capture, DiffHook, NoFinishHook, Replace};
 use similar::DiffOp;
@@ -16,13 +16,12 @@ use similar::DiffOp;
 /// Lines of context around each change, as `diff -u`.
 const CONTEXT: usize = 3;
 
-/// Up to this many lines (old plus new), Myers runs on the whole file: at
-/// most a few million steps.
+/// Up to this many lines (old plus new), Myers runs on the whole file, or
+/// on a gap between anchors: at most a few million steps. A larger gap
+/// (thousands of repeated, changed lines) is shown replaced wholesale —
+/// decided by size, not by a clock, so the output never depends on the
+/// machine.
 const PLAIN_MYERS_LINES: usize = 4000;
-
-/// Myers on one gap gives up (and replaces the gap wholesale) after this:
-/// only gaps of thousands of repeated, changed lines get near it.
-const GAP_BUDGET: Duration = Duration::from_secs(2);
 
 /// A unified diff of one file (`--- a/path` / `+++ b/path`, `/dev/null` for new files).
 pub fn unified_diff(path: &Path, old: Option<&str>, new: &str) -> String {
@@ -80,32 +79,33 @@ fn diff_ops(old: &[&str], new: &[&str]) -> Vec<DiffOp> {
         return similar::capture_diff_slices(similar::Algorithm::Myers, old, new);
     }
     let mut hook = Replace::new(Capture::new());
-    let deadline = Some(Instant::now() + GAP_BUDGET);
     let (mut o, mut n) = (0, 0);
     for (ao, an) in anchors(old, new) {
-        let mut gap = NoFinishHook::new(&mut hook);
-        infallible(myers::diff_deadline(
-            &mut gap,
-            old,
-            o..ao,
-            new,
-            n..an,
-            deadline,
-        ));
+        diff_gap(&mut hook, old, o..ao, new, n..an);
         infallible(hook.equal(ao, an, 1));
         (o, n) = (ao + 1, an + 1);
     }
-    let mut gap = NoFinishHook::new(&mut hook);
-    infallible(myers::diff_deadline(
-        &mut gap,
-        old,
-        o..old.len(),
-        new,
-        n..new.len(),
-        deadline,
-    ));
+    diff_gap(&mut hook, old, o..old.len(), new, n..new.len());
     infallible(hook.finish());
     merge_equal_runs(hook.into_inner().into_ops())
+}
+
+/// The lines between two anchors: Myers when the gap is small enough,
+/// else all of it replaced.
+fn diff_gap(
+    hook: &mut Replace<Capture>,
+    old: &[&str],
+    old_range: Range<usize>,
+    new: &[&str],
+    new_range: Range<usize>,
+) {
+    if old_range.len() + new_range.len() <= PLAIN_MYERS_LINES {
+        let mut gap = NoFinishHook::new(hook);
+        infallible(myers::diff(&mut gap, old, old_range, new, new_range));
+        return;
+    }
+    infallible(hook.delete(old_range.start, old_range.len(), new_range.start));
+    infallible(hook.insert(old_range.end, new_range.start, new_range.len()));
 }
 
 /// One `Equal` op per run of unchanged lines (anchors and gaps each report
@@ -313,6 +313,18 @@ mod tests {
         new.insert_str(0, "# syntax=docker/dockerfile:1\n");
         let diff = unified_diff(Path::new("f"), Some(&old), &new);
         assert_eq!(patch(&old, &diff), new);
+    }
+
+    #[test]
+    fn a_huge_gap_without_anchors_is_replaced_and_the_diff_applies() {
+        let old = format!("{}UNIQUE\n{}", "same\n".repeat(5000), "tail\n".repeat(3));
+        let new = format!("{}UNIQUE\n{}", "other\n".repeat(5000), "tail\n".repeat(3));
+        let diff = unified_diff(Path::new("f"), Some(&old), &new);
+        assert_eq!(patch(&old, &diff), new);
+        assert_eq!(
+            diff.lines().filter(|l| l.starts_with("-same")).count(),
+            5000
+        );
     }
 
     #[test]

@@ -51,7 +51,9 @@ pub fn code_actions(state: &mut State, params: &CodeActionParams) -> Vec<CodeAct
             let Some(fix) = &d.fix else {
                 continue;
             };
-            if fix.applicability == Applicability::DisplayOnly || scope.check_fix(fix).is_err() {
+            // Published diagnostics are confined to the project already: a
+            // fix that would write outside it is display-only.
+            if fix.applicability == Applicability::DisplayOnly {
                 continue;
             }
             // Overlap of [start, end] with the diagnostic (touching counts:

@@ -280,7 +280,7 @@ const TOOLS: &[CacheTool] = &[
         no_cache_options: &[],
         deliberate_no_cache: &["--no-cache"],
         remedy: Remedy::HelpOnly,
-        advice: "apk only keeps packages when `/etc/apk/cache` exists: link it (`ln -s /var/cache/apk /etc/apk/cache`) and drop `--no-cache` from that RUN",
+        advice: "apk only keeps packages when `/etc/apk/cache` exists: link it in that RUN (`ln -s /var/cache/apk /etc/apk/cache`)",
     },
     CacheTool {
         managers: &[PackageManager::Bundle],

@@ -150,8 +150,10 @@ fn browser_product_stages(
     parents: &[Option<usize>],
 ) -> Vec<bool> {
     let df = ctx.dockerfile;
-    let file_names = ctx
-        .path
+    // Absolute, so `Dockerfile` linted inside `headless-chrome/` reads as
+    // `headless-chrome/Dockerfile` linted from its parent.
+    let path = std::path::absolute(ctx.path).unwrap_or_else(|_| ctx.path.to_path_buf());
+    let file_names = path
         .components()
         .rev()
         .take(3)

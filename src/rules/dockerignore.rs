@@ -133,6 +133,10 @@ fn classify_source(source: &str, context: &Path) -> Option<ContextRead> {
     if path.is_empty() {
         return Some(ContextRead::Whole);
     }
+    // A variable may name anything (`${APP}/*` is no directory we know).
+    if path.contains('$') {
+        return None;
+    }
     if path.contains(GLOB_CHARS) {
         // `dir/*` reads every entry of `dir`; `app-*.jar`, `package*.json`
         // name files by pattern.
@@ -145,9 +149,6 @@ fn classify_source(source: &str, context: &Path) -> Option<ContextRead> {
         } else {
             ContextRead::Directory(parent.to_string())
         });
-    }
-    if path.contains('$') {
-        return None;
     }
     let directory = source.ends_with('/') || context.join(&path).is_dir();
     directory.then_some(ContextRead::Directory(path))
@@ -260,11 +261,11 @@ const MAX_MARKER_DIRS: usize = 32;
 /// Directories not searched for language markers (dependencies, output).
 const SKIPPED_DIRS: &[&str] = &["node_modules", "target", "vendor", "dist", "build"];
 
-/// The `.dockerignore` for a context: `.git` plus what fits the languages
+/// The `.dockerignore` entries for a context: `.git` plus what fits the languages
 /// found at its root or one directory down, less the entries that would
 /// hide a path the build reads (`read`: context-relative paths it copies
 /// or mounts, such as `dist/app.whl`).
-pub fn ignore_content(context: &Path, read: &[String]) -> String {
+fn ignore_entries(context: &Path, read: &[String]) -> Vec<&'static str> {
     let mut entries: Vec<&str> = ALWAYS.to_vec();
     // One directory read per searched directory, then name lookups.
     let names: std::collections::HashSet<String> = marker_dirs(context)
@@ -284,9 +285,7 @@ pub fn ignore_content(context: &Path, read: &[String]) -> String {
             }
         }
     }
-    let mut out = entries.join("\n");
-    out.push('\n');
-    out
+    entries
 }
 
 /// Whether an ignore entry naming a path (`dist/`, `vendor/bundle`) covers
@@ -378,10 +377,10 @@ fn create_fix(context: &Path, content: String) -> Fix {
 /// `.git` only, for a context without the repository's `.git`.
 fn finding(dir: &Path, instructions: &[&Instruction], git: bool) -> Option<(BroadRead, String)> {
     let broad = broad_context_read(instructions, dir)?;
-    let content = ignore_content(dir, &read_paths(instructions));
-    let only_always = content.lines().count() <= ALWAYS.len();
+    let entries = ignore_entries(dir, &read_paths(instructions));
+    let only_always = entries.len() <= ALWAYS.len();
     let sends_git = broad.read == ContextRead::Whole && git;
-    (sends_git || !only_always).then_some((broad, content))
+    (sends_git || !only_always).then(|| (broad, format!("{}\n", entries.join("\n"))))
 }
 
 /// Whether `path` is a bake file (the Dockerfile is a `dockerfile-inline`).
@@ -512,6 +511,7 @@ mod tests {
             ("*/conf", None),
             ("${SRC}", None),
             ("${SRC}/", None),
+            ("${APP}/*", None),
             ("https://example.com/x.tar.gz", None),
         ] {
             assert_eq!(classify_source(source, none), read, "{source}");

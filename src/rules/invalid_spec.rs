@@ -637,7 +637,10 @@ target "app" {
         let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
         assert_eq!(
             l.slices(),
-            vec!["\"${REGISTRY}Example/App:1.0\"", "\"${REGISTRY}linux/amd6\""],
+            vec![
+                "\"${REGISTRY}Example/App:1.0\"",
+                "\"${REGISTRY}linux/amd6\""
+            ],
             "{:?}",
             l.messages()
         );

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Instruction, InstructionKind};
+use crate::rules::stage_walk::work;
 use crate::rules::stages::effective;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
@@ -77,8 +78,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 /// `FROM name`, `COPY --from=name`, `RUN --mount=...,from=name`, also under
 /// ONBUILD.
 fn references(ins: &Instruction) -> Vec<(String, Span)> {
-    #[cfg(test)]
-    tests::READ.with(|n| n.set(n.get() + 1));
+    work::add(1);
     let mut refs = Vec::new();
     let ins = effective(ins);
     match &ins.kind {
@@ -128,11 +128,6 @@ mod tests {
     use super::*;
     use crate::rules::testing::{assert_fixes_to, lines, lint, slices};
 
-    thread_local! {
-        /// Instructions whose stage references were read: the unit of work.
-        pub(super) static READ: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-    }
-
     #[test]
     fn many_uppercase_stages_read_each_instruction_once() {
         // Scanning every later instruction for every uppercase stage was
@@ -145,9 +140,9 @@ mod tests {
                 i - 1
             );
         }
-        READ.with(|r| r.set(0));
+        work::take();
         let diags = lint(&RULE, &src);
-        let read = READ.with(|r| r.get());
+        let read = work::take() as usize;
         assert_eq!(diags.len(), n);
         assert!(read <= 2 * n, "{read} reads for {} instructions", 2 * n - 1);
         // The first stage's fix renames every reference to it; the others

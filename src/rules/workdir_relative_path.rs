@@ -17,7 +17,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::expand::ShellLex;
 use crate::dockerfile::go_quote;
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
-use crate::rules::stage_walk::{stage_parents, walk_stages, CarriedState};
+use crate::rules::stage_walk::{stage_parents, walk_stages, work, CarriedState};
 use crate::rules::stages::stage_instructions;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
@@ -102,8 +102,7 @@ impl<'a> StageEnv<'a> {
 
     /// Records what an ARG or ENV instruction sets.
     fn apply(&mut self, ins: &Instruction) {
-        #[cfg(test)]
-        tests::APPLIED.with(|n| n.set(n.get() + 1));
+        work::add(1);
         match &ins.kind {
             InstructionKind::Env(pairs) => {
                 for pair in pairs {
@@ -206,16 +205,11 @@ mod tests {
     use crate::rules::testing::{lint, lint_with, slices};
     use crate::rules::BuildInfo;
 
-    thread_local! {
-        /// Instructions applied to a [`StageEnv`]: the rule's unit of work.
-        pub(super) static APPLIED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
-    }
-
     /// Lints `src` and returns the findings and the instructions applied.
     fn counted(src: &str) -> (Vec<Diagnostic>, usize) {
-        APPLIED.with(|n| n.set(0));
+        work::take();
         let diags = lint(&RULE, src);
-        (diags, APPLIED.with(|n| n.get()))
+        (diags, work::take() as usize)
     }
 
     #[test]

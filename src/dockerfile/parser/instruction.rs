@@ -75,34 +75,19 @@ pub(super) fn build(lt: &LogicalText, escape: char, depth: usize) -> Result<Buil
 /// BuildKit's `unknown instruction: ARGGG (did you mean ARG?)`: the
 /// suggestion is the closest keyword, in the spelling's case.
 pub(super) fn unknown_instruction(word: &str, span: Span) -> ParseError {
-    const NAMES: [&str; 18] = [
-        "add",
-        "arg",
-        "cmd",
-        "copy",
-        "entrypoint",
-        "env",
-        "expose",
-        "from",
-        "healthcheck",
-        "label",
-        "maintainer",
-        "onbuild",
-        "run",
-        "shell",
-        "stopsignal",
-        "user",
-        "volume",
-        "workdir",
-    ];
+    let names: Vec<String> = Keyword::ALL
+        .iter()
+        .map(|k| k.as_str().to_ascii_lowercase())
+        .collect();
     let lower = word.to_ascii_lowercase();
-    let hint = crate::rules::suggest::suggest(&lower, NAMES).map(|name| {
-        if word == word.to_ascii_uppercase() {
-            name.to_ascii_uppercase()
-        } else {
-            name.to_string()
-        }
-    });
+    let hint =
+        crate::rules::suggest::suggest(&lower, names.iter().map(String::as_str)).map(|name| {
+            if word == word.to_ascii_uppercase() {
+                name.to_ascii_uppercase()
+            } else {
+                name.to_string()
+            }
+        });
     let message = match hint {
         Some(name) => format!("unknown instruction: {word} (did you mean {name}?)"),
         None => format!("unknown instruction: {word}"),
