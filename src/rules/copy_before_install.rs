@@ -817,12 +817,9 @@ fn classify_run(
     dest: &str,
 ) -> RunUse {
     let mut out = RunUse::default();
-    let bind_mount = ins.flags.iter().any(|f| {
-        f.name.value == "mount"
-            && f.options().iter().any(|o| {
-                o.key.value == "type" && o.value.as_ref().is_some_and(|v| v.value == "bind")
-            })
-    });
+    // A bind mount of the context (`--mount=target=.`, type bind by
+    // default) reads sources; one `from` another stage or image does not.
+    let bind_mount = !ins.context_binds().is_empty();
     let scripts = df.run_scripts(ins);
     let Some(workdir) = workdir else {
         out.reads_sources = true;
@@ -1476,6 +1473,8 @@ mod tests {
             "FROM python\nWORKDIR /app\nCOPY . .\nRUN pip install pytest && npm install -g pnpm\n",
             "FROM python\nWORKDIR /app\nCOPY . .\nRUN python -m venv /venv && useradd app\n",
             "FROM python\nWORKDIR /app\nCOPY . .\nRUN --mount=type=bind,source=requirements.txt,target=r.txt pip install -r r.txt\n",
+            // A bind mount is the default mount type.
+            "FROM python\nWORKDIR /app\nCOPY . .\nRUN --mount=source=requirements.txt,target=r.txt pip install -r r.txt\n",
         ] {
             assert!(lint(dir.path(), src).is_empty(), "{src}");
         }
