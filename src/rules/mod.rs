@@ -24,6 +24,7 @@ pub mod build_args;
 pub mod hcl_edit;
 pub mod image_tags;
 pub mod ports;
+pub mod run_shell;
 pub mod source_text;
 pub mod stage_walk;
 pub mod stages;
@@ -75,6 +76,13 @@ pub mod stage_name_casing;
 pub mod undefined_arg_in_from;
 pub mod undefined_var;
 pub mod workdir_relative_path;
+
+// hadolint: rules on FROM, COPY, ADD, USER and other instructions
+// hadolint: rules on RUN commands
+// hadolint: package version pins
+// hadolint: install flags and package caches
+// hadolint: labels, registries and pragmas (configurable)
+// ShellCheck checks on RUN scripts
 
 /// What a rule looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -458,6 +466,12 @@ pub static RULES: &[&RuleDef] = &[
     &prebaked_base::RULE,
     &copy_before_install::RULE,
     &adhoc_test_deps::RULE,
+    // hadolint: rules on FROM, COPY, ADD, USER and other instructions
+    // hadolint: rules on RUN commands
+    // hadolint: package version pins
+    // hadolint: install flags and package caches
+    // hadolint: labels, registries and pragmas (configurable)
+    // ShellCheck checks on RUN scripts
 ];
 
 /// Looks a rule up by code, name or alias.
