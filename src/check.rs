@@ -512,7 +512,17 @@ fn report(args: &CheckArgs, session: &Session, outcome: &mut Outcome) {
     }
     if !args.quiet && (format.is_human() || to_file) {
         let errored = !outcome.errors.is_empty() || outcome.failed;
-        let summary = summary_line(&outcome.diagnostics, outcome.fixed, args.unsafe_fixes);
+        // The counts by rule go with a report read in the terminal, not
+        // with annotations or a report written to a file.
+        let by_rule = !to_file
+            && !args.statistics
+            && matches!(format, OutputFormat::Full | OutputFormat::Concise);
+        let summary = summary_line(
+            &outcome.diagnostics,
+            outcome.fixed,
+            args.unsafe_fixes,
+            by_rule,
+        );
         // An error run never claims that all checks passed.
         let summary = if errored && outcome.diagnostics.is_empty() && outcome.fixed == 0 {
             String::new()

@@ -233,9 +233,10 @@ fn bp008_one_context_one_claim_for_every_dockerfile() {
         ],
         "BP008",
     );
+    // One finding for the one context (one file to create), at the first
+    // Dockerfile that sends it; b.Dockerfile is a related location.
     let files: Vec<&str> = found.iter().map(|(f, _, _)| f.as_str()).collect();
-    assert_eq!(files, vec!["a.Dockerfile", "b.Dockerfile"], "{found:?}");
-    assert_eq!(found[0].1, found[1].1);
+    assert_eq!(files, vec!["a.Dockerfile"], "{found:?}");
     assert!(found[0]
         .1
         .ends_with(".git included, is sent to the builder"));

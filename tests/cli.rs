@@ -27,7 +27,7 @@ fn findings_exit_one_with_exact_position() {
         "expected the `as` keyword at 1:13:\n{text}"
     );
     assert!(
-        text.contains("Found 1 problem (1 fixable with --fix)."),
+        text.contains("Found 1 problem in 1 file (1 fixable with --fix)."),
         "{text}"
     );
 }

@@ -625,3 +625,47 @@ fn fixes_converge_on_damaged_copies_of_the_example() {
         );
     }
 }
+
+/// The `full` report a user reads in a terminal: one snippet per finding,
+/// related locations as one-line references, one spelling per path.
+#[test]
+fn full_report_snapshot() {
+    let dir = example();
+    let out = bakelint(dir.path(), &["--output-format", "full"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert_snapshot("ci-pipeline.full.txt", &text);
+    assert_readable(&text);
+}
+
+/// Several projects under one directory (the bundled examples), linted from
+/// their parent: each file spelled one way, whether walked or reached
+/// through a bake target.
+#[test]
+fn multi_project_tree_snapshots() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples"),
+        dir.path(),
+    );
+    let concise = stdout(&bakelint(dir.path(), &["--output-format", "concise"]));
+    assert_snapshot("examples.report.txt", &concise);
+    let full = stdout(&bakelint(dir.path(), &["--output-format", "full"]));
+    assert_snapshot("examples.full.txt", &full);
+    assert_readable(&full);
+    for line in concise.lines().filter(|l| l.contains(": ")) {
+        assert!(
+            !line.starts_with("./") && !line.contains("/../") && !line.contains("/./"),
+            "one spelling per path: {line}"
+        );
+    }
+}
+
+/// What every `full` report keeps to: paths never spelled `./x`, and
+/// related locations in other files as one `also:` line each, not snippets.
+fn assert_readable(full: &str) {
+    for line in full.lines() {
+        assert!(!line.contains("[./"), "path spelled with ./: {line}");
+        assert!(!line.contains("Advice:"), "a related snippet: {line}");
+    }
+}

@@ -25,8 +25,7 @@ const PLAIN_MYERS_LINES: usize = 4000;
 
 /// A unified diff of one file (`--- a/path` / `+++ b/path`, `/dev/null` for new files).
 pub fn unified_diff(path: &Path, old: Option<&str>, new: &str) -> String {
-    let name = path.display().to_string();
-    let name = name.strip_prefix("./").unwrap_or(&name);
+    let name = crate::output::display_path(path);
     let old_header = match old {
         Some(_) => format!("a/{name}"),
         None => "/dev/null".to_string(),

@@ -241,32 +241,32 @@ pub fn to_miette(d: &Diagnostic, sources: &mut Sources) -> MietteReport {
         Some(d.name.to_string()),
         fit_label(&file, d.span.start, d.span.len()),
     )];
-    let mut related = Vec::new();
+    let mut also: Vec<String> = Vec::new();
     for l in &d.labels {
         match &l.file {
             Some(f) if f != &d.file => {
-                let other = sources
-                    .get(f)
-                    .cloned()
-                    .unwrap_or_else(|| SourceFile::new(String::new()));
-                related.push(MietteReport {
-                    title: l.message.clone(),
-                    code: String::new(),
-                    severity: miette::Severity::Advice,
-                    help: None,
-                    labels: vec![LabeledSpan::new_with_span(
-                        Some(l.message.clone()),
-                        fit_label(&other, l.span.start, l.span.len()),
-                    )],
-                    source: IndexedSource::new(display_path(f), other),
-                    related: Vec::new(),
-                });
+                // A reference, not a second snippet: one line per location.
+                let at = match sources.get(f) {
+                    Some(other) => {
+                        let p = other.position(l.span.start);
+                        format!("{}:{}:{}", display_path(f), p.line, p.column)
+                    }
+                    None => display_path(f),
+                };
+                also.push(format!("also: {at} {}", l.message));
             }
             _ => labels.push(LabeledSpan::new_with_span(
                 Some(l.message.clone()),
                 fit_label(&file, l.span.start, l.span.len()),
             )),
         }
+    }
+    if !also.is_empty() {
+        let references = also.join("\n");
+        help = Some(match help {
+            Some(h) => format!("{h}\n{references}"),
+            None => references,
+        });
     }
     MietteReport {
         title: d.message.clone(),
@@ -275,7 +275,7 @@ pub fn to_miette(d: &Diagnostic, sources: &mut Sources) -> MietteReport {
         help,
         source: IndexedSource::new(display_path(&d.file), file),
         labels,
-        related,
+        related: Vec::new(),
     }
 }
 

@@ -83,6 +83,7 @@ pub struct Sources {
 
 impl Sources {
     pub fn insert(&mut self, path: PathBuf, text: String) {
+        let path = crate::workspace::normalize(&path);
         self.files.remove(&path);
         self.texts.insert(path, text);
     }
@@ -97,14 +98,15 @@ impl Sources {
 
     /// The text of `path` with its line index, reading it from disk if it was not given.
     pub fn get(&mut self, path: &Path) -> Option<&SourceFile> {
-        if !self.files.contains_key(path) {
-            let text = match self.texts.remove(path) {
+        let path = crate::workspace::normalize(path);
+        if !self.files.contains_key(&path) {
+            let text = match self.texts.remove(&path) {
                 Some(t) => t,
-                None => crate::fsread::read_text(path).ok()?,
+                None => crate::fsread::read_text(&path).ok()?,
             };
-            self.files.insert(path.to_path_buf(), SourceFile::new(text));
+            self.files.insert(path.clone(), SourceFile::new(text));
         }
-        self.files.get(path)
+        self.files.get(&path)
     }
 }
 
@@ -129,8 +131,51 @@ pub fn render(
     }
 }
 
-/// A path as shown to users: relative, without a leading `./`.
+/// A path as shown to users: relative to the working directory when it is
+/// inside it, lexically normalised (no `./`, no `a/../`), `/`-separated
+/// components as the platform prints them. Every format spells a file the
+/// same way, however the linter reached it.
 pub fn display_path(path: &Path) -> String {
-    let s = path.display().to_string();
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+    let normal = crate::workspace::normalize(path);
+    let shown = if normal.is_absolute() {
+        working_dir()
+            .and_then(|cwd| normal.strip_prefix(cwd).ok())
+            .filter(|rel| !rel.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or(normal)
+    } else {
+        normal
+    };
+    if shown.as_os_str().is_empty() {
+        return ".".to_string();
+    }
+    shown.display().to_string()
+}
+
+/// The working directory, read once (every path of a report is shown
+/// against the same one).
+fn working_dir() -> Option<&'static Path> {
+    static CWD: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    CWD.get_or_init(|| {
+        std::env::current_dir()
+            .ok()
+            .map(|d| crate::workspace::normalize(&d))
+    })
+    .as_deref()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_spelling_per_path() {
+        assert_eq!(display_path(Path::new("./a/b")), "a/b");
+        assert_eq!(display_path(Path::new("././a/./b")), "a/b");
+        assert_eq!(display_path(Path::new("a/../a/b")), "a/b");
+        assert_eq!(display_path(Path::new("../x/y")), "../x/y");
+        assert_eq!(display_path(Path::new(".")), ".");
+        let cwd = std::env::current_dir().expect("cwd");
+        assert_eq!(display_path(&cwd.join("a/./b")), "a/b");
+    }
 }

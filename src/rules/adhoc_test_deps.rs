@@ -1122,9 +1122,8 @@ fn report(
             requirements.written
         );
         let mut help = format!(
-            "this install adds a layer and takes whatever version of {list} the index serves on \
-             the day of the build; list them in `{shown}`, pinned (`name==x.y`), so the \
-             requirements install covers them"
+            "list {list} in `{shown}`, pinned (`name==x.y`), so the requirements install covers them.\n\
+             This install adds a layer and takes whatever version the index serves on the day of the build."
         );
         let reason = match (&file, &found.removal) {
             (Err(reason), _) => Some(reason.clone()),
@@ -1606,7 +1605,10 @@ mod tests {
         let diags = p.lint(&src);
         assert_eq!(slices(&src, &diags), ["pytest"]);
         let help = diags[0].help.as_deref().unwrap_or("");
-        assert!(help.contains("list them in `requirements.txt`"), "{help}");
+        assert!(
+            help.starts_with("list pytest in `requirements.txt`"),
+            "{help}"
+        );
         assert!(diags[0].fix.is_some(), "{help}");
         p.fixed(&src);
         assert_eq!(p.read("requirements.txt"), "a==1\npytest\n");

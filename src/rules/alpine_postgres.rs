@@ -126,14 +126,14 @@ fn diagnostic_text(finding: &Finding) -> (String, String) {
     let message = format!("image \"{}\" is not the alpine variant", finding.image);
     let help = if finding.edit.is_some() {
         format!(
-            "use `{}`: far smaller, it pulls 20–30 s faster in every test job (check that nothing \
-             depends on glibc or Debian locales)",
+            "use `{}` (check that nothing depends on glibc or Debian locales).\n\
+             Far smaller: it pulls 20–30 s faster in every test job.",
             finding.suggestion
         )
     } else {
         format!(
-            "the reference is pinned by digest; pin the digest of `{}` instead: far smaller, it \
-             pulls 20–30 s faster in every test job",
+            "pin the digest of `{}` instead (this reference is pinned by digest).\n\
+             Far smaller: it pulls 20–30 s faster in every test job.",
             finding.suggestion
         )
     };

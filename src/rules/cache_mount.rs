@@ -265,7 +265,7 @@ const TOOLS: &[CacheTool] = &[
         no_cache_options: &[],
         deliberate_no_cache: &[],
         remedy: Remedy::AptMount,
-        advice: "Debian and Ubuntu images delete downloaded packages after each install, so first run `rm -f /etc/apt/apt.conf.d/docker-clean` and `echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache`; use `sharing=locked` on both mounts (apt takes a lock) and drop `rm -rf /var/lib/apt/lists/*` from that RUN",
+        advice: "Debian and Ubuntu images delete downloaded packages after each install: remove `/etc/apt/apt.conf.d/docker-clean`, set `Keep-Downloaded-Packages` and drop `rm -rf /var/lib/apt/lists/*` from that RUN (`bakelint rule BP007` shows how)",
     },
     CacheTool {
         managers: &[PackageManager::Apk],
@@ -679,10 +679,10 @@ impl InstallFinding<'_> {
             flags.clone()
         };
         let help = if missing.is_empty() {
-            format!("Remove `--no-cache-dir`: the cache mount keeps the cache out of the image anyway; {}", self.tool.advice)
+            format!("Remove `--no-cache-dir`: the cache mount keeps the cache out of the image anyway.\n{}.", self.tool.advice)
         } else {
             format!(
-                "Add `RUN {sharing}`: {}. Without it, any change that rebuilds this layer downloads everything again. This pays off on a builder that keeps its state (a developer machine, a persistent runner or remote builder): `--cache-to` exports never include cache mounts, so on ephemeral CI runners the mount starts empty",
+                "Add `RUN {sharing}`.\n{}.\nWithout it, a rebuild of this layer downloads everything again; it pays off where the builder keeps its state (`--cache-to` never exports cache mounts).",
                 self.tool.advice
             )
         };

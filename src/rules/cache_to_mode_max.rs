@@ -112,9 +112,9 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                 ),
             )
             .with_help(
-                "add `mode=max` so the layers of every stage are exported; multi-stage builds \
-                 then reuse their builder stages instead of rebuilding them on every fresh CI \
-                 runner (often minutes per run)",
+                "add `mode=max` so the layers of every stage are exported.\n\
+                 Multi-stage builds then reuse their builder stages on a fresh CI runner instead \
+                 of rebuilding them (often minutes per run).",
             );
         if let Some(fix) = mode_max_fix(ctx, target, entry) {
             d = d.with_fix(fix);

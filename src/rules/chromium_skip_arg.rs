@@ -239,7 +239,7 @@ impl Finding<'_> {
             format!("{subject} unconditionally: no `{arg}` build arg can switch it off")
         };
         let help = format!(
-            "Declare `ARG {arg}=false` in the stage and install the browser only when `\"${arg}\" != \"true\"`; test images built with `{arg}=true` (see BP005) then skip 200 MB+ and about 45 s per CI run in the CI review"
+            "Declare `ARG {arg}=false` in the stage and install the browser only when `\"${arg}\" != \"true\"`.\nTest images built with `{arg}=true` (BP005) then skip 200 MB+ and about 45 s per CI run."
         );
         let mut diag = self
             .ctx

@@ -513,7 +513,7 @@ fn check_broad(
         Some(edits) => {
             diag = diag
                 .with_help(format!(
-                    "copy only {listed} first, run the install, then copy the rest: the install layer is then reused until one of these files changes"
+                    "copy only {listed} first, run the install, then copy the rest.\nThe install layer is then reused until one of these files changes."
                 ))
                 .with_fix(Fix::unsafe_(
                     format!("Copy {listed} before the install and the rest of the context after it"),

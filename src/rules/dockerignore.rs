@@ -6,8 +6,9 @@
 //! sends two files, never `.git` or the tree, so only broad reads count
 //! (`COPY . .`, a directory, `dir/*`, a context bind mount), in the stages
 //! the build runs. Only Dockerfiles a bake target builds have a known
-//! context; `dockerfile-inline` targets are checked on the bake side, where
-//! the fix (a new file) can be offered.
+//! context, so the check runs on the bake definition: one finding per
+//! context (one missing file, one fix), at the first build that reads it,
+//! the other Dockerfiles building from it as related locations.
 
 use std::path::{Path, PathBuf};
 
@@ -18,7 +19,8 @@ use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Spanned};
 use crate::rules::bake_targets;
 use crate::rules::stages::stages_built_for;
 
-use crate::rules::{BakeContext, BuildInfo, CheckFn, DockerfileContext, RuleDef, RuleScope};
+use crate::bake::Target;
+use crate::rules::{BakeContext, BuildInfo, CheckFn, RuleDef, RuleScope};
 use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
@@ -31,7 +33,7 @@ pub static RULE: RuleDef = RuleDef {
     fix: Some(Applicability::Unsafe),
     scope: RuleScope::Dockerfile,
     options: &[],
-    check: CheckFn::DockerfileAndBake(check_dockerfile, check_bake),
+    check: CheckFn::Bake(check_bake),
 };
 
 const DOCKERIGNORE: &str = ".dockerignore";
@@ -345,15 +347,15 @@ fn message(context: &Path, read: &ContextRead, git: bool) -> String {
     }
 }
 
-const HELP: &str = "add a .dockerignore listing .git and the dependency and build directories: \
-                    the context uploads in seconds instead of minutes, and a commit that changes \
-                    nothing the image uses no longer invalidates `COPY . .` and every layer (and \
-                    dependency install) after it";
+const HELP: &str = "add a .dockerignore listing .git and the dependency and build directories.\n\
+                    The context then uploads in seconds instead of minutes, and a commit that \
+                    changes nothing the image uses no longer invalidates `COPY . .` and every \
+                    layer after it.";
 
 const DIRECTORY_HELP: &str = "add a .dockerignore listing the dependency and build directories \
-                              (node_modules, caches, build output): what the image does not need \
-                              is then neither uploaded nor able to invalidate this layer and every \
-                              layer after it";
+                              (node_modules, caches, build output).\n\
+                              What the image does not need is then neither uploaded nor able to \
+                              invalidate this layer and every layer after it.";
 
 fn help(read: &ContextRead) -> &'static str {
     match read {
@@ -371,25 +373,6 @@ fn create_fix(context: &Path, content: String) -> Fix {
     )
 }
 
-/// What a build of `instructions` with `context` (whose directory is
-/// `dir`) is reported for: its broad read and the `.dockerignore` the fix
-/// writes. Nothing when that file would exclude nothing the build sends:
-/// `.git` only, for a context without the repository's `.git`.
-fn finding(dir: &Path, instructions: &[&Instruction], git: bool) -> Option<(BroadRead, String)> {
-    let broad = broad_context_read(instructions, dir)?;
-    let entries = ignore_entries(dir, &read_paths(instructions));
-    let only_always = entries.len() <= ALWAYS.len();
-    let sends_git = broad.read == ContextRead::Whole && git;
-    (sends_git || !only_always).then(|| (broad, format!("{}\n", entries.join("\n"))))
-}
-
-/// Whether `path` is a bake file (the Dockerfile is a `dockerfile-inline`).
-fn is_bake_file(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("hcl") || e.eq_ignore_ascii_case("json"))
-}
-
 /// The context directory to look in (`.` for the working directory).
 fn context_dir(context: &Path) -> &Path {
     if context.as_os_str().is_empty() {
@@ -399,37 +382,6 @@ fn context_dir(context: &Path) -> &Path {
     }
 }
 
-fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
-    // Only a build definition says what the context is: a stand-alone
-    // Dockerfile may be built from its directory, the repository root or
-    // anywhere else (the example's Dockerfiles live in deployment/docker but
-    // build with the repository root as context), so none is claimed.
-    if is_bake_file(ctx.path) || !ctx.build.from_bake {
-        return;
-    }
-    let Some(context) = &ctx.build.context else {
-        return;
-    };
-    let dir = context_dir(context);
-    if !dir.is_dir()
-        || has_ignore_file(dir, Some(ctx.path), &|p| {
-            ctx.file_exists(p) || is_present(p)
-        })
-    {
-        return;
-    }
-    let instructions = built_instructions(ctx.dockerfile, ctx.build);
-    let git = holds_git(context, ctx.build.bake_base.as_deref());
-    let Some((broad, content)) = finding(dir, &instructions, git) else {
-        return;
-    };
-    out.push(
-        ctx.diagnostic(broad.span, message(context, &broad.read, git))
-            .with_help(help(&broad.read))
-            .with_fix(create_fix(context, content)),
-    );
-}
-
 /// Whether anything is at `path`: an ignore file that is a FIFO, a device
 /// or a dangling link is not missing (reading it is BuildKit's error, and
 /// creating one there would fail).
@@ -437,50 +389,172 @@ fn is_present(path: &Path) -> bool {
     path.symlink_metadata().is_ok()
 }
 
+/// One build that reads a context broadly: where it is reported and what
+/// its build runs.
+struct ContextUse<'a> {
+    file: PathBuf,
+    span: Span,
+    /// `Some(target)` for a `dockerfile-inline` target (reported on the bake file).
+    inline_target: Option<&'a str>,
+    broad: BroadRead,
+    instructions: Vec<&'a Instruction>,
+}
+
+/// The builds of one context directory.
+struct ContextGroup<'a> {
+    dir: PathBuf,
+    context: PathBuf,
+    bake_base: PathBuf,
+    uses: Vec<ContextUse<'a>>,
+}
+
+/// One finding per context, however many Dockerfiles build from it (the
+/// fix is one file): at the first build that reads it broadly, the others
+/// as related locations. The `.dockerignore` it writes keeps every path any
+/// of those builds copies.
 fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
-    for target in bake_targets::concrete_targets(ctx.project) {
-        let Some(inline) = target.attr("dockerfile-inline") else {
-            continue;
-        };
-        let Some(content) = inline.as_str() else {
-            continue;
-        };
+    let targets: Vec<&Target> = bake_targets::concrete_targets(ctx.project).collect();
+    let inline: Vec<Option<Dockerfile>> = targets
+        .iter()
+        .map(|t| {
+            let text = t.attr("dockerfile-inline")?.as_str()?;
+            Some(crate::dockerfile::parse(text))
+        })
+        .collect();
+    let mut groups: Vec<ContextGroup<'_>> = Vec::new();
+    for (target, inline) in targets.iter().zip(&inline) {
         let Some(context) = target.context_path() else {
             continue;
         };
-        let dir = context_dir(&context);
-        if !dir.is_dir() || has_ignore_file(dir, None, &|p| ctx.file_exists(p) || is_present(p)) {
-            continue;
-        }
-        let df = crate::dockerfile::parse(content);
-        let build = BuildInfo {
-            target: target.target().map(str::to_string),
-            args: target.args(),
-            ..BuildInfo::default()
+        let dir = crate::workspace::normalize(context_dir(&context));
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
         };
-        let instructions = built_instructions(&df, &build);
-        let git = holds_git(&context, Some(&target.cwd));
-        let Some((broad, ignore)) = finding(dir, &instructions, git) else {
+        let Some(found) = context_use(ctx, target, inline.as_ref(), &dir) else {
             continue;
         };
-        let at = target.attr("context").unwrap_or(inline);
-        if at.origin.is_override() {
-            continue;
+        match groups.iter_mut().find(|g| g.dir == dir) {
+            Some(group) => {
+                if !group
+                    .uses
+                    .iter()
+                    .any(|u| u.file == found.file && u.span == found.span)
+                {
+                    group.uses.push(found);
+                }
+            }
+            None => groups.push(ContextGroup {
+                dir,
+                context,
+                bake_base: target.cwd.clone(),
+                uses: vec![found],
+            }),
         }
-        out.push(
-            ctx.diagnostic(
-                &at.origin.file,
-                at.origin.span,
-                format!(
-                    "target \"{}\": {}",
-                    target.name,
-                    message(&context, &broad.read, git)
-                ),
-            )
-            .with_help(help(&broad.read))
-            .with_fix(create_fix(&context, ignore)),
-        );
     }
+    for group in groups {
+        if let Some(diag) = group_finding(ctx, &group) {
+            out.push(diag);
+        }
+    }
+}
+
+/// What `target` reads of its context `dir`, unless an ignore file covers
+/// it, its Dockerfile suppresses BP008 there, or it reads no directory.
+fn context_use<'a>(
+    ctx: &'a BakeContext<'_>,
+    target: &'a Target,
+    inline: Option<&'a Dockerfile>,
+    dir: &Path,
+) -> Option<ContextUse<'a>> {
+    if !dir.is_dir() {
+        return None;
+    }
+    let exists = |p: &Path| ctx.file_exists(p) || is_present(p);
+    let build = BuildInfo {
+        target: target.target().map(str::to_string),
+        args: target.args(),
+        ..BuildInfo::default()
+    };
+    let (df, path) = match inline {
+        Some(df) => (df, None),
+        None => {
+            let path = target.dockerfile()?;
+            (ctx.dockerfile(&path)?, Some(path))
+        }
+    };
+    if has_ignore_file(dir, path.as_deref(), &exists) {
+        return None;
+    }
+    let instructions = built_instructions(df, &build);
+    let broad = broad_context_read(&instructions, dir)?;
+    let (file, span, inline_target) = match path {
+        Some(path) => {
+            // The workspace applies only the bake files' suppression
+            // comments to bake findings: honour the Dockerfile's own.
+            let probe = ctx.diagnostic(&path, broad.span, "");
+            if crate::suppress::Suppressions::from_dockerfile(df).is_suppressed(&probe) {
+                return None;
+            }
+            (path, broad.span, None)
+        }
+        None => {
+            let at = target
+                .attr("context")
+                .or_else(|| target.attr("dockerfile-inline"))?;
+            if at.origin.is_override() {
+                return None;
+            }
+            (
+                at.origin.file.clone(),
+                at.origin.span,
+                Some(target.name.as_str()),
+            )
+        }
+    };
+    Some(ContextUse {
+        file,
+        span,
+        inline_target,
+        broad,
+        instructions,
+    })
+}
+
+/// The finding of one context, if its `.dockerignore` would exclude anything.
+fn group_finding(ctx: &BakeContext<'_>, group: &ContextGroup<'_>) -> Option<Diagnostic> {
+    let instructions: Vec<&Instruction> = group
+        .uses
+        .iter()
+        .flat_map(|u| u.instructions.iter().copied())
+        .collect();
+    let entries = ignore_entries(&group.dir, &read_paths(&instructions));
+    let git = holds_git(&group.context, Some(&group.bake_base));
+    let primary = group
+        .uses
+        .iter()
+        .find(|u| u.broad.read == ContextRead::Whole)
+        .or(group.uses.first())?;
+    let sends_git = primary.broad.read == ContextRead::Whole && git;
+    if !sends_git && entries.len() <= ALWAYS.len() {
+        return None;
+    }
+    let mut message = message(&group.context, &primary.broad.read, git);
+    if let Some(name) = primary.inline_target {
+        message = format!("target \"{name}\": {message}");
+    }
+    let mut diag = ctx
+        .diagnostic(&primary.file, primary.span, message)
+        .with_help(help(&primary.broad.read))
+        .with_fix(create_fix(
+            &group.context,
+            format!("{}\n", entries.join("\n")),
+        ));
+    for other in group.uses.iter().filter(|u| !std::ptr::eq(*u, primary)) {
+        diag = diag.with_file_label(other.file.clone(), other.span, "the same context");
+    }
+    Some(diag)
 }
 
 #[cfg(test)]

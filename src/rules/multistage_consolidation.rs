@@ -319,18 +319,18 @@ fn diagnostic(ctx: &BakeContext<'_>, group: &[&FileInfo<'_>]) -> Option<Diagnost
         }
     }
     let mut help = format!(
-        "Build the shared layers once: one multi-stage Dockerfile with a `{BASE}` stage and one stage per target (3–5 minutes less per CI run in the review, and images share their base layers: ~40% less to pull)"
+        "Build the shared layers once: one multi-stage Dockerfile with a `{BASE}` stage and one stage per target.\n3–5 minutes less per CI run in the review; images share their base layers (~40% less to pull)."
     );
     for cluster in command_only_clusters(group) {
         help.push_str(&format!(
-            "; the Dockerfiles of {} differ only in CMD/ENTRYPOINT: one image with several commands (set at run time) would do",
+            "\nThe Dockerfiles of {} differ only in CMD/ENTRYPOINT: one image with several commands (set at run time) would do.",
             names(&cluster)
         ));
     }
     match fix(ctx, group, shared) {
         Ok((fix, path)) => {
             help.push_str(&format!(
-                "; the fix writes `{}` and points the targets at its stages, the old Dockerfiles can then be deleted",
+                "\nThe fix writes `{}` and points the targets at its stages; the old Dockerfiles can then be deleted.",
                 path.file_name()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default()
@@ -1118,7 +1118,7 @@ mod tests {
         let help = d.help.as_deref().unwrap_or("");
         assert!(
             help.contains(
-                "the Dockerfiles of `api`, `worker` and `beat` differ only in CMD/ENTRYPOINT"
+                "The Dockerfiles of `api`, `worker` and `beat` differ only in CMD/ENTRYPOINT"
             ),
             "{help}"
         );
@@ -1180,7 +1180,7 @@ mod tests {
         let d = &linted.diagnostics[0];
         assert!(d.message.starts_with("targets `web`, `celery-worker`, `celery-beat` and `test` build 4 Dockerfiles that start with the same 4 instructions (`FROM python:3.12-slim` and 3 more)"), "{}", d.message);
         assert!(d.help.as_deref().is_some_and(|h| h.contains(
-            "the Dockerfiles of `celery-worker` and `celery-beat` differ only in CMD/ENTRYPOINT"
+            "The Dockerfiles of `celery-worker` and `celery-beat` differ only in CMD/ENTRYPOINT"
         )));
         let fixed = fix_and_converge(&files);
         let new = &fixed["deployment/docker/Dockerfile"];

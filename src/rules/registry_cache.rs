@@ -77,8 +77,8 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             Some(Some(r)) if refs.iter().all(|x| x.as_ref() == Some(r)) => Some(r.clone()),
             _ => None,
         };
-        let why = "a registry cache restores about twice as fast, has no 10 GB repository limit \
-                   and is shared across branches and runners";
+        let why = "A registry cache restores about twice as fast, has no 10 GB repository limit \
+                   and is shared across branches and runners.";
         let per_target: Vec<String> = items
             .iter()
             .zip(&refs)
@@ -90,15 +90,15 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             })
             .collect();
         let help = match &shared_ref {
-            Some(r) => format!("use `type=registry,ref={r}`: {why}"),
+            Some(r) => format!("use `type=registry,ref={r}`.\n{why}"),
             None if per_target.len() > 1 => format!(
-                "use a registry cache per target ({}): {why}; the targets sharing this entry push \
-                 to different repositories, so give each its own cache entries",
+                "use a registry cache per target ({}): the targets sharing this entry push to \
+                 different repositories.\n{why}",
                 per_target.join(", ")
             ),
             None => format!(
-                "use `type=registry,ref=<repository>:buildcache`: {why} (give the target tags, or \
-                 set `ref` in `[rules.registry-cache]`, to get an automatic fix)"
+                "use `type=registry,ref=<repository>:buildcache`.\n{why}\nGive the target tags, or \
+                 set `ref` in `[rules.registry-cache]`, to get an automatic fix."
             ),
         };
         let mut d = ctx

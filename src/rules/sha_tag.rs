@@ -369,9 +369,9 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                 format!("{subject}: no tag carries the commit SHA{inherited}"),
             )
             .with_help(format!(
-                "tag the image with the commit once, at build time (e.g. `{repository}:${{{variable}}}`); \
-                 later jobs then promote that exact image instead of re-tagging it after the tests \
-                 (about 5 minutes per CI run)"
+                "tag the image with the commit once, at build time (e.g. `{repository}:${{{variable}}}`).\n\
+                 Later jobs then promote that exact image instead of re-tagging it after the tests \
+                 (about 5 minutes per CI run)."
             ));
         if let Some(fix) = fix(ctx, tags, &variable) {
             d = d.with_fix(fix);

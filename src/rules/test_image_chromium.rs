@@ -278,11 +278,11 @@ fn diagnostic(
             .display()
     );
     let mut help = format!(
-        "Add `{arg} = \"true\"` to the target's `args` so the test image skips the browser: 200 MB+ and about 45 s less per CI run in the CI review"
+        "Add `{arg} = \"true\"` to the target's `args` so the test image skips the browser.\n200 MB+ and about 45 s less per CI run in the CI review."
     );
     if !browser.guarded {
         help.push_str(&format!(
-            "; the Dockerfile must also make the install conditional on `${arg}` (BP004)"
+            "\nThe Dockerfile must also make the install conditional on `${arg}` (BP004)."
         ));
     }
     let mut diag = ctx

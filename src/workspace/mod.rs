@@ -229,12 +229,27 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
     out
 }
 
+/// One spelling per file in every report: a Dockerfile reached through a
+/// bake context (`./deployment/x`, `deployment/../deployment/x`) and the
+/// same file walked or named (`deployment/x`) print the same path.
+fn spell_paths_once(d: &mut Diagnostic) {
+    d.file = normalize(&d.file);
+    for label in &mut d.labels {
+        if let Some(file) = &mut label.file {
+            *file = normalize(file);
+        }
+    }
+}
+
 /// Orders findings by file, span and code. Bake checks name Dockerfiles by
 /// their normalised path, discovery by the spelling it found
 /// (`./web/Dockerfile`): order by the normal form. A Dockerfile two bake
 /// sets build is linted twice: a finding both lints report is kept once.
 fn sort_and_drop_repeats(diagnostics: &mut Vec<Diagnostic>) {
-    let key = |d: &Diagnostic| (normalize(&d.file), d.span.start, d.span.end, d.code);
+    for d in diagnostics.iter_mut() {
+        spell_paths_once(d);
+    }
+    let key = |d: &Diagnostic| (d.file.clone(), d.span.start, d.span.end, d.code);
     diagnostics.sort_by_cached_key(key);
     let mut kept: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
     let mut run_start = 0;
