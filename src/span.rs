@@ -81,6 +81,9 @@ pub struct Position {
     pub column: usize,
 }
 
+/// The length in bytes of a UTF-8 byte order mark.
+const BOM_LEN: usize = '\u{feff}'.len_utf8();
+
 /// Precomputed line starts so every lookup is a binary search, whatever the
 /// position in the file.
 #[derive(Debug, Clone)]
@@ -119,7 +122,7 @@ impl LineIndex {
     pub fn position(&self, text: &str, offset: usize) -> Position {
         let offset = clamp_to_char_boundary(text, offset);
         let line0 = self.line_of(offset);
-        let start = self.line_start(line0);
+        let start = self.content_start(text, line0, offset);
         let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
         Position {
             line: line0 + 1,
@@ -127,11 +130,22 @@ impl LineIndex {
         }
     }
 
+    /// Where columns of line `line0` count from: after a UTF-8 byte order
+    /// mark on the first line, which no format counts as a column (editors
+    /// do not show it), so a file with and without one give the same positions.
+    fn content_start(&self, text: &str, line0: usize, offset: usize) -> usize {
+        let start = self.line_start(line0);
+        if line0 == 0 && text.starts_with('\u{feff}') && offset >= BOM_LEN {
+            return BOM_LEN;
+        }
+        start
+    }
+
     /// Zero-based (line, UTF-16 column) of `offset`, for LSP.
     pub fn utf16_position(&self, text: &str, offset: usize) -> (usize, usize) {
         let offset = clamp_to_char_boundary(text, offset);
         let line0 = self.line_of(offset);
-        let start = self.line_start(line0);
+        let start = self.content_start(text, line0, offset);
         let col = text
             .get(start..offset)
             .map_or(0, |s| s.chars().map(char::len_utf16).sum());
@@ -151,6 +165,22 @@ pub fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_no_column() {
+        let with = "\u{feff}FROM x\nRUN y\n";
+        let without = "FROM x\nRUN y\n";
+        let (iw, io) = (LineIndex::new(with), LineIndex::new(without));
+        let bom = '\u{feff}'.len_utf8();
+        for (at_with, at_without) in [(bom, 0), (bom + 5, 5), (bom + 7, 7)] {
+            assert_eq!(iw.position(with, at_with), io.position(without, at_without));
+            assert_eq!(
+                iw.utf16_position(with, at_with),
+                io.utf16_position(without, at_without)
+            );
+        }
+        assert_eq!(iw.position(with, bom).column, 1);
+    }
 
     #[test]
     fn positions_count_characters() {

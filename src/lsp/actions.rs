@@ -47,6 +47,20 @@ pub fn code_actions(state: &mut State, params: &CodeActionParams) -> Vec<CodeAct
     if wanted(only, CodeActionKind::QUICKFIX.as_str()) {
         let start = doc.text.offset(params.range.start);
         let end = doc.text.offset(params.range.end);
+        // The client names the diagnostics it wants fixes for (those under
+        // the cursor, or the one clicked): ours among them decide; without
+        // any, the range does.
+        let requested: Vec<(String, lsp_types::Range)> = params
+            .context
+            .diagnostics
+            .iter()
+            .filter(|d| d.source.as_deref().is_none_or(|s| s == "bakelint"))
+            .filter_map(|d| match &d.code {
+                Some(lsp_types::NumberOrString::String(code)) => Some((code.clone(), d.range)),
+                _ => None,
+            })
+            .collect();
+        let mut fixes: Vec<(u8, CodeAction)> = Vec::new();
         for d in &doc.diagnostics {
             let Some(fix) = &d.fix else {
                 continue;
@@ -56,10 +70,17 @@ pub fn code_actions(state: &mut State, params: &CodeActionParams) -> Vec<CodeAct
             if fix.applicability == Applicability::DisplayOnly {
                 continue;
             }
-            // Overlap of [start, end] with the diagnostic (touching counts:
-            // a cursor right after a word still gets its fix).
-            if d.span.start > end || d.span.end < start {
-                continue;
+            if requested.is_empty() {
+                // Overlap of [start, end] with the diagnostic (touching counts:
+                // a cursor right after a word still gets its fix).
+                if d.span.start > end || d.span.end < start {
+                    continue;
+                }
+            } else {
+                let range = doc.text.range(d.span);
+                if !requested.iter().any(|(c, r)| c == d.code && *r == range) {
+                    continue;
+                }
             }
             let Some(edit) = fix_edit(state, fix) else {
                 continue;
@@ -69,15 +90,26 @@ pub fn code_actions(state: &mut State, params: &CodeActionParams) -> Vec<CodeAct
                 _ => fix.message.clone(),
             };
             let lsp_diag = super::convert::to_lsp(d, &doc.text, uri, &mut |p| state.file_text(p));
-            out.push(CodeActionOrCommand::CodeAction(CodeAction {
-                title,
-                kind: Some(CodeActionKind::QUICKFIX),
-                diagnostics: Some(vec![lsp_diag]),
-                edit: Some(edit),
-                is_preferred: Some(fix.applicability == Applicability::Safe),
-                ..CodeAction::default()
-            }));
+            let safe = fix.applicability == Applicability::Safe;
+            fixes.push((
+                u8::from(!safe),
+                CodeAction {
+                    title,
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![lsp_diag]),
+                    edit: Some(edit),
+                    is_preferred: Some(safe),
+                    ..CodeAction::default()
+                },
+            ));
         }
+        // The preferred, safe fixes first; unsafe ones after, labelled.
+        fixes.sort_by_key(|(rank, _)| *rank);
+        out.extend(
+            fixes
+                .into_iter()
+                .map(|(_, action)| CodeActionOrCommand::CodeAction(action)),
+        );
     }
     if wanted(only, FIX_ALL_KIND) {
         if let Some(action) = fix_all_action(state, uri, &scope) {

@@ -131,7 +131,8 @@ pub fn to_lsp(
         message.push_str(h);
     }
     let code_description = rules::find(d.code)
-        .and_then(|r| Url::parse(&help_uri(r)).ok())
+        .and_then(help_uri)
+        .and_then(|uri| Url::parse(&uri).ok())
         .map(|href| CodeDescription { href });
     lsp_types::Diagnostic {
         range: text.range(d.span),

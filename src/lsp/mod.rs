@@ -211,8 +211,11 @@ fn initialize_result() -> serde_json::Value {
 
 /// The server on an established connection, from `initialize` to `exit`.
 pub fn serve(connection: &Connection) -> Result<SessionEnd, Error> {
-    if !initialize(connection)? {
+    let Some(support) = initialize(connection)? else {
         return Ok(SessionEnd::Abrupt);
+    };
+    if support.watch_files {
+        register_watchers(connection)?;
     }
     let mut session = Session::default();
     main_loop(connection, &mut session)
@@ -220,7 +223,7 @@ pub fn serve(connection: &Connection) -> Result<SessionEnd, Error> {
 
 /// Waits for `initialize` and answers it; requests before it get
 /// `ServerNotInitialized`. False if the session ended first.
-fn initialize(connection: &Connection) -> Result<bool, Error> {
+fn initialize(connection: &Connection) -> Result<Option<ClientSupport>, Error> {
     while let Ok(incoming) = connection.receiver.recv() {
         let msg = match incoming {
             Incoming::Message(msg) => msg,
@@ -231,19 +234,71 @@ fn initialize(connection: &Connection) -> Result<bool, Error> {
         };
         match msg {
             Message::Request(req) if req.method == "initialize" => {
+                let support = ClientSupport::of(&req.params);
                 connection.send(Response::new_ok(req.id, initialize_result()))?;
-                return Ok(true);
+                return Ok(Some(support));
             }
             Message::Request(req) => connection.send(Response::new_err(
                 req.id,
                 ErrorCode::ServerNotInitialized as i32,
                 "the server is not initialized yet".to_string(),
             ))?,
-            Message::Notification(n) if n.method == "exit" => return Ok(false),
+            Message::Notification(n) if n.method == "exit" => return Ok(None),
             _ => {}
         }
     }
-    Ok(false)
+    Ok(None)
+}
+
+/// What the client said it can do, as far as the server cares.
+#[derive(Debug, Default, Clone, Copy)]
+struct ClientSupport {
+    /// `workspace.didChangeWatchedFiles.dynamicRegistration`: the server may
+    /// ask the client to watch the config files.
+    watch_files: bool,
+}
+
+impl ClientSupport {
+    fn of(params: &serde_json::Value) -> ClientSupport {
+        let watch = &params["capabilities"]["workspace"]["didChangeWatchedFiles"];
+        ClientSupport {
+            watch_files: watch["dynamicRegistration"].as_bool() == Some(true),
+        }
+    }
+}
+
+/// The files whose change changes what the server reports: configs
+/// (bakelint's, pyproject's `[tool.bakelint]`, hadolint's) and ignore files.
+pub const WATCHED_GLOBS: &[&str] = &[
+    "**/bakelint.toml",
+    "**/.bakelint.toml",
+    "**/pyproject.toml",
+    "**/.hadolint.yaml",
+    "**/.hadolint.yml",
+    "**/.dockerignore",
+    "**/*.dockerignore",
+];
+
+/// Asks the client to send `workspace/didChangeWatchedFiles` for
+/// [`WATCHED_GLOBS`] (clients without dynamic registration are served by
+/// the mtime check instead: see `State::check_config_on_disk`).
+fn register_watchers(connection: &Connection) -> Result<(), Error> {
+    let watchers: Vec<serde_json::Value> = WATCHED_GLOBS
+        .iter()
+        .map(|g| serde_json::json!({ "globPattern": g }))
+        .collect();
+    let params = serde_json::json!({
+        "registrations": [{
+            "id": "bakelint-watched-files",
+            "method": DidChangeWatchedFiles::METHOD,
+            "registerOptions": { "watchers": watchers },
+        }]
+    });
+    connection.send(Request::new(
+        RequestId::from("bakelint/registerWatchers".to_string()),
+        "client/registerCapability".to_string(),
+        params,
+    ))
 }
 
 /// The state of an initialized session.
@@ -293,6 +348,8 @@ fn main_loop(connection: &Connection, session: &mut Session) -> Result<SessionEn
                 Err(_) => return Ok(SessionEnd::Abrupt),
             }
         }
+        // Without file watchers, a config changed on disk is noticed here.
+        session.state.check_config_on_disk();
         for note in session.state.publish_pending() {
             connection.send(note)?;
         }

@@ -22,6 +22,10 @@ pub struct Document {
     pub version: i32,
     pub text: Text,
     pub diagnostics: Vec<Diagnostic>,
+    /// What the document's lint found in other files of its project (a
+    /// parent bake file, the Dockerfiles a bake file builds), published for
+    /// the files that are not open.
+    pub others: Vec<Diagnostic>,
     /// The text changed since the last lint.
     pub stale: bool,
     /// The diagnostics changed since the last publish.
@@ -62,17 +66,54 @@ fn too_large_diagnostic(size: usize) -> lsp_types::Diagnostic {
 #[derive(Default)]
 pub struct State {
     pub docs: BTreeMap<Url, Document>,
-    /// Settings per directory (the config search starts there).
-    settings: HashMap<PathBuf, Arc<Settings>>,
+    /// Settings per directory (the config search starts there), with the
+    /// config files they were read from as they were on disk then.
+    settings: HashMap<PathBuf, (Arc<Settings>, ConfigStamp)>,
     /// Notifications to send besides diagnostics (config errors).
     messages: Vec<Notification>,
+    /// What was last published for files that are not open.
+    external: BTreeMap<Url, Vec<lsp_types::Diagnostic>>,
+    /// A lint ran or a document closed since `external` was computed.
+    external_dirty: bool,
 }
 
+/// The file names a config search looks for in each directory.
+const CONFIG_NAMES: &[&str] = &[
+    "bakelint.toml",
+    ".bakelint.toml",
+    "pyproject.toml",
+    ".hadolint.yaml",
+    ".hadolint.yml",
+];
+
 fn is_config_file(path: &Path) -> bool {
-    matches!(
-        path.file_name().and_then(|n| n.to_str()),
-        Some("bakelint.toml" | ".bakelint.toml")
-    )
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| CONFIG_NAMES.contains(&n))
+}
+
+/// Every config file a search from a directory could find, with its
+/// modification time and size (`None`: absent): when this changes, the
+/// settings are read again. Clients that cannot watch files are served by
+/// comparing stamps on each round of linting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigStamp(Vec<(PathBuf, Option<(std::time::SystemTime, u64)>)>);
+
+impl ConfigStamp {
+    fn of(dir: &Path) -> ConfigStamp {
+        let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let mut files = Vec::new();
+        for ancestor in absolute.ancestors() {
+            for name in CONFIG_NAMES {
+                let path = ancestor.join(name);
+                let meta = std::fs::metadata(&path)
+                    .ok()
+                    .and_then(|m| Some((m.modified().ok()?, m.len())));
+                files.push((path, meta));
+            }
+        }
+        ConfigStamp(files)
+    }
 }
 
 impl State {
@@ -100,6 +141,7 @@ impl State {
                 version,
                 text,
                 diagnostics: Vec::new(),
+                others: Vec::new(),
                 stale: true,
                 unpublished: true,
                 too_large,
@@ -175,8 +217,22 @@ impl State {
 
     pub fn close(&mut self, uri: &Url) {
         if self.docs.remove(uri).is_some() {
+            self.external_dirty = true;
             // Clear what was shown for it.
             self.messages.push(publish(uri.clone(), Vec::new(), None));
+        }
+    }
+
+    /// Whether a config file changed on disk since the settings were read
+    /// (for clients that do not send `workspace/didChangeWatchedFiles`):
+    /// then everything is re-linted.
+    pub fn check_config_on_disk(&mut self) {
+        let changed = self
+            .settings
+            .iter()
+            .any(|(dir, (_, stamp))| ConfigStamp::of(dir) != *stamp);
+        if changed {
+            self.config_changed();
         }
     }
 
@@ -211,19 +267,20 @@ impl State {
     ) -> Vec<Diagnostic> {
         let dir = Self::settings_dir(path);
         let settings = match self.settings.get(&dir) {
-            Some(s) => Arc::clone(s),
+            Some((s, _)) => Arc::clone(s),
             None => Arc::new(
                 Settings::discover(None, &dir, &CliSelection::default()).unwrap_or_default(),
             ),
         };
-        lint_with(path, kind, text, &settings, self.overlay())
+        lint_with(path, kind, text, &settings, self.overlay()).0
     }
 
     fn settings_for(&mut self, path: &Path) -> Arc<Settings> {
         let dir = Self::settings_dir(path);
-        if let Some(s) = self.settings.get(&dir) {
+        if let Some((s, _)) = self.settings.get(&dir) {
             return Arc::clone(s);
         }
+        let stamp = ConfigStamp::of(&dir);
         let settings = match Settings::discover(None, &dir, &CliSelection::default()) {
             Ok(s) => s,
             Err(e) => {
@@ -246,12 +303,19 @@ impl State {
             }
         };
         let settings = Arc::new(settings);
-        self.settings.insert(dir, Arc::clone(&settings));
+        self.settings.insert(dir, (Arc::clone(&settings), stamp));
         settings
     }
 
     /// Lints `text` as the document at `path` would be linted.
-    pub fn lint_text(&mut self, path: &Path, kind: FileKind, text: &str) -> Vec<Diagnostic> {
+    /// Lints `text` as the document at `path` would be linted: its own
+    /// findings, and those the lint made in other files.
+    pub fn lint_text(
+        &mut self,
+        path: &Path,
+        kind: FileKind,
+        text: &str,
+    ) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
         let settings = self.settings_for(path);
         let overlay = self.overlay();
         lint_with(path, kind, text, &settings, overlay)
@@ -268,9 +332,11 @@ impl State {
             return;
         }
         let (path, kind, text) = (doc.path.clone(), doc.kind, doc.text.text.clone());
-        let diagnostics = self.lint_text(&path, kind, &text);
+        let (diagnostics, others) = self.lint_text(&path, kind, &text);
         if let Some(doc) = self.docs.get_mut(uri) {
             doc.diagnostics = diagnostics;
+            doc.others = others;
+            self.external_dirty = true;
             doc.stale = false;
         }
     }
@@ -296,6 +362,52 @@ impl State {
             let diagnostics = self.lsp_diagnostics(&uri, doc);
             out.push(publish(uri.clone(), diagnostics, Some(doc.version)));
         }
+        out.extend(self.publish_external());
+        out
+    }
+
+    /// Publishes what the open documents' lints found in files that are not
+    /// open (as workspace diagnostics), and clears what went away.
+    fn publish_external(&mut self) -> Vec<Notification> {
+        if !std::mem::take(&mut self.external_dirty) {
+            return Vec::new();
+        }
+        let mut by_file: BTreeMap<PathBuf, Vec<&Diagnostic>> = BTreeMap::new();
+        for doc in self.docs.values() {
+            for d in &doc.others {
+                let file = workspace::normalize(&d.file);
+                if self.docs.values().any(|open| same_file(&open.path, &file)) {
+                    continue;
+                }
+                let list = by_file.entry(file).or_default();
+                if !list.contains(&d) {
+                    list.push(d);
+                }
+            }
+        }
+        let mut now: BTreeMap<Url, Vec<lsp_types::Diagnostic>> = BTreeMap::new();
+        for (file, diagnostics) in by_file {
+            let Some((uri, text)) = self.file_text(&file) else {
+                continue;
+            };
+            let converted = diagnostics
+                .iter()
+                .map(|d| convert::to_lsp(d, &text, &uri, &mut |p| self.file_text(p)))
+                .collect();
+            now.insert(uri, converted);
+        }
+        let mut out = Vec::new();
+        for (uri, diagnostics) in &now {
+            if self.external.get(uri) != Some(diagnostics) {
+                out.push(publish(uri.clone(), diagnostics.clone(), None));
+            }
+        }
+        for uri in self.external.keys() {
+            if !now.contains_key(uri) && !self.docs.contains_key(uri) {
+                out.push(publish(uri.clone(), Vec::new(), None));
+            }
+        }
+        self.external = now;
         out
     }
 
@@ -375,7 +487,7 @@ fn lint_with(
     text: &str,
     settings: &Settings,
     mut overlay: BTreeMap<PathBuf, String>,
-) -> Vec<Diagnostic> {
+) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
     overlay.insert(path.to_path_buf(), text.to_string());
     let mut plan = Plan {
         env: std::env::vars().collect(),
@@ -392,15 +504,16 @@ fn lint_with(
         plan.bake_sets.push(set);
     }
     let out = workspace::lint(&plan, &overlay, settings);
-    let mut diagnostics: Vec<Diagnostic> = out
+    let (mut own, mut others): (Vec<Diagnostic>, Vec<Diagnostic>) = out
         .diagnostics
         .into_iter()
-        .filter(|d| same_file(&d.file, path))
-        .collect();
+        .partition(|d| same_file(&d.file, path));
     // A fix that would write outside the project is shown, not offered,
     // and its help says why (as `bakelint check` reports it).
-    super::actions::document_scope(path).confine(&mut diagnostics);
-    diagnostics
+    let scope = super::actions::document_scope(path);
+    scope.confine(&mut own);
+    scope.confine(&mut others);
+    (own, others)
 }
 
 fn publish(

@@ -18,10 +18,12 @@ use crate::span::{Position, Span};
 /// The schema URI written into `$schema`.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// Where the project lives (tool.driver.informationUri, rule help links).
-pub const HOMEPAGE: &str = match option_env!("CARGO_PKG_REPOSITORY") {
-    Some(r) if !r.is_empty() => r,
-    _ => "https://github.com/bakelint/bakelint",
+/// Where the project lives (tool.driver.informationUri, rule help links):
+/// `repository` in Cargo.toml. Without one the links are left out rather
+/// than pointing at a made-up address.
+pub const HOMEPAGE: Option<&str> = match option_env!("CARGO_PKG_REPOSITORY") {
+    Some(r) if !r.is_empty() => Some(r),
+    _ => None,
 };
 
 /// The key of our fingerprint in `partialFingerprints` (versioned so the
@@ -199,21 +201,24 @@ fn doc_description(rule: &RuleDef) -> String {
 }
 
 /// The documentation page of a rule.
-pub fn help_uri(rule: &RuleDef) -> String {
-    format!("{HOMEPAGE}/blob/main/rules/{}.md", rule.code)
+pub fn help_uri(rule: &RuleDef) -> Option<String> {
+    HOMEPAGE.map(|home| format!("{home}/blob/main/rules/{}.md", rule.code))
 }
 
 fn rule_descriptor(rule: &RuleDef) -> Value {
-    json!({
+    let mut descriptor = json!({
         "id": rule.code,
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": doc_description(rule)},
         "help": {"text": rule.doc, "markdown": rule.doc},
-        "helpUri": help_uri(rule),
         "defaultConfiguration": {"level": level(rule.severity)},
         "properties": {"tags": [rule.name]},
-    })
+    });
+    if let Some(uri) = help_uri(rule) {
+        descriptor["helpUri"] = json!(uri);
+    }
+    descriptor
 }
 
 fn region(sources: &mut Sources, path: &Path, span: Span) -> Value {
@@ -339,17 +344,20 @@ pub fn log(diagnostics: &[Diagnostic], sources: &mut Sources, base: &PathBase) -
         })
         .collect();
     let rules: Vec<Value> = RULES.iter().map(|r| rule_descriptor(r)).collect();
+    let mut driver = json!({
+        "name": "bakelint",
+        "version": env!("CARGO_PKG_VERSION"),
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    });
+    if let Some(home) = HOMEPAGE {
+        driver["informationUri"] = json!(home);
+    }
     json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {
-                "name": "bakelint",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "informationUri": HOMEPAGE,
-                "rules": rules,
-            }},
+            "tool": {"driver": driver},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],

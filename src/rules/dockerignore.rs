@@ -540,7 +540,15 @@ fn group_finding(ctx: &BakeContext<'_>, group: &ContextGroup<'_>) -> Option<Diag
     if !sends_git && entries.len() <= ALWAYS.len() {
         return None;
     }
-    let mut message = message(&group.context, &primary.broad.read, git);
+    // Named as the project names it (relative to where bake runs), so the
+    // CLI and the editor word it the same.
+    let normal = |p: &Path| crate::workspace::normalize(p);
+    let shown = normal(&group.context);
+    let shown = shown
+        .strip_prefix(normal(&group.bake_base))
+        .map(Path::to_path_buf)
+        .unwrap_or(shown);
+    let mut message = message(&shown, &primary.broad.read, git);
     if let Some(name) = primary.inline_target {
         message = format!("target \"{name}\": {message}");
     }

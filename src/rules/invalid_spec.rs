@@ -378,8 +378,11 @@ fn check_reference(reference: &str) -> Result<(), String> {
     static PATH_COMPONENT: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$").expect("valid regex")
     });
+    // Docker's tag grammar is ASCII (`[\w][\w.-]{0,127}` in Go's regexp,
+    // where `\w` is ASCII): a Unicode `\w` would pass `lätest` and cost a
+    // large Unicode table to compile on first use.
     static TAG: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^\w[\w.-]{0,127}$").expect("valid regex"));
+        LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$").expect("valid regex"));
     static DIGEST: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r"^[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}$")
             .expect("valid regex")
@@ -483,6 +486,9 @@ mod tests {
             "app//x",
             "-app",
             "app@sha256:xyz",
+            // The tag grammar is ASCII.
+            "web:lätest-dev",
+            "web:ａ",
         ] {
             assert!(check_reference(bad).is_err(), "{bad}");
         }

@@ -191,10 +191,15 @@ impl Client {
     /// initialize (with `root` as rootUri, or none) + initialized; the
     /// initialize response, which must announce capabilities.
     pub fn initialize(&mut self, root: Option<&Path>) -> Value {
+        self.initialize_with(root, json!({}))
+    }
+
+    /// [`Client::initialize`] with the client capabilities an editor sends.
+    pub fn initialize_with(&mut self, root: Option<&Path>, capabilities: Value) -> Value {
         let root_uri = root.map(file_uri);
         let resp = self.request(
             "initialize",
-            json!({"processId": null, "rootUri": root_uri, "capabilities": {}}),
+            json!({"processId": null, "rootUri": root_uri, "capabilities": capabilities}),
         );
         assert!(resp["result"]["capabilities"].is_object(), "{resp}");
         self.notify("initialized", json!({}));
