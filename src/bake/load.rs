@@ -136,7 +136,11 @@ fn default_rank(p: &Path) -> (usize, String) {
 }
 
 pub fn is_compose_name(p: &Path) -> bool {
-    let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let n = p
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     n.ends_with(".yml") || n.ends_with(".yaml")
 }
 
@@ -153,14 +157,19 @@ pub fn read_file(path: &Path, cwd: &Path) -> Result<SourceFile, BakeError> {
 
 /// A loaded file, its kind decided by name and content.
 fn source_file(path: &Path, text: String) -> SourceFile {
-    let kind = if is_compose_name(path) {
-        FileKind::Compose
-    } else if text.trim_start().starts_with('{')
-        || path.extension().and_then(|e| e.to_str()) == Some("json")
-    {
-        FileKind::Json
-    } else {
-        FileKind::Hcl
+    // As buildx: the extension decides (.yml/.yaml compose, .hcl HCL, .json
+    // JSON); any other name is compose when it reads as one, else JSON or HCL.
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let kind = match ext.as_deref() {
+        _ if is_compose_name(path) => FileKind::Compose,
+        Some("hcl") => FileKind::Hcl,
+        Some("json") => FileKind::Json,
+        _ if super::compose::sniff(&text) => FileKind::Compose,
+        _ if text.trim_start_matches('\u{feff}').trim_start().starts_with('{') => FileKind::Json,
+        _ => FileKind::Hcl,
     };
     SourceFile {
         path: path.to_path_buf(),

@@ -1088,6 +1088,7 @@ impl Decoder<'_, '_> {
                     continue;
                 }
                 let v = self.ev.eval(&a.expr, &mut cx)?;
+                let v = self.ev.rebase_attr(&a.name, &a.expr, v, b.file);
                 let r = self.resolved(&a.expr, v, b.file, &cx);
                 let r = check_kind(&a.name, r).map_err(|m| EvalErr::new(b.file, a.expr.span, m))?;
                 attrs.insert(a.name.clone(), r);
