@@ -442,6 +442,7 @@ impl<'a> Evaluator<'a> {
             .copied()
             .or_else(|| var.and_then(|v| v.block.attr("default")));
         let is_var = var.is_some();
+        let mut json_unusable = false;
         // Environment / --var overrides (only for declared variables).
         let over = if is_var {
             if let Some((j, src)) = self.lookup.get(&format!("{name}_JSON")) {
@@ -458,6 +459,7 @@ impl<'a> Evaluator<'a> {
                     };
                     return Ok(v);
                 }
+                json_unusable = true;
             }
             self.lookup.get(name)
         } else {
@@ -480,6 +482,21 @@ impl<'a> Evaluator<'a> {
         };
         let mut cx = Ctx::new(def.file);
         let v = self.eval(&def.expr, &mut cx)?;
+        if json_unusable && over.is_none() && matches!(v, Value::List(_) | Value::Object(_)) {
+            // buildx: a `_JSON` override of an untyped variable whose
+            // default is a collection is refused.
+            return Err(EvalErr::new(
+                file,
+                vspan,
+                format!(
+                    "unsupported type {} for variable {name}",
+                    v.friendly_type()
+                ),
+            )
+            .help(Some(format!(
+                "{name}_JSON is set; declare a `type` for the variable to use it"
+            ))));
+        }
         if let Some((s, src)) = over {
             let t = match &ty {
                 Some(t) => t.clone(),

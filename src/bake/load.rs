@@ -347,13 +347,23 @@ fn convert_json_root(
     };
     for (k, kspan, v) in items {
         if BLOCK_TYPES.contains(&k.as_str()) {
-            let JKind::Obj(labels) = &v.kind else {
-                return Err(jerr(
-                    path,
-                    v.span,
-                    format!("{k} must be an object of labelled blocks"),
-                ));
+            // HCL-JSON allows an array of objects wherever an object of
+            // blocks goes: `"target": [{"a": [{...}]}]`.
+            let groups: Vec<&JNode> = match &v.kind {
+                JKind::Arr(items) => items.iter().collect(),
+                _ => vec![v],
             };
+            let mut labels: Vec<&(String, Span, JNode)> = Vec::new();
+            for g in groups {
+                let JKind::Obj(items) = &g.kind else {
+                    return Err(jerr(
+                        path,
+                        g.span,
+                        format!("{k} must be an object of labelled blocks"),
+                    ));
+                };
+                labels.extend(items.iter());
+            }
             for (label, lspan, body) in labels {
                 let bodies: Vec<&JNode> = match &body.kind {
                     JKind::Arr(a) => a.iter().collect(),

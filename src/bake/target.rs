@@ -832,6 +832,7 @@ impl Decoder<'_, '_> {
             errors: Vec::new(),
         };
         let mut renamed: Vec<(String, Vec<String>)> = Vec::new();
+        let mut plain: HashSet<String> = HashSet::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut group_index: HashMap<String, usize> = HashMap::new();
         for b in &doc.blocks {
@@ -839,7 +840,9 @@ impl Decoder<'_, '_> {
                 "target" => match self.decode_target(b) {
                     Ok((label, ts)) => {
                         let names: Vec<String> = ts.iter().map(|t| t.name.clone()).collect();
-                        if !(names.len() == 1 && names[0] == label) {
+                        if names.len() == 1 && names[0] == label {
+                            plain.insert(label.clone());
+                        } else {
                             match renamed.iter_mut().find(|(l, _)| *l == label) {
                                 Some((_, n)) => n.extend(names),
                                 None => renamed.push((label, names)),
@@ -868,6 +871,11 @@ impl Decoder<'_, '_> {
             }
         }
         for (label, mut names) in renamed {
+            // A block of that name that is not renamed is a target of the
+            // group too.
+            if plain.contains(&label) {
+                names.push(label.clone());
+            }
             dedup(&mut names);
             if group_index.contains_key(&label) {
                 continue;
