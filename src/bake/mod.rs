@@ -1085,6 +1085,14 @@ impl BakeProject {
                 help: None,
             });
         }
+        if let Some((origin, message)) = t.option_errors().into_iter().next() {
+            return Err(BakeError {
+                file: origin.file,
+                span: origin.span,
+                message: format!("target {name}: {message}"),
+                help: Some("buildx checks this before it prints or builds (`bakelint rule BK007`)".into()),
+            });
+        }
         Ok(t)
     }
 
@@ -1199,6 +1207,7 @@ impl BakeProject {
                     "infinite loop from {name} to {link}"
                 )));
             }
+            let user_platforms = m.get(name).map(|t| t.platforms()).unwrap_or_default();
             if !m.contains_key(link) {
                 let mut t = self.target_checked(link)?.clone();
                 t.outputs = vec![Entry {
@@ -1213,6 +1222,26 @@ impl BakeProject {
             }
             self.load_links(link, m, visited)?;
             visited.pop();
+            let link_platforms = m.get(link).map(|t| t.platforms()).unwrap_or_default();
+            if user_platforms.len() > 1
+                && link_platforms.len() > 1
+                && !user_platforms.iter().all(|p| link_platforms.contains(p))
+            {
+                let origin = m
+                    .get(name)
+                    .and_then(|t| t.attr("platforms").map(|r| r.origin.clone()))
+                    .unwrap_or_default();
+                return Err(BakeError {
+                    file: origin.file,
+                    span: origin.span,
+                    message: format!(
+                        "target {link} can't be used by {name} because its platforms [{}] are not a subset of [{}]",
+                        user_platforms.join(" "),
+                        link_platforms.join(" ")
+                    ),
+                    help: Some(format!("build {name} for platforms {link} is defined for, or add them to {link}")),
+                });
+            }
         }
         Ok(())
     }
