@@ -1185,6 +1185,42 @@ impl BakeProject {
         Ok(out)
     }
 
+    /// For each `target:` context of `t`: an error when both targets have
+    /// several platforms and `t`'s are not all among the linked target's
+    /// (buildx refuses to print or build it), at `t`'s `platforms`.
+    pub fn linked_platform_errors(&self, t: &Target) -> Vec<(Provenance, String)> {
+        let mine = t.platforms();
+        let mut out = Vec::new();
+        if mine.len() < 2 {
+            return out;
+        }
+        for v in t.contexts().values() {
+            let Some(link) = v.strip_prefix("target:") else {
+                continue;
+            };
+            let Some(lt) = self.targets.get(link) else {
+                continue;
+            };
+            let theirs = lt.platforms();
+            if theirs.len() > 1 && !mine.iter().all(|p| theirs.contains(p)) {
+                let origin = t
+                    .attr("platforms")
+                    .map(|r| r.origin.clone())
+                    .unwrap_or_default();
+                out.push((
+                    origin,
+                    format!(
+                        "target {link} can't be used by {} because its platforms [{}] are not a subset of [{}]",
+                        t.name,
+                        mine.join(" "),
+                        theirs.join(" ")
+                    ),
+                ));
+            }
+        }
+        out
+    }
+
     fn load_links(
         &self,
         name: &str,
