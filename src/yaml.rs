@@ -22,7 +22,10 @@ pub const MAX_NODES: usize = 1_000_000;
 pub enum NodeKind {
     /// A scalar; `plain` when unquoted (only plain scalars can be null,
     /// booleans or numbers).
-    Scalar { value: String, plain: bool },
+    Scalar {
+        value: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     /// Keys in document order; later duplicates are kept (readers take the
     /// last with [`Node::get`]).
@@ -348,9 +351,8 @@ fn count(n: &Node) -> usize {
 /// `<<: *base` / `<<: [*a, *b]`: the merged mappings' keys, unless the
 /// mapping has them itself (earlier merged mappings win over later ones).
 fn apply_merge_keys(items: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
-    let is_merge = |k: &Node| {
-        matches!(&k.kind, NodeKind::Scalar { value, plain: true } if value == "<<")
-    };
+    let is_merge =
+        |k: &Node| matches!(&k.kind, NodeKind::Scalar { value, plain: true } if value == "<<");
     if !items.iter().any(|(k, _)| is_merge(k)) {
         return items;
     }
@@ -380,7 +382,8 @@ fn apply_merge_keys(items: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
     }
     merged.retain(|(k, _)| {
         let name = k.as_str();
-        !own.iter().any(|(o, _)| name.is_some() && o.as_str() == name)
+        !own.iter()
+            .any(|(o, _)| name.is_some() && o.as_str() == name)
     });
     merged.extend(own);
     merged
@@ -422,7 +425,11 @@ mod tests {
         assert!(parse(&deep).is_err());
         let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 0..8 {
-            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+            let prev = if i == 0 {
+                "a".to_string()
+            } else {
+                format!("l{}", i - 1)
+            };
             bomb.push_str(&format!(
                 "l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
             ));

@@ -59,8 +59,7 @@ fn strict_equal(a: &J, b: &J) -> bool {
         }
         (J::Object(x), J::Object(y)) => {
             x.len() == y.len()
-                && x
-                    .iter()
+                && x.iter()
                     .all(|(k, v)| y.get(k).is_some_and(|w| strict_equal(v, w)))
         }
         _ => jtype(a) == jtype(b) && a == b,
@@ -154,7 +153,10 @@ fn run_case(case_dir: &Path, run: &J) -> Option<String> {
         None => case_dir.to_path_buf(),
     };
     let opts = bakelint::bake::LoadOptions {
-        files: strings(run.get("files")).into_iter().map(PathBuf::from).collect(),
+        files: strings(run.get("files"))
+            .into_iter()
+            .map(PathBuf::from)
+            .collect(),
         cwd,
         env: string_map(run.get("env")),
         vars: string_map(run.get("vars")).into_iter().collect(),
@@ -162,9 +164,8 @@ fn run_case(case_dir: &Path, run: &J) -> Option<String> {
         ..Default::default()
     };
     let targets = strings(run.get("targets"));
-    let result = bakelint::bake::load(&opts).and_then(|p| {
-        p.print_json(&targets).map_err(|e| vec![e])
-    });
+    let result =
+        bakelint::bake::load(&opts).and_then(|p| p.print_json(&targets).map_err(|e| vec![e]));
     if run.get("expect_error").and_then(J::as_bool) == Some(true) {
         return match result {
             Ok(out) => Some(format!("expected an error, printed {}", out.trim())),
@@ -182,7 +183,10 @@ fn run_case(case_dir: &Path, run: &J) -> Option<String> {
         Ok(d @ J::Object(_)) => d,
         _ => return Some(format!("not a JSON object: {out}")),
     };
-    let expect = run.get("expect").cloned().unwrap_or(J::Object(Default::default()));
+    let expect = run
+        .get("expect")
+        .cloned()
+        .unwrap_or(J::Object(Default::default()));
     if run.get("expect_exact").and_then(J::as_bool) == Some(true) {
         if !strict_equal(&expect, &doc) {
             return Some(format!("expected exactly {expect}, got {doc}"));
@@ -242,9 +246,7 @@ fn buildx_bake_print_conformance() {
         let case: J = serde_json::from_str(&text).expect("case.json is JSON");
         for (i, run) in case["runs"].as_array().into_iter().flatten().enumerate() {
             ran += 1;
-            let known = KNOWN_FAILING
-                .iter()
-                .find(|(c, r, _)| *c == name && *r == i);
+            let known = KNOWN_FAILING.iter().find(|(c, r, _)| *c == name && *r == i);
             match (run_case(case_dir, run), known) {
                 (None, None) => passed += 1,
                 (None, Some(_)) => {

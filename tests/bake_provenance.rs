@@ -322,7 +322,10 @@ fn compose_values_point_into_the_compose_file() {
     assert_eq!(a.origin.file, PathBuf::from("compose.yaml"));
     assert_eq!(a.origin.span.slice(compose), "\"1\"");
     let b = args.elements.iter().find(|e| e.key.as_deref() == Some("B"));
-    assert_eq!(b.expect("B from HCL").origin.file, PathBuf::from("docker-bake.hcl"));
+    assert_eq!(
+        b.expect("B from HCL").origin.file,
+        PathBuf::from("docker-bake.hcl")
+    );
     let tags = t.attr("tags").expect("tags from image");
     assert_eq!(tags.elements[0].value.as_str(), Some("acme/web:é"));
     assert_eq!(tags.elements[0].origin.span.slice(compose), "acme/web:é");

@@ -33,8 +33,7 @@ use crate::yaml::{self, Node, NodeKind};
 
 /// Compose's top-level keys (and `x-*` extensions).
 const TOP_KEYS: &[&str] = &[
-    "version", "name", "services", "networks", "volumes", "secrets", "configs", "include",
-    "models",
+    "version", "name", "services", "networks", "volumes", "secrets", "configs", "include", "models",
 ];
 
 /// Whether a file of unknown extension is a compose file: YAML whose root
@@ -206,7 +205,11 @@ fn substitute(inner: &str, env: &BTreeMap<String, String>) -> Result<String, Str
             continue;
         };
         return match kind {
-            0 => Ok(if nonempty { value() } else { interpolate(arg, env)? }),
+            0 => Ok(if nonempty {
+                value()
+            } else {
+                interpolate(arg, env)?
+            }),
             3 => Ok(if set { value() } else { interpolate(arg, env)? }),
             1 | 4 => {
                 let ok = if kind == 1 { nonempty } else { set };
@@ -290,7 +293,9 @@ impl Reader<'_> {
                     return Ok(vec![]);
                 };
                 if split {
-                    Ok(s.split_whitespace().map(|x| (x.to_string(), span)).collect())
+                    Ok(s.split_whitespace()
+                        .map(|x| (x.to_string(), span))
+                        .collect())
                 } else {
                     Ok(vec![(s, span)])
                 }
@@ -330,7 +335,11 @@ impl Reader<'_> {
             }
             NodeKind::Scalar { .. } if n.is_null() => {}
             NodeKind::Scalar { .. } => {
-                return Err(err(self.path, n.span, "a mapping or a list is required here"))
+                return Err(err(
+                    self.path,
+                    n.span,
+                    "a mapping or a list is required here",
+                ))
             }
         }
         Ok(out)
@@ -514,9 +523,7 @@ pub fn blocks(
             return Err(err(
                 first.path,
                 first.key_span,
-                format!(
-                    "invalid service name {tname:?}: only \"[a-zA-Z0-9_-]+\" are allowed"
-                ),
+                format!("invalid service name {tname:?}: only \"[a-zA-Z0-9_-]+\" are allowed"),
             ));
         }
         // The merged service environment (for args without a value).
@@ -645,7 +652,8 @@ pub fn blocks(
                                     _ => r.list(v, false)?,
                                 };
                                 items.sort_by(|x, y| {
-                                    let id = |s: &str| s.split('=').next().unwrap_or("").to_string();
+                                    let id =
+                                        |s: &str| s.split('=').next().unwrap_or("").to_string();
                                     id(&x.0).cmp(&id(&y.0))
                                 });
                                 a.put("ssh", kn.span, tuple(&items, v.span));
@@ -710,14 +718,12 @@ pub fn blocks(
                                 items.sort();
                                 a.put("ulimits", kn.span, tuple(&items, v.span));
                             }
-                            "privileged" => {
-                                if v.as_bool() == Some(true) {
-                                    a.put(
-                                        "entitlements",
-                                        kn.span,
-                                        tuple(&[("security.insecure".into(), v.span)], v.span),
-                                    );
-                                }
+                            "privileged" if v.as_bool() == Some(true) => {
+                                a.put(
+                                    "entitlements",
+                                    kn.span,
+                                    tuple(&[("security.insecure".into(), v.span)], v.span),
+                                );
                             }
                             "x-bake" => x_bake(&r, v, &mut a)?,
                             _ => {}

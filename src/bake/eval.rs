@@ -488,10 +488,7 @@ impl<'a> Evaluator<'a> {
             return Err(EvalErr::new(
                 file,
                 vspan,
-                format!(
-                    "unsupported type {} for variable {name}",
-                    v.friendly_type()
-                ),
+                format!("unsupported type {} for variable {name}", v.friendly_type()),
             )
             .help(Some(format!(
                 "{name}_JSON is set; declare a `type` for the variable to use it"
@@ -579,7 +576,9 @@ impl<'a> Evaluator<'a> {
     /// Target names (matrix names included) → the blocks defining them,
     /// with their matrix values; built on first use.
     #[allow(clippy::type_complexity)]
-    fn target_index(&self) -> std::cell::Ref<'_, HashMap<String, Vec<(&'a BlockDef, Vec<(String, Value)>)>>> {
+    fn target_index(
+        &self,
+    ) -> std::cell::Ref<'_, HashMap<String, Vec<(&'a BlockDef, Vec<(String, Value)>)>>> {
         if self.target_index.borrow().is_none() {
             let mut idx: HashMap<String, Vec<(&'a BlockDef, Vec<(String, Value)>)>> =
                 HashMap::new();

@@ -168,7 +168,13 @@ fn source_file(path: &Path, text: String) -> SourceFile {
         Some("hcl") => FileKind::Hcl,
         Some("json") => FileKind::Json,
         _ if super::compose::sniff(&text) => FileKind::Compose,
-        _ if text.trim_start_matches('\u{feff}').trim_start().starts_with('{') => FileKind::Json,
+        _ if text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('{') =>
+        {
+            FileKind::Json
+        }
         _ => FileKind::Hcl,
     };
     SourceFile {

@@ -1090,7 +1090,9 @@ impl BakeProject {
                 file: origin.file,
                 span: origin.span,
                 message: format!("target {name}: {message}"),
-                help: Some("buildx checks this before it prints or builds (`bakelint rule BK007`)".into()),
+                help: Some(
+                    "buildx checks this before it prints or builds (`bakelint rule BK007`)".into(),
+                ),
             });
         }
         Ok(t)

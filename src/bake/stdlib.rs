@@ -1532,7 +1532,10 @@ fn formattimestamp(a: &[Value]) -> Result<Value, String> {
     let spec = s(a, 0)?;
     if let Value::Number(n) = &a[1] {
         if n.fract() != 0.0 || !n.is_finite() {
-            return Err(format!("invalid unix timestamp {}: not a whole number", super::value::format_number(*n)));
+            return Err(format!(
+                "invalid unix timestamp {}: not a whole number",
+                super::value::format_number(*n)
+            ));
         }
     }
     let ts = ts_from_value(&a[1])?;

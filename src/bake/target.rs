@@ -755,13 +755,27 @@ pub fn parse_mem_bytes(s: &str) -> Option<u64> {
 }
 
 const PLATFORM_OS: &[&str] = &[
-    "aix", "android", "darwin", "dragonfly", "freebsd", "illumos", "ios", "js", "linux",
-    "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "macos",
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "wasip1",
+    "windows",
+    "macos",
 ];
 const PLATFORM_ARCH: &[&str] = &[
-    "386", "amd64", "amd64p32", "arm", "arm64", "arm64be", "armbe", "loong64", "mips",
-    "mips64", "mips64le", "mipsle", "ppc", "ppc64", "ppc64le", "riscv64", "s390x", "sparc64",
-    "wasm", "x86_64", "aarch64", "armhf", "armel", "i386", "x86-64",
+    "386", "amd64", "amd64p32", "arm", "arm64", "arm64be", "armbe", "loong64", "mips", "mips64",
+    "mips64le", "mipsle", "ppc", "ppc64", "ppc64le", "riscv64", "s390x", "sparc64", "wasm",
+    "x86_64", "aarch64", "armhf", "armel", "i386", "x86-64",
 ];
 
 /// containerd's `platforms.Parse` (what buildx runs on every platform).
@@ -782,8 +796,7 @@ pub fn parse_platform(p: &str) -> Result<(), String> {
     };
     let valid = |c: &str| {
         !c.is_empty()
-            && c
-                .chars()
+            && c.chars()
                 .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '.' | '-'))
     };
     if !valid(os) || !parts[1..].iter().all(|c| valid(c)) {
@@ -1347,13 +1360,12 @@ pub fn resource_value(key: &str, v: &Value) -> Result<Value, String> {
     };
     if *numeric {
         let n = match v {
-            Value::String(s) => s
-                .trim()
-                .parse::<f64>()
-                .map_err(|_| format!("invalid value {s:?} for resources key {key}: an integer is required"))?,
-            other => other
-                .to_number_conv()
-                .map_err(|_| format!("invalid value for resources key {key}: an integer is required"))?,
+            Value::String(s) => s.trim().parse::<f64>().map_err(|_| {
+                format!("invalid value {s:?} for resources key {key}: an integer is required")
+            })?,
+            other => other.to_number_conv().map_err(|_| {
+                format!("invalid value for resources key {key}: an integer is required")
+            })?,
         };
         if n.fract() != 0.0 {
             return Err(format!(
@@ -1753,7 +1765,10 @@ pub fn apply_overrides(
         let mut found = false;
         for e in list.elements.iter_mut() {
             let parsed = parse_entries(EntryKind::Secret, &e.value, &e.origin);
-            if parsed.iter().any(|p| p.attrs.get("id").map(String::as_str) == Some(id)) {
+            if parsed
+                .iter()
+                .any(|p| p.attrs.get("id").map(String::as_str) == Some(id))
+            {
                 *e = Resolved::leaf(Value::Object(obj.clone()), over_prov());
                 found = true;
             }
