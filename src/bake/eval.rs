@@ -772,6 +772,22 @@ impl<'a> Evaluator<'a> {
         }
     }
 
+    /// Whether an expression is set-typed: a set function's result, a
+    /// conversion to a set, or a variable declared as one.
+    fn is_set_expr(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Call { name, args, .. } => match name.as_str() {
+                "setunion" | "setintersection" | "setsubtract" | "toset" => true,
+                "convert" => args
+                    .get(1)
+                    .is_some_and(|t| matches!(parse_type(t, 0), Ok(Ty::Set(_)))),
+                _ => false,
+            },
+            ExprKind::Var(n) => matches!(self.var_type(n), Ok(Some(Ty::Set(_)))),
+            _ => false,
+        }
+    }
+
     pub fn eval(&self, e: &Expr, cx: &mut Ctx) -> R<Value> {
         if let Some(err) = self.limit_error() {
             return Err(err);
@@ -813,7 +829,17 @@ impl<'a> Evaluator<'a> {
                 let b = self.eval(c, cx)?.to_bool_conv().map_err(|m| {
                     EvalErr::new(cx.file, c.span, format!("invalid condition: {m}"))
                 })?;
-                self.eval(if b { t } else { el }, cx)
+                let v = self.eval(if b { t } else { el }, cx)?;
+                // HCL unifies the branch types: a list and a set make a
+                // set, so the result comes out de-duplicated and sorted.
+                match v {
+                    Value::List(items) if self.is_set_expr(t) || self.is_set_expr(el) => {
+                        let mut items = limits::distinct(items);
+                        items.sort_by(super::value::cmp_values);
+                        Ok(Value::List(items))
+                    }
+                    v => Ok(v),
+                }
             }
             ExprKind::For(fe) => self.eval_for(fe, cx),
         }
