@@ -19,3 +19,4 @@ pub mod shell;
 pub mod span;
 pub mod suppress;
 pub mod workspace;
+pub mod yaml;

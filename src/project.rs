@@ -14,7 +14,8 @@ pub enum FileKind {
 }
 
 /// Classifies a file by name: `Dockerfile`, `Dockerfile.*`, `*.Dockerfile`,
-/// `*.dockerfile`, `Containerfile`; `docker-bake*.hcl|json`.
+/// `*.dockerfile`, `Containerfile`; `docker-bake*.hcl|json` and the default
+/// compose file names (`compose.yaml`, `docker-compose.yml`, …).
 pub fn classify(path: &Path) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?;
     if name.ends_with(".dockerignore") {
@@ -30,6 +31,10 @@ pub fn classify(path: &Path) -> Option<FileKind> {
         return Some(FileKind::Dockerfile);
     }
     if lower.starts_with("docker-bake") && (lower.ends_with(".hcl") || lower.ends_with(".json")) {
+        return Some(FileKind::Bake);
+    }
+    // The compose files buildx loads by default are bake input too.
+    if crate::bake::load::DEFAULT_FILES[..4].contains(&name) {
         return Some(FileKind::Bake);
     }
     None

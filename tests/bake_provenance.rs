@@ -305,3 +305,35 @@ target "default" {
     let g = &p.functions()["g"];
     assert_eq!(g.decl.span.slice(text), "\"g\"");
 }
+
+#[test]
+fn compose_values_point_into_the_compose_file() {
+    let compose = "services:\n  web:\n    image: acme/web:é\n    build:\n      context: ./web\n      args:\n        A: \"1\"\n      cache_from:\n        - type=gha\n";
+    let hcl = "target \"web\" {\n  args = {\n    B = \"2\"\n  }\n}\n";
+    let (_d, p) = project(
+        &[("compose.yaml", compose), ("docker-bake.hcl", hcl)],
+        &[],
+        &[],
+    );
+    let t = &p.targets()["web"];
+    let args = t.attr("args").expect("args");
+    let a = args.elements.iter().find(|e| e.key.as_deref() == Some("A"));
+    let a = a.expect("A from compose");
+    assert_eq!(a.origin.file, PathBuf::from("compose.yaml"));
+    assert_eq!(a.origin.span.slice(compose), "\"1\"");
+    let b = args.elements.iter().find(|e| e.key.as_deref() == Some("B"));
+    assert_eq!(
+        b.expect("B from HCL").origin.file,
+        PathBuf::from("docker-bake.hcl")
+    );
+    let tags = t.attr("tags").expect("tags from image");
+    assert_eq!(tags.elements[0].value.as_str(), Some("acme/web:é"));
+    assert_eq!(tags.elements[0].origin.span.slice(compose), "acme/web:é");
+    assert_eq!(t.cache_from()[0].origin.span.slice(compose), "type=gha");
+    assert_eq!(
+        t.attr("context").map(|c| c.origin.span.slice(compose)),
+        Some("./web")
+    );
+    assert_eq!(t.context(), "web");
+    assert_eq!(p.compose_files(), &[PathBuf::from("compose.yaml")]);
+}

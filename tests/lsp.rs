@@ -544,3 +544,57 @@ fn lsp_lints_bake_files_and_relints_the_dockerfiles_they_build() {
     );
     c.shutdown();
 }
+
+#[test]
+fn lsp_lints_compose_files_as_bake_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().canonicalize().expect("canonical");
+    std::fs::create_dir_all(root.join(".git")).expect("git dir");
+    std::fs::create_dir_all(root.join("app")).expect("mkdir");
+    let dockerfile = "FROM alpine AS app\nRUN true\n";
+    std::fs::write(root.join("app/Dockerfile"), dockerfile).expect("write");
+    let compose =
+        "services:\n  app:\n    build:\n      context: app\n      args:\n        UNUSED: \"1\"\n";
+    std::fs::write(root.join("compose.yaml"), compose).expect("write");
+    let uri = file_uri(&root.join("compose.yaml"));
+
+    let mut c = Client::start(&root);
+    c.initialize(Some(&root));
+    c.open(&uri, compose);
+    let diags = c.diagnostics(&uri, Some(1));
+    // The arg is declared by no ARG of the Dockerfile: reported at the
+    // compose value (line 6, `"1"`).
+    assert!(codes(&diags).contains(&"BK005".to_string()), "{diags}");
+    let d = diags["diagnostics"]
+        .as_array()
+        .and_then(|a| a.iter().find(|d| d["code"] == "BK005"))
+        .expect("BK005")
+        .clone();
+    assert_eq!(d["range"]["start"]["line"], 5, "{d}");
+    // Code actions and hover on it answer (no HCL edit into YAML).
+    let resp = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": d["range"], "context": {"diagnostics": [d]}}),
+    );
+    assert!(resp["result"].is_array(), "{resp}");
+    for a in resp["result"].as_array().into_iter().flatten() {
+        for e in a["edit"]["changes"][uri.as_str()]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let t = e["newText"].as_str().unwrap_or("");
+            assert!(!t.contains('{') && !t.contains(" = "), "HCL into YAML: {a}");
+        }
+    }
+    let resp = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri}, "position": {"line": 5, "character": 9}}),
+    );
+    assert!(resp.get("error").is_none(), "{resp}");
+    // A broken compose file is a BK000 at the culprit.
+    c.change(&uri, 2, "services:\n  app:\n    build: [\n");
+    let diags = c.diagnostics(&uri, Some(2));
+    assert_eq!(codes(&diags), ["BK000"], "{diags}");
+    c.shutdown();
+}

@@ -11,6 +11,23 @@ use super::stdlib;
 use super::value::{convert, format_number, from_json_text, Ty, Value};
 use crate::span::Span;
 
+/// A local path relative to `dir` (the defining file's directory); remote,
+/// `cwd://`, `target:`, image and layout references, and absolute paths
+/// stay as they are.
+pub fn rebase_path(dir: &str, s: &str) -> String {
+    if dir.is_empty()
+        || s.starts_with('/')
+        || s.contains("://")
+        || s.starts_with("target:")
+        || s.starts_with("docker-image:")
+        || s.starts_with("oci-layout:")
+        || super::target::is_remote_url(s)
+    {
+        return s.to_string();
+    }
+    stdlib::clean_path(&format!("{dir}/{s}"))
+}
+
 /// An evaluation error: file index, span, message and optional help.
 #[derive(Debug, Clone)]
 pub struct EvalErr {
@@ -108,10 +125,15 @@ pub struct Evaluator<'a> {
     pub funcs: HashMap<String, UserFunc<'a>>,
     pub lookup: Lookup,
     pub target_blocks: HashMap<String, Vec<&'a BlockDef>>,
+    /// With `BUILDX_BAKE_FILE_RELATIVE_PATHS`: the directory of each file
+    /// (by index), which local `context`/`contexts` paths are relative to.
+    pub file_dirs: Option<Vec<String>>,
     state: RefCell<HashMap<String, GState>>,
     deps: RefCell<HashMap<String, BTreeSet<String>>>,
     call_stack: RefCell<Vec<String>>,
-    target_state: RefCell<HashMap<String, Option<Value>>>,
+    target_state: RefCell<HashMap<(String, String), Option<Value>>>,
+    #[allow(clippy::type_complexity)]
+    target_index: RefCell<Option<HashMap<String, Vec<(&'a BlockDef, Vec<(String, Value)>)>>>>,
     depth: RefCell<usize>,
     /// What evaluation has produced so far (see [`limits::MAX_EVAL_BYTES`]).
     produced: Cell<u64>,
@@ -161,10 +183,12 @@ impl<'a> Evaluator<'a> {
             funcs,
             lookup,
             target_blocks,
+            file_dirs: None,
             state: RefCell::new(HashMap::new()),
             deps: RefCell::new(HashMap::new()),
             call_stack: RefCell::new(Vec::new()),
             target_state: RefCell::new(HashMap::new()),
+            target_index: RefCell::new(None),
             depth: RefCell::new(0),
             produced: Cell::new(0),
             limit_hit: RefCell::new(None),
@@ -418,6 +442,7 @@ impl<'a> Evaluator<'a> {
             .copied()
             .or_else(|| var.and_then(|v| v.block.attr("default")));
         let is_var = var.is_some();
+        let mut json_unusable = false;
         // Environment / --var overrides (only for declared variables).
         let over = if is_var {
             if let Some((j, src)) = self.lookup.get(&format!("{name}_JSON")) {
@@ -434,6 +459,7 @@ impl<'a> Evaluator<'a> {
                     };
                     return Ok(v);
                 }
+                json_unusable = true;
             }
             self.lookup.get(name)
         } else {
@@ -456,6 +482,18 @@ impl<'a> Evaluator<'a> {
         };
         let mut cx = Ctx::new(def.file);
         let v = self.eval(&def.expr, &mut cx)?;
+        if json_unusable && over.is_none() && matches!(v, Value::List(_) | Value::Object(_)) {
+            // buildx: a `_JSON` override of an untyped variable whose
+            // default is a collection is refused.
+            return Err(EvalErr::new(
+                file,
+                vspan,
+                format!("unsupported type {} for variable {name}", v.friendly_type()),
+            )
+            .help(Some(format!(
+                "{name}_JSON is set; declare a `type` for the variable to use it"
+            ))));
+        }
         if let Some((s, src)) = over {
             let t = match &ty {
                 Some(t) => t.clone(),
@@ -535,51 +573,219 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
-    /// Attributes of a target block, for `target.<name>.<attr>` references.
-    fn target_ref(&self, name: &str, file: usize, span: Span) -> R<Value> {
-        if let Some(st) = self.target_state.borrow().get(name) {
+    /// Target names (matrix names included) → the blocks defining them,
+    /// with their matrix values; built on first use.
+    #[allow(clippy::type_complexity)]
+    fn target_index(
+        &self,
+    ) -> std::cell::Ref<'_, HashMap<String, Vec<(&'a BlockDef, Vec<(String, Value)>)>>> {
+        if self.target_index.borrow().is_none() {
+            let mut idx: HashMap<String, Vec<(&'a BlockDef, Vec<(String, Value)>)>> =
+                HashMap::new();
+            // Plain blocks first: a matrix that reads a target sees them.
+            let mut blocks: Vec<&'a BlockDef> =
+                self.target_blocks.values().flatten().copied().collect();
+            blocks.sort_by_key(|b| (b.file, b.span.start));
+            for b in &blocks {
+                if b.attr("matrix").is_none() {
+                    idx.entry(b.label().0.to_string())
+                        .or_default()
+                        .push((*b, Vec::new()));
+                }
+            }
+            *self.target_index.borrow_mut() = Some(idx.clone());
+            for b in &blocks {
+                let Some(m) = b.attr("matrix") else { continue };
+                let mut cx = Ctx::new(b.file);
+                let Ok(Value::Object(map)) = self.eval(&m.expr, &mut cx) else {
+                    continue;
+                };
+                let mut combos: Vec<Vec<(String, Value)>> = vec![vec![]];
+                let mut ok = true;
+                for (k, vals) in map {
+                    let Value::List(vals) = vals else {
+                        ok = false;
+                        break;
+                    };
+                    if combos.len().saturating_mul(vals.len()) > limits::MAX_MATRIX_TARGETS {
+                        ok = false;
+                        break;
+                    }
+                    let mut next = Vec::new();
+                    for v in &vals {
+                        for c in &combos {
+                            let mut c2 = c.clone();
+                            c2.push((k.clone(), v.clone()));
+                            next.push(c2);
+                        }
+                    }
+                    combos = next;
+                }
+                if !ok {
+                    continue;
+                }
+                for locals in combos {
+                    let name = match b.attr("name") {
+                        Some(n) => {
+                            let mut cx = Ctx {
+                                file: b.file,
+                                locals: locals.clone(),
+                            };
+                            match self.eval(&n.expr, &mut cx).map(|v| v.to_string_conv()) {
+                                Ok(Ok(n)) => n,
+                                _ => continue,
+                            }
+                        }
+                        None => b.label().0.to_string(),
+                    };
+                    idx.entry(name).or_default().push((*b, locals));
+                }
+            }
+            *self.target_index.borrow_mut() = Some(idx);
+        }
+        std::cell::Ref::map(self.target_index.borrow(), |o| {
+            o.as_ref().expect("target index is built above")
+        })
+    }
+
+    /// `target.<name>.<attr>`: one attribute of a target, evaluated on its
+    /// own (so targets may read each other's other attributes), null when
+    /// the target does not set it.
+    fn target_attr(&self, name: &str, attr: &str, file: usize, span: Span) -> R<Value> {
+        let key = (name.to_string(), attr.to_string());
+        if let Some(st) = self.target_state.borrow().get(&key) {
             return match st {
                 Some(v) => Ok(v.clone()),
                 None => Err(EvalErr::new(
                     file,
                     span,
-                    format!("target cycle not allowed for {name}"),
+                    format!("target cycle not allowed for {name}.{attr}"),
                 )),
             };
         }
-        let Some(blocks) = self.target_blocks.get(name) else {
-            let names: Vec<&str> = self.target_blocks.keys().map(String::as_str).collect();
+        let defs = self.target_index().get(name).cloned();
+        let Some(defs) = defs else {
+            let idx = self.target_index();
+            let names: Vec<&str> = idx.keys().map(String::as_str).collect();
             return Err(EvalErr::new(file, span, format!("unknown target {name:?}"))
                 .help(did_you_mean(name, names.into_iter())));
         };
-        self.target_state
-            .borrow_mut()
-            .insert(name.to_string(), None);
-        let mut obj = BTreeMap::new();
-        for b in blocks {
-            for a in &b.attrs {
-                if a.name == "matrix" || a.name == "name" {
-                    continue;
-                }
-                let mut cx = Ctx::new(a.file);
-                match self.eval(&a.expr, &mut cx) {
-                    Ok(v) => {
-                        if !v.is_null() {
-                            obj.insert(a.name.clone(), v);
-                        }
-                    }
+        if attr == "name" {
+            return Ok(Value::String(name.to_string()));
+        }
+        self.target_state.borrow_mut().insert(key.clone(), None);
+        let mut out = Value::Null;
+        for (b, locals) in &defs {
+            for a in b.attrs.iter().filter(|a| a.name == attr) {
+                let mut cx = Ctx {
+                    file: a.file,
+                    locals: locals.clone(),
+                };
+                let v = match self.eval(&a.expr, &mut cx) {
+                    Ok(v) => v,
                     Err(e) => {
-                        self.target_state.borrow_mut().remove(name);
+                        self.target_state.borrow_mut().remove(&key);
                         return Err(e);
                     }
+                };
+                if v.is_null() {
+                    continue;
                 }
+                let v = self.rebase_attr(attr, &a.expr, v, a.file);
+                out = match (out, v) {
+                    (Value::Object(mut old), Value::Object(new)) => {
+                        old.extend(new);
+                        Value::Object(old)
+                    }
+                    (_, v) => v,
+                };
             }
         }
-        let v = Value::Object(obj);
+        if out.is_null()
+            && super::target::attr_spec(attr).is_none()
+            && !defs
+                .iter()
+                .any(|(b, _)| b.attrs.iter().any(|a| a.name == attr))
+        {
+            self.target_state.borrow_mut().remove(&key);
+            return Err(EvalErr::new(
+                file,
+                span,
+                format!("unsupported attribute: a target has no attribute named {attr:?}"),
+            ));
+        }
         self.target_state
             .borrow_mut()
-            .insert(name.to_string(), Some(v.clone()));
-        Ok(v)
+            .insert(key, Some(out.clone()));
+        Ok(out)
+    }
+
+    /// `target.<name>`: every attribute the target sets, as an object.
+    fn target_ref(&self, name: &str, file: usize, span: Span) -> R<Value> {
+        let defs = self.target_index().get(name).cloned();
+        let Some(defs) = defs else {
+            return self.target_attr(name, "name", file, span);
+        };
+        let mut names: Vec<String> = defs
+            .iter()
+            .flat_map(|(b, _)| b.attrs.iter().map(|a| a.name.clone()))
+            .filter(|n| n != "matrix" && n != "name")
+            .collect();
+        names.sort();
+        names.dedup();
+        let mut obj = BTreeMap::new();
+        for n in names {
+            let v = self.target_attr(name, &n, file, span)?;
+            if !v.is_null() {
+                obj.insert(n, v);
+            }
+        }
+        Ok(Value::Object(obj))
+    }
+
+    /// With file-relative paths, a `context` / `contexts` value made
+    /// relative to the directory of the file that defines it (a value read
+    /// from another target is already rebased).
+    pub fn rebase_attr(&self, name: &str, e: &Expr, v: Value, file: usize) -> Value {
+        let Some(dir) = self.file_dirs.as_ref().and_then(|d| d.get(file)) else {
+            return v;
+        };
+        if !matches!(name, "context" | "contexts") {
+            return v;
+        }
+        let mut fv = Vec::new();
+        e.free_vars(&mut fv);
+        if fv.iter().any(|(n, _)| n == "target") {
+            return v;
+        }
+        match v {
+            Value::String(s) if name == "context" => Value::String(rebase_path(dir, &s)),
+            Value::Object(m) if name == "contexts" => Value::Object(
+                m.into_iter()
+                    .map(|(k, v)| match v {
+                        Value::String(s) => (k, Value::String(rebase_path(dir, &s))),
+                        other => (k, other),
+                    })
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+
+    /// Whether an expression is set-typed: a set function's result, a
+    /// conversion to a set, or a variable declared as one.
+    fn is_set_expr(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Call { name, args, .. } => match name.as_str() {
+                "setunion" | "setintersection" | "setsubtract" | "toset" => true,
+                "convert" => args
+                    .get(1)
+                    .is_some_and(|t| matches!(parse_type(t, 0), Ok(Ty::Set(_)))),
+                _ => false,
+            },
+            ExprKind::Var(n) => matches!(self.var_type(n), Ok(Some(Ty::Set(_)))),
+            _ => false,
+        }
     }
 
     pub fn eval(&self, e: &Expr, cx: &mut Ctx) -> R<Value> {
@@ -623,7 +829,17 @@ impl<'a> Evaluator<'a> {
                 let b = self.eval(c, cx)?.to_bool_conv().map_err(|m| {
                     EvalErr::new(cx.file, c.span, format!("invalid condition: {m}"))
                 })?;
-                self.eval(if b { t } else { el }, cx)
+                let v = self.eval(if b { t } else { el }, cx)?;
+                // HCL unifies the branch types: a list and a set make a
+                // set, so the result comes out de-duplicated and sorted.
+                match v {
+                    Value::List(items) if self.is_set_expr(t) || self.is_set_expr(el) => {
+                        let mut items = limits::distinct(items);
+                        items.sort_by(super::value::cmp_values);
+                        Ok(Value::List(items))
+                    }
+                    v => Ok(v),
+                }
             }
             ExprKind::For(fe) => self.eval_for(fe, cx),
         }
@@ -711,8 +927,16 @@ impl<'a> Evaluator<'a> {
             (ExprKind::Var(n), Some(TravOp::GetAttr(t, tspan)))
                 if n == "target" && cx.get("target").is_none() && !self.is_global("target") =>
             {
-                ops = &ops[1..];
-                let v = self.target_ref(t, f, *tspan)?;
+                let v = match ops.get(1) {
+                    Some(TravOp::GetAttr(a, aspan)) => {
+                        ops = &ops[2..];
+                        self.target_attr(t, a, f, tspan.cover(*aspan))?
+                    }
+                    _ => {
+                        ops = &ops[1..];
+                        self.target_ref(t, f, *tspan)?
+                    }
+                };
                 self.charge(&v, f, *tspan)?;
                 v
             }

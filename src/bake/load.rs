@@ -136,7 +136,11 @@ fn default_rank(p: &Path) -> (usize, String) {
 }
 
 pub fn is_compose_name(p: &Path) -> bool {
-    let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let n = p
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     n.ends_with(".yml") || n.ends_with(".yaml")
 }
 
@@ -153,14 +157,25 @@ pub fn read_file(path: &Path, cwd: &Path) -> Result<SourceFile, BakeError> {
 
 /// A loaded file, its kind decided by name and content.
 fn source_file(path: &Path, text: String) -> SourceFile {
-    let kind = if is_compose_name(path) {
-        FileKind::Compose
-    } else if text.trim_start().starts_with('{')
-        || path.extension().and_then(|e| e.to_str()) == Some("json")
-    {
-        FileKind::Json
-    } else {
-        FileKind::Hcl
+    // As buildx: the extension decides (.yml/.yaml compose, .hcl HCL, .json
+    // JSON); any other name is compose when it reads as one, else JSON or HCL.
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let kind = match ext.as_deref() {
+        _ if is_compose_name(path) => FileKind::Compose,
+        Some("hcl") => FileKind::Hcl,
+        Some("json") => FileKind::Json,
+        _ if super::compose::sniff(&text) => FileKind::Compose,
+        _ if text
+            .trim_start_matches('\u{feff}')
+            .trim_start()
+            .starts_with('{') =>
+        {
+            FileKind::Json
+        }
+        _ => FileKind::Hcl,
     };
     SourceFile {
         path: path.to_path_buf(),
@@ -338,13 +353,23 @@ fn convert_json_root(
     };
     for (k, kspan, v) in items {
         if BLOCK_TYPES.contains(&k.as_str()) {
-            let JKind::Obj(labels) = &v.kind else {
-                return Err(jerr(
-                    path,
-                    v.span,
-                    format!("{k} must be an object of labelled blocks"),
-                ));
+            // HCL-JSON allows an array of objects wherever an object of
+            // blocks goes: `"target": [{"a": [{...}]}]`.
+            let groups: Vec<&JNode> = match &v.kind {
+                JKind::Arr(items) => items.iter().collect(),
+                _ => vec![v],
             };
+            let mut labels: Vec<&(String, Span, JNode)> = Vec::new();
+            for g in groups {
+                let JKind::Obj(items) = &g.kind else {
+                    return Err(jerr(
+                        path,
+                        g.span,
+                        format!("{k} must be an object of labelled blocks"),
+                    ));
+                };
+                labels.extend(items.iter());
+            }
             for (label, lspan, body) in labels {
                 let bodies: Vec<&JNode> = match &body.kind {
                     JKind::Arr(a) => a.iter().collect(),

@@ -22,6 +22,7 @@
 //! [`Target::context`], [`Target::dockerfile_name`] and
 //! [`Target::dockerfile`].
 
+pub mod compose;
 pub mod eval;
 pub mod expr;
 pub mod json;
@@ -111,7 +112,7 @@ impl std::error::Error for BakeError {}
 pub enum FileKind {
     Hcl,
     Json,
-    /// A compose file: detected, not evaluated (not yet supported).
+    /// A compose file: its services with a `build` section are targets.
     Compose,
 }
 
@@ -219,6 +220,44 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
+    let env_allowed = !opts
+        .env
+        .get("BUILDX_BAKE_DISABLE_VARS_ENV_LOOKUP")
+        .and_then(|v| eval::parse_go_bool(v))
+        .unwrap_or(false);
+    let file_relative = opts
+        .env
+        .get("BUILDX_BAKE_FILE_RELATIVE_PATHS")
+        .and_then(|v| eval::parse_go_bool(v))
+        .unwrap_or(false);
+    if !compose_files.is_empty() {
+        // Compose interpolation: the environment (unless lookups are off),
+        // the working directory's .env for what it does not set, `--var`
+        // over both.
+        let mut cenv = if env_allowed {
+            opts.env.clone()
+        } else {
+            BTreeMap::new()
+        };
+        for (k, v) in compose::dotenv(&opts.cwd) {
+            cenv.entry(k).or_insert(v);
+        }
+        for (k, v) in &opts.vars {
+            cenv.insert(k.clone(), v.clone());
+        }
+        let inputs: Vec<compose::ComposeFile<'_>> = files
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.kind == FileKind::Compose)
+            .map(|(index, f)| compose::ComposeFile {
+                index,
+                path: &f.path,
+                text: &f.text,
+            })
+            .collect();
+        let blocks = compose::blocks(&inputs, &cenv).map_err(|e| vec![e])?;
+        doc.blocks.splice(0..0, blocks);
+    }
     let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
     let to_err = |e: EvalErr| BakeError {
         file: paths.get(e.file).cloned().unwrap_or_default(),
@@ -227,17 +266,24 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
         help: e.help,
     };
 
-    let env_allowed = !opts
-        .env
-        .get("BUILDX_BAKE_DISABLE_VARS_ENV_LOOKUP")
-        .and_then(|v| eval::parse_go_bool(v))
-        .unwrap_or(false);
     let lookup = Lookup {
         vars: opts.vars.iter().cloned().collect(),
         env: opts.env.clone(),
         env_allowed,
     };
-    let ev = Evaluator::new(&doc, builtins(), lookup);
+    let mut ev = Evaluator::new(&doc, builtins(), lookup);
+    if file_relative {
+        ev.file_dirs = Some(
+            paths
+                .iter()
+                .map(|p| {
+                    p.parent()
+                        .map(|d| d.to_string_lossy().replace('\\', "/"))
+                        .unwrap_or_default()
+                })
+                .collect(),
+        );
+    }
     if let Some(e) = ev.variable_chain_error() {
         return Err(vec![to_err(e)]);
     }
@@ -479,7 +525,23 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
         let t = &decoded.targets[i];
         match res.map_err(Unresolved::into_error) {
             Ok(Some(attrs)) => {
-                let attrs = Rc::try_unwrap(attrs).unwrap_or_else(|rc| (*rc).clone());
+                let mut attrs = Rc::try_unwrap(attrs).unwrap_or_else(|rc| (*rc).clone());
+                if let Some(dirs) = &ev.file_dirs {
+                    // File-relative paths: the default context is the
+                    // directory of the file defining the target.
+                    let dir = dirs.get(t.file).cloned().unwrap_or_default();
+                    if !attrs.contains_key("context") && !dir.is_empty() {
+                        attrs.insert(
+                            "context".into(),
+                            Resolved {
+                                value: Value::String(dir),
+                                origin: t.block.clone(),
+                                elements: vec![],
+                                key: None,
+                            },
+                        );
+                    }
+                }
                 let file_dir = paths
                     .get(t.file)
                     .and_then(|p| p.parent())
@@ -879,7 +941,7 @@ fn limit_error(at: &Provenance, message: String) -> BakeError {
 }
 
 impl BakeProject {
-    /// Every loaded file (compose files included, unevaluated).
+    /// Every loaded file (compose files included).
     pub fn files(&self) -> &[SourceFile] {
         &self.files
     }
@@ -925,7 +987,7 @@ impl BakeProject {
         &self.references
     }
 
-    /// Compose files found in the file set (not yet supported: not evaluated).
+    /// Compose files in the file set.
     pub fn compose_files(&self) -> &[PathBuf] {
         &self.compose_files
     }
@@ -1023,6 +1085,16 @@ impl BakeProject {
                 help: None,
             });
         }
+        if let Some((origin, message)) = t.option_errors().into_iter().next() {
+            return Err(BakeError {
+                file: origin.file,
+                span: origin.span,
+                message: format!("target {name}: {message}"),
+                help: Some(
+                    "buildx checks this before it prints or builds (`bakelint rule BK007`)".into(),
+                ),
+            });
+        }
         Ok(t)
     }
 
@@ -1115,6 +1187,42 @@ impl BakeProject {
         Ok(out)
     }
 
+    /// For each `target:` context of `t`: an error when both targets have
+    /// several platforms and `t`'s are not all among the linked target's
+    /// (buildx refuses to print or build it), at `t`'s `platforms`.
+    pub fn linked_platform_errors(&self, t: &Target) -> Vec<(Provenance, String)> {
+        let mine = t.platforms();
+        let mut out = Vec::new();
+        if mine.len() < 2 {
+            return out;
+        }
+        for v in t.contexts().values() {
+            let Some(link) = v.strip_prefix("target:") else {
+                continue;
+            };
+            let Some(lt) = self.targets.get(link) else {
+                continue;
+            };
+            let theirs = lt.platforms();
+            if theirs.len() > 1 && !mine.iter().all(|p| theirs.contains(p)) {
+                let origin = t
+                    .attr("platforms")
+                    .map(|r| r.origin.clone())
+                    .unwrap_or_default();
+                out.push((
+                    origin,
+                    format!(
+                        "target {link} can't be used by {} because its platforms [{}] are not a subset of [{}]",
+                        t.name,
+                        mine.join(" "),
+                        theirs.join(" ")
+                    ),
+                ));
+            }
+        }
+        out
+    }
+
     fn load_links(
         &self,
         name: &str,
@@ -1137,6 +1245,7 @@ impl BakeProject {
                     "infinite loop from {name} to {link}"
                 )));
             }
+            let user_platforms = m.get(name).map(|t| t.platforms()).unwrap_or_default();
             if !m.contains_key(link) {
                 let mut t = self.target_checked(link)?.clone();
                 t.outputs = vec![Entry {
@@ -1151,6 +1260,26 @@ impl BakeProject {
             }
             self.load_links(link, m, visited)?;
             visited.pop();
+            let link_platforms = m.get(link).map(|t| t.platforms()).unwrap_or_default();
+            if user_platforms.len() > 1
+                && link_platforms.len() > 1
+                && !user_platforms.iter().all(|p| link_platforms.contains(p))
+            {
+                let origin = m
+                    .get(name)
+                    .and_then(|t| t.attr("platforms").map(|r| r.origin.clone()))
+                    .unwrap_or_default();
+                return Err(BakeError {
+                    file: origin.file,
+                    span: origin.span,
+                    message: format!(
+                        "target {link} can't be used by {name} because its platforms [{}] are not a subset of [{}]",
+                        user_platforms.join(" "),
+                        link_platforms.join(" ")
+                    ),
+                    help: Some(format!("build {name} for platforms {link} is defined for, or add them to {link}")),
+                });
+            }
         }
         Ok(())
     }

@@ -8,6 +8,8 @@ use super::value::json_string;
 pub enum J {
     Null,
     Bool(bool),
+    /// A number, already formatted.
+    Num(String),
     Str(String),
     Arr(Vec<J>),
     Obj(Vec<(String, J)>),
@@ -18,6 +20,7 @@ impl J {
         match self {
             J::Null => out.push_str("null"),
             J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            J::Num(n) => out.push_str(n),
             J::Str(s) => json_string(s, out, true),
             J::Arr(items) => {
                 if items.is_empty() {
@@ -211,8 +214,31 @@ pub fn target_json(t: &Target, source_date_epoch: Option<&str>) -> J {
     put("call", s("call").map(J::Str));
     put("entitlements", list_json(t, "entitlements", false));
     put("extra-hosts", map_json(t.str_map("extra-hosts"), true));
+    put("resources", resources_json(t));
     put("policy", entries(&t.policy));
     J::Obj(o)
+}
+
+/// `resources`: CPU figures as numbers, the rest as strings.
+fn resources_json(t: &Target) -> Option<J> {
+    let r = t.attr("resources")?;
+    let items: Vec<(String, J)> = r
+        .elements
+        .iter()
+        .filter_map(|e| {
+            let v = match &e.value {
+                super::value::Value::Number(n) => J::Num(super::value::format_number(*n)),
+                super::value::Value::String(s) => J::Str(s.clone()),
+                _ => return None,
+            };
+            Some((e.key.clone()?, v))
+        })
+        .collect();
+    if items.is_empty() {
+        None
+    } else {
+        Some(J::Obj(items))
+    }
 }
 
 pub fn group_json(g: &Group) -> J {

@@ -47,7 +47,7 @@ pub static FUNCS: &[(&str, Func)] = &[
     ("format", format),
     ("formatdate", formatdate),
     ("formatlist", formatlist),
-    ("formattimestamp", formatdate),
+    ("formattimestamp", formattimestamp),
     ("greaterthan", greaterthan),
     ("greaterthanorequalto", greaterthanorequalto),
     ("hasindex", hasindex),
@@ -1522,6 +1522,27 @@ fn formatdate(a: &[Value]) -> Result<Value, String> {
     arity(a, 2)?;
     let spec = s(a, 0)?;
     let ts = ts_from_value(&a[1])?;
+    format_ts(&spec, ts, false)
+}
+
+/// buildx's `formattimestamp`: `formatdate` that also takes a whole unix
+/// time in seconds, and `X` for the unix time.
+fn formattimestamp(a: &[Value]) -> Result<Value, String> {
+    arity(a, 2)?;
+    let spec = s(a, 0)?;
+    if let Value::Number(n) = &a[1] {
+        if n.fract() != 0.0 || !n.is_finite() {
+            return Err(format!(
+                "invalid unix timestamp {}: not a whole number",
+                super::value::format_number(*n)
+            ));
+        }
+    }
+    let ts = ts_from_value(&a[1])?;
+    format_ts(&spec, ts, true)
+}
+
+fn format_ts(spec: &str, ts: Ts, allow_unix: bool) -> Result<Value, String> {
     let local = ts.unix + ts.offset;
     let days = local.div_euclid(86_400);
     let (y, mo, d) = civil_from_days(days);
@@ -1603,6 +1624,7 @@ fn formatdate(a: &[Value]) -> Result<Value, String> {
                 }
             }
             "Z" => fmt_offset(ts.offset, true),
+            "X" if allow_unix => ts.unix.to_string(),
             other => return Err(format!("invalid date format verb {other:?}")),
         };
         out.push_str(&piece);
@@ -1612,7 +1634,21 @@ fn formatdate(a: &[Value]) -> Result<Value, String> {
 
 fn unixtimestampparse(a: &[Value]) -> Result<Value, String> {
     arity(a, 1)?;
-    let secs = n(a, 0)? as i64;
+    let secs = match &a[0] {
+        Value::Number(x) if x.fract() == 0.0 && x.is_finite() => *x as i64,
+        Value::Number(x) => {
+            return Err(format!(
+                "invalid unix timestamp {}: not a whole number",
+                super::value::format_number(*x)
+            ))
+        }
+        other => {
+            return Err(format!(
+                "a number is required, not {}",
+                other.friendly_type()
+            ))
+        }
+    };
     let days = secs.div_euclid(86_400);
     let (y, mo, d) = civil_from_days(days);
     let rem = secs.rem_euclid(86_400);
@@ -1632,6 +1668,14 @@ fn unixtimestampparse(a: &[Value]) -> Result<Value, String> {
     m.insert("hour".into(), Value::Number((rem / 3600) as f64));
     m.insert("minute".into(), Value::Number((rem % 3600 / 60) as f64));
     m.insert("second".into(), Value::Number((rem % 60) as f64));
+    // ISO 8601 week: the week (Monday first) holding the year's first
+    // Thursday is week 1.
+    let iso_wd = (days.rem_euclid(7) + 3) % 7 + 1; // Monday = 1 … Sunday = 7
+    let thursday = days + (4 - iso_wd);
+    let (iso_y, _, _) = civil_from_days(thursday);
+    let iso_week = (thursday - days_from_civil(iso_y, 1, 1)) / 7 + 1;
+    m.insert("iso_year".into(), Value::Number(iso_y as f64));
+    m.insert("iso_week".into(), Value::Number(iso_week as f64));
     m.insert(
         "rfc3339".into(),
         Value::String(fmt_rfc3339(Ts {
@@ -1754,6 +1798,10 @@ fn semvercmp(a: &[Value]) -> Result<Value, String> {
     arity(a, 2)?;
     let v = parse_semver(&s(a, 0)?)?;
     let c = s(a, 1)?;
+    // Masterminds semver: an empty constraint (or alternative) is improper.
+    if c.split("||").any(|alt| alt.trim().is_empty()) {
+        return Err(format!("improper constraint: {c}"));
+    }
     for alt in c.split("||") {
         let mut ok = true;
         for part in alt.split(',').flat_map(|p| {

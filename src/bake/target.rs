@@ -171,6 +171,12 @@ pub const TARGET_ATTRS: &[(&str, AttrKind, MergeRule)] = &[
         AttrKind::Entries(EntryKind::Policy),
         MergeRule::Append,
     ),
+    // Typed per key (see `RESOURCE_KEYS`): checked by name.
+    (
+        "resources",
+        AttrKind::StrMap { nullable: true },
+        MergeRule::MapMerge,
+    ),
 ];
 
 /// Attributes that are part of the block syntax but not of the target value.
@@ -663,6 +669,52 @@ impl Target {
             _ => None,
         }
     }
+    /// What buildx refuses when it turns the target into build options,
+    /// before `--print` prints anything: `shm-size` and `resources` memory
+    /// values that are not byte sizes, platforms containerd cannot parse.
+    /// Each with the value's provenance.
+    pub fn option_errors(&self) -> Vec<(Provenance, String)> {
+        let mut out = Vec::new();
+        if let Some(r) = self.attrs.get("shm-size") {
+            if let Some(v) = r.value.as_str().filter(|v| !v.is_empty()) {
+                if parse_mem_bytes(v).is_none() {
+                    out.push((
+                        r.origin.clone(),
+                        format!("invalid value {v} for membytes key shm-size"),
+                    ));
+                }
+            }
+        }
+        if let Some(r) = self.attrs.get("resources") {
+            for e in &r.elements {
+                let key = e.key.as_deref().unwrap_or("");
+                let Some(v) = e.value.as_str() else { continue };
+                let ok = match key {
+                    "memory" => v.is_empty() || parse_mem_bytes(v).is_some(),
+                    "memory-swap" => v.is_empty() || v == "-1" || parse_mem_bytes(v).is_some(),
+                    _ => true,
+                };
+                if !ok {
+                    out.push((
+                        e.origin.clone(),
+                        format!("invalid value {v} for membytes key {key}"),
+                    ));
+                }
+            }
+        }
+        if let Some(r) = self.attrs.get("platforms") {
+            for e in &r.elements {
+                let Some(v) = e.value.as_str() else { continue };
+                for p in v.split(',') {
+                    if let Err(m) = parse_platform(p.trim()) {
+                        out.push((e.origin.clone(), format!("invalid platform {p:?}: {m}")));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// The first invalid entry, if any (buildx refuses such a definition).
     pub fn entry_error(&self) -> Option<&Entry> {
         self.attest
@@ -674,6 +726,89 @@ impl Target {
             .chain(&self.outputs)
             .find(|e| e.error.is_some())
     }
+}
+
+/// go-units' `RAMInBytes`: `128m`, `1.5GiB`, `512` (bytes).
+pub fn parse_mem_bytes(s: &str) -> Option<u64> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    if num.is_empty() || num.starts_with('.') || num.ends_with('.') {
+        return None;
+    }
+    let n: f64 = num.parse().ok()?;
+    let unit = unit.strip_prefix(' ').unwrap_or(unit).to_ascii_lowercase();
+    let unit = unit.strip_suffix('b').unwrap_or(&unit);
+    let unit = unit.strip_suffix('i').unwrap_or(unit);
+    let mult: f64 = match unit {
+        "" => 1.0,
+        "k" => 1024.0,
+        "m" => 1024f64.powi(2),
+        "g" => 1024f64.powi(3),
+        "t" => 1024f64.powi(4),
+        "p" => 1024f64.powi(5),
+        _ => return None,
+    };
+    Some((n * mult) as u64)
+}
+
+const PLATFORM_OS: &[&str] = &[
+    "aix",
+    "android",
+    "darwin",
+    "dragonfly",
+    "freebsd",
+    "illumos",
+    "ios",
+    "js",
+    "linux",
+    "netbsd",
+    "openbsd",
+    "plan9",
+    "solaris",
+    "wasip1",
+    "windows",
+    "macos",
+];
+const PLATFORM_ARCH: &[&str] = &[
+    "386", "amd64", "amd64p32", "arm", "arm64", "arm64be", "armbe", "loong64", "mips", "mips64",
+    "mips64le", "mipsle", "ppc", "ppc64", "ppc64le", "riscv64", "s390x", "sparc64", "wasm",
+    "x86_64", "aarch64", "armhf", "armel", "i386", "x86-64",
+];
+
+/// containerd's `platforms.Parse` (what buildx runs on every platform).
+pub fn parse_platform(p: &str) -> Result<(), String> {
+    if p == "local" {
+        return Ok(());
+    }
+    if p.is_empty() {
+        return Err("empty platform".into());
+    }
+    let parts: Vec<&str> = p.split('/').collect();
+    if parts.len() > 3 {
+        return Err("cannot parse platform: too many components".into());
+    }
+    let os = match parts[0].find('(') {
+        Some(i) if parts[0].ends_with(')') => &parts[0][..i],
+        _ => parts[0],
+    };
+    let valid = |c: &str| {
+        !c.is_empty()
+            && c.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '.' | '-'))
+    };
+    if !valid(os) || !parts[1..].iter().all(|c| valid(c)) {
+        return Err("invalid platform component".into());
+    }
+    if parts.len() == 1 {
+        let l = os.to_ascii_lowercase();
+        if !PLATFORM_OS.contains(&l.as_str()) && !PLATFORM_ARCH.contains(&l.as_str()) {
+            return Err("unknown operating system or architecture".into());
+        }
+    }
+    Ok(())
 }
 
 pub fn is_remote_url(s: &str) -> bool {
@@ -832,6 +967,7 @@ impl Decoder<'_, '_> {
             errors: Vec::new(),
         };
         let mut renamed: Vec<(String, Vec<String>)> = Vec::new();
+        let mut plain: HashSet<String> = HashSet::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         let mut group_index: HashMap<String, usize> = HashMap::new();
         for b in &doc.blocks {
@@ -839,7 +975,9 @@ impl Decoder<'_, '_> {
                 "target" => match self.decode_target(b) {
                     Ok((label, ts)) => {
                         let names: Vec<String> = ts.iter().map(|t| t.name.clone()).collect();
-                        if !(names.len() == 1 && names[0] == label) {
+                        if names.len() == 1 && names[0] == label {
+                            plain.insert(label.clone());
+                        } else {
                             match renamed.iter_mut().find(|(l, _)| *l == label) {
                                 Some((_, n)) => n.extend(names),
                                 None => renamed.push((label, names)),
@@ -868,6 +1006,11 @@ impl Decoder<'_, '_> {
             }
         }
         for (label, mut names) in renamed {
+            // A block of that name that is not renamed is a target of the
+            // group too.
+            if plain.contains(&label) {
+                names.push(label.clone());
+            }
             dedup(&mut names);
             if group_index.contains_key(&label) {
                 continue;
@@ -1088,6 +1231,7 @@ impl Decoder<'_, '_> {
                     continue;
                 }
                 let v = self.ev.eval(&a.expr, &mut cx)?;
+                let v = self.ev.rebase_attr(&a.name, &a.expr, v, b.file);
                 let r = self.resolved(&a.expr, v, b.file, &cx);
                 let r = check_kind(&a.name, r).map_err(|m| EvalErr::new(b.file, a.expr.span, m))?;
                 attrs.insert(a.name.clone(), r);
@@ -1162,6 +1306,12 @@ fn check_kind(name: &str, mut r: Resolved) -> Result<Resolved, String> {
                     }
                     continue;
                 }
+                if name == "resources" {
+                    let key = e.key.clone().unwrap_or_default();
+                    e.value = resource_value(&key, &e.value)?;
+                    e.elements.clear();
+                    continue;
+                }
                 e.value = Value::String(
                     e.value
                         .to_string_conv()
@@ -1182,6 +1332,53 @@ fn check_kind(name: &str, mut r: Resolved) -> Result<Resolved, String> {
         },
     }
     Ok(r)
+}
+
+/// The keys of a target's `resources` (buildx's `Resources`): the CPU
+/// figures are integers, the rest strings.
+pub const RESOURCE_KEYS: &[(&str, bool)] = &[
+    ("memory", false),
+    ("memory-swap", false),
+    ("cpu-shares", true),
+    ("cpu-period", true),
+    ("cpu-quota", true),
+    ("cpuset-cpus", false),
+    ("cpuset-mems", false),
+];
+
+/// One `resources` value, typed by its key.
+pub fn resource_value(key: &str, v: &Value) -> Result<Value, String> {
+    let Some((_, numeric)) = RESOURCE_KEYS.iter().find(|(k, _)| *k == key) else {
+        return Err(format!(
+            "unsupported resources key {key:?} (expected one of {})",
+            RESOURCE_KEYS
+                .iter()
+                .map(|(k, _)| *k)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    };
+    if *numeric {
+        let n = match v {
+            Value::String(s) => s.trim().parse::<f64>().map_err(|_| {
+                format!("invalid value {s:?} for resources key {key}: an integer is required")
+            })?,
+            other => other.to_number_conv().map_err(|_| {
+                format!("invalid value for resources key {key}: an integer is required")
+            })?,
+        };
+        if n.fract() != 0.0 {
+            return Err(format!(
+                "invalid value {} for resources key {key}: an integer is required",
+                super::value::format_number(n)
+            ));
+        }
+        Ok(Value::Number(n))
+    } else {
+        Ok(Value::String(v.to_string_conv().map_err(|_| {
+            format!("invalid value for resources key {key}: a string is required")
+        })?))
+    }
 }
 
 /// Appends or merges a raw target into the list (same name → `Merge`);
@@ -1401,7 +1598,10 @@ pub fn parse_overrides(
                 }
                 continue;
             }
-            if matches!(keys[1], "args" | "contexts" | "labels" | "extra-hosts") && keys.len() != 3
+            if matches!(
+                keys[1],
+                "args" | "contexts" | "labels" | "extra-hosts" | "resources" | "secret"
+            ) && keys.len() != 3
             {
                 return Err(format!("invalid key {lhs}, {} requires name", keys[1]));
             }
@@ -1475,7 +1675,8 @@ pub fn apply_overrides(
                 let v = o.arr.last().cloned().unwrap_or(value);
                 attrs.insert("network".into(), str_res(&v));
             }
-            "args" | "labels" | "contexts" | "extra-hosts" => {
+            "secret" => {} // applied last, on the final list (below)
+            "args" | "labels" | "contexts" | "extra-hosts" | "resources" => {
                 let Some(k) = k1 else {
                     return Err(format!(
                         "invalid format for {k0}, expecting {k0}.<name>=<value>"
@@ -1492,6 +1693,9 @@ pub fn apply_overrides(
                 }
                 d.elements.retain(|e| e.key.as_deref() != Some(k));
                 let mut e = str_res(&value);
+                if k0 == "resources" {
+                    e.value = resource_value(k, &e.value)?;
+                }
                 e.key = Some(k.to_string());
                 d.elements.push(e);
                 d.rebuild_map();
@@ -1526,6 +1730,55 @@ pub fn apply_overrides(
             }
             other => return Err(format!("unknown key: {other}")),
         }
+    }
+    // `secret.ID=env=NAME` / `secret.ID=src=PATH`: a new source for the
+    // secret of that id in the final list.
+    for (key, o) in ovs {
+        let Some(id) = key.strip_prefix("secret.") else {
+            continue;
+        };
+        let value = o.value.clone().unwrap_or_default();
+        let mut obj = BTreeMap::from([("id".to_string(), Value::str(id))]);
+        for f in go_csv(&value) {
+            match f.split_once('=') {
+                Some(("env", v)) => {
+                    obj.insert("env".into(), Value::str(v));
+                }
+                Some(("src" | "source", v)) => {
+                    obj.insert("src".into(), Value::str(v));
+                }
+                Some(("type", "env" | "file")) => {}
+                Some(("id", other)) if other != id => {
+                    return Err(format!(
+                        "secret override id {other:?} does not match declared secret {id:?}"
+                    ))
+                }
+                Some(("id", _)) => {}
+                _ => return Err(format!("invalid secret source override {value:?} for {id}: expected env=NAME or src=PATH")),
+            }
+        }
+        let Some(list) = attrs.get_mut("secret") else {
+            return Err(format!(
+                "secret {id:?} must be declared before it can be overridden"
+            ));
+        };
+        let mut found = false;
+        for e in list.elements.iter_mut() {
+            let parsed = parse_entries(EntryKind::Secret, &e.value, &e.origin);
+            if parsed
+                .iter()
+                .any(|p| p.attrs.get("id").map(String::as_str) == Some(id))
+            {
+                *e = Resolved::leaf(Value::Object(obj.clone()), over_prov());
+                found = true;
+            }
+        }
+        if !found {
+            return Err(format!(
+                "secret {id:?} must be declared before it can be overridden"
+            ));
+        }
+        list.rebuild_list();
     }
     Ok(())
 }

@@ -178,6 +178,30 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
+        // Byte sizes buildx parses before it prints or builds.
+        for (origin, message) in target.option_errors() {
+            if message.contains("membytes") {
+                report(
+                    target,
+                    &origin,
+                    message,
+                    "a byte size is a number with an optional unit (b, k, m, g), e.g. `128m` or `2g`".into(),
+                    None,
+                );
+            }
+        }
+        // A `target:` context builds the linked target for the platforms
+        // of the target that uses it: with several on both sides, they
+        // must be among the linked target's.
+        for (origin, message) in ctx.project.linked_platform_errors(target) {
+            report(
+                target,
+                &origin,
+                message,
+                "add the platforms to the linked target, or build this target for a subset of its platforms".into(),
+                None,
+            );
+        }
         if let Some(tags) = target.attr("tags") {
             for element in &tags.elements {
                 let Some(tag) = element.as_str() else {

@@ -24,8 +24,13 @@ use crate::project::FileKind;
 
 pub use inline::InlineMap;
 
-/// The bake file names buildx loads by default, in its order.
+/// The bake file names buildx loads by default, in its order (compose
+/// files first: their services with a `build` section are targets).
 pub const DEFAULT_BAKE_FILES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
     "docker-bake.json",
     "docker-bake.hcl",
     "docker-bake.override.json",

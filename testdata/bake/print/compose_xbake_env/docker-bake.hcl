@@ -1,0 +1,3 @@
+target "base" {
+  tags = ["example/base:latest"]
+}
