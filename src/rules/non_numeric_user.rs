@@ -1,0 +1,73 @@
+//! DL3066 `non-numeric-user` (hadolint: `DL3066`).
+//!
+//! A user name is resolved through the image's `/etc/passwd`; the host (and
+//! Kubernetes' `runAsNonRoot`) only understands numeric ids. A user id that
+//! refers to a build argument (`USER ${APP_UID}`) is not judged: its value
+//! is the build's choice.
+
+use std::collections::HashSet;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::dockerfile::InstructionKind;
+use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
+use crate::shell::variable_names;
+use crate::span::Span;
+
+pub static RULE: RuleDef = RuleDef {
+    code: "DL3066",
+    name: "non-numeric-user",
+    aliases: &[],
+    severity: Severity::Info,
+    summary: "Non-numeric user-id may not be resolvable by host system",
+    doc: include_str!("../../rules/DL3066.md"),
+    fix: None,
+    scope: RuleScope::Dockerfile,
+    options: &[],
+    check: CheckFn::Dockerfile(check),
+};
+
+fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let mut args: HashSet<String> = HashSet::new();
+    for (_, ins) in ctx.dockerfile.instructions() {
+        match &ins.kind {
+            InstructionKind::Arg(decls) => {
+                args.extend(decls.iter().map(|d| d.name.value.clone()));
+            }
+            InstructionKind::User(user) => {
+                let text = user.value.as_str();
+                let uid = text.split(':').next().unwrap_or(text);
+                if uid.is_empty() || uid.bytes().all(|b| b.is_ascii_digit()) {
+                    continue;
+                }
+                if variable_names(uid).iter().any(|v| args.contains(v)) {
+                    continue;
+                }
+                let span = Span::new(user.span.start, user.span.start + uid.len());
+                out.push(
+                    ctx.diagnostic(span, format!("Non-numeric user-id `{uid}` may not be resolvable by host system"))
+                        .with_help("use the numeric uid (and gid), e.g. `USER 10001:10001`, and create the user with that id"),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{lint, slices};
+
+    #[test]
+    fn flags_user_names() {
+        let src = "USER foobar\nUSER app:barfoo\nUSER ${UNDECLARED}\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["foobar", "app", "${UNDECLARED}"]);
+    }
+
+    #[test]
+    fn numeric_ids_and_build_args_are_fine() {
+        let src = "ARG APP_UID\nFROM foobar:barfoo\nUSER 12345\nUSER 1234:5678\nUSER 1000:staff\nUSER ${APP_UID}\nUSER $APP_UID:$APP_UID\n";
+        assert!(lint(&RULE, src).is_empty());
+    }
+}
