@@ -31,7 +31,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(dest) = &copy.destination else {
             continue;
         };
-        if copy.sources.len() < 2 || unquote(&dest.value).ends_with('/') {
+        if copy.sources.len() < 2 || unquote(&dest.value).ends_with(['/', '\\']) {
             continue;
         }
         let raw = dest.span.slice(ctx.source());
@@ -78,7 +78,7 @@ mod tests {
 
     #[test]
     fn two_args_or_trailing_slash_are_fine() {
-        let src = "COPY foo bar\nCOPY foo bar baz/\nCOPY foo bar \"baz/\"\nCOPY *.json ./\n";
+        let src = "COPY foo bar\nCOPY foo bar baz/\nCOPY foo bar \"baz/\"\nCOPY *.json ./\nCOPY a b C:\\\\Windows\\\\\n";
         assert!(lint(&RULE, src).is_empty());
     }
 

@@ -3,12 +3,15 @@
 //! A user name is resolved through the image's `/etc/passwd`; the host (and
 //! Kubernetes' `runAsNonRoot`) only understands numeric ids. A user id that
 //! refers to a build argument (`USER ${APP_UID}`) is not judged: its value
-//! is the build's choice.
+//! is the build's choice. Windows images are not judged: Windows users
+//! (`ContainerUser`, `ContainerAdministrator`) have no numeric ids.
 
 use std::collections::HashSet;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::InstructionKind;
+use crate::rules::run_shell::is_windows_image;
+use crate::rules::run_shell::run_shells;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::variable_names;
 use crate::span::Span;
@@ -28,7 +31,8 @@ pub static RULE: RuleDef = RuleDef {
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut args: HashSet<String> = HashSet::new();
-    for (_, ins) in ctx.dockerfile.instructions() {
+    let shells = run_shells(ctx.dockerfile);
+    for (node, ins) in ctx.dockerfile.instructions() {
         match &ins.kind {
             InstructionKind::Arg(decls) => {
                 args.extend(decls.iter().map(|d| d.name.value.clone()));
@@ -39,7 +43,12 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 if uid.is_empty() || uid.bytes().all(|b| b.is_ascii_digit()) {
                     continue;
                 }
-                if variable_names(uid).iter().any(|v| args.contains(v)) {
+                let windows = shells
+                    .get(node)
+                    .and_then(Option::as_ref)
+                    .and_then(|s| s.root_image.as_deref())
+                    .is_some_and(is_windows_image);
+                if windows || variable_names(uid).iter().any(|v| args.contains(v)) {
                     continue;
                 }
                 let span = Span::new(user.span.start, user.span.start + uid.len());
@@ -69,5 +78,11 @@ mod tests {
     fn numeric_ids_and_build_args_are_fine() {
         let src = "ARG APP_UID\nFROM foobar:barfoo\nUSER 12345\nUSER 1234:5678\nUSER 1000:staff\nUSER ${APP_UID}\nUSER $APP_UID:$APP_UID\n";
         assert!(lint(&RULE, src).is_empty());
+    }
+
+    #[test]
+    fn windows_users_have_no_numeric_ids() {
+        let src = "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nUSER ContainerAdministrator\nFROM alpine:3 AS x\nUSER app\n";
+        assert_eq!(slices(src, &lint(&RULE, src)), vec!["app"]);
     }
 }
