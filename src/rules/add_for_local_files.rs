@@ -6,10 +6,17 @@
 //! (by name: `.tar`, `.tgz`, `.tar.gz`, ...) or a flag only `ADD` has
 //! (`--checksum`, `--keep-git-dir`, `--unpack`).
 //!
+//! A source that starts with a variable is judged by the value an `ARG`
+//! default or `ENV` of the file gives it (`ARG PKG_URL=https://...` makes
+//! `ADD ${PKG_URL} /tmp/` a download); a variable with no known value may
+//! hold a URL and is not reported.
+//!
 //! The fix renames the keyword. It is safe when every source is a literal
 //! path: `ADD` unpacks a local tar archive whatever its name, so a source
 //! with a variable or a wildcard, which may name an archive, gets an unsafe
 //! fix.
+
+use std::collections::HashMap;
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::InstructionKind;
@@ -33,8 +40,49 @@ pub static RULE: RuleDef = RuleDef {
 /// Flags only `ADD` understands.
 const ADD_ONLY_FLAGS: &[&str] = &["checksum", "keep-git-dir", "unpack"];
 
+/// The variable a source starts with (`$NAME`, `${NAME}`, `${NAME:-x}`).
+fn leading_variable(source: &str) -> Option<&str> {
+    let rest = crate::rules::copy_paths::unquote(source).strip_prefix('$')?;
+    let rest = rest.strip_prefix('{').unwrap_or(rest);
+    let end = rest
+        .find(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .unwrap_or(rest.len());
+    (end > 0).then(|| &rest[..end])
+}
+
+/// Whether a source may be remote: a URL or Git address, or a leading
+/// variable whose value in this file is one or is not known.
+fn may_be_remote(source: &str, values: &HashMap<&str, &str>) -> bool {
+    if is_remote(source) {
+        return true;
+    }
+    match leading_variable(source) {
+        Some(name) => values.get(name).is_none_or(|v| is_remote(v) || v.starts_with('$')),
+        None => false,
+    }
+}
+
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    // The last value each ARG default / ENV of the file gives a name.
+    let mut values: HashMap<&str, &str> = HashMap::new();
     for (_, ins) in ctx.dockerfile.instructions() {
+        match &ins.kind {
+            InstructionKind::Arg(decls) => {
+                for d in decls {
+                    if let Some(default) = &d.default {
+                        values.insert(&d.name.value, &default.value);
+                    }
+                }
+                continue;
+            }
+            InstructionKind::Env(pairs) => {
+                for p in pairs {
+                    values.insert(&p.key.value, &p.value.value);
+                }
+                continue;
+            }
+            _ => {}
+        }
         let InstructionKind::Add(add) = &ins.kind else {
             continue;
         };
@@ -43,7 +91,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             || add
                 .sources
                 .iter()
-                .any(|s| is_archive_name(&s.value) || is_remote(&s.value))
+                .any(|s| is_archive_name(&s.value) || may_be_remote(&s.value, &values))
         {
             continue;
         }
@@ -95,7 +143,7 @@ mod tests {
 
     #[test]
     fn wildcards_and_variables_get_an_unsafe_fix() {
-        let src = "FROM alpine:3\nADD files/* /a/\nADD $SRC /b/\nADD <<EOF /c\nhi\nEOF\n";
+        let src = "FROM alpine:3\nARG SRC=conf\nADD files/* /a/\nADD $SRC /b/\nADD <<EOF /c\nhi\nEOF\n";
         let diags = lint(&RULE, src);
         assert_eq!(diags.len(), 3);
         let kinds: Vec<_> = diags
@@ -110,5 +158,13 @@ mod tests {
                 Some(Applicability::Safe)
             ]
         );
+    }
+
+    #[test]
+    fn variables_holding_or_maybe_holding_urls() {
+        let src = "FROM alpine:3\nARG PKG_URL=https://example.org/v${V}/pkg\nADD ${PKG_URL} /tmp/pkg.rpm\n\
+                   ADD $UNKNOWN /tmp/x\nENV LOCAL=./conf\nADD ${LOCAL}/app.conf /etc/app.conf\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(crate::rules::testing::lines(src, &diags), vec![6]);
     }
 }
