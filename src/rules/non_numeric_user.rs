@@ -3,8 +3,10 @@
 //! A user name is resolved through the image's `/etc/passwd`; the host (and
 //! Kubernetes' `runAsNonRoot`) only understands numeric ids. A user id that
 //! refers to a build argument (`USER ${APP_UID}`) is not judged: its value
-//! is the build's choice. Windows images are not judged: Windows users
-//! (`ContainerUser`, `ContainerAdministrator`) have no numeric ids.
+//! is the build's choice, nor one whose `ENV` value in the file is numeric.
+//! Windows images are not judged: Windows users (`ContainerUser`,
+//! `ContainerAdministrator`) have no numeric ids. `root` is uid 0 in every
+//! image: a final `USER root` is DL3002's business.
 
 use std::collections::HashSet;
 
@@ -29,18 +31,37 @@ pub static RULE: RuleDef = RuleDef {
     check: CheckFn::Dockerfile(check),
 };
 
+/// Built-in accounts of Windows images.
+const WINDOWS_ACCOUNTS: &[&str] = &["ContainerUser", "ContainerAdministrator"];
+
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut args: HashSet<String> = HashSet::new();
+    // Names an ENV of the file sets to a number.
+    let mut numeric_env: HashSet<String> = HashSet::new();
     let shells = run_shells(ctx.dockerfile);
     for (node, ins) in ctx.dockerfile.instructions() {
         match &ins.kind {
             InstructionKind::Arg(decls) => {
                 args.extend(decls.iter().map(|d| d.name.value.clone()));
             }
+            InstructionKind::Env(pairs) => {
+                for p in pairs {
+                    let v = crate::rules::copy_paths::unquote(&p.value.value);
+                    if !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()) {
+                        numeric_env.insert(p.key.value.clone());
+                    } else {
+                        numeric_env.remove(&p.key.value);
+                    }
+                }
+            }
             InstructionKind::User(user) => {
                 let text = user.value.as_str();
                 let uid = text.split(':').next().unwrap_or(text);
-                if uid.is_empty() || uid.bytes().all(|b| b.is_ascii_digit()) {
+                if uid.is_empty()
+                    || uid == "root"
+                    || WINDOWS_ACCOUNTS.contains(&uid)
+                    || uid.bytes().all(|b| b.is_ascii_digit())
+                {
                     continue;
                 }
                 let windows = shells
@@ -48,7 +69,11 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                     .and_then(Option::as_ref)
                     .and_then(|s| s.root_image.as_deref())
                     .is_some_and(is_windows_image);
-                if windows || variable_names(uid).iter().any(|v| args.contains(v)) {
+                if windows
+                    || variable_names(uid)
+                        .iter()
+                        .any(|v| args.contains(v) || numeric_env.contains(v))
+                {
                     continue;
                 }
                 let span = Span::new(user.span.start, user.span.start + uid.len());
@@ -76,7 +101,8 @@ mod tests {
 
     #[test]
     fn numeric_ids_and_build_args_are_fine() {
-        let src = "ARG APP_UID\nFROM foobar:barfoo\nUSER 12345\nUSER 1234:5678\nUSER 1000:staff\nUSER ${APP_UID}\nUSER $APP_UID:$APP_UID\n";
+        let src = "ARG APP_UID\nFROM foobar:barfoo\nUSER 12345\nUSER 1234:5678\nUSER 1000:staff\nUSER ${APP_UID}\nUSER $APP_UID:$APP_UID\n\
+                   USER root\nENV NB_UID=1000\nUSER ${NB_UID}\n";
         assert!(lint(&RULE, src).is_empty());
     }
 
