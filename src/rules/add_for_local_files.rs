@@ -57,7 +57,9 @@ fn may_be_remote(source: &str, values: &HashMap<&str, &str>) -> bool {
         return true;
     }
     match leading_variable(source) {
-        Some(name) => values.get(name).is_none_or(|v| is_remote(v) || v.starts_with('$')),
+        Some(name) => values
+            .get(name)
+            .is_none_or(|v| is_remote(v) || v.starts_with('$')),
         None => false,
     }
 }
@@ -87,7 +89,10 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         if add.sources.is_empty()
-            || ins.flags.iter().any(|f| ADD_ONLY_FLAGS.contains(&f.name.value.as_str()))
+            || ins
+                .flags
+                .iter()
+                .any(|f| ADD_ONLY_FLAGS.contains(&f.name.value.as_str()))
             || add
                 .sources
                 .iter()
@@ -95,9 +100,11 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         {
             continue;
         }
-        let literal = add.sources.iter().all(|s| {
-            !s.value.starts_with("<<") && !s.value.contains(['$', '*', '?', '['])
-        }) || add.sources.iter().all(|s| s.value.starts_with("<<"));
+        let literal = add
+            .sources
+            .iter()
+            .all(|s| !s.value.starts_with("<<") && !s.value.contains(['$', '*', '?', '[']))
+            || add.sources.iter().all(|s| s.value.starts_with("<<"));
         let copy = keyword_case(ctx.source(), ins.keyword_span, "COPY");
         let edits = vec![Edit::replace(ctx.path, ins.keyword_span, copy.clone())];
         let fix = if literal {
@@ -109,9 +116,12 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             )
         };
         out.push(
-            ctx.diagnostic(ins.keyword_span, "Use COPY instead of ADD for files and folders")
-                .with_help("use `COPY`: `ADD` is for URLs and for unpacking local tar archives")
-                .with_fix(fix),
+            ctx.diagnostic(
+                ins.keyword_span,
+                "Use COPY instead of ADD for files and folders",
+            )
+            .with_help("use `COPY`: `ADD` is for URLs and for unpacking local tar archives")
+            .with_fix(fix),
         );
     }
 }
@@ -123,7 +133,8 @@ mod tests {
 
     #[test]
     fn flags_add_of_local_files_and_fixes_to_copy() {
-        let src = "FROM alpine:3\nADD file /usr/src/app/\nadd --chown=1:1 dir /x\nADD \"file.zip\" /y/\n";
+        let src =
+            "FROM alpine:3\nADD file /usr/src/app/\nadd --chown=1:1 dir /x\nADD \"file.zip\" /y/\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["ADD", "add", "ADD"]);
         assert_fixes_to(
@@ -143,7 +154,8 @@ mod tests {
 
     #[test]
     fn wildcards_and_variables_get_an_unsafe_fix() {
-        let src = "FROM alpine:3\nARG SRC=conf\nADD files/* /a/\nADD $SRC /b/\nADD <<EOF /c\nhi\nEOF\n";
+        let src =
+            "FROM alpine:3\nARG SRC=conf\nADD files/* /a/\nADD $SRC /b/\nADD <<EOF /c\nhi\nEOF\n";
         let diags = lint(&RULE, src);
         assert_eq!(diags.len(), 3);
         let kinds: Vec<_> = diags

@@ -32,7 +32,15 @@ pub static RULE: RuleDef = RuleDef {
 
 /// Decompressors that take the archive as an operand.
 const UNPACKERS: &[&str] = &[
-    "unzip", "gunzip", "bunzip2", "unlzma", "unxz", "zgz", "uncompress", "zcat", "gzcat",
+    "unzip",
+    "gunzip",
+    "bunzip2",
+    "unlzma",
+    "unxz",
+    "zgz",
+    "uncompress",
+    "zcat",
+    "gzcat",
 ];
 
 /// Whether the command extracts: `tar -x...`, `tar --extract`, `tar xzf`, or a decompressor.
@@ -84,7 +92,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         match &ins.kind {
             InstructionKind::From(_) => flush(&mut copied, out),
             InstructionKind::Copy(copy) if ins.flag("from").is_none() => {
-                let Some(dest) = &copy.destination else { continue };
+                let Some(dest) = &copy.destination else {
+                    continue;
+                };
                 if is_archive_name(&dest.value) && !unquote(&dest.value).ends_with('/') {
                     copied.push(Copied {
                         span: dest.span,
@@ -113,7 +123,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 }
                 for script in df.run_scripts(ins).iter() {
                     for command in script.commands().iter().filter(|c| extracts(c)) {
-                        let Some((_, args)) = command.effective() else { continue };
+                        let Some((_, args)) = command.effective() else {
+                            continue;
+                        };
                         for arg in args {
                             let Some(v) = arg.as_str() else { continue };
                             if v.starts_with('-') {

@@ -33,7 +33,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 current = Some((index, name));
             }
             InstructionKind::Copy(_) => {
-                let Some((index, name)) = &current else { continue };
+                let Some((index, name)) = &current else {
+                    continue;
+                };
                 let Some(value) = ins.flag("from").and_then(|f| f.value.as_ref()) else {
                     continue;
                 };

@@ -39,7 +39,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 }
             }
             InstructionKind::Copy(_) => {
-                let Some(flag) = ins.flag("from") else { continue };
+                let Some(flag) = ins.flag("from") else {
+                    continue;
+                };
                 let Some(value) = &flag.value else { continue };
                 let reference = unquote(&value.value);
                 if reference.is_empty()

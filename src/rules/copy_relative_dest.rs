@@ -57,7 +57,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 }
             }
             InstructionKind::Copy(copy) => {
-                let Some(dest) = &copy.destination else { continue };
+                let Some(dest) = &copy.destination else {
+                    continue;
+                };
                 if current || is_fixed(unquote(&dest.value)) {
                     continue;
                 }

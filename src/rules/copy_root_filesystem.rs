@@ -30,7 +30,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         if ins.flag("from").is_none() {
             continue;
         }
-        let Some(dest) = &copy.destination else { continue };
+        let Some(dest) = &copy.destination else {
+            continue;
+        };
         let Some(root) = copy.sources.iter().find(|s| unquote(&s.value) == "/") else {
             continue;
         };
@@ -38,8 +40,13 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         out.push(
-            ctx.diagnostic(root.span, "Do not copy an entire filesystem from another stage")
-                .with_help("copy only the directories the image needs, e.g. `COPY --from=build /app /app`"),
+            ctx.diagnostic(
+                root.span,
+                "Do not copy an entire filesystem from another stage",
+            )
+            .with_help(
+                "copy only the directories the image needs, e.g. `COPY --from=build /app /app`",
+            ),
         );
     }
 }

@@ -97,7 +97,8 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                         if !set_here || defined.contains(name) {
                             continue;
                         }
-                        let span = Span::new(pair.value.span.start + start, pair.value.span.start + end);
+                        let span =
+                            Span::new(pair.value.span.start + start, pair.value.span.start + end);
                         out.push(
                             ctx.diagnostic(
                                 span,

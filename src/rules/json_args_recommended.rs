@@ -8,10 +8,10 @@
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{CommandForm, Healthcheck, Instruction, InstructionKind, Keyword};
-use crate::span::Span;
 use crate::rules::stage_walk::work;
 use crate::rules::stages::{parent_stage, stage_instructions};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
+use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
     code: "DF007",
@@ -284,7 +284,9 @@ mod tests {
         let src = "FROM alpine:3\nHEALTHCHECK --interval=5s CMD curl -sf http://localhost/\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["curl -sf http://localhost/"]);
-        assert!(diags[0].message.starts_with("JSON arguments recommended for HEALTHCHECK CMD"));
+        assert!(diags[0]
+            .message
+            .starts_with("JSON arguments recommended for HEALTHCHECK CMD"));
         assert_fixes_to(
             &RULE,
             src,

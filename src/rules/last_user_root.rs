@@ -45,7 +45,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         out.push(
             ctx.diagnostic(user.span, "Last USER should not be root")
-                .with_help("switch to an unprivileged user at the end of the stage, e.g. `USER 10001`"),
+                .with_help(
+                    "switch to an unprivileged user at the end of the stage, e.g. `USER 10001`",
+                ),
         );
     }
 }

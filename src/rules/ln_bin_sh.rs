@@ -35,7 +35,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         for script in df.run_scripts(ins).iter() {
             for command in script.commands_named("ln") {
-                let Some((_, args)) = command.effective() else { continue };
+                let Some((_, args)) = command.effective() else {
+                    continue;
+                };
                 if !args.iter().any(|a| a.is("/bin/sh")) {
                     continue;
                 }

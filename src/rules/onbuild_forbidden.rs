@@ -37,7 +37,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 inner.keyword_span,
                 format!("`{keyword}` cannot be triggered from within `ONBUILD`"),
             )
-            .with_help("remove the trigger: `ONBUILD` may not wrap `ONBUILD`, `FROM` or `MAINTAINER`"),
+            .with_help(
+                "remove the trigger: `ONBUILD` may not wrap `ONBUILD`, `FROM` or `MAINTAINER`",
+            ),
         );
     }
 }
@@ -52,7 +54,10 @@ mod tests {
         let src = "FROM a:1\nONBUILD ONBUILD RUN anything\nONBUILD FROM debian:buster\nonbuild maintainer \"BoJack\"\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["ONBUILD", "FROM", "maintainer"]);
-        assert_eq!(diags[1].message, "`FROM` cannot be triggered from within `ONBUILD`");
+        assert_eq!(
+            diags[1].message,
+            "`FROM` cannot be triggered from within `ONBUILD`"
+        );
     }
 
     #[test]

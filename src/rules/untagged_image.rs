@@ -35,8 +35,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         let is_stage = df.stage_parent(stage).is_some() || names.iter().any(|n| n == image);
         stage += 1;
         let untagged = from.image_ref.tag.is_none() && from.image_ref.digest.is_none();
-        if untagged && !is_stage && !image.contains('$') && !image.eq_ignore_ascii_case("scratch")
-        {
+        if untagged && !is_stage && !image.contains('$') && !image.eq_ignore_ascii_case("scratch") {
             out.push(
                 ctx.diagnostic(
                     from.image.span,
@@ -62,7 +61,10 @@ mod tests {
     fn flags_untagged_images() {
         let src = "FROM debian\nFROM node AS build\nFROM ghcr.io/org/app\n";
         let diags = lint(&RULE, src);
-        assert_eq!(slices(src, &diags), vec!["debian", "node", "ghcr.io/org/app"]);
+        assert_eq!(
+            slices(src, &diags),
+            vec!["debian", "node", "ghcr.io/org/app"]
+        );
         assert_eq!(
             diags[0].message,
             "Always tag the version of an image explicitly (`debian` has no tag)"
