@@ -78,6 +78,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
     let shells = run_shells(df);
     let mut copied: Vec<Copied> = Vec::new();
+    // Indexes into `copied` by archive name.
+    let mut by_name: std::collections::HashMap<String, Vec<usize>> =
+        std::collections::HashMap::new();
     let flush = |copied: &mut Vec<Copied>, out: &mut Vec<Diagnostic>| {
         for c in copied.drain(..) {
             let Some(at) = c.extracted_at else { continue };
@@ -90,12 +93,19 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     };
     for (node, ins) in df.instructions() {
         match &ins.kind {
-            InstructionKind::From(_) => flush(&mut copied, out),
+            InstructionKind::From(_) => {
+                flush(&mut copied, out);
+                by_name.clear();
+            }
             InstructionKind::Copy(copy) if ins.flag("from").is_none() => {
                 let Some(dest) = &copy.destination else {
                     continue;
                 };
                 if is_archive_name(&dest.value) && !unquote(&dest.value).ends_with('/') {
+                    by_name
+                        .entry(basename(&dest.value).to_string())
+                        .or_default()
+                        .push(copied.len());
                     copied.push(Copied {
                         span: dest.span,
                         name: basename(&dest.value).to_string(),
@@ -105,6 +115,10 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 }
                 for source in &copy.sources {
                     if is_archive_name(&source.value) && !source.value.contains('$') {
+                        by_name
+                            .entry(basename(&source.value).to_string())
+                            .or_default()
+                            .push(copied.len());
                         copied.push(Copied {
                             span: source.span,
                             name: basename(&source.value).to_string(),
@@ -131,9 +145,8 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                             if v.starts_with('-') {
                                 continue;
                             }
-                            let name = basename(v);
-                            for c in copied.iter_mut().filter(|c| c.name == name) {
-                                c.extracted_at.get_or_insert(command.span);
+                            for &i in by_name.get(basename(v)).into_iter().flatten() {
+                                copied[i].extracted_at.get_or_insert(command.span);
                             }
                         }
                     }

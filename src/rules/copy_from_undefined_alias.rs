@@ -28,14 +28,14 @@ pub static RULE: RuleDef = RuleDef {
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     // Lowercased names of the stages so far (the current one included).
-    let mut names: Vec<String> = Vec::new();
+    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut stages = 0usize;
     for (_, ins) in ctx.dockerfile.instructions() {
         match &ins.kind {
             InstructionKind::From(from) => {
                 stages += 1;
                 if let Some(name) = &from.stage_name {
-                    names.push(name.value.to_lowercase());
+                    names.insert(name.value.to_lowercase());
                 }
             }
             InstructionKind::Copy(_) => {

@@ -88,12 +88,17 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 defined.extend(decls.iter().map(|d| d.name.value.clone()));
             }
             InstructionKind::Env(pairs) => {
-                for (j, pair) in pairs.iter().enumerate() {
+                // How many pairs of this ENV set each name.
+                let mut set_by: std::collections::HashMap<&str, usize> =
+                    std::collections::HashMap::new();
+                for p in pairs {
+                    *set_by.entry(p.key.value.as_str()).or_default() += 1;
+                }
+                for pair in pairs {
                     for (name, start, end) in references(&pair.value.value, df.escape) {
-                        let set_here = pairs
-                            .iter()
-                            .enumerate()
-                            .any(|(i, p)| i != j && p.key.value == name);
+                        let others = set_by.get(name).copied().unwrap_or(0)
+                            - usize::from(pair.key.value == name);
+                        let set_here = others > 0;
                         if !set_here || defined.contains(name) {
                             continue;
                         }

@@ -25,14 +25,14 @@ pub static RULE: RuleDef = RuleDef {
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
     // Earlier stage names, as written and lowercased (BuildKit's key).
-    let mut names: Vec<String> = Vec::new();
+    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut stage = 0usize;
     for (_, ins) in df.instructions() {
         let InstructionKind::From(from) = &ins.kind else {
             continue;
         };
         let image = &from.image.value;
-        let is_stage = df.stage_parent(stage).is_some() || names.iter().any(|n| n == image);
+        let is_stage = df.stage_parent(stage).is_some() || names.contains(image.as_str());
         stage += 1;
         let untagged = from.image_ref.tag.is_none() && from.image_ref.digest.is_none();
         if untagged && !is_stage && !image.contains('$') && !image.eq_ignore_ascii_case("scratch") {
@@ -47,7 +47,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             );
         }
         if let Some(name) = &from.stage_name {
-            names.push(name.value.clone());
+            names.insert(name.value.clone());
         }
     }
 }
