@@ -5,11 +5,11 @@ mod common;
 use common::cli::{assert_exit, bakelint, bakelint_stdin, stderr, stdout};
 use common::project;
 
-const CASING: &str = "FROM alpine as build\nRUN echo hi\n";
+const CASING: &str = "FROM node:8 as build\nRUN echo hi\n";
 
 #[test]
 fn clean_file_exits_zero() {
-    let dir = project(&[("Dockerfile", "FROM alpine AS build\nRUN echo hi\n")]);
+    let dir = project(&[("Dockerfile", "FROM node:8 AS build\nRUN echo hi\n")]);
     let out = bakelint(dir.path(), &["check", "--output-format", "concise"]);
     assert_exit(&out, 0);
     assert!(stdout(&out).contains("All checks passed."));
@@ -64,7 +64,7 @@ fn binary_and_invalid_utf8_files_are_reported_and_others_still_linted() {
     std::fs::write(dir.path().join("bin.Dockerfile"), b"FROM a\0\x01\x02").expect("w");
     std::fs::write(
         dir.path().join("latin1.Dockerfile"),
-        b"FROM alpine\nLABEL a=\"caf\xe9\"\n",
+        b"FROM node:8\nLABEL a=\"caf\xe9\"\n",
     )
     .expect("w");
     let out = bakelint(dir.path(), &["--output-format", "concise", "."]);
@@ -95,7 +95,7 @@ fn empty_file_is_a_syntax_error() {
 
 #[test]
 fn unterminated_heredoc_is_a_syntax_error_not_a_hang() {
-    let dir = project(&[("Dockerfile", "FROM alpine\nRUN <<EOF\necho hi\n")]);
+    let dir = project(&[("Dockerfile", "FROM node:8\nRUN <<EOF\necho hi\n")]);
     let out = bakelint(dir.path(), &["--output-format", "concise"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("DF000"), "{}", stdout(&out));
@@ -106,8 +106,8 @@ fn unterminated_heredoc_is_a_syntax_error_not_a_hang() {
 fn unreadable_directory_is_reported() {
     use std::os::unix::fs::PermissionsExt;
     let dir = project(&[
-        ("ok/Dockerfile", "FROM alpine\n"),
-        ("locked/Dockerfile", "FROM alpine\n"),
+        ("ok/Dockerfile", "FROM node:8\n"),
+        ("locked/Dockerfile", "FROM node:8\n"),
     ]);
     let locked = dir.path().join("locked");
     std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
@@ -176,7 +176,7 @@ fn full_output_shows_snippet_and_help() {
     let out = bakelint(dir.path(), &["--output-format", "full", "--color", "never"]);
     let text = stdout(&out);
     assert!(text.contains("DF002"), "{text}");
-    assert!(text.contains("FROM alpine as build"), "snippet: {text}");
+    assert!(text.contains("FROM node:8 as build"), "snippet: {text}");
     assert!(text.contains("fixable with --fix"), "{text}");
 }
 
@@ -201,7 +201,7 @@ fn fix_writes_and_converges() {
     let out = bakelint(dir.path(), &["--fix", "--output-format", "concise"]);
     assert_exit(&out, 0);
     let fixed = std::fs::read_to_string(dir.path().join("Dockerfile")).expect("read");
-    assert_eq!(fixed, "FROM alpine AS build\nRUN echo hi\n");
+    assert_eq!(fixed, "FROM node:8 AS build\nRUN echo hi\n");
     let again = bakelint(dir.path(), &["--fix", "--diff"]);
     assert_eq!(again.status.code(), Some(0));
     assert!(
@@ -222,7 +222,7 @@ fn diff_prints_and_writes_nothing() {
         "{text}"
     );
     assert!(
-        text.contains("-FROM alpine as build\n+FROM alpine AS build\n"),
+        text.contains("-FROM node:8 as build\n+FROM node:8 AS build\n"),
         "{text}"
     );
     let unchanged = std::fs::read_to_string(dir.path().join("Dockerfile")).expect("read");
@@ -231,7 +231,7 @@ fn diff_prints_and_writes_nothing() {
 
 #[test]
 fn fix_keeps_crlf_bom_and_mode() {
-    let original = "\u{feff}FROM alpine as build\r\nRUN echo hi\r\n";
+    let original = "\u{feff}FROM node:8 as build\r\nRUN echo hi\r\n";
     let dir = project(&[("Dockerfile", original)]);
     #[cfg(unix)]
     {
@@ -245,7 +245,7 @@ fn fix_keeps_crlf_bom_and_mode() {
     let out = bakelint(dir.path(), &["--fix"]);
     assert_exit(&out, 0);
     let fixed = std::fs::read_to_string(dir.path().join("Dockerfile")).expect("read");
-    assert_eq!(fixed, "\u{feff}FROM alpine AS build\r\nRUN echo hi\r\n");
+    assert_eq!(fixed, "\u{feff}FROM node:8 AS build\r\nRUN echo hi\r\n");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -278,7 +278,7 @@ fn stdin_with_filename() {
         stdout(&out)
     );
     let fixed = bakelint_stdin(dir.path(), &["-", "--fix"], CASING.as_bytes());
-    assert_eq!(stdout(&fixed), "FROM alpine AS build\nRUN echo hi\n");
+    assert_eq!(stdout(&fixed), "FROM node:8 AS build\nRUN echo hi\n");
 }
 
 #[test]
@@ -310,15 +310,15 @@ fn suppression_comments() {
     for (label, text) in [
         (
             "bakelint",
-            "# bakelint ignore=DF002 legacy base\nFROM alpine as build\n",
+            "# bakelint ignore=DF002 legacy base\nFROM node:8 as build\n",
         ),
         (
             "buildkit",
-            "# check=skip=FromAsCasing\nFROM alpine as build\n",
+            "# check=skip=FromAsCasing\nFROM node:8 as build\n",
         ),
         (
             "global",
-            "FROM alpine\n# bakelint global ignore=from-as-casing\nFROM alpine as build\n",
+            "FROM node:8\n# bakelint global ignore=from-as-casing\nFROM node:8 as build\n",
         ),
     ] {
         let dir = project(&[("Dockerfile", text)]);
@@ -328,7 +328,7 @@ fn suppression_comments() {
     // A comment separated by a blank line does not suppress.
     let dir = project(&[(
         "Dockerfile",
-        "# bakelint ignore=DF002\n\nFROM alpine as build\n",
+        "# bakelint ignore=DF002\n\nFROM node:8 as build\n",
     )]);
     let out = bakelint(dir.path(), &["--output-format", "concise"]);
     assert_eq!(out.status.code(), Some(1));
@@ -364,7 +364,7 @@ fn config_file_and_its_errors() {
 
 #[test]
 fn statistics() {
-    let dir = project(&[("Dockerfile", "FROM alpine as a\nFROM alpine as b\n")]);
+    let dir = project(&[("Dockerfile", "FROM node:8 as a\nFROM node:8 as b\n")]);
     let out = bakelint(dir.path(), &["--statistics", "--output-format", "concise"]);
     let text = stdout(&out);
     assert!(
@@ -405,7 +405,7 @@ fn walks_directories_and_honours_gitignore() {
 
 #[test]
 fn hadolint_ignore_comments_work_for_aliased_rules() {
-    let text = "FROM alpine\n# hadolint ignore=DL3000\nWORKDIR app\nFROM alpine\nWORKDIR rel\n";
+    let text = "FROM node:8\n# hadolint ignore=DL3000\nWORKDIR app\nFROM node:8\nWORKDIR rel\n";
     let dir = project(&[("Dockerfile", text)]);
     let out = bakelint(
         dir.path(),
@@ -428,7 +428,7 @@ fn named_dockerfile_finds_the_bake_file_that_builds_it() {
     // The bake target builds stage `app`, so the legacy ENV in the unused
     // stage is not checked (as `docker build --check --target app`).
     let bake = "target \"default\" {\n  context = \"svc\"\n  target = \"app\"\n  tags = [\"INVALID TAG\"]\n}\n";
-    let dockerfile = "FROM alpine AS app\nRUN true\n\nFROM alpine AS other\nENV FOO bar\n";
+    let dockerfile = "FROM node:8 AS app\nRUN true\n\nFROM node:8 AS other\nENV FOO bar\n";
     let dir = project(&[
         (".git/HEAD", "ref: refs/heads/main\n"),
         ("docker-bake.hcl", bake),
@@ -461,7 +461,7 @@ fn named_dockerfile_finds_the_bake_file_that_builds_it() {
 fn an_error_run_never_says_all_checks_passed() {
     // The only file cannot be read as text: nothing was checked.
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("Dockerfile"), b"FROM alpine\0\x01\x02").expect("write");
+    std::fs::write(dir.path().join("Dockerfile"), b"FROM node:8\0\x01\x02").expect("write");
     let out = bakelint(dir.path(), &["check", "--output-format", "concise"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(

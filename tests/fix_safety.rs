@@ -85,7 +85,7 @@ impl Sandbox {
 
 /// A Dockerfile that copies its context: BP008 offers to create a
 /// `.dockerignore` in the context; `as` makes a safe DF002 fix.
-const COPIES_CONTEXT: &str = "FROM alpine as build\nWORKDIR /app\nCOPY . .\n";
+const COPIES_CONTEXT: &str = "FROM node:8 as build\nWORKDIR /app\nCOPY . .\n";
 
 /// A Node manifest, so the `.dockerignore` BP008 would write for the
 /// context holds something to ignore (`node_modules`).
@@ -245,7 +245,7 @@ fn a_multi_file_fix_with_a_read_only_file_writes_nothing() {
 
 #[test]
 fn one_file_named_two_ways_is_written_once() {
-    let sb = Sandbox::new(&[("proj/Dockerfile", "FROM alpine as build\nMAINTAINER x\n")]);
+    let sb = Sandbox::new(&[("proj/Dockerfile", "FROM node:8 as build\nMAINTAINER x\n")]);
     let proj = sb.proj();
     let absolute = sb.path("proj/Dockerfile");
     let out = bakelint(
@@ -263,7 +263,7 @@ fn one_file_named_two_ways_is_written_once() {
     assert_eq!(stderr(&out), "");
     assert_eq!(
         read(&absolute),
-        "FROM alpine AS build\nLABEL org.opencontainers.image.authors=\"x\"\n"
+        "FROM node:8 AS build\nLABEL org.opencontainers.image.authors=\"x\"\n"
     );
     assert_eq!(sb.files(), ["proj/Dockerfile"], "no temporary files");
 }
@@ -272,8 +272,8 @@ fn one_file_named_two_ways_is_written_once() {
 #[test]
 fn a_symlinked_dockerfile_is_edited_through_and_stays_a_link() {
     let sb = Sandbox::new(&[
-        ("proj/docker/Dockerfile.real", "FROM alpine as build\n"),
-        ("outside/Dockerfile", "FROM alpine as build\n"),
+        ("proj/docker/Dockerfile.real", "FROM node:8 as build\n"),
+        ("outside/Dockerfile", "FROM node:8 as build\n"),
     ]);
     let proj = sb.proj();
     std::os::unix::fs::symlink("docker/Dockerfile.real", proj.join("Dockerfile")).expect("link");
@@ -295,14 +295,14 @@ fn a_symlinked_dockerfile_is_edited_through_and_stays_a_link() {
     assert!(link.file_type().is_symlink(), "the link stays a link");
     assert_eq!(
         read(&proj.join("docker/Dockerfile.real")),
-        "FROM alpine AS build\n"
+        "FROM node:8 AS build\n"
     );
     // The other link leads outside the project: shown, not applied.
     let link = std::fs::symlink_metadata(proj.join("Other.Dockerfile")).expect("meta");
     assert!(link.file_type().is_symlink());
     assert_eq!(
         read(&sb.path("outside/Dockerfile")),
-        "FROM alpine as build\n"
+        "FROM node:8 as build\n"
     );
     let findings: Value = serde_json::from_str(&stdout(&out)).expect("json");
     assert_eq!(findings[0]["path"], "Other.Dockerfile", "{findings}");
@@ -325,17 +325,17 @@ fn dead_pid() -> u32 {
 #[cfg(unix)]
 #[test]
 fn stale_temporary_files_of_dead_runs_are_removed_and_live_ones_kept() {
-    let sb = Sandbox::new(&[("proj/Dockerfile", "FROM alpine as build\n")]);
+    let sb = Sandbox::new(&[("proj/Dockerfile", "FROM node:8 as build\n")]);
     let proj = sb.proj();
     let dead = format!("proj/.Dockerfile.bakelint-{}.tmp", dead_pid());
     let live = format!("proj/.Dockerfile.bakelint-{}.tmp", std::process::id());
     let unrelated = format!("proj/.Dockerfile.bakelint-{}.tmp.keep", dead_pid());
     for name in [&dead, &live, &unrelated] {
-        sb.write(name, "FROM alpine as bu");
+        sb.write(name, "FROM node:8 as bu");
     }
     let out = bakelint(&proj, &["check", "--fix", "."]);
     assert_exit(&out, 0);
-    assert_eq!(read(&sb.path("proj/Dockerfile")), "FROM alpine AS build\n");
+    assert_eq!(read(&sb.path("proj/Dockerfile")), "FROM node:8 AS build\n");
     let mut expected = vec!["proj/Dockerfile".to_string(), live, unrelated];
     expected.sort();
     assert_eq!(sb.files(), expected, "only the dead run's file is removed");
@@ -402,7 +402,7 @@ fn the_report_after_a_fix_shows_the_fixed_text() {
     // The fix removes line 3: the finding below it moves up a line.
     let sb = Sandbox::new(&[(
         "proj/Dockerfile",
-        "FROM alpine\nRUN echo a \\\n\n    && echo b\nFROM alpine AS dup\nFROM alpine AS dup\n",
+        "FROM node:8\nRUN echo a \\\n\n    && echo b\nFROM node:8 AS dup\nFROM node:8 AS dup\n",
     )]);
     let proj = sb.proj();
     let out = bakelint(&proj, &["check", "--fix", "--output-format", "full", "."]);
@@ -461,7 +461,7 @@ fn code_actions_offer_no_edit_outside_the_project() {
             "target \"default\" {\n  context = \"../outside\"\n  dockerfile = \"../proj/Dockerfile\"\n}\n",
         ),
         ("proj/Dockerfile", COPIES_CONTEXT),
-        ("outside/Dockerfile", "FROM alpine as build\n"),
+        ("outside/Dockerfile", "FROM node:8 as build\n"),
         NODE_MANIFEST,
     ]);
     let proj = sb.proj();
@@ -509,7 +509,7 @@ fn code_actions_offer_no_edit_outside_the_project() {
     #[cfg(unix)]
     {
         let linked = proj.join("Linked.Dockerfile");
-        let diags = open_document(&mut lsp, &linked, "FROM alpine as build\n");
+        let diags = open_document(&mut lsp, &linked, "FROM node:8 as build\n");
         let codes: Vec<&str> = diags.iter().filter_map(|d| d["code"].as_str()).collect();
         assert!(codes.contains(&"DF002"), "{diags:?}");
         let actions = code_actions(&mut lsp, &linked, &diags);
@@ -532,7 +532,7 @@ fn sigterm_leaves_no_temporary_files_and_no_half_change() {
     for i in 0..6 {
         files.push((
             format!("proj/svc{i}/Dockerfile"),
-            format!("FROM alpine as build{i}\nRUN echo {i}\n"),
+            format!("FROM node:8 as build{i}\nRUN echo {i}\n"),
         ));
     }
     let refs: Vec<(&str, &str)> = files

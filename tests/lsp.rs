@@ -60,7 +60,7 @@ fn apply_edits(text: &str, edits: &[Value]) -> String {
     out
 }
 
-const DOCKERFILE: &str = "FROM alpine AS Builder\nMAINTAINER someone@example.com\nRUN echo ok\n";
+const DOCKERFILE: &str = "FROM node:8 AS Builder\nMAINTAINER someone@example.com\nRUN echo ok\n";
 
 #[test]
 fn lsp_session() {
@@ -115,7 +115,7 @@ fn lsp_session() {
         .expect("edits")
         .clone();
     let fixed = apply_edits(DOCKERFILE, &edits);
-    assert!(fixed.starts_with("FROM alpine AS builder\n"), "{fixed}");
+    assert!(fixed.starts_with("FROM node:8 AS builder\n"), "{fixed}");
     assert!(!quick[0]["title"]
         .as_str()
         .unwrap_or("")
@@ -133,7 +133,7 @@ fn lsp_session() {
         .clone();
     let all_fixed = apply_edits(DOCKERFILE, &edits);
     assert!(
-        all_fixed.starts_with("FROM alpine AS builder\n"),
+        all_fixed.starts_with("FROM node:8 AS builder\n"),
         "{all_fixed}"
     );
     assert!(!all_fixed.contains("MAINTAINER"), "{all_fixed}");
@@ -169,9 +169,9 @@ fn lsp_session() {
     // A suppression comment silences it; hover on the code in it shows the doc.
     let suppressed = format!(
         "# bakelint ignore=DF008 legacy\n{}",
-        fixed.replacen("FROM alpine AS builder\n", "", 1)
+        fixed.replacen("FROM node:8 AS builder\n", "", 1)
     );
-    let text = format!("FROM alpine AS builder\n{suppressed}");
+    let text = format!("FROM node:8 AS builder\n{suppressed}");
     c.change(&uri, 3, &text);
     let diags = c.diagnostics(&uri, Some(3));
     assert_eq!(codes(&diags), Vec::<String>::new(), "{diags}");
@@ -223,7 +223,7 @@ fn lsp_changes_are_coalesced() {
     let uri = file_uri(&root.join("Dockerfile"));
     let mut c = Client::start(&root);
     c.initialize(Some(&root));
-    c.open(&uri, "FROM alpine\n");
+    c.open(&uri, "FROM node:8\n");
     let first = c.diagnostics(&uri, Some(1));
     assert_eq!(codes(&first), Vec::<String>::new());
     // A burst of 30 changes: the last one wins, and the intermediate
@@ -231,9 +231,9 @@ fn lsp_changes_are_coalesced() {
     let burst: Vec<Value> = (2..=31)
         .map(|v| {
             let text = if v == 31 {
-                "FROM alpine AS Final\n".to_string()
+                "FROM node:8 AS Final\n".to_string()
             } else {
-                format!("FROM alpine AS s{v}\n")
+                format!("FROM node:8 AS s{v}\n")
             };
             json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
                 "textDocument": {"uri": uri, "version": v},
@@ -482,7 +482,7 @@ fn lsp_tolerates_unknown_documents_and_bad_params() {
         json!({"textDocument": {"uri": other, "languageId": "plaintext", "version": 1, "text": "FROM x AS Y\n"}}),
     );
     // Positions past the end of a line or of the file are clamped.
-    c.open(&uri, "FROM alpine AS Builder");
+    c.open(&uri, "FROM node:8 AS Builder");
     let diags = c.diagnostics(&uri, Some(1));
     assert_eq!(codes(&diags), ["DF001"], "{diags}");
     let resp = c.request(

@@ -177,12 +177,12 @@ fn lint_hook_blocks_a_failing_commit_and_passes_a_clean_one() {
 
     // Failing: a stage name in capitals. Files the hook must not see carry
     // the same content.
-    let bad = "FROM alpine AS Builder\nRUN echo hi\n";
+    let bad = "FROM node:8 AS Builder\nRUN echo hi\n";
     std::fs::write(repo.join("Dockerfile"), bad).expect("write");
     std::fs::create_dir_all(repo.join("svc")).expect("mkdir");
     std::fs::write(repo.join("svc/api.Dockerfile"), bad).expect("write");
     std::fs::write(repo.join("svc/Dockerfile.dev"), bad).expect("write");
-    std::fs::write(repo.join("svc/Containerfile"), "FROM alpine\n").expect("write");
+    std::fs::write(repo.join("svc/Containerfile"), "FROM node:8\n").expect("write");
     std::fs::write(repo.join("notes.md"), bad).expect("write");
     std::fs::write(repo.join("Dockerfile.dockerignore"), "*.md\n").expect("write");
     sb.ok("git", &repo, &["add", "."]);
@@ -200,7 +200,7 @@ fn lint_hook_blocks_a_failing_commit_and_passes_a_clean_one() {
     assert!(out.contains("Found 3 problems"), "{out}");
 
     // Clean: fix both files; the commit goes through.
-    let good = "FROM alpine AS builder\nRUN echo hi\n";
+    let good = "FROM node:8 AS builder\nRUN echo hi\n";
     std::fs::write(repo.join("Dockerfile"), good).expect("write");
     std::fs::write(repo.join("svc/api.Dockerfile"), good).expect("write");
     std::fs::write(repo.join("svc/Dockerfile.dev"), good).expect("write");
@@ -230,7 +230,7 @@ fn fix_hook_rewrites_files_then_passes() {
     let repo = sb.work_repo("fixwork", &hooks, "bakelint-fix-system");
     std::fs::write(
         repo.join("Dockerfile"),
-        "FROM alpine AS Builder\nRUN echo hi\n",
+        "FROM node:8 AS Builder\nRUN echo hi\n",
     )
     .expect("write");
     sb.ok("git", &repo, &["add", "."]);
@@ -238,7 +238,7 @@ fn fix_hook_rewrites_files_then_passes() {
     assert!(!ok, "pre-commit fails a hook that modified files:\n{out}");
     assert!(out.contains("files were modified by this hook"), "{out}");
     let fixed = std::fs::read_to_string(repo.join("Dockerfile")).expect("read");
-    assert_eq!(fixed, "FROM alpine AS builder\nRUN echo hi\n");
+    assert_eq!(fixed, "FROM node:8 AS builder\nRUN echo hi\n");
     sb.ok("git", &repo, &["add", "."]);
     let (ok, out) = sb.commit(&repo, "fixed");
     assert!(ok, "{out}");

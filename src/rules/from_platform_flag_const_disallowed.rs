@@ -16,7 +16,7 @@ use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 pub static RULE: RuleDef = RuleDef {
     code: "DF017",
     name: "from-platform-flag-const-disallowed",
-    aliases: &["FromPlatformFlagConstDisallowed"],
+    aliases: &["FromPlatformFlagConstDisallowed", "DL3029"],
     severity: Severity::Warning,
     summary: "FROM --platform flag should not use a constant value",
     doc: include_str!("../../rules/DF017.md"),

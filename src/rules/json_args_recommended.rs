@@ -7,10 +7,11 @@
 //! triggers are not checked (they run in another build).
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
-use crate::dockerfile::{CommandForm, Instruction, InstructionKind, Keyword};
+use crate::dockerfile::{CommandForm, Healthcheck, Instruction, InstructionKind, Keyword};
 use crate::rules::stage_walk::work;
 use crate::rules::stages::{parent_stage, stage_instructions};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
+use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
     code: "DF007",
@@ -73,42 +74,84 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             if has_shell(ins) {
                 shell_set = true;
             }
-            let (InstructionKind::Cmd(CommandForm::Shell(command))
-            | InstructionKind::Entrypoint(CommandForm::Shell(command))) = &ins.kind
-            else {
-                continue;
-            };
-            if shell_set {
-                continue;
+            if !shell_set {
+                judge(ctx, ins, out);
             }
-            let keyword = ins.keyword_span.slice(ctx.source());
-            let span = if ins.args_span.is_empty() {
-                ins.keyword_span
-            } else {
-                ins.args_span
-            };
-            let message = format!(
-                "JSON arguments recommended for {keyword} to prevent unintended behavior related to OS signals"
-            );
-            let mut diag = ctx.diagnostic(span, message).with_help(format!(
-                "use the exec form, e.g. `{keyword} [\"executable\", \"arg\"]`, so the process receives signals directly"
-            ));
-            let fixable = ins.heredocs.is_empty() && ins.inner_comments.is_empty();
-            if let Some(words) = plain_words(&command.text).filter(|_| fixable) {
-                let json: Vec<String> = words
-                    .iter()
-                    .map(|w| serde_json::to_string(w).unwrap_or_default())
-                    .collect();
-                let exec = format!("[{}]", json.join(", "));
-                diag = diag.with_fix(Fix::unsafe_(
-                    format!("Rewrite as `{keyword} {exec}`"),
-                    vec![Edit::replace(ctx.path, ins.args_span, exec)],
-                ));
-            }
-            out.push(diag);
         }
         shell_at_end[index] = shell_set;
     }
+    // hadolint's DL3025 lints instructions before the first FROM too
+    // (not a valid Dockerfile: DL3061).
+    for node in df.global_instructions() {
+        if let Some(ins) = df.instruction(node) {
+            judge(ctx, ins, out);
+        }
+    }
+}
+
+/// Reports a shell-form CMD or ENTRYPOINT, and a shell-form `HEALTHCHECK
+/// CMD` made of plain words (with shell syntax such as `|| exit 1` the
+/// shell form is what is meant: `["CMD-SHELL", ...]` is the same thing).
+fn judge(ctx: &DockerfileContext<'_>, ins: &Instruction, out: &mut Vec<Diagnostic>) {
+    let keyword = ins.keyword_span.slice(ctx.source());
+    let (command, healthcheck) = match &ins.kind {
+        InstructionKind::Cmd(CommandForm::Shell(command))
+        | InstructionKind::Entrypoint(CommandForm::Shell(command)) => (command, false),
+        InstructionKind::Healthcheck(Healthcheck::Cmd(CommandForm::Shell(command)))
+            if plain_words(&command.text).is_some() =>
+        {
+            (command, true)
+        }
+        _ => return,
+    };
+    let fixable = ins.heredocs.is_empty() && ins.inner_comments.is_empty();
+    let command_span = command.source_span(Span::new(0, command.text.len()));
+    if healthcheck {
+        let mut diag = ctx
+            .diagnostic(
+                command_span,
+                format!("JSON arguments recommended for {keyword} CMD: the shell form needs a shell in the image"),
+            )
+            .with_help(format!(
+                "use the exec form, e.g. `{keyword} CMD [\"CMD\", \"executable\", \"arg\"]`, so the check runs without `/bin/sh -c`"
+            ));
+        if let Some(words) = plain_words(&command.text).filter(|_| fixable) {
+            let json: Vec<String> = std::iter::once("CMD")
+                .chain(words.iter().copied())
+                .map(|w| serde_json::to_string(w).unwrap_or_default())
+                .collect();
+            let exec = format!("[{}]", json.join(", "));
+            diag = diag.with_fix(Fix::unsafe_(
+                format!("Rewrite as `{keyword} CMD {exec}`"),
+                vec![Edit::replace(ctx.path, command_span, exec)],
+            ));
+        }
+        out.push(diag);
+        return;
+    }
+    let span = if ins.args_span.is_empty() {
+        ins.keyword_span
+    } else {
+        ins.args_span
+    };
+    let message = format!(
+        "JSON arguments recommended for {keyword} to prevent unintended behavior related to OS signals"
+    );
+    let mut diag = ctx.diagnostic(span, message).with_help(format!(
+        "use the exec form, e.g. `{keyword} [\"executable\", \"arg\"]`, so the process receives signals directly"
+    ));
+    if let Some(words) = plain_words(&command.text).filter(|_| fixable) {
+        let json: Vec<String> = words
+            .iter()
+            .map(|w| serde_json::to_string(w).unwrap_or_default())
+            .collect();
+        let exec = format!("[{}]", json.join(", "));
+        diag = diag.with_fix(Fix::unsafe_(
+            format!("Rewrite as `{keyword} {exec}`"),
+            vec![Edit::replace(ctx.path, ins.args_span, exec)],
+        ));
+    }
+    out.push(diag);
 }
 
 #[cfg(test)]
@@ -234,5 +277,34 @@ mod tests {
         let diags = lint(&RULE, src);
         assert_eq!(diags.len(), 1);
         assert!(diags[0].fix.is_none());
+    }
+
+    #[test]
+    fn healthcheck_cmd_with_plain_words() {
+        let src = "FROM alpine:3\nHEALTHCHECK --interval=5s CMD curl -sf http://localhost/\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["curl -sf http://localhost/"]);
+        assert!(diags[0]
+            .message
+            .starts_with("JSON arguments recommended for HEALTHCHECK CMD"));
+        assert_fixes_to(
+            &RULE,
+            src,
+            "FROM alpine:3\nHEALTHCHECK --interval=5s CMD [\"CMD\", \"curl\", \"-sf\", \"http://localhost/\"]\n",
+        );
+    }
+
+    #[test]
+    fn healthcheck_with_shell_syntax_exec_form_or_none_is_fine() {
+        let src = "FROM alpine:3\nHEALTHCHECK CMD curl -f http://localhost/ || exit 1\nHEALTHCHECK CMD [\"foobar\"]\nHEALTHCHECK NONE\n";
+        assert!(lint(&RULE, src).is_empty());
+    }
+
+    #[test]
+    fn before_the_first_from() {
+        let src = "HEALTHCHECK CMD foobar\n";
+        assert_eq!(slices(src, &lint(&RULE, src)), vec!["foobar"]);
+        let src = "CMD [ \"/bin/sh\", \"-c\", \\\n      \"echo foo\" \\\n    ]\n";
+        assert!(lint(&RULE, src).is_empty());
     }
 }

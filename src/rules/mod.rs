@@ -78,6 +78,23 @@ pub mod undefined_var;
 pub mod workdir_relative_path;
 
 // hadolint: rules on FROM, COPY, ADD, USER and other instructions
+pub mod add_for_local_files;
+pub mod copy_archive_extract;
+pub mod copy_from_own_stage;
+pub mod copy_from_undefined_alias;
+pub mod copy_multi_source_dest;
+pub mod copy_paths;
+pub mod copy_relative_dest;
+pub mod copy_root_filesystem;
+pub mod env_same_statement_ref;
+pub mod expose_port_range;
+pub mod instruction_before_from;
+pub mod last_user_root;
+pub mod latest_tag;
+pub mod ln_bin_sh;
+pub mod non_numeric_user;
+pub mod onbuild_forbidden;
+pub mod untagged_image;
 // hadolint: rules on RUN commands
 // hadolint: package version pins
 // hadolint: install flags and package caches
@@ -467,6 +484,22 @@ pub static RULES: &[&RuleDef] = &[
     &copy_before_install::RULE,
     &adhoc_test_deps::RULE,
     // hadolint: rules on FROM, COPY, ADD, USER and other instructions
+    &last_user_root::RULE,
+    &untagged_image::RULE,
+    &latest_tag::RULE,
+    &copy_archive_extract::RULE,
+    &expose_port_range::RULE,
+    &add_for_local_files::RULE,
+    &copy_multi_source_dest::RULE,
+    &copy_from_undefined_alias::RULE,
+    &copy_from_own_stage::RULE,
+    &onbuild_forbidden::RULE,
+    &env_same_statement_ref::RULE,
+    &copy_relative_dest::RULE,
+    &instruction_before_from::RULE,
+    &non_numeric_user::RULE,
+    &copy_root_filesystem::RULE,
+    &ln_bin_sh::RULE,
     // hadolint: rules on RUN commands
     // hadolint: package version pins
     // hadolint: install flags and package caches

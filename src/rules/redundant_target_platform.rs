@@ -17,7 +17,7 @@ use crate::span::Span;
 pub static RULE: RuleDef = RuleDef {
     code: "DF014",
     name: "redundant-target-platform",
-    aliases: &["RedundantTargetPlatform"],
+    aliases: &["RedundantTargetPlatform", "DL3065"],
     severity: Severity::Warning,
     summary: "Setting platform to predefined $TARGETPLATFORM in FROM is redundant as this is the default behavior",
     doc: include_str!("../../rules/DF014.md"),

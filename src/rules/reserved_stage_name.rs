@@ -12,7 +12,7 @@ use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 pub static RULE: RuleDef = RuleDef {
     code: "DF006",
     name: "reserved-stage-name",
-    aliases: &["ReservedStageName"],
+    aliases: &["ReservedStageName", "DL3063"],
     severity: Severity::Warning,
     summary: "Reserved words should not be used as stage names",
     doc: include_str!("../../rules/DF006.md"),

@@ -17,7 +17,7 @@ use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 pub static RULE: RuleDef = RuleDef {
     code: "DF015",
     name: "secrets-used-in-arg-or-env",
-    aliases: &["SecretsUsedInArgOrEnv"],
+    aliases: &["SecretsUsedInArgOrEnv", "DL3064"],
     severity: Severity::Warning,
     summary: "Sensitive data should not be used in the ARG or ENV commands",
     doc: include_str!("../../rules/DF015.md"),

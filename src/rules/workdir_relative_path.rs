@@ -166,6 +166,19 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 .is_some_and(|stage| !first_workdir(ctx, env, stage, &mut found))
         },
     );
+    // Instructions before the first FROM are no stage (BuildKit rejects
+    // them, DL3061); hadolint's DL3000 judges a WORKDIR there all the same.
+    let before_from = Stage {
+        index: stages.len(),
+        from_node: 0,
+        instruction_nodes: df.global_instructions(),
+    };
+    first_workdir(
+        ctx,
+        &mut StageEnv::new(df, &ctx.build.args),
+        &before_from,
+        &mut found,
+    );
     found.sort_by_key(|d: &Diagnostic| d.span.start);
     out.extend(found);
 }
@@ -325,5 +338,30 @@ mod tests {
         assert!(diags[0].message.starts_with("Relative workdir \"my app\""));
         assert!(lint(&RULE, "FROM alpine\nONBUILD WORKDIR rel\n").is_empty());
         assert!(lint(&RULE, "FROM alpine\nWORKDIR /\n").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod before_from_tests {
+    use super::*;
+    use crate::rules::testing::{lint, slices};
+
+    #[test]
+    fn workdir_before_any_from_is_judged_like_dl3000() {
+        let src = "WORKDIR relative/dir\n";
+        assert_eq!(slices(src, &lint(&RULE, src)), vec!["relative/dir"]);
+        let src = "WORKDIR 'relative/dir'\n";
+        assert_eq!(lint(&RULE, src).len(), 1);
+        for ok in [
+            "WORKDIR /usr/local\n",
+            "WORKDIR ${work}\n",
+            "WORKDIR \"${dir}\"\n",
+            "WORKDIR 'C:\\'\n",
+            "WORKDIR \"C:\\\"\n",
+            "WORKDIR C:/\n",
+            "WORKDIR \"C:/\"\n",
+        ] {
+            assert!(lint(&RULE, ok).is_empty(), "{ok}");
+        }
     }
 }
