@@ -6,14 +6,16 @@
 #     `bakelint` it puts there prints its version and lints a copy of the
 #     bundled example exactly as tests/snapshots/ci-pipeline.report.txt says;
 #  3. the pre-commit `language: python` hooks (.pre-commit-hooks.yaml) are run
-#     by the real pre-commit on a scratch repository: pre-commit installs this
-#     repository into its own environment with `pip install .` (the maturin
-#     build backend, as for a user without a published wheel) and the hook
-#     blocks a bad commit, then passes a clean one.
+#     by the real pre-commit on a scratch repository: pre-commit installs the
+#     hooks' package into its own environment with `pip install .`, which
+#     installs the wheel (as for a user once wheels are published), and the
+#     hook blocks a bad commit, then passes a clean one. With
+#     BAKELINT_SMOKE_FROM_SOURCE=1 the hooks repository is this working tree
+#     and pip builds it with maturin (a user without a wheel; minutes).
 #
-# Step 3 needs pre-commit and PyPI (for the build backend); it is skipped
-# with a notice when pre-commit is absent, except under CI (CI set), where
-# that is an error.
+# Step 3 needs pre-commit and PyPI (setuptools for the hooks' package); it is
+# skipped with a notice when pre-commit is absent, except under CI (CI set),
+# where that is an error.
 #
 # The wheel is built with the dev profile by default (it reuses the test
 # build's artifacts: seconds instead of the release profile's minutes);
@@ -78,24 +80,43 @@ export GIT_COMMITTER_NAME=Test GIT_COMMITTER_EMAIL=test@example.com
 export PRE_COMMIT_HOME="$work/pre-commit-home"
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GITHUB_ACTIONS
 : > "$GIT_CONFIG_GLOBAL"
-# The hooks repository: this working tree's files (tracked and new, not
-# ignored), committed.
 hooks="$work/hooks"
 mkdir "$hooks"
-git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
-  [ -e "$f" ] || continue
-  mkdir -p "$hooks/$(dirname "$f")"
-  cp -P "$f" "$hooks/$f"
-done
+if [ "${BAKELINT_SMOKE_FROM_SOURCE:-}" = 1 ]; then
+  # The hooks repository is this working tree (tracked and new files, not
+  # ignored): pre-commit's `pip install .` builds it with maturin, as for a
+  # user on a platform without a published wheel. The profile and target
+  # directory are the ones above, but the build still compiles (minutes).
+  git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+    [ -e "$f" ] || continue
+    mkdir -p "$hooks/$(dirname "$f")"
+    cp -P "$f" "$hooks/$f"
+  done
+  export MATURIN_PEP517_ARGS="--profile $profile"
+  export CARGO_TARGET_DIR="$root/target"
+else
+  # The hooks as a user with a published wheel gets them: the hooks
+  # repository's package depends on `bakelint`, here the wheel built above,
+  # so pre-commit's `pip install .` installs that wheel and compiles nothing.
+  cp .pre-commit-hooks.yaml "$hooks/"
+  cat > "$hooks/pyproject.toml" <<TOML
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "bakelint-hooks-smoke"
+version = "0"
+dependencies = ["bakelint @ file://${wheel[0]}"]
+
+[tool.setuptools]
+packages = []
+TOML
+fi
 git -C "$hooks" init -q -b main
 git -C "$hooks" add -A
 git -C "$hooks" commit -q -m hooks
 rev="$(git -C "$hooks" rev-parse HEAD)"
-# `pip install .` in pre-commit's environment: the maturin backend builds with
-# the same profile and target directory as above, so only this crate is
-# compiled again (its path differs), not its dependencies.
-export MATURIN_PEP517_ARGS="--profile $profile"
-export CARGO_TARGET_DIR="$root/target"
 
 repo="$work/work"
 mkdir "$repo"
