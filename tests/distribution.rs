@@ -442,8 +442,8 @@ fn install_docs_lead_with_the_fast_paths() {
     let cargo = at("cargo install --locked");
     assert!(pip < container && container < action && action < binary && binary < cargo);
     let readme = read("README.md");
-    assert!(
-        readme.contains("<!-- install-figures:start -->"),
-        "README figures"
-    );
+    let install = readme.find("## Installing").expect("README: Installing");
+    assert!(install < readme.find("## Usage").expect("README: Usage"));
+    assert!(readme[install..].contains("pipx install bakelint"));
+    assert!(readme[install..].contains("`bakelint --version`, whole process"));
 }
