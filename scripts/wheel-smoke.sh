@@ -17,9 +17,10 @@
 # skipped with a notice when pre-commit is absent, except under CI (CI set),
 # where that is an error.
 #
-# The wheel is built with the dev profile by default (it reuses the test
-# build's artifacts: seconds instead of the release profile's minutes);
-# BAKELINT_WHEEL_PROFILE=release builds what a release ships.
+# The wheel is built with the dev profile by default: the dependencies the
+# test build compiled are reused and only the bakelint crate is compiled
+# again (under a minute, where the release profile's LTO build takes
+# minutes); BAKELINT_WHEEL_PROFILE=release builds what a release ships.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
