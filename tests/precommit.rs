@@ -159,11 +159,23 @@ fn manifest_is_valid() {
         "bakelint-fix",
         "bakelint-system",
         "bakelint-fix-system",
+        "bakelint-python",
+        "bakelint-fix-python",
     ] {
         assert!(text.contains(&format!("- id: {id}\n")), "hook {id}");
     }
     assert_eq!(text.matches("\n  language: rust\n").count(), 2);
     assert_eq!(text.matches("\n  language: system\n").count(), 2);
+    // The `language: python` hooks install this repository with pip (the
+    // maturin backend of pyproject.toml, binary packaging); they are run end
+    // to end by scripts/wheel-smoke.sh, which `.ci/run` calls.
+    assert_eq!(text.matches("\n  language: python\n").count(), 2);
+    // Every hook runs on the same files.
+    let files: std::collections::BTreeSet<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("  files: "))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
 }
 
 #[test]

@@ -55,7 +55,14 @@ pub fn lint(rule: &'static RuleDef, files: &[(&str, &str)]) -> Linted {
     }
     let plan = Plan {
         dockerfiles,
-        bake_sets: vec![bake],
+        // No bake file, no set: an empty set would load the default bake
+        // files of the process's working directory (the repository's own
+        // docker-bake.hcl when the tests run).
+        bake_sets: if bake.is_empty() {
+            Vec::new()
+        } else {
+            vec![bake]
+        },
         env: BTreeMap::new(),
         vars: Vec::new(),
         cwd: dir.path().to_path_buf(),
