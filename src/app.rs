@@ -221,6 +221,33 @@ pub(crate) fn print_config_error(err: &ConfigError) {
     }
 }
 
+/// A config problem that did not stop the run, as one line:
+/// `warning: .hadolint.yaml:3:5: message` (and its help).
+pub(crate) fn print_config_warning(warning: &ConfigError) {
+    eprintln!("{}", config_warning_line(warning));
+    if let Some(h) = &warning.help {
+        eprintln!("  help: {h}");
+    }
+}
+
+/// `warning: FILE:LINE:COL: message` (without a place when it has none).
+pub fn config_warning_line(warning: &ConfigError) -> String {
+    match (&warning.path, warning.span) {
+        (Some(path), Some(span)) => {
+            let index = crate::span::LineIndex::new(&warning.source_text);
+            let pos = index.position(&warning.source_text, span.start);
+            format!(
+                "warning: {}:{}:{}: {}",
+                display_path(path),
+                pos.line,
+                pos.column,
+                warning.message
+            )
+        }
+        _ => format!("warning: {}", warning.message),
+    }
+}
+
 pub(crate) fn print_file_error(err: &FileError) {
     eprintln!("error: {}: {}", display_path(&err.path), err.message);
 }

@@ -22,6 +22,12 @@ pub struct Suppressions {
     skip_all_buildkit: bool,
     /// (instruction span, names suppressed on it)
     local: Vec<(Span, Vec<String>)>,
+    /// What `# bakelint ignore=` / `# hadolint ignore=` comments suppress
+    /// (global, and per instruction), kept apart so the config's
+    /// `disable-ignore-pragma` can turn them off.
+    pragma_global: Vec<String>,
+    pragma_local: Vec<(Span, Vec<String>)>,
+    pragmas_disabled: bool,
 }
 
 impl Suppressions {
@@ -33,6 +39,7 @@ impl Suppressions {
             }
         }
         let mut pending: Vec<String> = Vec::new();
+        let mut pending_pragma: Vec<String> = Vec::new();
         let mut pending_all = false;
         for node in &df.nodes {
             match &node.kind {
@@ -40,8 +47,13 @@ impl Suppressions {
                     let text = node.span.slice(&df.source);
                     let comment = text.trim().trim_start_matches('#').trim();
                     if let Some((names, global)) = parse_comment(comment) {
-                        if global {
+                        let pragma = is_ignore_pragma(comment);
+                        if global && pragma {
+                            s.pragma_global.extend(names);
+                        } else if global {
                             s.global.extend(names);
+                        } else if pragma {
+                            pending_pragma.extend(names);
                         } else if names.iter().any(|n| n.eq_ignore_ascii_case("all")) {
                             pending_all = true;
                         } else {
@@ -56,16 +68,28 @@ impl Suppressions {
                     if !pending.is_empty() {
                         s.local.push((ins.span, std::mem::take(&mut pending)));
                     }
+                    if !pending_pragma.is_empty() {
+                        s.pragma_local
+                            .push((ins.span, std::mem::take(&mut pending_pragma)));
+                    }
                     pending_all = false;
                 }
                 // A blank line separates a comment from the instruction below it.
                 _ => {
                     pending.clear();
+                    pending_pragma.clear();
                     pending_all = false;
                 }
             }
         }
         s
+    }
+
+    /// Makes `# bakelint ignore=` and `# hadolint ignore=` comments (and
+    /// their `global` forms) suppress nothing (the config's
+    /// `disable-ignore-pragma`); BuildKit's `# check=skip=` still counts.
+    pub fn disable_ignore_pragmas(&mut self) {
+        self.pragmas_disabled = true;
     }
 
     fn read_check_value(&mut self, value: &str, _span: Option<Span>) {
@@ -91,17 +115,38 @@ impl Suppressions {
         if self.global.iter().any(|n| names_rule(rule, n)) {
             return true;
         }
+        if !self.pragmas_disabled
+            && (self.pragma_global.iter().any(|n| names_rule(rule, n))
+                || self.pragma_local.iter().any(|(span, names)| {
+                    covers(*span, diag) && names.iter().any(|n| names_rule(rule, n))
+                }))
+        {
+            return true;
+        }
         if self.skip_all_buildkit && has_buildkit_name(rule) {
             return true;
         }
         self.local.iter().any(|(span, names)| {
-            (span.contains(diag.span.start)
-                || (diag.span.is_empty() && diag.span.start == span.end))
+            covers(*span, diag)
                 && names
                     .iter()
                     .any(|n| names_rule(rule, n) || (n == "all" && has_buildkit_name(rule)))
         })
     }
+}
+
+/// Whether a finding lies on the instruction at `span`.
+fn covers(span: Span, diag: &Diagnostic) -> bool {
+    span.contains(diag.span.start) || (diag.span.is_empty() && diag.span.start == span.end)
+}
+
+/// Whether a comment (without `#`) is a `bakelint` / `hadolint` ignore
+/// pragma (`ignore=` or `global ignore=`), the comments DL1001 refuses and
+/// `disable-ignore-pragma` turns off.
+pub fn is_ignore_pragma(comment: &str) -> bool {
+    let first = comment.split_whitespace().next().unwrap_or("");
+    (first.eq_ignore_ascii_case("bakelint") || first.eq_ignore_ascii_case("hadolint"))
+        && parse_comment(comment).is_some()
 }
 
 fn names_rule(rule: &RuleDef, name: &str) -> bool {
@@ -113,6 +158,27 @@ fn has_buildkit_name(rule: &RuleDef) -> bool {
     rule.aliases
         .iter()
         .any(|a| a.chars().next().is_some_and(char::is_uppercase) && !a.starts_with("DL"))
+}
+
+/// The names of a pragma's list: `A,B`, `A, B`, up to the first name not
+/// followed by a comma.
+fn rule_list(list: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = list.trim_start();
+    loop {
+        let end = rest
+            .find(|c: char| c.is_whitespace() || c == ',' || c == '#')
+            .unwrap_or(rest.len());
+        if end > 0 {
+            names.push(rest[..end].to_string());
+        }
+        let after = rest[end..].trim_start();
+        match after.strip_prefix(',') {
+            Some(next) => rest = next.trim_start(),
+            None => break,
+        }
+    }
+    names
 }
 
 /// Reads one comment (without `#`): the rule names and whether it is file-wide.
@@ -128,13 +194,25 @@ fn parse_comment(comment: &str) -> Option<(Vec<String>, bool)> {
     let first = words.next()?;
     match first.to_ascii_lowercase().as_str() {
         "bakelint" | "hadolint" => {
-            let mut next = words.next()?;
-            let global = next.eq_ignore_ascii_case("global");
-            if global {
-                next = words.next()?;
+            // `ignore=A,B`, as hadolint also reads `ignore = A, B`; text
+            // after the list (a reason, a `# comment`) is not a name.
+            let rest = comment[first.len()..].trim_start();
+            let (global, rest) = match rest.split_once(char::is_whitespace) {
+                Some((word, after)) if word.eq_ignore_ascii_case("global") => {
+                    (true, after.trim_start())
+                }
+                _ => (false, rest),
+            };
+            let head = rest.get(..6)?;
+            if !head.eq_ignore_ascii_case("ignore") {
+                return None;
             }
-            let list = next.strip_prefix("ignore=")?;
-            Some((split_names(list), global))
+            let list = rest[6..].trim_start().strip_prefix('=')?;
+            let names = rule_list(list);
+            if names.is_empty() {
+                return None;
+            }
+            Some((names, global))
         }
         _ => {
             // `# check=skip=A,B` above an instruction.
@@ -172,6 +250,28 @@ mod tests {
             Some((vec!["StageNameCasing".into()], false))
         );
         assert_eq!(parse_comment("just a comment"), None);
+    }
+
+    #[test]
+    fn pragma_lists_as_hadolint_reads_them() {
+        let both = Some((vec!["DL3008".into(), "DL3009".into()], false));
+        assert_eq!(parse_comment("hadolint ignore=DL3008, DL3009"), both);
+        assert_eq!(parse_comment("hadolint ignore = DL3008 ,DL3009"), both);
+        assert_eq!(
+            parse_comment("hadolint ignore=DL3008,DL3009 # apt is pinned upstream"),
+            both
+        );
+        assert_eq!(
+            parse_comment("hadolint  global  ignore=DL3006"),
+            Some((vec!["DL3006".into()], true))
+        );
+        assert_eq!(parse_comment("hadolint shell=powershell"), None);
+        assert_eq!(parse_comment("hadolint ignore="), None);
+        assert_eq!(parse_comment("hadolint ignored=DL3008"), None);
+        assert!(is_ignore_pragma("hadolint ignore=DL3003"));
+        assert!(is_ignore_pragma("bakelint global ignore=DF001"));
+        assert!(!is_ignore_pragma("check=skip=StageNameCasing"));
+        assert!(!is_ignore_pragma("hadolint shell=powershell # foobar"));
     }
 }
 
