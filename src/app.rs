@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, ColorChoice, Command, PrintArgs, RuleArgs, RuleFormat};
+use crate::cli::{Cli, ColorChoice, Command, ConfigArgs, PrintArgs, RuleArgs, RuleFormat};
 use crate::config::ConfigError;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::linter::FileError;
@@ -34,6 +34,7 @@ pub fn run(cli: Cli) -> ExitCode {
             write_stdout(&script)
         }
         Some(Command::Print(args)) => print(&args),
+        Some(Command::Config(args)) => config(&args),
         None => crate::check::run(&cli.check),
     };
     ExitCode::from(code)
@@ -152,6 +153,48 @@ fn rule_object(r: &rules::RuleDef) -> serde_json::Value {
     })
 }
 
+/// `config --from-hadolint [PATH]`: the hadolint config (named, or the
+/// one hadolint would use in the working directory) as `bakelint.toml`
+/// text on standard output; what was skipped goes to standard error.
+fn config(args: &ConfigArgs) -> u8 {
+    let explicit = args.from_hadolint.clone().flatten();
+    let path = match explicit {
+        Some(p) => p,
+        None => {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            match crate::hadolint_config::find(&cwd) {
+                Some(p) => p,
+                None => {
+                    eprintln!(
+                        "error: no hadolint config found (.hadolint.yaml here or above, \
+                         or hadolint.yaml in ~/.config or ~/.hadolint)"
+                    );
+                    return EXIT_ERROR;
+                }
+            }
+        }
+    };
+    let text = match crate::fsread::read_text(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {}: {}", display_path(&path), e.message);
+            return EXIT_ERROR;
+        }
+    };
+    match crate::hadolint_config::translate(&path, &text) {
+        Ok(translation) => {
+            for w in &translation.warnings {
+                print_config_warning(w);
+            }
+            write_stdout(translation.toml.as_bytes())
+        }
+        Err(e) => {
+            print_config_error(&e);
+            EXIT_ERROR
+        }
+    }
+}
+
 fn print(args: &PrintArgs) -> u8 {
     let opts = crate::bake::LoadOptions {
         files: args.file.clone(),
@@ -205,7 +248,7 @@ pub(crate) fn print_config_error(err: &ConfigError) {
                 output::full::render_error(
                     &err.message,
                     err.help.as_deref(),
-                    display_path(path),
+                    display_path(&relative_to_cwd(path)),
                     err.source_text.clone(),
                     (span.start, span.end),
                     color,
@@ -219,6 +262,19 @@ pub(crate) fn print_config_error(err: &ConfigError) {
             }
         }
     }
+}
+
+/// `path` relative to the working directory when it is inside it (config
+/// paths are found canonicalised).
+fn relative_to_cwd(path: &std::path::Path) -> PathBuf {
+    let cwd = std::env::current_dir().ok();
+    let canon = cwd.as_ref().and_then(|c| std::fs::canonicalize(c).ok());
+    for base in [cwd, canon].into_iter().flatten() {
+        if let Ok(rel) = path.strip_prefix(&base) {
+            return rel.to_path_buf();
+        }
+    }
+    path.to_path_buf()
 }
 
 /// A config problem that did not stop the run, as one line:
@@ -238,7 +294,7 @@ pub fn config_warning_line(warning: &ConfigError) -> String {
             let pos = index.position(&warning.source_text, span.start);
             format!(
                 "warning: {}:{}:{}: {}",
-                display_path(path),
+                display_path(&relative_to_cwd(path)),
                 pos.line,
                 pos.column,
                 warning.message
