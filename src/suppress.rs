@@ -41,11 +41,20 @@ impl Suppressions {
         let mut pending: Vec<String> = Vec::new();
         let mut pending_pragma: Vec<String> = Vec::new();
         let mut pending_all = false;
+        let mut pending_stage: Vec<String> = Vec::new();
+        // (start of the stage a `stage ignore=` applies to, names)
+        let mut stage_starts: Vec<(usize, Vec<String>)> = Vec::new();
+        let mut from_starts: Vec<usize> = Vec::new();
+        let mut current_stage_start = 0;
         for node in &df.nodes {
             match &node.kind {
                 NodeKind::Comment => {
                     let text = node.span.slice(&df.source);
                     let comment = text.trim().trim_start_matches('#').trim();
+                    if let Some((names, PragmaScope::Stage)) = parse_pragma(comment) {
+                        pending_stage.extend(names);
+                        continue;
+                    }
                     if let Some((names, global)) = parse_comment(comment) {
                         let pragma = is_ignore_pragma(comment);
                         if global && pragma {
@@ -62,6 +71,14 @@ impl Suppressions {
                     }
                 }
                 NodeKind::Instruction(ins) => {
+                    if ins.keyword == crate::dockerfile::Keyword::From {
+                        current_stage_start = ins.span.start;
+                        from_starts.push(ins.span.start);
+                    }
+                    if !pending_stage.is_empty() {
+                        stage_starts
+                            .push((current_stage_start, std::mem::take(&mut pending_stage)));
+                    }
                     if pending_all {
                         pending.push("all".to_string());
                     }
@@ -81,6 +98,15 @@ impl Suppressions {
                     pending_all = false;
                 }
             }
+        }
+        // A stage runs to the next FROM.
+        for (start, names) in stage_starts {
+            let end = from_starts
+                .iter()
+                .copied()
+                .find(|&f| f > start)
+                .unwrap_or(df.source.len());
+            s.pragma_local.push((Span::new(start, end), names));
         }
         s
     }
@@ -144,9 +170,7 @@ fn covers(span: Span, diag: &Diagnostic) -> bool {
 /// pragma (`ignore=` or `global ignore=`), the comments DL1001 refuses and
 /// `disable-ignore-pragma` turns off.
 pub fn is_ignore_pragma(comment: &str) -> bool {
-    let first = comment.split_whitespace().next().unwrap_or("");
-    (first.eq_ignore_ascii_case("bakelint") || first.eq_ignore_ascii_case("hadolint"))
-        && parse_comment(comment).is_some()
+    parse_pragma(comment).is_some()
 }
 
 fn names_rule(rule: &RuleDef, name: &str) -> bool {
@@ -181,6 +205,57 @@ fn rule_list(list: &str) -> Vec<String> {
     names
 }
 
+/// Where a `# bakelint` / `# hadolint` ignore pragma applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PragmaScope {
+    /// `ignore=`: the instruction below.
+    Instruction,
+    /// `stage ignore=`: the stage below (or the one the comment is in).
+    Stage,
+    /// `global ignore=`: the whole file.
+    Global,
+}
+
+/// Reads a `bakelint` / `hadolint` ignore pragma (comment without `#`):
+/// `ignore=A,B`, as hadolint also reads `ignore = A, B`, after an optional
+/// `global` or `stage`. Text after the list (a reason, a `# comment`) is not
+/// a name. A `hadolint` pragma naming something that is not a code
+/// (`ignore=crazy,DL3002`) is not a pragma at all, as hadolint reads it.
+pub fn parse_pragma(comment: &str) -> Option<(Vec<String>, PragmaScope)> {
+    let first = comment.split_whitespace().next()?;
+    let tool = first.to_ascii_lowercase();
+    if tool != "bakelint" && tool != "hadolint" {
+        return None;
+    }
+    let rest = comment[first.len()..].trim_start();
+    let (scope, rest) = match rest.split_once(char::is_whitespace) {
+        Some((word, after)) if word.eq_ignore_ascii_case("global") => {
+            (PragmaScope::Global, after.trim_start())
+        }
+        Some((word, after)) if word.eq_ignore_ascii_case("stage") => {
+            (PragmaScope::Stage, after.trim_start())
+        }
+        _ => (PragmaScope::Instruction, rest),
+    };
+    let head = rest.get(..6)?;
+    if !head.eq_ignore_ascii_case("ignore") {
+        return None;
+    }
+    let list = rest[6..].trim_start().strip_prefix('=')?;
+    let names = rule_list(list);
+    if names.is_empty() {
+        return None;
+    }
+    if tool == "hadolint"
+        && names
+            .iter()
+            .any(|n| !n.bytes().all(|b| b"DLSC0123456789".contains(&b)))
+    {
+        return None;
+    }
+    Some((names, scope))
+}
+
 /// Reads one comment (without `#`): the rule names and whether it is file-wide.
 fn parse_comment(comment: &str) -> Option<(Vec<String>, bool)> {
     let split_names = |list: &str| -> Vec<String> {
@@ -194,25 +269,8 @@ fn parse_comment(comment: &str) -> Option<(Vec<String>, bool)> {
     let first = words.next()?;
     match first.to_ascii_lowercase().as_str() {
         "bakelint" | "hadolint" => {
-            // `ignore=A,B`, as hadolint also reads `ignore = A, B`; text
-            // after the list (a reason, a `# comment`) is not a name.
-            let rest = comment[first.len()..].trim_start();
-            let (global, rest) = match rest.split_once(char::is_whitespace) {
-                Some((word, after)) if word.eq_ignore_ascii_case("global") => {
-                    (true, after.trim_start())
-                }
-                _ => (false, rest),
-            };
-            let head = rest.get(..6)?;
-            if !head.eq_ignore_ascii_case("ignore") {
-                return None;
-            }
-            let list = rest[6..].trim_start().strip_prefix('=')?;
-            let names = rule_list(list);
-            if names.is_empty() {
-                return None;
-            }
-            Some((names, global))
+            let (names, scope) = parse_pragma(comment)?;
+            Some((names, scope == PragmaScope::Global))
         }
         _ => {
             // `# check=skip=A,B` above an instruction.
@@ -272,6 +330,69 @@ mod tests {
         assert!(is_ignore_pragma("bakelint global ignore=DF001"));
         assert!(!is_ignore_pragma("check=skip=StageNameCasing"));
         assert!(!is_ignore_pragma("hadolint shell=powershell # foobar"));
+        assert!(is_ignore_pragma("hadolint stage ignore=DL3011"));
+        // hadolint refuses a pragma that names something other than codes.
+        assert_eq!(parse_pragma("hadolint ignore=crazy,DL3002"), None);
+        assert_eq!(
+            parse_pragma("bakelint ignore=stage-name-casing"),
+            Some((vec!["stage-name-casing".into()], PragmaScope::Instruction))
+        );
+    }
+
+    fn suppressed_lines(src: &str, code: &'static str) -> Vec<usize> {
+        let df = crate::dockerfile::parse(src);
+        let s = Suppressions::from_dockerfile(&df);
+        let rule = crate::rules::find(code).expect("rule");
+        let index = crate::span::LineIndex::new(src);
+        let mut out = Vec::new();
+        for (_, ins) in df.instructions() {
+            let diag = Diagnostic {
+                code: rule.code,
+                name: rule.name,
+                severity: rule.severity,
+                file: "Dockerfile".into(),
+                span: ins.keyword_span,
+                message: String::new(),
+                help: None,
+                labels: Vec::new(),
+                fix: None,
+            };
+            if s.is_suppressed(&diag) {
+                out.push(index.line_of(ins.span.start) + 1);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn stage_pragmas_cover_their_stage() {
+        let src = "# hadolint stage ignore=DL4000
+FROM a
+MAINTAINER x
+FROM b
+MAINTAINER y
+";
+        assert_eq!(suppressed_lines(src, "DF008"), vec![2, 3]);
+        let src = "FROM a
+MAINTAINER x
+# hadolint stage ignore=DL4000
+FROM b
+MAINTAINER y
+";
+        assert_eq!(suppressed_lines(src, "DF008"), vec![4, 5]);
+        let src = "FROM a
+# hadolint ignore=crazy,DL4000
+MAINTAINER x
+";
+        assert!(suppressed_lines(src, "DF008").is_empty());
+        let mut s = Suppressions::from_dockerfile(&crate::dockerfile::parse(
+            "# hadolint global ignore = DL4000 , DL3000
+FROM a
+",
+        ));
+        assert_eq!(s.pragma_global, vec!["DL4000", "DL3000"]);
+        s.disable_ignore_pragmas();
+        assert!(s.pragmas_disabled);
     }
 }
 

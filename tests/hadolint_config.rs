@@ -118,7 +118,10 @@ fn no_fail_and_disable_ignore_pragma() {
     write(
         dir.path(),
         &[
-            ("Dockerfile", "FROM a\n# hadolint ignore=DL4000\nMAINTAINER me\n"),
+            (
+                "Dockerfile",
+                "FROM a\n# hadolint ignore=DL4000\nMAINTAINER me\n",
+            ),
             (".hadolint.yaml", "no-fail: true\n"),
         ],
     );
@@ -127,7 +130,10 @@ fn no_fail_and_disable_ignore_pragma() {
     assert_eq!(code, 0);
     write(
         dir.path(),
-        &[(".hadolint.yaml", "no-fail: true\ndisable-ignore-pragma: true\n")],
+        &[(
+            ".hadolint.yaml",
+            "no-fail: true\ndisable-ignore-pragma: true\n",
+        )],
     );
     let (findings, _, code) = check_json(dir.path(), dir.path(), &["--select", "DF008"]);
     assert_eq!(codes(&findings), vec!["DF008"]);
@@ -200,8 +206,18 @@ fn from_hadolint_round_trips_through_settings() {
             "{}",
             rule.code
         );
-        assert_eq!(from_yaml.severity(rule), from_toml.severity(rule), "{}", rule.code);
-        assert_eq!(from_yaml.options(rule), from_toml.options(rule), "{}", rule.code);
+        assert_eq!(
+            from_yaml.severity(rule),
+            from_toml.severity(rule),
+            "{}",
+            rule.code
+        );
+        assert_eq!(
+            from_yaml.options(rule),
+            from_toml.options(rule),
+            "{}",
+            rule.code
+        );
     }
     let find = |c: &str| bakelint::rules::find(c).expect(c);
     assert!(!from_toml.is_enabled(find("DL4000"), file));
@@ -211,10 +227,7 @@ fn from_hadolint_round_trips_through_settings() {
         from_toml.severity(find("DL3026")),
         bakelint::diagnostic::Severity::Style
     );
-    assert_eq!(
-        from_toml.fail_level,
-        bakelint::diagnostic::Severity::Info
-    );
+    assert_eq!(from_toml.fail_level, bakelint::diagnostic::Severity::Info);
 }
 
 /// The same through the binary: `config --from-hadolint` output as
@@ -237,7 +250,10 @@ fn from_hadolint_cli_round_trips_through_check() {
     assert!(printed.contains("[rules.DL3026]"), "{printed}");
     assert!(stderr(&out).contains("SC9999"), "{}", stderr(&out));
     // Named explicitly, the same text.
-    let named = bakelint(yaml.path(), &["config", "--from-hadolint", ".hadolint.yaml"]);
+    let named = bakelint(
+        yaml.path(),
+        &["config", "--from-hadolint", ".hadolint.yaml"],
+    );
     assert_eq!(stdout(&named), printed);
 
     let toml = tempfile::tempdir().expect("tmp");
@@ -261,7 +277,9 @@ fn from_hadolint_cli_round_trips_through_check() {
     assert_eq!(summary(&a), summary(&b));
     assert_eq!(code_a, code_b);
     let got = codes(&a);
-    for c in ["DL1001", "DL3026", "DL3048", "DL3050", "DL3051", "DL3056", "DL3058"] {
+    for c in [
+        "DL1001", "DL3026", "DL3048", "DL3050", "DL3051", "DL3056", "DL3058",
+    ] {
         assert!(got.contains(&c.to_string()), "{c} in {got:?}");
     }
 
@@ -284,7 +302,10 @@ fn hadolint_codes_are_accepted_everywhere() {
     write(dir.path(), &[("Dockerfile", dockerfile)]);
     let run = |args: &[&str]| codes(&check_json(dir.path(), dir.path(), args).0);
     assert_eq!(run(&["--select", "DL4000,DL3048"]), vec!["DF008", "DL3048"]);
-    assert_eq!(run(&["--select", "DL4000,DL3048", "--ignore", "DL4000"]), vec!["DL3048"]);
+    assert_eq!(
+        run(&["--select", "DL4000,DL3048", "--ignore", "DL4000"]),
+        vec!["DL3048"]
+    );
     write(
         dir.path(),
         &[(
@@ -319,9 +340,16 @@ fn rule_json_describes_every_rule() {
     for (r, def) in rules.iter().zip(RULES) {
         assert_eq!(r["code"], def.code);
         assert_eq!(r["name"], def.name);
-        assert_eq!(r["aliases"].as_array().map(Vec::len), Some(def.aliases.len()));
+        assert_eq!(
+            r["aliases"].as_array().map(Vec::len),
+            Some(def.aliases.len())
+        );
         assert_eq!(r["severity"], def.severity.as_str());
-        assert!(r["summary"].as_str().is_some_and(|s| !s.is_empty()), "{}", def.code);
+        assert!(
+            r["summary"].as_str().is_some_and(|s| !s.is_empty()),
+            "{}",
+            def.code
+        );
         match def.fix {
             None => assert!(r["fix"].is_null(), "{}", def.code),
             Some(_) => assert!(
@@ -332,6 +360,9 @@ fn rule_json_describes_every_rule() {
             ),
         }
     }
-    let dl3026 = rules.iter().find(|r| r["code"] == "DL3026").expect("DL3026");
+    let dl3026 = rules
+        .iter()
+        .find(|r| r["code"] == "DL3026")
+        .expect("DL3026");
     assert_eq!(dl3026["severity"], "error");
 }

@@ -83,8 +83,8 @@ fn check_rule(rule: &'static RuleDef) -> Vec<String> {
     let good_dir = tempfile::tempdir().expect("tempdir");
     materialise(good_dir.path(), &good);
     let good_settings = settings_for(rule, &good);
-    let after = workspace::lint(&plan_for(good_dir.path()), &BTreeMap::new(), &good_settings)
-        .diagnostics;
+    let after =
+        workspace::lint(&plan_for(good_dir.path()), &BTreeMap::new(), &good_settings).diagnostics;
     if after.iter().any(|d| d.code == rule.code) {
         problems.push(format!(
             "{}: fixed example still fires: {:?}",
