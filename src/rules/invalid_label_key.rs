@@ -1,6 +1,7 @@
 //! DL3048 `invalid-label-key` (hadolint DL3048).
 //!
-//! Docker's label key convention: lowercase letters, digits, `.` and `-`;
+//! Docker's label key convention: lowercase letters, digits, `.`, `-` and
+//! `_` (hadolint 2.15 accepts `_`);
 //! starting with a letter and ending with a letter or digit; no `..` or
 //! `--`; and not in the namespaces Docker reserves for itself
 //! (`com.docker.*`, `io.docker.*`, `org.dockerproject.*`).
@@ -33,12 +34,12 @@ fn problem(key: &str) -> Option<String> {
     }
     if let Some(c) = key
         .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '.' || *c == '-'))
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_')))
     {
         return Some(if c.is_ascii_uppercase() {
             "label keys are lowercase".to_string()
         } else {
-            format!("`{c}` is not allowed (only a-z, 0-9, `.` and `-`)")
+            format!("`{c}` is not allowed (only a-z, 0-9, `.`, `-` and `_`)")
         });
     }
     if !first.is_some_and(|c| c.is_ascii_lowercase()) {
@@ -103,6 +104,8 @@ mod tests {
             "invalid..character",
             "invalid--character",
             "Version",
+            "_a",
+            "a_",
         ] {
             let src = format!("FROM a\nLABEL {key}=\"foo\"\n");
             let diags = lint(&RULE, &src);
@@ -112,12 +115,12 @@ mod tests {
 
     #[test]
     fn valid_quoted_and_variable_keys_pass() {
-        let src = "FROM a\nLABEL org.valid-key.label3=\"foo\" validlabel=x \"org.opencontainers.image.title\"=t\n";
+        let src = "FROM a\nLABEL org.valid-key.label3=\"foo\" validlabel=x \"org.opencontainers.image.title\"=t build_version=1 a__b=2\n";
         assert!(lint(&RULE, src).is_empty());
         let diags = lint(&RULE, "LABEL ${KEY}=v\n");
         assert_eq!(
             diags[0].message,
-            "Invalid label key `${KEY}`: `$` is not allowed (only a-z, 0-9, `.` and `-`)"
+            "Invalid label key `${KEY}`: `$` is not allowed (only a-z, 0-9, `.`, `-` and `_`)"
         );
         let diags = lint(&RULE, "LABEL \"Bad\"=x\n");
         assert_eq!(
