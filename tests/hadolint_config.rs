@@ -113,6 +113,27 @@ fn user_level_hadolint_configs_are_found_and_yml_too() {
 }
 
 #[test]
+fn config_flag_takes_a_hadolint_yaml() {
+    let dir = tempfile::tempdir().expect("tmp");
+    write(
+        dir.path(),
+        &[
+            ("Dockerfile", "FROM a\nMAINTAINER me\n"),
+            ("ci/hadolint.yml", "ignored: [DL4000]\n"),
+        ],
+    );
+    let (findings, _, _) = check_json(dir.path(), dir.path(), &["--select", "DF008"]);
+    assert_eq!(codes(&findings), vec!["DF008"]);
+    let (findings, err, code) = check_json(
+        dir.path(),
+        dir.path(),
+        &["--select", "DF008", "--config", "ci/hadolint.yml"],
+    );
+    assert!(findings.is_empty(), "{findings:?} {err}");
+    assert_eq!(code, 0);
+}
+
+#[test]
 fn no_fail_and_disable_ignore_pragma() {
     let dir = tempfile::tempdir().expect("tmp");
     write(
