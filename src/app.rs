@@ -149,6 +149,16 @@ fn rule_object(r: &rules::RuleDef) -> serde_json::Value {
         "severity": r.severity,
         "summary": r.summary,
         "fix": r.fix,
+        "options": r.options.iter().map(|o| serde_json::json!({
+            "name": o.name,
+            "type": match o.kind {
+                rules::OptionKind::String => serde_json::json!("string"),
+                rules::OptionKind::StringList => serde_json::json!("string-list"),
+                rules::OptionKind::Integer => serde_json::json!("integer"),
+                rules::OptionKind::Bool => serde_json::json!("boolean"),
+                rules::OptionKind::OneOf(values) => serde_json::json!({"one-of": values}),
+            },
+        })).collect::<Vec<_>>(),
         "explanation": r.doc,
     })
 }

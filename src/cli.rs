@@ -134,7 +134,7 @@ pub struct RuleArgs {
     #[arg(long, conflicts_with = "rule")]
     pub all: bool,
     /// `text` (the markdown documentation) or `json` (code, name, aliases,
-    /// severity, summary, fix and documentation of each rule, as `ruff rule
+    /// severity, summary, fix, options and documentation of each rule, as `ruff rule
     /// --output-format json` prints them)
     #[arg(long, value_enum, default_value = "text")]
     pub output_format: RuleFormat,
