@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::{Cli, ColorChoice, Command, PrintArgs, RuleArgs, RuleFormat};
+use crate::cli::{Cli, ColorChoice, Command, ConfigArgs, PrintArgs, RuleArgs, RuleFormat};
 use crate::config::ConfigError;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::linter::FileError;
@@ -34,6 +34,7 @@ pub fn run(cli: Cli) -> ExitCode {
             write_stdout(&script)
         }
         Some(Command::Print(args)) => print(&args),
+        Some(Command::Config(args)) => config(&args),
         None => crate::check::run(&cli.check),
     };
     ExitCode::from(code)
@@ -148,8 +149,60 @@ fn rule_object(r: &rules::RuleDef) -> serde_json::Value {
         "severity": r.severity,
         "summary": r.summary,
         "fix": r.fix,
+        "options": r.options.iter().map(|o| serde_json::json!({
+            "name": o.name,
+            "type": match o.kind {
+                rules::OptionKind::String => serde_json::json!("string"),
+                rules::OptionKind::StringList => serde_json::json!("string-list"),
+                rules::OptionKind::Integer => serde_json::json!("integer"),
+                rules::OptionKind::Bool => serde_json::json!("boolean"),
+                rules::OptionKind::OneOf(values) => serde_json::json!({"one-of": values}),
+            },
+        })).collect::<Vec<_>>(),
         "explanation": r.doc,
     })
+}
+
+/// `config --from-hadolint [PATH]`: the hadolint config (named, or the
+/// one hadolint would use in the working directory) as `bakelint.toml`
+/// text on standard output; what was skipped goes to standard error.
+fn config(args: &ConfigArgs) -> u8 {
+    let explicit = args.from_hadolint.clone().flatten();
+    let path = match explicit {
+        Some(p) => p,
+        None => {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            match crate::hadolint_config::find(&cwd) {
+                Some(p) => p,
+                None => {
+                    eprintln!(
+                        "error: no hadolint config found (.hadolint.yaml here or above, \
+                         or hadolint.yaml in ~/.config or ~/.hadolint)"
+                    );
+                    return EXIT_ERROR;
+                }
+            }
+        }
+    };
+    let text = match crate::fsread::read_text(&path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {}: {}", display_path(&path), e.message);
+            return EXIT_ERROR;
+        }
+    };
+    match crate::hadolint_config::translate(&path, &text) {
+        Ok(translation) => {
+            for w in &translation.warnings {
+                print_config_warning(w);
+            }
+            write_stdout(translation.toml.as_bytes())
+        }
+        Err(e) => {
+            print_config_error(&e);
+            EXIT_ERROR
+        }
+    }
 }
 
 fn print(args: &PrintArgs) -> u8 {
@@ -205,7 +258,7 @@ pub(crate) fn print_config_error(err: &ConfigError) {
                 output::full::render_error(
                     &err.message,
                     err.help.as_deref(),
-                    display_path(path),
+                    display_path(&relative_to_cwd(path)),
                     err.source_text.clone(),
                     (span.start, span.end),
                     color,
@@ -218,6 +271,46 @@ pub(crate) fn print_config_error(err: &ConfigError) {
                 eprintln!("  help: {h}");
             }
         }
+    }
+}
+
+/// `path` relative to the working directory when it is inside it (config
+/// paths are found canonicalised).
+fn relative_to_cwd(path: &std::path::Path) -> PathBuf {
+    let cwd = std::env::current_dir().ok();
+    let canon = cwd.as_ref().and_then(|c| std::fs::canonicalize(c).ok());
+    for base in [cwd, canon].into_iter().flatten() {
+        if let Ok(rel) = path.strip_prefix(&base) {
+            return rel.to_path_buf();
+        }
+    }
+    path.to_path_buf()
+}
+
+/// A config problem that did not stop the run, as one line:
+/// `warning: .hadolint.yaml:3:5: message` (and its help).
+pub(crate) fn print_config_warning(warning: &ConfigError) {
+    eprintln!("{}", config_warning_line(warning));
+    if let Some(h) = &warning.help {
+        eprintln!("  help: {h}");
+    }
+}
+
+/// `warning: FILE:LINE:COL: message` (without a place when it has none).
+pub fn config_warning_line(warning: &ConfigError) -> String {
+    match (&warning.path, warning.span) {
+        (Some(path), Some(span)) => {
+            let index = crate::span::LineIndex::new(&warning.source_text);
+            let pos = index.position(&warning.source_text, span.start);
+            format!(
+                "warning: {}:{}:{}: {}",
+                display_path(&relative_to_cwd(path)),
+                pos.line,
+                pos.column,
+                warning.message
+            )
+        }
+        _ => format!("warning: {}", warning.message),
     }
 }
 

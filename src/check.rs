@@ -7,8 +7,8 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::app::{
-    default_format, parse_vars, print_config_error, print_file_error, summary_line, use_color,
-    EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS,
+    default_format, parse_vars, print_config_error, print_config_warning, print_file_error,
+    summary_line, use_color, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS,
 };
 use crate::cli::CheckArgs;
 use crate::config::{CliSelection, Settings};
@@ -49,7 +49,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     }
     report(args, &session, &mut outcome);
     let fail_level = args.fail_level.unwrap_or(session.settings.fail_level);
-    outcome.exit_code(args.exit_zero, fail_level)
+    outcome.exit_code(args.exit_zero || session.settings.exit_zero, fail_level)
 }
 
 /// The settings from the config file (discovered or `--config`) and the
@@ -60,10 +60,14 @@ fn load_settings(args: &CheckArgs, cwd: &Path) -> Result<Settings, u8> {
         ignore: args.ignore.clone(),
         extend_select: args.extend_select.clone(),
     };
-    Settings::discover(args.config.as_deref(), cwd, &selection).map_err(|e| {
+    let settings = Settings::discover(args.config.as_deref(), cwd, &selection).map_err(|e| {
         print_config_error(&e);
         EXIT_ERROR
-    })
+    })?;
+    for warning in &settings.warnings {
+        print_config_warning(warning);
+    }
+    Ok(settings)
 }
 
 /// The files to lint, as found on disk and read from standard input.

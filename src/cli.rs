@@ -47,6 +47,17 @@ pub enum Command {
     },
     /// Print the resolved bake definition as `docker buildx bake --print` does
     Print(PrintArgs),
+    /// Configuration tools: `config --from-hadolint` prints the
+    /// `bakelint.toml` equivalent to a hadolint config
+    Config(ConfigArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Print the `bakelint.toml` equivalent to this hadolint config
+    /// (default: the `.hadolint.yaml` hadolint would use here)
+    #[arg(long, value_name = "PATH", num_args = 0..=1, required = true)]
+    pub from_hadolint: Option<Option<PathBuf>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -123,7 +134,7 @@ pub struct RuleArgs {
     #[arg(long, conflicts_with = "rule")]
     pub all: bool,
     /// `text` (the markdown documentation) or `json` (code, name, aliases,
-    /// severity, summary, fix and documentation of each rule, as `ruff rule
+    /// severity, summary, fix, options and documentation of each rule, as `ruff rule
     /// --output-format json` prints them)
     #[arg(long, value_enum, default_value = "text")]
     pub output_format: RuleFormat,

@@ -30,7 +30,14 @@ struct RawConfig {
     severity: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
     rules: Option<BTreeMap<String, Spanned<toml::Table>>>,
     fail_level: Option<Spanned<String>>,
+    exit_zero: Option<bool>,
+    disable_ignore_pragma: Option<bool>,
 }
+
+/// Rules that run only when named explicitly (`select`, `extend-select`,
+/// `--select`, by code, name or alias; not by a prefix or `ALL`): hadolint's
+/// rules of severity `ignore`, which its users turn on with `override`.
+pub const OPT_IN_RULES: &[&str] = &["DL1001", "DL3057"];
 
 /// The least severe finding that makes `check` exit with 1 when neither
 /// `--fail-level` nor the `fail-level` key says otherwise (hadolint's
@@ -107,6 +114,14 @@ pub struct Settings {
     pub exclude: Exclusions,
     /// The config's `fail-level` (the default when it has none).
     pub fail_level: Severity,
+    /// The config's `exit-zero` (hadolint's `no-fail`): findings never fail the run.
+    pub exit_zero: bool,
+    /// The config's `disable-ignore-pragma`: `# bakelint ignore=` and
+    /// `# hadolint ignore=` comments suppress nothing.
+    pub disable_ignore_pragma: bool,
+    /// Problems that did not stop reading the config (a hadolint config's
+    /// rule codes bakelint lacks, its unknown keys), with their spans.
+    pub warnings: Vec<ConfigError>,
     enabled: Vec<bool>,
     per_file_ignores: Vec<(GlobMatcher, Vec<String>)>,
     severity: HashMap<&'static str, Severity>,
@@ -121,7 +136,13 @@ impl Default for Settings {
             config_path: None,
             exclude: Exclusions::default(),
             fail_level: DEFAULT_FAIL_LEVEL,
-            enabled: vec![true; RULES.len()],
+            exit_zero: false,
+            disable_ignore_pragma: false,
+            warnings: Vec::new(),
+            enabled: RULES
+                .iter()
+                .map(|r| !OPT_IN_RULES.contains(&r.code))
+                .collect(),
             per_file_ignores: Vec::new(),
             severity: HashMap::new(),
             options: HashMap::new(),
@@ -131,7 +152,11 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// Finds the config file (explicit path, or upward from `start`) and resolves it with the CLI selection.
+    /// Finds the config file (explicit path, or upward from `start`) and
+    /// resolves it with the CLI selection. Without a bakelint config, a
+    /// hadolint config (`.hadolint.yaml`, found where hadolint looks; see
+    /// [`crate::hadolint_config::find`]) is read instead; an explicit path
+    /// ending in `.yaml` / `.yml` is read as one too.
     pub fn discover(
         explicit: Option<&Path>,
         start: &Path,
@@ -139,17 +164,44 @@ impl Settings {
     ) -> Result<Settings, ConfigError> {
         let path = match explicit {
             Some(p) => Some(p.to_path_buf()),
-            None => find_config(start),
+            None => find_config(start).or_else(|| crate::hadolint_config::find(start)),
         };
         match path {
             Some(path) => {
                 let text = crate::fsread::read_text(&path).map_err(|e| {
                     ConfigError::cli(format!("config {}: {}", path.display(), e.message))
                 })?;
-                Settings::from_toml(&path, &text, cli)
+                if crate::hadolint_config::is_hadolint_config(&path) {
+                    Settings::from_hadolint(&path, &text, cli)
+                } else {
+                    Settings::from_toml(&path, &text, cli)
+                }
             }
             None => Settings::resolve(None, RawConfig::default(), cli, start.to_path_buf()),
         }
+    }
+
+    /// Reads a hadolint config as the `bakelint.toml` it translates to
+    /// (what `bakelint config --from-hadolint` prints); its warnings are
+    /// kept in [`Settings::warnings`].
+    pub fn from_hadolint(
+        path: &Path,
+        text: &str,
+        cli: &CliSelection,
+    ) -> Result<Settings, ConfigError> {
+        let translation = crate::hadolint_config::translate(path, text)?;
+        let mut settings = Settings::from_toml(path, &translation.toml, cli).map_err(|mut e| {
+            // Only the command line's selection can fail here: the
+            // translation is valid by construction.
+            if e.path.is_some() {
+                e.message = format!("{} (in the translation of {})", e.message, path.display());
+                e.path = None;
+                e.span = None;
+            }
+            e
+        })?;
+        settings.warnings = translation.warnings;
+        Ok(settings)
     }
 
     /// Parses config text (the path is used for messages and as the glob root).
@@ -214,7 +266,14 @@ impl Settings {
         }
         let enabled = RULES
             .iter()
-            .map(|r| select.iter().any(|s| r.matches(s)) && !ignore.iter().any(|s| r.matches(s)))
+            .map(|r| {
+                let selected = if OPT_IN_RULES.contains(&r.code) {
+                    select.iter().any(|s| r.is_named(s))
+                } else {
+                    select.iter().any(|s| r.matches(s))
+                };
+                selected && !ignore.iter().any(|s| r.matches(s))
+            })
             .collect();
 
         let exclude = exclusions(file, &raw, &root)?;
@@ -273,6 +332,9 @@ impl Settings {
             config_path: file.map(|f| f.path.clone()),
             exclude,
             fail_level,
+            exit_zero: raw.exit_zero.unwrap_or(false),
+            disable_ignore_pragma: raw.disable_ignore_pragma.unwrap_or(false),
+            warnings: Vec::new(),
             enabled,
             per_file_ignores,
             severity,

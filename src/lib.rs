@@ -9,6 +9,7 @@ pub mod diagnostic;
 pub mod dockerfile;
 pub mod fix;
 pub mod fsread;
+pub mod hadolint_config;
 pub mod image_path;
 pub mod linter;
 pub mod lsp;

@@ -55,7 +55,10 @@ pub fn lint_dockerfile(
             }
         }
     }
-    let suppressions = Suppressions::from_dockerfile(dockerfile);
+    let mut suppressions = Suppressions::from_dockerfile(dockerfile);
+    if settings.disable_ignore_pragma {
+        suppressions.disable_ignore_pragmas();
+    }
     out.retain(|d| !suppressions.is_suppressed(d));
     sort_diagnostics(&mut out);
     out

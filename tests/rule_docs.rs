@@ -15,12 +15,20 @@ use bakelint::rules::docs::{examples, DocExample};
 use bakelint::rules::{RuleDef, RULES};
 use bakelint::workspace::{self, Plan};
 
-fn settings_for(rule: &RuleDef) -> Settings {
+/// The rule alone, with the options of the example's `bakelint.toml` when
+/// it has one (rules that do nothing unconfigured, such as DL3026's
+/// trusted registries, show their config in the example).
+fn settings_for(rule: &RuleDef, example: &DocExample) -> Settings {
     let cli = CliSelection {
         select: Some(vec![rule.code.to_string()]),
         ..CliSelection::default()
     };
-    Settings::from_toml(Path::new("bakelint.toml"), "", &cli).expect("settings")
+    let config = example
+        .files
+        .iter()
+        .find(|f| f.path == "bakelint.toml")
+        .map_or("", |f| f.content.as_str());
+    Settings::from_toml(Path::new("bakelint.toml"), config, &cli).expect("settings")
 }
 
 /// Writes the example's files into `dir`; returns the path of its first file.
@@ -53,7 +61,7 @@ fn check_rule(rule: &'static RuleDef) -> Vec<String> {
         ));
         return problems;
     }
-    let settings = settings_for(rule);
+    let settings = settings_for(rule, &bad);
     let dir = tempfile::tempdir().expect("tempdir");
     let bad_main = materialise(dir.path(), &bad);
     let plan = plan_for(dir.path());
@@ -74,8 +82,9 @@ fn check_rule(rule: &'static RuleDef) -> Vec<String> {
 
     let good_dir = tempfile::tempdir().expect("tempdir");
     materialise(good_dir.path(), &good);
+    let good_settings = settings_for(rule, &good);
     let after =
-        workspace::lint(&plan_for(good_dir.path()), &BTreeMap::new(), &settings).diagnostics;
+        workspace::lint(&plan_for(good_dir.path()), &BTreeMap::new(), &good_settings).diagnostics;
     if after.iter().any(|d| d.code == rule.code) {
         problems.push(format!(
             "{}: fixed example still fires: {:?}",

@@ -99,6 +99,20 @@ pub mod untagged_image;
 // hadolint: package version pins
 // hadolint: install flags and package caches
 // hadolint: labels, registries and pragmas (configurable)
+pub mod empty_label;
+pub mod inline_ignore_pragma;
+pub mod invalid_label_key;
+pub mod label_not_email;
+pub mod label_not_git_hash;
+pub mod label_not_rfc3339;
+pub mod label_not_semver;
+pub mod label_not_spdx;
+pub mod label_not_url;
+pub mod labels;
+pub mod missing_healthcheck;
+pub mod missing_label;
+pub mod superfluous_label;
+pub mod untrusted_registry;
 // ShellCheck checks on RUN scripts
 
 /// What a rule looks at.
@@ -504,6 +518,19 @@ pub static RULES: &[&RuleDef] = &[
     // hadolint: package version pins
     // hadolint: install flags and package caches
     // hadolint: labels, registries and pragmas (configurable)
+    &inline_ignore_pragma::RULE,
+    &untrusted_registry::RULE,
+    &invalid_label_key::RULE,
+    &missing_label::RULE,
+    &superfluous_label::RULE,
+    &empty_label::RULE,
+    &label_not_url::RULE,
+    &label_not_rfc3339::RULE,
+    &label_not_spdx::RULE,
+    &label_not_git_hash::RULE,
+    &label_not_semver::RULE,
+    &missing_healthcheck::RULE,
+    &label_not_email::RULE,
     // ShellCheck checks on RUN scripts
 ];
 
