@@ -79,6 +79,17 @@ pub mod workdir_relative_path;
 
 // hadolint: rules on FROM, COPY, ADD, USER and other instructions
 // hadolint: rules on RUN commands
+pub mod apt_instead_of_apt_get;
+pub mod cd_instead_of_workdir;
+pub mod consecutive_runs;
+pub mod container_meaningless_commands;
+pub mod image_shells;
+pub mod pipefail;
+pub mod run_commands;
+pub mod sudo_in_run;
+pub mod useradd_high_uid;
+pub mod wget_and_curl;
+pub mod wget_progress;
 // hadolint: package version pins
 // hadolint: install flags and package caches
 // hadolint: labels, registries and pragmas (configurable)
@@ -468,6 +479,15 @@ pub static RULES: &[&RuleDef] = &[
     &adhoc_test_deps::RULE,
     // hadolint: rules on FROM, COPY, ADD, USER and other instructions
     // hadolint: rules on RUN commands
+    &pipefail::RULE,
+    &cd_instead_of_workdir::RULE,
+    &wget_progress::RULE,
+    &consecutive_runs::RULE,
+    &container_meaningless_commands::RULE,
+    &sudo_in_run::RULE,
+    &useradd_high_uid::RULE,
+    &wget_and_curl::RULE,
+    &apt_instead_of_apt_get::RULE,
     // hadolint: package version pins
     // hadolint: install flags and package caches
     // hadolint: labels, registries and pragmas (configurable)
