@@ -13,7 +13,8 @@ pub static RULE: RuleDef = RuleDef {
     name: "apt-instead-of-apt-get",
     aliases: &[],
     severity: Severity::Warning,
-    summary: "Do not use apt as it is meant to be an end-user tool, use apt-get or apt-cache instead",
+    summary:
+        "Do not use apt as it is meant to be an end-user tool, use apt-get or apt-cache instead",
     doc: include_str!("../../rules/DL3027.md"),
     fix: Some(Applicability::Unsafe),
     scope: RuleScope::Dockerfile,

@@ -35,12 +35,15 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         out.push(
-            ctx.diagnostic(word.span, "`cd` in a RUN: use WORKDIR to switch to a directory")
-                .with_help(
-                    "Set the directory with `WORKDIR <dir>` before the RUN: it applies to every \
+            ctx.diagnostic(
+                word.span,
+                "`cd` in a RUN: use WORKDIR to switch to a directory",
+            )
+            .with_help(
+                "Set the directory with `WORKDIR <dir>` before the RUN: it applies to every \
                      later instruction and is created if missing, where a `cd` lasts only until \
                      the end of this RUN",
-                ),
+            ),
         );
     }
 }
@@ -61,7 +64,10 @@ mod tests {
     #[test]
     fn no_from_onbuild_and_substitutions() {
         assert_eq!(lint(&RULE, "RUN cd /opt\n").len(), 1);
-        assert_eq!(lint(&RULE, "FROM debian\nONBUILD RUN cd /opt && make\n").len(), 1);
+        assert_eq!(
+            lint(&RULE, "FROM debian\nONBUILD RUN cd /opt && make\n").len(),
+            1
+        );
         assert_eq!(lint(&RULE, "FROM debian\nRUN D=$(cd /x; pwd)\n").len(), 1);
     }
 

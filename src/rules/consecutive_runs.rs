@@ -11,6 +11,7 @@
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::{CommandForm, Instruction, InstructionKind, Keyword, NodeKind};
 use crate::rules::run_commands::is_counted;
+use crate::rules::run_shell::run_shells;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 
@@ -49,7 +50,10 @@ fn flags_key(ins: &Instruction) -> Vec<String> {
 fn command_count(ctx: &DockerfileContext<'_>, ins: &Instruction) -> usize {
     let scripts = ctx.dockerfile.run_scripts(ins);
     if scripts.is_empty() {
-        return usize::from(matches!(ins.kind, InstructionKind::Run(CommandForm::Exec(_))));
+        return usize::from(matches!(
+            ins.kind,
+            InstructionKind::Run(CommandForm::Exec(_))
+        ));
     }
     scripts
         .iter()
@@ -60,9 +64,10 @@ fn command_count(ctx: &DockerfileContext<'_>, ins: &Instruction) -> usize {
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
+    let shells = run_shells(df);
     // The previous RUN of the current run: its keyword span and flags.
     let mut previous: Option<(Span, Vec<String>)> = None;
-    for node in &df.nodes {
+    for (index, node) in df.nodes.iter().enumerate() {
         let ins = match &node.kind {
             NodeKind::Comment | NodeKind::Blank | NodeKind::Directive(_) => continue,
             NodeKind::Instruction(ins) if ins.keyword == Keyword::Run => ins,
@@ -71,8 +76,14 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             }
         };
+        let posix = shells
+            .get(index)
+            .and_then(|s| s.as_ref())
+            .is_none_or(|s| s.is_posix());
         let flags = flags_key(ins);
-        if command_count(ctx, ins) > 1 {
+        // A PowerShell or cmd script is not shell: how many commands it
+        // runs is not known, so it is taken as several.
+        if !posix || command_count(ctx, ins) > 1 {
             previous = None;
             continue;
         }
@@ -125,6 +136,7 @@ mod tests {
             ("RUN foo\nONBUILD RUN bar\nRUN baz\n", 0),
             ("RUN foo\nFROM debian\nRUN bar\n", 0),
             ("RUN <<EOF\nfoo\nbar\nEOF\nRUN baz\n", 0),
+            ("FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN Write-Host a\nRUN Write-Host b\n", 0),
         ] {
             assert_eq!(lint(&RULE, src).len(), n, "{src}");
         }

@@ -106,9 +106,12 @@ pub fn shell_of_image(image: &str) -> Option<PipefailShell> {
 /// SUSE; `apk`: Alpine). `None` when they disagree or there are none.
 pub fn shell_of_managers(managers: &[crate::shell::PackageManager]) -> Option<PipefailShell> {
     use crate::shell::PackageManager as M;
-    let bash = managers
-        .iter()
-        .any(|m| matches!(m, M::AptGet | M::Apt | M::Dnf | M::Yum | M::Microdnf | M::Zypper));
+    let bash = managers.iter().any(|m| {
+        matches!(
+            m,
+            M::AptGet | M::Apt | M::Dnf | M::Yum | M::Microdnf | M::Zypper
+        )
+    });
     let ash = managers.iter().any(|m| matches!(m, M::Apk));
     match (bash, ash) {
         (true, false) => Some(PipefailShell::Bash),
@@ -124,7 +127,10 @@ mod tests {
     #[test]
     fn images() {
         assert_eq!(shell_of_image("debian:12"), Some(PipefailShell::Bash));
-        assert_eq!(shell_of_image("python:3.12-slim"), Some(PipefailShell::Bash));
+        assert_eq!(
+            shell_of_image("python:3.12-slim"),
+            Some(PipefailShell::Bash)
+        );
         assert_eq!(
             shell_of_image("docker.io/library/node:20-bookworm@sha256:abc"),
             Some(PipefailShell::Bash)
@@ -132,7 +138,10 @@ mod tests {
         assert_eq!(shell_of_image("node:20-alpine"), Some(PipefailShell::Ash));
         assert_eq!(shell_of_image("alpine"), Some(PipefailShell::Ash));
         assert_eq!(shell_of_image("gcr.io/distroless/python3"), None);
-        assert_eq!(shell_of_image("mcr.microsoft.com/dotnet/runtime:8.0-jammy-chiseled"), None);
+        assert_eq!(
+            shell_of_image("mcr.microsoft.com/dotnet/runtime:8.0-jammy-chiseled"),
+            None
+        );
         assert_eq!(shell_of_image("busybox:1.36"), None);
         assert_eq!(shell_of_image("${BASE}"), None);
         assert_eq!(shell_of_image("myorg/app-base:1"), None);
@@ -141,7 +150,10 @@ mod tests {
     #[test]
     fn managers() {
         use crate::shell::PackageManager as M;
-        assert_eq!(shell_of_managers(&[M::AptGet, M::Pip]), Some(PipefailShell::Bash));
+        assert_eq!(
+            shell_of_managers(&[M::AptGet, M::Pip]),
+            Some(PipefailShell::Bash)
+        );
         assert_eq!(shell_of_managers(&[M::Apk]), Some(PipefailShell::Ash));
         assert_eq!(shell_of_managers(&[M::Apk, M::AptGet]), None);
         assert_eq!(shell_of_managers(&[]), None);

@@ -14,7 +14,7 @@ use crate::rules::image_shells::{shell_of_image, shell_of_managers, PipefailShel
 use crate::rules::run_commands::{posix_runs, ShellRun};
 use crate::rules::run_shell::RunShell;
 use crate::rules::source_text::{indentation_at, keyword_case, line_start};
-use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
+use crate::rules::{CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope};
 use crate::shell::{RunScript, ScriptOrigin, SimpleCommand};
 use crate::span::Span;
 
@@ -27,7 +27,10 @@ pub static RULE: RuleDef = RuleDef {
     doc: include_str!("../../rules/DL4006.md"),
     fix: Some(Applicability::Unsafe),
     scope: RuleScope::Dockerfile,
-    options: &[],
+    options: &[RuleOption {
+        name: "every-pipe",
+        kind: OptionKind::Bool,
+    }],
     check: CheckFn::Dockerfile(check),
 };
 
@@ -68,27 +71,62 @@ fn sets_pipefail(command: &SimpleCommand) -> bool {
     })
 }
 
-/// The first pipeline of a script not preceded by `set -o pipefail`: the
-/// span from its first command to the next command of the pipeline.
-fn unprotected_pipe(script: &RunScript) -> Option<Span> {
-    let commands = script.commands();
-    let mut protected_from: Option<usize> = None;
-    for c in commands {
-        if sets_pipefail(c) && !c.in_substitution {
-            protected_from = Some(protected_from.map_or(c.span.start, |p| p.min(c.span.start)));
-        }
-    }
-    let first = commands
-        .iter()
-        .position(|c| c.in_pipeline && protected_from.is_none_or(|p| c.span.start < p))?;
-    let start = &commands[first];
-    let next = commands[first + 1..]
-        .iter()
-        .find(|c| c.in_pipeline && c.span.start >= start.span.end);
-    Some(match next {
-        Some(n) => Span::new(start.span.start, n.span.end),
-        None => start.span,
+/// Commands whose failure `pipefail` would not catch or should not: `echo`
+/// and `printf` print their arguments (a failed `$( )` in them is masked
+/// with or without pipefail), and `yes` ends by SIGPIPE, which pipefail
+/// would turn into a failed build.
+const HARMLESS_LEFT: &[&str] = &["echo", "printf", "yes", "true"];
+
+/// How many earlier commands to look back at for the left side of a `|`
+/// (commands nest in `$( )`; bounded so the search stays linear).
+const LOOKBACK: usize = 32;
+
+/// Whether the text between two commands holds a pipe (`|` or `|&`, not
+/// `||` or the clobbering redirection `>|`).
+fn gap_has_pipe(gap: &str) -> bool {
+    let bytes = gap.as_bytes();
+    bytes.iter().enumerate().any(|(i, &b)| {
+        b == b'|'
+            && bytes.get(i + 1) != Some(&b'|')
+            && (i == 0 || !matches!(bytes[i - 1], b'|' | b'>'))
     })
+}
+
+/// The first `|` of a script whose left side may fail unnoticed and that
+/// no `set -o pipefail` before it protects: the span from the command left
+/// of the `|` to the command right of it, and the left command's name.
+/// With `every_pipe`, harmless left sides count too (hadolint's behaviour).
+fn unprotected_pipe<'s>(
+    script: &'s RunScript,
+    source: &str,
+    every_pipe: bool,
+) -> Option<(Span, Option<&'s str>)> {
+    let commands = script.commands();
+    let protected_from = commands
+        .iter()
+        .filter(|c| sets_pipefail(c) && !c.in_substitution)
+        .map(|c| c.span.start)
+        .min();
+    for (i, right) in commands.iter().enumerate() {
+        if !right.in_pipeline || protected_from.is_some_and(|p| right.span.start > p) {
+            continue;
+        }
+        // The left side: the earlier command ending last before this one.
+        let left = commands[i.saturating_sub(LOOKBACK)..i]
+            .iter()
+            .filter(|c| c.span.end <= right.span.start)
+            .max_by_key(|c| c.span.end);
+        let Some(left) = left else { continue };
+        let gap = source.get(left.span.end..right.span.start).unwrap_or("");
+        if !left.in_pipeline || !gap_has_pipe(gap) {
+            continue;
+        }
+        if !every_pipe && left.name_str().is_some_and(|n| HARMLESS_LEFT.contains(&n)) {
+            continue;
+        }
+        return Some((Span::new(left.span.start, right.span.end), left.name_str()));
+    }
+    None
 }
 
 /// Per stage: the package managers its chain runs (for the fix's shell).
@@ -121,7 +159,10 @@ fn chain_managers(df: &Dockerfile) -> Vec<Vec<crate::shell::PackageManager>> {
 }
 
 /// The shell the fix can name for a RUN, if the image surely has one.
-fn fix_shell(run: &ShellRun<'_>, managers: Option<&Vec<crate::shell::PackageManager>>) -> Option<PipefailShell> {
+fn fix_shell(
+    run: &ShellRun<'_>,
+    managers: Option<&Vec<crate::shell::PackageManager>>,
+) -> Option<PipefailShell> {
     match run.shell.program().as_deref() {
         Some("bash") => return Some(PipefailShell::Bash),
         Some("ash") => return Some(PipefailShell::Ash),
@@ -137,6 +178,7 @@ fn fix_shell(run: &ShellRun<'_>, managers: Option<&Vec<crate::shell::PackageMana
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
     let source = ctx.source();
+    let every_pipe = ctx.option_bool("every-pipe").unwrap_or(false);
     let runs = posix_runs(df);
     if runs.is_empty() {
         return;
@@ -177,7 +219,8 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             // ONBUILD RUN runs under the shell of the image that triggers it.
             continue;
         }
-        let Some(span) = run.scripts(df).iter().find_map(|script| {
+        let scripts = run.scripts(df);
+        let Some(found) = scripts.iter().find_map(|script| {
             let shell = match script.origin {
                 ScriptOrigin::ExecForm => exec_shell(run.run)?,
                 _ => run.shell.clone(),
@@ -185,14 +228,18 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             if shell_has_pipefail(&shell) {
                 return None;
             }
-            unprotected_pipe(script)
+            unprotected_pipe(script, source, every_pipe)
         }) else {
             continue;
         };
+        let (span, left) = found;
         let mut diag = ctx
             .diagnostic(
                 span,
-                "`RUN` with a pipe and no `-o pipefail`: a command failing before the last `|` does not fail the build",
+                match left {
+                    Some(name) => format!("pipe without `-o pipefail`: if `{name}` fails, the build goes on"),
+                    None => "pipe without `-o pipefail`: if the command before `|` fails, the build goes on".to_string(),
+                },
             )
             .with_help(
                 "Set `SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]` before this RUN \
@@ -269,6 +316,45 @@ mod tests {
     }
 
     #[test]
+    fn the_left_side_of_the_pipe() {
+        let src = "FROM debian\nRUN { echo a; curl x; } | tee f && v=$(git describe | cut -c2-) && echo \"$v\" | sh\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["curl x; } | tee f"]);
+        assert!(diags[0].message.contains("`curl` fails"));
+        let src = "FROM debian\nRUN echo \"$SHA *f\" | sha256sum -c - && yes | apt-get install x && printf 'a' | tee f\n";
+        assert!(lint(&RULE, src).is_empty());
+        let src = "FROM debian\nRUN echo $(git describe | cut -c2-) | tee v\n";
+        assert_eq!(
+            slices(src, &lint(&RULE, src)),
+            vec!["git describe | cut -c2-"]
+        );
+        let src = "FROM debian\nRUN a $(echo x | b) | c\n";
+        assert_eq!(slices(src, &lint(&RULE, src)), vec!["a $(echo x | b) | c"]);
+        let src = "FROM debian\nRUN a >| f && b || c\n";
+        assert!(lint(&RULE, src).is_empty());
+    }
+
+    #[test]
+    fn every_pipe_option_reports_harmless_left_sides() {
+        let src = "FROM debian\nRUN echo \"$SHA *f\" | sha256sum -c -\n";
+        let df = crate::dockerfile::parse(src);
+        let mut options = toml::Table::new();
+        options.insert("every-pipe".into(), toml::Value::Boolean(true));
+        let build = crate::rules::BuildInfo::default();
+        let ctx = DockerfileContext {
+            path: std::path::Path::new("Dockerfile"),
+            dockerfile: &df,
+            rule: &RULE,
+            options: &options,
+            build: &build,
+        };
+        let mut out = Vec::new();
+        check(&ctx, &mut out);
+        assert_eq!(slices(src, &out), vec!["echo \"$SHA *f\" | sha256sum -c -"]);
+        assert!(lint(&RULE, src).is_empty());
+    }
+
+    #[test]
     fn a_child_stage_inherits_pipefail() {
         let src = "FROM debian AS base\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nFROM base\nRUN a | b\n";
         assert!(lint(&RULE, src).is_empty());
@@ -282,7 +368,10 @@ mod tests {
             "RUN set -euxo pipefail; a | b\n",
             "RUN [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\", \"a | b\"]\n",
         ] {
-            assert!(lint(&RULE, &format!("FROM debian\n{ok}")).is_empty(), "{ok}");
+            assert!(
+                lint(&RULE, &format!("FROM debian\n{ok}")).is_empty(),
+                "{ok}"
+            );
         }
         for bad in [
             "RUN x=$(a | b)\n",
@@ -290,7 +379,11 @@ mod tests {
             "RUN [\"sh\", \"-c\", \"a | b\"]\n",
             "RUN <<EOF\na | b\nEOF\n",
         ] {
-            assert_eq!(lint(&RULE, &format!("FROM debian\n{bad}")).len(), 1, "{bad}");
+            assert_eq!(
+                lint(&RULE, &format!("FROM debian\n{bad}")).len(),
+                1,
+                "{bad}"
+            );
         }
     }
 

@@ -165,7 +165,9 @@ mod tests {
 
     #[test]
     fn wrappers_runners_and_paths() {
-        let n = names("FROM debian\nRUN sudo wget x && /usr/bin/curl y && busybox ps && command -v top\n");
+        let n = names(
+            "FROM debian\nRUN sudo wget x && /usr/bin/curl y && busybox ps && command -v top\n",
+        );
         assert!(n[0].contains(&"wget".to_string()) && n[0].contains(&"sudo".to_string()));
         assert_eq!(n[1], vec!["curl", "curl"]);
         assert!(n[2].contains(&"ps".to_string()));

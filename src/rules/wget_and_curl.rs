@@ -129,6 +129,10 @@ mod tests {
         assert_eq!(lines(src, &diags), vec![4, 5]);
         assert_eq!(slices(src, &diags), vec!["wget", "curl"]);
         assert_eq!(diags[0].labels[0].span.slice(src), "curl");
-        assert!(lint(&RULE, "FROM debian\nRUN apt-get install -y curl wget && command -v curl\n").is_empty());
+        assert!(lint(
+            &RULE,
+            "FROM debian\nRUN apt-get install -y curl wget && command -v curl\n"
+        )
+        .is_empty());
     }
 }

@@ -73,9 +73,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         let scripts = run.scripts(df);
         let found = scripts.iter().flat_map(|s| s.commands()).find_map(|c| {
             let (word, args) = program_args(c, "wget")?;
-            let quiet = option_names(args).any(|(_, n)| {
-                QUIET_LONG.contains(&n) || QUIET_SHORT.contains(&n)
-            }) || args.iter().any(|a| a.is("-nv"));
+            let quiet = option_names(args)
+                .any(|(_, n)| QUIET_LONG.contains(&n) || QUIET_SHORT.contains(&n))
+                || args.iter().any(|a| a.is("-nv"));
             let via_busybox = program_names(c).next() == Some("busybox");
             (!quiet).then_some((word, via_busybox))
         });
@@ -94,7 +94,11 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         if !via_busybox {
             let managers = managers.get_or_insert_with(|| file_managers(df));
             let safe = gnu_wget(managers, run.shell.root_image.as_deref());
-            let edit = vec![Edit::insert(ctx.path, word.span.end, " --progress=dot:giga")];
+            let edit = vec![Edit::insert(
+                ctx.path,
+                word.span.end,
+                " --progress=dot:giga",
+            )];
             let message = "Add `--progress=dot:giga`";
             diag = diag.with_fix(if safe {
                 Fix::safe(message, edit)
