@@ -70,9 +70,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(at) = here.iter().flatten().min_by_key(|s| s.start).copied() else {
             continue;
         };
-        for t in 0..2 {
-            if state.first[t].is_none() {
-                state.first[t] = here[t];
+        for (first, now) in state.first.iter_mut().zip(here) {
+            if first.is_none() {
+                *first = now;
             }
         }
         let (Some(curl), Some(wget)) = (state.first[0], state.first[1]) else {
