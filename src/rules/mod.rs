@@ -96,6 +96,17 @@ pub mod non_numeric_user;
 pub mod onbuild_forbidden;
 pub mod untagged_image;
 // hadolint: rules on RUN commands
+pub mod apt_instead_of_apt_get;
+pub mod cd_instead_of_workdir;
+pub mod consecutive_runs;
+pub mod container_meaningless_commands;
+pub mod image_shells;
+pub mod pipefail;
+pub mod run_commands;
+pub mod sudo_in_run;
+pub mod useradd_high_uid;
+pub mod wget_and_curl;
+pub mod wget_progress;
 // hadolint: package version pins
 // hadolint: install flags and package caches
 // hadolint: labels, registries and pragmas (configurable)
@@ -515,6 +526,15 @@ pub static RULES: &[&RuleDef] = &[
     &copy_root_filesystem::RULE,
     &ln_bin_sh::RULE,
     // hadolint: rules on RUN commands
+    &pipefail::RULE,
+    &cd_instead_of_workdir::RULE,
+    &wget_progress::RULE,
+    &consecutive_runs::RULE,
+    &container_meaningless_commands::RULE,
+    &sudo_in_run::RULE,
+    &useradd_high_uid::RULE,
+    &wget_and_curl::RULE,
+    &apt_instead_of_apt_get::RULE,
     // hadolint: package version pins
     // hadolint: install flags and package caches
     // hadolint: labels, registries and pragmas (configurable)
