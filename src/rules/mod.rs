@@ -80,6 +80,16 @@ pub mod workdir_relative_path;
 // hadolint: rules on FROM, COPY, ADD, USER and other instructions
 // hadolint: rules on RUN commands
 // hadolint: package version pins
+pub mod package_pins;
+pub mod unpinned_apk_package;
+pub mod unpinned_apt_package;
+pub mod unpinned_dnf_package;
+pub mod unpinned_gem;
+pub mod unpinned_go_package;
+pub mod unpinned_npm_package;
+pub mod unpinned_pip_package;
+pub mod unpinned_yum_package;
+pub mod unpinned_zypper_package;
 // hadolint: install flags and package caches
 // hadolint: labels, registries and pragmas (configurable)
 // ShellCheck checks on RUN scripts
@@ -469,6 +479,15 @@ pub static RULES: &[&RuleDef] = &[
     // hadolint: rules on FROM, COPY, ADD, USER and other instructions
     // hadolint: rules on RUN commands
     // hadolint: package version pins
+    &unpinned_apt_package::RULE,
+    &unpinned_apk_package::RULE,
+    &unpinned_pip_package::RULE,
+    &unpinned_npm_package::RULE,
+    &unpinned_gem::RULE,
+    &unpinned_yum_package::RULE,
+    &unpinned_zypper_package::RULE,
+    &unpinned_dnf_package::RULE,
+    &unpinned_go_package::RULE,
     // hadolint: install flags and package caches
     // hadolint: labels, registries and pragmas (configurable)
     // ShellCheck checks on RUN scripts

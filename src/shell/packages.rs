@@ -355,6 +355,7 @@ const MANAGERS: &[ManagerSpec] = &[
             &["localinstall"],
             &["groupinstall"],
             &["group", "install"],
+            &["module", "install"],
         ],
         bare_installs: false,
         value_options: RPM_VALUE_OPTIONS,
@@ -364,7 +365,7 @@ const MANAGERS: &[ManagerSpec] = &[
     ManagerSpec {
         manager: PackageManager::Microdnf,
         names: &["microdnf"],
-        installs: &[&["install"], &["reinstall"]],
+        installs: &[&["install"], &["reinstall"], &["module", "install"]],
         bare_installs: false,
         value_options: RPM_VALUE_OPTIONS,
         requirement_options: &[],
