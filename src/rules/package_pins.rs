@@ -16,14 +16,14 @@
 //! variable stays as written, so `curl=${V}` is pinned by its `=` and a bare
 //! `$PKGS` is not (hadolint reports both words the same way).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::dockerfile::{InstructionKind, Keyword};
 use crate::rules::run_shell::run_shells;
 use crate::rules::stages::effective;
 use crate::rules::DockerfileContext;
-use crate::shell::{PackageInstall, PackageManager, SimpleCommand, Word};
+use crate::shell::{PackageInstall, PackageManager, RunScript, SimpleCommand, Word};
 use crate::span::Span;
 
 /// How one package argument stands.
@@ -56,6 +56,10 @@ pub struct Ecosystem {
     pub pinned_form: fn(&str) -> String,
     /// Installs whose arguments are not packages (`zypper install -t pattern x`).
     pub skip: Option<fn(&PackageInstall<'_>) -> bool>,
+    /// When not empty, the `--options` the install knows that take no value:
+    /// a word after any other `--option` is that option's value, not a
+    /// package (gem refuses options it does not know).
+    pub known_switches: &'static [&'static str],
 }
 
 /// One unpinned package argument.
@@ -64,6 +68,8 @@ pub struct Unpinned {
     pub span: Span,
     /// The word as read (quotes removed).
     pub text: String,
+    /// For a variable (`$PKGS`), the unpinned packages of the list it holds.
+    pub listed: Vec<String>,
 }
 
 /// Every unpinned package of `eco` in the RUNs (and `ONBUILD RUN`s) of the file.
@@ -72,7 +78,7 @@ pub fn unpinned(ctx: &DockerfileContext<'_>, eco: &Ecosystem) -> Vec<Unpinned> {
     let shells = run_shells(df);
     let mut found = Vec::new();
     let mut scope = Scope::default();
-    let mut stage_end_env: Vec<HashSet<String>> = Vec::new();
+    let mut stage_end_env: Vec<HashMap<String, Option<String>>> = Vec::new();
     let mut stage = None::<usize>;
     for (node, ins) in df.instructions() {
         let inner = effective(ins);
@@ -90,12 +96,17 @@ pub fn unpinned(ctx: &DockerfileContext<'_>, eco: &Ecosystem) -> Vec<Unpinned> {
                     .unwrap_or_default();
             }
             InstructionKind::Arg(decls) if std::ptr::eq(inner, ins) => {
-                scope
-                    .args
-                    .extend(decls.iter().map(|d| d.name.value.clone()));
+                scope.args.extend(decls.iter().map(|d| {
+                    let default = d.default.as_ref().map(|v| v.value.clone());
+                    (d.name.value.clone(), default)
+                }));
             }
             InstructionKind::Env(pairs) if std::ptr::eq(inner, ins) => {
-                scope.env.extend(pairs.iter().map(|p| p.key.value.clone()));
+                scope.env.extend(
+                    pairs
+                        .iter()
+                        .map(|p| (p.key.value.clone(), Some(p.value.value.clone()))),
+                );
             }
             InstructionKind::Run(_) => {
                 if shells
@@ -106,13 +117,18 @@ pub fn unpinned(ctx: &DockerfileContext<'_>, eco: &Ecosystem) -> Vec<Unpinned> {
                     continue;
                 }
                 for script in df.run_scripts(ins).iter() {
+                    let reading = Reading {
+                        eco,
+                        scope: &scope,
+                        script,
+                    };
                     for install in script.installs() {
-                        check_install(eco, &install, &scope, &mut found);
+                        reading.check_install(&install, &mut found);
                     }
                     if let Some(extra) = eco.extra {
                         for command in script.commands() {
                             for word in extra(command) {
-                                push_if_unpinned(eco, word, "", &scope, &mut found);
+                                reading.push_if_unpinned(word, "", command.span.start, &mut found);
                             }
                         }
                     }
@@ -125,96 +141,213 @@ pub fn unpinned(ctx: &DockerfileContext<'_>, eco: &Ecosystem) -> Vec<Unpinned> {
 }
 
 /// Builds the diagnostics of a pin rule: one per unpinned package word.
+/// `action` starts the message (`Pin versions in apt-get install`).
 pub fn check(
     ctx: &DockerfileContext<'_>,
     eco: &Ecosystem,
     out: &mut Vec<Diagnostic>,
-    message: fn(&str) -> String,
+    action: &str,
     help: fn(&str, &str) -> String,
 ) {
     for finding in unpinned(ctx, eco) {
-        let pinned = (eco.pinned_form)(&finding.text);
-        out.push(
-            ctx.diagnostic(finding.span, message(&finding.text))
-                .with_help(help(&finding.text, &pinned)),
-        );
+        let diag = match finding.listed.first() {
+            None => {
+                let pinned = (eco.pinned_form)(&finding.text);
+                ctx.diagnostic(
+                    finding.span,
+                    format!("{action}: `{}` has no version", finding.text),
+                )
+                .with_help(help(&finding.text, &pinned))
+            }
+            Some(first) => {
+                let pinned = (eco.pinned_form)(first);
+                let names = finding
+                    .listed
+                    .iter()
+                    .map(|p| format!("`{p}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                ctx.diagnostic(
+                    finding.span,
+                    format!(
+                        "{action}: `{}` holds packages without a version: {names}",
+                        finding.text
+                    ),
+                )
+                .with_help(help(first, &pinned))
+            }
+        };
+        out.push(diag);
     }
 }
 
 /// Variables declared so far: every earlier `ARG`, and the `ENV`s of the
 /// stage and of the stages it is built from (as hadolint reads them).
+/// Each name maps to its value as written, when it has one.
 #[derive(Default)]
 struct Scope {
-    args: HashSet<String>,
-    env: HashSet<String>,
+    args: HashMap<String, Option<String>>,
+    env: HashMap<String, Option<String>>,
 }
 
 impl Scope {
     fn declares(&self, name: &str) -> bool {
-        self.args.contains(name) || self.env.contains(name)
+        self.args.contains_key(name) || self.env.contains_key(name)
+    }
+
+    /// The value `name` has in a RUN: the `ENV` one, else the `ARG` default.
+    fn value(&self, name: &str) -> Option<&str> {
+        self.env
+            .get(name)
+            .or_else(|| self.args.get(name))
+            .and_then(|v| v.as_deref())
     }
 }
 
-fn check_install(
-    eco: &Ecosystem,
-    install: &PackageInstall<'_>,
-    scope: &Scope,
-    found: &mut Vec<Unpinned>,
-) {
-    if !eco.managers.contains(&install.manager) {
-        return;
-    }
-    let Some(subcommand) = install.subcommand_str() else {
-        return;
-    };
-    if !eco.subcommands.contains(&subcommand) {
-        return;
-    }
-    if !eco.pinning_options.is_empty() && install.has_flag(eco.pinning_options) {
-        return;
-    }
-    if eco.skip.is_some_and(|skip| skip(install)) {
-        return;
-    }
-    // `gem install x:1 -- --with-opt=y`: the rest goes to the build.
-    let end = if eco.stop_at_double_dash {
-        install
-            .command
-            .args
-            .iter()
-            .find(|w| w.raw == "--")
-            .map_or(usize::MAX, |w| w.span.start)
-    } else {
-        usize::MAX
-    };
-    for package in &install.packages {
-        if package.span.start >= end {
-            break;
+/// What a RUN script's package words are read against.
+struct Reading<'a> {
+    eco: &'a Ecosystem,
+    scope: &'a Scope,
+    script: &'a RunScript,
+}
+
+impl Reading<'_> {
+    fn check_install(&self, install: &PackageInstall<'_>, found: &mut Vec<Unpinned>) {
+        let eco = self.eco;
+        if !eco.managers.contains(&install.manager) {
+            return;
         }
-        push_if_unpinned(eco, package, subcommand, scope, found);
+        let Some(subcommand) = install.subcommand_str() else {
+            return;
+        };
+        if !eco.subcommands.contains(&subcommand) {
+            return;
+        }
+        if !eco.pinning_options.is_empty() && install.has_flag(eco.pinning_options) {
+            return;
+        }
+        if eco.skip.is_some_and(|skip| skip(install)) {
+            return;
+        }
+        let args = &install.command.args;
+        // `gem install x:1 -- --with-opt=y`: the rest goes to the build.
+        let end = if eco.stop_at_double_dash {
+            args.iter()
+                .find(|w| w.raw == "--")
+                .map_or(usize::MAX, |w| w.span.start)
+        } else {
+            usize::MAX
+        };
+        // Words after an option the tool does not know are that option's value.
+        let values_of_unknown: Vec<usize> = if eco.known_switches.is_empty() {
+            Vec::new()
+        } else {
+            args.windows(2)
+                .filter(|pair| {
+                    pair[0].as_str().is_some_and(|t| {
+                        t.starts_with("--") && !t.contains('=') && !eco.known_switches.contains(&t)
+                    })
+                })
+                .map(|pair| pair[1].span.start)
+                .collect()
+        };
+        for package in &install.packages {
+            if package.span.start >= end {
+                break;
+            }
+            if values_of_unknown.contains(&package.span.start) {
+                continue;
+            }
+            self.push_if_unpinned(package, subcommand, install.span.start, found);
+        }
+    }
+
+    fn push_if_unpinned(
+        &self,
+        word: &Word,
+        subcommand: &str,
+        command_start: usize,
+        found: &mut Vec<Unpinned>,
+    ) {
+        let text = match word.as_str() {
+            Some(value) => value.to_string(),
+            None => match whole_variable(&word.raw) {
+                Some(name) => {
+                    // `$PKGS`: read the list it holds, when the file shows it.
+                    let Some(value) = self.list_value(name, command_start) else {
+                        return;
+                    };
+                    let unpinned: Vec<String> = value
+                        .split_whitespace()
+                        .filter(|p| !p.starts_with('-'))
+                        .filter(|p| (self.eco.classify)(p, subcommand) == Pin::Unpinned)
+                        .map(str::to_string)
+                        .collect();
+                    if !unpinned.is_empty() {
+                        found.push(Unpinned {
+                            span: word.span,
+                            text: word.raw.trim_matches('"').to_string(),
+                            listed: unpinned,
+                        });
+                    }
+                    return;
+                }
+                None => read_expansions(&word.raw, self.scope),
+            },
+        };
+        if text.is_empty() {
+            return;
+        }
+        if (self.eco.classify)(&text, subcommand) == Pin::Unpinned {
+            found.push(Unpinned {
+                span: word.span,
+                text,
+                listed: Vec::new(),
+            });
+        }
+    }
+
+    /// The package list variable `name` holds at the command starting at
+    /// `before`: the last plain assignment in the script before it, else the
+    /// `ENV` value or `ARG` default. `None` when it is not visible (no
+    /// value, or the output of a command).
+    fn list_value(&self, name: &str, before: usize) -> Option<String> {
+        let prefix = format!("{name}=");
+        let assigned = self
+            .script
+            .commands()
+            .iter()
+            .filter(|c| c.name.is_none() && c.span.start < before)
+            .flat_map(|c| c.assignments.iter())
+            .filter(|a| a.raw.starts_with(&prefix))
+            .last()
+            .map(|a| a.raw[prefix.len()..].to_string());
+        let raw = match assigned {
+            Some(raw) => raw,
+            None => self.scope.value(name)?.to_string(),
+        };
+        if raw.contains("$(") || raw.contains('`') {
+            return None;
+        }
+        Some(read_expansions(&raw, self.scope))
     }
 }
 
-fn push_if_unpinned(
-    eco: &Ecosystem,
-    word: &Word,
-    subcommand: &str,
-    scope: &Scope,
-    found: &mut Vec<Unpinned>,
-) {
-    let text = match word.as_str() {
-        Some(value) => std::borrow::Cow::Borrowed(value),
-        None => std::borrow::Cow::Owned(read_expansions(&word.raw, scope)),
+/// The variable name when `raw` is one expansion and nothing else (`$X`, `"${X}"`).
+fn whole_variable(raw: &str) -> Option<&str> {
+    let inner = raw
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap_or(raw);
+    let name = inner.strip_prefix('$')?;
+    let name = match name.strip_prefix('{') {
+        Some(braced) => braced.strip_suffix('}')?,
+        None => name,
     };
-    if text.is_empty() {
-        return;
-    }
-    if (eco.classify)(&text, subcommand) == Pin::Unpinned {
-        found.push(Unpinned {
-            span: word.span,
-            text: text.into_owned(),
-        });
-    }
+    (!name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.starts_with(|c: char| c.is_ascii_digit()))
+    .then_some(name)
 }
 
 /// `raw` with quotes removed, declared variables and command substitutions
@@ -306,6 +439,7 @@ pub static APT: Ecosystem = Ecosystem {
     extra: None,
     pinned_form: |name| format!("{name}=<version>"),
     skip: None,
+    known_switches: &[],
 };
 
 fn apt_pin(package: &str, _: &str) -> Pin {
@@ -331,6 +465,7 @@ pub static APK: Ecosystem = Ecosystem {
     extra: None,
     pinned_form: |name| format!("{name}=<version>"),
     skip: None,
+    known_switches: &[],
 };
 
 fn apk_pin(package: &str, _: &str) -> Pin {
@@ -356,6 +491,7 @@ pub static PIP: Ecosystem = Ecosystem {
     extra: Some(pipx_packages),
     pinned_form: |name| format!("{name}==<version>"),
     skip: None,
+    known_switches: &[],
 };
 
 /// Version operators of PEP 440 (and `@` of a direct reference).
@@ -424,6 +560,7 @@ pub static NPM: Ecosystem = Ecosystem {
     extra: None,
     pinned_form: |name| format!("{}@<version>", npm_name(name)),
     skip: None,
+    known_switches: &[],
 };
 
 const NPM_GIT_PREFIXES: &[&str] = &["git://", "git+ssh://", "git+http://", "git+https://"];
@@ -486,7 +623,61 @@ pub static GEM: Ecosystem = Ecosystem {
     extra: None,
     pinned_form: |name| format!("{name}:<version>"),
     skip: None,
+    known_switches: GEM_SWITCHES,
 };
+
+/// `gem install` options that take no value.
+const GEM_SWITCHES: &[&str] = &[
+    "--no-document",
+    "--document",
+    "--no-ri",
+    "--no-rdoc",
+    "--ri",
+    "--rdoc",
+    "--user-install",
+    "--no-user-install",
+    "--force",
+    "--no-force",
+    "--conservative",
+    "--minimal-deps",
+    "--development",
+    "--development-all",
+    "--prerelease",
+    "--no-prerelease",
+    "--pre",
+    "--local",
+    "--remote",
+    "--both",
+    "--clear-sources",
+    "--ignore-dependencies",
+    "--env-shebang",
+    "--no-env-shebang",
+    "--wrappers",
+    "--no-wrappers",
+    "--quiet",
+    "--silent",
+    "--verbose",
+    "--no-verbose",
+    "--default",
+    "--explain",
+    "--lock",
+    "--no-lock",
+    "--suggestions",
+    "--no-suggestions",
+    "--update-sources",
+    "--no-update-sources",
+    "--format-executable",
+    "--no-format-executable",
+    "--post-install-message",
+    "--no-post-install-message",
+    "--norc",
+    "--backtrace",
+    "--debug",
+    "--vendor",
+    "--system",
+    "--no-http-proxy",
+    "--install-as-default",
+];
 
 fn gem_pin(package: &str, _: &str) -> Pin {
     if package.ends_with(".gem") || package.starts_with(['.', '/']) {
@@ -510,6 +701,7 @@ pub static YUM: Ecosystem = Ecosystem {
     extra: None,
     pinned_form: rpm_pinned_form,
     skip: None,
+    known_switches: &[],
 };
 
 /// `dnf install httpd-2.4.6`, `microdnf install ...`, `dnf module install nodejs:18`.
@@ -522,6 +714,7 @@ pub static DNF: Ecosystem = Ecosystem {
     extra: None,
     pinned_form: rpm_pinned_form,
     skip: None,
+    known_switches: &[],
 };
 
 fn rpm_pinned_form(name: &str) -> String {
@@ -574,6 +767,7 @@ pub static ZYPPER: Ecosystem = Ecosystem {
     extra: None,
     pinned_form: |name| format!("{name}=<version>"),
     skip: Some(zypper_non_package_type),
+    known_switches: &[],
 };
 
 fn zypper_pin(package: &str, _: &str) -> Pin {
@@ -606,14 +800,18 @@ pub static GO: Ecosystem = Ecosystem {
     extra: Some(go_run_package),
     pinned_form: |name| format!("{}@<version>", name.split('@').next().unwrap_or(name)),
     skip: None,
+    known_switches: &[],
 };
+
+/// Package patterns that name no module (`go install tool` builds go.mod's tools).
+const GO_PATTERNS: &[&str] = &["all", "std", "cmd", "tool"];
 
 /// Version queries that are not a version.
 const GO_MOVING_QUERIES: &[&str] = &["latest", "upgrade", "patch", ""];
 
 fn go_pin(package: &str, _: &str) -> Pin {
     let path = package.split('@').next().unwrap_or(package);
-    if path.starts_with(['.', '/']) || path.ends_with(".go") || path == "all" || path == "std" {
+    if path.starts_with(['.', '/']) || path.ends_with(".go") || GO_PATTERNS.contains(&path) {
         return Pin::NotVersioned;
     }
     match package.split_once('@') {
@@ -797,7 +995,7 @@ mod tests {
     #[test]
     fn expansions_read_declared_variables_as_versions() {
         let mut scope = Scope::default();
-        scope.args.insert("version".into());
+        scope.args.insert("version".into(), None);
         assert_eq!(read_expansions("git-core-${version}", &scope), "git-core-0");
         assert_eq!(read_expansions("git-core-$version", &scope), "git-core-0");
         assert_eq!(read_expansions("\"$PKGS\"", &scope), "$PKGS");

@@ -23,11 +23,13 @@ pub static RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
-    package_pins::check(ctx, &package_pins::APK, out, message, help);
-}
-
-fn message(package: &str) -> String {
-    format!("Pin versions in apk add: `{package}` has no version")
+    package_pins::check(
+        ctx,
+        &package_pins::APK,
+        out,
+        "Pin versions in apk add",
+        help,
+    );
 }
 
 fn help(package: &str, pinned: &str) -> String {

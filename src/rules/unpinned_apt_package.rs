@@ -22,11 +22,13 @@ pub static RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
-    package_pins::check(ctx, &package_pins::APT, out, message, help);
-}
-
-fn message(package: &str) -> String {
-    format!("Pin versions in apt-get install: `{package}` has no version")
+    package_pins::check(
+        ctx,
+        &package_pins::APT,
+        out,
+        "Pin versions in apt-get install",
+        help,
+    );
 }
 
 fn help(package: &str, pinned: &str) -> String {
@@ -74,11 +76,20 @@ mod tests {
     }
 
     #[test]
-    fn variables() {
+    fn variables_holding_package_lists() {
+        // An ENV list is read: its unpinned packages are named.
+        let src = "FROM debian\nENV PKGS=\"curl git=1:2.39*\"\nRUN apt-get install -y \"$PKGS\" wget=${V}\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["\"$PKGS\""]);
         assert_eq!(
-            flagged("RUN apt-get install -y \"$PKGS\" curl=${V}\n"),
-            vec!["\"$PKGS\""]
+            diags[0].message,
+            "Pin versions in apt-get install: `$PKGS` holds packages without a version: `curl`"
         );
+        // A list assigned in the script, pinned through ARGs.
+        let src = "ARG V=1\nRUN pkgs=\"nginx=${V} njs=${V}\"; apt-get install -y $pkgs\n";
+        assert!(flagged(src).is_empty());
+        // A list the file does not show (a command's output, no value) is not guessed.
+        assert!(flagged("RUN deps=\"$(cat list)\"; apt-get install -y $deps $UNSET\n").is_empty());
     }
 
     #[test]

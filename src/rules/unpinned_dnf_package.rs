@@ -22,11 +22,13 @@ pub static RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
-    package_pins::check(ctx, &package_pins::DNF, out, message, help);
-}
-
-fn message(package: &str) -> String {
-    format!("Specify a version in dnf install: `{package}` has no version")
+    package_pins::check(
+        ctx,
+        &package_pins::DNF,
+        out,
+        "Specify a version in dnf install",
+        help,
+    );
 }
 
 fn help(package: &str, pinned: &str) -> String {

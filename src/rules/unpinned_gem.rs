@@ -22,11 +22,13 @@ pub static RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
-    package_pins::check(ctx, &package_pins::GEM, out, message, help);
-}
-
-fn message(package: &str) -> String {
-    format!("Pin versions in gem install: `{package}` has no version")
+    package_pins::check(
+        ctx,
+        &package_pins::GEM,
+        out,
+        "Pin versions in gem install",
+        help,
+    );
 }
 
 fn help(package: &str, pinned: &str) -> String {
@@ -63,6 +65,8 @@ mod tests {
 
     #[test]
     fn version_option_pins_the_command() {
+        // gem knows no `--use-system-libraries`: the word after it is not a gem.
+        assert!(flagged("RUN gem install bundler:2.0.1 --use-system-libraries true\n").is_empty());
         assert!(flagged("RUN gem install bundler -v '2.0.1'\n").is_empty());
         assert!(flagged("RUN gem install bundler --version='2.0.1'\n").is_empty());
         assert_eq!(flagged("RUN gem i bundler\n"), vec!["bundler"]);

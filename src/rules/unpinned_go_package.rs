@@ -22,11 +22,7 @@ pub static RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
-    package_pins::check(ctx, &package_pins::GO, out, message, help);
-}
-
-fn message(package: &str) -> String {
-    format!("Pin versions in go: `{package}` has no version")
+    package_pins::check(ctx, &package_pins::GO, out, "Pin versions in go", help);
 }
 
 fn help(package: &str, pinned: &str) -> String {
@@ -67,6 +63,7 @@ mod tests {
 
     #[test]
     fn go_get_and_go_run() {
+        assert!(flagged("RUN go install tool\n").is_empty());
         assert_eq!(flagged("RUN go get -tool foobar\n"), vec!["foobar"]);
         assert!(flagged("RUN go get -tool foobar@v1.2.3\n").is_empty());
         assert!(flagged("RUN go run example.com/pkg@v1.2.3 --foo bar\n").is_empty());

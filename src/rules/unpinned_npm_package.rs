@@ -22,11 +22,13 @@ pub static RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
-    package_pins::check(ctx, &package_pins::NPM, out, message, help);
-}
-
-fn message(package: &str) -> String {
-    format!("Pin versions in npm install: `{package}` has no version")
+    package_pins::check(
+        ctx,
+        &package_pins::NPM,
+        out,
+        "Pin versions in npm install",
+        help,
+    );
 }
 
 fn help(package: &str, pinned: &str) -> String {

@@ -22,11 +22,13 @@ pub static RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
-    package_pins::check(ctx, &package_pins::PIP, out, message, help);
-}
-
-fn message(package: &str) -> String {
-    format!("Pin versions in pip install: `{package}` has no version")
+    package_pins::check(
+        ctx,
+        &package_pins::PIP,
+        out,
+        "Pin versions in pip install",
+        help,
+    );
 }
 
 fn help(package: &str, pinned: &str) -> String {

@@ -22,11 +22,13 @@ pub static RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
-    package_pins::check(ctx, &package_pins::YUM, out, message, help);
-}
-
-fn message(package: &str) -> String {
-    format!("Specify a version in yum install: `{package}` has no version")
+    package_pins::check(
+        ctx,
+        &package_pins::YUM,
+        out,
+        "Specify a version in yum install",
+        help,
+    );
 }
 
 fn help(package: &str, pinned: &str) -> String {

@@ -22,11 +22,13 @@ pub static RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
-    package_pins::check(ctx, &package_pins::ZYPPER, out, message, help);
-}
-
-fn message(package: &str) -> String {
-    format!("Specify a version in zypper install: `{package}` has no version")
+    package_pins::check(
+        ctx,
+        &package_pins::ZYPPER,
+        out,
+        "Specify a version in zypper install",
+        help,
+    );
 }
 
 fn help(package: &str, pinned: &str) -> String {
