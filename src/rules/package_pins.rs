@@ -838,6 +838,11 @@ const GO_VALUE_OPTIONS: &[&str] = &[
     "-overlay",
     "-pgo",
     "-o",
+    "-installsuffix",
+    "-gccgoflags",
+    "--ldflags",
+    "--tags",
+    "--gcflags",
 ];
 
 /// The package of `go run pkg@v1 args...` (only the first positional: the

@@ -64,6 +64,8 @@ mod tests {
     #[test]
     fn go_get_and_go_run() {
         assert!(flagged("RUN go install tool\n").is_empty());
+        let src = "RUN CGO_ENABLED=0 go install \\\n    --ldflags \"-s\" -a -installsuffix cgo \\\n    ./cmd/...\n";
+        assert!(flagged(src).is_empty());
         assert_eq!(flagged("RUN go get -tool foobar\n"), vec!["foobar"]);
         assert!(flagged("RUN go get -tool foobar@v1.2.3\n").is_empty());
         assert!(flagged("RUN go run example.com/pkg@v1.2.3 --foo bar\n").is_empty());
