@@ -292,6 +292,8 @@ impl Reading<'_> {
                     }
                     return;
                 }
+                // `$(cat packages.txt)`: the list is not in the file either.
+                None if is_whole_substitution(&word.raw) => return,
                 None => read_expansions(&word.raw, self.scope),
             },
         };
@@ -331,6 +333,16 @@ impl Reading<'_> {
         }
         Some(read_expansions(&raw, self.scope))
     }
+}
+
+/// Whether `raw` is one command substitution and nothing else (`$(cat x)`, `` `cat x` ``).
+fn is_whole_substitution(raw: &str) -> bool {
+    let inner = raw
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .unwrap_or(raw);
+    (inner.starts_with("$(") && inner.ends_with(')') && !inner.starts_with("$(("))
+        || (inner.len() > 1 && inner.starts_with('`') && inner.ends_with('`'))
 }
 
 /// The variable name when `raw` is one expansion and nothing else (`$X`, `"${X}"`).

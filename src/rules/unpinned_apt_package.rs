@@ -90,6 +90,7 @@ mod tests {
         assert!(flagged(src).is_empty());
         // A list the file does not show (a command's output, no value) is not guessed.
         assert!(flagged("RUN deps=\"$(cat list)\"; apt-get install -y $deps $UNSET\n").is_empty());
+        assert!(flagged("RUN apt-get install -y $(cat /tmp/packages.txt) `cat x`\n").is_empty());
     }
 
     #[test]
