@@ -301,9 +301,15 @@ impl Reading<'_> {
             return;
         }
         if (self.eco.classify)(&text, subcommand) == Pin::Unpinned {
+            // Shown as written, variables kept (`${PKG}-dev`), quotes removed.
+            let shown = if word.is_static() {
+                text
+            } else {
+                word.raw.replace(['"', '\''], "")
+            };
             found.push(Unpinned {
                 span: word.span,
-                text,
+                text: shown,
                 listed: Vec::new(),
             });
         }

@@ -91,6 +91,15 @@ mod tests {
         // A list the file does not show (a command's output, no value) is not guessed.
         assert!(flagged("RUN deps=\"$(cat list)\"; apt-get install -y $deps $UNSET\n").is_empty());
         assert!(flagged("RUN apt-get install -y $(cat /tmp/packages.txt) `cat x`\n").is_empty());
+        // A word built from a declared variable is shown as written.
+        let diags = lint(
+            &RULE,
+            "ARG PHP=8.2\nRUN apt-get install -y \"php${PHP}-cli\"\n",
+        );
+        assert_eq!(
+            diags[0].message,
+            "Pin versions in apt-get install: `php${PHP}-cli` has no version"
+        );
     }
 
     #[test]
