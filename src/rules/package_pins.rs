@@ -325,10 +325,10 @@ impl Reading<'_> {
             .script
             .commands()
             .iter()
+            .rev()
             .filter(|c| c.name.is_none() && c.span.start < before)
-            .flat_map(|c| c.assignments.iter())
-            .filter(|a| a.raw.starts_with(&prefix))
-            .last()
+            .flat_map(|c| c.assignments.iter().rev())
+            .find(|a| a.raw.starts_with(&prefix))
             .map(|a| a.raw[prefix.len()..].to_string());
         let raw = match assigned {
             Some(raw) => raw,
