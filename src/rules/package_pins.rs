@@ -60,6 +60,9 @@ pub struct Ecosystem {
     /// a word after any other `--option` is that option's value, not a
     /// package (gem refuses options it does not know).
     pub known_switches: &'static [&'static str],
+    /// Text one of the programs' names contains: a RUN without any is not
+    /// parsed (a cheap filter; the shell analysis is what costs).
+    pub needles: &'static [&'static str],
 }
 
 /// One unpinned package argument.
@@ -75,7 +78,7 @@ pub struct Unpinned {
 /// Every unpinned package of `eco` in the RUNs (and `ONBUILD RUN`s) of the file.
 pub fn unpinned(ctx: &DockerfileContext<'_>, eco: &Ecosystem) -> Vec<Unpinned> {
     let df = ctx.dockerfile;
-    let shells = run_shells(df);
+    let mut shells = None;
     let mut found = Vec::new();
     let mut scope = Scope::default();
     let mut stage_end_env: Vec<HashMap<String, Option<String>>> = Vec::new();
@@ -109,7 +112,12 @@ pub fn unpinned(ctx: &DockerfileContext<'_>, eco: &Ecosystem) -> Vec<Unpinned> {
                 );
             }
             InstructionKind::Run(_) => {
+                let text = ins.span.slice(&df.source);
+                if !eco.needles.iter().any(|n| text.contains(n)) {
+                    continue;
+                }
                 if shells
+                    .get_or_insert_with(|| run_shells(df))
                     .get(node)
                     .and_then(|s| s.as_ref())
                     .is_some_and(|s| !s.is_posix())
@@ -458,6 +466,7 @@ pub static APT: Ecosystem = Ecosystem {
     pinned_form: |name| format!("{name}=<version>"),
     skip: None,
     known_switches: &[],
+    needles: &["apt"],
 };
 
 fn apt_pin(package: &str, _: &str) -> Pin {
@@ -484,6 +493,7 @@ pub static APK: Ecosystem = Ecosystem {
     pinned_form: |name| format!("{name}=<version>"),
     skip: None,
     known_switches: &[],
+    needles: &["apk"],
 };
 
 fn apk_pin(package: &str, _: &str) -> Pin {
@@ -510,6 +520,7 @@ pub static PIP: Ecosystem = Ecosystem {
     pinned_form: |name| format!("{name}==<version>"),
     skip: None,
     known_switches: &[],
+    needles: &["pip"],
 };
 
 /// Version operators of PEP 440 (and `@` of a direct reference).
@@ -579,6 +590,7 @@ pub static NPM: Ecosystem = Ecosystem {
     pinned_form: |name| format!("{}@<version>", npm_name(name)),
     skip: None,
     known_switches: &[],
+    needles: &["npm"],
 };
 
 const NPM_GIT_PREFIXES: &[&str] = &["git://", "git+ssh://", "git+http://", "git+https://"];
@@ -642,6 +654,7 @@ pub static GEM: Ecosystem = Ecosystem {
     pinned_form: |name| format!("{name}:<version>"),
     skip: None,
     known_switches: GEM_SWITCHES,
+    needles: &["gem"],
 };
 
 /// `gem install` options that take no value.
@@ -720,6 +733,7 @@ pub static YUM: Ecosystem = Ecosystem {
     pinned_form: rpm_pinned_form,
     skip: None,
     known_switches: &[],
+    needles: &["yum"],
 };
 
 /// `dnf install httpd-2.4.6`, `microdnf install ...`, `dnf module install nodejs:18`.
@@ -733,6 +747,7 @@ pub static DNF: Ecosystem = Ecosystem {
     pinned_form: rpm_pinned_form,
     skip: None,
     known_switches: &[],
+    needles: &["dnf"],
 };
 
 fn rpm_pinned_form(name: &str) -> String {
@@ -786,6 +801,7 @@ pub static ZYPPER: Ecosystem = Ecosystem {
     pinned_form: |name| format!("{name}=<version>"),
     skip: Some(zypper_non_package_type),
     known_switches: &[],
+    needles: &["zypper"],
 };
 
 fn zypper_pin(package: &str, _: &str) -> Pin {
@@ -819,6 +835,7 @@ pub static GO: Ecosystem = Ecosystem {
     pinned_form: |name| format!("{}@<version>", name.split('@').next().unwrap_or(name)),
     skip: None,
     known_switches: &[],
+    needles: &["go"],
 };
 
 /// Package patterns that name no module (`go install tool` builds go.mod's tools).
