@@ -43,7 +43,8 @@ pub struct Ecosystem {
     pub managers: &'static [PackageManager],
     /// Install subcommands whose packages are read (`install`, `module install`).
     pub subcommands: &'static [&'static str],
-    /// Options that pin every package of the command (`gem install x -v 1`).
+    /// Options that pin every package of the command (`gem install x -v 1`)
+    /// or make it install nothing (`apt-get install -s x`, a simulation).
     pub pinning_options: &'static [&'static str],
     /// Words after `--` are the tool's own arguments (gem's build options).
     pub stop_at_double_dash: bool,
@@ -459,7 +460,16 @@ fn read_expansions(raw: &str, scope: &Scope) -> String {
 pub static APT: Ecosystem = Ecosystem {
     managers: &[PackageManager::AptGet, PackageManager::Apt],
     subcommands: &["install", "reinstall"],
-    pinning_options: &[],
+    pinning_options: &[
+        "-s",
+        "--simulate",
+        "--dry-run",
+        "--just-print",
+        "--no-act",
+        "--recon",
+        "-d",
+        "--download-only",
+    ],
     stop_at_double_dash: false,
     classify: apt_pin,
     extra: None,
@@ -486,7 +496,7 @@ fn apt_pin(package: &str, _: &str) -> Pin {
 pub static APK: Ecosystem = Ecosystem {
     managers: &[PackageManager::Apk],
     subcommands: &["add"],
-    pinning_options: &[],
+    pinning_options: &["-s", "--simulate"],
     stop_at_double_dash: false,
     classify: apk_pin,
     extra: None,
@@ -513,7 +523,7 @@ fn apk_pin(package: &str, _: &str) -> Pin {
 pub static PIP: Ecosystem = Ecosystem {
     managers: &[PackageManager::Pip],
     subcommands: &["install"],
-    pinning_options: &["-c", "--constraint"],
+    pinning_options: &["-c", "--constraint", "--dry-run"],
     stop_at_double_dash: false,
     classify: pip_pin,
     extra: Some(pipx_packages),
@@ -583,7 +593,7 @@ fn pipx_packages(command: &SimpleCommand) -> Vec<&Word> {
 pub static NPM: Ecosystem = Ecosystem {
     managers: &[PackageManager::Npm],
     subcommands: &["install", "i", "add", "in", "isntall"],
-    pinning_options: &[],
+    pinning_options: &["--dry-run"],
     stop_at_double_dash: false,
     classify: npm_pin,
     extra: None,
@@ -726,7 +736,7 @@ fn gem_pin(package: &str, _: &str) -> Pin {
 pub static YUM: Ecosystem = Ecosystem {
     managers: &[PackageManager::Yum],
     subcommands: &["install", "reinstall", "localinstall", "module install"],
-    pinning_options: &[],
+    pinning_options: &["--downloadonly", "--assumeno"],
     stop_at_double_dash: false,
     classify: rpm_pin,
     extra: None,
@@ -740,7 +750,7 @@ pub static YUM: Ecosystem = Ecosystem {
 pub static DNF: Ecosystem = Ecosystem {
     managers: &[PackageManager::Dnf, PackageManager::Microdnf],
     subcommands: &["install", "reinstall", "localinstall", "module install"],
-    pinning_options: &[],
+    pinning_options: &["--downloadonly", "--assumeno"],
     stop_at_double_dash: false,
     classify: rpm_pin,
     extra: None,
@@ -794,7 +804,7 @@ fn rpm_pin(package: &str, subcommand: &str) -> Pin {
 pub static ZYPPER: Ecosystem = Ecosystem {
     managers: &[PackageManager::Zypper],
     subcommands: &["install", "in"],
-    pinning_options: &[],
+    pinning_options: &["--dry-run", "-D", "--download-only", "-d"],
     stop_at_double_dash: false,
     classify: zypper_pin,
     extra: None,

@@ -63,6 +63,11 @@ mod tests {
 
     #[test]
     fn option_values_are_not_packages() {
+        // A simulation installs nothing.
+        assert!(
+            flagged("RUN if apt-get install -s \"postgresql-$PG_MAJOR-jit\"; then :; fi\n")
+                .is_empty()
+        );
         assert!(
             flagged("RUN apt-get install -y -t jessie-backports openjdk-8-jdk=8u131\n").is_empty()
         );
