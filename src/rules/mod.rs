@@ -108,6 +108,16 @@ pub mod useradd_high_uid;
 pub mod wget_and_curl;
 pub mod wget_progress;
 // hadolint: package version pins
+pub mod package_pins;
+pub mod unpinned_apk_package;
+pub mod unpinned_apt_package;
+pub mod unpinned_dnf_package;
+pub mod unpinned_gem;
+pub mod unpinned_go_package;
+pub mod unpinned_npm_package;
+pub mod unpinned_pip_package;
+pub mod unpinned_yum_package;
+pub mod unpinned_zypper_package;
 // hadolint: install flags and package caches
 // hadolint: labels, registries and pragmas (configurable)
 pub mod empty_label;
@@ -536,6 +546,15 @@ pub static RULES: &[&RuleDef] = &[
     &wget_and_curl::RULE,
     &apt_instead_of_apt_get::RULE,
     // hadolint: package version pins
+    &unpinned_apt_package::RULE,
+    &unpinned_apk_package::RULE,
+    &unpinned_pip_package::RULE,
+    &unpinned_npm_package::RULE,
+    &unpinned_gem::RULE,
+    &unpinned_yum_package::RULE,
+    &unpinned_zypper_package::RULE,
+    &unpinned_dnf_package::RULE,
+    &unpinned_go_package::RULE,
     // hadolint: install flags and package caches
     // hadolint: labels, registries and pragmas (configurable)
     &inline_ignore_pragma::RULE,
