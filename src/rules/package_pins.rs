@@ -74,6 +74,9 @@ pub struct Unpinned {
     pub text: String,
     /// For a variable (`$PKGS`), the unpinned packages of the list it holds.
     pub listed: Vec<String>,
+    /// Where the install command starts: the packages of one command are
+    /// one finding.
+    pub command: usize,
 }
 
 /// Every unpinned package of `eco` in the RUNs (and `ONBUILD RUN`s) of the file.
@@ -149,8 +152,10 @@ pub fn unpinned(ctx: &DockerfileContext<'_>, eco: &Ecosystem) -> Vec<Unpinned> {
     found
 }
 
-/// Builds the diagnostics of a pin rule: one per unpinned package word.
-/// `action` starts the message (`Pin versions in apt-get install`).
+/// Builds the diagnostics of a pin rule: one per install command (as
+/// hadolint reports one per RUN), at its first unpinned package, naming
+/// them all; the other package words are labels. `action` starts the
+/// message (`Pin versions in apt-get install`).
 pub fn check(
     ctx: &DockerfileContext<'_>,
     eco: &Ecosystem,
@@ -158,36 +163,50 @@ pub fn check(
     action: &str,
     help: fn(&str, &str) -> String,
 ) {
-    for finding in unpinned(ctx, eco) {
-        let diag = match finding.listed.first() {
-            None => {
-                let pinned = (eco.pinned_form)(&finding.text);
-                ctx.diagnostic(
-                    finding.span,
-                    format!("{action}: `{}` has no version", finding.text),
-                )
-                .with_help(help(&finding.text, &pinned))
-            }
-            Some(first) => {
-                let pinned = (eco.pinned_form)(first);
-                let names = finding
-                    .listed
-                    .iter()
-                    .map(|p| format!("`{p}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                ctx.diagnostic(
-                    finding.span,
-                    format!(
-                        "{action}: `{}` holds packages without a version: {names}",
-                        finding.text
-                    ),
-                )
-                .with_help(help(first, &pinned))
-            }
+    let found = unpinned(ctx, eco);
+    for group in found.chunk_by(|a, b| a.command == b.command) {
+        let Some(first) = group.first() else {
+            continue;
         };
+        let example = first.listed.first().unwrap_or(&first.text);
+        let pinned = (eco.pinned_form)(example);
+        let mut diag = ctx
+            .diagnostic(first.span, format!("{action}: {}", describe(group)))
+            .with_help(help(example, &pinned));
+        for other in &group[1..] {
+            diag = diag.with_label(other.span, "no version either");
+        }
         out.push(diag);
     }
+}
+
+/// `` `curl` has no version``, `` `curl`, `git` and 3 more have no
+/// version``, `` `$PKGS` holds packages without a version: `a`, `b` ``.
+fn describe(group: &[Unpinned]) -> String {
+    const NAMED: usize = 4;
+    if let [one] = group {
+        if !one.listed.is_empty() {
+            let names: Vec<String> = one.listed.iter().map(|p| format!("`{p}`")).collect();
+            return format!(
+                "`{}` holds packages without a version: {}",
+                one.text,
+                names.join(", ")
+            );
+        }
+        return format!("`{}` has no version", one.text);
+    }
+    let mut names: Vec<String> = group
+        .iter()
+        .take(NAMED)
+        .map(|u| format!("`{}`", u.text))
+        .collect();
+    let rest = group.len().saturating_sub(NAMED);
+    let last = if rest > 0 {
+        format!("{rest} more")
+    } else {
+        names.pop().unwrap_or_default()
+    };
+    format!("{} and {last} have no version", names.join(", "))
 }
 
 /// Variables declared so far: every earlier `ARG`, and the `ENV`s of the
@@ -297,6 +316,7 @@ impl Reading<'_> {
                             span: word.span,
                             text: word.raw.trim_matches('"').to_string(),
                             listed: unpinned,
+                            command: command_start,
                         });
                     }
                     return;
@@ -320,6 +340,7 @@ impl Reading<'_> {
                 span: word.span,
                 text: shown,
                 listed: Vec::new(),
+                command: command_start,
             });
         }
     }

@@ -42,20 +42,20 @@ fn help(package: &str, pinned: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint, slices};
+    use crate::rules::testing::{lint, package_slices as slices};
 
     fn flagged(src: &str) -> Vec<&str> {
         slices(src, &lint(&RULE, src))
     }
 
     #[test]
-    fn one_finding_per_unpinned_package() {
+    fn one_finding_per_install_command() {
         let src = "FROM alpine:3\nRUN apk add --no-cache --virtual .build-deps gcc musl-dev=1.2 \"flex>=2\" git~2 git=~2.52 x.apk curl@edge\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["gcc", "curl@edge"]);
         assert_eq!(
             diags[0].message,
-            "Pin versions in apk add: `gcc` has no version"
+            "Pin versions in apk add: `gcc` and `curl@edge` have no version"
         );
     }
 

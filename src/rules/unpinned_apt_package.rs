@@ -39,20 +39,20 @@ fn help(package: &str, pinned: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint, slices};
+    use crate::rules::testing::{lint, package_slices as slices};
 
     fn flagged(src: &str) -> Vec<&str> {
         slices(src, &lint(&RULE, src))
     }
 
     #[test]
-    fn one_finding_per_unpinned_package() {
+    fn one_finding_per_install_command() {
         let src = "FROM debian:12\nRUN apt-get update && apt-get install -y curl git=1:2.5.0* \\\n    vim/bookworm-backports ./x.deb python-demjson=2.2.* wget\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["curl", "wget"]);
         assert_eq!(
             diags[0].message,
-            "Pin versions in apt-get install: `curl` has no version"
+            "Pin versions in apt-get install: `curl` and `wget` have no version"
         );
         assert!(diags[0]
             .help

@@ -39,20 +39,20 @@ fn help(package: &str, pinned: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint, slices};
+    use crate::rules::testing::{lint, package_slices as slices};
 
     fn flagged(src: &str) -> Vec<&str> {
         slices(src, &lint(&RULE, src))
     }
 
     #[test]
-    fn one_finding_per_unpinned_package() {
+    fn one_finding_per_install_command() {
         let src = "FROM fedora\nRUN dnf install -y tomcat rpm-sign-4.16.1.3 gcc-c++-1.1.1 python3-pip && dnf clean all\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["tomcat", "python3-pip"]);
         assert_eq!(
             diags[0].message,
-            "Specify a version in dnf install: `tomcat` has no version"
+            "Specify a version in dnf install: `tomcat` and `python3-pip` have no version"
         );
         assert_eq!(
             flagged("RUN microdnf install -y rpm-sign\n"),

@@ -36,29 +36,30 @@ fn help(package: &str, pinned: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint, slices};
+    use crate::rules::testing::{lint, package_slices as slices};
 
     fn flagged(src: &str) -> Vec<&str> {
         slices(src, &lint(&RULE, src))
     }
 
     #[test]
-    fn one_finding_per_unpinned_package() {
+    fn one_finding_per_install_command() {
         let src = "FROM golang\nRUN go install example.com/a example.com/b@latest example.com/c@v1.2.3 ./cmd/...\n";
         let diags = lint(&RULE, src);
         assert_eq!(
             slices(src, &diags),
             vec!["example.com/a", "example.com/b@latest"]
         );
+        assert_eq!(diags.len(), 1);
         assert_eq!(
-            diags[1].message,
-            "Pin versions in go: `example.com/b@latest` has no version"
+            diags[0].message,
+            "Pin versions in go: `example.com/a` and `example.com/b@latest` have no version"
         );
-        assert!(diags[1]
+        assert!(diags[0]
             .help
             .as_deref()
             .unwrap()
-            .starts_with("pin the version: `example.com/b@<version>`"));
+            .starts_with("pin the version: `example.com/a@<version>`"));
     }
 
     #[test]

@@ -42,29 +42,31 @@ fn help(package: &str, pinned: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint, slices};
+    use crate::rules::testing::{lint, package_slices as slices};
 
     fn flagged(src: &str) -> Vec<&str> {
         slices(src, &lint(&RULE, src))
     }
 
     #[test]
-    fn one_finding_per_unpinned_package() {
+    fn one_finding_per_install_command() {
         let src = "FROM node:20\nRUN npm install -g express@4 sax @org/x @org/y@1 npm@latest ./dir x.tgz git+https://h/a/b.git git://h/a/b.git#v1\n";
         let diags = lint(&RULE, src);
         assert_eq!(
             slices(src, &diags),
             vec!["sax", "@org/x", "npm@latest", "git+https://h/a/b.git"]
         );
+        // One finding for the command, the other packages as labels.
+        assert_eq!(diags.len(), 1);
         assert_eq!(
-            diags[2].message,
-            "Pin versions in npm install: `npm@latest` has no version"
+            diags[0].message,
+            "Pin versions in npm install: `sax`, `@org/x`, `npm@latest` and `git+https://h/a/b.git` have no version"
         );
-        assert!(diags[2]
+        assert!(diags[0]
             .help
             .as_deref()
             .unwrap()
-            .starts_with("pin the version: `npm@<version>`"));
+            .starts_with("pin the version: `sax@<version>`"));
     }
 
     #[test]

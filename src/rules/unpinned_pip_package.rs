@@ -39,14 +39,14 @@ fn help(package: &str, pinned: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint, slices};
+    use crate::rules::testing::{lint, package_slices as slices};
 
     fn flagged(src: &str) -> Vec<&str> {
         slices(src, &lint(&RULE, src))
     }
 
     #[test]
-    fn one_finding_per_unpinned_package() {
+    fn one_finding_per_install_command() {
         let src = "FROM python:3\nRUN pip install --upgrade pip flask==2 'alabaster>=0.7' . ./dist/x.whl git+https://g/a/b.git#egg=b\n";
         let diags = lint(&RULE, src);
         assert_eq!(
@@ -55,7 +55,7 @@ mod tests {
         );
         assert_eq!(
             diags[0].message,
-            "Pin versions in pip install: `pip` has no version"
+            "Pin versions in pip install: `pip` and `git+https://g/a/b.git#egg=b` have no version"
         );
         assert!(diags[0]
             .help

@@ -39,20 +39,20 @@ fn help(package: &str, pinned: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint, slices};
+    use crate::rules::testing::{lint, package_slices as slices};
 
     fn flagged(src: &str) -> Vec<&str> {
         slices(src, &lint(&RULE, src))
     }
 
     #[test]
-    fn one_finding_per_unpinned_package() {
+    fn one_finding_per_install_command() {
         let src = "FROM centos:7\nRUN yum install -y tomcat httpd-2.4.6 openssl-1:1.1.1k x.rpm java-11-openjdk && yum clean all\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["tomcat", "java-11-openjdk"]);
         assert_eq!(
             diags[0].message,
-            "Specify a version in yum install: `tomcat` has no version"
+            "Specify a version in yum install: `tomcat` and `java-11-openjdk` have no version"
         );
         assert!(diags[0]
             .help

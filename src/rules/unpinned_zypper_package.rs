@@ -41,14 +41,14 @@ fn help(package: &str, pinned: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint, slices};
+    use crate::rules::testing::{lint, package_slices as slices};
 
     fn flagged(src: &str) -> Vec<&str> {
         slices(src, &lint(&RULE, src))
     }
 
     #[test]
-    fn one_finding_per_unpinned_package() {
+    fn one_finding_per_install_command() {
         let src = "FROM opensuse/leap\nRUN zypper install -y tomcat 'curl>=8' tomcat\\>9.0 vim=9 x.rpm && zypper clean\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["tomcat"]);

@@ -54,6 +54,19 @@ pub fn slices<'a>(src: &'a str, diags: &[Diagnostic]) -> Vec<&'a str> {
     diags.iter().map(|d| d.span.slice(src)).collect()
 }
 
+/// The text each diagnostic and each of its same-file labels points at, in
+/// source order (rules that report one finding per command name the other
+/// words of it as labels).
+pub fn package_slices<'a>(src: &'a str, diags: &[Diagnostic]) -> Vec<&'a str> {
+    let mut spans: Vec<crate::span::Span> = Vec::new();
+    for d in diags {
+        spans.push(d.span);
+        spans.extend(d.labels.iter().filter(|l| l.file.is_none()).map(|l| l.span));
+    }
+    spans.sort_by_key(|s| s.start);
+    spans.iter().map(|s| s.slice(src)).collect()
+}
+
 /// The 1-based line each diagnostic starts on.
 pub fn lines(src: &str, diags: &[Diagnostic]) -> Vec<usize> {
     let index = crate::span::LineIndex::new(src);
