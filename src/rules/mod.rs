@@ -486,6 +486,8 @@ pub static RULES: &[&RuleDef] = &[
     &shellcheck::sc2086::RULE,
     &shellcheck::sc2091::RULE,
     &shellcheck::posix_sh::FUNCTION_KEYWORD,
+    &shellcheck::sc2154::MISSPELLING,
+    &shellcheck::sc2154::RULE,
     &shellcheck::sc2155::RULE,
     &shellcheck::sc2251::RULE,
     &shellcheck::posix_sh::PROCESS_SUBSTITUTION,

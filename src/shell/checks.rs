@@ -150,8 +150,10 @@ pub struct ShellFinding {
     /// Script-local span (Dockerfile span once mapped by the `RunScript`).
     pub span: Span,
     pub message: String,
-    /// SC2086 only.
+    /// SC2086, SC2154 and SC2153: the variable and how the script assigns it.
     pub expansion: Option<UnquotedExpansion>,
+    /// SC2153: a variable the script assigns whose name is one edit away.
+    pub suggestion: Option<String>,
 }
 
 /// The findings of one script, in source order.
@@ -164,6 +166,8 @@ pub fn check_script(text: &str) -> Vec<ShellFinding> {
         findings: Vec::new(),
         assignments: HashMap::new(),
         pending: Vec::new(),
+        references: Vec::new(),
+        declared: std::collections::HashSet::new(),
         errexit: false,
     };
     let root = tree.root_node();
@@ -189,6 +193,10 @@ struct Walker<'t> {
     assignments: HashMap<String, VarState>,
     /// SC2086 candidates, resolved once every assignment is known.
     pending: Vec<(Span, Option<String>)>,
+    /// Every `$name` / `${name}` read without a default (SC2154, SC2153).
+    references: Vec<(Span, String)>,
+    /// Names declared without a value (`export X`, `local x`, `read x`).
+    declared: std::collections::HashSet<String>,
     /// `set -e` seen (SC2251).
     errexit: bool,
 }
@@ -208,6 +216,7 @@ impl<'t> Walker<'t> {
             span,
             message,
             expansion: None,
+            suggestion: None,
         });
     }
 
@@ -256,13 +265,63 @@ impl<'t> Walker<'t> {
                     state,
                     quotable: false,
                 }),
+                suggestion: None,
             });
         }
+        self.unassigned_references();
         self.findings
             .sort_by_key(|f| (f.span.start, f.span.end, f.code));
         self.findings
             .dedup_by(|a, b| a.code == b.code && a.span == b.span);
         self.findings
+    }
+
+    /// The first reference to each variable the script never assigns:
+    /// SC2154 for names with a lowercase letter, SC2153 for uppercase ones
+    /// (environment-like; reported when a near name is assigned). The rules
+    /// drop the names ENV/ARG define.
+    fn unassigned_references(&mut self) {
+        let references = std::mem::take(&mut self.references);
+        let mut seen = std::collections::HashSet::new();
+        for (span, name) in references {
+            if self.assignments.contains_key(&name)
+                || self.declared.contains(&name)
+                || !seen.insert(name.clone())
+                || NUMERIC_VARIABLES.contains(&name.as_str())
+                || BASH_VARIABLES.contains(&name.as_str())
+            {
+                continue;
+            }
+            let lowercase = name.bytes().any(|b| b.is_ascii_lowercase());
+            let code = if lowercase { "SC2154" } else { "SC2153" };
+            let suggestion = if lowercase {
+                None
+            } else {
+                let mut near: Vec<&String> = self
+                    .assignments
+                    .keys()
+                    .filter(|a| one_edit_apart(a, &name))
+                    .collect();
+                near.sort();
+                near.first().map(|s| s.to_string())
+            };
+            let message = if lowercase {
+                format!("{name} is referenced but not assigned")
+            } else {
+                format!("Possible misspelling: {name} may not be assigned")
+            };
+            self.findings.push(ShellFinding {
+                code,
+                span,
+                message,
+                expansion: Some(UnquotedExpansion {
+                    name: Some(name),
+                    state: VarState::Unassigned,
+                    quotable: false,
+                }),
+                suggestion,
+            });
+        }
     }
 
     fn assign(&mut self, name: &str, state: VarState) {
@@ -482,6 +541,9 @@ impl<'t> Walker<'t> {
     fn simple_expansion(&mut self, node: Node, ctx: Ctx) {
         let text = self.slice(node);
         let name = &text[1.min(text.len())..];
+        if is_name(name) {
+            self.references.push((span_of(node), name.to_string()));
+        }
         if is_bash_variable(name) {
             self.push_span(
                 "SC3028",
@@ -531,6 +593,13 @@ impl<'t> Walker<'t> {
             .count();
         let name = &inner[..name_len];
         let rest = &inner[name_len..];
+        let defaulted = {
+            let op = rest.trim_start_matches(':');
+            op.starts_with(['-', '=', '?', '+'])
+        };
+        if is_name(name) && !defaulted && !inner.starts_with('!') {
+            self.references.push((span_of(node), name.to_string()));
+        }
         if inner.starts_with('!') {
             self.push(
                 "SC3053",
@@ -858,6 +927,9 @@ impl<'t> Walker<'t> {
         }
         let mut cursor = node.walk();
         for child in node.named_children(&mut cursor) {
+            if child.kind() == "variable_name" {
+                self.declared.insert(self.slice(child).to_string());
+            }
             if child.kind() != "variable_assignment" {
                 continue;
             }
@@ -1164,7 +1236,39 @@ impl<'t> Walker<'t> {
                     self.push("SC3047", node, "In POSIX sh, trapping ERR is undefined");
                 }
             }
-            "read" => {
+            "read" | "getopts" | "mapfile" | "readarray" => {
+                // The names read into may hold anything.
+                let mut skip_value = false;
+                let names: Vec<&str> = arg_text
+                    .iter()
+                    .copied()
+                    .filter(|t| {
+                        if skip_value {
+                            skip_value = false;
+                            return false;
+                        }
+                        if t.starts_with('-') {
+                            skip_value =
+                                matches!(*t, "-p" | "-d" | "-n" | "-N" | "-t" | "-u" | "-a");
+                            return *t == "-a";
+                        }
+                        true
+                    })
+                    .filter(|t| is_name(t))
+                    .collect();
+                let names: Vec<&str> = if name == "getopts" {
+                    names.into_iter().skip(1).take(1).collect()
+                } else {
+                    names
+                };
+                for n in names {
+                    self.assign(n, VarState::Unsafe);
+                }
+            }
+            _ => {}
+        }
+        if name == "read" {
+            {
                 for (a, t) in args.iter().zip(&arg_text) {
                     if t.starts_with('-') && t.len() > 1 && *t != "-r" {
                         let flag = &t[..2];
@@ -1177,6 +1281,8 @@ impl<'t> Walker<'t> {
                     }
                 }
             }
+        }
+        match name {
             _ if BASH_BUILTINS.contains(&name) => self.push_span(
                 "SC3044",
                 span_of(name_node),
@@ -1505,4 +1611,20 @@ mod tests {
         assert_eq!(has("cat <<< x", "SC3011").len(), 1);
         assert_eq!(has("echo $RANDOM", "SC3028"), vec!["$RANDOM"]);
     }
+}
+
+/// Whether two names differ by one insertion, deletion or substitution.
+pub fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b || a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..]
+        .iter()
+        .rev()
+        .zip(b[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    a.len() - prefix - suffix <= 1 && b.len() - prefix - suffix <= 1
 }

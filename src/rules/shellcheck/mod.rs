@@ -25,6 +25,7 @@ pub mod sc2046;
 pub mod sc2059;
 pub mod sc2086;
 pub mod sc2091;
+pub mod sc2154;
 pub mod sc2155;
 pub mod sc2251;
 
@@ -149,7 +150,14 @@ pub fn for_each_finding(
         if shell.is_some_and(|s| !s.is_posix()) {
             continue;
         }
+        // An ONBUILD RUN runs in some later build: hadolint reads it as
+        // `/bin/sh` with no ENV/ARG names, and so does bakelint.
         let onbuild = !std::ptr::eq(run, ins);
+        let shell = if onbuild {
+            Some(&contexts.default_sh)
+        } else {
+            shell
+        };
         let variables = if onbuild {
             &contexts.predefined
         } else {
@@ -173,6 +181,7 @@ struct Contexts {
     shells: Vec<Option<RunShell>>,
     variables: Vec<Option<HashSet<String>>>,
     predefined: HashSet<String>,
+    default_sh: RunShell,
 }
 
 impl Contexts {
@@ -221,6 +230,7 @@ impl Contexts {
             shells,
             variables,
             predefined,
+            default_sh: RunShellState::default().shell(),
         }
     }
 }
