@@ -154,6 +154,9 @@ pub struct ShellFinding {
     pub expansion: Option<UnquotedExpansion>,
     /// SC2153: a variable the script assigns whose name is one edit away.
     pub suggestion: Option<String>,
+    /// Only a finding where declarations split their values: `export
+    /// X=$Y` in sh (ShellCheck's sh and dash dialects), not in bash.
+    pub sh_only: bool,
 }
 
 /// The findings of one script, in source order.
@@ -169,6 +172,7 @@ pub fn check_script(text: &str) -> Vec<ShellFinding> {
         references: Vec::new(),
         declared: std::collections::HashSet::new(),
         errexit: false,
+        decl_value: false,
     };
     let root = tree.root_node();
     walker.visit(root, Ctx::default(), 0);
@@ -184,6 +188,8 @@ struct Ctx {
     no_split: bool,
     /// Inside `${...}` (the outer expansion is the one reported).
     in_expansion: bool,
+    /// The value of `export X=...` / `local X=...`: split by sh, not by bash.
+    decl_value: bool,
 }
 
 struct Walker<'t> {
@@ -192,13 +198,15 @@ struct Walker<'t> {
     /// Variable → how it is assigned.
     assignments: HashMap<String, VarState>,
     /// SC2086 candidates, resolved once every assignment is known.
-    pending: Vec<(Span, Option<String>)>,
+    pending: Vec<(Span, Option<String>, bool)>,
     /// Every `$name` / `${name}` read without a default (SC2154, SC2153).
     references: Vec<(Span, String)>,
     /// Names declared without a value (`export X`, `local x`, `read x`).
     declared: std::collections::HashSet<String>,
     /// `set -e` seen (SC2251).
     errexit: bool,
+    /// The expansion being looked at is in a declaration's value.
+    decl_value: bool,
 }
 
 impl<'t> Walker<'t> {
@@ -217,12 +225,13 @@ impl<'t> Walker<'t> {
             message,
             expansion: None,
             suggestion: None,
+            sh_only: false,
         });
     }
 
     fn finish(mut self) -> Vec<ShellFinding> {
         let pending = std::mem::take(&mut self.pending);
-        for (span, name) in pending {
+        for (span, name, sh_only) in pending {
             let state = match &name {
                 Some(n) => self
                     .assignments
@@ -266,6 +275,7 @@ impl<'t> Walker<'t> {
                     quotable: false,
                 }),
                 suggestion: None,
+                sh_only,
             });
         }
         self.unassigned_references();
@@ -320,6 +330,7 @@ impl<'t> Walker<'t> {
                     quotable: false,
                 }),
                 suggestion,
+                sh_only: false,
             });
         }
     }
@@ -536,9 +547,15 @@ impl<'t> Walker<'t> {
             }
         }
         self.push("SC2046", node, "Quote this to prevent word splitting");
+        if ctx.decl_value {
+            if let Some(last) = self.findings.last_mut() {
+                last.sh_only = true;
+            }
+        }
     }
 
     fn simple_expansion(&mut self, node: Node, ctx: Ctx) {
+        self.decl_value = ctx.decl_value;
         let text = self.slice(node);
         let name = &text[1.min(text.len())..];
         if is_name(name) {
@@ -568,7 +585,7 @@ impl<'t> Walker<'t> {
             return;
         }
         if name.bytes().all(|b| b.is_ascii_digit()) {
-            self.pending.push((span_of(node), None));
+            self.pending.push((span_of(node), None, self.decl_value));
             return;
         }
         if NUMERIC_VARIABLES.contains(&name) {
@@ -577,11 +594,13 @@ impl<'t> Walker<'t> {
         if !is_name(name) {
             return;
         }
-        self.pending.push((span_of(node), Some(name.to_string())));
+        self.pending
+            .push((span_of(node), Some(name.to_string()), self.decl_value));
     }
 
     /// `${...}`: bash-only operators (SC3xxx) and SC2086 when unquoted.
     fn expansion(&mut self, node: Node, ctx: Ctx) {
+        self.decl_value = ctx.decl_value;
         let text = self.slice(node);
         let inner = text
             .strip_prefix("${")
@@ -646,7 +665,7 @@ impl<'t> Walker<'t> {
             if rest.starts_with("[@]") || rest.starts_with("[*]") {
                 return;
             }
-            self.pending.push((span_of(node), None));
+            self.pending.push((span_of(node), None, self.decl_value));
             return;
         }
         let op = rest.trim_start_matches(':');
@@ -656,11 +675,11 @@ impl<'t> Walker<'t> {
             if is_safe_literal(alt) {
                 return;
             }
-            self.pending.push((span_of(node), None));
+            self.pending.push((span_of(node), None, self.decl_value));
             return;
         }
         if (op.starts_with('-') || op.starts_with('=')) && !is_safe_literal(&op[1..]) {
-            self.pending.push((span_of(node), None));
+            self.pending.push((span_of(node), None, self.decl_value));
             return;
         }
         let var = if name.is_empty() { inner } else { name };
@@ -821,9 +840,20 @@ impl<'t> Walker<'t> {
                 );
             }
         }
-        let value_ctx = Ctx {
-            no_split: true,
-            ..ctx
+        // `export X=$Y`: sh splits the value, bash does not.
+        let declared = node
+            .parent()
+            .is_some_and(|p| p.kind() == "declaration_command");
+        let value_ctx = if declared && !ctx.no_split {
+            Ctx {
+                decl_value: true,
+                ..ctx
+            }
+        } else {
+            Ctx {
+                no_split: true,
+                ..ctx
+            }
         };
         if let Some(n) = name_node {
             self.visit(n, value_ctx, depth + 1);
@@ -1553,6 +1583,12 @@ mod tests {
         assert_eq!(has("echo $1 > $f", "SC2086"), vec!["$1", "$f"]);
         assert!(has("for i in a b; do echo $i; done", "SC2086").is_empty());
         assert_eq!(has("echo \"$(echo $x)\"", "SC2086"), vec!["$x"]);
+        let sh_only: Vec<bool> = check_script("export A=$x B=$(y) C=\"$z\"; echo $x")
+            .iter()
+            .filter(|f| matches!(f.code, "SC2086" | "SC2046"))
+            .map(|f| f.sh_only)
+            .collect();
+        assert_eq!(sh_only, vec![true, true, false]);
     }
 
     #[test]

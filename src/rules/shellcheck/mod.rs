@@ -99,6 +99,18 @@ impl RunContext<'_> {
         !(program == "sh" && shell.root_image.as_deref().is_some_and(sh_is_bash))
     }
 
+    /// Whether ShellCheck reads the script in its sh dialect (the shell
+    /// program is sh, dash, ash or busybox), whatever `/bin/sh` is: in it,
+    /// `export X=$Y` splits the value (SC2086, SC2046).
+    pub fn is_sh_dialect(&self) -> bool {
+        self.shell.is_none_or(|shell| {
+            matches!(
+                shell.program().unwrap_or_default().as_str(),
+                "sh" | "dash" | "ash" | "busybox"
+            )
+        })
+    }
+
     /// Whether the variable is defined by ENV/ARG (an exported value that
     /// cannot split, as hadolint presents it to ShellCheck).
     pub fn defines(&self, name: &str) -> bool {
@@ -281,7 +293,10 @@ impl RunShellState {
 /// The common check of the rules here: one diagnostic per finding, with the
 /// finding's message and the rule's help.
 pub fn report(ctx: &DockerfileContext<'_>, code: &str, help: &str, out: &mut Vec<Diagnostic>) {
-    for_each_finding(ctx, code, |_, finding, _| {
+    for_each_finding(ctx, code, |_, finding, run| {
+        if finding.sh_only && !run.is_sh_dialect() {
+            return;
+        }
         out.push(
             ctx.diagnostic(finding.span, finding.message.clone())
                 .with_help(help.to_string()),

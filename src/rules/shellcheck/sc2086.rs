@@ -36,6 +36,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(expansion) = &finding.expansion else {
             return;
         };
+        if finding.sh_only && !run.is_sh_dialect() {
+            return;
+        }
         let reported = match &expansion.state {
             VarState::Safe => false,
             VarState::Unsafe => true,
@@ -120,6 +123,16 @@ mod tests {
             let src = format!("FROM debian:12\nSHELL [\"/bin/bash\", \"-c\"]\nRUN {script}\n");
             assert!(lint(&RULE, &src).is_empty(), "{script}");
         }
+    }
+
+    #[test]
+    fn declarations_split_in_sh_not_in_bash() {
+        let run = "RUN export PATH=$PATH:/opt/bin\n";
+        assert_eq!(spans(&format!("FROM debian:12\n{run}")), vec!["$PATH"]);
+        assert!(spans(&format!(
+            "FROM debian:12\nSHELL [\"/bin/bash\", \"-c\"]\n{run}"
+        ))
+        .is_empty());
     }
 
     #[test]
