@@ -661,7 +661,7 @@ impl<'t> Walker<'t> {
             // `${#x}`: a length.
             return;
         }
-        if inner.starts_with('!') || rest.starts_with('[') || rest.starts_with('/') {
+        if inner.starts_with('!') || rest.starts_with('[') {
             if rest.starts_with("[@]") || rest.starts_with("[*]") {
                 return;
             }
@@ -1321,19 +1321,16 @@ impl<'t> Walker<'t> {
             _ => {}
         }
         // SC2035: a glob starting with `*` as an argument, taken for an option.
-        if !matches!(
-            name,
-            "echo" | "printf" | "for" | "[" | "test" | "find" | "case"
-        ) {
+        if !matches!(name, "echo" | "printf") {
             let mut after_dashdash = false;
             for (a, t) in args.iter().zip(&arg_text) {
-                if *t == "--" {
+                if matches!(*t, "--" | ":::" | "::::") {
                     after_dashdash = true;
                 }
                 if after_dashdash {
                     break;
                 }
-                if a.kind() == "word" && t.starts_with('*') {
+                if a.kind() == "word" && (t.starts_with('*') || t.starts_with('?')) {
                     self.push(
                         "SC2035",
                         *a,

@@ -16,7 +16,6 @@ use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::checks::VarState;
 use crate::shell::ScriptOrigin;
-use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
     code: "SC2086",
@@ -68,19 +67,18 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     });
 }
 
-/// The span of the expansion (for tests).
-#[cfg(test)]
-fn spans(src: &str) -> Vec<String> {
-    crate::rules::testing::lint(&RULE, src)
-        .iter()
-        .map(|d| Span::slice(&d.span, src).to_string())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rules::testing::{assert_fixes_to, lint};
+
+    /// The text of each finding.
+    fn spans(src: &str) -> Vec<String> {
+        lint(&RULE, src)
+            .iter()
+            .map(|d| d.span.slice(src).to_string())
+            .collect()
+    }
 
     #[test]
     fn unquoted_variables_from_the_environment_or_commands() {
