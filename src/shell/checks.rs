@@ -247,6 +247,8 @@ impl<'t> Walker<'t> {
                     let mut unsafe_dep = false;
                     for d in deps {
                         match self.assignments.get(&d) {
+                            // `x` itself, assigned in a branch: the environment's otherwise.
+                            _ if name.as_deref() == Some(d.as_str()) => outer.push(d),
                             None => outer.push(d),
                             Some(VarState::Safe) => {}
                             Some(_) => unsafe_dep = true,
@@ -827,6 +829,13 @@ impl<'t> Walker<'t> {
                 None => VarState::Safe,
                 Some(v) => self.value_state(v),
             };
+            // Assigned in one branch only: elsewhere the value is the
+            // environment's (ShellCheck's data flow merges both).
+            let state = if state == VarState::Safe && in_branch(node) {
+                VarState::FromVariables(vec![name.to_string()])
+            } else {
+                state
+            };
             self.assign(name, state);
         }
         // SC1007: `X= cmd`: an empty assignment before more words.
@@ -1063,6 +1072,13 @@ impl<'t> Walker<'t> {
         if !self.errexit {
             return;
         }
+        // `! a | b` negates the whole pipeline.
+        let mut node = node;
+        if let Some(p) = node.parent() {
+            if p.kind() == "pipeline" && p.named_child(0) == Some(node) {
+                node = p;
+            }
+        }
         let Some(parent) = node.parent() else { return };
         if !matches!(
             parent.kind(),
@@ -1101,7 +1117,7 @@ impl<'t> Walker<'t> {
         if next.is_none() && parent.kind() == "program" {
             return;
         }
-        let bang = node.child(0).map_or(span_of(node), span_of);
+        let bang = Span::new(node.start_byte(), node.start_byte() + 1);
         self.push_span(
             "SC2251",
             bang,
@@ -1239,6 +1255,41 @@ impl<'t> Walker<'t> {
                 "In POSIX sh, 'source' in place of '.' is undefined",
             ),
             "let" => self.push("SC3039", name_node, "In POSIX sh, 'let' is undefined"),
+            "find" => {
+                // SC2185: no starting path (GNU find defaults to `.`, BSD and busybox need one).
+                let first = arg_text.iter().zip(&args).find(|(t, _)| {
+                    !matches!(**t, "-H" | "-L" | "-P")
+                        && !t.starts_with("-O")
+                        && !t.starts_with("-D")
+                });
+                if let Some((t, _)) = first {
+                    if (t.starts_with('-') && *t != "-") || matches!(*t, "(" | "\\(" | "!") {
+                        self.push(
+                            "SC2185",
+                            name_node,
+                            "Some finds don't have a default path. Specify '.' explicitly",
+                        );
+                    }
+                } else if args.is_empty() {
+                    self.push(
+                        "SC2185",
+                        name_node,
+                        "Some finds don't have a default path. Specify '.' explicitly",
+                    );
+                }
+            }
+            "egrep" | "fgrep" => {
+                let (code, flag) = if name == "egrep" {
+                    ("SC2196", "-E")
+                } else {
+                    ("SC2197", "-F")
+                };
+                self.push_span(
+                    code,
+                    span_of(name_node),
+                    format!("{name} is non-standard and deprecated. Use grep {flag} instead"),
+                );
+            }
             "echo" => self.echo(&args, &arg_text),
             "printf" => {
                 let format = args
@@ -1380,6 +1431,24 @@ impl<'t> Walker<'t> {
             }
         }
     }
+}
+
+/// Whether a node only runs in some branch (`case` item, `if` body).
+fn in_branch(node: Node) -> bool {
+    let mut current = node.parent();
+    let mut steps = 0;
+    while let Some(n) = current {
+        steps += 1;
+        if steps > MAX_DEPTH {
+            return false;
+        }
+        match n.kind() {
+            "case_item" | "if_statement" | "elif_clause" | "else_clause" => return true,
+            "command_substitution" | "function_definition" | "program" => return false,
+            _ => current = n.parent(),
+        }
+    }
+    false
 }
 
 /// The `command` node a word belongs to (its closest enclosing command).
@@ -1575,6 +1644,16 @@ mod tests {
         )
         .is_empty());
         assert!(has("x=1; echo $x", "SC2086").is_empty());
+        // Assigned in one branch only: the environment's value elsewhere.
+        let branch = check_script("case $a in x) v=1 ;; esac; echo $v");
+        let state = branch
+            .iter()
+            .find(|f| f.code == "SC2086")
+            .map(|f| f.expansion.clone());
+        assert_eq!(
+            state.flatten().map(|e| e.state),
+            Some(VarState::FromVariables(vec!["v".to_string()]))
+        );
         assert_eq!(has("x=$(ls); echo $x", "SC2086"), vec!["$x"]);
         assert!(has("echo $# $? ${#x} $RANDOM ${x:+-v}", "SC2086").is_empty());
         assert_eq!(has("echo $1 > $f", "SC2086"), vec!["$1", "$f"]);
@@ -1625,8 +1704,21 @@ mod tests {
         assert_eq!(has("LD= dnf x", "SC1007"), vec!["LD="]);
         assert!(has("X=; Y=", "SC1007").is_empty());
         assert_eq!(has("ls -1 | wc -l", "SC2012").len(), 1);
+        assert_eq!(
+            has(
+                "find -name x; find -L -type f; find . -name x; find /a -L",
+                "SC2185"
+            ),
+            vec!["find", "find"]
+        );
+        assert_eq!(has("egrep x f", "SC2196"), vec!["egrep"]);
         assert_eq!(has("printf \"$x\"", "SC2059").len(), 1);
         assert_eq!(has("set -e; ! true; echo", "SC2251"), vec!["!"]);
+        assert_eq!(
+            has("set -e; ! { ldd x | grep y; }; echo", "SC2251"),
+            vec!["!"]
+        );
+        assert_eq!(has("set -e; ! ldd x | grep y; echo", "SC2251"), vec!["!"]);
         assert!(has("! true; echo", "SC2251").is_empty());
         assert!(has("set -e; echo; ! true", "SC2251").is_empty());
     }

@@ -27,6 +27,9 @@ pub mod sc2086;
 pub mod sc2091;
 pub mod sc2154;
 pub mod sc2155;
+pub mod sc2185;
+pub mod sc2196;
+pub mod sc2197;
 pub mod sc2251;
 
 use std::collections::HashSet;
