@@ -94,6 +94,9 @@ const OWN_EXPRESSION_COMMANDS: &[&str] = &[
     "rg",
     "unset",
     "su",
+    // Not in ShellCheck's list: PowerShell expands `$x` in its own strings.
+    "pwsh",
+    "powershell",
 ];
 
 /// Builtins POSIX sh does not have (SC3044); `local` is SC3043, `let` SC3039.
@@ -173,6 +176,7 @@ pub fn check_script(text: &str) -> Vec<ShellFinding> {
         declared: std::collections::HashSet::new(),
         errexit: false,
         decl_value: false,
+        sources: false,
     };
     let root = tree.root_node();
     walker.visit(root, Ctx::default(), 0);
@@ -207,6 +211,8 @@ struct Walker<'t> {
     errexit: bool,
     /// The expansion being looked at is in a declaration's value.
     decl_value: bool,
+    /// The script sources a file (`. ./env`), which may assign anything.
+    sources: bool,
 }
 
 impl<'t> Walker<'t> {
@@ -294,6 +300,11 @@ impl<'t> Walker<'t> {
     /// drop the names ENV/ARG define.
     fn unassigned_references(&mut self) {
         let references = std::mem::take(&mut self.references);
+        // Not ShellCheck's choice (it cannot follow the file either, but
+        // reports): a sourced file may assign any of them.
+        if self.sources {
+            return;
+        }
         let mut seen = std::collections::HashSet::new();
         for (span, name) in references {
             if self.assignments.contains_key(&name)
@@ -1218,6 +1229,9 @@ impl<'t> Walker<'t> {
         }
         let raw_name = self.slice(name_node);
         let name = raw_name.rsplit('/').next().unwrap_or(raw_name);
+        if matches!(raw_name, "." | "source") {
+            self.sources = true;
+        }
         let mut cursor = node.walk();
         let args: Vec<Node> = node
             .children_by_field_name("argument", &mut cursor)

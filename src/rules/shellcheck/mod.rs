@@ -160,9 +160,16 @@ pub fn for_each_finding(
         if !any {
             continue;
         }
-        let contexts = contexts.get_or_insert_with(|| Contexts::new(df));
+        let contexts = contexts.get_or_insert_with(|| Contexts::new(df, ctx.path));
         let shell = contexts.shells.get(node).and_then(Option::as_ref);
         if shell.is_some_and(|s| !s.is_posix()) {
+            continue;
+        }
+        // A Windows Dockerfile the image name does not give away: the
+        // backtick escape directive (only Windows files use it), a global
+        // ARG naming a Windows image, a file named for Windows. Its default
+        // shell is cmd; only an explicit SHELL makes it POSIX.
+        if contexts.windows && shell.is_none_or(|s| s.set_at.is_none()) {
             continue;
         }
         // An ONBUILD RUN runs in some later build: hadolint reads it as
@@ -197,10 +204,12 @@ struct Contexts {
     variables: Vec<Option<HashSet<String>>>,
     predefined: HashSet<String>,
     default_sh: RunShell,
+    /// The file looks written for Windows (see [`looks_like_windows`]).
+    windows: bool,
 }
 
 impl Contexts {
-    fn new(df: &Dockerfile) -> Contexts {
+    fn new(df: &Dockerfile, path: &std::path::Path) -> Contexts {
         let predefined: HashSet<String> = PROXY_VARIABLES.iter().map(|s| s.to_string()).collect();
         let mut shells = run_shells(df);
         let mut variables: Vec<Option<HashSet<String>>> = vec![None; df.nodes.len()];
@@ -246,8 +255,57 @@ impl Contexts {
             variables,
             predefined,
             default_sh: RunShellState::default().shell(),
+            windows: looks_like_windows(df, path),
         }
     }
+}
+
+/// Whether a Dockerfile is written for Windows although its FROM lines do
+/// not name a Windows image as written: `# escape=`` ` (the directive
+/// exists for Windows paths), a FROM whose image is a Windows image once the
+/// global ARG defaults are put in (`FROM mcr.microsoft.com/${REPO}:${TAG}`
+/// with `ARG REPO=windows/servercore`), or a file named for Windows
+/// (`Dockerfile.windows`, `Dockerfile-windows`).
+fn looks_like_windows(df: &Dockerfile, path: &std::path::Path) -> bool {
+    if df.escape == '`' {
+        return true;
+    }
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if file.contains("windows") || file.contains("nanoserver") || file.contains("servercore") {
+        return true;
+    }
+    let mut defaults: Vec<(String, String)> = Vec::new();
+    for (_, ins) in df.instructions() {
+        match &ins.kind {
+            InstructionKind::Arg(args) => {
+                for a in args {
+                    if let Some(d) = &a.default {
+                        defaults
+                            .push((a.name.value.clone(), d.value.trim_matches('"').to_string()));
+                    }
+                }
+            }
+            InstructionKind::From(from) => {
+                let mut image = from.image.value.clone();
+                if !image.contains('$') {
+                    continue;
+                }
+                for (name, value) in &defaults {
+                    image = image
+                        .replace(&format!("${{{name}}}"), value)
+                        .replace(&format!("${name}"), value);
+                }
+                if crate::rules::run_shell::is_windows_image(&image) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 fn add_variables(ins: &Instruction, vars: &mut HashSet<String>) {
@@ -328,6 +386,29 @@ pub fn report_bashism(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_files_the_image_name_does_not_give_away() {
+        use crate::rules::testing::{lint, run_with};
+        let rule = &sc2086::RULE;
+        let run = "RUN Write-Host $env:PATH\n";
+        for src in [
+            format!("# escape=`\nFROM mcr.microsoft.com/dotnet/sdk:8.0\n{run}"),
+            format!(
+                "ARG REPO=windows/servercore\nFROM mcr.microsoft.com/${{REPO}}:ltsc2022\n{run}"
+            ),
+        ] {
+            assert!(lint(rule, &src).is_empty(), "{src}");
+        }
+        let src = format!("FROM bats-jenkins\n{run}");
+        assert!(!lint(rule, &src).is_empty());
+        let build = crate::rules::BuildInfo::default();
+        let path = std::path::Path::new("tests/Dockerfile-windows");
+        assert!(run_with(rule, &src, &build, path).is_empty());
+        // An explicit POSIX SHELL is read.
+        let src = format!("# escape=`\nFROM x\nSHELL [\"/bin/sh\", \"-c\"]\n{run}");
+        assert!(!lint(rule, &src).is_empty());
+    }
 
     #[test]
     fn images_whose_sh_is_bash() {
