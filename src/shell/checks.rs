@@ -94,9 +94,6 @@ const OWN_EXPRESSION_COMMANDS: &[&str] = &[
     "rg",
     "unset",
     "su",
-    // Not in ShellCheck's list: PowerShell expands `$x` in its own strings.
-    "pwsh",
-    "powershell",
 ];
 
 /// Builtins POSIX sh does not have (SC3044); `local` is SC3043, `let` SC3039.
@@ -842,7 +839,7 @@ impl<'t> Walker<'t> {
             };
             // Assigned in one branch only: elsewhere the value is the
             // environment's (ShellCheck's data flow merges both).
-            let state = if state == VarState::Safe && in_branch(node) {
+            let state = if state == VarState::Safe && in_branch(node, name, self.text) {
                 VarState::FromVariables(vec![name.to_string()])
             } else {
                 state
@@ -1447,8 +1444,11 @@ impl<'t> Walker<'t> {
     }
 }
 
-/// Whether a node only runs in some branch (`case` item, `if` body).
-fn in_branch(node: Node) -> bool {
+/// Whether an assignment to `name` only runs in some branch (an `if`
+/// body, a `case` item), so that elsewhere the variable keeps the
+/// environment's value. A `case` whose every item assigns `name` or exits
+/// (`*) exit 1 ;;`) assigns it on every path that goes on.
+fn in_branch(node: Node, name: &str, text: &str) -> bool {
     let mut current = node.parent();
     let mut steps = 0;
     while let Some(n) = current {
@@ -1457,7 +1457,32 @@ fn in_branch(node: Node) -> bool {
             return false;
         }
         match n.kind() {
-            "case_item" | "if_statement" | "elif_clause" | "else_clause" => return true,
+            "case_item" => {
+                let Some(case) = n.parent() else { return true };
+                let assign = format!("{name}=");
+                let mut cursor = case.walk();
+                let every = case
+                    .named_children(&mut cursor)
+                    .filter(|item| item.kind() == "case_item")
+                    .all(|item| {
+                        let body = text.get(item.byte_range()).unwrap_or("");
+                        body.contains(&assign) || body.contains("exit")
+                    });
+                // Without a `*)` item no item may match at all.
+                let mut cursor = case.walk();
+                let has_default = case
+                    .named_children(&mut cursor)
+                    .filter(|item| item.kind() == "case_item")
+                    .any(|item| {
+                        item.child_by_field_name("value")
+                            .is_some_and(|v| text.get(v.byte_range()) == Some("*"))
+                    });
+                if !every || !has_default {
+                    return true;
+                }
+                current = case.parent();
+            }
+            "if_statement" | "elif_clause" | "else_clause" => return true,
             "command_substitution" | "function_definition" | "program" => return false,
             _ => current = n.parent(),
         }
@@ -1668,6 +1693,12 @@ mod tests {
             state.flatten().map(|e| e.state),
             Some(VarState::FromVariables(vec!["v".to_string()]))
         );
+        // Every item assigns it or exits: safe.
+        assert!(has(
+            "case $a in x) v=1 ;; y) v=2 ;; *) exit 1 ;; esac; echo $v",
+            "SC2086"
+        )
+        .is_empty());
         assert_eq!(has("x=$(ls); echo $x", "SC2086"), vec!["$x"]);
         assert!(has("echo $# $? ${#x} $RANDOM ${x:+-v}", "SC2086").is_empty());
         assert_eq!(has("echo $1 > $f", "SC2086"), vec!["$1", "$f"]);
