@@ -402,15 +402,11 @@ impl<'t> Walker<'t> {
             "translated_string" => {
                 self.push("SC3004", node, "In POSIX sh, $\"..\" is undefined");
             }
-            "brace_expression" => {
-                if !ctx.quoted {
-                    self.push("SC3009", node, "In POSIX sh, brace expansion is undefined");
-                }
+            "brace_expression" if !ctx.quoted => {
+                self.push("SC3009", node, "In POSIX sh, brace expansion is undefined");
             }
-            "word" | "concatenation" => {
-                if !ctx.quoted && has_brace_list(self.slice(node)) {
-                    self.push("SC3009", node, "In POSIX sh, brace expansion is undefined");
-                }
+            "word" | "concatenation" if !ctx.quoted && has_brace_list(self.slice(node)) => {
+                self.push("SC3009", node, "In POSIX sh, brace expansion is undefined");
             }
             "compound_statement" if self.slice(node).starts_with("((") => {
                 self.push(
@@ -494,16 +490,14 @@ impl<'t> Walker<'t> {
                 ctx.no_split = true;
                 self.arithmetic(node);
             }
-            "function_definition" => {
-                if self.slice(node).starts_with("function") {
-                    let keyword = node.child(0).map_or(span_of(node), span_of);
-                    self.push_span(
-                        "SC2113",
-                        keyword,
-                        "'function' keyword is non-standard. Use 'foo()' instead of 'function foo'"
-                            .to_string(),
-                    );
-                }
+            "function_definition" if self.slice(node).starts_with("function") => {
+                let keyword = node.child(0).map_or(span_of(node), span_of);
+                self.push_span(
+                    "SC2113",
+                    keyword,
+                    "'function' keyword is non-standard. Use 'foo()' instead of 'function foo'"
+                        .to_string(),
+                );
             }
             "herestring_redirect" => {
                 self.push("SC3011", node, "In POSIX sh, here-strings are undefined");
@@ -679,9 +673,8 @@ impl<'t> Walker<'t> {
             return;
         }
         let op = rest.trim_start_matches(':');
-        if op.starts_with('+') {
+        if let Some(alt) = op.strip_prefix('+') {
             // `${x:+--flag}`: the alternative is what expands.
-            let alt = &op[1..];
             if is_safe_literal(alt) {
                 return;
             }
@@ -1323,10 +1316,8 @@ impl<'t> Walker<'t> {
                     }
                 }
             }
-            "trap" => {
-                if arg_text.iter().skip(1).any(|a| *a == "ERR") {
-                    self.push("SC3047", node, "In POSIX sh, trapping ERR is undefined");
-                }
+            "trap" if arg_text.iter().skip(1).any(|a| *a == "ERR") => {
+                self.push("SC3047", node, "In POSIX sh, trapping ERR is undefined");
             }
             "read" | "getopts" | "mapfile" | "readarray" => {
                 // The names read into may hold anything.
@@ -1655,6 +1646,22 @@ fn reference_at(text: &str, at: usize) -> (Option<&str>, usize) {
     (text.get(start..i).filter(|n| is_name(n)), i)
 }
 
+/// Whether two names differ by one insertion, deletion or substitution.
+pub fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a == b || a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..]
+        .iter()
+        .rev()
+        .zip(b[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    a.len() - prefix - suffix <= 1 && b.len() - prefix - suffix <= 1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1781,20 +1788,4 @@ mod tests {
         assert_eq!(has("cat <<< x", "SC3011").len(), 1);
         assert_eq!(has("echo $RANDOM", "SC3028"), vec!["$RANDOM"]);
     }
-}
-
-/// Whether two names differ by one insertion, deletion or substitution.
-pub fn one_edit_apart(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a == b || a.len().abs_diff(b.len()) > 1 {
-        return false;
-    }
-    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let suffix = a[prefix..]
-        .iter()
-        .rev()
-        .zip(b[prefix..].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count();
-    a.len() - prefix - suffix <= 1 && b.len() - prefix - suffix <= 1
 }
