@@ -135,6 +135,7 @@ pub mod missing_label;
 pub mod superfluous_label;
 pub mod untrusted_registry;
 // ShellCheck checks on RUN scripts
+pub mod shellcheck;
 
 /// What a rule looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -571,6 +572,53 @@ pub static RULES: &[&RuleDef] = &[
     &missing_healthcheck::RULE,
     &label_not_email::RULE,
     // ShellCheck checks on RUN scripts
+    &shellcheck::sc1007::RULE,
+    &shellcheck::sc2006::RULE,
+    &shellcheck::sc2012::RULE,
+    &shellcheck::sc2016::RULE,
+    &shellcheck::sc2028::RULE,
+    &shellcheck::sc2035::RULE,
+    &shellcheck::sc2038::RULE,
+    &shellcheck::sc2043::RULE,
+    &shellcheck::sc2046::RULE,
+    &shellcheck::sc2059::RULE,
+    &shellcheck::sc2086::RULE,
+    &shellcheck::sc2091::RULE,
+    &shellcheck::posix_sh::FUNCTION_KEYWORD,
+    &shellcheck::sc2154::MISSPELLING,
+    &shellcheck::sc2154::RULE,
+    &shellcheck::sc2155::RULE,
+    &shellcheck::sc2185::RULE,
+    &shellcheck::sc2196::RULE,
+    &shellcheck::sc2197::RULE,
+    &shellcheck::sc2251::RULE,
+    &shellcheck::posix_sh::PROCESS_SUBSTITUTION,
+    &shellcheck::posix_sh::ANSI_C_QUOTING,
+    &shellcheck::posix_sh::ARITHMETIC_FOR,
+    &shellcheck::posix_sh::STANDALONE_ARITHMETIC,
+    &shellcheck::posix_sh::BRACE_EXPANSION,
+    &shellcheck::posix_sh::DOUBLE_BRACKET,
+    &shellcheck::posix_sh::HERE_STRING,
+    &shellcheck::posix_sh::DOUBLE_EQUALS_TEST,
+    &shellcheck::posix_sh::INCREMENT,
+    &shellcheck::posix_sh::EXPONENT,
+    &shellcheck::posix_sh::AMPERSAND_REDIRECT,
+    &shellcheck::posix_sh::APPEND_ASSIGNMENT,
+    &shellcheck::posix_sh::BASH_VARIABLE,
+    &shellcheck::posix_sh::ARRAYS,
+    &shellcheck::posix_sh::ECHO_FLAGS,
+    &shellcheck::posix_sh::LET,
+    &shellcheck::posix_sh::SET_OPTION,
+    &shellcheck::posix_sh::LOCAL,
+    &shellcheck::posix_sh::BASH_BUILTIN,
+    &shellcheck::posix_sh::READ_FLAGS,
+    &shellcheck::posix_sh::SOURCE,
+    &shellcheck::posix_sh::TRAP_ERR,
+    &shellcheck::posix_sh::PRINTF_Q,
+    &shellcheck::posix_sh::INDIRECT_EXPANSION,
+    &shellcheck::posix_sh::STRING_INDEXING,
+    &shellcheck::posix_sh::CASE_MODIFICATION,
+    &shellcheck::posix_sh::STRING_REPLACEMENT,
 ];
 
 /// Looks a rule up by code, name or alias.

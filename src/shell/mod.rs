@@ -42,6 +42,7 @@
 //! assert_eq!(seen, 1);
 //! ```
 
+pub mod checks;
 pub mod files;
 mod flat;
 mod packages;
@@ -171,6 +172,10 @@ pub struct RunScript {
     /// The grammar reported a syntax error (results are partial).
     pub has_syntax_error: bool,
     commands: Vec<SimpleCommand>,
+    /// The analysed text and its source mapping (for [`RunScript::shell_findings`]).
+    logical: LogicalText,
+    /// ShellCheck-style findings, made on first use.
+    findings: std::sync::OnceLock<Vec<checks::ShellFinding>>,
 }
 
 impl RunScript {
@@ -197,6 +202,27 @@ impl RunScript {
     /// Whether the script has a `|` pipeline (outside `$( )` too).
     pub fn has_pipeline(&self) -> bool {
         self.commands.iter().any(|c| c.in_pipeline)
+    }
+
+    /// What ShellCheck would report on the script ([`checks`]), in
+    /// Dockerfile coordinates; computed once, on first use.
+    pub fn shell_findings(&self) -> &[checks::ShellFinding] {
+        self.findings.get_or_init(|| {
+            let mut found = checks::check_script(&self.logical.text);
+            for f in &mut found {
+                let local = f.span;
+                f.span = self.logical.source_span(local);
+                if let Some(e) = &mut f.expansion {
+                    // One contiguous run of source bytes: quoting is a byte edit.
+                    e.quotable = self
+                        .logical
+                        .segments
+                        .iter()
+                        .any(|&(l, _, len)| l <= local.start && local.end <= l + len);
+                }
+            }
+            found
+        })
     }
 
     /// Commands whose effective program (wrappers skipped) has basename `name`.
@@ -272,6 +298,8 @@ pub fn analyze_text(text: &LogicalText, origin: ScriptOrigin) -> RunScript {
         text: text.text.clone(),
         has_syntax_error,
         commands,
+        logical: text.clone(),
+        findings: std::sync::OnceLock::new(),
     }
 }
 

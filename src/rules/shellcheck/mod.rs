@@ -1,0 +1,435 @@
+//! ShellCheck's checks on RUN scripts, one rule per ShellCheck code (the
+//! codes are kept, as hadolint reports them: `SC2086`).
+//!
+//! The analysis is [`crate::shell::checks`], made once per script and shared
+//! by every rule here; this module adds what the Dockerfile around the RUN
+//! tells, the way hadolint tells it to ShellCheck:
+//! - the shell: scripts are only read when the shell is POSIX (no
+//!   PowerShell, no `cmd`); the bash-only constructs (SC3xxx) are only
+//!   reported when the shell is `/bin/sh` (or dash/ash) on an image whose
+//!   `sh` is not bash;
+//! - the ENV and ARG names in scope (hadolint passes them to ShellCheck as
+//!   exported variables, whose value cannot split: `ENV DIR=/app` then
+//!   `RUN cd $DIR` is not SC2086), plus the proxy variables Docker predefines.
+
+pub mod posix_sh;
+pub mod sc1007;
+pub mod sc2006;
+pub mod sc2012;
+pub mod sc2016;
+pub mod sc2028;
+pub mod sc2035;
+pub mod sc2038;
+pub mod sc2043;
+pub mod sc2046;
+pub mod sc2059;
+pub mod sc2086;
+pub mod sc2091;
+pub mod sc2154;
+pub mod sc2155;
+pub mod sc2185;
+pub mod sc2196;
+pub mod sc2197;
+pub mod sc2251;
+
+use std::collections::HashSet;
+
+use crate::diagnostic::Diagnostic;
+use crate::dockerfile::{CommandForm, Dockerfile, Instruction, InstructionKind, Keyword};
+use crate::rules::run_shell::{run_shells, RunShell};
+use crate::rules::DockerfileContext;
+use crate::shell::checks::ShellFinding;
+use crate::shell::RunScript;
+
+/// Variables Docker predefines as build args (hadolint tells ShellCheck about them too).
+const PROXY_VARIABLES: &[&str] = &[
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "FTP_PROXY",
+    "ftp_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// Image names whose `/bin/sh` is bash (so bash-only syntax works under `sh`).
+const BASH_SH_IMAGES: &[&str] = &[
+    "centos",
+    "fedora",
+    "rhel",
+    "redhat",
+    "ubi7",
+    "ubi8",
+    "ubi9",
+    "ubi10",
+    "amazonlinux",
+    "rockylinux",
+    "almalinux",
+    "oraclelinux",
+    "opensuse",
+    "suse",
+    "archlinux",
+    "photon",
+    "mageia",
+    "clearlinux",
+    "manylinux",
+    "amazoncorretto",
+];
+
+/// What the Dockerfile says about one RUN's script.
+pub struct RunContext<'a> {
+    /// The shell the RUN's shell form runs under.
+    pub shell: Option<&'a RunShell>,
+    /// ENV / ARG names (and the predefined proxies) in scope.
+    pub variables: &'a HashSet<String>,
+}
+
+impl RunContext<'_> {
+    /// Whether the script is read as POSIX sh that is not bash, so bash-only
+    /// constructs fail (SC3xxx).
+    pub fn is_posix_sh(&self) -> bool {
+        let Some(shell) = self.shell else {
+            return true;
+        };
+        let program = shell.program().unwrap_or_default();
+        if !matches!(program.as_str(), "sh" | "dash" | "ash") {
+            return false;
+        }
+        // An image whose `sh` is bash runs bash-isms fine.
+        !(program == "sh" && shell.root_image.as_deref().is_some_and(sh_is_bash))
+    }
+
+    /// Whether ShellCheck reads the script in its sh dialect (the shell
+    /// program is sh, dash, ash or busybox), whatever `/bin/sh` is: in it,
+    /// `export X=$Y` splits the value (SC2086, SC2046).
+    pub fn is_sh_dialect(&self) -> bool {
+        self.shell.is_none_or(|shell| {
+            matches!(
+                shell.program().unwrap_or_default().as_str(),
+                "sh" | "dash" | "ash" | "busybox"
+            )
+        })
+    }
+
+    /// Whether the variable is defined by ENV/ARG (an exported value that
+    /// cannot split, as hadolint presents it to ShellCheck).
+    pub fn defines(&self, name: &str) -> bool {
+        self.variables.contains(name)
+    }
+}
+
+/// Whether an image's `/bin/sh` is bash (Red Hat family, SUSE, Arch, ...):
+/// some path segment of the repository starts with one of [`BASH_SH_IMAGES`].
+pub fn sh_is_bash(image: &str) -> bool {
+    let lower = image.to_ascii_lowercase();
+    let name = lower.split('@').next().unwrap_or(&lower);
+    // Drop the tag (a `:` after the last `/`; a registry port comes before it).
+    let path = match name.rsplit_once(':') {
+        Some((p, tag)) if !tag.contains('/') => p,
+        _ => name,
+    };
+    path.split('/')
+        .any(|segment| BASH_SH_IMAGES.iter().any(|m| segment.starts_with(m)))
+}
+
+/// Calls `f` for every finding with code `code` in a RUN's script that runs
+/// under a POSIX shell, with the RUN's context. Linear: the scripts'
+/// findings are cached, the context is computed only for files with a hit.
+pub fn for_each_finding(
+    ctx: &DockerfileContext<'_>,
+    code: &str,
+    mut f: impl FnMut(&RunScript, &ShellFinding, &RunContext<'_>),
+) {
+    let df = ctx.dockerfile;
+    let mut contexts: Option<Contexts> = None;
+    for (node, ins) in df.instructions() {
+        let run = match &ins.kind {
+            InstructionKind::Run(_) => ins,
+            InstructionKind::Onbuild(inner) if matches!(inner.kind, InstructionKind::Run(_)) => {
+                inner.as_ref()
+            }
+            _ => continue,
+        };
+        let scripts = df.run_scripts(run);
+        let any = scripts
+            .iter()
+            .any(|s| s.shell_findings().iter().any(|x| x.code == code));
+        if !any {
+            continue;
+        }
+        let contexts = contexts.get_or_insert_with(|| Contexts::new(df, ctx.path));
+        let shell = contexts.shells.get(node).and_then(Option::as_ref);
+        if shell.is_some_and(|s| !s.is_posix()) {
+            continue;
+        }
+        // A Windows Dockerfile the image name does not give away: the
+        // backtick escape directive (only Windows files use it), a global
+        // ARG naming a Windows image, a file named for Windows. Its default
+        // shell is cmd; only an explicit SHELL makes it POSIX.
+        if contexts.windows && shell.is_none_or(|s| s.set_at.is_none()) {
+            continue;
+        }
+        // An ONBUILD RUN runs in some later build: hadolint reads it as
+        // `/bin/sh` with no ENV/ARG names, and so does bakelint.
+        let onbuild = !std::ptr::eq(run, ins);
+        let shell = if onbuild {
+            Some(&contexts.default_sh)
+        } else {
+            shell
+        };
+        let variables = if onbuild {
+            &contexts.predefined
+        } else {
+            contexts
+                .variables
+                .get(node)
+                .and_then(Option::as_ref)
+                .unwrap_or(&contexts.predefined)
+        };
+        let run_ctx = RunContext { shell, variables };
+        for script in scripts.iter() {
+            for finding in script.shell_findings().iter().filter(|x| x.code == code) {
+                f(script, finding, &run_ctx);
+            }
+        }
+    }
+}
+
+/// The shell and variables at every instruction, by node index.
+struct Contexts {
+    shells: Vec<Option<RunShell>>,
+    variables: Vec<Option<HashSet<String>>>,
+    predefined: HashSet<String>,
+    default_sh: RunShell,
+    /// The file looks written for Windows (see [`looks_like_windows`]).
+    windows: bool,
+}
+
+impl Contexts {
+    fn new(df: &Dockerfile, path: &std::path::Path) -> Contexts {
+        let predefined: HashSet<String> = PROXY_VARIABLES.iter().map(|s| s.to_string()).collect();
+        let mut shells = run_shells(df);
+        let mut variables: Vec<Option<HashSet<String>>> = vec![None; df.nodes.len()];
+        // Instructions before the first FROM (hadolint lints them too).
+        let mut pre_shell = RunShellState::default();
+        let mut pre_vars = predefined.clone();
+        let stages = df.stages();
+        let first_from = stages.first().map_or(usize::MAX, |s| s.from_node);
+        for (node, ins) in df.instructions() {
+            if node >= first_from {
+                break;
+            }
+            pre_shell.apply(ins);
+            add_variables(ins, &mut pre_vars);
+            if ins.keyword == Keyword::Run || ins.keyword == Keyword::Onbuild {
+                shells[node] = Some(pre_shell.shell());
+                variables[node] = Some(pre_vars.clone());
+            }
+        }
+        // Stages: ENV and ARG names carry over to stages built FROM this one.
+        let mut end_of_stage: Vec<HashSet<String>> = Vec::with_capacity(stages.len());
+        for stage in &stages {
+            let mut vars = match df
+                .stage_parent(stage.index)
+                .and_then(|p| end_of_stage.get(p))
+            {
+                Some(parent) => parent.clone(),
+                None => predefined.clone(),
+            };
+            for &node in &stage.instruction_nodes {
+                let Some(ins) = df.instruction(node) else {
+                    continue;
+                };
+                add_variables(ins, &mut vars);
+                if matches!(ins.keyword, Keyword::Run | Keyword::Onbuild) {
+                    variables[node] = Some(vars.clone());
+                }
+            }
+            end_of_stage.push(vars);
+        }
+        Contexts {
+            shells,
+            variables,
+            predefined,
+            default_sh: RunShellState::default().shell(),
+            windows: looks_like_windows(df, path),
+        }
+    }
+}
+
+/// Whether a Dockerfile is written for Windows although its FROM lines do
+/// not name a Windows image as written: `# escape=`` ` (the directive
+/// exists for Windows paths), a FROM whose image is a Windows image once the
+/// global ARG defaults are put in (`FROM mcr.microsoft.com/${REPO}:${TAG}`
+/// with `ARG REPO=windows/servercore`), or a file named for Windows
+/// (`Dockerfile.windows`, `Dockerfile-windows`).
+fn looks_like_windows(df: &Dockerfile, path: &std::path::Path) -> bool {
+    if df.escape == '`' {
+        return true;
+    }
+    let file = path
+        .file_name()
+        .map(|f| f.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if file.contains("windows") || file.contains("nanoserver") || file.contains("servercore") {
+        return true;
+    }
+    let mut defaults: Vec<(String, String)> = Vec::new();
+    for (_, ins) in df.instructions() {
+        match &ins.kind {
+            InstructionKind::Arg(args) => {
+                for a in args {
+                    if let Some(d) = &a.default {
+                        defaults
+                            .push((a.name.value.clone(), d.value.trim_matches('"').to_string()));
+                    }
+                }
+            }
+            InstructionKind::From(from) => {
+                let mut image = from.image.value.clone();
+                if !image.contains('$') {
+                    continue;
+                }
+                for (name, value) in &defaults {
+                    image = image
+                        .replace(&format!("${{{name}}}"), value)
+                        .replace(&format!("${name}"), value);
+                }
+                if crate::rules::run_shell::is_windows_image(&image) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+fn add_variables(ins: &Instruction, vars: &mut HashSet<String>) {
+    match &ins.kind {
+        InstructionKind::Env(pairs) => {
+            for p in pairs {
+                vars.insert(p.key.value.clone());
+            }
+        }
+        InstructionKind::Arg(args) => {
+            for a in args {
+                vars.insert(a.name.value.clone());
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The shell of instructions before any FROM.
+#[derive(Default)]
+struct RunShellState {
+    argv: Option<Vec<String>>,
+}
+
+impl RunShellState {
+    fn apply(&mut self, ins: &Instruction) {
+        if let InstructionKind::Shell(CommandForm::Exec(args)) = &ins.kind {
+            if !args.is_empty() {
+                self.argv = Some(args.iter().map(|a| a.value.clone()).collect());
+            }
+        }
+    }
+
+    fn shell(&self) -> RunShell {
+        RunShell {
+            argv: self
+                .argv
+                .clone()
+                .unwrap_or_else(|| vec!["/bin/sh".to_string(), "-c".to_string()]),
+            set_at: None,
+            root_image: None,
+        }
+    }
+}
+
+/// The common check of the rules here: one diagnostic per finding, with the
+/// finding's message and the rule's help.
+pub fn report(ctx: &DockerfileContext<'_>, code: &str, help: &str, out: &mut Vec<Diagnostic>) {
+    for_each_finding(ctx, code, |_, finding, run| {
+        if finding.sh_only && !run.is_sh_dialect() {
+            return;
+        }
+        out.push(
+            ctx.diagnostic(finding.span, finding.message.clone())
+                .with_help(help.to_string()),
+        );
+    });
+}
+
+/// [`report`] for a bash-only construct: only where the shell is POSIX sh
+/// that is not bash.
+pub fn report_bashism(
+    ctx: &DockerfileContext<'_>,
+    code: &str,
+    help: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    for_each_finding(ctx, code, |_, finding, run| {
+        if run.is_posix_sh() {
+            out.push(
+                ctx.diagnostic(finding.span, finding.message.clone())
+                    .with_help(help.to_string()),
+            );
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_files_the_image_name_does_not_give_away() {
+        use crate::rules::testing::{lint, run_with};
+        let rule = &sc2086::RULE;
+        let run = "RUN Write-Host $env:PATH\n";
+        for src in [
+            format!("# escape=`\nFROM mcr.microsoft.com/dotnet/sdk:8.0\n{run}"),
+            format!(
+                "ARG REPO=windows/servercore\nFROM mcr.microsoft.com/${{REPO}}:ltsc2022\n{run}"
+            ),
+        ] {
+            assert!(lint(rule, &src).is_empty(), "{src}");
+        }
+        let src = format!("FROM bats-jenkins\n{run}");
+        assert!(!lint(rule, &src).is_empty());
+        let build = crate::rules::BuildInfo::default();
+        let path = std::path::Path::new("tests/Dockerfile-windows");
+        assert!(run_with(rule, &src, &build, path).is_empty());
+        // An explicit POSIX SHELL is read.
+        let src = format!("# escape=`\nFROM x\nSHELL [\"/bin/sh\", \"-c\"]\n{run}");
+        assert!(!lint(rule, &src).is_empty());
+    }
+
+    #[test]
+    fn images_whose_sh_is_bash() {
+        for image in [
+            "centos:7",
+            "fedora",
+            "registry.access.redhat.com/ubi9/ubi-minimal:9.4",
+            "amazonlinux:2023",
+            "quay.io/centos/centos:stream9",
+            "rockylinux:9",
+        ] {
+            assert!(sh_is_bash(image), "{image}");
+        }
+        for image in [
+            "debian:12",
+            "ubuntu",
+            "alpine:3.20",
+            "node:20",
+            "python:3.12-slim",
+        ] {
+            assert!(!sh_is_bash(image), "{image}");
+        }
+    }
+}
