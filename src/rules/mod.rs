@@ -81,6 +81,9 @@ pub mod workdir_relative_path;
 // hadolint: rules on RUN commands
 // hadolint: package version pins
 // hadolint: install flags and package caches
+pub mod package_caches;
+pub mod apt_no_install_recommends;
+pub mod apt_get_assume_yes;
 // hadolint: labels, registries and pragmas (configurable)
 // ShellCheck checks on RUN scripts
 
@@ -470,6 +473,8 @@ pub static RULES: &[&RuleDef] = &[
     // hadolint: rules on RUN commands
     // hadolint: package version pins
     // hadolint: install flags and package caches
+    &apt_get_assume_yes::RULE,
+    &apt_no_install_recommends::RULE,
     // hadolint: labels, registries and pragmas (configurable)
     // ShellCheck checks on RUN scripts
 ];

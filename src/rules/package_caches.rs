@@ -1,0 +1,486 @@
+//! What the hadolint rules on install flags and package caches share
+//! (DL3009, DL3014, DL3015, DL3019, DL3030, DL3032, DL3034, DL3035, DL3036,
+//! DL3038, DL3040, DL3042, DL3060):
+//!
+//! - [`for_each_run`]: every RUN (also `ONBUILD RUN`, also before the first
+//!   `FROM`) with its shell scripts, its cache and tmpfs mount targets,
+//!   whether its layer reaches an image, and what earlier instructions of
+//!   its stage chain configured (`ENV PIP_NO_CACHE_DIR`, `pip config`, apt
+//!   configuration). One pass over the file: each stage starts from the
+//!   state its parent stage ended with.
+//! - mount and `rm` tests: whether a mount or an `rm` covers a cache
+//!   directory (a mount of a parent directory holds the cache too).
+//! - [`manager_command`]: a package-manager command with its subcommand
+//!   (the first word that is not an option), for subcommands the shared
+//!   install detection does not model (`zypper dup`, `dnf upgrade`,
+//!   `yum clean all`, `yarn cache clean`).
+//! - [`insert_after`]: the fix that adds an option right after a word.
+//!
+//! The mount tests agree with BP007 (`cache-mount`): a RUN that follows
+//! BP007's advice (`--mount=type=cache,target=/var/cache/apt` and
+//! `/var/lib/apt`, `/root/.cache/pip`, a yarn cache) is not asked to
+//! delete a cache that the mount already keeps out of the layer.
+
+use std::borrow::Cow;
+
+use crate::diagnostic::{Edit, Fix};
+use crate::dockerfile::{Instruction, InstructionKind};
+use crate::rules::stage_walk::stage_parents;
+use crate::rules::DockerfileContext;
+use crate::shell::{command_basename, RunScript, SimpleCommand, Word};
+use crate::span::Span;
+
+/// What earlier instructions of a stage chain configured for the package managers.
+#[derive(Debug, Clone, Default)]
+pub struct StageFacts {
+    /// `ENV PIP_NO_CACHE_DIR=<truthy>` or `pip config set global.no-cache-dir`.
+    pub pip_no_cache: bool,
+    /// An apt configuration file setting `APT::Install-Recommends` to false.
+    pub apt_no_recommends: bool,
+    /// An apt configuration file setting `APT::Get::Assume-Yes` to true.
+    pub apt_assume_yes: bool,
+}
+
+/// One RUN as the package-cache rules see it.
+pub struct RunSite<'a> {
+    /// The instruction as written (a RUN, or the ONBUILD holding it).
+    pub ins: &'a Instruction,
+    /// The RUN itself (the trigger of an ONBUILD).
+    pub run: &'a Instruction,
+    /// An `ONBUILD RUN`: it runs in every image built from this one.
+    pub onbuild: bool,
+    pub scripts: Cow<'a, [RunScript]>,
+    /// Targets of the RUN's cache and tmpfs mounts (`None`: the target has
+    /// a variable, so it may be any directory).
+    pub mounts: Vec<Option<String>>,
+    /// The layer ends up in an image: the RUN is in the last stage, in a
+    /// stage another stage is built `FROM`, in a stage a bake target (or
+    /// `--target`) builds, or it is an `ONBUILD RUN`. Before the first
+    /// `FROM`, only when the file has no stage at all.
+    pub ships: bool,
+    /// What the instructions before this RUN in its stage chain configured.
+    pub facts: &'a StageFacts,
+}
+
+impl RunSite<'_> {
+    /// Whether a mount holds `dir` (a mount whose target is a variable is
+    /// assumed to hold it).
+    pub fn mounted(&self, dir: &str) -> bool {
+        self.mounts.iter().any(|t| match t {
+            Some(target) => covers(target, dir),
+            None => true,
+        })
+    }
+
+    /// Whether a mount target ends with one of `ends` (`/home/app/.cache/pip`).
+    pub fn mounted_as(&self, ends: &[&str]) -> bool {
+        self.mounts
+            .iter()
+            .flatten()
+            .any(|t| ends.iter().any(|e| t.ends_with(e)))
+    }
+}
+
+/// Truthy values of pip's boolean environment variables, as hadolint reads them.
+pub const TRUTHY: &[&str] = &[
+    "1", "true", "True", "TRUE", "on", "On", "ON", "yes", "Yes", "YES",
+];
+
+/// Calls `visit` for every RUN of the file, in file order, skipping RUNs
+/// whose shell is not POSIX (`SHELL ["powershell", ...]`, Windows images).
+pub fn for_each_run(ctx: &DockerfileContext<'_>, mut visit: impl FnMut(&RunSite<'_>)) {
+    let df = ctx.dockerfile;
+    let stages = df.stages();
+    let shells = crate::rules::run_shell::run_shells(df);
+    let parents = stage_parents(df, &ctx.build.args);
+    let last = stages.len().checked_sub(1);
+    let mut is_base = vec![false; stages.len()];
+    for p in parents.iter().flatten() {
+        if let Some(b) = is_base.get_mut(*p) {
+            *b = true;
+        }
+    }
+    let targets = target_stages(ctx, &stages);
+    let mut site = |node: usize, ins: &Instruction, ships: bool, facts: &mut StageFacts| {
+        let (run, onbuild) = match &ins.kind {
+            InstructionKind::Onbuild(inner) => (inner.as_ref(), true),
+            _ => (ins, false),
+        };
+        let is_run = matches!(run.kind, InstructionKind::Run(_));
+        if is_run {
+            let posix = shells
+                .get(node)
+                .and_then(|s| s.as_ref())
+                .is_none_or(|s| s.is_posix());
+            let scripts = df.run_scripts(ins);
+            if posix {
+                let site = RunSite {
+                    ins,
+                    run,
+                    onbuild,
+                    mounts: mount_targets(run),
+                    ships: ships || onbuild,
+                    facts,
+                    scripts: Cow::Borrowed(&scripts),
+                };
+                visit(&site);
+            }
+            if !onbuild {
+                for script in scripts.iter() {
+                    learn_from_script(facts, script);
+                }
+            }
+        } else if let InstructionKind::Env(kvs) = &ins.kind {
+            for kv in kvs {
+                if kv.key.value == "PIP_NO_CACHE_DIR" {
+                    let value = kv.value.value.trim_matches(|c| c == '"' || c == '\'');
+                    facts.pip_no_cache = TRUTHY.contains(&value);
+                }
+            }
+        }
+    };
+    // Instructions before the first FROM (hadolint lints files without one).
+    let mut globals = StageFacts::default();
+    for node in df.global_instructions() {
+        if let Some(ins) = df.instruction(node) {
+            site(node, ins, stages.is_empty(), &mut globals);
+        }
+    }
+    let mut end_facts: Vec<StageFacts> = Vec::with_capacity(stages.len());
+    for (index, stage) in stages.iter().enumerate() {
+        let mut facts = parents
+            .get(index)
+            .copied()
+            .flatten()
+            .and_then(|p| end_facts.get(p))
+            .cloned()
+            .unwrap_or_default();
+        let ships = Some(index) == last
+            || is_base.get(index).copied().unwrap_or(false)
+            || targets.contains(&index);
+        for &node in &stage.instruction_nodes {
+            if let Some(ins) = df.instruction(node) {
+                site(node, ins, ships, &mut facts);
+            }
+        }
+        end_facts.push(facts);
+    }
+}
+
+/// The stages a bake target or `--target` builds (by index).
+fn target_stages(ctx: &DockerfileContext<'_>, stages: &[crate::dockerfile::Stage]) -> Vec<usize> {
+    let df = ctx.dockerfile;
+    let names: Vec<&str> = ctx
+        .build
+        .target_stages
+        .iter()
+        .flatten()
+        .chain(ctx.build.target.iter())
+        .map(String::as_str)
+        .collect();
+    stages
+        .iter()
+        .filter(|s| {
+            df.stage_from(s)
+                .and_then(|f| f.stage_name.as_ref())
+                .is_some_and(|n| names.iter().any(|t| t.eq_ignore_ascii_case(&n.value)))
+        })
+        .map(|s| s.index)
+        .collect()
+}
+
+/// What a RUN configures for the RUNs after it.
+fn learn_from_script(facts: &mut StageFacts, script: &RunScript) {
+    for command in script.commands() {
+        if command.program() == Some("pip") || command.program().is_some_and(is_pip_name) {
+            let words: Vec<&str> = command.args.iter().filter_map(|w| w.as_str()).collect();
+            if words.contains(&"config")
+                && words.contains(&"set")
+                && words.iter().any(|w| w.ends_with(".no-cache-dir"))
+            {
+                facts.pip_no_cache = true;
+            }
+        }
+    }
+    let text = &script.text;
+    if text.contains("APT::Install-Recommends") {
+        let value = setting_value(text, "APT::Install-Recommends");
+        if value.is_some_and(|v| matches!(v, "0" | "false" | "no" | "off")) {
+            facts.apt_no_recommends = true;
+        }
+    }
+    if text.contains("APT::Get::Assume-Yes") {
+        let value = setting_value(text, "APT::Get::Assume-Yes");
+        if value.is_some_and(|v| matches!(v, "1" | "true" | "yes" | "on")) {
+            facts.apt_assume_yes = true;
+        }
+    }
+}
+
+fn is_pip_name(name: &str) -> bool {
+    name == "pip3" || name == "pip2" || name.starts_with("pip3.")
+}
+
+/// The value written after an apt configuration key (`APT::Install-Recommends "0";`,
+/// `APT::Install-Recommends=false`), lowercased quotes and `;` removed.
+fn setting_value<'t>(text: &'t str, key: &str) -> Option<&'t str> {
+    let at = text.find(key)? + key.len();
+    let rest = text[at..].trim_start_matches([' ', '\t', '=', '\\', '"', '\'']);
+    let end = rest
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(rest.len());
+    let value = &rest[..end];
+    (!value.is_empty()).then_some(value)
+}
+
+/// Targets of a RUN's `--mount=type=cache` and `--mount=type=tmpfs` (both
+/// keep what is written there out of the layer), normalised without a
+/// trailing `/`; `None` for a target with a variable.
+pub fn mount_targets(run: &Instruction) -> Vec<Option<String>> {
+    let mut targets = Vec::new();
+    for flag in run.flags.iter().filter(|f| f.name.value == "mount") {
+        let options = flag.options();
+        let kind = options.iter().find_map(|o| {
+            o.key
+                .value
+                .eq_ignore_ascii_case("type")
+                .then(|| o.value.as_ref().map(|v| v.value.as_str()))
+                .flatten()
+        });
+        if !matches!(kind, Some("cache" | "tmpfs")) {
+            continue;
+        }
+        let target = options.iter().find_map(|o| {
+            matches!(
+                o.key.value.to_ascii_lowercase().as_str(),
+                "target" | "dst" | "destination"
+            )
+            .then(|| o.value.as_ref().map(|v| v.value.clone()))
+            .flatten()
+        });
+        if let Some(target) = target {
+            let target = target.trim_matches(|c| c == '"' || c == '\'');
+            targets.push((!target.contains('$')).then(|| normalize_dir(target)));
+        }
+    }
+    targets
+}
+
+fn normalize_dir(path: &str) -> String {
+    let trimmed = path.trim_end_matches('/');
+    if trimmed.is_empty() {
+        "/".to_string()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// Whether directory `outer` is `path` or one of its parents.
+pub fn covers(outer: &str, path: &str) -> bool {
+    outer == "/"
+        || path == outer
+        || path
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Whether `command` is an `rm` that deletes `dir`, its contents
+/// (`dir/*`) or a parent of it.
+pub fn rm_removes(command: &SimpleCommand, dir: &str) -> bool {
+    if command.program() != Some("rm") {
+        return false;
+    }
+    let Some((_, args)) = command.effective() else {
+        return false;
+    };
+    args.iter().filter_map(Word::as_str).any(|arg| {
+        if arg.starts_with('-') {
+            return false;
+        }
+        let mut path = arg.trim_end_matches('/');
+        // `dir/*`, `dir/*.*`, `dir/**`: the contents.
+        while let Some(stripped) = path
+            .strip_suffix("/*")
+            .or_else(|| path.strip_suffix("/*.*"))
+            .or_else(|| path.strip_suffix("/**"))
+        {
+            path = stripped;
+        }
+        !path.is_empty() && !path.contains('*') && covers(&normalize_dir(path), dir)
+    })
+}
+
+/// A package-manager command: the program (wrappers such as `sudo` skipped)
+/// and its arguments, with the subcommand (the first word that is not an
+/// option nor the value of one of `value_options`).
+pub struct ManagerCommand<'a> {
+    pub command: &'a SimpleCommand,
+    pub program: &'a Word,
+    pub args: &'a [Word],
+    /// Index of the subcommand in `args`.
+    pub subcommand_at: Option<usize>,
+}
+
+impl<'a> ManagerCommand<'a> {
+    pub fn subcommand(&self) -> Option<&'a Word> {
+        self.subcommand_at.and_then(|i| self.args.get(i))
+    }
+
+    pub fn subcommand_str(&self) -> Option<&'a str> {
+        self.subcommand().and_then(Word::as_str)
+    }
+
+    /// The static words after the subcommand.
+    pub fn rest(&self) -> impl Iterator<Item = &'a str> {
+        let from = self.subcommand_at.map_or(self.args.len(), |i| i + 1);
+        self.args[from.min(self.args.len())..]
+            .iter()
+            .filter_map(Word::as_str)
+    }
+
+    /// Whether an option among `long` (`--yes`, also `--yes=...`) or a
+    /// short letter among `short` (`y` in `-y` or in a cluster `-qy`) is given.
+    pub fn has_option(&self, long: &[&str], short: &[char]) -> bool {
+        option_given(self.args.iter(), long, short)
+    }
+
+    /// The span from the program to the subcommand (`apt-get install`).
+    pub fn span(&self) -> Span {
+        match self.subcommand() {
+            Some(sub) if sub.span.start >= self.program.span.start => {
+                self.program.span.cover(sub.span)
+            }
+            _ => self.program.span,
+        }
+    }
+}
+
+/// Whether an option among `long` or a short letter among `short` is in `words`.
+pub fn option_given<'w>(
+    words: impl Iterator<Item = &'w Word>,
+    long: &[&str],
+    short: &[char],
+) -> bool {
+    words.filter_map(Word::as_str).any(|w| {
+        if let Some(name) = w.strip_prefix("--") {
+            let name = name.split('=').next().unwrap_or(name);
+            long.iter().any(|l| l.trim_start_matches("--") == name)
+        } else if let Some(letters) = w.strip_prefix('-') {
+            let letters = letters.split('=').next().unwrap_or(letters);
+            letters.chars().all(|c| c.is_ascii_alphanumeric())
+                && letters.chars().any(|c| short.contains(&c))
+        } else {
+            false
+        }
+    })
+}
+
+/// `command` as a command of one of `programs` (basenames, wrappers skipped).
+pub fn manager_command<'a>(
+    command: &'a SimpleCommand,
+    programs: &[&str],
+    value_options: &[&str],
+) -> Option<ManagerCommand<'a>> {
+    let (program, args) = command.effective()?;
+    let base = command_basename(program)?;
+    if !programs.contains(&base) {
+        return None;
+    }
+    let mut subcommand_at = None;
+    let mut i = 0;
+    while let Some(word) = args.get(i) {
+        let Some(text) = word.as_str() else {
+            break;
+        };
+        if text.starts_with('-') {
+            i += if value_options.contains(&text) { 2 } else { 1 };
+            continue;
+        }
+        subcommand_at = Some(i);
+        break;
+    }
+    Some(ManagerCommand {
+        command,
+        program,
+        args,
+        subcommand_at,
+    })
+}
+
+/// Options of yum, dnf and microdnf that take the next word as their value.
+pub const RPM_VALUE_OPTIONS: &[&str] = &[
+    "--enablerepo",
+    "--disablerepo",
+    "--repo",
+    "--repoid",
+    "--setopt",
+    "-x",
+    "--exclude",
+    "--installroot",
+    "--releasever",
+    "-c",
+    "--config",
+    "-d",
+    "--debuglevel",
+    "-e",
+    "--errorlevel",
+];
+
+/// Global options of zypper that take the next word as their value.
+pub const ZYPPER_VALUE_OPTIONS: &[&str] = &[
+    "-R",
+    "--reposd-dir",
+    "-C",
+    "--cache-dir",
+    "-D",
+    "--root",
+    "--config",
+    "-c",
+];
+
+/// The fix that inserts ` <option>` right after `word` (a static word of
+/// the source, so the insertion point is exact).
+pub fn insert_after(
+    ctx: &DockerfileContext<'_>,
+    word: &Word,
+    option: &str,
+    safe: bool,
+) -> Option<Fix> {
+    // Only words written as they read (no quotes or escapes): the span end is the word's end.
+    if word.as_str()? != word.raw || word.span.len() != word.raw.len() {
+        return None;
+    }
+    let edit = Edit::insert(ctx.path, word.span.end, format!(" {option}"));
+    let message = format!("Add `{option}` after `{}`", word.raw);
+    Some(if safe {
+        Fix::safe(message, vec![edit])
+    } else {
+        Fix::unsafe_(message, vec![edit])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn covers_is_by_path_component() {
+        assert!(covers("/var/lib/apt", "/var/lib/apt/lists"));
+        assert!(covers("/", "/var"));
+        assert!(covers("/var/lib/apt/lists", "/var/lib/apt/lists"));
+        assert!(!covers("/var/lib/apt/lists/partial", "/var/lib/apt/lists"));
+        assert!(!covers("/var/lib/ap", "/var/lib/apt"));
+    }
+
+    #[test]
+    fn setting_values() {
+        assert_eq!(
+            setting_value("echo 'APT::Install-Recommends \"0\";' > f", "APT::Install-Recommends"),
+            Some("0")
+        );
+        assert_eq!(
+            setting_value("-o APT::Install-Recommends=false", "APT::Install-Recommends"),
+            Some("false")
+        );
+    }
+}
