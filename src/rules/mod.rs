@@ -84,6 +84,7 @@ pub mod workdir_relative_path;
 pub mod package_caches;
 pub mod apt_no_install_recommends;
 pub mod apt_get_assume_yes;
+pub mod apt_lists_not_deleted;
 // hadolint: labels, registries and pragmas (configurable)
 // ShellCheck checks on RUN scripts
 
@@ -473,6 +474,7 @@ pub static RULES: &[&RuleDef] = &[
     // hadolint: rules on RUN commands
     // hadolint: package version pins
     // hadolint: install flags and package caches
+    &apt_lists_not_deleted::RULE,
     &apt_get_assume_yes::RULE,
     &apt_no_install_recommends::RULE,
     // hadolint: labels, registries and pragmas (configurable)
