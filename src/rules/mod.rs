@@ -85,6 +85,8 @@ pub mod package_caches;
 pub mod apt_no_install_recommends;
 pub mod apt_get_assume_yes;
 pub mod apt_lists_not_deleted;
+pub mod apk_no_cache;
+pub mod pip_no_cache_dir;
 // hadolint: labels, registries and pragmas (configurable)
 // ShellCheck checks on RUN scripts
 
@@ -477,6 +479,8 @@ pub static RULES: &[&RuleDef] = &[
     &apt_lists_not_deleted::RULE,
     &apt_get_assume_yes::RULE,
     &apt_no_install_recommends::RULE,
+    &apk_no_cache::RULE,
+    &pip_no_cache_dir::RULE,
     // hadolint: labels, registries and pragmas (configurable)
     // ShellCheck checks on RUN scripts
 ];
