@@ -87,6 +87,14 @@ pub mod apt_get_assume_yes;
 pub mod apt_lists_not_deleted;
 pub mod apk_no_cache;
 pub mod pip_no_cache_dir;
+pub mod yum_assume_yes;
+pub mod yum_clean_all;
+pub mod zypper_non_interactive;
+pub mod zypper_dist_upgrade;
+pub mod zypper_clean;
+pub mod dnf_assume_yes;
+pub mod dnf_clean_all;
+pub mod yarn_cache_clean;
 // hadolint: labels, registries and pragmas (configurable)
 // ShellCheck checks on RUN scripts
 
@@ -480,7 +488,15 @@ pub static RULES: &[&RuleDef] = &[
     &apt_get_assume_yes::RULE,
     &apt_no_install_recommends::RULE,
     &apk_no_cache::RULE,
+    &yum_assume_yes::RULE,
+    &yum_clean_all::RULE,
+    &zypper_non_interactive::RULE,
+    &zypper_dist_upgrade::RULE,
+    &zypper_clean::RULE,
+    &dnf_assume_yes::RULE,
+    &dnf_clean_all::RULE,
     &pip_no_cache_dir::RULE,
+    &yarn_cache_clean::RULE,
     // hadolint: labels, registries and pragmas (configurable)
     // ShellCheck checks on RUN scripts
 ];

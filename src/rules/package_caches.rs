@@ -459,6 +459,151 @@ pub fn insert_after(
     })
 }
 
+/// Whether `cmd`'s subcommand is one of `subcommands` (an entry may be two
+/// words: `group install`).
+pub fn subcommand_is(cmd: &ManagerCommand<'_>, subcommands: &[&str]) -> bool {
+    let Some(sub) = cmd.subcommand_str() else {
+        // `""`: the bare command (`yarn` installs), not a version or help query.
+        return cmd.subcommand_at.is_none()
+            && subcommands.contains(&"")
+            && !cmd.args.iter().any(|w| {
+                matches!(w.as_str(), Some("--version" | "-v" | "-V" | "--help" | "-h"))
+            });
+    };
+    let next = cmd.rest().next();
+    subcommands.iter().any(|s| match s.split_once(' ') {
+        Some((first, second)) => sub == first && next == Some(second),
+        None => sub == *s,
+    })
+}
+
+/// A rule that wants a non-interactive option on some commands (DL3030,
+/// DL3034, DL3038).
+pub struct AssumeYes {
+    pub programs: &'static [&'static str],
+    pub value_options: &'static [&'static str],
+    pub subcommands: &'static [&'static str],
+    /// Long options that answer yes (`--assumeyes`).
+    pub long: &'static [&'static str],
+    /// Short option letters that answer yes (`y` for `-y`, also in `-qy`).
+    pub short: &'static [char],
+    /// The option the fix inserts after the subcommand (or after the
+    /// program, when `after_program`).
+    pub insert: &'static str,
+    pub after_program: bool,
+    /// What the help says after "Add `<insert>`".
+    pub why: &'static str,
+}
+
+/// Reports every command of `spec.programs` running one of its
+/// subcommands without a non-interactive option; the fix (safe: a command
+/// that prompted was aborting) adds the option.
+pub fn check_assume_yes(ctx: &DockerfileContext<'_>, out: &mut Vec<crate::diagnostic::Diagnostic>, spec: &AssumeYes) {
+    for_each_run(ctx, |site| {
+        for script in site.scripts.iter() {
+            for command in script.commands() {
+                let Some(cmd) = manager_command(command, spec.programs, spec.value_options) else {
+                    continue;
+                };
+                if !subcommand_is(&cmd, spec.subcommands) || cmd.has_option(spec.long, spec.short) {
+                    continue;
+                }
+                let span = cmd.span();
+                let text = span.slice(ctx.source());
+                let mut diag = ctx
+                    .diagnostic(span, format!("`{text}` without `{}` waits for an answer the build cannot give", spec.insert))
+                    .with_help(format!("Add `{}`: {}", spec.insert, spec.why));
+                let anchor = if spec.after_program { Some(cmd.program) } else { cmd.subcommand() };
+                if let Some(fix) = anchor.and_then(|w| insert_after(ctx, w, spec.insert, true)) {
+                    diag = diag.with_fix(fix);
+                }
+                out.push(diag);
+            }
+        }
+    });
+}
+
+/// A rule that wants a package manager's cache cleaned in the RUN that
+/// filled it (DL3032, DL3036, DL3040, DL3060).
+pub struct CleanAfter {
+    pub programs: &'static [&'static str],
+    pub value_options: &'static [&'static str],
+    /// Subcommands that fill the cache (`install`, `group install`).
+    pub fills: &'static [&'static str],
+    /// Subcommands that clean it when run by the same program after the
+    /// filling command (`clean`, `cache clean`).
+    pub cleans: &'static [&'static str],
+    /// Cache directories: an `rm` of one (or of a parent) cleans, a cache
+    /// or tmpfs mount of one keeps the cache out of the layer.
+    pub cache_dirs: &'static [&'static str],
+    /// Ends of mount targets that hold the cache elsewhere (`/.cache/yarn`).
+    pub mounted_as: &'static [&'static str],
+    /// Options naming the cache directory (`--cache-folder DIR`): a mount or
+    /// an `rm` of that directory counts.
+    pub cache_dir_options: &'static [&'static str],
+    /// Only RUNs whose layer reaches an image (hadolint's DL3060).
+    pub only_images: bool,
+    /// The cleanup command the message names (`yum clean all`).
+    pub clean_command: &'static str,
+    pub help: &'static str,
+}
+
+/// Reports the first command of a RUN that fills `spec`'s cache with no
+/// cleanup after it in the same RUN (one finding per RUN).
+pub fn check_clean_after(ctx: &DockerfileContext<'_>, out: &mut Vec<crate::diagnostic::Diagnostic>, spec: &CleanAfter) {
+    for_each_run(ctx, |site| {
+        if spec.only_images && !site.ships {
+            return;
+        }
+        if spec.cache_dirs.iter().any(|d| site.mounted(d)) || site.mounted_as(spec.mounted_as) {
+            return;
+        }
+        // (span, program, extra cache dir) of fills not yet cleaned, in order.
+        let mut pending: Vec<(Span, String, Option<String>)> = Vec::new();
+        let mut first_unclean: Option<Span> = None;
+        for script in site.scripts.iter() {
+            for command in script.commands() {
+                if let Some(cmd) = manager_command(command, spec.programs, spec.value_options) {
+                    let program = command_basename(cmd.program).unwrap_or("").to_string();
+                    if subcommand_is(&cmd, spec.fills) {
+                        let dir = spec.cache_dir_options.iter().find_map(|o| {
+                            let words: Vec<&str> = cmd.args.iter().filter_map(Word::as_str).collect();
+                            words.iter().position(|w| w == o).and_then(|i| words.get(i + 1)).map(|v| v.to_string())
+                                .or_else(|| words.iter().find_map(|w| w.strip_prefix(o)?.strip_prefix('=').map(str::to_string)))
+                        });
+                        if dir.as_deref().is_some_and(|d| site.mounted(d.trim_end_matches('/'))) {
+                            continue;
+                        }
+                        pending.push((cmd.span(), program, dir));
+                        continue;
+                    }
+                    if subcommand_is(&cmd, spec.cleans) {
+                        pending.retain(|(_, p, _)| *p != program);
+                        continue;
+                    }
+                }
+                if command.program() == Some("rm") {
+                    pending.retain(|(_, _, dir)| {
+                        let dirs = spec.cache_dirs.iter().copied().chain(dir.as_deref());
+                        !dirs.into_iter().any(|d| rm_removes(command, d.trim_end_matches('/')))
+                    });
+                }
+            }
+        }
+        if let Some((span, _, _)) = pending.first() {
+            first_unclean = Some(*span);
+        }
+        let Some(span) = first_unclean else {
+            return;
+        };
+        let text = span.slice(ctx.source());
+        out.push(
+            ctx.diagnostic(span, format!("`{}` missing after `{text}`: its cache stays in the layer", spec.clean_command))
+                .with_help(spec.help),
+        );
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
