@@ -131,6 +131,13 @@ mod tests {
         assert!(fires("FROM ubuntu AS foo\nONBUILD RUN apt-get update\nFROM scratch\nRUN hey!\n"));
         // A builder stage nothing is built FROM.
         assert!(!fires("FROM ubuntu AS foo\nRUN apt-get update && apt-get install python\nFROM scratch\nCOPY --from=foo /x /x\n"));
+        // The base of a builder stage only.
+        assert!(!fires("FROM ubuntu AS base\nRUN apt-get update\nFROM base AS build\nRUN make\nFROM ubuntu\nCOPY --from=build /x /x\n"));
+        // A base named through a variable no ARG default resolves.
+        assert!(fires("FROM ubuntu AS linux\nRUN apt-get update\nFROM ${TARGETOS} AS target\n"));
+        assert!(fires("ARG V=debian\nFROM ubuntu AS build-debian\nRUN apt-get update\nFROM build-${V}\n"));
+        // An image given at build time is not a stage.
+        assert!(!fires("ARG FROM\nFROM ${FROM} AS builder\nRUN apt-get update\nFROM ${FROM}\nCOPY --from=builder /x /x\n"));
         // A RUN before the first FROM only counts in a file without stages.
         assert!(fires("RUN apt-get update\n"));
         assert!(!fires("RUN apt-get update\nFROM ubuntu\nRUN x\n"));

@@ -35,6 +35,8 @@ use crate::span::Span;
 pub struct StageFacts {
     /// `ENV PIP_NO_CACHE_DIR=<truthy>` or `pip config set global.no-cache-dir`.
     pub pip_no_cache: bool,
+    /// `ENV PIP_CACHE_DIR=<dir>`: where pip keeps its cache.
+    pub pip_cache_dir: Option<String>,
     /// An apt configuration file setting `APT::Install-Recommends` to false.
     pub apt_no_recommends: bool,
     /// An apt configuration file setting `APT::Get::Assume-Yes` to true.
@@ -54,9 +56,10 @@ pub struct RunSite<'a> {
     /// a variable, so it may be any directory).
     pub mounts: Vec<Option<String>>,
     /// The layer ends up in an image: the RUN is in the last stage, in a
-    /// stage another stage is built `FROM`, in a stage a bake target (or
-    /// `--target`) builds, or it is an `ONBUILD RUN`. Before the first
-    /// `FROM`, only when the file has no stage at all.
+    /// stage a bake target (or `--target`) builds, or in a stage one of
+    /// those is built on (`FROM <stage>`, also through a global ARG), or it
+    /// is an `ONBUILD RUN`. Before the first `FROM`, only when the file has
+    /// no stage at all.
     pub ships: bool,
     /// What the instructions before this RUN in its stage chain configured.
     pub facts: &'a StageFacts,
@@ -93,14 +96,41 @@ pub fn for_each_run(ctx: &DockerfileContext<'_>, mut visit: impl FnMut(&RunSite<
     let stages = df.stages();
     let shells = crate::rules::run_shell::run_shells(df);
     let parents = stage_parents(df, &ctx.build.args);
-    let last = stages.len().checked_sub(1);
-    let mut is_base = vec![false; stages.len()];
-    for p in parents.iter().flatten() {
-        if let Some(b) = is_base.get_mut(*p) {
-            *b = true;
+    // Stages whose layers are in an image: the last stage, the stages a
+    // bake target (or `--target`) builds, and every stage they are built
+    // on. Each stage is marked once, so this is linear.
+    let mut in_image = vec![false; stages.len()];
+    let mut todo: Vec<usize> = stages
+        .len()
+        .checked_sub(1)
+        .into_iter()
+        .chain(target_stages(ctx, &stages))
+        .collect();
+    // `FROM ${TARGETOS}` or `FROM build-${VARIANT}` that no ARG default
+    // resolves: every earlier stage whose name fits may be the base (a few
+    // such lookups per file at most).
+    let mut lookups = 0;
+    while let Some(i) = todo.pop() {
+        match in_image.get_mut(i) {
+            Some(marked) if !*marked => *marked = true,
+            _ => continue,
+        }
+        match parents.get(i).copied().flatten() {
+            Some(parent) => todo.push(parent),
+            None if lookups < 8 => {
+                let image = stages.get(i).and_then(|s| df.stage_from(s)).map(|f| f.image.value.as_str());
+                if let Some(pattern) = image.filter(|v| v.contains('$')).and_then(variable_pattern) {
+                    lookups += 1;
+                    todo.extend(stages[..i].iter().filter(|s| {
+                        df.stage_from(s)
+                            .and_then(|f| f.stage_name.as_ref())
+                            .is_some_and(|n| fits(&pattern, &n.value.to_lowercase()))
+                    }).map(|s| s.index));
+                }
+            }
+            None => {}
         }
     }
-    let targets = target_stages(ctx, &stages);
     let mut site = |node: usize, ins: &Instruction, ships: bool, facts: &mut StageFacts| {
         let (run, onbuild) = match &ins.kind {
             InstructionKind::Onbuild(inner) => (inner.as_ref(), true),
@@ -132,6 +162,10 @@ pub fn for_each_run(ctx: &DockerfileContext<'_>, mut visit: impl FnMut(&RunSite<
             }
         } else if let InstructionKind::Env(kvs) = &ins.kind {
             for kv in kvs {
+                if kv.key.value == "PIP_CACHE_DIR" {
+                    let value = kv.value.value.trim_matches(|c| c == '"' || c == '\'');
+                    facts.pip_cache_dir = Some(value.trim_end_matches('/').to_string());
+                }
                 if kv.key.value == "PIP_NO_CACHE_DIR" {
                     let value = kv.value.value.trim_matches(|c| c == '"' || c == '\'');
                     facts.pip_no_cache = TRUTHY.contains(&value);
@@ -155,9 +189,7 @@ pub fn for_each_run(ctx: &DockerfileContext<'_>, mut visit: impl FnMut(&RunSite<
             .and_then(|p| end_facts.get(p))
             .cloned()
             .unwrap_or_default();
-        let ships = Some(index) == last
-            || is_base.get(index).copied().unwrap_or(false)
-            || targets.contains(&index);
+        let ships = in_image.get(index).copied().unwrap_or(false);
         for &node in &stage.instruction_nodes {
             if let Some(ins) = df.instruction(node) {
                 site(node, ins, ships, &mut facts);
@@ -165,6 +197,61 @@ pub fn for_each_run(ctx: &DockerfileContext<'_>, mut visit: impl FnMut(&RunSite<
         }
         end_facts.push(facts);
     }
+}
+
+/// BuildKit's automatic platform ARGs: `FROM ${TARGETOS}` picks a stage per
+/// platform. (Other variables without an ARG default name an image given
+/// at build time, not a stage.)
+const PLATFORM_ARGS: &[&str] = &[
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "TARGETPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+    "BUILDPLATFORM",
+];
+
+/// A stage reference with platform variables (`build-${TARGETOS}`) as the literal
+/// parts between them, lowercased: a stage name fits when it holds them in
+/// order (each variable stands for any text).
+fn variable_pattern(image: &str) -> Option<Vec<String>> {
+    static VARIABLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*").expect("valid regex")
+    });
+    let mut parts = Vec::new();
+    let mut last = 0;
+    for m in VARIABLE.find_iter(image) {
+        let name = m.as_str().trim_start_matches('$').trim_start_matches('{').trim_end_matches('}');
+        if !PLATFORM_ARGS.contains(&name) {
+            return None;
+        }
+        parts.push(image[last..m.start()].to_lowercase());
+        last = m.end();
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    parts.push(image[last..].to_lowercase());
+    Some(parts)
+}
+
+/// Whether `name` fits the parts of [`variable_pattern`].
+fn fits(parts: &[String], name: &str) -> bool {
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return false;
+    };
+    let Some(mut rest) = name.strip_prefix(first.as_str()) else {
+        return false;
+    };
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle.as_str()) {
+            Some(at) => rest = &rest[at + middle.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last.as_str())
 }
 
 /// The stages a bake target or `--target` builds (by index).
@@ -615,6 +702,17 @@ mod tests {
         assert!(covers("/var/lib/apt/lists", "/var/lib/apt/lists"));
         assert!(!covers("/var/lib/apt/lists/partial", "/var/lib/apt/lists"));
         assert!(!covers("/var/lib/ap", "/var/lib/apt"));
+    }
+
+    #[test]
+    fn variable_stage_references() {
+        let parts = variable_pattern("build-base-${TARGETOS}").unwrap();
+        assert!(fits(&parts, "build-base-linux"));
+        assert!(!fits(&parts, "build-linux"));
+        assert!(variable_pattern("${FROM}").is_none());
+        let parts = variable_pattern("${TARGETOS}").unwrap();
+        assert!(fits(&parts, "linux"));
+        assert!(variable_pattern("debian").is_none());
     }
 
     #[test]

@@ -38,6 +38,12 @@ fn cache_mounted(site: &RunSite<'_>, install: &PackageInstall<'_>) -> bool {
         || site.mounted_as(&["/.cache/pip"])
         || install
             .flag_value("--cache-dir")
+            .or_else(|| {
+                install.command.assignments.iter().find_map(|w| {
+                    w.as_str()?.strip_prefix("PIP_CACHE_DIR=")
+                })
+            })
+            .or(site.facts.pip_cache_dir.as_deref())
             .is_some_and(|dir| dir.starts_with('/') && site.mounted(dir.trim_end_matches('/')))
 }
 
@@ -133,6 +139,8 @@ mod tests {
             "RUN --mount=type=cache,target=/home/app/.cache/pip pip install foo\n",
             "RUN --mount=type=cache,target=/tmp/pip pip install --cache-dir /tmp/pip foo\n",
             "FROM python AS a\nRUN pip config set global.no-cache-dir true\nFROM a\nRUN pip install foo\n",
+            "ENV PIP_CACHE_DIR=/var/cache/pip\nRUN --mount=type=cache,target=/var/cache/pip pip install foo\n",
+            "RUN --mount=type=cache,target=/var/cache/pip PIP_CACHE_DIR=/var/cache/pip pip install foo\n",
             "RUN pip download foo\n",
             "RUN uv pip install foo\n",
         ] {
