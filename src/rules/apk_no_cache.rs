@@ -29,7 +29,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         for script in site.scripts.iter() {
             for install in script.installs() {
-                if install.manager != PackageManager::Apk || install.has_flag(&["--no-cache"]) {
+                if install.manager != PackageManager::Apk || install.has_flag(&["--no-cache", "--no-network"]) {
                     continue;
                 }
                 let Some(sub) = install.subcommand.as_ref() else {
@@ -84,6 +84,7 @@ mod tests {
             ("RUN --mount=type=cache,target=/var/cache/foo apk add -U curl=7.77.0\n", true),
             ("RUN apk update && apk add curl && rm -rf /var/cache/apk/*\n", true),
             ("RUN apk del curl\n", false),
+            ("RUN apk add --no-network --virtual .rundeps so:libc.so\n", false),
             ("ONBUILD RUN apk add curl\n", true),
         ] {
             assert_eq!(!lint(&RULE, src).is_empty(), fires, "{src}");

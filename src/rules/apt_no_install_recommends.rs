@@ -119,6 +119,8 @@ mod tests {
     fn an_apt_config_written_earlier_in_the_stage_chain_counts() {
         let src = "FROM debian:12 AS base\nRUN echo 'APT::Install-Recommends \"0\";' > /etc/apt/apt.conf.d/99norecommends\nFROM base\nRUN apt-get install -y curl\n";
         assert!(lint(&RULE, src).is_empty());
+        let src = "FROM debian:12\nRUN cat <<EOF > /etc/apt/apt.conf.d/90norecommends\nAPT::Install-Recommends \"false\";\nEOF\nRUN apt-get install -y curl\n";
+        assert!(lint(&RULE, src).is_empty());
         // Not in an unrelated stage.
         let src = "FROM debian:12 AS base\nRUN echo 'APT::Install-Recommends \"0\";' > /etc/apt/apt.conf.d/99norecommends\nFROM debian:12\nRUN apt-get install -y curl\n";
         assert_eq!(lint(&RULE, src).len(), 1);

@@ -159,6 +159,10 @@ pub fn for_each_run(ctx: &DockerfileContext<'_>, mut visit: impl FnMut(&RunSite<
                 for script in scripts.iter() {
                     learn_from_script(facts, script);
                 }
+                // Files a RUN writes from a heredoc (`cat <<EOF > /etc/apt/apt.conf.d/x`).
+                for heredoc in &run.heredocs {
+                    learn_from_text(facts, &heredoc.content);
+                }
             }
         } else if let InstructionKind::Env(kvs) = &ins.kind {
             for kv in kvs {
@@ -289,7 +293,11 @@ fn learn_from_script(facts: &mut StageFacts, script: &RunScript) {
             }
         }
     }
-    let text = &script.text;
+    learn_from_text(facts, &script.text);
+}
+
+/// Apt settings written by a RUN (by `echo` in its script, or in a heredoc).
+fn learn_from_text(facts: &mut StageFacts, text: &str) {
     if text.contains("APT::Install-Recommends") {
         let value = setting_value(text, "APT::Install-Recommends");
         if value.is_some_and(|v| matches!(v, "0" | "false" | "no" | "off")) {
