@@ -29,7 +29,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         for script in site.scripts.iter() {
             for install in script.installs() {
-                if install.manager != PackageManager::Apk || install.has_flag(&["--no-cache", "--no-network"]) {
+                if install.manager != PackageManager::Apk
+                    || install.has_flag(&["--no-cache", "--no-network"])
+                {
                     continue;
                 }
                 let Some(sub) = install.subcommand.as_ref() else {
@@ -67,7 +69,11 @@ mod tests {
             diags[0].fix.as_ref().map(|f| f.applicability),
             Some(Applicability::Unsafe)
         );
-        assert_fixes_to(&RULE, src, "FROM alpine:3.20\nRUN apk add --no-cache curl=8.9.1-r0\n");
+        assert_fixes_to(
+            &RULE,
+            src,
+            "FROM alpine:3.20\nRUN apk add --no-cache curl=8.9.1-r0\n",
+        );
     }
 
     #[test]
@@ -76,15 +82,39 @@ mod tests {
             ("RUN apk add flex=2.6.4-r1\n", true),
             ("RUN apk add --no-cache flex=2.6.4-r1\n", false),
             ("RUN apk --no-cache add flex\n", false),
-            ("RUN --mount=type=cache,target=/var/cache/apk apk add -U curl=7.77.0\n", false),
-            ("RUN --mount=type=tmpfs,target=/var/cache/apk apk add -U curl=7.77.0\n", false),
-            ("RUN --mount=type=cache,target=/etc/apk/cache apk add -U curl\n", false),
-            ("RUN --mount=type=cache,target=/var/cache apk add -U curl\n", false),
-            ("RUN --mount=type=cache,target=/var/cache/foo apk add --no-cache -U curl=7.77.0\n", false),
-            ("RUN --mount=type=cache,target=/var/cache/foo apk add -U curl=7.77.0\n", true),
-            ("RUN apk update && apk add curl && rm -rf /var/cache/apk/*\n", true),
+            (
+                "RUN --mount=type=cache,target=/var/cache/apk apk add -U curl=7.77.0\n",
+                false,
+            ),
+            (
+                "RUN --mount=type=tmpfs,target=/var/cache/apk apk add -U curl=7.77.0\n",
+                false,
+            ),
+            (
+                "RUN --mount=type=cache,target=/etc/apk/cache apk add -U curl\n",
+                false,
+            ),
+            (
+                "RUN --mount=type=cache,target=/var/cache apk add -U curl\n",
+                false,
+            ),
+            (
+                "RUN --mount=type=cache,target=/var/cache/foo apk add --no-cache -U curl=7.77.0\n",
+                false,
+            ),
+            (
+                "RUN --mount=type=cache,target=/var/cache/foo apk add -U curl=7.77.0\n",
+                true,
+            ),
+            (
+                "RUN apk update && apk add curl && rm -rf /var/cache/apk/*\n",
+                true,
+            ),
             ("RUN apk del curl\n", false),
-            ("RUN apk add --no-network --virtual .rundeps so:libc.so\n", false),
+            (
+                "RUN apk add --no-network --virtual .rundeps so:libc.so\n",
+                false,
+            ),
             ("ONBUILD RUN apk add curl\n", true),
         ] {
             assert_eq!(!lint(&RULE, src).is_empty(), fires, "{src}");

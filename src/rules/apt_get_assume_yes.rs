@@ -29,10 +29,7 @@ fn assumes_yes(install: &PackageInstall<'_>) -> bool {
     }
     let mut quiet = 0;
     for w in words().filter_map(|w| w.as_str()) {
-        if let Some(level) = w
-            .strip_prefix("-q=")
-            .or_else(|| w.strip_prefix("--quiet="))
-        {
+        if let Some(level) = w.strip_prefix("-q=").or_else(|| w.strip_prefix("--quiet=")) {
             quiet += level.parse::<usize>().unwrap_or(1);
         } else if w == "--quiet" {
             quiet += 1;
@@ -67,8 +64,10 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         for script in site.scripts.iter() {
             for install in script.installs() {
-                if !matches!(install.manager, PackageManager::AptGet | PackageManager::Apt)
-                    || !matches!(install.subcommand_str(), Some("install" | "reinstall"))
+                if !matches!(
+                    install.manager,
+                    PackageManager::AptGet | PackageManager::Apt
+                ) || !matches!(install.subcommand_str(), Some("install" | "reinstall"))
                     || assumes_yes(&install)
                     || fed_by_yes(script, &install)
                 {
@@ -106,7 +105,8 @@ mod tests {
 
     #[test]
     fn flags_install_without_yes_and_fixes_safely() {
-        let src = "FROM debian:12\nRUN apt-get update && apt-get install --no-install-recommends curl\n";
+        let src =
+            "FROM debian:12\nRUN apt-get update && apt-get install --no-install-recommends curl\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["apt-get install"]);
         assert_eq!(

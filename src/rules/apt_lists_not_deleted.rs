@@ -88,7 +88,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint, lines, slices};
+    use crate::rules::testing::{lines, lint, slices};
 
     fn fires(src: &str) -> bool {
         !lint(&RULE, src).is_empty()
@@ -100,19 +100,44 @@ mod tests {
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["apt-get update"]);
         assert!(diags[0].message.contains("apt lists"));
-        assert!(diags[0].help.as_deref().unwrap().starts_with("End this RUN with"));
+        assert!(diags[0]
+            .help
+            .as_deref()
+            .unwrap()
+            .starts_with("End this RUN with"));
     }
 
     #[test]
     fn cleanup_must_remove_the_lists_after_the_update() {
         for (src, expected) in [
-            ("RUN apt-get update && apt-get install python && rm -rf /var/lib/apt/lists/*\n", false),
-            ("RUN apt-get update && apt-get install -y python && rm -r -f /var/lib/apt/lists\n", false),
-            ("RUN apt-get update && rm -rf /var/lib/apt/lists/* /tmp/*\n", false),
-            ("RUN apt-get update && apt-get install -y x && apt-get distclean\n", false),
-            ("RUN apt-get update && apt-get install -y x && rm -rf /tmp/x\n", true),
-            ("RUN apt-get update && apt-get install -y x && apt-get clean\n", true),
-            ("RUN rm -rf /var/lib/apt/lists/* && apt-get update && apt-get install -y x\n", true),
+            (
+                "RUN apt-get update && apt-get install python && rm -rf /var/lib/apt/lists/*\n",
+                false,
+            ),
+            (
+                "RUN apt-get update && apt-get install -y python && rm -r -f /var/lib/apt/lists\n",
+                false,
+            ),
+            (
+                "RUN apt-get update && rm -rf /var/lib/apt/lists/* /tmp/*\n",
+                false,
+            ),
+            (
+                "RUN apt-get update && apt-get install -y x && apt-get distclean\n",
+                false,
+            ),
+            (
+                "RUN apt-get update && apt-get install -y x && rm -rf /tmp/x\n",
+                true,
+            ),
+            (
+                "RUN apt-get update && apt-get install -y x && apt-get clean\n",
+                true,
+            ),
+            (
+                "RUN rm -rf /var/lib/apt/lists/* && apt-get update && apt-get install -y x\n",
+                true,
+            ),
             ("RUN apt update && apt install python\n", true),
             ("RUN aptitude update && aptitude install python\n", true),
             ("RUN apt-get -qq update\n", true),
@@ -127,15 +152,23 @@ mod tests {
         // The last stage, a stage used as a base, ONBUILD.
         assert!(fires("FROM ubuntu AS foo\nRUN hey!\nFROM scratch\nRUN apt-get update && apt-get install python\n"));
         assert!(fires("FROM ubuntu AS foo\nRUN apt-get update && apt-get install python\nFROM foo\nRUN hey!\n"));
-        assert!(fires("FROM ubuntu AS Foo\nRUN apt-get update\nFROM foo\nRUN hey!\n"));
-        assert!(fires("FROM ubuntu AS foo\nONBUILD RUN apt-get update\nFROM scratch\nRUN hey!\n"));
+        assert!(fires(
+            "FROM ubuntu AS Foo\nRUN apt-get update\nFROM foo\nRUN hey!\n"
+        ));
+        assert!(fires(
+            "FROM ubuntu AS foo\nONBUILD RUN apt-get update\nFROM scratch\nRUN hey!\n"
+        ));
         // A builder stage nothing is built FROM.
         assert!(!fires("FROM ubuntu AS foo\nRUN apt-get update && apt-get install python\nFROM scratch\nCOPY --from=foo /x /x\n"));
         // The base of a builder stage only.
         assert!(!fires("FROM ubuntu AS base\nRUN apt-get update\nFROM base AS build\nRUN make\nFROM ubuntu\nCOPY --from=build /x /x\n"));
         // A base named through a variable no ARG default resolves.
-        assert!(fires("FROM ubuntu AS linux\nRUN apt-get update\nFROM ${TARGETOS} AS target\n"));
-        assert!(fires("ARG V=debian\nFROM ubuntu AS build-debian\nRUN apt-get update\nFROM build-${V}\n"));
+        assert!(fires(
+            "FROM ubuntu AS linux\nRUN apt-get update\nFROM ${TARGETOS} AS target\n"
+        ));
+        assert!(fires(
+            "ARG V=debian\nFROM ubuntu AS build-debian\nRUN apt-get update\nFROM build-${V}\n"
+        ));
         // An image given at build time is not a stage.
         assert!(!fires("ARG FROM\nFROM ${FROM} AS builder\nRUN apt-get update\nFROM ${FROM}\nCOPY --from=builder /x /x\n"));
         // A RUN before the first FROM only counts in a file without stages.
@@ -150,7 +183,10 @@ mod tests {
             target: Some("app".into()),
             ..Default::default()
         };
-        assert_eq!(crate::rules::testing::lint_with(&RULE, src, &build).len(), 1);
+        assert_eq!(
+            crate::rules::testing::lint_with(&RULE, src, &build).len(),
+            1
+        );
     }
 
     #[test]
@@ -162,6 +198,7 @@ mod tests {
             ("RUN --mount=type=tmpfs,target=/var/cache/apt --mount=type=cache,target=/var/lib/apt apt-get update\n", false),
             ("RUN --mount=type=cache,target=/var apt-get update\n", false),
             ("RUN --mount=type=cache,target=$APT_LISTS apt-get update\n", false),
+            ("RUN --mount=type=cache,target=/var/lib/apt \\    --mount=type=cache,target=/var/cache/apt \\    apt-get update\n", false),
             ("RUN --mount=type=cache,target=/var/cache/apt apt-get update\n", true),
             ("RUN --mount=type=cache,target=/var/lib/apt apt-get update\n", true),
             ("RUN --mount=type=cache,target=/var/lib/apt/lists/partial apt-get update\n", true),

@@ -22,12 +22,19 @@ pub static RULE: RuleDef = RuleDef {
 
 /// Whether `-o APT::Install-Recommends=false` (or `0`, `no`, `off`) is given.
 fn option_disables_recommends(install: &PackageInstall<'_>) -> bool {
-    install.command.args.iter().filter_map(|w| w.as_str()).any(|w| {
-        let lower = w.to_ascii_lowercase();
-        lower
-            .split_once("apt::install-recommends=")
-            .is_some_and(|(_, v)| matches!(v.trim_matches(['"', '\'']), "false" | "0" | "no" | "off"))
-    })
+    install
+        .command
+        .args
+        .iter()
+        .filter_map(|w| w.as_str())
+        .any(|w| {
+            let lower = w.to_ascii_lowercase();
+            lower
+                .split_once("apt::install-recommends=")
+                .is_some_and(|(_, v)| {
+                    matches!(v.trim_matches(['"', '\'']), "false" | "0" | "no" | "off")
+                })
+        })
 }
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -37,8 +44,10 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         for script in site.scripts.iter() {
             for install in script.installs() {
-                if !matches!(install.manager, PackageManager::AptGet | PackageManager::Apt)
-                    || install.subcommand_str() != Some("install")
+                if !matches!(
+                    install.manager,
+                    PackageManager::AptGet | PackageManager::Apt
+                ) || install.subcommand_str() != Some("install")
                     || install.has_flag(&["--no-install-recommends"])
                     || option_disables_recommends(&install)
                 {

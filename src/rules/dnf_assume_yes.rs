@@ -50,7 +50,11 @@ mod tests {
         let src = "FROM fedora:40\nRUN microdnf install httpd && microdnf clean all\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["microdnf install"]);
-        assert_fixes_to(&RULE, src, "FROM fedora:40\nRUN microdnf install -y httpd && microdnf clean all\n");
+        assert_fixes_to(
+            &RULE,
+            src,
+            "FROM fedora:40\nRUN microdnf install -y httpd && microdnf clean all\n",
+        );
     }
 
     #[test]
@@ -58,7 +62,10 @@ mod tests {
         for (src, fires) in [
             ("RUN dnf install httpd-2.4.24 && dnf clean all\n", true),
             ("RUN dnf install -y httpd-2.4.24 && dnf clean all\n", false),
-            ("RUN microdnf install -y httpd-2.4.24 && microdnf clean all\n", false),
+            (
+                "RUN microdnf install -y httpd-2.4.24 && microdnf clean all\n",
+                false,
+            ),
             ("RUN dnf --assumeyes install httpd\n", false),
             ("RUN notdnf install httpd\n", false),
             ("RUN dnf group install x\n", true),

@@ -81,20 +81,20 @@ pub mod workdir_relative_path;
 // hadolint: rules on RUN commands
 // hadolint: package version pins
 // hadolint: install flags and package caches
-pub mod package_caches;
-pub mod apt_no_install_recommends;
+pub mod apk_no_cache;
 pub mod apt_get_assume_yes;
 pub mod apt_lists_not_deleted;
-pub mod apk_no_cache;
-pub mod pip_no_cache_dir;
-pub mod yum_assume_yes;
-pub mod yum_clean_all;
-pub mod zypper_non_interactive;
-pub mod zypper_dist_upgrade;
-pub mod zypper_clean;
+pub mod apt_no_install_recommends;
 pub mod dnf_assume_yes;
 pub mod dnf_clean_all;
+pub mod package_caches;
+pub mod pip_no_cache_dir;
 pub mod yarn_cache_clean;
+pub mod yum_assume_yes;
+pub mod yum_clean_all;
+pub mod zypper_clean;
+pub mod zypper_dist_upgrade;
+pub mod zypper_non_interactive;
 // hadolint: labels, registries and pragmas (configurable)
 // ShellCheck checks on RUN scripts
 

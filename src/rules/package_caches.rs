@@ -118,14 +118,23 @@ pub fn for_each_run(ctx: &DockerfileContext<'_>, mut visit: impl FnMut(&RunSite<
         match parents.get(i).copied().flatten() {
             Some(parent) => todo.push(parent),
             None if lookups < 8 => {
-                let image = stages.get(i).and_then(|s| df.stage_from(s)).map(|f| f.image.value.as_str());
-                if let Some(pattern) = image.filter(|v| v.contains('$')).and_then(variable_pattern) {
+                let image = stages
+                    .get(i)
+                    .and_then(|s| df.stage_from(s))
+                    .map(|f| f.image.value.as_str());
+                if let Some(pattern) = image.filter(|v| v.contains('$')).and_then(variable_pattern)
+                {
                     lookups += 1;
-                    todo.extend(stages[..i].iter().filter(|s| {
-                        df.stage_from(s)
-                            .and_then(|f| f.stage_name.as_ref())
-                            .is_some_and(|n| fits(&pattern, &n.value.to_lowercase()))
-                    }).map(|s| s.index));
+                    todo.extend(
+                        stages[..i]
+                            .iter()
+                            .filter(|s| {
+                                df.stage_from(s)
+                                    .and_then(|f| f.stage_name.as_ref())
+                                    .is_some_and(|n| fits(&pattern, &n.value.to_lowercase()))
+                            })
+                            .map(|s| s.index),
+                    );
                 }
             }
             None => {}
@@ -227,7 +236,11 @@ fn variable_pattern(image: &str) -> Option<Vec<String>> {
     let mut parts = Vec::new();
     let mut last = 0;
     for m in VARIABLE.find_iter(image) {
-        let name = m.as_str().trim_start_matches('$').trim_start_matches('{').trim_end_matches('}');
+        let name = m
+            .as_str()
+            .trim_start_matches('$')
+            .trim_start_matches('{')
+            .trim_end_matches('}');
         if !PLATFORM_ARGS.contains(&name) {
             return None;
         }
@@ -334,23 +347,60 @@ fn setting_value<'t>(text: &'t str, key: &str) -> Option<&'t str> {
 pub fn mount_targets(run: &Instruction) -> Vec<Option<String>> {
     let mut targets = Vec::new();
     for flag in run.flags.iter().filter(|f| f.name.value == "mount") {
-        let options = flag.options();
-        let kind = options.iter().find_map(|o| {
-            o.key
-                .value
-                .eq_ignore_ascii_case("type")
-                .then(|| o.value.as_ref().map(|v| v.value.as_str()))
+        push_mount_target(&mut targets, flag.options());
+    }
+    // `RUN --mount=... \    --mount=... cmd` on one line: the stray `\`
+    // ends BuildKit's flags, so the second mount is shell text (and the
+    // command is broken). hadolint reads both as mounts; so do these rules,
+    // so that the mounts the author meant are not reported as missing.
+    let mut rest = run.args.text.as_str();
+    while let Some(after) = rest.strip_prefix('\\') {
+        let after = after.trim_start_matches([' ', '\t']);
+        let Some(value) = after.strip_prefix("--mount=") else {
+            break;
+        };
+        let end = value.find(char::is_whitespace).unwrap_or(value.len());
+        let options = value[..end]
+            .split(',')
+            .map(|part| match part.split_once('=') {
+                Some((k, v)) => (k.to_string(), Some(v.to_string())),
+                None => (part.to_string(), None),
+            })
+            .collect::<Vec<_>>();
+        push_mount_target_kv(&mut targets, &options);
+        rest = value[end..].trim_start_matches([' ', '\t']);
+    }
+    targets
+}
+
+fn push_mount_target(
+    targets: &mut Vec<Option<String>>,
+    options: Vec<crate::dockerfile::FlagOption>,
+) {
+    let kv: Vec<(String, Option<String>)> = options
+        .into_iter()
+        .map(|o| (o.key.value, o.value.map(|v| v.value)))
+        .collect();
+    push_mount_target_kv(targets, &kv);
+}
+
+/// Records the target of a cache or tmpfs mount given as `key=value` options.
+fn push_mount_target_kv(targets: &mut Vec<Option<String>>, options: &[(String, Option<String>)]) {
+    {
+        let kind = options.iter().find_map(|(k, v)| {
+            k.eq_ignore_ascii_case("type")
+                .then(|| v.as_deref())
                 .flatten()
         });
         if !matches!(kind, Some("cache" | "tmpfs")) {
-            continue;
+            return;
         }
-        let target = options.iter().find_map(|o| {
+        let target = options.iter().find_map(|(k, v)| {
             matches!(
-                o.key.value.to_ascii_lowercase().as_str(),
+                k.to_ascii_lowercase().as_str(),
                 "target" | "dst" | "destination"
             )
-            .then(|| o.value.as_ref().map(|v| v.value.clone()))
+            .then(|| v.clone())
             .flatten()
         });
         if let Some(target) = target {
@@ -358,7 +408,6 @@ pub fn mount_targets(run: &Instruction) -> Vec<Option<String>> {
             targets.push((!target.contains('$')).then(|| normalize_dir(target)));
         }
     }
-    targets
 }
 
 fn normalize_dir(path: &str) -> String {
@@ -562,7 +611,10 @@ pub fn subcommand_is(cmd: &ManagerCommand<'_>, subcommands: &[&str]) -> bool {
         return cmd.subcommand_at.is_none()
             && subcommands.contains(&"")
             && !cmd.args.iter().any(|w| {
-                matches!(w.as_str(), Some("--version" | "-v" | "-V" | "--help" | "-h"))
+                matches!(
+                    w.as_str(),
+                    Some("--version" | "-v" | "-V" | "--help" | "-h")
+                )
             });
     };
     let next = cmd.rest().next();
@@ -593,7 +645,11 @@ pub struct AssumeYes {
 /// Reports every command of `spec.programs` running one of its
 /// subcommands without a non-interactive option; the fix (safe: a command
 /// that prompted was aborting) adds the option.
-pub fn check_assume_yes(ctx: &DockerfileContext<'_>, out: &mut Vec<crate::diagnostic::Diagnostic>, spec: &AssumeYes) {
+pub fn check_assume_yes(
+    ctx: &DockerfileContext<'_>,
+    out: &mut Vec<crate::diagnostic::Diagnostic>,
+    spec: &AssumeYes,
+) {
     for_each_run(ctx, |site| {
         for script in site.scripts.iter() {
             for command in script.commands() {
@@ -606,9 +662,19 @@ pub fn check_assume_yes(ctx: &DockerfileContext<'_>, out: &mut Vec<crate::diagno
                 let span = cmd.span();
                 let text = span.slice(ctx.source());
                 let mut diag = ctx
-                    .diagnostic(span, format!("`{text}` without `{}` waits for an answer the build cannot give", spec.insert))
+                    .diagnostic(
+                        span,
+                        format!(
+                            "`{text}` without `{}` waits for an answer the build cannot give",
+                            spec.insert
+                        ),
+                    )
                     .with_help(format!("Add `{}`: {}", spec.insert, spec.why));
-                let anchor = if spec.after_program { Some(cmd.program) } else { cmd.subcommand() };
+                let anchor = if spec.after_program {
+                    Some(cmd.program)
+                } else {
+                    cmd.subcommand()
+                };
                 if let Some(fix) = anchor.and_then(|w| insert_after(ctx, w, spec.insert, true)) {
                     diag = diag.with_fix(fix);
                 }
@@ -645,7 +711,11 @@ pub struct CleanAfter {
 
 /// Reports the first command of a RUN that fills `spec`'s cache with no
 /// cleanup after it in the same RUN (one finding per RUN).
-pub fn check_clean_after(ctx: &DockerfileContext<'_>, out: &mut Vec<crate::diagnostic::Diagnostic>, spec: &CleanAfter) {
+pub fn check_clean_after(
+    ctx: &DockerfileContext<'_>,
+    out: &mut Vec<crate::diagnostic::Diagnostic>,
+    spec: &CleanAfter,
+) {
     for_each_run(ctx, |site| {
         if spec.only_images && !site.ships {
             return;
@@ -662,11 +732,23 @@ pub fn check_clean_after(ctx: &DockerfileContext<'_>, out: &mut Vec<crate::diagn
                     let program = command_basename(cmd.program).unwrap_or("").to_string();
                     if subcommand_is(&cmd, spec.fills) {
                         let dir = spec.cache_dir_options.iter().find_map(|o| {
-                            let words: Vec<&str> = cmd.args.iter().filter_map(Word::as_str).collect();
-                            words.iter().position(|w| w == o).and_then(|i| words.get(i + 1)).map(|v| v.to_string())
-                                .or_else(|| words.iter().find_map(|w| w.strip_prefix(o)?.strip_prefix('=').map(str::to_string)))
+                            let words: Vec<&str> =
+                                cmd.args.iter().filter_map(Word::as_str).collect();
+                            words
+                                .iter()
+                                .position(|w| w == o)
+                                .and_then(|i| words.get(i + 1))
+                                .map(|v| v.to_string())
+                                .or_else(|| {
+                                    words.iter().find_map(|w| {
+                                        w.strip_prefix(o)?.strip_prefix('=').map(str::to_string)
+                                    })
+                                })
                         });
-                        if dir.as_deref().is_some_and(|d| site.mounted(d.trim_end_matches('/'))) {
+                        if dir
+                            .as_deref()
+                            .is_some_and(|d| site.mounted(d.trim_end_matches('/')))
+                        {
                             continue;
                         }
                         pending.push((cmd.span(), program, dir));
@@ -680,7 +762,9 @@ pub fn check_clean_after(ctx: &DockerfileContext<'_>, out: &mut Vec<crate::diagn
                 if command.program() == Some("rm") {
                     pending.retain(|(_, _, dir)| {
                         let dirs = spec.cache_dirs.iter().copied().chain(dir.as_deref());
-                        !dirs.into_iter().any(|d| rm_removes(command, d.trim_end_matches('/')))
+                        !dirs
+                            .into_iter()
+                            .any(|d| rm_removes(command, d.trim_end_matches('/')))
                     });
                 }
             }
@@ -693,8 +777,14 @@ pub fn check_clean_after(ctx: &DockerfileContext<'_>, out: &mut Vec<crate::diagn
         };
         let text = span.slice(ctx.source());
         out.push(
-            ctx.diagnostic(span, format!("`{}` missing after `{text}`: its cache stays in the layer", spec.clean_command))
-                .with_help(spec.help),
+            ctx.diagnostic(
+                span,
+                format!(
+                    "`{}` missing after `{text}`: its cache stays in the layer",
+                    spec.clean_command
+                ),
+            )
+            .with_help(spec.help),
         );
     });
 }
@@ -726,11 +816,17 @@ mod tests {
     #[test]
     fn setting_values() {
         assert_eq!(
-            setting_value("echo 'APT::Install-Recommends \"0\";' > f", "APT::Install-Recommends"),
+            setting_value(
+                "echo 'APT::Install-Recommends \"0\";' > f",
+                "APT::Install-Recommends"
+            ),
             Some("0")
         );
         assert_eq!(
-            setting_value("-o APT::Install-Recommends=false", "APT::Install-Recommends"),
+            setting_value(
+                "-o APT::Install-Recommends=false",
+                "APT::Install-Recommends"
+            ),
             Some("false")
         );
     }

@@ -39,9 +39,11 @@ fn cache_mounted(site: &RunSite<'_>, install: &PackageInstall<'_>) -> bool {
         || install
             .flag_value("--cache-dir")
             .or_else(|| {
-                install.command.assignments.iter().find_map(|w| {
-                    w.as_str()?.strip_prefix("PIP_CACHE_DIR=")
-                })
+                install
+                    .command
+                    .assignments
+                    .iter()
+                    .find_map(|w| w.as_str()?.strip_prefix("PIP_CACHE_DIR="))
             })
             .or(site.facts.pip_cache_dir.as_deref())
             .is_some_and(|dir| dir.starts_with('/') && site.mounted(dir.trim_end_matches('/')))
@@ -146,7 +148,9 @@ mod tests {
         ] {
             assert!(!fires(src), "{src}");
         }
-        assert!(fires("RUN --mount=type=cache,target=/var/cache pip install foo\n"));
+        assert!(fires(
+            "RUN --mount=type=cache,target=/var/cache pip install foo\n"
+        ));
     }
 
     #[test]

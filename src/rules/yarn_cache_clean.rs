@@ -80,11 +80,26 @@ mod tests {
             ("RUN yarn --version\n", false),
             ("RUN yarn build\n", false),
             ("RUN yarn && yarn cache clean --all\n", false),
-            ("RUN --mount=type=cache,target=/usr/local/share/.cache/yarn yarn install\n", false),
-            ("RUN --mount=type=cache,target=/src/.yarn/cache yarn install\n", false),
-            ("RUN --mount=type=cache,target=/tmp/yc yarn install --cache-folder /tmp/yc\n", false),
-            ("RUN yarn install --cache-folder /tmp/yc && rm -rf /tmp/yc\n", false),
-            ("RUN yarn install && rm -rf /usr/local/share/.cache/yarn\n", false),
+            (
+                "RUN --mount=type=cache,target=/usr/local/share/.cache/yarn yarn install\n",
+                false,
+            ),
+            (
+                "RUN --mount=type=cache,target=/src/.yarn/cache yarn install\n",
+                false,
+            ),
+            (
+                "RUN --mount=type=cache,target=/tmp/yc yarn install --cache-folder /tmp/yc\n",
+                false,
+            ),
+            (
+                "RUN yarn install --cache-folder /tmp/yc && rm -rf /tmp/yc\n",
+                false,
+            ),
+            (
+                "RUN yarn install && rm -rf /usr/local/share/.cache/yarn\n",
+                false,
+            ),
         ] {
             assert_eq!(fires(src), expected, "{src}");
         }

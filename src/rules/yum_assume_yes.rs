@@ -43,7 +43,11 @@ mod tests {
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["yum install"]);
         assert!(diags[0].message.contains("`-y`"));
-        assert_fixes_to(&RULE, src, "FROM centos:7\nRUN yum install -y httpd-2.4.24 && yum clean all\n");
+        assert_fixes_to(
+            &RULE,
+            src,
+            "FROM centos:7\nRUN yum install -y httpd-2.4.24 && yum clean all\n",
+        );
     }
 
     #[test]

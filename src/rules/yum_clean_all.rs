@@ -44,7 +44,9 @@ mod tests {
         let src = "FROM centos:7\nRUN yum install -y mariadb-10.4\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["yum install"]);
-        assert!(diags[0].message.starts_with("`yum clean all` missing after `yum install`"));
+        assert!(diags[0]
+            .message
+            .starts_with("`yum clean all` missing after `yum install`"));
     }
 
     #[test]
@@ -52,11 +54,20 @@ mod tests {
         for (src, fires) in [
             ("RUN yum install -y mariadb-10.4 && yum clean all\n", false),
             ("RUN bash -c `# not even a yum command`\n", false),
-            ("RUN yum install -y mariadb-10.4 && rm -rf /var/cache/yum/*\n", false),
-            ("RUN yum install -y mariadb-10.4 && rm -rf /var/cache/yum\n", false),
+            (
+                "RUN yum install -y mariadb-10.4 && rm -rf /var/cache/yum/*\n",
+                false,
+            ),
+            (
+                "RUN yum install -y mariadb-10.4 && rm -rf /var/cache/yum\n",
+                false,
+            ),
             ("RUN yum clean all && yum install -y x\n", true),
             ("RUN yum install -y x && rm -rf /tmp/x\n", true),
-            ("RUN --mount=type=cache,target=/var/cache/yum yum install -y x\n", false),
+            (
+                "RUN --mount=type=cache,target=/var/cache/yum yum install -y x\n",
+                false,
+            ),
             ("RUN yum -y update && yum clean all\n", false),
             ("RUN yum -y update\n", true),
             ("ONBUILD RUN yum install -y x\n", true),

@@ -44,12 +44,21 @@ mod tests {
         let src = "RUN zypper install -y mariadb=10.4\n";
         assert_eq!(slices(src, &lint(&RULE, src)), vec!["zypper install"]);
         for (src, fires) in [
-            ("RUN zypper install -y mariadb=10.4 && zypper clean\n", false),
+            (
+                "RUN zypper install -y mariadb=10.4 && zypper clean\n",
+                false,
+            ),
             ("RUN zypper install -y mariadb=10.4 && zypper cc\n", false),
             ("RUN zypper -n in x && zypper clean -a\n", false),
             ("RUN zypper clean && zypper install -y mariadb=10.4\n", true),
-            ("RUN --mount=type=cache,target=/var/cache/zypp zypper install -y mariadb\n", false),
-            ("RUN --mount=type=tmpfs,target=/var/cache/zypp zypper install -y mariadb\n", false),
+            (
+                "RUN --mount=type=cache,target=/var/cache/zypp zypper install -y mariadb\n",
+                false,
+            ),
+            (
+                "RUN --mount=type=tmpfs,target=/var/cache/zypp zypper install -y mariadb\n",
+                false,
+            ),
             ("RUN zypper -n in x && rm -rf /var/cache/zypp/*\n", false),
             ("RUN zypper -n refresh\n", false),
         ] {

@@ -2,7 +2,9 @@
 //! moves the base image to whatever the repositories hold today.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::package_caches::{for_each_run, manager_command, subcommand_is, ZYPPER_VALUE_OPTIONS};
+use crate::rules::package_caches::{
+    for_each_run, manager_command, subcommand_is, ZYPPER_VALUE_OPTIONS,
+};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -46,7 +48,10 @@ mod tests {
     #[test]
     fn cases() {
         let src = "FROM opensuse/leap:15.6\nRUN zypper -n dist-upgrade\n";
-        assert_eq!(slices(src, &lint(&RULE, src)), vec!["zypper -n dist-upgrade"]);
+        assert_eq!(
+            slices(src, &lint(&RULE, src)),
+            vec!["zypper -n dist-upgrade"]
+        );
         assert_eq!(lint(&RULE, "RUN zypper dup\n").len(), 1);
         assert!(lint(&RULE, "RUN zypper -n update\n").is_empty());
         assert!(lint(&RULE, "RUN echo zypper dup\n").is_empty());

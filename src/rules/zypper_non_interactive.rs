@@ -42,13 +42,20 @@ mod tests {
         let src = "FROM opensuse/leap:15.6\nRUN zypper install httpd && zypper clean\n";
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["zypper install"]);
-        assert_fixes_to(&RULE, src, "FROM opensuse/leap:15.6\nRUN zypper -n install httpd && zypper clean\n");
+        assert_fixes_to(
+            &RULE,
+            src,
+            "FROM opensuse/leap:15.6\nRUN zypper -n install httpd && zypper clean\n",
+        );
     }
 
     #[test]
     fn cases() {
         for (src, fires) in [
-            ("RUN zypper install -n httpd=2.4.24 && zypper clean\n", false),
+            (
+                "RUN zypper install -n httpd=2.4.24 && zypper clean\n",
+                false,
+            ),
             ("RUN zypper install --non-interactive httpd\n", false),
             ("RUN zypper install -y httpd\n", false),
             ("RUN zypper --no-confirm in httpd\n", false),
