@@ -2,7 +2,7 @@
 //! apt's "Do you want to continue?" prompt, which a build cannot answer.
 
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
-use crate::rules::package_caches::{for_each_run, insert_after, option_given};
+use crate::rules::package_caches::{for_each_run, insert_after, option_given, APT_SIMULATE};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::{PackageInstall, PackageManager, RunScript};
 
@@ -69,6 +69,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                     PackageManager::AptGet | PackageManager::Apt
                 ) || !matches!(install.subcommand_str(), Some("install" | "reinstall"))
                     || assumes_yes(&install)
+                    || install.has_flag(APT_SIMULATE)
                     || fed_by_yes(script, &install)
                 {
                     continue;
@@ -136,6 +137,11 @@ mod tests {
             ("RUN apt-get install -q=2 python\n", false),
             ("RUN apt-get install --quiet --quiet python\n", false),
             ("ONBUILD RUN apt-get install python\n", true),
+            (
+                "RUN if apt-get install -s \"pg-jit\" > /dev/null 2>&1; then echo y; fi\n",
+                false,
+            ),
+            ("RUN apt-get install --dry-run python\n", false),
         ] {
             assert_eq!(!lint(&RULE, src).is_empty(), fires, "{src}");
         }

@@ -3,7 +3,7 @@
 //! requested ones recommend.
 
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
-use crate::rules::package_caches::{for_each_run, insert_after};
+use crate::rules::package_caches::{for_each_run, insert_after, APT_SIMULATE};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::shell::{PackageInstall, PackageManager};
 
@@ -49,6 +49,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                     PackageManager::AptGet | PackageManager::Apt
                 ) || install.subcommand_str() != Some("install")
                     || install.has_flag(&["--no-install-recommends"])
+                    || install.has_flag(APT_SIMULATE)
                     || option_disables_recommends(&install)
                 {
                     continue;

@@ -551,6 +551,17 @@ pub fn manager_command<'a>(
     })
 }
 
+/// apt's "simulate" options: the command prints what it would do and
+/// installs nothing (no prompt, no packages).
+pub const APT_SIMULATE: &[&str] = &[
+    "-s",
+    "--simulate",
+    "--just-print",
+    "--dry-run",
+    "--recon",
+    "--no-act",
+];
+
 /// Options of yum, dnf and microdnf that take the next word as their value.
 pub const RPM_VALUE_OPTIONS: &[&str] = &[
     "--enablerepo",
