@@ -386,27 +386,18 @@ fn push_mount_target(
 
 /// Records the target of a cache or tmpfs mount given as `key=value` options.
 fn push_mount_target_kv(targets: &mut Vec<Option<String>>, options: &[(String, Option<String>)]) {
-    {
-        let kind = options.iter().find_map(|(k, v)| {
-            k.eq_ignore_ascii_case("type")
-                .then(|| v.as_deref())
-                .flatten()
-        });
-        if !matches!(kind, Some("cache" | "tmpfs")) {
-            return;
-        }
-        let target = options.iter().find_map(|(k, v)| {
-            matches!(
-                k.to_ascii_lowercase().as_str(),
-                "target" | "dst" | "destination"
-            )
-            .then(|| v.clone())
-            .flatten()
-        });
-        if let Some(target) = target {
-            let target = target.trim_matches(|c| c == '"' || c == '\'');
-            targets.push((!target.contains('$')).then(|| normalize_dir(target)));
-        }
+    let value_of = |keys: &[&str]| {
+        options
+            .iter()
+            .find(|(k, _)| keys.iter().any(|key| k.eq_ignore_ascii_case(key)))
+            .and_then(|(_, v)| v.as_deref())
+    };
+    if !matches!(value_of(&["type"]), Some("cache" | "tmpfs")) {
+        return;
+    }
+    if let Some(target) = value_of(&["target", "dst", "destination"]) {
+        let target = target.trim_matches(|c| c == '"' || c == '\'');
+        targets.push((!target.contains('$')).then(|| normalize_dir(target)));
     }
 }
 
@@ -736,7 +727,6 @@ pub fn check_clean_after(
         }
         // (span, program, extra cache dir) of fills not yet cleaned, in order.
         let mut pending: Vec<(Span, String, Option<String>)> = Vec::new();
-        let mut first_unclean: Option<Span> = None;
         for script in site.scripts.iter() {
             for command in script.commands() {
                 if let Some(cmd) = manager_command(command, spec.programs, spec.value_options) {
@@ -780,10 +770,7 @@ pub fn check_clean_after(
                 }
             }
         }
-        if let Some((span, _, _)) = pending.first() {
-            first_unclean = Some(*span);
-        }
-        let Some(span) = first_unclean else {
+        let Some(&(span, _, _)) = pending.first() else {
             return;
         };
         let text = span.slice(ctx.source());
