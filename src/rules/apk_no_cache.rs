@@ -23,6 +23,9 @@ pub static RULE: RuleDef = RuleDef {
 const APK_CACHES: &[&str] = &["/var/cache/apk", "/etc/apk/cache"];
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    if !crate::rules::package_caches::mentions(ctx, &["apk"]) {
+        return;
+    }
     for_each_run(ctx, |site| {
         if APK_CACHES.iter().any(|dir| site.mounted(dir)) {
             return;

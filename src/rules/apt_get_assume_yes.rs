@@ -58,6 +58,9 @@ fn fed_by_yes(script: &RunScript, install: &PackageInstall<'_>) -> bool {
 }
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    if !crate::rules::package_caches::mentions(ctx, &["apt"]) {
+        return;
+    }
     for_each_run(ctx, |site| {
         if site.facts.apt_assume_yes {
             return;

@@ -39,6 +39,9 @@ fn mounts_keep_lists(site: &RunSite<'_>) -> bool {
 }
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    if !crate::rules::package_caches::mentions(ctx, &["apt"]) {
+        return;
+    }
     for_each_run(ctx, |site| {
         if !site.ships || mounts_keep_lists(site) {
             return;

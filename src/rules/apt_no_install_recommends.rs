@@ -38,6 +38,9 @@ fn option_disables_recommends(install: &PackageInstall<'_>) -> bool {
 }
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    if !crate::rules::package_caches::mentions(ctx, &["apt"]) {
+        return;
+    }
     for_each_run(ctx, |site| {
         if site.facts.apt_no_recommends {
             return;

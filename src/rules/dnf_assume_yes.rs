@@ -37,6 +37,9 @@ const SPEC: AssumeYes = AssumeYes {
 };
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    if !crate::rules::package_caches::mentions(ctx, &["dnf"]) {
+        return;
+    }
     check_assume_yes(ctx, out, &SPEC);
 }
 

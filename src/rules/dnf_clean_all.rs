@@ -45,6 +45,9 @@ const SPEC: CleanAfter = CleanAfter {
 };
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    if !crate::rules::package_caches::mentions(ctx, &["dnf"]) {
+        return;
+    }
     check_clean_after(ctx, out, &SPEC);
 }
 

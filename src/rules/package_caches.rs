@@ -84,6 +84,12 @@ impl RunSite<'_> {
     }
 }
 
+/// Whether the file's text mentions any of `words` at all: a quick way out
+/// for the many files that never run the package manager a rule is about.
+pub fn mentions(ctx: &DockerfileContext<'_>, words: &[&str]) -> bool {
+    words.iter().any(|w| ctx.dockerfile.source.contains(w))
+}
+
 /// Truthy values of pip's boolean environment variables, as hadolint reads them.
 pub const TRUTHY: &[&str] = &[
     "1", "true", "True", "TRUE", "on", "On", "ON", "yes", "Yes", "YES",
@@ -94,7 +100,17 @@ pub const TRUTHY: &[&str] = &[
 pub fn for_each_run(ctx: &DockerfileContext<'_>, mut visit: impl FnMut(&RunSite<'_>)) {
     let df = ctx.dockerfile;
     let stages = df.stages();
-    let shells = crate::rules::run_shell::run_shells(df);
+    // The shell only differs from `/bin/sh` after a SHELL or on a Windows
+    // image: most files need no per-instruction shell.
+    let other_shell = df.instructions().any(|(_, ins)| match &ins.kind {
+        InstructionKind::From(from) => crate::rules::run_shell::is_windows_image(&from.image.value),
+        _ => ins.keyword == crate::dockerfile::Keyword::Shell,
+    });
+    let shells = if other_shell {
+        crate::rules::run_shell::run_shells(df)
+    } else {
+        Vec::new()
+    };
     let parents = stage_parents(df, &ctx.build.args);
     // Stages whose layers are in an image: the last stage, the stages a
     // bake target (or `--target`) builds, and every stage they are built

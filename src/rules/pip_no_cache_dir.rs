@@ -50,6 +50,9 @@ fn cache_mounted(site: &RunSite<'_>, install: &PackageInstall<'_>) -> bool {
 }
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    if !crate::rules::package_caches::mentions(ctx, &["pip"]) {
+        return;
+    }
     for_each_run(ctx, |site| {
         if site.facts.pip_no_cache || site.scripts.iter().any(|s| sets_no_cache_dir(&s.text)) {
             return;

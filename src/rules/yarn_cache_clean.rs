@@ -35,6 +35,9 @@ const SPEC: CleanAfter = CleanAfter {
 };
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    if !crate::rules::package_caches::mentions(ctx, &["yarn"]) {
+        return;
+    }
     check_clean_after(ctx, out, &SPEC);
 }
 

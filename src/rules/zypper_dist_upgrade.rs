@@ -21,6 +21,9 @@ pub static RULE: RuleDef = RuleDef {
 };
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    if !crate::rules::package_caches::mentions(ctx, &["zypper"]) {
+        return;
+    }
     for_each_run(ctx, |site| {
         for script in site.scripts.iter() {
             for command in script.commands() {
