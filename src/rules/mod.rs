@@ -119,6 +119,20 @@ pub mod unpinned_pip_package;
 pub mod unpinned_yum_package;
 pub mod unpinned_zypper_package;
 // hadolint: install flags and package caches
+pub mod apk_no_cache;
+pub mod apt_get_assume_yes;
+pub mod apt_lists_not_deleted;
+pub mod apt_no_install_recommends;
+pub mod dnf_assume_yes;
+pub mod dnf_clean_all;
+pub mod package_caches;
+pub mod pip_no_cache_dir;
+pub mod yarn_cache_clean;
+pub mod yum_assume_yes;
+pub mod yum_clean_all;
+pub mod zypper_clean;
+pub mod zypper_dist_upgrade;
+pub mod zypper_non_interactive;
 // hadolint: labels, registries and pragmas (configurable)
 pub mod empty_label;
 pub mod inline_ignore_pragma;
@@ -557,6 +571,19 @@ pub static RULES: &[&RuleDef] = &[
     &unpinned_dnf_package::RULE,
     &unpinned_go_package::RULE,
     // hadolint: install flags and package caches
+    &apt_lists_not_deleted::RULE,
+    &apt_get_assume_yes::RULE,
+    &apt_no_install_recommends::RULE,
+    &apk_no_cache::RULE,
+    &yum_assume_yes::RULE,
+    &yum_clean_all::RULE,
+    &zypper_non_interactive::RULE,
+    &zypper_dist_upgrade::RULE,
+    &zypper_clean::RULE,
+    &dnf_assume_yes::RULE,
+    &dnf_clean_all::RULE,
+    &pip_no_cache_dir::RULE,
+    &yarn_cache_clean::RULE,
     // hadolint: labels, registries and pragmas (configurable)
     &inline_ignore_pragma::RULE,
     &untrusted_registry::RULE,
