@@ -599,7 +599,7 @@ mod tests {
         bad("no-fail: maybe\n", "maybe");
         let e = bad("label-schema:\n  author: name\n", "name");
         assert!(e.help.unwrap().contains("email"));
-        bad("- a\n- b\n", "- a\n- b");
+        bad("- a\n- b\n", "- a\n- b\n");
         let e = translate(Path::new(".hadolint.yaml"), "a: [b\n").expect_err("syntax");
         assert!(e.message.starts_with("invalid hadolint config"), "{e:?}");
         assert!(e.span.is_some());
