@@ -216,6 +216,11 @@ pub enum CheckFn {
     ),
     /// A rule on a GitHub Actions workflow.
     Workflow(fn(&WorkflowContext<'_>, &mut Vec<Diagnostic>)),
+    /// A rule on bake definitions (compose files included) and workflows.
+    BakeAndWorkflow(
+        fn(&BakeContext<'_>, &mut Vec<Diagnostic>),
+        fn(&WorkflowContext<'_>, &mut Vec<Diagnostic>),
+    ),
     /// A rule on Dockerfiles, bake definitions and workflows (image
     /// references wherever they are written).
     DockerfileBakeAndWorkflow(
@@ -238,7 +243,10 @@ impl RuleDef {
             CheckFn::Dockerfile(f)
             | CheckFn::DockerfileAndBake(f, _)
             | CheckFn::DockerfileBakeAndWorkflow(f, _, _) => Some(f),
-            CheckFn::Bake(_) | CheckFn::BakeLoader | CheckFn::Workflow(_) => None,
+            CheckFn::Bake(_)
+            | CheckFn::BakeLoader
+            | CheckFn::Workflow(_)
+            | CheckFn::BakeAndWorkflow(_, _) => None,
         }
     }
 
@@ -246,6 +254,7 @@ impl RuleDef {
     pub fn bake_check(&self) -> Option<fn(&BakeContext<'_>, &mut Vec<Diagnostic>)> {
         match self.check {
             CheckFn::Bake(f)
+            | CheckFn::BakeAndWorkflow(f, _)
             | CheckFn::DockerfileAndBake(_, f)
             | CheckFn::DockerfileBakeAndWorkflow(_, f, _) => Some(f),
             CheckFn::Dockerfile(_) | CheckFn::BakeLoader | CheckFn::Workflow(_) => None,
@@ -255,7 +264,9 @@ impl RuleDef {
     /// The workflow check, if the rule has one.
     pub fn workflow_check(&self) -> Option<fn(&WorkflowContext<'_>, &mut Vec<Diagnostic>)> {
         match self.check {
-            CheckFn::Workflow(f) | CheckFn::DockerfileBakeAndWorkflow(_, _, f) => Some(f),
+            CheckFn::Workflow(f)
+            | CheckFn::BakeAndWorkflow(_, f)
+            | CheckFn::DockerfileBakeAndWorkflow(_, _, f) => Some(f),
             _ => None,
         }
     }

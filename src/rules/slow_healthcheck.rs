@@ -7,8 +7,9 @@
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::pipeline::workflow::{Container, Scalar};
-use crate::rules::{CheckFn, RuleDef, RuleScope, WorkflowContext};
+use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope, WorkflowContext};
 use crate::span::Span;
+use crate::yaml::{self, Node};
 
 pub static RULE: RuleDef = RuleDef {
     code: "BP014",
@@ -20,7 +21,7 @@ pub static RULE: RuleDef = RuleDef {
     fix: Some(Applicability::Unsafe),
     scope: RuleScope::Workflow,
     options: &[],
-    check: CheckFn::Workflow(check_workflow),
+    check: CheckFn::BakeAndWorkflow(check_compose, check_workflow),
 };
 
 /// Intervals up to this many milliseconds are fine.
@@ -249,6 +250,112 @@ fn check_workflow(ctx: &WorkflowContext<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A compose file's findings: services whose `healthcheck.interval` is
+/// long and that have no `start_interval` (Docker Engine 25+ checks every
+/// `start_interval` during `start_period`). Fix: `start_interval: 2s` and a
+/// `start_period` of the old retry window, as new keys under `interval`.
+pub fn compose_findings(
+    path: &std::path::Path,
+    text: &str,
+) -> Vec<(Span, String, String, Option<Vec<Edit>>)> {
+    let mut out = Vec::new();
+    let Ok(docs) = yaml::parse(text) else {
+        return out;
+    };
+    let Some(services) = docs.first().and_then(|d| d.get("services")) else {
+        return out;
+    };
+    for (name, _, service) in services.entries() {
+        let Some(hc) = service.get("healthcheck") else {
+            continue;
+        };
+        if hc.get("start_interval").is_some()
+            || hc.get("disable").and_then(Node::as_bool) == Some(true)
+        {
+            continue;
+        }
+        let Some((key, interval)) = hc.get_entry("interval") else {
+            continue;
+        };
+        let Some(value) = interval.as_str() else {
+            continue;
+        };
+        let Some(interval_ms) = parse_duration_ms(value).filter(|ms| *ms > MAX_INTERVAL_MS) else {
+            continue;
+        };
+        let retries = hc
+            .get("retries")
+            .and_then(Node::as_str)
+            .and_then(|r| r.parse::<u64>().ok())
+            .filter(|r| *r > 0)
+            .unwrap_or(DEFAULT_RETRIES);
+        let start = hc.get_entry("start_period");
+        let start_ms = match start {
+            Some((_, v)) => v.as_str().and_then(parse_duration_ms),
+            None => Some(0),
+        };
+        let window = interval_ms * retries;
+        let message = format!(
+            "service \"{name}\" checks its health every {value}: whatever waits for it being healthy waits at least that long"
+        );
+        let help = format!(
+            "Docker runs the first health check one interval after the start. Add \
+             `start_interval: {SHORT_INTERVAL}` with a `start_period` of {} (Docker Engine 25+): \
+             checked every {SHORT_INTERVAL} while starting, the same retry window.",
+            format_duration(start_ms.unwrap_or(0) + window)
+        );
+        // Byte edits only in a block mapping whose keys start their lines.
+        let line_start = text[..key.span.start].rfind('\n').map_or(0, |i| i + 1);
+        let indent = &text[line_start..key.span.start];
+        let block = !indent.is_empty() && indent.chars().all(|c| c == ' ');
+        let line_end = text[interval.span.end..]
+            .find('\n')
+            .map_or(text.len(), |i| interval.span.end + i);
+        let fix = match (block, start_ms) {
+            (true, Some(start_ms)) => {
+                let period = format_duration(start_ms + window);
+                let mut edits = Vec::new();
+                let mut insert = String::new();
+                match start {
+                    Some((_, v)) if v.span.slice(text) == v.as_str().unwrap_or("") => {
+                        edits.push(Edit::replace(path, v.span, period));
+                    }
+                    Some(_) => {}
+                    None => insert.push_str(&format!("\n{indent}start_period: {period}")),
+                }
+                if start.is_none() || !edits.is_empty() {
+                    insert.push_str(&format!("\n{indent}start_interval: {SHORT_INTERVAL}"));
+                    edits.push(Edit::replace(path, Span::empty(line_end), insert));
+                    Some(edits)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        out.push((interval.span, message, help, fix));
+    }
+    out
+}
+
+fn check_compose(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
+    for file in ctx.project.files() {
+        if file.kind != crate::bake::FileKind::Compose {
+            continue;
+        }
+        for (span, message, help, fix) in compose_findings(&file.path, &file.text) {
+            let mut d = ctx.diagnostic(&file.path, span, message).with_help(help);
+            if let Some(edits) = fix {
+                d = d.with_fix(Fix::unsafe_(
+                    format!("check every {SHORT_INTERVAL} during a start period"),
+                    edits,
+                ));
+            }
+            out.push(d);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,6 +391,51 @@ mod tests {
             out.replace_range(span.start..span.end, &content);
         }
         out
+    }
+
+    fn apply(text: &str, edits: Vec<Edit>) -> String {
+        let mut out = text.to_string();
+        let mut edits: Vec<(Span, String)> = edits
+            .into_iter()
+            .filter_map(|e| match e {
+                Edit::Replace { span, content, .. } => Some((span, content)),
+                Edit::Create { .. } => None,
+            })
+            .collect();
+        edits.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
+        for (span, content) in edits {
+            out.replace_range(span.start..span.end, &content);
+        }
+        out
+    }
+
+    #[test]
+    fn compose_healthchecks() {
+        let text = "services:\n  db:\n    image: postgres:16-alpine\n    healthcheck:\n      test: [\"CMD\", \"pg_isready\"]\n      interval: 10s # slow\n      retries: 5\n  ok:\n    healthcheck: {interval: 2s}\n";
+        let path = Path::new("compose.yaml");
+        let found = compose_findings(path, text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0.slice(text), "10s");
+        let fixed = apply(text, found[0].3.clone().unwrap());
+        assert_eq!(
+            fixed,
+            text.replace(
+                "interval: 10s # slow\n",
+                "interval: 10s # slow\n      start_period: 50s\n      start_interval: 2s\n"
+            )
+        );
+        assert!(compose_findings(path, &fixed).is_empty());
+        let with_start =
+            "services:\n  db:\n    healthcheck:\n      start_period: 5s\n      interval: 10s\n";
+        let found = compose_findings(path, with_start);
+        assert_eq!(
+            apply(with_start, found[0].3.clone().unwrap()),
+            "services:\n  db:\n    healthcheck:\n      start_period: 35s\n      interval: 10s\n      start_interval: 2s\n"
+        );
+        let flow = "services:\n  db:\n    healthcheck: {interval: 30s}\n";
+        let found = compose_findings(path, flow);
+        assert_eq!(found.len(), 1);
+        assert!(found[0].3.is_none());
     }
 
     #[test]
