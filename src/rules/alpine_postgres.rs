@@ -287,6 +287,7 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
+    check_compose_images(ctx, &images, out);
     for (file, span, finding, target, key) in findings {
         let (message, help) = diagnostic_text(&finding);
         let context = key.map(|k| format!(" (context \"{k}\" of target \"{target}\")"));
@@ -311,6 +312,54 @@ fn literal_start(text: &str, image: &Scalar) -> Option<usize> {
     let q = raw.chars().next().filter(|c| *c == '"' || *c == '\'')?;
     let inner = raw.strip_prefix(q)?.strip_suffix(q)?;
     (inner == image.value).then_some(image.span.start + 1)
+}
+
+/// Compose services that pull an image (`image:` without `build:`).
+fn check_compose_images(ctx: &BakeContext<'_>, images: &[String], out: &mut Vec<Diagnostic>) {
+    for file in ctx.project.files() {
+        if file.kind != crate::bake::FileKind::Compose {
+            continue;
+        }
+        let Ok(docs) = crate::yaml::parse(&file.text) else {
+            continue;
+        };
+        let Some(services) = docs.first().and_then(|d| d.get("services")) else {
+            continue;
+        };
+        for (name, _, service) in services.entries() {
+            if service.get("build").is_some() {
+                continue;
+            }
+            let Some(image) = service.get("image").and_then(|n| match &n.kind {
+                crate::yaml::NodeKind::Scalar { value, plain } => Some(Scalar {
+                    value: value.clone(),
+                    span: n.span,
+                    plain: *plain,
+                }),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let base = literal_start(&file.text, &image);
+            let parts = parse_image_ref(&image.value, base.unwrap_or(0));
+            let Some(mut finding) = inspect(&image.value, &parts, images) else {
+                continue;
+            };
+            if base.is_none() {
+                finding.edit = None;
+            }
+            let span = base.map_or(image.span, |b| Span::new(b, b + image.value.len()));
+            let (message, help) = diagnostic_text(&finding);
+            let d = ctx
+                .diagnostic(
+                    &file.path,
+                    span,
+                    format!("{message} (compose service \"{name}\")"),
+                )
+                .with_help(help);
+            out.push(with_fix(d, &file.path, &finding));
+        }
+    }
 }
 
 fn check_workflow(ctx: &WorkflowContext<'_>, out: &mut Vec<Diagnostic>) {
