@@ -14,6 +14,7 @@ pub mod image_path;
 pub mod linter;
 pub mod lsp;
 pub mod output;
+pub mod pipeline;
 pub mod project;
 pub mod rules;
 pub mod shell;

@@ -11,6 +11,8 @@ use crate::linter::FileError;
 pub enum FileKind {
     Dockerfile,
     Bake,
+    /// A GitHub Actions workflow (`.github/workflows/*.yml|yaml`).
+    Workflow,
 }
 
 /// Classifies a file by name: `Dockerfile`, `Dockerfile.*`, `*.Dockerfile`,
@@ -20,6 +22,9 @@ pub fn classify(path: &Path) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?;
     if name.ends_with(".dockerignore") {
         return None;
+    }
+    if crate::pipeline::is_workflow_path(path) {
+        return Some(FileKind::Workflow);
     }
     let lower = name.to_ascii_lowercase();
     if name == "Dockerfile"

@@ -124,6 +124,8 @@ impl State {
             return;
         }
         let kind = match project::classify(&path) {
+            // Workflows are linted by `bakelint check` only (for now).
+            Some(FileKind::Workflow) => return,
             Some(k) => k,
             None if language_id.eq_ignore_ascii_case("dockerfile")
                 || language_id.eq_ignore_ascii_case("containerfile") =>
@@ -179,6 +181,7 @@ impl State {
                 // A Dockerfile: the open bake files whose definition builds it.
                 FileKind::Dockerfile => bake_set_for(&changed_path, changed_kind)
                     .is_some_and(|set| set.iter().any(|p| same_file(p, &d.path))),
+                FileKind::Workflow => false,
             })
             .map(|(u, _)| u.clone())
             .collect();
@@ -446,6 +449,7 @@ impl State {
 fn bake_set_for(path: &Path, kind: FileKind) -> Option<Vec<PathBuf>> {
     match kind {
         FileKind::Dockerfile => workspace::find_bake_for(path).map(|(_, set)| set),
+        FileKind::Workflow => None,
         FileKind::Bake => {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if !workspace::DEFAULT_BAKE_FILES.contains(&name) {

@@ -1,7 +1,8 @@
 //! BP006 `alpine-postgres`: a Docker Hub official `postgres` image (or
 //! another image from option `images`) whose tag is not an alpine variant,
 //! in a Dockerfile FROM (inline Dockerfiles included) or a bake `contexts`
-//! value `docker-image://...`.
+//! value `docker-image://...`, and in a GitHub Actions job's `services:`
+//! and `container:` images.
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
@@ -13,8 +14,10 @@ use crate::dockerfile::{
 use crate::rules::stages::{effective, stages_built_for};
 use crate::rules::{bake_findings, bake_functions, hcl_edit};
 
+use crate::pipeline::workflow::Scalar;
 use crate::rules::{
     BakeContext, CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope,
+    WorkflowContext,
 };
 use crate::span::Span;
 
@@ -31,7 +34,7 @@ pub static RULE: RuleDef = RuleDef {
         name: "images",
         kind: OptionKind::StringList,
     }],
-    check: CheckFn::DockerfileAndBake(check_dockerfile, check_bake),
+    check: CheckFn::DockerfileBakeAndWorkflow(check_dockerfile, check_bake, check_workflow),
 };
 
 /// The images checked unless option `images` says otherwise.
@@ -284,6 +287,7 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
+    check_compose_images(ctx, &images, out);
     for (file, span, finding, target, key) in findings {
         let (message, help) = diagnostic_text(&finding);
         let context = key.map(|k| format!(" (context \"{k}\" of target \"{target}\")"));
@@ -298,9 +302,142 @@ fn check_bake(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Where the value of an image scalar starts in the file, when its bytes
+/// are the value as written (plain, or quoted without escapes).
+fn literal_start(text: &str, image: &Scalar) -> Option<usize> {
+    let raw = image.span.slice(text);
+    if raw == image.value {
+        return Some(image.span.start);
+    }
+    let q = raw.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = raw.strip_prefix(q)?.strip_suffix(q)?;
+    (inner == image.value).then_some(image.span.start + 1)
+}
+
+/// Compose services that pull an image (`image:` without `build:`).
+fn check_compose_images(ctx: &BakeContext<'_>, images: &[String], out: &mut Vec<Diagnostic>) {
+    for file in ctx.project.files() {
+        if file.kind != crate::bake::FileKind::Compose {
+            continue;
+        }
+        let Ok(docs) = crate::yaml::parse(&file.text) else {
+            continue;
+        };
+        let Some(services) = docs.first().and_then(|d| d.get("services")) else {
+            continue;
+        };
+        for (name, _, service) in services.entries() {
+            if service.get("build").is_some() {
+                continue;
+            }
+            let Some(image) = service.get("image").and_then(|n| match &n.kind {
+                crate::yaml::NodeKind::Scalar { value, plain } => Some(Scalar {
+                    value: value.clone(),
+                    span: n.span,
+                    plain: *plain,
+                }),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let base = literal_start(&file.text, &image);
+            let parts = parse_image_ref(&image.value, base.unwrap_or(0));
+            let Some(mut finding) = inspect(&image.value, &parts, images) else {
+                continue;
+            };
+            if base.is_none() {
+                finding.edit = None;
+            }
+            let span = base.map_or(image.span, |b| Span::new(b, b + image.value.len()));
+            let (message, help) = diagnostic_text(&finding);
+            let d = ctx
+                .diagnostic(
+                    &file.path,
+                    span,
+                    format!("{message} (compose service \"{name}\")"),
+                )
+                .with_help(help);
+            out.push(with_fix(d, &file.path, &finding));
+        }
+    }
+}
+
+fn check_workflow(ctx: &WorkflowContext<'_>, out: &mut Vec<Diagnostic>) {
+    let images = images(ctx.option_str_list("images"));
+    for job in &ctx.workflow.jobs {
+        let containers = job
+            .services
+            .iter()
+            .map(|s| {
+                (
+                    format!("service \"{}\" of job \"{}\"", s.name.value, job.id.value),
+                    s,
+                )
+            })
+            .chain(
+                job.container
+                    .iter()
+                    .map(|c| (format!("the container of job \"{}\"", job.id.value), c)),
+            );
+        for (what, c) in containers {
+            let Some(image) = &c.image else { continue };
+            if image.has_expression() {
+                continue;
+            }
+            let base = literal_start(ctx.text, image);
+            let parts = parse_image_ref(&image.value, base.unwrap_or(0));
+            let Some(mut finding) = inspect(&image.value, &parts, &images) else {
+                continue;
+            };
+            if base.is_none() {
+                finding.edit = None;
+            }
+            let span = base.map_or(image.span, |b| Span::new(b, b + image.value.len()));
+            let (message, help) = diagnostic_text(&finding);
+            let d = ctx
+                .diagnostic(span, format!("{message} ({what})"))
+                .with_help(help);
+            out.push(with_fix(d, ctx.path, &finding));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn workflow_images() {
+        let text = "jobs:\n  t:\n    container: \"postgres:16\"\n    services:\n      db:\n        image: postgres # db\n      ok:\n        image: postgres:16-alpine\n      e:\n        image: postgres:${{ matrix.pg }}\n";
+        let w = crate::pipeline::workflow::load(text).unwrap();
+        let ctx = WorkflowContext {
+            path: Path::new(".github/workflows/ci.yml"),
+            text,
+            workflow: &w,
+            rule: &RULE,
+            options: &Default::default(),
+        };
+        let mut out = Vec::new();
+        check_workflow(&ctx, &mut out);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[0].span.slice(text), "postgres");
+        assert!(out[0].message.contains("service \"db\" of job \"t\""));
+        assert_eq!(out[1].span.slice(text), "postgres:16");
+        let edits: Vec<(Span, String)> = out
+            .iter()
+            .flat_map(|d| d.fix.clone().unwrap().edits)
+            .filter_map(|e| match e {
+                Edit::Replace { span, content, .. } => Some((span, content)),
+                Edit::Create { .. } => None,
+            })
+            .collect();
+        assert_eq!(
+            edits[0],
+            (Span::empty(out[0].span.end), ":alpine".to_string())
+        );
+        assert_eq!(edits[1].1, "16-alpine");
+        assert_eq!(edits[1].0.slice(text), "16");
+    }
 
     #[test]
     fn alpine_tags() {

@@ -44,6 +44,7 @@ pub mod adhoc_test_deps;
 pub mod copy_before_install;
 pub mod multistage_consolidation;
 pub mod prebaked_base;
+pub mod slow_healthcheck;
 
 pub mod dockerfile_ignored;
 pub mod duplicate_tag;
@@ -156,6 +157,8 @@ pub mod shellcheck;
 pub enum RuleScope {
     Dockerfile,
     Bake,
+    /// CI workflow files (`.github/workflows/*.yml`).
+    Workflow,
 }
 
 /// The type of a rule option in `[rules.<name>]`.
@@ -211,6 +214,20 @@ pub enum CheckFn {
         fn(&DockerfileContext<'_>, &mut Vec<Diagnostic>),
         fn(&BakeContext<'_>, &mut Vec<Diagnostic>),
     ),
+    /// A rule on a GitHub Actions workflow.
+    Workflow(fn(&WorkflowContext<'_>, &mut Vec<Diagnostic>)),
+    /// A rule on bake definitions (compose files included) and workflows.
+    BakeAndWorkflow(
+        fn(&BakeContext<'_>, &mut Vec<Diagnostic>),
+        fn(&WorkflowContext<'_>, &mut Vec<Diagnostic>),
+    ),
+    /// A rule on Dockerfiles, bake definitions and workflows (image
+    /// references wherever they are written).
+    DockerfileBakeAndWorkflow(
+        fn(&DockerfileContext<'_>, &mut Vec<Diagnostic>),
+        fn(&BakeContext<'_>, &mut Vec<Diagnostic>),
+        fn(&WorkflowContext<'_>, &mut Vec<Diagnostic>),
+    ),
 }
 
 impl std::fmt::Debug for RuleDef {
@@ -223,16 +240,34 @@ impl RuleDef {
     /// The Dockerfile check, if the rule has one.
     pub fn dockerfile_check(&self) -> Option<fn(&DockerfileContext<'_>, &mut Vec<Diagnostic>)> {
         match self.check {
-            CheckFn::Dockerfile(f) | CheckFn::DockerfileAndBake(f, _) => Some(f),
-            CheckFn::Bake(_) | CheckFn::BakeLoader => None,
+            CheckFn::Dockerfile(f)
+            | CheckFn::DockerfileAndBake(f, _)
+            | CheckFn::DockerfileBakeAndWorkflow(f, _, _) => Some(f),
+            CheckFn::Bake(_)
+            | CheckFn::BakeLoader
+            | CheckFn::Workflow(_)
+            | CheckFn::BakeAndWorkflow(_, _) => None,
         }
     }
 
     /// The bake check, if the rule has one.
     pub fn bake_check(&self) -> Option<fn(&BakeContext<'_>, &mut Vec<Diagnostic>)> {
         match self.check {
-            CheckFn::Bake(f) | CheckFn::DockerfileAndBake(_, f) => Some(f),
-            CheckFn::Dockerfile(_) | CheckFn::BakeLoader => None,
+            CheckFn::Bake(f)
+            | CheckFn::BakeAndWorkflow(f, _)
+            | CheckFn::DockerfileAndBake(_, f)
+            | CheckFn::DockerfileBakeAndWorkflow(_, f, _) => Some(f),
+            CheckFn::Dockerfile(_) | CheckFn::BakeLoader | CheckFn::Workflow(_) => None,
+        }
+    }
+
+    /// The workflow check, if the rule has one.
+    pub fn workflow_check(&self) -> Option<fn(&WorkflowContext<'_>, &mut Vec<Diagnostic>)> {
+        match self.check {
+            CheckFn::Workflow(f)
+            | CheckFn::BakeAndWorkflow(_, f)
+            | CheckFn::DockerfileBakeAndWorkflow(_, _, f) => Some(f),
+            _ => None,
         }
     }
 
@@ -441,6 +476,40 @@ impl BakeContext<'_> {
     }
 }
 
+/// The input of a workflow rule: one GitHub Actions workflow file.
+pub struct WorkflowContext<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+    pub workflow: &'a crate::pipeline::workflow::Workflow,
+    pub rule: &'static RuleDef,
+    pub options: &'a RuleOptions,
+}
+
+impl WorkflowContext<'_> {
+    /// A diagnostic of this rule at `span` with its default severity.
+    pub fn diagnostic(&self, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            code: self.rule.code,
+            name: self.rule.name,
+            severity: self.rule.severity,
+            file: self.path.to_path_buf(),
+            span,
+            message: message.into(),
+            help: None,
+            labels: Vec::new(),
+            fix: None,
+        }
+    }
+
+    pub fn option_str_list(&self, name: &str) -> Option<Vec<String>> {
+        self.options.get(name).and_then(|v| v.as_array()).map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+    }
+}
+
 /// Bake files that cannot be loaded or evaluated.
 pub static BK000: RuleDef = RuleDef {
     code: "BK000",
@@ -533,6 +602,7 @@ pub static RULES: &[&RuleDef] = &[
     &prebaked_base::RULE,
     &copy_before_install::RULE,
     &adhoc_test_deps::RULE,
+    &slow_healthcheck::RULE,
     // hadolint: rules on FROM, COPY, ADD, USER and other instructions
     &last_user_root::RULE,
     &untagged_image::RULE,

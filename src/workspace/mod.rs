@@ -11,6 +11,7 @@ pub mod base;
 mod builds;
 mod dockerfiles;
 mod inline;
+mod workflows;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -59,6 +60,8 @@ pub struct Plan {
     /// `docker buildx bake -f` does there. Every other set gets the base
     /// where its paths resolve (see [`base`]).
     pub explicit_bake: Vec<PathBuf>,
+    /// GitHub Actions workflows (`.github/workflows/*.yml`).
+    pub workflows: Vec<PathBuf>,
 }
 
 impl Plan {
@@ -86,6 +89,7 @@ impl Plan {
                     }
                 }
                 FileKind::Bake => {}
+                FileKind::Workflow => plan.workflows.push(path.clone()),
             }
         }
         for (_, mut set) in by_dir {
@@ -228,6 +232,9 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
             &in_memory.files,
             &lint_roots,
         ));
+    }
+    for path in &plan.workflows {
+        workflows::lint(path, overlay, settings, &mut out);
     }
     sort_and_drop_repeats(&mut out.diagnostics);
     out.projects = sets.into_iter().map(|s| s.project).collect();

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::diagnostic::{Diagnostic, Edit};
-use crate::rules::{BuildInfo, CheckFn, DockerfileContext, RuleDef};
+use crate::rules::{BuildInfo, DockerfileContext, RuleDef};
 use crate::span::Span;
 
 pub mod bake;
@@ -33,7 +33,7 @@ pub fn run_with(
         build,
     };
     let mut out = Vec::new();
-    if let CheckFn::Dockerfile(check) | CheckFn::DockerfileAndBake(check, _) = rule.check {
+    if let Some(check) = rule.dockerfile_check() {
         check(&ctx, &mut out);
     }
     out
