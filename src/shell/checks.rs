@@ -164,6 +164,11 @@ pub fn check_script(text: &str) -> Vec<ShellFinding> {
     let Some(tree) = super::syntax::parse_bash(text) else {
         return Vec::new();
     };
+    check_tree(&tree, text)
+}
+
+/// [`check_script`] on a script already parsed.
+pub fn check_tree(tree: &tree_sitter::Tree, text: &str) -> Vec<ShellFinding> {
     let mut walker = Walker {
         text,
         findings: Vec::new(),

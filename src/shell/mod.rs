@@ -176,6 +176,9 @@ pub struct RunScript {
     logical: LogicalText,
     /// ShellCheck-style findings, made on first use.
     findings: std::sync::OnceLock<Vec<checks::ShellFinding>>,
+    /// The syntax tree, when the command scan needed the grammar (the
+    /// checks then walk it instead of parsing the script again).
+    tree: Option<tree_sitter::Tree>,
 }
 
 impl RunScript {
@@ -208,7 +211,10 @@ impl RunScript {
     /// Dockerfile coordinates; computed once, on first use.
     pub fn shell_findings(&self) -> &[checks::ShellFinding] {
         self.findings.get_or_init(|| {
-            let mut found = checks::check_script(&self.logical.text);
+            let mut found = match &self.tree {
+                Some(tree) => checks::check_tree(tree, &self.logical.text),
+                None => checks::check_script(&self.logical.text),
+            };
             for f in &mut found {
                 let local = f.span;
                 f.span = self.logical.source_span(local);
@@ -276,7 +282,7 @@ pub fn analyze_run(ins: &Instruction, source: &str) -> Vec<RunScript> {
 /// Analyses any shell text that maps back to the source (a RUN's
 /// [`LogicalText`], or one built for an embedded script).
 pub fn analyze_text(text: &LogicalText, origin: ScriptOrigin) -> RunScript {
-    let (mut commands, has_syntax_error) = syntax::collect_commands(&text.text);
+    let (mut commands, has_syntax_error, tree) = syntax::collect_commands_keeping_tree(&text.text);
     let map = |span: Span| text.source_span(span);
     for command in &mut commands {
         command.span = map(command.span);
@@ -300,6 +306,7 @@ pub fn analyze_text(text: &LogicalText, origin: ScriptOrigin) -> RunScript {
         commands,
         logical: text.clone(),
         findings: std::sync::OnceLock::new(),
+        tree,
     }
 }
 

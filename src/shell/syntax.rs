@@ -45,15 +45,22 @@ pub fn parse_bash(text: &str) -> Option<Tree> {
     })
 }
 
-/// Collects the simple commands of a script, in source order.
-pub fn collect_commands(text: &str) -> (Vec<SimpleCommand>, bool) {
+/// Collects the simple commands of a script, in source order, and hands
+/// back the syntax tree when the grammar was needed (the ShellCheck-style
+/// checks walk the same tree instead of parsing the script again).
+pub fn collect_commands_keeping_tree(text: &str) -> (Vec<SimpleCommand>, bool, Option<Tree>) {
     if let Some(commands) = super::flat::flat_commands(text) {
-        return (commands, false);
+        return (commands, false, None);
     }
-    tree_commands(text)
+    let Some(tree) = parse_bash(text) else {
+        return (Vec::new(), true, None);
+    };
+    let (commands, has_error, _) = walk_tree(&tree, text);
+    (commands, has_error, Some(tree))
 }
 
-/// The tree-sitter walk (what [`collect_commands`] falls back to).
+/// The tree-sitter walk (what [`collect_commands_keeping_tree`] falls back to).
+#[cfg(test)]
 pub fn tree_commands(text: &str) -> (Vec<SimpleCommand>, bool) {
     let (commands, has_error, _) = tree_commands_with_repairs(text);
     (commands, has_error)
@@ -61,10 +68,17 @@ pub fn tree_commands(text: &str) -> (Vec<SimpleCommand>, bool) {
 
 /// [`tree_commands`], also telling whether a command the grammar ran on
 /// past a newline had to be split (its `&&` structure may then be off too).
+#[cfg(test)]
 pub fn tree_commands_with_repairs(text: &str) -> (Vec<SimpleCommand>, bool, bool) {
     let Some(tree) = parse_bash(text) else {
         return (Vec::new(), true, false);
     };
+    walk_tree(&tree, text)
+}
+
+/// The simple commands of a parsed script, whether it has an error, and
+/// whether a command had to be split at a newline.
+fn walk_tree(tree: &Tree, text: &str) -> (Vec<SimpleCommand>, bool, bool) {
     let root = tree.root_node();
     let mut walker = Walker {
         text,
