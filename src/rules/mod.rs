@@ -481,6 +481,10 @@ pub struct WorkflowContext<'a> {
     pub path: &'a Path,
     pub text: &'a str,
     pub workflow: &'a crate::pipeline::workflow::Workflow,
+    /// The bake definitions loaded in this lint (with the map from their
+    /// loader paths back to the paths the user gave): what the workflow's
+    /// bake steps build.
+    pub bake: &'a [crate::workspace::LoadedSet],
     pub rule: &'static RuleDef,
     pub options: &'a RuleOptions,
 }

@@ -368,6 +368,7 @@ mod tests {
             path: Path::new(".github/workflows/ci.yml"),
             text,
             workflow: &w,
+            bake: &[],
             rule: &RULE,
             options: &Default::default(),
         };

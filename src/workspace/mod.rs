@@ -23,6 +23,7 @@ use crate::diagnostic::Diagnostic;
 use crate::linter::{self, FileError};
 use crate::project::FileKind;
 
+pub use bake_sets::LoadedSet;
 pub use inline::InlineMap;
 
 /// The bake file names buildx loads by default, in its order (compose
@@ -234,7 +235,7 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
         ));
     }
     for path in &plan.workflows {
-        workflows::lint(path, overlay, settings, &mut out);
+        workflows::lint(path, overlay, settings, &sets, &mut out);
     }
     sort_and_drop_repeats(&mut out.diagnostics);
     out.projects = sets.into_iter().map(|s| s.project).collect();

@@ -18,6 +18,7 @@ pub(super) fn lint(
     path: &Path,
     overlay: &BTreeMap<PathBuf, String>,
     settings: &Settings,
+    bake: &[super::LoadedSet],
     out: &mut LintOutput,
 ) {
     let text = match super::read(overlay, path) {
@@ -50,6 +51,7 @@ pub(super) fn lint(
             path,
             text: &text,
             workflow: &workflow,
+            bake,
             rule,
             options: settings.options(rule),
         };
