@@ -37,7 +37,12 @@ pub fn dockerfile_builds(
     overlay: &BTreeMap<PathBuf, String>,
     in_memory: &InMemory,
 ) -> Vec<Build> {
-    let in_bake_project = sets.iter().any(|s| !s.project.files().is_empty());
+    // A compose file whose services only run images builds nothing: it
+    // does not make the Dockerfiles beside it part of a bake project.
+    let in_bake_project = sets.iter().any(|s| {
+        let p = &s.project;
+        !p.targets().is_empty() || p.files().len() > p.compose_files().len()
+    });
     let per_set: Vec<BTreeMap<PathBuf, DockerfileUse>> =
         sets.iter().map(|set| uses_of(set, in_memory)).collect();
     // One spelling per file, discovery's first; then the built Dockerfiles

@@ -1,4 +1,4 @@
-# Built in CI with: docker buildx bake -f deployment/docker-bake.hcl
+# Built in CI by .github/workflows/ci.yml (docker/bake-action)
 variable "REGISTRY" {
   default = "ghcr.io/acme"
 }
