@@ -150,6 +150,49 @@ fn flag_in_source(text: &str, options: &Scalar, flag: &str) -> Option<FlagValue>
     Some(found)
 }
 
+/// Where the one `flag` word (`--flag` or `--flag=…`) of an options
+/// scalar starts in the file; `None` unless the source and the decoded
+/// value both have it exactly once.
+fn flag_word_in_source(text: &str, options: &Scalar, flag: &str) -> Option<usize> {
+    let is_flag = |w: &str| w == flag || w.strip_prefix(flag).is_some_and(|r| r.starts_with('='));
+    let raw = options.span.slice(text);
+    let in_raw: Vec<usize> = words(raw)
+        .into_iter()
+        .filter(|(_, w)| is_flag(w.trim_start_matches(['"', '\''])))
+        .map(|(start, w)| start + (w.len() - w.trim_start_matches(['"', '\'']).len()))
+        .collect();
+    let in_value = words(&options.value)
+        .into_iter()
+        .filter(|(_, w)| is_flag(w))
+        .count();
+    match (in_raw.as_slice(), in_value) {
+        ([start], 1) => Some(options.span.start + start),
+        _ => None,
+    }
+}
+
+/// The health-check interval a container's options give it: the
+/// `--health-interval` value, or Docker's default when only a
+/// `--health-cmd` is set.
+enum Interval {
+    Set(FlagValue),
+    /// `--health-cmd` without `--health-interval`: Docker checks every 30 s.
+    Default,
+}
+
+/// Docker's default `--health-interval`, in milliseconds.
+const DEFAULT_INTERVAL_MS: u64 = 30_000;
+
+fn interval_of(options: &str) -> Option<Interval> {
+    if let Some(interval) = flag_value(options, "--health-interval") {
+        return Some(Interval::Set(interval));
+    }
+    let cmd = flag_value(options, "--health-cmd")?;
+    let disabled = cmd.value.eq_ignore_ascii_case("none")
+        || words(options).iter().any(|(_, w)| *w == "--no-healthcheck");
+    (!disabled).then_some(Interval::Default)
+}
+
 /// `what` names the container in messages.
 fn check_container(
     ctx: &WorkflowContext<'_>,
@@ -160,14 +203,20 @@ fn check_container(
     let Some(options) = &c.options else {
         return;
     };
-    let Some(interval) = flag_value(&options.value, "--health-interval") else {
-        return;
-    };
-    if interval.value.contains("${{") {
+    if options.has_expression() && flag_value(&options.value, "--health-interval").is_none() {
+        // An expression may hold the interval.
         return;
     }
-    let Some(interval_ms) = parse_duration_ms(&interval.value) else {
+    let Some(interval) = interval_of(&options.value) else {
         return;
+    };
+    let (interval_ms, shown) = match &interval {
+        Interval::Set(iv) if iv.value.contains("${{") => return,
+        Interval::Set(iv) => match parse_duration_ms(&iv.value) {
+            Some(ms) => (ms, iv.value.clone()),
+            None => return,
+        },
+        Interval::Default => (DEFAULT_INTERVAL_MS, "30s (Docker's default)".to_string()),
     };
     if interval_ms <= MAX_INTERVAL_MS {
         return;
@@ -181,8 +230,6 @@ fn check_container(
         Some(s) => parse_duration_ms(&s.value),
         None => Some(0),
     };
-    let in_source = flag_in_source(ctx.text, options, "--health-interval");
-    let span = in_source.as_ref().map_or(options.span, |f| f.span);
     let window = interval_ms * retries;
     let new_start = start_ms.map(|s| s + window);
     let suggestion = match new_start {
@@ -192,39 +239,23 @@ fn check_container(
         ),
         None => format!("`--health-interval {SHORT_INTERVAL}` with a start period"),
     };
+    let (span, edits) = match interval {
+        Interval::Set(_) => set_interval_edits(ctx, options, start_flag.is_some(), new_start),
+        Interval::Default => default_interval_edits(ctx, options, start_flag.is_some(), new_start),
+    };
     let mut d = ctx
         .diagnostic(
             span,
             format!(
-                "{what} checks its health every {}: the job waits at least that long for it",
-                interval.value
+                "{what} checks its health every {shown}: the job waits at least that long for it"
             ),
         )
         .with_help(format!(
-            "Docker runs the first health check one interval after the start, and the job's \
-             steps wait for it. Use {suggestion}: the service is checked every \
-             {SHORT_INTERVAL} from the start and keeps its {} retry window.",
+            "Use {suggestion}: the service is checked every {SHORT_INTERVAL} from the start and \
+             keeps its {} retry window.\nDocker runs the first health check one interval after \
+             the start, and the job's steps wait for it.",
             format_duration(window)
         ));
-    let edits = match (in_source, new_start) {
-        (Some(iv), Some(new_start)) => {
-            let mut edits = vec![Edit::replace(ctx.path, iv.span, SHORT_INTERVAL.to_string())];
-            let start_value = format_duration(new_start);
-            match &start_flag {
-                None => edits.push(Edit::replace(
-                    ctx.path,
-                    Span::empty(iv.span.end),
-                    format!(" --health-start-period {start_value}"),
-                )),
-                Some(_) => match flag_in_source(ctx.text, options, "--health-start-period") {
-                    Some(sp) => edits.push(Edit::replace(ctx.path, sp.span, start_value)),
-                    None => return out.push(d),
-                },
-            }
-            Some(edits)
-        }
-        _ => None,
-    };
     if let Some(edits) = edits {
         d = d.with_fix(Fix::unsafe_(
             format!("check every {SHORT_INTERVAL} after a start period"),
@@ -232,6 +263,64 @@ fn check_container(
         ));
     }
     out.push(d);
+}
+
+/// The finding's span (the interval value) and the fix's edits: the value
+/// becomes the short interval, the start period is set or added after it.
+fn set_interval_edits(
+    ctx: &WorkflowContext<'_>,
+    options: &Scalar,
+    has_start: bool,
+    new_start: Option<u64>,
+) -> (Span, Option<Vec<Edit>>) {
+    let Some(iv) = flag_in_source(ctx.text, options, "--health-interval") else {
+        return (options.span, None);
+    };
+    let Some(new_start) = new_start else {
+        return (iv.span, None);
+    };
+    let start_value = format_duration(new_start);
+    let mut edits = vec![Edit::replace(ctx.path, iv.span, SHORT_INTERVAL.to_string())];
+    if has_start {
+        match flag_in_source(ctx.text, options, "--health-start-period") {
+            Some(sp) => edits.push(Edit::replace(ctx.path, sp.span, start_value)),
+            None => return (iv.span, None),
+        }
+    } else {
+        edits.push(Edit::replace(
+            ctx.path,
+            Span::empty(iv.span.end),
+            format!(" --health-start-period {start_value}"),
+        ));
+    }
+    (iv.span, Some(edits))
+}
+
+/// The finding's span (the `--health-cmd` flag) and the fix's edit: the
+/// interval and start period written before that flag.
+fn default_interval_edits(
+    ctx: &WorkflowContext<'_>,
+    options: &Scalar,
+    has_start: bool,
+    new_start: Option<u64>,
+) -> (Span, Option<Vec<Edit>>) {
+    let Some(at) = flag_word_in_source(ctx.text, options, "--health-cmd") else {
+        return (options.span, None);
+    };
+    let span = Span::new(at, at + "--health-cmd".len());
+    match (has_start, new_start) {
+        (false, Some(new_start)) => {
+            let insert = format!(
+                "--health-interval {SHORT_INTERVAL} --health-start-period {} ",
+                format_duration(new_start)
+            );
+            (
+                span,
+                Some(vec![Edit::replace(ctx.path, Span::empty(at), insert)]),
+            )
+        }
+        _ => (span, None),
+    }
 }
 
 fn check_workflow(ctx: &WorkflowContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -506,7 +595,34 @@ mod tests {
 
     #[test]
     fn short_intervals_and_expressions_are_fine() {
-        let ok = "jobs:\n  t:\n    services:\n      db:\n        options: --health-interval 5s\n      r:\n        options: --health-interval ${{ env.I }}\n      x:\n        options: --health-cmd true\n";
+        let ok = "jobs:\n  t:\n    services:\n      db:\n        options: --health-interval 5s\n      r:\n        options: --health-interval ${{ env.I }}\n      x:\n        options: --health-cmd true --health-interval=3s\n      y:\n        options: --health-cmd none\n      z:\n        options: --health-cmd pg_isready ${{ env.HEALTH }}\n";
         assert!(run(ok).is_empty());
+    }
+
+    #[test]
+    fn a_health_cmd_without_interval_waits_docker_default() {
+        let text = "jobs:\n  t:\n    services:\n      db:\n        image: postgres:16-alpine\n        options: >-\n          --health-cmd \"pg_isready -U app\"\n          --health-retries 5\n";
+        let d = run(text);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].span.slice(text), "--health-cmd");
+        assert!(
+            d[0].message.contains("every 30s (Docker's default)"),
+            "{}",
+            d[0].message
+        );
+        let fixed = fixed(text);
+        assert_eq!(
+            fixed,
+            text.replace(
+                "--health-cmd \"pg",
+                "--health-interval 2s --health-start-period 150s --health-cmd \"pg"
+            )
+        );
+        assert!(run(&fixed).is_empty());
+        // A start period already set: reported, not fixed.
+        let started = "jobs:\n  t:\n    services:\n      db:\n        options: --health-cmd=true --health-start-period 5s\n";
+        let d = run(started);
+        assert_eq!(d[0].span.slice(started), "--health-cmd");
+        assert!(d[0].fix.is_none());
     }
 }
