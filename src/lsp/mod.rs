@@ -10,7 +10,10 @@
 //! [`DEBOUNCE`] (for at most [`MAX_COALESCE`]), before linting, so a burst
 //! of edits, or edits made while a lint ran, is linted once, with the last
 //! text. Requests that need fresh diagnostics (code actions, hover) lint
-//! their document on demand. A document over
+//! their document on demand. While documents are open and no message
+//! comes, the server compares the config files' modification times every
+//! [`CONFIG_POLL`], for clients that do not watch files; after `shutdown`
+//! it publishes nothing more. A document over
 //! [`crate::fsread::MAX_FILE_BYTES`] is not linted: it gets one "too large"
 //! diagnostic.
 //!
@@ -324,8 +327,28 @@ enum Flow {
     Exit(SessionEnd),
 }
 
+/// How often an idle server with open documents compares the config files'
+/// modification times (clients that do not watch files, e.g. Neovim on
+/// Linux, say nothing when a config is saved).
+pub const CONFIG_POLL: Duration = Duration::from_secs(1);
+
 fn main_loop(connection: &Connection, session: &mut Session) -> Result<SessionEnd, Error> {
-    while let Ok(msg) = connection.receiver.recv() {
+    loop {
+        let msg = if session.state.docs.is_empty() || session.shutting_down {
+            connection.receiver.recv().ok()
+        } else {
+            match connection.receiver.recv_timeout(CONFIG_POLL) {
+                Ok(msg) => Some(msg),
+                Err(e) if e.is_timeout() => {
+                    // Idle: a config saved on disk is noticed without a
+                    // message from the client.
+                    publish(connection, session)?;
+                    continue;
+                }
+                Err(_) => None,
+            }
+        };
+        let Some(msg) = msg else { break };
         if let Flow::Exit(end) = handle(connection, session, msg)? {
             return Ok(end);
         }
@@ -348,17 +371,27 @@ fn main_loop(connection: &Connection, session: &mut Session) -> Result<SessionEn
                 Err(_) => return Ok(SessionEnd::Abrupt),
             }
         }
-        // Without file watchers, a config changed on disk is noticed here.
-        session.state.check_config_on_disk();
-        for note in session.state.publish_pending() {
-            connection.send(note)?;
-        }
-        for note in session.state.take_messages() {
-            connection.send(note)?;
-        }
+        publish(connection, session)?;
     }
     // The input ended without `exit`.
     Ok(SessionEnd::Abrupt)
+}
+
+/// Lints what changed and publishes it. Nothing is sent after `shutdown`:
+/// a client may close the pipe as soon as it has the answer.
+fn publish(connection: &Connection, session: &mut Session) -> Result<(), Error> {
+    if session.shutting_down {
+        return Ok(());
+    }
+    // Without file watchers, a config changed on disk is noticed here.
+    session.state.check_config_on_disk();
+    for note in session.state.publish_pending() {
+        connection.send(note)?;
+    }
+    for note in session.state.take_messages() {
+        connection.send(note)?;
+    }
+    Ok(())
 }
 
 fn handle(
