@@ -237,8 +237,8 @@ fn run_editor(nvim: &Path, init: &str, fix_all: &str) -> (Session, BTreeSet<Find
     std::fs::write(&driver_path, DRIVER).expect("driver.lua");
     let result_path = dir.path().join("result.json");
     let exit_log = dir.path().join("server-exit.log");
-    let home = dir.path().join("home");
-    std::fs::create_dir_all(&home).expect("home");
+    let home = dir.path().join("xdg");
+    std::fs::create_dir_all(&home).expect("xdg");
 
     let mut path = vec![bin];
     path.extend(std::env::split_paths(
@@ -252,8 +252,8 @@ fn run_editor(nvim: &Path, init: &str, fix_all: &str) -> (Session, BTreeSet<Find
         .arg(format!("luafile {}", driver_path.display()))
         .current_dir(&root)
         .env("PATH", std::env::join_paths(path).expect("PATH"))
-        // Nothing of the user's: no config, plugins, state or shada.
-        .env("HOME", &home)
+        // Nothing of the user's: no config, plugins, state or shada (HOME
+        // stays: a version manager's `nvim` shim may need it).
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_STATE_HOME", home.join("state"))
