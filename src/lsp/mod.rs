@@ -18,7 +18,10 @@
 //! diagnostic.
 //!
 //! The process exits as LSP prescribes: status 0 on `exit` after
-//! `shutdown`, 1 on `exit` without it or when the input ends first.
+//! `shutdown`, 1 on `exit` without it or when the input ends first. A
+//! client that quits after `shutdown` without sending `exit` or reading
+//! the answer (Neovim, when it exits, does not wait) ends the session
+//! cleanly too: status 0, nothing on standard error.
 //!
 //! Positions are UTF-16 code units, as LSP requires.
 
@@ -59,9 +62,9 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 /// How a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionEnd {
-    /// `exit` after `shutdown`.
+    /// `exit` after `shutdown`, or the client gone after `shutdown`.
     Clean,
-    /// `exit` without `shutdown`, or the input ended without `exit`.
+    /// `exit` without `shutdown`, or the input ended before `shutdown`.
     Abrupt,
 }
 
@@ -126,17 +129,25 @@ pub fn run() -> Result<SessionEnd, Error> {
     let (connection, threads) = stdio_connection()?;
     let end = serve(&connection)?;
     drop(connection);
-    // `serve` returned on `exit` or the end of the input: the reader is done.
-    let read = threads
-        .reader
-        .join()
-        .map_err(|_| Error::from("the reader thread panicked"))?;
     // Wait until every response is written.
-    threads
+    let written = threads
         .writer
         .join()
-        .map_err(|_| Error::from("the writer thread panicked"))??;
-    read?;
+        .map_err(|_| Error::from("the writer thread panicked"))?;
+    if let Err(e) = written {
+        // After `shutdown`, a client that quit without reading the answer
+        // (Neovim does not wait for it) has lost nothing: the session
+        // ended as it asked.
+        if end == SessionEnd::Clean {
+            return Ok(end);
+        }
+        return Err(e.into());
+    }
+    // `serve` returned on `exit` or the end of the input: the reader is done.
+    threads
+        .reader
+        .join()
+        .map_err(|_| Error::from("the reader thread panicked"))??;
     Ok(end)
 }
 
@@ -333,6 +344,15 @@ enum Flow {
 pub const CONFIG_POLL: Duration = Duration::from_secs(1);
 
 fn main_loop(connection: &Connection, session: &mut Session) -> Result<SessionEnd, Error> {
+    match session_loop(connection, session) {
+        // The client went away after `shutdown` (its pipe closed before the
+        // answer or `exit` could pass): the session ended as it asked.
+        Err(_) if session.shutting_down => Ok(SessionEnd::Clean),
+        end => end,
+    }
+}
+
+fn session_loop(connection: &Connection, session: &mut Session) -> Result<SessionEnd, Error> {
     loop {
         let msg = if session.state.docs.is_empty() || session.shutting_down {
             connection.receiver.recv().ok()
@@ -368,13 +388,13 @@ fn main_loop(connection: &Connection, session: &mut Session) -> Result<SessionEn
                 }
                 Err(e) if e.is_timeout() => break,
                 // The input ended without `exit`.
-                Err(_) => return Ok(SessionEnd::Abrupt),
+                Err(_) => return Ok(session.end()),
             }
         }
         publish(connection, session)?;
     }
-    // The input ended without `exit`.
-    Ok(SessionEnd::Abrupt)
+    // The input ended without `exit`: 0 after `shutdown`, 1 before it.
+    Ok(session.end())
 }
 
 /// Lints what changed and publishes it. Nothing is sent after `shutdown`:
