@@ -24,7 +24,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Server) => match crate::lsp::run() {
             Ok(end) => end.exit_code(),
             Err(e) => {
-                eprintln!("error: language server: {e}");
+                // Not `eprintln!`: an editor that went away may have closed
+                // standard error too, and that must not turn into a panic.
+                use std::io::Write as _;
+                let _ = writeln!(std::io::stderr(), "error: language server: {e}");
                 EXIT_ERROR
             }
         },

@@ -245,3 +245,94 @@ fn a_byte_order_mark_is_no_column_and_bp008_reads_as_in_the_cli() {
     assert!(text.contains("Dockerfile:1:21: DF001"), "{text}");
     assert!(text.contains("BP008 build context \".\" has no"), "{text}");
 }
+
+#[test]
+fn an_idle_server_notices_a_saved_config_and_a_new_dockerignore_without_a_message() {
+    // Neovim on Linux registers no file watchers and sends nothing when a
+    // config is saved in another buffer: the server looks by itself.
+    let dockerfile = "FROM alpine:3.20 AS Builder\nCOPY . /app\n";
+    let bake = "target \"default\" {\n  context = \".\"\n}\n";
+    let (_dir, root) = project(&[("Dockerfile", dockerfile), ("docker-bake.hcl", bake)]);
+    let uri = file_uri(&root.join("Dockerfile"));
+    let mut c = Client::start(&root);
+    c.initialize(Some(&root));
+    c.open(&uri, dockerfile);
+    let first = codes(&c.diagnostics(&uri, Some(1)));
+    assert!(first.contains(&"DF001".to_string()) && first.contains(&"BP008".to_string()));
+
+    let saved = std::time::Instant::now();
+    std::fs::write(root.join("bakelint.toml"), "ignore = [\"DF001\"]\n").expect("config");
+    let after = codes(&c.diagnostics(&uri, Some(1)));
+    assert!(!after.contains(&"DF001".to_string()), "{after:?}");
+    assert!(
+        saved.elapsed() < bakelint::lsp::CONFIG_POLL * 5,
+        "{:?}",
+        saved.elapsed()
+    );
+
+    std::fs::write(root.join(".dockerignore"), ".git\n").expect(".dockerignore");
+    let after = codes(&c.diagnostics(&uri, Some(1)));
+    assert!(!after.contains(&"BP008".to_string()), "{after:?}");
+    c.shutdown();
+}
+
+#[test]
+fn nothing_is_published_after_shutdown() {
+    // A client may close the pipe once `shutdown` is answered (Neovim
+    // does): a config changed just before must not make the server write.
+    let (_dir, root) = project(&[("Dockerfile", CASING)]);
+    let uri = file_uri(&root.join("Dockerfile"));
+    let mut c = Client::start(&root);
+    c.initialize(Some(&root));
+    c.open(&uri, CASING);
+    c.diagnostics(&uri, Some(1));
+    std::fs::write(root.join("bakelint.toml"), "ignore = [\"DF001\"]\n").expect("config");
+    let resp = c.request("shutdown", Value::Null);
+    assert!(resp.get("error").is_none(), "{resp}");
+    c.notify("exit", Value::Null);
+    c.close_stdin();
+    let late = c.rest();
+    assert!(
+        late.is_empty(),
+        "written after the shutdown answer: {late:?}"
+    );
+    assert!(c.exit_status().success());
+}
+
+#[test]
+fn a_workflow_is_linted_with_its_fixes() {
+    let workflow = "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    services:\n      postgres:\n        image: postgres:16\n    steps:\n      - run: true\n";
+    let (_dir, root) = project(&[(".github/workflows/ci.yml", workflow)]);
+    let uri = file_uri(&root.join(".github/workflows/ci.yml"));
+    let mut c = Client::start(&root);
+    c.initialize(Some(&root));
+    c.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": workflow}}),
+    );
+    let published = c.diagnostics(&uri, Some(1));
+    let diags = published["diagnostics"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let bp006 = diags.iter().find(|d| d["code"] == "BP006").expect("BP006");
+    assert_eq!(bp006["range"]["start"], json!({"line": 6, "character": 15}));
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": bp006["range"],
+               "context": {"diagnostics": [bp006]}}),
+    );
+    let titles: Vec<&str> = actions["result"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter_map(|a| a["title"].as_str())
+        .collect();
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.contains("postgres:16-alpine") && t.ends_with("(unsafe)")),
+        "{titles:?}"
+    );
+    c.shutdown();
+}

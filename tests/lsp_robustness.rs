@@ -121,6 +121,75 @@ fn exit_status_follows_the_lsp_spec() {
     );
 }
 
+/// A client that quits after `shutdown` without `exit`, and without
+/// reading the answer (Neovim, when it exits, sends `shutdown` and closes
+/// its pipes): the session ended as asked, status 0, no error. Before: the
+/// answer's write failed, and the server exited 2, or 101 when printing
+/// that error to the closed standard error panicked.
+#[test]
+fn a_client_gone_after_shutdown_is_a_clean_end() {
+    use common::lsp_client::frame;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Input closed after `shutdown`, the answer read.
+    let mut server = Client::start(dir.path());
+    server.initialize(None);
+    let resp = server.request("shutdown", Value::Null);
+    assert!(resp.get("error").is_none(), "{resp}");
+    server.close_stdin();
+    assert_eq!(
+        server.exit_status().code(),
+        Some(0),
+        "shutdown, input closed"
+    );
+
+    // Output and standard error closed before the answer is written.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bakelint"))
+        .arg("server")
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start bakelint server");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let stderr = child.stderr.take().expect("stderr");
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                      "params": {"processId": null, "rootUri": null, "capabilities": {}}});
+    stdin.write_all(&frame(&init)).expect("write");
+    stdin.flush().expect("flush");
+    // Read the initialize answer (headers, then the body).
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("header");
+        match line.trim_end().strip_prefix("Content-Length:") {
+            Some(v) => length = v.trim().parse().expect("length"),
+            None if line.trim_end().is_empty() => break,
+            None => {}
+        }
+    }
+    let mut body = vec![0u8; length];
+    stdout.read_exact(&mut body).expect("body");
+    drop(stdout);
+    drop(stderr);
+    let initialized = json!({"jsonrpc": "2.0", "method": "initialized", "params": {}});
+    let shutdown = json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown"});
+    let open = json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument":
+        {"uri": file_uri(&dir.path().join("Dockerfile")), "languageId": "dockerfile", "version": 1,
+         "text": "FROM alpine AS Foo\n"}}});
+    let mut bytes = frame(&initialized);
+    bytes.extend(frame(&open));
+    bytes.extend(frame(&shutdown));
+    stdin.write_all(&bytes).expect("write");
+    drop(stdin);
+    let status = common::cli::wait_or_kill(&mut child, common::lsp_client::TIMEOUT, "server");
+    assert_eq!(status.code(), Some(0), "{status}");
+}
+
 /// A 20 MB document gets one "too large" diagnostic, promptly and without
 /// the memory linting it would take, and the server goes on. Before: it was
 /// linted (half a minute and 1.3 GB in a debug build).

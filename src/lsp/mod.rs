@@ -10,12 +10,18 @@
 //! [`DEBOUNCE`] (for at most [`MAX_COALESCE`]), before linting, so a burst
 //! of edits, or edits made while a lint ran, is linted once, with the last
 //! text. Requests that need fresh diagnostics (code actions, hover) lint
-//! their document on demand. A document over
+//! their document on demand. While documents are open and no message
+//! comes, the server compares the config files' modification times every
+//! [`CONFIG_POLL`], for clients that do not watch files; after `shutdown`
+//! it publishes nothing more. A document over
 //! [`crate::fsread::MAX_FILE_BYTES`] is not linted: it gets one "too large"
 //! diagnostic.
 //!
 //! The process exits as LSP prescribes: status 0 on `exit` after
-//! `shutdown`, 1 on `exit` without it or when the input ends first.
+//! `shutdown`, 1 on `exit` without it or when the input ends first. A
+//! client that quits after `shutdown` without sending `exit` or reading
+//! the answer (Neovim, when it exits, does not wait) ends the session
+//! cleanly too: status 0, nothing on standard error.
 //!
 //! Positions are UTF-16 code units, as LSP requires.
 
@@ -56,9 +62,9 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 /// How a session ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionEnd {
-    /// `exit` after `shutdown`.
+    /// `exit` after `shutdown`, or the client gone after `shutdown`.
     Clean,
-    /// `exit` without `shutdown`, or the input ended without `exit`.
+    /// `exit` without `shutdown`, or the input ended before `shutdown`.
     Abrupt,
 }
 
@@ -123,17 +129,25 @@ pub fn run() -> Result<SessionEnd, Error> {
     let (connection, threads) = stdio_connection()?;
     let end = serve(&connection)?;
     drop(connection);
-    // `serve` returned on `exit` or the end of the input: the reader is done.
-    let read = threads
-        .reader
-        .join()
-        .map_err(|_| Error::from("the reader thread panicked"))?;
     // Wait until every response is written.
-    threads
+    let written = threads
         .writer
         .join()
-        .map_err(|_| Error::from("the writer thread panicked"))??;
-    read?;
+        .map_err(|_| Error::from("the writer thread panicked"))?;
+    if let Err(e) = written {
+        // After `shutdown`, a client that quit without reading the answer
+        // (Neovim does not wait for it) has lost nothing: the session
+        // ended as it asked.
+        if end == SessionEnd::Clean {
+            return Ok(end);
+        }
+        return Err(e.into());
+    }
+    // `serve` returned on `exit` or the end of the input: the reader is done.
+    threads
+        .reader
+        .join()
+        .map_err(|_| Error::from("the reader thread panicked"))??;
     Ok(end)
 }
 
@@ -324,8 +338,37 @@ enum Flow {
     Exit(SessionEnd),
 }
 
+/// How often an idle server with open documents compares the config files'
+/// modification times (clients that do not watch files, e.g. Neovim on
+/// Linux, say nothing when a config is saved).
+pub const CONFIG_POLL: Duration = Duration::from_secs(1);
+
 fn main_loop(connection: &Connection, session: &mut Session) -> Result<SessionEnd, Error> {
-    while let Ok(msg) = connection.receiver.recv() {
+    match session_loop(connection, session) {
+        // The client went away after `shutdown` (its pipe closed before the
+        // answer or `exit` could pass): the session ended as it asked.
+        Err(_) if session.shutting_down => Ok(SessionEnd::Clean),
+        end => end,
+    }
+}
+
+fn session_loop(connection: &Connection, session: &mut Session) -> Result<SessionEnd, Error> {
+    loop {
+        let msg = if session.state.docs.is_empty() || session.shutting_down {
+            connection.receiver.recv().ok()
+        } else {
+            match connection.receiver.recv_timeout(CONFIG_POLL) {
+                Ok(msg) => Some(msg),
+                Err(e) if e.is_timeout() => {
+                    // Idle: a config saved on disk is noticed without a
+                    // message from the client.
+                    publish(connection, session)?;
+                    continue;
+                }
+                Err(_) => None,
+            }
+        };
+        let Some(msg) = msg else { break };
         if let Flow::Exit(end) = handle(connection, session, msg)? {
             return Ok(end);
         }
@@ -345,20 +388,30 @@ fn main_loop(connection: &Connection, session: &mut Session) -> Result<SessionEn
                 }
                 Err(e) if e.is_timeout() => break,
                 // The input ended without `exit`.
-                Err(_) => return Ok(SessionEnd::Abrupt),
+                Err(_) => return Ok(session.end()),
             }
         }
-        // Without file watchers, a config changed on disk is noticed here.
-        session.state.check_config_on_disk();
-        for note in session.state.publish_pending() {
-            connection.send(note)?;
-        }
-        for note in session.state.take_messages() {
-            connection.send(note)?;
-        }
+        publish(connection, session)?;
     }
-    // The input ended without `exit`.
-    Ok(SessionEnd::Abrupt)
+    // The input ended without `exit`: 0 after `shutdown`, 1 before it.
+    Ok(session.end())
+}
+
+/// Lints what changed and publishes it. Nothing is sent after `shutdown`:
+/// a client may close the pipe as soon as it has the answer.
+fn publish(connection: &Connection, session: &mut Session) -> Result<(), Error> {
+    if session.shutting_down {
+        return Ok(());
+    }
+    // Without file watchers, a config changed on disk is noticed here.
+    session.state.check_config_on_disk();
+    for note in session.state.publish_pending() {
+        connection.send(note)?;
+    }
+    for note in session.state.take_messages() {
+        connection.send(note)?;
+    }
+    Ok(())
 }
 
 fn handle(

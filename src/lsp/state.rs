@@ -92,10 +92,15 @@ fn is_config_file(path: &Path) -> bool {
         .is_some_and(|n| CONFIG_NAMES.contains(&n))
 }
 
-/// Every config file a search from a directory could find, with its
-/// modification time and size (`None`: absent): when this changes, the
-/// settings are read again. Clients that cannot watch files are served by
-/// comparing stamps on each round of linting.
+/// Besides the config files, what a stamp watches in each directory: an
+/// ignore file created, changed or removed changes what BP008 reports.
+const STAMPED_NAMES: &[&str] = &[".dockerignore"];
+
+/// Every config file a search from a directory could find (and the
+/// `.dockerignore` files above it), with its modification time and size
+/// (`None`: absent): when this changes, the settings are read again and the
+/// documents re-linted. Clients that cannot watch files are served by
+/// comparing stamps on each round of linting and while the server is idle.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigStamp(Vec<(PathBuf, Option<(std::time::SystemTime, u64)>)>);
 
@@ -104,7 +109,7 @@ impl ConfigStamp {
         let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
         let mut files = Vec::new();
         for ancestor in absolute.ancestors() {
-            for name in CONFIG_NAMES {
+            for name in CONFIG_NAMES.iter().chain(STAMPED_NAMES) {
                 let path = ancestor.join(name);
                 let meta = std::fs::metadata(&path)
                     .ok()
@@ -124,8 +129,6 @@ impl State {
             return;
         }
         let kind = match project::classify(&path) {
-            // Workflows are linted by `bakelint check` only (for now).
-            Some(FileKind::Workflow) => return,
             Some(k) => k,
             None if language_id.eq_ignore_ascii_case("dockerfile")
                 || language_id.eq_ignore_ascii_case("containerfile") =>
@@ -448,8 +451,11 @@ impl State {
 /// for a bake file, the default set of its directory (or itself alone).
 fn bake_set_for(path: &Path, kind: FileKind) -> Option<Vec<PathBuf>> {
     match kind {
-        FileKind::Dockerfile => workspace::find_bake_for(path).map(|(_, set)| set),
-        FileKind::Workflow => None,
+        // A workflow: the bake definition nearest above it (the repository
+        // root's, usually), which its steps may build.
+        FileKind::Dockerfile | FileKind::Workflow => {
+            workspace::find_bake_for(path).map(|(_, set)| set)
+        }
         FileKind::Bake => {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if !workspace::DEFAULT_BAKE_FILES.contains(&name) {
@@ -498,8 +504,10 @@ fn lint_with(
         cwd: PathBuf::from("."),
         ..Plan::default()
     };
-    if kind == FileKind::Dockerfile {
-        plan.dockerfiles.push(path.to_path_buf());
+    match kind {
+        FileKind::Dockerfile => plan.dockerfiles.push(path.to_path_buf()),
+        FileKind::Workflow => plan.workflows.push(path.to_path_buf()),
+        FileKind::Bake => {}
     }
     if let Some(set) = bake_set_for(path, kind) {
         if let Some(first) = set.first() {

@@ -232,6 +232,20 @@ impl Client {
         assert!(resp.get("error").is_none(), "{resp}");
     }
 
+    /// Every message still to come, until the server closes its output.
+    pub fn rest(&mut self) -> Vec<Value> {
+        let mut out: Vec<Value> = self.backlog.drain(..).collect();
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.incoming.recv_timeout(left) {
+                Ok(m) => out.push(m),
+                Err(RecvTimeoutError::Timeout) => panic!("the server kept its output open"),
+                Err(RecvTimeoutError::Disconnected) => return out,
+            }
+        }
+    }
+
     pub fn close_stdin(&mut self) {
         drop(self.stdin.take());
     }
