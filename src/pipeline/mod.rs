@@ -4,6 +4,10 @@
 //! bytes, so findings point at them and fixes are byte edits that keep
 //! comments, quoting and indentation.
 
+pub mod bake_steps;
+pub mod run_script;
+pub mod scalar_bytes;
+pub mod set_override;
 pub mod workflow;
 
 use std::path::Path;

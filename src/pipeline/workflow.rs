@@ -56,6 +56,10 @@ pub struct Step {
     /// `with:` inputs with scalar values, in document order.
     pub with: Vec<(Scalar, Scalar)>,
     pub run: Option<Scalar>,
+    /// The step's `id` (what `steps.<id>.outputs` name).
+    pub id: Option<Scalar>,
+    /// `working-directory` of a `run` step.
+    pub working_directory: Option<Scalar>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,18 +73,40 @@ pub struct Job {
     pub steps: Vec<Step>,
     /// A reusable workflow call (`uses: ./.github/workflows/x.yml`).
     pub uses: Option<Scalar>,
+    /// `defaults.run.working-directory` of the job.
+    pub run_working_directory: Option<Scalar>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Workflow {
     pub name: Option<Scalar>,
     pub jobs: Vec<Job>,
+    /// `defaults.run.working-directory` of the workflow.
+    pub run_working_directory: Option<Scalar>,
 }
 
 impl Workflow {
     pub fn job(&self, id: &str) -> Option<&Job> {
         self.jobs.iter().find(|j| j.id.value == id)
     }
+
+    /// The directory `run` steps of `job` start in, as written (a step's
+    /// `working-directory`, else the job's, else the workflow's
+    /// `defaults.run.working-directory`); `None`: the workspace.
+    pub fn run_directory<'a>(&'a self, job: &'a Job, step: &'a Step) -> Option<&'a Scalar> {
+        step.working_directory
+            .as_ref()
+            .or(job.run_working_directory.as_ref())
+            .or(self.run_working_directory.as_ref())
+    }
+}
+
+/// `defaults.run.working-directory` of a workflow or job node.
+fn run_working_directory(node: &Node) -> Option<Scalar> {
+    node.get("defaults")?
+        .get("run")?
+        .get("working-directory")
+        .and_then(Scalar::from_node)
 }
 
 /// Text that cannot be read as a workflow, with its position.
@@ -133,6 +159,7 @@ pub fn load(text: &str) -> Result<Workflow, LoadError> {
     let mut workflow = Workflow {
         name: root.get("name").and_then(Scalar::from_node),
         jobs: Vec::new(),
+        run_working_directory: run_working_directory(root),
     };
     if let Some(jobs) = root.get("jobs") {
         for (_, key, job) in jobs.entries() {
@@ -211,6 +238,8 @@ fn read_job(id: Scalar, node: &Node) -> Job {
                         })
                         .unwrap_or_default(),
                     run: s.get("run").and_then(Scalar::from_node),
+                    id: s.get("id").and_then(Scalar::from_node),
+                    working_directory: s.get("working-directory").and_then(Scalar::from_node),
                 })
                 .collect()
         })
@@ -223,6 +252,7 @@ fn read_job(id: Scalar, node: &Node) -> Job {
         container,
         steps,
         uses: node.get("uses").and_then(Scalar::from_node),
+        run_working_directory: run_working_directory(node),
     }
 }
 
