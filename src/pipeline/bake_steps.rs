@@ -530,7 +530,8 @@ fn read_bake_flags(b: &mut BuildStep, args: &[Word], script: &StepScript) -> boo
             "--set" => {
                 if let (Some(v), Some(w)) = (arg, arg_word) {
                     let (span, exact) = located(w, &v);
-                    if let Some(o) = SetOverride::parse(&v, span, exact, arg_dynamic) {
+                    if let Some(mut o) = SetOverride::parse(&v, span, exact, arg_dynamic) {
+                        o.shell_expansion = arg_word.is_some_and(|w| w.value.is_none());
                         b.overrides.push(o);
                     }
                 }

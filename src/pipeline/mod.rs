@@ -5,6 +5,8 @@
 //! comments, quoting and indentation.
 
 pub mod bake_steps;
+pub mod image_uses;
+pub mod links;
 pub mod run_script;
 pub mod scalar_bytes;
 pub mod set_override;

@@ -24,6 +24,10 @@ pub struct SetOverride {
     /// The text holds a `${{ }}` expression or a shell expansion: the
     /// parts it stands for are unknown.
     pub dynamic: bool,
+    /// A shell expansion makes the text the build receives unknown (a
+    /// `${{ }}` expression alone does not: the text is passed as written,
+    /// with its expressions standing for unknown parts).
+    pub shell_expansion: bool,
     /// The override's bytes in the workflow (the whole line or word).
     pub span: Span,
     /// The value's bytes (`span` when they cannot be told apart).
@@ -62,6 +66,7 @@ impl SetOverride {
             append,
             value,
             dynamic,
+            shell_expansion: false,
             span,
             value_span,
             exact,
