@@ -181,8 +181,9 @@ fn report_snapshot_and_every_rule_fires() {
     assert_eq!(at("BP002", ".github/workflows/ci.yml"), (30, 26));
     assert_eq!(at("BP003", ".github/workflows/ci.yml"), (31, 24));
     assert!(
-        !all.iter().any(|d| (d["code"] == "BP002" || d["code"] == "BP003")
-            && d["path"] == "deployment/docker-bake.hcl"),
+        !all.iter()
+            .any(|d| (d["code"] == "BP002" || d["code"] == "BP003")
+                && d["path"] == "deployment/docker-bake.hcl"),
         "no cache finding on the bake file"
     );
 }

@@ -129,6 +129,9 @@ pub struct BuildStep {
     pub tags: Vec<Written>,
     pub cache_from: Vec<Written>,
     pub cache_to: Vec<Written>,
+    /// `NAME=value` prefixes of a `docker buildx bake` command (the step's
+    /// `env:` is on the step: [`super::workflow::Step::env`]).
+    pub env: Vec<(String, Written)>,
 }
 
 impl BuildStep {
@@ -151,6 +154,7 @@ impl BuildStep {
             tags: Vec::new(),
             cache_from: Vec::new(),
             cache_to: Vec::new(),
+            env: Vec::new(),
         }
     }
 
@@ -439,6 +443,19 @@ fn bake_commands(
             let span = script.command_span(command);
             let mut b = BuildStep::new(BuildKind::BakeCommand, job_index, step_index, span);
             b.dir = dir.clone();
+            for word in &command.assignments {
+                let (text, dynamic) = script.word(word);
+                if let Some((name, value)) = text.split_once('=') {
+                    let (span, exact) = script.locate(word, value, name.len() + 1);
+                    let written = Written {
+                        value: value.to_string(),
+                        span,
+                        exact,
+                        dynamic,
+                    };
+                    b.env.push((name.to_string(), written));
+                }
+            }
             if read_bake_flags(&mut b, args, &script) {
                 out.push(b);
             }
@@ -659,7 +676,7 @@ mod tests {
           docker buildx bake --print
           cd images && docker buildx bake -f docker-bake.hcl --set "*.tags=app:${{ github.sha }}" \
             --set=web.cache-to=type=gha --push web api
-          docker bake test --load --file=x.hcl
+          V=1 docker bake test --load --file=x.hcl
           echo "$(docker buildx bake --list targets)"
 "#;
         let b = steps(yaml);
@@ -702,6 +719,8 @@ mod tests {
         );
         assert_eq!(at(yaml, second.files[0].written.span), "x.hcl");
         assert_eq!(second.load.as_ref().and_then(Written::as_bool), Some(true));
+        let (name, value) = &second.env[0];
+        assert_eq!((name.as_str(), at(yaml, value.span)), ("V", "1"));
     }
 
     #[test]

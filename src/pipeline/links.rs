@@ -12,12 +12,20 @@
 //! - Targets are resolved with the set's own group resolution (no targets:
 //!   `default`); a target named by an expression is unknown
 //!   (`targets_partial`).
-//! - A build with overrides (`set:`, `--set`, `push`/`load`) gets the set
-//!   evaluated again with them, as buildx applies them ([`Build::evaluated`]):
+//! - A build is evaluated again as CI runs it ([`Build::evaluated`]) when it
+//!   has overrides (`set:`, `--set`, `push`/`load`) or when its environment
+//!   gives a bake variable another value: the environment is the runner's
+//!   (`GITHUB_SHA` and the like, standing as the `${{ github.sha }}`
+//!   expression they are unknown as), then the workflow's, the job's and
+//!   the step's `env:` and a command's `NAME=value` prefixes, values
+//!   verbatim (an expression stays an expression: the values that depend on
+//!   it are unknown). Overrides are applied as buildx applies them:
 //!   a value an override sets has its provenance at the override's value
 //!   bytes in the workflow, so rules on the evaluated targets report (and
-//!   fix) there. Overrides whose text a shell expansion hides are not
-//!   applied (their key is still known, see [`CiBuilds::replaces`]).
+//!   fix) there. Overrides whose text a shell expansion hides, or whose
+//!   target pattern is an expression (`builder-${{ matrix.variant }}`),
+//!   are not applied (which targets they change is unknown; rules can read
+//!   them on the build's step).
 //! - Image uses ([`super::image_uses`]) are matched against the tags the
 //!   builds produce (evaluated, overrides applied; build-push-action's
 //!   `tags`).
@@ -141,7 +149,8 @@ impl WorkflowLinks {
         };
         for step in bake_steps::builds(workflow, text) {
             let job = links.jobs.get(step.job).cloned().unwrap_or_default();
-            let build = resolve(path, &root, step, job, sets);
+            let env = ci_env(workflow, &step);
+            let build = resolve(path, &root, step, job, sets, &env);
             links.builds.push(build);
         }
         for (index, build) in links.builds.iter().enumerate() {
@@ -217,13 +226,65 @@ impl WorkflowLinks {
     }
 }
 
-/// Resolves a step: its bake set, targets and evaluation with overrides.
+/// The environment GitHub gives every step, as bakelint evaluates a
+/// definition for CI: what is only known in the run is the expression that
+/// stands for it.
+const RUNNER_ENV: &[(&str, &str)] = &[
+    ("CI", "true"),
+    ("GITHUB_ACTIONS", "true"),
+    ("GITHUB_SHA", "${{ github.sha }}"),
+    ("GITHUB_REF", "${{ github.ref }}"),
+    ("GITHUB_REF_NAME", "${{ github.ref_name }}"),
+    ("GITHUB_REF_TYPE", "${{ github.ref_type }}"),
+    ("GITHUB_HEAD_REF", "${{ github.head_ref }}"),
+    ("GITHUB_BASE_REF", "${{ github.base_ref }}"),
+    ("GITHUB_REPOSITORY", "${{ github.repository }}"),
+    ("GITHUB_REPOSITORY_OWNER", "${{ github.repository_owner }}"),
+    ("GITHUB_RUN_ID", "${{ github.run_id }}"),
+    ("GITHUB_RUN_NUMBER", "${{ github.run_number }}"),
+    ("GITHUB_RUN_ATTEMPT", "${{ github.run_attempt }}"),
+    ("GITHUB_ACTOR", "${{ github.actor }}"),
+    ("GITHUB_EVENT_NAME", "${{ github.event_name }}"),
+    ("GITHUB_WORKFLOW", "${{ github.workflow }}"),
+    ("GITHUB_JOB", "${{ github.job }}"),
+    ("GITHUB_SERVER_URL", "${{ github.server_url }}"),
+    ("GITHUB_WORKSPACE", "${{ github.workspace }}"),
+    ("RUNNER_OS", "${{ runner.os }}"),
+    ("RUNNER_ARCH", "${{ runner.arch }}"),
+];
+
+/// The environment a build runs in: the runner's, then `env:` of the
+/// workflow, the job and the step, then a command's prefixes.
+fn ci_env(workflow: &Workflow, step: &BuildStep) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = RUNNER_ENV
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let job = workflow.jobs.get(step.job);
+    let layers = [
+        Some(&workflow.env),
+        job.map(|j| &j.env),
+        job.and_then(|j| j.steps.get(step.step)).map(|s| &s.env),
+    ];
+    for layer in layers.into_iter().flatten() {
+        for (k, v) in layer {
+            env.insert(k.value.clone(), v.value.clone());
+        }
+    }
+    for (k, v) in &step.env {
+        env.insert(k.clone(), v.value.clone());
+    }
+    env
+}
+
+/// Resolves a step: its bake set, targets and evaluation as CI runs it.
 fn resolve(
     workflow_path: &Path,
     root: &Path,
     step: BuildStep,
     job: String,
     sets: &[LoadedSet],
+    env: &BTreeMap<String, String>,
 ) -> Build {
     let mut build = Build {
         step,
@@ -256,9 +317,15 @@ fn resolve(
     build.targets = names;
     build.targets_partial = partial;
     let (overrides, origins) = applied_overrides(workflow_path, &build.step);
-    if !overrides.is_empty() {
+    let env_differs = set
+        .project
+        .variables()
+        .keys()
+        .any(|name| set.options.env.get(name) != env.get(name));
+    if !overrides.is_empty() || env_differs {
         let options = LoadOptions {
             overrides,
+            env: env.clone(),
             ..set.options.clone()
         };
         match bake::load_with_origins(&options, &origins) {
@@ -376,7 +443,7 @@ fn applied_overrides(workflow_path: &Path, step: &BuildStep) -> (Vec<String>, Ve
     };
     let mut texts = Vec::new();
     let mut origins = Vec::new();
-    for o in step.overrides.iter().filter(|o| !o.shell_expansion) {
+    for o in step.overrides.iter().filter(|o| o.is_known()) {
         texts.push(o.text.clone());
         origins.push(at(o.value_span));
     }
@@ -405,7 +472,9 @@ fn tags_of(index: usize, build: &Build, sets: &[LoadedSet]) -> Vec<BuiltImage> {
             .map(|t| image(None, t.value.clone()))
             .collect();
     }
-    let Some(project) = build.project(sets) else {
+    // A bake file generated in the run (docker/metadata-action's) sets the
+    // tags: they are unknown.
+    let Some(project) = build.project(sets).filter(|_| !build.files_partial) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -714,6 +783,54 @@ target "test" {
         assert!(!ci.replaces("_common", "cache-from"));
         let none = CiBuilds::of_set(1, std::iter::once(&links));
         assert!(!none.replaces("web", "cache-from"));
+    }
+
+    #[test]
+    fn the_build_environment_sets_bake_variables() {
+        let dir = tempfile::tempdir().unwrap();
+        let bake_dir = dir.path().to_path_buf();
+        let bake = "variable \"TAG\" { default = \"latest\" }\nvariable \"GITHUB_SHA\" { default = \"dev\" }\ntarget \"default\" {\n  tags = [\"ghcr.io/a/app:${TAG}\", \"ghcr.io/a/app:${GITHUB_SHA}\"]\n}\n";
+        let file = bake_dir.join("docker-bake.hcl");
+        std::fs::write(&file, bake).unwrap();
+        let options = LoadOptions {
+            files: vec![PathBuf::from("docker-bake.hcl")],
+            cwd: bake_dir.clone(),
+            ..LoadOptions::default()
+        };
+        let sets = vec![LoadedSet {
+            project: bake::load(&options).unwrap(),
+            rebase: BTreeMap::from([(PathBuf::from("docker-bake.hcl"), file)]),
+            options,
+        }];
+        let yaml = "env:\n  TAG: v1\njobs:\n  a:\n    steps:\n      - uses: docker/bake-action@v5\n  b:\n    steps:\n      - uses: docker/bake-action@v5\n        env:\n          TAG: ${{ needs.x.outputs.tag }}\n";
+        let w = load(yaml).unwrap();
+        let links = WorkflowLinks::new(
+            &dir.path().join(".github/workflows/ci.yml"),
+            yaml,
+            &w,
+            &sets,
+        );
+        let tags =
+            |job: &str| -> Vec<String> { links.built_images(job).map(|i| i.tag.clone()).collect() };
+        assert_eq!(
+            tags("a"),
+            ["ghcr.io/a/app:v1", "ghcr.io/a/app:${{ github.sha }}"]
+        );
+        assert_eq!(
+            tags("b"),
+            [
+                "ghcr.io/a/app:${{ needs.x.outputs.tag }}",
+                "ghcr.io/a/app:${{ github.sha }}"
+            ]
+        );
+        // The commit's tag matches whatever SHA a later job pulls.
+        assert_eq!(
+            links
+                .image_built_by("ghcr.io/a/app:0123abcd")
+                .map(|i| i.job.as_str()),
+            Some("a")
+        );
+        assert!(links.image_built_by("ghcr.io/a/app:latest").is_some());
     }
 
     #[test]

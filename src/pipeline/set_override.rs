@@ -7,6 +7,8 @@
 use crate::bake::target::glob_match;
 use crate::span::Span;
 
+use super::scalar_bytes::expression_ranges;
+
 /// A parsed override.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetOverride {
@@ -41,14 +43,32 @@ impl SetOverride {
     /// Parses `text`, whose bytes start at `span.start` when `exact`.
     /// `None` when it is not `pattern.key[+]=value` (buildx rejects it).
     pub fn parse(text: &str, span: Span, exact: bool, dynamic: bool) -> Option<SetOverride> {
-        let (lhs, value, value_at) = match text.find('=') {
+        // The first `=` outside `${{ }}` (an expression may hold `==`); a
+        // key path that is, or ends inside, an expression is unknown.
+        let expressions = expression_ranges(text);
+        let equals = text
+            .char_indices()
+            .find(|(i, c)| *c == '=' && !expressions.iter().any(|(s, e)| s <= i && i < e))
+            .map(|(i, _)| i);
+        let (lhs, value, value_at) = match equals {
             Some(i) => (&text[..i], Some(text[i + 1..].to_string()), i + 1),
             None => (text, None, text.len()),
         };
+        if expressions
+            .iter()
+            .any(|(s, e)| *s < lhs.len() && *e > lhs.len())
+        {
+            return None;
+        }
         let append = lhs.ends_with('+');
         let key_path = lhs.trim_end_matches('+');
-        let (pattern, key) = key_path.split_once('.')?;
-        if pattern.is_empty() || key.is_empty() {
+        // The pattern ends at the first `.` outside an expression.
+        let dot = key_path
+            .char_indices()
+            .find(|(i, c)| *c == '.' && !expressions.iter().any(|(s, e)| s <= i && i < e))
+            .map(|(i, _)| i)?;
+        let (pattern, key) = (&key_path[..dot], &key_path[dot + 1..]);
+        if pattern.is_empty() || key.is_empty() || key.contains("${{") {
             return None;
         }
         if value.is_none() && !key.starts_with("args.") {
@@ -85,9 +105,23 @@ impl SetOverride {
     }
 
     /// Whether the override applies to target `name` (buildx: the exact
-    /// name, else a glob match).
+    /// name, else a glob match). A pattern with an expression matches no
+    /// known name: which targets it names is unknown.
     pub fn matches(&self, name: &str) -> bool {
-        self.pattern == name || glob_match(&self.pattern, name)
+        !self.pattern_is_dynamic() && (self.pattern == name || glob_match(&self.pattern, name))
+    }
+
+    /// Whether buildx's view of the override is known: its text (shell
+    /// expansions hide it) and its targets (an expression in the pattern
+    /// hides them). Only known overrides are applied to the evaluation of
+    /// the build ([`super::links::Build::evaluated`]).
+    pub fn is_known(&self) -> bool {
+        !self.shell_expansion && !self.pattern_is_dynamic()
+    }
+
+    /// Whether the target pattern holds an expression or a shell expansion.
+    pub fn pattern_is_dynamic(&self) -> bool {
+        self.pattern.contains("${{") || (self.shell_expansion && self.pattern.contains('$'))
     }
 
     /// Whether the value part holds an unknown (`${{ }}`, `$VAR`).
@@ -132,6 +166,24 @@ mod tests {
         assert!(SetOverride::parse("app=1", Span::default(), true, false).is_none());
         assert!(SetOverride::parse("app.tags", Span::default(), true, false).is_none());
         assert!(SetOverride::parse(".tags=a", Span::default(), true, false).is_none());
+    }
+
+    #[test]
+    fn expressions_in_keys() {
+        let o = SetOverride::parse(
+            "builder-${{ matrix.v }}.cache-to=type=gha,scope=${{ a.b }}",
+            Span::new(0, 56),
+            true,
+            true,
+        )
+        .unwrap();
+        assert_eq!(o.pattern, "builder-${{ matrix.v }}");
+        assert_eq!(o.key, "cache-to");
+        assert!(o.pattern_is_dynamic() && !o.matches("builder-x"));
+        let whole = "${{ (github.event_name == 'pull_request') && '*.args.A=1' || '' }}";
+        assert!(SetOverride::parse(whole, Span::default(), true, true).is_none());
+        let o = SetOverride::parse("*.tags=", Span::new(0, 7), true, false).unwrap();
+        assert_eq!(o.value.as_deref(), Some(""));
     }
 
     #[test]

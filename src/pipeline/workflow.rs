@@ -60,6 +60,8 @@ pub struct Step {
     pub id: Option<Scalar>,
     /// `working-directory` of a `run` step.
     pub working_directory: Option<Scalar>,
+    /// `env:` of the step (scalar values), in document order.
+    pub env: Vec<(Scalar, Scalar)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -75,6 +77,8 @@ pub struct Job {
     pub uses: Option<Scalar>,
     /// `defaults.run.working-directory` of the job.
     pub run_working_directory: Option<Scalar>,
+    /// `env:` of the job (scalar values), in document order.
+    pub env: Vec<(Scalar, Scalar)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -83,6 +87,8 @@ pub struct Workflow {
     pub jobs: Vec<Job>,
     /// `defaults.run.working-directory` of the workflow.
     pub run_working_directory: Option<Scalar>,
+    /// `env:` of the workflow (scalar values), in document order.
+    pub env: Vec<(Scalar, Scalar)>,
 }
 
 impl Workflow {
@@ -99,6 +105,17 @@ impl Workflow {
             .or(job.run_working_directory.as_ref())
             .or(self.run_working_directory.as_ref())
     }
+}
+
+/// The scalar entries of a mapping (`with:`, `env:`), in document order.
+fn scalar_entries(node: Option<&Node>) -> Vec<(Scalar, Scalar)> {
+    node.map(|m| {
+        m.entries()
+            .into_iter()
+            .filter_map(|(_, k, v)| Some((Scalar::from_node(k)?, Scalar::from_node(v)?)))
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// `defaults.run.working-directory` of a workflow or job node.
@@ -160,6 +177,7 @@ pub fn load(text: &str) -> Result<Workflow, LoadError> {
         name: root.get("name").and_then(Scalar::from_node),
         jobs: Vec::new(),
         run_working_directory: run_working_directory(root),
+        env: scalar_entries(root.get("env")),
     };
     if let Some(jobs) = root.get("jobs") {
         for (_, key, job) in jobs.entries() {
@@ -226,20 +244,11 @@ fn read_job(id: Scalar, node: &Node) -> Job {
                     span: s.span,
                     name: s.get("name").and_then(Scalar::from_node),
                     uses: s.get("uses").and_then(Scalar::from_node),
-                    with: s
-                        .get("with")
-                        .map(|w| {
-                            w.entries()
-                                .into_iter()
-                                .filter_map(|(_, k, v)| {
-                                    Some((Scalar::from_node(k)?, Scalar::from_node(v)?))
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    with: scalar_entries(s.get("with")),
                     run: s.get("run").and_then(Scalar::from_node),
                     id: s.get("id").and_then(Scalar::from_node),
                     working_directory: s.get("working-directory").and_then(Scalar::from_node),
+                    env: scalar_entries(s.get("env")),
                 })
                 .collect()
         })
@@ -253,6 +262,7 @@ fn read_job(id: Scalar, node: &Node) -> Job {
         steps,
         uses: node.get("uses").and_then(Scalar::from_node),
         run_working_directory: run_working_directory(node),
+        env: scalar_entries(node.get("env")),
     }
 }
 

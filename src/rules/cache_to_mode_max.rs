@@ -231,7 +231,7 @@ fn check_workflow(ctx: &WorkflowContext<'_>, out: &mut Vec<Diagnostic>) {
             .filter(|e| MODE_BACKENDS.contains(&e.typ.as_str()))
             .collect();
         let known = writes.iter().all(|e| keys_known(e)) && tc.cache_from.iter().all(keys_known);
-        if let Some(first) = writes.first() {
+        if let Some(first) = writes.first().filter(|_| tc.whole) {
             if known
                 && !writes
                     .iter()
@@ -241,16 +241,7 @@ fn check_workflow(ctx: &WorkflowContext<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    let subject = |items: &[&TargetCaches<'_>]| -> String {
-        match items.first() {
-            Some(tc) if tc.target.is_some() => {
-                let names: Vec<String> = items.iter().map(|tc| tc.name()).collect();
-                bake_findings::targets_subject(&names)
-            }
-            Some(tc) => format!("job \"{}\"", tc.build.job),
-            None => String::new(),
-        }
-    };
+    let subject = workflow_cache::subject;
     for ((_, span), items) in without_max.into_groups() {
         let Some((_, entry)) = items.first().copied() else {
             continue;

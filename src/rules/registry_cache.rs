@@ -370,14 +370,11 @@ fn check_workflow(ctx: &WorkflowContext<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     for ((_, span), items) in found.into_groups() {
-        let Some((first, attr, entry)) = items.first().copied() else {
+        let Some((_, attr, entry)) = items.first().copied() else {
             continue;
         };
-        let names: Vec<String> = items.iter().map(|(tc, _, _)| tc.name()).collect();
-        let subject = match first.target {
-            Some(_) => bake_findings::targets_subject(&names),
-            None => format!("job \"{}\"", first.build.job),
-        };
+        let targets: Vec<&TargetCaches<'_>> = items.iter().map(|(tc, _, _)| *tc).collect();
+        let subject = workflow_cache::subject(&targets);
         let scope = entry.attrs.get("scope").map(String::as_str);
         let refs: Vec<Option<String>> = items
             .iter()
@@ -436,6 +433,10 @@ fn workflow_ref(
         .unwrap_or(DEFAULT_REF);
     let mut out = template.to_string();
     if out.contains("{repository}") {
+        // Tags a bake file generated in the run sets are unknown.
+        if tc.build.files_partial {
+            return None;
+        }
         let tag = tc.tags.first()?;
         let repository = image_tags::split_repository(tag).0;
         if repository.is_empty() || workflow_cache::is_dynamic(repository) {

@@ -18,8 +18,17 @@ use crate::span::Span;
 /// The caches one target of one workflow build uses.
 pub struct TargetCaches<'a> {
     pub build: &'a Build,
-    /// The bake target; `None` for a build-push-action step.
+    /// The bake target; `None` for a build-push-action step, or for a `set`
+    /// line whose targets are unknown (see `whole`).
     pub target: Option<&'a str>,
+    /// What findings call the subject when `target` is `None`: `job "x"`,
+    /// `targets matching "builder-${{ matrix.variant }}"`.
+    pub label: String,
+    /// Whether the entries are all the target builds with (the evaluated
+    /// target, the step's inputs); `false` for the entries of one `set`
+    /// line of a build bakelint could not evaluate (no loaded bake set, a
+    /// target pattern that is an expression): the bake file's are unknown.
+    pub whole: bool,
     pub cache_from: Vec<Entry>,
     pub cache_to: Vec<Entry>,
     /// The target's tags as CI builds them (overrides applied).
@@ -36,12 +45,25 @@ impl TargetCaches<'_> {
         }
     }
 
-    /// What findings call it: `target "web"`, or the step's image.
+    /// The target's name, or the label.
     pub fn name(&self) -> String {
         match self.target {
             Some(t) => t.to_string(),
-            None => "the built image".to_string(),
+            None => self.label.clone(),
         }
+    }
+}
+
+/// The subject of a finding on an entry several targets share: `target
+/// "web"`, `targets "a", "b"`, or the label (`job "build"`).
+pub fn subject(items: &[&TargetCaches<'_>]) -> String {
+    match items.first() {
+        Some(first) if first.target.is_some() => {
+            let names: Vec<String> = items.iter().map(|tc| tc.name()).collect();
+            crate::rules::bake_findings::targets_subject(&names)
+        }
+        Some(first) => first.label.clone(),
+        None => String::new(),
     }
 }
 
@@ -77,25 +99,60 @@ pub fn target_caches<'a>(ctx: &WorkflowContext<'a>) -> Vec<TargetCaches<'a>> {
             out.push(TargetCaches {
                 build,
                 target: None,
+                label: format!("job \"{}\"", build.job),
+                whole: true,
                 cache_from,
                 cache_to,
                 tags: build.step.tags.iter().map(|t| t.value.clone()).collect(),
             });
             continue;
         }
-        let Some(project) = &build.evaluated else {
-            continue;
-        };
-        for name in &build.targets {
-            let Some(target) = project.targets().get(name) else {
+        let evaluated = build.evaluated.as_ref();
+        if let Some(project) = evaluated {
+            for name in &build.targets {
+                let Some(target) = project.targets().get(name) else {
+                    continue;
+                };
+                out.push(TargetCaches {
+                    build,
+                    target: Some(name.as_str()),
+                    label: String::new(),
+                    whole: true,
+                    cache_from: target.cache_from().to_vec(),
+                    cache_to: target.cache_to().to_vec(),
+                    tags: target.tags(),
+                });
+            }
+        }
+        // `set` lines the evaluation does not show: read on their own.
+        for o in &build.step.overrides {
+            if evaluated.is_some() && o.is_known() {
                 continue;
+            }
+            let attr = o.attribute();
+            let (Some(value), true) = (&o.value, attr == "cache-from" || attr == "cache-to") else {
+                continue;
+            };
+            let origin = Provenance {
+                file: ctx.path.to_path_buf(),
+                span: o.value_span,
+                inherited_from: Vec::new(),
+                variables: BTreeSet::new(),
+            };
+            let entries = parse_entries(EntryKind::Cache, &Value::String(value.clone()), &origin);
+            let (cache_from, cache_to) = if attr == "cache-from" {
+                (entries, Vec::new())
+            } else {
+                (Vec::new(), entries)
             };
             out.push(TargetCaches {
                 build,
-                target: Some(name.as_str()),
-                cache_from: target.cache_from().to_vec(),
-                cache_to: target.cache_to().to_vec(),
-                tags: target.tags(),
+                target: None,
+                label: format!("targets matching \"{}\"", o.pattern),
+                whole: false,
+                cache_from,
+                cache_to,
+                tags: Vec::new(),
             });
         }
     }

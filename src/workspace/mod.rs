@@ -119,6 +119,9 @@ pub struct LintOutput {
     pub texts: BTreeMap<PathBuf, String>,
     /// Loaded bake definitions, in plan order.
     pub projects: Vec<BakeProject>,
+    /// The links of each workflow read (their builds' `set` index into
+    /// `projects`).
+    pub workflow_links: Vec<crate::pipeline::links::WorkflowLinks>,
 }
 
 /// The default bake files of the nearest directory at or above a
@@ -245,6 +248,7 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
     }
     sort_and_drop_repeats(&mut out.diagnostics);
     out.projects = sets.into_iter().map(|s| s.project).collect();
+    out.workflow_links = workflows.into_iter().map(|w| w.links).collect();
     out
 }
 
