@@ -152,6 +152,22 @@ fn corpus_links() {
     let mut consumers = 0;
     for links in &out.workflow_links {
         consumers += links.consumers().len();
+        for (u, image) in links.consumers() {
+            eprintln!(
+                "  use: {} job {} {:?} {} <- job {} target {:?} tag {}",
+                links
+                    .path
+                    .strip_prefix(dir.path())
+                    .unwrap_or(&links.path)
+                    .display(),
+                links.job_id(u.job).unwrap_or(""),
+                u.kind,
+                u.image.value,
+                image.job,
+                image.target,
+                image.tag
+            );
+        }
         for b in &links.builds {
             let kind = format!("{:?}", b.step.kind);
             let entry = by_kind.entry(kind.clone()).or_default();

@@ -89,7 +89,8 @@ pub struct BuiltImage {
     pub build: usize,
     /// The job that builds it.
     pub job: String,
-    /// The bake target (`None` for build-push-action).
+    /// The bake target (`None` for build-push-action, and for a `*.tags=`
+    /// override of a build whose targets are named by an expression).
     pub target: Option<String>,
     /// The tag, evaluated (`${{ }}` parts verbatim).
     pub tag: String,
@@ -175,13 +176,28 @@ impl WorkflowLinks {
         self.images.iter().find(|i| image_matches(&i.tag, image))
     }
 
-    /// Every use of an image this workflow builds, with the image it is
-    /// (the first matching build). A job's own build counts too.
+    /// The build a job's use of `image` gets it from: a build of the job
+    /// itself (an earlier step), else of a job it waits for (`needs:`,
+    /// transitively), else any build of the workflow that tags it.
+    pub fn image_built_for(&self, job: &str, image: &str) -> Option<&BuiltImage> {
+        let before = self.needs_closure(job);
+        let matching = || self.images.iter().filter(|i| image_matches(&i.tag, image));
+        matching()
+            .find(|i| i.job == job)
+            .or_else(|| matching().find(|i| before.contains(&i.job)))
+            .or_else(|| matching().next())
+    }
+
+    /// Every use of an image this workflow builds, with the build it comes
+    /// from ([`WorkflowLinks::image_built_for`]).
     pub fn consumers(&self) -> Vec<(&ImageUse, &BuiltImage)> {
         self.uses
             .iter()
             .filter(|u| !u.image.value.is_empty())
-            .filter_map(|u| Some((u, self.image_built_by(&u.image.value)?)))
+            .filter_map(|u| {
+                let job = self.job_id(u.job)?;
+                Some((u, self.image_built_for(job, &u.image.value)?))
+            })
             .collect()
     }
 
@@ -472,12 +488,22 @@ fn tags_of(index: usize, build: &Build, sets: &[LoadedSet]) -> Vec<BuiltImage> {
             .map(|t| image(None, t.value.clone()))
             .collect();
     }
+    let mut out = Vec::new();
+    // Targets named by an expression still get what `*.tags=` sets.
+    if build.targets_partial {
+        for o in &build.step.overrides {
+            if o.pattern == "*" && o.key == "tags" && !o.shell_expansion {
+                if let Some(tag) = o.value.as_ref().filter(|v| !v.is_empty()) {
+                    out.push(image(None, tag.clone()));
+                }
+            }
+        }
+    }
     // A bake file generated in the run (docker/metadata-action's) sets the
     // tags: they are unknown.
     let Some(project) = build.project(sets).filter(|_| !build.files_partial) else {
-        return Vec::new();
+        return out;
     };
-    let mut out = Vec::new();
     for name in &build.targets {
         if let Some(target) = project.targets().get(name) {
             for tag in target.tags() {
