@@ -231,3 +231,351 @@ fn corpus_links() {
         .sum();
     assert!(bake_builds > 0);
 }
+
+/// A project with a bake file and a workflow, linted (and fixed) like the
+/// CLI does with `--select codes`.
+struct Pipeline {
+    dir: tempfile::TempDir,
+    settings: Settings,
+}
+
+impl Pipeline {
+    fn new(files: &[(&str, &str)], codes: &[&str]) -> Pipeline {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            write(dir.path(), path, text);
+        }
+        let cli = CliSelection {
+            select: Some(codes.iter().map(|c| c.to_string()).collect()),
+            ..CliSelection::default()
+        };
+        let settings = Settings::from_toml(Path::new("bakelint.toml"), "", &cli).unwrap();
+        Pipeline { dir, settings }
+    }
+
+    fn plan(&self) -> Plan {
+        let found = discover(&[self.dir.path().to_path_buf()]);
+        let mut plan = Plan::new(&found.files, &[]);
+        plan.cwd = self.dir.path().to_path_buf();
+        plan.env = BTreeMap::new();
+        plan
+    }
+
+    fn lint_with(&self, overlay: &BTreeMap<std::path::PathBuf, String>) -> workspace::LintOutput {
+        workspace::lint(&self.plan(), overlay, &self.settings)
+    }
+
+    /// `(file name, code, the bytes at fault)` of every finding.
+    fn findings(&self) -> Vec<(String, String, String)> {
+        let out = self.lint_with(&BTreeMap::new());
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        let mut got: Vec<(String, String, String)> = out
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let text = std::fs::read_to_string(&d.file).unwrap();
+                let name = d.file.file_name().unwrap().to_string_lossy().to_string();
+                (name, d.code.to_string(), d.span.slice(&text).to_string())
+            })
+            .collect();
+        got.sort();
+        got
+    }
+
+    /// Fixes everything (unsafe fixes included) in memory: the new texts.
+    fn fixed(&self) -> BTreeMap<std::path::PathBuf, String> {
+        use bakelint::fix::{fix_all, DiskSource, FixMode};
+        let initial = self.lint_with(&BTreeMap::new()).diagnostics;
+        let lint = |files: &BTreeMap<std::path::PathBuf, String>| self.lint_with(files).diagnostics;
+        let res = fix_all(initial, FixMode { unsafe_fixes: true }, &DiskSource, &lint);
+        assert!(res.failures.is_empty(), "{:?}", res.failures);
+        // Converged: nothing of these rules is left, and the texts load.
+        let after = self.lint_with(&res.contents);
+        assert!(after.errors.is_empty(), "{:?}", after.errors);
+        let left: Vec<_> = after
+            .diagnostics
+            .iter()
+            .filter(|d| d.fix.is_some())
+            .collect();
+        assert!(left.is_empty(), "fixable findings left: {left:?}");
+        res.contents
+    }
+
+    fn text(&self, fixed: &BTreeMap<std::path::PathBuf, String>, path: &str) -> String {
+        let p = self.dir.path().join(path);
+        fixed
+            .get(&p)
+            .cloned()
+            .unwrap_or_else(|| std::fs::read_to_string(p).unwrap())
+    }
+}
+
+const CACHED_BAKE: &str = r#"variable "REGISTRY" {
+  default = "ghcr.io/acme"
+}
+
+group "default" {
+  targets = ["web", "worker"]
+}
+
+target "_common" {
+  cache-from = ["type=gha"]
+  cache-to   = ["type=gha"]
+}
+
+target "web" {
+  inherits = ["_common"]
+  tags     = ["${REGISTRY}/web:latest"]
+}
+
+target "worker" {
+  inherits = ["_common"]
+  tags     = ["${REGISTRY}/worker:latest"]
+}
+"#;
+
+const BAKE_ACTION_CI: &str = r#"on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/bake-action@v6
+        with:
+          files: deploy/docker-bake.hcl
+          push: true
+          set: |
+            *.cache-from=type=gha
+            *.cache-to=type=gha
+"#;
+
+#[test]
+fn the_cache_a_workflow_sets_is_reported_and_fixed_in_the_workflow() {
+    let p = Pipeline::new(
+        &[
+            ("deploy/docker-bake.hcl", CACHED_BAKE),
+            (".github/workflows/ci.yml", BAKE_ACTION_CI),
+        ],
+        &["BP002", "BP003"],
+    );
+    // The bake file's cache is what CI replaces: reported only where CI
+    // sets it, at the value bytes of the `set:` lines.
+    assert_eq!(
+        p.findings(),
+        vec![
+            ("ci.yml".into(), "BP002".into(), "type=gha".into()),
+            ("ci.yml".into(), "BP002".into(), "type=gha".into()),
+            ("ci.yml".into(), "BP003".into(), "type=gha".into()),
+        ]
+    );
+    let out = p.lint_with(&BTreeMap::new());
+    let bp002: Vec<&str> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "BP002")
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        bp002[0],
+        "targets \"web\", \"worker\": cache-from uses the GitHub Actions cache (type=gha)"
+    );
+    let fixed = p.fixed();
+    assert_eq!(
+        p.text(&fixed, ".github/workflows/ci.yml"),
+        BAKE_ACTION_CI.replace(
+            "            *.cache-from=type=gha\n            *.cache-to=type=gha\n",
+            "            web.cache-from=type=registry,ref=ghcr.io/acme/web:buildcache\n            worker.cache-from=type=registry,ref=ghcr.io/acme/worker:buildcache\n            web.cache-to=type=registry,ref=ghcr.io/acme/web:buildcache,mode=max\n            worker.cache-to=type=registry,ref=ghcr.io/acme/worker:buildcache,mode=max\n"
+        )
+    );
+    // The bake file is left alone: CI does not use its cache.
+    assert_eq!(p.text(&fixed, "deploy/docker-bake.hcl"), CACHED_BAKE);
+    bakelint::pipeline::workflow::load(&p.text(&fixed, ".github/workflows/ci.yml")).unwrap();
+}
+
+#[test]
+fn a_bake_file_no_workflow_builds_is_reported_as_before() {
+    // The workflow builds `deploy/`; `other/` keeps its findings on the bake file.
+    let p = Pipeline::new(
+        &[
+            ("deploy/docker-bake.hcl", CACHED_BAKE),
+            ("other/docker-bake.hcl", CACHED_BAKE),
+            (".github/workflows/ci.yml", BAKE_ACTION_CI),
+        ],
+        &["BP002", "BP003"],
+    );
+    let out = p.lint_with(&BTreeMap::new());
+    let in_other: Vec<(&str, String)> = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.file.to_string_lossy().contains("other"))
+        .map(|d| (d.code, d.message.clone()))
+        .collect();
+    assert_eq!(in_other.len(), 3, "{in_other:?}");
+    assert!(in_other[0]
+        .1
+        .starts_with("targets \"web\", \"worker\": cache-from"));
+    let in_deploy = out
+        .diagnostics
+        .iter()
+        .filter(|d| d.file.to_string_lossy().contains("deploy"))
+        .count();
+    assert_eq!(in_deploy, 0);
+}
+
+#[test]
+fn an_appended_cache_leaves_the_bake_files_cache_reported_there() {
+    let ci = BAKE_ACTION_CI
+        .replace(
+            "*.cache-from=type=gha",
+            "web.cache-from+=type=gha,scope=web",
+        )
+        .replace("            *.cache-to=type=gha\n", "");
+    let p = Pipeline::new(
+        &[
+            ("deploy/docker-bake.hcl", CACHED_BAKE),
+            (".github/workflows/ci.yml", &ci),
+        ],
+        &["BP002"],
+    );
+    let got: Vec<(String, String)> = p
+        .findings()
+        .into_iter()
+        .map(|(file, _, bytes)| (file, bytes))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("ci.yml".into(), "type=gha,scope=web".into()),
+            ("docker-bake.hcl".into(), "\"type=gha\"".into()),
+            ("docker-bake.hcl".into(), "\"type=gha\"".into()),
+        ]
+    );
+    // One target: the registry ref is shared, the line is rewritten in place.
+    let fixed = p.fixed();
+    assert!(p
+        .text(&fixed, ".github/workflows/ci.yml")
+        .contains("web.cache-from+=type=registry,ref=ghcr.io/acme/web:buildcache-web\n"));
+}
+
+#[test]
+fn bp001_trusts_a_workflow_that_tags_with_the_commit() {
+    let bake = "target \"default\" {\n  tags = [\"ghcr.io/acme/app:latest\"]\n  output = [\"type=registry\"]\n}\n";
+    let without = Pipeline::new(&[("docker-bake.hcl", bake)], &["BP001"]);
+    assert_eq!(without.findings().len(), 1);
+    for set in [
+        "*.tags=ghcr.io/acme/app:${{ github.sha }}",
+        "default.tags+=ghcr.io/acme/app:${{ github.sha }}",
+    ] {
+        let ci = format!(
+            "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/bake-action@v5\n        with:\n          set: |\n            {set}\n"
+        );
+        let with = Pipeline::new(
+            &[("docker-bake.hcl", bake), (".github/workflows/ci.yml", &ci)],
+            &["BP001"],
+        );
+        assert_eq!(with.findings(), vec![], "{set}");
+    }
+    // A run script passing $GITHUB_SHA counts too.
+    let ci = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - run: docker buildx bake --push --set \"*.tags=ghcr.io/acme/app:$GITHUB_SHA\"\n";
+    let with = Pipeline::new(
+        &[("docker-bake.hcl", bake), (".github/workflows/ci.yml", ci)],
+        &["BP001"],
+    );
+    assert_eq!(with.findings(), vec![]);
+}
+
+#[test]
+fn build_push_action_and_buildx_bake_caches() {
+    let ci = r#"on: push
+jobs:
+  image:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: docker/build-push-action@v6
+        with:
+          push: true
+          tags: ghcr.io/acme/api:latest
+          cache-from: type=gha,scope=api
+          cache-to: |
+            type=gha,scope=api,mode=min
+  bake:
+    runs-on: ubuntu-latest
+    steps:
+      - run: |
+          docker buildx bake web \
+            --set web.cache-to=type=gha,scope=web \
+            --push
+"#;
+    let bake = "target \"web\" {\n  tags = [\"ghcr.io/acme/web:latest\"]\n}\n";
+    let p = Pipeline::new(
+        &[("docker-bake.hcl", bake), (".github/workflows/ci.yml", ci)],
+        &["BP002", "BP003"],
+    );
+    assert_eq!(
+        p.findings(),
+        vec![
+            ("ci.yml".into(), "BP002".into(), "type=gha,scope=api".into()),
+            (
+                "ci.yml".into(),
+                "BP002".into(),
+                "type=gha,scope=api,mode=min".into()
+            ),
+            ("ci.yml".into(), "BP002".into(), "type=gha,scope=web".into()),
+            (
+                "ci.yml".into(),
+                "BP003".into(),
+                "type=gha,scope=api,mode=min".into()
+            ),
+            ("ci.yml".into(), "BP003".into(), "type=gha,scope=web".into()),
+            // The bake build writes a cache nothing reads back.
+            ("ci.yml".into(), "BP003".into(), "type=gha,scope=web".into()),
+        ]
+    );
+    let fixed = p.fixed();
+    let text = p.text(&fixed, ".github/workflows/ci.yml");
+    assert!(
+        text.contains("cache-from: type=registry,ref=ghcr.io/acme/api:buildcache-api\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("            type=registry,ref=ghcr.io/acme/api:buildcache-api,mode=max\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "--set web.cache-to=type=registry,ref=ghcr.io/acme/web:buildcache-web,mode=max \\\n"
+        ),
+        "{text}"
+    );
+    bakelint::pipeline::workflow::load(&text).unwrap();
+}
+
+#[test]
+fn an_unknown_target_pattern_is_reported_without_a_guess() {
+    let ci = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n        variant: [a, b]\n    steps:\n      - uses: docker/bake-action@v5\n        with:\n          targets: ${{ matrix.variant }}\n          set: |\n            app-${{ matrix.variant }}.cache-to=type=gha,scope=${{ matrix.variant }}\n";
+    let bake = "target \"app-a\" {\n  tags = [\"ghcr.io/acme/a:latest\"]\n}\ntarget \"app-b\" {\n  tags = [\"ghcr.io/acme/b:latest\"]\n}\n";
+    let p = Pipeline::new(
+        &[("docker-bake.hcl", bake), (".github/workflows/ci.yml", ci)],
+        &["BP002", "BP003"],
+    );
+    let out = p.lint_with(&BTreeMap::new());
+    let got: Vec<(&str, &str, bool)> = out
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.message.as_str(), d.fix.is_some()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "BP002",
+                "targets matching \"app-${{ matrix.variant }}\": cache-to uses the GitHub Actions cache (type=gha)",
+                false
+            ),
+            (
+                "BP003",
+                "targets matching \"app-${{ matrix.variant }}\": cache-to type=gha has no mode (min), so only the final stage's layers are cached",
+                true
+            ),
+        ]
+    );
+}

@@ -124,9 +124,19 @@ pub fn target_caches<'a>(ctx: &WorkflowContext<'a>) -> Vec<TargetCaches<'a>> {
                 });
             }
         }
-        // `set` lines the evaluation does not show: read on their own.
+        // `set` lines the evaluation does not show (unknown targets, a
+        // build that could not be evaluated): read on their own.
+        let seen: BTreeSet<crate::span::Span> = out
+            .iter()
+            .filter(|tc| std::ptr::eq(tc.build, build))
+            .flat_map(|tc| tc.cache_from.iter().chain(&tc.cache_to))
+            .map(|e| e.origin.span)
+            .collect();
         for o in &build.step.overrides {
-            if evaluated.is_some() && o.is_known() {
+            let shown = evaluated.is_some()
+                && o.is_known()
+                && (!build.targets_partial || seen.contains(&o.value_span));
+            if shown {
                 continue;
             }
             let attr = o.attribute();
