@@ -112,6 +112,12 @@ pub struct WorkflowLinks {
     needs: BTreeMap<String, Vec<String>>,
 }
 
+/// The most builds of one workflow evaluated again with their overrides
+/// (each evaluation is bounded by [`crate::bake::limits`]; this bounds their
+/// number, so a generated workflow of thousands of steps stays cheap). The
+/// builds past it keep the set's own evaluation and an error saying why.
+pub const MAX_EVALUATED_BUILDS: usize = 256;
+
 /// The repository root of a workflow: the directory holding `.github/`.
 pub fn repository_root(workflow_path: &Path) -> PathBuf {
     workflow_path
@@ -148,10 +154,15 @@ impl WorkflowLinks {
             uses: image_uses::image_uses(workflow, text),
             ..WorkflowLinks::default()
         };
+        let mut evaluations = 0;
         for step in bake_steps::builds(workflow, text) {
             let job = links.jobs.get(step.job).cloned().unwrap_or_default();
             let env = ci_env(workflow, &step);
-            let build = resolve(path, &root, step, job, sets, &env);
+            let may_evaluate = evaluations < MAX_EVALUATED_BUILDS;
+            let build = resolve(path, &root, step, job, sets, &env, may_evaluate);
+            if build.evaluated.is_some() || build.evaluation_error.is_some() {
+                evaluations += 1;
+            }
             links.builds.push(build);
         }
         for (index, build) in links.builds.iter().enumerate() {
@@ -301,6 +312,7 @@ fn resolve(
     job: String,
     sets: &[LoadedSet],
     env: &BTreeMap<String, String>,
+    may_evaluate: bool,
 ) -> Build {
     let mut build = Build {
         step,
@@ -338,7 +350,11 @@ fn resolve(
         .variables()
         .keys()
         .any(|name| set.options.env.get(name) != env.get(name));
-    if !overrides.is_empty() || env_differs {
+    if (!overrides.is_empty() || env_differs) && !may_evaluate {
+        build.evaluation_error = Some(format!(
+            "not evaluated: the workflow has more than {MAX_EVALUATED_BUILDS} builds to evaluate"
+        ));
+    } else if !overrides.is_empty() || env_differs {
         let options = LoadOptions {
             overrides,
             env: env.clone(),
@@ -857,6 +873,35 @@ target "test" {
             Some("a")
         );
         assert!(links.image_built_by("ghcr.io/a/app:latest").is_some());
+    }
+
+    #[test]
+    fn evaluations_are_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let sets = project(dir.path());
+        let mut yaml = String::from("jobs:\n  build:\n    steps:\n");
+        for _ in 0..MAX_EVALUATED_BUILDS + 2 {
+            yaml.push_str("      - uses: docker/bake-action@v5\n        with:\n          files: deploy/docker-bake.hcl\n          set: web.tags=x\n");
+        }
+        let w = load(&yaml).unwrap();
+        let links = WorkflowLinks::new(
+            &dir.path().join(".github/workflows/ci.yml"),
+            &yaml,
+            &w,
+            &sets,
+        );
+        let evaluated = links
+            .builds
+            .iter()
+            .filter(|b| b.evaluated.is_some())
+            .count();
+        assert_eq!(evaluated, MAX_EVALUATED_BUILDS);
+        let last = links.builds.last().unwrap();
+        assert!(last
+            .evaluation_error
+            .as_deref()
+            .unwrap()
+            .contains("more than"));
     }
 
     #[test]
