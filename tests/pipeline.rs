@@ -579,3 +579,65 @@ fn an_unknown_target_pattern_is_reported_without_a_guess() {
         ]
     );
 }
+
+/// The bundled example, linked: the build job's targets, the jobs that use
+/// its images, the needs graph.
+#[test]
+fn the_example_pipeline_is_linked() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples/ci-pipeline");
+    let found = discover(&[root.clone()]);
+    let mut plan = Plan::new(&found.files, &[]);
+    plan.cwd = root.clone();
+    plan.roots = vec![root.clone()];
+    plan.env = BTreeMap::new();
+    let out = workspace::lint(&plan, &BTreeMap::new(), &settings());
+    let links = &out.workflow_links[0];
+    let build = &links.builds[0];
+    assert_eq!(build.job, "build");
+    assert_eq!(
+        build.targets,
+        ["web", "celery-worker", "celery-beat", "test", "test-db"]
+    );
+    let project = &out.projects[build.set.unwrap()];
+    assert!(project.targets().contains_key("web"));
+    let uses: Vec<(&str, &str, Option<&str>)> = links
+        .consumers()
+        .into_iter()
+        .map(|(u, image)| {
+            (
+                links.job_id(u.job).unwrap(),
+                u.image.value.as_str(),
+                image.target.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        uses,
+        vec![
+            ("test", "ghcr.io/acme/shop-test:latest", Some("test")),
+            (
+                "tag-production-images",
+                "ghcr.io/acme/shop-web:latest",
+                Some("web")
+            ),
+            (
+                "tag-production-images",
+                "ghcr.io/acme/shop-celery-worker:latest",
+                Some("celery-worker")
+            ),
+            (
+                "tag-production-images",
+                "ghcr.io/acme/shop-celery-beat:latest",
+                Some("celery-beat")
+            ),
+        ]
+    );
+    let before_deploy: Vec<String> = links.needs_closure("deploy").into_iter().collect();
+    assert_eq!(before_deploy, ["build", "tag-production-images", "test"]);
+    assert_eq!(
+        links
+            .image_built_by("ghcr.io/acme/shop-web:latest")
+            .map(|i| i.job.as_str()),
+        Some("build")
+    );
+}
