@@ -585,7 +585,7 @@ fn an_unknown_target_pattern_is_reported_without_a_guess() {
 #[test]
 fn the_example_pipeline_is_linked() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples/ci-pipeline");
-    let found = discover(&[root.clone()]);
+    let found = discover(std::slice::from_ref(&root));
     let mut plan = Plan::new(&found.files, &[]);
     plan.cwd = root.clone();
     plan.roots = vec![root.clone()];
