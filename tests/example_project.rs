@@ -175,7 +175,17 @@ fn report_snapshot_and_every_rule_fires() {
     // BP004 points at the package inside the multi-line RUN.
     assert_eq!(at("BP004", "deployment/docker/web.Dockerfile"), (19, 66));
     // BP009 points at the first target's `dockerfile` attribute.
-    assert_eq!(at("BP009", "deployment/docker-bake.hcl").0, 26);
+    assert_eq!(at("BP009", "deployment/docker-bake.hcl").0, 24);
+    // The GHA cache lives in the workflow's `set:` lines: BP002 and BP003
+    // point there (at the value), not at the bake file.
+    assert_eq!(at("BP002", ".github/workflows/ci.yml"), (30, 26));
+    assert_eq!(at("BP003", ".github/workflows/ci.yml"), (31, 24));
+    assert!(
+        !all.iter()
+            .any(|d| (d["code"] == "BP002" || d["code"] == "BP003")
+                && d["path"] == "deployment/docker-bake.hcl"),
+        "no cache finding on the bake file"
+    );
 }
 
 #[test]

@@ -194,6 +194,16 @@ fn builtins() -> BTreeMap<String, String> {
 
 /// Loads and evaluates the bake files.
 pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
+    load_with_origins(opts, &[])
+}
+
+/// [`load`], with where each `--set` override was written: `origins[i]` is
+/// the provenance of `opts.overrides[i]`'s value (a CI workflow's `set:`
+/// line), so the values it sets point there instead of at `<--set>`.
+pub fn load_with_origins(
+    opts: &LoadOptions,
+    origins: &[Provenance],
+) -> Result<BakeProject, Vec<BakeError>> {
     let set = load::file_set(&opts.files, &opts.cwd, &opts.overlay).map_err(|e| vec![e])?;
     let mut files = Vec::new();
     let mut doc = Document::default();
@@ -489,7 +499,7 @@ pub fn load(opts: &LoadOptions) -> Result<BakeProject, Vec<BakeError>> {
 
     // Inheritance, overrides, normalisation.
     let raw_names: Vec<String> = decoded.targets.iter().map(|t| t.name.clone()).collect();
-    let overrides = target::parse_overrides(&opts.overrides, &raw_names, &opts.env)
+    let overrides = target::parse_overrides_from(&opts.overrides, origins, &raw_names, &opts.env)
         .map_err(|m| vec![BakeError::plain(m)])?;
     let raws: HashMap<&str, &target::RawTarget> = decoded
         .targets
@@ -1096,6 +1106,18 @@ impl BakeProject {
             });
         }
         Ok(t)
+    }
+
+    /// Target/group names or globs → the target names they expand to (the
+    /// default group when empty), without checking that the targets
+    /// evaluate: what a build of `names` builds.
+    pub fn expand_names(&self, names: &[String]) -> Result<Vec<String>, BakeError> {
+        let mut out = Vec::new();
+        for n in self.requested(names)? {
+            out.extend(self.group_expand(&n, &mut HashMap::new()).0);
+        }
+        dedup(&mut out);
+        Ok(out)
     }
 
     /// Target/group names or globs → target names (the default group when empty).

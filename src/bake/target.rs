@@ -1483,6 +1483,10 @@ pub struct Override {
     pub value: Option<String>,
     pub arr: Vec<String>,
     pub append: bool,
+    /// Where `value` was written (`<--set>` when not known).
+    pub value_origin: Option<Provenance>,
+    /// Where each `arr` element was written, in order.
+    pub origins: Vec<Provenance>,
 }
 
 /// target → key → override.
@@ -1558,8 +1562,21 @@ pub fn parse_overrides(
     target_names: &[String],
     env: &BTreeMap<String, String>,
 ) -> Result<Overrides, String> {
+    parse_overrides_from(sets, &[], target_names, env)
+}
+
+/// Parses `--set` values, each with where its value was written
+/// (`origins[i]` for `sets[i]`; `<--set>` for those without one): a CI
+/// workflow's `set:` line, so findings on an overridden value point there.
+pub fn parse_overrides_from(
+    sets: &[String],
+    origins: &[Provenance],
+    target_names: &[String],
+    env: &BTreeMap<String, String>,
+) -> Result<Overrides, String> {
     let mut out: Overrides = BTreeMap::new();
-    for v in sets {
+    for (index, v) in sets.iter().enumerate() {
+        let origin = origins.get(index).cloned().unwrap_or_else(over_prov);
         let (lhs, value) = match v.split_once('=') {
             Some((l, r)) => (l, Some(r.to_string())),
             None => (v.as_str(), None),
@@ -1595,6 +1612,7 @@ pub fn parse_overrides(
                 if let Some(val) = &value {
                     o.append = append;
                     o.arr.push(val.clone());
+                    o.origins.push(origin.clone());
                 }
                 continue;
             }
@@ -1605,6 +1623,7 @@ pub fn parse_overrides(
             {
                 return Err(format!("invalid key {lhs}, {} requires name", keys[1]));
             }
+            o.value_origin = Some(origin.clone());
             match &value {
                 Some(val) => o.value = Some(val.clone()),
                 None => {
@@ -1629,15 +1648,18 @@ fn over_prov() -> Provenance {
     }
 }
 
-fn str_res(s: &str) -> Resolved {
-    Resolved::leaf(Value::String(s.to_string()), over_prov())
-}
-
-fn list_res(items: &[String]) -> Resolved {
+/// A list from `--set` values, each element with where it was written
+/// (the list itself: where its first element was).
+fn list_res(items: &[String], origins: &[Provenance]) -> Resolved {
+    let origin_of = |i: usize| origins.get(i).cloned().unwrap_or_else(over_prov);
     let mut r = Resolved {
         value: Value::Null,
-        origin: over_prov(),
-        elements: items.iter().map(|s| str_res(s)).collect(),
+        origin: origin_of(0),
+        elements: items
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Resolved::leaf(Value::String(s.clone()), origin_of(i)))
+            .collect(),
         key: None,
     };
     r.rebuild_list();
@@ -1655,8 +1677,10 @@ pub fn apply_overrides(
             None => (key.as_str(), None),
         };
         let value = o.value.clone().unwrap_or_default();
+        let value_origin = o.value_origin.clone().unwrap_or_else(over_prov);
+        let str_res = |s: &str| Resolved::leaf(Value::String(s.to_string()), value_origin.clone());
         let set_list = |attrs: &mut AttrMap, name: &str, append: bool| {
-            let add = list_res(&o.arr);
+            let add = list_res(&o.arr, &o.origins);
             match (append, attrs.get_mut(name)) {
                 (true, Some(d)) if !d.value.is_null() => {
                     d.elements.extend(add.elements);
@@ -1672,8 +1696,12 @@ pub fn apply_overrides(
                 attrs.insert(k0.to_string(), str_res(&value));
             }
             "network" => {
-                let v = o.arr.last().cloned().unwrap_or(value);
-                attrs.insert("network".into(), str_res(&v));
+                let (v, origin) = match (o.arr.last(), o.origins.last()) {
+                    (Some(v), Some(origin)) => (v.clone(), origin.clone()),
+                    (Some(v), None) => (v.clone(), over_prov()),
+                    _ => (value.clone(), value_origin.clone()),
+                };
+                attrs.insert("network".into(), Resolved::leaf(Value::String(v), origin));
             }
             "secret" => {} // applied last, on the final list (below)
             "args" | "labels" | "contexts" | "extra-hosts" | "resources" => {
@@ -1703,11 +1731,11 @@ pub fn apply_overrides(
             "tags" => set_list(attrs, "tags", o.append),
             "platform" => set_list(attrs, "platforms", o.append),
             "no-cache-filter" | "ulimits" => {
-                let items: Vec<String> = match &o.value {
-                    Some(v) => vec![v.clone()],
-                    None => o.arr.clone(),
+                let (items, origins): (Vec<String>, Vec<Provenance>) = match &o.value {
+                    Some(v) => (vec![v.clone()], vec![value_origin.clone()]),
+                    None => (o.arr.clone(), o.origins.clone()),
                 };
-                let add = list_res(&items);
+                let add = list_res(&items, &origins);
                 attrs.insert(k0.to_string(), add);
             }
             "cache-from" | "cache-to" | "output" | "secrets" | "ssh" => {
@@ -1718,14 +1746,17 @@ pub fn apply_overrides(
             "no-cache" | "pull" => {
                 let b = parse_go_bool(&value)
                     .ok_or_else(|| format!("invalid value {value} for boolean key {k0}"))?;
-                attrs.insert(k0.to_string(), Resolved::leaf(Value::Bool(b), over_prov()));
+                attrs.insert(
+                    k0.to_string(),
+                    Resolved::leaf(Value::Bool(b), value_origin.clone()),
+                );
             }
             "push" | "load" => {
                 let b = parse_go_bool(&value)
                     .ok_or_else(|| format!("invalid value {value} for boolean key {k0}"))?;
                 attrs.insert(
                     format!("\0{k0}"),
-                    Resolved::leaf(Value::Bool(b), over_prov()),
+                    Resolved::leaf(Value::Bool(b), value_origin.clone()),
                 );
             }
             other => return Err(format!("unknown key: {other}")),
@@ -1769,7 +1800,8 @@ pub fn apply_overrides(
                 .iter()
                 .any(|p| p.attrs.get("id").map(String::as_str) == Some(id))
             {
-                *e = Resolved::leaf(Value::Object(obj.clone()), over_prov());
+                let origin = o.value_origin.clone().unwrap_or_else(over_prov);
+                *e = Resolved::leaf(Value::Object(obj.clone()), origin);
                 found = true;
             }
         }

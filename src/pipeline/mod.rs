@@ -3,7 +3,26 @@
 //! ([`crate::yaml`]) into a small typed model whose every value knows its
 //! bytes, so findings point at them and fixes are byte edits that keep
 //! comments, quoting and indentation.
+//!
+//! - [`workflow`]: the model (jobs, needs, services, container, steps, env).
+//! - [`scalar_bytes`]: where a scalar's value text is in the file; the Docker
+//!   actions' list inputs, split as they split them.
+//! - [`run_script`]: a `run:` script through the shell scanner, words mapped
+//!   back to the file.
+//! - [`set_override`]: one `--set` / `set:` override.
+//! - [`bake_steps`]: the builds steps run (bake-action, `docker buildx bake`,
+//!   build-push-action), as written.
+//! - [`image_uses`]: where jobs use images, and image reference matching.
+//! - [`links`]: builds resolved to the loaded bake sets and evaluated as CI
+//!   runs them, image uses matched to builds, the `needs:` graph; the query
+//!   API for rules (`WorkflowContext::links`, `BakeContext::ci`).
 
+pub mod bake_steps;
+pub mod image_uses;
+pub mod links;
+pub mod run_script;
+pub mod scalar_bytes;
+pub mod set_override;
 pub mod workflow;
 
 use std::path::Path;

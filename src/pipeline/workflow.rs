@@ -56,6 +56,12 @@ pub struct Step {
     /// `with:` inputs with scalar values, in document order.
     pub with: Vec<(Scalar, Scalar)>,
     pub run: Option<Scalar>,
+    /// The step's `id` (what `steps.<id>.outputs` name).
+    pub id: Option<Scalar>,
+    /// `working-directory` of a `run` step.
+    pub working_directory: Option<Scalar>,
+    /// `env:` of the step (scalar values), in document order.
+    pub env: Vec<(Scalar, Scalar)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,18 +75,55 @@ pub struct Job {
     pub steps: Vec<Step>,
     /// A reusable workflow call (`uses: ./.github/workflows/x.yml`).
     pub uses: Option<Scalar>,
+    /// `defaults.run.working-directory` of the job.
+    pub run_working_directory: Option<Scalar>,
+    /// `env:` of the job (scalar values), in document order.
+    pub env: Vec<(Scalar, Scalar)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Workflow {
     pub name: Option<Scalar>,
     pub jobs: Vec<Job>,
+    /// `defaults.run.working-directory` of the workflow.
+    pub run_working_directory: Option<Scalar>,
+    /// `env:` of the workflow (scalar values), in document order.
+    pub env: Vec<(Scalar, Scalar)>,
 }
 
 impl Workflow {
     pub fn job(&self, id: &str) -> Option<&Job> {
         self.jobs.iter().find(|j| j.id.value == id)
     }
+
+    /// The directory `run` steps of `job` start in, as written (a step's
+    /// `working-directory`, else the job's, else the workflow's
+    /// `defaults.run.working-directory`); `None`: the workspace.
+    pub fn run_directory<'a>(&'a self, job: &'a Job, step: &'a Step) -> Option<&'a Scalar> {
+        step.working_directory
+            .as_ref()
+            .or(job.run_working_directory.as_ref())
+            .or(self.run_working_directory.as_ref())
+    }
+}
+
+/// The scalar entries of a mapping (`with:`, `env:`), in document order.
+fn scalar_entries(node: Option<&Node>) -> Vec<(Scalar, Scalar)> {
+    node.map(|m| {
+        m.entries()
+            .into_iter()
+            .filter_map(|(_, k, v)| Some((Scalar::from_node(k)?, Scalar::from_node(v)?)))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// `defaults.run.working-directory` of a workflow or job node.
+fn run_working_directory(node: &Node) -> Option<Scalar> {
+    node.get("defaults")?
+        .get("run")?
+        .get("working-directory")
+        .and_then(Scalar::from_node)
 }
 
 /// Text that cannot be read as a workflow, with its position.
@@ -133,6 +176,8 @@ pub fn load(text: &str) -> Result<Workflow, LoadError> {
     let mut workflow = Workflow {
         name: root.get("name").and_then(Scalar::from_node),
         jobs: Vec::new(),
+        run_working_directory: run_working_directory(root),
+        env: scalar_entries(root.get("env")),
     };
     if let Some(jobs) = root.get("jobs") {
         for (_, key, job) in jobs.entries() {
@@ -199,18 +244,11 @@ fn read_job(id: Scalar, node: &Node) -> Job {
                     span: s.span,
                     name: s.get("name").and_then(Scalar::from_node),
                     uses: s.get("uses").and_then(Scalar::from_node),
-                    with: s
-                        .get("with")
-                        .map(|w| {
-                            w.entries()
-                                .into_iter()
-                                .filter_map(|(_, k, v)| {
-                                    Some((Scalar::from_node(k)?, Scalar::from_node(v)?))
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    with: scalar_entries(s.get("with")),
                     run: s.get("run").and_then(Scalar::from_node),
+                    id: s.get("id").and_then(Scalar::from_node),
+                    working_directory: s.get("working-directory").and_then(Scalar::from_node),
+                    env: scalar_entries(s.get("env")),
                 })
                 .collect()
         })
@@ -223,6 +261,8 @@ fn read_job(id: Scalar, node: &Node) -> Job {
         container,
         steps,
         uses: node.get("uses").and_then(Scalar::from_node),
+        run_working_directory: run_working_directory(node),
+        env: scalar_entries(node.get("env")),
     }
 }
 

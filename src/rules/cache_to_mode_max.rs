@@ -1,11 +1,17 @@
 //! BP003 `cache-to-mode-max`: `cache-to` without `mode=max`, and `cache-to`
 //! that no `cache-from` of the target reads back.
+//!
+//! Also where a CI workflow sets the cache (`set:` lines, `--set`,
+//! build-push-action `cache-to` / `cache-from`): reported and fixed in the
+//! workflow, on the targets as CI builds them; a bake-file `cache-to` the
+//! workflow replaces for a target is not reported again for that target.
 
 use crate::bake::{Entry, Resolved, Target};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::rules::bake_findings::BySource;
+use crate::rules::workflow_cache::{self, TargetCaches};
 use crate::rules::{bake_findings, bake_targets, hcl_edit};
-use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope};
+use crate::rules::{BakeContext, CheckFn, RuleDef, RuleScope, WorkflowContext};
 
 pub static RULE: RuleDef = RuleDef {
     code: "BP003",
@@ -17,8 +23,15 @@ pub static RULE: RuleDef = RuleDef {
     fix: Some(Applicability::Safe),
     scope: RuleScope::Bake,
     options: &[],
-    check: CheckFn::Bake(check),
+    check: CheckFn::BakeAndWorkflow(check, check_workflow),
 };
+
+const MODE_MAX_HELP: &str = "add `mode=max` so the layers of every stage are exported.\n\
+    Multi-stage builds then reuse their builder stages on a fresh CI runner instead of \
+    rebuilding them (often minutes per run).";
+
+const UNREAD_HELP: &str = "add a `cache-from` entry with the same type and ref (or scope) as the \
+    `cache-to`; otherwise every build spends time exporting a cache that no build uses";
 
 /// Cache backends that take `mode` (the `inline` cache has no max mode).
 const MODE_BACKENDS: &[&str] = &["registry", "gha", "local", "s3", "azblob"];
@@ -65,7 +78,11 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut without_max: BySource<(&Target, &Entry)> = BySource::default();
     let mut unread: BySource<&Target> = BySource::default();
     for target in bake_targets::concrete_targets(ctx.project) {
-        for entry in target.cache_to() {
+        // What CI replaces is judged in the workflow.
+        let ci_cache_to = ctx.ci.replaces(&target.name, "cache-to");
+        let ci_caches =
+            ctx.ci.touches(&target.name, "cache-to") || ctx.ci.touches(&target.name, "cache-from");
+        for entry in target.cache_to().iter().filter(|_| !ci_cache_to) {
             if entry.disabled || entry.error.is_some() || entry.origin.is_override() {
                 continue;
             }
@@ -80,7 +97,8 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             .iter()
             .filter(|e| MODE_BACKENDS.contains(&e.typ.as_str()) && e.error.is_none())
             .collect();
-        if !writes.is_empty()
+        if !ci_caches
+            && !writes.is_empty()
             && !writes
                 .iter()
                 .any(|to| target.cache_from().iter().any(|from| reads_back(to, from)))
@@ -111,11 +129,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                     entry.typ
                 ),
             )
-            .with_help(
-                "add `mode=max` so the layers of every stage are exported.\n\
-                 Multi-stage builds then reuse their builder stages on a fresh CI runner instead \
-                 of rebuilding them (often minutes per run).",
-            );
+            .with_help(MODE_MAX_HELP);
         if let Some(fix) = mode_max_fix(ctx, target, entry) {
             d = d.with_fix(fix);
         }
@@ -132,10 +146,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                     bake_findings::targets_subject(&names)
                 ),
             )
-            .with_help(
-                "add a `cache-from` entry with the same type and ref (or scope) as the `cache-to`; \
-                 otherwise every build spends time exporting a cache that no build uses",
-            ),
+            .with_help(UNREAD_HELP),
         );
     }
 }
@@ -176,5 +187,115 @@ fn mode_max_fix(ctx: &BakeContext<'_>, target: &Target, entry: &Entry) -> Option
     Some(Fix::safe(
         message,
         vec![Edit::insert(file, offset, content)],
+    ))
+}
+
+/// Whether an entry's keys that decide what it reads or writes are known
+/// (no `${{ }}` expression or shell expansion in them).
+fn keys_known(entry: &Entry) -> bool {
+    READ_BACK_KEYS
+        .iter()
+        .filter(|(typ, _)| *typ == entry.typ)
+        .flat_map(|(_, keys)| keys.iter())
+        .all(|(to, from, _)| {
+            [to, from].iter().all(|k| {
+                entry
+                    .attrs
+                    .get(**k)
+                    .is_none_or(|v| !workflow_cache::is_dynamic(v))
+            })
+        })
+}
+
+/// The `cache-to` entries a workflow writes without `mode=max`, and those
+/// no `cache-from` of the build reads back; fixes edit the workflow.
+fn check_workflow(ctx: &WorkflowContext<'_>, out: &mut Vec<Diagnostic>) {
+    let caches = workflow_cache::target_caches(ctx);
+    let mut without_max: BySource<(&TargetCaches<'_>, &Entry)> = BySource::default();
+    let mut unread: BySource<&TargetCaches<'_>> = BySource::default();
+    for tc in &caches {
+        let written: Vec<&Entry> = tc
+            .cache_to
+            .iter()
+            .filter(|e| workflow_cache::from_workflow(ctx, e) && e.error.is_none() && !e.disabled)
+            .collect();
+        for entry in &written {
+            if MODE_BACKENDS.contains(&entry.typ.as_str())
+                && entry.attrs.get("mode").map(String::as_str) != Some("max")
+            {
+                without_max.push(bake_findings::source_key(&entry.origin), (tc, entry));
+            }
+        }
+        let writes: Vec<&&Entry> = written
+            .iter()
+            .filter(|e| MODE_BACKENDS.contains(&e.typ.as_str()))
+            .collect();
+        let known = writes.iter().all(|e| keys_known(e)) && tc.cache_from.iter().all(keys_known);
+        if let Some(first) = writes.first().filter(|_| tc.whole) {
+            if known
+                && !writes
+                    .iter()
+                    .any(|to| tc.cache_from.iter().any(|from| reads_back(to, from)))
+            {
+                unread.push(bake_findings::source_key(&first.origin), tc);
+            }
+        }
+    }
+    let subject = workflow_cache::subject;
+    for ((_, span), items) in without_max.into_groups() {
+        let Some((_, entry)) = items.first().copied() else {
+            continue;
+        };
+        let targets: Vec<&TargetCaches<'_>> = items.iter().map(|(tc, _)| *tc).collect();
+        let mode = match entry.attrs.get("mode") {
+            Some(m) => format!("mode={m}"),
+            None => "no mode (min)".to_string(),
+        };
+        let mut d = ctx
+            .diagnostic(
+                span,
+                format!(
+                    "{}: cache-to type={} has {mode}, so only the final stage's layers are cached",
+                    subject(&targets),
+                    entry.typ
+                ),
+            )
+            .with_help(MODE_MAX_HELP);
+        if let Some(fix) = workflow_mode_max_fix(ctx, entry) {
+            d = d.with_fix(fix);
+        }
+        out.push(d);
+    }
+    for ((_, span), targets) in unread.into_groups() {
+        out.push(
+            ctx.diagnostic(
+                span,
+                format!(
+                    "{}: cache-to writes a cache that no cache-from reads back",
+                    subject(&targets)
+                ),
+            )
+            .with_help(UNREAD_HELP),
+        );
+    }
+}
+
+/// Sets `mode=max` in the entry's workflow bytes.
+fn workflow_mode_max_fix(ctx: &WorkflowContext<'_>, entry: &Entry) -> Option<Fix> {
+    let written = workflow_cache::verbatim(ctx.text, entry)?;
+    let start = entry.origin.span.start;
+    let message = "set `mode=max`";
+    let fields = workflow_cache::fields(written);
+    if let Some(mode) = fields.iter().find(|f| f.key.eq_ignore_ascii_case("mode")) {
+        let value_start = start + mode.start + written.get(mode.start..)?.find('=')? + 1;
+        let span = crate::span::Span::new(value_start, start + mode.end);
+        return Some(Fix::safe(
+            message,
+            vec![Edit::replace(ctx.path, span, "max")],
+        ));
+    }
+    Some(Fix::safe(
+        message,
+        vec![Edit::insert(ctx.path, entry.origin.span.end, ",mode=max")],
     ))
 }

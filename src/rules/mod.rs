@@ -30,6 +30,7 @@ pub mod stage_walk;
 pub mod stages;
 pub mod suggest;
 pub mod word_spans;
+pub mod workflow_cache;
 
 pub mod alpine_postgres;
 pub mod cache_mount;
@@ -426,6 +427,11 @@ pub struct BakeContext<'a> {
     /// were named): what "the project" is, for rules that tell its own bake
     /// files from the demos and test fixtures inside it.
     pub lint_roots: &'a [std::path::PathBuf],
+    /// The CI workflow builds of this definition (empty when no workflow
+    /// builds it): what they override of its targets
+    /// ([`crate::pipeline::links::CiBuilds`]). A value CI replaces for a
+    /// target is judged where the workflow sets it, not in the bake file.
+    pub ci: &'a crate::pipeline::links::CiBuilds<'a>,
 }
 
 impl BakeContext<'_> {
@@ -485,6 +491,10 @@ pub struct WorkflowContext<'a> {
     /// loader paths back to the paths the user gave): what the workflow's
     /// bake steps build.
     pub bake: &'a [crate::workspace::LoadedSet],
+    /// The workflow's links: the builds its jobs run (resolved to `bake`,
+    /// evaluated with their `set:` overrides), the images its jobs use, the
+    /// `needs:` graph ([`crate::pipeline::links::WorkflowLinks`]).
+    pub links: &'a crate::pipeline::links::WorkflowLinks,
     pub rule: &'static RuleDef,
     pub options: &'a RuleOptions,
 }

@@ -1575,6 +1575,7 @@ target "worker" {
             dockerfiles: &parsed,
             virtual_files: &virtual_files,
             lint_roots: &[],
+            ci: &Default::default(),
         };
         let mut out = Vec::new();
         check_bake(&ctx, &mut out);

@@ -1,12 +1,22 @@
 //! BP002 `registry-cache`: `cache-from` / `cache-to` entries with `type=gha`
 //! (string or object form), where a registry cache restores about twice as
 //! fast and has no 10 GB repository limit.
+//!
+//! Also where a CI workflow sets the cache: a `docker/bake-action` `set:`
+//! line or `--set` of `docker buildx bake` (read on the targets the build
+//! builds, evaluated with its overrides), and `docker/build-push-action`'s
+//! `cache-from` / `cache-to` inputs. Those are reported in the workflow, and
+//! the bake file's value a workflow replaces for a target is not reported
+//! again for that target.
 
 use crate::bake::{Entry, Resolved, Target};
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::rules::bake_findings::BySource;
+use crate::rules::workflow_cache::{self, TargetCaches};
 use crate::rules::{bake_findings, bake_targets, hcl_edit, image_tags};
-use crate::rules::{BakeContext, CheckFn, OptionKind, RuleDef, RuleOption, RuleScope};
+use crate::rules::{
+    BakeContext, CheckFn, OptionKind, RuleDef, RuleOption, RuleOptions, RuleScope, WorkflowContext,
+};
 use crate::span::Span;
 
 pub static RULE: RuleDef = RuleDef {
@@ -22,7 +32,7 @@ pub static RULE: RuleDef = RuleDef {
         name: "ref",
         kind: OptionKind::String,
     }],
-    check: CheckFn::Bake(check),
+    check: CheckFn::BakeAndWorkflow(check, check_workflow),
 };
 
 /// The cache attributes, as written in bake files.
@@ -43,6 +53,10 @@ const KEPT_KEYS: &[(&str, &str)] = &[
 /// The default ref template: the target's repository with a `buildcache` tag.
 const DEFAULT_REF: &str = "{repository}:buildcache";
 
+/// Why, in every finding's help.
+const WHY: &str = "A registry cache restores about twice as fast, has no 10 GB repository limit \
+                   and is shared across branches and runners.";
+
 fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut found: BySource<(&Target, &'static str, &Entry)> = BySource::default();
     for target in bake_targets::concrete_targets(ctx.project) {
@@ -52,6 +66,10 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             } else {
                 target.cache_to()
             };
+            if ctx.ci.replaces(&target.name, attr) {
+                // CI builds with the workflow's value: reported there.
+                continue;
+            }
             for entry in entries {
                 if entry.typ == "gha" && !entry.origin.is_override() {
                     found.push(
@@ -77,8 +95,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
             Some(Some(r)) if refs.iter().all(|x| x.as_ref() == Some(r)) => Some(r.clone()),
             _ => None,
         };
-        let why = "A registry cache restores about twice as fast, has no 10 GB repository limit \
-                   and is shared across branches and runners.";
+        let why = WHY;
         let per_target: Vec<String> = items
             .iter()
             .zip(&refs)
@@ -336,4 +353,171 @@ fn insert_after_item(text: &str, value_end: usize, item: &str) -> Option<(usize,
         return Some((comma, format!(" {item},")));
     }
     Some((value_end, format!(", {item}")))
+}
+
+/// The `gha` entries a workflow writes, one finding per written entry
+/// (naming every target it applies to), with a fix that edits the workflow.
+fn check_workflow(ctx: &WorkflowContext<'_>, out: &mut Vec<Diagnostic>) {
+    let caches = workflow_cache::target_caches(ctx);
+    let mut found: BySource<(&TargetCaches<'_>, &'static str, &Entry)> = BySource::default();
+    for tc in &caches {
+        for attr in CACHE_ATTRS {
+            for entry in tc.entries(attr) {
+                if entry.typ == "gha" && workflow_cache::from_workflow(ctx, entry) {
+                    found.push(bake_findings::source_key(&entry.origin), (tc, *attr, entry));
+                }
+            }
+        }
+    }
+    for ((_, span), items) in found.into_groups() {
+        let Some((_, attr, entry)) = items.first().copied() else {
+            continue;
+        };
+        let targets: Vec<&TargetCaches<'_>> = items.iter().map(|(tc, _, _)| *tc).collect();
+        let subject = workflow_cache::subject(&targets);
+        let scope = entry.attrs.get("scope").map(String::as_str);
+        let refs: Vec<Option<String>> = items
+            .iter()
+            .map(|(tc, _, _)| workflow_ref(ctx.options, tc, scope))
+            .collect();
+        let shared = match refs.first() {
+            Some(Some(r)) if refs.iter().all(|x| x.as_ref() == Some(r)) => Some(r.clone()),
+            _ => None,
+        };
+        let help = match (&shared, refs.iter().all(Option::is_some)) {
+            (Some(r), _) => format!("use `type=registry,ref={r}`.\n{WHY}"),
+            (None, true) => format!(
+                "use a registry cache per target ({}).\n{WHY}",
+                items
+                    .iter()
+                    .zip(&refs)
+                    .filter_map(|((tc, _, _), r)| Some(format!(
+                        "\"{}\": `{}`",
+                        tc.name(),
+                        r.as_ref()?
+                    )))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            (None, false) => format!(
+                "use `type=registry,ref=<repository>:buildcache`.\n{WHY}\nGive the build literal \
+                 tags, or set `ref` in `[rules.registry-cache]`, to get an automatic fix."
+            ),
+        };
+        let mut d = ctx
+            .diagnostic(
+                span,
+                format!("{subject}: {attr} uses the GitHub Actions cache (type=gha)"),
+            )
+            .with_help(help);
+        if let Some(fix) = workflow_fix(ctx, &items, attr, entry, &refs, shared.as_deref()) {
+            d = d.with_fix(fix);
+        }
+        out.push(d);
+    }
+}
+
+/// The registry ref for a CI-built target: option `ref` (`{repository}`,
+/// `{target}`, `{scope}`), else `<repository>:buildcache[-<scope>]`, from
+/// the first tag CI gives it. `None` when a needed part is unknown (no tag,
+/// an expression).
+fn workflow_ref(
+    options: &RuleOptions,
+    tc: &TargetCaches<'_>,
+    scope: Option<&str>,
+) -> Option<String> {
+    let template = options
+        .get("ref")
+        .and_then(|v| v.as_str())
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or(DEFAULT_REF);
+    let mut out = template.to_string();
+    if out.contains("{repository}") {
+        // Tags a bake file generated in the run sets are unknown.
+        if tc.build.files_partial {
+            return None;
+        }
+        let tag = tc.tags.first()?;
+        let repository = image_tags::split_repository(tag).0;
+        if repository.is_empty() || workflow_cache::is_dynamic(repository) {
+            return None;
+        }
+        out = out.replace("{repository}", repository);
+    }
+    if out.contains("{target}") {
+        out = out.replace("{target}", tc.target?);
+    }
+    let scope = scope.filter(|s| !s.is_empty());
+    if scope.is_some_and(workflow_cache::is_dynamic) {
+        return None;
+    }
+    if template == DEFAULT_REF {
+        if let Some(scope) = scope {
+            out.push('-');
+            out.push_str(scope);
+        }
+    } else {
+        out = out.replace("{scope}", scope.or(tc.target).unwrap_or("buildcache"));
+    }
+    Some(out)
+}
+
+/// The registry entry that replaces a gha entry written as `written`.
+fn registry_value(written: &str, attr: &str, cache_ref: &str) -> String {
+    let mut fields = vec!["type=registry".to_string(), format!("ref={cache_ref}")];
+    for f in workflow_cache::fields(written) {
+        let kept = KEPT_KEYS
+            .iter()
+            .any(|(key, on)| f.key.eq_ignore_ascii_case(key) && *on == attr);
+        if kept {
+            if let Some(text) = written.get(f.start..f.end) {
+                fields.push(text.trim().to_string());
+            }
+        }
+    }
+    fields.join(",")
+}
+
+/// Rewrites the entry in the workflow: in place when every target it
+/// applies to gets the same ref; else a `set:` line for a glob of targets
+/// becomes one line per target, each with its own registry cache.
+fn workflow_fix(
+    ctx: &WorkflowContext<'_>,
+    items: &[(&TargetCaches<'_>, &'static str, &Entry)],
+    attr: &str,
+    entry: &Entry,
+    refs: &[Option<String>],
+    shared: Option<&str>,
+) -> Option<Fix> {
+    let written = workflow_cache::verbatim(ctx.text, entry)?;
+    if let Some(cache_ref) = shared {
+        return Some(Fix::unsafe_(
+            format!("use a registry cache at `{cache_ref}`"),
+            vec![Edit::replace(
+                ctx.path,
+                entry.origin.span,
+                registry_value(written, attr, cache_ref),
+            )],
+        ));
+    }
+    let (first, _, _) = items.first()?;
+    let o = workflow_cache::override_of(first.build, entry)?;
+    let operator = if o.append { "+=" } else { "=" };
+    let mut lines = Vec::new();
+    for ((tc, _, _), cache_ref) in items.iter().zip(refs) {
+        let target = tc.target?;
+        if target.contains(['.', '*', '?', '[', ']']) {
+            return None;
+        }
+        let key = o.key.as_str();
+        lines.push(format!(
+            "{target}.{key}{operator}{}",
+            registry_value(written, attr, cache_ref.as_ref()?)
+        ));
+    }
+    let (span, content) = workflow_cache::replace_line(ctx.text, o, &lines)?;
+    Some(Fix::unsafe_(
+        format!("give each target its own registry cache ({attr})"),
+        vec![Edit::replace(ctx.path, span, content)],
+    ))
 }

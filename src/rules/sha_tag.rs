@@ -7,7 +7,9 @@
 //! local names (`app:dev`, `localhost:5000/app`, `:local`), not targets
 //! whose outputs push nothing, not tags CI writes (a
 //! `docker-metadata-action` target the bake-action overrides), not demo or
-//! test bake files. The finding points at the `tags` expression (in the
+//! test bake files, not targets a CI workflow build tags with the commit
+//! (`set: *.tags=…:${{ github.sha }}`) or whose tags it replaces (see
+//! [`crate::pipeline::links::CiBuilds`]). The finding points at the `tags` expression (in the
 //! parent block when inherited); one finding per expression, naming every
 //! target that shares it (inheritance, matrix).
 
@@ -316,6 +318,11 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut by_source: BySource<&Target> = BySource::default();
     for target in bake_targets::concrete_targets(ctx.project) {
         if !pushes_image(target) {
+            continue;
+        }
+        // A CI build that tags the target with the commit (`set:
+        // *.tags=…:${{ github.sha }}`), or replaces its tags, decides.
+        if ctx.ci.tags_with_sha(&target.name) || ctx.ci.replaces(&target.name, "tags") {
             continue;
         }
         let Some(tags) = target.attr("tags") else {

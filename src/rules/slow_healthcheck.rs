@@ -458,6 +458,7 @@ mod tests {
             text,
             workflow: &w,
             bake: &[],
+            links: &Default::default(),
             rule: &RULE,
             options: &Default::default(),
         };

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
+use crate::pipeline::links::CiBuilds;
 use crate::rules::{BakeContext, RULES};
 use crate::suppress::CommentSuppressions;
 
@@ -16,6 +17,7 @@ use super::dockerfiles::ParsedDockerfiles;
 /// severities, less those a comment suppresses, in the user's paths.
 pub fn run(
     set: &LoadedSet,
+    ci: &CiBuilds<'_>,
     settings: &Settings,
     dockerfiles: &ParsedDockerfiles,
     virtual_files: &BTreeSet<PathBuf>,
@@ -39,6 +41,7 @@ pub fn run(
             dockerfiles,
             virtual_files,
             lint_roots,
+            ci,
         };
         let mut found = Vec::new();
         check(&ctx, &mut found);

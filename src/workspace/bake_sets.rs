@@ -20,6 +20,9 @@ pub struct LoadedSet {
     /// The loader sees the bake files relative to the base, as buildx run
     /// there would; this maps those paths back to the paths we were given.
     pub rebase: BTreeMap<PathBuf, PathBuf>,
+    /// What the set was evaluated with (to evaluate it again with a CI
+    /// build's `--set` overrides, see [`crate::pipeline::links`]).
+    pub options: LoadOptions,
 }
 
 impl LoadedSet {
@@ -158,7 +161,11 @@ fn load_at(
             .collect(),
     };
     match bake::load(&opts) {
-        Ok(project) => Ok(LoadedSet { project, rebase }),
+        Ok(project) => Ok(LoadedSet {
+            project,
+            rebase,
+            options: opts,
+        }),
         Err(errors) => Err((errors, rebase)),
     }
 }

@@ -21,6 +21,7 @@ use crate::bake::BakeProject;
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::linter::{self, FileError};
+use crate::pipeline::links::CiBuilds;
 use crate::project::FileKind;
 
 pub use bake_sets::LoadedSet;
@@ -118,6 +119,9 @@ pub struct LintOutput {
     pub texts: BTreeMap<PathBuf, String>,
     /// Loaded bake definitions, in plan order.
     pub projects: Vec<BakeProject>,
+    /// The links of each workflow read (their builds' `set` index into
+    /// `projects`).
+    pub workflow_links: Vec<crate::pipeline::links::WorkflowLinks>,
 }
 
 /// The default bake files of the nearest directory at or above a
@@ -208,12 +212,15 @@ impl InMemory {
 }
 
 /// Lints everything in `plan`, step by step: load the bake file sets (each
-/// resolved against one base), decide which Dockerfiles to lint with which
-/// build info, lint them, lint the inline Dockerfiles, run the bake rules.
+/// resolved against one base), read the workflows and link their builds to
+/// the sets, decide which Dockerfiles to lint with which build info, lint
+/// them, lint the inline Dockerfiles, run the bake rules (knowing what CI
+/// overrides), run the workflow rules.
 pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Settings) -> LintOutput {
     let mut out = LintOutput::default();
     let in_memory = InMemory::new(overlay);
     let sets = bake_sets::load_all(plan, overlay, settings, &in_memory, &mut out);
+    let workflows = workflows::load_all(&plan.workflows, overlay, &sets, &mut out);
     let builds = builds::dockerfile_builds(plan, &sets, overlay, &in_memory);
     let parsed = dockerfiles::lint_all(builds, overlay, settings, &mut out);
     for set in &sets {
@@ -225,20 +232,23 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
     } else {
         plan.roots.clone()
     };
-    for set in &sets {
+    for (index, set) in sets.iter().enumerate() {
+        let ci = CiBuilds::of_set(index, workflows.iter().map(|w| &w.links));
         out.diagnostics.extend(bake_rules::run(
             set,
+            &ci,
             settings,
             &parsed,
             &in_memory.files,
             &lint_roots,
         ));
     }
-    for path in &plan.workflows {
-        workflows::lint(path, overlay, settings, &sets, &mut out);
+    for workflow in &workflows {
+        workflows::lint(workflow, settings, &sets, &mut out);
     }
     sort_and_drop_repeats(&mut out.diagnostics);
     out.projects = sets.into_iter().map(|s| s.project).collect();
+    out.workflow_links = workflows.into_iter().map(|w| w.links).collect();
     out
 }
 

@@ -16,9 +16,7 @@ group "ci" {
 }
 
 target "_common" {
-  context    = "."
-  cache-from = ["type=gha"]
-  cache-to   = ["type=gha"]
+  context = "."
 }
 
 target "web" {
