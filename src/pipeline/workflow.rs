@@ -56,6 +56,14 @@ pub struct Step {
     /// `with:` inputs with scalar values, in document order.
     pub with: Vec<(Scalar, Scalar)>,
     pub run: Option<Scalar>,
+    /// The step `id` (what `steps.<id>.outputs` name).
+    pub id: Option<Scalar>,
+    /// The step's `env:` entries with scalar values, in document order.
+    pub env: Vec<(Scalar, Scalar)>,
+    /// `working-directory:` of a `run` step.
+    pub working_directory: Option<Scalar>,
+    /// `shell:` of a `run` step (`bash`, `pwsh`, `python`...).
+    pub shell: Option<Scalar>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,17 +77,40 @@ pub struct Job {
     pub steps: Vec<Step>,
     /// A reusable workflow call (`uses: ./.github/workflows/x.yml`).
     pub uses: Option<Scalar>,
+    /// The job's display `name:`.
+    pub name: Option<Scalar>,
+    /// The job's `if:` condition, as written (an expression with or
+    /// without `${{ }}`).
+    pub condition: Option<Scalar>,
+    /// The job's `env:` entries with scalar values, in document order.
+    pub env: Vec<(Scalar, Scalar)>,
+    /// The names of the job's `outputs:`.
+    pub outputs: Vec<Scalar>,
+    /// The span of the `environment:` value (a name, or a mapping with
+    /// `name` and `url`): a deployment environment, which may require an
+    /// approval before the job runs.
+    pub environment: Option<Span>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Workflow {
     pub name: Option<Scalar>,
+    /// The events that trigger the workflow (`on: push`, `on: [push,
+    /// pull_request]`, or the keys of an `on:` mapping).
+    pub on: Vec<Scalar>,
+    /// The workflow's `env:` entries with scalar values, in document order.
+    pub env: Vec<(Scalar, Scalar)>,
     pub jobs: Vec<Job>,
 }
 
 impl Workflow {
     pub fn job(&self, id: &str) -> Option<&Job> {
         self.jobs.iter().find(|j| j.id.value == id)
+    }
+
+    /// Whether an event named `event` triggers the workflow.
+    pub fn triggered_by(&self, event: &str) -> bool {
+        self.on.iter().any(|e| e.value == event)
     }
 }
 
@@ -132,6 +163,8 @@ pub fn load(text: &str) -> Result<Workflow, LoadError> {
     }
     let mut workflow = Workflow {
         name: root.get("name").and_then(Scalar::from_node),
+        on: events(root.get("on")),
+        env: scalar_map(root.get("env")),
         jobs: Vec::new(),
     };
     if let Some(jobs) = root.get("jobs") {
@@ -142,6 +175,29 @@ pub fn load(text: &str) -> Result<Workflow, LoadError> {
         }
     }
     Ok(workflow)
+}
+
+/// The keys of a mapping whose values are scalars, with their values.
+fn scalar_map(node: Option<&Node>) -> Vec<(Scalar, Scalar)> {
+    node.map(|n| {
+        n.entries()
+            .into_iter()
+            .filter_map(|(_, k, v)| Some((Scalar::from_node(k)?, Scalar::from_node(v)?)))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// `on:` as a scalar, a list or a mapping of event names.
+fn events(node: Option<&Node>) -> Vec<Scalar> {
+    match node {
+        Some(n) if n.as_map().is_some() => n
+            .entries()
+            .into_iter()
+            .filter_map(|(_, k, _)| Scalar::from_node(k))
+            .collect(),
+        other => scalar_list(other),
+    }
 }
 
 fn scalar_list(node: Option<&Node>) -> Vec<Scalar> {
@@ -199,18 +255,12 @@ fn read_job(id: Scalar, node: &Node) -> Job {
                     span: s.span,
                     name: s.get("name").and_then(Scalar::from_node),
                     uses: s.get("uses").and_then(Scalar::from_node),
-                    with: s
-                        .get("with")
-                        .map(|w| {
-                            w.entries()
-                                .into_iter()
-                                .filter_map(|(_, k, v)| {
-                                    Some((Scalar::from_node(k)?, Scalar::from_node(v)?))
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    with: scalar_map(s.get("with")),
                     run: s.get("run").and_then(Scalar::from_node),
+                    id: s.get("id").and_then(Scalar::from_node),
+                    env: scalar_map(s.get("env")),
+                    working_directory: s.get("working-directory").and_then(Scalar::from_node),
+                    shell: s.get("shell").and_then(Scalar::from_node),
                 })
                 .collect()
         })
@@ -223,6 +273,22 @@ fn read_job(id: Scalar, node: &Node) -> Job {
         container,
         steps,
         uses: node.get("uses").and_then(Scalar::from_node),
+        name: node.get("name").and_then(Scalar::from_node),
+        condition: node.get("if").and_then(Scalar::from_node),
+        env: scalar_map(node.get("env")),
+        outputs: node
+            .get("outputs")
+            .map(|o| {
+                o.entries()
+                    .into_iter()
+                    .filter_map(|(_, k, _)| Scalar::from_node(k))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        environment: node
+            .get("environment")
+            .filter(|e| !e.is_null())
+            .map(|e| e.span),
     }
 }
 
@@ -335,6 +401,34 @@ jobs:
         assert!(e.to_string().contains("not a mapping"), "{e}");
         let e = load("*nothing\n").unwrap_err();
         assert!(e.message.starts_with("invalid YAML"), "{e}");
+    }
+
+    #[test]
+    fn triggers_conditions_env_outputs_and_environments() {
+        let text = "on:\n  push:\n    branches: [main]\n  workflow_call:\nenv:\n  REGISTRY: ghcr.io\njobs:\n  tag:\n    name: Tag images\n    if: github.ref == 'refs/heads/main'\n    environment:\n      name: production\n    env:\n      IMAGE: app\n    outputs:\n      digest: ${{ steps.x.outputs.digest }}\n    steps:\n      - id: x\n        shell: bash\n        working-directory: app\n        env: {TAG: v1}\n        run: echo\n";
+        let w = load(text).unwrap();
+        let on: Vec<&str> = w.on.iter().map(|e| e.value.as_str()).collect();
+        assert_eq!(on, ["push", "workflow_call"]);
+        assert!(w.triggered_by("workflow_call") && !w.triggered_by("release"));
+        assert_eq!(w.env[0].1.value, "ghcr.io");
+        let job = &w.jobs[0];
+        assert_eq!(job.name.as_ref().unwrap().value, "Tag images");
+        let condition = job.condition.as_ref().unwrap();
+        assert_eq!(
+            condition.span.slice(text),
+            "github.ref == 'refs/heads/main'"
+        );
+        assert!(job.environment.unwrap().slice(text).contains("production"));
+        assert_eq!(job.env[0].0.value, "IMAGE");
+        assert_eq!(job.outputs[0].value, "digest");
+        let step = &job.steps[0];
+        assert_eq!(step.id.as_ref().unwrap().value, "x");
+        assert_eq!(step.shell.as_ref().unwrap().value, "bash");
+        assert_eq!(step.working_directory.as_ref().unwrap().value, "app");
+        assert_eq!(step.env[0].1.value, "v1");
+        let w = load("on: [push, pull_request]\njobs: {}\n").unwrap();
+        assert_eq!(w.on.len(), 2);
+        assert!(load("on: push\n").unwrap().triggered_by("push"));
     }
 
     #[test]
