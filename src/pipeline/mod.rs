@@ -4,7 +4,9 @@
 //! bytes, so findings point at them and fixes are byte edits that keep
 //! comments, quoting and indentation.
 
+pub mod built_images;
 pub mod image_ref;
+pub mod needs_edit;
 pub mod retag;
 pub mod run_script;
 pub mod workflow;
