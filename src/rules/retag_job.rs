@@ -1,0 +1,582 @@
+//! BP013 `retag-job`: a workflow job that, after the test jobs, pulls
+//! images this workflow built and pushes them again under the commit SHA
+//! (`docker pull` + `tag` + `push`, `docker buildx imagetools create`,
+//! `crane copy|tag`, `regctl image copy`, `skopeo copy`).
+//!
+//! The job only exists because the build did not tag the images with the
+//! commit: tagging them at build time makes it redundant, and it costs a
+//! runner start, a pull and a push of every image after the tests (about
+//! five minutes per run in the CI review). The finding points at the job
+//! key.
+//!
+//! Only copies whose new tag carries the commit SHA are this pattern; a
+//! job that promotes a SHA-tagged image to `latest` or `production` after
+//! the tests is the recommended pipeline, and is left alone. Jobs with a
+//! deployment `environment` (an approval may gate them) are left alone too.
+//!
+//! The fix (unsafe, one change over the workflow and the bake files): the
+//! bake targets whose images the job copies get a `${GITHUB_SHA}` tag (the
+//! edit of BP001, unless they already have one), the job is deleted, and
+//! every job that needed it needs what it needed (and inherits its `if:`).
+//! It is offered only when all of that is certain: see
+//! [`fix_blockers`].
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
+use crate::pipeline::built_images::{self, Builder, BuiltImage};
+use crate::pipeline::image_ref::{may_be_same_image, repository_text, ImageRef, Part, Tag};
+use crate::pipeline::needs_edit::{self, TextEdit};
+use crate::pipeline::retag::{self, JobRetags, RetagOp};
+use crate::pipeline::run_script;
+use crate::pipeline::workflow::{self, Job};
+use crate::rules::{hcl_edit, image_tags, sha_tag};
+use crate::rules::{CheckFn, RuleDef, RuleScope, WorkflowContext};
+
+pub static RULE: RuleDef = RuleDef {
+    code: "BP013",
+    name: "retag-job",
+    aliases: &[],
+    severity: Severity::Warning,
+    summary: "A job re-tags the images this workflow built with the commit SHA after the tests",
+    doc: include_str!("../../rules/BP013.md"),
+    fix: Some(Applicability::Unsafe),
+    scope: RuleScope::Workflow,
+    options: &[],
+    check: CheckFn::Workflow(check),
+};
+
+/// The variable the runner sets to the commit SHA, and the bake tag the
+/// fix adds (`<repository>:${GITHUB_SHA}`).
+const SHA_VARIABLE: &str = sha_tag::DEFAULT_VARIABLE;
+
+/// Words of a job id or name that make it a test job.
+const TEST_JOB_WORDS: &[&str] = &[
+    "test",
+    "tests",
+    "testing",
+    "e2e",
+    "integration",
+    "unit",
+    "check",
+    "checks",
+    "lint",
+    "verify",
+    "spec",
+    "specs",
+    "qa",
+    "smoke",
+    "acceptance",
+    "pytest",
+];
+
+/// Programs that run tests wherever they appear in a command (`pytest`,
+/// `python -m pytest`, `docker compose run web pytest`).
+const TEST_PROGRAMS: &[&str] = &[
+    "pytest",
+    "py.test",
+    "tox",
+    "nox",
+    "jest",
+    "vitest",
+    "mocha",
+    "rspec",
+    "phpunit",
+    "behave",
+    "ctest",
+    "bats",
+    "playwright",
+    "cypress",
+];
+
+/// Task runners whose `test`/`check` subcommands or scripts run tests
+/// (`go test`, `npm run test:unit`, `make check`, `manage.py test`).
+const TEST_RUNNERS: &[&str] = &[
+    "go", "cargo", "npm", "yarn", "pnpm", "bun", "make", "just", "task", "mvn", "mvnw", "gradle",
+    "gradlew", "dotnet", "mix", "python", "python3", "bundle", "rake", "composer", "deno",
+];
+
+/// Status functions: an `if:` with one of them decides on its own whether
+/// earlier failures stop the job, so it cannot be moved onto other jobs.
+const STATUS_FUNCTIONS: &[&str] = &["always()", "failure()", "cancelled()", "success()"];
+
+/// What in a tag expression names the commit: `github.sha`, `GITHUB_SHA`,
+/// `git rev-parse`, and any name [`sha_tag::names_a_commit`] accepts.
+fn carries_commit(tag: &Tag) -> bool {
+    let Tag::Parts(parts) = tag else {
+        return false;
+    };
+    parts.iter().any(|p| match p {
+        Part::Unknown(text) => {
+            text.contains("rev-parse")
+                || text
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .any(|w| !w.is_empty() && (w == "sha" || sha_tag::names_a_commit(w)))
+        }
+        Part::Literal(text) => {
+            (7..=40).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_hexdigit())
+        }
+    })
+}
+
+/// Whether a tag is exactly the full commit SHA the runner has in
+/// `GITHUB_SHA` (what a `${GITHUB_SHA}` bake tag gives).
+fn is_full_sha(tag: &Tag) -> bool {
+    let Tag::Parts(parts) = tag else {
+        return false;
+    };
+    let [Part::Unknown(text)] = parts.as_slice() else {
+        return false;
+    };
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    matches!(
+        compact.as_str(),
+        "${{github.sha}}" | "${{env.GITHUB_SHA}}" | "$GITHUB_SHA" | "${GITHUB_SHA}"
+    )
+}
+
+/// The lower-cased words of a job id or name (`unit-tests`, `runTests`).
+fn words(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if !c.is_ascii_alphanumeric() {
+            out.push(std::mem::take(&mut current));
+            previous_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && previous_lower {
+            out.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_ascii_lowercase();
+        current.push(c.to_ascii_lowercase());
+    }
+    out.push(current);
+    out.retain(|w| !w.is_empty());
+    out
+}
+
+/// Whether a job runs tests: its id or name says so, a step runs a test
+/// command, or it runs in an image the workflow built.
+fn is_test_job(text: &str, job: &Job, built: &[BuiltImage]) -> bool {
+    let named = std::iter::once(&job.id).chain(job.name.as_ref()).any(|n| {
+        words(&n.value)
+            .iter()
+            .any(|w| TEST_JOB_WORDS.contains(&w.as_str()))
+    });
+    if named {
+        return true;
+    }
+    let in_built_image = job
+        .container
+        .as_ref()
+        .and_then(|c| c.image.as_ref())
+        .is_some_and(|image| {
+            let r = ImageRef::from_text(&image.value, image.span);
+            built.iter().any(|b| may_be_same_image(&r, &b.reference))
+        });
+    in_built_image
+        || job.steps.iter().filter_map(|s| s.run.as_ref()).any(|run| {
+            let script = run_script::parse(text, run);
+            script.script.commands().iter().any(runs_tests)
+        })
+}
+
+fn runs_tests(command: &crate::shell::SimpleCommand) -> bool {
+    let Some((program, args)) = command.effective() else {
+        return false;
+    };
+    let name = crate::shell::command_basename(program).unwrap_or("");
+    let any_test_program = std::iter::once(name)
+        .chain(args.iter().filter_map(|a| a.as_str()))
+        .any(|w| TEST_PROGRAMS.contains(&w.rsplit('/').next().unwrap_or(w)));
+    any_test_program
+        || (TEST_RUNNERS.contains(&name)
+            && args
+                .iter()
+                .filter_map(|a| a.as_str())
+                .any(|a| !a.starts_with('-') && (a.contains("test") || a.contains("check"))))
+}
+
+/// One copy of a built image under a commit tag, with the images it copies.
+struct Copy<'a> {
+    op: &'a RetagOp,
+    built: Vec<&'a BuiltImage>,
+}
+
+fn check(ctx: &WorkflowContext<'_>, out: &mut Vec<Diagnostic>) {
+    for job in &ctx.workflow.jobs {
+        if let Some(d) = finding(ctx, job) {
+            out.push(d);
+        }
+    }
+}
+
+fn finding(ctx: &WorkflowContext<'_>, job: &Job) -> Option<Diagnostic> {
+    if job.uses.is_some()
+        || job.environment.is_some()
+        || job.needs.is_empty()
+        || built_images::builds_images(ctx.text, job)
+    {
+        return None;
+    }
+    let built = built_images::built_before(ctx.path, ctx.text, ctx.workflow, ctx.bake, job);
+    if built.is_empty() {
+        return None;
+    }
+    let ancestors = built_images::ancestors(ctx.workflow, job);
+    let tests: Vec<&Job> = ancestors
+        .iter()
+        .copied()
+        .filter(|a| is_test_job(ctx.text, a, &built))
+        .collect();
+    if tests.is_empty() {
+        return None;
+    }
+    let retags = retag::scan_job(ctx.text, ctx.workflow, job);
+    let copies: Vec<Copy<'_>> = retags
+        .ops
+        .iter()
+        .filter(|op| carries_commit(&op.target.split().1))
+        .map(|op| Copy {
+            op,
+            built: built
+                .iter()
+                .filter(|b| may_be_same_image(&op.source, &b.reference))
+                .collect(),
+        })
+        .filter(|c| !c.built.is_empty())
+        .collect();
+    let first = copies.first()?;
+    let mut images: Vec<String> = Vec::new();
+    let mut tools: Vec<&str> = Vec::new();
+    for c in &copies {
+        let repository = repository_text(&c.op.source.split().0);
+        if !images.contains(&repository) {
+            images.push(repository);
+        }
+        if !tools.contains(&c.op.tool) {
+            tools.push(c.op.tool);
+        }
+    }
+    let noun = if images.len() == 1 { "image" } else { "images" };
+    let message = format!(
+        "job \"{}\" re-tags {} {noun} this workflow built with the commit SHA after the tests ({}): {}",
+        job.id.value,
+        images.len(),
+        tools.join(", "),
+        images
+            .iter()
+            .map(|i| format!("`{i}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let fix = fix(ctx, job, &retags, &copies);
+    let needs_after: Vec<String> = job.needs.iter().map(|n| format!("`{}`", n.value)).collect();
+    let dependents = dependents(ctx.workflow, &job.id.value);
+    let rewire = if dependents.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {} then {} {}",
+            dependents
+                .iter()
+                .map(|d| format!("`{}`", d.id.value))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if dependents.len() == 1 {
+                "needs"
+            } else {
+                "need"
+            },
+            needs_after.join(" and ")
+        )
+    };
+    let bake_built = first
+        .built
+        .iter()
+        .any(|b| matches!(b.by, Builder::Bake { .. }));
+    let how = if bake_built {
+        format!("`<repository>:${{{SHA_VARIABLE}}}` in the bake targets' `tags`")
+    } else {
+        "`<repository>:${{ github.sha }}` in the build step's `tags`".to_string()
+    };
+    let mut help = format!(
+        "tag the images with the commit SHA when they are built ({how}) and delete this job{rewire}.\n\
+         The job starts a runner after the tests, pulls every image and pushes it again: about \
+         5 minutes per run in the CI review."
+    );
+    if !has_cleanup_job(ctx.workflow) {
+        help.push_str(
+            "\nThe workflow has no job that cleans up after a failed run: add one that runs \
+             `if: failure()` and deletes the SHA tags of the failed run, so untested SHA tags \
+             never stay in the registry.",
+        );
+    }
+    let mut d = ctx
+        .diagnostic(job.id.span, message)
+        .with_help(help)
+        .with_label(
+            first.op.command,
+            format!("re-tags `{}`", first.op.source.text()),
+        );
+    if let Some(fix) = fix {
+        d = d.with_fix(fix);
+    }
+    Some(d)
+}
+
+/// A job that runs when an earlier one failed (`if: failure()`): the
+/// cleanup the review recommends.
+fn has_cleanup_job(workflow: &workflow::Workflow) -> bool {
+    workflow.jobs.iter().any(|j| {
+        j.condition
+            .as_ref()
+            .is_some_and(|c| c.value.contains("failure()"))
+    })
+}
+
+/// The jobs that need `id` directly.
+fn dependents<'w>(workflow: &'w workflow::Workflow, id: &str) -> Vec<&'w Job> {
+    workflow
+        .jobs
+        .iter()
+        .filter(|j| j.needs.iter().any(|n| n.value == id))
+        .collect()
+}
+
+/// Whether another workflow of the repository calls this one
+/// (`uses: ./.github/workflows/<name>`).
+fn called_elsewhere(path: &Path) -> bool {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return true;
+    };
+    let needle = format!("workflows/{name}");
+    let Ok(entries) = std::fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    }) else {
+        return false;
+    };
+    entries.flatten().any(|e| {
+        let p = e.path();
+        p.file_name() != path.file_name()
+            && crate::pipeline::is_workflow_path(&p)
+            && crate::fsread::read_text(&p).is_ok_and(|t| t.contains(&needle))
+    })
+}
+
+/// The fix, or `None` when it cannot be proven safe.
+fn fix(
+    ctx: &WorkflowContext<'_>,
+    job: &Job,
+    retags: &JobRetags,
+    copies: &[Copy<'_>],
+) -> Option<Fix> {
+    if fix_blockers(ctx, job, retags, copies) {
+        return None;
+    }
+    let mut edits: Vec<Edit> = bake_edits(ctx, copies)?;
+    let workflow_edits = workflow_edits(ctx, job)?;
+    // The workflow still loads, the job is gone, no job needs a missing job.
+    let mut sorted = workflow_edits.clone();
+    sorted.sort_by_key(|(s, _)| (s.start, s.end));
+    let fixed = crate::fix::apply_edits(ctx.text, &sorted);
+    let after = workflow::load(&fixed).ok()?;
+    let ids: BTreeSet<&str> = after.jobs.iter().map(|j| j.id.value.as_str()).collect();
+    if ids.contains(job.id.value.as_str())
+        || ids.len() + 1 != ctx.workflow.jobs.len()
+        || after
+            .jobs
+            .iter()
+            .any(|j| j.needs.iter().any(|n| !ids.contains(n.value.as_str())))
+    {
+        return None;
+    }
+    edits.extend(
+        workflow_edits
+            .into_iter()
+            .map(|(span, content)| Edit::replace(ctx.path, span, content)),
+    );
+    let needs: Vec<String> = job.needs.iter().map(|n| format!("`{}`", n.value)).collect();
+    Some(Fix::unsafe_(
+        format!(
+            "tag the images with the commit SHA at build time, delete job `{}` and make the jobs that needed it need {}",
+            job.id.value,
+            needs.join(" and ")
+        ),
+        edits,
+    ))
+}
+
+/// Why the fix would not be safe: the workflow can be called by others,
+/// something reads the job's outputs or result, the job does more than
+/// log in and re-tag, a copy is not of a bake-built image to its own SHA
+/// tag, or its `if:` cannot move onto the jobs that needed it.
+fn fix_blockers(
+    ctx: &WorkflowContext<'_>,
+    job: &Job,
+    retags: &JobRetags,
+    copies: &[Copy<'_>],
+) -> bool {
+    let id = job.id.value.as_str();
+    if ctx.workflow.triggered_by("workflow_call")
+        || called_elsewhere(ctx.path)
+        || needs_edit::reads_needs_context(ctx.text, id)
+        || !job.outputs.is_empty()
+        || !retags.other.is_empty()
+        || !retags.stray_pushes.is_empty()
+        || copies.len() != retags.ops.len()
+    {
+        return true;
+    }
+    let copies_own_sha = |c: &Copy<'_>| {
+        let (source, target) = (&c.op.source, &c.op.target);
+        source.is_literal()
+            && source.repository() == target.repository()
+            && is_full_sha(&target.split().1)
+            && c.built.iter().all(|b| {
+                matches!(
+                    b.by,
+                    Builder::Bake {
+                        tags_in_file: true,
+                        pushes: true,
+                        ..
+                    }
+                )
+            })
+    };
+    if !copies.iter().all(copies_own_sha) {
+        return true;
+    }
+    let Some(condition) = &job.condition else {
+        return false;
+    };
+    let condition_moves = !condition.span.slice(ctx.text).contains('\n')
+        && !STATUS_FUNCTIONS.iter().any(|f| condition.value.contains(f));
+    !condition_moves
+        || dependents(ctx.workflow, id).iter().any(|d| {
+            d.condition
+                .as_ref()
+                .is_some_and(|c| c.value.trim() != condition.value.trim())
+        })
+}
+
+/// Deleting the job, rewiring the jobs that needed it, moving its `if:`.
+fn workflow_edits(ctx: &WorkflowContext<'_>, job: &Job) -> Option<Vec<TextEdit>> {
+    let id = job.id.value.as_str();
+    let needs: Vec<String> = job.needs.iter().map(|n| n.value.clone()).collect();
+    let mut edits = vec![needs_edit::job_deletion(ctx.text, id)?];
+    for dependent in dependents(ctx.workflow, id) {
+        let d = dependent.id.value.as_str();
+        edits.extend(needs_edit::rewire_needs(ctx.text, d, id, &needs)?);
+        if let (Some(condition), None) = (&job.condition, &dependent.condition) {
+            edits.push(needs_edit::add_condition(
+                ctx.text,
+                d,
+                condition.span.slice(ctx.text),
+            )?);
+        }
+    }
+    Some(edits)
+}
+
+/// BP001's edit for every target whose image the job copies and that has
+/// no `${GITHUB_SHA}` tag for it yet, in the user's paths.
+fn bake_edits(ctx: &WorkflowContext<'_>, copies: &[Copy<'_>]) -> Option<Vec<Edit>> {
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut done: BTreeSet<(usize, String)> = BTreeSet::new();
+    for c in copies {
+        for b in &c.built {
+            let Builder::Bake { set, target, .. } = &b.by else {
+                return None;
+            };
+            if !done.insert((*set, target.clone())) {
+                continue;
+            }
+            let loaded = ctx.bake.get(*set)?;
+            let project = &loaded.project;
+            let t = project.targets().get(target)?;
+            let tags = t.attr("tags")?;
+            if tags_have_sha(project, tags, &c.op.target) {
+                continue;
+            }
+            let fix = sha_tag::fix(project, tags, SHA_VARIABLE)?;
+            for mut e in fix.edits {
+                let (Edit::Replace { file, .. } | Edit::Create { file, .. }) = &mut e;
+                *file = loaded.rebase.get(file.as_path())?.clone();
+                if !edits.contains(&e) {
+                    edits.push(e);
+                }
+            }
+        }
+    }
+    Some(edits)
+}
+
+/// Whether a target's tags already include `<target's repository>:${GITHUB_SHA}`.
+fn tags_have_sha(
+    project: &crate::bake::BakeProject,
+    tags: &crate::bake::Resolved,
+    target: &ImageRef,
+) -> bool {
+    let wanted = target.repository();
+    tags.elements.iter().any(|e| {
+        let sha_tag_part = project
+            .file_text(&e.origin.file)
+            .and_then(|t| hcl_edit::quoted_literal(t, e.origin.span))
+            .and_then(|(_, body)| image_tags::split_repository(body).1)
+            .is_some_and(|tag| {
+                image_tags::interpolations(tag) == [Some(SHA_VARIABLE)]
+                    && tag.trim().starts_with("${")
+                    && tag.trim().ends_with('}')
+            });
+        sha_tag_part
+            && e.as_str()
+                .is_some_and(|v| ImageRef::from_text(v, e.origin.span).repository() == wanted)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::Span;
+
+    fn tag(text: &str) -> Tag {
+        ImageRef::from_text(text, Span::empty(0)).split().1
+    }
+
+    #[test]
+    fn commit_tags() {
+        assert!(carries_commit(&tag("a.io/b/c:${{ github.sha }}")));
+        assert!(carries_commit(&tag(
+            "a.io/b/c:sha-${{ steps.vars.outputs.sha_short }}"
+        )));
+        assert!(carries_commit(&tag("a.io/b/c:0123abcd")));
+        let r = ImageRef::new(
+            vec![
+                Part::Literal("a.io/b/c:".into()),
+                Part::Unknown("$(git rev-parse --short HEAD)".into()),
+            ],
+            Span::empty(0),
+        );
+        assert!(carries_commit(&r.split().1));
+        assert!(!carries_commit(&tag("a.io/b/c:latest")));
+        assert!(!carries_commit(&tag("a.io/b/c:${{ github.ref_name }}")));
+        assert!(!carries_commit(&tag("a.io/b/c:${{ env.VERSION }}")));
+        assert!(is_full_sha(&tag("a.io/b/c:${{ github.sha }}")));
+        assert!(is_full_sha(&tag("a.io/b/c:${{env.GITHUB_SHA}}")));
+        assert!(!is_full_sha(&tag("a.io/b/c:sha-${{ github.sha }}")));
+        assert!(!is_full_sha(&tag("a.io/b/c:${{ steps.x.outputs.sha }}")));
+    }
+
+    #[test]
+    fn job_words() {
+        assert_eq!(words("unit-tests"), ["unit", "tests"]);
+        assert_eq!(words("runE2e"), ["run", "e2e"]);
+        assert!(!words("attestation").contains(&"test".to_string()));
+    }
+}
