@@ -544,6 +544,289 @@ fn tags_have_sha(
 mod tests {
     use super::*;
     use crate::span::Span;
+    use std::collections::BTreeMap;
+
+    /// A little repository: files written to a temp dir, linted with BP013
+    /// (and `also`) like the CLI lints it.
+    struct Repo {
+        dir: tempfile::TempDir,
+        found: Vec<Diagnostic>,
+    }
+
+    fn lint_with(files: &[(&str, &str)], also: &[&str]) -> Repo {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (name, text) in files {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, text).expect("write");
+        }
+        let discovered = crate::project::discover(&[dir.path().to_path_buf()]);
+        let mut plan = crate::workspace::Plan::new(&discovered.files, &[]);
+        plan.cwd = dir.path().to_path_buf();
+        plan.roots = vec![dir.path().to_path_buf()];
+        plan.env = BTreeMap::new();
+        let mut select = vec![RULE.code.to_string()];
+        select.extend(also.iter().map(|c| c.to_string()));
+        let cli = crate::config::CliSelection {
+            select: Some(select),
+            ..Default::default()
+        };
+        let settings = crate::config::Settings::from_toml(Path::new("bakelint.toml"), "", &cli)
+            .expect("settings");
+        let out = crate::workspace::lint(&plan, &BTreeMap::new(), &settings);
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        Repo {
+            dir,
+            found: out.diagnostics,
+        }
+    }
+
+    fn lint(files: &[(&str, &str)]) -> Repo {
+        lint_with(files, &[])
+    }
+
+    impl Repo {
+        fn own(&self) -> Vec<&Diagnostic> {
+            self.found.iter().filter(|d| d.code == "BP013").collect()
+        }
+
+        fn text(&self, file: &str) -> String {
+            std::fs::read_to_string(self.dir.path().join(file)).expect("read")
+        }
+
+        /// The finding's file text at its span.
+        fn slice(&self, d: &Diagnostic) -> String {
+            let text = std::fs::read_to_string(&d.file).expect("read");
+            d.span.slice(&text).to_string()
+        }
+
+        /// `file` after the edits of `d`'s fix.
+        fn fixed(&self, d: &Diagnostic, file: &str) -> String {
+            let text = self.text(file);
+            let mut edits: Vec<(Span, String)> = d
+                .fix
+                .as_ref()
+                .expect("a fix")
+                .edits
+                .iter()
+                .filter_map(|e| match e {
+                    Edit::Replace {
+                        file: f,
+                        span,
+                        content,
+                    } if f.ends_with(file) => Some((*span, content.clone())),
+                    _ => None,
+                })
+                .collect();
+            edits.sort_by_key(|(s, _)| (s.start, s.end));
+            crate::fix::apply_edits(&text, &edits)
+        }
+    }
+
+    const BAKE: &str = "target \"default\" {\n  tags = [\"ghcr.io/acme/app:latest\"]\n}\n";
+
+    const BUILD_AND_TEST: &str = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/bake-action@v6\n        with:\n          push: true\n  test:\n    needs: build\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n";
+
+    fn workflow(tail: &str) -> String {
+        format!("{BUILD_AND_TEST}{tail}")
+    }
+
+    const RETAG: &str = "  tag:\n    needs: test\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/login-action@v3\n      - run: |\n          docker pull ghcr.io/acme/app:latest\n          docker tag ghcr.io/acme/app:latest ghcr.io/acme/app:${{ github.sha }}\n          docker push ghcr.io/acme/app:${{ github.sha }}\n";
+
+    const DEPLOY: &str = "  deploy:\n    needs: [lint, tag]\n    steps:\n      - run: ./deploy.sh\n  lint:\n    steps:\n      - run: echo\n";
+
+    const WF: &str = ".github/workflows/ci.yml";
+
+    #[test]
+    fn the_retag_job_its_message_help_and_fix() {
+        let ci = workflow(&format!("{RETAG}{DEPLOY}"));
+        let repo = lint(&[(WF, &ci), ("docker-bake.hcl", BAKE)]);
+        let own = repo.own();
+        assert_eq!(own.len(), 1, "{own:?}");
+        let d = own[0];
+        assert_eq!(repo.slice(d), "tag");
+        assert_eq!(
+            d.message,
+            "job \"tag\" re-tags 1 image this workflow built with the commit SHA after the tests (docker pull/tag/push): `ghcr.io/acme/app`"
+        );
+        let help = d.help.as_deref().unwrap_or("");
+        assert!(
+            help.starts_with("tag the images with the commit SHA when they are built"),
+            "{help}"
+        );
+        assert!(help.contains("`deploy` then needs `test`"), "{help}");
+        assert!(help.contains("about 5 minutes"), "{help}");
+        assert!(help.contains("`if: failure()`"), "{help}");
+        assert_eq!(
+            repo.fixed(d, WF),
+            workflow("  deploy:\n    needs: [lint, test]\n    steps:\n      - run: ./deploy.sh\n  lint:\n    steps:\n      - run: echo\n")
+        );
+        assert_eq!(
+            repo.fixed(d, "docker-bake.hcl"),
+            "variable \"GITHUB_SHA\" {\n  default = \"dev\"\n}\n\ntarget \"default\" {\n  tags = [\"ghcr.io/acme/app:latest\", \"ghcr.io/acme/app:${GITHUB_SHA}\"]\n}\n"
+        );
+        assert_eq!(
+            d.fix.as_ref().map(|f| f.applicability),
+            Some(Applicability::Unsafe)
+        );
+    }
+
+    #[test]
+    fn a_cleanup_job_is_not_asked_for_again() {
+        let cleanup = "  cleanup:\n    needs: [build, test]\n    if: failure()\n    steps:\n      - run: ./delete-sha-tags.sh\n";
+        let ci = workflow(&format!("{RETAG}{cleanup}"));
+        let repo = lint(&[(WF, &ci), ("docker-bake.hcl", BAKE)]);
+        let own = repo.own();
+        assert_eq!(own.len(), 1);
+        assert!(!own[0].help.as_deref().unwrap_or("").contains("failure()"));
+        // Nothing needed the job: the fix only deletes it.
+        assert_eq!(repo.fixed(own[0], WF), workflow(cleanup));
+    }
+
+    #[test]
+    fn what_is_not_a_retag_job() {
+        let cases = [
+            // Promoting the SHA-tagged image after the tests is the goal.
+            RETAG.replace("app:${{ github.sha }}", "app:production"),
+            // A deployment environment may gate the job on purpose.
+            RETAG.replace("    runs-on:", "    environment: production\n    runs-on:"),
+            // Not after the tests.
+            RETAG.replace("needs: test", "needs: build"),
+            // An image this workflow does not build.
+            RETAG.replace("acme/app", "acme/other"),
+            // A job that builds images itself.
+            RETAG.replace(
+                "      - uses: docker/login-action@v3\n",
+                "      - uses: docker/build-push-action@v6\n",
+            ),
+        ];
+        for tail in cases {
+            let repo = lint(&[(WF, &workflow(&tail)), ("docker-bake.hcl", BAKE)]);
+            assert!(repo.own().is_empty(), "{tail}: {:?}", repo.own());
+        }
+        // No bake definition for the bake step: nothing is known to be built.
+        let repo = lint(&[(WF, &workflow(RETAG))]);
+        assert!(repo.own().is_empty());
+    }
+
+    #[test]
+    fn no_fix_unless_it_is_safe() {
+        let cases = [
+            // A reusable workflow.
+            workflow(RETAG).replace("on: push", "on:\n  push:\n  workflow_call:"),
+            // Something reads the job's result.
+            workflow(&format!("{RETAG}  deploy:\n    needs: tag\n    if: needs.tag.result == 'success'\n    steps:\n      - run: ./deploy.sh\n")),
+            // The job does more than re-tag.
+            workflow(&format!("{RETAG}          ./notify.sh\n")),
+            // A short SHA is not what a ${GITHUB_SHA} tag gives.
+            workflow(&RETAG.replace("${{ github.sha }}", "${GITHUB_SHA::7}")),
+            // The job's condition cannot move onto a job with another one.
+            workflow(&format!(
+                "{}  deploy:\n    needs: tag\n    if: github.event_name == 'push'\n    steps:\n      - run: ./deploy.sh\n",
+                RETAG.replace("    runs-on:", "    if: github.ref == 'refs/heads/main'\n    runs-on:")
+            )),
+            // Outputs someone may read.
+            workflow(&RETAG.replace("    runs-on:", "    outputs:\n      digest: x\n    runs-on:")),
+        ];
+        for ci in cases {
+            let repo = lint(&[(WF, &ci), ("docker-bake.hcl", BAKE)]);
+            let own = repo.own();
+            assert_eq!(own.len(), 1, "{ci}");
+            assert!(own[0].fix.is_none(), "{ci}");
+        }
+        // Another workflow calls this one.
+        let caller = "on: push\njobs:\n  ci:\n    uses: ./.github/workflows/ci.yml\n";
+        let repo = lint(&[
+            (WF, &workflow(RETAG)),
+            (".github/workflows/release.yml", caller),
+            ("docker-bake.hcl", BAKE),
+        ]);
+        let own = repo.own();
+        assert_eq!(own.len(), 1);
+        assert!(own[0].fix.is_none());
+        // Built by build-push-action: reported, but no bake file to tag in.
+        let ci = "on: push\njobs:\n  build:\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          push: true\n          tags: ghcr.io/acme/app:latest\n  test:\n    needs: build\n    steps:\n      - run: pytest\n".to_string() + RETAG;
+        let repo = lint(&[(WF, &ci)]);
+        let own = repo.own();
+        assert_eq!(own.len(), 1);
+        assert!(own[0].fix.is_none());
+        assert!(own[0]
+            .help
+            .as_deref()
+            .unwrap_or("")
+            .contains("build step's `tags`"));
+    }
+
+    #[test]
+    fn the_condition_moves_to_the_jobs_that_needed_it() {
+        let tag = RETAG.replace(
+            "    runs-on:",
+            "    if: github.ref == 'refs/heads/main'\n    runs-on:",
+        );
+        let ci = workflow(&format!(
+            "{tag}  deploy:\n    needs: tag\n    steps:\n      - run: ./deploy.sh\n"
+        ));
+        let repo = lint(&[(WF, &ci), ("docker-bake.hcl", BAKE)]);
+        let own = repo.own();
+        assert_eq!(own.len(), 1);
+        assert_eq!(
+            repo.fixed(own[0], WF),
+            workflow("  deploy:\n    needs: test\n    if: github.ref == 'refs/heads/main'\n    steps:\n      - run: ./deploy.sh\n")
+        );
+    }
+
+    #[test]
+    fn after_bp001_the_fix_only_deletes_the_job() {
+        let tagged = "variable \"GITHUB_SHA\" {\n  default = \"dev\"\n}\n\ntarget \"default\" {\n  tags = [\"ghcr.io/acme/app:latest\", \"ghcr.io/acme/app:${GITHUB_SHA}\"]\n}\n";
+        let repo = lint_with(
+            &[(WF, &workflow(RETAG)), ("docker-bake.hcl", tagged)],
+            &["BP001"],
+        );
+        let own = repo.own();
+        assert_eq!(own.len(), 1);
+        let edits = &own[0].fix.as_ref().expect("a fix").edits;
+        assert!(edits.iter().all(|e| e.file().ends_with(WF)), "{edits:?}");
+        assert!(repo.found.iter().all(|d| d.code != "BP001"));
+    }
+
+    #[test]
+    fn registry_copies_in_a_loop() {
+        let bake = "target \"web\" {\n  tags = [\"ghcr.io/acme/web:latest\"]\n}\ntarget \"api\" {\n  tags = [\"ghcr.io/acme/api:latest\"]\n}\ngroup \"default\" {\n  targets = [\"web\", \"api\"]\n}\n";
+        let tag = "  tag:\n    needs: [test]\n    steps:\n      - uses: imjasonh/setup-crane@v0.4\n      - run: |\n          for image in web api; do\n            crane copy \"ghcr.io/acme/${image}:latest\" \"ghcr.io/acme/${image}:${GITHUB_SHA}\"\n          done\n";
+        let repo = lint(&[(WF, &workflow(tag)), ("docker-bake.hcl", bake)]);
+        let own = repo.own();
+        assert_eq!(own.len(), 1);
+        assert!(
+            own[0]
+                .message
+                .contains("(crane copy): `ghcr.io/acme/web`, `ghcr.io/acme/api`"),
+            "{}",
+            own[0].message
+        );
+        let fixed = repo.fixed(own[0], "docker-bake.hcl");
+        assert!(
+            fixed.contains("\"ghcr.io/acme/web:latest\", \"ghcr.io/acme/web:${GITHUB_SHA}\""),
+            "{fixed}"
+        );
+        assert!(
+            fixed.contains("\"ghcr.io/acme/api:latest\", \"ghcr.io/acme/api:${GITHUB_SHA}\""),
+            "{fixed}"
+        );
+        assert_eq!(
+            fixed.matches("variable \"GITHUB_SHA\"").count(),
+            1,
+            "{fixed}"
+        );
+        let imagetools = tag.replace(
+            "crane copy \"ghcr.io/acme/${image}:latest\" \"ghcr.io/acme/${image}:${GITHUB_SHA}\"",
+            "docker buildx imagetools create -t ghcr.io/acme/$image:${{ github.sha }} ghcr.io/acme/$image:latest",
+        );
+        let repo = lint(&[(WF, &workflow(&imagetools)), ("docker-bake.hcl", bake)]);
+        let own = repo.own();
+        assert_eq!(own.len(), 1);
+        assert!(own[0].message.contains("docker buildx imagetools create"));
+        assert!(own[0].fix.is_some());
+    }
 
     fn tag(text: &str) -> Tag {
         ImageRef::from_text(text, Span::empty(0)).split().1
