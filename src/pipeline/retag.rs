@@ -433,6 +433,9 @@ fn collect(
             }
         }
         Action::Push => pushed.extend(positional.map(|p| (p, c.all_tags, c.span))),
+        // Several sources: a manifest list merged from per-platform
+        // images, not a copy of one image.
+        Action::Create if positional.len() > 1 => out.other.push(c.span),
         Action::Create => {
             for source in positional {
                 for target in &c.tags {
@@ -917,6 +920,11 @@ mod tests {
         );
         // The archive copy is not a registry re-tag: something else.
         assert_eq!(r.other.len(), 1, "{r:?}");
+        // Per-platform images merged into one manifest list: no copy.
+        let text = job("      - run: docker buildx imagetools create -t a.io/b/c:${{ github.sha }} a.io/b/c:${{ github.sha }}-amd64 a.io/b/c:${{ github.sha }}-arm64\n");
+        let r = scan(&text);
+        assert!(r.ops.is_empty());
+        assert_eq!(r.other.len(), 1);
     }
 
     #[test]
