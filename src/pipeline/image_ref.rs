@@ -7,7 +7,7 @@
 use crate::span::Span;
 
 /// A piece of a reference.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Part {
     Literal(String),
     /// Not known before the run, as written (`${{ github.sha }}`, `$TAG`).

@@ -31,7 +31,7 @@ use crate::pipeline::needs_edit::{self, TextEdit};
 use crate::pipeline::retag::{self, JobRetags, RetagOp};
 use crate::pipeline::run_script;
 use crate::pipeline::workflow::{self, Job};
-use crate::rules::{hcl_edit, image_tags, sha_tag};
+use crate::rules::{bake_targets, hcl_edit, image_tags, sha_tag};
 use crate::rules::{CheckFn, RuleDef, RuleScope, WorkflowContext};
 
 pub static RULE: RuleDef = RuleDef {
@@ -435,7 +435,17 @@ fn fix_blockers(
     }
     let copies_own_sha = |c: &Copy<'_>| {
         let (source, target) = (&c.op.source, &c.op.target);
-        source.is_literal()
+        let targets: BTreeSet<(usize, &str)> = c
+            .built
+            .iter()
+            .filter_map(|b| match &b.by {
+                Builder::Bake { set, target, .. } => Some((*set, target.as_str())),
+                Builder::Other => None,
+            })
+            .collect();
+        // One image: the SHA tag goes to exactly the target that built it.
+        targets.len() == 1
+            && source.is_literal()
             && source.repository() == target.repository()
             && is_full_sha(&target.split().1)
             && c.built.iter().all(|b| {
@@ -489,6 +499,10 @@ fn workflow_edits(ctx: &WorkflowContext<'_>, job: &Job) -> Option<Vec<TextEdit>>
 fn bake_edits(ctx: &WorkflowContext<'_>, copies: &[Copy<'_>]) -> Option<Vec<Edit>> {
     let mut edits: Vec<Edit> = Vec::new();
     let mut done: BTreeSet<(usize, String)> = BTreeSet::new();
+    // The repositories the added tags name: two targets must not both
+    // get `<repository>:${GITHUB_SHA}` for one repository.
+    let mut tagged_repositories: BTreeSet<Vec<Part>> = BTreeSet::new();
+    let e_span = || crate::span::Span::empty(0);
     for c in copies {
         for b in &c.built {
             let Builder::Bake { set, target, .. } = &b.by else {
@@ -504,6 +518,27 @@ fn bake_edits(ctx: &WorkflowContext<'_>, copies: &[Copy<'_>]) -> Option<Vec<Edit
             if tags_have_sha(project, tags, &c.op.target) {
                 continue;
             }
+            // Tags written once for several targets (inherited, a matrix):
+            // a SHA tag there would name every one of their images.
+            let shared = bake_targets::concrete_targets(project).any(|u| {
+                u.name != t.name
+                    && u.attr("tags").is_some_and(|ut| {
+                        ut.origin.file == tags.origin.file && ut.origin.span == tags.origin.span
+                    })
+            });
+            if shared {
+                return None;
+            }
+            let repositories: BTreeSet<Vec<Part>> = tags
+                .elements
+                .iter()
+                .filter_map(|e| e.as_str())
+                .map(|v| ImageRef::from_text(v, e_span()).repository())
+                .collect();
+            if !repositories.is_disjoint(&tagged_repositories) {
+                return None;
+            }
+            tagged_repositories.extend(repositories);
             let fix = sha_tag::fix(project, tags, SHA_VARIABLE)?;
             for mut e in fix.edits {
                 let (Edit::Replace { file, .. } | Edit::Create { file, .. }) = &mut e;
@@ -733,6 +768,18 @@ mod tests {
             let own = repo.own();
             assert_eq!(own.len(), 1, "{ci}");
             assert!(own[0].fix.is_none(), "{ci}");
+        }
+        // Tags written once for several images (a matrix, a parent both
+        // children inherit): a SHA tag there would name all of them.
+        let shared = [
+            "target \"default\" {\n  name = \"app-${v}\"\n  matrix = {\n    v = [\"1\", \"2\"]\n  }\n  args = {\n    V = v\n  }\n  tags = [\"ghcr.io/acme/app:${v}\", equal(v, \"2\") ? \"ghcr.io/acme/app:latest\" : \"\"]\n}\n",
+            "target \"_common\" {\n  tags = [\"ghcr.io/acme/app:latest\"]\n}\ntarget \"a\" {\n  inherits = [\"_common\"]\n}\ntarget \"b\" {\n  inherits = [\"_common\"]\n  args = {\n    X = \"1\"\n  }\n}\ngroup \"default\" {\n  targets = [\"a\"]\n}\n",
+        ];
+        for bake in shared {
+            let repo = lint(&[(WF, &workflow(RETAG)), ("docker-bake.hcl", bake)]);
+            let own = repo.own();
+            assert_eq!(own.len(), 1, "{bake}");
+            assert!(own[0].fix.is_none(), "{bake}");
         }
         // Another workflow calls this one.
         let caller = "on: push\njobs:\n  ci:\n    uses: ./.github/workflows/ci.yml\n";
