@@ -38,9 +38,15 @@ fn next_line(text: &str, offset: usize) -> usize {
         .map_or(text.len(), |i| offset + i + 1)
 }
 
-/// The end of the line holding `offset`, before its newline.
+/// The end of the line holding `offset`, before its newline (`\r\n`
+/// included).
 fn line_end(text: &str, offset: usize) -> usize {
-    text[offset..].find('\n').map_or(text.len(), |i| offset + i)
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    if end > offset && text.as_bytes()[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    }
 }
 
 /// The indentation of a key that starts its line (only spaces before it).
@@ -136,6 +142,17 @@ pub fn job_deletion(text: &str, id: &str) -> Option<TextEdit> {
     Some((Span::new(start, end), String::new()))
 }
 
+/// Whether a collection is written in flow style (`[a, b]`), past an
+/// anchor or tag written before it (`&after [a, b]`).
+fn is_flow(text: &str, node: &Node) -> bool {
+    let mut rest = &text[node.span.start..];
+    while rest.starts_with(['&', '!']) {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        rest = rest[end..].trim_start();
+    }
+    rest.starts_with('[') || rest.starts_with('{')
+}
+
 /// Whether a job id can be written as a plain YAML scalar.
 fn plain_id(id: &str) -> bool {
     !id.is_empty()
@@ -187,7 +204,7 @@ pub fn rewire_needs(
             if added.is_empty() && values.len() == 1 {
                 return None;
             }
-            let flow = text[needs.span.start..].starts_with('[');
+            let flow = is_flow(text, needs);
             if flow {
                 flow_list_edit(items, at, &added)
             } else {
@@ -268,7 +285,7 @@ pub fn add_condition(text: &str, id: &str, condition: &str) -> Option<TextEdit> 
         Some((key, needs)) => {
             key_indent(text, key)?;
             let last = match &needs.kind {
-                NodeKind::Seq(items) if !text[needs.span.start..].starts_with('[') => {
+                NodeKind::Seq(items) if !is_flow(text, needs) => {
                     items.last().map_or(needs.span.end, |i| i.span.end)
                 }
                 _ => needs.span.end,
@@ -447,6 +464,40 @@ mod tests {
         let out = apply(text, vec![add_condition(text, "d", "x").unwrap()]);
         assert_eq!(out, "jobs:\n  d:\n    if: x\n    runs-on: x\n");
         assert!(add_condition(text, "d", "a\nb").is_none());
+    }
+
+    #[test]
+    fn anchored_lists() {
+        let text = "jobs:\n  d:\n    needs: &after [lint, tag]\n";
+        let out = apply(
+            text,
+            rewire_needs(text, "d", "tag", &["test".into()]).unwrap(),
+        );
+        assert_eq!(out, "jobs:\n  d:\n    needs: &after [lint, test]\n");
+    }
+
+    #[test]
+    fn crlf_files() {
+        let text = CI.replace('\n', "\r\n");
+        let mut edits = rewire_needs(&text, "deploy", "tag", &["test".into()]).unwrap();
+        edits.push(job_deletion(&text, "tag").unwrap());
+        edits.push(add_condition(&text, "deploy", "x").unwrap());
+        let out = apply(&text, edits);
+        assert!(
+            out.contains("  # Deploys.\r\n  deploy:\r\n    needs: test\r\n    if: x\r\n    steps:"),
+            "{out:?}"
+        );
+        assert!(!out.contains("tag:"), "{out:?}");
+        assert!(!out.replace("\r\n", "").contains('\r'), "{out:?}");
+        let text = "jobs:\r\n  d:\r\n    needs:\r\n      - lint\r\n      - tag\r\n";
+        let out = apply(
+            text,
+            rewire_needs(text, "d", "tag", &["a".into(), "b".into()]).unwrap(),
+        );
+        assert_eq!(
+            out,
+            "jobs:\r\n  d:\r\n    needs:\r\n      - lint\r\n      - a\r\n      - b\r\n"
+        );
     }
 
     #[test]

@@ -381,19 +381,10 @@ fn fix(
     }
     let mut edits: Vec<Edit> = bake_edits(ctx, copies)?;
     let workflow_edits = workflow_edits(ctx, job)?;
-    // The workflow still loads, the job is gone, no job needs a missing job.
     let mut sorted = workflow_edits.clone();
     sorted.sort_by_key(|(s, _)| (s.start, s.end));
     let fixed = crate::fix::apply_edits(ctx.text, &sorted);
-    let after = workflow::load(&fixed).ok()?;
-    let ids: BTreeSet<&str> = after.jobs.iter().map(|j| j.id.value.as_str()).collect();
-    if ids.contains(job.id.value.as_str())
-        || ids.len() + 1 != ctx.workflow.jobs.len()
-        || after
-            .jobs
-            .iter()
-            .any(|j| j.needs.iter().any(|n| !ids.contains(n.value.as_str())))
-    {
+    if !rewired_as_planned(ctx.workflow, &fixed, job) {
         return None;
     }
     edits.extend(
@@ -410,6 +401,39 @@ fn fix(
         ),
         edits,
     ))
+}
+
+/// Whether the edited workflow `fixed` loads and is the planned change:
+/// the job is gone, each job that needed it needs what it needed (and has
+/// its `if:`), every other job needs and runs as before, and no job needs
+/// a missing job. (Anchors and aliases could make a byte edit reach
+/// further than the job it was meant for.)
+fn rewired_as_planned(before: &workflow::Workflow, fixed: &str, job: &Job) -> bool {
+    let Ok(after) = workflow::load(fixed) else {
+        return false;
+    };
+    let id = job.id.value.as_str();
+    let names = |needs: &[workflow::Scalar]| -> BTreeSet<String> {
+        needs.iter().map(|n| n.value.clone()).collect()
+    };
+    let condition = |j: &Job| j.condition.as_ref().map(|c| c.value.trim().to_string());
+    if after.job(id).is_some() || after.jobs.len() + 1 != before.jobs.len() {
+        return false;
+    }
+    before.jobs.iter().filter(|j| j.id.value != id).all(|old| {
+        let Some(new) = after.job(&old.id.value) else {
+            return false;
+        };
+        let mut expected = names(&old.needs);
+        let mut expected_condition = condition(old);
+        if expected.remove(id) {
+            expected.extend(names(&job.needs));
+            expected_condition = expected_condition.or_else(|| condition(job));
+        }
+        names(&new.needs) == expected
+            && condition(new) == expected_condition
+            && new.needs.iter().all(|n| after.job(&n.value).is_some())
+    })
 }
 
 /// Why the fix would not be safe: the workflow can be called by others,
@@ -482,7 +506,12 @@ fn workflow_edits(ctx: &WorkflowContext<'_>, job: &Job) -> Option<Vec<TextEdit>>
     let mut edits = vec![needs_edit::job_deletion(ctx.text, id)?];
     for dependent in dependents(ctx.workflow, id) {
         let d = dependent.id.value.as_str();
-        edits.extend(needs_edit::rewire_needs(ctx.text, d, id, &needs)?);
+        for edit in needs_edit::rewire_needs(ctx.text, d, id, &needs)? {
+            // Jobs sharing one anchored `needs` list get the same edit.
+            if !edits.contains(&edit) {
+                edits.push(edit);
+            }
+        }
         if let (Some(condition), None) = (&job.condition, &dependent.condition) {
             edits.push(needs_edit::add_condition(
                 ctx.text,
@@ -802,6 +831,30 @@ mod tests {
             .as_deref()
             .unwrap_or("")
             .contains("build step's `tags`"));
+    }
+
+    #[test]
+    fn anchors_and_aliases() {
+        // One anchored needs list for two jobs: one edit rewires both.
+        let ci = workflow(&format!("{RETAG}  deploy:\n    needs: &after [tag]\n    steps:\n      - run: ./deploy.sh\n  notify:\n    needs: *after\n    steps:\n      - run: ./notify.sh\n"));
+        let repo = lint(&[(WF, &ci), ("docker-bake.hcl", BAKE)]);
+        let own = repo.own();
+        assert_eq!(own.len(), 1);
+        let fixed = repo.fixed(own[0], WF);
+        assert!(
+            fixed.contains("needs: &after [test]") && fixed.contains("needs: *after"),
+            "{fixed}"
+        );
+        // An anchor the job defines and another job uses: deleting the job
+        // would break the file, so no fix.
+        let ci = workflow(&format!(
+            "{}  deploy:\n    needs: tag\n    runs-on: *runner\n    steps:\n      - run: ./deploy.sh\n",
+            RETAG.replace("runs-on: ubuntu-latest", "runs-on: &runner ubuntu-latest")
+        ));
+        let repo = lint(&[(WF, &ci), ("docker-bake.hcl", BAKE)]);
+        let own = repo.own();
+        assert_eq!(own.len(), 1);
+        assert!(own[0].fix.is_none());
     }
 
     #[test]
