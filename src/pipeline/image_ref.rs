@@ -40,7 +40,7 @@ enum Token {
 }
 
 /// Patterns longer than this are not compared (no image name is).
-const MAX_PATTERN: usize = 512;
+const MAX_PATTERN: usize = 256;
 
 impl ImageRef {
     pub fn new(parts: Vec<Part>, span: Span) -> ImageRef {
@@ -213,6 +213,10 @@ fn tokens(parts: &[Part]) -> Vec<Token> {
 
 /// Whether some text matches both patterns (unknown parts match any text).
 pub fn patterns_meet(a: &[Part], b: &[Part]) -> bool {
+    let known = |p: &[Part]| p.iter().all(|x| matches!(x, Part::Literal(_)));
+    if known(a) && known(b) {
+        return repository_text(a) == repository_text(b);
+    }
     let (a, b) = (tokens(a), tokens(b));
     if a.len() > MAX_PATTERN || b.len() > MAX_PATTERN {
         return false;

@@ -222,6 +222,16 @@ fn finding(ctx: &WorkflowContext<'_>, job: &Job) -> Option<Diagnostic> {
     {
         return None;
     }
+    // The job's own scripts first: most jobs copy nothing, and then the
+    // earlier jobs need not be read at all.
+    let retags = retag::scan_job(ctx.text, ctx.workflow, job);
+    if !retags
+        .ops
+        .iter()
+        .any(|op| carries_commit(&op.target.split().1))
+    {
+        return None;
+    }
     let built = built_images::built_before(ctx.path, ctx.text, ctx.workflow, ctx.bake, job);
     if built.is_empty() {
         return None;
@@ -235,7 +245,6 @@ fn finding(ctx: &WorkflowContext<'_>, job: &Job) -> Option<Diagnostic> {
     if tests.is_empty() {
         return None;
     }
-    let retags = retag::scan_job(ctx.text, ctx.workflow, job);
     let copies: Vec<Copy<'_>> = retags
         .ops
         .iter()
