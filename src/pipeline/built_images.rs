@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use crate::bake::target::glob_match;
 use crate::bake::Target;
 use crate::pipeline::image_ref::ImageRef;
-use crate::pipeline::run_script;
+use crate::pipeline::step_script;
 use crate::pipeline::workflow::{Job, Scalar, Step, Workflow};
 use crate::shell::{SimpleCommand, Word};
 use crate::span::Span;
@@ -75,7 +75,7 @@ pub fn builds_images(text: &str, job: &Job) -> bool {
             let name = action_name(&u.value);
             BUILD_ACTIONS.iter().any(|a| name.eq_ignore_ascii_case(a))
         }) || step.run.as_ref().is_some_and(|run| {
-            let script = run_script::parse(text, run);
+            let script = step_script::parse(text, run);
             script
                 .script
                 .commands()
@@ -191,7 +191,7 @@ fn step_images(
         }
     }
     if let Some(run) = &step.run {
-        let script = run_script::parse(text, run);
+        let script = step_script::parse(text, run);
         let mut moved = step
             .working_directory
             .as_ref()
@@ -555,7 +555,7 @@ mod tests {
     fn bake_commands() {
         let text = "jobs:\n  a:\n    steps:\n      - run: docker buildx bake -f ci/docker-bake.hcl --set '*.platform=linux/amd64' --push web api\n";
         let w = workflow::load(text).unwrap();
-        let s = run_script::parse(text, w.jobs[0].steps[0].run.as_ref().unwrap());
+        let s = step_script::parse(text, w.jobs[0].steps[0].run.as_ref().unwrap());
         let Some(BuildCommand::Bake(args)) = build_command(&s.script.commands()[0]) else {
             panic!("a bake command");
         };
@@ -566,7 +566,7 @@ mod tests {
         assert!(call.push);
         let text = "jobs:\n  a:\n    steps:\n      - run: docker buildx bake --print\n";
         let w = workflow::load(text).unwrap();
-        let s = run_script::parse(text, w.jobs[0].steps[0].run.as_ref().unwrap());
+        let s = step_script::parse(text, w.jobs[0].steps[0].run.as_ref().unwrap());
         let Some(BuildCommand::Bake(args)) = build_command(&s.script.commands()[0]) else {
             panic!("a bake command");
         };

@@ -8,7 +8,7 @@ pub mod built_images;
 pub mod image_ref;
 pub mod needs_edit;
 pub mod retag;
-pub mod run_script;
+pub mod step_script;
 pub mod workflow;
 
 use std::path::Path;

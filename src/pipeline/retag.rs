@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 
 use crate::pipeline::image_ref::{ImageRef, Part};
-use crate::pipeline::run_script::{self, StepScript};
+use crate::pipeline::step_script::{self, StepScript};
 use crate::pipeline::workflow::{Job, Scalar, Workflow};
 use crate::shell::loops::ForLoop;
 use crate::shell::{SimpleCommand, Word};
@@ -366,7 +366,7 @@ pub fn scan_job(text: &str, workflow: &Workflow, job: &Job) -> JobRetags {
             out.other.push(run.span);
             continue;
         }
-        let script = run_script::parse(text, run);
+        let script = step_script::parse(text, run);
         let mut scope = job_scope.clone().with_env(&step.env);
         let loops = script.script.for_loops();
         for command in script.script.commands() {

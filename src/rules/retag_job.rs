@@ -29,7 +29,7 @@ use crate::pipeline::built_images::{self, Builder, BuiltImage};
 use crate::pipeline::image_ref::{may_be_same_image, repository_text, ImageRef, Part, Tag};
 use crate::pipeline::needs_edit::{self, TextEdit};
 use crate::pipeline::retag::{self, JobRetags, RetagOp};
-use crate::pipeline::run_script;
+use crate::pipeline::step_script;
 use crate::pipeline::workflow::{self, Job};
 use crate::rules::{bake_targets, hcl_edit, image_tags, sha_tag};
 use crate::rules::{CheckFn, RuleDef, RuleScope, WorkflowContext};
@@ -179,7 +179,7 @@ fn is_test_job(text: &str, job: &Job, built: &[BuiltImage]) -> bool {
         });
     in_built_image
         || job.steps.iter().filter_map(|s| s.run.as_ref()).any(|run| {
-            let script = run_script::parse(text, run);
+            let script = step_script::parse(text, run);
             script.script.commands().iter().any(runs_tests)
         })
 }
