@@ -6,7 +6,8 @@
 //!   regenerate with `BAKELINT_BLESS=1 cargo test --test example_project`);
 //! - every CI build-speed rule fires, with exact positions;
 //! - after `--fix --unsafe-fixes` no BP finding remains, every Dockerfile
-//!   parses, `bakelint print` resolves every target, and a second run
+//!   parses, `bakelint print` resolves every target, the workflow loads
+//!   without its re-tag job (`deploy` needs `test`), and a second run
 //!   changes nothing;
 //! - the restructuring fixes (BP009 multi-stage consolidation, BP010
 //!   pre-baked base) keep every target's instruction sequence, compared
@@ -25,7 +26,7 @@ use bakelint::dockerfile::{self, Dockerfile, InstructionKind, Keyword};
 
 const BP_CODES: &[&str] = &[
     "BP001", "BP002", "BP003", "BP004", "BP005", "BP006", "BP007", "BP008", "BP009", "BP010",
-    "BP011", "BP012",
+    "BP011", "BP012", "BP013",
 ];
 
 /// `bakelint` in `dir`, with none of the variables the example's bake file
@@ -234,6 +235,28 @@ fn fixing_the_example_converges_and_it_still_evaluates() {
         dir.path().join(".dockerignore").is_file(),
         "BP008 created the .dockerignore"
     );
+    // BP013: the re-tag job is gone, `deploy` waits for the tests (and
+    // still runs only on main), and no job needs a missing job.
+    let ci = std::fs::read_to_string(dir.path().join(".github/workflows/ci.yml")).expect("ci");
+    let workflow = bakelint::pipeline::workflow::load(&ci).expect("the workflow loads");
+    assert!(workflow.job("tag-production-images").is_none(), "{ci}");
+    let deploy = workflow.job("deploy").expect("deploy");
+    let needs: Vec<&str> = deploy.needs.iter().map(|n| n.value.as_str()).collect();
+    assert_eq!(needs, ["test"]);
+    assert_eq!(
+        deploy.condition.as_ref().map(|c| c.value.as_str()),
+        Some("github.ref == 'refs/heads/main'")
+    );
+    for job in &workflow.jobs {
+        for need in &job.needs {
+            assert!(
+                workflow.job(&need.value).is_some(),
+                "{} needs {}",
+                job.id.value,
+                need.value
+            );
+        }
+    }
     let again = bakelint(dir.path(), &["--fix", "--unsafe-fixes", "--diff"]);
     assert!(
         again.stdout.is_empty(),

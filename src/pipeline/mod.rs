@@ -16,13 +16,23 @@
 //! - [`links`]: builds resolved to the loaded bake sets and evaluated as CI
 //!   runs them, image uses matched to builds, the `needs:` graph; the query
 //!   API for rules (`WorkflowContext::links`, `BakeContext::ci`).
+//! - [`retag`]: re-tag commands (`docker tag`, `imagetools create`, `crane`,
+//!   `regctl`, `skopeo`) in step scripts; [`image_ref`] image references as
+//!   patterns; [`built_images`] what earlier jobs built; [`needs_edit`]
+//!   deleting a job and rewiring the `needs:` of its dependents;
+//!   [`step_script`] the scripts BP013 reads.
 
 pub mod bake_steps;
+pub mod built_images;
+pub mod image_ref;
 pub mod image_uses;
 pub mod links;
+pub mod needs_edit;
+pub mod retag;
 pub mod run_script;
 pub mod scalar_bytes;
 pub mod set_override;
+pub mod step_script;
 pub mod workflow;
 
 use std::path::Path;

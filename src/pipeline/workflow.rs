@@ -62,6 +62,8 @@ pub struct Step {
     pub working_directory: Option<Scalar>,
     /// `env:` of the step (scalar values), in document order.
     pub env: Vec<(Scalar, Scalar)>,
+    /// `shell:` of a `run` step (`bash`, `pwsh`, `python`...).
+    pub shell: Option<Scalar>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,11 +81,25 @@ pub struct Job {
     pub run_working_directory: Option<Scalar>,
     /// `env:` of the job (scalar values), in document order.
     pub env: Vec<(Scalar, Scalar)>,
+    /// The job's display `name:`.
+    pub name: Option<Scalar>,
+    /// The job's `if:` condition, as written (an expression with or
+    /// without `${{ }}`).
+    pub condition: Option<Scalar>,
+    /// The names of the job's `outputs:`.
+    pub outputs: Vec<Scalar>,
+    /// The span of the `environment:` value (a name, or a mapping with
+    /// `name` and `url`): a deployment environment, which may require an
+    /// approval before the job runs.
+    pub environment: Option<Span>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Workflow {
     pub name: Option<Scalar>,
+    /// The events that trigger the workflow (`on: push`, `on: [push,
+    /// pull_request]`, or the keys of an `on:` mapping).
+    pub on: Vec<Scalar>,
     pub jobs: Vec<Job>,
     /// `defaults.run.working-directory` of the workflow.
     pub run_working_directory: Option<Scalar>,
@@ -104,6 +120,11 @@ impl Workflow {
             .as_ref()
             .or(job.run_working_directory.as_ref())
             .or(self.run_working_directory.as_ref())
+    }
+
+    /// Whether an event named `event` triggers the workflow.
+    pub fn triggered_by(&self, event: &str) -> bool {
+        self.on.iter().any(|e| e.value == event)
     }
 }
 
@@ -175,6 +196,7 @@ pub fn load(text: &str) -> Result<Workflow, LoadError> {
     }
     let mut workflow = Workflow {
         name: root.get("name").and_then(Scalar::from_node),
+        on: events(root.get("on")),
         jobs: Vec::new(),
         run_working_directory: run_working_directory(root),
         env: scalar_entries(root.get("env")),
@@ -187,6 +209,18 @@ pub fn load(text: &str) -> Result<Workflow, LoadError> {
         }
     }
     Ok(workflow)
+}
+
+/// `on:` as a scalar, a list or a mapping of event names.
+fn events(node: Option<&Node>) -> Vec<Scalar> {
+    match node {
+        Some(n) if n.as_map().is_some() => n
+            .entries()
+            .into_iter()
+            .filter_map(|(_, k, _)| Scalar::from_node(k))
+            .collect(),
+        other => scalar_list(other),
+    }
 }
 
 fn scalar_list(node: Option<&Node>) -> Vec<Scalar> {
@@ -249,6 +283,7 @@ fn read_job(id: Scalar, node: &Node) -> Job {
                     id: s.get("id").and_then(Scalar::from_node),
                     working_directory: s.get("working-directory").and_then(Scalar::from_node),
                     env: scalar_entries(s.get("env")),
+                    shell: s.get("shell").and_then(Scalar::from_node),
                 })
                 .collect()
         })
@@ -263,6 +298,21 @@ fn read_job(id: Scalar, node: &Node) -> Job {
         uses: node.get("uses").and_then(Scalar::from_node),
         run_working_directory: run_working_directory(node),
         env: scalar_entries(node.get("env")),
+        name: node.get("name").and_then(Scalar::from_node),
+        condition: node.get("if").and_then(Scalar::from_node),
+        outputs: node
+            .get("outputs")
+            .map(|o| {
+                o.entries()
+                    .into_iter()
+                    .filter_map(|(_, k, _)| Scalar::from_node(k))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        environment: node
+            .get("environment")
+            .filter(|e| !e.is_null())
+            .map(|e| e.span),
     }
 }
 
@@ -375,6 +425,34 @@ jobs:
         assert!(e.to_string().contains("not a mapping"), "{e}");
         let e = load("*nothing\n").unwrap_err();
         assert!(e.message.starts_with("invalid YAML"), "{e}");
+    }
+
+    #[test]
+    fn triggers_conditions_env_outputs_and_environments() {
+        let text = "on:\n  push:\n    branches: [main]\n  workflow_call:\nenv:\n  REGISTRY: ghcr.io\njobs:\n  tag:\n    name: Tag images\n    if: github.ref == 'refs/heads/main'\n    environment:\n      name: production\n    env:\n      IMAGE: app\n    outputs:\n      digest: ${{ steps.x.outputs.digest }}\n    steps:\n      - id: x\n        shell: bash\n        working-directory: app\n        env: {TAG: v1}\n        run: echo\n";
+        let w = load(text).unwrap();
+        let on: Vec<&str> = w.on.iter().map(|e| e.value.as_str()).collect();
+        assert_eq!(on, ["push", "workflow_call"]);
+        assert!(w.triggered_by("workflow_call") && !w.triggered_by("release"));
+        assert_eq!(w.env[0].1.value, "ghcr.io");
+        let job = &w.jobs[0];
+        assert_eq!(job.name.as_ref().unwrap().value, "Tag images");
+        let condition = job.condition.as_ref().unwrap();
+        assert_eq!(
+            condition.span.slice(text),
+            "github.ref == 'refs/heads/main'"
+        );
+        assert!(job.environment.unwrap().slice(text).contains("production"));
+        assert_eq!(job.env[0].0.value, "IMAGE");
+        assert_eq!(job.outputs[0].value, "digest");
+        let step = &job.steps[0];
+        assert_eq!(step.id.as_ref().unwrap().value, "x");
+        assert_eq!(step.shell.as_ref().unwrap().value, "bash");
+        assert_eq!(step.working_directory.as_ref().unwrap().value, "app");
+        assert_eq!(step.env[0].1.value, "v1");
+        let w = load("on: [push, pull_request]\njobs: {}\n").unwrap();
+        assert_eq!(w.on.len(), 2);
+        assert!(load("on: push\n").unwrap().triggered_by("push"));
     }
 
     #[test]

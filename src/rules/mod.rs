@@ -38,6 +38,7 @@ pub mod cache_to_mode_max;
 pub mod chromium_skip_arg;
 pub mod dockerignore;
 pub mod registry_cache;
+pub mod retag_job;
 pub mod sha_tag;
 pub mod test_image_chromium;
 
@@ -616,6 +617,7 @@ pub static RULES: &[&RuleDef] = &[
     &prebaked_base::RULE,
     &copy_before_install::RULE,
     &adhoc_test_deps::RULE,
+    &retag_job::RULE,
     &slow_healthcheck::RULE,
     // hadolint: rules on FROM, COPY, ADD, USER and other instructions
     &last_user_root::RULE,

@@ -19,7 +19,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::workspace::normalize;
 
 use crate::bake::eval::parse_go_bool;
-use crate::bake::{Resolved, Target};
+use crate::bake::{BakeProject, Resolved, Target};
 use crate::diagnostic::{Diagnostic, Edit, Fix, Severity};
 use crate::rules::bake_findings::BySource;
 use crate::rules::{bake_findings, bake_functions, bake_targets, hcl_edit, image_tags};
@@ -380,7 +380,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
                  Later jobs then promote that exact image instead of re-tagging it after the tests \
                  (about 5 minutes per CI run)."
             ));
-        if let Some(fix) = fix(ctx, tags, &variable) {
+        if let Some(fix) = fix(ctx.project, tags, &variable) {
             d = d.with_fix(fix);
         }
         out.push(d);
@@ -409,17 +409,19 @@ fn sha_variable(ctx: &BakeContext<'_>, sha_variables: &BTreeSet<String>) -> Stri
 }
 
 /// Adds `<repository>:${VAR}` per distinct repository (written as the
-/// existing tag writes it) and declares the variable when missing.
-fn fix(ctx: &BakeContext<'_>, tags: &Resolved, variable: &str) -> Option<Fix> {
+/// existing tag writes it) and declares the variable when missing. Edits
+/// are in the project's (loader) paths. BP013 reuses it for the targets
+/// whose re-tag job it deletes.
+pub(crate) fn fix(project: &BakeProject, tags: &Resolved, variable: &str) -> Option<Fix> {
     let file = &tags.origin.file;
-    let text = ctx.file_text(file)?;
+    let text = project.file_text(file)?;
     let last = tags.elements.last()?;
     if last.origin.file != *file {
         return None;
     }
     let mut repositories: Vec<String> = Vec::new();
     for tag in &tags.elements {
-        let tag_text = ctx.file_text(&tag.origin.file);
+        let tag_text = project.file_text(&tag.origin.file);
         if let Some(repo) = image_tags::repository_source(tag_text, tag) {
             if !repositories.contains(&repo) {
                 repositories.push(repo);
@@ -431,13 +433,13 @@ fn fix(ctx: &BakeContext<'_>, tags: &Resolved, variable: &str) -> Option<Fix> {
     }
     let json = hcl_edit::is_json(file);
     let mut edits = Vec::new();
-    if !ctx.project.variables().contains_key(variable) {
+    if !project.variables().contains_key(variable) {
         if json {
             let (offset, content) =
                 hcl_edit::json_variable_insertion(text, variable, LOCAL_DEFAULT)?;
             edits.push(Edit::insert(file.clone(), offset, content));
         } else {
-            let (offset, after_block) = hcl_edit::variable_insertion(ctx.project, file)?;
+            let (offset, after_block) = hcl_edit::variable_insertion(project, file)?;
             edits.push(Edit::insert(
                 file.clone(),
                 offset,

@@ -45,6 +45,7 @@
 pub mod checks;
 pub mod files;
 mod flat;
+pub mod loops;
 mod packages;
 mod syntax;
 mod word;
@@ -229,6 +230,32 @@ impl RunScript {
             }
             found
         })
+    }
+
+    /// The script's `for` loops (variable, words, body), in source
+    /// coordinates, outermost first.
+    pub fn for_loops(&self) -> Vec<loops::ForLoop> {
+        let parsed;
+        let tree = match &self.tree {
+            Some(tree) => tree,
+            // The flat scanner takes no loops; parse only when one may be there.
+            None if !self.logical.text.contains("for") => return Vec::new(),
+            None => {
+                parsed = syntax::parse_bash(&self.logical.text);
+                match &parsed {
+                    Some(tree) => tree,
+                    None => return Vec::new(),
+                }
+            }
+        };
+        let mut found = loops::for_loops(tree, &self.logical.text);
+        for l in &mut found {
+            l.body = self.logical.source_span(l.body);
+            for v in l.values.iter_mut().flatten() {
+                v.span = self.logical.source_span(v.span);
+            }
+        }
+        found
     }
 
     /// Commands whose effective program (wrappers skipped) has basename `name`.
