@@ -313,7 +313,7 @@ fn finding(ctx: &WorkflowContext<'_>, job: &Job) -> Option<Diagnostic> {
         "`<repository>:${{ github.sha }}` in the build step's `tags`".to_string()
     };
     let mut help = format!(
-        "tag the images with the commit SHA when they are built ({how}) and delete this job{rewire}.\n\
+        "Tag the images with the commit SHA when they are built ({how}) and delete this job{rewire}.\n\
          The job starts a runner after the tests, pulls every image and pushes it again: about \
          5 minutes per run in the CI review."
     );
@@ -724,7 +724,7 @@ mod tests {
         );
         let help = d.help.as_deref().unwrap_or("");
         assert!(
-            help.starts_with("tag the images with the commit SHA when they are built"),
+            help.starts_with("Tag the images with the commit SHA when they are built"),
             "{help}"
         );
         assert!(help.contains("`deploy` then needs `test`"), "{help}");
