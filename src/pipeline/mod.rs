@@ -4,6 +4,8 @@
 //! bytes, so findings point at them and fixes are byte edits that keep
 //! comments, quoting and indentation.
 
+pub mod step_script;
+pub mod test_image;
 pub mod workflow;
 
 use std::path::Path;

@@ -56,6 +56,28 @@ pub struct Step {
     /// `with:` inputs with scalar values, in document order.
     pub with: Vec<(Scalar, Scalar)>,
     pub run: Option<Scalar>,
+    /// `id:` (other steps read its outputs and outcome through it).
+    pub id: Option<Scalar>,
+    /// `if:`, as written (never evaluated).
+    pub condition: Option<Scalar>,
+    /// `shell:` (`bash`, `sh`, `pwsh`, `python`, a custom `cmd {0}`).
+    pub shell: Option<Scalar>,
+    /// `working-directory:`.
+    pub working_directory: Option<Scalar>,
+    /// Every key of the step, in document order.
+    pub keys: Vec<Scalar>,
+    /// From the first key to the end of the last value: the step's own
+    /// text, without the `- ` before it. A block scalar's span runs to the
+    /// next token, so a step ending in one ends in whitespace (and comment
+    /// lines) too.
+    pub content: Span,
+}
+
+/// `defaults: run:` of a workflow or job: what `run` steps inherit.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunDefaults {
+    pub shell: Option<Scalar>,
+    pub working_directory: Option<Scalar>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,12 +91,16 @@ pub struct Job {
     pub steps: Vec<Step>,
     /// A reusable workflow call (`uses: ./.github/workflows/x.yml`).
     pub uses: Option<Scalar>,
+    /// `defaults: run:` of the job.
+    pub defaults: RunDefaults,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Workflow {
     pub name: Option<Scalar>,
     pub jobs: Vec<Job>,
+    /// `defaults: run:` of the workflow.
+    pub defaults: RunDefaults,
 }
 
 impl Workflow {
@@ -133,6 +159,7 @@ pub fn load(text: &str) -> Result<Workflow, LoadError> {
     let mut workflow = Workflow {
         name: root.get("name").and_then(Scalar::from_node),
         jobs: Vec::new(),
+        defaults: read_defaults(root),
     };
     if let Some(jobs) = root.get("jobs") {
         for (_, key, job) in jobs.entries() {
@@ -174,6 +201,52 @@ fn read_container(name: Scalar, node: &Node) -> Option<Container> {
     })
 }
 
+fn read_defaults(node: &Node) -> RunDefaults {
+    let run = node.get("defaults").and_then(|d| d.get("run"));
+    RunDefaults {
+        shell: run.and_then(|r| r.get("shell")).and_then(Scalar::from_node),
+        working_directory: run
+            .and_then(|r| r.get("working-directory"))
+            .and_then(Scalar::from_node),
+    }
+}
+
+fn read_step(s: &Node) -> Step {
+    let scalar = |key: &str| s.get(key).and_then(Scalar::from_node);
+    let items = s.as_map().unwrap_or_default();
+    let content = match (
+        items.first(),
+        items.iter().map(|(k, v)| k.span.end.max(v.span.end)).max(),
+    ) {
+        (Some((k, _)), Some(end)) => Span::new(k.span.start, end.max(k.span.start)),
+        _ => s.span,
+    };
+    Step {
+        span: s.span,
+        name: scalar("name"),
+        uses: scalar("uses"),
+        with: s
+            .get("with")
+            .map(|w| {
+                w.entries()
+                    .into_iter()
+                    .filter_map(|(_, k, v)| Some((Scalar::from_node(k)?, Scalar::from_node(v)?)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        run: scalar("run"),
+        id: scalar("id"),
+        condition: scalar("if"),
+        shell: scalar("shell"),
+        working_directory: scalar("working-directory"),
+        keys: items
+            .iter()
+            .filter_map(|(k, _)| Scalar::from_node(k))
+            .collect(),
+        content,
+    }
+}
+
 fn read_job(id: Scalar, node: &Node) -> Job {
     let services = node
         .get("services")
@@ -195,23 +268,7 @@ fn read_job(id: Scalar, node: &Node) -> Job {
             steps
                 .iter()
                 .filter(|s| s.as_map().is_some())
-                .map(|s| Step {
-                    span: s.span,
-                    name: s.get("name").and_then(Scalar::from_node),
-                    uses: s.get("uses").and_then(Scalar::from_node),
-                    with: s
-                        .get("with")
-                        .map(|w| {
-                            w.entries()
-                                .into_iter()
-                                .filter_map(|(_, k, v)| {
-                                    Some((Scalar::from_node(k)?, Scalar::from_node(v)?))
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    run: s.get("run").and_then(Scalar::from_node),
-                })
+                .map(read_step)
                 .collect()
         })
         .unwrap_or_default();
@@ -223,6 +280,7 @@ fn read_job(id: Scalar, node: &Node) -> Job {
         container,
         steps,
         uses: node.get("uses").and_then(Scalar::from_node),
+        defaults: read_defaults(node),
     }
 }
 

@@ -738,7 +738,20 @@ fn check_stage(
     state: &mut PathState,
     out: &mut Vec<Diagnostic>,
 ) {
-    let df = ctx.dockerfile;
+    let (requirements, adhoc) = scan_stage(ctx.dockerfile, stage, state);
+    let Some(last) = requirements.last() else {
+        return;
+    };
+    report(ctx, last, &adhoc, out);
+}
+
+/// A stage's requirements installs and ad-hoc installs, in order, with
+/// `state` carried through its instructions.
+fn scan_stage(
+    df: &Dockerfile,
+    stage: &Stage,
+    state: &mut PathState,
+) -> (Vec<RequirementsInstall>, Vec<Adhoc>) {
     let mut requirements: Vec<RequirementsInstall> = Vec::new();
     let mut adhoc: Vec<Adhoc> = Vec::new();
     for &node in &stage.instruction_nodes {
@@ -780,10 +793,42 @@ fn check_stage(
         }
         state.apply(ins);
     }
-    let Some(last) = requirements.last() else {
-        return;
-    };
-    report(ctx, last, &adhoc, out);
+    (requirements, adhoc)
+}
+
+/// The requirements file a stage installs (its last unconditional `pip
+/// install -r` of a file the build context provides).
+pub(crate) struct StageRequirements {
+    /// The path as written after `-r`.
+    pub written: String,
+    /// Where it can come from in the build context, latest COPY first.
+    pub candidates: Vec<String>,
+}
+
+/// The requirements file stage `stage` of `df` installs itself (not one of
+/// the stage it is built on: that one is shared with other images), as
+/// BP012 finds it in a Dockerfile; `build_args` resolve `FROM ${X}`.
+pub(crate) fn stage_requirements(
+    df: &Dockerfile,
+    build_args: &std::collections::BTreeMap<String, String>,
+    stage: usize,
+) -> Option<StageRequirements> {
+    let stages = df.stages();
+    let parents = stage_parents(df, build_args);
+    let mut found = None;
+    walk_stages(&parents, &mut PathState::new(), |state, index| {
+        if let Some(current) = stages.get(index) {
+            let (mut requirements, _) = scan_stage(df, current, state);
+            if index == stage {
+                found = requirements.pop();
+            }
+        }
+        true
+    });
+    found.map(|r| StageRequirements {
+        written: r.written,
+        candidates: r.candidates,
+    })
 }
 
 /// The pip installs of one script that matter, in order, with `state`

@@ -417,6 +417,7 @@ mod tests {
             bake: &[],
             rule: &RULE,
             options: &Default::default(),
+            overlay: &Default::default(),
         };
         let mut out = Vec::new();
         check_workflow(&ctx, &mut out);

@@ -54,6 +54,7 @@ pub(super) fn lint(
             bake,
             rule,
             options: settings.options(rule),
+            overlay,
         };
         let mut found = Vec::new();
         check(&ctx, &mut found);

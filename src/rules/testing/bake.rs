@@ -41,6 +41,7 @@ pub fn lint(rule: &'static RuleDef, files: &[(&str, &str)]) -> Linted {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut bake = Vec::new();
     let mut dockerfiles = Vec::new();
+    let mut workflows = Vec::new();
     for (name, text) in files {
         let p = dir.path().join(name);
         if let Some(parent) = p.parent() {
@@ -51,9 +52,12 @@ pub fn lint(rule: &'static RuleDef, files: &[(&str, &str)]) -> Linted {
             bake.push(p);
         } else if name.ends_with("Dockerfile") {
             dockerfiles.push(p);
+        } else if crate::pipeline::is_workflow_path(&p) {
+            workflows.push(p);
         }
     }
     let plan = Plan {
+        workflows,
         dockerfiles,
         // No bake file, no set: an empty set would load the default bake
         // files of the process's working directory (the repository's own
@@ -106,4 +110,37 @@ pub fn fixed(linted: &Linted, file: &str) -> String {
         text.replace_range(span.start..span.end, &content);
     }
     text
+}
+
+/// A bake definition loaded from files written into a temp dir.
+pub struct Loaded {
+    pub dir: tempfile::TempDir,
+    pub set: workspace::LoadedSet,
+}
+
+/// Writes `files` into a temp dir and loads its `.hcl`/`.json` files as one bake set.
+pub fn load(files: &[(&str, &str)]) -> Loaded {
+    let linted = lint(&crate::rules::BK000, files);
+    let bake: Vec<std::path::PathBuf> = files
+        .iter()
+        .filter(|(name, _)| name.ends_with(".hcl") || name.ends_with(".json"))
+        .map(|(name, _)| linted.dir.path().join(name))
+        .collect();
+    let plan = Plan {
+        bake_sets: vec![bake],
+        cwd: linted.dir.path().to_path_buf(),
+        roots: vec![linted.dir.path().to_path_buf()],
+        ..Plan::default()
+    };
+    let settings = Settings::from_toml(Path::new("bakelint.toml"), "", &CliSelection::default())
+        .expect("settings");
+    let mut out = workspace::lint(&plan, &BTreeMap::new(), &settings);
+    let project = out.projects.pop().expect("the bake files evaluate");
+    Loaded {
+        dir: linted.dir,
+        set: workspace::LoadedSet {
+            project,
+            rebase: BTreeMap::new(),
+        },
+    }
 }
