@@ -33,8 +33,10 @@ pub static RULE: RuleDef = RuleDef {
     fix: Some(Applicability::Unsafe),
     scope: RuleScope::Dockerfile,
     options: &[],
-    check: CheckFn::Dockerfile(check),
+    check: CheckFn::DockerfileAndWorkflow(check, workflow::check),
 };
+
+mod workflow;
 
 /// Packaging and build tools, not dependencies of the project: `pip
 /// install -U pip setuptools wheel` or `pip install maturin` before a
@@ -892,7 +894,7 @@ fn walk_script(
                     candidates,
                 }));
             }
-        } else if let Some(named) = adhoc_packages(&pip) {
+        } else if let Some(named) = adhoc_packages(&pip, &[]) {
             seen.push(Seen::Named(pip.command.span, named));
         }
     }
@@ -910,8 +912,9 @@ struct Named {
     tooling: bool,
 }
 
-/// The named packages of `pip`, if it is an ad-hoc install.
-fn adhoc_packages(pip: &PipInstall) -> Option<Named> {
+/// The named packages of `pip`, if it is an ad-hoc install; packages of
+/// [`TOOLING`] and `more_tooling` are tools, not dependencies.
+fn adhoc_packages(pip: &PipInstall, more_tooling: &[&str]) -> Option<Named> {
     if pip.special
         || pip.packages.is_empty()
         || !pip.command.guards.is_empty()
@@ -926,7 +929,8 @@ fn adhoc_packages(pip: &PipInstall) -> Option<Named> {
         if !is_named_requirement(text) {
             return None;
         }
-        if TOOLING.contains(&normalized_name(text).as_str()) {
+        let name = normalized_name(text);
+        if TOOLING.contains(&name.as_str()) || more_tooling.contains(&name.as_str()) {
             has_tooling = true;
         } else {
             named.push(word);
@@ -1227,26 +1231,33 @@ fn stage_fix(
     let message = if added.is_empty() {
         "Delete the ad-hoc install (its packages are already listed)".to_string()
     } else {
-        let newline = if crate::fix::uses_crlf(text) {
-            "\r\n"
-        } else {
-            "\n"
-        };
-        let mut content = String::new();
-        if !text.is_empty() && !text.ends_with('\n') {
-            content.push_str(newline);
-        }
-        for package in &added {
-            content.push_str(package);
-            content.push_str(newline);
-        }
-        edits.push(Edit::insert(path, text.len(), content));
+        edits.push(append_edit(path, text, &added));
         format!(
             "Append {} to {shown} and delete the ad-hoc install",
             added.join(", ")
         )
     };
     Some(Fix::unsafe_(message, edits))
+}
+
+/// The edit that appends `packages` to a requirements file, one a line,
+/// in the file's line endings (a final line ending added first when the
+/// file lacks one).
+fn append_edit(path: &Path, text: &str, packages: &[&str]) -> Edit {
+    let newline = if crate::fix::uses_crlf(text) {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let mut content = String::new();
+    if !text.is_empty() && !text.ends_with('\n') {
+        content.push_str(newline);
+    }
+    for package in packages {
+        content.push_str(package);
+        content.push_str(newline);
+    }
+    Edit::insert(path, text.len(), content)
 }
 
 #[cfg(test)]

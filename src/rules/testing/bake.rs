@@ -38,6 +38,70 @@ impl Linted {
 
 /// Writes `files` into a temp dir and lints it with `rule` only.
 pub fn lint(rule: &'static RuleDef, files: &[(&str, &str)]) -> Linted {
+    let (dir, plan) = write(files);
+    let settings = settings(&[rule]);
+    let out = workspace::lint(&plan, &BTreeMap::new(), &settings);
+    let diagnostics = out
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code == rule.code)
+        .collect();
+    Linted { dir, diagnostics }
+}
+
+/// Settings that select `rules` only.
+fn settings(rules: &[&'static RuleDef]) -> Settings {
+    let cli = CliSelection {
+        select: Some(rules.iter().map(|r| r.code.to_string()).collect()),
+        ..CliSelection::default()
+    };
+    Settings::from_toml(Path::new("bakelint.toml"), "", &cli).expect("settings")
+}
+
+/// The files after `--fix --unsafe-fixes` (in memory).
+pub struct Fixed {
+    pub dir: tempfile::TempDir,
+    pub contents: BTreeMap<std::path::PathBuf, String>,
+    /// The findings left after the last round.
+    pub remaining: Vec<Diagnostic>,
+}
+
+impl Fixed {
+    /// A file's text after the fixes.
+    pub fn read(&self, name: &str) -> String {
+        let path = self.dir.path().join(name);
+        self.contents
+            .iter()
+            .find(|(p, _)| workspace::normalize(p) == workspace::normalize(&path))
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| std::fs::read_to_string(&path).unwrap_or_default())
+    }
+}
+
+/// Writes `files` into a temp dir and runs the fix loop of `rules` on it
+/// (unsafe fixes included), as `--fix --unsafe-fixes` does.
+pub fn fix(rules: &[&'static RuleDef], files: &[(&str, &str)]) -> Fixed {
+    let (dir, plan) = write(files);
+    let settings = settings(rules);
+    let lint = |overlay: &BTreeMap<std::path::PathBuf, String>| {
+        workspace::lint(&plan, overlay, &settings).diagnostics
+    };
+    let initial = lint(&BTreeMap::new());
+    let result = crate::fix::fix_all(
+        initial,
+        crate::fix::FixMode { unsafe_fixes: true },
+        &crate::fix::DiskSource,
+        &lint,
+    );
+    Fixed {
+        dir,
+        contents: result.contents,
+        remaining: result.remaining,
+    }
+}
+
+/// Writes `files` into a temp dir: the plan that lints them.
+fn write(files: &[(&str, &str)]) -> (tempfile::TempDir, Plan) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut bake = Vec::new();
     let mut dockerfiles = Vec::new();
@@ -73,18 +137,7 @@ pub fn lint(rule: &'static RuleDef, files: &[(&str, &str)]) -> Linted {
         roots: vec![dir.path().to_path_buf()],
         ..Plan::default()
     };
-    let cli = CliSelection {
-        select: Some(vec![rule.code.to_string()]),
-        ..CliSelection::default()
-    };
-    let settings = Settings::from_toml(Path::new("bakelint.toml"), "", &cli).expect("settings");
-    let out = workspace::lint(&plan, &BTreeMap::new(), &settings);
-    let diagnostics = out
-        .diagnostics
-        .into_iter()
-        .filter(|d| d.code == rule.code)
-        .collect();
-    Linted { dir, diagnostics }
+    (dir, plan)
 }
 
 /// Applies every fix of the diagnostics to `file`'s text.

@@ -1,0 +1,632 @@
+//! BP012 in GitHub Actions workflows: a `run:` step that `pip install`s
+//! named packages in a job that tests
+//!
+//! - inside an image the lint's bake definition builds (the job's
+//!   `container:` is a bake target's image): the packages belong in the
+//!   requirements file that image installs ([`test_image`]);
+//! - from a test requirements file the job installs itself (`pip install
+//!   -r requirements/test.txt`, a file named for tests or development):
+//!   they belong in that file.
+//!
+//! Every run of the job installs them again, unpinned, before the tests
+//! start. The fix (unsafe) appends them to the requirements file and
+//! deletes the install: the whole step when it does nothing else, else the
+//! command (a line of a block scalar, or one link of an `&&` chain). Each
+//! edit of the workflow is checked by reading the result again: the other
+//! steps and jobs are unchanged and the edited script runs the same
+//! commands but the install; anything else means no fix.
+
+use std::path::{Path, PathBuf};
+
+use super::{adhoc_packages, listed_names, normalized_name, pip_installs, Named};
+use crate::bake::Target;
+use crate::diagnostic::{Diagnostic, Edit, Fix};
+use crate::image_path;
+use crate::pipeline::step_script::{run_script, runs_in_posix_shell};
+use crate::pipeline::test_image::{image_requirements, target_for_image, Requirements};
+use crate::pipeline::workflow::{self, Job, Step, Workflow};
+use crate::rules::WorkflowContext;
+use crate::shell::files::working_dirs;
+use crate::shell::{RunScript, SimpleCommand};
+use crate::span::Span;
+
+/// Tools a CI job installs for itself rather than for the tests: they make
+/// their own environments (`tox`, `nox`, `pre-commit`) or publish
+/// (`twine`). They are not test dependencies of the image.
+const CI_TOOLING: &[&str] = &["tox", "nox", "pre-commit", "twine"];
+
+/// Name parts that mark a test image or a test requirements file
+/// (`test`, `shop-test`, `requirements-dev.txt`, `requirements/ci.txt`).
+const TEST_WORDS: &[&str] = &[
+    "test",
+    "tests",
+    "testing",
+    "ci",
+    "dev",
+    "devel",
+    "development",
+];
+
+/// Programs that run tests (`coverage run`, `python -m pytest` and
+/// `manage.py test` are recognised too).
+const TEST_RUNNERS: &[&str] = &[
+    "pytest", "py.test", "tox", "nox", "nose2", "green", "behave",
+];
+
+/// Modules `python -m` runs tests with.
+const TEST_MODULES: &[&str] = &["pytest", "unittest", "nose2", "tox", "nox", "green"];
+
+/// Step keys a deleted step may have: none of them has an effect beyond
+/// the step itself (an `id` may be read by later steps; an `if` makes the
+/// install conditional and is not reported).
+const DELETABLE_STEP_KEYS: &[&str] = &[
+    "name",
+    "run",
+    "shell",
+    "env",
+    "working-directory",
+    "timeout-minutes",
+    "continue-on-error",
+];
+
+/// Whether a name reads as a test (or development) one.
+fn is_test_name(name: &str) -> bool {
+    name.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| TEST_WORDS.contains(&word))
+}
+
+/// A `run:` step of the job that BP012 reads: unconditional, in a POSIX
+/// shell, parsed without syntax errors.
+struct StepScript<'a> {
+    /// The step's index in the job.
+    index: usize,
+    step: &'a Step,
+    script: RunScript,
+}
+
+fn step_scripts<'a>(ctx: &WorkflowContext<'_>, job: &'a Job) -> Vec<StepScript<'a>> {
+    job.steps
+        .iter()
+        .enumerate()
+        .filter(|(_, step)| step.condition.is_none())
+        .filter(|(_, step)| runs_in_posix_shell(ctx.workflow, job, step))
+        .filter_map(|(index, step)| {
+            let script = run_script(ctx.text, step.run.as_ref()?)?;
+            (!script.has_syntax_error).then_some(StepScript {
+                index,
+                step,
+                script,
+            })
+        })
+        .collect()
+}
+
+/// Where a job's ad-hoc packages belong.
+enum Home<'a> {
+    /// The job runs in the image of this bake target.
+    Image {
+        target: &'a Target,
+        requirements: Result<Requirements, String>,
+    },
+    /// The job installs this test requirements file (as written).
+    File {
+        written: String,
+        requirements: Result<Requirements, String>,
+    },
+}
+
+impl Home<'_> {
+    fn requirements(&self) -> &Result<Requirements, String> {
+        match self {
+            Home::Image { requirements, .. } | Home::File { requirements, .. } => requirements,
+        }
+    }
+}
+
+/// The job's test image, when its `container:` is a test image the bake
+/// definition builds (a target named for tests, or one that installs a
+/// test requirements file).
+fn image_home<'a>(ctx: &WorkflowContext<'a>, job: &Job) -> Option<Home<'a>> {
+    let image = job.container.as_ref()?.image.as_ref()?;
+    if image.has_expression() {
+        return None;
+    }
+    let built = target_for_image(ctx.bake, &image.value)?;
+    let target = built.target;
+    let requirements = image_requirements(target, &|p: &Path| ctx.read_file(p));
+    // Not a production image: test deps appended to its requirements
+    // would ship.
+    let test_image =
+        is_test_name(&target.name) || requirements.as_ref().is_ok_and(|r| is_test_name(&r.shown));
+    test_image.then_some(Home::Image {
+        target,
+        requirements,
+    })
+}
+
+/// The repository a workflow file belongs to (`<repo>/.github/workflows/x.yml`).
+fn repository_root(path: &Path) -> PathBuf {
+    path.parent()
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The directory a step starts in, relative to the repository, as an
+/// absolute image-style path (`/` is the repository); `None` when unknown.
+fn step_directory(workflow: &Workflow, job: &Job, step: &Step) -> Option<String> {
+    let dir = step
+        .working_directory
+        .as_ref()
+        .or(job.defaults.working_directory.as_ref())
+        .or(workflow.defaults.working_directory.as_ref());
+    match dir {
+        None => Some("/".to_string()),
+        Some(d) if d.has_expression() || d.value.starts_with('/') => None,
+        Some(d) => Some(image_path::join("/", &d.value)),
+    }
+}
+
+/// The test requirements file the job installs itself (its last
+/// unconditional `pip install -r` of a file named for tests), when the job
+/// runs tests.
+fn file_home<'a>(
+    ctx: &WorkflowContext<'_>,
+    job: &Job,
+    scripts: &[StepScript<'_>],
+) -> Option<Home<'a>> {
+    if !scripts.iter().any(|s| runs_tests(&s.script)) {
+        return None;
+    }
+    let mut last: Option<(String, String)> = None;
+    for s in scripts {
+        let Some(start) = step_directory(ctx.workflow, job, s.step) else {
+            continue;
+        };
+        let dirs = working_dirs(&s.script, &start);
+        for pip in pip_installs(&s.script) {
+            if !pip.command.guards.is_empty() || pip.command.in_substitution {
+                continue;
+            }
+            let Some(Some(dir)) = dirs.get(pip.index) else {
+                continue;
+            };
+            for file in &pip.requirement_files {
+                if let Some(written) = file.as_str() {
+                    let path = image_path::join(dir, written);
+                    last = Some((written.to_string(), path));
+                }
+            }
+        }
+    }
+    let (written, path) = last?;
+    if !is_test_name(&path) {
+        return None;
+    }
+    let relative = path.trim_start_matches('/');
+    let full = crate::workspace::normalize(&repository_root(ctx.path).join(relative));
+    let requirements = match ctx.read_file(&full) {
+        Some(text) => Ok(Requirements {
+            path: full,
+            shown: relative.to_string(),
+            text,
+        }),
+        None => Err(format!("`{relative}` was not found in the repository")),
+    };
+    Some(Home::File {
+        written,
+        requirements,
+    })
+}
+
+/// Whether the script runs tests.
+fn runs_tests(script: &RunScript) -> bool {
+    script.commands().iter().any(|c| {
+        let Some((program, args)) = c.effective() else {
+            return false;
+        };
+        let Some(name) = crate::shell::command_basename(program) else {
+            return false;
+        };
+        let arg = |i: usize| args.get(i).and_then(|a| a.as_str());
+        let python = name.starts_with("python");
+        TEST_RUNNERS.contains(&name)
+            || (python && arg(0) == Some("-m") && arg(1).is_some_and(|m| TEST_MODULES.contains(&m)))
+            || (name == "coverage" && arg(0) == Some("run"))
+            || (name == "manage.py" && arg(0) == Some("test"))
+            || (python
+                && arg(0).is_some_and(|a| a.ends_with("manage.py"))
+                && arg(1) == Some("test"))
+            || (name == "make" && arg(0).is_some_and(|t| t.starts_with("test")))
+    })
+}
+
+/// An ad-hoc install found in a step.
+struct Found {
+    /// Index into the job's [`StepScript`]s.
+    script: usize,
+    command: Span,
+    named: Named,
+}
+
+fn adhoc_installs(scripts: &[StepScript<'_>]) -> Vec<Found> {
+    let mut found = Vec::new();
+    for (i, s) in scripts.iter().enumerate() {
+        for pip in pip_installs(&s.script) {
+            if !pip.requirement_files.is_empty() {
+                continue;
+            }
+            if let Some(named) = adhoc_packages(&pip, CI_TOOLING) {
+                found.push(Found {
+                    script: i,
+                    command: pip.command.span,
+                    named,
+                });
+            }
+        }
+    }
+    found
+}
+
+pub(super) fn check(ctx: &WorkflowContext<'_>, out: &mut Vec<Diagnostic>) {
+    for job in &ctx.workflow.jobs {
+        if job.uses.is_some() {
+            continue;
+        }
+        let scripts = step_scripts(ctx, job);
+        let found = adhoc_installs(&scripts);
+        if found.is_empty() {
+            continue;
+        }
+        let Some(home) = image_home(ctx, job).or_else(|| file_home(ctx, job, &scripts)) else {
+            continue;
+        };
+        report(ctx, job, &home, &scripts, &found, out);
+    }
+}
+
+fn report(
+    ctx: &WorkflowContext<'_>,
+    job: &Job,
+    home: &Home<'_>,
+    scripts: &[StepScript<'_>],
+    found: &[Found],
+    out: &mut Vec<Diagnostic>,
+) {
+    let removal = removal_edits(ctx, job, scripts, found);
+    let fix = match (home.requirements(), &removal) {
+        (Ok(requirements), Ok(deletions)) => Some(job_fix(ctx, requirements, found, deletions)),
+        _ => None,
+    };
+    let reason = match (home.requirements(), &removal) {
+        (Err(reason), _) | (Ok(_), Err(reason)) => Some(reason.clone()),
+        _ => None,
+    };
+    for f in found {
+        let packages = f.named.packages.join(" ");
+        let list = f.named.packages.join(", ");
+        let (message, mut help) = match home {
+            Home::Image {
+                target,
+                requirements,
+            } => {
+                let file = match requirements {
+                    Ok(r) => format!("`{}` (the requirements file that image installs)", r.shown),
+                    Err(_) => "the requirements file that image installs".to_string(),
+                };
+                (
+                    format!(
+                        "ad-hoc `pip install {packages}` in job \"{}\", which runs in the image of bake target \"{}\"",
+                        job.id.value, target.name
+                    ),
+                    format!(
+                        "list {list} in {file}, pinned (`name==x.y`), and delete this install.\n\
+                         Every run of the job installs them again before the tests start, at whatever version the index serves that day."
+                    ),
+                )
+            }
+            Home::File {
+                written,
+                requirements,
+            } => {
+                let shown = requirements
+                    .as_ref()
+                    .map_or(written.as_str(), |r| r.shown.as_str());
+                (
+                    format!(
+                        "ad-hoc `pip install {packages}` in job \"{}\" next to the requirements file `{written}`",
+                        job.id.value
+                    ),
+                    format!(
+                        "list {list} in `{shown}`, pinned (`name==x.y`), so the requirements install covers them.\n\
+                         This install takes whatever version the index serves on the day of the run."
+                    ),
+                )
+            }
+        };
+        let own_reason = if f.named.tooling {
+            Some("the same command also installs packaging or build tools".to_string())
+        } else {
+            reason.clone()
+        };
+        if let Some(reason) = &own_reason {
+            help.push_str(&format!(" (no automatic fix: {reason})"));
+        }
+        let mut d = ctx.diagnostic(f.named.span, message).with_help(help);
+        if own_reason.is_none() {
+            if let Some(fix) = &fix {
+                d = d.with_fix(fix.clone());
+            }
+        }
+        out.push(d);
+    }
+}
+
+/// The fix of a job: the packages not yet listed appended to the
+/// requirements file, the installs deleted from the workflow.
+fn job_fix(
+    ctx: &WorkflowContext<'_>,
+    requirements: &Requirements,
+    found: &[Found],
+    deletions: &[Span],
+) -> Fix {
+    let mut listed: std::collections::HashSet<String> =
+        listed_names(&requirements.text).into_iter().collect();
+    let mut added: Vec<&str> = Vec::new();
+    for f in found.iter().filter(|f| !f.named.tooling) {
+        for package in &f.named.packages {
+            if listed.insert(normalized_name(package)) {
+                added.push(package);
+            }
+        }
+    }
+    let mut edits: Vec<Edit> = deletions
+        .iter()
+        .map(|s| Edit::delete(ctx.path, *s))
+        .collect();
+    let message = if added.is_empty() {
+        "Delete the ad-hoc install (its packages are already listed)".to_string()
+    } else {
+        edits.push(super::append_edit(
+            &requirements.path,
+            &requirements.text,
+            &added,
+        ));
+        format!(
+            "Append {} to {} and delete the ad-hoc install",
+            added.join(", "),
+            requirements.shown
+        )
+    };
+    Fix::unsafe_(message, edits)
+}
+
+/// The workflow bytes to delete so the job's removable installs are gone
+/// (installs that also install tools stay), checked by reading the edited
+/// workflow again; or why not.
+fn removal_edits(
+    ctx: &WorkflowContext<'_>,
+    job: &Job,
+    scripts: &[StepScript<'_>],
+    found: &[Found],
+) -> Result<Vec<Span>, String> {
+    let mut spans = Vec::new();
+    let mut deleted_steps = Vec::new();
+    let mut edited: Vec<(usize, Vec<Span>)> = Vec::new();
+    for (i, s) in scripts.iter().enumerate() {
+        let removed: Vec<Span> = found
+            .iter()
+            .filter(|f| f.script == i && !f.named.tooling)
+            .map(|f| f.command)
+            .collect();
+        if removed.is_empty() {
+            continue;
+        }
+        if removed.len() == s.script.commands().len() {
+            spans.push(step_deletion(ctx, job, s.step)?);
+            deleted_steps.push(s.index);
+        } else {
+            for command in &removed {
+                spans.push(command_deletion(ctx.text, &s.script, *command)?);
+            }
+            edited.push((s.index, removed));
+        }
+    }
+    spans.sort_by_key(|s| (s.start, s.end));
+    if spans.windows(2).any(|w| w[0].end > w[1].start) {
+        return Err("the installs overlap".to_string());
+    }
+    let edits: Vec<(Span, String)> = spans.iter().map(|s| (*s, String::new())).collect();
+    let after = crate::fix::apply_edits(ctx.text, &edits);
+    if !same_but_removed(ctx, job, scripts, &after, &deleted_steps, &edited) {
+        return Err("deleting the install would change other parts of the workflow".to_string());
+    }
+    Ok(spans)
+}
+
+/// Where a whole step is in the text: from the start of its `- ` line to
+/// the end of its last line; or why it cannot be deleted.
+fn step_deletion(ctx: &WorkflowContext<'_>, job: &Job, step: &Step) -> Result<Span, String> {
+    if let Some(key) = step
+        .keys
+        .iter()
+        .find(|k| !DELETABLE_STEP_KEYS.contains(&k.value.as_str()))
+    {
+        return Err(format!("the step also has `{}:`", key.value));
+    }
+    if job.steps.len() < 2 {
+        return Err(format!("it is the only step of job \"{}\"", job.id.value));
+    }
+    let text = ctx.text;
+    let start = step.content.start;
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let lead = &text[line_start..start];
+    let dash = lead.trim_start_matches([' ', '\t']);
+    if !(dash.starts_with('-')
+        && dash[1..].chars().all(|c| c == ' ' || c == '\t')
+        && dash.len() > 1)
+    {
+        return Err("the step is not a block list item of its own".to_string());
+    }
+    let end = step.content.start
+        + text[step.content.start..step.content.end]
+            .trim_end_matches([' ', '\t', '\n', '\r'])
+            .len();
+    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+    Ok(Span::new(line_start, line_end))
+}
+
+/// The bytes to delete so one command leaves its script: its line, when
+/// it is alone on a line of a block scalar; else the command with the `&&`
+/// (or `;`, or line break) before it, or after it when it comes first.
+fn command_deletion(text: &str, script: &RunScript, command: Span) -> Result<Span, String> {
+    let commands = script.commands();
+    if commands
+        .iter()
+        .any(|c| c.in_substitution || c.in_pipeline || !c.guards.is_empty())
+    {
+        return Err("the step's script is not a plain list of commands".to_string());
+    }
+    let Some(at) = commands.iter().position(|c| c.span == command) else {
+        return Err("the install could not be located in its step".to_string());
+    };
+    let line_start = text[..command.start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[command.end..].find('\n').map(|i| command.end + i);
+    let blank = |s: &str| s.chars().all(|c| matches!(c, ' ' | '\t' | '\r'));
+    if let Some(line_end) = line_end {
+        if blank(&text[line_start..command.start]) && blank(&text[command.end..line_end]) {
+            return Ok(Span::new(line_start, line_end + 1));
+        }
+    }
+    let separator = |s: &str| {
+        let mut rest = s;
+        loop {
+            rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
+            if let Some(r) = rest.strip_prefix("&&").or_else(|| rest.strip_prefix(';')) {
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("\\\n") {
+                rest = r;
+            } else {
+                return rest.is_empty();
+            }
+        }
+    };
+    let previous = at.checked_sub(1).and_then(|i| commands.get(i));
+    match (previous, commands.get(at + 1)) {
+        (Some(p), _) if separator(&text[p.span.end..command.start]) => {
+            Ok(Span::new(p.span.end, command.end))
+        }
+        (None, Some(n)) if separator(&text[command.end..n.span.start]) => {
+            Ok(Span::new(command.start, n.span.start))
+        }
+        _ => Err("the install is not a command of its own in the step".to_string()),
+    }
+}
+
+/// A command as the shell runs it: its words and how it is joined.
+fn command_shape(c: &SimpleCommand) -> (Vec<String>, usize, bool) {
+    let words = c
+        .assignments
+        .iter()
+        .chain(c.words())
+        .map(|w| w.raw.clone())
+        .collect();
+    (words, c.guards.len(), c.in_pipeline || c.in_substitution)
+}
+
+/// What a step is, for comparing a workflow before and after an edit.
+fn step_shape(step: &Step) -> Vec<Option<String>> {
+    let value = |s: &Option<workflow::Scalar>| s.as_ref().map(|s| s.value.clone());
+    let mut shape = vec![
+        value(&step.name),
+        value(&step.uses),
+        value(&step.id),
+        value(&step.condition),
+        value(&step.shell),
+        value(&step.working_directory),
+    ];
+    shape.extend(step.keys.iter().map(|k| Some(k.value.clone())));
+    shape.extend(
+        step.with
+            .iter()
+            .flat_map(|(k, v)| [Some(k.value.clone()), Some(v.value.clone())]),
+    );
+    shape
+}
+
+/// Whether `after` (the edited workflow text) still loads, every other
+/// job and step is as it was, the `deleted` steps are gone, and each of
+/// the `edited` steps runs the commands it ran but the removed ones.
+fn same_but_removed(
+    ctx: &WorkflowContext<'_>,
+    job: &Job,
+    scripts: &[StepScript<'_>],
+    after: &str,
+    deleted: &[usize],
+    edited: &[(usize, Vec<Span>)],
+) -> bool {
+    let Ok(new) = workflow::load(after) else {
+        return false;
+    };
+    let before = ctx.workflow;
+    if new.jobs.len() != before.jobs.len() {
+        return false;
+    }
+    for (old_job, new_job) in before.jobs.iter().zip(&new.jobs) {
+        if old_job.id.value != new_job.id.value {
+            return false;
+        }
+        let kept: Vec<(usize, &Step)> = old_job
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| old_job.id.value != job.id.value || !deleted.contains(i))
+            .collect();
+        if kept.len() != new_job.steps.len() {
+            return false;
+        }
+        for ((index, old), new_step) in kept.into_iter().zip(&new_job.steps) {
+            if step_shape(old) != step_shape(new_step) {
+                return false;
+            }
+            let changed = (old_job.id.value == job.id.value)
+                .then(|| edited.iter().find(|(i, _)| *i == index))
+                .flatten();
+            let same_run = match changed {
+                None => {
+                    old.run.as_ref().map(|r| &r.value) == new_step.run.as_ref().map(|r| &r.value)
+                }
+                Some((_, removed)) => {
+                    let Some(old_script) = scripts.iter().find(|s| s.index == index) else {
+                        return false;
+                    };
+                    let expected: Vec<_> = old_script
+                        .script
+                        .commands()
+                        .iter()
+                        .filter(|c| !removed.contains(&c.span))
+                        .map(command_shape)
+                        .collect();
+                    new_step
+                        .run
+                        .as_ref()
+                        .and_then(|r| run_script(after, r))
+                        .is_some_and(|s| {
+                            !s.has_syntax_error
+                                && s.commands().iter().map(command_shape).collect::<Vec<_>>()
+                                    == expected
+                        })
+                }
+            };
+            if !same_run {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests;
