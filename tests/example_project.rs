@@ -176,6 +176,8 @@ fn report_snapshot_and_every_rule_fires() {
     assert_eq!(at("BP004", "deployment/docker/web.Dockerfile"), (19, 66));
     // BP009 points at the first target's `dockerfile` attribute.
     assert_eq!(at("BP009", "deployment/docker-bake.hcl").0, 26);
+    // BP012 points at the packages of the test job's runtime install.
+    assert_eq!(at("BP012", ".github/workflows/ci.yml"), (49, 26));
 }
 
 #[test]

@@ -59,6 +59,9 @@ pub struct Requirements {
     pub shown: String,
     /// Its current text (in-memory when a fix changed it in this run).
     pub text: String,
+    /// Packages the image's stage also installs ad hoc, as written: BP012's
+    /// fix of the Dockerfile moves them into this file.
+    pub image_adhoc: Vec<String>,
 }
 
 /// The requirements file the image of `target` installs: the last
@@ -107,6 +110,7 @@ pub fn image_requirements(
                 path,
                 shown: candidate.clone(),
                 text,
+                image_adhoc: found.adhoc.clone(),
             });
         }
     }

@@ -805,6 +805,9 @@ pub(crate) struct StageRequirements {
     pub written: String,
     /// Where it can come from in the build context, latest COPY first.
     pub candidates: Vec<String>,
+    /// The packages the stage installs ad hoc (as written) that BP012's
+    /// fix of the Dockerfile moves into this file.
+    pub adhoc: Vec<String>,
 }
 
 /// The requirements file stage `stage` of `df` installs itself (not one of
@@ -820,16 +823,22 @@ pub(crate) fn stage_requirements(
     let mut found = None;
     walk_stages(&parents, &mut PathState::new(), |state, index| {
         if let Some(current) = stages.get(index) {
-            let (mut requirements, _) = scan_stage(df, current, state);
+            let (mut requirements, adhoc) = scan_stage(df, current, state);
             if index == stage {
-                found = requirements.pop();
+                found = requirements.pop().map(|r| (r, adhoc));
             }
         }
         true
     });
-    found.map(|r| StageRequirements {
-        written: r.written,
-        candidates: r.candidates,
+    let (requirements, adhoc) = found?;
+    Some(StageRequirements {
+        written: requirements.written,
+        candidates: requirements.candidates,
+        adhoc: adhoc
+            .into_iter()
+            .filter(|a| matches!(a.removal, Removal::Spans(_)))
+            .flat_map(|a| a.packages)
+            .collect(),
     })
 }
 

@@ -16,6 +16,7 @@
 //! steps and jobs are unchanged and the edited script runs the same
 //! commands but the install; anything else means no fix.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::{adhoc_packages, listed_names, normalized_name, pip_installs, Named};
@@ -212,6 +213,7 @@ fn file_home<'a>(
             path: full,
             shown: relative.to_string(),
             text,
+            image_adhoc: Vec::new(),
         }),
         None => Err(format!("`{relative}` was not found in the repository")),
     };
@@ -366,20 +368,37 @@ fn report(
 
 /// The fix of a job: the packages not yet listed appended to the
 /// requirements file, the installs deleted from the workflow.
+///
+/// The image's Dockerfile may install packages ad hoc too, and BP012's fix
+/// there appends them to the same file. A package installed there exactly
+/// as here stays in the image either way, so it is not appended again.
+/// The appends go before the file's final line ending while the Dockerfile
+/// fix's go after it, so both land in the same fix round (a later round
+/// may no longer see the Dockerfile as the image's); with the same package
+/// spelled differently in both they go to the same point instead, and the
+/// fix loop applies them one after the other (no duplicate line).
 fn job_fix(
     ctx: &WorkflowContext<'_>,
     requirements: &Requirements,
     found: &[Found],
     deletions: &[Span],
 ) -> Fix {
-    let mut listed: std::collections::HashSet<String> =
-        listed_names(&requirements.text).into_iter().collect();
+    let mut listed: HashSet<String> = listed_names(&requirements.text).into_iter().collect();
+    let pending: HashSet<String> = requirements
+        .image_adhoc
+        .iter()
+        .map(|p| normalized_name(p))
+        .collect();
     let mut added: Vec<&str> = Vec::new();
+    let mut serialize = false;
     for f in found.iter().filter(|f| !f.named.tooling) {
         for package in &f.named.packages {
-            if listed.insert(normalized_name(package)) {
-                added.push(package);
+            let name = normalized_name(package);
+            if requirements.image_adhoc.contains(package) || !listed.insert(name.clone()) {
+                continue;
             }
+            serialize |= pending.contains(&name);
+            added.push(package);
         }
     }
     let mut edits: Vec<Edit> = deletions
@@ -389,11 +408,11 @@ fn job_fix(
     let message = if added.is_empty() {
         "Delete the ad-hoc install (its packages are already listed)".to_string()
     } else {
-        edits.push(super::append_edit(
-            &requirements.path,
-            &requirements.text,
-            &added,
-        ));
+        edits.push(if serialize {
+            super::append_edit(&requirements.path, &requirements.text, &added)
+        } else {
+            append_before_final_newline(&requirements.path, &requirements.text, &added)
+        });
         format!(
             "Append {} to {} and delete the ad-hoc install",
             added.join(", "),
@@ -401,6 +420,25 @@ fn job_fix(
         )
     };
     Fix::unsafe_(message, edits)
+}
+
+/// Appends `packages` to a requirements file, one a line, inserted before
+/// its final line ending (the file then ends as it did); at the end, with a
+/// line ending first, when it has none.
+fn append_before_final_newline(path: &Path, text: &str, packages: &[&str]) -> Edit {
+    let ending = if text.ends_with("\r\n") {
+        2
+    } else if text.ends_with('\n') {
+        1
+    } else {
+        return super::append_edit(path, text, packages);
+    };
+    let mut content = String::new();
+    for package in packages {
+        content.push('\n');
+        content.push_str(package);
+    }
+    Edit::insert(path, text.len() - ending, content)
 }
 
 /// The workflow bytes to delete so the job's removable installs are gone
@@ -460,21 +498,23 @@ fn step_deletion(ctx: &WorkflowContext<'_>, job: &Job, step: &Step) -> Result<Sp
         return Err(format!("it is the only step of job \"{}\"", job.id.value));
     }
     let text = ctx.text;
+    let at = |from: usize, to: usize| text.get(from..to).unwrap_or_default();
     let start = step.content.start;
-    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let lead = &text[line_start..start];
-    let dash = lead.trim_start_matches([' ', '\t']);
-    if !(dash.starts_with('-')
-        && dash[1..].chars().all(|c| c == ' ' || c == '\t')
-        && dash.len() > 1)
-    {
+    let line_start = at(0, start).rfind('\n').map_or(0, |i| i + 1);
+    let dash = at(line_start, start).trim_start_matches([' ', '\t']);
+    let item = dash
+        .strip_prefix('-')
+        .is_some_and(|gap| !gap.is_empty() && gap.chars().all(|c| c == ' ' || c == '\t'));
+    if !item {
         return Err("the step is not a block list item of its own".to_string());
     }
-    let end = step.content.start
-        + text[step.content.start..step.content.end]
+    let end = start
+        + at(start, step.content.end)
             .trim_end_matches([' ', '\t', '\n', '\r'])
             .len();
-    let line_end = text[end..].find('\n').map_or(text.len(), |i| end + i + 1);
+    let line_end = at(end, text.len())
+        .find('\n')
+        .map_or(text.len(), |i| end + i + 1);
     Ok(Span::new(line_start, line_end))
 }
 
@@ -489,19 +529,27 @@ fn command_deletion(text: &str, script: &RunScript, command: Span) -> Result<Spa
     {
         return Err("the step's script is not a plain list of commands".to_string());
     }
-    let Some(at) = commands.iter().position(|c| c.span == command) else {
+    let Some(index) = commands.iter().position(|c| c.span == command) else {
         return Err("the install could not be located in its step".to_string());
     };
-    let line_start = text[..command.start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[command.end..].find('\n').map(|i| command.end + i);
-    let blank = |s: &str| s.chars().all(|c| matches!(c, ' ' | '\t' | '\r'));
+    let at = |from: usize, to: usize| text.get(from..to);
+    let line_start = at(0, command.start)
+        .and_then(|s| s.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let line_end = at(command.end, text.len())
+        .and_then(|s| s.find('\n'))
+        .map(|i| command.end + i);
+    let blank =
+        |s: Option<&str>| s.is_some_and(|s| s.chars().all(|c| matches!(c, ' ' | '\t' | '\r')));
     if let Some(line_end) = line_end {
-        if blank(&text[line_start..command.start]) && blank(&text[command.end..line_end]) {
+        if blank(at(line_start, command.start)) && blank(at(command.end, line_end)) {
             return Ok(Span::new(line_start, line_end + 1));
         }
     }
-    let separator = |s: &str| {
-        let mut rest = s;
+    let separator = |s: Option<&str>| {
+        let Some(mut rest) = s else {
+            return false;
+        };
         loop {
             rest = rest.trim_start_matches([' ', '\t', '\r', '\n']);
             if let Some(r) = rest.strip_prefix("&&").or_else(|| rest.strip_prefix(';')) {
@@ -513,12 +561,12 @@ fn command_deletion(text: &str, script: &RunScript, command: Span) -> Result<Spa
             }
         }
     };
-    let previous = at.checked_sub(1).and_then(|i| commands.get(i));
-    match (previous, commands.get(at + 1)) {
-        (Some(p), _) if separator(&text[p.span.end..command.start]) => {
+    let previous = index.checked_sub(1).and_then(|i| commands.get(i));
+    match (previous, commands.get(index + 1)) {
+        (Some(p), _) if separator(at(p.span.end, command.start)) => {
             Ok(Span::new(p.span.end, command.end))
         }
-        (None, Some(n)) if separator(&text[command.end..n.span.start]) => {
+        (None, Some(n)) if separator(at(command.end, n.span.start)) => {
             Ok(Span::new(command.start, n.span.start))
         }
         _ => Err("the install is not a command of its own in the step".to_string()),

@@ -8,7 +8,7 @@ const REQUIREMENTS: &str = "-r base.txt\npytest==8.3.3\n";
 
 const WORKFLOW: &str = "name: CI\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    container: ghcr.io/acme/shop-test:latest\n    steps:\n      - name: Install the test tools\n        run: pip install pytest-xdist coverage==7.6.1\n      # the tests\n      - name: Run the tests\n        run: coverage run -m pytest -n auto\n";
 
-fn project<'a>(workflow: &'a str) -> Vec<(&'a str, &'a str)> {
+fn project(workflow: &str) -> Vec<(&str, &str)> {
     vec![
         ("docker-bake.hcl", BAKE),
         ("docker/test.Dockerfile", TEST_DOCKERFILE),
@@ -311,4 +311,74 @@ fn dockerfile_and_workflow_fixes_converge() {
         ]
     );
     assert!(!fixed.read("docker/test.Dockerfile").contains("unittest"));
+}
+
+#[test]
+fn a_package_both_sides_install_is_listed_once() {
+    for (dockerfile_install, workflow_install, expected) in [
+        // The same spelling: the Dockerfile's fix lists it.
+        (
+            "pytest-xdist",
+            "pytest-xdist coverage",
+            ["coverage", "pytest-xdist"].as_slice(),
+        ),
+        // Spelled differently: one fix after the other, no duplicate.
+        (
+            "pytest-xdist",
+            "pytest_xdist==3.6.1",
+            ["pytest_xdist==3.6.1"].as_slice(),
+        ),
+    ] {
+        let dockerfile = format!(
+            "FROM python:3.12-slim\nWORKDIR /app\nCOPY . /app\nRUN pip install -r requirements/test.txt\nRUN pip install {dockerfile_install}\n"
+        );
+        let workflow = WORKFLOW.replace("pytest-xdist coverage==7.6.1", workflow_install);
+        let mut files = project(&workflow);
+        files[1] = ("docker/test.Dockerfile", &dockerfile);
+        let fixed = fix(&[&RULE], &files);
+        assert!(fixed.remaining.iter().all(|d| d.code != "BP012"));
+        let requirements = fixed.read("requirements/test.txt");
+        let mut added: Vec<&str> = requirements.lines().skip(2).collect();
+        added.sort_unstable();
+        assert_eq!(added, expected, "{workflow_install}");
+        assert!(!fixed
+            .read(".github/workflows/ci.yml")
+            .contains("pip install"));
+    }
+}
+
+#[test]
+fn crlf_requirements_keep_their_final_line_ending() {
+    let mut files = project(WORKFLOW);
+    files[3] = ("requirements/test.txt", "-r base.txt\r\npytest==8.3.3\r\n");
+    let fixed = fix(&[&RULE], &files);
+    assert_eq!(
+        fixed.read("requirements/test.txt"),
+        "-r base.txt\r\npytest==8.3.3\r\npytest-xdist\r\ncoverage==7.6.1\r\n"
+    );
+}
+
+#[test]
+fn odd_workflows_do_not_panic() {
+    let odd = "on: push\r\njobs:\r\n  test:\r\n    container: ghcr.io/acme/shop-test:latest\r\n    steps:\r\n      - run: |\r\n          é && pip install 'ü' x[y== \"$(pip install z)\" && pip install -- -q \\\r\n            ok\r\n      - run: >-\r\n          pip install a\r\n          && pip install ${{ x }}\r\n      - &s\r\n        run: pip install b\r\n      - *s\r\n      - {run: \"pip install \\u0063\"}\r\n";
+    let prefixes: Vec<&str> = odd.char_indices().map(|(i, _)| &odd[..i]).collect();
+    let (mut found, mut fixed_some) = (0, 0);
+    for prefix in prefixes.into_iter().step_by(3) {
+        let files = project(prefix);
+        let linted = workflow_findings(prefix);
+        for d in &linted.diagnostics {
+            assert!(d.span.end <= prefix.len());
+            found += 1;
+            if d.fix.is_some() {
+                fixed_some += 1;
+                let fixed = fix(&[&RULE], &files);
+                let text = fixed.read(".github/workflows/ci.yml");
+                assert!(crate::pipeline::workflow::load(&text).is_ok(), "{prefix:?}");
+            }
+        }
+    }
+    assert!(
+        found > 0 && fixed_some > 0,
+        "{found} findings, {fixed_some} fixed"
+    );
 }
