@@ -385,7 +385,7 @@ fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
 
 /// Context files placed in the image by one COPY source (or bind mount).
 #[derive(Debug, Clone)]
-struct Placement {
+pub(crate) struct Placement {
     /// Context-relative source, normalised (`""` is the whole context).
     source: String,
     /// Absolute destination in the image.
@@ -416,7 +416,7 @@ impl Placement {
     }
 
     /// Where image path `path` comes from in the context, if this placement can have put it there.
-    fn candidates(&self, path: &str) -> Vec<String> {
+    pub(crate) fn candidates(&self, path: &str) -> Vec<String> {
         let mut out = Vec::new();
         let src = self.source.as_str();
         if src.contains(['*', '?', '[']) {
@@ -462,8 +462,8 @@ struct DirPlacements {
 /// WORKDIR, the context files copied so far in a stage (and the stages it
 /// is built on), and the paths the image fetched or wrote itself.
 #[derive(Debug, Clone)]
-struct PathState {
-    workdir: String,
+pub(crate) struct PathState {
+    pub(crate) workdir: String,
     placements: Vec<Placement>,
     /// Placements of sources that may be directories, by destination, so
     /// finding where a path can come from looks at its directories, not at
@@ -482,7 +482,7 @@ struct PathState {
 }
 
 /// What [`PathState::undo`] restores: the state when a stage was entered.
-struct Mark {
+pub(crate) struct Mark {
     workdir: String,
     placements: usize,
     made: usize,
@@ -542,7 +542,7 @@ impl CarriedState for PathState {
 }
 
 impl PathState {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         PathState {
             workdir: "/".to_string(),
             placements: Vec::new(),
@@ -605,7 +605,7 @@ impl PathState {
     /// of the same file or source replaces the earlier one, so repeated
     /// COPYs add no candidates; single files are never looked up as
     /// directories, so thousands of them in one directory add none either.
-    fn candidates(&self, path: &str) -> Vec<String> {
+    pub(crate) fn candidates(&self, path: &str) -> Vec<String> {
         let named = self
             .by_name
             .get(&(parent(path).to_string(), basename(path).to_string()))
@@ -634,7 +634,7 @@ impl PathState {
         out
     }
 
-    fn apply(&mut self, ins: &Instruction) {
+    pub(crate) fn apply(&mut self, ins: &Instruction) {
         work::add(1);
         match &ins.kind {
             InstructionKind::Workdir(dir) => {
@@ -671,7 +671,7 @@ impl PathState {
     }
 
     /// Bind mounts of the build context on a RUN (`--mount=type=bind,source=x,target=/y`).
-    fn bind_mounts(&self, ins: &Instruction) -> Vec<Placement> {
+    pub(crate) fn bind_mounts(&self, ins: &Instruction) -> Vec<Placement> {
         ins.context_binds()
             .into_iter()
             .filter_map(|bind| {
@@ -1057,7 +1057,7 @@ const LOST: &str = "the install could not be located in its RUN";
 
 /// Whether the commands are top-level commands joined only by `&&` (line
 /// continuations allowed between them).
-fn plain_and_chain(source: &str, commands: &[SimpleCommand], escape: char) -> bool {
+pub(crate) fn plain_and_chain(source: &str, commands: &[SimpleCommand], escape: char) -> bool {
     if commands
         .iter()
         .any(|c| !c.guards.is_empty() || c.in_substitution || c.in_pipeline)

@@ -42,6 +42,7 @@ pub mod test_image_chromium;
 
 pub mod adhoc_test_deps;
 pub mod copy_before_install;
+pub mod dev_dependencies_in_image;
 pub mod multistage_consolidation;
 pub mod prebaked_base;
 pub mod slow_healthcheck;
@@ -639,6 +640,7 @@ pub static RULES: &[&RuleDef] = &[
     &copy_before_install::RULE,
     &adhoc_test_deps::RULE,
     &slow_healthcheck::RULE,
+    &dev_dependencies_in_image::RULE,
     // hadolint: rules on FROM, COPY, ADD, USER and other instructions
     &last_user_root::RULE,
     &untagged_image::RULE,
