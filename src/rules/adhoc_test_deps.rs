@@ -648,10 +648,14 @@ impl PathState {
                     return;
                 };
                 let raw_dest = dest.value.as_str();
+                let dest = image_path::join(&self.workdir, raw_dest);
+                // The WORKDIR and the directories above it exist: a COPY
+                // to one of them (`WORKDIR /js` then `COPY package.json
+                // /js`) copies into it.
                 let dest_is_dir = raw_dest.ends_with('/')
                     || matches!(raw_dest, "." | "./" | "..")
-                    || copy.sources.len() > 1;
-                let dest = image_path::join(&self.workdir, raw_dest);
+                    || copy.sources.len() > 1
+                    || ancestors(&self.workdir).any(|dir| dir == dest);
                 for source in &copy.sources {
                     let value = source.value.as_str();
                     if value.contains("://") || value.starts_with("<<") || value.contains('$') {

@@ -496,6 +496,7 @@ fn run_events(
     out: &mut Vec<Event>,
 ) {
     let mounts = state.paths.bind_mounts(ins);
+    let targets = mount_targets(ins, &state.paths.workdir);
     for (script_index, script) in df.run_scripts(ins).iter().enumerate() {
         let dirs = working_dirs(script, &state.paths.workdir);
         let installs = script.installs();
@@ -512,6 +513,7 @@ fn run_events(
                     state,
                     &mounts,
                     &exported,
+                    &targets,
                     (stage, node, script_index, index),
                     install,
                     manager,
@@ -524,6 +526,33 @@ fn run_events(
             }
         }
     }
+}
+
+/// The targets of a RUN's `--mount`s (any type), absolute.
+fn mount_targets(ins: &Instruction, workdir: &str) -> Vec<String> {
+    ins.flags
+        .iter()
+        .filter(|f| f.name.value == "mount")
+        .filter_map(|flag| {
+            let options = flag.options();
+            let target = options
+                .iter()
+                .find(|o| matches!(o.key.value.as_str(), "target" | "dst" | "destination"))?;
+            Some(image_path::join(workdir, &target.value.as_ref()?.value))
+        })
+        .collect()
+}
+
+/// Whether `path` is at or below a mount target: what a RUN writes there
+/// (a cache mount's `node_modules`, a bind mount's files) is not in the image.
+fn mounted(targets: &[String], path: &str) -> bool {
+    targets.iter().any(|t| {
+        path == t
+            || t == "/"
+            || path
+                .strip_prefix(t.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
 }
 
 /// Whether the command is `export NAME=value` (or `NAME=value` alone),
@@ -550,6 +579,7 @@ fn install_event(
     state: &State,
     mounts: &[Placement],
     exported: &BTreeMap<String, Option<String>>,
+    ins_mounts: &[String],
     (stage, node, script, command): (usize, usize, usize, usize),
     install: &PackageInstall,
     manager: Manager,
@@ -563,7 +593,12 @@ fn install_event(
     };
     let global =
         install.has_flag(&["-g", "--global"]) || install.flag_value("--location") == Some("global");
-    if !manifest_install || global || !install.packages.is_empty() {
+    // `npm install .` installs the manifest of the directory too.
+    let named = install
+        .packages
+        .iter()
+        .any(|p| !matches!(p.as_str(), Some("." | "./")));
+    if !manifest_install || global || named {
         return None;
     }
     let assigned: BTreeMap<String, Option<String>> = install
@@ -589,6 +624,9 @@ fn install_event(
         return None;
     }
     let dir = dir?;
+    if mounted(ins_mounts, &image_path::join(&dir, "node_modules")) {
+        return Some(Event::Production);
+    }
     if manager == Manager::Npm && npmrc_production(context, state, mounts, &dir) {
         return Some(Event::Production);
     }
@@ -1082,13 +1120,22 @@ fn report(ctx: &DockerfileContext<'_>, df: &Dockerfile, finding: &Finding<'_>) -
         n => format!("{} and {} more", names[..3].join(", "), n - 3),
     };
     let stage_names = stage_names(df);
-    let image = match stage_names.get(finding.image).cloned().flatten() {
-        Some(name) => format!("stage `{name}`, which becomes the image"),
-        None => "the image's stage".to_string(),
+    let name = |i: usize| stage_names.get(i).cloned().flatten();
+    let image = if install.stage != finding.image {
+        match (name(install.stage), name(finding.image)) {
+            (Some(base), Some(image)) => {
+                format!("stage `{base}`, which the image's stage `{image}` is built on")
+            }
+            _ => "a stage the image's stage is built on".to_string(),
+        }
+    } else {
+        match name(finding.image) {
+            Some(image) => format!("stage `{image}`, which becomes the image"),
+            None => "the image's stage".to_string(),
+        }
     };
     let message = format!(
-        "`{command}` installs the {} devDependencies of `{}` ({shown_names}) into {image}",
-        names.len(),
+        "`{command}` installs the devDependencies of `{}` ({shown_names}) into {image}",
         install.manifest.shown
     );
     let flag = production_flag(finding);

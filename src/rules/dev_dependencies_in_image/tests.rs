@@ -72,7 +72,7 @@ fn the_final_stage_installs_dev_dependencies() {
     assert_eq!(slices(NODE, &d), ["npm ci"]);
     assert_eq!(
         d[0].message,
-        "`npm ci` installs the 4 devDependencies of `package.json` (@types/node, eslint, jest and 1 more) into the image's stage"
+        "`npm ci` installs the devDependencies of `package.json` (@types/node, eslint, jest and 1 more) into the image's stage"
     );
     let help = d[0].help.as_deref().unwrap_or_default();
     assert!(
@@ -99,6 +99,10 @@ fn managers_and_versions() {
         (
             NODE.replace("RUN npm ci", "RUN npm install"),
             "RUN npm install --omit=dev\n",
+        ),
+        (
+            NODE.replace("RUN npm ci", "RUN npm install ."),
+            "RUN npm install --omit=dev .\n",
         ),
         (
             NODE.replace("RUN npm ci", "RUN pnpm install --frozen-lockfile"),
@@ -180,6 +184,12 @@ fn production_installs_and_prunes_are_not_reported() {
             "RUN npm ci\n",
             "RUN npm ci && npm run build && rm -rf node_modules && npm ci --omit=dev\n",
         ),
+        // node_modules in a cache or bind mount is not in the image.
+        NODE.replace(
+            "RUN npm ci",
+            "RUN --mount=type=cache,target=/app/node_modules npm ci",
+        ),
+        NODE.replace("RUN npm ci", "RUN --mount=type=bind,target=.,rw npm ci"),
         // Not manifest installs.
         NODE.replace("npm ci", "npm install express"),
         NODE.replace("npm ci", "npm install -g pm2"),
@@ -317,6 +327,8 @@ fn manifests_reach_the_stage_in_several_ways() {
         "FROM node:20\nCOPY web /srv/web\nRUN cd /srv/web && npm ci\n",
         "FROM node:20\nWORKDIR /srv\nRUN --mount=type=bind,source=web/package.json,target=package.json npm ci\n",
         "FROM node:20 AS deps\nWORKDIR /srv\nCOPY web/package.json .\nFROM deps\nRUN npm ci\n",
+        // A COPY to the WORKDIR copies into it.
+        "FROM node:12-slim\nWORKDIR /srv\nCOPY ./web/package.json /srv\nRUN npm ci .\n",
     ] {
         let d = p.lint(src);
         assert_eq!(slices(src, &d), ["npm ci"], "{src}");
