@@ -84,6 +84,178 @@ struct StepScript<'a> {
     index: usize,
     step: &'a Step,
     script: RunScript,
+    /// Its `docker run`s.
+    runs: Vec<DockerRun>,
+}
+
+/// A `docker run [options] IMAGE [sh -c 'SCRIPT']` of a step.
+struct DockerRun {
+    /// The image, as written (static).
+    image: String,
+    /// The script the container runs (`sh -c '...'`), spans in the file;
+    /// `None` when there is none or it cannot be mapped exactly.
+    script: Option<RunScript>,
+    /// The span of the word that holds the script.
+    script_word: Option<Span>,
+}
+
+/// `docker run` options that take a value (the next word unless given
+/// as `--opt=value`); any other option is taken for a switch.
+const DOCKER_RUN_VALUE_OPTIONS: &[&str] = &[
+    "-e",
+    "--env",
+    "--env-file",
+    "-v",
+    "--volume",
+    "--mount",
+    "-w",
+    "--workdir",
+    "--name",
+    "--network",
+    "--net",
+    "--network-alias",
+    "-p",
+    "--publish",
+    "--expose",
+    "-u",
+    "--user",
+    "--entrypoint",
+    "-l",
+    "--label",
+    "--label-file",
+    "--platform",
+    "--add-host",
+    "--cpus",
+    "--cpuset-cpus",
+    "-c",
+    "--cpu-shares",
+    "-m",
+    "--memory",
+    "--memory-swap",
+    "--shm-size",
+    "--ulimit",
+    "--device",
+    "--cap-add",
+    "--cap-drop",
+    "--security-opt",
+    "--tmpfs",
+    "--gpus",
+    "-h",
+    "--hostname",
+    "--ipc",
+    "--pid",
+    "--restart",
+    "--runtime",
+    "--stop-signal",
+    "--stop-timeout",
+    "--log-driver",
+    "--log-opt",
+    "--dns",
+    "--dns-search",
+    "--dns-option",
+    "--cidfile",
+    "--volumes-from",
+    "--link",
+    "--pull",
+    "--health-cmd",
+    "--health-interval",
+    "--health-retries",
+    "--health-timeout",
+    "--health-start-period",
+    "--group-add",
+    "--userns",
+    "--uts",
+    "--cgroupns",
+    "--isolation",
+    "--mac-address",
+    "--ip",
+    "--ip6",
+    "--attach",
+    "-a",
+    "--sysctl",
+    "--storage-opt",
+    "--detach-keys",
+    "--annotation",
+];
+
+/// Shells whose `-c` script is read.
+const SHELLS: &[&str] = &["sh", "bash", "ash", "dash"];
+
+/// A `docker run` (or `docker container run`) of a step's script.
+fn docker_run(text: &str, command: &SimpleCommand) -> Option<DockerRun> {
+    let (program, args) = command.effective()?;
+    if crate::shell::command_basename(program)? != "docker" {
+        return None;
+    }
+    let mut rest = match (
+        args.first()?.as_str()?,
+        args.get(1).and_then(|a| a.as_str()),
+    ) {
+        ("run", _) => &args[1..],
+        ("container", Some("run")) => &args[2..],
+        _ => return None,
+    };
+    loop {
+        let word = rest.first()?.as_str()?;
+        if word == "--" {
+            rest = &rest[1..];
+            break;
+        }
+        if !word.starts_with('-') {
+            break;
+        }
+        let takes_value = !word.contains('=') && DOCKER_RUN_VALUE_OPTIONS.contains(&word);
+        rest = rest.get(if takes_value { 2 } else { 1 }..)?;
+    }
+    let image = rest.first()?.as_str()?.to_string();
+    let (script, script_word) = match container_script(text, &rest[1..]) {
+        Some((script, word)) => (Some(script), Some(word)),
+        None => (None, None),
+    };
+    Some(DockerRun {
+        image,
+        script,
+        script_word,
+    })
+}
+
+/// The script of `sh -c 'SCRIPT'` (`bash -ec`, `sh -lc`, ...) mapped onto
+/// the file: only a word whose text in the file is the value, unquoted or
+/// in plain quotes.
+fn container_script(text: &str, command: &[crate::shell::Word]) -> Option<(RunScript, Span)> {
+    let shell = crate::shell::command_basename(command.first()?)?;
+    if !SHELLS.contains(&shell) {
+        return None;
+    }
+    let mut i = 1;
+    loop {
+        let option = command.get(i)?.as_str()?;
+        i += 1;
+        if !option.starts_with('-') || option.starts_with("--") {
+            return None;
+        }
+        if option.contains('c') {
+            break;
+        }
+    }
+    let word = command.get(i)?;
+    let value = word.as_str()?;
+    if text.get(word.span.start..word.span.end)? != word.raw {
+        return None;
+    }
+    let start = match word.raw.chars().next()? {
+        '\'' | '"' if word.raw.len() >= 2 && &word.raw[1..word.raw.len() - 1] == value => {
+            word.span.start + 1
+        }
+        _ if word.raw == value => word.span.start,
+        _ => return None,
+    };
+    let logical = crate::dockerfile::LogicalText {
+        text: value.to_string(),
+        segments: vec![(0, start, value.len())],
+    };
+    let script = crate::shell::analyze_text(&logical, crate::shell::ScriptOrigin::ExecForm);
+    (!script.has_syntax_error).then_some((script, word.span))
 }
 
 fn step_scripts<'a>(ctx: &WorkflowContext<'_>, job: &'a Job) -> Vec<StepScript<'a>> {
@@ -94,10 +266,16 @@ fn step_scripts<'a>(ctx: &WorkflowContext<'_>, job: &'a Job) -> Vec<StepScript<'
         .filter(|(_, step)| runs_in_posix_shell(ctx.workflow, job, step))
         .filter_map(|(index, step)| {
             let script = run_script(ctx.text, step.run.as_ref()?)?;
+            let runs = script
+                .commands()
+                .iter()
+                .filter_map(|c| docker_run(ctx.text, c))
+                .collect();
             (!script.has_syntax_error).then_some(StepScript {
                 index,
                 step,
                 script,
+                runs,
             })
         })
         .collect()
@@ -109,6 +287,9 @@ enum Home<'a> {
     Image {
         target: &'a Target,
         requirements: Result<Requirements, String>,
+        /// The image (as written) when the job runs it with `docker run`
+        /// rather than in its `container:`.
+        run_image: Option<String>,
     },
     /// The job installs this test requirements file (as written).
     File {
@@ -133,7 +314,25 @@ fn image_home<'a>(ctx: &WorkflowContext<'a>, job: &Job) -> Option<Home<'a>> {
     if image.has_expression() {
         return None;
     }
-    let built = target_for_image(ctx.bake, &image.value)?;
+    test_image_home(ctx, &image.value, None)
+}
+
+/// The test image a step of the job runs with `docker run IMAGE sh -c '...'`.
+fn run_home<'a>(ctx: &WorkflowContext<'a>, scripts: &[StepScript<'_>]) -> Option<Home<'a>> {
+    scripts
+        .iter()
+        .flat_map(|s| &s.runs)
+        .filter(|r| r.script.is_some())
+        .find_map(|r| test_image_home(ctx, &r.image, Some(r.image.clone())))
+}
+
+/// [`Home::Image`] for `image` when it is a test image a bake target builds.
+fn test_image_home<'a>(
+    ctx: &WorkflowContext<'a>,
+    image: &str,
+    run_image: Option<String>,
+) -> Option<Home<'a>> {
+    let built = target_for_image(ctx.bake, image)?;
     let target = built.target;
     let requirements = image_requirements(target, &|p: &Path| ctx.read_file(p));
     // Not a production image: test deps appended to its requirements
@@ -143,6 +342,7 @@ fn image_home<'a>(ctx: &WorkflowContext<'a>, job: &Job) -> Option<Home<'a>> {
     test_image.then_some(Home::Image {
         target,
         requirements,
+        run_image,
     })
 }
 
@@ -249,23 +449,41 @@ fn runs_tests(script: &RunScript) -> bool {
 struct Found {
     /// Index into the job's [`StepScript`]s.
     script: usize,
+    /// Index into its [`StepScript::runs`] when the install is in the
+    /// script of a `docker run`.
+    run: Option<usize>,
     command: Span,
     named: Named,
 }
 
-fn adhoc_installs(scripts: &[StepScript<'_>]) -> Vec<Found> {
+/// The ad-hoc installs of the job's steps (`run_image: None`), or of the
+/// scripts its `docker run`s of `run_image` run.
+fn adhoc_installs(scripts: &[StepScript<'_>], run_image: Option<&str>) -> Vec<Found> {
     let mut found = Vec::new();
     for (i, s) in scripts.iter().enumerate() {
-        for pip in pip_installs(&s.script) {
-            if !pip.requirement_files.is_empty() {
-                continue;
+        let mut scan = |script: &RunScript, run: Option<usize>| {
+            for pip in pip_installs(script) {
+                if !pip.requirement_files.is_empty() {
+                    continue;
+                }
+                if let Some(named) = adhoc_packages(&pip, CI_TOOLING) {
+                    found.push(Found {
+                        script: i,
+                        run,
+                        command: pip.command.span,
+                        named,
+                    });
+                }
             }
-            if let Some(named) = adhoc_packages(&pip, CI_TOOLING) {
-                found.push(Found {
-                    script: i,
-                    command: pip.command.span,
-                    named,
-                });
+        };
+        match run_image {
+            None => scan(&s.script, None),
+            Some(image) => {
+                for (r, docker) in s.runs.iter().enumerate() {
+                    if let (true, Some(script)) = (docker.image == image, &docker.script) {
+                        scan(script, Some(r));
+                    }
+                }
             }
         }
     }
@@ -278,13 +496,20 @@ pub(super) fn check(ctx: &WorkflowContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let scripts = step_scripts(ctx, job);
-        let found = adhoc_installs(&scripts);
+        let home = image_home(ctx, job)
+            .or_else(|| run_home(ctx, &scripts))
+            .or_else(|| file_home(ctx, job, &scripts));
+        let Some(home) = home else {
+            continue;
+        };
+        let run_image = match &home {
+            Home::Image { run_image, .. } => run_image.as_deref(),
+            Home::File { .. } => None,
+        };
+        let found = adhoc_installs(&scripts, run_image);
         if found.is_empty() {
             continue;
         }
-        let Some(home) = image_home(ctx, job).or_else(|| file_home(ctx, job, &scripts)) else {
-            continue;
-        };
         report(ctx, job, &home, &scripts, &found, out);
     }
 }
@@ -313,14 +538,19 @@ fn report(
             Home::Image {
                 target,
                 requirements,
+                run_image,
             } => {
+                let place = match run_image {
+                    None => "which runs in the image of".to_string(),
+                    Some(_) => "in a `docker run` of the image of".to_string(),
+                };
                 let file = match requirements {
                     Ok(r) => format!("`{}` (the requirements file that image installs)", r.shown),
                     Err(_) => "the requirements file that image installs".to_string(),
                 };
                 (
                     format!(
-                        "ad-hoc `pip install {packages}` in job \"{}\", which runs in the image of bake target \"{}\"",
+                        "ad-hoc `pip install {packages}` in job \"{}\", {place} bake target \"{}\"",
                         job.id.value, target.name
                     ),
                     format!(
@@ -454,12 +684,33 @@ fn removal_edits(
     let mut deleted_steps = Vec::new();
     let mut edited: Vec<(usize, Vec<Span>)> = Vec::new();
     for (i, s) in scripts.iter().enumerate() {
-        let removed: Vec<Span> = found
-            .iter()
-            .filter(|f| f.script == i && !f.named.tooling)
-            .map(|f| f.command)
-            .collect();
+        let mine = |f: &&Found| f.script == i && !f.named.tooling;
+        let removed: Vec<Span> = found.iter().filter(mine).map(|f| f.command).collect();
         if removed.is_empty() {
+            continue;
+        }
+        if found.iter().filter(mine).any(|f| f.run.is_some()) {
+            for (r, docker) in s.runs.iter().enumerate() {
+                let Some(script) = &docker.script else {
+                    continue;
+                };
+                let inside: Vec<Span> = found
+                    .iter()
+                    .filter(mine)
+                    .filter(|f| f.run == Some(r))
+                    .map(|f| f.command)
+                    .collect();
+                if inside.is_empty() {
+                    continue;
+                }
+                if inside.len() == script.commands().len() {
+                    return Err("the install is all the container runs".to_string());
+                }
+                for command in &inside {
+                    spans.push(command_deletion(ctx.text, script, *command)?);
+                }
+            }
+            edited.push((s.index, removed));
             continue;
         }
         if removed.len() == s.script.commands().len() {
@@ -574,14 +825,42 @@ fn command_deletion(text: &str, script: &RunScript, command: Span) -> Result<Spa
 }
 
 /// A command as the shell runs it: its words and how it is joined.
-fn command_shape(c: &SimpleCommand) -> (Vec<String>, usize, bool) {
+type Shape = (Vec<String>, usize, bool);
+
+fn command_shape(c: &SimpleCommand) -> Shape {
+    shape_without(c, None)
+}
+
+/// [`command_shape`] with the word at `hidden` standing for itself (`<script>`).
+fn shape_without(c: &SimpleCommand, hidden: Option<Span>) -> Shape {
     let words = c
         .assignments
         .iter()
         .chain(c.words())
-        .map(|w| w.raw.clone())
+        .map(|w| match hidden {
+            Some(span) if w.span == span => "<script>".to_string(),
+            _ => w.raw.clone(),
+        })
         .collect();
     (words, c.guards.len(), c.in_pipeline || c.in_substitution)
+}
+
+/// The commands of a step's script and, after each `docker run`, those of
+/// the script its container runs (whose own word then stands for it), with
+/// their spans.
+fn flat_shapes(text: &str, script: &RunScript) -> Vec<(Span, Shape)> {
+    let mut out = Vec::new();
+    for c in script.commands() {
+        let (inner, word) = match docker_run(text, c) {
+            Some(d) => (d.script, d.script_word),
+            None => (None, None),
+        };
+        out.push((c.span, shape_without(c, word)));
+        for nested in inner.iter().flat_map(|s| s.commands()) {
+            out.push((nested.span, command_shape(nested)));
+        }
+    }
+    out
 }
 
 /// What a step is, for comparing a workflow before and after an edit.
@@ -650,12 +929,10 @@ fn same_but_removed(
                     let Some(old_script) = scripts.iter().find(|s| s.index == index) else {
                         return false;
                     };
-                    let expected: Vec<_> = old_script
-                        .script
-                        .commands()
-                        .iter()
-                        .filter(|c| !removed.contains(&c.span))
-                        .map(command_shape)
+                    let expected: Vec<Shape> = flat_shapes(ctx.text, &old_script.script)
+                        .into_iter()
+                        .filter(|(span, _)| !removed.contains(span))
+                        .map(|(_, shape)| shape)
                         .collect();
                     new_step
                         .run
@@ -663,7 +940,10 @@ fn same_but_removed(
                         .and_then(|r| run_script(after, r))
                         .is_some_and(|s| {
                             !s.has_syntax_error
-                                && s.commands().iter().map(command_shape).collect::<Vec<_>>()
+                                && flat_shapes(after, &s)
+                                    .into_iter()
+                                    .map(|(_, shape)| shape)
+                                    .collect::<Vec<_>>()
                                     == expected
                         })
                 }

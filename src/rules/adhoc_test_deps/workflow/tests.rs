@@ -382,3 +382,55 @@ fn odd_workflows_do_not_panic() {
         "{found} findings, {fixed_some} fixed"
     );
 }
+
+const DOCKER_RUN: &str = "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/bake-action@v5\n        with:\n          load: true\n      - name: Test\n        run: |\n          docker run --rm -e CI=1 -v \"$PWD/reports:/reports\" ghcr.io/acme/shop-test:latest \\\n            sh -c 'pip install pytest-xdist && pytest -n auto'\n";
+
+#[test]
+fn a_docker_run_of_the_test_image() {
+    let linted = workflow_findings(DOCKER_RUN);
+    assert_eq!(linted.slices(), ["pytest-xdist"]);
+    assert_eq!(
+        linted.diagnostics[0].message,
+        "ad-hoc `pip install pytest-xdist` in job \"test\", in a `docker run` of the image of bake target \"test\""
+    );
+    let fixed = fix(&[&RULE], &project(DOCKER_RUN));
+    assert_eq!(
+        fixed.read(".github/workflows/ci.yml"),
+        DOCKER_RUN.replace("pip install pytest-xdist && ", "")
+    );
+    assert_eq!(
+        fixed.read("requirements/test.txt"),
+        "-r base.txt\npytest==8.3.3\npytest-xdist\n"
+    );
+    // The install is all the container runs: no fix.
+    let only = DOCKER_RUN.replace(" && pytest -n auto", "");
+    let linted = workflow_findings(&only);
+    assert_eq!(linted.slices(), ["pytest-xdist"]);
+    assert!(linted.diagnostics[0].fix.is_none());
+    // Not reported: an install on the runner, another image, a script in
+    // double quotes with an expansion.
+    for workflow in [
+        DOCKER_RUN
+            .replace(
+                "          docker run",
+                "          pip install coverage\n          docker run",
+            )
+            .replace("pip install pytest-xdist && ", ""),
+        DOCKER_RUN.replace("ghcr.io/acme/shop-test:latest", "python:3.12"),
+        DOCKER_RUN.replace(
+            "ghcr.io/acme/shop-test:latest",
+            "ghcr.io/acme/shop-web:latest",
+        ),
+        DOCKER_RUN.replace(
+            "'pip install pytest-xdist && pytest -n auto'",
+            "\"pip install $EXTRA && pytest\"",
+        ),
+    ] {
+        let linted = workflow_findings(&workflow);
+        assert!(
+            linted.diagnostics.is_empty(),
+            "{workflow}: {:?}",
+            linted.messages()
+        );
+    }
+}
