@@ -1907,4 +1907,13 @@ RUN pip install --target /opt/x pytest && pip install -i https://pypi.example/si
             }
         }
     }
+
+    #[test]
+    fn a_copy_to_the_workdir_copies_into_it() {
+        let p = Project::new(&[("requirements.txt", "a\n")]);
+        let src = "FROM python\nWORKDIR /app\nCOPY requirements.txt /app\nRUN pip install -r requirements.txt\nRUN pip install pytest\n";
+        assert_eq!(slices(src, &p.lint(src)), ["pytest"]);
+        p.fixed(src);
+        assert_eq!(p.read("requirements.txt"), "a\npytest\n");
+    }
 }
