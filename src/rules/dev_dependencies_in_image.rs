@@ -322,22 +322,40 @@ enum Event {
 }
 
 /// The stage walk's state: paths (WORKDIR, COPYs) and the environment the
-/// stage's RUNs see (ARG and ENV values; `None` when not known).
+/// stage's RUNs see (ARG and ENV values; `None` when not known). Changes to
+/// the environment are logged so a stage is undone in the time it took.
 struct State {
     paths: PathState,
     env: BTreeMap<String, Option<String>>,
+    /// `(name, value before)` of every change, oldest first.
+    log: Vec<(String, Option<Option<String>>)>,
+}
+
+impl State {
+    fn set(&mut self, name: &str, value: Option<String>) {
+        let before = self.env.insert(name.to_string(), value);
+        self.log.push((name.to_string(), before));
+    }
 }
 
 impl CarriedState for State {
-    type Mark = (Mark, BTreeMap<String, Option<String>>);
+    type Mark = (Mark, usize);
 
     fn mark(&self) -> Self::Mark {
-        (self.paths.mark(), self.env.clone())
+        (self.paths.mark(), self.log.len())
     }
 
     fn undo(&mut self, mark: Self::Mark) {
         self.paths.undo(mark.0);
-        self.env = mark.1;
+        while self.log.len() > mark.1 {
+            let Some((name, before)) = self.log.pop() else {
+                break;
+            };
+            match before {
+                Some(value) => self.env.insert(name, value),
+                None => self.env.remove(&name),
+            };
+        }
     }
 }
 
@@ -499,14 +517,18 @@ fn run_events(
     let targets = mount_targets(ins, &state.paths.workdir);
     for (script_index, script) in df.run_scripts(ins).iter().enumerate() {
         let dirs = working_dirs(script, &state.paths.workdir);
-        let installs = script.installs();
+        let installs: BTreeMap<usize, PackageInstall> = script
+            .installs()
+            .into_iter()
+            .map(|i| (i.command_index, i))
+            .collect();
         let mut exported: BTreeMap<String, Option<String>> = BTreeMap::new();
         for (index, command) in script.commands().iter().enumerate() {
             let dir = dirs.get(index).cloned().flatten();
             if export(command, &mut exported) {
                 continue;
             }
-            let install = installs.iter().find(|i| i.command_index == index);
+            let install = installs.get(&index);
             let event = match install.and_then(|i| Manager::of(i.manager).map(|m| (i, m))) {
                 Some((install, manager)) => install_event(
                     context,
@@ -984,6 +1006,7 @@ fn stage_facts(
     let mut state = State {
         paths: PathState::new(),
         env: BTreeMap::new(),
+        log: Vec::new(),
     };
     walk_stages(parents, &mut state, |state, index| {
         let Some(stage) = stages.get(index) else {
@@ -1016,13 +1039,9 @@ fn stage_facts(
                             })
                             .or_else(|| globals.get(&d.name.value).cloned());
                         match value {
-                            Some(value) => {
-                                state.env.insert(d.name.value.clone(), Some(value));
-                            }
+                            Some(value) => state.set(&d.name.value, Some(value)),
                             // A stand-alone build may pass any value.
-                            None if !context.ctx.build.from_bake => {
-                                state.env.insert(d.name.value.clone(), None);
-                            }
+                            None if !context.ctx.build.from_bake => state.set(&d.name.value, None),
                             None => {}
                         }
                     }
@@ -1030,7 +1049,7 @@ fn stage_facts(
                 InstructionKind::Env(pairs) => {
                     for kv in pairs {
                         let value = expand(&lex, &kv.value.value, &state.env);
-                        state.env.insert(kv.key.value.clone(), value);
+                        state.set(&kv.key.value, value);
                     }
                 }
                 _ => {}

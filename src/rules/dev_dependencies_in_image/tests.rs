@@ -359,3 +359,30 @@ fn odd_input_does_not_panic() {
         }
     }
 }
+
+#[test]
+fn long_chains_and_runs_stay_linear() {
+    use crate::rules::stage_walk::work;
+    let p = Project::with_manifest();
+    let units = |n: usize| {
+        let mut src = String::from("FROM node:20 AS s0\nWORKDIR /app\nCOPY package.json ./\n");
+        for i in 1..n {
+            src.push_str(&format!(
+                "FROM s{} AS s{i}\nENV V{i}=x\nCOPY f{i}.txt ./\n",
+                i - 1
+            ));
+        }
+        src.push_str("RUN npm ci");
+        for _ in 0..n {
+            src.push_str(" && npm ci");
+        }
+        src.push('\n');
+        work::take();
+        let d = p.lint(&src);
+        assert_eq!(d.len(), n + 1);
+        work::take()
+    };
+    let small = units(200);
+    let large = units(2000);
+    assert!(large < small * 20, "{small} -> {large}");
+}
