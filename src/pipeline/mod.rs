@@ -4,7 +4,7 @@
 //! bytes, so findings point at them and fixes are byte edits that keep
 //! comments, quoting and indentation.
 
-pub mod step_script;
+pub mod step_shell;
 pub mod test_image;
 pub mod workflow;
 

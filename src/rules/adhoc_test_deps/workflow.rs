@@ -23,7 +23,7 @@ use super::{adhoc_packages, listed_names, normalized_name, pip_installs, Named};
 use crate::bake::Target;
 use crate::diagnostic::{Diagnostic, Edit, Fix};
 use crate::image_path;
-use crate::pipeline::step_script::{run_script, runs_in_posix_shell};
+use crate::pipeline::step_shell::{run_script, runs_in_posix_shell};
 use crate::pipeline::test_image::{image_requirements, target_for_image, Requirements};
 use crate::pipeline::workflow::{self, Job, Step, Workflow};
 use crate::rules::WorkflowContext;

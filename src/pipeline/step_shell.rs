@@ -1,4 +1,4 @@
-//! The shell script of a workflow `run:` step, parsed with the project's
+//! The shell script of a workflow `run:` step for BP012, parsed with the project's
 //! shell scanner ([`crate::shell`]) with every span in workflow-file
 //! coordinates, so findings point at the bytes of a command and fixes can
 //! cut it out of the YAML text.
@@ -15,6 +15,10 @@
 //! GitHub replaces `${{ }}` expressions before the shell runs; the scanner
 //! sees each one as a variable of the same length (`$___…`), so the rest of
 //! the script still parses and no expression's value is guessed.
+//!
+//! (Written in parallel with the links branch's `run_script` and the retag
+//! branch's `step_script`; what BP012 needs from it: exact file spans or
+//! nothing, and [`runs_in_posix_shell`].)
 
 use crate::dockerfile::LogicalText;
 use crate::pipeline::workflow::{Job, Scalar, Step, Workflow};
