@@ -187,6 +187,8 @@ fn report_snapshot_and_every_rule_fires() {
                 && d["path"] == "deployment/docker-bake.hcl"),
         "no cache finding on the bake file"
     );
+    // BP012 points at the packages of the test job's runtime install.
+    assert_eq!(at("BP012", ".github/workflows/ci.yml"), (49, 26));
 }
 
 #[test]

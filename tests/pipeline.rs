@@ -821,3 +821,83 @@ fn retag_job_fix_changes_the_workflow_and_the_bake_file_at_once() {
         stdout(&again)
     );
 }
+
+/// Copies the bundled example project into a temp dir.
+fn example_copy() -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples/ci-pipeline"),
+        dir.path(),
+    );
+    dir
+}
+
+fn bakelint_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_bakelint"))
+        .current_dir(dir)
+        .args(args)
+        .env_remove("GITHUB_SHA")
+        .env_remove("TAG")
+        .env_remove("REGISTRY")
+        .env_remove("GITHUB_ACTIONS")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// BP012 on the example's workflow: the test job runs in the `test`
+/// target's image and pip-installs two packages; the fix moves them into
+/// `requirements/test.txt` (with the Dockerfile's ad-hoc packages, fixed in
+/// the same run) and deletes the step, and the workflow still loads.
+#[test]
+fn bp012_moves_the_test_jobs_install_into_the_images_requirements() {
+    let dir = example_copy();
+    let root = dir.path();
+    let out = bakelint_in(root, &["--select", "BP012", "--output-format", "concise"]);
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains(".github/workflows/ci.yml:49:26: BP012 ad-hoc `pip install pytest-xdist coverage` in job \"test\", which runs in the image of bake target \"test\""),
+        "{report}"
+    );
+    assert!(
+        report.contains("deployment/docker/test.Dockerfile:17:17: BP012"),
+        "{report}"
+    );
+    let fixed = bakelint_in(
+        root,
+        &["--select", "BP012", "--fix", "--unsafe-fixes", "--quiet"],
+    );
+    assert!(
+        matches!(fixed.status.code(), Some(0)),
+        "{}",
+        String::from_utf8_lossy(&fixed.stderr)
+    );
+    let workflow = std::fs::read_to_string(root.join(".github/workflows/ci.yml")).unwrap();
+    assert!(!workflow.contains("pip install"), "{workflow}");
+    assert!(workflow.contains("    steps:\n      - name: Run the tests\n"));
+    let loaded = bakelint::pipeline::workflow::load(&workflow).expect("the workflow loads");
+    let test = loaded.job("test").expect("test job");
+    assert_eq!(test.steps.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(root.join("requirements/test.txt")).unwrap(),
+        "-r base.txt\npytest==8.3.3\npytest-django==4.9.0\npytest-xdist\ncoverage\nunittest-xml-reporting\npytest-json-report\n"
+    );
+    let again = bakelint_in(root, &["--select", "BP012", "--diff", "--unsafe-fixes"]);
+    assert!(
+        again.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+}

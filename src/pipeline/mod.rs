@@ -21,6 +21,8 @@
 //!   patterns; [`built_images`] what earlier jobs built; [`needs_edit`]
 //!   deleting a job and rewiring the `needs:` of its dependents;
 //!   [`step_script`] the scripts BP013 reads.
+//! - [`test_image`]: the image a job tests with as a bake target, and the
+//!   requirements file it installs; [`step_shell`] the scripts BP012 reads.
 
 pub mod bake_steps;
 pub mod built_images;
@@ -33,6 +35,8 @@ pub mod run_script;
 pub mod scalar_bytes;
 pub mod set_override;
 pub mod step_script;
+pub mod step_shell;
+pub mod test_image;
 pub mod workflow;
 
 use std::path::Path;

@@ -56,14 +56,30 @@ pub struct Step {
     /// `with:` inputs with scalar values, in document order.
     pub with: Vec<(Scalar, Scalar)>,
     pub run: Option<Scalar>,
-    /// The step's `id` (what `steps.<id>.outputs` name).
+    /// `id:` (other steps read its outputs and outcome through it).
     pub id: Option<Scalar>,
-    /// `working-directory` of a `run` step.
+    /// `if:`, as written (never evaluated).
+    pub condition: Option<Scalar>,
+    /// `shell:` (`bash`, `sh`, `pwsh`, `python`, a custom `cmd {0}`).
+    pub shell: Option<Scalar>,
+    /// `working-directory:`.
     pub working_directory: Option<Scalar>,
     /// `env:` of the step (scalar values), in document order.
     pub env: Vec<(Scalar, Scalar)>,
-    /// `shell:` of a `run` step (`bash`, `pwsh`, `python`...).
+    /// Every key of the step, in document order.
+    pub keys: Vec<Scalar>,
+    /// From the first key to the end of the last value: the step's own
+    /// text, without the `- ` before it. A block scalar's span runs to the
+    /// next token, so a step ending in one ends in whitespace (and comment
+    /// lines) too.
+    pub content: Span,
+}
+
+/// `defaults: run:` of a workflow or job: what `run` steps inherit.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunDefaults {
     pub shell: Option<Scalar>,
+    pub working_directory: Option<Scalar>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -77,8 +93,6 @@ pub struct Job {
     pub steps: Vec<Step>,
     /// A reusable workflow call (`uses: ./.github/workflows/x.yml`).
     pub uses: Option<Scalar>,
-    /// `defaults.run.working-directory` of the job.
-    pub run_working_directory: Option<Scalar>,
     /// `env:` of the job (scalar values), in document order.
     pub env: Vec<(Scalar, Scalar)>,
     /// The job's display `name:`.
@@ -92,6 +106,8 @@ pub struct Job {
     /// `name` and `url`): a deployment environment, which may require an
     /// approval before the job runs.
     pub environment: Option<Span>,
+    /// `defaults: run:` of the job.
+    pub defaults: RunDefaults,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -101,10 +117,10 @@ pub struct Workflow {
     /// pull_request]`, or the keys of an `on:` mapping).
     pub on: Vec<Scalar>,
     pub jobs: Vec<Job>,
-    /// `defaults.run.working-directory` of the workflow.
-    pub run_working_directory: Option<Scalar>,
     /// `env:` of the workflow (scalar values), in document order.
     pub env: Vec<(Scalar, Scalar)>,
+    /// `defaults: run:` of the workflow.
+    pub defaults: RunDefaults,
 }
 
 impl Workflow {
@@ -118,8 +134,8 @@ impl Workflow {
     pub fn run_directory<'a>(&'a self, job: &'a Job, step: &'a Step) -> Option<&'a Scalar> {
         step.working_directory
             .as_ref()
-            .or(job.run_working_directory.as_ref())
-            .or(self.run_working_directory.as_ref())
+            .or(job.defaults.working_directory.as_ref())
+            .or(self.defaults.working_directory.as_ref())
     }
 
     /// Whether an event named `event` triggers the workflow.
@@ -137,14 +153,6 @@ fn scalar_entries(node: Option<&Node>) -> Vec<(Scalar, Scalar)> {
             .collect()
     })
     .unwrap_or_default()
-}
-
-/// `defaults.run.working-directory` of a workflow or job node.
-fn run_working_directory(node: &Node) -> Option<Scalar> {
-    node.get("defaults")?
-        .get("run")?
-        .get("working-directory")
-        .and_then(Scalar::from_node)
 }
 
 /// Text that cannot be read as a workflow, with its position.
@@ -198,8 +206,8 @@ pub fn load(text: &str) -> Result<Workflow, LoadError> {
         name: root.get("name").and_then(Scalar::from_node),
         on: events(root.get("on")),
         jobs: Vec::new(),
-        run_working_directory: run_working_directory(root),
         env: scalar_entries(root.get("env")),
+        defaults: read_defaults(root),
     };
     if let Some(jobs) = root.get("jobs") {
         for (_, key, job) in jobs.entries() {
@@ -253,6 +261,45 @@ fn read_container(name: Scalar, node: &Node) -> Option<Container> {
     })
 }
 
+fn read_defaults(node: &Node) -> RunDefaults {
+    let run = node.get("defaults").and_then(|d| d.get("run"));
+    RunDefaults {
+        shell: run.and_then(|r| r.get("shell")).and_then(Scalar::from_node),
+        working_directory: run
+            .and_then(|r| r.get("working-directory"))
+            .and_then(Scalar::from_node),
+    }
+}
+
+fn read_step(s: &Node) -> Step {
+    let scalar = |key: &str| s.get(key).and_then(Scalar::from_node);
+    let items = s.as_map().unwrap_or_default();
+    let content = match (
+        items.first(),
+        items.iter().map(|(k, v)| k.span.end.max(v.span.end)).max(),
+    ) {
+        (Some((k, _)), Some(end)) => Span::new(k.span.start, end.max(k.span.start)),
+        _ => s.span,
+    };
+    Step {
+        span: s.span,
+        name: scalar("name"),
+        uses: scalar("uses"),
+        with: scalar_entries(s.get("with")),
+        run: scalar("run"),
+        id: scalar("id"),
+        condition: scalar("if"),
+        shell: scalar("shell"),
+        working_directory: scalar("working-directory"),
+        env: scalar_entries(s.get("env")),
+        keys: items
+            .iter()
+            .filter_map(|(k, _)| Scalar::from_node(k))
+            .collect(),
+        content,
+    }
+}
+
 fn read_job(id: Scalar, node: &Node) -> Job {
     let services = node
         .get("services")
@@ -274,17 +321,7 @@ fn read_job(id: Scalar, node: &Node) -> Job {
             steps
                 .iter()
                 .filter(|s| s.as_map().is_some())
-                .map(|s| Step {
-                    span: s.span,
-                    name: s.get("name").and_then(Scalar::from_node),
-                    uses: s.get("uses").and_then(Scalar::from_node),
-                    with: scalar_entries(s.get("with")),
-                    run: s.get("run").and_then(Scalar::from_node),
-                    id: s.get("id").and_then(Scalar::from_node),
-                    working_directory: s.get("working-directory").and_then(Scalar::from_node),
-                    env: scalar_entries(s.get("env")),
-                    shell: s.get("shell").and_then(Scalar::from_node),
-                })
+                .map(read_step)
                 .collect()
         })
         .unwrap_or_default();
@@ -296,7 +333,6 @@ fn read_job(id: Scalar, node: &Node) -> Job {
         container,
         steps,
         uses: node.get("uses").and_then(Scalar::from_node),
-        run_working_directory: run_working_directory(node),
         env: scalar_entries(node.get("env")),
         name: node.get("name").and_then(Scalar::from_node),
         condition: node.get("if").and_then(Scalar::from_node),
@@ -313,6 +349,7 @@ fn read_job(id: Scalar, node: &Node) -> Job {
             .get("environment")
             .filter(|e| !e.is_null())
             .map(|e| e.span),
+        defaults: read_defaults(node),
     }
 }
 

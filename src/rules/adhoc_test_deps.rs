@@ -33,8 +33,10 @@ pub static RULE: RuleDef = RuleDef {
     fix: Some(Applicability::Unsafe),
     scope: RuleScope::Dockerfile,
     options: &[],
-    check: CheckFn::Dockerfile(check),
+    check: CheckFn::DockerfileAndWorkflow(check, workflow::check),
 };
+
+mod workflow;
 
 /// Packaging and build tools, not dependencies of the project: `pip
 /// install -U pip setuptools wheel` or `pip install maturin` before a
@@ -383,7 +385,7 @@ fn glob_match(pattern: &[u8], text: &[u8]) -> bool {
 
 /// Context files placed in the image by one COPY source (or bind mount).
 #[derive(Debug, Clone)]
-struct Placement {
+pub(crate) struct Placement {
     /// Context-relative source, normalised (`""` is the whole context).
     source: String,
     /// Absolute destination in the image.
@@ -414,7 +416,7 @@ impl Placement {
     }
 
     /// Where image path `path` comes from in the context, if this placement can have put it there.
-    fn candidates(&self, path: &str) -> Vec<String> {
+    pub(crate) fn candidates(&self, path: &str) -> Vec<String> {
         let mut out = Vec::new();
         let src = self.source.as_str();
         if src.contains(['*', '?', '[']) {
@@ -460,8 +462,8 @@ struct DirPlacements {
 /// WORKDIR, the context files copied so far in a stage (and the stages it
 /// is built on), and the paths the image fetched or wrote itself.
 #[derive(Debug, Clone)]
-struct PathState {
-    workdir: String,
+pub(crate) struct PathState {
+    pub(crate) workdir: String,
     placements: Vec<Placement>,
     /// Placements of sources that may be directories, by destination, so
     /// finding where a path can come from looks at its directories, not at
@@ -480,7 +482,7 @@ struct PathState {
 }
 
 /// What [`PathState::undo`] restores: the state when a stage was entered.
-struct Mark {
+pub(crate) struct Mark {
     workdir: String,
     placements: usize,
     made: usize,
@@ -540,7 +542,7 @@ impl CarriedState for PathState {
 }
 
 impl PathState {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         PathState {
             workdir: "/".to_string(),
             placements: Vec::new(),
@@ -603,7 +605,7 @@ impl PathState {
     /// of the same file or source replaces the earlier one, so repeated
     /// COPYs add no candidates; single files are never looked up as
     /// directories, so thousands of them in one directory add none either.
-    fn candidates(&self, path: &str) -> Vec<String> {
+    pub(crate) fn candidates(&self, path: &str) -> Vec<String> {
         let named = self
             .by_name
             .get(&(parent(path).to_string(), basename(path).to_string()))
@@ -632,7 +634,7 @@ impl PathState {
         out
     }
 
-    fn apply(&mut self, ins: &Instruction) {
+    pub(crate) fn apply(&mut self, ins: &Instruction) {
         work::add(1);
         match &ins.kind {
             InstructionKind::Workdir(dir) => {
@@ -646,10 +648,14 @@ impl PathState {
                     return;
                 };
                 let raw_dest = dest.value.as_str();
+                let dest = image_path::join(&self.workdir, raw_dest);
+                // The WORKDIR and the directories above it exist: a COPY
+                // to one of them (`WORKDIR /js` then `COPY package.json
+                // /js`) copies into it.
                 let dest_is_dir = raw_dest.ends_with('/')
                     || matches!(raw_dest, "." | "./" | "..")
-                    || copy.sources.len() > 1;
-                let dest = image_path::join(&self.workdir, raw_dest);
+                    || copy.sources.len() > 1
+                    || ancestors(&self.workdir).any(|dir| dir == dest);
                 for source in &copy.sources {
                     let value = source.value.as_str();
                     if value.contains("://") || value.starts_with("<<") || value.contains('$') {
@@ -669,7 +675,7 @@ impl PathState {
     }
 
     /// Bind mounts of the build context on a RUN (`--mount=type=bind,source=x,target=/y`).
-    fn bind_mounts(&self, ins: &Instruction) -> Vec<Placement> {
+    pub(crate) fn bind_mounts(&self, ins: &Instruction) -> Vec<Placement> {
         ins.context_binds()
             .into_iter()
             .filter_map(|bind| {
@@ -738,7 +744,20 @@ fn check_stage(
     state: &mut PathState,
     out: &mut Vec<Diagnostic>,
 ) {
-    let df = ctx.dockerfile;
+    let (requirements, adhoc) = scan_stage(ctx.dockerfile, stage, state);
+    let Some(last) = requirements.last() else {
+        return;
+    };
+    report(ctx, last, &adhoc, out);
+}
+
+/// A stage's requirements installs and ad-hoc installs, in order, with
+/// `state` carried through its instructions.
+fn scan_stage(
+    df: &Dockerfile,
+    stage: &Stage,
+    state: &mut PathState,
+) -> (Vec<RequirementsInstall>, Vec<Adhoc>) {
     let mut requirements: Vec<RequirementsInstall> = Vec::new();
     let mut adhoc: Vec<Adhoc> = Vec::new();
     for &node in &stage.instruction_nodes {
@@ -780,10 +799,51 @@ fn check_stage(
         }
         state.apply(ins);
     }
-    let Some(last) = requirements.last() else {
-        return;
-    };
-    report(ctx, last, &adhoc, out);
+    (requirements, adhoc)
+}
+
+/// The requirements file a stage installs (its last unconditional `pip
+/// install -r` of a file the build context provides).
+pub(crate) struct StageRequirements {
+    /// The path as written after `-r`.
+    pub written: String,
+    /// Where it can come from in the build context, latest COPY first.
+    pub candidates: Vec<String>,
+    /// The packages the stage installs ad hoc (as written) that BP012's
+    /// fix of the Dockerfile moves into this file.
+    pub adhoc: Vec<String>,
+}
+
+/// The requirements file stage `stage` of `df` installs itself (not one of
+/// the stage it is built on: that one is shared with other images), as
+/// BP012 finds it in a Dockerfile; `build_args` resolve `FROM ${X}`.
+pub(crate) fn stage_requirements(
+    df: &Dockerfile,
+    build_args: &std::collections::BTreeMap<String, String>,
+    stage: usize,
+) -> Option<StageRequirements> {
+    let stages = df.stages();
+    let parents = stage_parents(df, build_args);
+    let mut found = None;
+    walk_stages(&parents, &mut PathState::new(), |state, index| {
+        if let Some(current) = stages.get(index) {
+            let (mut requirements, adhoc) = scan_stage(df, current, state);
+            if index == stage {
+                found = requirements.pop().map(|r| (r, adhoc));
+            }
+        }
+        true
+    });
+    let (requirements, adhoc) = found?;
+    Some(StageRequirements {
+        written: requirements.written,
+        candidates: requirements.candidates,
+        adhoc: adhoc
+            .into_iter()
+            .filter(|a| matches!(a.removal, Removal::Spans(_)))
+            .flat_map(|a| a.packages)
+            .collect(),
+    })
 }
 
 /// The pip installs of one script that matter, in order, with `state`
@@ -847,7 +907,7 @@ fn walk_script(
                     candidates,
                 }));
             }
-        } else if let Some(named) = adhoc_packages(&pip) {
+        } else if let Some(named) = adhoc_packages(&pip, &[]) {
             seen.push(Seen::Named(pip.command.span, named));
         }
     }
@@ -865,8 +925,9 @@ struct Named {
     tooling: bool,
 }
 
-/// The named packages of `pip`, if it is an ad-hoc install.
-fn adhoc_packages(pip: &PipInstall) -> Option<Named> {
+/// The named packages of `pip`, if it is an ad-hoc install; packages of
+/// [`TOOLING`] and `more_tooling` are tools, not dependencies.
+fn adhoc_packages(pip: &PipInstall, more_tooling: &[&str]) -> Option<Named> {
     if pip.special
         || pip.packages.is_empty()
         || !pip.command.guards.is_empty()
@@ -881,7 +942,8 @@ fn adhoc_packages(pip: &PipInstall) -> Option<Named> {
         if !is_named_requirement(text) {
             return None;
         }
-        if TOOLING.contains(&normalized_name(text).as_str()) {
+        let name = normalized_name(text);
+        if TOOLING.contains(&name.as_str()) || more_tooling.contains(&name.as_str()) {
             has_tooling = true;
         } else {
             named.push(word);
@@ -999,7 +1061,7 @@ const LOST: &str = "the install could not be located in its RUN";
 
 /// Whether the commands are top-level commands joined only by `&&` (line
 /// continuations allowed between them).
-fn plain_and_chain(source: &str, commands: &[SimpleCommand], escape: char) -> bool {
+pub(crate) fn plain_and_chain(source: &str, commands: &[SimpleCommand], escape: char) -> bool {
     if commands
         .iter()
         .any(|c| !c.guards.is_empty() || c.in_substitution || c.in_pipeline)
@@ -1182,26 +1244,33 @@ fn stage_fix(
     let message = if added.is_empty() {
         "Delete the ad-hoc install (its packages are already listed)".to_string()
     } else {
-        let newline = if crate::fix::uses_crlf(text) {
-            "\r\n"
-        } else {
-            "\n"
-        };
-        let mut content = String::new();
-        if !text.is_empty() && !text.ends_with('\n') {
-            content.push_str(newline);
-        }
-        for package in &added {
-            content.push_str(package);
-            content.push_str(newline);
-        }
-        edits.push(Edit::insert(path, text.len(), content));
+        edits.push(append_edit(path, text, &added));
         format!(
             "Append {} to {shown} and delete the ad-hoc install",
             added.join(", ")
         )
     };
     Some(Fix::unsafe_(message, edits))
+}
+
+/// The edit that appends `packages` to a requirements file, one a line,
+/// in the file's line endings (a final line ending added first when the
+/// file lacks one).
+fn append_edit(path: &Path, text: &str, packages: &[&str]) -> Edit {
+    let newline = if crate::fix::uses_crlf(text) {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let mut content = String::new();
+    if !text.is_empty() && !text.ends_with('\n') {
+        content.push_str(newline);
+    }
+    for package in packages {
+        content.push_str(package);
+        content.push_str(newline);
+    }
+    Edit::insert(path, text.len(), content)
 }
 
 #[cfg(test)]
@@ -1837,5 +1906,14 @@ RUN pip install --target /opt/x pytest && pip install -i https://pypi.example/si
                 assert!(d.span.end <= input.len());
             }
         }
+    }
+
+    #[test]
+    fn a_copy_to_the_workdir_copies_into_it() {
+        let p = Project::new(&[("requirements.txt", "a\n")]);
+        let src = "FROM python\nWORKDIR /app\nCOPY requirements.txt /app\nRUN pip install -r requirements.txt\nRUN pip install pytest\n";
+        assert_eq!(slices(src, &p.lint(src)), ["pytest"]);
+        p.fixed(src);
+        assert_eq!(p.read("requirements.txt"), "a\npytest\n");
     }
 }

@@ -418,6 +418,7 @@ mod tests {
             links: &Default::default(),
             rule: &RULE,
             options: &Default::default(),
+            overlay: &Default::default(),
         };
         let mut out = Vec::new();
         check_workflow(&ctx, &mut out);

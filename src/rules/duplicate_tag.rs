@@ -39,7 +39,7 @@ pub static RULE: RuleDef = RuleDef {
 };
 
 /// `alpine` → `docker.io/library/alpine:latest`, as Docker normalises names.
-fn normalized(tag: &str) -> String {
+pub(crate) fn normalized(tag: &str) -> String {
     let (name, rest) = match tag.split_once('@') {
         Some((n, d)) => (n, format!("@{d}")),
         None => (tag, String::new()),

@@ -44,6 +44,7 @@ pub mod test_image_chromium;
 
 pub mod adhoc_test_deps;
 pub mod copy_before_install;
+pub mod dev_dependencies_in_image;
 pub mod multistage_consolidation;
 pub mod prebaked_base;
 pub mod slow_healthcheck;
@@ -218,6 +219,12 @@ pub enum CheckFn {
     ),
     /// A rule on a GitHub Actions workflow.
     Workflow(fn(&WorkflowContext<'_>, &mut Vec<Diagnostic>)),
+    /// A rule on Dockerfiles and workflows (BP012: ad-hoc installs in a
+    /// RUN and in a workflow step).
+    DockerfileAndWorkflow(
+        fn(&DockerfileContext<'_>, &mut Vec<Diagnostic>),
+        fn(&WorkflowContext<'_>, &mut Vec<Diagnostic>),
+    ),
     /// A rule on bake definitions (compose files included) and workflows.
     BakeAndWorkflow(
         fn(&BakeContext<'_>, &mut Vec<Diagnostic>),
@@ -244,6 +251,7 @@ impl RuleDef {
         match self.check {
             CheckFn::Dockerfile(f)
             | CheckFn::DockerfileAndBake(f, _)
+            | CheckFn::DockerfileAndWorkflow(f, _)
             | CheckFn::DockerfileBakeAndWorkflow(f, _, _) => Some(f),
             CheckFn::Bake(_)
             | CheckFn::BakeLoader
@@ -259,7 +267,10 @@ impl RuleDef {
             | CheckFn::BakeAndWorkflow(f, _)
             | CheckFn::DockerfileAndBake(_, f)
             | CheckFn::DockerfileBakeAndWorkflow(_, f, _) => Some(f),
-            CheckFn::Dockerfile(_) | CheckFn::BakeLoader | CheckFn::Workflow(_) => None,
+            CheckFn::Dockerfile(_)
+            | CheckFn::BakeLoader
+            | CheckFn::Workflow(_)
+            | CheckFn::DockerfileAndWorkflow(_, _) => None,
         }
     }
 
@@ -268,6 +279,7 @@ impl RuleDef {
         match self.check {
             CheckFn::Workflow(f)
             | CheckFn::BakeAndWorkflow(_, f)
+            | CheckFn::DockerfileAndWorkflow(_, f)
             | CheckFn::DockerfileBakeAndWorkflow(_, _, f) => Some(f),
             _ => None,
         }
@@ -498,9 +510,30 @@ pub struct WorkflowContext<'a> {
     pub links: &'a crate::pipeline::links::WorkflowLinks,
     pub rule: &'static RuleDef,
     pub options: &'a RuleOptions,
+    /// The files the fix loop holds in memory (path → current text): rules
+    /// that read or edit other files (a Dockerfile, a requirements file)
+    /// read them through [`WorkflowContext::read_file`].
+    pub overlay: &'a BTreeMap<std::path::PathBuf, String>,
 }
 
 impl WorkflowContext<'_> {
+    /// The text of `path` as the fix loop sees it: its in-memory version when
+    /// a fix changed or created it in this run, else the file on disk.
+    pub fn read_file(&self, path: &Path) -> Option<String> {
+        if let Some(text) = self.overlay.get(path) {
+            return Some(text.clone());
+        }
+        let normal = crate::workspace::normalize(path);
+        let in_memory = self
+            .overlay
+            .iter()
+            .find(|(p, _)| crate::workspace::normalize(p) == normal);
+        match in_memory {
+            Some((_, text)) => Some(text.clone()),
+            None => crate::fsread::read_text(path).ok(),
+        }
+    }
+
     /// A diagnostic of this rule at `span` with its default severity.
     pub fn diagnostic(&self, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
@@ -619,6 +652,7 @@ pub static RULES: &[&RuleDef] = &[
     &adhoc_test_deps::RULE,
     &retag_job::RULE,
     &slow_healthcheck::RULE,
+    &dev_dependencies_in_image::RULE,
     // hadolint: rules on FROM, COPY, ADD, USER and other instructions
     &last_user_root::RULE,
     &untagged_image::RULE,

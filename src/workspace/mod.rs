@@ -244,7 +244,7 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
         ));
     }
     for workflow in &workflows {
-        workflows::lint(workflow, settings, &sets, &mut out);
+        workflows::lint(workflow, settings, &sets, overlay, &mut out);
     }
     sort_and_drop_repeats(&mut out.diagnostics);
     out.projects = sets.into_iter().map(|s| s.project).collect();

@@ -80,6 +80,7 @@ pub(super) fn lint(
     loaded: &LoadedWorkflow,
     settings: &Settings,
     bake: &[super::LoadedSet],
+    overlay: &BTreeMap<PathBuf, String>,
     out: &mut LintOutput,
 ) {
     let path = loaded.path.as_path();
@@ -100,6 +101,7 @@ pub(super) fn lint(
             links: &loaded.links,
             rule,
             options: settings.options(rule),
+            overlay,
         };
         let mut found = Vec::new();
         check(&ctx, &mut found);

@@ -38,9 +38,74 @@ impl Linted {
 
 /// Writes `files` into a temp dir and lints it with `rule` only.
 pub fn lint(rule: &'static RuleDef, files: &[(&str, &str)]) -> Linted {
+    let (dir, plan) = write(files);
+    let settings = settings(&[rule]);
+    let out = workspace::lint(&plan, &BTreeMap::new(), &settings);
+    let diagnostics = out
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code == rule.code)
+        .collect();
+    Linted { dir, diagnostics }
+}
+
+/// Settings that select `rules` only.
+fn settings(rules: &[&'static RuleDef]) -> Settings {
+    let cli = CliSelection {
+        select: Some(rules.iter().map(|r| r.code.to_string()).collect()),
+        ..CliSelection::default()
+    };
+    Settings::from_toml(Path::new("bakelint.toml"), "", &cli).expect("settings")
+}
+
+/// The files after `--fix --unsafe-fixes` (in memory).
+pub struct Fixed {
+    pub dir: tempfile::TempDir,
+    pub contents: BTreeMap<std::path::PathBuf, String>,
+    /// The findings left after the last round.
+    pub remaining: Vec<Diagnostic>,
+}
+
+impl Fixed {
+    /// A file's text after the fixes.
+    pub fn read(&self, name: &str) -> String {
+        let path = self.dir.path().join(name);
+        self.contents
+            .iter()
+            .find(|(p, _)| workspace::normalize(p) == workspace::normalize(&path))
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| std::fs::read_to_string(&path).unwrap_or_default())
+    }
+}
+
+/// Writes `files` into a temp dir and runs the fix loop of `rules` on it
+/// (unsafe fixes included), as `--fix --unsafe-fixes` does.
+pub fn fix(rules: &[&'static RuleDef], files: &[(&str, &str)]) -> Fixed {
+    let (dir, plan) = write(files);
+    let settings = settings(rules);
+    let lint = |overlay: &BTreeMap<std::path::PathBuf, String>| {
+        workspace::lint(&plan, overlay, &settings).diagnostics
+    };
+    let initial = lint(&BTreeMap::new());
+    let result = crate::fix::fix_all(
+        initial,
+        crate::fix::FixMode { unsafe_fixes: true },
+        &crate::fix::DiskSource,
+        &lint,
+    );
+    Fixed {
+        dir,
+        contents: result.contents,
+        remaining: result.remaining,
+    }
+}
+
+/// Writes `files` into a temp dir: the plan that lints them.
+fn write(files: &[(&str, &str)]) -> (tempfile::TempDir, Plan) {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut bake = Vec::new();
     let mut dockerfiles = Vec::new();
+    let mut workflows = Vec::new();
     for (name, text) in files {
         let p = dir.path().join(name);
         if let Some(parent) = p.parent() {
@@ -51,9 +116,12 @@ pub fn lint(rule: &'static RuleDef, files: &[(&str, &str)]) -> Linted {
             bake.push(p);
         } else if name.ends_with("Dockerfile") {
             dockerfiles.push(p);
+        } else if crate::pipeline::is_workflow_path(&p) {
+            workflows.push(p);
         }
     }
     let plan = Plan {
+        workflows,
         dockerfiles,
         // No bake file, no set: an empty set would load the default bake
         // files of the process's working directory (the repository's own
@@ -69,18 +137,7 @@ pub fn lint(rule: &'static RuleDef, files: &[(&str, &str)]) -> Linted {
         roots: vec![dir.path().to_path_buf()],
         ..Plan::default()
     };
-    let cli = CliSelection {
-        select: Some(vec![rule.code.to_string()]),
-        ..CliSelection::default()
-    };
-    let settings = Settings::from_toml(Path::new("bakelint.toml"), "", &cli).expect("settings");
-    let out = workspace::lint(&plan, &BTreeMap::new(), &settings);
-    let diagnostics = out
-        .diagnostics
-        .into_iter()
-        .filter(|d| d.code == rule.code)
-        .collect();
-    Linted { dir, diagnostics }
+    (dir, plan)
 }
 
 /// Applies every fix of the diagnostics to `file`'s text.
@@ -106,4 +163,38 @@ pub fn fixed(linted: &Linted, file: &str) -> String {
         text.replace_range(span.start..span.end, &content);
     }
     text
+}
+
+/// A bake definition loaded from files written into a temp dir.
+pub struct Loaded {
+    pub dir: tempfile::TempDir,
+    pub set: workspace::LoadedSet,
+}
+
+/// Writes `files` into a temp dir and loads its `.hcl`/`.json` files as one bake set.
+pub fn load(files: &[(&str, &str)]) -> Loaded {
+    let linted = lint(&crate::rules::BK000, files);
+    let bake: Vec<std::path::PathBuf> = files
+        .iter()
+        .filter(|(name, _)| name.ends_with(".hcl") || name.ends_with(".json"))
+        .map(|(name, _)| linted.dir.path().join(name))
+        .collect();
+    let plan = Plan {
+        bake_sets: vec![bake],
+        cwd: linted.dir.path().to_path_buf(),
+        roots: vec![linted.dir.path().to_path_buf()],
+        ..Plan::default()
+    };
+    let settings = Settings::from_toml(Path::new("bakelint.toml"), "", &CliSelection::default())
+        .expect("settings");
+    let mut out = workspace::lint(&plan, &BTreeMap::new(), &settings);
+    let project = out.projects.pop().expect("the bake files evaluate");
+    Loaded {
+        dir: linted.dir,
+        set: workspace::LoadedSet {
+            project,
+            rebase: BTreeMap::new(),
+            options: Default::default(),
+        },
+    }
 }
