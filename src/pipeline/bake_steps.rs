@@ -386,7 +386,7 @@ fn normal(path: &Path) -> PathBuf {
 
 /// `docker buildx bake` flags that take a value (pflag: `--f v`, `--f=v`,
 /// `-fv`).
-const BAKE_VALUE_FLAGS: &[&str] = &[
+pub(crate) const BAKE_VALUE_FLAGS: &[&str] = &[
     "-f",
     "--file",
     "--set",

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::bake::target::glob_match;
 use crate::bake::Target;
+use crate::pipeline::bake_steps::BAKE_VALUE_FLAGS;
 use crate::pipeline::image_ref::ImageRef;
 use crate::pipeline::step_script;
 use crate::pipeline::workflow::{Job, Scalar, Step, Workflow};
@@ -291,20 +292,6 @@ fn build_command(command: &SimpleCommand) -> Option<BuildCommand<'_>> {
     }
 }
 
-/// `docker buildx bake` flags that take a value.
-const BAKE_VALUE_FLAGS: &[&str] = &[
-    "-f",
-    "--file",
-    "--set",
-    "--progress",
-    "--builder",
-    "--metadata-file",
-    "--provenance",
-    "--sbom",
-    "--allow",
-    "--call",
-    "--list",
-];
 /// Flags that make `docker buildx bake` build nothing.
 const BAKE_NO_BUILD: &[&str] = &["--print", "--list", "--check", "--call"];
 
