@@ -279,6 +279,19 @@ fn publishable(tag: &Resolved) -> bool {
     tag.as_str().is_some_and(|t| !image_tags::is_local_only(t))
 }
 
+/// A compose service's `image:` names the image `docker compose up` runs
+/// and builds locally; unless a workflow builds that service (a bake step
+/// that loads the compose file), no registry ever sees it, and a commit tag
+/// would mean nothing there.
+fn compose_image_not_built_in_ci(ctx: &BakeContext<'_>, target: &Target, file: &Path) -> bool {
+    let from_compose = ctx
+        .project
+        .files()
+        .iter()
+        .any(|f| f.kind == crate::bake::FileKind::Compose && f.path == file);
+    from_compose && ctx.ci.building(&target.name).next().is_none()
+}
+
 fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut sha_variables: BTreeSet<String> = ctx
         .option_str_list("sha-variables")
@@ -330,6 +343,7 @@ fn check(ctx: &BakeContext<'_>, out: &mut Vec<Diagnostic>) {
         };
         if tags.elements.is_empty()
             || tags.origin.is_override()
+            || compose_image_not_built_in_ci(ctx, target, &tags.origin.file)
             || tags_written_by_ci(target, tags, &ci_targets)
             || is_demo_file(&target.cwd.join(&tags.origin.file), ctx.lint_roots)
         {
@@ -482,6 +496,24 @@ mod tests {
         assert_eq!(l.diagnostics.len(), 1, "{:?}", l.messages());
         let l = lint(&RULE, &[("docker-bake.hcl", &bake("${VERSION}"))]);
         assert!(l.diagnostics.is_empty(), "{:?}", l.messages());
+    }
+
+    #[test]
+    fn compose_images_count_only_when_ci_builds_them() {
+        let compose = "services:\n  web:\n    build: .\n    image: ghcr.io/acme/web:1.0\n";
+        let dockerfile = ("Dockerfile", "FROM alpine:3.20\n");
+        let l = lint(&RULE, &[("compose.yaml", compose), dockerfile]);
+        assert!(l.diagnostics.is_empty(), "{:?}", l.messages());
+        let workflow = "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: docker/bake-action@v6\n        with:\n          files: compose.yaml\n          push: true\n";
+        let l = lint(
+            &RULE,
+            &[
+                ("compose.yaml", compose),
+                dockerfile,
+                (".github/workflows/ci.yml", workflow),
+            ],
+        );
+        assert_eq!(l.slices(), ["ghcr.io/acme/web:1.0"], "{:?}", l.messages());
     }
 
     #[test]

@@ -112,7 +112,11 @@ fn write(files: &[(&str, &str)]) -> (tempfile::TempDir, Plan) {
             std::fs::create_dir_all(parent).expect("mkdir");
         }
         std::fs::write(&p, text).expect("write");
-        if name.ends_with(".hcl") || name.ends_with(".json") {
+        let compose = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("compose.") || n.starts_with("docker-compose"));
+        if name.ends_with(".hcl") || name.ends_with(".json") || compose {
             bake.push(p);
         } else if name.ends_with("Dockerfile") {
             dockerfiles.push(p);
