@@ -45,11 +45,18 @@ pub struct Dockerfile {
     /// The stage each stage is built `FROM`, made once on first use (see
     /// [`Dockerfile::stage_parent`]).
     pub stage_parents: StageParents,
+    /// The shell in effect at every instruction, made once on first use
+    /// (see [`crate::rules::run_shell::run_shells`]).
+    pub run_shells: RunShells,
 }
 
 /// Lazily computed parent stage of every stage.
 #[derive(Debug, Clone, Default)]
 pub struct StageParents(std::sync::OnceLock<Vec<Option<usize>>>);
+
+/// Lazily computed shell of every instruction, by node index.
+#[derive(Debug, Clone, Default)]
+pub struct RunShells(pub std::sync::OnceLock<Vec<Option<crate::rules::run_shell::RunShell>>>);
 
 /// Lazily computed [`crate::shell::RunScript`]s of a Dockerfile's RUNs, by
 /// instruction (span and keyword position, so an `ONBUILD RUN` and its

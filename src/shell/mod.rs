@@ -49,7 +49,7 @@ mod packages;
 mod syntax;
 mod word;
 
-pub use packages::{command_basename, InstallFlag, PackageInstall, PackageManager};
+pub use packages::{command_basename, is_wrapper, InstallFlag, PackageInstall, PackageManager};
 pub use word::{static_value, variable_names, Word};
 
 use crate::dockerfile::{CommandForm, Heredoc, Instruction, InstructionKind, LogicalText};
@@ -176,6 +176,9 @@ pub struct RunScript {
     logical: LogicalText,
     /// ShellCheck-style findings, made on first use.
     findings: std::sync::OnceLock<Vec<checks::ShellFinding>>,
+    /// Which commands are package installs, found on first use (a dozen
+    /// rules ask for the installs; most commands are none).
+    install_commands: std::sync::OnceLock<Vec<usize>>,
     /// The syntax tree, when the command scan needed the grammar (the
     /// checks then walk it instead of parsing the script again).
     tree: Option<tree_sitter::Tree>,
@@ -190,10 +193,17 @@ impl RunScript {
     /// The package-manager installs, in source order (found on each call;
     /// they borrow the commands' words, so this is cheap).
     pub fn installs(&self) -> Vec<PackageInstall<'_>> {
-        self.commands
+        let indices = self.install_commands.get_or_init(|| {
+            self.commands
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| packages::detect_install(c, *i).is_some())
+                .map(|(i, _)| i)
+                .collect()
+        });
+        indices
             .iter()
-            .enumerate()
-            .filter_map(|(i, c)| packages::detect_install(c, i))
+            .filter_map(|&i| packages::detect_install(self.commands.get(i)?, i))
             .collect()
     }
 
@@ -306,6 +316,7 @@ pub fn analyze_text(text: &LogicalText, origin: ScriptOrigin) -> RunScript {
         commands,
         logical: text.clone(),
         findings: std::sync::OnceLock::new(),
+        install_commands: std::sync::OnceLock::new(),
         tree,
     }
 }

@@ -211,7 +211,7 @@ struct Contexts {
 impl Contexts {
     fn new(df: &Dockerfile, path: &std::path::Path) -> Contexts {
         let predefined: HashSet<String> = PROXY_VARIABLES.iter().map(|s| s.to_string()).collect();
-        let mut shells = run_shells(df);
+        let mut shells = run_shells(df).to_vec();
         let mut variables: Vec<Option<HashSet<String>>> = vec![None; df.nodes.len()];
         // Instructions before the first FROM (hadolint lints them too).
         let mut pre_shell = RunShellState::default();
