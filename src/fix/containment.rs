@@ -20,7 +20,7 @@
 //! refused too. When files are named, a fix may moreover change only those
 //! files (see [`WriteScope::only_named`]).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
@@ -205,7 +205,7 @@ pub struct WriteScope {
     root: ProjectRoot,
     cwd: PathBuf,
     /// Resolved paths of the files named on the command line.
-    named: Option<BTreeSet<PathBuf>>,
+    named: Option<HashSet<PathBuf>>,
 }
 
 impl WriteScope {
