@@ -47,6 +47,7 @@ pub mod files;
 mod flat;
 mod packages;
 mod syntax;
+mod tree;
 mod word;
 
 pub use packages::{command_basename, is_wrapper, InstallFlag, PackageInstall, PackageManager};
@@ -181,7 +182,7 @@ pub struct RunScript {
     install_commands: std::sync::OnceLock<Vec<usize>>,
     /// The syntax tree, when the command scan needed the grammar (the
     /// checks then walk it instead of parsing the script again).
-    tree: Option<tree_sitter::Tree>,
+    tree: Option<tree::SyntaxTree>,
 }
 
 impl RunScript {
@@ -223,6 +224,10 @@ impl RunScript {
         self.findings.get_or_init(|| {
             let mut found = match &self.tree {
                 Some(tree) => checks::check_tree(tree, &self.logical.text),
+                // The scanner read it: most such scripts have nothing to find.
+                None if !checks::flat_script_may_find(&self.logical.text, &self.commands) => {
+                    Vec::new()
+                }
                 None => checks::check_script(&self.logical.text),
             };
             for f in &mut found {
