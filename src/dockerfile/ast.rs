@@ -48,6 +48,9 @@ pub struct Dockerfile {
     /// The shell in effect at every instruction, made once on first use
     /// (see [`crate::rules::run_shell::run_shells`]).
     pub run_shells: RunShells,
+    /// Script analyses shared with the other Dockerfiles of the lint, if any
+    /// (see [`crate::shell::ScriptCache`]).
+    pub script_cache: Option<std::sync::Arc<crate::shell::ScriptCache>>,
 }
 
 /// Lazily computed parent stage of every stage.
@@ -642,7 +645,8 @@ impl Dockerfile {
                 };
                 let run = |i: &Instruction| matches!(i.kind, InstructionKind::Run(_));
                 if run(top) || inner.is_some_and(run) {
-                    let scripts = crate::shell::analyze_run(top, &self.source);
+                    let cache = self.script_cache.as_deref();
+                    let scripts = crate::shell::analyze_run_in(top, &self.source, cache);
                     if let Some(inner) = inner {
                         map.insert(run_key(inner), scripts.clone());
                     }
@@ -655,6 +659,19 @@ impl Dockerfile {
             Some(scripts) => std::borrow::Cow::Borrowed(scripts.as_slice()),
             None => std::borrow::Cow::Owned(crate::shell::analyze_run(ins, &self.source)),
         }
+    }
+
+    /// Drops the shell analysis of the RUNs (a lint done with the file
+    /// keeps its syntax, not every RUN's words and trees), and the syntax
+    /// trees the checks did not use in the analyses shared with other files.
+    pub fn release_run_analysis(&mut self) {
+        if let Some(map) = self.run_analysis.0.get() {
+            for script in map.values().flatten() {
+                script.release_tree();
+            }
+        }
+        self.run_analysis = Default::default();
+        self.script_cache = None;
     }
 
     /// The index of the earlier stage stage `index` is built `FROM`, if any.

@@ -59,6 +59,7 @@ pub fn parse(source: &str) -> Dockerfile {
         run_analysis: Default::default(),
         stage_parents: Default::default(),
         run_shells: Default::default(),
+        script_cache: None,
     };
     // Expansion limits (hostile input) are reported with the syntax errors.
     let limits = super::expand::limit_errors(&df);

@@ -52,18 +52,23 @@ pub fn lint_all(
             builds_of[i].push(b);
         }
     }
+    // RUN scripts repeated across the files (variants of one template) are
+    // analysed once.
+    let scripts = Arc::new(crate::shell::ScriptCache::default());
     let linted: Vec<_> = paths
         .par_iter()
         .zip(builds_of.par_iter())
         .map(|(path, builds)| {
             let text = read(overlay, path)?;
-            let mut df = Arc::new(dockerfile::parse(&text));
+            let mut parsed = dockerfile::parse(&text);
+            parsed.script_cache = Some(scripts.clone());
+            let mut df = Arc::new(parsed);
             let findings: Vec<Diagnostic> = builds
                 .iter()
                 .flat_map(|b| linter::lint_dockerfile(&b.path, &df, settings, &b.build))
                 .collect();
             if let Some(df) = Arc::get_mut(&mut df) {
-                df.run_analysis = Default::default();
+                df.release_run_analysis();
             }
             Ok((df, text, findings))
         })
