@@ -45,9 +45,15 @@ pub struct Dockerfile {
     /// The stage each stage is built `FROM`, made once on first use (see
     /// [`Dockerfile::stage_parent`]).
     pub stage_parents: StageParents,
+    /// The stage parents through global ARG defaults, without build args
+    /// (see [`crate::rules::stage_walk::stage_parents`]), made on first use.
+    pub resolved_stage_parents: StageParents,
     /// The shell in effect at every instruction, made once on first use
     /// (see [`crate::rules::run_shell::run_shells`]).
     pub run_shells: RunShells,
+    /// The shell and ENV/ARG names at each RUN as the ShellCheck-style rules
+    /// see them, made once on first use.
+    pub shell_scope: ShellScope,
     /// Script analyses shared with the other Dockerfiles of the lint, if any
     /// (see [`crate::shell::ScriptCache`]).
     pub script_cache: Option<std::sync::Arc<crate::shell::ScriptCache>>,
@@ -55,7 +61,11 @@ pub struct Dockerfile {
 
 /// Lazily computed parent stage of every stage.
 #[derive(Debug, Clone, Default)]
-pub struct StageParents(std::sync::OnceLock<Vec<Option<usize>>>);
+pub struct StageParents(pub std::sync::OnceLock<Vec<Option<usize>>>);
+
+/// Lazily computed [`crate::rules::shellcheck::Scope`].
+#[derive(Debug, Clone, Default)]
+pub struct ShellScope(pub std::sync::OnceLock<crate::rules::shellcheck::Scope>);
 
 /// Lazily computed shell of every instruction, by node index.
 #[derive(Debug, Clone, Default)]

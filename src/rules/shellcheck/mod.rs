@@ -160,8 +160,11 @@ pub fn for_each_finding(
         if !any {
             continue;
         }
-        let contexts = contexts.get_or_insert_with(|| Contexts::new(df, ctx.path));
-        let shell = contexts.shells.get(node).and_then(Option::as_ref);
+        let contexts = contexts.get_or_insert_with(|| Contexts {
+            scope: df.shell_scope.0.get_or_init(|| Scope::new(df)),
+            windows: looks_like_windows(df, ctx.path),
+        });
+        let shell = contexts.scope.shells.get(node).and_then(Option::as_ref);
         if shell.is_some_and(|s| !s.is_posix()) {
             continue;
         }
@@ -175,19 +178,20 @@ pub fn for_each_finding(
         // An ONBUILD RUN runs in some later build: hadolint reads it as
         // `/bin/sh` with no ENV/ARG names, and so does bakelint.
         let onbuild = !std::ptr::eq(run, ins);
+        let scope = contexts.scope;
         let shell = if onbuild {
-            Some(&contexts.default_sh)
+            Some(&scope.default_sh)
         } else {
             shell
         };
         let variables = if onbuild {
-            &contexts.predefined
+            &scope.predefined
         } else {
-            contexts
+            scope
                 .variables
                 .get(node)
                 .and_then(Option::as_ref)
-                .unwrap_or(&contexts.predefined)
+                .unwrap_or(&scope.predefined)
         };
         let run_ctx = RunContext { shell, variables };
         for script in scripts.iter() {
@@ -198,18 +202,25 @@ pub fn for_each_finding(
     }
 }
 
-/// The shell and variables at every instruction, by node index.
-struct Contexts {
-    shells: Vec<Option<RunShell>>,
-    variables: Vec<Option<HashSet<String>>>,
-    predefined: HashSet<String>,
-    default_sh: RunShell,
+/// What the rules here need to know about a file's RUNs.
+struct Contexts<'d> {
+    scope: &'d Scope,
     /// The file looks written for Windows (see [`looks_like_windows`]).
     windows: bool,
 }
 
-impl Contexts {
-    fn new(df: &Dockerfile, path: &std::path::Path) -> Contexts {
+/// The shell and variables at every instruction, by node index: made once
+/// per file (kept in [`Dockerfile::shell_scope`]), each rule here asks.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    shells: Vec<Option<RunShell>>,
+    variables: Vec<Option<HashSet<String>>>,
+    predefined: HashSet<String>,
+    default_sh: RunShell,
+}
+
+impl Scope {
+    fn new(df: &Dockerfile) -> Scope {
         let predefined: HashSet<String> = PROXY_VARIABLES.iter().map(|s| s.to_string()).collect();
         let mut shells = run_shells(df).to_vec();
         let mut variables: Vec<Option<HashSet<String>>> = vec![None; df.nodes.len()];
@@ -250,12 +261,11 @@ impl Contexts {
             }
             end_of_stage.push(vars);
         }
-        Contexts {
+        Scope {
             shells,
             variables,
             predefined,
             default_sh: RunShellState::default().shell(),
-            windows: looks_like_windows(df, path),
         }
     }
 }
