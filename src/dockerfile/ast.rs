@@ -74,11 +74,11 @@ pub struct RunShells(pub std::sync::OnceLock<Vec<Option<crate::rules::run_shell:
 /// Lazily computed [`crate::shell::RunScript`]s of a Dockerfile's RUNs, by
 /// instruction (span and keyword position, so an `ONBUILD RUN` and its
 /// trigger are told apart).
+/// Sorted by key: looked up by binary search (a dozen rules ask per RUN;
+/// hashing the key cost more than comparing a few).
 #[derive(Debug, Clone, Default)]
 pub struct RunAnalysis(
-    std::sync::OnceLock<
-        std::collections::HashMap<(usize, usize, usize), Vec<crate::shell::RunScript>>,
-    >,
+    std::sync::OnceLock<Vec<((usize, usize, usize), Vec<crate::shell::RunScript>)>>,
 );
 
 /// A top-level piece of the file.
@@ -647,7 +647,7 @@ impl Dockerfile {
         ins: &Instruction,
     ) -> std::borrow::Cow<'_, [crate::shell::RunScript]> {
         let cache = self.run_analysis.0.get_or_init(|| {
-            let mut map = std::collections::HashMap::new();
+            let mut map = Vec::new();
             for (_, top) in self.instructions() {
                 let inner = match &top.kind {
                     InstructionKind::Onbuild(inner) => Some(inner.as_ref()),
@@ -658,16 +658,21 @@ impl Dockerfile {
                     let cache = self.script_cache.as_deref();
                     let scripts = crate::shell::analyze_run_in(top, &self.source, cache);
                     if let Some(inner) = inner {
-                        map.insert(run_key(inner), scripts.clone());
+                        map.push((run_key(inner), scripts.clone()));
                     }
-                    map.insert(run_key(top), scripts);
+                    map.push((run_key(top), scripts));
                 }
             }
+            // The last entry of a key wins (stable sort of the reversed list).
+            map.reverse();
+            map.sort_by_key(|(key, _)| *key);
+            map.dedup_by_key(|(key, _)| *key);
             map
         });
-        match cache.get(&run_key(ins)) {
-            Some(scripts) => std::borrow::Cow::Borrowed(scripts.as_slice()),
-            None => std::borrow::Cow::Owned(crate::shell::analyze_run(ins, &self.source)),
+        let key = run_key(ins);
+        match cache.binary_search_by_key(&key, |(k, _)| *k) {
+            Ok(at) => std::borrow::Cow::Borrowed(cache[at].1.as_slice()),
+            Err(_) => std::borrow::Cow::Owned(crate::shell::analyze_run(ins, &self.source)),
         }
     }
 
@@ -676,7 +681,7 @@ impl Dockerfile {
     /// trees the checks did not use in the analyses shared with other files.
     pub fn release_run_analysis(&mut self) {
         if let Some(map) = self.run_analysis.0.get() {
-            for script in map.values().flatten() {
+            for script in map.iter().flat_map(|(_, scripts)| scripts) {
                 script.release_tree();
             }
         }

@@ -160,9 +160,12 @@ pub fn for_each_finding(
         if !any {
             continue;
         }
-        let contexts = contexts.get_or_insert_with(|| Contexts {
-            scope: df.shell_scope.0.get_or_init(|| Scope::new(df)),
-            windows: looks_like_windows(df, ctx.path),
+        let contexts = contexts.get_or_insert_with(|| {
+            let scope = df.shell_scope.0.get_or_init(|| Scope::new(df));
+            Contexts {
+                scope,
+                windows: scope.windows_image || named_for_windows(ctx.path),
+            }
         });
         let shell = contexts.scope.shells.get(node).and_then(Option::as_ref);
         if shell.is_some_and(|s| !s.is_posix()) {
@@ -205,7 +208,8 @@ pub fn for_each_finding(
 /// What the rules here need to know about a file's RUNs.
 struct Contexts<'d> {
     scope: &'d Scope,
-    /// The file looks written for Windows (see [`looks_like_windows`]).
+    /// The file looks written for Windows ([`written_for_windows`],
+    /// [`named_for_windows`]).
     windows: bool,
 }
 
@@ -217,6 +221,8 @@ pub struct Scope {
     variables: Vec<Option<HashSet<String>>>,
     predefined: HashSet<String>,
     default_sh: RunShell,
+    /// The file's text says Windows ([`written_for_windows`]).
+    windows_image: bool,
 }
 
 impl Scope {
@@ -266,25 +272,30 @@ impl Scope {
             variables,
             predefined,
             default_sh: RunShellState::default().shell(),
+            windows_image: written_for_windows(df),
         }
     }
 }
 
-/// Whether a Dockerfile is written for Windows although its FROM lines do
-/// not name a Windows image as written: `# escape=`` ` (the directive
-/// exists for Windows paths), a FROM whose image is a Windows image once the
-/// global ARG defaults are put in (`FROM mcr.microsoft.com/${REPO}:${TAG}`
-/// with `ARG REPO=windows/servercore`), or a file named for Windows
-/// (`Dockerfile.windows`, `Dockerfile-windows`).
-fn looks_like_windows(df: &Dockerfile, path: &std::path::Path) -> bool {
-    if df.escape == '`' {
-        return true;
-    }
+/// Whether a Dockerfile looks written for Windows although its FROM lines
+/// do not name a Windows image as written, by its name: a file named for
+/// Windows (`Dockerfile.windows`, `Dockerfile-windows`); see also
+/// [`written_for_windows`].
+fn named_for_windows(path: &std::path::Path) -> bool {
     let file = path
         .file_name()
         .map(|f| f.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    if file.contains("windows") || file.contains("nanoserver") || file.contains("servercore") {
+    file.contains("windows") || file.contains("nanoserver") || file.contains("servercore")
+}
+
+/// Whether a Dockerfile is written for Windows although its FROM lines do
+/// not name a Windows image as written, by its text: `# escape=`` ` (the
+/// directive exists for Windows paths), or a FROM whose image is a Windows
+/// image once the global ARG defaults are put in (`FROM
+/// mcr.microsoft.com/${REPO}:${TAG}` with `ARG REPO=windows/servercore`).
+fn written_for_windows(df: &Dockerfile) -> bool {
+    if df.escape == '`' {
         return true;
     }
     let mut defaults: Vec<(String, String)> = Vec::new();
@@ -304,6 +315,13 @@ fn looks_like_windows(df: &Dockerfile, path: &std::path::Path) -> bool {
                     continue;
                 }
                 for (name, value) in &defaults {
+                    // Only a name the image mentions can change it.
+                    if !image.contains('$') {
+                        break;
+                    }
+                    if !image.contains(name.as_str()) {
+                        continue;
+                    }
                     image = image
                         .replace(&format!("${{{name}}}"), value)
                         .replace(&format!("${name}"), value);
