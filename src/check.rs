@@ -257,13 +257,21 @@ fn named_files_only(
         return None;
     }
     let mut added = false;
+    // The search depends only on the directory: named files are mostly
+    // siblings (a few hundred from one directory cost one walk, not one each).
+    let mut by_dir: std::collections::HashMap<&Path, Option<Vec<PathBuf>>> =
+        std::collections::HashMap::new();
     for (path, kind) in &inputs.files {
         if *kind != FileKind::Dockerfile {
             continue;
         }
         // Paths in it resolve against the working directory, as for
         // `docker buildx bake -f <file>` run here.
-        if let Some((_, set)) = workspace::find_bake_for(path) {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        let found = by_dir
+            .entry(dir)
+            .or_insert_with(|| workspace::find_bake_for(path).map(|(_, set)| set));
+        if let Some(set) = found.clone() {
             if !plan.bake_sets.contains(&set) {
                 plan.bake_sets.push(set);
                 added = true;
@@ -368,7 +376,8 @@ impl Outcome {
 /// Exit code 1 when there is a change, 2 on errors.
 fn show_diff(args: &CheckArgs, session: &Session, result: &FixResult, outcome: &mut Outcome) -> u8 {
     outcome.report_fix_failures(result);
-    let mut out = std::io::stdout().lock();
+    // One write for the report, not one per line (stdout is line-buffered).
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     let mut files = 0;
     for (path, old, new) in result.changed() {
         files += 1;
@@ -487,7 +496,8 @@ fn report(args: &CheckArgs, session: &Session, outcome: &mut Outcome) {
     let format: OutputFormat = args
         .output_format
         .unwrap_or_else(|| default_format(github_actions, to_file, stdout_tty));
-    let mut out = std::io::stdout().lock();
+    // One write for the report, not one per line (stdout is line-buffered).
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     // With --fix on standard input, the fixed text went to stdout: findings go to stderr.
     let mut err_out = std::io::stderr().lock();
     let sink: &mut dyn Write = if args.fix && session.stdin_text().is_some() {

@@ -45,20 +45,40 @@ pub struct Dockerfile {
     /// The stage each stage is built `FROM`, made once on first use (see
     /// [`Dockerfile::stage_parent`]).
     pub stage_parents: StageParents,
+    /// The stage parents through global ARG defaults, without build args
+    /// (see [`crate::rules::stage_walk::stage_parents`]), made on first use.
+    pub resolved_stage_parents: StageParents,
+    /// The shell in effect at every instruction, made once on first use
+    /// (see [`crate::rules::run_shell::run_shells`]).
+    pub run_shells: RunShells,
+    /// The shell and ENV/ARG names at each RUN as the ShellCheck-style rules
+    /// see them, made once on first use.
+    pub shell_scope: ShellScope,
+    /// Script analyses shared with the other Dockerfiles of the lint, if any
+    /// (see [`crate::shell::ScriptCache`]).
+    pub script_cache: Option<std::sync::Arc<crate::shell::ScriptCache>>,
 }
 
 /// Lazily computed parent stage of every stage.
 #[derive(Debug, Clone, Default)]
-pub struct StageParents(std::sync::OnceLock<Vec<Option<usize>>>);
+pub struct StageParents(pub std::sync::OnceLock<Vec<Option<usize>>>);
+
+/// Lazily computed [`crate::rules::shellcheck::Scope`].
+#[derive(Debug, Clone, Default)]
+pub struct ShellScope(pub std::sync::OnceLock<crate::rules::shellcheck::Scope>);
+
+/// Lazily computed shell of every instruction, by node index.
+#[derive(Debug, Clone, Default)]
+pub struct RunShells(pub std::sync::OnceLock<Vec<Option<crate::rules::run_shell::RunShell>>>);
 
 /// Lazily computed [`crate::shell::RunScript`]s of a Dockerfile's RUNs, by
 /// instruction (span and keyword position, so an `ONBUILD RUN` and its
 /// trigger are told apart).
+/// Sorted by key: looked up by binary search (a dozen rules ask per RUN;
+/// hashing the key cost more than comparing a few).
 #[derive(Debug, Clone, Default)]
 pub struct RunAnalysis(
-    std::sync::OnceLock<
-        std::collections::HashMap<(usize, usize, usize), Vec<crate::shell::RunScript>>,
-    >,
+    std::sync::OnceLock<Vec<((usize, usize, usize), Vec<crate::shell::RunScript>)>>,
 );
 
 /// A top-level piece of the file.
@@ -627,7 +647,7 @@ impl Dockerfile {
         ins: &Instruction,
     ) -> std::borrow::Cow<'_, [crate::shell::RunScript]> {
         let cache = self.run_analysis.0.get_or_init(|| {
-            let mut map = std::collections::HashMap::new();
+            let mut map = Vec::new();
             for (_, top) in self.instructions() {
                 let inner = match &top.kind {
                     InstructionKind::Onbuild(inner) => Some(inner.as_ref()),
@@ -635,19 +655,38 @@ impl Dockerfile {
                 };
                 let run = |i: &Instruction| matches!(i.kind, InstructionKind::Run(_));
                 if run(top) || inner.is_some_and(run) {
-                    let scripts = crate::shell::analyze_run(top, &self.source);
+                    let cache = self.script_cache.as_deref();
+                    let scripts = crate::shell::analyze_run_in(top, &self.source, cache);
                     if let Some(inner) = inner {
-                        map.insert(run_key(inner), scripts.clone());
+                        map.push((run_key(inner), scripts.clone()));
                     }
-                    map.insert(run_key(top), scripts);
+                    map.push((run_key(top), scripts));
                 }
             }
+            // The last entry of a key wins (stable sort of the reversed list).
+            map.reverse();
+            map.sort_by_key(|(key, _)| *key);
+            map.dedup_by_key(|(key, _)| *key);
             map
         });
-        match cache.get(&run_key(ins)) {
-            Some(scripts) => std::borrow::Cow::Borrowed(scripts.as_slice()),
-            None => std::borrow::Cow::Owned(crate::shell::analyze_run(ins, &self.source)),
+        let key = run_key(ins);
+        match cache.binary_search_by_key(&key, |(k, _)| *k) {
+            Ok(at) => std::borrow::Cow::Borrowed(cache[at].1.as_slice()),
+            Err(_) => std::borrow::Cow::Owned(crate::shell::analyze_run(ins, &self.source)),
         }
+    }
+
+    /// Drops the shell analysis of the RUNs (a lint done with the file
+    /// keeps its syntax, not every RUN's words and trees), and the syntax
+    /// trees the checks did not use in the analyses shared with other files.
+    pub fn release_run_analysis(&mut self) {
+        if let Some(map) = self.run_analysis.0.get() {
+            for script in map.iter().flat_map(|(_, scripts)| scripts) {
+                script.release_tree();
+            }
+        }
+        self.run_analysis = Default::default();
+        self.script_cache = None;
     }
 
     /// The index of the earlier stage stage `index` is built `FROM`, if any.

@@ -58,6 +58,10 @@ pub fn parse(source: &str) -> Dockerfile {
         line_index: LineIndex::new(source),
         run_analysis: Default::default(),
         stage_parents: Default::default(),
+        resolved_stage_parents: Default::default(),
+        run_shells: Default::default(),
+        shell_scope: Default::default(),
+        script_cache: None,
     };
     // Expansion limits (hostile input) are reported with the syntax errors.
     let limits = super::expand::limit_errors(&df);

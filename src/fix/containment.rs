@@ -20,7 +20,7 @@
 //! refused too. When files are named, a fix may moreover change only those
 //! files (see [`WriteScope::only_named`]).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostic::{Applicability, Diagnostic, Fix};
@@ -36,12 +36,19 @@ impl ProjectRoot {
     /// on the command line, relative to `cwd`); `.` when `paths` is empty.
     pub fn for_paths(paths: &[PathBuf], cwd: &Path) -> ProjectRoot {
         let mut dirs = Vec::new();
+        // A file's root depends only on its directory (files named by the
+        // hundred mostly share one).
+        let mut file_roots: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
         for path in paths {
             let absolute = cwd.join(path);
             let dir = if absolute.is_dir() {
                 absolute.canonicalize().ok()
             } else {
-                root_of_file(&absolute, cwd)
+                let parent = absolute.parent().map(Path::to_path_buf).unwrap_or_default();
+                file_roots
+                    .entry(parent)
+                    .or_insert_with(|| root_of_file(&absolute, cwd))
+                    .clone()
             };
             dirs.extend(dir);
         }
@@ -183,8 +190,13 @@ pub struct Withheld {
     pub refusal: Refusal,
 }
 
-/// Where each path a fix writes resolves to, or why it may not be written.
-type Verdicts = HashMap<PathBuf, Result<PathBuf, Refusal>>;
+/// Where each path a fix writes resolves to, or why it may not be written;
+/// and the canonical form of each directory seen (see [`resolve_in_dirs`]).
+#[derive(Default)]
+struct Verdicts {
+    paths: HashMap<PathBuf, Result<PathBuf, Refusal>>,
+    dirs: HashMap<PathBuf, Option<PathBuf>>,
+}
 
 /// The project root plus the working directory relative paths resolve
 /// against, and (when files are named) the only files fixes may change.
@@ -193,7 +205,7 @@ pub struct WriteScope {
     root: ProjectRoot,
     cwd: PathBuf,
     /// Resolved paths of the files named on the command line.
-    named: Option<BTreeSet<PathBuf>>,
+    named: Option<HashSet<PathBuf>>,
 }
 
 impl WriteScope {
@@ -208,9 +220,13 @@ impl WriteScope {
     /// Fixes may change only `files` (those named on the command line): a
     /// fix that also edits or creates another file is held back.
     pub fn only_named(mut self, files: &[PathBuf]) -> WriteScope {
+        let mut dirs: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
         let named = files
             .iter()
-            .map(|f| resolve(&self.cwd.join(f)).unwrap_or_else(|_| self.cwd.join(f)))
+            .map(|f| {
+                let absolute = self.cwd.join(f);
+                resolve_in_dirs(&absolute, &mut dirs).unwrap_or(absolute)
+            })
             .collect();
         self.named = Some(named);
         self
@@ -224,11 +240,21 @@ impl WriteScope {
     /// or why it may not happen. The named-files restriction is not checked
     /// here: see [`WriteScope::check_fix`].
     pub fn check_write(&self, path: &Path) -> Result<PathBuf, Refusal> {
+        self.check_write_in(path, &mut HashMap::new())
+    }
+
+    /// [`Self::check_write`], with canonical directories kept in `dirs`.
+    fn check_write_in(
+        &self,
+        path: &Path,
+        dirs: &mut HashMap<PathBuf, Option<PathBuf>>,
+    ) -> Result<PathBuf, Refusal> {
         let absolute = self.cwd.join(path);
-        let resolved = resolve(&absolute).map_err(|reason| Refusal::Unresolvable {
-            path: path.to_path_buf(),
-            reason,
-        })?;
+        let resolved =
+            resolve_in_dirs(&absolute, dirs).map_err(|reason| Refusal::Unresolvable {
+                path: path.to_path_buf(),
+                reason,
+            })?;
         if !self.root.contains(&resolved) {
             return Err(Refusal::Outside {
                 path: resolved,
@@ -250,7 +276,7 @@ impl WriteScope {
     /// Whether every edit of `fix` may be applied: inside the root and, when
     /// files are named, only to them. The first refusal wins.
     pub fn check_fix(&self, fix: &Fix) -> Result<(), Refusal> {
-        self.check_fix_with(fix, &mut HashMap::new())
+        self.check_fix_with(fix, &mut Verdicts::default())
     }
 
     /// [`Self::check_fix`], with the verdict on each path kept in `verdicts`:
@@ -258,10 +284,14 @@ impl WriteScope {
     fn check_fix_with(&self, fix: &Fix, verdicts: &mut Verdicts) -> Result<(), Refusal> {
         for edit in &fix.edits {
             let path = edit.file();
-            let resolved = verdicts
-                .entry(path.clone())
-                .or_insert_with(|| self.check_write(path))
-                .clone()?;
+            let resolved = match verdicts.paths.get(path) {
+                Some(verdict) => verdict.clone()?,
+                None => {
+                    let verdict = self.check_write_in(path, &mut verdicts.dirs);
+                    verdicts.paths.insert(path.clone(), verdict.clone());
+                    verdict?
+                }
+            };
             if let Some(named) = &self.named {
                 if !named.contains(&resolved) {
                     return Err(Refusal::NotNamed { path: path.clone() });
@@ -276,7 +306,7 @@ impl WriteScope {
     /// display-only are left alone, so confining twice changes nothing.
     pub fn confine(&self, diagnostics: &mut [Diagnostic]) -> Vec<Withheld> {
         let mut withheld = Vec::new();
-        let mut verdicts = Verdicts::new();
+        let mut verdicts = Verdicts::default();
         for d in diagnostics.iter_mut() {
             let Some(fix) = &mut d.fix else {
                 continue;
@@ -346,6 +376,29 @@ pub fn resolve(absolute: &Path) -> Result<PathBuf, String> {
         resolved.push(name);
     }
     Ok(resolved)
+}
+
+/// [`resolve`] for many files in few directories: an existing file that is
+/// not a symbolic link resolves to its directory's canonical path (kept in
+/// `dirs`) joined with its name, one `lstat` instead of a `readlink` per
+/// component.
+fn resolve_in_dirs(
+    absolute: &Path,
+    dirs: &mut HashMap<PathBuf, Option<PathBuf>>,
+) -> Result<PathBuf, String> {
+    if let (Some(parent), Some(Component::Normal(name))) =
+        (absolute.parent(), absolute.components().next_back())
+    {
+        if std::fs::symlink_metadata(absolute).is_ok_and(|m| !m.file_type().is_symlink()) {
+            let dir = dirs
+                .entry(parent.to_path_buf())
+                .or_insert_with(|| parent.canonicalize().ok());
+            if let Some(dir) = dir {
+                return Ok(dir.join(name));
+            }
+        }
+    }
+    resolve(absolute)
 }
 
 /// The lexical normal form of a path: `.` dropped, `name/..` folded; a

@@ -9,7 +9,7 @@
 //! it was the corpus's most common false positive.
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::dockerfile::{Dockerfile, InstructionKind};
+use crate::dockerfile::{Dockerfile, InstructionKind, Stage};
 use crate::rules::copy_paths::unquote;
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
@@ -53,8 +53,7 @@ fn is_whole_copy_image(reference: &str) -> bool {
 
 /// Whether `--from=<from>` names such an image, directly or through the
 /// stages it is built from (`FROM tonistiigi/xx AS xx`).
-fn from_whole_copy_image(df: &Dockerfile, from: &str) -> bool {
-    let stages = df.stages();
+fn from_whole_copy_image(df: &Dockerfile, stages: &[Stage], from: &str) -> bool {
     let mut reference = from.to_string();
     for _ in 0..=stages.len() {
         if is_whole_copy_image(&reference) {
@@ -74,6 +73,8 @@ fn from_whole_copy_image(df: &Dockerfile, from: &str) -> bool {
 }
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
+    // The stages, listed once for all the `COPY --from`s of the file.
+    let mut stages: Option<Vec<Stage>> = None;
     for (_, ins) in ctx.dockerfile.instructions() {
         let InstructionKind::Copy(copy) = &ins.kind else {
             continue;
@@ -82,7 +83,8 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let from = from.value.as_ref().map_or("", |v| unquote(&v.value));
-        if from_whole_copy_image(ctx.dockerfile, from) {
+        let stages = stages.get_or_insert_with(|| ctx.dockerfile.stages());
+        if from_whole_copy_image(ctx.dockerfile, stages, from) {
             continue;
         }
         let Some(dest) = &copy.destination else {

@@ -4,7 +4,7 @@
 //! check function. The doc is the rule's `rules/<CODE>.md`, embedded so
 //! `bakelint rule CODE` works offline and the test suite can run its examples.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
@@ -770,6 +770,20 @@ pub static RULES: &[&RuleDef] = &[
 
 /// Looks a rule up by code, name or alias.
 pub fn find(name: &str) -> Option<&'static RuleDef> {
+    // Findings carry their rule's code: those are looked up in a map (made
+    // of this function's own answers), the rest by a search.
+    static BY_CODE: std::sync::OnceLock<HashMap<&'static str, &'static RuleDef>> =
+        std::sync::OnceLock::new();
+    let by_code = BY_CODE.get_or_init(|| {
+        RULES
+            .iter()
+            .filter_map(|r| Some((r.code, search(r.code)?)))
+            .collect()
+    });
+    by_code.get(name).copied().or_else(|| search(name))
+}
+
+fn search(name: &str) -> Option<&'static RuleDef> {
     RULES.iter().copied().find(|r| r.is_named(name))
 }
 

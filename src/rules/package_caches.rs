@@ -109,7 +109,7 @@ pub fn for_each_run(ctx: &DockerfileContext<'_>, mut visit: impl FnMut(&RunSite<
     let shells = if other_shell {
         crate::rules::run_shell::run_shells(df)
     } else {
-        Vec::new()
+        &[]
     };
     let parents = stage_parents(df, &ctx.build.args);
     // Stages whose layers are in an image: the last stage, the stages a

@@ -22,7 +22,7 @@ pub struct ShellRun<'a> {
     /// The RUN itself.
     pub run: &'a Instruction,
     /// The shell in effect (the default `/bin/sh -c` outside any stage).
-    pub shell: RunShell,
+    pub shell: &'a RunShell,
 }
 
 /// Every RUN and ONBUILD RUN of the file whose shell is POSIX sh, in order.
@@ -39,9 +39,8 @@ pub fn posix_runs(df: &Dockerfile) -> Vec<ShellRun<'_>> {
         };
         let shell = shells
             .get(node)
-            .cloned()
-            .flatten()
-            .unwrap_or_else(default_shell);
+            .and_then(Option::as_ref)
+            .unwrap_or_else(|| default_shell());
         if !shell.is_posix() {
             continue;
         }
@@ -55,12 +54,13 @@ pub fn posix_runs(df: &Dockerfile) -> Vec<ShellRun<'_>> {
     out
 }
 
-fn default_shell() -> RunShell {
-    RunShell {
+fn default_shell() -> &'static RunShell {
+    static DEFAULT: std::sync::OnceLock<RunShell> = std::sync::OnceLock::new();
+    DEFAULT.get_or_init(|| RunShell {
         argv: vec!["/bin/sh".to_string(), "-c".to_string()],
         set_at: None,
         root_image: None,
-    }
+    })
 }
 
 impl ShellRun<'_> {
@@ -98,17 +98,20 @@ pub fn program_names(command: &SimpleCommand) -> impl Iterator<Item = &str> {
 /// The program word and the arguments after it when `command` runs
 /// `name` (`sudo -u x wget -q URL` gives `wget` and `-q URL`).
 pub fn program_args<'c>(command: &'c SimpleCommand, name: &str) -> Option<(&'c Word, &'c [Word])> {
-    if let Some(first) = command.name.as_ref() {
-        if command_basename(first) == Some(name) {
-            return Some((first, &command.args));
+    let first_word = command.name.as_ref()?;
+    let first = command_basename(first_word)?;
+    if first == name {
+        return Some((first_word, &command.args));
+    }
+    // Only a wrapper (`sudo`, `env`, ...) runs another program; anything
+    // else is its own effective program, which was just compared.
+    if crate::shell::is_wrapper(first) {
+        if let Some((program, args)) = command.effective() {
+            if command_basename(program) == Some(name) {
+                return Some((program, args));
+            }
         }
     }
-    if let Some((program, args)) = command.effective() {
-        if command_basename(program) == Some(name) {
-            return Some((program, args));
-        }
-    }
-    let first = command.name.as_ref().and_then(command_basename)?;
     if RUNNERS.contains(&first) {
         let program = command.args.first()?;
         if command_basename(program) == Some(name) {

@@ -105,8 +105,13 @@ pub fn is_windows_image(image: &str) -> bool {
 /// The shell in effect at every instruction, by node index (`None` for
 /// nodes that are not instructions inside a stage). A stage starts with the
 /// shell its parent stage ended with, or the default of its base image.
-/// Linear: each stage is visited once, parents before children.
-pub fn run_shells(df: &Dockerfile) -> Vec<Option<RunShell>> {
+/// Linear: each stage is visited once, parents before children; computed
+/// once per file (a dozen rules ask).
+pub fn run_shells(df: &Dockerfile) -> &[Option<RunShell>] {
+    df.run_shells.0.get_or_init(|| compute_run_shells(df))
+}
+
+fn compute_run_shells(df: &Dockerfile) -> Vec<Option<RunShell>> {
     let mut by_node: Vec<Option<RunShell>> = vec![None; df.nodes.len()];
     let stages = df.stages();
     let parents = stage_parents(df, &BTreeMap::new());

@@ -17,6 +17,22 @@ use crate::rules::build_args::global_arg_env;
 /// looks the expanded name up among the lowercased names of the earlier
 /// stages. Every parent is an earlier stage.
 pub fn stage_parents(df: &Dockerfile, build_args: &BTreeMap<String, String>) -> Vec<Option<usize>> {
+    // Without build args (most lints) the answer is the file's own: made
+    // once, a dozen rules ask.
+    if build_args.is_empty() {
+        return df
+            .resolved_stage_parents
+            .0
+            .get_or_init(|| resolve_stage_parents(df, build_args))
+            .clone();
+    }
+    resolve_stage_parents(df, build_args)
+}
+
+fn resolve_stage_parents(
+    df: &Dockerfile,
+    build_args: &BTreeMap<String, String>,
+) -> Vec<Option<usize>> {
     let stages = df.stages();
     let mut lex_env: Option<(ShellLex, BTreeMap<String, String>)> = None;
     let mut names: HashMap<String, usize> = HashMap::new();

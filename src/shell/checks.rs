@@ -16,7 +16,7 @@
 
 use std::collections::HashMap;
 
-use tree_sitter::Node;
+use super::tree::{Node, SyntaxTree};
 
 use crate::span::Span;
 
@@ -159,16 +159,81 @@ pub struct ShellFinding {
     pub sh_only: bool,
 }
 
+/// Command names some check looks at (basenames, as the checks compare
+/// them), wrappers whose program they look through included. `set` and
+/// `echo` are told apart by their arguments (see [`flat_script_may_find`]).
+const CHECKED_COMMANDS: &[&str] = &[
+    "source", ".", "let", "local", "find", "egrep", "fgrep", "printf", "trap", "read", "getopts",
+    "ls", "xargs", "command", "exec", "builtin",
+];
+
+/// `set -o` options POSIX sh does not have (SC3040).
+const BASH_SET_OPTIONS: &[&str] = &[
+    "pipefail",
+    "errtrace",
+    "functrace",
+    "posix",
+    "history",
+    "histexpand",
+];
+
+/// Whether [`check_script`] may find anything in a script the command
+/// scanner read without the grammar (`commands`, its words as written): such
+/// a script is a chain of simple commands, with no `(`, `{`, `[`, backticks,
+/// keywords, heredocs or declarations outside quotes. Without a `$` or a
+/// backtick nothing expands, so what is left to find is a command a check
+/// looks at, a glob argument (SC2035), `X= cmd` (SC1007) and a few
+/// operators; anything else, even quoted, sends the script to the checks.
+/// Most flat RUNs (`apt-get install ... && rm -rf /var/lib/apt/lists/*`)
+/// then skip the parse the checks would need.
+pub fn flat_script_may_find(text: &str, commands: &[super::SimpleCommand]) -> bool {
+    let bytes = text.as_bytes();
+    if bytes
+        .iter()
+        .any(|b| matches!(b, b'$' | b'`' | b'(' | b'{' | b'[' | b'!'))
+    {
+        return true;
+    }
+    if ["= ", "=\t", "+=", "==", "&>", "<<<"]
+        .iter()
+        .any(|op| text.contains(op))
+    {
+        return true;
+    }
+    commands.iter().any(|c| {
+        let named = c.name.as_ref().is_some_and(|n| {
+            let base = n.raw.rsplit('/').next().unwrap_or(&n.raw);
+            match base {
+                // SC3040 names the option; `set -e` alone matters only to `!` (SC2251).
+                "set" => c
+                    .args
+                    .iter()
+                    .any(|a| BASH_SET_OPTIONS.contains(&a.raw.as_str())),
+                // SC3037 needs a flag, SC2028 a backslash.
+                "echo" => c
+                    .args
+                    .iter()
+                    .any(|a| a.raw.starts_with('-') || a.raw.contains('\\')),
+                _ => CHECKED_COMMANDS.contains(&base) || BASH_BUILTINS.contains(&base),
+            }
+        });
+        named
+            || c.words()
+                .chain(c.assignments.iter())
+                .any(|w| w.raw.starts_with(['*', '?']))
+    })
+}
+
 /// The findings of one script, in source order.
 pub fn check_script(text: &str) -> Vec<ShellFinding> {
     let Some(tree) = super::syntax::parse_bash(text) else {
         return Vec::new();
     };
-    check_tree(&tree, text)
+    check_tree(&SyntaxTree::new(&tree), text)
 }
 
 /// [`check_script`] on a script already parsed.
-pub fn check_tree(tree: &tree_sitter::Tree, text: &str) -> Vec<ShellFinding> {
+pub fn check_tree(tree: &SyntaxTree, text: &str) -> Vec<ShellFinding> {
     let mut walker = Walker {
         text,
         findings: Vec::new(),
@@ -1246,10 +1311,7 @@ impl<'t> Walker<'t> {
                     if *opt == "errexit" {
                         self.errexit = true;
                     }
-                    if matches!(
-                        *opt,
-                        "pipefail" | "errtrace" | "functrace" | "posix" | "history" | "histexpand"
-                    ) {
+                    if BASH_SET_OPTIONS.contains(opt) {
                         self.push_span(
                             "SC3040",
                             span_of(args[i + 1]),
@@ -1778,6 +1840,38 @@ mod tests {
         assert_eq!(has("set -e; ! ldd x | grep y; echo", "SC2251"), vec!["!"]);
         assert!(has("! true; echo", "SC2251").is_empty());
         assert!(has("set -e; echo; ! true", "SC2251").is_empty());
+    }
+
+    #[test]
+    fn flat_scripts_without_anything_to_check_skip_the_checks() {
+        let may_find = |text: &str| {
+            let commands = super::super::flat::flat_commands(text).expect("flat");
+            flat_script_may_find(text, &commands)
+        };
+        for text in [
+            "apt-get update && apt-get install -y curl && rm -rf /var/lib/apt/lists/*",
+            "set -eux; mkdir -p /app; echo hello > /app/x",
+            "pip install --no-cache-dir 'a>=1' \"b[c]\"",
+        ] {
+            assert_eq!(
+                may_find(text),
+                !codes(text).is_empty() || text.contains('['),
+                "{text}"
+            );
+        }
+        for text in [
+            "echo $HOME",
+            "set -o pipefail; a | b",
+            "echo -e 'a\\nb'",
+            "rm *.txt",
+            "LD= dnf x",
+            "ls -l | wc -l",
+            "find -name x",
+            "egrep x f",
+        ] {
+            assert!(may_find(text), "{text}");
+            assert!(!codes(text).is_empty(), "{text}");
+        }
     }
 
     #[test]

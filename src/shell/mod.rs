@@ -48,10 +48,14 @@ mod flat;
 pub mod loops;
 mod packages;
 mod syntax;
+mod tree;
 mod word;
 
-pub use packages::{command_basename, InstallFlag, PackageInstall, PackageManager};
+pub use packages::{command_basename, is_wrapper, InstallFlag, PackageInstall, PackageManager};
 pub use word::{static_value, variable_names, Word};
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::dockerfile::{CommandForm, Heredoc, Instruction, InstructionKind, LogicalText};
 use crate::span::Span;
@@ -177,9 +181,84 @@ pub struct RunScript {
     logical: LogicalText,
     /// ShellCheck-style findings, made on first use.
     findings: std::sync::OnceLock<Vec<checks::ShellFinding>>,
-    /// The syntax tree, when the command scan needed the grammar (the
-    /// checks then walk it instead of parsing the script again).
-    tree: Option<tree_sitter::Tree>,
+    /// Which commands are package installs, found on first use (a dozen
+    /// rules ask for the installs; most commands are none).
+    install_commands: std::sync::OnceLock<Vec<usize>>,
+    /// What the text gives wherever it is (shared with every RUN of the
+    /// lint that has the same text, see [`ScriptCache`]).
+    analysis: Arc<TextAnalysis>,
+}
+
+/// What analysing a script's text gives, whatever file it is in, in
+/// script-local coordinates.
+#[derive(Debug)]
+struct TextAnalysis {
+    commands: Vec<SimpleCommand>,
+    has_syntax_error: bool,
+    /// The command scanner read it without the grammar.
+    flat: bool,
+    /// The syntax tree when the grammar was needed, until the checks walk
+    /// it (they would otherwise parse the script again).
+    tree: Mutex<Option<tree::SyntaxTree>>,
+    /// ShellCheck-style findings, made on first use.
+    findings: OnceLock<Vec<checks::ShellFinding>>,
+}
+
+impl TextAnalysis {
+    fn new(text: &str) -> TextAnalysis {
+        let (commands, has_syntax_error, tree) = syntax::collect_commands_keeping_tree(text);
+        TextAnalysis {
+            commands,
+            has_syntax_error,
+            flat: tree.is_none() && !has_syntax_error,
+            tree: Mutex::new(tree),
+            findings: OnceLock::new(),
+        }
+    }
+
+    fn findings(&self, text: &str) -> &[checks::ShellFinding] {
+        self.findings.get_or_init(|| {
+            let tree = self.tree.lock().map(|mut t| t.take()).unwrap_or(None);
+            match tree {
+                Some(tree) => checks::check_tree(&tree, text),
+                // The scanner read it: most such scripts have nothing to find.
+                None if self.flat && !checks::flat_script_may_find(text, &self.commands) => {
+                    Vec::new()
+                }
+                None => checks::check_script(text),
+            }
+        })
+    }
+
+    /// Drops the syntax tree the checks have not used (they parse again if
+    /// they ever ask).
+    fn release_tree(&self) {
+        if let Ok(mut tree) = self.tree.lock() {
+            tree.take();
+        }
+    }
+}
+
+/// Script analyses shared by the Dockerfiles of one lint: a RUN whose text
+/// another RUN already had (variants generated from one template, stages
+/// repeating an install) is not scanned, parsed or checked again.
+#[derive(Debug, Default)]
+pub struct ScriptCache {
+    analyses: Mutex<HashMap<String, Arc<TextAnalysis>>>,
+}
+
+impl ScriptCache {
+    fn analysis(&self, text: &str) -> Arc<TextAnalysis> {
+        if let Some(found) = self.analyses.lock().ok().and_then(|m| m.get(text).cloned()) {
+            return found;
+        }
+        // Analysed outside the lock; a RUN analysed twice at once keeps the first.
+        let made = Arc::new(TextAnalysis::new(text));
+        match self.analyses.lock() {
+            Ok(mut map) => map.entry(text.to_string()).or_insert(made).clone(),
+            Err(_) => made,
+        }
+    }
 }
 
 impl RunScript {
@@ -191,10 +270,17 @@ impl RunScript {
     /// The package-manager installs, in source order (found on each call;
     /// they borrow the commands' words, so this is cheap).
     pub fn installs(&self) -> Vec<PackageInstall<'_>> {
-        self.commands
+        let indices = self.install_commands.get_or_init(|| {
+            self.commands
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| packages::detect_install(c, *i).is_some())
+                .map(|(i, _)| i)
+                .collect()
+        });
+        indices
             .iter()
-            .enumerate()
-            .filter_map(|(i, c)| packages::detect_install(c, i))
+            .filter_map(|&i| packages::detect_install(self.commands.get(i)?, i))
             .collect()
     }
 
@@ -212,10 +298,7 @@ impl RunScript {
     /// Dockerfile coordinates; computed once, on first use.
     pub fn shell_findings(&self) -> &[checks::ShellFinding] {
         self.findings.get_or_init(|| {
-            let mut found = match &self.tree {
-                Some(tree) => checks::check_tree(tree, &self.logical.text),
-                None => checks::check_script(&self.logical.text),
-            };
+            let mut found = self.analysis.findings(&self.logical.text).to_vec();
             for f in &mut found {
                 let local = f.span;
                 f.span = self.logical.source_span(local);
@@ -235,20 +318,14 @@ impl RunScript {
     /// The script's `for` loops (variable, words, body), in source
     /// coordinates, outermost first.
     pub fn for_loops(&self) -> Vec<loops::ForLoop> {
-        let parsed;
-        let tree = match &self.tree {
-            Some(tree) => tree,
-            // The flat scanner takes no loops; parse only when one may be there.
-            None if !self.logical.text.contains("for") => return Vec::new(),
-            None => {
-                parsed = syntax::parse_bash(&self.logical.text);
-                match &parsed {
-                    Some(tree) => tree,
-                    None => return Vec::new(),
-                }
-            }
+        // Only BP013 asks, on a few workflow scripts: parse when a loop may be there.
+        if !self.logical.text.contains("for") {
+            return Vec::new();
+        }
+        let Some(tree) = syntax::parse_bash(&self.logical.text) else {
+            return Vec::new();
         };
-        let mut found = loops::for_loops(tree, &self.logical.text);
+        let mut found = loops::for_loops(&tree, &self.logical.text);
         for l in &mut found {
             l.body = self.logical.source_span(l.body);
             for v in l.values.iter_mut().flatten() {
@@ -256,6 +333,12 @@ impl RunScript {
             }
         }
         found
+    }
+
+    /// Drops the syntax tree kept for the checks if they have not used it
+    /// (a lint done with a file, memory).
+    pub fn release_tree(&self) {
+        self.analysis.release_tree();
     }
 
     /// Commands whose effective program (wrappers skipped) has basename `name`.
@@ -270,11 +353,21 @@ impl RunScript {
 /// run by a shell, and exec-form `["sh", "-c", "script"]`. Other
 /// instructions yield nothing.
 pub fn analyze_run(ins: &Instruction, source: &str) -> Vec<RunScript> {
+    analyze_run_in(ins, source, None)
+}
+
+/// [`analyze_run`], sharing the analysis of texts seen before in `cache`.
+pub fn analyze_run_in(
+    ins: &Instruction,
+    source: &str,
+    cache: Option<&ScriptCache>,
+) -> Vec<RunScript> {
     let form = match &ins.kind {
         InstructionKind::Run(form) => form,
-        InstructionKind::Onbuild(inner) => return analyze_run(inner, source),
+        InstructionKind::Onbuild(inner) => return analyze_run_in(inner, source, cache),
         _ => return Vec::new(),
     };
+    let analyze_text = |text: &LogicalText, origin| analyze_text_in(text, origin, cache);
     let mut scripts = Vec::new();
     match form {
         CommandForm::Shell(text) => {
@@ -309,7 +402,19 @@ pub fn analyze_run(ins: &Instruction, source: &str) -> Vec<RunScript> {
 /// Analyses any shell text that maps back to the source (a RUN's
 /// [`LogicalText`], or one built for an embedded script).
 pub fn analyze_text(text: &LogicalText, origin: ScriptOrigin) -> RunScript {
-    let (mut commands, has_syntax_error, tree) = syntax::collect_commands_keeping_tree(&text.text);
+    analyze_text_in(text, origin, None)
+}
+
+fn analyze_text_in(
+    text: &LogicalText,
+    origin: ScriptOrigin,
+    cache: Option<&ScriptCache>,
+) -> RunScript {
+    let analysis = match cache {
+        Some(cache) => cache.analysis(&text.text),
+        None => Arc::new(TextAnalysis::new(&text.text)),
+    };
+    let mut commands = analysis.commands.clone();
     let map = |span: Span| text.source_span(span);
     for command in &mut commands {
         command.span = map(command.span);
@@ -329,11 +434,12 @@ pub fn analyze_text(text: &LogicalText, origin: ScriptOrigin) -> RunScript {
         origin,
         span: map(Span::new(0, text.text.len())),
         text: text.text.clone(),
-        has_syntax_error,
+        has_syntax_error: analysis.has_syntax_error,
         commands,
         logical: text.clone(),
-        findings: std::sync::OnceLock::new(),
-        tree,
+        findings: OnceLock::new(),
+        install_commands: OnceLock::new(),
+        analysis,
     }
 }
 

@@ -649,7 +649,17 @@ const WRAPPERS: &[(&str, &[&str])] = &[
 /// The basename of a static word (`/usr/bin/apt-get` → `apt-get`).
 pub fn command_basename(word: &Word) -> Option<&str> {
     let value = word.as_str()?;
-    Some(value.rsplit('/').next().unwrap_or(value))
+    // A byte loop: rules ask this of every command, and words are short.
+    Some(match value.bytes().rposition(|b| b == b'/') {
+        Some(slash) => &value[slash + 1..],
+        None => value,
+    })
+}
+
+/// Whether a program basename is a wrapper [`effective_start`] looks
+/// through (`sudo`, `env`, `nice`, ...).
+pub fn is_wrapper(base: &str) -> bool {
+    WRAPPERS.iter().any(|(w, _)| *w == base)
 }
 
 /// The command after wrappers (`sudo -u x`, `env A=1`, `nice -n 5`): the

@@ -8,7 +8,9 @@
 
 use std::cell::RefCell;
 
-use tree_sitter::{Node, Parser, Tree};
+use tree_sitter::{Parser, Tree};
+
+use super::tree::{Node, SyntaxTree};
 
 use super::word::{variable_names, Word};
 use super::{Guard, GuardKind, SimpleCommand};
@@ -48,13 +50,14 @@ pub fn parse_bash(text: &str) -> Option<Tree> {
 /// Collects the simple commands of a script, in source order, and hands
 /// back the syntax tree when the grammar was needed (the ShellCheck-style
 /// checks walk the same tree instead of parsing the script again).
-pub fn collect_commands_keeping_tree(text: &str) -> (Vec<SimpleCommand>, bool, Option<Tree>) {
+pub fn collect_commands_keeping_tree(text: &str) -> (Vec<SimpleCommand>, bool, Option<SyntaxTree>) {
     if let Some(commands) = super::flat::flat_commands(text) {
         return (commands, false, None);
     }
     let Some(tree) = parse_bash(text) else {
         return (Vec::new(), true, None);
     };
+    let tree = SyntaxTree::new(&tree);
     let (commands, has_error, _) = walk_tree(&tree, text);
     (commands, has_error, Some(tree))
 }
@@ -73,12 +76,12 @@ pub fn tree_commands_with_repairs(text: &str) -> (Vec<SimpleCommand>, bool, bool
     let Some(tree) = parse_bash(text) else {
         return (Vec::new(), true, false);
     };
-    walk_tree(&tree, text)
+    walk_tree(&SyntaxTree::new(&tree), text)
 }
 
 /// The simple commands of a parsed script, whether it has an error, and
 /// whether a command had to be split at a newline.
-fn walk_tree(tree: &Tree, text: &str) -> (Vec<SimpleCommand>, bool, bool) {
+fn walk_tree(tree: &SyntaxTree, text: &str) -> (Vec<SimpleCommand>, bool, bool) {
     let root = tree.root_node();
     let mut walker = Walker {
         text,

@@ -3,7 +3,7 @@
 //! to it (args, target stage, context); the stand-alone ones; and the
 //! Dockerfiles a fix created in this run.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::project::{self, FileKind};
@@ -49,7 +49,7 @@ pub fn dockerfile_builds(
     // discovery did not find (outside the linted paths, or when only bake
     // files were named) that exist on disk or in memory.
     let mut order: Vec<PathBuf> = Vec::new();
-    let mut spelling: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+    let mut spelling: HashMap<PathBuf, PathBuf> = HashMap::new();
     let mut add = |id: PathBuf, path: &PathBuf| {
         if !spelling.contains_key(&id) {
             spelling.insert(id.clone(), path.clone());
@@ -88,7 +88,7 @@ pub fn dockerfile_builds(
             });
         }
     }
-    let seen: BTreeSet<PathBuf> = spelling.into_keys().collect();
+    let seen: HashSet<PathBuf> = spelling.into_keys().collect();
     for path in created_by_fixes(plan, overlay, &seen) {
         builds.push(Build {
             build: stand_alone(&path, in_bake_project, in_memory),
@@ -157,11 +157,11 @@ fn uses_of(set: &LoadedSet, in_memory: &InMemory) -> BTreeMap<PathBuf, Dockerfil
 fn created_by_fixes(
     plan: &Plan,
     overlay: &BTreeMap<PathBuf, String>,
-    seen: &BTreeSet<PathBuf>,
+    seen: &HashSet<PathBuf>,
 ) -> Vec<PathBuf> {
     let roots: Vec<PathBuf> = plan.roots.iter().map(|r| normalize(r)).collect();
     let mut created = Vec::new();
-    let mut taken = BTreeSet::new();
+    let mut taken = HashSet::new();
     for path in overlay.keys() {
         let under_a_root = roots.iter().any(|r| normalize(path).starts_with(r));
         let id = identity(path);

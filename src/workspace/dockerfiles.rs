@@ -1,7 +1,7 @@
 //! Linting the Dockerfiles: each read and parsed once, then linted once per
 //! build info it was given, in parallel.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -25,40 +25,50 @@ pub fn lint_all(
     out: &mut LintOutput,
 ) -> ParsedDockerfiles {
     let mut paths: Vec<PathBuf> = Vec::new();
-    let mut index: BTreeMap<PathBuf, usize> = BTreeMap::new();
-    let mut spellings: BTreeMap<PathBuf, Vec<PathBuf>> = BTreeMap::new();
+    // Hashed, not ordered: comparing paths component by component made
+    // these maps a visible part of linting a thousand named files.
+    let mut index: HashMap<PathBuf, usize> = HashMap::new();
+    let mut spellings: HashMap<PathBuf, Vec<PathBuf>> = HashMap::new();
+    let mut normalized: Vec<PathBuf> = Vec::with_capacity(builds.len());
     for b in &builds {
-        index.entry(normalize(&b.path)).or_insert_with(|| {
+        let key = normalize(&b.path);
+        index.entry(key.clone()).or_insert_with(|| {
             paths.push(b.path.clone());
             paths.len() - 1
         });
         spellings
-            .entry(normalize(&b.path))
+            .entry(key.clone())
             .or_default()
             .extend(b.spellings.iter().map(|s| normalize(s)));
+        normalized.push(key);
     }
     // The builds of each file, so a file is parsed, linted for each of its
     // builds and its shell analysis dropped in one step: what a lint of a
     // thousand files keeps is their syntax trees, not every RUN's words
     // (memory that is never given back costs a fresh page per allocation).
     let mut builds_of: Vec<Vec<&Build>> = vec![Vec::new(); paths.len()];
-    for b in &builds {
-        if let Some(&i) = index.get(&normalize(&b.path)) {
+    for (b, key) in builds.iter().zip(&normalized) {
+        if let Some(&i) = index.get(key) {
             builds_of[i].push(b);
         }
     }
+    // RUN scripts repeated across the files (variants of one template) are
+    // analysed once.
+    let scripts = Arc::new(crate::shell::ScriptCache::default());
     let linted: Vec<_> = paths
         .par_iter()
         .zip(builds_of.par_iter())
         .map(|(path, builds)| {
             let text = read(overlay, path)?;
-            let mut df = Arc::new(dockerfile::parse(&text));
+            let mut parsed = dockerfile::parse(&text);
+            parsed.script_cache = Some(scripts.clone());
+            let mut df = Arc::new(parsed);
             let findings: Vec<Diagnostic> = builds
                 .iter()
                 .flat_map(|b| linter::lint_dockerfile(&b.path, &df, settings, &b.build))
                 .collect();
             if let Some(df) = Arc::get_mut(&mut df) {
-                df.run_analysis = Default::default();
+                df.release_run_analysis();
             }
             Ok((df, text, findings))
         })

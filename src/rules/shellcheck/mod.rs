@@ -160,8 +160,14 @@ pub fn for_each_finding(
         if !any {
             continue;
         }
-        let contexts = contexts.get_or_insert_with(|| Contexts::new(df, ctx.path));
-        let shell = contexts.shells.get(node).and_then(Option::as_ref);
+        let contexts = contexts.get_or_insert_with(|| {
+            let scope = df.shell_scope.0.get_or_init(|| Scope::new(df));
+            Contexts {
+                scope,
+                windows: scope.windows_image || named_for_windows(ctx.path),
+            }
+        });
+        let shell = contexts.scope.shells.get(node).and_then(Option::as_ref);
         if shell.is_some_and(|s| !s.is_posix()) {
             continue;
         }
@@ -175,19 +181,20 @@ pub fn for_each_finding(
         // An ONBUILD RUN runs in some later build: hadolint reads it as
         // `/bin/sh` with no ENV/ARG names, and so does bakelint.
         let onbuild = !std::ptr::eq(run, ins);
+        let scope = contexts.scope;
         let shell = if onbuild {
-            Some(&contexts.default_sh)
+            Some(&scope.default_sh)
         } else {
             shell
         };
         let variables = if onbuild {
-            &contexts.predefined
+            &scope.predefined
         } else {
-            contexts
+            scope
                 .variables
                 .get(node)
                 .and_then(Option::as_ref)
-                .unwrap_or(&contexts.predefined)
+                .unwrap_or(&scope.predefined)
         };
         let run_ctx = RunContext { shell, variables };
         for script in scripts.iter() {
@@ -198,20 +205,30 @@ pub fn for_each_finding(
     }
 }
 
-/// The shell and variables at every instruction, by node index.
-struct Contexts {
+/// What the rules here need to know about a file's RUNs.
+struct Contexts<'d> {
+    scope: &'d Scope,
+    /// The file looks written for Windows ([`written_for_windows`],
+    /// [`named_for_windows`]).
+    windows: bool,
+}
+
+/// The shell and variables at every instruction, by node index: made once
+/// per file (kept in [`Dockerfile::shell_scope`]), each rule here asks.
+#[derive(Debug, Clone)]
+pub struct Scope {
     shells: Vec<Option<RunShell>>,
     variables: Vec<Option<HashSet<String>>>,
     predefined: HashSet<String>,
     default_sh: RunShell,
-    /// The file looks written for Windows (see [`looks_like_windows`]).
-    windows: bool,
+    /// The file's text says Windows ([`written_for_windows`]).
+    windows_image: bool,
 }
 
-impl Contexts {
-    fn new(df: &Dockerfile, path: &std::path::Path) -> Contexts {
+impl Scope {
+    fn new(df: &Dockerfile) -> Scope {
         let predefined: HashSet<String> = PROXY_VARIABLES.iter().map(|s| s.to_string()).collect();
-        let mut shells = run_shells(df);
+        let mut shells = run_shells(df).to_vec();
         let mut variables: Vec<Option<HashSet<String>>> = vec![None; df.nodes.len()];
         // Instructions before the first FROM (hadolint lints them too).
         let mut pre_shell = RunShellState::default();
@@ -250,31 +267,35 @@ impl Contexts {
             }
             end_of_stage.push(vars);
         }
-        Contexts {
+        Scope {
             shells,
             variables,
             predefined,
             default_sh: RunShellState::default().shell(),
-            windows: looks_like_windows(df, path),
+            windows_image: written_for_windows(df),
         }
     }
 }
 
-/// Whether a Dockerfile is written for Windows although its FROM lines do
-/// not name a Windows image as written: `# escape=`` ` (the directive
-/// exists for Windows paths), a FROM whose image is a Windows image once the
-/// global ARG defaults are put in (`FROM mcr.microsoft.com/${REPO}:${TAG}`
-/// with `ARG REPO=windows/servercore`), or a file named for Windows
-/// (`Dockerfile.windows`, `Dockerfile-windows`).
-fn looks_like_windows(df: &Dockerfile, path: &std::path::Path) -> bool {
-    if df.escape == '`' {
-        return true;
-    }
+/// Whether a Dockerfile looks written for Windows although its FROM lines
+/// do not name a Windows image as written, by its name: a file named for
+/// Windows (`Dockerfile.windows`, `Dockerfile-windows`); see also
+/// [`written_for_windows`].
+fn named_for_windows(path: &std::path::Path) -> bool {
     let file = path
         .file_name()
         .map(|f| f.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    if file.contains("windows") || file.contains("nanoserver") || file.contains("servercore") {
+    file.contains("windows") || file.contains("nanoserver") || file.contains("servercore")
+}
+
+/// Whether a Dockerfile is written for Windows although its FROM lines do
+/// not name a Windows image as written, by its text: `# escape=`` ` (the
+/// directive exists for Windows paths), or a FROM whose image is a Windows
+/// image once the global ARG defaults are put in (`FROM
+/// mcr.microsoft.com/${REPO}:${TAG}` with `ARG REPO=windows/servercore`).
+fn written_for_windows(df: &Dockerfile) -> bool {
+    if df.escape == '`' {
         return true;
     }
     let mut defaults: Vec<(String, String)> = Vec::new();
@@ -294,6 +315,13 @@ fn looks_like_windows(df: &Dockerfile, path: &std::path::Path) -> bool {
                     continue;
                 }
                 for (name, value) in &defaults {
+                    // Only a name the image mentions can change it.
+                    if !image.contains('$') {
+                        break;
+                    }
+                    if !image.contains(name.as_str()) {
+                        continue;
+                    }
                     image = image
                         .replace(&format!("${{{name}}}"), value)
                         .replace(&format!("${name}"), value);
