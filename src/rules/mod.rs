@@ -731,6 +731,7 @@ pub static RULES: &[&RuleDef] = &[
     &shellcheck::sc2059::RULE,
     &shellcheck::sc2086::RULE,
     &shellcheck::sc2091::RULE,
+    &shellcheck::sc2102::RULE,
     &shellcheck::posix_sh::FUNCTION_KEYWORD,
     &shellcheck::sc2154::MISSPELLING,
     &shellcheck::sc2154::RULE,

@@ -14,7 +14,7 @@
 //! Spans are script-local here; [`super::RunScript::shell_findings`] maps them
 //! to the Dockerfile.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::tree::{Node, SyntaxTree};
 
@@ -489,6 +489,9 @@ impl<'t> Walker<'t> {
             }
             "heredoc_body" => ctx.no_split = true,
             "variable_assignment" => {
+                if let Some(value) = node.child_by_field_name("value") {
+                    self.char_classes_with_duplicates(&[value]);
+                }
                 self.variable_assignment(node, ctx, depth);
                 return;
             }
@@ -532,6 +535,7 @@ impl<'t> Walker<'t> {
                 let mut cursor = node.walk();
                 let patterns: Vec<Node> =
                     node.children_by_field_name("value", &mut cursor).collect();
+                self.char_classes_with_duplicates(&patterns);
                 let mut cursor = node.walk();
                 for child in node.named_children(&mut cursor) {
                     let is_pattern = patterns.contains(&child);
@@ -548,6 +552,9 @@ impl<'t> Walker<'t> {
                 return;
             }
             "for_statement" => {
+                let mut cursor = node.walk();
+                let words: Vec<Node> = node.children_by_field_name("value", &mut cursor).collect();
+                self.char_classes_with_duplicates(&words);
                 self.for_statement(node, ctx, depth);
                 return;
             }
@@ -1440,6 +1447,9 @@ impl<'t> Walker<'t> {
             ),
             _ => {}
         }
+        if !matches!(name, "tr" | "read") {
+            self.char_classes_with_duplicates(&args);
+        }
         // SC2035: a glob starting with `*` as an argument, taken for an option.
         if !matches!(name, "echo" | "printf") {
             let mut after_dashdash = false;
@@ -1457,6 +1467,30 @@ impl<'t> Walker<'t> {
                         "Use ./*glob* or -- *glob* so names with dashes won't become options",
                     );
                 }
+            }
+        }
+    }
+
+    /// SC2102: an unquoted `[...]` in an argument is a character class that
+    /// matches one character; a class listing a character twice was meant as
+    /// a string (`pip install .[dev,test]`, `ls [10-15]`). `tr` and `read`
+    /// take such words as sets and array names, as ShellCheck says. Also
+    /// read in assignment values, `for` words and `case` patterns.
+    fn char_classes_with_duplicates(&mut self, words: &[Node]) {
+        for a in words {
+            let t = self.slice(*a);
+            for class in char_classes(t) {
+                let contents = &t[class.start + 1..class.end - 1];
+                let contents = contents.strip_prefix(['!', '^']).unwrap_or(contents);
+                if contents.contains('[') || !has_duplicate_char(contents) {
+                    continue;
+                }
+                let start = a.start_byte() + class.start;
+                self.push_span(
+                    "SC2102",
+                    Span::new(start, a.start_byte() + class.end),
+                    "Ranges can only match single chars (mentioned due to duplicates)".to_string(),
+                );
             }
         }
     }
@@ -1591,6 +1625,99 @@ fn contains_kind(node: Node, kind: &str, depth: usize) -> bool {
         .children(&mut cursor)
         .any(|c| contains_kind(c, kind, depth + 1));
     found
+}
+
+/// The unquoted bracket expressions (`[...]`, byte ranges including the
+/// brackets) of a word as written: outside quotes, escapes and expansions,
+/// with no blank, quote or `$` inside; `[:digit:]` names inside are kept.
+fn char_classes(word: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = word.as_bytes();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'\'' => i = closing(bytes, i + 1, b'\'') + 1,
+            b'"' | b'`' => i = closing(bytes, i + 1, bytes[i]) + 1,
+            b'$' => i = skip_expansion(bytes, i),
+            b'[' => match class_end(bytes, i) {
+                Some(end) => {
+                    found.push(i..end);
+                    i = end;
+                }
+                None => i += 1,
+            },
+            _ => i += 1,
+        }
+    }
+    found
+}
+
+/// The index after the unescaped `quote` closing a quoted run from `from`.
+fn closing(bytes: &[u8], from: usize, quote: u8) -> usize {
+    let mut i = from;
+    while i < bytes.len() && bytes[i] != quote {
+        i += if quote != b'\'' && bytes[i] == b'\\' {
+            2
+        } else {
+            1
+        };
+    }
+    i.min(bytes.len())
+}
+
+/// The index after a `$` expansion starting at `at` (`$x`, `${...}`, `$(...)`).
+fn skip_expansion(bytes: &[u8], at: usize) -> usize {
+    let (open, close) = match bytes.get(at + 1) {
+        Some(b'{') => (b'{', b'}'),
+        Some(b'(') => (b'(', b')'),
+        _ => return at + 1,
+    };
+    let mut depth = 0usize;
+    for (i, &b) in bytes.iter().enumerate().skip(at + 1) {
+        if b == open {
+            depth += 1;
+        } else if b == close {
+            depth -= 1;
+            if depth == 0 {
+                return i + 1;
+            }
+        }
+    }
+    bytes.len()
+}
+
+/// The index after the `]` closing a bracket expression opened at `at`.
+fn class_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let mut i = at + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b']' if i > at + 1 => return Some(i + 1),
+            b'[' if bytes.get(i + 1) == Some(&b':') => {
+                let name_end = bytes[i + 2..]
+                    .iter()
+                    .position(|b| !b.is_ascii_alphabetic())?;
+                if bytes[i + 2 + name_end..].starts_with(b":]") && name_end > 0 {
+                    i += name_end + 4;
+                } else {
+                    i += 1;
+                }
+            }
+            b'\\' => i += 2,
+            b' ' | b'\t' | b'\n' | b'\'' | b'"' | b'$' | b'`' | b']' => return None,
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Whether a character other than `-` appears twice.
+fn has_duplicate_char(contents: &str) -> bool {
+    let mut seen = HashSet::new();
+    contents
+        .chars()
+        .filter(|&c| c != '-')
+        .any(|c| !seen.insert(c))
 }
 
 fn span_of(node: Node) -> Span {
@@ -1819,6 +1946,28 @@ mod tests {
         assert_eq!(has("for x in a; do :; done", "SC2043"), vec!["a"]);
         assert!(has("for x in *.c; do :; done", "SC2043").is_empty());
         assert_eq!(has("rm *.txt", "SC2035"), vec!["*.txt"]);
+        assert_eq!(
+            has("pip install .[dev,test] uvicorn[standard] x[ab]", "SC2102"),
+            vec!["[dev,test]", "[standard]"]
+        );
+        assert_eq!(has("ls [10-15] a[!xx]", "SC2102"), vec!["[10-15]", "[!xx]"]);
+        assert!(has(
+            "ls [a-zA-Z] *[[:digit:]].jpg \"x[dd]\" 'y[dd]' z\\[dd] ${a[dd]}",
+            "SC2102"
+        )
+        .is_empty());
+        assert!(has(
+            "tr -d [aa]; read arr[keykey]; ls a[$x$x] a[\"aa\"]",
+            "SC2102"
+        )
+        .is_empty());
+        assert_eq!(
+            has(
+                "x=a[dd]; for f in [aa]; do :; done; case $x in [bb]) ;; esac; ls a[a\\ a]",
+                "SC2102"
+            ),
+            vec!["[dd]", "[aa]", "[bb]", "[a\\ a]"]
+        );
         assert!(has("rm -- *.txt; echo *", "SC2035").is_empty());
         assert_eq!(has("LD= dnf x", "SC1007"), vec!["LD="]);
         assert!(has("X=; Y=", "SC1007").is_empty());

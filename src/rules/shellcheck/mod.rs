@@ -25,6 +25,7 @@ pub mod sc2046;
 pub mod sc2059;
 pub mod sc2086;
 pub mod sc2091;
+pub mod sc2102;
 pub mod sc2154;
 pub mod sc2155;
 pub mod sc2185;
