@@ -1482,7 +1482,10 @@ impl<'t> Walker<'t> {
             for class in char_classes(t) {
                 let contents = &t[class.start + 1..class.end - 1];
                 let contents = contents.strip_prefix(['!', '^']).unwrap_or(contents);
-                if contents.contains('[') || !has_duplicate_char(contents) {
+                // `[:digit:]` is ShellCheck's SC2101 (a named class without its outer []).
+                let named =
+                    contents.len() > 1 && contents.starts_with(':') && contents.ends_with(':');
+                if named || contents.contains('[') || !has_duplicate_char(contents) {
                     continue;
                 }
                 let start = a.start_byte() + class.start;
@@ -1952,7 +1955,7 @@ mod tests {
         );
         assert_eq!(has("ls [10-15] a[!xx]", "SC2102"), vec!["[10-15]", "[!xx]"]);
         assert!(has(
-            "ls [a-zA-Z] *[[:digit:]].jpg \"x[dd]\" 'y[dd]' z\\[dd] ${a[dd]}",
+            "ls [a-zA-Z] *[[:digit:]].jpg *[:digit:].jpg \"x[dd]\" 'y[dd]' z\\[dd] ${a[dd]}",
             "SC2102"
         )
         .is_empty());
