@@ -13,6 +13,11 @@ use bakelint::config::Settings;
 use bakelint::linter::lint_dockerfile_text;
 use bakelint::rules::BuildInfo;
 
+/// The allocator the `bakelint` binary uses (src/main.rs), so the numbers
+/// here are the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Small deterministic PRNG so every run lints the same corpus.
 struct Rng(u64);
 

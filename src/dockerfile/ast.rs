@@ -638,6 +638,23 @@ impl Dockerfile {
         }
     }
 
+    /// Whether some RUN of the file (`ONBUILD RUN` included) installs
+    /// packages with a manager `wanted` accepts: rules about one ecosystem
+    /// skip the files that never use it.
+    pub fn installs_with(&self, wanted: impl Fn(crate::shell::PackageManager) -> bool) -> bool {
+        self.instructions().any(|(_, top)| {
+            let ins = match &top.kind {
+                InstructionKind::Onbuild(inner) => inner.as_ref(),
+                _ => top,
+            };
+            matches!(ins.kind, InstructionKind::Run(_))
+                && self
+                    .run_scripts(ins)
+                    .iter()
+                    .any(|s| s.install_managers().any(&wanted))
+        })
+    }
+
     /// The shell analysis of a RUN (or `ONBUILD RUN`) of this file, computed
     /// once for all its RUNs: rules ask for the same scripts again and again,
     /// and the shell parse is the most expensive part of linting a RUN.

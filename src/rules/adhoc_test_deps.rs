@@ -716,6 +716,10 @@ struct Adhoc {
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
+    // Every finding is about a pip install: most files have none.
+    if !df.installs_with(|m| m == PackageManager::Pip) {
+        return;
+    }
     let stages = df.stages();
     let first = out.len();
     // Stages along their `FROM <stage>` tree: a stage starts with what the

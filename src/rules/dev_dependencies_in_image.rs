@@ -790,6 +790,10 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     let df = ctx.dockerfile;
+    // Only npm/yarn/pnpm installs are findings: most files have none.
+    if !df.installs_with(|m| Manager::of(m).is_some()) {
+        return;
+    }
     let stages = df.stages();
     if stages.is_empty() {
         return;

@@ -489,7 +489,11 @@ impl<'t> Walker<'t> {
             }
             "heredoc_body" => ctx.no_split = true,
             "variable_assignment" => {
-                if let Some(value) = node.child_by_field_name("value") {
+                // An array's `[key]=value` elements are indexes, not globs.
+                if let Some(value) = node
+                    .child_by_field_name("value")
+                    .filter(|v| v.kind() != "array")
+                {
                     self.char_classes_with_duplicates(&[value]);
                 }
                 self.variable_assignment(node, ctx, depth);

@@ -183,7 +183,7 @@ pub struct RunScript {
     findings: std::sync::OnceLock<Vec<checks::ShellFinding>>,
     /// Which commands are package installs, found on first use (a dozen
     /// rules ask for the installs; most commands are none).
-    install_commands: std::sync::OnceLock<Vec<usize>>,
+    install_commands: std::sync::OnceLock<Vec<(usize, packages::PackageManager)>>,
     /// What the text gives wherever it is (shared with every RUN of the
     /// lint that has the same text, see [`ScriptCache`]).
     analysis: Arc<TextAnalysis>,
@@ -270,18 +270,28 @@ impl RunScript {
     /// The package-manager installs, in source order (found on each call;
     /// they borrow the commands' words, so this is cheap).
     pub fn installs(&self) -> Vec<PackageInstall<'_>> {
-        let indices = self.install_commands.get_or_init(|| {
+        self.install_indices()
+            .iter()
+            .filter_map(|&(i, _)| packages::detect_install(self.commands.get(i)?, i))
+            .collect()
+    }
+
+    /// The package managers of [`RunScript::installs`], in order, without
+    /// building the installs: rules that only care about one manager skip
+    /// a file that has none.
+    pub fn install_managers(&self) -> impl Iterator<Item = packages::PackageManager> + '_ {
+        self.install_indices().iter().map(|&(_, manager)| manager)
+    }
+
+    /// The commands that are installs, with their manager (found once).
+    fn install_indices(&self) -> &[(usize, packages::PackageManager)] {
+        self.install_commands.get_or_init(|| {
             self.commands
                 .iter()
                 .enumerate()
-                .filter(|(i, c)| packages::detect_install(c, *i).is_some())
-                .map(|(i, _)| i)
+                .filter_map(|(i, c)| Some((i, packages::detect_install(c, i)?.manager)))
                 .collect()
-        });
-        indices
-            .iter()
-            .filter_map(|&i| packages::detect_install(self.commands.get(i)?, i))
-            .collect()
+        })
     }
 
     /// The command an install was found in.
