@@ -71,15 +71,15 @@ pub struct ShellScope(pub std::sync::OnceLock<crate::rules::shellcheck::Scope>);
 #[derive(Debug, Clone, Default)]
 pub struct RunShells(pub std::sync::OnceLock<Vec<Option<crate::rules::run_shell::RunShell>>>);
 
+/// Which RUN an analysis is of: its span and keyword position, so an
+/// `ONBUILD RUN` and its trigger are told apart.
+type RunKey = (usize, usize, usize);
+
 /// Lazily computed [`crate::shell::RunScript`]s of a Dockerfile's RUNs, by
-/// instruction (span and keyword position, so an `ONBUILD RUN` and its
-/// trigger are told apart).
-/// Sorted by key: looked up by binary search (a dozen rules ask per RUN;
-/// hashing the key cost more than comparing a few).
+/// instruction, sorted by key: looked up by binary search (a dozen rules
+/// ask per RUN; hashing the key cost more than comparing a few).
 #[derive(Debug, Clone, Default)]
-pub struct RunAnalysis(
-    std::sync::OnceLock<Vec<((usize, usize, usize), Vec<crate::shell::RunScript>)>>,
-);
+pub struct RunAnalysis(std::sync::OnceLock<Vec<(RunKey, Vec<crate::shell::RunScript>)>>);
 
 /// A top-level piece of the file.
 #[derive(Debug, Clone)]
@@ -382,7 +382,7 @@ impl Instruction {
     }
 }
 
-fn run_key(ins: &Instruction) -> (usize, usize, usize) {
+fn run_key(ins: &Instruction) -> RunKey {
     (ins.span.start, ins.span.end, ins.keyword_span.start)
 }
 
