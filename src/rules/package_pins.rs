@@ -82,6 +82,10 @@ pub struct Unpinned {
 /// Every unpinned package of `eco` in the RUNs (and `ONBUILD RUN`s) of the file.
 pub fn unpinned(ctx: &DockerfileContext<'_>, eco: &Ecosystem) -> Vec<Unpinned> {
     let df = ctx.dockerfile;
+    // Nine pin rules walk the file's scopes: only those whose manager it uses.
+    if !df.installs_with(|m| eco.managers.contains(&m)) {
+        return Vec::new();
+    }
     let mut shells = None;
     let mut found = Vec::new();
     let mut scope = Scope::default();
