@@ -753,6 +753,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn installs_with_sees_every_run_form() {
+        use crate::shell::PackageManager as M;
+        let df = crate::dockerfile::parse(
+            "FROM x\nONBUILD RUN pip install flask\nRUN [\"sh\", \"-c\", \"npm ci\"]\nRUN <<EOF\napk add curl\nEOF\n",
+        );
+        for wanted in [M::Pip, M::Npm, M::Apk] {
+            assert!(df.installs_with(|m| m == wanted), "{wanted:?}");
+        }
+        assert!(!df.installs_with(|m| m == M::AptGet));
+        let none = crate::dockerfile::parse("FROM x\nRUN echo pip install x\nCOPY a b\n");
+        assert!(!none.installs_with(|_| true));
+    }
+
+    #[test]
     fn normalized_ignores_layout_but_not_content() {
         let a = crate::dockerfile::parse(
             "FROM x\nrun  apt-get update \\\n  # comment\n  && apt-get install -y  curl\n",
