@@ -82,8 +82,9 @@ pub struct Unpinned {
 /// Every unpinned package of `eco` in the RUNs (and `ONBUILD RUN`s) of the file.
 pub fn unpinned(ctx: &DockerfileContext<'_>, eco: &Ecosystem) -> Vec<Unpinned> {
     let df = ctx.dockerfile;
-    // Nine pin rules walk the file's scopes: only those whose manager it uses.
-    if !df.installs_with(|m| eco.managers.contains(&m)) {
+    // Nine pin rules walk the file's scopes: only those whose manager it
+    // uses (an ecosystem with `extra` commands, `go run`, `pipx`, always).
+    if eco.extra.is_none() && !df.installs_with(|m| eco.managers.contains(&m)) {
         return Vec::new();
     }
     let mut shells = None;
