@@ -181,9 +181,6 @@ pub struct RunScript {
     logical: LogicalText,
     /// ShellCheck-style findings, made on first use.
     findings: std::sync::OnceLock<Vec<checks::ShellFinding>>,
-    /// Which commands are package installs, found on first use (a dozen
-    /// rules ask for the installs; most commands are none).
-    install_commands: std::sync::OnceLock<Vec<(usize, packages::PackageManager)>>,
     /// What the text gives wherever it is (shared with every RUN of the
     /// lint that has the same text, see [`ScriptCache`]).
     analysis: Arc<TextAnalysis>,
@@ -202,6 +199,10 @@ struct TextAnalysis {
     tree: Mutex<Option<tree::SyntaxTree>>,
     /// ShellCheck-style findings, made on first use.
     findings: OnceLock<Vec<checks::ShellFinding>>,
+    /// Which commands are package installs, with their manager, found on
+    /// first use (a dozen rules ask; what a command installs does not
+    /// depend on where the text is).
+    install_commands: OnceLock<Vec<(usize, packages::PackageManager)>>,
 }
 
 impl TextAnalysis {
@@ -213,6 +214,7 @@ impl TextAnalysis {
             flat: tree.is_none() && !has_syntax_error,
             tree: Mutex::new(tree),
             findings: OnceLock::new(),
+            install_commands: OnceLock::new(),
         }
     }
 
@@ -283,10 +285,12 @@ impl RunScript {
         self.install_indices().iter().map(|&(_, manager)| manager)
     }
 
-    /// The commands that are installs, with their manager (found once).
+    /// The commands that are installs, with their manager (found once per
+    /// distinct script text).
     fn install_indices(&self) -> &[(usize, packages::PackageManager)] {
-        self.install_commands.get_or_init(|| {
-            self.commands
+        self.analysis.install_commands.get_or_init(|| {
+            self.analysis
+                .commands
                 .iter()
                 .enumerate()
                 .filter_map(|(i, c)| Some((i, packages::detect_install(c, i)?.manager)))
@@ -448,7 +452,6 @@ fn analyze_text_in(
         commands,
         logical: text.clone(),
         findings: OnceLock::new(),
-        install_commands: OnceLock::new(),
         analysis,
     }
 }
