@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::config::Settings;
 use crate::diagnostic::Diagnostic;
 use crate::dockerfile::{self, Dockerfile};
-use crate::rules::{BuildInfo, DockerfileContext, RULES};
+use crate::rules::{BuildInfo, DockerfileContext, RuleDef, RULES};
 use crate::suppress::Suppressions;
 
 /// A file that could not be linted at all (exit code 2).
@@ -23,6 +23,12 @@ pub fn decode_source(path: &Path, bytes: Vec<u8>) -> Result<String, FileError> {
     crate::fsread::decode(path, bytes)
 }
 
+/// Files at least this long have their rules run in parallel: one large
+/// file is otherwise a single task on one core. Real Dockerfiles are far
+/// smaller (the corpus' largest is 15 KB) and are linted in parallel with
+/// each other instead.
+const PARALLEL_RULES_MIN_BYTES: usize = 16 * 1024;
+
 /// Lints parsed Dockerfile text with the enabled rules; applies severity
 /// overrides and suppressions; sorted by position.
 pub fn lint_dockerfile(
@@ -31,30 +37,22 @@ pub fn lint_dockerfile(
     settings: &Settings,
     build: &BuildInfo,
 ) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
     let enabled = settings.enabled_for(path);
-    for (rule, on) in RULES.iter().copied().zip(enabled) {
-        let Some(check) = rule.dockerfile_check() else {
-            continue;
-        };
-        if !on {
-            continue;
-        }
-        let ctx = DockerfileContext {
-            path,
-            dockerfile,
-            rule,
-            options: settings.options(rule),
-            build,
-        };
-        let start = out.len();
-        check(&ctx, &mut out);
-        if let Some(severity) = settings.severity_override(rule) {
-            for d in &mut out[start..] {
-                d.severity = severity;
-            }
-        }
-    }
+    let rules: Vec<_> = RULES
+        .iter()
+        .copied()
+        .zip(enabled)
+        .filter(|(rule, on)| *on && rule.dockerfile_check().is_some())
+        .map(|(rule, _)| rule)
+        .collect();
+    let file = FileLint {
+        path,
+        dockerfile,
+        settings,
+        build,
+    };
+    let parallel = dockerfile.source.len() >= PARALLEL_RULES_MIN_BYTES;
+    let mut out = file.run_rules(&rules, parallel);
     let mut suppressions = Suppressions::from_dockerfile(dockerfile);
     if settings.disable_ignore_pragma {
         suppressions.disable_ignore_pragmas();
@@ -62,6 +60,54 @@ pub fn lint_dockerfile(
     out.retain(|d| !suppressions.is_suppressed(d));
     sort_diagnostics(&mut out);
     out
+}
+
+/// One file being linted, with what its rules are given.
+struct FileLint<'a> {
+    path: &'a Path,
+    dockerfile: &'a Dockerfile,
+    settings: &'a Settings,
+    build: &'a BuildInfo,
+}
+
+impl FileLint<'_> {
+    /// The findings of `rules`, in rule order whether they ran in parallel or not.
+    fn run_rules(&self, rules: &[&'static RuleDef], parallel: bool) -> Vec<Diagnostic> {
+        if !parallel {
+            return rules.iter().flat_map(|&r| self.run_rule(r)).collect();
+        }
+        use rayon::prelude::*;
+        // What many rules share is computed first, itself in parallel, so
+        // that no rule waits for another to compute it.
+        self.dockerfile.analyze_runs();
+        if rules.iter().any(|r| r.code.starts_with("SC")) {
+            crate::rules::shellcheck::prepare(self.dockerfile);
+        }
+        let per_rule: Vec<Vec<Diagnostic>> = rules.par_iter().map(|&r| self.run_rule(r)).collect();
+        per_rule.into_iter().flatten().collect()
+    }
+
+    /// One rule's findings, with the configured severity.
+    fn run_rule(&self, rule: &'static RuleDef) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let Some(check) = rule.dockerfile_check() else {
+            return out;
+        };
+        let ctx = DockerfileContext {
+            path: self.path,
+            dockerfile: self.dockerfile,
+            rule,
+            options: self.settings.options(rule),
+            build: self.build,
+        };
+        check(&ctx, &mut out);
+        if let Some(severity) = self.settings.severity_override(rule) {
+            for d in &mut out {
+                d.severity = severity;
+            }
+        }
+        out
+    }
 }
 
 /// Parses and lints Dockerfile text.
@@ -78,11 +124,74 @@ pub fn lint_dockerfile_text(
 /// Stable order: file, position, code.
 pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
-        (&a.file, a.span.start, a.span.end, a.code).cmp(&(
-            &b.file,
-            b.span.start,
-            b.span.end,
-            b.code,
-        ))
+        // Most comparisons are within one file: equal paths are cheap to
+        // tell, ordering them component by component is not.
+        let file = if a.file == b.file {
+            std::cmp::Ordering::Equal
+        } else {
+            a.file.cmp(&b.file)
+        };
+        file.then_with(|| {
+            (a.span.start, a.span.end, a.code).cmp(&(b.span.start, b.span.end, b.code))
+        })
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A large file with findings of many kinds: shell checks, installs,
+    /// heredocs, ONBUILD RUNs, a PowerShell stage, repeated RUN texts.
+    fn large_dockerfile() -> String {
+        let mut text = String::from("ARG BASE=debian:12\n");
+        for i in 0..60 {
+            text.push_str(&format!(
+                "FROM $BASE AS s{i}\n\
+                 RUN apt-get update && apt-get install curl git-{i} && cd /tmp && echo $HOME/{i}\n\
+                 RUN pip install flask requests=={i}.0 && ls *.txt | grep x\n\
+                 ONBUILD RUN npm install left-pad\n\
+                 RUN <<EOF\nset -e\nwget http://example.com/{i}\nexport A=$(date)\nEOF\n\
+                 COPY --from=s{i} /a /b\n\
+                 LABEL maintainer=me{i}\n"
+            ));
+            if i % 10 == 3 {
+                text.push_str("SHELL [\"powershell\", \"-Command\"]\nRUN Write-Host $env:PATH\n");
+            }
+        }
+        text
+    }
+
+    #[test]
+    fn rules_run_in_parallel_give_the_sequential_findings() {
+        let text = large_dockerfile();
+        assert!(text.len() >= PARALLEL_RULES_MIN_BYTES, "{}", text.len());
+        let path = Path::new("Dockerfile");
+        let settings = Settings::default();
+        let build = BuildInfo::default();
+        let rules: Vec<&'static RuleDef> = RULES
+            .iter()
+            .copied()
+            .filter(|r| r.dockerfile_check().is_some())
+            .collect();
+        let findings = |parallel: bool| {
+            let dockerfile = dockerfile::parse(&text);
+            let file = FileLint {
+                path,
+                dockerfile: &dockerfile,
+                settings: &settings,
+                build: &build,
+            };
+            file.run_rules(&rules, parallel)
+        };
+        let sequential = findings(false);
+        let parallel = findings(true);
+        for code in ["DL3008", "DL3013", "DL3003", "SC2086", "DL4006", "DL3047"] {
+            assert!(
+                sequential.iter().any(|d| d.code == code),
+                "no {code} in the test file"
+            );
+        }
+        assert_eq!(sequential, parallel);
+    }
 }

@@ -382,6 +382,9 @@ impl Instruction {
     }
 }
 
+/// A file with at least this many RUNs has them analysed in parallel.
+const PARALLEL_RUNS_MIN: usize = 32;
+
 fn run_key(ins: &Instruction) -> RunKey {
     (ins.span.start, ins.span.end, ins.keyword_span.start)
 }
@@ -663,34 +666,80 @@ impl Dockerfile {
         &self,
         ins: &Instruction,
     ) -> std::borrow::Cow<'_, [crate::shell::RunScript]> {
-        let cache = self.run_analysis.0.get_or_init(|| {
-            let mut map = Vec::new();
-            for (_, top) in self.instructions() {
-                let inner = match &top.kind {
-                    InstructionKind::Onbuild(inner) => Some(inner.as_ref()),
-                    _ => None,
-                };
-                let run = |i: &Instruction| matches!(i.kind, InstructionKind::Run(_));
-                if run(top) || inner.is_some_and(run) {
-                    let cache = self.script_cache.as_deref();
-                    let scripts = crate::shell::analyze_run_in(top, &self.source, cache);
-                    if let Some(inner) = inner {
-                        map.push((run_key(inner), scripts.clone()));
-                    }
-                    map.push((run_key(top), scripts));
+        let cache = self.run_analyses();
+        let key = run_key(ins);
+        match cache.binary_search_by_key(&key, |(k, _)| *k) {
+            Ok(at) => std::borrow::Cow::Borrowed(cache[at].1.as_slice()),
+            Err(_) => std::borrow::Cow::Owned(crate::shell::analyze_run(ins, &self.source)),
+        }
+    }
+
+    /// Analyses every RUN of the file now (a lint that runs rules in
+    /// parallel does this first, rather than have one rule do it while
+    /// the others wait).
+    pub fn analyze_runs(&self) {
+        self.run_analyses();
+    }
+
+    /// Runs the ShellCheck-style checks of every RUN script now, on every
+    /// core (see [`Dockerfile::analyze_runs`]).
+    pub fn check_runs(&self) {
+        use rayon::prelude::*;
+        let scripts: Vec<&crate::shell::RunScript> = self
+            .run_analyses()
+            .iter()
+            .flat_map(|(_, scripts)| scripts)
+            .collect();
+        scripts.par_iter().for_each(|script| {
+            script.shell_findings();
+        });
+    }
+
+    fn run_analyses(&self) -> &[(RunKey, Vec<crate::shell::RunScript>)] {
+        self.run_analysis.0.get_or_init(|| {
+            let run = |i: &Instruction| matches!(i.kind, InstructionKind::Run(_));
+            let runs: Vec<&Instruction> = self
+                .instructions()
+                .map(|(_, top)| top)
+                .filter(|top| match &top.kind {
+                    InstructionKind::Onbuild(inner) => run(inner),
+                    _ => run(top),
+                })
+                .collect();
+            // Without a cache shared with other files, RUNs of this file
+            // with the same text still share one analysis.
+            let local;
+            let cache = match self.script_cache.as_deref() {
+                Some(shared) => Some(shared),
+                None if runs.len() > 1 => {
+                    local = crate::shell::ScriptCache::default();
+                    Some(&local)
                 }
+                None => None,
+            };
+            let analyze =
+                |top: &&Instruction| crate::shell::analyze_run_in(top, &self.source, cache);
+            // A file with many RUNs is analysed on every core (rules wait
+            // for this); the usual few are not worth the hand-off.
+            let analyses: Vec<Vec<crate::shell::RunScript>> = if runs.len() >= PARALLEL_RUNS_MIN {
+                use rayon::prelude::*;
+                runs.par_iter().map(analyze).collect()
+            } else {
+                runs.iter().map(analyze).collect()
+            };
+            let mut map = Vec::new();
+            for (top, scripts) in runs.into_iter().zip(analyses) {
+                if let InstructionKind::Onbuild(inner) = &top.kind {
+                    map.push((run_key(inner), scripts.clone()));
+                }
+                map.push((run_key(top), scripts));
             }
             // The last entry of a key wins (stable sort of the reversed list).
             map.reverse();
             map.sort_by_key(|(key, _)| *key);
             map.dedup_by_key(|(key, _)| *key);
             map
-        });
-        let key = run_key(ins);
-        match cache.binary_search_by_key(&key, |(k, _)| *k) {
-            Ok(at) => std::borrow::Cow::Borrowed(cache[at].1.as_slice()),
-            Err(_) => std::borrow::Cow::Owned(crate::shell::analyze_run(ins, &self.source)),
-        }
+        })
     }
 
     /// Drops the shell analysis of the RUNs (a lint done with the file

@@ -30,6 +30,10 @@ pub const PLAYWRIGHT_CHROMIUM_BROWSERS: &[&str] = &[
 /// npm packages whose install downloads a browser.
 pub const PUPPETEER_PACKAGES: &[&str] = &["puppeteer"];
 
+/// What the text of a script that installs a browser contains
+/// ([`CHROMIUM_PACKAGES`], [`PUPPETEER_PACKAGES`], `playwright install`).
+const BROWSER_TEXT_NEEDLES: &[&str] = &["chrom", "puppeteer", "playwright"];
+
 /// Environment variables that stop puppeteer's browser download.
 pub const PUPPETEER_SKIP_VARS: &[&str] = &[
     "PUPPETEER_SKIP_DOWNLOAD",
@@ -186,6 +190,11 @@ pub fn is_browser_package(word: &crate::shell::Word) -> bool {
 /// Browser installs in one analysed script.
 pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstall> {
     let mut found = Vec::new();
+    // Every browser package, `.deb` and command above has one of these in
+    // its name: most scripts are ruled out without reading their installs.
+    if !BROWSER_TEXT_NEEDLES.iter().any(|n| script.text.contains(n)) {
+        return found;
+    }
     let first_skip = first_puppeteer_skip(script);
     for install in &script.installs() {
         work::add(1);
@@ -375,6 +384,20 @@ fn first_puppeteer_skip(script: &RunScript) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_browser_install_has_a_text_needle() {
+        let names = CHROMIUM_PACKAGES
+            .iter()
+            .chain(PUPPETEER_PACKAGES)
+            .chain(&["playwright"]);
+        for name in names {
+            assert!(
+                BROWSER_TEXT_NEEDLES.iter().any(|n| name.contains(n)),
+                "{name}"
+            );
+        }
+    }
 
     #[test]
     fn package_names_drop_pins() {

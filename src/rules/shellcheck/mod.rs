@@ -206,6 +206,18 @@ pub fn for_each_finding(
     }
 }
 
+/// Computes what the rules here share (every script's findings, the
+/// file's shells and variables) before they run in parallel, so that no
+/// rule waits for another to compute it.
+pub fn prepare(df: &Dockerfile) {
+    rayon::join(
+        || df.check_runs(),
+        || {
+            df.shell_scope.0.get_or_init(|| Scope::new(df));
+        },
+    );
+}
+
 /// What the rules here need to know about a file's RUNs.
 struct Contexts<'d> {
     scope: &'d Scope,
