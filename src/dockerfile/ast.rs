@@ -42,6 +42,8 @@ pub struct Dockerfile {
     /// The shell analysis of every RUN, made once on first use and shared by
     /// every rule (see [`Dockerfile::run_scripts`]).
     pub run_analysis: RunAnalysis,
+    /// The build stages, made once on first use (see [`Dockerfile::stages`]).
+    pub stage_list: StageList,
     /// The stage each stage is built `FROM`, made once on first use (see
     /// [`Dockerfile::stage_parent`]).
     pub stage_parents: StageParents,
@@ -58,6 +60,10 @@ pub struct Dockerfile {
     /// (see [`crate::shell::ScriptCache`]).
     pub script_cache: Option<std::sync::Arc<crate::shell::ScriptCache>>,
 }
+
+/// Lazily computed [`Stage`]s of a Dockerfile.
+#[derive(Debug, Clone, Default)]
+pub struct StageList(std::sync::OnceLock<Vec<Stage>>);
 
 /// Lazily computed parent stage of every stage.
 #[derive(Debug, Clone, Default)]
@@ -616,21 +622,23 @@ impl Dockerfile {
             .collect()
     }
 
-    /// The build stages, in order.
-    pub fn stages(&self) -> Vec<Stage> {
-        let mut stages: Vec<Stage> = Vec::new();
-        for (i, ins) in self.instructions() {
-            if ins.keyword == Keyword::From {
-                stages.push(Stage {
-                    index: stages.len(),
-                    from_node: i,
-                    instruction_nodes: Vec::new(),
-                });
-            } else if let Some(stage) = stages.last_mut() {
-                stage.instruction_nodes.push(i);
+    /// The build stages, in order (found once: most rules ask).
+    pub fn stages(&self) -> &[Stage] {
+        self.stage_list.0.get_or_init(|| {
+            let mut stages: Vec<Stage> = Vec::new();
+            for (i, ins) in self.instructions() {
+                if ins.keyword == Keyword::From {
+                    stages.push(Stage {
+                        index: stages.len(),
+                        from_node: i,
+                        instruction_nodes: Vec::new(),
+                    });
+                } else if let Some(stage) = stages.last_mut() {
+                    stage.instruction_nodes.push(i);
+                }
             }
-        }
-        stages
+            stages
+        })
     }
 
     /// The FROM of a stage.

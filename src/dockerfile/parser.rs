@@ -57,6 +57,7 @@ pub fn parse(source: &str) -> Dockerfile {
         errors: p.errors,
         line_index: LineIndex::new(source),
         run_analysis: Default::default(),
+        stage_list: Default::default(),
         stage_parents: Default::default(),
         resolved_stage_parents: Default::default(),
         run_shells: Default::default(),

@@ -173,7 +173,7 @@ struct PipInstall<'a> {
 /// The pip installs of a script, in order.
 fn pip_installs(script: &RunScript) -> Vec<PipInstall<'_>> {
     let mut found: Vec<PipInstall> = Vec::new();
-    for install in script.installs() {
+    for install in script.installs_of(|m| m == PackageManager::Pip) {
         if install.manager != PackageManager::Pip || install.subcommand_str() != Some("install") {
             continue;
         }

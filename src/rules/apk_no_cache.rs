@@ -31,7 +31,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             return;
         }
         for script in site.scripts.iter() {
-            for install in script.installs() {
+            for install in script.installs_of(|m| m == PackageManager::Apk) {
                 if install.manager != PackageManager::Apk
                     || install.has_flag(&["--no-cache", "--no-network"])
                 {

@@ -46,7 +46,9 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             return;
         }
         for script in site.scripts.iter() {
-            for install in script.installs() {
+            for install in
+                script.installs_of(|m| matches!(m, PackageManager::AptGet | PackageManager::Apt))
+            {
                 if !matches!(
                     install.manager,
                     PackageManager::AptGet | PackageManager::Apt

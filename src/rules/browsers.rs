@@ -196,7 +196,14 @@ pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstal
         return found;
     }
     let first_skip = first_puppeteer_skip(script);
-    for install in &script.installs() {
+    let browser_managers = |m: PackageManager| {
+        m.is_system()
+            || matches!(
+                m,
+                PackageManager::Npm | PackageManager::Yarn | PackageManager::Pnpm
+            )
+    };
+    for install in &script.installs_of(browser_managers) {
         work::add(1);
         if install.manager.is_system() {
             let browser_packages: Vec<crate::shell::Word> = install

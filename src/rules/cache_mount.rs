@@ -444,7 +444,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             // One finding per tool and RUN.
             let mut reported_tools: Vec<usize> = Vec::new();
             for script in scripts {
-                for install in &script.installs() {
+                for install in &script.installs_of(|m| tool_for(m).is_some()) {
                     work::add(1);
                     let Some((tool_index, tool)) = tool_for(install.manager) else {
                         continue;

@@ -74,7 +74,7 @@ fn from_whole_copy_image(df: &Dockerfile, stages: &[Stage], from: &str) -> bool 
 
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     // The stages, listed once for all the `COPY --from`s of the file.
-    let mut stages: Option<Vec<Stage>> = None;
+    let mut stages: Option<&[Stage]> = None;
     for (_, ins) in ctx.dockerfile.instructions() {
         let InstructionKind::Copy(copy) = &ins.kind else {
             continue;

@@ -62,7 +62,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     // What each stage sets and which stage names it copies from, read once.
     let mut sets: Vec<Vec<String>> = Vec::with_capacity(stages.len());
     let mut copies: Vec<Vec<String>> = Vec::with_capacity(stages.len());
-    for stage in &stages {
+    for stage in stages {
         let mut s = Vec::new();
         let mut c = Vec::new();
         for ins in stage

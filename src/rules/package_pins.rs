@@ -139,7 +139,7 @@ pub fn unpinned(ctx: &DockerfileContext<'_>, eco: &Ecosystem) -> Vec<Unpinned> {
                         scope: &scope,
                         script,
                     };
-                    for install in script.installs() {
+                    for install in script.installs_of(|m| eco.managers.contains(&m)) {
                         reading.check_install(&install, &mut found);
                     }
                     if let Some(extra) = eco.extra {

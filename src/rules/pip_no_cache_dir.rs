@@ -58,7 +58,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             return;
         }
         for script in site.scripts.iter() {
-            for install in script.installs() {
+            for install in script.installs_of(|m| m == PackageManager::Pip) {
                 if install.manager != PackageManager::Pip
                     || install.subcommand_str() != Some("install")
                     || install.has_flag(&["--no-cache-dir"])

@@ -133,7 +133,7 @@ fn unprotected_pipe<'s>(
 fn chain_managers(df: &Dockerfile) -> Vec<Vec<crate::shell::PackageManager>> {
     let stages = df.stages();
     let mut out: Vec<Vec<crate::shell::PackageManager>> = Vec::with_capacity(stages.len());
-    for stage in &stages {
+    for stage in stages {
         let mut managers = df
             .stage_parent(stage.index)
             .and_then(|p| out.get(p).cloned())
@@ -146,9 +146,9 @@ fn chain_managers(df: &Dockerfile) -> Vec<Vec<crate::shell::PackageManager>> {
                 continue;
             }
             for script in df.run_scripts(ins).iter() {
-                for install in script.installs() {
-                    if !managers.contains(&install.manager) {
-                        managers.push(install.manager);
+                for manager in script.install_managers() {
+                    if !managers.contains(&manager) {
+                        managers.push(manager);
                     }
                 }
             }
@@ -186,7 +186,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     // Stage of each node, and whether a SHELL the fix inserted is in effect.
     let stages = df.stages();
     let mut stage_of = vec![None; df.nodes.len()];
-    for stage in &stages {
+    for stage in stages {
         stage_of[stage.from_node] = Some(stage.index);
         for &n in &stage.instruction_nodes {
             stage_of[n] = Some(stage.index);

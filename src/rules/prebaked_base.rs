@@ -190,7 +190,7 @@ fn reads_context(ins: &Instruction) -> bool {
 /// are the base image already.
 fn application_build_after(
     df: &Dockerfile,
-    tree: &StageTree,
+    tree: &StageTree<'_>,
     stage_index: usize,
     after: usize,
     context: &Path,
@@ -355,15 +355,15 @@ fn analyze(
 }
 
 /// The stages of a Dockerfile and, for each, the stages built on it.
-struct StageTree {
-    stages: Vec<Stage>,
+struct StageTree<'a> {
+    stages: &'a [Stage],
     children: Vec<Vec<usize>>,
 }
 
 fn analyze_stage(
     df: &Dockerfile,
     stage: &Stage,
-    tree: &StageTree,
+    tree: &StageTree<'_>,
     min: usize,
     context: &Path,
 ) -> Option<Candidate> {
@@ -388,7 +388,7 @@ fn analyze_stage(
         }
         let mut guarded = false;
         for script in df.run_scripts(ins).iter() {
-            for install in script.installs() {
+            for install in script.installs_of(|m| m.is_system()) {
                 if !install.manager.is_system() || install.packages.is_empty() {
                     continue;
                 }

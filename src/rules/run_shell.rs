@@ -116,7 +116,7 @@ fn compute_run_shells(df: &Dockerfile) -> Vec<Option<RunShell>> {
     let stages = df.stages();
     let parents = stage_parents(df, &BTreeMap::new());
     let mut end_of_stage: Vec<RunShell> = Vec::with_capacity(stages.len());
-    for stage in &stages {
+    for stage in stages {
         let parent = parents.get(stage.index).copied().flatten();
         let mut shell = match parent.and_then(|p| end_of_stage.get(p)) {
             Some(parent_end) => parent_end.clone(),

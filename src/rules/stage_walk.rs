@@ -37,7 +37,7 @@ fn resolve_stage_parents(
     let mut lex_env: Option<(ShellLex, BTreeMap<String, String>)> = None;
     let mut names: HashMap<String, usize> = HashMap::new();
     let mut parents = Vec::with_capacity(stages.len());
-    for stage in &stages {
+    for stage in stages {
         let from = df.stage_from(stage);
         let parent = df.stage_parent(stage.index).or_else(|| {
             let image = &from?.image.value;

@@ -148,7 +148,9 @@ pub fn stages_needed(dockerfile: &Dockerfile, stages: &[Stage], index: usize) ->
 /// `RUN --mount=from=`). Checks made while dispatching only see these.
 pub fn dispatched_stages(df: &Dockerfile, target: Option<&str>) -> Vec<Stage> {
     let stages = df.stages();
-    let Some(target) = target else { return stages };
+    let Some(target) = target else {
+        return stages.to_vec();
+    };
     let names: Vec<Option<String>> = stages
         .iter()
         .map(|s| {
@@ -165,7 +167,7 @@ pub fn dispatched_stages(df: &Dockerfile, target: Option<&str>) -> Vec<Stage> {
     };
     let Some(start) = by_name(target, names.len()) else {
         // BuildKit fails on an unknown target; check everything.
-        return stages;
+        return stages.to_vec();
     };
     let lex = ShellLex::new(df.escape);
     let globals = global_arg_env(df, None);
@@ -206,8 +208,9 @@ pub fn dispatched_stages(df: &Dockerfile, target: Option<&str>) -> Vec<Stage> {
         todo.extend(deps.into_iter().filter(|&d| !reached[d]));
     }
     stages
-        .into_iter()
+        .iter()
         .filter(|s| reached.get(s.index).copied().unwrap_or(false))
+        .cloned()
         .collect()
 }
 

@@ -56,9 +56,9 @@ fn file_managers(df: &Dockerfile) -> Vec<PackageManager> {
     let mut managers = Vec::new();
     for (_, ins) in df.instructions() {
         for script in df.run_scripts(ins).iter() {
-            for install in script.installs() {
-                if !managers.contains(&install.manager) {
-                    managers.push(install.manager);
+            for manager in script.install_managers() {
+                if !managers.contains(&manager) {
+                    managers.push(manager);
                 }
             }
         }

@@ -278,6 +278,19 @@ impl RunScript {
             .collect()
     }
 
+    /// The installs by managers `wanted` accepts: a rule about one
+    /// ecosystem does not build the others' installs.
+    pub fn installs_of(
+        &self,
+        wanted: impl Fn(packages::PackageManager) -> bool,
+    ) -> Vec<PackageInstall<'_>> {
+        self.install_indices()
+            .iter()
+            .filter(|&&(_, manager)| wanted(manager))
+            .filter_map(|&(i, _)| packages::detect_install(self.commands.get(i)?, i))
+            .collect()
+    }
+
     /// The package managers of [`RunScript::installs`], in order, without
     /// building the installs: rules that only care about one manager skip
     /// a file that has none.

@@ -34,6 +34,7 @@ pub mod sc2197;
 pub mod sc2251;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
 use crate::dockerfile::{CommandForm, Dockerfile, Instruction, InstructionKind, Keyword};
@@ -231,8 +232,10 @@ struct Contexts<'d> {
 #[derive(Debug, Clone)]
 pub struct Scope {
     shells: Vec<Option<RunShell>>,
-    variables: Vec<Option<HashSet<String>>>,
-    predefined: HashSet<String>,
+    /// Shared between the RUNs with the same names (copied on the first
+    /// ARG or ENV that adds one): a stage's RUNs mostly see the same set.
+    variables: Vec<Option<Arc<HashSet<String>>>>,
+    predefined: Arc<HashSet<String>>,
     default_sh: RunShell,
     /// The file's text says Windows ([`written_for_windows`]).
     windows_image: bool,
@@ -240,9 +243,10 @@ pub struct Scope {
 
 impl Scope {
     fn new(df: &Dockerfile) -> Scope {
-        let predefined: HashSet<String> = PROXY_VARIABLES.iter().map(|s| s.to_string()).collect();
+        let predefined: Arc<HashSet<String>> =
+            Arc::new(PROXY_VARIABLES.iter().map(|s| s.to_string()).collect());
         let mut shells = run_shells(df).to_vec();
-        let mut variables: Vec<Option<HashSet<String>>> = vec![None; df.nodes.len()];
+        let mut variables: Vec<Option<Arc<HashSet<String>>>> = vec![None; df.nodes.len()];
         // Instructions before the first FROM (hadolint lints them too).
         let mut pre_shell = RunShellState::default();
         let mut pre_vars = predefined.clone();
@@ -260,8 +264,8 @@ impl Scope {
             }
         }
         // Stages: ENV and ARG names carry over to stages built FROM this one.
-        let mut end_of_stage: Vec<HashSet<String>> = Vec::with_capacity(stages.len());
-        for stage in &stages {
+        let mut end_of_stage: Vec<Arc<HashSet<String>>> = Vec::with_capacity(stages.len());
+        for stage in stages {
             let mut vars = match df
                 .stage_parent(stage.index)
                 .and_then(|p| end_of_stage.get(p))
@@ -349,18 +353,15 @@ fn written_for_windows(df: &Dockerfile) -> bool {
     false
 }
 
-fn add_variables(ins: &Instruction, vars: &mut HashSet<String>) {
+fn add_variables(ins: &Instruction, vars: &mut Arc<HashSet<String>>) {
+    let mut add = |name: &String| {
+        if !vars.contains(name) {
+            Arc::make_mut(vars).insert(name.clone());
+        }
+    };
     match &ins.kind {
-        InstructionKind::Env(pairs) => {
-            for p in pairs {
-                vars.insert(p.key.value.clone());
-            }
-        }
-        InstructionKind::Arg(args) => {
-            for a in args {
-                vars.insert(a.name.value.clone());
-            }
-        }
+        InstructionKind::Env(pairs) => pairs.iter().for_each(|p| add(&p.key.value)),
+        InstructionKind::Arg(args) => args.iter().for_each(|a| add(&a.name.value)),
         _ => {}
     }
 }
