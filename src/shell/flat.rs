@@ -426,7 +426,7 @@ fn end_command(pending: &mut Pending, pipeline: &mut Pipeline) -> Option<()> {
     }
     pipeline.nested.extend(done.nested);
     let mut words = done.words.into_iter();
-    let command = SimpleCommand {
+    let mut command = SimpleCommand {
         name: words.next(),
         args: words.collect(),
         assignments: done.assignments,
@@ -434,7 +434,9 @@ fn end_command(pending: &mut Pending, pipeline: &mut Pipeline) -> Option<()> {
         guards: Vec::new(),
         in_substitution: false,
         in_pipeline: false,
+        effective_start: 0,
     };
+    command.find_effective_start();
     if pipeline.commands.is_empty() {
         pipeline.span = Span::new(start, done.end);
     } else {

@@ -111,6 +111,10 @@ pub struct SimpleCommand {
     pub in_substitution: bool,
     /// Part of a `a | b` pipeline (its exit status may be masked without `pipefail`).
     pub in_pipeline: bool,
+    /// Where the program is in `name + args` after wrappers (`sudo -u x`,
+    /// `env A=1`), see [`packages::effective_start`]: found when the command
+    /// is built ([`SimpleCommand::find_effective_start`]), as rules ask often.
+    pub effective_start: usize,
 }
 
 impl SimpleCommand {
@@ -131,11 +135,19 @@ impl SimpleCommand {
         self.name.iter().chain(self.args.iter())
     }
 
+    /// Sets [`SimpleCommand::effective_start`] from the words.
+    pub fn find_effective_start(&mut self) {
+        self.effective_start = self
+            .name
+            .as_ref()
+            .map_or(0, |name| packages::effective_start(name, &self.args));
+    }
+
     /// The program actually run once wrappers (`sudo`, `env A=1`, `nice`,
     /// `timeout 5`, ...) are skipped, and its arguments.
     pub fn effective(&self) -> Option<(&Word, &[Word])> {
         let name = self.name.as_ref()?;
-        let start = packages::effective_start(name, &self.args);
+        let start = self.effective_start;
         if start == 0 {
             return Some((name, &self.args));
         }

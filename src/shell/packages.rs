@@ -718,7 +718,7 @@ fn is_assignment(text: &str) -> bool {
 /// Recognises `command` as an install, if it is one.
 pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<PackageInstall<'_>> {
     let name = command.name.as_ref()?;
-    let start = effective_start(name, &command.args);
+    let start = command.effective_start;
     let program = if start == 0 {
         name
     } else {

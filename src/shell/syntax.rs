@@ -150,6 +150,7 @@ impl<'t> Walker<'t> {
 
     fn push(&mut self, mut command: SimpleCommand) {
         command.in_pipeline = self.in_pipeline;
+        command.find_effective_start();
         self.commands.push(command);
     }
 
@@ -242,6 +243,7 @@ impl<'t> Walker<'t> {
                 guards: guards.to_vec(),
                 in_substitution: in_sub,
                 in_pipeline: false,
+                effective_start: 0,
             });
             return;
         }
@@ -283,6 +285,7 @@ impl<'t> Walker<'t> {
                 guards: guards.to_vec(),
                 in_substitution: in_sub,
                 in_pipeline: false,
+                effective_start: 0,
             });
             // Lines after the first are past the pipeline the grammar saw.
             if k > 0 {
@@ -322,6 +325,7 @@ impl<'t> Walker<'t> {
             guards: guards.to_vec(),
             in_substitution: in_sub,
             in_pipeline: false,
+            effective_start: 0,
         });
         self.substitutions(node, guards, depth + 1);
     }
@@ -381,6 +385,7 @@ impl<'t> Walker<'t> {
             guards: guards.to_vec(),
             in_substitution: in_sub,
             in_pipeline: false,
+            effective_start: 0,
         });
     }
 
@@ -401,6 +406,7 @@ impl<'t> Walker<'t> {
             guards: guards.to_vec(),
             in_substitution: in_sub,
             in_pipeline: false,
+            effective_start: 0,
         });
         self.substitutions(node, guards, depth + 1);
     }
