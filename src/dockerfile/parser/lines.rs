@@ -22,7 +22,7 @@ pub(super) fn split_lines(src: &str, bom: bool) -> Vec<Line> {
     let mut lines = Vec::with_capacity(bytes.len() / 32 + 1);
     let mut start = 0;
     while start < bytes.len() {
-        let end = match bytes[start..].iter().position(|&b| b == b'\n') {
+        let end = match memchr::memchr(b'\n', &bytes[start..]) {
             Some(i) => start + i + 1,
             None => bytes.len(),
         };
