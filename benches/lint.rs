@@ -202,11 +202,13 @@ fn main() {
         times.push(start.elapsed());
         std::hint::black_box(n);
     }
+    let best = times.iter().min().copied().unwrap_or_default();
     println!(
-        "2,000-line Dockerfile ({} lines, {} KB): median {:.2} ms parse + lint (parse {:.2} ms)",
+        "2,000-line Dockerfile ({} lines, {} KB): median {:.2} ms parse + lint, best {:.2} ms (parse {:.2} ms)",
         big.lines().count(),
         big.len() / 1024,
         median(times).as_secs_f64() * 1e3,
+        best.as_secs_f64() * 1e3,
         median(parse_times).as_secs_f64() * 1e3
     );
 }

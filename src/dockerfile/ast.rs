@@ -776,7 +776,7 @@ impl Dockerfile {
                 std::collections::HashMap::new();
             let mut parents = Vec::new();
             for stage in self.stages() {
-                let from = self.stage_from(&stage);
+                let from = self.stage_from(stage);
                 parents.push(from.and_then(|f| seen.get(&f.image.value).copied()));
                 if let Some(name) = from.and_then(|f| f.stage_name.as_ref()) {
                     seen.insert(name.value.to_lowercase(), stage.index);

@@ -90,7 +90,7 @@ pub fn image_requirements(
     };
     let df = crate::dockerfile::parse(&source);
     let stages = df.stages();
-    let Some(stage) = target_stage(&df, &stages, target.target()) else {
+    let Some(stage) = target_stage(&df, stages, target.target()) else {
         return Err(format!(
             "stage `{}` is not in `{}`",
             target.target().unwrap_or_default(),

@@ -216,19 +216,19 @@ fn check_dockerfile(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut stage_names: HashSet<String> = HashSet::new();
     for stage in df.stages() {
         if built.as_ref().is_some_and(|b| !b.contains(&stage.index)) {
-            if let Some(name) = df.stage_from(&stage).and_then(|f| f.stage_name.as_ref()) {
+            if let Some(name) = df.stage_from(stage).and_then(|f| f.stage_name.as_ref()) {
                 stage_names.insert(name.value.to_ascii_lowercase());
             }
             continue;
         }
-        let Some(from) = df.stage_from(&stage) else {
+        let Some(from) = df.stage_from(stage) else {
             continue;
         };
         let is_stage = stage_names.contains(&from.image.value.to_ascii_lowercase());
         if let Some(name) = &from.stage_name {
             stage_names.insert(name.value.to_ascii_lowercase());
         }
-        if is_stage || uses_debian_tooling(df, &stage) {
+        if is_stage || uses_debian_tooling(df, stage) {
             continue;
         }
         let Some(finding) = inspect(&from.image.value, &from.image_ref, &images) else {

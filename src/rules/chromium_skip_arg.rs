@@ -57,7 +57,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
     let stages = df.stages();
     let parents = &stage_parents(df, &ctx.build.args);
-    let product = browser_product_stages(ctx, &stages, parents);
+    let product = browser_product_stages(ctx, stages, parents);
     // ENV set in a parent stage reaches this one (ARG does not): whether
     // the stages a stage is built on set a puppeteer skip variable.
     let env_skip: Vec<bool> = stages

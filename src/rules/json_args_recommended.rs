@@ -66,7 +66,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     // always earlier, so one pass in order is enough (linear in the file).
     let mut shell_at_end = vec![false; stages.len()];
     for (index, stage) in stages.iter().enumerate() {
-        let inherited_shell = parent_stage(df, &stages, index)
+        let inherited_shell = parent_stage(df, stages, index)
             .and_then(|parent| shell_at_end.get(parent).copied())
             .unwrap_or(false);
         let mut shell_set = inherited_shell;

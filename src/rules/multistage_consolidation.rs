@@ -553,7 +553,7 @@ fn compose(group: &[&FileInfo<'_>], shared: usize) -> Result<(String, Vec<Naming
         out.push_str(nl);
     }
     // The base stage: the first file's FROM and shared instructions.
-    let stage0 = df0.stages().into_iter().next().ok_or("no stage")?;
+    let stage0 = df0.stages().iter().next().ok_or("no stage")?;
     let from = df0.instruction(stage0.from_node).ok_or("no FROM")?;
     let InstructionKind::From(from_kind) = &from.kind else {
         return Err("no FROM".into());

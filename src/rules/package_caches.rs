@@ -120,7 +120,7 @@ pub fn for_each_run(ctx: &DockerfileContext<'_>, mut visit: impl FnMut(&RunSite<
         .len()
         .checked_sub(1)
         .into_iter()
-        .chain(target_stages(ctx, &stages))
+        .chain(target_stages(ctx, stages))
         .collect();
     // `FROM ${TARGETOS}` or `FROM build-${VARIANT}` that no ARG default
     // resolves: every earlier stage whose name fits may be the base (a few

@@ -351,9 +351,9 @@ mod tests {
             "FROM alpine AS Base\nFROM base AS mid\nFROM Base AS other\nFROM mid\n",
         );
         let stages = df.stages();
-        assert_eq!(stage_chain(&df, &stages, 3), vec![3, 1, 0]);
+        assert_eq!(stage_chain(&df, stages, 3), vec![3, 1, 0]);
         // `FROM Base` is an image reference to BuildKit, not the stage.
-        assert_eq!(stage_chain(&df, &stages, 2), vec![2]);
+        assert_eq!(stage_chain(&df, stages, 2), vec![2]);
     }
 
     #[test]
@@ -376,9 +376,9 @@ mod tests {
             "FROM alpine AS a\nFROM alpine AS b\nFROM a AS c\nCOPY --from=b /x /x\nFROM alpine AS d\nRUN --mount=type=bind,from=c,target=/c true\nFROM alpine AS e\n",
         );
         let stages = df.stages();
-        assert_eq!(stages_needed(&df, &stages, 3), vec![0, 1, 2, 3]);
-        assert_eq!(stages_needed(&df, &stages, 4), vec![4]);
-        assert_eq!(target_stage(&df, &stages, Some("C")), Some(2));
-        assert_eq!(target_stage(&df, &stages, None), Some(4));
+        assert_eq!(stages_needed(&df, stages, 3), vec![0, 1, 2, 3]);
+        assert_eq!(stages_needed(&df, stages, 4), vec![4]);
+        assert_eq!(target_stage(&df, stages, Some("C")), Some(2));
+        assert_eq!(target_stage(&df, stages, None), Some(4));
     }
 }

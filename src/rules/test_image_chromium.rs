@@ -198,8 +198,8 @@ fn test_match(
 /// The first browser install among the stages a build of `target` runs.
 fn built_browser(dockerfile: &Dockerfile, target: Option<&str>, arg: &str) -> Option<BuiltBrowser> {
     let stages = dockerfile.stages();
-    let stage = target_stage(dockerfile, &stages, target)?;
-    let needed = stages_needed(dockerfile, &stages, stage);
+    let stage = target_stage(dockerfile, stages, target)?;
+    let needed = stages_needed(dockerfile, stages, stage);
     let puppeteer_skipped = needed
         .iter()
         .filter_map(|&i| stages.get(i))
