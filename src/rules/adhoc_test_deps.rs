@@ -174,7 +174,7 @@ struct PipInstall<'a> {
 fn pip_installs(script: &RunScript) -> Vec<PipInstall<'_>> {
     let mut found: Vec<PipInstall> = Vec::new();
     for install in script.installs_of(|m| m == PackageManager::Pip) {
-        if install.manager != PackageManager::Pip || install.subcommand_str() != Some("install") {
+        if install.subcommand_str() != Some("install") {
             continue;
         }
         let mut pip = PipInstall {

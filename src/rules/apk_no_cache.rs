@@ -32,9 +32,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         for script in site.scripts.iter() {
             for install in script.installs_of(|m| m == PackageManager::Apk) {
-                if install.manager != PackageManager::Apk
-                    || install.has_flag(&["--no-cache", "--no-network"])
-                {
+                if install.has_flag(&["--no-cache", "--no-network"]) {
                     continue;
                 }
                 let Some(sub) = install.subcommand.as_ref() else {

@@ -69,10 +69,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             for install in
                 script.installs_of(|m| matches!(m, PackageManager::AptGet | PackageManager::Apt))
             {
-                if !matches!(
-                    install.manager,
-                    PackageManager::AptGet | PackageManager::Apt
-                ) || !matches!(install.subcommand_str(), Some("install" | "reinstall"))
+                if !matches!(install.subcommand_str(), Some("install" | "reinstall"))
                     || assumes_yes(&install)
                     || install.has_flag(APT_SIMULATE)
                     || fed_by_yes(script, &install)

@@ -49,10 +49,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             for install in
                 script.installs_of(|m| matches!(m, PackageManager::AptGet | PackageManager::Apt))
             {
-                if !matches!(
-                    install.manager,
-                    PackageManager::AptGet | PackageManager::Apt
-                ) || install.subcommand_str() != Some("install")
+                if install.subcommand_str() != Some("install")
                     || install.has_flag(&["--no-install-recommends"])
                     || install.has_flag(APT_SIMULATE)
                     || option_disables_recommends(&install)

@@ -59,8 +59,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         for script in site.scripts.iter() {
             for install in script.installs_of(|m| m == PackageManager::Pip) {
-                if install.manager != PackageManager::Pip
-                    || install.subcommand_str() != Some("install")
+                if install.subcommand_str() != Some("install")
                     || install.has_flag(&["--no-cache-dir"])
                     || cache_mounted(site, &install)
                 {

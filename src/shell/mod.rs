@@ -284,10 +284,7 @@ impl RunScript {
     /// The package-manager installs, in source order (found on each call;
     /// they borrow the commands' words, so this is cheap).
     pub fn installs(&self) -> Vec<PackageInstall<'_>> {
-        self.install_indices()
-            .iter()
-            .filter_map(|&(i, _)| packages::detect_install(self.commands.get(i)?, i))
-            .collect()
+        self.installs_of(|_| true)
     }
 
     /// The installs by managers `wanted` accepts: a rule about one
