@@ -163,8 +163,11 @@ fn main() {
             .expect("write big file");
         return;
     }
-    if args.iter().any(|a| a == "--per-rule") {
-        per_rule_times();
+    if let Some(pos) = args.iter().position(|a| a == "--per-rule") {
+        match args.get(pos + 1).filter(|a| !a.starts_with('-')) {
+            Some(code) => repeat_rule(code),
+            None => per_rule_times(),
+        }
         return;
     }
     // `cargo test --benches` runs this with --bench absent: keep it quick.
@@ -267,4 +270,43 @@ fn per_rule_times() {
     for &i in order.iter().take(30) {
         println!("{:>8.3} ms  {}", ms(totals[i]), RULES[i].code);
     }
+}
+
+/// `-- --per-rule CODE`: runs one rule 500 times on the prepared 2,000-line
+/// file and prints its mean time (a profiler run sees nothing else).
+fn repeat_rule(code: &str) {
+    use bakelint::rules::{DockerfileContext, RULES};
+    let Some(rule) = RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code)) else {
+        eprintln!("no rule {code}");
+        std::process::exit(2);
+    };
+    let Some(check) = rule.dockerfile_check() else {
+        eprintln!("{code} is not a Dockerfile rule");
+        std::process::exit(2);
+    };
+    let big = big_dockerfile(2000);
+    let path = PathBuf::from("big.Dockerfile");
+    let settings = Settings::default();
+    let build = BuildInfo::default();
+    let df = bakelint::dockerfile::parse(&big);
+    df.analyze_runs();
+    bakelint::rules::shellcheck::prepare(&df);
+    let ctx = DockerfileContext {
+        path: &path,
+        dockerfile: &df,
+        rule,
+        options: settings.options(rule),
+        build: &build,
+    };
+    let rounds = 500;
+    let start = Instant::now();
+    let mut findings = 0;
+    for _ in 0..rounds {
+        let mut out = Vec::new();
+        check(&ctx, &mut out);
+        findings = out.len();
+        std::hint::black_box(out);
+    }
+    let mean = start.elapsed().as_secs_f64() * 1e3 / rounds as f64;
+    println!("{code}: {mean:.3} ms per run, {findings} findings");
 }

@@ -21,6 +21,11 @@ pub use super::image_ref::parse_image_ref;
 
 /// Parses a Dockerfile. Never fails: problems become [`ParseError`]s.
 pub fn parse(source: &str) -> Dockerfile {
+    parse_with(source, source.len() >= PARALLEL_BUILD_MIN_BYTES)
+}
+
+/// [`parse`], building the instructions on every core or not.
+fn parse_with(source: &str, parallel: bool) -> Dockerfile {
     let bom = source.starts_with('\u{feff}');
     let crlf = source
         .find('\n')
@@ -33,8 +38,10 @@ pub fn parse(source: &str) -> Dockerfile {
         directives: Vec::new(),
         nodes: Vec::new(),
         errors: Vec::new(),
+        unbuilt: Vec::new(),
     };
     p.run();
+    p.build_unbuilt(parallel);
     p.check_line_lengths();
     p.check_build_stage();
     let has_instruction = p
@@ -81,7 +88,33 @@ struct Parser<'a> {
     directives: Vec<Directive>,
     nodes: Vec<Node>,
     errors: Vec<ParseError>,
+    /// Instructions read but not built yet (see [`Parser::build_unbuilt`]).
+    unbuilt: Vec<Unbuilt>,
 }
+
+/// An instruction whose lines are joined but which is not typed yet: it
+/// has no heredoc, so building it cannot move where the next one starts.
+struct Unbuilt {
+    /// Its slot in `nodes` (a placeholder until it is built).
+    node: usize,
+    /// Where its errors go in `errors` (before those of later lines).
+    errors_at: usize,
+    first: usize,
+    start: usize,
+    joined: Joined,
+}
+
+/// A built instruction (or the error that stopped it).
+struct Finished {
+    node: Node,
+    errors: Vec<ParseError>,
+    /// The first line after it (after its heredoc bodies).
+    next: usize,
+}
+
+/// Files from this size build their instructions on every core (the
+/// corpus' largest real Dockerfile is 15 KB).
+const PARALLEL_BUILD_MIN_BYTES: usize = 16 * 1024;
 
 /// BuildKit's line scanner refuses longer lines (`bufio.MaxScanTokenSize`).
 pub const MAX_LINE: usize = 65_535;
@@ -224,24 +257,82 @@ impl Parser<'_> {
     }
 
     /// Reads the instruction starting on line `first` at byte `start`;
-    /// returns the index of the first line after it.
+    /// returns the index of the first line after it. One without a
+    /// heredoc is built later, with the others (see [`Parser::build_unbuilt`]).
     fn instruction(&mut self, first: usize, start: usize) -> usize {
+        let joined = join_continuations(self.src, &self.lines, first, start, self.escape);
+        if !joined.text.text.contains("<<") {
+            let next = joined.next;
+            self.unbuilt.push(Unbuilt {
+                node: self.nodes.len(),
+                errors_at: self.errors.len(),
+                first,
+                start,
+                joined,
+            });
+            self.nodes.push(Node {
+                span: Span::new(self.lines[first].start, self.lines[next - 1].end),
+                kind: NodeKind::Blank,
+            });
+            return next;
+        }
+        let finished = self.finish(first, start, joined);
+        self.errors.extend(finished.errors);
+        self.nodes.push(finished.node);
+        finished.next
+    }
+
+    /// Builds the instructions [`Parser::instruction`] left, on every core
+    /// for a large file, and puts them and their errors where they belong.
+    fn build_unbuilt(&mut self, parallel: bool) {
+        let unbuilt = std::mem::take(&mut self.unbuilt);
+        let this = &*self;
+        let finish = |u: Unbuilt| (u.node, u.errors_at, this.finish(u.first, u.start, u.joined));
+        let built: Vec<(usize, usize, Finished)> = if parallel {
+            use rayon::prelude::*;
+            unbuilt.into_par_iter().map(finish).collect()
+        } else {
+            unbuilt.into_iter().map(finish).collect()
+        };
+        let mut earlier = std::mem::take(&mut self.errors).into_iter();
+        let mut placed = 0;
+        for (node, errors_at, finished) in built {
+            self.errors
+                .extend(earlier.by_ref().take(errors_at - placed));
+            placed = errors_at;
+            self.errors.extend(finished.errors);
+            if let Some(slot) = self.nodes.get_mut(node) {
+                *slot = finished.node;
+            }
+        }
+        self.errors.extend(earlier);
+    }
+
+    /// Types the joined instruction starting on line `first` at byte
+    /// `start` and reads its heredoc bodies.
+    fn finish(&self, first: usize, start: usize, joined: Joined) -> Finished {
         let Joined {
             text,
             empty_lines,
             comments,
             last,
             mut next,
-        } = join_continuations(self.src, &self.lines, first, start, self.escape);
+        } = joined;
         let built = match instruction::build(&text, self.escape, 0) {
             Ok(built) => built,
-            Err(error) => {
-                self.errors.push(error.clone());
-                self.nodes.push(Node {
-                    span: Span::new(self.lines[first].start, self.lines[next - 1].end),
-                    kind: NodeKind::Invalid(error),
-                });
-                return next;
+            Err(mut error) => {
+                if text.segments.is_empty() {
+                    // Only a continuation (a lone `\`): point at it, not at 0.
+                    error.span = Span::new(start, self.lines[first].content_end);
+                }
+                return Finished {
+                    node: Node {
+                        span: Span::new(self.lines[first].start, self.lines[next - 1].end),
+                        kind: NodeKind::Invalid(error.clone()),
+                    },
+                    errors: vec![error],
+                    next,
+                };
             }
         };
         let mut ins = built.ins;
@@ -254,7 +345,6 @@ impl Parser<'_> {
             errors.extend(flags::check(&ins));
             errors.sort_by_key(|e| e.span.start);
         }
-        self.errors.extend(errors);
         let mut end = self.lines[last].content_end;
         if can_contain_heredoc(&ins) {
             let markers = heredoc::markers(&text.text);
@@ -265,7 +355,7 @@ impl Parser<'_> {
                     end = self.lines[after - 1].content_end;
                 }
                 next = after;
-                self.errors.extend(error);
+                errors.extend(error);
                 ins.heredocs = docs;
             }
         }
@@ -273,11 +363,14 @@ impl Parser<'_> {
         ins.empty_continuation_lines = empty_lines;
         ins.inner_comments = comments;
         share_with_onbuild_trigger(&mut ins);
-        self.nodes.push(Node {
-            span: Span::new(self.lines[first].start, self.lines[next - 1].end),
-            kind: NodeKind::Instruction(Box::new(ins)),
-        });
-        next
+        Finished {
+            node: Node {
+                span: Span::new(self.lines[first].start, self.lines[next - 1].end),
+                kind: NodeKind::Instruction(Box::new(ins)),
+            },
+            errors,
+            next,
+        }
     }
 }
 
@@ -308,5 +401,68 @@ fn share_with_onbuild_trigger(ins: &mut Instruction) {
         inner.empty_continuation_lines = empty.into_iter().filter(inside).collect();
         inner.inner_comments = comments.into_iter().filter(inside).collect();
         share_with_onbuild_trigger(inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every kind of line the parser reads, errors included.
+    const SAMPLE: &str = "FROM debian:12 AS base\n\
+        RUN apt-get update \\\n  # a comment inside\n\n  && apt-get install -y curl\n\
+        RUN --mount=type=cache,target=/x <<EOF\nset -e\necho hi\nEOF\n\
+        COPY <<A /a\nbody\nA\n\
+        RUN --bogus=1 echo flagged\n\
+        FORM typo\n\
+        (nope)\n\
+        ONBUILD RUN echo later\n\
+        ENV A=1 B=\"two words\"\n\
+        LABEL x=\"unterminated\n\
+        # plain comment\n\
+        HEALTHCHECK CMD curl -f http://localhost/ || exit 1\n\
+        EXPOSE 80/tcp\n\
+        \\\n";
+
+    #[test]
+    fn building_on_every_core_gives_the_sequential_tree() {
+        let source = format!("# syntax=docker/dockerfile:1\n{}", SAMPLE.repeat(60));
+        assert!(source.len() >= PARALLEL_BUILD_MIN_BYTES);
+        let parallel = parse_with(&source, true);
+        let sequential = parse_with(&source, false);
+        assert!(sequential.errors.len() >= 3 * 60, "{:?}", sequential.errors);
+        // Errors of deferred instructions sit among the others in source order.
+        let starts: Vec<usize> = sequential.errors.iter().map(|e| e.span.start).collect();
+        assert!(starts.is_sorted(), "{starts:?}");
+        assert_eq!(
+            format!("{:?}", parallel.nodes),
+            format!("{:?}", sequential.nodes)
+        );
+        assert_eq!(
+            format!("{:?}", parallel.errors),
+            format!("{:?}", sequential.errors)
+        );
+        let heredocs = sequential
+            .instructions()
+            .filter(|(_, ins)| !ins.heredocs.is_empty())
+            .count();
+        assert_eq!(heredocs, 2 * 60);
+    }
+
+    #[test]
+    fn a_lone_continuation_is_reported_where_it_is() {
+        let df = parse("FROM alpine:3\nRUN true\n\\\n");
+        let messages: Vec<(&str, Span)> = df
+            .errors
+            .iter()
+            .map(|e| (e.message.as_str(), e.span))
+            .collect();
+        assert_eq!(
+            messages,
+            vec![(
+                "line continuation without an instruction",
+                Span::new(23, 24)
+            )]
+        );
     }
 }

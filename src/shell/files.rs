@@ -508,18 +508,11 @@ fn redirect_targets(command: &SimpleCommand, source: &str, until: usize) -> Vec<
     let Some(tail) = source.get(words_end..until.max(words_end)) else {
         return Vec::new();
     };
-    // Up to the operator that ends the command.
-    let end = ["&&", "||", ";", "\n"]
-        .iter()
-        .filter_map(|op| tail.find(op))
-        .chain(
-            tail.match_indices('|')
-                .filter(|(i, _)| !tail[..*i].ends_with('>'))
-                .map(|(i, _)| i),
-        )
-        .min()
-        .unwrap_or(tail.len());
-    let mut rest = &tail[..end];
+    // Most commands redirect nothing.
+    if !tail.contains('>') {
+        return Vec::new();
+    }
+    let mut rest = &tail[..command_end(tail)];
     let mut out = Vec::new();
     while let Some(at) = rest.find('>') {
         // `>> f` appends to a file that was there already: it makes none.
@@ -541,6 +534,21 @@ fn redirect_targets(command: &SimpleCommand, source: &str, until: usize) -> Vec<
         rest = &after[end..];
     }
     out
+}
+
+/// Where the operator that ends a command (`&&`, `||`, `;`, a newline, a
+/// pipe that is not `>|`) starts in the text after its words.
+fn command_end(tail: &str) -> usize {
+    let bytes = tail.as_bytes();
+    let ends_at = |i: usize| match bytes[i] {
+        b';' | b'\n' => true,
+        b'&' => bytes.get(i + 1) == Some(&b'&'),
+        b'|' => bytes.get(i + 1) == Some(&b'|') || i == 0 || bytes[i - 1] != b'>',
+        _ => false,
+    };
+    (0..bytes.len())
+        .find(|&i| ends_at(i))
+        .unwrap_or(bytes.len())
 }
 
 #[cfg(test)]
@@ -655,5 +663,23 @@ mod tests {
                 None,
             ]
         );
+    }
+
+    #[test]
+    fn a_command_ends_at_its_first_operator() {
+        let cases = [
+            (" > out.txt && next", 11),
+            (" > a || b", 5),
+            (" >| forced; next", 10),
+            (" 2>&1 | tee log", 6),
+            (" > x\nnext", 4),
+            ("|head", 0),
+            (" >||x", 2),
+            (" > x & y", 8),
+            (" > x", 4),
+        ];
+        for (tail, end) in cases {
+            assert_eq!(command_end(tail), end, "{tail:?}");
+        }
     }
 }
