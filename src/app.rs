@@ -363,8 +363,11 @@ pub fn summary_line(
         ));
     }
     if n > 0 {
+        // Spellings first (cheap to hash), then as paths (`a/b` is `a//b`).
+        let spellings: std::collections::HashSet<&std::ffi::OsStr> =
+            diagnostics.iter().map(|d| d.file.as_os_str()).collect();
         let files: std::collections::BTreeSet<&std::path::Path> =
-            diagnostics.iter().map(|d| d.file.as_path()).collect();
+            spellings.into_iter().map(std::path::Path::new).collect();
         let mut line = format!(
             "Found {n} problem{} in {} file{}",
             if n == 1 { "" } else { "s" },

@@ -153,6 +153,13 @@ impl ShellLex {
         word: &str,
         env: &dyn Environment,
     ) -> Result<Expansion, ExpandError> {
+        if self.is_literal(word) {
+            return Ok(Expansion {
+                value: word.to_string(),
+                matched: BTreeSet::new(),
+                unmatched: BTreeSet::new(),
+            });
+        }
         let mut lexer = Lexer::new(word, self.escape, env, false);
         let (value, _) = lexer.run()?;
         Ok(Expansion {
@@ -160,6 +167,14 @@ impl ShellLex {
             matched: lexer.matched,
             unmatched: lexer.unmatched,
         })
+    }
+
+    /// A word with no `$`, quote or escape character: it expands to itself
+    /// (most label keys, paths and package names).
+    fn is_literal(&self, word: &str) -> bool {
+        !word
+            .chars()
+            .any(|c| matches!(c, '$' | '\'' | '"') || c == self.escape)
     }
 
     /// Expands and splits into words on unquoted whitespace.
@@ -201,6 +216,9 @@ impl ShellLex {
     /// Errors that depend on values (`${V?msg}`, a bad pattern) are ignored;
     /// a syntax error ends the scan, keeping the references found before it.
     pub fn variable_refs(&self, word: &str) -> Vec<VarRef> {
+        if !word.contains('$') {
+            return Vec::new();
+        }
         let mut lexer = Lexer::new(word, self.escape, &NoEnv, true);
         let _ = lexer.run();
         let mut refs = lexer.refs;
@@ -1929,5 +1947,33 @@ mod tests {
         assert!(is_go_digit('٣') && !is_go_digit('²') && !is_go_digit('½'));
         // `$٣x`: a non-ASCII digit starts a positional parameter.
         assert_eq!(lex().process_word("$٣x", &HashMap::new()).unwrap(), "x");
+    }
+
+    #[test]
+    fn literal_words_expand_to_what_the_lexer_gives() {
+        let words = [
+            "org.opencontainers.image.title",
+            "two words  and\ttabs",
+            "~/x/*.txt",
+            "ünïcode-✓",
+            "C:\\path\\to",
+            "a`b",
+            "",
+            "$HOME",
+            "'quoted'",
+            "\"dq\"",
+        ];
+        for escape in ['\\', '`'] {
+            let lex = ShellLex::new(escape);
+            for word in words {
+                let (lexed, _) = Lexer::new(word, escape, &NoEnv, false)
+                    .run()
+                    .expect("lexes");
+                let fast = lex.process_word_with_matches(word, &NoEnv).expect("expands");
+                assert_eq!(fast.value, lexed, "{word:?} with escape {escape:?}");
+                let refs = lex.variable_refs(word);
+                assert_eq!(refs.is_empty(), !word.contains('$'), "{word:?}");
+            }
+        }
     }
 }

@@ -193,6 +193,8 @@ pub struct RunScript {
     logical: LogicalText,
     /// ShellCheck-style findings, made on first use.
     findings: std::sync::OnceLock<Vec<checks::ShellFinding>>,
+    /// The package installs, found on first use.
+    installs: std::sync::OnceLock<Vec<packages::InstallShape>>,
     /// What the text gives wherever it is (shared with every RUN of the
     /// lint that has the same text, see [`ScriptCache`]).
     analysis: Arc<TextAnalysis>,
@@ -293,11 +295,22 @@ impl RunScript {
         &self,
         wanted: impl Fn(packages::PackageManager) -> bool,
     ) -> Vec<PackageInstall<'_>> {
-        self.install_indices()
+        self.install_shapes()
             .iter()
-            .filter(|&&(_, manager)| wanted(manager))
-            .filter_map(|&(i, _)| packages::detect_install(self.commands.get(i)?, i))
+            .filter(|shape| wanted(shape.manager))
+            .filter_map(|shape| shape.resolve(self.commands.get(shape.command_index)?))
             .collect()
+    }
+
+    /// The installs' shapes, found on first use (in this script's
+    /// coordinates: the words a detection makes up have spans).
+    fn install_shapes(&self) -> &[packages::InstallShape] {
+        self.installs.get_or_init(|| {
+            self.install_indices()
+                .iter()
+                .filter_map(|&(i, _)| packages::install_shape(self.commands.get(i)?, i))
+                .collect()
+        })
     }
 
     /// The package managers of [`RunScript::installs`], in order, without
@@ -315,7 +328,7 @@ impl RunScript {
                 .commands
                 .iter()
                 .enumerate()
-                .filter_map(|(i, c)| Some((i, packages::detect_install(c, i)?.manager)))
+                .filter_map(|(i, c)| Some((i, packages::install_shape(c, i)?.manager)))
                 .collect()
         })
     }
@@ -474,6 +487,7 @@ fn analyze_text_in(
         commands,
         logical: text.clone(),
         findings: OnceLock::new(),
+        installs: OnceLock::new(),
         analysis,
     }
 }

@@ -715,16 +715,86 @@ fn is_assignment(text: &str) -> bool {
     }
 }
 
-/// Recognises `command` as an install, if it is one.
-pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<PackageInstall<'_>> {
-    let name = command.name.as_ref()?;
+/// Where a word of an install is: one of its command's arguments, or a
+/// word the detection made up (`mod download`, the `x` of `--requirement=x`).
+#[derive(Debug, Clone)]
+enum WordAt {
+    Arg(usize),
+    Made(Word),
+}
+
+/// An install as [`install_shape`] finds it in a command, by argument
+/// position: a script keeps the shapes of its installs, and each rule that
+/// asks for them only resolves them against the command's words.
+#[derive(Debug, Clone)]
+pub struct InstallShape {
+    pub manager: PackageManager,
+    pub command_index: usize,
+    /// The program's argument index (`None`: the command name).
+    program: Option<usize>,
+    subcommand: Option<WordAt>,
+    packages: Vec<WordAt>,
+    requirement_files: Vec<WordAt>,
+    /// Option and value argument indexes.
+    flags: Vec<(usize, Option<usize>)>,
+}
+
+impl InstallShape {
+    /// The install in `command` (the command the shape was found in).
+    pub fn resolve<'a>(&'a self, command: &'a SimpleCommand) -> Option<PackageInstall<'a>> {
+        let word = |at: &'a WordAt| -> Option<Cow<'a, Word>> {
+            match at {
+                WordAt::Arg(i) => command.args.get(*i).map(Cow::Borrowed),
+                WordAt::Made(word) => Some(Cow::Borrowed(word)),
+            }
+        };
+        let words = |list: &'a [WordAt]| -> Option<Vec<Cow<'a, Word>>> { list.iter().map(word).collect() };
+        let program = match self.program {
+            None => command.name.as_ref()?,
+            Some(i) => command.args.get(i)?,
+        };
+        let flags = self
+            .flags
+            .iter()
+            .map(|&(flag, value)| {
+                Some(InstallFlag {
+                    flag: command.args.get(flag)?,
+                    value: match value {
+                        Some(v) => Some(command.args.get(v)?),
+                        None => None,
+                    },
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(PackageInstall {
+            manager: self.manager,
+            command_index: self.command_index,
+            command,
+            program,
+            subcommand: match &self.subcommand {
+                Some(at) => Some(word(at)?),
+                None => None,
+            },
+            packages: words(&self.packages)?,
+            requirement_files: words(&self.requirement_files)?,
+            flags,
+            span: command.span,
+        })
+    }
+}
+
+/// The shape of the install `command` is, if it is one.
+pub fn install_shape(command: &SimpleCommand, command_index: usize) -> Option<InstallShape> {
+    command.name.as_ref()?;
     let start = command.effective_start;
-    let program = if start == 0 {
-        name
-    } else {
-        command.args.get(start - 1)?
+    let program = start.checked_sub(1);
+    let program_word = match program {
+        None => command.name.as_ref()?,
+        Some(i) => command.args.get(i)?,
     };
-    let base = command_basename(program)?;
+    let base = command_basename(program_word)?;
+    // Index in `command.args` of `rest[0]`.
+    let mut first = start;
     let mut rest: &[Word] = command.args.get(start..).unwrap_or(&[]);
 
     let manager_spec = if is_python(base) {
@@ -752,6 +822,7 @@ pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<P
             return None;
         }
         rest = rest.get(i..).unwrap_or(&[]);
+        first += i;
         spec(PackageManager::Pip)
     } else {
         let base = VERSIONED_PREFIXES
@@ -761,10 +832,10 @@ pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<P
         MANAGERS.iter().find(|s| s.names.contains(&base))?
     };
 
-    let mut flags: Vec<InstallFlag> = Vec::new();
-    let mut positionals: Vec<&Word> = Vec::new();
-    let mut packages: Vec<Cow<Word>> = Vec::new();
-    let mut requirement_files: Vec<Cow<Word>> = Vec::new();
+    let mut flags: Vec<(usize, Option<usize>)> = Vec::new();
+    let mut positionals: Vec<usize> = Vec::new();
+    let mut packages: Vec<WordAt> = Vec::new();
+    let mut requirement_files: Vec<WordAt> = Vec::new();
     let mut i = 0;
     let mut after_double_dash = false;
     while let Some(word) = rest.get(i) {
@@ -776,7 +847,7 @@ pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<P
             continue;
         }
         if !is_option {
-            positionals.push(word);
+            positionals.push(first + i);
             i += 1;
             continue;
         }
@@ -787,17 +858,18 @@ pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<P
         let takes_value = manager_spec.value_options.contains(&option_name)
             || manager_spec.requirement_options.contains(&option_name)
             || manager_spec.package_options.contains(&option_name);
+        let flag_at = first + i;
         let value = if takes_value && inline_value.is_none() {
             i += 1;
-            rest.get(i)
+            rest.get(i).map(|_| first + i)
         } else {
             None
         };
         i += 1;
-        let value_word = value.map(Cow::Borrowed).or_else(|| {
+        let value_word = value.map(WordAt::Arg).or_else(|| {
             inline_value
                 .and_then(|at| sub_word(word, at))
-                .map(Cow::Owned)
+                .map(WordAt::Made)
         });
         if let Some(v) = value_word {
             if manager_spec.requirement_options.contains(&option_name) {
@@ -806,8 +878,9 @@ pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<P
                 packages.push(v);
             }
         }
-        flags.push(InstallFlag { flag: word, value });
+        flags.push((flag_at, value));
     }
+    let arg_text = |at: usize| command.args.get(at).and_then(Word::as_str);
 
     // Match the subcommand sequence against the leading positionals.
     let subcommand_len = manager_spec
@@ -818,17 +891,20 @@ pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<P
                 && seq
                     .iter()
                     .zip(positionals.iter())
-                    .all(|(expected, w)| w.as_str() == Some(expected))
+                    .all(|(expected, &at)| arg_text(at) == Some(expected))
         })
         .map(|seq| seq.len())
         .max();
     let subcommand = match subcommand_len {
-        Some(1) => positionals.first().map(|w| Cow::Borrowed(*w)),
+        Some(1) => positionals.first().map(|&at| WordAt::Arg(at)),
         Some(len) => {
-            let parts = &positionals[..len];
+            let parts: Vec<&Word> = positionals[..len]
+                .iter()
+                .filter_map(|&at| command.args.get(at))
+                .collect();
             let first = parts.first()?;
             let last = parts.last()?;
-            Some(Cow::Owned(Word {
+            Some(WordAt::Made(Word {
                 raw: parts
                     .iter()
                     .map(|w| w.raw.as_str())
@@ -848,8 +924,8 @@ pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<P
         None => return None,
     };
     // `yarn --version`, `bundle -v`, `pip install --help` only print something.
-    let prints_only = flags.iter().any(|f| {
-        f.flag.as_str().is_some_and(|t| {
+    let prints_only = flags.iter().any(|&(flag, _)| {
+        arg_text(flag).is_some_and(|t| {
             t == "--help" || (subcommand.is_none() && BARE_INFO_OPTIONS.contains(&t))
         })
     });
@@ -858,19 +934,21 @@ pub fn detect_install(command: &SimpleCommand, command_index: usize) -> Option<P
     }
     let skip = subcommand_len.unwrap_or(0);
     // Package words keep their source order (option-attached ones included).
-    packages.extend(positionals[skip..].iter().map(|w| Cow::Borrowed(*w)));
-    packages.sort_by_key(|w| w.span.start);
+    packages.extend(positionals[skip..].iter().map(|&at| WordAt::Arg(at)));
+    let start_of = |at: &WordAt| match at {
+        WordAt::Arg(i) => command.args.get(*i).map_or(0, |w| w.span.start),
+        WordAt::Made(word) => word.span.start,
+    };
+    packages.sort_by_key(start_of);
 
-    Some(PackageInstall {
+    Some(InstallShape {
         manager: manager_spec.manager,
         command_index,
-        command,
         program,
         subcommand,
         packages,
         requirement_files,
         flags,
-        span: command.span,
     })
 }
 

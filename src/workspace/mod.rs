@@ -269,15 +269,31 @@ fn spell_paths_once(d: &mut Diagnostic) {
 /// (`./web/Dockerfile`): order by the normal form. A Dockerfile two bake
 /// sets build is linted twice: a finding both lints report is kept once.
 fn sort_and_drop_repeats(diagnostics: &mut Vec<Diagnostic>) {
+    // Findings come file by file: normalise each spelling once.
+    let mut last: Option<(PathBuf, PathBuf)> = None;
     for d in diagnostics.iter_mut() {
-        spell_paths_once(d);
+        match &last {
+            Some((written, normal))
+                if written.as_os_str() == d.file.as_os_str() && d.labels.is_empty() =>
+            {
+                d.file = normal.clone();
+            }
+            _ => {
+                let written = d.file.clone();
+                spell_paths_once(d);
+                last = Some((written, d.file.clone()));
+            }
+        }
     }
     let key = |d: &Diagnostic| (d.file.clone(), d.span.start, d.span.end, d.code);
     diagnostics.sort_by_cached_key(key);
+    let same_place = |a: &Diagnostic, b: &Diagnostic| {
+        (a.span.start, a.span.end, a.code) == (b.span.start, b.span.end, b.code) && a.file == b.file
+    };
     let mut kept: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
     let mut run_start = 0;
     for d in diagnostics.drain(..) {
-        if kept.last().is_some_and(|last| key(last) != key(&d)) {
+        if kept.last().is_some_and(|last| !same_place(last, &d)) {
             run_start = kept.len();
         }
         if !kept[run_start..].contains(&d) {
