@@ -1969,7 +1969,9 @@ mod tests {
                 let (lexed, _) = Lexer::new(word, escape, &NoEnv, false)
                     .run()
                     .expect("lexes");
-                let fast = lex.process_word_with_matches(word, &NoEnv).expect("expands");
+                let fast = lex
+                    .process_word_with_matches(word, &NoEnv)
+                    .expect("expands");
                 assert_eq!(fast.value, lexed, "{word:?} with escape {escape:?}");
                 let refs = lex.variable_refs(word);
                 assert_eq!(refs.is_empty(), !word.contains('$'), "{word:?}");

@@ -748,7 +748,8 @@ impl InstallShape {
                 WordAt::Made(word) => Some(Cow::Borrowed(word)),
             }
         };
-        let words = |list: &'a [WordAt]| -> Option<Vec<Cow<'a, Word>>> { list.iter().map(word).collect() };
+        let words =
+            |list: &'a [WordAt]| -> Option<Vec<Cow<'a, Word>>> { list.iter().map(word).collect() };
         let program = match self.program {
             None => command.name.as_ref()?,
             Some(i) => command.args.get(i)?,
