@@ -206,6 +206,7 @@ fn main() {
         std::hint::black_box(n);
     }
     let best = times.iter().min().copied().unwrap_or_default();
+    let phases = phase_medians(&big, &path, &settings, &build, if quick { 1 } else { 50 });
     println!(
         "2,000-line Dockerfile ({} lines, {} KB): median {:.2} ms parse + lint, best {:.2} ms (parse {:.2} ms)",
         big.lines().count(),
@@ -214,6 +215,38 @@ fn main() {
         best.as_secs_f64() * 1e3,
         median(parse_times).as_secs_f64() * 1e3
     );
+    println!(
+        "  phases (median, every core): parse {:.2} ms, RUN analysis {:.2} ms, installs + shell checks {:.2} ms, rules {:.2} ms",
+        phases[0], phases[1], phases[2], phases[3]
+    );
+}
+
+/// Median wall time of each phase of linting `text` as `lint_dockerfile`
+/// runs them on a large file: parse, RUN analysis, shell checks, rules.
+fn phase_medians(
+    text: &str,
+    path: &Path,
+    settings: &Settings,
+    build: &BuildInfo,
+    rounds: usize,
+) -> [f64; 4] {
+    let mut phases: [Vec<Duration>; 4] = Default::default();
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let df = bakelint::dockerfile::parse(text);
+        phases[0].push(start.elapsed());
+        let start = Instant::now();
+        df.analyze_runs();
+        phases[1].push(start.elapsed());
+        let start = Instant::now();
+        bakelint::linter::prepare_shared(&df, true);
+        phases[2].push(start.elapsed());
+        let start = Instant::now();
+        let n = bakelint::linter::lint_dockerfile(path, &df, settings, build).len();
+        phases[3].push(start.elapsed());
+        std::hint::black_box(n);
+    }
+    phases.map(|times| median(times).as_secs_f64() * 1e3)
 }
 
 /// `-- --per-rule`: each rule's share of the 2,000-line file, one at a
@@ -236,7 +269,7 @@ fn per_rule_times() {
         df.analyze_runs();
         analysis += start.elapsed();
         let start = Instant::now();
-        bakelint::rules::shellcheck::prepare(&df);
+        bakelint::linter::prepare_shared(&df, true);
         checks += start.elapsed();
         for (rule, total) in RULES.iter().zip(&mut totals) {
             let Some(check) = rule.dockerfile_check() else {
@@ -259,7 +292,7 @@ fn per_rule_times() {
     let ms = |d: Duration| d.as_secs_f64() * 1e3 / rounds as f64;
     let rules: Duration = totals.iter().sum();
     println!(
-        "parse {:.2} ms, RUN analysis {:.2} ms, shell checks {:.2} ms, rules {:.2} ms",
+        "parse {:.2} ms, RUN analysis {:.2} ms, installs + shell checks {:.2} ms, rules {:.2} ms",
         ms(parse),
         ms(analysis),
         ms(checks),
@@ -289,8 +322,7 @@ fn repeat_rule(code: &str) {
     let settings = Settings::default();
     let build = BuildInfo::default();
     let df = bakelint::dockerfile::parse(&big);
-    df.analyze_runs();
-    bakelint::rules::shellcheck::prepare(&df);
+    bakelint::linter::prepare_shared(&df, true);
     let ctx = DockerfileContext {
         path: &path,
         dockerfile: &df,

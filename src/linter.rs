@@ -62,6 +62,23 @@ pub fn lint_dockerfile(
     out
 }
 
+/// Computes what many rules of a large file share, on every core: the RUN
+/// analyses, their installs and (with `shell_checks`) their shell checks,
+/// beside the shell scope the shell checks read (it needs no analysis).
+pub fn prepare_shared(dockerfile: &Dockerfile, shell_checks: bool) {
+    rayon::join(
+        || {
+            dockerfile.analyze_runs();
+            dockerfile.prepare_runs(shell_checks);
+        },
+        || {
+            if shell_checks {
+                crate::rules::shellcheck::prepare_scope(dockerfile);
+            }
+        },
+    );
+}
+
 /// One file being linted, with what its rules are given.
 struct FileLint<'a> {
     path: &'a Path,
@@ -79,10 +96,10 @@ impl FileLint<'_> {
         use rayon::prelude::*;
         // What many rules share is computed first, itself in parallel, so
         // that no rule waits for another to compute it.
-        self.dockerfile.analyze_runs();
-        if rules.iter().any(|r| r.code.starts_with("SC")) {
-            crate::rules::shellcheck::prepare(self.dockerfile);
-        }
+        prepare_shared(
+            self.dockerfile,
+            rules.iter().any(|r| r.code.starts_with("SC")),
+        );
         let per_rule: Vec<Vec<Diagnostic>> = rules.par_iter().map(|&r| self.run_rule(r)).collect();
         per_rule.into_iter().flatten().collect()
     }

@@ -689,9 +689,10 @@ impl Dockerfile {
         self.run_analyses();
     }
 
-    /// Runs the ShellCheck-style checks of every RUN script now, on every
-    /// core (see [`Dockerfile::analyze_runs`]).
-    pub fn check_runs(&self) {
+    /// Finds the package installs of every RUN script now and, with
+    /// `shell_checks`, runs their ShellCheck-style checks, on every core
+    /// (see [`Dockerfile::analyze_runs`]).
+    pub fn prepare_runs(&self, shell_checks: bool) {
         use rayon::prelude::*;
         let scripts: Vec<&crate::shell::RunScript> = self
             .run_analyses()
@@ -699,7 +700,10 @@ impl Dockerfile {
             .flat_map(|(_, scripts)| scripts)
             .collect();
         scripts.par_iter().for_each(|script| {
-            script.shell_findings();
+            script.prepare_installs();
+            if shell_checks {
+                script.shell_findings();
+            }
         });
     }
 

@@ -302,6 +302,12 @@ impl RunScript {
             .collect()
     }
 
+    /// Finds the installs now (a lint that runs rules in parallel does
+    /// this first, rather than have one rule do it while others wait).
+    pub fn prepare_installs(&self) {
+        self.install_shapes();
+    }
+
     /// The installs' shapes, found on first use (in this script's
     /// coordinates: the words a detection makes up have spans).
     fn install_shapes(&self) -> &[packages::InstallShape] {

@@ -207,16 +207,11 @@ pub fn for_each_finding(
     }
 }
 
-/// Computes what the rules here share (every script's findings, the
-/// file's shells and variables) before they run in parallel, so that no
-/// rule waits for another to compute it.
-pub fn prepare(df: &Dockerfile) {
-    rayon::join(
-        || df.check_runs(),
-        || {
-            df.shell_scope.0.get_or_init(|| Scope::new(df));
-        },
-    );
+/// Computes the file's shells and variables the rules here share before
+/// they run in parallel, so that no rule waits for another to compute it
+/// (the scripts' findings: [`Dockerfile::prepare_runs`]).
+pub fn prepare_scope(df: &Dockerfile) {
+    df.shell_scope.0.get_or_init(|| Scope::new(df));
 }
 
 /// What the rules here need to know about a file's RUNs.
