@@ -253,7 +253,7 @@ fn phase_medians(
 /// time on one thread, after the RUN analysis every rule shares (a lazy
 /// cache is charged to the first rule that asks for it).
 fn per_rule_times() {
-    use bakelint::rules::{DockerfileContext, RULES};
+    use bakelint::rules::RULES;
     let big = big_dockerfile(2000);
     let path = PathBuf::from("big.Dockerfile");
     let settings = Settings::default();
@@ -275,13 +275,7 @@ fn per_rule_times() {
             let Some(check) = rule.dockerfile_check() else {
                 continue;
             };
-            let ctx = DockerfileContext {
-                path: &path,
-                dockerfile: &df,
-                rule,
-                options: settings.options(rule),
-                build: &build,
-            };
+            let ctx = rule_context(rule, &df, &path, &settings, &build);
             let mut out = Vec::new();
             let start = Instant::now();
             check(&ctx, &mut out);
@@ -308,7 +302,7 @@ fn per_rule_times() {
 /// `-- --per-rule CODE`: runs one rule 500 times on the prepared 2,000-line
 /// file and prints its mean time (a profiler run sees nothing else).
 fn repeat_rule(code: &str) {
-    use bakelint::rules::{DockerfileContext, RULES};
+    use bakelint::rules::RULES;
     let Some(rule) = RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code)) else {
         eprintln!("no rule {code}");
         std::process::exit(2);
@@ -323,13 +317,7 @@ fn repeat_rule(code: &str) {
     let build = BuildInfo::default();
     let df = bakelint::dockerfile::parse(&big);
     bakelint::linter::prepare_shared(&df, true);
-    let ctx = DockerfileContext {
-        path: &path,
-        dockerfile: &df,
-        rule,
-        options: settings.options(rule),
-        build: &build,
-    };
+    let ctx = rule_context(rule, &df, &path, &settings, &build);
     let rounds = 500;
     let start = Instant::now();
     let mut findings = 0;
@@ -341,4 +329,21 @@ fn repeat_rule(code: &str) {
     }
     let mean = start.elapsed().as_secs_f64() * 1e3 / rounds as f64;
     println!("{code}: {mean:.3} ms per run, {findings} findings");
+}
+
+/// What `rule` is given when it runs on `df`.
+fn rule_context<'a>(
+    rule: &'static bakelint::rules::RuleDef,
+    df: &'a bakelint::dockerfile::Dockerfile,
+    path: &'a Path,
+    settings: &'a Settings,
+    build: &'a BuildInfo,
+) -> bakelint::rules::DockerfileContext<'a> {
+    bakelint::rules::DockerfileContext {
+        path,
+        dockerfile: df,
+        rule,
+        options: settings.options(rule),
+        build,
+    }
 }
