@@ -56,6 +56,9 @@ pub struct Dockerfile {
     /// The shell and ENV/ARG names at each RUN as the ShellCheck-style rules
     /// see them, made once on first use.
     pub shell_scope: ShellScope,
+    /// The RUNs as the package-cache rules see them for a build without
+    /// build args or targets, made once on first use.
+    pub run_sites: RunSites,
     /// Script analyses shared with the other Dockerfiles of the lint, if any
     /// (see [`crate::shell::ScriptCache`]).
     pub script_cache: Option<std::sync::Arc<crate::shell::ScriptCache>>,
@@ -72,6 +75,10 @@ pub struct StageParents(pub std::sync::OnceLock<Vec<Option<usize>>>);
 /// Lazily computed [`crate::rules::shellcheck::Scope`].
 #[derive(Debug, Clone, Default)]
 pub struct ShellScope(pub std::sync::OnceLock<crate::rules::shellcheck::Scope>);
+
+/// Lazily computed [`crate::rules::package_caches::SiteFacts`] of every RUN.
+#[derive(Debug, Clone, Default)]
+pub struct RunSites(pub std::sync::OnceLock<Vec<crate::rules::package_caches::SiteFacts>>);
 
 /// Lazily computed shell of every instruction, by node index.
 #[derive(Debug, Clone, Default)]

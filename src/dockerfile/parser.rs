@@ -69,6 +69,7 @@ fn parse_with(source: &str, parallel: bool) -> Dockerfile {
         resolved_stage_parents: Default::default(),
         run_shells: Default::default(),
         shell_scope: Default::default(),
+        run_sites: Default::default(),
         script_cache: None,
     };
     // Expansion limits (hostile input) are reported with the syntax errors.

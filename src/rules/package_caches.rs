@@ -54,7 +54,7 @@ pub struct RunSite<'a> {
     pub scripts: Cow<'a, [RunScript]>,
     /// Targets of the RUN's cache and tmpfs mounts (`None`: the target has
     /// a variable, so it may be any directory).
-    pub mounts: Vec<Option<String>>,
+    pub mounts: &'a [Option<String>],
     /// The layer ends up in an image: the RUN is in the last stage, in a
     /// stage a bake target (or `--target`) builds, or in a stage one of
     /// those is built on (`FROM <stage>`, also through a global ARG), or it
@@ -95,9 +95,57 @@ pub const TRUTHY: &[&str] = &[
     "1", "true", "True", "TRUE", "on", "On", "ON", "yes", "Yes", "YES",
 ];
 
+/// What [`for_each_run`] knows about a RUN whose shell is POSIX before
+/// visiting it (the same for every rule: a file keeps them for a build
+/// without build args or targets).
+#[derive(Debug, Clone)]
+pub struct SiteFacts {
+    node: usize,
+    mounts: Vec<Option<String>>,
+    ships: bool,
+    facts: StageFacts,
+}
+
 /// Calls `visit` for every RUN of the file, in file order, skipping RUNs
 /// whose shell is not POSIX (`SHELL ["powershell", ...]`, Windows images).
 pub fn for_each_run(ctx: &DockerfileContext<'_>, mut visit: impl FnMut(&RunSite<'_>)) {
+    let df = ctx.dockerfile;
+    let build = ctx.build;
+    let plain = build.args.is_empty()
+        && build.target.is_none()
+        && build.target_stages.iter().all(Option::is_none);
+    let computed;
+    let sites: &[SiteFacts] = if plain {
+        df.run_sites.0.get_or_init(|| run_sites(ctx))
+    } else {
+        computed = run_sites(ctx);
+        &computed
+    };
+    for site in sites {
+        let Some(ins) = df.instruction(site.node) else {
+            continue;
+        };
+        let (run, onbuild) = match &ins.kind {
+            InstructionKind::Onbuild(inner) => (inner.as_ref(), true),
+            _ => (ins, false),
+        };
+        let scripts = df.run_scripts(ins);
+        visit(&RunSite {
+            ins,
+            run,
+            onbuild,
+            mounts: &site.mounts,
+            ships: site.ships,
+            facts: &site.facts,
+            scripts: Cow::Borrowed(&scripts),
+        });
+    }
+}
+
+/// The [`SiteFacts`] of every RUN, in file order: one pass over the file,
+/// each stage starting from the facts its parent stage ended with.
+fn run_sites(ctx: &DockerfileContext<'_>) -> Vec<SiteFacts> {
+    let mut out = Vec::new();
     let df = ctx.dockerfile;
     let stages = df.stages();
     // The shell only differs from `/bin/sh` after a SHELL or on a Windows
@@ -169,16 +217,12 @@ pub fn for_each_run(ctx: &DockerfileContext<'_>, mut visit: impl FnMut(&RunSite<
                 .is_none_or(|s| s.is_posix());
             let scripts = df.run_scripts(ins);
             if posix {
-                let site = RunSite {
-                    ins,
-                    run,
-                    onbuild,
+                out.push(SiteFacts {
+                    node,
                     mounts: mount_targets(run),
                     ships: ships || onbuild,
-                    facts,
-                    scripts: Cow::Borrowed(&scripts),
-                };
-                visit(&site);
+                    facts: facts.clone(),
+                });
             }
             if !onbuild {
                 for script in scripts.iter() {
@@ -226,6 +270,7 @@ pub fn for_each_run(ctx: &DockerfileContext<'_>, mut visit: impl FnMut(&RunSite<
         }
         end_facts.push(facts);
     }
+    out
 }
 
 /// BuildKit's automatic platform ARGs: `FROM ${TARGETOS}` picks a stage per
@@ -806,6 +851,37 @@ pub fn check_clean_after(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whether each RUN `for_each_run` visits ships, for `build`.
+    fn shipping(df: &crate::dockerfile::Dockerfile, build: &crate::rules::BuildInfo) -> Vec<bool> {
+        let options = toml::Table::new();
+        let ctx = DockerfileContext {
+            path: std::path::Path::new("Dockerfile"),
+            dockerfile: df,
+            rule: &crate::rules::apt_lists_not_deleted::RULE,
+            options: &options,
+            build,
+        };
+        let mut ships = Vec::new();
+        for_each_run(&ctx, |site| ships.push(site.ships));
+        ships
+    }
+
+    #[test]
+    fn a_file_keeps_its_runs_only_for_a_plain_build() {
+        let df = crate::dockerfile::parse(
+            "FROM ubuntu AS app\nRUN apt-get update\nFROM scratch AS other\nRUN true\n",
+        );
+        let plain = crate::rules::BuildInfo::default();
+        let targeted = crate::rules::BuildInfo {
+            target: Some("app".into()),
+            ..Default::default()
+        };
+        assert_eq!(shipping(&df, &plain), vec![false, true]);
+        assert!(df.run_sites.0.get().is_some());
+        assert_eq!(shipping(&df, &targeted), vec![true, true]);
+        assert_eq!(shipping(&df, &plain), vec![false, true]);
+    }
 
     #[test]
     fn covers_is_by_path_component() {
