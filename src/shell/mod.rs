@@ -283,8 +283,8 @@ impl RunScript {
         &self.commands
     }
 
-    /// The package-manager installs, in source order (found on each call;
-    /// they borrow the commands' words, so this is cheap).
+    /// The package-manager installs, in source order (found once per
+    /// script, resolved against the commands' words on each call).
     pub fn installs(&self) -> Vec<PackageInstall<'_>> {
         self.installs_of(|_| true)
     }

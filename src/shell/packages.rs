@@ -113,8 +113,8 @@ pub struct InstallFlag<'a> {
 }
 
 /// One package-manager install found in a RUN. It borrows the words of
-/// its [`SimpleCommand`] (so finding installs allocates little); the few
-/// words made up here (`mod download`, the `x` of `--requirement=x`) are owned.
+/// its [`SimpleCommand`], and the few words the detection made up (`mod
+/// download`, the `x` of `--requirement=x`) from its [`InstallShape`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackageInstall<'a> {
     pub manager: PackageManager,
