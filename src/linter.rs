@@ -67,10 +67,7 @@ pub fn lint_dockerfile(
 /// beside the shell scope the shell checks read (it needs no analysis).
 pub fn prepare_shared(dockerfile: &Dockerfile, shell_checks: bool) {
     rayon::join(
-        || {
-            dockerfile.analyze_runs();
-            dockerfile.prepare_runs(shell_checks);
-        },
+        || dockerfile.prepare_runs(shell_checks),
         || {
             if shell_checks {
                 crate::rules::shellcheck::prepare_scope(dockerfile);

@@ -696,9 +696,9 @@ impl Dockerfile {
         self.run_analyses();
     }
 
-    /// Finds the package installs of every RUN script now and, with
-    /// `shell_checks`, runs their ShellCheck-style checks, on every core
-    /// (see [`Dockerfile::analyze_runs`]).
+    /// Analyses every RUN (see [`Dockerfile::analyze_runs`]), then finds
+    /// the package installs of every script and, with `shell_checks`, runs
+    /// their ShellCheck-style checks, on every core.
     pub fn prepare_runs(&self, shell_checks: bool) {
         use rayon::prelude::*;
         let scripts: Vec<&crate::shell::RunScript> = self

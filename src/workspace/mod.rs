@@ -254,12 +254,25 @@ pub fn lint(plan: &Plan, overlay: &BTreeMap<PathBuf, String>, settings: &Setting
 
 /// One spelling per file in every report: a Dockerfile reached through a
 /// bake context (`./deployment/x`, `deployment/../deployment/x`) and the
-/// same file walked or named (`deployment/x`) print the same path.
-fn spell_paths_once(d: &mut Diagnostic) {
-    d.file = normalize(&d.file);
-    for label in &mut d.labels {
-        if let Some(file) = &mut label.file {
-            *file = normalize(file);
+/// same file walked or named (`deployment/x`) print the same path. Findings
+/// come file by file, so each spelling in a row is normalised once.
+fn spell_paths_once(diagnostics: &mut [Diagnostic]) {
+    let mut last: Option<(PathBuf, PathBuf)> = None;
+    let mut respell = |path: &mut PathBuf| match &last {
+        Some((written, normal)) if written.as_os_str() == path.as_os_str() => {
+            *path = normal.clone();
+        }
+        _ => {
+            let normal = normalize(path);
+            last = Some((std::mem::replace(path, normal.clone()), normal));
+        }
+    };
+    for d in diagnostics {
+        respell(&mut d.file);
+        for label in &mut d.labels {
+            if let Some(file) = &mut label.file {
+                respell(file);
+            }
         }
     }
 }
@@ -269,24 +282,8 @@ fn spell_paths_once(d: &mut Diagnostic) {
 /// (`./web/Dockerfile`): order by the normal form. A Dockerfile two bake
 /// sets build is linted twice: a finding both lints report is kept once.
 fn sort_and_drop_repeats(diagnostics: &mut Vec<Diagnostic>) {
-    // Findings come file by file: normalise each spelling once.
-    let mut last: Option<(PathBuf, PathBuf)> = None;
-    for d in diagnostics.iter_mut() {
-        match &last {
-            Some((written, normal))
-                if written.as_os_str() == d.file.as_os_str() && d.labels.is_empty() =>
-            {
-                d.file = normal.clone();
-            }
-            _ => {
-                let written = d.file.clone();
-                spell_paths_once(d);
-                last = Some((written, d.file.clone()));
-            }
-        }
-    }
-    let key = |d: &Diagnostic| (d.file.clone(), d.span.start, d.span.end, d.code);
-    diagnostics.sort_by_cached_key(key);
+    spell_paths_once(diagnostics);
+    crate::linter::sort_diagnostics(diagnostics);
     let same_place = |a: &Diagnostic, b: &Diagnostic| {
         (a.span.start, a.span.end, a.code) == (b.span.start, b.span.end, b.code) && a.file == b.file
     };
