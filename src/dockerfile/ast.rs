@@ -82,7 +82,9 @@ pub struct RunSites(pub std::sync::OnceLock<Vec<crate::rules::package_caches::Si
 
 /// Lazily computed shell of every instruction, by node index.
 #[derive(Debug, Clone, Default)]
-pub struct RunShells(pub std::sync::OnceLock<Vec<Option<crate::rules::run_shell::RunShell>>>);
+pub struct RunShells(
+    pub std::sync::OnceLock<Vec<Option<std::sync::Arc<crate::rules::run_shell::RunShell>>>>,
+);
 
 /// Which RUN an analysis is of: its span and keyword position, so an
 /// `ONBUILD RUN` and its trigger are told apart.

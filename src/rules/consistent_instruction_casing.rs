@@ -8,7 +8,7 @@
 
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::Keyword;
-use crate::rules::source_text::is_self_consistent;
+use crate::rules::source_text::{is_lowercase, is_self_consistent, is_uppercase};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 use crate::span::Span;
 
@@ -46,7 +46,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     for span in &keywords {
         let word = span.slice(source);
         if is_self_consistent(word) {
-            if word == word.to_lowercase() {
+            if is_lowercase(word) {
                 lower += 1;
             } else {
                 upper += 1;
@@ -62,14 +62,19 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 
     for span in keywords {
         let word = span.slice(source);
+        let consistent = if majority_lower {
+            is_lowercase(word)
+        } else {
+            is_uppercase(word)
+        };
+        if consistent {
+            continue;
+        }
         let wanted = if majority_lower {
             word.to_lowercase()
         } else {
             word.to_uppercase()
         };
-        if word == wanted {
-            continue;
-        }
         let message =
             format!("Command '{word}' should match the case of the command majority ({casing})");
         out.push(

@@ -175,8 +175,10 @@ pub fn check(
         };
         let example = first.listed.first().unwrap_or(&first.text);
         let pinned = (eco.pinned_form)(example);
+        // Built with `concat` (one exact allocation): a file can have a
+        // thousand unpinned packages.
         let mut diag = ctx
-            .diagnostic(first.span, format!("{action}: {}", describe(group)))
+            .diagnostic(first.span, [action, ": ", &describe(group)].concat())
             .with_help(help(example, &pinned));
         for other in &group[1..] {
             diag = diag.with_label(other.span, "no version either");
@@ -198,7 +200,7 @@ fn describe(group: &[Unpinned]) -> String {
                 names.join(", ")
             );
         }
-        return format!("`{}` has no version", one.text);
+        return ["`", &one.text, "` has no version"].concat();
     }
     let mut names: Vec<String> = group
         .iter()
@@ -499,7 +501,7 @@ pub static APT: Ecosystem = Ecosystem {
     stop_at_double_dash: false,
     classify: apt_pin,
     extra: None,
-    pinned_form: |name| format!("{name}=<version>"),
+    pinned_form: |name| [name, "=<version>"].concat(),
     skip: None,
     known_switches: &[],
     needles: &["apt"],
@@ -526,7 +528,7 @@ pub static APK: Ecosystem = Ecosystem {
     stop_at_double_dash: false,
     classify: apk_pin,
     extra: None,
-    pinned_form: |name| format!("{name}=<version>"),
+    pinned_form: |name| [name, "=<version>"].concat(),
     skip: None,
     known_switches: &[],
     needles: &["apk"],
@@ -834,7 +836,7 @@ pub static ZYPPER: Ecosystem = Ecosystem {
     stop_at_double_dash: false,
     classify: zypper_pin,
     extra: None,
-    pinned_form: |name| format!("{name}=<version>"),
+    pinned_form: |name| [name, "=<version>"].concat(),
     skip: Some(zypper_non_package_type),
     known_switches: &[],
     needles: &["zypper"],

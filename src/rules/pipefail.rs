@@ -42,7 +42,7 @@ const PIPEFAIL_SHELLS: &[&str] = &["bash", "zsh", "ash", "ksh", "mksh"];
 fn shell_has_pipefail(shell: &RunShell) -> bool {
     shell
         .program()
-        .is_some_and(|p| PIPEFAIL_SHELLS.contains(&p.as_str()))
+        .is_some_and(|p| PIPEFAIL_SHELLS.contains(&p.as_ref()))
         && shell.has_pipefail()
 }
 

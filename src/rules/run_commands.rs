@@ -39,7 +39,7 @@ pub fn posix_runs(df: &Dockerfile) -> Vec<ShellRun<'_>> {
         };
         let shell = shells
             .get(node)
-            .and_then(Option::as_ref)
+            .and_then(Option::as_deref)
             .unwrap_or_else(|| default_shell());
         if !shell.is_posix() {
             continue;

@@ -4,7 +4,9 @@
 //! ShellCheck checks, DL4006's pipefail) ask here first: on real files a
 //! third of ShellCheck's findings are PowerShell or cmd read as sh.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::dockerfile::{CommandForm, Dockerfile, InstructionKind, Keyword};
 use crate::rules::stage_walk::stage_parents;
@@ -56,7 +58,7 @@ impl RunShell {
 
     /// The shell program's base name (`bash` for `/usr/bin/env bash -c`),
     /// lowercased, `.exe` removed.
-    pub fn program(&self) -> Option<String> {
+    pub fn program(&self) -> Option<Cow<'_, str>> {
         let mut words = self.argv.iter().map(|w| basename(w));
         let mut first = words.next()?;
         if first == "env" {
@@ -69,7 +71,7 @@ impl RunShell {
     /// shell analysis and the ShellCheck checks understand.
     pub fn is_posix(&self) -> bool {
         self.program()
-            .is_some_and(|p| POSIX_SHELLS.contains(&p.as_str()))
+            .is_some_and(|p| POSIX_SHELLS.contains(&p.as_ref()))
     }
 
     /// Whether the shell is bash (so bash-only syntax is fine).
@@ -90,10 +92,16 @@ impl RunShell {
     }
 }
 
-fn basename(word: &str) -> String {
+/// The program name of a path (`/bin/SH.exe` -> `sh`), borrowed when it
+/// is already lowercase without `.exe` (the common case).
+fn basename(word: &str) -> Cow<'_, str> {
     let name = word.rsplit(['/', '\\']).next().unwrap_or(word);
-    let lower = name.to_ascii_lowercase();
-    lower.strip_suffix(".exe").unwrap_or(&lower).to_string()
+    if name.bytes().any(|b| b.is_ascii_uppercase()) || name.ends_with(".exe") {
+        let lower = name.to_ascii_lowercase();
+        Cow::Owned(lower.strip_suffix(".exe").unwrap_or(&lower).to_string())
+    } else {
+        Cow::Borrowed(name)
+    }
 }
 
 /// Whether an image reference names a Windows image (its default shell is cmd).
@@ -106,23 +114,24 @@ pub fn is_windows_image(image: &str) -> bool {
 /// nodes that are not instructions inside a stage). A stage starts with the
 /// shell its parent stage ended with, or the default of its base image.
 /// Linear: each stage is visited once, parents before children; computed
-/// once per file (a dozen rules ask).
-pub fn run_shells(df: &Dockerfile) -> &[Option<RunShell>] {
+/// once per file (a dozen rules ask). Instructions under the same shell
+/// share one value.
+pub fn run_shells(df: &Dockerfile) -> &[Option<Arc<RunShell>>] {
     df.run_shells.0.get_or_init(|| compute_run_shells(df))
 }
 
-fn compute_run_shells(df: &Dockerfile) -> Vec<Option<RunShell>> {
-    let mut by_node: Vec<Option<RunShell>> = vec![None; df.nodes.len()];
+fn compute_run_shells(df: &Dockerfile) -> Vec<Option<Arc<RunShell>>> {
+    let mut by_node: Vec<Option<Arc<RunShell>>> = vec![None; df.nodes.len()];
     let stages = df.stages();
     let parents = stage_parents(df, &BTreeMap::new());
-    let mut end_of_stage: Vec<RunShell> = Vec::with_capacity(stages.len());
+    let mut end_of_stage: Vec<Arc<RunShell>> = Vec::with_capacity(stages.len());
     for stage in stages {
         let parent = parents.get(stage.index).copied().flatten();
         let mut shell = match parent.and_then(|p| end_of_stage.get(p)) {
             Some(parent_end) => parent_end.clone(),
             None => {
                 let image = df.stage_from(stage).map(|f| f.image.value.clone());
-                RunShell::default_for(image)
+                Arc::new(RunShell::default_for(image))
             }
         };
         by_node[stage.from_node] = Some(shell.clone());
@@ -133,6 +142,7 @@ fn compute_run_shells(df: &Dockerfile) -> Vec<Option<RunShell>> {
             if ins.keyword == Keyword::Shell {
                 if let InstructionKind::Shell(CommandForm::Exec(args)) = &ins.kind {
                     if !args.is_empty() {
+                        let shell = Arc::make_mut(&mut shell);
                         shell.argv = args.iter().map(|a| a.value.clone()).collect();
                         shell.set_at = Some(ins.span);
                     }
@@ -155,7 +165,7 @@ mod tests {
         let shells = run_shells(&df);
         df.instructions()
             .filter(|(_, ins)| ins.keyword == Keyword::Run)
-            .filter_map(|(i, _)| shells[i].clone())
+            .filter_map(|(i, _)| shells[i].as_deref().cloned())
             .collect()
     }
 
@@ -192,5 +202,22 @@ mod tests {
         let src = "FROM debian\nSHELL [\"/usr/bin/env\", \"bash\", \"-eo\", \"pipefail\", \"-c\"]\nRUN x\n";
         let shells = shell_of_runs(src);
         assert!(shells[0].is_bash() && shells[0].has_pipefail());
+    }
+
+    #[test]
+    fn program_names_are_lowercase_without_exe() {
+        let program = |argv: &[&str]| {
+            let shell = RunShell {
+                argv: argv.iter().map(|a| a.to_string()).collect(),
+                set_at: None,
+                root_image: None,
+            };
+            shell.program().map(|p| p.into_owned())
+        };
+        assert_eq!(program(&["C:\\Windows\\CMD.EXE", "/S"]).as_deref(), Some("cmd"));
+        assert_eq!(program(&["pwsh.exe", "-Command"]).as_deref(), Some("pwsh"));
+        assert_eq!(program(&["/bin/BASH", "-c"]).as_deref(), Some("bash"));
+        assert_eq!(program(&["/bin/sh", "-c"]).as_deref(), Some("sh"));
+        assert_eq!(program(&[]), None);
     }
 }

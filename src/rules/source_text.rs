@@ -6,7 +6,25 @@ use crate::span::Span;
 /// Whether a keyword is written all lowercase or all uppercase (BuildKit's
 /// "self-consistent" casing).
 pub fn is_self_consistent(word: &str) -> bool {
-    word == word.to_lowercase() || word == word.to_uppercase()
+    is_lowercase(word) || is_uppercase(word)
+}
+
+/// Whether lowercasing `word` leaves it unchanged (no allocation for ASCII).
+pub fn is_lowercase(word: &str) -> bool {
+    if word.is_ascii() {
+        !word.bytes().any(|b| b.is_ascii_uppercase())
+    } else {
+        word == word.to_lowercase()
+    }
+}
+
+/// Whether uppercasing `word` leaves it unchanged (no allocation for ASCII).
+pub fn is_uppercase(word: &str) -> bool {
+    if word.is_ascii() {
+        !word.bytes().any(|b| b.is_ascii_lowercase())
+    } else {
+        word == word.to_uppercase()
+    }
 }
 
 /// Byte offset of the start of the line holding `offset`.
@@ -115,6 +133,16 @@ pub fn can_prefix_command(source: &str, script_start: usize, command_start: usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn casing_agrees_with_converting_the_word() {
+        for word in [
+            "run", "RUN", "Run", "", "from-1", "straße", "STRAßE", "ǅ", "ÉTÉ", "été",
+        ] {
+            assert_eq!(is_lowercase(word), word == word.to_lowercase(), "{word}");
+            assert_eq!(is_uppercase(word), word == word.to_uppercase(), "{word}");
+        }
+    }
 
     #[test]
     fn self_consistent_casing() {

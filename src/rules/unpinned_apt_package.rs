@@ -32,8 +32,14 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 fn help(package: &str, pinned: &str) -> String {
-    let hint: String = format!("`apt-cache policy {package}` lists the versions; a `=1.2.*` wildcard keeps security updates");
-    format!("pin the version: `{pinned}` ({hint})")
+    [
+        "pin the version: `",
+        pinned,
+        "` (`apt-cache policy ",
+        package,
+        "` lists the versions; a `=1.2.*` wildcard keeps security updates)",
+    ]
+    .concat()
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ impl RunContext<'_> {
             return true;
         };
         let program = shell.program().unwrap_or_default();
-        if !matches!(program.as_str(), "sh" | "dash" | "ash") {
+        if !matches!(program.as_ref(), "sh" | "dash" | "ash") {
             return false;
         }
         // An image whose `sh` is bash runs bash-isms fine.
@@ -110,7 +110,7 @@ impl RunContext<'_> {
     pub fn is_sh_dialect(&self) -> bool {
         self.shell.is_none_or(|shell| {
             matches!(
-                shell.program().unwrap_or_default().as_str(),
+                shell.program().unwrap_or_default().as_ref(),
                 "sh" | "dash" | "ash" | "busybox"
             )
         })
@@ -169,7 +169,7 @@ pub fn for_each_finding(
                 windows: scope.windows_image || named_for_windows(ctx.path),
             }
         });
-        let shell = contexts.scope.shells.get(node).and_then(Option::as_ref);
+        let shell = contexts.scope.shells.get(node).and_then(Option::as_deref);
         if shell.is_some_and(|s| !s.is_posix()) {
             continue;
         }
@@ -226,7 +226,7 @@ struct Contexts<'d> {
 /// per file (kept in [`Dockerfile::shell_scope`]), each rule here asks.
 #[derive(Debug, Clone)]
 pub struct Scope {
-    shells: Vec<Option<RunShell>>,
+    shells: Vec<Option<Arc<RunShell>>>,
     /// Shared between the RUNs with the same names (copied on the first
     /// ARG or ENV that adds one): a stage's RUNs mostly see the same set.
     variables: Vec<Option<Arc<HashSet<String>>>>,
@@ -254,7 +254,7 @@ impl Scope {
             pre_shell.apply(ins);
             add_variables(ins, &mut pre_vars);
             if ins.keyword == Keyword::Run || ins.keyword == Keyword::Onbuild {
-                shells[node] = Some(pre_shell.shell());
+                shells[node] = Some(Arc::new(pre_shell.shell()));
                 variables[node] = Some(pre_vars.clone());
             }
         }
