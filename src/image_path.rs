@@ -67,12 +67,23 @@ pub fn ancestors(path: &str) -> impl Iterator<Item = &str> {
 /// `rel` against the absolute image directory `dir` (an absolute `rel`
 /// stands alone), in normal form: `join("/app", "../etc/x")` is `/etc/x`.
 pub fn join(dir: &str, rel: &str) -> String {
-    let full = if rel.starts_with('/') {
-        rel.to_string()
-    } else {
-        format!("{dir}/{rel}")
-    };
-    format!("/{}", normal_parts(&full).join("/"))
+    let base = if rel.starts_with('/') { "" } else { dir };
+    // Built in place (`/a/b`): a `..` cuts the last `/name`, at the root nothing.
+    let mut out = String::with_capacity(base.len() + rel.len() + 1);
+    for part in base.split('/').chain(rel.split('/')) {
+        match part {
+            "" | "." => {}
+            ".." => out.truncate(out.rfind('/').unwrap_or(0)),
+            name => {
+                out.push('/');
+                out.push_str(name);
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -88,6 +99,11 @@ mod tests {
         assert_eq!(join("/app", "/srv/./y"), "/srv/y");
         assert_eq!(join("/", "../../.."), "/");
         assert_eq!(join("/app/", "req.txt"), "/app/req.txt");
+        assert_eq!(join("/a/b", ".."), "/a");
+        assert_eq!(join("/a/b/", "../../../c/./d/"), "/c/d");
+        assert_eq!(join("/a", ""), "/a");
+        assert_eq!(join("", "x"), "/x");
+        assert_eq!(join("/", ""), "/");
         assert_eq!(context_inside("a/./b/../c"), Some("a/c".to_string()));
         assert_eq!(context_inside("a/../../x"), None);
         assert_eq!(context_inside("/x/"), Some("x".to_string()));

@@ -214,7 +214,10 @@ mod tests {
             };
             shell.program().map(|p| p.into_owned())
         };
-        assert_eq!(program(&["C:\\Windows\\CMD.EXE", "/S"]).as_deref(), Some("cmd"));
+        assert_eq!(
+            program(&["C:\\Windows\\CMD.EXE", "/S"]).as_deref(),
+            Some("cmd")
+        );
         assert_eq!(program(&["pwsh.exe", "-Command"]).as_deref(), Some("pwsh"));
         assert_eq!(program(&["/bin/BASH", "-c"]).as_deref(), Some("bash"));
         assert_eq!(program(&["/bin/sh", "-c"]).as_deref(), Some("sh"));
