@@ -64,7 +64,8 @@ pub fn lint_dockerfile(
 
 /// Computes what many rules of a large file share, on every core: the RUN
 /// analyses, their installs and (with `shell_checks`) their shell checks,
-/// beside the shell scope the shell checks read (it needs no analysis).
+/// beside the shell scope the shell checks read (it needs no analysis);
+/// then which RUNs have which shell findings.
 pub fn prepare_shared(dockerfile: &Dockerfile, shell_checks: bool) {
     rayon::join(
         || dockerfile.prepare_runs(shell_checks),
@@ -74,6 +75,9 @@ pub fn prepare_shared(dockerfile: &Dockerfile, shell_checks: bool) {
             }
         },
     );
+    if shell_checks {
+        crate::rules::shellcheck::prepare_finding_nodes(dockerfile);
+    }
 }
 
 /// One file being linted, with what its rules are given.

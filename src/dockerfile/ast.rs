@@ -56,6 +56,9 @@ pub struct Dockerfile {
     /// The shell and ENV/ARG names at each RUN as the ShellCheck-style rules
     /// see them, made once on first use.
     pub shell_scope: ShellScope,
+    /// The RUNs with ShellCheck-style findings, by code, made once on first
+    /// use (see [`crate::rules::shellcheck::for_each_finding`]).
+    pub shell_finding_nodes: ShellFindingNodes,
     /// The RUNs as the package-cache rules see them for a build without
     /// build args or targets, made once on first use.
     pub run_sites: RunSites,
@@ -75,6 +78,13 @@ pub struct StageParents(pub std::sync::OnceLock<Vec<Option<usize>>>);
 /// Lazily computed [`crate::rules::shellcheck::Scope`].
 #[derive(Debug, Clone, Default)]
 pub struct ShellScope(pub std::sync::OnceLock<crate::rules::shellcheck::Scope>);
+
+/// Lazily computed node indices of the RUNs whose scripts have a
+/// ShellCheck-style finding, by code, in file order.
+#[derive(Debug, Clone, Default)]
+pub struct ShellFindingNodes(
+    pub std::sync::OnceLock<std::collections::HashMap<&'static str, Vec<usize>>>,
+);
 
 /// Lazily computed [`crate::rules::package_caches::SiteFacts`] of every RUN.
 #[derive(Debug, Clone, Default)]

@@ -69,6 +69,7 @@ fn parse_with(source: &str, parallel: bool) -> Dockerfile {
         resolved_stage_parents: Default::default(),
         run_shells: Default::default(),
         shell_scope: Default::default(),
+        shell_finding_nodes: Default::default(),
         run_sites: Default::default(),
         script_cache: None,
     };

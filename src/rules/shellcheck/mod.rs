@@ -33,7 +33,7 @@ pub mod sc2196;
 pub mod sc2197;
 pub mod sc2251;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::diagnostic::Diagnostic;
@@ -146,22 +146,18 @@ pub fn for_each_finding(
     mut f: impl FnMut(&RunScript, &ShellFinding, &RunContext<'_>),
 ) {
     let df = ctx.dockerfile;
+    let Some(nodes) = finding_nodes(df).get(code) else {
+        return;
+    };
     let mut contexts: Option<Contexts> = None;
-    for (node, ins) in df.instructions() {
-        let run = match &ins.kind {
-            InstructionKind::Run(_) => ins,
-            InstructionKind::Onbuild(inner) if matches!(inner.kind, InstructionKind::Run(_)) => {
-                inner.as_ref()
-            }
-            _ => continue,
+    for &node in nodes {
+        let Some((ins, run)) = df
+            .instruction(node)
+            .and_then(|ins| Some((ins, run_of(ins)?)))
+        else {
+            continue;
         };
         let scripts = df.run_scripts(run);
-        let any = scripts
-            .iter()
-            .any(|s| s.shell_findings().iter().any(|x| x.code == code));
-        if !any {
-            continue;
-        }
         let contexts = contexts.get_or_insert_with(|| {
             let scope = df.shell_scope.0.get_or_init(|| Scope::new(df));
             Contexts {
@@ -205,6 +201,45 @@ pub fn for_each_finding(
             }
         }
     }
+}
+
+/// The RUN an instruction runs: itself, or the trigger of an `ONBUILD RUN`.
+fn run_of(ins: &Instruction) -> Option<&Instruction> {
+    match &ins.kind {
+        InstructionKind::Run(_) => Some(ins),
+        InstructionKind::Onbuild(inner) if matches!(inner.kind, InstructionKind::Run(_)) => {
+            Some(inner.as_ref())
+        }
+        _ => None,
+    }
+}
+
+/// Indexes the file's shell findings by code now (see [`prepare_scope`]).
+pub fn prepare_finding_nodes(df: &Dockerfile) {
+    finding_nodes(df);
+}
+
+/// The nodes of the RUNs whose scripts have a finding with each code, in
+/// file order: each of the forty rules here visits the RUNs with its own
+/// findings, not every RUN. Made once per file.
+fn finding_nodes(df: &Dockerfile) -> &HashMap<&'static str, Vec<usize>> {
+    df.shell_finding_nodes.0.get_or_init(|| {
+        let mut by_code: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        for (node, ins) in df.instructions() {
+            let Some(run) = run_of(ins) else {
+                continue;
+            };
+            for script in df.run_scripts(run).iter() {
+                for finding in script.shell_findings().iter() {
+                    let nodes = by_code.entry(finding.code).or_default();
+                    if nodes.last() != Some(&node) {
+                        nodes.push(node);
+                    }
+                }
+            }
+        }
+        by_code
+    })
 }
 
 /// Computes the file's shells and variables the rules here share before
@@ -423,6 +458,20 @@ pub fn report_bashism(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn findings_are_indexed_by_code_once_per_run_in_file_order() {
+        let src = "FROM debian\nRUN echo $A $B\nRUN echo ok\nONBUILD RUN rm $C\nRUN <<EOF\necho $D\nEOF\n";
+        let df = crate::dockerfile::parse(src);
+        let runs: Vec<usize> = df
+            .instructions()
+            .filter(|(_, ins)| run_of(ins).is_some())
+            .map(|(node, _)| node)
+            .collect();
+        let index = finding_nodes(&df);
+        assert_eq!(index.get("SC2086"), Some(&vec![runs[0], runs[2], runs[3]]));
+        assert!(index.values().all(|nodes| !nodes.contains(&runs[1])));
+    }
 
     #[test]
     fn windows_files_the_image_name_does_not_give_away() {
