@@ -59,6 +59,9 @@ pub struct Dockerfile {
     /// The RUNs with ShellCheck-style findings, by code, made once on first
     /// use (see [`crate::rules::shellcheck::for_each_finding`]).
     pub shell_finding_nodes: ShellFindingNodes,
+    /// The package managers the file's RUNs install with, made once on
+    /// first use (see [`Dockerfile::installs_with`]).
+    pub install_managers: InstallManagers,
     /// The RUNs as the package-cache rules see them for a build without
     /// build args or targets, made once on first use.
     pub run_sites: RunSites,
@@ -78,6 +81,10 @@ pub struct StageParents(pub std::sync::OnceLock<Vec<Option<usize>>>);
 /// Lazily computed [`crate::rules::shellcheck::Scope`].
 #[derive(Debug, Clone, Default)]
 pub struct ShellScope(pub std::sync::OnceLock<crate::rules::shellcheck::Scope>);
+
+/// Lazily computed package managers of a file's installs.
+#[derive(Debug, Clone, Default)]
+pub struct InstallManagers(std::sync::OnceLock<Vec<crate::shell::PackageManager>>);
 
 /// Lazily computed node indices of the RUNs whose scripts have a
 /// ShellCheck-style finding, by code, in file order.
@@ -672,16 +679,33 @@ impl Dockerfile {
     /// packages with a manager `wanted` accepts: rules about one ecosystem
     /// skip the files that never use it.
     pub fn installs_with(&self, wanted: impl Fn(crate::shell::PackageManager) -> bool) -> bool {
-        self.instructions().any(|(_, top)| {
-            let ins = match &top.kind {
-                InstructionKind::Onbuild(inner) => inner.as_ref(),
-                _ => top,
-            };
-            matches!(ins.kind, InstructionKind::Run(_))
-                && self
+        self.install_managers().iter().any(|&m| wanted(m))
+    }
+
+    /// The package managers some RUN of the file installs with, once each
+    /// (a dozen rules ask).
+    fn install_managers(&self) -> &[crate::shell::PackageManager] {
+        self.install_managers.0.get_or_init(|| {
+            let mut used = Vec::new();
+            for (_, top) in self.instructions() {
+                let ins = match &top.kind {
+                    InstructionKind::Onbuild(inner) => inner.as_ref(),
+                    _ => top,
+                };
+                if !matches!(ins.kind, InstructionKind::Run(_)) {
+                    continue;
+                }
+                for manager in self
                     .run_scripts(ins)
                     .iter()
-                    .any(|s| s.install_managers().any(&wanted))
+                    .flat_map(|s| s.install_managers())
+                {
+                    if !used.contains(&manager) {
+                        used.push(manager);
+                    }
+                }
+            }
+            used
         })
     }
 

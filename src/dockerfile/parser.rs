@@ -70,6 +70,7 @@ fn parse_with(source: &str, parallel: bool) -> Dockerfile {
         run_shells: Default::default(),
         shell_scope: Default::default(),
         shell_finding_nodes: Default::default(),
+        install_managers: Default::default(),
         run_sites: Default::default(),
         script_cache: None,
     };
