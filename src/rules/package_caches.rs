@@ -291,28 +291,58 @@ const PLATFORM_ARGS: &[&str] = &[
 /// parts between them, lowercased: a stage name fits when it holds them in
 /// order (each variable stands for any text).
 fn variable_pattern(image: &str) -> Option<Vec<String>> {
-    static VARIABLE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*").expect("valid regex")
-    });
     let mut parts = Vec::new();
     let mut last = 0;
-    for m in VARIABLE.find_iter(image) {
-        let name = m
-            .as_str()
+    for (start, end) in variable_spans(image) {
+        let name = image[start..end]
             .trim_start_matches('$')
             .trim_start_matches('{')
             .trim_end_matches('}');
         if !PLATFORM_ARGS.contains(&name) {
             return None;
         }
-        parts.push(image[last..m.start()].to_lowercase());
-        last = m.end();
+        parts.push(image[last..start].to_lowercase());
+        last = end;
     }
     if parts.is_empty() {
         return None;
     }
     parts.push(image[last..].to_lowercase());
     Some(parts)
+}
+
+/// The byte ranges of the `${...}` and `$NAME` references in `text`, left
+/// to right (a `${` without its `}` is none).
+fn variable_spans(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while let Some(offset) = bytes.get(at..).and_then(|rest| memchr::memchr(b'$', rest)) {
+        let start = at + offset;
+        let end = match bytes.get(start + 1) {
+            Some(b'{') => bytes[start + 2..]
+                .iter()
+                .position(|&b| b == b'}')
+                .map(|close| start + 2 + close + 1),
+            Some(b) if b.is_ascii_alphabetic() || *b == b'_' => Some(
+                start
+                    + 1
+                    + bytes[start + 1..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                        .count(),
+            ),
+            _ => None,
+        };
+        match end {
+            Some(end) => {
+                spans.push((start, end));
+                at = end;
+            }
+            None => at = start + 1,
+        }
+    }
+    spans
 }
 
 /// Whether `name` fits the parts of [`variable_pattern`].
@@ -901,6 +931,15 @@ mod tests {
         let parts = variable_pattern("${TARGETOS}").unwrap();
         assert!(fits(&parts, "linux"));
         assert!(variable_pattern("debian").is_none());
+        let slices = |text: &str| -> Vec<String> {
+            let spans = variable_spans(text);
+            spans.iter().map(|&(s, e)| text[s..e].to_string()).collect()
+        };
+        assert_eq!(
+            slices("a${X}b$Y_1-c$${Z}$ $1${unclosed"),
+            ["${X}", "$Y_1", "${Z}"]
+        );
+        assert_eq!(slices("${a$b}x$é"), ["${a$b}"]);
     }
 
     #[test]
