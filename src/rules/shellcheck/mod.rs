@@ -85,8 +85,8 @@ const BASH_SH_IMAGES: &[&str] = &[
 pub struct RunContext<'a> {
     /// The shell the RUN's shell form runs under.
     pub shell: Option<&'a RunShell>,
-    /// ENV / ARG names (and the predefined proxies) in scope.
-    pub variables: &'a HashSet<String>,
+    /// ENV / ARG names in scope (the predefined proxies apart).
+    variables: &'a HashSet<String>,
 }
 
 impl RunContext<'_> {
@@ -119,7 +119,14 @@ impl RunContext<'_> {
     /// Whether the variable is defined by ENV/ARG (an exported value that
     /// cannot split, as hadolint presents it to ShellCheck).
     pub fn defines(&self, name: &str) -> bool {
-        self.variables.contains(name)
+        self.variables.contains(name) || PROXY_VARIABLES.contains(&name)
+    }
+
+    /// The names [`RunContext::defines`] accepts (a proxy declared again
+    /// comes twice).
+    pub fn variable_names(&self) -> impl Iterator<Item = &str> {
+        let declared = self.variables.iter().map(String::as_str);
+        declared.chain(PROXY_VARIABLES.iter().copied())
     }
 }
 
@@ -186,13 +193,13 @@ pub fn for_each_finding(
             shell
         };
         let variables = if onbuild {
-            &scope.predefined
+            &scope.no_variables
         } else {
             scope
                 .variables
                 .get(node)
-                .and_then(Option::as_ref)
-                .unwrap_or(&scope.predefined)
+                .and_then(Option::as_deref)
+                .unwrap_or(&scope.no_variables)
         };
         let run_ctx = RunContext { shell, variables };
         for script in scripts.iter() {
@@ -265,7 +272,8 @@ pub struct Scope {
     /// Shared between the RUNs with the same names (copied on the first
     /// ARG or ENV that adds one): a stage's RUNs mostly see the same set.
     variables: Vec<Option<Arc<HashSet<String>>>>,
-    predefined: Arc<HashSet<String>>,
+    /// What an `ONBUILD RUN` sees (besides the proxies).
+    no_variables: HashSet<String>,
     default_sh: RunShell,
     /// The file's text says Windows ([`written_for_windows`]).
     windows_image: bool,
@@ -273,13 +281,13 @@ pub struct Scope {
 
 impl Scope {
     fn new(df: &Dockerfile) -> Scope {
-        let predefined: Arc<HashSet<String>> =
-            Arc::new(PROXY_VARIABLES.iter().map(|s| s.to_string()).collect());
+        // The proxies are not copied into each set: RunContext adds them.
+        let no_names: Arc<HashSet<String>> = Arc::default();
         let mut shells = run_shells(df).to_vec();
         let mut variables: Vec<Option<Arc<HashSet<String>>>> = vec![None; df.nodes.len()];
         // Instructions before the first FROM (hadolint lints them too).
         let mut pre_shell = RunShellState::default();
-        let mut pre_vars = predefined.clone();
+        let mut pre_vars = no_names.clone();
         let stages = df.stages();
         let first_from = stages.first().map_or(usize::MAX, |s| s.from_node);
         for (node, ins) in df.instructions() {
@@ -301,7 +309,7 @@ impl Scope {
                 .and_then(|p| end_of_stage.get(p))
             {
                 Some(parent) => parent.clone(),
-                None => predefined.clone(),
+                None => no_names.clone(),
             };
             for &node in &stage.instruction_nodes {
                 let Some(ins) = df.instruction(node) else {
@@ -317,7 +325,7 @@ impl Scope {
         Scope {
             shells,
             variables,
-            predefined,
+            no_variables: HashSet::new(),
             default_sh: RunShellState::default().shell(),
             windows_image: written_for_windows(df),
         }

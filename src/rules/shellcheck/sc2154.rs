@@ -64,9 +64,8 @@ fn check_misspelling(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         if run.defines(name) {
             return;
         }
-        let mut from_env: Vec<&String> = run
-            .variables
-            .iter()
+        let mut from_env: Vec<&str> = run
+            .variable_names()
             .filter(|v| one_edit_apart(v, name))
             .collect();
         from_env.sort();
