@@ -363,9 +363,16 @@ pub fn summary_line(
         ));
     }
     if n > 0 {
-        // Spellings first (cheap to hash), then as paths (`a/b` is `a//b`).
-        let spellings: std::collections::HashSet<&std::ffi::OsStr> =
-            diagnostics.iter().map(|d| d.file.as_os_str()).collect();
+        // Spellings first (a file's findings are mostly together, so only
+        // a change of spelling is hashed), then as paths (`a/b` is `a//b`).
+        let mut spellings: std::collections::HashSet<&std::ffi::OsStr> = Default::default();
+        let mut previous = None;
+        for spelling in diagnostics.iter().map(|d| d.file.as_os_str()) {
+            if previous != Some(spelling) {
+                spellings.insert(spelling);
+                previous = Some(spelling);
+            }
+        }
         let files: std::collections::BTreeSet<&std::path::Path> =
             spellings.into_iter().map(std::path::Path::new).collect();
         let mut line = format!(
