@@ -102,7 +102,9 @@ impl FileLint<'_> {
             rules.iter().any(|r| r.code.starts_with("SC")),
         );
         let per_rule: Vec<Vec<Diagnostic>> = rules.par_iter().map(|&r| self.run_rule(r)).collect();
-        per_rule.into_iter().flatten().collect()
+        let mut all = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
+        per_rule.into_iter().for_each(|found| all.extend(found));
+        all
     }
 
     /// One rule's findings, with the configured severity.

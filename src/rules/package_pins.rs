@@ -169,6 +169,8 @@ pub fn check(
     help: fn(&str, &str) -> String,
 ) {
     let found = unpinned(ctx, eco);
+    // Diagnostics are large: growing `out` by doubling would copy them over and over.
+    out.reserve(found.chunk_by(|a, b| a.command == b.command).count());
     for group in found.chunk_by(|a, b| a.command == b.command) {
         let Some(first) = group.first() else {
             continue;

@@ -834,7 +834,7 @@ pub fn install_shape(command: &SimpleCommand, command_index: usize) -> Option<In
     };
 
     let mut flags: Vec<(usize, Option<usize>)> = Vec::new();
-    let mut positionals: Vec<usize> = Vec::new();
+    let mut positionals: Vec<usize> = Vec::with_capacity(rest.len());
     let mut packages: Vec<WordAt> = Vec::new();
     let mut requirement_files: Vec<WordAt> = Vec::new();
     let mut i = 0;
