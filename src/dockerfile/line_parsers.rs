@@ -149,6 +149,35 @@ pub(crate) fn process_flag_word(raw: &str) -> String {
 /// `parseWords`: words split on unquoted whitespace, quotes and escapes
 /// kept, an escape at the very end dropped.
 pub(crate) fn parse_words(rest: &str, escape: char) -> Vec<Word> {
+    if rest.contains(['\'', '"', escape]) {
+        quoted_words(rest, escape)
+    } else {
+        plain_words(rest)
+    }
+}
+
+/// [`parse_words`] of a text with no quote or escape: a split on whitespace.
+fn plain_words(rest: &str) -> Vec<Word> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (at, c) in rest.char_indices() {
+        match (is_space(c), start) {
+            (true, Some(from)) => {
+                words.push(Word::raw(rest, from, at));
+                start = None;
+            }
+            (false, None) => start = Some(at),
+            _ => {}
+        }
+    }
+    if let Some(from) = start {
+        words.push(Word::raw(rest, from, rest.len()));
+    }
+    words
+}
+
+/// [`parse_words`] of any text, character by character as BuildKit does.
+fn quoted_words(rest: &str, escape: char) -> Vec<Word> {
     #[derive(PartialEq)]
     enum Phase {
         Spaces,
@@ -463,6 +492,21 @@ mod tests {
         let w = parse_words(r#"a="b c" d\ e f\"#, '\\');
         assert_eq!(texts(&w), [r#"a="b c""#, r"d\ e", "f"]);
         assert_eq!((w[1].start, w[1].end), (8, 12));
+    }
+
+    #[test]
+    fn plain_text_splits_as_the_general_reader_does() {
+        for text in [
+            "",
+            "   ",
+            "a",
+            " LANG=C.UTF-8   APP_HOME=/app\t",
+            "k=v\u{a0}x=\u{2003}y é=ü\u{0}z",
+            "multi\n  line=1\r\n",
+        ] {
+            assert_eq!(plain_words(text), quoted_words(text, '\\'), "{text:?}");
+            assert_eq!(parse_words(text, '`'), quoted_words(text, '`'), "{text:?}");
+        }
     }
 
     #[test]
