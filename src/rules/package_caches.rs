@@ -317,13 +317,18 @@ fn variable_spans(text: &str) -> Vec<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut spans = Vec::new();
     let mut at = 0;
+    // Once a `${` finds no `}`, no later one can: not searching again keeps
+    // a line of unclosed `${` linear.
+    let mut unclosed = false;
     while let Some(offset) = bytes.get(at..).and_then(|rest| memchr::memchr(b'$', rest)) {
         let start = at + offset;
         let end = match bytes.get(start + 1) {
-            Some(b'{') => bytes[start + 2..]
-                .iter()
-                .position(|&b| b == b'}')
-                .map(|close| start + 2 + close + 1),
+            Some(b'{') if unclosed => None,
+            Some(b'{') => {
+                let close = memchr::memchr(b'}', &bytes[start + 2..]);
+                unclosed = close.is_none();
+                close.map(|close| start + 2 + close + 1)
+            }
             Some(b) if b.is_ascii_alphabetic() || *b == b'_' => Some(
                 start
                     + 1
@@ -940,6 +945,10 @@ mod tests {
             ["${X}", "$Y_1", "${Z}"]
         );
         assert_eq!(slices("${a$b}x$é"), ["${a$b}"]);
+        assert_eq!(slices("${x${y$Z"), ["$Z"]);
+        // Unclosed references do not make the scan quadratic.
+        let hostile = "${".repeat(200_000);
+        assert!(variable_spans(&hostile).is_empty());
     }
 
     #[test]
