@@ -213,10 +213,6 @@ struct TextAnalysis {
     tree: Mutex<Option<tree::SyntaxTree>>,
     /// ShellCheck-style findings, made on first use.
     findings: OnceLock<Vec<checks::ShellFinding>>,
-    /// Which commands are package installs, with their manager, found on
-    /// first use (a dozen rules ask; what a command installs does not
-    /// depend on where the text is).
-    install_commands: OnceLock<Vec<(usize, packages::PackageManager)>>,
 }
 
 impl TextAnalysis {
@@ -228,7 +224,6 @@ impl TextAnalysis {
             flat: tree.is_none() && !has_syntax_error,
             tree: Mutex::new(tree),
             findings: OnceLock::new(),
-            install_commands: OnceLock::new(),
         }
     }
 
@@ -312,9 +307,10 @@ impl RunScript {
     /// coordinates: the words a detection makes up have spans).
     fn install_shapes(&self) -> &[packages::InstallShape] {
         self.installs.get_or_init(|| {
-            self.install_indices()
+            self.commands
                 .iter()
-                .filter_map(|&(i, _)| packages::install_shape(self.commands.get(i)?, i))
+                .enumerate()
+                .filter_map(|(i, command)| packages::install_shape(command, i))
                 .collect()
         })
     }
@@ -323,20 +319,7 @@ impl RunScript {
     /// building the installs: rules that only care about one manager skip
     /// a file that has none.
     pub fn install_managers(&self) -> impl Iterator<Item = packages::PackageManager> + '_ {
-        self.install_indices().iter().map(|&(_, manager)| manager)
-    }
-
-    /// The commands that are installs, with their manager (found once per
-    /// distinct script text).
-    fn install_indices(&self) -> &[(usize, packages::PackageManager)] {
-        self.analysis.install_commands.get_or_init(|| {
-            self.analysis
-                .commands
-                .iter()
-                .enumerate()
-                .filter_map(|(i, c)| Some((i, packages::install_shape(c, i)?.manager)))
-                .collect()
-        })
+        self.install_shapes().iter().map(|shape| shape.manager)
     }
 
     /// The command an install was found in.

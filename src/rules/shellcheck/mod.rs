@@ -212,13 +212,8 @@ pub fn for_each_finding(
 
 /// The RUN an instruction runs: itself, or the trigger of an `ONBUILD RUN`.
 fn run_of(ins: &Instruction) -> Option<&Instruction> {
-    match &ins.kind {
-        InstructionKind::Run(_) => Some(ins),
-        InstructionKind::Onbuild(inner) if matches!(inner.kind, InstructionKind::Run(_)) => {
-            Some(inner.as_ref())
-        }
-        _ => None,
-    }
+    Some(crate::rules::stages::effective(ins))
+        .filter(|run| matches!(run.kind, InstructionKind::Run(_)))
 }
 
 /// Indexes the file's shell findings by code now (see [`prepare_scope`]).
