@@ -15,7 +15,7 @@ mod lines;
 
 use super::ast::*;
 use crate::span::{LineIndex, Span};
-use lines::{join_continuations, leading_space_len, split_lines, Joined, Line};
+use lines::{continuation_end, join_continuations, leading_space_len, split_lines, Joined, Line};
 
 pub use super::image_ref::parse_image_ref;
 
@@ -30,18 +30,17 @@ fn parse_with(source: &str, parallel: bool) -> Dockerfile {
     let crlf = source
         .find('\n')
         .is_some_and(|i| i > 0 && source.as_bytes()[i - 1] == b'\r');
+    let lines = split_lines(source, bom);
     let mut p = Parser {
         src: source,
-        lines: split_lines(source, bom),
+        lines: &lines,
         escape: '\\',
-        directives_done: false,
         directives: Vec::new(),
         nodes: Vec::new(),
         errors: Vec::new(),
-        unbuilt: Vec::new(),
     };
-    p.run();
-    p.build_unbuilt(parallel);
+    let first = p.read_directives();
+    p.read_body(first, parallel);
     p.check_line_lengths();
     p.check_build_stage();
     let has_instruction = p
@@ -85,17 +84,25 @@ fn parse_with(source: &str, parallel: bool) -> Dockerfile {
 
 struct Parser<'a> {
     src: &'a str,
-    lines: Vec<Line>,
+    lines: &'a [Line],
     escape: char,
-    directives_done: bool,
     directives: Vec<Directive>,
     nodes: Vec<Node>,
     errors: Vec<ParseError>,
-    /// Instructions read but not built yet (see [`Parser::build_unbuilt`]).
-    unbuilt: Vec<Unbuilt>,
 }
 
-/// An instruction whose lines are joined but which is not typed yet: it
+/// What building an instruction reads, fixed once the parser directives
+/// are read: the source, its lines, the escape character, and whether
+/// BuildKit's frontend checks apply.
+#[derive(Clone, Copy)]
+struct Reader<'a> {
+    src: &'a str,
+    lines: &'a [Line],
+    escape: char,
+    buildkit: bool,
+}
+
+/// An instruction whose lines are read but which is not typed yet: it
 /// has no heredoc, so building it cannot move where the next one starts.
 struct Unbuilt {
     /// Its slot in `nodes` (a placeholder until it is built).
@@ -104,7 +111,8 @@ struct Unbuilt {
     errors_at: usize,
     first: usize,
     start: usize,
-    joined: Joined,
+    /// Its lines joined, when they already were.
+    joined: Option<Joined>,
 }
 
 /// A built instruction (or the error that stopped it).
@@ -119,6 +127,12 @@ struct Finished {
 /// corpus' largest real Dockerfile is 15 KB).
 const PARALLEL_BUILD_MIN_BYTES: usize = 16 * 1024;
 
+/// How many read instructions are handed to another core at a time.
+const BUILD_BATCH: usize = 32;
+
+/// Built instructions: their node slot, where their errors go, the result.
+type Built = Vec<(usize, usize, Finished)>;
+
 /// BuildKit's line scanner refuses longer lines (`bufio.MaxScanTokenSize`).
 pub const MAX_LINE: usize = 65_535;
 
@@ -129,7 +143,7 @@ impl Parser<'_> {
     /// Reports lines BuildKit could not read, in source order with the rest.
     fn check_line_lengths(&mut self) {
         let before = self.errors.len();
-        for line in &self.lines {
+        for line in self.lines {
             if line.content_end - line.content_start > MAX_LINE {
                 self.errors.push(ParseError {
                     span: Span::new(line.content_start, line.content_end),
@@ -172,19 +186,61 @@ impl Parser<'_> {
         }
     }
 
-    fn run(&mut self) {
+    /// Reads the leading parser directives; returns the first line after them.
+    fn read_directives(&mut self) -> usize {
         let mut i = 0;
-        while i < self.lines.len() {
-            let line = self.lines[i];
+        while let Some(&line) = self.lines.get(i) {
             let text = &self.src[line.content_start..line.content_end];
             let start = line.content_start + leading_space_len(text);
-            if !self.directives_done {
-                if self.directive(line, start) {
-                    i += 1;
-                    continue;
-                }
-                self.directives_done = true;
+            if !self.directive(line, start) {
+                break;
             }
+            i += 1;
+        }
+        i
+    }
+
+    /// Reads the lines from `first` on: blank lines, comments and
+    /// instructions. Instructions without a heredoc are built in batches,
+    /// on another core while reading goes on when `parallel`.
+    fn read_body(&mut self, first: usize, parallel: bool) {
+        let reader = Reader {
+            src: self.src,
+            lines: self.lines,
+            escape: self.escape,
+            buildkit: self.buildkit_frontend(),
+        };
+        if !parallel {
+            let mut built = Built::new();
+            self.scan(first, reader, |batch| built.extend(reader.build_all(batch)));
+            self.place(built);
+            return;
+        }
+        let batches = std::sync::Mutex::new(Vec::new());
+        rayon::scope(|scope| {
+            self.scan(first, reader, |batch| {
+                let batches = &batches;
+                scope.spawn(move |_| {
+                    let built = reader.build_all(batch);
+                    if let Ok(mut all) = batches.lock() {
+                        all.push(built);
+                    }
+                });
+            });
+        });
+        let mut batches = batches.into_inner().unwrap_or_default();
+        batches.sort_by_key(|b: &Built| b.first().map(|(node, _, _)| *node));
+        self.place(batches.into_iter().flatten().collect());
+    }
+
+    /// Reads lines from `first` on; gives the instructions left for later to
+    /// `hand_off`, [`BUILD_BATCH`] at a time, in source order.
+    fn scan(&mut self, first: usize, reader: Reader<'_>, mut hand_off: impl FnMut(Vec<Unbuilt>)) {
+        let mut unbuilt = Vec::with_capacity(BUILD_BATCH);
+        let mut i = first;
+        while let Some(&line) = self.lines.get(i) {
+            let text = &self.src[line.content_start..line.content_end];
+            let start = line.content_start + leading_space_len(text);
             let span = Span::new(line.start, line.end);
             if start == line.content_end {
                 self.nodes.push(Node {
@@ -199,8 +255,17 @@ impl Parser<'_> {
                 });
                 i += 1;
             } else {
-                i = self.instruction(i, start);
+                i = self.instruction(reader, i, start, &mut unbuilt);
+                if unbuilt.len() == BUILD_BATCH {
+                    hand_off(std::mem::replace(
+                        &mut unbuilt,
+                        Vec::with_capacity(BUILD_BATCH),
+                    ));
+                }
             }
+        }
+        if !unbuilt.is_empty() {
+            hand_off(unbuilt);
         }
     }
 
@@ -261,42 +326,48 @@ impl Parser<'_> {
 
     /// Reads the instruction starting on line `first` at byte `start`;
     /// returns the index of the first line after it. One without a
-    /// heredoc is built later, with the others (see [`Parser::build_unbuilt`]).
-    fn instruction(&mut self, first: usize, start: usize) -> usize {
-        let joined = join_continuations(self.src, &self.lines, first, start, self.escape);
-        if !joined.text.text.contains("<<") {
-            let next = joined.next;
-            self.unbuilt.push(Unbuilt {
-                node: self.nodes.len(),
-                errors_at: self.errors.len(),
-                first,
-                start,
-                joined,
-            });
-            self.nodes.push(Node {
-                span: Span::new(self.lines[first].start, self.lines[next - 1].end),
-                kind: NodeKind::Blank,
-            });
-            return next;
-        }
-        let finished = self.finish(first, start, joined);
-        self.errors.extend(finished.errors);
-        self.nodes.push(finished.node);
-        finished.next
+    /// heredoc is left to `unbuilt`, to be built later: only a heredoc
+    /// moves where the next instruction starts.
+    fn instruction(
+        &mut self,
+        reader: Reader<'_>,
+        first: usize,
+        start: usize,
+        unbuilt: &mut Vec<Unbuilt>,
+    ) -> usize {
+        let next = continuation_end(self.src, self.lines, first, start, self.escape);
+        let raw_end = self.lines[next - 1].content_end.max(start);
+        // Without a `<` among its lines the joined text has no `<<` either:
+        // it is joined later too.
+        let joined = if memchr::memchr(b'<', &self.src.as_bytes()[start..raw_end]).is_none() {
+            None
+        } else {
+            let joined = reader.join(first, start);
+            if joined.text.text.contains("<<") {
+                let finished = reader.finish(first, start, joined);
+                self.errors.extend(finished.errors);
+                self.nodes.push(finished.node);
+                return finished.next;
+            }
+            Some(joined)
+        };
+        unbuilt.push(Unbuilt {
+            node: self.nodes.len(),
+            errors_at: self.errors.len(),
+            first,
+            start,
+            joined,
+        });
+        self.nodes.push(Node {
+            span: Span::new(self.lines[first].start, self.lines[next - 1].end),
+            kind: NodeKind::Blank,
+        });
+        next
     }
 
-    /// Builds the instructions [`Parser::instruction`] left, on every core
-    /// for a large file, and puts them and their errors where they belong.
-    fn build_unbuilt(&mut self, parallel: bool) {
-        let unbuilt = std::mem::take(&mut self.unbuilt);
-        let this = &*self;
-        let finish = |u: Unbuilt| (u.node, u.errors_at, this.finish(u.first, u.start, u.joined));
-        let built: Vec<(usize, usize, Finished)> = if parallel {
-            use rayon::prelude::*;
-            unbuilt.into_par_iter().map(finish).collect()
-        } else {
-            unbuilt.into_iter().map(finish).collect()
-        };
+    /// Puts built instructions (in source order) and their errors where
+    /// they belong.
+    fn place(&mut self, built: Built) {
         let mut earlier = std::mem::take(&mut self.errors).into_iter();
         let mut placed = 0;
         for (node, errors_at, finished) in built {
@@ -309,6 +380,24 @@ impl Parser<'_> {
             }
         }
         self.errors.extend(earlier);
+    }
+}
+
+impl Reader<'_> {
+    /// Joins the lines of the instruction starting on line `first` at byte `start`.
+    fn join(&self, first: usize, start: usize) -> Joined {
+        join_continuations(self.src, self.lines, first, start, self.escape)
+    }
+
+    /// Builds instructions left for later, in order.
+    fn build_all(&self, batch: Vec<Unbuilt>) -> Built {
+        batch
+            .into_iter()
+            .map(|u| {
+                let joined = u.joined.unwrap_or_else(|| self.join(u.first, u.start));
+                (u.node, u.errors_at, self.finish(u.first, u.start, joined))
+            })
+            .collect()
     }
 
     /// Types the joined instruction starting on line `first` at byte
@@ -340,7 +429,7 @@ impl Parser<'_> {
         };
         let mut ins = built.ins;
         let mut errors = built.errors;
-        if self.buildkit_frontend() {
+        if self.buildkit {
             if ins.keyword == Keyword::Unknown {
                 let word = text.text.split(char::is_whitespace).next().unwrap_or("");
                 errors.push(instruction::unknown_instruction(word, ins.keyword_span));
@@ -353,7 +442,7 @@ impl Parser<'_> {
             let markers = heredoc::markers(&text.text);
             if !markers.is_empty() {
                 let (docs, after, error) =
-                    heredoc::read_bodies(self.src, &self.lines, &text, &markers, next);
+                    heredoc::read_bodies(self.src, self.lines, &text, &markers, next);
                 if after > next {
                     end = self.lines[after - 1].content_end;
                 }
@@ -416,6 +505,8 @@ mod tests {
         RUN apt-get update \\\n  # a comment inside\n\n  && apt-get install -y curl\n\
         RUN --mount=type=cache,target=/x <<EOF\nset -e\necho hi\nEOF\n\
         COPY <<A /a\nbody\nA\n\
+        RUN cat < /etc/hosts \\\n  && wc -l\n\
+        RUN cat <\\\n<SPLIT\nmarker split over a continuation\nSPLIT\n\
         RUN --bogus=1 echo flagged\n\
         FORM typo\n\
         (nope)\n\
@@ -449,7 +540,7 @@ mod tests {
             .instructions()
             .filter(|(_, ins)| !ins.heredocs.is_empty())
             .count();
-        assert_eq!(heredocs, 2 * 60);
+        assert_eq!(heredocs, 3 * 60);
     }
 
     #[test]

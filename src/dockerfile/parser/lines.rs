@@ -74,10 +74,75 @@ pub(super) struct Joined {
     pub next: usize,
 }
 
+/// One line of an instruction's continuation, as BuildKit's scanner reads it.
+enum Piece {
+    /// Content up to the continuation escape (or the line's end).
+    Content(Span),
+    /// A whole comment line inside the continuation.
+    Comment(Span),
+    /// A whole empty (or whitespace-only) line inside the continuation.
+    Empty(Span),
+}
+
+/// Where an instruction's lines end.
+struct Extent {
+    /// Index of the last line holding content or a comment.
+    last: usize,
+    /// Index of the first line after the instruction.
+    next: usize,
+}
+
+/// Walks the instruction starting on line `first` at byte `start` over its
+/// continuation lines, giving each line to `visit`. Comment and
+/// whitespace-only lines inside the continuation are their own pieces
+/// (BuildKit drops them from the instruction); continuing at the end of
+/// the file simply stops.
+fn walk_continuation(
+    src: &str,
+    lines: &[Line],
+    first: usize,
+    start: usize,
+    escape: char,
+    mut visit: impl FnMut(Piece),
+) -> Extent {
+    let mut extent = Extent {
+        last: first,
+        next: first + 1,
+    };
+    let Some(line) = lines.get(first) else {
+        return extent;
+    };
+    let mut cont = continuation_at(src, start, line.content_end, escape);
+    visit(Piece::Content(Span::new(
+        start,
+        cont.unwrap_or(line.content_end),
+    )));
+    while cont.is_some() {
+        let Some(&line) = lines.get(extent.next) else {
+            break;
+        };
+        extent.next += 1;
+        let trimmed = src[line.start..line.content_end].trim_start_matches(char::is_whitespace);
+        let whole = Span::new(line.start, line.end);
+        if trimmed.starts_with('#') {
+            visit(Piece::Comment(whole));
+            extent.last = extent.next - 1;
+        } else if trimmed.is_empty() {
+            visit(Piece::Empty(whole));
+        } else {
+            cont = continuation_at(src, line.start, line.content_end, escape);
+            visit(Piece::Content(Span::new(
+                line.start,
+                cont.unwrap_or(line.content_end),
+            )));
+            extent.last = extent.next - 1;
+        }
+    }
+    extent
+}
+
 /// Joins the instruction starting on line `first` at byte `start` with its
-/// continuation lines. Comment and whitespace-only lines inside the
-/// continuation are dropped (BuildKit drops them too); continuing at the
-/// end of the file simply stops.
+/// continuation lines (see [`walk_continuation`]).
 pub(super) fn join_continuations(
     src: &str,
     lines: &[Line],
@@ -85,41 +150,33 @@ pub(super) fn join_continuations(
     start: usize,
     escape: char,
 ) -> Joined {
-    let mut joined = Joined {
-        text: LogicalText::default(),
-        empty_lines: Vec::new(),
-        comments: Vec::new(),
-        last: first,
-        next: first + 1,
-    };
-    let Some(line) = lines.get(first) else {
-        return joined;
-    };
-    let mut cont = continuation_at(src, start, line.content_end, escape);
-    joined
-        .text
-        .push_source(src, Span::new(start, cont.unwrap_or(line.content_end)));
-    while cont.is_some() {
-        let Some(&line) = lines.get(joined.next) else {
-            break;
-        };
-        joined.next += 1;
-        let trimmed = src[line.start..line.content_end].trim_start_matches(char::is_whitespace);
-        let whole = Span::new(line.start, line.end);
-        if trimmed.starts_with('#') {
-            joined.comments.push(whole);
-            joined.last = joined.next - 1;
-        } else if trimmed.is_empty() {
-            joined.empty_lines.push(whole);
-        } else {
-            cont = continuation_at(src, line.start, line.content_end, escape);
-            joined
-                .text
-                .push_source(src, Span::new(line.start, cont.unwrap_or(line.content_end)));
-            joined.last = joined.next - 1;
-        }
+    let mut text = LogicalText::default();
+    let mut empty_lines = Vec::new();
+    let mut comments = Vec::new();
+    let extent = walk_continuation(src, lines, first, start, escape, |piece| match piece {
+        Piece::Content(span) => text.push_source(src, span),
+        Piece::Comment(whole) => comments.push(whole),
+        Piece::Empty(whole) => empty_lines.push(whole),
+    });
+    Joined {
+        text,
+        empty_lines,
+        comments,
+        last: extent.last,
+        next: extent.next,
     }
-    joined
+}
+
+/// The index of the first line after the instruction starting on line
+/// `first` at byte `start`, found without joining its text.
+pub(super) fn continuation_end(
+    src: &str,
+    lines: &[Line],
+    first: usize,
+    start: usize,
+    escape: char,
+) -> usize {
+    walk_continuation(src, lines, first, start, escape, |_| {}).next
 }
 
 /// Byte length of the leading Unicode whitespace of `text`.
