@@ -181,11 +181,7 @@ fn pip_installs(script: &RunScript) -> Vec<PipInstall<'_>> {
             command: install.command,
             index: install.command_index,
             no_build_isolation: false,
-            packages: install
-                .packages
-                .iter()
-                .map(|w| w.clone().into_owned())
-                .collect(),
+            packages: install.packages.iter().cloned().collect(),
             requirement_files: Vec::new(),
             special: false,
         };

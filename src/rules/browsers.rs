@@ -210,7 +210,7 @@ pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstal
                 .packages
                 .iter()
                 .filter(|w| is_browser_package(w))
-                .map(|w| w.clone().into_owned())
+                .cloned()
                 .collect();
             let Some(first) = browser_packages.first() else {
                 continue;
@@ -226,11 +226,7 @@ pub fn browser_installs(script: &RunScript, skip_arg: &str) -> Vec<BrowserInstal
                 guarded: install.command.is_guarded_by(skip_arg),
                 command: install.command.clone(),
                 source: BrowserSource::SystemPackages {
-                    packages: install
-                        .packages
-                        .iter()
-                        .map(|w| w.clone().into_owned())
-                        .collect(),
+                    packages: install.packages.iter().cloned().collect(),
                     browser_packages,
                     has_requirement_files: !install.requirement_files.is_empty(),
                 },

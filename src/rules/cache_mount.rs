@@ -769,7 +769,7 @@ impl InstallFinding<'_> {
         };
         self.install.manager.is_system()
             && !self.install.packages.is_empty()
-            && self.install.packages.iter().all(|w| local(w))
+            && self.install.packages.iter().all(local)
     }
 
     /// `pip install`, `go mod download`, `yarn`.

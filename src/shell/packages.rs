@@ -5,8 +5,6 @@
 //! (so `-o Dpkg::Options::=--force-confold` or `--index-url URL` are never
 //! mistaken for packages).
 
-use std::borrow::Cow;
-
 use super::word::Word;
 use super::SimpleCommand;
 use crate::span::Span;
@@ -112,6 +110,167 @@ pub struct InstallFlag<'a> {
     pub value: Option<&'a Word>,
 }
 
+/// Words of an install, in order: the command's own, or made up by the
+/// detection and kept in its [`InstallShape`]. Nothing is copied: every
+/// rule that reads an install resolves it again, so resolving must not
+/// allocate.
+#[derive(Clone, Copy)]
+pub struct InstallWords<'a> {
+    at: &'a [WordAt],
+    command: &'a SimpleCommand,
+}
+
+impl<'a> InstallWords<'a> {
+    pub fn iter(&self) -> InstallWordsIter<'a> {
+        InstallWordsIter {
+            at: self.at.iter(),
+            command: self.command,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+
+    pub fn first(&self) -> Option<&'a Word> {
+        self.get(0)
+    }
+
+    pub fn get(&self, index: usize) -> Option<&'a Word> {
+        self.at.get(index)?.word(self.command)
+    }
+}
+
+impl<'a> IntoIterator for &InstallWords<'a> {
+    type Item = &'a Word;
+    type IntoIter = InstallWordsIter<'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// The words of [`InstallWords`], in order.
+pub struct InstallWordsIter<'a> {
+    at: std::slice::Iter<'a, WordAt>,
+    command: &'a SimpleCommand,
+}
+
+impl<'a> Iterator for InstallWordsIter<'a> {
+    type Item = &'a Word;
+    fn next(&mut self) -> Option<&'a Word> {
+        // Argument indexes were checked when the install was resolved.
+        let command = self.command;
+        self.at.by_ref().find_map(|at| at.word(command))
+    }
+}
+
+impl DoubleEndedIterator for InstallWordsIter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let command = self.command;
+        self.at.by_ref().rev().find_map(|at| at.word(command))
+    }
+}
+
+/// Indexes like a slice (and panics out of range like one).
+impl<'a> std::ops::Index<usize> for InstallWords<'a> {
+    type Output = Word;
+    fn index(&self, index: usize) -> &Word {
+        match self.get(index) {
+            Some(word) => word,
+            None => panic!("install word {index} of {}", self.len()),
+        }
+    }
+}
+
+impl std::fmt::Debug for InstallWords<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for InstallWords<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for InstallWords<'_> {}
+
+/// The options of an install, in order, borrowed from its command.
+#[derive(Clone, Copy)]
+pub struct InstallFlags<'a> {
+    /// Option and value argument indexes.
+    at: &'a [(usize, Option<usize>)],
+    command: &'a SimpleCommand,
+}
+
+impl<'a> InstallFlags<'a> {
+    pub fn iter(&self) -> InstallFlagsIter<'a> {
+        InstallFlagsIter {
+            at: self.at.iter(),
+            args: &self.command.args,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.at.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.at.is_empty()
+    }
+
+    pub fn get(&self, index: usize) -> Option<InstallFlag<'a>> {
+        self.iter().nth(index)
+    }
+}
+
+impl<'a> IntoIterator for &InstallFlags<'a> {
+    type Item = InstallFlag<'a>;
+    type IntoIter = InstallFlagsIter<'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// The options of [`InstallFlags`], in order.
+pub struct InstallFlagsIter<'a> {
+    at: std::slice::Iter<'a, (usize, Option<usize>)>,
+    args: &'a [Word],
+}
+
+impl<'a> Iterator for InstallFlagsIter<'a> {
+    type Item = InstallFlag<'a>;
+    fn next(&mut self) -> Option<InstallFlag<'a>> {
+        // Argument indexes were checked when the install was resolved.
+        let args = self.args;
+        self.at.by_ref().find_map(|&(flag, value)| {
+            Some(InstallFlag {
+                flag: args.get(flag)?,
+                value: value.and_then(|v| args.get(v)),
+            })
+        })
+    }
+}
+
+impl std::fmt::Debug for InstallFlags<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl PartialEq for InstallFlags<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for InstallFlags<'_> {}
+
 /// One package-manager install found in a RUN. It borrows the words of
 /// its [`SimpleCommand`], and the few words the detection made up (`mod
 /// download`, the `x` of `--requirement=x`) from its [`InstallShape`].
@@ -127,13 +286,13 @@ pub struct PackageInstall<'a> {
     pub program: &'a Word,
     /// The install subcommand (`install`, `add`, `ci`, `mod download`, ...);
     /// `None` for a bare `yarn` / `bundle`. Several words are covered by one span.
-    pub subcommand: Option<Cow<'a, Word>>,
+    pub subcommand: Option<&'a Word>,
     /// Package arguments, in order (version pins kept: `curl=7.88*`, `flask==2.0`, `x@v1`).
-    pub packages: Vec<Cow<'a, Word>>,
+    pub packages: InstallWords<'a>,
     /// Requirement / constraint files (`pip -r req.txt`, `-c constraints.txt`).
-    pub requirement_files: Vec<Cow<'a, Word>>,
+    pub requirement_files: InstallWords<'a>,
     /// Options, in order (global ones before the subcommand included).
-    pub flags: Vec<InstallFlag<'a>>,
+    pub flags: InstallFlags<'a>,
     /// Span of the whole command (wrappers included).
     pub span: Span,
 }
@@ -723,6 +882,15 @@ enum WordAt {
     Made(Word),
 }
 
+impl WordAt {
+    fn word<'a>(&'a self, command: &'a SimpleCommand) -> Option<&'a Word> {
+        match self {
+            WordAt::Arg(i) => command.args.get(*i),
+            WordAt::Made(word) => Some(word),
+        }
+    }
+}
+
 /// An install as [`install_shape`] finds it in a command, by argument
 /// position: a script keeps the shapes of its installs, and each rule that
 /// asks for them only resolves them against the command's words.
@@ -740,45 +908,43 @@ pub struct InstallShape {
 }
 
 impl InstallShape {
-    /// The install in `command` (the command the shape was found in).
+    /// The install in `command` (the command the shape was found in);
+    /// `None` if an argument index does not fit it.
     pub fn resolve<'a>(&'a self, command: &'a SimpleCommand) -> Option<PackageInstall<'a>> {
-        let word = |at: &'a WordAt| -> Option<Cow<'a, Word>> {
-            match at {
-                WordAt::Arg(i) => command.args.get(*i).map(Cow::Borrowed),
-                WordAt::Made(word) => Some(Cow::Borrowed(word)),
-            }
+        let fits = |i: usize| i < command.args.len();
+        let words_fit = |list: &[WordAt]| {
+            list.iter().all(|at| match at {
+                WordAt::Arg(i) => fits(*i),
+                WordAt::Made(_) => true,
+            })
         };
-        let words =
-            |list: &'a [WordAt]| -> Option<Vec<Cow<'a, Word>>> { list.iter().map(word).collect() };
+        let flags_fit = self
+            .flags
+            .iter()
+            .all(|&(flag, value)| fits(flag) && value.is_none_or(fits));
+        if !(flags_fit && words_fit(&self.packages) && words_fit(&self.requirement_files)) {
+            return None;
+        }
         let program = match self.program {
             None => command.name.as_ref()?,
             Some(i) => command.args.get(i)?,
         };
-        let flags = self
-            .flags
-            .iter()
-            .map(|&(flag, value)| {
-                Some(InstallFlag {
-                    flag: command.args.get(flag)?,
-                    value: match value {
-                        Some(v) => Some(command.args.get(v)?),
-                        None => None,
-                    },
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
+        let words = |at: &'a [WordAt]| InstallWords { at, command };
         Some(PackageInstall {
             manager: self.manager,
             command_index: self.command_index,
             command,
             program,
             subcommand: match &self.subcommand {
-                Some(at) => Some(word(at)?),
+                Some(at) => Some(at.word(command)?),
                 None => None,
             },
-            packages: words(&self.packages)?,
-            requirement_files: words(&self.requirement_files)?,
-            flags,
+            packages: words(&self.packages),
+            requirement_files: words(&self.requirement_files),
+            flags: InstallFlags {
+                at: &self.flags,
+                command,
+            },
             span: command.span,
         })
     }

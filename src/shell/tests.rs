@@ -749,3 +749,46 @@ fn fast_path_matches_tree_sitter_on_generated_scripts() {
         "only {accepted} generated scripts took the fast path"
     );
 }
+
+#[test]
+fn resolved_installs_borrow_their_words_in_order() {
+    let text = "apt-get install -y -o Dpkg::Use-Pty=0 curl git=1:2.39 && python3 -m pip install -r req.txt flask";
+    let s = script(text);
+    let installs = s.installs();
+    let apt = &installs[0];
+    let names: Vec<&str> = apt.packages.iter().filter_map(|w| w.as_str()).collect();
+    assert_eq!(names, vec!["curl", "git=1:2.39"]);
+    let reversed: Vec<&str> = apt
+        .packages
+        .iter()
+        .rev()
+        .filter_map(|w| w.as_str())
+        .collect();
+    assert_eq!(reversed, vec!["git=1:2.39", "curl"]);
+    assert_eq!(apt.packages.len(), 2);
+    assert_eq!(apt.packages.get(2), None);
+    let flags: Vec<(Option<&str>, Option<&str>)> = apt
+        .flags
+        .iter()
+        .map(|f| (f.flag.as_str(), f.value.and_then(|v| v.as_str())))
+        .collect();
+    assert_eq!(
+        flags,
+        vec![(Some("-y"), None), (Some("-o"), Some("Dpkg::Use-Pty=0"))]
+    );
+    let pip = &installs[1];
+    assert_eq!(
+        pip.requirement_files.first().and_then(|w| w.as_str()),
+        Some("req.txt")
+    );
+    assert_eq!(pip.packages.first().and_then(|w| w.as_str()), Some("flask"));
+    // A shape only resolves against a command its argument indexes fit.
+    let commands = s.commands();
+    let shape = packages::install_shape(&commands[0], 0);
+    let shorter = &script("apt-get install").commands()[0].clone();
+    assert!(shape
+        .as_ref()
+        .and_then(|sh| sh.resolve(&commands[0]))
+        .is_some());
+    assert!(shape.as_ref().and_then(|sh| sh.resolve(shorter)).is_none());
+}
