@@ -4,7 +4,8 @@
 //!
 //! `cargo bench --bench lint` prints files/s, MB/s and the 2,000-line
 //! latency. `cargo bench --bench lint -- --write-corpus DIR` writes the
-//! corpus to DIR instead (used by `bench/compare-hadolint.sh`).
+//! corpus to DIR instead (used by `bench/compare-hadolint.sh`);
+//! `-- --big` times only the 2,000-line file, 200 rounds (quick A/B runs).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -173,6 +174,11 @@ fn main() {
     // `cargo test --benches` runs this with --bench absent: keep it quick.
     let quick = !args.iter().any(|a| a == "--bench");
     let settings = Settings::default();
+    if args.iter().any(|a| a == "--big") {
+        // Only the 2,000-line file, more rounds: quick A/B comparisons.
+        big_file_times(&settings, if quick { 1 } else { 200 });
+        return;
+    }
     let files = corpus();
     let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
     let rounds = if quick { 1 } else { 10 };
@@ -192,21 +198,26 @@ fn main() {
         files.len() as f64 / t,
         bytes as f64 / 1e6 / t
     );
+    big_file_times(&settings, if quick { 1 } else { 50 });
+}
+
+/// Parse + lint of the 2,000-line file, `rounds` times: median, best and phases.
+fn big_file_times(settings: &Settings, rounds: usize) {
     let big = big_dockerfile(2000);
     let path = PathBuf::from("big.Dockerfile");
     let build = BuildInfo::default();
     let mut times = Vec::new();
     let mut parse_times = Vec::new();
-    for _ in 0..(if quick { 1 } else { 50 }) {
+    for _ in 0..rounds {
         let start = Instant::now();
         let df = bakelint::dockerfile::parse(&big);
         parse_times.push(start.elapsed());
-        let n = bakelint::linter::lint_dockerfile(&path, &df, &settings, &build).len();
+        let n = bakelint::linter::lint_dockerfile(&path, &df, settings, &build).len();
         times.push(start.elapsed());
         std::hint::black_box(n);
     }
     let best = times.iter().min().copied().unwrap_or_default();
-    let phases = phase_medians(&big, &path, &settings, &build, if quick { 1 } else { 50 });
+    let phases = phase_medians(&big, &path, settings, &build, rounds);
     println!(
         "2,000-line Dockerfile ({} lines, {} KB): median {:.2} ms parse + lint, best {:.2} ms (parse {:.2} ms)",
         big.lines().count(),

@@ -101,7 +101,11 @@ impl FileLint<'_> {
             self.dockerfile,
             rules.iter().any(|r| r.code.starts_with("SC")),
         );
-        let per_rule: Vec<Vec<Diagnostic>> = rules.par_iter().map(|&r| self.run_rule(r)).collect();
+        let per_rule: Vec<Vec<Diagnostic>> = rules
+            .par_iter()
+            .with_max_len(1)
+            .map(|&r| self.run_rule(r))
+            .collect();
         let mut all = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
         per_rule.into_iter().for_each(|found| all.extend(found));
         all

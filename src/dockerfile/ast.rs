@@ -742,7 +742,7 @@ impl Dockerfile {
             .iter()
             .flat_map(|(_, scripts)| scripts)
             .collect();
-        scripts.par_iter().for_each(|script| {
+        scripts.par_iter().with_max_len(1).for_each(|script| {
             script.prepare_installs();
             if shell_checks {
                 script.shell_findings();
@@ -778,7 +778,7 @@ impl Dockerfile {
             // for this); the usual few are not worth the hand-off.
             let analyses: Vec<Vec<crate::shell::RunScript>> = if runs.len() >= PARALLEL_RUNS_MIN {
                 use rayon::prelude::*;
-                runs.par_iter().map(analyze).collect()
+                runs.par_iter().with_max_len(1).map(analyze).collect()
             } else {
                 runs.iter().map(analyze).collect()
             };

@@ -10,6 +10,8 @@
 //! per stage) and the RUN's `rm -rf /var/lib/apt/lists/*` / `apt-get clean`
 //! goes (it would wipe the cache). apk, bundle and composer get help only.
 
+use std::borrow::Cow;
+
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Severity};
 use crate::dockerfile::{Dockerfile, Instruction, InstructionKind, Stage};
 use crate::rules::source_text::{can_prefix_command, line_start, word_removal};
@@ -371,7 +373,7 @@ impl StageState {
         work::add(1);
         match &ins.kind {
             InstructionKind::Run(_)
-                if cache_mount_targets(ins).is_empty() && removes_docker_clean(ins, source) =>
+                if removes_docker_clean(ins, source) && cache_mount_targets(ins).is_empty() =>
             {
                 self.apt_hook_removed = true;
             }
@@ -527,7 +529,7 @@ fn covers(target: &str, path: &str) -> bool {
 /// A mount target that holds a cache.
 enum Accepted {
     /// A mount of this directory or of a parent.
-    Dir(String),
+    Dir(Cow<'static, str>),
     /// A mount whose target ends so (`/src/.yarn/cache`).
     End(&'static str),
 }
@@ -587,17 +589,17 @@ impl InstallFinding<'_> {
             });
             let moved = from_option.map(str::to_string).or(from_env);
             let (preferred, accepted) = match moved {
-                Some(dir) => (
-                    normalize_dir(&dir),
-                    vec![Accepted::Dir(normalize_dir(&dir))],
-                ),
+                Some(dir) => {
+                    let dir = normalize_dir(&dir);
+                    (dir.clone(), vec![Accepted::Dir(Cow::Owned(dir))])
+                }
                 None => {
                     let preferred = cache
                         .image_paths
                         .iter()
                         .find(|(image, _)| *image == self.state.base_image)
                         .map_or(cache.paths[0], |(_, p)| p);
-                    let dirs = cache.paths.iter().map(|p| Accepted::Dir(p.to_string()));
+                    let dirs = cache.paths.iter().map(|&p| Accepted::Dir(Cow::Borrowed(p)));
                     let ends = cache.mounted_as.iter().map(|e| Accepted::End(e));
                     (preferred.to_string(), dirs.chain(ends).collect())
                 }
@@ -649,42 +651,47 @@ impl InstallFinding<'_> {
             }
             _ => self.install.program.span,
         };
+        // Built with `concat` and `push_str`: a file can have a finding in every RUN.
         let message = if missing.is_empty() {
-            format!(
-                "`{command}` disables its cache with `--no-cache-dir`, so the cache mount stays empty"
-            )
+            [
+                "`",
+                &command,
+                "` disables its cache with `--no-cache-dir`, so the cache mount stays empty",
+            ]
+            .concat()
         } else {
-            format!(
-                "`{command}` runs without a cache mount for {}",
-                missing
-                    .iter()
-                    .map(|d| format!("`{d}`"))
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            )
+            let mut message = ["`", &command, "` runs without a cache mount for "].concat();
+            for (i, dir) in missing.iter().enumerate() {
+                if i > 0 {
+                    message.push_str(" and ");
+                }
+                message.extend(["`", dir.as_str(), "`"]);
+            }
+            message
         };
-        let flags: String = missing
-            .iter()
-            .map(|d| format!("--mount=type=cache,target={d}"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let locked: String = missing
-            .iter()
-            .map(|d| format!("--mount=type=cache,target={d},sharing=locked"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let flags = mount_flags(&missing, "");
+        let locked = mount_flags(&missing, ",sharing=locked");
         let sharing = if self.tool.remedy == Remedy::AptMount {
-            locked.clone()
+            &locked
         } else {
-            flags.clone()
+            &flags
         };
         let help = if missing.is_empty() {
-            format!("Remove `--no-cache-dir`: the cache mount keeps the cache out of the image anyway.\n{}.", self.tool.advice)
+            [
+                "Remove `--no-cache-dir`: the cache mount keeps the cache out of the image anyway.\n",
+                self.tool.advice,
+                ".",
+            ]
+            .concat()
         } else {
-            format!(
-                "Add `RUN {sharing}`.\n{}.\nWithout it, a rebuild of this layer downloads everything again; it pays off where the builder keeps its state (`--cache-to` never exports cache mounts).",
-                self.tool.advice
-            )
+            [
+                "Add `RUN ",
+                sharing,
+                "`.\n",
+                self.tool.advice,
+                ".\nWithout it, a rebuild of this layer downloads everything again; it pays off where the builder keeps its state (`--cache-to` never exports cache mounts).",
+            ]
+            .concat()
         };
         let diag = self.ctx.diagnostic(span, message).with_help(help);
         // A cache directory a flag cannot hold as written (`ENV GOPATH /g s`
@@ -718,7 +725,7 @@ impl InstallFinding<'_> {
             edits.push(Edit::insert(
                 self.ctx.path,
                 self.flag_insertion_point(),
-                format!("{flags} "),
+                [&flags, " "].concat(),
             ));
         }
         let source = self.ctx.source();
@@ -750,7 +757,7 @@ impl InstallFinding<'_> {
         let fix_message = if missing.is_empty() {
             "Remove `--no-cache-dir`".to_string()
         } else {
-            format!("Add `{flags}`")
+            ["Add `", &flags, "`"].concat()
         };
         Some(diag.with_fix(Fix::unsafe_(fix_message, edits)))
     }
@@ -783,7 +790,7 @@ impl InstallFinding<'_> {
             program
         };
         match self.install.subcommand_str() {
-            Some(sub) => format!("{program} {sub}"),
+            Some(sub) => [program, " ", sub].concat(),
             None => program.to_string(),
         }
     }
@@ -811,7 +818,7 @@ impl InstallFinding<'_> {
                 Some(Edit::insert(
                     self.ctx.path,
                     heredoc.body_span.start,
-                    format!("{KEEP_PACKAGES}{newline}"),
+                    [KEEP_PACKAGES, newline].concat(),
                 ))
             }
             ScriptOrigin::ShellForm => {
@@ -821,7 +828,7 @@ impl InstallFinding<'_> {
                     Edit::insert(
                         self.ctx.path,
                         command.span.start,
-                        format!("{KEEP_PACKAGES} && "),
+                        [KEEP_PACKAGES, " && "].concat(),
                     )
                 })
             }
@@ -850,7 +857,7 @@ impl InstallFinding<'_> {
         let mut edits = vec![Edit::insert(
             self.ctx.path,
             self.flag_insertion_point(),
-            format!("{mounts} "),
+            [mounts, " "].concat(),
         )];
         // Each fixed RUN removes the hook itself: other fixes move RUNs
         // between stages and files (BP009, BP010), so a removal in another
@@ -864,10 +871,22 @@ impl InstallFinding<'_> {
                 .map(|span| Edit::delete(self.ctx.path, span)),
         );
         Some(Fix::unsafe_(
-            format!("Add `{mounts}` and keep downloaded packages"),
+            ["Add `", mounts, "` and keep downloaded packages"].concat(),
             edits,
         ))
     }
+}
+
+/// `--mount=type=cache,target=<dir><options>` for each of `dirs`, space-separated.
+fn mount_flags(dirs: &[String], options: &str) -> String {
+    let mut flags = String::new();
+    for dir in dirs {
+        if !flags.is_empty() {
+            flags.push(' ');
+        }
+        flags.extend(["--mount=type=cache,target=", dir.as_str(), options]);
+    }
+    flags
 }
 
 /// Docker's recipe: stop the image from deleting downloaded packages.

@@ -3,7 +3,7 @@
 //! `kill`, `mount`, `ps`, `service`, `shutdown`, `ssh`, `top`, `vim`).
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::run_commands::{posix_runs, program_args};
+use crate::rules::run_commands::{posix_runs, program_args_any};
 use crate::rules::{CheckFn, DockerfileContext, RuleDef, RuleScope};
 
 pub static RULE: RuleDef = RuleDef {
@@ -28,11 +28,10 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
     for run in posix_runs(df) {
         let scripts = run.scripts(df);
-        let found = scripts.iter().flat_map(|s| s.commands()).find_map(|c| {
-            COMMANDS
-                .iter()
-                .find_map(|name| program_args(c, name).map(|(word, _)| (*name, word)))
-        });
+        let found = scripts
+            .iter()
+            .flat_map(|s| s.commands())
+            .find_map(|c| program_args_any(c, COMMANDS).map(|(name, word, _)| (name, word)));
         let Some((name, word)) = found else { continue };
         out.push(
             ctx.diagnostic(

@@ -98,27 +98,88 @@ pub fn program_names(command: &SimpleCommand) -> impl Iterator<Item = &str> {
 /// The program word and the arguments after it when `command` runs
 /// `name` (`sudo -u x wget -q URL` gives `wget` and `-q URL`).
 pub fn program_args<'c>(command: &'c SimpleCommand, name: &str) -> Option<(&'c Word, &'c [Word])> {
-    let first_word = command.name.as_ref()?;
-    let first = command_basename(first_word)?;
-    if first == name {
-        return Some((first_word, &command.args));
-    }
-    // Only a wrapper (`sudo`, `env`, ...) runs another program; anything
-    // else is its own effective program, which was just compared.
-    if crate::shell::is_wrapper(first) {
-        if let Some((program, args)) = command.effective() {
-            if command_basename(program) == Some(name) {
-                return Some((program, args));
+    ProgramWords::of(command)
+        .find(|p| p.name == name)
+        .map(|p| (p.word, p.args))
+}
+
+/// The first of `names` `command` runs, with its program word and the
+/// arguments after it: [`program_args`] for each name in turn, with the
+/// command's program words read once.
+pub fn program_args_any<'c, 'n>(
+    command: &'c SimpleCommand,
+    names: &[&'n str],
+) -> Option<(&'n str, &'c Word, &'c [Word])> {
+    let programs = ProgramWords::of(command);
+    names.iter().find_map(|&name| {
+        programs
+            .clone()
+            .find(|p| p.name == name)
+            .map(|p| (name, p.word, p.args))
+    })
+}
+
+/// A program a command runs: its basename, its word and the arguments after it.
+#[derive(Clone, Copy)]
+struct ProgramWord<'c> {
+    name: &'c str,
+    word: &'c Word,
+    args: &'c [Word],
+}
+
+/// The programs a command may be said to run, in the order they are
+/// compared: its first word; the program a wrapper (`sudo`, `env`, ...)
+/// runs; the first argument of a runner (`busybox wget`). Nothing when
+/// the first word is not static.
+#[derive(Clone)]
+struct ProgramWords<'c> {
+    found: [Option<ProgramWord<'c>>; 3],
+    next: usize,
+}
+
+impl<'c> ProgramWords<'c> {
+    fn of(command: &'c SimpleCommand) -> Self {
+        let mut found = [None; 3];
+        let first = command
+            .name
+            .as_ref()
+            .and_then(|w| Some((w, command_basename(w)?)));
+        if let Some((word, name)) = first {
+            found[0] = Some(ProgramWord {
+                name,
+                word,
+                args: &command.args,
+            });
+            // Only a wrapper runs another program; anything else is its own
+            // effective program, which is the first word.
+            if crate::shell::is_wrapper(name) {
+                found[1] = command.effective().and_then(|(word, args)| {
+                    let name = command_basename(word)?;
+                    Some(ProgramWord { name, word, args })
+                });
+            }
+            if RUNNERS.contains(&name) {
+                found[2] = command.args.split_first().and_then(|(word, args)| {
+                    let name = command_basename(word)?;
+                    Some(ProgramWord { name, word, args })
+                });
             }
         }
+        ProgramWords { found, next: 0 }
     }
-    if RUNNERS.contains(&first) {
-        let program = command.args.first()?;
-        if command_basename(program) == Some(name) {
-            return Some((program, &command.args[1..]));
+}
+
+impl<'c> Iterator for ProgramWords<'c> {
+    type Item = ProgramWord<'c>;
+    fn next(&mut self) -> Option<ProgramWord<'c>> {
+        while let Some(slot) = self.found.get(self.next) {
+            self.next += 1;
+            if slot.is_some() {
+                return *slot;
+            }
         }
+        None
     }
-    None
 }
 
 /// hadolint's option names of an argument list: `--name[=v]` gives `name`,
@@ -186,5 +247,44 @@ mod tests {
         assert_eq!(runs[0].run.keyword, Keyword::Run);
         let df = parse("RUN top\n");
         assert_eq!(posix_runs(&df).len(), 1);
+    }
+
+    #[test]
+    fn programs_of_a_command_are_found_in_order() {
+        let src = "FROM debian\nRUN sudo -u x wget -q u && busybox ps aux && exec top && \
+                   /bin/kill 1 && env A=1 ssh h && $X top && command -v top && sudo\n";
+        let df = parse(src);
+        let scripts = df.run_scripts(df.instructions().map(|(_, i)| i).nth(1).expect("RUN"));
+        let commands = scripts[0].commands();
+        let names = [
+            "top", "kill", "ssh", "ps", "wget", "sudo", "busybox", "exec",
+        ];
+        for command in commands {
+            let one_by_one = names
+                .iter()
+                .find_map(|&n| program_args(command, n).map(|(w, a)| (n, w.span, a.len())));
+            let at_once = program_args_any(command, &names).map(|(n, w, a)| (n, w.span, a.len()));
+            assert_eq!(one_by_one, at_once, "{}", command.span.slice(src));
+        }
+        let found: Vec<Option<&str>> = commands
+            .iter()
+            .map(|c| program_args_any(c, &names).map(|(n, _, _)| n))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                Some("wget"),
+                Some("ps"),
+                Some("top"),
+                Some("kill"),
+                Some("ssh"),
+                None,
+                None,
+                Some("sudo")
+            ]
+        );
+        let (word, args) = program_args(&commands[0], "wget").expect("wget");
+        assert_eq!(word.span.slice(src), "wget");
+        assert_eq!(args.len(), 2);
     }
 }
