@@ -209,7 +209,7 @@ fn sudo_env_and_variable_packages() {
     let raw: Vec<_> = install
         .packages
         .iter()
-        .map(|w| (w.raw.as_str(), w.value.as_deref()))
+        .map(|w| (w.raw.as_str(), w.as_str()))
         .collect();
     assert_eq!(
         raw,

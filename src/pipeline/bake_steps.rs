@@ -548,7 +548,7 @@ fn read_bake_flags(b: &mut BuildStep, args: &[Word], script: &StepScript) -> boo
                 if let (Some(v), Some(w)) = (arg, arg_word) {
                     let (span, exact) = located(w, &v);
                     if let Some(mut o) = SetOverride::parse(&v, span, exact, arg_dynamic) {
-                        o.shell_expansion = arg_word.is_some_and(|w| w.value.is_none());
+                        o.shell_expansion = arg_word.is_some_and(|w| !w.is_static());
                         b.overrides.push(o);
                     }
                 }

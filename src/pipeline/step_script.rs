@@ -129,7 +129,7 @@ mod tests {
         assert_eq!(tag.name_str(), Some("docker"));
         let dest = &tag.args[2];
         assert_eq!(dest.span.slice(text), "ghcr.io/acme/web:${{ github.sha }}");
-        assert!(dest.value.is_none(), "an expression is not static");
+        assert!(!dest.is_static(), "an expression is not static");
         let at = dest.raw.find('$').unwrap();
         let (expr, len) = s.expression(&dest.raw[at..]).unwrap();
         assert_eq!(expr, "${{ github.sha }}");

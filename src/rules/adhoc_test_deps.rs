@@ -235,11 +235,11 @@ fn sub_word(word: &Word, at: usize) -> Option<Word> {
     } else {
         word.span
     };
-    Some(Word {
-        raw: value.to_string(),
-        value: Some(value.to_string()),
+    Some(Word::with_value(
+        value.to_string(),
+        Some(value.to_string()),
         span,
-    })
+    ))
 }
 
 /// `uv pip install ...` (the pip interface of uv).

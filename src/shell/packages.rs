@@ -1071,21 +1071,21 @@ pub fn install_shape(command: &SimpleCommand, command_index: usize) -> Option<In
                 .collect();
             let first = parts.first()?;
             let last = parts.last()?;
-            Some(WordAt::Made(Word {
-                raw: parts
+            Some(WordAt::Made(Word::with_value(
+                parts
                     .iter()
                     .map(|w| w.raw.as_str())
                     .collect::<Vec<_>>()
                     .join(" "),
-                value: Some(
+                Some(
                     parts
                         .iter()
                         .filter_map(|w| w.as_str())
                         .collect::<Vec<_>>()
                         .join(" "),
                 ),
-                span: first.span.cover(last.span),
-            }))
+                first.span.cover(last.span),
+            )))
         }
         None if manager_spec.bare_installs && positionals.is_empty() => None,
         None => return None,

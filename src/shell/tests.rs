@@ -26,7 +26,10 @@ fn package_values(install: &PackageInstall) -> Vec<String> {
     install
         .packages
         .iter()
-        .map(|w| w.value.clone().unwrap_or_else(|| format!("<{}>", w.raw)))
+        .map(|w| {
+            w.as_str()
+                .map_or_else(|| format!("<{}>", w.raw), str::to_string)
+        })
         .collect()
 }
 
@@ -77,7 +80,7 @@ fn command_words_have_spans_and_values() {
     let args: Vec<_> = c.args.iter().map(|w| w.span.slice(text)).collect();
     assert_eq!(args, vec!["install", "-y", "'curl'", "\"$PKGS\""]);
     assert_eq!(c.args[2].as_str(), Some("curl"));
-    assert_eq!(c.args[3].value, None);
+    assert_eq!(c.args[3].as_str(), None);
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! result does not depend on how the grammar happens to split a word into
 //! `concatenation`/`string`/`word` pieces.
 
+use std::borrow::Cow;
+
 use crate::span::Span;
 
 /// One shell word as written, with its source span.
@@ -11,11 +13,33 @@ use crate::span::Span;
 pub struct Word {
     /// The word exactly as the shell sees it (quotes and escapes kept).
     pub raw: String,
-    /// The literal value after quote removal, or `None` when the word
-    /// depends on an expansion (`$PKGS`, `$(cmd)`, `` `cmd` ``, `$((1+1))`).
-    pub value: Option<String>,
+    /// The literal value after quote removal, see [`Word::as_str`].
+    value: StaticValue,
     /// Source span in Dockerfile coordinates (once the word belongs to a [`super::RunScript`]).
     pub span: Span,
+}
+
+/// A word's value after quote removal. Most words have nothing to remove:
+/// their value is their text, not kept twice (words are made and copied
+/// by the thousand in a large file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum StaticValue {
+    /// The value is the raw text itself.
+    Raw,
+    /// The value differs from the raw text (quotes or escapes removed).
+    Unquoted(String),
+    /// The word depends on an expansion.
+    Dynamic,
+}
+
+impl StaticValue {
+    fn new(raw: &str, value: Option<Cow<'_, str>>) -> StaticValue {
+        match value {
+            None => StaticValue::Dynamic,
+            Some(value) if value == raw => StaticValue::Raw,
+            Some(value) => StaticValue::Unquoted(value.into_owned()),
+        }
+    }
 }
 
 impl Word {
@@ -23,24 +47,40 @@ impl Word {
     pub fn new(raw: &str, span: Span) -> Word {
         Word {
             raw: raw.to_string(),
-            value: static_value(raw),
+            value: StaticValue::new(raw, unquoted(raw)),
             span,
         }
     }
 
-    /// The static value, if the word has one.
+    /// A word whose static value is given (`None`: dynamic), for words a
+    /// detection makes up from others.
+    pub fn with_value(raw: String, value: Option<String>, span: Span) -> Word {
+        Word {
+            value: StaticValue::new(&raw, value.map(Cow::Owned)),
+            raw,
+            span,
+        }
+    }
+
+    /// The static value, if the word has one: the value after quote
+    /// removal, or `None` when the word depends on an expansion (`$PKGS`,
+    /// `$(cmd)`, `` `cmd` ``, `$((1+1))`).
     pub fn as_str(&self) -> Option<&str> {
-        self.value.as_deref()
+        match &self.value {
+            StaticValue::Raw => Some(&self.raw),
+            StaticValue::Unquoted(value) => Some(value),
+            StaticValue::Dynamic => None,
+        }
     }
 
     /// Whether the word's value is known without running anything.
     pub fn is_static(&self) -> bool {
-        self.value.is_some()
+        self.value != StaticValue::Dynamic
     }
 
     /// Whether the static value equals `text`.
     pub fn is(&self, text: &str) -> bool {
-        self.value.as_deref() == Some(text)
+        self.as_str() == Some(text)
     }
 
     /// Names of the variables the word references (`$X`, `${X:-y}`), in order, deduplicated.
@@ -52,13 +92,18 @@ impl Word {
 /// Quote removal for a word without expansions; `None` when an expansion
 /// (`$name`, `${..}`, `$(..)`, `$((..))`, backticks) makes it dynamic.
 pub fn static_value(raw: &str) -> Option<String> {
+    unquoted(raw).map(Cow::into_owned)
+}
+
+/// [`static_value`], borrowing the text when there is nothing to remove.
+fn unquoted(raw: &str) -> Option<Cow<'_, str>> {
     let bytes = raw.as_bytes();
     // Most words (`-y`, `curl=7.88*`, `install`) have nothing to remove.
     if !bytes
         .iter()
         .any(|b| matches!(b, b'\\' | b'\'' | b'"' | b'$' | b'`'))
     {
-        return Some(raw.to_string());
+        return Some(Cow::Borrowed(raw));
     }
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.char_indices().peekable();
@@ -109,7 +154,7 @@ pub fn static_value(raw: &str) -> Option<String> {
             _ => out.push(c),
         }
     }
-    Some(out)
+    Some(Cow::Owned(out))
 }
 
 /// Whether the `$` at `at` starts an expansion (rather than being a literal dollar).
@@ -197,6 +242,28 @@ mod tests {
             static_value("\"unterminated").as_deref(),
             Some("unterminated")
         );
+    }
+
+    #[test]
+    fn words_read_as_their_static_values() {
+        let span = Span::new(0, 0);
+        for raw in [
+            "foo", "'a b'", "a\\ b", "cost$", "$X", "\"$X\"", "pkg=1.2*", "",
+        ] {
+            let word = Word::new(raw, span);
+            assert_eq!(
+                word.as_str().map(str::to_string),
+                static_value(raw),
+                "{raw}"
+            );
+            assert_eq!(word.is_static(), static_value(raw).is_some(), "{raw}");
+        }
+        // A value given equal to the text is the same word as one read from it.
+        let made = Word::with_value("foo".into(), Some("foo".into()), span);
+        assert_eq!(made, Word::new("foo", span));
+        let made = Word::with_value("a b".into(), Some("a-b".into()), span);
+        assert_eq!((made.as_str(), made.is("a-b")), (Some("a-b"), true));
+        assert!(!Word::with_value("$X".into(), None, span).is_static());
     }
 
     #[test]
