@@ -89,25 +89,41 @@ struct FileLint<'a> {
 }
 
 impl FileLint<'_> {
-    /// The findings of `rules`, in rule order whether they ran in parallel or not.
+    /// The findings of `rules` (sorted later: the order here is not kept).
     fn run_rules(&self, rules: &[&'static RuleDef], parallel: bool) -> Vec<Diagnostic> {
         if !parallel {
             return rules.iter().flat_map(|&r| self.run_rule(r)).collect();
         }
         use rayon::prelude::*;
-        // What many rules share is computed first, itself in parallel, so
-        // that no rule waits for another to compute it.
-        prepare_shared(
-            self.dockerfile,
-            rules.iter().any(|r| r.code.starts_with("SC")),
+        // The RUN analyses first: they are made on every core inside a lazy
+        // cell, which no rule may wait on from a core helping to fill it.
+        self.dockerfile.analyze_runs();
+        let (shell_rules, other_rules): (Vec<&'static RuleDef>, Vec<&'static RuleDef>) =
+            rules.iter().partition(|r| r.code.starts_with("SC"));
+        // Each rule is its own job, so an idle core takes the next one.
+        let run_all = |rules: &[&'static RuleDef]| -> Vec<Vec<Diagnostic>> {
+            rules
+                .par_iter()
+                .with_max_len(1)
+                .map(|&r| self.run_rule(r))
+                .collect()
+        };
+        // The shell checks (and the rules reading them) run beside the
+        // other rules rather than before them. What many rules share is
+        // computed first on that side, itself in parallel.
+        let (shell_found, other_found) = rayon::join(
+            || {
+                prepare_shared(self.dockerfile, !shell_rules.is_empty());
+                run_all(&shell_rules)
+            },
+            || run_all(&other_rules),
         );
-        let per_rule: Vec<Vec<Diagnostic>> = rules
-            .par_iter()
-            .with_max_len(1)
-            .map(|&r| self.run_rule(r))
-            .collect();
-        let mut all = Vec::with_capacity(per_rule.iter().map(Vec::len).sum());
-        per_rule.into_iter().for_each(|found| all.extend(found));
+        let count = |found: &[Vec<Diagnostic>]| found.iter().map(Vec::len).sum::<usize>();
+        let mut all = Vec::with_capacity(count(&shell_found) + count(&other_found));
+        other_found
+            .into_iter()
+            .chain(shell_found)
+            .for_each(|found| all.extend(found));
         all
     }
 

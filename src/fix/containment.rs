@@ -196,6 +196,35 @@ pub struct Withheld {
 struct Verdicts {
     paths: HashMap<PathBuf, Result<PathBuf, Refusal>>,
     dirs: HashMap<PathBuf, Option<PathBuf>>,
+    /// The path asked about last and its verdict: fixes come file by file,
+    /// and comparing a path is cheaper than hashing it.
+    last: Option<(PathBuf, Result<PathBuf, Refusal>)>,
+}
+
+impl Verdicts {
+    /// Where `path` resolves to, or why it may not be written, worked out
+    /// by `check` the first time it is asked about.
+    fn verdict(
+        &mut self,
+        path: &Path,
+        check: impl FnOnce(&Path, &mut HashMap<PathBuf, Option<PathBuf>>) -> Result<PathBuf, Refusal>,
+    ) -> Result<PathBuf, Refusal> {
+        if let Some((last, verdict)) = &self.last {
+            if last == path {
+                return verdict.clone();
+            }
+        }
+        let verdict = match self.paths.get(path) {
+            Some(verdict) => verdict.clone(),
+            None => {
+                let verdict = check(path, &mut self.dirs);
+                self.paths.insert(path.to_path_buf(), verdict.clone());
+                verdict
+            }
+        };
+        self.last = Some((path.to_path_buf(), verdict.clone()));
+        verdict
+    }
 }
 
 /// The project root plus the working directory relative paths resolve
@@ -284,14 +313,7 @@ impl WriteScope {
     fn check_fix_with(&self, fix: &Fix, verdicts: &mut Verdicts) -> Result<(), Refusal> {
         for edit in &fix.edits {
             let path = edit.file();
-            let resolved = match verdicts.paths.get(path) {
-                Some(verdict) => verdict.clone()?,
-                None => {
-                    let verdict = self.check_write_in(path, &mut verdicts.dirs);
-                    verdicts.paths.insert(path.clone(), verdict.clone());
-                    verdict?
-                }
-            };
+            let resolved = verdicts.verdict(path, |path, dirs| self.check_write_in(path, dirs))?;
             if let Some(named) = &self.named {
                 if !named.contains(&resolved) {
                     return Err(Refusal::NotNamed { path: path.clone() });
@@ -525,6 +547,30 @@ mod tests {
     }
 
     #[cfg(unix)]
+    #[test]
+    fn verdicts_of_alternating_paths_stay_their_own() {
+        let (_d, base) = canonical_tempdir();
+        let root = base.join("proj");
+        std::fs::create_dir_all(&root).expect("mkdir");
+        let scope = scope_at(&root);
+        let fix = |path: &str| Fix::safe("x", vec![Edit::insert(path, 0, "y")]);
+        let mut verdicts = Verdicts::default();
+        // Inside, outside, the same outside again, inside again: the cached
+        // verdict of one path never answers for another.
+        for (path, allowed) in [
+            ("Dockerfile", true),
+            ("../elsewhere", false),
+            ("../elsewhere", false),
+            ("Dockerfile", true),
+            ("web/Dockerfile", true),
+            ("../elsewhere", false),
+        ] {
+            let verdict = scope.check_fix_with(&fix(path), &mut verdicts);
+            assert_eq!(verdict.is_ok(), allowed, "{path}");
+            assert_eq!(verdict, scope.check_fix(&fix(path)), "{path}");
+        }
+    }
+
     #[test]
     fn symlinks_are_followed_before_the_check() {
         let (_d, base) = canonical_tempdir();
