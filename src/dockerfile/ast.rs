@@ -261,11 +261,29 @@ impl LogicalText {
     /// Source offset of logical offset `at` (an offset at a segment end maps
     /// to the end of that segment's source run).
     pub fn source_offset(&self, at: usize) -> usize {
-        // Binary search (segments are sorted and disjoint) so mapping every
-        // word of a long continued instruction stays linear overall.
-        let idx = self
-            .segments
-            .partition_point(|&(lstart, _, len)| lstart + len < at);
+        self.source_offset_near(at, &mut 0)
+    }
+
+    /// Source span of a logical span. A span that crosses a continuation
+    /// covers the continuation bytes too.
+    pub fn source_span(&self, span: Span) -> Span {
+        self.source_span_near(span, &mut 0)
+    }
+
+    /// [`LogicalText::source_span`] for spans that mostly come in order
+    /// (every word of a script): the search starts at the segment `hint`
+    /// names, and leaves there the one it found.
+    pub fn source_span_near(&self, span: Span, hint: &mut usize) -> Span {
+        let start = if span.is_empty() {
+            self.source_offset_near(span.start, hint)
+        } else {
+            self.source_start_near(span.start, hint)
+        };
+        Span::new(start, self.source_offset_near(span.end, hint).max(start))
+    }
+
+    fn source_offset_near(&self, at: usize, hint: &mut usize) -> usize {
+        let idx = self.segment_near(hint, |&(lstart, _, len)| lstart + len < at);
         match self.segments.get(idx) {
             Some(&(lstart, sstart, _)) if at >= lstart => sstart + (at - lstart),
             _ => idx
@@ -275,27 +293,40 @@ impl LogicalText {
         }
     }
 
-    /// Source span of a logical span. A span that crosses a continuation
-    /// covers the continuation bytes too.
-    pub fn source_span(&self, span: Span) -> Span {
-        let start = if span.is_empty() {
-            self.source_offset(span.start)
-        } else {
-            self.source_start_of(span.start)
-        };
-        Span::new(start, self.source_offset(span.end).max(start))
-    }
-
     /// Like `source_offset`, but an offset at a segment boundary maps to the
     /// start of the *next* segment (what a span's start wants).
-    fn source_start_of(&self, at: usize) -> usize {
-        let idx = self
-            .segments
-            .partition_point(|&(lstart, _, len)| lstart + len <= at);
+    fn source_start_near(&self, at: usize, hint: &mut usize) -> usize {
+        let idx = self.segment_near(hint, |&(lstart, _, len)| lstart + len <= at);
         match self.segments.get(idx) {
             Some(&(lstart, sstart, _)) if at >= lstart => sstart + (at - lstart),
-            _ => self.source_offset(at),
+            _ => self.source_offset_near(at, hint),
         }
+    }
+
+    /// The partition point of `before` over the segments (which are sorted
+    /// and disjoint): at `hint` or just after it when it is there, else by
+    /// binary search, so mapping every word of a long continued
+    /// instruction stays linear overall. Leaves the result in `hint`.
+    fn segment_near(
+        &self,
+        hint: &mut usize,
+        before: impl Fn(&(usize, usize, usize)) -> bool,
+    ) -> usize {
+        let segments = &self.segments;
+        let is_point = |i: usize| {
+            i <= segments.len()
+                && (i == 0 || before(&segments[i - 1]))
+                && segments.get(i).is_none_or(|s| !before(s))
+        };
+        let idx = if is_point(*hint) {
+            *hint
+        } else if is_point(*hint + 1) {
+            *hint + 1
+        } else {
+            segments.partition_point(before)
+        };
+        *hint = idx;
+        idx
     }
 
     /// The logical sub-text `start..end` (clamped to char boundaries), with
@@ -907,6 +938,62 @@ mod tests {
         assert_eq!(lt.source_span(Span::new(3, 4)), Span::new(9, 10));
         assert_eq!(lt.source_span(Span::new(2, 4)), Span::new(8, 10));
         assert_eq!(lt.source_span(Span::new(0, 4)), Span::new(4, 10));
+    }
+
+    #[test]
+    fn spans_mapped_from_a_hint_match_a_search_from_scratch() {
+        // Segments of 3 bytes at logical 0, 3, 6, 9 (plus an empty text end),
+        // each 10 source bytes after the last.
+        let lt = LogicalText {
+            text: "abcdefghijkl".into(),
+            segments: vec![(0, 5, 3), (3, 15, 3), (6, 25, 3), (9, 35, 3)],
+        };
+        // The search the hint shortcuts: a partition point from scratch.
+        let offset = |at: usize, before_end: bool| {
+            let idx =
+                lt.segments.partition_point(
+                    |&(l, _, n)| if before_end { l + n <= at } else { l + n < at },
+                );
+            match lt.segments.get(idx) {
+                Some(&(l, s, _)) if at >= l => Some(s + (at - l)),
+                _ => None,
+            }
+        };
+        let expected = |span: Span| {
+            // Past the last segment: the end of its source run.
+            let at_or_after = |at: usize| offset(at, false).unwrap_or(38);
+            let end = at_or_after(span.end);
+            let start = if span.is_empty() {
+                at_or_after(span.start)
+            } else {
+                offset(span.start, true).unwrap_or_else(|| at_or_after(span.start))
+            };
+            Span::new(start, end.max(start))
+        };
+        let mut spans = Vec::new();
+        for start in 0..=12 {
+            for end in start..=12 {
+                spans.push(Span::new(start, end));
+            }
+        }
+        // In order, backwards, and jumping about: the hint never changes an answer.
+        let mut jumbled = spans.clone();
+        jumbled.sort_by_key(|s| (s.start * 7 + s.end * 3) % 11);
+        for order in [
+            spans.clone(),
+            spans.iter().rev().copied().collect(),
+            jumbled,
+        ] {
+            let mut hint = 0;
+            for span in order {
+                assert_eq!(
+                    lt.source_span_near(span, &mut hint),
+                    expected(span),
+                    "{span:?}"
+                );
+                assert_eq!(lt.source_span(span), expected(span), "{span:?}");
+            }
+        }
     }
 
     #[test]

@@ -453,7 +453,9 @@ fn analyze_text_in(
         None => Arc::new(TextAnalysis::new(&text.text)),
     };
     let mut commands = analysis.commands.clone();
-    let map = |span: Span| text.source_span(span);
+    // Words come mostly in order: each lookup starts where the last ended.
+    let mut hint = 0;
+    let mut map = |span: Span| text.source_span_near(span, &mut hint);
     for command in &mut commands {
         command.span = map(command.span);
         for word in command
