@@ -95,9 +95,6 @@ impl FileLint<'_> {
             return rules.iter().flat_map(|&r| self.run_rule(r)).collect();
         }
         use rayon::prelude::*;
-        // The RUN analyses first: they are made on every core inside a lazy
-        // cell, which no rule may wait on from a core helping to fill it.
-        self.dockerfile.analyze_runs();
         let (shell_rules, other_rules): (Vec<&'static RuleDef>, Vec<&'static RuleDef>) =
             rules.iter().partition(|r| r.code.starts_with("SC"));
         // Each rule is its own job, so an idle core takes the next one.
@@ -110,7 +107,9 @@ impl FileLint<'_> {
         };
         // The shell checks (and the rules reading them) run beside the
         // other rules rather than before them. What many rules share is
-        // computed first on that side, itself in parallel.
+        // computed first on that side, itself in parallel: the RUN analyses
+        // (which the other rules also make, a RUN at a time, when they get
+        // to one first), their installs and shell checks.
         let (shell_found, other_found) = rayon::join(
             || {
                 prepare_shared(self.dockerfile, !shell_rules.is_empty());

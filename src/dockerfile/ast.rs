@@ -107,11 +107,33 @@ pub struct RunShells(
 /// `ONBUILD RUN` and its trigger are told apart.
 type RunKey = (usize, usize, usize);
 
-/// Lazily computed [`crate::shell::RunScript`]s of a Dockerfile's RUNs, by
-/// instruction, sorted by key: looked up by binary search (a dozen rules
-/// ask per RUN; hashing the key cost more than comparing a few).
+/// The [`crate::shell::RunScript`]s of a Dockerfile's RUNs, each analysed
+/// on first use (see [`RunIndex`]).
 #[derive(Debug, Clone, Default)]
-pub struct RunAnalysis(std::sync::OnceLock<Vec<(RunKey, Vec<crate::shell::RunScript>)>>);
+pub struct RunAnalysis(std::sync::OnceLock<RunIndex>);
+
+/// Every RUN (and `ONBUILD RUN`) of a file with a cell for its analysis.
+/// The cells are filled one RUN at a time, by whichever core asks first,
+/// so rules can start while the RUNs are still being analysed on the
+/// other cores; none of them waits for more than the RUN it reads.
+#[derive(Debug, Clone)]
+pub struct RunIndex {
+    /// Slot of each key, sorted by key: looked up by binary search (a
+    /// dozen rules ask per RUN; hashing the key cost more than comparing a few).
+    keys: Vec<(RunKey, usize)>,
+    slots: Vec<RunSlot>,
+    /// Without a cache shared with other files, RUNs of this file with the
+    /// same text still share one analysis.
+    local_cache: Option<std::sync::Arc<crate::shell::ScriptCache>>,
+}
+
+/// One RUN's analysis, made on first use.
+#[derive(Debug, Clone)]
+struct RunSlot {
+    /// The node of the RUN (or of the ONBUILD holding it).
+    node: usize,
+    scripts: std::sync::OnceLock<Vec<crate::shell::RunScript>>,
+}
 
 /// A top-level piece of the file.
 #[derive(Debug, Clone)]
@@ -741,90 +763,109 @@ impl Dockerfile {
     }
 
     /// The shell analysis of a RUN (or `ONBUILD RUN`) of this file, computed
-    /// once for all its RUNs: rules ask for the same scripts again and again,
-    /// and the shell parse is the most expensive part of linting a RUN.
-    /// An instruction from elsewhere is analysed on the spot.
+    /// once: rules ask for the same scripts again and again, and the shell
+    /// parse is the most expensive part of linting a RUN. An instruction
+    /// from elsewhere is analysed on the spot.
     pub fn run_scripts(
         &self,
         ins: &Instruction,
     ) -> std::borrow::Cow<'_, [crate::shell::RunScript]> {
-        let cache = self.run_analyses();
+        let index = self.run_index();
         let key = run_key(ins);
-        match cache.binary_search_by_key(&key, |(k, _)| *k) {
-            Ok(at) => std::borrow::Cow::Borrowed(cache[at].1.as_slice()),
-            Err(_) => std::borrow::Cow::Owned(crate::shell::analyze_run(ins, &self.source)),
+        let slot = index
+            .keys
+            .binary_search_by_key(&key, |(k, _)| *k)
+            .ok()
+            .and_then(|at| index.slots.get(index.keys[at].1));
+        match slot.and_then(|slot| self.slot_scripts(index, slot)) {
+            Some(scripts) => std::borrow::Cow::Borrowed(scripts),
+            None => std::borrow::Cow::Owned(crate::shell::analyze_run(ins, &self.source)),
         }
     }
 
-    /// Analyses every RUN of the file now (a lint that runs rules in
-    /// parallel does this first, rather than have one rule do it while
-    /// the others wait).
+    /// Analyses every RUN of the file now, on every core for a file with
+    /// many (the usual few are not worth the hand-off).
     pub fn analyze_runs(&self) {
-        self.run_analyses();
+        let index = self.run_index();
+        if index.slots.len() >= PARALLEL_RUNS_MIN {
+            use rayon::prelude::*;
+            index.slots.par_iter().with_max_len(1).for_each(|slot| {
+                self.slot_scripts(index, slot);
+            });
+        } else {
+            for slot in &index.slots {
+                self.slot_scripts(index, slot);
+            }
+        }
     }
 
-    /// Analyses every RUN (see [`Dockerfile::analyze_runs`]), then finds
-    /// the package installs of every script and, with `shell_checks`, runs
-    /// their ShellCheck-style checks, on every core.
+    /// Analyses every RUN, finds the package installs of every script and,
+    /// with `shell_checks`, runs their ShellCheck-style checks, on every core.
     pub fn prepare_runs(&self, shell_checks: bool) {
         use rayon::prelude::*;
-        let scripts: Vec<&crate::shell::RunScript> = self
-            .run_analyses()
-            .iter()
-            .flat_map(|(_, scripts)| scripts)
-            .collect();
-        scripts.par_iter().with_max_len(1).for_each(|script| {
-            script.prepare_installs();
-            if shell_checks {
-                script.shell_findings();
+        let index = self.run_index();
+        index.slots.par_iter().with_max_len(1).for_each(|slot| {
+            for script in self.slot_scripts(index, slot).unwrap_or_default() {
+                script.prepare_installs();
+                if shell_checks {
+                    script.shell_findings();
+                }
             }
         });
     }
 
-    fn run_analyses(&self) -> &[(RunKey, Vec<crate::shell::RunScript>)] {
+    /// The scripts of the RUN in `slot`, analysed now if no one has yet.
+    /// The analysis of one RUN never waits for another core's work, so a
+    /// core may fill a slot while the other cores run rules.
+    fn slot_scripts<'a>(
+        &'a self,
+        index: &'a RunIndex,
+        slot: &'a RunSlot,
+    ) -> Option<&'a [crate::shell::RunScript]> {
+        let top = self.instruction(slot.node)?;
+        let cache = self
+            .script_cache
+            .as_deref()
+            .or(index.local_cache.as_deref());
+        Some(
+            slot.scripts
+                .get_or_init(|| crate::shell::analyze_run_in(top, &self.source, cache)),
+        )
+    }
+
+    /// The RUNs of the file and their (still empty) analysis cells.
+    fn run_index(&self) -> &RunIndex {
         self.run_analysis.0.get_or_init(|| {
             let run = |i: &Instruction| matches!(i.kind, InstructionKind::Run(_));
-            let runs: Vec<&Instruction> = self
-                .instructions()
-                .map(|(_, top)| top)
-                .filter(|top| match &top.kind {
-                    InstructionKind::Onbuild(inner) => run(inner),
-                    _ => run(top),
-                })
-                .collect();
-            // Without a cache shared with other files, RUNs of this file
-            // with the same text still share one analysis.
-            let local;
-            let cache = match self.script_cache.as_deref() {
-                Some(shared) => Some(shared),
-                None if runs.len() > 1 => {
-                    local = crate::shell::ScriptCache::default();
-                    Some(&local)
+            let mut keys = Vec::new();
+            let mut slots = Vec::new();
+            for (node, top) in self.instructions() {
+                let inner = match &top.kind {
+                    InstructionKind::Onbuild(inner) if run(inner) => Some(inner),
+                    _ if run(top) => None,
+                    _ => continue,
+                };
+                // An `ONBUILD RUN` is found by either instruction.
+                if let Some(inner) = inner {
+                    keys.push((run_key(inner), slots.len()));
                 }
-                None => None,
-            };
-            let analyze =
-                |top: &&Instruction| crate::shell::analyze_run_in(top, &self.source, cache);
-            // A file with many RUNs is analysed on every core (rules wait
-            // for this); the usual few are not worth the hand-off.
-            let analyses: Vec<Vec<crate::shell::RunScript>> = if runs.len() >= PARALLEL_RUNS_MIN {
-                use rayon::prelude::*;
-                runs.par_iter().with_max_len(1).map(analyze).collect()
-            } else {
-                runs.iter().map(analyze).collect()
-            };
-            let mut map = Vec::new();
-            for (top, scripts) in runs.into_iter().zip(analyses) {
-                if let InstructionKind::Onbuild(inner) = &top.kind {
-                    map.push((run_key(inner), scripts.clone()));
-                }
-                map.push((run_key(top), scripts));
+                keys.push((run_key(top), slots.len()));
+                slots.push(RunSlot {
+                    node,
+                    scripts: std::sync::OnceLock::new(),
+                });
             }
             // The last entry of a key wins (stable sort of the reversed list).
-            map.reverse();
-            map.sort_by_key(|(key, _)| *key);
-            map.dedup_by_key(|(key, _)| *key);
-            map
+            keys.reverse();
+            keys.sort_by_key(|(key, _)| *key);
+            keys.dedup_by_key(|(key, _)| *key);
+            let local_cache = (self.script_cache.is_none() && slots.len() > 1)
+                .then(|| std::sync::Arc::new(crate::shell::ScriptCache::default()));
+            RunIndex {
+                keys,
+                slots,
+                local_cache,
+            }
         })
     }
 
@@ -832,8 +873,9 @@ impl Dockerfile {
     /// keeps its syntax, not every RUN's words and trees), and the syntax
     /// trees the checks did not use in the analyses shared with other files.
     pub fn release_run_analysis(&mut self) {
-        if let Some(map) = self.run_analysis.0.get() {
-            for script in map.iter().flat_map(|(_, scripts)| scripts) {
+        if let Some(index) = self.run_analysis.0.get() {
+            let analysed = index.slots.iter().filter_map(|slot| slot.scripts.get());
+            for script in analysed.flatten() {
                 script.release_tree();
             }
         }
@@ -924,6 +966,54 @@ mod tests {
         );
         assert_ne!(norm(&h1), norm(&h2));
         assert!(norm(&h1)[1].starts_with("RUN --mount=type=cache,target=/r <<EOF"));
+    }
+
+    #[test]
+    fn each_run_is_analysed_once_whoever_asks_first() {
+        let mut text = String::from("FROM debian:12\n");
+        for i in 0..40 {
+            text.push_str(&format!("RUN apt-get install -y curl-{i} && echo {i}\n"));
+        }
+        text.push_str("ONBUILD RUN pip install flask\nRUN apt-get install -y curl-0 && echo 0\n");
+        let df = crate::dockerfile::parse(&text);
+        let runs: Vec<&Instruction> = df.instructions().map(|(_, i)| i).skip(1).collect();
+        // Rules on both cores ask for the scripts while the analyses are made.
+        let (asked, ()) = rayon::join(
+            || {
+                runs.iter()
+                    .map(|ins| df.run_scripts(ins).as_ptr() as usize)
+                    .collect::<Vec<_>>()
+            },
+            || df.prepare_runs(true),
+        );
+        let again: Vec<usize> = runs
+            .iter()
+            .map(|ins| df.run_scripts(ins).as_ptr() as usize)
+            .collect();
+        assert_eq!(asked, again, "one analysis per RUN, kept");
+        // An ONBUILD RUN is found by its trigger too, as the same analysis.
+        let onbuild = runs[40];
+        let InstructionKind::Onbuild(trigger) = &onbuild.kind else {
+            panic!("not an ONBUILD: {onbuild:?}");
+        };
+        assert_eq!(
+            df.run_scripts(trigger).as_ptr(),
+            df.run_scripts(onbuild).as_ptr()
+        );
+        let scripts = df.run_scripts(onbuild);
+        assert_eq!(scripts[0].installs()[0].packages[0].as_str(), Some("flask"));
+        // A RUN from another file is analysed on the spot, not cached.
+        let other = crate::dockerfile::parse("FROM a\nRUN echo elsewhere\n");
+        let (_, foreign) = other.instructions().nth(1).expect("RUN");
+        assert!(matches!(
+            df.run_scripts(foreign),
+            std::borrow::Cow::Owned(_)
+        ));
+        // The same text in two RUNs: two analyses with their own spans.
+        let first = df.run_scripts(runs[0]);
+        let last = df.run_scripts(runs[41]);
+        assert_eq!(first[0].text, last[0].text);
+        assert_ne!(first[0].span, last[0].span);
     }
 
     #[test]
