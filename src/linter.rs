@@ -110,13 +110,19 @@ impl FileLint<'_> {
         // computed first on that side, itself in parallel: the RUN analyses
         // (which the other rules also make, a RUN at a time, when they get
         // to one first), their installs and shell checks.
-        let (shell_found, other_found) = rayon::join(
-            || {
-                prepare_shared(self.dockerfile, !shell_rules.is_empty());
-                run_all(&shell_rules)
-            },
-            || run_all(&other_rules),
-        );
+        let (shell_found, other_found) = if shell_rules.is_empty() {
+            // Nothing to run beside: the rules start here (a lone rule runs
+            // on the calling thread, where a test counts its work).
+            (Vec::new(), run_all(&other_rules))
+        } else {
+            rayon::join(
+                || {
+                    prepare_shared(self.dockerfile, true);
+                    run_all(&shell_rules)
+                },
+                || run_all(&other_rules),
+            )
+        };
         let count = |found: &[Vec<Diagnostic>]| found.iter().map(Vec::len).sum::<usize>();
         let mut all = Vec::with_capacity(count(&shell_found) + count(&other_found));
         other_found
