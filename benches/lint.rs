@@ -250,7 +250,7 @@ fn phase_medians(
         df.analyze_runs();
         phases[1].push(start.elapsed());
         let start = Instant::now();
-        bakelint::linter::prepare_shared(&df, true);
+        bakelint::linter::prepare_shared(&df);
         phases[2].push(start.elapsed());
         let start = Instant::now();
         let n = bakelint::linter::lint_dockerfile(path, &df, settings, build).len();
@@ -280,7 +280,7 @@ fn per_rule_times() {
         df.analyze_runs();
         analysis += start.elapsed();
         let start = Instant::now();
-        bakelint::linter::prepare_shared(&df, true);
+        bakelint::linter::prepare_shared(&df);
         checks += start.elapsed();
         for (rule, total) in RULES.iter().zip(&mut totals) {
             let Some(check) = rule.dockerfile_check() else {
@@ -327,7 +327,7 @@ fn repeat_rule(code: &str) {
     let settings = Settings::default();
     let build = BuildInfo::default();
     let df = bakelint::dockerfile::parse(&big);
-    bakelint::linter::prepare_shared(&df, true);
+    bakelint::linter::prepare_shared(&df);
     let ctx = rule_context(rule, &df, &path, &settings, &build);
     let rounds = 500;
     let start = Instant::now();

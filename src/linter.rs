@@ -63,21 +63,15 @@ pub fn lint_dockerfile(
 }
 
 /// Computes what many rules of a large file share, on every core: the RUN
-/// analyses, their installs and (with `shell_checks`) their shell checks,
-/// beside the shell scope the shell checks read (it needs no analysis);
-/// then which RUNs have which shell findings.
-pub fn prepare_shared(dockerfile: &Dockerfile, shell_checks: bool) {
+/// analyses, their installs and their shell checks, beside the shell scope
+/// the shell checks read (it needs no analysis); then which RUNs have
+/// which shell findings.
+pub fn prepare_shared(dockerfile: &Dockerfile) {
     rayon::join(
-        || dockerfile.prepare_runs(shell_checks),
-        || {
-            if shell_checks {
-                crate::rules::shellcheck::prepare_scope(dockerfile);
-            }
-        },
+        || dockerfile.prepare_runs(),
+        || crate::rules::shellcheck::prepare_scope(dockerfile),
     );
-    if shell_checks {
-        crate::rules::shellcheck::prepare_finding_nodes(dockerfile);
-    }
+    crate::rules::shellcheck::prepare_finding_nodes(dockerfile);
 }
 
 /// One file being linted, with what its rules are given.
@@ -117,7 +111,7 @@ impl FileLint<'_> {
         } else {
             rayon::join(
                 || {
-                    prepare_shared(self.dockerfile, true);
+                    prepare_shared(self.dockerfile);
                     run_all(&shell_rules)
                 },
                 || run_all(&other_rules),

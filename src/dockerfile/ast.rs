@@ -799,17 +799,15 @@ impl Dockerfile {
         }
     }
 
-    /// Analyses every RUN, finds the package installs of every script and,
-    /// with `shell_checks`, runs their ShellCheck-style checks, on every core.
-    pub fn prepare_runs(&self, shell_checks: bool) {
+    /// Analyses every RUN, finds the package installs of every script and
+    /// runs their ShellCheck-style checks, on every core.
+    pub fn prepare_runs(&self) {
         use rayon::prelude::*;
         let index = self.run_index();
         index.slots.par_iter().with_max_len(1).for_each(|slot| {
             for script in self.slot_scripts(index, slot).unwrap_or_default() {
                 script.prepare_installs();
-                if shell_checks {
-                    script.shell_findings();
-                }
+                script.shell_findings();
             }
         });
     }
@@ -984,7 +982,7 @@ mod tests {
                     .map(|ins| df.run_scripts(ins).as_ptr() as usize)
                     .collect::<Vec<_>>()
             },
-            || df.prepare_runs(true),
+            || df.prepare_runs(),
         );
         let again: Vec<usize> = runs
             .iter()

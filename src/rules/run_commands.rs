@@ -98,7 +98,9 @@ pub fn program_names(command: &SimpleCommand) -> impl Iterator<Item = &str> {
 /// The program word and the arguments after it when `command` runs
 /// `name` (`sudo -u x wget -q URL` gives `wget` and `-q URL`).
 pub fn program_args<'c>(command: &'c SimpleCommand, name: &str) -> Option<(&'c Word, &'c [Word])> {
-    ProgramWords::of(command)
+    program_words(command)
+        .into_iter()
+        .flatten()
         .find(|p| p.name == name)
         .map(|p| (p.word, p.args))
 }
@@ -110,10 +112,11 @@ pub fn program_args_any<'c, 'n>(
     command: &'c SimpleCommand,
     names: &[&'n str],
 ) -> Option<(&'n str, &'c Word, &'c [Word])> {
-    let programs = ProgramWords::of(command);
+    let programs = program_words(command);
     names.iter().find_map(|&name| {
         programs
-            .clone()
+            .iter()
+            .flatten()
             .find(|p| p.name == name)
             .map(|p| (name, p.word, p.args))
     })
@@ -131,55 +134,35 @@ struct ProgramWord<'c> {
 /// compared: its first word; the program a wrapper (`sudo`, `env`, ...)
 /// runs; the first argument of a runner (`busybox wget`). Nothing when
 /// the first word is not static.
-#[derive(Clone)]
-struct ProgramWords<'c> {
-    found: [Option<ProgramWord<'c>>; 3],
-    next: usize,
-}
-
-impl<'c> ProgramWords<'c> {
-    fn of(command: &'c SimpleCommand) -> Self {
-        let mut found = [None; 3];
-        let first = command
-            .name
-            .as_ref()
-            .and_then(|w| Some((w, command_basename(w)?)));
-        if let Some((word, name)) = first {
-            found[0] = Some(ProgramWord {
-                name,
-                word,
-                args: &command.args,
-            });
-            // Only a wrapper runs another program; anything else is its own
-            // effective program, which is the first word.
-            if crate::shell::is_wrapper(name) {
-                found[1] = command.effective().and_then(|(word, args)| {
-                    let name = command_basename(word)?;
-                    Some(ProgramWord { name, word, args })
-                });
-            }
-            if RUNNERS.contains(&name) {
-                found[2] = command.args.split_first().and_then(|(word, args)| {
-                    let name = command_basename(word)?;
-                    Some(ProgramWord { name, word, args })
-                });
-            }
-        }
-        ProgramWords { found, next: 0 }
+fn program_words(command: &SimpleCommand) -> [Option<ProgramWord<'_>>; 3] {
+    let mut found = [None; 3];
+    let Some((word, name)) = command
+        .name
+        .as_ref()
+        .and_then(|w| Some((w, command_basename(w)?)))
+    else {
+        return found;
+    };
+    found[0] = Some(ProgramWord {
+        name,
+        word,
+        args: &command.args,
+    });
+    // Only a wrapper runs another program; anything else is its own
+    // effective program, which is the first word.
+    if crate::shell::is_wrapper(name) {
+        found[1] = command.effective().and_then(|(word, args)| {
+            let name = command_basename(word)?;
+            Some(ProgramWord { name, word, args })
+        });
     }
-}
-
-impl<'c> Iterator for ProgramWords<'c> {
-    type Item = ProgramWord<'c>;
-    fn next(&mut self) -> Option<ProgramWord<'c>> {
-        while let Some(slot) = self.found.get(self.next) {
-            self.next += 1;
-            if slot.is_some() {
-                return *slot;
-            }
-        }
-        None
+    if RUNNERS.contains(&name) {
+        found[2] = command.args.split_first().and_then(|(word, args)| {
+            let name = command_basename(word)?;
+            Some(ProgramWord { name, word, args })
+        });
     }
+    found
 }
 
 /// hadolint's option names of an argument list: `--name[=v]` gives `name`,
