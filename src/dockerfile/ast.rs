@@ -356,8 +356,17 @@ impl LogicalText {
     pub fn slice(&self, start: usize, end: usize) -> LogicalText {
         let start = crate::span::clamp_to_char_boundary(&self.text, start);
         let end = crate::span::clamp_to_char_boundary(&self.text, end.max(start));
-        let mut segments = Vec::new();
-        for &(lstart, sstart, len) in &self.segments {
+        // Segments are sorted and do not overlap: skip those that end
+        // before `start`, stop at the first that begins at `end`.
+        let first = self
+            .segments
+            .partition_point(|&(l, _, len)| l + len <= start);
+        let rest = &self.segments[first..];
+        let mut segments = Vec::with_capacity(rest.len());
+        for &(lstart, sstart, len) in rest {
+            if lstart >= end {
+                break;
+            }
             let (s, e) = (lstart.max(start), (lstart + len).min(end));
             if s < e {
                 segments.push((s - start, sstart + (s - lstart), e - s));
@@ -1099,6 +1108,34 @@ mod tests {
         assert_eq!(lt.slice(1, 3).segments, vec![(0, 5, 1), (1, 8, 1)]);
         assert_eq!(lt.source_offset(100), 12);
         assert_eq!(LogicalText::default().source_offset(3), 0);
+    }
+
+    #[test]
+    fn every_slice_keeps_the_segments_it_overlaps() {
+        let src = "RUN ab \\\n cd \\\n\\\n ef \\\n g";
+        let mut lt = LogicalText::default();
+        for piece in ["ab ", " cd ", " ef ", " g"] {
+            let start = src.find(piece).unwrap();
+            lt.push_source(src, Span::new(start, start + piece.len()));
+        }
+        assert_eq!(lt.text, "ab  cd  ef  g");
+        let len = lt.text.len();
+        for start in 0..=len {
+            for end in start..=len + 1 {
+                // Every segment, clipped to the slice and rebased.
+                let expected: Vec<(usize, usize, usize)> = lt
+                    .segments
+                    .iter()
+                    .filter_map(|&(l, s, n)| {
+                        let (from, to) = (l.max(start), (l + n).min(end));
+                        (from < to).then(|| (from - start, s + from - l, to - from))
+                    })
+                    .collect();
+                let part = lt.slice(start, end);
+                assert_eq!(part.segments, expected, "slice {start}..{end}");
+                assert_eq!(part.text, lt.text[start..end.min(len)]);
+            }
+        }
     }
 
     #[test]

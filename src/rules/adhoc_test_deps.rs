@@ -713,7 +713,7 @@ struct Adhoc {
 fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     let df = ctx.dockerfile;
     // Every finding is about a pip install: most files have none.
-    if !df.installs_with(|m| m == PackageManager::Pip) {
+    if !df.installs_with(|m| m == PackageManager::Pip) || !installs_named_and_requirements(df) {
         return;
     }
     let stages = df.stages();
@@ -728,6 +728,32 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
         true
     });
     out[first..].sort_by_key(|d| (d.span.start, d.span.end));
+}
+
+/// Whether the RUNs of `df` have both an install of named packages that
+/// could be ad hoc and an install of a requirements file. Every finding
+/// needs both, and the stage walk that decides (paths, COPYs, working
+/// directories) costs far more than looking at the installs alone.
+fn installs_named_and_requirements(df: &Dockerfile) -> bool {
+    let (mut named, mut requirements) = (false, false);
+    for (_, ins) in df.instructions() {
+        if !matches!(ins.kind, InstructionKind::Run(_)) {
+            continue;
+        }
+        for script in df.run_scripts(ins).iter() {
+            for pip in pip_installs(script) {
+                if pip.requirement_files.is_empty() {
+                    named |= adhoc_packages(&pip, &[]).is_some();
+                } else {
+                    requirements = true;
+                }
+                if named && requirements {
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }
 
 /// One pip install of interest found while walking a script.
