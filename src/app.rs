@@ -406,11 +406,8 @@ pub fn summary_line(
 /// rule fired: `By rule family: 25 BP, 4 DF.` across families, else `By
 /// rule: 9 BP007, 5 BP001, ...` (at most six; `--statistics` has it all).
 fn family_counts(diagnostics: &[Diagnostic]) -> Option<String> {
-    let family = |code: &str| {
-        code.trim_end_matches(|c: char| c.is_ascii_digit())
-            .to_string()
-    };
-    let by_rule = counts(diagnostics.iter().map(|d| d.code.to_string()));
+    let family = |code: &'static str| code.trim_end_matches(|c: char| c.is_ascii_digit());
+    let by_rule = counts(diagnostics.iter().map(|d| d.code));
     if by_rule.len() < 2 {
         return None;
     }
@@ -433,12 +430,12 @@ fn family_counts(diagnostics: &[Diagnostic]) -> Option<String> {
 }
 
 /// Counts of each name, most frequent first (ties by name).
-fn counts(names: impl Iterator<Item = String>) -> Vec<(String, usize)> {
-    let mut map: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+fn counts(names: impl Iterator<Item = &'static str>) -> Vec<(&'static str, usize)> {
+    let mut map: BTreeMap<&str, usize> = BTreeMap::new();
     for name in names {
         *map.entry(name).or_default() += 1;
     }
-    let mut list: Vec<(String, usize)> = map.into_iter().collect();
+    let mut list: Vec<(&str, usize)> = map.into_iter().collect();
     list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     list
 }

@@ -163,9 +163,10 @@ pub fn lint_dockerfile_text(
 /// Stable order: file, position, code.
 pub fn sort_diagnostics(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
-        // Most comparisons are within one file: equal paths are cheap to
-        // tell, ordering them component by component is not.
-        let file = if a.file == b.file {
+        // Most comparisons are within one file: equal bytes are cheap to
+        // tell, comparing paths component by component is not (`==` on
+        // paths does that too).
+        let file = if a.file.as_os_str() == b.file.as_os_str() {
             std::cmp::Ordering::Equal
         } else {
             a.file.cmp(&b.file)
