@@ -436,7 +436,7 @@ fn counts(names: impl Iterator<Item = &'static str>) -> Vec<(&'static str, usize
         *map.entry(name).or_default() += 1;
     }
     let mut list: Vec<(&str, usize)> = map.into_iter().collect();
-    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
     list
 }
 
