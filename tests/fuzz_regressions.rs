@@ -332,6 +332,38 @@ fn rename_in_a_variable_only_for_a_literal_value() {
         .any(|t| t.contains("default = \"a\"")));
 }
 
+/// A variable with two misspellings that BK001 renamed to `type` and
+/// `default` at once (`"ype": "p"`, `"efau)t": ""`), or a misspelt default
+/// that does not convert to the declared type. Before: the renamed block
+/// failed to load ("unknown type", "invalid default value ... map(string)
+/// required"), reverted as an internal error. Now the rename is offered only
+/// when the block still loads.
+#[test]
+fn variable_type_and_default_renamed_only_when_the_block_still_loads() {
+    passes(
+        "bk001-variable-type",
+        &[
+            (
+                "docker-bake.hcl",
+                "variable\"VERSION\"{\ndefault=\"3\"\ni{\nn=\"\"\n}\n}",
+            ),
+            (
+                "docker-bake.override.json",
+                "{\"variable\":{\"\":{\"efau)t\":\"\",\"ype\":\"p\"}},\"target\":{\"t\":{\"tags\":[\"/\"],\"\":[\"\"],\"\":[\"\"]}}}",
+            ),
+        ],
+    );
+    let files = [(
+        "docker-bake.hcl",
+        "variable \"P\" {\n  type = map(string)\n  defualt = \"linux/amd64\"\n}\n",
+    )];
+    passes("bk001-variable-map", &files);
+    let dir = common_project(&files);
+    let (result, _) = fix_in(dir.path());
+    assert!(result.failures.is_empty(), "{:?}", result.failures);
+    assert_eq!(result.changed().count(), 0);
+}
+
 /// `ENV GOPATH /g s`: a cache directory with a space. Before: BP007 added
 /// `--mount=type=cache,target=/g s/pkg/mod`, which BuildKit splits in two,
 /// so the next run added it again (fixes never converged). Now: help only.

@@ -4,7 +4,8 @@
 //! leniently: an attribute or nested block it does not know is dropped
 //! without a word. The rule walks every bake file as written (HCL and JSON)
 //! and reports such keys with a did-you-mean; when the suggestion is
-//! unambiguous, is not already set in the block and fits the value's shape,
+//! unambiguous, is not already set in the block and fits the value's shape
+//! (in a variable: the block still loads, see [`variable_loads_renamed`]),
 //! a safe fix renames the key.
 
 use crate::bake::target::{attr_spec, AttrKind, TARGET_ATTRS, TARGET_META_ATTRS};
@@ -245,6 +246,7 @@ fn unknown_attr(
             && !claimed_before(s)
             && shape_fits(&block.kind, s, attr.shape)
             && (*s != "dockerfile-inline" || inline_parses(ctx, block, attr))
+            && variable_loads_renamed(ctx, file, block, attr, s, known)
             && (matches!(block.kind.as_str(), "target" | "group")
                 || matches!(*s, "params" | "variadic_params")
                 || is_literal(attr))
@@ -266,6 +268,78 @@ fn is_literal(attr: &SyntaxAttr) -> bool {
         ValueShape::Number | ValueShape::Bool | ValueShape::Null => true,
         ValueShape::String => attr.strings.len() == 1,
         _ => false,
+    }
+}
+
+/// Renamed to `type` or `default`, a variable's key is checked when the
+/// file loads: the type must parse, the default must convert to it, and
+/// the validations see the new value. The rename is offered only when the
+/// block will load: the other key of the pair is not renamed beside it,
+/// the type and the default are literals that fit, and no validation
+/// condition depends on the value.
+fn variable_loads_renamed(
+    ctx: &BakeContext<'_>,
+    file: &SyntaxFile,
+    block: &SyntaxBlock,
+    attr: &SyntaxAttr,
+    new_name: &str,
+    known: &[&'static str],
+) -> bool {
+    if block.kind != "variable" || !matches!(new_name, "type" | "default") {
+        return true;
+    }
+    let Some(text) = ctx.file_text(&file.path) else {
+        return false;
+    };
+    let also_renamed_to = |name: &str| {
+        block.attrs.iter().any(|a| {
+            !std::ptr::eq(a, attr)
+                && !known.contains(&a.name.as_str())
+                && closest(&a.name, known.iter().copied()) == Some(name)
+        })
+    };
+    let (ty, default) = if new_name == "type" {
+        if also_renamed_to("default") {
+            return false;
+        }
+        (Some(attr), block.attr("default"))
+    } else {
+        let validated = block.blocks.iter().any(|b| {
+            b.attrs
+                .iter()
+                .any(|a| a.name == "condition" && a.shape != ValueShape::Bool)
+        });
+        if validated || also_renamed_to("type") {
+            return false;
+        }
+        (block.attr("type"), Some(attr))
+    };
+    let Some(ty) = ty else {
+        return true;
+    };
+    let Some(ty) = written_type(text, ty.value_span) else {
+        return false;
+    };
+    default.is_none_or(|d| {
+        written_literal(text, d.value_span)
+            .is_some_and(|v| crate::bake::value::convert(&v, &ty).is_ok())
+    })
+}
+
+/// The type a `type` value written at `span` declares (HCL type
+/// expression, or a string holding one in JSON), if it parses.
+fn written_type(text: &str, span: crate::span::Span) -> Option<crate::bake::Ty> {
+    let parsed = hcl_edit::parser::parse_expr(span.slice(text)).ok()?;
+    let expr = crate::bake::expr::from_hcl(&parsed, span.start);
+    crate::bake::eval::parse_type(&expr, 0).ok()
+}
+
+/// The value of a literal (string, number, bool, null) written at `span`.
+fn written_literal(text: &str, span: crate::span::Span) -> Option<crate::bake::Value> {
+    let parsed = hcl_edit::parser::parse_expr(span.slice(text)).ok()?;
+    match crate::bake::expr::from_hcl(&parsed, span.start).kind {
+        crate::bake::expr::ExprKind::Lit(value) => Some(value),
+        _ => None,
     }
 }
 
@@ -378,6 +452,55 @@ target "app" {
             fixed(&l, "docker-bake.hcl"),
             hcl.replace("secrets", "secret")
         );
+    }
+
+    #[test]
+    fn variable_type_and_default_renamed_only_when_the_block_loads() {
+        let cases: &[(&str, bool)] = &[
+            // The default converts to the declared type.
+            ("type = string\n  defualt = \"a\"", true),
+            ("type = number\n  defualt = \"3\"", true),
+            ("type = number\n  defualt = \"abc\"", false),
+            ("type = map(string)\n  defualt = \"\"", false),
+            // A misspelled type is renamed only as a literal (JSON, below),
+            // which must parse as a type.
+            ("tpye = number\n  default = 3", false),
+            ("tpye = \"p\"", false),
+            ("tpye = bool\n  default = \"maybe\"", false),
+            // Both at once: their pair is only checked when loading.
+            ("tpye = string\n  defualt = \"a\"", false),
+            // A validation that reads the value may reject the new default.
+            (
+                "defualt = \"a\"\n  validation {\n    condition = V != \"a\"\n  }",
+                false,
+            ),
+        ];
+        for (body, fixable) in cases {
+            let hcl = format!("variable \"V\" {{\n  {body}\n}}\n");
+            let l = lint(&RULE, &[("docker-bake.hcl", &hcl)]);
+            assert!(!l.diagnostics.is_empty(), "{body}");
+            let fixes = l.diagnostics.iter().filter(|d| d.fix.is_some()).count();
+            assert_eq!(fixes > 0, *fixable, "{body}: {:?}", l.messages());
+        }
+    }
+
+    #[test]
+    fn json_variable_type_renamed_only_when_it_parses() {
+        for (json, fixable) in [
+            (
+                r#"{"variable":{"V":{"tpye":"list(string)","default":["a"]}}}"#,
+                false,
+            ),
+            (
+                r#"{"variable":{"V":{"tpye":"number","default":"3"}}}"#,
+                true,
+            ),
+            (r#"{"variable":{"V":{"efau)t":"","ype":"p"}}}"#, false),
+        ] {
+            let l = lint(&RULE, &[("docker-bake.json", json)]);
+            let fixes = l.diagnostics.iter().filter(|d| d.fix.is_some()).count();
+            assert_eq!(fixes > 0, fixable, "{json}: {:?}", l.messages());
+        }
     }
 
     #[test]
