@@ -298,20 +298,23 @@ fn variable_loads_renamed(
                 && closest(&a.name, known.iter().copied()) == Some(name)
         })
     };
+    // A new type converts the value too: the validations see it either way.
+    let validated = block.blocks.iter().any(|b| {
+        b.attrs
+            .iter()
+            .any(|a| a.name == "condition" && a.shape != ValueShape::Bool)
+    });
+    let other = if new_name == "type" {
+        "default"
+    } else {
+        "type"
+    };
+    if validated || also_renamed_to(other) {
+        return false;
+    }
     let (ty, default) = if new_name == "type" {
-        if also_renamed_to("default") {
-            return false;
-        }
         (Some(attr), block.attr("default"))
     } else {
-        let validated = block.blocks.iter().any(|b| {
-            b.attrs
-                .iter()
-                .any(|a| a.name == "condition" && a.shape != ValueShape::Bool)
-        });
-        if validated || also_renamed_to("type") {
-            return false;
-        }
         (block.attr("type"), Some(attr))
     };
     let Some(ty) = ty else {
@@ -496,6 +499,10 @@ target "app" {
                 true,
             ),
             (r#"{"variable":{"V":{"efau)t":"","ype":"p"}}}"#, false),
+            (
+                r#"{"variable":{"V":{"tpye":"number","default":"3","validation":[{"condition":"${V == \"3\"}"}]}}}"#,
+                false,
+            ),
         ] {
             let l = lint(&RULE, &[("docker-bake.json", json)]);
             let fixes = l.diagnostics.iter().filter(|d| d.fix.is_some()).count();
