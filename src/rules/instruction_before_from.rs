@@ -2,7 +2,7 @@
 //!
 //! Only `ARG` (and comments and parser directives) may come before the
 //! first `FROM`; BuildKit rejects anything else. Each such instruction is
-//! reported.
+//! reported; a word that is no instruction at all is left to DF000.
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::dockerfile::Keyword;
@@ -25,7 +25,10 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
     for (_, ins) in ctx.dockerfile.instructions() {
         match ins.keyword {
             Keyword::From => break,
-            Keyword::Arg => continue,
+            // A line whose first word is no instruction is DF000's
+            // (`unknown instruction`): template lines (`{{ def x: }}`) and
+            // other files read as Dockerfiles would each be one more finding.
+            Keyword::Arg | Keyword::Unknown => continue,
             _ => {}
         }
         let keyword = ins.keyword_span.slice(ctx.source()).to_uppercase();
@@ -50,6 +53,13 @@ mod tests {
         let diags = lint(&RULE, src);
         assert_eq!(slices(src, &diags), vec!["LABEL", "env"]);
         assert!(diags[1].message.contains("`ENV` before the first `FROM`"));
+    }
+
+    #[test]
+    fn unknown_words_are_left_to_the_syntax_error() {
+        let src = "{{\n\tdef dnf:\n\t\tif .x then\n-}}\nLABEL a=b\nFROM foo:1\n";
+        let diags = lint(&RULE, src);
+        assert_eq!(slices(src, &diags), vec!["LABEL"]);
     }
 
     #[test]
