@@ -364,6 +364,19 @@ fn variable_type_and_default_renamed_only_when_the_block_still_loads() {
     assert_eq!(result.changed().count(), 0);
 }
 
+/// `nae = ""` in a target. Before: BK001 renamed it to `name`, which
+/// buildx accepts only with a matrix ("name requires matrix"), reverted as an
+/// internal error. Now `matrix` and `name` are suggested, never renamed.
+#[test]
+fn target_name_and_matrix_are_not_renamed() {
+    let files = [("docker-bake.hcl", "target\"c\"{\nnae=\"\"\n}")];
+    passes("bk001-name", &files);
+    let dir = common_project(&files);
+    let (result, _) = fix_in(dir.path());
+    assert!(result.failures.is_empty(), "{:?}", result.failures);
+    assert!(result.remaining.iter().any(|d| d.code == "BK001"));
+}
+
 /// `ENV GOPATH /g s`: a cache directory with a space. Before: BP007 added
 /// `--mount=type=cache,target=/g s/pkg/mod`, which BuildKit splits in two,
 /// so the next run added it again (fixes never converged). Now: help only.

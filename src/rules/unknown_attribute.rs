@@ -247,6 +247,10 @@ fn unknown_attr(
             && shape_fits(&block.kind, s, attr.shape)
             && (*s != "dockerfile-inline" || inline_parses(ctx, block, attr))
             && variable_loads_renamed(ctx, file, block, attr, s, known)
+            // `matrix` and `name` make one target many, each named by
+            // `name` (which needs a matrix): whether the block still
+            // loads depends on both values together.
+            && !(block.kind == "target" && TARGET_META_ATTRS.contains(s))
             && (matches!(block.kind.as_str(), "target" | "group")
                 || matches!(*s, "params" | "variadic_params")
                 || is_literal(attr))
@@ -484,6 +488,23 @@ target "app" {
             assert!(!l.diagnostics.is_empty(), "{body}");
             let fixes = l.diagnostics.iter().filter(|d| d.fix.is_some()).count();
             assert_eq!(fixes > 0, *fixable, "{body}: {:?}", l.messages());
+        }
+    }
+
+    #[test]
+    fn matrix_and_name_are_suggested_not_renamed() {
+        for hcl in [
+            "target \"c\" {\n  nae = \"\"\n}\n",
+            "target \"c\" {\n  matrx = { v = [\"1\", \"2\"] }\n}\n",
+        ] {
+            let l = lint(&RULE, &[("docker-bake.hcl", hcl), DOCKERFILE]);
+            assert_eq!(l.diagnostics.len(), 1, "{hcl}");
+            assert!(
+                l.messages()[0].contains("did you mean"),
+                "{:?}",
+                l.messages()
+            );
+            assert!(l.diagnostics[0].fix.is_none(), "{hcl}");
         }
     }
 
