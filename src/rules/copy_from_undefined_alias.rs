@@ -48,6 +48,7 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
                     || reference.contains([':', '/', '@', '$'])
                     || reference.parse::<usize>().is_ok_and(|n| n < stages)
                     || names.contains(&reference.to_lowercase())
+                    || ctx.build.is_named_context(reference)
                 {
                     continue;
                 }
@@ -69,6 +70,24 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 mod tests {
     use super::*;
     use crate::rules::testing::{lint, slices};
+
+    #[test]
+    fn named_contexts_of_the_bake_targets_are_defined() {
+        use crate::rules::testing::bake;
+        let hcl =
+            "target \"app\" {\n  contexts = { golang-base = \"docker-image://golang:1.22\" }\n}\n";
+        let dockerfile =
+            "FROM debian:12\nCOPY --from=golang-base /usr/local/go /go\nCOPY --from=tools /x /x\n";
+        let l = bake::lint(
+            &RULE,
+            &[("docker-bake.hcl", hcl), ("Dockerfile", dockerfile)],
+        );
+        assert_eq!(l.slices(), vec!["tools"], "{:?}", l.messages());
+        assert_eq!(
+            slices(dockerfile, &lint(&RULE, dockerfile)),
+            vec!["golang-base", "tools"]
+        );
+    }
 
     #[test]
     fn flags_unknown_and_later_stages() {

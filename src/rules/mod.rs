@@ -335,6 +335,11 @@ pub struct BuildInfo {
     /// names and tags (BP004 leaves an image whose name says it is a
     /// browser alone).
     pub image_names: Vec<String>,
+    /// The names the bake targets building this Dockerfile give named
+    /// contexts (`contexts = { base = "docker-image://..." }`): buildx
+    /// resolves `FROM base` and `COPY --from=base` to that context, so such
+    /// a reference is neither an untagged image nor an undefined stage.
+    pub named_contexts: std::collections::BTreeSet<String>,
     /// Whether the lint run loaded a bake definition. A Dockerfile that no
     /// target of it builds is not part of the build (often a file a
     /// consolidation left behind): restructuring it saves no CI time.
@@ -342,6 +347,12 @@ pub struct BuildInfo {
 }
 
 impl BuildInfo {
+    /// Whether a bake target building this Dockerfile names a context
+    /// `reference` (a `FROM` image or a `COPY --from` value).
+    pub fn is_named_context(&self, reference: &str) -> bool {
+        self.named_contexts.contains(reference)
+    }
+
     /// A Dockerfile in a bake project that no target builds (often a file a
     /// BP009 consolidation left behind): its build context is unknown, and
     /// changing its build saves no CI time.

@@ -32,10 +32,16 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         };
         let image = &from.image.value;
-        let is_stage = df.stage_parent(stage).is_some() || names.contains(image.as_str());
+        let not_an_image = df.stage_parent(stage).is_some()
+            || names.contains(image.as_str())
+            || ctx.build.is_named_context(image);
         stage += 1;
         let untagged = from.image_ref.tag.is_none() && from.image_ref.digest.is_none();
-        if untagged && !is_stage && !image.contains('$') && !image.eq_ignore_ascii_case("scratch") {
+        if untagged
+            && !not_an_image
+            && !image.contains('$')
+            && !image.eq_ignore_ascii_case("scratch")
+        {
             out.push(
                 ctx.diagnostic(
                     from.image.span,
@@ -56,6 +62,24 @@ fn check(ctx: &DockerfileContext<'_>, out: &mut Vec<Diagnostic>) {
 mod tests {
     use super::*;
     use crate::rules::testing::{lint, slices};
+
+    #[test]
+    fn named_contexts_of_the_bake_targets_are_not_images() {
+        use crate::rules::testing::bake;
+        let hcl =
+            "target \"app\" {\n  contexts = { golang-base = \"docker-image://golang:1.22\" }\n}\n";
+        let dockerfile = "FROM golang-base AS go\nFROM debian\nCOPY --from=go /usr/local/go /go\n";
+        let l = bake::lint(
+            &RULE,
+            &[("docker-bake.hcl", hcl), ("Dockerfile", dockerfile)],
+        );
+        assert_eq!(l.slices(), vec!["debian"], "{:?}", l.messages());
+        // Without the bake file the context name reads as an untagged image.
+        assert_eq!(
+            slices(dockerfile, &lint(&RULE, dockerfile)),
+            vec!["golang-base", "debian"]
+        );
+    }
 
     #[test]
     fn flags_untagged_images() {

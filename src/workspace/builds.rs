@@ -135,6 +135,10 @@ fn uses_of(set: &LoadedSet, in_memory: &InMemory) -> BTreeMap<PathBuf, Dockerfil
         entry.build.args.extend(target.args());
         entry.build.image_names.push(target.name.clone());
         entry.build.image_names.extend(target.tags());
+        entry
+            .build
+            .named_contexts
+            .extend(target.contexts().into_keys());
         if entry.build.context.is_none() {
             entry.build.context = target.context_path();
             entry.build.bake_base = Some(target.cwd.clone());

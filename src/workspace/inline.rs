@@ -238,6 +238,7 @@ fn lint_inline(project: &BakeProject, target: &Target, settings: &Settings) -> V
         image_names: std::iter::once(target.name.clone())
             .chain(target.tags())
             .collect(),
+        named_contexts: target.contexts().into_keys().collect(),
         ..BuildInfo::default()
     };
     let virtual_path = Path::new(&file).to_path_buf();
