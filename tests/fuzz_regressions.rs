@@ -377,6 +377,39 @@ fn target_name_and_matrix_are_not_renamed() {
     assert!(result.remaining.iter().any(|d| d.code == "BK001"));
 }
 
+/// A bake target whose tag is a newline. Before: BP010 named the base
+/// image after it (`FROM \n-base:latest`), which broke the Dockerfile,
+/// reverted as an internal error. Now a tag that is no image name falls
+/// back to the file's name (`worker-base:latest`).
+#[test]
+fn prebaked_base_is_not_named_after_a_tag_that_is_no_image_name() {
+    let files = [
+        (
+            "docker-bake.hcl",
+            "t\"\"{}\ntarget\"r\"{\nckerfile=\"worker.Dockerfile\"\ntag=[\"\n\"]\n}",
+        ),
+        (
+            "worker.Dockerfile",
+            "FROM python:\nRUN apt-get install t l t O /\nCOPY . .",
+        ),
+    ];
+    passes("bp010-tag", &files);
+    let files = [
+        (
+            "docker-bake.hcl",
+            "target \"worker\" {\n  dockerfile = \"worker.Dockerfile\"\n  tags = [\"\\n\"]\n}\n",
+        ),
+        (
+            "worker.Dockerfile",
+            "FROM python:3.12\nRUN apt-get update && apt-get install -y --no-install-recommends build-essential libpq-dev gettext curl git\nCOPY . .\n",
+        ),
+    ];
+    passes("bp010-tag-newline", &files);
+    let dir = common_project(&files);
+    let (result, _) = fix_in(dir.path());
+    assert!(result.failures.is_empty(), "{:?}", result.failures);
+}
+
 /// `ENV GOPATH /g s`: a cache directory with a space. Before: BP007 added
 /// `--mount=type=cache,target=/g s/pkg/mod`, which BuildKit splits in two,
 /// so the next run added it again (fixes never converged). Now: help only.

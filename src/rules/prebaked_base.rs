@@ -25,6 +25,7 @@ use crate::rules::image_tags::{escape_template, repository_source, split_reposit
 use crate::rules::source_text::{indentation_at, keyword_case, line_start};
 use crate::rules::stage_walk::stage_parents;
 
+use crate::rules::invalid_default_arg_in_from::is_valid_normalized_named;
 use crate::rules::{
     BakeContext, CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope,
 };
@@ -664,6 +665,9 @@ fn standalone_fix(ctx: &DockerfileContext<'_>, candidate: &Candidate) -> Option<
         ctx.read_file(p)
     })?;
     let reference = tag_option(ctx.options).unwrap_or_else(|| format!("{stem}-base:latest"));
+    if !is_valid_normalized_named(&reference) {
+        return None;
+    }
     let mut edits = dockerfile_edits(ctx.dockerfile, ctx.path, candidate, &reference)?;
     if create {
         edits.push(Edit::Create {
@@ -876,8 +880,11 @@ fn base_tag(ctx: &BakeContext<'_>, targets: &[&Target], fallback: &str) -> (Stri
         sources.push(source);
         resolved.push(split_repository(value).0.to_string());
     }
+    // A tag that is no image name (a typo, a stray newline) names no base.
     match (base_repository(&sources), base_repository(&resolved)) {
-        (Some(source), Some(value)) => (format!("{source}:latest"), format!("{value}:latest")),
+        (Some(source), Some(value)) if is_valid_normalized_named(&value) => {
+            (format!("{source}:latest"), format!("{value}:latest"))
+        }
         _ => {
             let tag = format!("{fallback}-base:latest");
             (tag.clone(), tag)
@@ -916,6 +923,9 @@ fn group_fix(ctx: &BakeContext<'_>, group: &[&Member<'_>]) -> Option<(Fix, Strin
         .flat_map(|m| m.targets.iter().copied())
         .collect();
     let (tag_source, reference) = base_tag(ctx, &targets, &file_stem);
+    if !is_valid_normalized_named(&reference) {
+        return None;
+    }
 
     let mut edits: Vec<Edit> = Vec::new();
     for member in group {
