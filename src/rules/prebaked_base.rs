@@ -22,10 +22,9 @@ use crate::rules::build_args::global_arg_env;
 use crate::rules::dockerignore::reads_context_broadly;
 use crate::rules::hcl_edit::{append_attributes, block_braces};
 use crate::rules::image_tags::{escape_template, repository_source, split_repository};
+use crate::rules::invalid_default_arg_in_from::is_valid_normalized_named;
 use crate::rules::source_text::{indentation_at, keyword_case, line_start};
 use crate::rules::stage_walk::stage_parents;
-
-use crate::rules::invalid_default_arg_in_from::is_valid_normalized_named;
 use crate::rules::{
     BakeContext, CheckFn, DockerfileContext, OptionKind, RuleDef, RuleOption, RuleScope,
 };

@@ -292,6 +292,12 @@ fn variable_loads_renamed(
     if block.kind != "variable" || !matches!(new_name, "type" | "default") {
         return true;
     }
+    // In HCL a type is a keyword or a call (`list(string)`), never a
+    // literal, and only literals are renamed in a variable; a quoted type
+    // is JSON's form.
+    if new_name == "type" && !file.is_json {
+        return false;
+    }
     let Some(text) = ctx.file_text(&file.path) else {
         return false;
     };
@@ -469,11 +475,10 @@ target "app" {
             ("type = number\n  defualt = \"3\"", true),
             ("type = number\n  defualt = \"abc\"", false),
             ("type = map(string)\n  defualt = \"\"", false),
-            // A misspelled type is renamed only as a literal (JSON, below),
-            // which must parse as a type.
+            // A misspelled type is renamed only in JSON (below): in HCL a
+            // type is no literal, and a quoted one does not load in buildx.
             ("tpye = number\n  default = 3", false),
-            ("tpye = \"p\"", false),
-            ("tpye = bool\n  default = \"maybe\"", false),
+            ("tpye = \"number\"", false),
             // Both at once: their pair is only checked when loading.
             ("tpye = string\n  defualt = \"a\"", false),
             // A validation that reads the value may reject the new default.
@@ -484,11 +489,39 @@ target "app" {
         ];
         for (body, fixable) in cases {
             let hcl = format!("variable \"V\" {{\n  {body}\n}}\n");
-            let l = lint(&RULE, &[("docker-bake.hcl", &hcl)]);
-            assert!(!l.diagnostics.is_empty(), "{body}");
-            let fixes = l.diagnostics.iter().filter(|d| d.fix.is_some()).count();
-            assert_eq!(fixes > 0, *fixable, "{body}: {:?}", l.messages());
+            assert_fix_loads("docker-bake.hcl", &hcl, *fixable);
         }
+    }
+
+    /// Asserts that BK001 offers a fix on `text` exactly when `fixable`,
+    /// and that the fixed file loads (no BK000) with nothing left to fix.
+    fn assert_fix_loads(name: &str, text: &str, fixable: bool) {
+        let l = lint(&RULE, &[(name, text)]);
+        assert!(!l.diagnostics.is_empty(), "{text}");
+        let fixes = l.diagnostics.iter().filter(|d| d.fix.is_some()).count();
+        assert_eq!(fixes > 0, fixable, "{text}: {:?}", l.messages());
+        if fixable {
+            let after = fixed(&l, name);
+            let again = lint(&RULE, &[(name, &after)]);
+            assert!(
+                again.diagnostics.is_empty(),
+                "{after}: {:?}",
+                again.messages()
+            );
+            let load = lint(&crate::rules::BK000, &[(name, &after)]);
+            assert!(
+                load.diagnostics.is_empty(),
+                "{after}: {:?}",
+                load.messages()
+            );
+        }
+    }
+
+    #[test]
+    fn a_block_that_does_not_load_is_told_apart() {
+        let broken = "variable \"V\" {\n  type = map(string)\n  default = \"\"\n}\n";
+        let load = lint(&crate::rules::BK000, &[("docker-bake.hcl", broken)]);
+        assert_eq!(load.diagnostics.len(), 1, "{:?}", load.messages());
     }
 
     #[test]
@@ -525,9 +558,7 @@ target "app" {
                 false,
             ),
         ] {
-            let l = lint(&RULE, &[("docker-bake.json", json)]);
-            let fixes = l.diagnostics.iter().filter(|d| d.fix.is_some()).count();
-            assert_eq!(fixes > 0, fixable, "{json}: {:?}", l.messages());
+            assert_fix_loads("docker-bake.json", json, fixable);
         }
     }
 
